@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+from ..masking import mask
+from ..secrets import is_placeholder, literal_fallback
+
+_NAMES = {"SECRET_KEY", "DJANGO_SECRET_KEY"}
+
+
+class HardcodedSecretKey(Check):
+    """## What it does
+    Flags a Django `SECRET_KEY` whose value is written in the source: a string literal, or a
+    literal fallback of an environment lookup (`os.environ.get("SECRET_KEY", "...")`,
+    `os.getenv`, django-environ's `env("SECRET_KEY", default="...")`).
+
+    ## Why is this bad?
+    `SECRET_KEY` signs sessions, password-reset tokens and CSRF tokens. Anyone who reads the
+    repository (a contractor, a leaked backup, a public fork) can forge a clinician's session
+    and read or change patient records. A "development" fallback ends up in production the
+    day the environment variable is missing, and nobody notices. HIPAA §164.312(a)(1)
+    (access control) and §164.312(d) (person or entity authentication).
+
+    ## Example
+    ```python
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-q7#z!m2r9f$w8k+e3v")
+    ```
+
+    Use instead:
+    ```python
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]  # fails loudly when it is missing
+    ```
+    Rotate the exposed key: it is in the repository's history.
+    """
+
+    code = "WG101"
+    name = "hardcoded-secret-key"
+    category = Category.SECRET
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = 798
+    summary = "Django SECRET_KEY hard-coded in source (or as a literal fallback)"
+    hipaa = "§164.312(a)(1) access control; §164.312(d) authentication"
+
+    VALID = [
+        Valid('import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n', path="proj/settings.py"),
+        Valid('import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")\n', path="proj/settings.py"),
+        Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
+        Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
+        Valid('import environ\nenv = environ.Env()\nSECRET_KEY = env("DJANGO_SECRET_KEY")\n', path="proj/settings.py"),
+    ]
+    INVALID = [
+        Invalid('SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1,
+                path="proj/settings.py"),
+        Invalid('import os as o\n\nSECRET_KEY = o.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")\n',
+                line=3, path="proj/settings/base.py"),
+        Invalid('from os import getenv\nSECRET_KEY = getenv("SECRET_KEY", default="k2#l9!mq7@x4$w8z+e3v^b1a")\n',
+                line=2, path="proj/settings.py"),
+        Invalid('import environ\nenv = environ.Env()\nSECRET_KEY = env("SECRET_KEY", default="p0$9ak3#lmq7!x4w8z+e3v")\n',
+                line=3, path="proj/settings.py"),
+    ]
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if _is_secret_key_target(target):
+                self._check_value(node, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None and _is_secret_key_target(node.target):
+            self._check_value(node, node.value)
+
+    def _check_value(self, stmt: ast.stmt, value: ast.expr) -> None:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            literal, how = value.value, "is a string literal"
+        else:
+            literal = literal_fallback(value, self.ctx.imports)
+            how = "falls back to a literal when the environment variable is missing"
+        if literal is None or is_placeholder(literal):
+            return
+        self.report(
+            stmt,
+            f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",
+            fix='Read it from the environment with no default: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]; '
+            "then rotate the exposed key.",
+        )
+
+
+def _is_secret_key_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id in _NAMES
+    if isinstance(target, ast.Attribute):  # settings.SECRET_KEY = "..."
+        return target.attr in _NAMES
+    return False

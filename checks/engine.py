@@ -1,0 +1,206 @@
+"""Runs wardgate's own checks over a set of files, in two phases, across a process pool.
+
+Phase 1 reads, decodes and parses each file (stdlib `ast`) and runs the fact collectors.
+Phase 2 gives every check the merged project index and one shared walk of each file's tree.
+The stdlib parser is ~20x cheaper than libcst with metadata (../shared/DESIGN.md), so parsing
+again in phase 2 (in whichever worker gets the file) costs less than shipping trees between
+processes; libcst is only used where concrete syntax is needed (autofix).
+"""
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .base import Check, FileContext
+from .finding import Finding
+from .index import Collector, ProjectIndex, merge_facts
+from .names import ImportMap
+from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, syntax_problem
+from .vocabulary import Vocabulary
+
+# Below this many files a pool costs more than it saves.
+POOL_THRESHOLD = 40
+
+
+@dataclass
+class EngineResult:
+    findings: list[Finding] = field(default_factory=list)
+    file_problems: list[Finding] = field(default_factory=list)  # one per file that was not analysed
+    parsed: list[str] = field(default_factory=list)  # stdlib ast parsed: every tool may see it
+    newer_syntax: list[str] = field(default_factory=list)  # only libcst parses it: ruff/semgrep may see it
+    errors: list[str] = field(default_factory=list)  # a check crashed: the run must not pass
+    project: ProjectIndex = field(default_factory=ProjectIndex)
+
+
+@dataclass
+class _Settings:
+    root: Path
+    vocab: Vocabulary
+    checks: tuple[type[Check], ...]
+    collectors: tuple[Collector, ...]
+    max_size: int
+    project: ProjectIndex | None = None
+
+
+_STATE: _Settings | None = None  # per worker process
+
+
+def _init(settings: _Settings) -> None:
+    global _STATE
+    _STATE = settings
+
+
+def _phase1(rel: str) -> tuple[str, str, Any]:
+    """-> (path, "ok"|"newer"|"problem", facts | Finding)."""
+    st = _STATE
+    assert st is not None
+    src = load_source(st.root, rel, st.max_size)
+    if isinstance(src, Finding):
+        return rel, "problem", src
+    if src.tree is None:
+        problem = syntax_problem(src)
+        return rel, ("newer" if problem.rule_id == "WG006" else "problem"), problem
+    imports = ImportMap.build(src.tree, src.module, src.is_package_init)
+    facts: dict[str, Any] = {}
+    for c in st.collectors:
+        try:
+            facts[c.name] = c.collect(src, imports, st.vocab)
+        except Exception:  # noqa: BLE001 - reported as an engine error, the run goes on
+            facts[c.name] = None
+            facts.setdefault("__errors__", []).append(f"collector {c.name} failed on {rel}: {_tb()}")
+    return rel, "ok", facts
+
+
+def _phase2(rel: str) -> tuple[list[Finding], list[str]]:
+    st = _STATE
+    assert st is not None and st.project is not None
+    src = load_source(st.root, rel, st.max_size)
+    if isinstance(src, Finding) or src.tree is None:
+        return [], []
+    return run_on_source(src, st.checks, st.project, st.vocab)
+
+
+def run_on_source(
+    src: SourceFile, checks: Sequence[type[Check]], project: ProjectIndex, vocab: Vocabulary
+) -> tuple[list[Finding], list[str]]:
+    """Run `checks` on one parsed file with a single shared walk of its tree."""
+    assert src.tree is not None
+    active = [c for c in checks if c.applies_to(src)]
+    if not active:
+        return [], []
+    ctx = FileContext(src=src, imports=ImportMap.build(src.tree, src.module, src.is_package_init),
+                      project=project, vocab=vocab)
+    instances = [c(ctx) for c in active]
+    errors: list[str] = []
+    broken: set[int] = set()
+    enter: dict[type, list[tuple[int, Callable[[Any], None]]]] = {}
+    leave: dict[type, list[tuple[int, Callable[[Any], None]]]] = {}
+
+    def handlers(table: dict[type, list[tuple[int, Callable[[Any], None]]]], kind: type, prefix: str):
+        if kind not in table:
+            table[kind] = [
+                (i, getattr(inst, prefix + kind.__name__))
+                for i, inst in enumerate(instances)
+                if hasattr(inst, prefix + kind.__name__)
+            ]
+        return table[kind]
+
+    def call(i: int, fn: Callable[[Any], None], node: Any) -> None:
+        if i in broken:
+            return
+        try:
+            fn(node)
+        except Exception:  # noqa: BLE001 - one broken check must not hide the others' findings
+            broken.add(i)
+            errors.append(f"check {instances[i].code} crashed on {src.path}: {_tb()}")
+
+    def walk(node: ast.AST) -> None:
+        kind = type(node)
+        for i, fn in handlers(enter, kind, "visit_"):
+            call(i, fn, node)
+        for child in ast.iter_child_nodes(node):
+            walk(child)
+        for i, fn in handlers(leave, kind, "leave_"):
+            call(i, fn, node)
+
+    try:
+        walk(src.tree)
+    except RecursionError:
+        errors.append(f"{src.path}: nesting too deep for wardgate's checks")
+    findings: list[Finding] = []
+    for i, inst in enumerate(instances):
+        if i not in broken:
+            call(i, lambda _n, inst=inst: inst.finish(), None)
+        if i not in broken:
+            findings.extend(inst.findings)
+    return findings, errors
+
+
+def run_checks(
+    root: Path,
+    paths: Sequence[str],
+    *,
+    vocab: Vocabulary,
+    checks: Sequence[type[Check]],
+    collectors: Sequence[Collector],
+    jobs: int | None = None,
+    max_size: int = DEFAULT_MAX_FILE_SIZE,
+    check_paths: Iterable[str] | None = None,
+) -> EngineResult:
+    """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
+    phase 1 always sees every path so project-wide facts stay complete."""
+    settings = _Settings(root=root, vocab=vocab, checks=tuple(checks), collectors=tuple(collectors),
+                         max_size=max_size)
+    jobs = jobs or os.cpu_count() or 1
+    result = EngineResult()
+    per_file: list[tuple[str, dict[str, Any]]] = []
+    pool = _pool(jobs, len(paths), settings)
+    try:
+        mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
+        for rel, status, payload in mapper(_phase1, list(paths)):
+            if status == "ok":
+                result.parsed.append(rel)
+                result.errors.extend(payload.pop("__errors__", []))
+                per_file.append((rel, payload))
+            else:
+                result.file_problems.append(payload)
+                if status == "newer":
+                    result.newer_syntax.append(rel)
+        project = merge_facts(settings.collectors, per_file, vocab)
+        result.project = project
+        settings.project = project
+        targets = [p for p in result.parsed if check_paths is None or p in set(check_paths)]
+        if pool is not None:
+            pool.shutdown()
+            pool = _pool(jobs, len(targets), settings)
+        mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
+        for found, errors in mapper(_phase2, targets):
+            result.findings.extend(found)
+            result.errors.extend(errors)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return result
+
+
+def _inline(settings: _Settings) -> Callable[[Callable[[str], Any], list[str]], Iterable[Any]]:
+    _init(settings)
+    return lambda fn, items: map(fn, items)
+
+
+def _pool(jobs: int, n: int, settings: _Settings) -> ProcessPoolExecutor | None:
+    if jobs <= 1 or n < POOL_THRESHOLD:
+        return None
+    ctx = multiprocessing.get_context("fork") if os.name == "posix" else None
+    return ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_init, initargs=(settings,))
+
+
+def _tb() -> str:
+    return traceback.format_exc(limit=3).strip().splitlines()[-1]

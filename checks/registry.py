@@ -1,0 +1,58 @@
+"""The explicit list of wardgate's own checks, and the catalogue of every rule it can report.
+
+Adding a check: write `checks/domain/<name>.py` (one class, docs and examples inside) and add
+it to ALL_CHECKS. tests/test_registry.py fails if a module is missing here or a code repeats.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from .base import Check
+from .domain import hardcoded_secret_key
+from .finding import Category, Severity
+from .internal import INTERNAL_RULES
+from .rulemeta import RuleMeta
+
+ALL_CHECKS: tuple[type[Check], ...] = (
+    hardcoded_secret_key.HardcodedSecretKey,
+)
+
+REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}
+
+
+def check_meta(check: type[Check]) -> RuleMeta:
+    return RuleMeta(
+        id=check.code, name=check.name, category=check.category, severity=check.severity,
+        tool="wardgate", summary=check.summary, doc=check.documentation(), cwe=check.cwe,
+        hipaa=check.hipaa, confidence=check.confidence.value,
+    )
+
+
+@cache
+def all_rules() -> dict[str, RuleMeta]:
+    """Every documented rule: own checks, internal problems, wardgate's semgrep rules, tool families."""
+    from .tools import tool_rules  # local: tool adapters import the registry's models
+
+    rules: dict[str, RuleMeta] = {}
+    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *tool_rules()):
+        rules[meta.id] = meta
+    return rules
+
+
+def rule_for(rule_id: str) -> RuleMeta | None:
+    """Metadata for a rule id, including generated ids like `ruff:F401` or `bandit:B105`."""
+    known = all_rules()
+    if rule_id in known:
+        return known[rule_id]
+    tool, _, code = rule_id.partition(":")
+    if code and f"{tool}:*" in known:
+        family = known[f"{tool}:*"]
+        return family.model_copy(update={"id": rule_id, "name": f"{tool}-{code.lower()}",
+                                         "summary": f"{tool} rule {code}"})
+    return None
+
+
+def unknown_rule(rule_id: str, category: Category = Category.QUALITY) -> RuleMeta:
+    return RuleMeta(id=rule_id, name=rule_id.replace(":", "-").lower(), category=category,
+                    severity=Severity.MEDIUM, tool=rule_id.partition(":")[0] or "wardgate",
+                    summary=rule_id)

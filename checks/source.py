@@ -1,0 +1,165 @@
+"""Reading source files safely: a bad file becomes one `wardgate` finding, never a crash.
+
+Every stage-1 consumer (wardgate's own checks and the external tools) only sees files
+that passed `load_source`; the rest are reported once, here, with the reason.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+from io import BytesIO
+from pathlib import Path
+
+from .finding import Category, Finding, Severity
+
+BINARY_SNIFF_BYTES = 8192
+DEFAULT_MAX_FILE_SIZE = 1_000_000
+
+# Rule ids of wardgate's own problems with a file (documented in checks/internal.py).
+UNREADABLE = "WG001"
+BINARY = "WG002"
+NOT_UTF8 = "WG003"
+TOO_LARGE = "WG004"
+SYNTAX_ERROR = "WG005"
+NEWER_SYNTAX = "WG006"
+
+_SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
+_MIGRATION = re.compile(r"(^|/)migrations/[^/]+\.py$")
+_TEST = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
+
+
+@dataclass
+class SourceFile:
+    """A file that decoded cleanly. `tree` is the shared stdlib AST (None if it did not parse)."""
+
+    path: str  # POSIX, relative to the scan root
+    text: str
+    tree: ast.Module | None = None
+    syntax_error: str | None = None
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def line(self, lineno: int) -> str:
+        return self.lines[lineno - 1] if 1 <= lineno <= len(self.lines) else ""
+
+    def snippet(self, start: int, end: int, limit: int = 5) -> str:
+        return "\n".join(self.lines[start - 1 : min(end, start + limit - 1)])
+
+    @cached_property
+    def module(self) -> str:
+        """Dotted module name guessed from the path (for relative-import resolution)."""
+        parts = list(Path(self.path).with_suffix("").parts)
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts)
+
+    @property
+    def is_package_init(self) -> bool:
+        return self.path.endswith("__init__.py")
+
+    @cached_property
+    def looks_like_settings(self) -> bool:
+        return _SETTINGS.search(self.path) is not None
+
+    @cached_property
+    def looks_like_migration(self) -> bool:
+        return _MIGRATION.search(self.path) is not None
+
+    @cached_property
+    def looks_like_test(self) -> bool:
+        return _TEST.search(self.path) is not None
+
+
+def _problem(rule_id: str, path: str, severity: Severity, message: str, line: int = 1) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        category=Category.WARDGATE,
+        severity=severity,
+        tool="wardgate",
+        path=path,
+        start_line=line,
+        end_line=line,
+        message=message,
+    )
+
+
+def decode_python(data: bytes) -> str:
+    """Decode per PEP 263 (UTF-8 unless a coding cookie says otherwise). Raises UnicodeDecodeError/SyntaxError."""
+    encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+def load_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile | Finding:
+    """Read and parse one file, or explain in a finding why it cannot be analysed."""
+    full = root / rel
+    try:
+        size = full.stat().st_size
+        if size > max_size:
+            return _problem(
+                TOO_LARGE, rel, Severity.MEDIUM,
+                f"Not analysed: {size:,} bytes is larger than max_file_size ({max_size:,}). "
+                "Exclude generated files in config or raise the limit.",
+            )
+        data = full.read_bytes()
+    except OSError as exc:
+        return _problem(UNREADABLE, rel, Severity.MEDIUM, f"Not analysed: cannot read file ({exc.strerror or exc}).")
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        return _problem(BINARY, rel, Severity.MEDIUM, "Not analysed: binary content in a .py file (NUL bytes).")
+    try:
+        text = decode_python(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        return _problem(
+            NOT_UTF8, rel, Severity.MEDIUM,
+            f"Not analysed: not valid UTF-8 and no valid PEP 263 coding declaration ({_short(exc)}).",
+        )
+    src = SourceFile(path=rel, text=text)
+    parse_into(src)
+    return src
+
+
+def parse_into(src: SourceFile) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in analysed code
+        try:
+            src.tree = ast.parse(src.text, filename=src.path, type_comments=False)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            line = getattr(exc, "lineno", None) or 1
+            src.syntax_error = f"line {line}: {getattr(exc, 'msg', None) or exc}"
+
+
+def syntax_problem(src: SourceFile) -> Finding:
+    """A file the stdlib parser rejects: a real syntax error, or syntax newer than this Python."""
+    import libcst  # only for files that fail `ast`: tells newer syntax from broken code
+
+    line = 1
+    m = re.match(r"line (\d+)", src.syntax_error or "")
+    if m:
+        line = max(1, int(m.group(1)))
+    try:
+        libcst.parse_module(src.text)
+    except Exception:  # noqa: BLE001 - any libcst failure means the file is genuinely broken
+        return _problem(
+            SYNTAX_ERROR, src.path, Severity.HIGH,
+            f"Not analysed: Python syntax error ({src.syntax_error}).", line=min(line, max(1, len(src.lines))),
+        )
+    return _problem(
+        NEWER_SYNTAX, src.path, Severity.LOW,
+        f"wardgate's AST checks, bandit and radon skipped this file: it uses Python syntax newer than the "
+        f"interpreter wardgate runs on ({src.syntax_error}); ruff and semgrep still analysed it. "
+        "Run wardgate on the project's Python version for full coverage.",
+        line=min(line, max(1, len(src.lines))),
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 120 else text[:117] + "..."

@@ -1,0 +1,144 @@
+"""The adapter contract for the established tools (ruff, bandit, radon, semgrep).
+
+An adapter is a module with:
+  NAME: str                                  the tool's name, also the config key
+  EXECUTABLE: str                            what must be on PATH (next to the running Python first)
+  RULES: tuple[RuleMeta, ...]                rule families it can report, for `wardgate rules`/SARIF
+  def command(exe, files, options) -> list[str]
+  def parse(result: ToolOutput, ctx: ParseContext) -> ToolResult
+
+`run_adapter` runs the real tool as a subprocess on an explicit list of files (only files that
+passed wardgate's own source checks, see checks/source.py) and normalises its output. A missing
+executable or a crash raises ToolFailure, which the pipeline turns into exit code 3 unless the
+tool is disabled in config. Per-file trouble (a file one tool cannot parse) is not a failure:
+it becomes a `WG007` finding for that file and the run goes on.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..finding import Category, Finding, Severity
+from ..rulemeta import RuleMeta
+
+DEFAULT_TIMEOUT = 1800.0
+
+
+class ToolFailure(Exception):
+    """The tool is missing, crashed, timed out or printed something that is not its report."""
+
+    def __init__(self, tool: str, message: str, exit_code: int | None = None) -> None:
+        super().__init__(f"{tool}: {message}")
+        self.tool = tool
+        self.message = message
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    root: Path
+    files: tuple[str, ...]  # POSIX paths relative to root, as passed to the tool
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def rel(self, path: str) -> str:
+        """Normalise a path the tool printed to POSIX relative-to-root."""
+        p = Path(path)
+        if p.is_absolute():
+            try:
+                p = p.resolve().relative_to(self.root.resolve())
+            except ValueError:
+                return p.as_posix()
+        s = p.as_posix()
+        while s.startswith("./"):
+            s = s[2:]
+        return s
+
+    def line_text(self, rel: str, start: int, end: int | None = None, limit: int = 5) -> str | None:
+        """Snippet read from the file itself (semgrep's JSON hides lines without a login)."""
+        try:
+            lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+        end = end or start
+        return "\n".join(lines[start - 1 : min(end, start + limit - 1)]) or None
+
+
+@dataclass
+class ToolResult:
+    findings: list[Finding] = field(default_factory=list)
+    file_notes: list[Finding] = field(default_factory=list)  # WG007: tool skipped a file
+    seconds: float = 0.0
+
+
+class Adapter(Protocol):
+    NAME: str
+    EXECUTABLE: str
+    RULES: tuple[RuleMeta, ...]
+
+    def command(self, exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]: ...
+
+    def parse(self, output: ToolOutput, ctx: ParseContext) -> ToolResult: ...
+
+
+def find_executable(name: str) -> str | None:
+    """Prefer the tool installed next to the running interpreter (wardgate's own venv)."""
+    local = Path(sys.executable).parent / name
+    if local.is_file() and os.access(local, os.X_OK):
+        return str(local)
+    return shutil.which(name)
+
+
+def run_adapter(
+    adapter: Adapter, root: Path, files: Sequence[str], options: dict[str, Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ToolResult:
+    options = options or {}
+    if not files:
+        return ToolResult()
+    exe = find_executable(adapter.EXECUTABLE)
+    if exe is None:
+        raise ToolFailure(adapter.NAME, f"`{adapter.EXECUTABLE}` was not found on PATH. Install it "
+                          f"(pip install {adapter.NAME}) or disable it: [tool.wardgate.tools.{adapter.NAME}] "
+                          "enabled = false")
+    cmd = adapter.command(exe, files, options)
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=_tool_env())
+    except subprocess.TimeoutExpired as exc:
+        raise ToolFailure(adapter.NAME, f"timed out after {timeout:.0f} s") from exc
+    except OSError as exc:
+        raise ToolFailure(adapter.NAME, f"could not be started: {exc}") from exc
+    result = adapter.parse(ToolOutput(proc.stdout, proc.stderr, proc.returncode),
+                           ParseContext(root=root, files=tuple(files), options=options))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _tool_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SEMGREP_SEND_METRICS", "off")
+    env["SEMGREP_ENABLE_VERSION_CHECK"] = "0"
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    return env
+
+
+def skipped_file(tool: str, path: str, reason: str, line: int = 1) -> Finding:
+    return Finding(rule_id="WG007", category=Category.WARDGATE, severity=Severity.LOW, tool="wardgate",
+                   path=path, start_line=max(1, line), end_line=max(1, line),
+                   message=f"{tool} could not analyse this file: {reason}", sources=[tool])
+

@@ -1,0 +1,59 @@
+"""The clinical domain vocabulary: what counts as patient data, audit, authorization, limits.
+
+Defaults cover common hospital Django code; `[tool.wardgate.domain]` extends them (lists are
+added to the defaults, never replace them, so a config cannot silently switch a rule off).
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_PATIENT_MODEL_WORDS = (
+    "patient", "encounter", "admission", "discharge", "visit", "appointment", "referral",
+    "prescription", "medicationorder", "medicationrequest", "medicationadministration",
+    "labresult", "labreport", "labtest", "labrequest", "observation", "vitalsign", "vitals",
+    "diagnosis", "condition", "allergy", "immunization", "vaccination", "clinicalnote",
+    "progressnote", "consultation", "procedure", "surgery", "treatment", "episode", "careplan",
+    "dailyround", "bed", "consent", "insurance", "coverage", "claim", "medicalrecord",
+    "healthrecord", "triage", "symptom", "investigation", "sample", "specimen", "imaging",
+    "radiology", "dispense", "dispensing", "nursingnote", "wound", "pregnancy", "birth",
+)
+
+DEFAULT_PHI_FIELDS = (
+    "name", "full_name", "first_name", "last_name", "middle_name", "given_name", "family_name",
+    "surname", "maiden_name", "patient_name", "date_of_birth", "dob", "birth_date", "birthdate",
+    "ssn", "social_security_number", "national_id", "nhs_number", "aadhar", "aadhaar",
+    "passport_number", "mrn", "medical_record_number", "address", "address_line1",
+    "address_line2", "street", "postal_code", "zip", "zip_code", "pincode", "phone",
+    "phone_number", "mobile", "mobile_number", "emergency_phone_number", "contact_phone",
+    "email", "insurance_number", "member_id", "policy_number", "diagnosis", "diagnosis_code",
+    "clinical_notes", "notes", "chief_complaint", "health_id", "abha_number",
+)
+
+DEFAULT_AUDIT_BASES: tuple[str, ...] = ()
+DEFAULT_AUDIT_DECORATORS: tuple[str, ...] = ()
+
+
+class Vocabulary(BaseModel):
+    """`[tool.wardgate.domain]`: names are model/class names or dotted qualified names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    patient_models: list[str] = Field(default_factory=list, description="Model names holding patient data")
+    not_patient_models: list[str] = Field(default_factory=list, description="Models never treated as patient data")
+    phi_fields: list[str] = Field(default_factory=list, description="Field names that identify a patient")
+    audit_base_classes: list[str] = Field(default_factory=list, description="Model bases that add an audit trail")
+    audit_decorators: list[str] = Field(default_factory=list, description="Class decorators that register auditing")
+    permission_decorators: list[str] = Field(default_factory=list, description="View decorators that authorize")
+    permission_mixins: list[str] = Field(default_factory=list, description="CBV mixins that authorize")
+    permission_classes: list[str] = Field(default_factory=list, description="DRF permission classes that authorize")
+    authentication_decorators: list[str] = Field(default_factory=list, description="Decorators that only authenticate")
+    login_required_middleware: list[str] = Field(default_factory=list, description="Middleware requiring login")
+    dose_limit_helpers: list[str] = Field(default_factory=list, description="Functions that cap/limit a dose")
+    safety_check_functions: list[str] = Field(default_factory=list, description="Allergy/interaction checks")
+    third_party_hosts_allowed: list[str] = Field(default_factory=list, description="Hosts that may receive PHI")
+
+    def patient_model_words(self) -> tuple[str, ...]:
+        return DEFAULT_PATIENT_MODEL_WORDS
+
+    def phi_field_names(self) -> frozenset[str]:
+        return frozenset(DEFAULT_PHI_FIELDS) | {f.lower() for f in self.phi_fields}
