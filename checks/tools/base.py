@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -95,10 +94,8 @@ class Adapter(Protocol):
 
 
 def find_executable(name: str) -> str | None:
-    """Prefer the tool installed next to the running interpreter (wardgate's own venv)."""
-    local = Path(sys.executable).parent / name
-    if local.is_file() and os.access(local, os.X_OK):
-        return str(local)
+    """The tool on PATH. Deliberately PATH only: "semgrep removed from PATH" must mean missing,
+    so activate wardgate's virtualenv (pre-commit and the GitHub Action do) to use its tools."""
     return shutil.which(name)
 
 
