@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .finding import Category, Confidence, Finding, Severity
+from .masking import mask_in
 from .names import ImportMap
 
 if TYPE_CHECKING:
@@ -93,7 +94,9 @@ class Check:
         fix: str | None = None,
         severity: Severity | None = None,
         properties: dict[str, Any] | None = None,
+        secret: str | None = None,
     ) -> None:
+        """Record a finding. Pass `secret` (the literal) on secret rules: it is masked in the snippet."""
         start = _start_line(node)
         end = getattr(end_node or node, "end_lineno", None) or start
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and end_node is None:
@@ -112,7 +115,7 @@ class Check:
                 cwe=self.cwe,
                 confidence=self.confidence,
                 fix=fix,
-                snippet=self.ctx.src.snippet(start, max(start, end)),
+                snippet=_snippet(self.ctx.src.snippet(start, max(start, end)), secret, self.category),
                 properties=properties or {},
             )
         )
@@ -121,6 +124,13 @@ class Check:
     @classmethod
     def documentation(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
+
+
+def _snippet(text: str, secret: str | None, category: Category) -> str | None:
+    if secret:
+        return mask_in(text, secret)
+    # A secret rule that did not say what to mask shows no code at all: never print a secret.
+    return None if category is Category.SECRET else text
 
 
 def _start_line(node: ast.AST) -> int:

@@ -8,14 +8,18 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_PATIENT_MODEL_WORDS = (
-    "patient", "encounter", "admission", "discharge", "visit", "appointment", "referral",
+    "patient", "encounter", "admission", "discharge", "appointment", "referral",
     "prescription", "medicationorder", "medicationrequest", "medicationadministration",
     "labresult", "labreport", "labtest", "labrequest", "observation", "vitalsign", "vitals",
-    "diagnosis", "condition", "allergy", "immunization", "vaccination", "clinicalnote",
-    "progressnote", "consultation", "procedure", "surgery", "treatment", "episode", "careplan",
-    "dailyround", "bed", "consent", "insurance", "coverage", "claim", "medicalrecord",
-    "healthrecord", "triage", "symptom", "investigation", "sample", "specimen", "imaging",
-    "radiology", "dispense", "dispensing", "nursingnote", "wound", "pregnancy", "birth",
+    "diagnosis", "allergy", "immunization", "vaccination", "clinicalnote", "progressnote",
+    "consultation", "careplan", "dailyround", "medicalrecord", "healthrecord", "triage",
+    "nursingnote", "insurance", "pregnancy", "symptom", "investigationvalue", "sampletest",
+)
+# Catalogue/lookup models named after clinical things hold no patient data on their own.
+CATALOGUE_SUFFIXES = (
+    "type", "types", "category", "template", "catalog", "catalogue", "master", "code", "codes",
+    "kind", "status", "choice", "choices", "definition", "config", "setting", "settings", "unit",
+    "group", "form", "question", "questionnaire",
 )
 
 DEFAULT_PHI_FIELDS = (

@@ -84,6 +84,7 @@ class HardcodedSecretKey(Check):
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",
             fix='Read it from the environment with no default: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]; '
             "then rotate the exposed key.",
+            secret=literal,
         )
 
 

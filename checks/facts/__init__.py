@@ -2,5 +2,6 @@
 from __future__ import annotations
 
 from ..index import Collector
+from . import django_models
 
-COLLECTORS: tuple[Collector, ...] = ()
+COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR,)

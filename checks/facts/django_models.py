@@ -1,0 +1,294 @@
+"""Project-wide facts about Django models: which hold patient data, and which are audited.
+
+Collected per file with the stdlib `ast`, merged once. Audit registration is recognised
+wherever it lives in the project: simple-history (`HistoricalRecords()` field, or
+`simple_history.register(Model)`), django-auditlog (`auditlog.register(Model)` call or
+decorator), django-reversion (`@reversion.register()` or `reversion.register(Model)`),
+django-pghistory (`@pghistory.track(...)`), and configured audit bases/decorators.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ..names import ImportMap, last_part, matches
+from ..source import SourceFile
+from ..vocabulary import CATALOGUE_SUFFIXES, Vocabulary
+
+NAME = "django_models"
+
+_MODEL_BASES = ("django.db.models.Model", "django.db.models.base.Model", "models.Model")
+_USER_BASES = ("AbstractUser", "AbstractBaseUser", "PermissionsMixin")
+_AUDIT_REGISTER_CALLS = (
+    "auditlog.registry.auditlog.register", "auditlog.register",
+    "reversion.register", "reversion.revisions.register",
+    "simple_history.register",
+    "pghistory.track",
+)
+_RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
+# Identifying fields strong enough to make a model patient data on their own.
+_STRONG_PHI = frozenset({
+    "date_of_birth", "dob", "birth_date", "birthdate", "ssn", "social_security_number", "mrn",
+    "medical_record_number", "national_id", "nhs_number", "insurance_number", "health_id",
+    "abha_number", "aadhar", "aadhaar", "diagnosis", "diagnosis_code", "clinical_notes",
+})
+
+
+@dataclass
+class FieldInfo:
+    name: str
+    kind: str  # last part of the field class, e.g. "DecimalField"
+    qualname: str
+    line: int
+    end_line: int
+    target: str | None = None  # related model (qualname or "app.Model" string) for relations
+    has_min_validator: bool = False
+    has_max_validator: bool = False
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    qualname: str
+    path: str
+    line: int
+    bases: list[str]
+    fields: dict[str, FieldInfo] = field(default_factory=dict)
+    abstract: bool = False
+    history_field: bool = False  # HistoricalRecords() on the class
+    decorators: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileModels:
+    models: list[ModelInfo] = field(default_factory=list)
+    registered: list[tuple[str, str]] = field(default_factory=list)  # (model qualname, mechanism)
+
+
+def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
+    assert src.tree is not None
+    out = FileModels()
+    for node in ast.walk(src.tree):
+        if isinstance(node, ast.ClassDef):
+            out.models.append(_model_info(node, src, imports))
+        elif isinstance(node, ast.Call):
+            name = imports.qualname(node.func) or ""
+            if matches(name, *_AUDIT_REGISTER_CALLS) and node.args:
+                target = imports.qualname(node.args[0])
+                if target:
+                    out.registered.append((target, _mechanism(name)))
+    out.models = [m for m in out.models if m.bases]
+    return out if (out.models or out.registered) else None
+
+
+def _mechanism(name: str) -> str:
+    for key in ("auditlog", "reversion", "simple_history", "pghistory"):
+        if key in name:
+            return key.replace("_", "-")
+    return name
+
+
+def _model_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ModelInfo:
+    info = ModelInfo(
+        name=node.name,
+        qualname=f"{imports.module}.{node.name}" if imports.module else node.name,
+        path=src.path,
+        line=node.lineno,
+        bases=[b for b in (imports.qualname(base) for base in node.bases) if b],
+        decorators=[d for d in (imports.qualname(dec) for dec in node.decorator_list) if d],
+    )
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for m in stmt.body:
+                if (isinstance(m, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract" for t in m.targets)
+                        and isinstance(m.value, ast.Constant) and m.value.value is True):
+                    info.abstract = True
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value = [stmt.target], stmt.value
+        if not isinstance(value, ast.Call):
+            continue
+        callee = imports.qualname(value.func) or ""
+        for t in targets:
+            if not isinstance(t, ast.Name):
+                continue
+            if last_part(callee) == "HistoricalRecords":
+                info.history_field = True
+                continue
+            if not (last_part(callee).endswith("Field") or last_part(callee) in _RELATION_FIELDS):
+                continue
+            info.fields[t.id] = _field_info(t.id, callee, value, stmt, imports)
+    return info
+
+
+def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports: ImportMap) -> FieldInfo:
+    fi = FieldInfo(name=name, kind=last_part(callee), qualname=callee, line=stmt.lineno,
+                   end_line=getattr(stmt, "end_lineno", stmt.lineno) or stmt.lineno)
+    if fi.kind in _RELATION_FIELDS:
+        target = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "to"), None)
+        if isinstance(target, ast.Constant) and isinstance(target.value, str):
+            fi.target = target.value
+        elif target is not None:
+            fi.target = imports.qualname(target)
+    for kw in call.keywords:
+        if kw.arg == "validators" and isinstance(kw.value, (ast.List, ast.Tuple)):
+            for v in kw.value.elts:
+                vname = last_part(imports.qualname(v) or "")
+                fi.has_min_validator |= vname.startswith("Min")
+                fi.has_max_validator |= vname.startswith("Max") or vname in {"RangeValidator", "BoundsValidator"}
+    return fi
+
+
+@dataclass
+class ModelIndex:
+    """Every model class in the project, with patient-data and audit classification."""
+
+    models: dict[str, ModelInfo] = field(default_factory=dict)  # qualname -> info
+    registered: dict[str, str] = field(default_factory=dict)  # qualname -> audit mechanism
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+    patient: set[str] = field(default_factory=set)
+    audited: dict[str, str] = field(default_factory=dict)  # qualname -> mechanism
+    django: set[str] = field(default_factory=set)  # qualnames that are Django models
+
+    def lookup(self, ref: str | None) -> ModelInfo | None:
+        """Find a model by qualified name, a dotted suffix of one, `app.Model` string or bare name."""
+        if not ref:
+            return None
+        if ref in self.models:
+            return self.models[ref]
+        short = last_part(ref)
+        candidates = self.by_name.get(short, [])
+        suffix = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
+        if len(suffix) == 1:
+            return self.models[suffix[0]]
+        app_label = ref.split(".")[-2] if ref.count(".") >= 1 else None
+        if app_label:  # "clinic.Patient" as Django writes lazy references
+            hits = [q for q in candidates if f".{app_label}." in f".{q}"]
+            if len(hits) == 1:
+                return self.models[hits[0]]
+        django_candidates = [q for q in candidates if q in self.django]
+        return self.models[django_candidates[0]] if len(django_candidates) == 1 else None
+
+    def is_django_model(self, ref: str | None) -> bool:
+        m = self.lookup(ref)
+        return m is not None and m.qualname in self.django
+
+    def is_patient_model(self, ref: str | None) -> bool:
+        m = self.lookup(ref)
+        return m is not None and m.qualname in self.patient
+
+    def audit_of(self, ref: str | None) -> str | None:
+        m = self.lookup(ref)
+        return self.audited.get(m.qualname) if m else None
+
+
+def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
+    idx = ModelIndex()
+    for fm in per_file.values():
+        for m in fm.models:
+            idx.models[m.qualname] = m
+            idx.by_name.setdefault(m.name, []).append(m.qualname)
+    for fm in per_file.values():
+        for target, mech in fm.registered:
+            found = idx.lookup(target)
+            if found:
+                idx.registered[found.qualname] = mech
+    for q in idx.models:
+        if _is_django(idx, q, set()):
+            idx.django.add(q)
+    for q in idx.django:
+        mech = _audit(idx, q, vocab, set())
+        if mech:
+            idx.audited[q] = mech
+    _classify_patient(idx, vocab)
+    return idx
+
+
+def _bases(idx: ModelIndex, q: str) -> list[ModelInfo]:
+    return [b for b in (idx.lookup(ref) for ref in idx.models[q].bases) if b is not None and b.qualname != q]
+
+
+def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
+    if q in seen:
+        return False
+    seen.add(q)
+    m = idx.models[q]
+    if any(matches(b, *_MODEL_BASES) or last_part(b) in {"Model", "TimeStampedModel", "PolymorphicModel"}
+           or last_part(b) in _USER_BASES for b in m.bases):
+        return True
+    return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
+
+
+def _audit(idx: ModelIndex, q: str, vocab: Vocabulary, seen: set[str]) -> str | None:
+    if q in seen:
+        return None
+    seen.add(q)
+    m = idx.models[q]
+    if m.history_field:
+        return "simple-history"
+    if q in idx.registered:
+        return idx.registered[q]
+    for d in m.decorators:
+        if matches(d, *_AUDIT_REGISTER_CALLS):
+            return _mechanism(d)
+        if vocab.audit_decorators and matches(d, *vocab.audit_decorators):
+            return f"decorator {last_part(d)}"
+    for b in m.bases:
+        if vocab.audit_base_classes and matches(b, *vocab.audit_base_classes):
+            return f"base class {last_part(b)}"
+    for b in _bases(idx, q):
+        inherited = _audit(idx, b.qualname, vocab, seen)
+        if inherited:
+            return inherited
+    return None
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
+    explicit = {_norm(last_part(n)) for n in vocab.patient_models}
+    excluded = {_norm(last_part(n)) for n in vocab.not_patient_models}
+    words = vocab.patient_model_words()
+    users = {q for q in idx.django if any(last_part(b) in _USER_BASES for b in idx.models[q].bases)}
+
+    def own_signal(m: ModelInfo) -> bool:
+        n = _norm(m.name)
+        if n in explicit:
+            return True
+        if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES):
+            return False
+        return any(w in n for w in words) or bool(_STRONG_PHI & set(m.fields))
+
+    for q in idx.django:
+        m = idx.models[q]
+        if _norm(m.name) not in excluded and not m.abstract and own_signal(m):
+            idx.patient.add(q)
+    # A record that belongs to a patient-data record is patient data too (VitalSigns -> Encounter).
+    for _ in range(3):
+        added = False
+        for q in idx.django - idx.patient:
+            m = idx.models[q]
+            if _norm(m.name) in excluded or m.abstract or q in users:
+                continue
+            for f in m.fields.values():
+                if f.kind in _RELATION_FIELDS[:2] and idx.is_patient_model(f.target):
+                    idx.patient.add(q)
+                    added = True
+                    break
+        if not added:
+            break
+
+
+class _Collector:
+    name = NAME
+    collect = staticmethod(collect)
+    merge = staticmethod(merge)
+
+
+COLLECTOR = _Collector()
