@@ -153,9 +153,11 @@ def run_checks(
     jobs: int | None = None,
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     check_paths: Iterable[str] | None = None,
+    on_parsed: Callable[[EngineResult], None] | None = None,
 ) -> EngineResult:
     """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
-    phase 1 always sees every path so project-wide facts stay complete."""
+    phase 1 always sees every path so project-wide facts stay complete. `on_parsed` is called
+    between the phases, when it is known which files are fit for the external tools."""
     settings = _Settings(root=root, vocab=vocab, checks=tuple(checks), collectors=tuple(collectors),
                          max_size=max_size)
     jobs = jobs or os.cpu_count() or 1
@@ -173,10 +175,13 @@ def run_checks(
                 result.file_problems.append(payload)
                 if status == "newer":
                     result.newer_syntax.append(rel)
+        if on_parsed is not None:
+            on_parsed(result)
         project = merge_facts(settings.collectors, per_file, vocab)
         result.project = project
         settings.project = project
-        targets = [p for p in result.parsed if check_paths is None or p in set(check_paths)]
+        wanted = None if check_paths is None else set(check_paths)
+        targets = [p for p in result.parsed if wanted is None or p in wanted]
         if pool is not None:
             pool.shutdown()
             pool = _pool(jobs, len(targets), settings)

@@ -12,7 +12,15 @@ def mask(value: str) -> str:
 
 
 def mask_in(text: str, value: str) -> str:
-    return text.replace(value, mask(value)) if value else text
+    """Mask `value` in `text`; a multi-line value (a key block) is masked line by line."""
+    if not value:
+        return text
+    if value in text:
+        return text.replace(value, mask(value))
+    for part in sorted({p.strip() for p in value.splitlines()}, key=len, reverse=True):
+        if len(part) >= 6 and part in text:
+            text = text.replace(part, mask(part))
+    return text
 
 
 def shannon_entropy(value: str) -> float:

@@ -66,3 +66,151 @@ def _is_django_environ(func: ast.expr, imports: ImportMap) -> bool:
     if isinstance(target, ast.Call):
         return (imports.qualname(target.func) or "").endswith("environ.Env")
     return isinstance(target, ast.Name) and target.id in {"env", "environ_env", "ENV"}
+
+
+# -- recognising secrets ------------------------------------------------------------------------
+# (kind, pattern): formats documented by each vendor; searched anywhere inside a string literal.
+TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
+        ("OpenAI API key", r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}"),
+        ("AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+        ("Stripe live key", r"\b[sr]k_live_[0-9A-Za-z]{16,}"),
+        ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{40,}"),
+        ("Slack token", r"\bxox[baprs]-[A-Za-z0-9\-]{10,}"),
+        ("SendGrid API key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),
+        ("Twilio API key", r"\bSK[0-9a-fA-F]{32}\b"),
+        ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
+    )
+)
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*([A-Za-z0-9+/=\s:,\-]{40,})")
+_URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@[^\s/@]+")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_DUMMY = re.compile(r"fake|dummy|example|test|sample|xxxx|0000000", re.IGNORECASE)
+
+_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "secret", "token",
+                           "apikey", "credential", "credentials", "secretkey", "authtoken"})
+_KEY_QUALIFIERS = frozenset({"api", "access", "secret", "private", "auth", "write", "signing", "encryption",
+                             "master", "client", "app", "license", "service", "webhook", "hmac", "jwt"})
+# A name ending in one of these describes a secret (its lifetime, its URL, its label), not the secret.
+_NOT_SECRET_TAIL = frozenset({
+    "ttl", "timeout", "age", "seconds", "secs", "minutes", "hours", "days", "length", "len", "min", "max",
+    "count", "url", "uri", "endpoint", "label", "field", "fields", "name", "header", "param", "prefix",
+    "suffix", "path", "file", "dir", "id", "user", "username", "validators", "policy", "lifetime",
+    "expiry", "expires", "expiration", "backend", "backends", "class", "classes", "type", "enabled",
+    "required", "algorithm", "algorithms", "alg", "format", "model", "serializer", "regex", "pattern",
+    "help", "text", "message", "template", "location", "env", "var", "variable", "setting", "key_name",
+    "hint", "placeholder", "description", "title", "view", "form", "attempts", "retries", "interval",
+})
+_PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "fingerprint", "sha1", "sha256", "sha512", "md5",
+                           "hash", "checksum", "digest", "pin", "pins", "thumbprint"})
+
+
+def name_tokens(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [t for t in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if t]
+
+
+def is_secret_name(name: str) -> bool:
+    """`DB_PASSWORD`, `stripeApiKey`, `AWS_SECRET_ACCESS_KEY` yes; `PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL` no."""
+    tokens = name_tokens(name)
+    if not tokens or tokens[-1] in _NOT_SECRET_TAIL or _PUBLIC_WORDS & set(tokens):
+        return False
+    if "pubkey" in name.lower():
+        return False
+    if _SECRET_WORDS & set(tokens):
+        return True
+    return any(t == "key" and i > 0 and tokens[i - 1] in _KEY_QUALIFIERS for i, t in enumerate(tokens))
+
+
+def token_kind(value: str) -> tuple[str, str] | None:
+    """(kind, matched text) of a known credential format inside `value`, else None."""
+    m = _PRIVATE_KEY.search(value)
+    if m and "PUBLIC" not in m.group(0).split("-----")[1]:
+        return "private key block", value
+    for kind, pattern in TOKEN_FORMATS:
+        found = pattern.search(value)
+        if found and not is_placeholder(found.group(0)):
+            return kind, found.group(0)
+    return None
+
+
+def url_password(value: str) -> str | None:
+    """The password of `scheme://user:password@host` in `value`, unless it is a placeholder."""
+    m = _URL_CREDS.search(value)
+    if not m:
+        return None
+    pw = m.group(2)
+    if pw.startswith(("$", "{", "%(", "<", "*")) or pw.lower() in {"password", "pass", "pw", "secret", "changeme"}:
+        return None
+    return pw
+
+
+def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
+    """A literal that could be a real credential for a secret-like name (not a label, path or id)."""
+    v = value.strip()
+    if is_placeholder(v) or len(v) < 8 or any(c.isspace() for c in v) or _UUID.match(v) or _DOTTED.match(v):
+        return False
+    if v.startswith(("/", "http://", "https://", "./", "~")) or v.endswith((".pem", ".key", ".json", ".txt")):
+        return False
+    if password_like:
+        return True
+    from .masking import shannon_entropy
+
+    return len(v) >= 16 and shannon_entropy(v) >= 3.0
+
+
+def looks_dummy(value: str) -> bool:
+    return _DUMMY.search(value) is not None
+
+
+def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant]]:
+    """Every str literal with its innermost enclosing statement (header expressions of compound ones)."""
+    out: list[tuple[ast.stmt, ast.Constant]] = []
+    body_fields = {"body", "orelse", "finalbody", "handlers", "cases"}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt):
+            continue
+        for fname, value in ast.iter_fields(node):
+            if fname in body_fields:
+                continue
+            for part in value if isinstance(value, list) else [value]:
+                if not isinstance(part, ast.AST):
+                    continue
+                for sub in _walk_expr(part):
+                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                        out.append((node, sub))
+    return out
+
+
+def _walk_expr(node: ast.AST) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.stmt):  # lambdas hold no statements; nested defs are visited on their own
+            continue
+        out.append(n)
+        stack.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def literal_value(value: ast.expr | None, imports: ImportMap) -> str | None:
+    """The str literal a value is (or falls back to, for env lookups), else None."""
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    return literal_fallback(value, imports) if value is not None else None
+
+
+def target_name(target: ast.expr) -> str | None:
+    """`X`, `obj.X` or `d["X"]` -> "X"."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and isinstance(
+            target.slice.value, str):
+        return target.slice.value
+    return None

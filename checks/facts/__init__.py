@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from ..index import Collector
-from . import django_models
+from . import django_code, django_models
 
-COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR,)
+COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR)

@@ -1,0 +1,1 @@
+"""Turns raw findings into one verdict and the reports terminals, GitHub and auditors read."""

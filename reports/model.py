@@ -1,0 +1,55 @@
+"""The immutable report every writer renders (JSON contract in ../shared/DESIGN.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checks.finding import Finding
+
+
+class Condition(BaseModel):
+    """One gate condition, stated in words a reviewer understands, and whether it held."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    description: str
+    held: bool
+    detail: str = ""
+
+
+class Gate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    verdict: str  # "pass" | "fail" | "error"
+    passed: bool
+    fail_on: str
+    conditions: list[Condition] = Field(default_factory=list)
+    summary: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1}.get(self.verdict, 3)
+
+
+class ToolStat(BaseModel):
+    name: str
+    status: str  # ok | failed | disabled | skipped
+    seconds: float = 0.0
+    files: int = 0
+    findings: int = 0
+    message: str = ""
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    root: str = Field(default=".", exclude=True)
+    findings: list[Finding]
+    gate: Gate
+    stats: dict[str, Any] = Field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)

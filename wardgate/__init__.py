@@ -1,0 +1,9 @@
+"""wardgate: the driver (CLI, configuration, files and git, the pipeline)."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("wardgate")
+except PackageNotFoundError:  # running from a checkout without installing
+    __version__ = "0.1.0"

@@ -1,0 +1,172 @@
+"""`wardgate` command line. Exit codes: 0 gate passed, 1 gate failed, 2 usage/config error,
+3 internal or tool failure (fail closed: never 0 when a stage crashed)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from checks.finding import Severity
+
+from . import __version__
+from .config import Config, ConfigError, find_config, load_config
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+FORMATS = ("text", "json")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 already; keep its message short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"wardgate: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="wardgate", description="Static-analysis and CI quality gate for Django code in medicine.")
+    p.add_argument("--version", action="version", version=f"wardgate {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="analyse PATHs and apply the gate")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    check.add_argument("--format", choices=FORMATS, default="text", help="report on stdout (default: text)")
+    check.add_argument("--output", action="append", default=[], metavar="FORMAT:PATH",
+                       help="also write a report to PATH (repeatable)")
+    check.add_argument("--no-llm", action="store_true", help="skip the LLM reviewer (stage 2)")
+    check.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+    check.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
+                       help="lowest severity that fails the gate (default: config, else high)")
+    check.add_argument("--config", type=Path, default=None, help="wardgate.toml or pyproject.toml to use")
+    check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    rules = sub.add_parser("rules", help="list every rule with id, category, severity and rationale")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="show a rule's documentation and examples")
+    explain.add_argument("rule_id")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args)
+        return _explain(args)
+    except ConfigError as exc:
+        print(f"wardgate: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("wardgate: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception:  # noqa: BLE001 - fail closed with a readable message, never exit 0
+        print("wardgate: internal error (this is a bug in wardgate; please report it):", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _load(args: argparse.Namespace) -> Config:
+    if args.config is not None:
+        if not args.config.is_file():
+            raise ConfigError(f"{args.config}: no such configuration file")
+        return load_config(args.config)
+    first = args.paths[0] if getattr(args, "paths", None) else Path(".")
+    start = first.resolve() if first.is_dir() else first.resolve().parent
+    return load_config(find_config(start))
+
+
+def _outputs(specs: Sequence[str]) -> list[tuple[str, Path]]:
+    from reports.writers import WRITERS
+
+    out = []
+    for spec in specs:
+        fmt, sep, dest = spec.partition(":")
+        if not sep or not dest or fmt not in WRITERS:
+            raise ConfigError(f"--output {spec!r}: expected FORMAT:PATH with FORMAT one of {', '.join(WRITERS)}")
+        out.append((fmt, Path(dest)))
+    return out
+
+
+def _check(args: argparse.Namespace) -> int:
+    from reports.writers import WRITERS
+
+    from .pipeline import RunOptions, run
+    from .progress import Progress
+
+    for p in args.paths:
+        if not p.exists():
+            print(f"wardgate: error: {p}: no such file or directory", file=sys.stderr)
+            return EXIT_USAGE
+    if args.jobs is not None and args.jobs < 1:
+        print("wardgate: error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    config = _load(args)
+    outputs = _outputs(args.output)
+    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on)
+    result = run(config, options, Progress(enabled=True))
+    if args.fix:
+        from .fixes import apply_fixes
+
+        fixed = apply_fixes(result.root, result.report.findings)
+        if fixed:
+            print(f"wardgate: fixed {fixed} finding(s); re-analysing", file=sys.stderr)
+            result = run(config, options, Progress(enabled=True))
+    report = result.report
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    sys.stdout.write(WRITERS[args.format](report, color=color))
+    sys.stdout.flush()
+    for fmt, dest in outputs:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(WRITERS[fmt](report, color=False), encoding="utf-8")
+    for err in report.stats.get("errors", []):
+        print(f"wardgate: {err}", file=sys.stderr)
+    return report.gate.exit_code
+
+
+def _rules(args: argparse.Namespace) -> int:
+    import json
+
+    from checks.registry import all_rules
+
+    rules = sorted(all_rules().values(), key=lambda r: r.id)
+    if args.format == "json":
+        print(json.dumps([r.model_dump(mode="json", exclude={"doc"}) for r in rules], indent=2))
+        return EXIT_PASS
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        print(f"{r.id:<{width}}  {r.category.value:<11} {r.severity.value:<8} {r.tool:<8} {r.summary}")
+    return EXIT_PASS
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from checks.registry import REGISTRY, rule_for
+
+    meta = rule_for(args.rule_id)
+    if meta is None:
+        print(f"wardgate: unknown rule {args.rule_id!r}; `wardgate rules` lists them", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{meta.id} ({meta.name}) — {meta.summary}")
+    print(f"category: {meta.category.value}   default severity: {meta.severity.value}   tool: {meta.tool}"
+          + (f"   CWE-{meta.cwe}" if meta.cwe else ""))
+    if meta.hipaa:
+        print(f"HIPAA: {meta.hipaa}")
+    print()
+    print(meta.doc or meta.summary)
+    check = REGISTRY.get(meta.id)
+    if check is not None and (check.VALID or check.INVALID):
+        from textwrap import dedent, indent
+
+        print("\nMore examples (these are also the rule's tests):")
+        for ex in check.INVALID[:3]:
+            print(f"\n  flagged (line {ex.line}, {ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
+        for ex in check.VALID[:3]:
+            print(f"\n  not flagged ({ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
+    return EXIT_PASS
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""Finding the scan root and the files to analyse."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+
+def git_toplevel(path: Path) -> Path | None:
+    folder = path if path.is_dir() else path.parent
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True,
+                              text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(proc.stdout.strip()).resolve() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def scan_root(targets: Sequence[Path]) -> Path:
+    """The git top-level of the first target; else the current directory if it contains the
+    targets; else the first target itself (DESIGN.md: paths are relative to the scan root)."""
+    first = (targets[0] if targets else Path(".")).resolve()
+    top = git_toplevel(first)
+    if top is not None:
+        return top
+    cwd = Path.cwd().resolve()
+    if all(_within(t.resolve(), cwd) for t in targets):
+        return cwd
+    return first if first.is_dir() else first.parent
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+@lru_cache(maxsize=512)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """`**` spans folders, `*` and `?` stay within one path segment; matched against POSIX paths."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif ch == "*":
+            out.append("[^/]*")
+            i += 1
+        elif ch == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(ch))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def matches_any(rel: str, patterns: Iterable[str]) -> bool:
+    return any(glob_regex(p).match(rel) for p in patterns)
+
+
+def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """POSIX paths relative to `root` of the Python files under `targets`, sorted.
+
+    Inside git, untracked-but-ignored files (per .gitignore) are skipped, as every tool does."""
+    rels: set[str] = set()
+    in_git = (root / ".git").exists()
+    for target in targets:
+        target = target.resolve()
+        if target.is_file() or target.is_symlink():
+            rel = target.relative_to(root).as_posix() if _within(target, root) else target.as_posix()
+            rels.add(rel)  # an explicitly named file is analysed even if excluded
+            continue
+        if not target.exists():
+            continue
+        listed = _git_files(root, target) if in_git else None
+        for rel in listed if listed is not None else _walk(root, target, exclude):
+            if matches_any(rel, include) and not matches_any(rel, exclude):
+                rels.add(rel)
+    return sorted(rels)
+
+
+def _git_files(root: Path, target: Path) -> list[str] | None:
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", str(target)],
+            cwd=root, capture_output=True, timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    out = []
+    for raw in proc.stdout.split(b"\0"):
+        if raw:
+            rel = raw.decode("utf-8", "surrogateescape")
+            if (root / rel).exists() or (root / rel).is_symlink():  # deleted but still in the index
+                out.append(rel)
+    return out
+
+
+def _walk(root: Path, target: Path, exclude: Sequence[str]) -> Iterable[str]:
+    for folder, dirs, files in os.walk(target):
+        rel_folder = Path(folder).relative_to(root).as_posix()
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        dirs[:] = sorted(d for d in dirs if not matches_any(f"{prefix}{d}/", exclude))
+        for name in files:
+            yield f"{prefix}{name}"
