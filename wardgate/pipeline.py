@@ -14,6 +14,7 @@ from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
+from checks.review import review_findings
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from reports import fingerprint
 from reports.gate import evaluate
@@ -89,6 +90,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
 
     findings = _apply_config(findings, config)
     findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+    progress.update("LLM review")
+    findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=not options.no_llm)
     fail_on = config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on)
     gate: Gate = evaluate(findings, fail_on=fail_on, max_per_category=config.gate.max_per_category,
                           max_per_severity=config.gate.max_per_severity, errors=errors)
@@ -99,7 +102,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "seconds": round(time.perf_counter() - started, 3),
         "jobs": jobs,
         "tools": {name: stat.model_dump(exclude={"name"}) for name, stat in tool_stats.items()},
-        "llm": {"status": "skipped", "reason": "--no-llm" if options.no_llm else "no LLM provider configured"},
+        "llm": llm_stats,
         "errors": errors,
         "config": config.source,
     }
