@@ -9,12 +9,16 @@ from functools import cache
 
 from .base import Check
 from .domain import hardcoded_secret_key
+from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     hardcoded_secret_key.HardcodedSecretKey,
+    unaudited_patient_model.UnauditedPatientModel,
+    audit_bypassing_write.AuditBypassingWrite,
+    audit_trail_tampering.AuditTrailTampering,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}

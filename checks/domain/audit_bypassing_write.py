@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
+from ..facts.django_models import ModelIndex
+from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_write_tables, statement_of
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+
+_BULK = {"update": "QuerySet.update()", "bulk_update": "bulk_update()", "bulk_create": "bulk_create()"}
+_MODELS = (
+    "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+    "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n    history = HistoricalRecords()\n\n"
+    "class Encounter(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+    "    history = HistoricalRecords()\n\n"
+    "class Drug(models.Model):\n    name = models.CharField(max_length=80)\n"
+)
+_FILES = (("clinic/models.py", _MODELS),)
+_ADMIN = "from django.contrib import admin\nfrom clinic.models import Patient\n\n"
+
+
+class AuditBypassingWrite(Check):
+    """## What it does
+    Flags writes that skip Django's model signals on a patient-data model that IS audited:
+    `QuerySet.update()`, `bulk_update()`, `bulk_create()` and raw SQL writes
+    (`cursor.execute("UPDATE clinic_encounter ...")`, `Model.objects.raw(...)`). The model is worked out
+    from the queryset: `Patient.objects.filter(...)`, a variable assigned from a queryset earlier in
+    the function, a ModelAdmin action's `queryset` (the admin's registered model), or
+    `self.get_queryset()` in a view with `model`/`queryset`. `QuerySet.delete()` sends delete signals
+    and is not flagged, nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`,
+    nor models tracked by database triggers (pghistory).
+
+    ## Why is this bad?
+    simple-history, auditlog and reversion record changes from `post_save`/`pre_save` signals. A
+    queryset update or bulk write changes every matching clinical record with no history row: the
+    chart says a prescription was superseded, but nobody can tell who did it or what it was before.
+
+    ## Example
+    ```python
+    Prescription.objects.filter(patient=p, status="active").update(status="superseded")
+    ```
+
+    Use instead:
+    ```python
+    for rx in Prescription.objects.filter(patient=p, status="active"):
+        rx.status = "superseded"
+        rx.save(update_fields=["status"])
+    # or: bulk_update_with_history(rows, Prescription, ["status"])
+    ```
+    """
+
+    code = "WG202"
+    name = "audit-bypassing-write"
+    category = Category.AUDIT_TRAIL
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = 778
+    summary = "Bulk or raw SQL write on an audited patient model bypasses the audit trail"
+
+    VALID = [
+        Valid("from clinic.models import Patient\n\ndef purge(ids):\n"
+              "    Patient.objects.filter(pk__in=ids).delete()\n", files=_FILES),
+        Valid("from simple_history.utils import bulk_update_with_history\nfrom clinic.models import Patient\n\n"
+              "def fix(rows):\n    bulk_update_with_history(rows, Patient, ['mrn'])\n", files=_FILES),
+        Valid("from clinic.models import Drug\n\ndef withdraw():\n"
+              "    stale = Drug.objects.filter(name='x')\n    stale.update(name='y')\n", files=_FILES),
+        Valid("def merge(d, extra):\n    d.update(extra)\n", files=_FILES),
+        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
+              "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
+        Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
+              files=_FILES),
+    ]
+    INVALID = [
+        Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
+                "    stale = Encounter.objects.filter(started_at__lt=cutoff)\n    n = stale.update(status='closed')\n",
+                line=5, files=_FILES),
+        Invalid("from clinic import models as m\n\ndef normalise(rows):\n"
+                "    m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)\n", line=4, files=_FILES),
+        Invalid(_ADMIN + "@admin.register(Patient)\nclass PatientAdmin(admin.ModelAdmin):\n"
+                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n",
+                line=7, path="clinic/admin.py", files=_FILES),
+        Invalid(_ADMIN + "class PatientAdmin(admin.ModelAdmin):\n    actions = ['archive']\n\n"
+                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n\n"
+                "admin.site.register(Patient, PatientAdmin)\n", line=8, path="clinic/admin.py", files=_FILES),
+        Invalid("from django.db import connection\n\ndef backfill():\n    with connection.cursor() as cursor:\n"
+                "        cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')\n",
+                line=5, files=_FILES),
+        Invalid("from django.views.generic import ListView\nfrom clinic.models import Encounter\n\n"
+                "class CloseAll(ListView):\n    model = Encounter\n\n    def post(self, request):\n"
+                "        self.get_queryset().update(status='closed')\n", line=8, files=_FILES),
+    ]
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if models is None or code is None or not models.audited:
+            return
+        parents: dict[ast.AST, ast.AST] | None = None
+        for fn, cls in functions(node):
+            klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
+            scope = Scope.of(fn, self.ctx.imports, models, code, klass)
+            for call in ast.walk(fn):
+                if not isinstance(call, ast.Call):
+                    continue
+                hit = self._bypass(call, scope, models)
+                if hit:
+                    parents = parents or parent_map(node)
+                    self.report(statement_of(call, parents), hit[0], fix=hit[1])
+
+    def _bypass(self, call: ast.Call, scope: Scope, models: ModelIndex) -> tuple[str, str] | None:
+        func = call.func
+        meth = func.attr if isinstance(func, ast.Attribute) else last_part(self.qualname(func))
+        if meth in _BULK and isinstance(func, ast.Attribute):
+            if scope.is_history(func.value):
+                return None  # tampering with the trail itself: WG203
+            model = scope.model_of(func.value)
+            if model and self._audited_patient(model, models):
+                name = last_part(model)
+                alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
+                       "bulk_update": "simple_history.utils.bulk_update_with_history(...) or save() per row",
+                       "bulk_create": "simple_history.utils.bulk_create_with_history(...) or create() per row"}
+                return (f"{_BULK[meth]} on audited patient model {name} sends no save signals: "
+                        f"the {models.audit_of(model)} audit trail records nothing.",
+                        f"Use {alt[meth]}, so each change is recorded in the audit trail.")
+        if meth in ("execute", "executemany", "raw", "RawSQL") and call.args:
+            for table in sql_write_tables(call.args[0], scope.env):
+                if is_trail_table(table):
+                    continue  # WG203
+                model = scope.table_model(table)
+                if model and self._audited_patient(model, models):
+                    return (f"Raw SQL write to {table} (audited patient model {last_part(model)}) bypasses the ORM "
+                            f"and the {models.audit_of(model)} audit trail.",
+                            "Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
+                            "or record the change in the audit trail explicitly.")
+        return None
+
+    @staticmethod
+    def _audited_patient(model: str, models: ModelIndex) -> bool:
+        mech = models.audit_of(model)
+        return bool(mech) and mech != "pghistory" and models.is_patient_model(model)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_models import ModelIndex
+from ..finding import Category, Confidence, Severity
+from ..source import SourceFile
+
+_MODELS = "from django.db import models\n"
+
+
+class UnauditedPatientModel(Check):
+    """## What it does
+    Flags a Django model that holds patient data (a clinical model name such as `Encounter`,
+    `LabResult` or `Referral`, identifying fields such as `date_of_birth` or `mrn`, or a foreign
+    key to another patient-data model) when no audit mechanism covers it anywhere in the project:
+    django-simple-history (`history = HistoricalRecords()` or `simple_history.register(Model)`),
+    django-auditlog (`auditlog.register(Model)` in any module, or the decorator),
+    django-reversion (`@reversion.register()`), django-pghistory (`@pghistory.track(...)`), or an
+    audit base class/decorator named in `[tool.wardgate.domain]`. Catalogue models (drugs, wards,
+    templates) hold no patient data and are not flagged.
+
+    ## Why is this bad?
+    Hospitals must be able to say who changed a clinical record, when, and what it said before
+    (HIPAA §164.312(b) audit controls, medico-legal record keeping). Without an audit trail a
+    wrong allergy, a changed vital sign or an edited referral cannot be traced or reverted.
+
+    ## Example
+    ```python
+    class VitalSigns(models.Model):
+        encounter = models.ForeignKey("clinic.Encounter", on_delete=models.CASCADE)
+        systolic_bp = models.PositiveSmallIntegerField()
+    ```
+
+    Use instead:
+    ```python
+    class VitalSigns(models.Model):
+        encounter = models.ForeignKey("clinic.Encounter", on_delete=models.CASCADE)
+        systolic_bp = models.PositiveSmallIntegerField()
+        history = HistoricalRecords()
+    ```
+    or register it with the project's mechanism, e.g. `auditlog.register(VitalSigns)`.
+    """
+
+    code = "WG201"
+    name = "unaudited-patient-model"
+    category = Category.AUDIT_TRAIL
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 778
+    summary = "Model holding patient data is not covered by any audit mechanism"
+
+    VALID = [
+        Valid(_MODELS + "from simple_history.models import HistoricalRecords\n\nclass Patient(models.Model):\n"
+              "    mrn = models.CharField(max_length=20)\n    history = HistoricalRecords()\n", path="clinic/models.py"),
+        Valid(_MODELS + "\nclass LabResult(models.Model):\n    value = models.DecimalField()\n",
+              path="clinic/models.py",
+              files=(("clinic/audit.py", "from auditlog.registry import auditlog as al\n"
+                      "from clinic import models as m\nal.register(m.LabResult)\n"),)),
+        Valid(_MODELS + "import reversion\n\n@reversion.register()\nclass Referral(models.Model):\n"
+              "    reason = models.TextField()\n", path="clinic/models.py"),
+        Valid(_MODELS + "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n",
+              path="clinic/models.py"),
+        Valid(_MODELS + "\nclass NotificationTemplate(models.Model):\n    body = models.TextField()\n",
+              path="clinic/models.py"),
+        # An abstract base holds no rows; the concrete subclass inherits the audited base's history.
+        Valid(_MODELS + "from simple_history.models import HistoricalRecords\n\nclass Audited(models.Model):\n"
+              "    history = HistoricalRecords(inherit=True)\n\n    class Meta:\n        abstract = True\n\n"
+              "class Encounter(Audited):\n    notes = models.TextField()\n", path="clinic/models.py"),
+    ]
+    INVALID = [
+        Invalid(_MODELS + "from simple_history import models as sh\n\nclass VitalSigns(models.Model):\n"
+                "    encounter = models.ForeignKey('clinic.Encounter', on_delete=models.CASCADE)\n\n"
+                "class Encounter(models.Model):\n    notes = models.TextField()\n"
+                "    history = sh.HistoricalRecords()\n",
+                line=4, path="clinic/models.py"),
+        Invalid("from django.db.models import Model, CharField, DateField\n\n"
+                "class Person(Model):\n    date_of_birth = DateField()\n    mrn = CharField(max_length=9)\n",
+                line=3, path="registry/models.py"),
+        # auditlog registers a *different* model with the same name in another app: not this one.
+        Invalid(_MODELS + "\nclass Appointment(models.Model):\n    reason = models.TextField()\n",
+                line=3, path="clinic/models.py",
+                files=(("billing/models.py", _MODELS + "class Appointment(models.Model):\n    fee = models.IntegerField()\n"),
+                       ("billing/audit.py", "from auditlog.registry import auditlog\n"
+                        "from billing.models import Appointment\nauditlog.register(Appointment)\n"))),
+    ]
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        idx: ModelIndex | None = self.ctx.project.fact("django_models")
+        if idx is None:
+            return
+        qualname = f"{self.ctx.imports.module}.{node.name}"
+        info = idx.models.get(qualname)
+        if info is None or qualname not in idx.django or qualname not in idx.patient or idx.audited.get(qualname):
+            return
+        if info.abstract or _is_proxy(node):
+            return
+        self.report(
+            node,
+            f"Model {node.name} holds patient data but no audit mechanism (simple-history, auditlog, "
+            "reversion, pghistory) covers it: changes to these records cannot be traced.",
+            fix=f"Add `history = HistoricalRecords()` to {node.name}, or register it with the project's "
+            f"audit mechanism (e.g. `auditlog.register({node.name})`).",
+        )
+
+
+def _is_proxy(node: ast.ClassDef) -> bool:
+    for stmt in node.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for m in stmt.body:
+                if (isinstance(m, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "proxy" for t in m.targets)
+                        and isinstance(m.value, ast.Constant) and m.value.value is True):
+                    return True
+    return False
