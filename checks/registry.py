@@ -9,6 +9,8 @@ from functools import cache
 
 from .base import Check
 from .domain import hardcoded_secret_key
+from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
+                     hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
@@ -16,6 +18,11 @@ from .rulemeta import RuleMeta
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     hardcoded_secret_key.HardcodedSecretKey,
+    hardcoded_database_password.HardcodedDatabasePassword,
+    hardcoded_api_token.HardcodedApiToken,
+    credentials_in_url.CredentialsInUrl,
+    hardcoded_auth_password.HardcodedAuthPassword,
+    hardcoded_secret_assignment.HardcodedSecretAssignment,
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,

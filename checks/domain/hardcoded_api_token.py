@@ -74,11 +74,9 @@ class HardcodedApiToken(Check):
             kind, secret = found
             if self.ctx.src.looks_like_test and looks_dummy(secret):
                 continue
-            where = "environment fallback" if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not const \
-                else "literal"
             self.report(
                 stmt,
-                f"{kind} hard-coded as a {where} ({mask(secret) if kind != 'private key block' else 'masked'}): "
+                f"{kind} hard-coded in source ({mask(secret) if kind != 'private key block' else 'masked'}): "
                 "anyone with the source can use it.",
                 fix="Load it from the environment or a secrets manager (os.environ[...], Vault, AWS Secrets "
                 "Manager) with no literal default, and revoke/rotate the exposed credential.",

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import ast
 
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
 from ..base import Check, Invalid, Valid
-from ..finding import Category, Confidence, Severity
+from ..finding import Category, Confidence, Finding, Severity
 from ..masking import mask
 from ..secrets import is_placeholder, literal_fallback
 
@@ -54,6 +57,10 @@ class HardcodedSecretKey(Check):
     INVALID = [
         Invalid('SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1,
                 path="proj/settings.py"),
+        Invalid('import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")\n', line=2,
+                path="proj/settings.py", fixed='import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n'),
+        Invalid('DEBUG = False\nSECRET_KEY = "q7#z!m2r@local-dev-9f$w8k+e3v"\n', line=2, path="proj/settings.py",
+                fixed='import os\nDEBUG = False\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n'),
         Invalid('import os as o\n\nSECRET_KEY = o.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")\n',
                 line=3, path="proj/settings/base.py"),
         Invalid('from os import getenv\nSECRET_KEY = getenv("SECRET_KEY", default="k2#l9!mq7@x4$w8z+e3v^b1a")\n',
@@ -86,6 +93,68 @@ class HardcodedSecretKey(Check):
             "then rotate the exposed key.",
             secret=literal,
         )
+
+
+    @classmethod
+    def autofix(cls, text: str, findings: list[Finding]) -> str | None:
+        """Replace each flagged value with `os.environ["DJANGO_SECRET_KEY"]`, adding `import os`."""
+        lines = {f.start_line for f in findings if f.rule_id == cls.code}
+        try:
+            wrapper = MetadataWrapper(cst.parse_module(text))
+        except cst.ParserSyntaxError:
+            return None
+        fixer = _EnvFixer(lines)
+        module = wrapper.visit(fixer)
+        if not fixer.changed:
+            return None
+        if not _imports_os(module):
+            stmt = cst.parse_statement("import os\n")
+            body = list(module.body)
+            at = 0
+            while at < len(body) and _is_preamble(body[at]):
+                at += 1
+            module = module.with_changes(body=[*body[:at], stmt, *body[at:]])
+        return module.code
+
+
+_ENV_LOOKUP = 'os.environ["DJANGO_SECRET_KEY"]'
+
+
+class _EnvFixer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, lines: set[int]) -> None:
+        super().__init__()
+        self.lines, self.changed = lines, False
+
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        line = self.get_metadata(PositionProvider, original).start.line
+        names = {t.target.value if isinstance(t.target, cst.Name) else
+                 t.target.attr.value if isinstance(t.target, cst.Attribute) else None for t in original.targets}
+        if line in self.lines and names & _NAMES:
+            self.changed = True
+            return updated.with_changes(value=cst.parse_expression(_ENV_LOOKUP))
+        return updated
+
+
+def _imports_os(module: cst.Module) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import) and any(
+                        a.asname is None and isinstance(a.name, cst.Name) and a.name.value == "os" for a in small.names):
+                    return True
+    return False
+
+
+def _is_preamble(stmt: cst.CSTNode) -> bool:
+    """Docstring and `from __future__` imports stay first."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+        return True
+    return isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__"
 
 
 def _is_secret_key_target(target: ast.expr) -> bool:

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+from ..masking import mask
+from ..secrets import looks_dummy, string_literals, url_password
+
+
+class CredentialsInUrl(Check):
+    """## What it does
+    Flags string literals holding a connection URL with an embedded password,
+    `scheme://user:password@host` (Redis, PostgreSQL, AMQP, SMTP, HTTP basic auth…), including
+    literal fallbacks of environment lookups. Placeholders (`${DB_PASSWORD}`, `<password>`) pass.
+
+    ## Why is this bad?
+    Connection URLs are copied into logs, error reports and dashboards, and the repository
+    holds them forever. The password opens the cache, queue or database that carries patient
+    sessions, results and documents — outside the application's access control and audit trail.
+    HIPAA §164.312(a)(1) access control and §164.312(d) person or entity authentication.
+
+    ## Example
+    ```python
+    REDIS_URL = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"
+    ```
+
+    Use instead:
+    ```python
+    REDIS_URL = os.environ["REDIS_URL"]
+    ```
+    Rotate the exposed password.
+    """
+
+    code = "WG104"
+    name = "credentials-in-url"
+    category = Category.SECRET
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = 798
+    summary = "Password embedded in a connection URL literal"
+    hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
+
+    VALID = [
+        Valid('import os\nREDIS_URL = os.environ["REDIS_URL"]\n'),
+        Valid('BROKER = "amqp://guest@localhost:5672//"\nDOCS = "https://example.org/a:b@c"\n'),
+        Valid('DATABASE_URL = "postgres://app:${DB_PASSWORD}@db:5432/emr"\n'),
+        Valid('TEMPLATE = "postgres://<user>:<password>@<host>/<db>"\n'),
+        Valid('URL = "postgres://u:fakepass@localhost/test"\n', path="app/tests/test_db.py"),
+    ]
+    INVALID = [
+        Invalid('REDIS_URL = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=1),
+        Invalid('import os\nDB = os.environ.get("DATABASE_URL", "postgres://emr:S3cr3t-pw@db.internal/emr")\n', line=2),
+        Invalid('import dj_database_url as d\nDATABASES = {\n    "default": d.parse("mysql://root:r00t-Pw@10.0.0.4/his"),\n}\n',
+                line=2),
+        Invalid('def feed():\n    return fetch(f"{BASE}", proxy="http://svc:Pr0xy-pass@proxy:3128")\n', line=2),
+    ]
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for stmt, const in string_literals(node):
+            pw = url_password(const.value)
+            if pw is None or (self.ctx.src.looks_like_test and looks_dummy(const.value)):
+                continue
+            self.report(
+                stmt,
+                f"Connection URL carries a hard-coded password ({mask(pw)}).",
+                fix="Read the whole URL (or just its password) from the environment or a secrets manager, "
+                "and rotate the exposed password.",
+                secret=pw,
+            )

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+from ..masking import mask
+from ..names import last_part
+from ..secrets import is_secret_name, literal_value, looks_like_secret_value, name_tokens, token_kind
+
+_AUTH_CLASSES = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
+_PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
+
+
+class HardcodedAuthPassword(Check):
+    """## What it does
+    Flags credentials passed as literals in a call: `requests.get(url, auth=("user", "pw"))`,
+    `HTTPBasicAuth("user", "pw")`, httpx/aiohttp equivalents, and secret-named keyword arguments
+    such as `connect(password="...")` or `Client(api_key="...")`. `password=None`, values from
+    variables or the environment, and placeholders pass; test modules are skipped.
+
+    ## Why is this bad?
+    Integration passwords (lab feeds, PACS, pharmacy wholesalers, HL7 gateways) open systems
+    full of patient results. Hard-coded, they cannot be rotated without a release, they are
+    shared by every deployment, and anyone with the repository can log in as the hospital.
+    HIPAA §164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management.
+
+    ## Example
+    ```python
+    requests.get(LAB_FEED_URL, auth=("stmary-sync", "Nw-Path-Sync-2024!"), timeout=30)
+    ```
+
+    Use instead:
+    ```python
+    requests.get(LAB_FEED_URL, auth=(settings.LAB_FEED_USER, settings.LAB_FEED_PASSWORD), timeout=30)
+    ```
+    with both settings read from the environment; rotate the exposed password.
+    """
+
+    code = "WG105"
+    name = "hardcoded-auth-password"
+    category = Category.SECRET
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = 259
+    summary = "Password or API key passed as a literal in a call (auth=(user, 'pw'), password='...')"
+    hipaa = "§164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management"
+
+    VALID = [
+        Valid('import requests\nrequests.get(u, auth=(settings.FEED_USER, settings.FEED_PASSWORD))\n'),
+        Valid('key = serialization.load_pem_private_key(pem, password=None)\n'),
+        Valid('forms.CharField(label="Password", widget=forms.PasswordInput)\n'),
+        Valid('User.objects.create_user("nurse", password="correct-horse-battery")\n', path="clinic/tests/test_auth.py"),
+        Valid('requests.get(u, auth=("apikey", ""))\nconnect(password="changeme")\n'),
+    ]
+    INVALID = [
+        Invalid('import requests\n\ndef pull(since):\n    return requests.get(URL, params={"since": since}, auth=("sync", "Nw-Path-Sync-2024!"))\n',
+                line=4),
+        Invalid('from requests.auth import HTTPBasicAuth as Basic\nAUTH = Basic("pacs", "Pacs-Gateway-99")\n', line=2),
+        Invalid('import psycopg2\nconn = psycopg2.connect(\n    host="db", user="emr",\n    password="Emr-Pr0d-pw",\n)\n',
+                line=2),
+        Invalid('import httpx\nclient = httpx.Client(auth=["svc", "S3rvice-Acc0unt"])\n', line=2),
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.ctx.src.looks_like_test:
+            return
+        if last_part(self.qualname(node.func)) in _AUTH_CLASSES and len(node.args) >= 2:
+            self._check(node, node.args[1], password_like=True)
+        for kw in node.keywords:
+            if kw.arg == "auth" and isinstance(kw.value, (ast.Tuple, ast.List)) and len(kw.value.elts) == 2:
+                self._check(node, kw.value.elts[1], password_like=True)
+            elif kw.arg and is_secret_name(kw.arg):
+                self._check(node, kw.value, password_like=bool(_PASSWORD_WORDS & set(name_tokens(kw.arg))))
+
+    def _check(self, call: ast.Call, value: ast.expr, *, password_like: bool) -> None:
+        literal = literal_value(value, self.ctx.imports)
+        if literal is None or token_kind(literal) or not looks_like_secret_value(literal, password_like=password_like):
+            return  # known token formats are WG103's
+        self.report(call, f"Credential passed as a literal in a call ({mask(literal)}).", end_node=call,
+                    fix="Pass settings read from the environment or a secrets manager, e.g. "
+                    "auth=(settings.FEED_USER, settings.FEED_PASSWORD); rotate the exposed password.",
+                    secret=literal)

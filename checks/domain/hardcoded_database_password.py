@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+from ..masking import mask
+from ..secrets import is_placeholder, literal_value, target_name
+
+_DB_KEYS = {"ENGINE", "NAME", "HOST", "USER", "PORT"}
+
+
+class HardcodedDatabasePassword(Check):
+    """## What it does
+    Flags a literal database password in Django's `DATABASES` setting: in the dict literal, in
+    `DATABASES["replica"] = {...}`, in `DATABASES["default"]["PASSWORD"] = "..."`, in any
+    connection dict that has `ENGINE`/`HOST`-style keys, and as the literal fallback of an
+    environment lookup (`os.environ.get("DB_PASSWORD", "s3cret")`).
+
+    ## Why is this bad?
+    The clinical database holds every patient's record. A password in the repository gives
+    direct SQL access to it to anyone who can read the code, bypassing the application's
+    access control and audit trail entirely. HIPAA §164.312(a)(1) access control and
+    §164.312(d) person or entity authentication.
+
+    ## Example
+    ```python
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "Emr-2019!"}}
+    ```
+
+    Use instead:
+    ```python
+    DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",
+                             "PASSWORD": os.environ["POSTGRES_PASSWORD"]}}
+    ```
+    Rotate the exposed password.
+    """
+
+    code = "WG102"
+    name = "hardcoded-database-password"
+    category = Category.SECRET
+    severity = Severity.CRITICAL
+    confidence = Confidence.HIGH
+    cwe = 259
+    summary = "Database password written as a literal in DATABASES"
+    hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
+
+    VALID = [
+        Valid('import os\nDATABASES = {"default": {\n    "ENGINE": "x",\n    "PASSWORD": os.environ.get("DB_PW", ""),\n}}\n',
+              path="proj/settings.py"),
+        Valid('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "PASSWORD": ""}}\n'),
+        Valid('DATABASES = {"default": {"ENGINE": "x", "PASSWORD": "<db-password>"}}\n'),
+        Valid('FORM_LABELS = {"PASSWORD": "Your password please"}\n'),
+        Valid('import environ\nenv = environ.Env()\nDATABASES = {"default": env.db("DATABASE_URL")}\n'),
+    ]
+    INVALID = [
+        Invalid('DATABASES = {\n    "default": {\n        "ENGINE": "django.db.backends.postgresql",\n'
+                '        "PASSWORD": "Clinic-Db-2024!",\n    }\n}\n', line=4, path="proj/settings/prod.py"),
+        Invalid('DATABASES = {}\nif True:\n    DATABASES["legacy"] = {"ENGINE": "x", "USER": "ro", "PASSWORD": "Emr-R3ad0nly"}\n',
+                line=3),
+        Invalid('from .base import DATABASES\nDATABASES["default"]["PASSWORD"] = "hunter2-prod"\n', line=2),
+        Invalid('import os as o\nREPLICA = {"HOST": "db2", "NAME": "emr", "PASSWORD": o.getenv("PW", "Repl1ca-pw")}\n',
+                line=2),
+    ]
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self._in_databases = 0
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for t in node.targets:
+            base = t
+            while isinstance(base, ast.Subscript):
+                base = base.value
+            if target_name(base) == "DATABASES":
+                self._in_databases += 1
+                if target_name(t) == "PASSWORD" and isinstance(t, ast.Subscript):
+                    self._check(node, node.value, node.value)
+
+    def leave_Assign(self, node: ast.Assign) -> None:
+        for t in node.targets:
+            base = t
+            while isinstance(base, ast.Subscript):
+                base = base.value
+            if target_name(base) == "DATABASES":
+                self._in_databases -= 1
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        keys = {k.value: v for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        if "PASSWORD" not in keys:
+            return
+        if self._in_databases or len(_DB_KEYS & set(keys)) >= 1:
+            key = next(k for k in node.keys if isinstance(k, ast.Constant) and k.value == "PASSWORD")
+            self._check(key, keys["PASSWORD"], keys["PASSWORD"])
+
+    def _check(self, start: ast.AST, value: ast.expr, end: ast.AST) -> None:
+        literal = literal_value(value, self.ctx.imports)
+        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test:
+            return
+        self.report(start, f"Database password hard-coded in DATABASES ({mask(literal)}).", end_node=end,
+                    fix='Read it from the environment: "PASSWORD": os.environ["POSTGRES_PASSWORD"] '
+                    "(or a DATABASE_URL secret), and rotate the exposed password.", secret=literal)

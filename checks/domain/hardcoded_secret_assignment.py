@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+from ..masking import mask
+from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, target_name,
+                       token_kind, url_password)
+
+_PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
+_OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG102
+
+
+class HardcodedSecretAssignment(Check):
+    """## What it does
+    Flags a string literal assigned to a secret-like name (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`,
+    `API_KEY`, `AWS_SECRET_ACCESS_KEY`, `client_secret`…), directly, as a dict entry, or as the
+    literal fallback of an environment lookup. Passwords are flagged whatever they look like;
+    keys and tokens when the value is long and random (Shannon entropy). Names that only
+    describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
+    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs, placeholders and test modules pass.
+
+    ## Why is this bad?
+    A credential in source is shared with everyone who can read the repository and cannot be
+    rotated without a release. These credentials open services that hold or move patient data.
+    HIPAA §164.312(a)(1) access control; §164.312(d) person or entity authentication.
+
+    ## Example
+    ```python
+    AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+    ```
+
+    Use instead:
+    ```python
+    AWS_SECRET_ACCESS_KEY = os.environ["AWS_SECRET_ACCESS_KEY"]  # or an instance role
+    ```
+    Rotate the exposed credential.
+    """
+
+    code = "WG106"
+    name = "hardcoded-secret-assignment"
+    category = Category.SECRET
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 798
+    summary = "Literal password, token or key assigned to a secret-like name"
+    hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
+
+    VALID = [
+        Valid('PASSWORD_RESET_TIMEOUT = 60 * 60 * 2\nAPI_TOKEN_TTL_SECONDS = 8 * 3600\nEMAIL_HOST_USER = "apikey"\n'),
+        Valid('password_label = "Password"\nTOKEN_HEADER = "HTTP_X_KIOSK_TOKEN"\n'),
+        Valid('LAB_FEED_TLS_PUBKEY_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"\n'),
+        Valid('import os\nANALYTICS_WRITE_KEY = os.environ.get("ANALYTICS_WRITE_KEY", "<your-write-key>")\n'),
+        Valid('API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"\nTOKEN_MODEL = "rest_framework.authtoken.Token"\n'),
+        Valid('DB_PASSWORD = "not-a-real-pw"\n', path="clinic/tests/settings_test.py"),
+        Valid('PRIVATE_KEY_PATH = "/etc/clinic/keys/rx-signing.pem"\n'),
+    ]
+    INVALID = [
+        Invalid('AWS_SECRET_ACCESS_KEY = "fAkE0sEcReT0aCcEsS0kEy0fOr0sTmArY0cLiNiC"\n', line=1),
+        Invalid('import os\nSMTP_PASSWORD = os.getenv("SMTP_PASSWORD", "Relay-pw-2024")\n', line=2),
+        Invalid('class Cfg:\n    client_secret: str = "q8Xr2LmZ0pV7sN4tY1wB6kD9"\n', line=2),
+        Invalid('CONFIG = {\n    "url": "https://pacs.internal",\n    "api_token": "Zk3v9Qp0Lr7XwT2mN8bY5cH1",\n}\n',
+                line=3),
+        Invalid('TWILIO_AUTH_TOKEN = "0a1b2c3d4e5f67890a1b2c3d4e5f6789"\n', line=1),
+    ]
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for t in node.targets:
+            self._check(node, target_name(t), node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._check(node, target_name(node.target), node.value)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        if "ENGINE" in keys:  # a DATABASES entry: WG102's
+            return
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                self._check(k, k.value, v, end=v)
+
+    def _check(self, node: ast.AST, name: str | None, value: ast.expr | None, end: ast.AST | None = None) -> None:
+        if not name or name in _OWNED_ELSEWHERE or self.ctx.src.looks_like_test or not is_secret_name(name):
+            return
+        literal = literal_value(value, self.ctx.imports)
+        if literal is None or token_kind(literal) or url_password(literal):
+            return  # known formats and URLs have their own rules
+        password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
+        if not looks_like_secret_value(literal, password_like=password_like):
+            return
+        self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
+                    fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
+                    "(no literal default), and rotate the exposed value.", secret=literal)

@@ -1,0 +1,62 @@
+"""Tricky cases for the secret rules (WG101-WG106): masking, autofix, traps."""
+from __future__ import annotations
+
+from textwrap import dedent
+
+from checks.base import Invalid, Valid
+from checks.domain.hardcoded_api_token import HardcodedApiToken
+from checks.domain.hardcoded_secret_assignment import HardcodedSecretAssignment
+from checks.domain.hardcoded_secret_key import HardcodedSecretKey
+from checks.masking import mask_in
+from checks.testing import run_example
+
+
+def test_autofix_replaces_literal_and_adds_import() -> None:
+    code = '"""Settings."""\nfrom __future__ import annotations\nSECRET_KEY = "q7#z!m2r@local-dev-9f$w8k+e3v"\nDEBUG = False\n'
+    found = run_example(HardcodedSecretKey, Invalid(code, line=3, path="proj/settings.py"))
+    fixed = HardcodedSecretKey.autofix(code, found)
+    assert fixed == ('"""Settings."""\nfrom __future__ import annotations\nimport os\n'
+                     'SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\nDEBUG = False\n')
+
+
+def test_autofix_examples_round_trip() -> None:
+    for ex in HardcodedSecretKey.INVALID:
+        if ex.fixed is None:
+            continue
+        found = run_example(HardcodedSecretKey, ex)
+        assert HardcodedSecretKey.autofix(dedent(ex.code), found) == dedent(ex.fixed)
+
+
+def test_autofix_leaves_unflagged_assignments() -> None:
+    code = 'import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n'
+    assert HardcodedSecretKey.autofix(code, []) is None
+
+
+def test_secret_never_in_message_or_snippet() -> None:
+    token = "xoxb-000000000000-0000000000000-FAKEfakeFAKEfakeFAKEfake"
+    (f,) = run_example(HardcodedApiToken, Invalid(f'import os\nT = os.environ.get("X", "{token}")\n', line=2))
+    assert token not in f.message and token not in (f.snippet or "")
+    (g,) = run_example(HardcodedSecretAssignment, Invalid('DB_PASSWORD = "Emr-Legacy-R3ad0nly-2019"\n', line=1))
+    assert "R3ad0nly" not in g.message and "R3ad0nly" not in (g.snippet or "")
+
+
+def test_private_key_block_masked_line_by_line() -> None:
+    body = "MHcCAQEEIFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeoAoGCCqG"
+    code = f'KEY = """-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----\n"""\n'
+    (f,) = run_example(HardcodedApiToken, Invalid(code, line=1))
+    assert body not in (f.snippet or "")
+    assert body not in mask_in(code, code[7:-4])
+
+
+def test_non_secret_settings_and_split_settings_traps() -> None:
+    code = """
+    import os
+    PASSWORD_MIN_LENGTH = 12
+    TOKEN_TTL = 3600
+    SESSION_TOKEN_HEADER = "X-Session-Token"
+    EMAIL_HOST_USER = "apikey"
+    STRIPE_PUBLISHABLE_KEY_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", "")
+    """
+    for check in (HardcodedApiToken, HardcodedSecretAssignment):
+        assert run_example(check, Valid(code, path="proj/settings/production.py")) == []
