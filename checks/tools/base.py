@@ -6,6 +6,8 @@ An adapter is a module with:
   RULES: tuple[RuleMeta, ...]                rule families it can report, for `wardgate rules`/SARIF
   def command(exe, files, options) -> list[str]
   def parse(result: ToolOutput, ctx: ParseContext) -> ToolResult
+  def run(exe, root, files, options, timeout) -> ToolResult   optional: replaces command+parse when
+                                             one invocation is not enough (radon runs `cc` and `mi`)
 
 `run_adapter` runs the real tool as a subprocess on an explicit list of files (only files that
 passed wardgate's own source checks, see checks/source.py) and normalises its output. A missing
@@ -15,6 +17,7 @@ it becomes a `WG007` finding for that file and the run goes on.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -111,19 +114,47 @@ def run_adapter(
         raise ToolFailure(adapter.NAME, f"`{adapter.EXECUTABLE}` was not found on PATH. Install it "
                           f"(pip install {adapter.NAME}) or disable it: [tool.wardgate.tools.{adapter.NAME}] "
                           "enabled = false")
-    cmd = adapter.command(exe, files, options)
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, env=_tool_env())
-    except subprocess.TimeoutExpired as exc:
-        raise ToolFailure(adapter.NAME, f"timed out after {timeout:.0f} s") from exc
-    except OSError as exc:
-        raise ToolFailure(adapter.NAME, f"could not be started: {exc}") from exc
-    result = adapter.parse(ToolOutput(proc.stdout, proc.stderr, proc.returncode),
-                           ParseContext(root=root, files=tuple(files), options=options))
+    runner = getattr(adapter, "run", None)  # adapters that need several invocations (radon: cc + mi)
+    if runner is not None:
+        result: ToolResult = runner(exe, root, files, options, timeout)
+    else:
+        output = execute(adapter.NAME, adapter.command(exe, files, options), root, timeout)
+        result = adapter.parse(output, ParseContext(root=root, files=tuple(files), options=options))
     result.seconds = time.perf_counter() - start
     return result
+
+
+def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_TIMEOUT) -> ToolOutput:
+    """Run one tool command in `root`; only a tool that cannot be started or times out raises here."""
+    try:
+        proc = subprocess.run(list(cmd), check=False, cwd=root, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=_tool_env(), encoding="utf-8", errors="replace")
+    except subprocess.TimeoutExpired as exc:
+        raise ToolFailure(tool, f"timed out after {timeout:.0f} s") from exc
+    except OSError as exc:
+        raise ToolFailure(tool, f"could not be started: {exc}") from exc
+    return ToolOutput(proc.stdout, proc.stderr, proc.returncode)
+
+
+def first_lines(text: str, n: int = 5) -> str:
+    """The first non-empty lines of a tool's stderr for a ToolFailure message, error lines first
+    (semgrep prints a banner before its error)."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return "\n".join((errors or lines)[:n]) or "(no output on stderr)"
+
+
+def load_json(tool: str, output: ToolOutput, ok_codes: Sequence[int] = (0,)) -> Any:
+    """The tool's JSON report, or ToolFailure when it exited with an unexpected code or printed no JSON."""
+    if output.returncode not in ok_codes:
+        raise ToolFailure(tool, f"exited with code {output.returncode}: {first_lines(output.stderr)}",
+                          output.returncode)
+    try:
+        return json.loads(output.stdout)
+    except ValueError as exc:
+        detail = first_lines(output.stderr or output.stdout)
+        raise ToolFailure(tool, f"printed no JSON report ({exc}): {detail}", output.returncode) from exc
 
 
 def _tool_env() -> dict[str, str]:

@@ -1,0 +1,148 @@
+"""radon adapter: two invocations, `radon cc -j -s --show-closures FILES` and `radon mi -j FILES`.
+
+radon ranks cyclomatic complexity (CC) A 1-5, B 6-10, C 11-20, D 21-30, E 31-40, F 41+, and the
+maintainability index (MI) A 20-100, B 10-19, C 0-9.
+
+| radon result                                                  | wardgate                               |
+|---------------------------------------------------------------|----------------------------------------|
+| function, method or closure with CC rank >= `cc_min_rank`     | rule_id `radon:CC`, category `quality` |
+|   rank C                                                      | severity `low`                         |
+|   rank D, E, F                                                | severity `medium`                      |
+|   range                                                       | the `def` line .. the function's last line |
+| file with MI rank >= `mi_min_rank`                            | rule_id `radon:MI`, `quality`, `low`, line 1 |
+| `{"error": ...}` for a file (radon cannot parse it)           | no finding: a `WG007` note (once per file) |
+
+Classes themselves are not reported (their methods are). The message names the function (with its
+class, `Klass.method`), its complexity and rank; `properties` carries `complexity`/`rank` (`mi`/`rank`).
+
+Options (`[tool.wardgate.tools.radon]`): `cc_min_rank` (default "C"), `mi_min_rank` (default "C").
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..finding import Category, Finding, Severity
+from ..rulemeta import RuleMeta
+from .base import DEFAULT_TIMEOUT, ParseContext, ToolOutput, ToolResult, execute, load_json, skipped_file
+
+NAME = "radon"
+EXECUTABLE = "radon"
+RANKS = "ABCDEF"
+
+_DOC = """## What it does
+{what}
+
+## Why is this bad?
+{why}
+
+## Example
+{example}
+
+Use instead:
+{instead}
+"""
+
+RULES: tuple[RuleMeta, ...] = (
+    RuleMeta(
+        id="radon:CC", name="high-cyclomatic-complexity", category=Category.QUALITY, severity=Severity.LOW,
+        tool=NAME, summary="Function with high cyclomatic complexity (radon rank C or worse)",
+        doc=_DOC.format(
+            what="Reports a function or method whose cyclomatic complexity (radon) has rank `cc_min_rank` "
+                 "(default C, 11-20 paths) or worse; D/E/F (21+) are `medium`.",
+            why="Every independent path through a function needs its own test. A dose or triage function "
+                "with 25 branches is one nobody can review with confidence.",
+            example="A `def triage(patient):` with 30 nested `if`/`elif` branches.",
+            instead="Split it into small named helpers, or a lookup table for the branch data."),
+        help_uri="https://radon.readthedocs.io/en/latest/intro.html#cyclomatic-complexity",
+    ),
+    RuleMeta(
+        id="radon:MI", name="low-maintainability-index", category=Category.QUALITY, severity=Severity.LOW,
+        tool=NAME, summary="File with a low maintainability index (radon rank C or worse)",
+        doc=_DOC.format(
+            what="Reports a file whose maintainability index (radon) has rank `mi_min_rank` (default C, "
+                 "below 10) or worse.",
+            why="A low index combines size, complexity and Halstead volume: the file is hard to change "
+                "safely.",
+            example="A 3,000-line `views.py` with long, deeply nested functions.",
+            instead="Split the module by responsibility and simplify its longest functions."),
+        help_uri="https://radon.readthedocs.io/en/latest/intro.html#maintainability-index",
+    ),
+)
+
+
+def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
+    """The complexity invocation (the maintainability one is `mi_command`)."""
+    return [exe, "cc", "-j", "-s", "--show-closures", "--", *files]
+
+
+def mi_command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
+    return [exe, "mi", "-j", "--", *files]
+
+
+def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
+        timeout: float = DEFAULT_TIMEOUT) -> ToolResult:
+    ctx = ParseContext(root=root, files=tuple(files), options=options)
+    result = parse(execute(NAME, command(exe, files, options), root, timeout), ctx)
+    mi = parse_mi(execute(NAME, mi_command(exe, files, options), root, timeout), ctx)
+    noted = {n.path for n in result.file_notes}
+    result.findings += mi.findings
+    result.file_notes += [n for n in mi.file_notes if n.path not in noted]
+    return result
+
+
+def parse(output: ToolOutput, ctx: ParseContext) -> ToolResult:
+    """`radon cc -j` output -> `radon:CC` findings."""
+    min_rank = _rank_option(ctx.options, "cc_min_rank")
+    result = ToolResult()
+    for name, blocks in load_json(NAME, output).items():
+        path = ctx.rel(name)
+        if isinstance(blocks, dict):
+            result.file_notes.append(skipped_file(NAME, path, str(blocks.get("error", "unknown error"))))
+            continue
+        for block in blocks:
+            if block.get("type") not in ("function", "method"):
+                continue
+            rank = str(block.get("rank", "A"))
+            if RANKS.find(rank) < RANKS.index(min_rank):
+                continue
+            qualname = f"{block['classname']}.{block['name']}" if block.get("classname") else block["name"]
+            line = int(block.get("lineno") or 1)
+            result.findings.append(Finding(
+                rule_id="radon:CC", category=Category.QUALITY,
+                severity=Severity.LOW if rank == "C" else Severity.MEDIUM, tool=NAME, path=path,
+                start_line=line, end_line=max(line, int(block.get("endline") or line)),
+                message=f"`{qualname}` has cyclomatic complexity {block.get('complexity')} (rank {rank})",
+                start_column=int(block.get("col_offset", 0)) + 1, snippet=ctx.line_text(path, line),
+                properties={"function": qualname, "complexity": block.get("complexity"), "rank": rank},
+            ))
+    return result
+
+
+def parse_mi(output: ToolOutput, ctx: ParseContext) -> ToolResult:
+    """`radon mi -j` output -> `radon:MI` findings."""
+    min_rank = _rank_option(ctx.options, "mi_min_rank")
+    result = ToolResult()
+    for name, data in load_json(NAME, output).items():
+        path = ctx.rel(name)
+        if "error" in data:
+            result.file_notes.append(skipped_file(NAME, path, str(data["error"])))
+            continue
+        rank = str(data.get("rank", "A"))
+        if RANKS.find(rank) < RANKS.index(min_rank):
+            continue
+        mi = float(data.get("mi", 0.0))
+        result.findings.append(Finding(
+            rule_id="radon:MI", category=Category.QUALITY, severity=Severity.LOW, tool=NAME, path=path,
+            start_line=1, end_line=1, message=f"Maintainability index {mi:.1f} (rank {rank})",
+            properties={"mi": round(mi, 2), "rank": rank},
+        ))
+    return result
+
+
+def _rank_option(options: dict[str, Any], key: str) -> str:
+    rank = str(options.get(key, "C")).upper()
+    if len(rank) != 1 or rank not in RANKS:
+        raise ValueError(f"[tool.wardgate.tools.radon] {key} must be one of A-F, not {options.get(key)!r}")
+    return rank
