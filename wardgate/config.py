@@ -39,7 +39,9 @@ class ToolConfig(_Strict):
 
 
 class RuffConfig(ToolConfig):
-    select: list[str] = Field(default_factory=list)
+    # ruff's classic defaults (pyflakes and the error-level pycodestyle rules): bugs, not style.
+    # Set `select = []` to use the project's own ruff selection instead.
+    select: list[str] = Field(default_factory=lambda: ["E4", "E7", "E9", "F"])
 
 
 class BanditConfig(ToolConfig):
