@@ -1,0 +1,26 @@
+"""The wheel ships rules/ and prompts/ inside `checks`, and never a top-level `rules` package
+(`rules` is django-rules' import name)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_contents(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path), str(REPO)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (wheel,) = tmp_path.glob("wardgate-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
+    assert tops == {"checks", "reports", "wardgate"}, tops
+    assert any(n.startswith("checks/data/rules/") and n.endswith((".yaml", ".yml")) for n in names)
+    assert any(n.startswith("checks/data/prompts/") for n in names)
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "wardgate = wardgate.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
