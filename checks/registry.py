@@ -12,6 +12,7 @@ from .domain import hardcoded_secret_key
 from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
+from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
@@ -26,6 +27,9 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
+    unauthenticated_patient_view.UnauthenticatedPatientView,
+    unauthorized_patient_write.UnauthorizedPatientWrite,
+    ignored_permission_check.IgnoredPermissionCheck,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}

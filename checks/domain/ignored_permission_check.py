@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+
+_CHECKS = ("has_perm", "has_perms", "has_module_perms", "has_permission", "has_object_permission")
+
+
+class IgnoredPermissionCheck(Check):
+    """## What it does
+    Flags a permission check whose result is thrown away: `request.user.has_perm("...")`,
+    `has_perms(...)`, `has_module_perms(...)` or a DRF permission's `has_permission(...)` /
+    `has_object_permission(...)` written as a bare statement. (DRF's
+    `self.check_object_permissions(...)` raises on failure and is fine as a statement.)
+
+    ## Why is this bad?
+    `has_perm()` returns a boolean; it does not raise. The line reads like a guard in review, but
+    every user passes it — an attending-only action (signing an encounter, discontinuing a
+    prescription) becomes available to anyone who can reach the view.
+
+    ## Example
+    ```python
+    request.user.has_perm("clinic.sign_encounter")
+    encounter.sign(request.user)
+    ```
+
+    Use instead:
+    ```python
+    if not request.user.has_perm("clinic.sign_encounter"):
+        raise PermissionDenied
+    encounter.sign(request.user)
+    ```
+    """
+
+    code = "WG303"
+    name = "ignored-permission-check"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = 285
+    summary = "Permission check whose result is ignored"
+
+    VALID = [
+        Valid("from django.core.exceptions import PermissionDenied\n\ndef sign(request):\n"
+              "    if not request.user.has_perm('clinic.sign_encounter'):\n        raise PermissionDenied\n"),
+        Valid("def can_sign(user):\n    return user.has_perm('clinic.sign_encounter')\n"),
+        Valid("def sign(self, request, obj):\n    self.check_object_permissions(request, obj)\n"),
+        Valid("def sign(request):\n    allowed = request.user.has_perms(['a.b', 'a.c'])\n    assert allowed\n"),
+    ]
+    INVALID = [
+        Invalid("def sign(request, encounter):\n    request.user.has_perm('clinic.sign_encounter')\n"
+                "    encounter.save()\n", line=2),
+        Invalid("class V:\n    def post(self, request):\n        self.request.user.has_perms(\n"
+                "            ['clinic.change_patient'])\n        return None\n", line=3),
+        Invalid("def check(view, request, obj):\n    perm = view.get_permissions()[0]\n"
+                "    perm.has_object_permission(request, view, obj)\n", line=3),
+    ]
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if isinstance(call, ast.Await):
+            call = call.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _CHECKS:
+            self.report(node, f"{call.func.attr}() returns a boolean that is thrown away here: the check "
+                        "guards nothing.",
+                        fix=f"Use the result: `if not ...{call.func.attr}(...): raise PermissionDenied`, or use "
+                        "@permission_required / PermissionRequiredMixin.")

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
+from ..facts.django_models import ModelIndex
+from ..facts.views import AUTHN, Analyzer
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+
+_FILES = (("clinic/models.py", "from django.db import models\n\nclass Appointment(models.Model):\n"
+           "    reason = models.TextField()\n    clinician = models.ForeignKey('auth.User', on_delete=models.CASCADE)\n"
+           "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n"),)
+_PERMS = ("accounts/permissions.py", "from rest_framework.permissions import BasePermission\n\n"
+          "class IsCareTeam(BasePermission):\n    def has_permission(self, request, view):\n"
+          "        return request.user.groups.filter(name='care').exists()\n")
+_FV = "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404\n" \
+      "from clinic.models import Appointment\n\n"
+_VS = "from rest_framework import viewsets\nfrom rest_framework.permissions import IsAuthenticated\n" \
+      "from clinic.models import Appointment\n\n"
+
+
+class UnauthorizedPatientWrite(Check):
+    """## What it does
+    Flags a view that CHANGES patient data and is guarded by authentication only —
+    `login_required`, `LoginRequiredMixin`, DRF `IsAuthenticated`, a login-required middleware —
+    with no authorization: no `permission_required`/`user_passes_test`, `PermissionRequiredMixin`/
+    `UserPassesTestMixin`, `DjangoModelPermissions`/`DjangoObjectPermissions` or a custom
+    `BasePermission` subclass (found anywhere in the project), no used `has_perm()` check, no project
+    decorator that wraps one of these, and a queryset that is not restricted to the requesting user.
+    Write-capable means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView,
+    ModelViewSet and the DRF write mixins, `@action(methods=["post"])`, or saves in the body.
+
+    ## Why is this bad?
+    Every signed-in account — a receptionist, a student, a compromised kiosk login — can change any
+    patient's record: cancel another clinician's appointments, rewrite referrals, discontinue
+    prescriptions. HIPAA §164.308(a)(4) (information access management) asks for least privilege.
+
+    ## Example
+    ```python
+    @login_required
+    @require_POST
+    def cancel_appointment(request, pk):
+        appointment = get_object_or_404(Appointment, pk=pk)
+        appointment.status = "cancelled"
+        appointment.save()
+    ```
+
+    Use instead:
+    ```python
+    @login_required
+    @permission_required("clinic.change_appointment", raise_exception=True)
+    @require_POST
+    def cancel_appointment(request, pk):
+        appointment = get_object_or_404(Appointment, pk=pk, clinician__user=request.user)
+        ...
+    ```
+    """
+
+    code = "WG302"
+    name = "unauthorized-patient-write"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 862
+    summary = "View changes patient data with authentication but no authorization"
+
+    VALID = [
+        Valid(_FV + "from django.contrib.auth.decorators import permission_required\n\n@login_required\n"
+              "@permission_required('clinic.change_appointment', raise_exception=True)\ndef cancel(request, pk):\n"
+              "    a = get_object_or_404(Appointment, pk=pk)\n    a.save()\n", path="clinic/views.py", files=_FILES),
+        Valid(_FV + "@login_required\ndef cancel(request, pk):\n"
+              "    a = get_object_or_404(Appointment, pk=pk, clinician=request.user)\n    a.save()\n",
+              path="clinic/views.py", files=_FILES),
+        Valid(_VS + "from accounts.permissions import IsCareTeam\n\nclass AppointmentViewSet(viewsets.ModelViewSet):\n"
+              "    queryset = Appointment.objects.all()\n    permission_classes = [IsAuthenticated, IsCareTeam]\n",
+              path="clinic/api.py", files=(*_FILES, _PERMS)),
+        Valid(_VS + "class Mine(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n\n"
+              "    def get_queryset(self):\n        return Appointment.objects.filter(clinician=self.request.user)\n",
+              path="clinic/api.py", files=_FILES),
+        Valid(_VS + "class ReadOnly(viewsets.ReadOnlyModelViewSet):\n    queryset = Appointment.objects.all()\n"
+              "    permission_classes = [IsAuthenticated]\n", path="clinic/api.py", files=_FILES),
+        Valid(_FV + "from django.core.exceptions import PermissionDenied\n\n@login_required\ndef cancel(request, pk):\n"
+              "    if not request.user.has_perm('clinic.change_appointment'):\n        raise PermissionDenied\n"
+              "    get_object_or_404(Appointment, pk=pk).delete()\n", path="clinic/views.py", files=_FILES),
+    ]
+    INVALID = [
+        Invalid(_FV + "@login_required\ndef cancel(request, pk):\n    a = get_object_or_404(Appointment, pk=pk)\n"
+                "    a.save()\n", line=6, path="clinic/views.py", files=_FILES),
+        Invalid(_VS + "class AppointmentViewSet(viewsets.ModelViewSet):\n    queryset = Appointment.objects.all()\n"
+                "    permission_classes = [IsAuthenticated]\n", line=5, path="clinic/api.py", files=_FILES),
+        Invalid("from django.contrib.auth import mixins as m\nfrom django.views.generic import UpdateView\n"
+                "from clinic.models import Appointment\n\nclass Edit(m.LoginRequiredMixin, UpdateView):\n"
+                "    model = Appointment\n    fields = ['reason']\n", line=5, path="clinic/views.py", files=_FILES),
+        Invalid(_VS + "from rest_framework.decorators import action\n\nclass Appts(viewsets.ReadOnlyModelViewSet):\n"
+                "    queryset = Appointment.objects.all()\n    permission_classes = [IsAuthenticated]\n\n"
+                "    @action(detail=True, methods=['post'])\n    def cancel(self, request, pk=None):\n"
+                "        self.get_object().save()\n", line=7, path="clinic/api.py", files=_FILES),
+    ]
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if models is None or code is None or not models.patient:
+            return
+        an = Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab)
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                view = an.function_view(stmt)
+            elif isinstance(stmt, ast.ClassDef):
+                view = an.class_view(stmt)
+            else:
+                continue
+            if view is None or not view.models or view.restricted or not view.writes:
+                continue
+            if view.reads >= AUTHN and view.writes_level == AUTHN:
+                what = ", ".join(last_part(m) for m in view.models)
+                fix = ("Add an authorizing permission class (DjangoModelPermissions, or a BasePermission that "
+                       "checks the care team), or restrict get_queryset() to the requesting user's patients."
+                       if view.drf else
+                       "Add @permission_required('app.change_model', raise_exception=True) (or "
+                       "PermissionRequiredMixin), or restrict the lookup to the requesting user's patients.")
+                self.report(stmt, f"View {stmt.name} changes patient data ({what}) with authentication only: any "
+                            "signed-in user can change any patient's records.", fix=fix)

@@ -1,0 +1,318 @@
+"""What a Django/DRF view touches and how it is guarded (shared by the permission checks).
+
+Not a collector: it reads the `django_models` and `django_code` facts. A view's guard is a pair
+of levels (reads, writes): 0 = anyone, 1 = authenticated, 2 = authorized (permission, role test,
+object permission, custom BasePermission). DRF views without `permission_classes` take the
+project's `REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]` (DRF's own default is AllowAny); a
+login-required middleware makes every view authenticated unless it is `login_not_required`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..names import ImportMap, dotted, last_part, matches
+from ..vocabulary import Vocabulary
+from .django_code import ClassInfo, ProjectCode, is_login_middleware, perm_list
+from .django_models import ModelIndex
+
+NONE, AUTHN, AUTHZ = 0, 1, 2
+_AUTHZ_DECORATORS = ("permission_required", "user_passes_test", "staff_member_required", "superuser_required",
+                     "permission_required_or_403")
+_AUTHN_DECORATORS = ("login_required",)
+_AUTHZ_MIXINS = ("PermissionRequiredMixin", "UserPassesTestMixin", "SuperuserRequiredMixin",
+                 "StaffuserRequiredMixin", "GroupRequiredMixin", "MultiplePermissionsRequiredMixin")
+_AUTHN_MIXINS = ("LoginRequiredMixin",)
+_WRITE_METHODS = {"post", "put", "patch", "delete"}
+_WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destroy", "perform_create",
+                                    "perform_update", "perform_destroy", "form_valid"}
+_WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFormView", "DeletionMixin",
+                "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
+                "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin")
+_DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
+              "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
+              "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ)}
+_SAVES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
+
+
+@dataclass
+class View:
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    drf: bool
+    reads: int
+    writes_level: int
+    writes: bool
+    models: list[str] = field(default_factory=list)  # patient-data models it touches
+    restricted: bool = False
+    guard: str = ""  # how it is guarded, for messages
+
+
+class Analyzer:
+    def __init__(self, tree: ast.Module, imports: ImportMap, models: ModelIndex, code: ProjectCode,
+                 vocab: Vocabulary) -> None:
+        self.imports, self.models, self.code, self.vocab = imports, models, code, vocab
+        self.login_middleware = any(is_login_middleware(m, vocab) for m in code.middleware)
+        # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
+        self.module_models: dict[str, list[str]] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign):
+                found = self._models_in(stmt.value)
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name) and found:
+                        self.module_models[t.id] = found
+
+    # -- classification ------------------------------------------------------------------
+    def perm_levels(self, names: list[str]) -> tuple[int, int]:
+        reads, writes = NONE, NONE
+        for name in names:
+            r, w = min((self._perm(n) for n in name.split("|")), default=(AUTHZ, AUTHZ))
+            reads, writes = max(reads, r), max(writes, w)
+        return reads, writes
+
+    def _perm(self, name: str) -> tuple[int, int]:
+        if not name:
+            return AUTHZ, AUTHZ  # unresolvable: assume it authorizes rather than guess
+        if self.vocab.permission_classes and matches(name, *self.vocab.permission_classes):
+            return AUTHZ, AUTHZ
+        if name.startswith("rest_framework.") or name in _DRF_PERMS:
+            return _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
+        info = self.code.lookup(name)
+        if info is not None:  # a project class: authorizes if it is a BasePermission subclass
+            return (AUTHZ, AUTHZ) if self.code.inherits(name, lambda b: last_part(b) == "BasePermission") \
+                else _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
+        return _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
+
+    def decorator_level(self, dec: ast.expr) -> int:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        q = self.imports.qualname(target) or ""
+        if last_part(q) == "method_decorator" and isinstance(dec, ast.Call) and dec.args:
+            inner = dec.args[0]
+            items = inner.elts if isinstance(inner, (ast.List, ast.Tuple)) else [inner]
+            return max((self.decorator_level(i) for i in items), default=NONE)
+        if last_part(q) in _AUTHZ_DECORATORS or (self.vocab.permission_decorators and
+                                                 matches(q, *self.vocab.permission_decorators)):
+            return AUTHZ
+        if last_part(q) in _AUTHN_DECORATORS or (self.vocab.authentication_decorators and
+                                                 matches(q, *self.vocab.authentication_decorators)):
+            return AUTHN
+        kind = self.code.decorator(q)
+        return AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE
+
+    def body_level(self, body: ast.AST) -> int:
+        """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
+        level = NONE
+        for n in ast.walk(body):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
+                    "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
+                level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
+            elif isinstance(n, ast.Raise) and n.exc is not None and last_part(self.imports.qualname(n.exc)) in (
+                    "PermissionDenied", "PermissionDeniedError"):
+                level = AUTHZ
+            elif isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups"):
+                level = AUTHZ
+            elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
+                level = max(level, AUTHN)
+        return level
+
+    # -- models and data flow ------------------------------------------------------------
+    def _model(self, ref: str | None) -> str | None:
+        m = self.models.lookup(ref)
+        return m.qualname if m is not None and m.qualname in self.models.django else None
+
+    def _models_in(self, node: ast.AST | None) -> list[str]:
+        out: list[str] = []
+        if node is None:
+            return out
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in getattr(self, "module_models", {}):
+                out.extend(self.module_models[n.id])
+            if isinstance(n, (ast.Name, ast.Attribute)):
+                q = self.imports.qualname(n)
+                m = self._model(q)
+                if m is None and q:
+                    info = self.code.lookup(q)  # a serializer or model form: its Meta.model
+                    if info is not None:
+                        m = self._model(self.code.attr(q, "meta_model"))  # type: ignore[arg-type]
+                if m:
+                    out.append(m)
+        return out
+
+    def patient(self, models: list[str]) -> list[str]:
+        return sorted({m for m in models if self.models.is_patient_model(m)})
+
+    @staticmethod
+    def restricted(body: ast.AST) -> bool:
+        """A lookup filtered by the requesting user (directly or through a local variable)."""
+        user_names: set[str] = set()
+        for _ in range(2):
+            for n in ast.walk(body):
+                if isinstance(n, ast.Assign) and _mentions_user(n.value, user_names):
+                    user_names.update(t.id for t in n.targets if isinstance(t, ast.Name))
+        for n in ast.walk(body):
+            if isinstance(n, ast.Call):
+                name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
+                if last_part(name) in ("filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q",
+                                       "for_user", "visible_to", "accessible_by"):
+                    values = [k.value for k in n.keywords] + (list(n.args) if last_part(name) != "get_object_or_404"
+                                                              else list(n.args[1:]))
+                    if any(_mentions_user(v, user_names) for v in values):
+                        return True
+        return False
+
+    # -- function views ------------------------------------------------------------------
+    def function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> View | None:
+        q = f"{self.imports.module}.{fn.name}"
+        decs = [(d, self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") for d in fn.decorator_list]
+        api = next((d for d, name in decs if last_part(name) == "api_view"), None)
+        first = fn.args.args[0].arg if fn.args.args else ""
+        if not (first == "request" or api is not None or q in self.code.url_views):
+            return None
+        level = max((self.decorator_level(d) for d, _ in decs), default=NONE)
+        level = max(level, self.body_level(fn))
+        exempt = any(last_part(n) == "login_not_required" for _, n in decs)
+        if self.login_middleware and not exempt:
+            level = max(level, AUTHN)
+        reads = writes_level = level
+        methods: set[str] = set()
+        if api is not None:
+            perms = next((d for d, n in decs if last_part(n) == "permission_classes" and isinstance(d, ast.Call)), None)
+            names = perm_list(perms.args[0], self.imports) if perms is not None and perms.args else None
+            r, w = self.perm_levels(names) if names is not None else self.default_perms()
+            reads, writes_level = max(reads, r), max(writes_level, w)
+            methods |= _methods_of(api.args[0] if isinstance(api, ast.Call) and api.args else None) or {"get"}
+        for d, name in decs:
+            if last_part(name) in ("require_POST",):
+                methods.add("post")
+            elif last_part(name) == "require_http_methods" and isinstance(d, ast.Call) and d.args:
+                methods |= _methods_of(d.args[0]) or set()
+        writes = bool(methods & _WRITE_METHODS) or _writes_in(fn) or _compares_method(fn)
+        return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
+                    models=self.patient(self._models_in(fn)), restricted=self.restricted(fn))
+
+    def default_perms(self) -> tuple[int, int]:
+        if not self.code.default_perms:
+            return NONE, NONE  # DRF's default is AllowAny
+        levels = [self.perm_levels(p) for p in self.code.default_perms]
+        return max(levels)
+
+    # -- class-based views ---------------------------------------------------------------
+    def class_view(self, node: ast.ClassDef) -> View | None:
+        q = f"{self.imports.module}.{node.name}"
+        ancestors = self.code.ancestors(q)
+        if not any(_is_view_base(a) for a in ancestors):
+            return None
+        drf = any(a.startswith("rest_framework.") for a in ancestors)
+        names = {last_part(a) for a in ancestors}
+        level = NONE
+        if names & set(_AUTHZ_MIXINS) or (self.vocab.permission_mixins and any(
+                matches(a, *self.vocab.permission_mixins) for a in ancestors)):
+            level = AUTHZ
+        elif names & set(_AUTHN_MIXINS):
+            level = AUTHN
+        for a in ancestors:  # decorators and guarding methods on the class or its project bases
+            info = self.code.lookup(a)
+            if info is not None and ({"test_func", "has_permission"} & set(info.methods)):
+                level = AUTHZ
+        level = max([level, *(self.decorator_level(d) for d in node.decorator_list)])
+        level = max(level, max((self.body_level(m) for m in node.body
+                                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))), default=NONE))
+        exempt = any(last_part(self.imports.qualname(d.args[0]) if isinstance(d, ast.Call) and d.args else "")
+                     == "login_not_required" for d in node.decorator_list)
+        if self.login_middleware and not exempt:
+            level = max(level, AUTHN)
+        reads = writes_level = level
+        if drf:
+            perms = self._class_perms(ancestors)
+            if self.code.attr(q, "get_permissions"):
+                r, w = AUTHZ, AUTHZ
+            else:
+                r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
+            reads, writes_level = max(reads, r), max(writes_level, w)
+        writes = self._class_writes(node, ancestors, names)
+        model_refs = [self.code.attr(q, "model"), self.code.attr(self.code.attr(q, "serializer"), "meta_model")
+                      if isinstance(self.code.attr(q, "serializer"), str) else None]
+        touched = [m for m in (self._model(r) for r in model_refs if isinstance(r, str)) if m]
+        touched += self._models_in(node)
+        gq = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name in ("get_queryset", "get_object")),
+                  None)
+        restricted = gq is not None and self.restricted(gq) or any(
+            isinstance(m, ast.FunctionDef) and m.name == "get_queryset" and _mentions_user(m, set()) for m in node.body)
+        return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
+                    models=self.patient(touched), restricted=restricted)
+
+    def _class_perms(self, ancestors: list[str]) -> list[str] | None:
+        for a in ancestors:
+            info: ClassInfo | None = self.code.lookup(a)
+            if info is not None and info.perm_classes is not None:
+                return info.perm_classes
+        return None
+
+    def _class_writes(self, node: ast.ClassDef, ancestors: list[str], names: set[str]) -> bool:
+        http = self.code.attr(f"{self.imports.module}.{node.name}", "http_methods")
+        if isinstance(http, list) and not (set(http) & _WRITE_METHODS):
+            return False
+        if names & set(_WRITE_BASES) or any(
+                a.startswith("rest_framework.generics.") and any(w in last_part(a) for w in ("Create", "Update",
+                                                                                            "Destroy"))
+                for a in ancestors):
+            return True
+        for a in ancestors:
+            info = self.code.lookup(a)
+            if info is not None and set(info.methods) & _WRITE_HANDLERS:
+                return True
+        for m in node.body:
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for d in m.decorator_list:
+                    if isinstance(d, ast.Call) and last_part(self.imports.qualname(d.func)) == "action":
+                        kw = next((k.value for k in d.keywords if k.arg == "methods"), None)
+                        if (_methods_of(kw) or set()) & _WRITE_METHODS:
+                            return True
+        return False
+
+
+def _is_view_base(q: str) -> bool:
+    if not (q.startswith("django.views.") or q.startswith("rest_framework.") or q.startswith("django.contrib.")):
+        return False
+    name = last_part(q)
+    return name.endswith(("View", "ViewSet", "APIView")) or name == "ViewSetMixin"
+
+
+def _methods_of(node: ast.AST | None) -> set[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return {e.value.lower() for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return None
+
+
+def _writes_in(fn: ast.AST) -> bool:
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _SAVES:
+            if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and n.func.value.id in ("context", "ctx"):
+                continue
+            return True
+    return False
+
+
+def _compares_method(fn: ast.AST) -> bool:
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Compare) and dotted(n.left) in ("request.method", "self.request.method"):
+            for c in n.comparators:
+                vals = _methods_of(c) or ({c.value.lower()} if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                                          else set())
+                if vals & _WRITE_METHODS:
+                    return True
+    return False
+
+
+def _mentions_user(node: ast.AST, names: set[str]) -> bool:
+    for n in ast.walk(node):
+        d = dotted(n) if isinstance(n, (ast.Attribute, ast.Name)) else None
+        if d and (d.startswith(("request.user", "self.request.user")) or d in names):
+            return True
+    return False
+
+
+def _is_bare(call: ast.Call, body: ast.AST) -> bool:
+    for n in ast.walk(body):
+        if isinstance(n, ast.Expr) and n.value is call:
+            return True
+    return False
