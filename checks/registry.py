@@ -11,6 +11,8 @@ from .base import Check
 from .domain import hardcoded_secret_key
 from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
                      hardcoded_database_password, hardcoded_secret_assignment)
+from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
+                     unbounded_dose_field)
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
 from .finding import Category, Severity
@@ -24,6 +26,10 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     credentials_in_url.CredentialsInUrl,
     hardcoded_auth_password.HardcodedAuthPassword,
     hardcoded_secret_assignment.HardcodedSecretAssignment,
+    unbounded_dose_calculation.UnboundedDoseCalculation,
+    dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
+    unbounded_dose_field.UnboundedDoseField,
+    order_without_safety_check.OrderWithoutSafetyCheck,
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation
+from ..finding import Category, Confidence, Severity
+
+_HELPERS = ("app/dosing.py", """
+def enforce_max_dose(drug, dose_mg):
+    if dose_mg > drug.max_single_dose_mg:
+        raise ValueError("above maximum")
+    return dose_mg
+""")
+
+
+class UnboundedDoseCalculation(Check):
+    """## What it does
+    Flags a function that calculates a medication dose (named like a dose, `mg_per_kg`,
+    `infusion_rate`, or an amount in mg computed from weight, BSA, age or renal function) and
+    returns it with no upper bound: no `min(dose, max_dose)`, no comparison against a maximum
+    that raises or caps, and no call to a dose-limit helper. Limit helpers are recognised across
+    the project (any function whose body caps or refuses against a maximum) and from config
+    (`dose_limit_helpers`). BSA or creatinine-clearance helpers compute no dose and pass.
+
+    ## Why is this bad?
+    Weight-based arithmetic scales without limit: a weight typed in grams instead of kilograms,
+    an obese adult on a paediatric formula, or a swapped argument produces a tenfold or
+    thousandfold dose that looks as valid as any other number. Maximum-dose checks are the
+    last automated barrier before a prescriber signs it.
+
+    ## Example
+    ```python
+    def vancomycin_loading_dose_mg(weight_kg):
+        return weight_kg * Decimal("25")
+    ```
+
+    Use instead:
+    ```python
+    def vancomycin_loading_dose_mg(drug, weight_kg):
+        return min(weight_kg * Decimal("25"), drug.max_single_dose_mg)  # or enforce_max_dose(drug, …)
+    ```
+    """
+
+    code = "WG401"
+    name = "unbounded-dose-calculation"
+    category = Category.DOSAGE
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 1284
+    summary = "Dose calculation returned without an upper bound (no cap, no maximum check, no limit helper)"
+
+    VALID = [
+        Valid("def weight_based_dose_mg(weight_kg, mg_per_kg, max_dose_mg):\n"
+              "    return min(weight_kg * mg_per_kg, max_dose_mg)\n"),
+        Valid("from .dosing import enforce_max_dose as cap\n\ndef renal_dose_mg(drug, dose_mg, crcl):\n"
+              "    return cap(drug, dose_mg * (0.5 if crcl < 30 else 1))\n", path="app/renal.py", files=(_HELPERS,)),
+        Valid("import math\n\ndef body_surface_area_m2(height_cm, weight_kg):\n"
+              "    return math.sqrt(height_cm * weight_kg / 3600)\n"),
+        Valid("def creatinine_clearance(age, weight_kg, scr):\n    return (140 - age) * weight_kg / (72 * scr)\n"),
+        Valid("def daily_dose_mg(drug, single_mg, per_day):\n    total = single_mg * per_day\n"
+              "    if total > drug.max_daily_dose_mg:\n        raise ValueError('over the daily maximum')\n"
+              "    return total\n"),
+    ]
+    INVALID = [
+        Invalid("def vancomycin_loading_dose_mg(weight_kg):\n    return weight_kg * 25\n", line=1),
+        Invalid("class Calc:\n    @staticmethod\n    def infusion_rate_ml_per_hr(dose_per_kg, weight_kg, conc):\n"
+                "        if conc <= 0:\n            raise ValueError('bad concentration')\n"
+                "        return dose_per_kg * weight_kg / conc\n", line=3),
+        Invalid("def amoxicillin_mg(weight_kg, age_months):\n    if not 1 <= age_months < 144:\n"
+                "        raise ValueError('paediatric only')\n    return weight_kg * 30\n", line=1),
+        Invalid("from .dosing import enforce_max_dose\n\ndef bsa_dose_mg(drug, bsa):\n"
+                "    dose = drug.dose_per_m2_mg * bsa\n    return round(dose, 1)\n", line=3, path="app/onc.py",
+                files=(_HELPERS,)),
+    ]
+
+    @classmethod
+    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+        return not (src.looks_like_test or src.looks_like_migration)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if not is_dose_calculation(node) or caps_against_max(node):
+            return
+        funcs: FunctionIndex | None = self.ctx.project.fact(FUNCS)
+        calls = [q for n in ast.walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
+        if funcs is not None and funcs.reaches_limit(calls):
+            return
+        self.report(
+            node,
+            f"`{node.name}` calculates a dose but never limits it: no min() against a maximum, no maximum "
+            "check that raises, no call to a dose-limit helper.",
+            fix="Cap the result against the formulary maximum (min(dose, drug.max_single_dose_mg)) or pass it "
+            "through the project's limit helper (e.g. enforce_max_dose) before returning or storing it.",
+        )
+
+    visit_AsyncFunctionDef = visit_FunctionDef
