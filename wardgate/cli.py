@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
                        help="lowest severity that fails the gate (default: config, else high)")
     check.add_argument("--config", type=Path, default=None, help="wardgate.toml or pyproject.toml to use")
+    check.add_argument("--select", default=None, metavar="PREFIX,...",
+                       help="only these rule-id prefixes (e.g. WG1,bandit:B105); tools that cannot report "
+                            "any of them are not run")
     check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
@@ -79,6 +82,21 @@ def _load(args: argparse.Namespace) -> Config:
     return load_config(find_config(start))
 
 
+def _select(config: Config, spec: str) -> Config:
+    """`--select`: replace the config's `select` and switch off the tools none of whose rules match."""
+    from checks.tools import ADAPTERS
+
+    prefixes = [p.strip() for p in spec.split(",") if p.strip()]
+    if not prefixes:
+        raise ConfigError("--select: give at least one rule-id prefix, e.g. --select WG1,bandit:B105")
+    tools = config.tools.model_copy()
+    for name, adapter in ADAPTERS.items():
+        ids = [meta.id.rstrip("*") for meta in adapter.RULES]
+        if not any(i.startswith(p) or p.startswith(i) for i in ids for p in prefixes):
+            setattr(tools, name, getattr(tools, name).model_copy(update={"enabled": False}))
+    return config.model_copy(update={"select": prefixes, "tools": tools})
+
+
 def _outputs(specs: Sequence[str]) -> list[tuple[str, Path]]:
     from reports.writers import WRITERS
 
@@ -105,6 +123,8 @@ def _check(args: argparse.Namespace) -> int:
         print("wardgate: error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     config = _load(args)
+    if args.select is not None:
+        config = _select(config, args.select)
     outputs = _outputs(args.output)
     options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on)
     result = run(config, options, Progress(enabled=True))
