@@ -1,0 +1,54 @@
+"""Tricky audit-trail cases: registration elsewhere, admin registration, mechanisms, data flow."""
+from __future__ import annotations
+
+from checks.base import Valid
+from checks.domain.audit_bypassing_write import AuditBypassingWrite
+from checks.domain.audit_trail_tampering import AuditTrailTampering
+from checks.domain.unaudited_patient_model import UnauditedPatientModel
+from checks.testing import run_example
+
+MODELS = ("clinic/models.py", "from django.db import models\nimport reversion\nimport pghistory\n\n"
+          "@reversion.register()\nclass Referral(models.Model):\n    reason = models.TextField()\n\n"
+          "@pghistory.track(pghistory.InsertEvent())\nclass Encounter(models.Model):\n    notes = models.TextField()\n\n"
+          "class Admission(models.Model):\n    ward = models.CharField(max_length=9)\n\n"
+          "    class Meta:\n        db_table = 'adt_admission'\n")
+AUDIT = ("clinic/audit.py", "from auditlog.registry import auditlog\nfrom clinic.models import Admission\n\n"
+         "auditlog.register(Admission)\n")
+
+
+def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/jobs.py") -> list[int]:
+    return [f.start_line for f in run_example(check, Valid(code, path=path, files=files))]
+
+
+def test_models_audited_by_reversion_pghistory_and_auditlog_elsewhere() -> None:
+    code = MODELS[1]
+    assert lines(UnauditedPatientModel, code, AUDIT, path="clinic/models.py") == []
+    assert lines(UnauditedPatientModel, code, path="clinic/models.py") == [13]  # Admission without auditing
+
+
+def test_update_on_reversion_model_but_not_on_trigger_based_pghistory() -> None:
+    code = ("from clinic.models import Encounter, Referral\n\ndef close():\n"
+            "    Encounter.objects.filter(notes='').update(notes='-')\n"
+            "    Referral.objects.all().update(reason='-')\n")
+    assert lines(AuditBypassingWrite, code, MODELS, AUDIT) == [5]
+
+
+def test_raw_sql_on_custom_db_table_and_sql_in_a_variable() -> None:
+    code = ("from django.db import connection\n\ndef fix():\n    sql = f\"UPDATE adt_admission SET ward = '{1}'\"\n"
+            "    with connection.cursor() as c:\n        c.execute(sql)\n")
+    assert lines(AuditBypassingWrite, code, MODELS, AUDIT) == [6]
+
+
+def test_admin_registered_in_another_module() -> None:
+    admin_cls = ("from django.contrib import admin\n\nclass AdmissionAdmin(admin.ModelAdmin):\n"
+                 "    def discharge(self, request, queryset):\n        queryset.update(ward='')\n")
+    reg = ("clinic/admin/__init__.py", "from django.contrib import admin\nfrom clinic.models import Admission\n"
+           "from clinic.admin.actions import AdmissionAdmin\n\nadmin.site.register(Admission, AdmissionAdmin)\n")
+    assert lines(AuditBypassingWrite, admin_cls, MODELS, AUDIT, reg, path="clinic/admin/actions.py") == [5]
+
+
+def test_history_tampering_through_a_variable_and_instance_history() -> None:
+    code = ("def purge(patient, cutoff):\n    old = patient.history.filter(history_date__lt=cutoff)\n"
+            "    old.delete()\n")
+    assert lines(AuditTrailTampering, code) == [3]
+    assert lines(AuditBypassingWrite, code, MODELS) == []

@@ -1,0 +1,89 @@
+"""Tricky permission cases: project-wide facts (settings, custom permissions, decorators), aliases."""
+from __future__ import annotations
+
+from checks.base import Invalid, Valid
+from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
+from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
+from checks.testing import run_example
+
+MODELS = ("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
+          "    mrn = models.CharField(max_length=9)\n")
+SER = ("clinic/serializers.py", "from rest_framework import serializers\nfrom clinic import models as m\n\n"
+       "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = m.Patient\n"
+       "        fields = ['id']\n")
+API = "from rest_framework import generics, viewsets\nfrom clinic.serializers import PatientSerializer\n\n"
+
+
+def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/api.py") -> list[int]:
+    return [f.start_line for f in run_example(check, Valid(code, path=path, files=(MODELS, SER, *files)))]
+
+
+def test_split_settings_subscript_default_applies_to_viewsets_without_permission_classes() -> None:
+    code = API + "class Patients(viewsets.ModelViewSet):\n    serializer_class = PatientSerializer\n"
+    settings = ("proj/settings/base.py", "REST_FRAMEWORK = {}\nREST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] = "
+                "('rest_framework.permissions.DjangoModelPermissions',)\n")
+    assert lines(UnauthenticatedPatientView, code, settings) == []
+    assert lines(UnauthorizedPatientWrite, code, settings) == []
+    assert lines(UnauthenticatedPatientView, code) == [4]  # no settings: DRF's default is AllowAny
+
+
+def test_custom_permission_through_an_intermediate_base_in_another_module() -> None:
+    perms = ("core/permissions.py", "from rest_framework import permissions\n\n"
+             "class ClinicPermission(permissions.BasePermission):\n    pass\n\n"
+             "class IsTreatingClinician(ClinicPermission):\n    def has_permission(self, request, view):\n"
+             "        return True\n")
+    code = (API + "from rest_framework.permissions import IsAuthenticated\nfrom core.permissions import "
+            "IsTreatingClinician as Treating\n\nclass Patients(generics.ListCreateAPIView):\n"
+            "    serializer_class = PatientSerializer\n    permission_classes = [IsAuthenticated & Treating]\n")
+    assert lines(UnauthorizedPatientWrite, code, perms) == []
+    weak = code.replace("IsAuthenticated & Treating", "IsAuthenticated")
+    assert lines(UnauthorizedPatientWrite, weak, perms) == [7]
+
+
+def test_permission_classes_inherited_from_a_project_base_viewset() -> None:
+    base = ("core/views.py", "from rest_framework import viewsets\nfrom rest_framework.permissions import AllowAny\n\n"
+            "class PublicViewSet(viewsets.ModelViewSet):\n    permission_classes = [AllowAny]\n")
+    code = API + "from core.views import PublicViewSet\n\nclass Patients(PublicViewSet):\n" \
+                 "    serializer_class = PatientSerializer\n"
+    assert lines(UnauthenticatedPatientView, code, base) == [6]
+
+
+def test_is_authenticated_or_read_only_exposes_reads() -> None:
+    code = (API + "from rest_framework import permissions as p\n\nclass Patients(generics.ListAPIView):\n"
+            "    serializer_class = PatientSerializer\n    permission_classes = (p.IsAuthenticatedOrReadOnly,)\n")
+    assert lines(UnauthenticatedPatientView, code) == [6]
+
+
+def test_project_decorator_wrapping_user_passes_test_authorizes() -> None:
+    deco = ("accounts/decorators.py", "from django.contrib.auth.decorators import user_passes_test\n\n"
+            "def clinician_required(view):\n    return user_passes_test(lambda u: u.groups.filter(name='md').exists())(view)\n")
+    code = ("from django.contrib.auth import decorators as d\nfrom django.shortcuts import get_object_or_404\n"
+            "from accounts.decorators import clinician_required\nfrom clinic.models import Patient\n\n"
+            "@d.login_required\n@clinician_required\ndef edit(request, pk):\n"
+            "    get_object_or_404(Patient, pk=pk).save()\n")
+    assert lines(UnauthorizedPatientWrite, code, deco, path="clinic/views.py") == []
+    bare = code.replace("@clinician_required\n", "")
+    assert lines(UnauthorizedPatientWrite, bare, deco, path="clinic/views.py") == [7]
+
+
+def test_method_decorator_login_only_on_update_view() -> None:
+    code = ("from django.contrib.auth.decorators import login_required\nfrom django.utils.decorators import "
+            "method_decorator\nfrom django.views.generic.edit import UpdateView\nfrom clinic.models import Patient\n\n"
+            "@method_decorator(login_required, name='dispatch')\nclass Edit(UpdateView):\n    model = Patient\n")
+    assert lines(UnauthorizedPatientWrite, code, path="clinic/views.py") == [7]
+    assert lines(UnauthenticatedPatientView, code, path="clinic/views.py") == []
+
+
+def test_login_required_middleware_but_login_not_required_view() -> None:
+    settings = ("proj/settings.py", "MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n")
+    code = ("from django.contrib.auth.decorators import login_not_required\nfrom clinic.models import Patient\n\n"
+            "@login_not_required\ndef lookup(request, mrn):\n    return Patient.objects.get(mrn=mrn)\n")
+    assert lines(UnauthenticatedPatientView, code, settings, path="clinic/views.py") == [5]
+
+
+def test_url_routed_function_with_other_first_parameter_name() -> None:
+    urls = ("clinic/urls.py", "from django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = [path('p/<int:pk>/', views.show)]\n")
+    code = "from clinic.models import Patient\n\ndef show(req, pk):\n    return Patient.objects.get(pk=pk)\n"
+    assert lines(UnauthenticatedPatientView, code, urls, path="clinic/views.py") == [3]
+    assert isinstance(Invalid(code, line=3), Invalid)
