@@ -2,7 +2,7 @@
 
 | bandit result                                   | wardgate                                              |
 |-------------------------------------------------|-------------------------------------------------------|
-| test `B608`                                     | rule_id `bandit:B608`, tool `bandit`, category `security` |
+| test `B608`                                     | rule_id `bandit:B608`, category `security`            |
 | issue_severity HIGH / MEDIUM / LOW / UNDEFINED  | severity `high` / `medium` / `low` / `low`            |
 | issue_confidence LOW                            | severity one step lower (high->medium->low->info)     |
 | `B101` (assert used)                            | severity `info`                                       |

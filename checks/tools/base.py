@@ -128,8 +128,9 @@ def run_adapter(
 def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_TIMEOUT) -> ToolOutput:
     """Run one tool command in `root`; only a tool that cannot be started or times out raises here."""
     try:
-        proc = subprocess.run(list(cmd), check=False, cwd=root, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, env=_tool_env(), encoding="utf-8", errors="replace")
+        proc = subprocess.run(list(cmd), check=False, cwd=root, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, env=_tool_env(),
+                              encoding="utf-8", errors="replace")
     except subprocess.TimeoutExpired as exc:
         raise ToolFailure(tool, f"timed out after {timeout:.0f} s") from exc
     except OSError as exc:

@@ -8,8 +8,8 @@ maintainability index (MI) A 20-100, B 10-19, C 0-9.
 | function, method or closure with CC rank >= `cc_min_rank`     | rule_id `radon:CC`, category `quality` |
 |   rank C                                                      | severity `low`                         |
 |   rank D, E, F                                                | severity `medium`                      |
-|   range                                                       | the `def` line .. the function's last line |
-| file with MI rank >= `mi_min_rank`                            | rule_id `radon:MI`, `quality`, `low`, line 1 |
+|   range                                                       | `def` line .. last line of the body |
+| file with MI rank >= `mi_min_rank`                            | `radon:MI`, `quality`, `low`, line 1 |
 | `{"error": ...}` for a file (radon cannot parse it)           | no finding: a `WG007` note (once per file) |
 
 Classes themselves are not reported (their methods are). The message names the function (with its

@@ -15,13 +15,15 @@ def branching(name: str, branches: int, indent: str = "") -> str:
 
 
 def test_complexity_ranks(tmp_path: Path, write) -> None:
-    source = branching("simple", 3) + branching("triage", 12) + "class Dose:\n" + branching("compute", 25, "    ")
+    source = (branching("simple", 3) + branching("triage", 12)
+              + "class Dose:\n" + branching("compute", 25, "    "))
     rel = write("clinic/triage.py", source)
     result = run_adapter(radon, tmp_path, [rel])
     cc = {f.properties["function"]: f for f in result.findings if f.rule_id == "radon:CC"}
     assert set(cc) == {"triage", "Dose.compute"}
     triage = cc["triage"]
-    assert (triage.properties["rank"], triage.properties["complexity"], triage.severity) == ("C", 13, Severity.LOW)
+    props = triage.properties
+    assert (props["rank"], props["complexity"], triage.severity) == ("C", 13, Severity.LOW)
     assert triage.category is Category.QUALITY and triage.tool == "radon"
     assert source.splitlines()[triage.start_line - 1].startswith("def triage")
     assert triage.end_line > triage.start_line

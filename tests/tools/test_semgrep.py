@@ -73,7 +73,8 @@ def test_partial_parse_is_a_note(tmp_path: Path, write) -> None:
 def test_missing_config_is_a_tool_failure(tmp_path: Path, write) -> None:
     rel = write("a.py", SOURCE)
     with pytest.raises(ToolFailure, match="extra_rules"):
-        run_adapter(semgrep, tmp_path, [rel], {"rules_dir": str(RULES), "extra_rules": [str(tmp_path / "no")]})
+        run_adapter(semgrep, tmp_path, [rel],
+                    {"rules_dir": str(RULES), "extra_rules": [str(tmp_path / "no")]})
 
 
 def test_crash_is_a_tool_failure(tmp_path: Path, write) -> None:
