@@ -29,6 +29,7 @@ _WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destr
 _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFormView", "DeletionMixin",
                 "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
                 "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin")
+_NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signals", "backends", "utils", "helpers")
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
               "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ)}
@@ -53,6 +54,7 @@ class Analyzer:
         self.imports, self.models, self.code, self.vocab = imports, models, code, vocab
         self.login_middleware = any(is_login_middleware(m, vocab) for m in code.middleware)
         # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
+        self.called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         self.module_models: dict[str, list[str]] = {}
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign):
@@ -140,8 +142,7 @@ class Analyzer:
     def patient(self, models: list[str]) -> list[str]:
         return sorted({m for m in models if self.models.is_patient_model(m)})
 
-    @staticmethod
-    def restricted(body: ast.AST) -> bool:
+    def restricted(self, body: ast.AST) -> bool:
         """A lookup filtered by the requesting user (directly or through a local variable)."""
         user_names: set[str] = set()
         for _ in range(2):
@@ -155,9 +156,20 @@ class Analyzer:
                                        "for_user", "visible_to", "accessible_by"):
                     values = [k.value for k in n.keywords] + (list(n.args) if last_part(name) != "get_object_or_404"
                                                               else list(n.args[1:]))
-                    if any(_mentions_user(v, user_names) for v in values):
+                    if any(_mentions_user(v, user_names) for v in values) and self._on_patient_data(n, name):
                         return True
         return False
+
+    def _on_patient_data(self, call: ast.Call, name: str) -> bool:
+        """The user-restricted lookup is on patient data (or on something we cannot resolve)."""
+        if last_part(name) in ("get_object_or_404", "get_list_or_404"):
+            target = call.args[0] if call.args else None
+        elif isinstance(call.func, ast.Attribute):
+            target = call.func.value
+        else:
+            return True
+        found = self._models_in(target) if target is not None else []
+        return not found or bool(self.patient(found))
 
     # -- function views ------------------------------------------------------------------
     def function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> View | None:
@@ -165,8 +177,12 @@ class Analyzer:
         decs = [(d, self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") for d in fn.decorator_list]
         api = next((d for d, name in decs if last_part(name) == "api_view"), None)
         first = fn.args.args[0].arg if fn.args.args else ""
-        if not (first == "request" or api is not None or q in self.code.url_views):
+        routed = q in self.code.url_views or api is not None
+        if not (routed or first == "request"):
             return None
+        if not routed and (fn.name.startswith("_") or fn.name in self.called or any(
+                part in self.imports.module for part in _NOT_VIEW_MODULES)):
+            return None  # a helper taking `request` (called by views, context processors…), not a view
         level = max((self.decorator_level(d) for d, _ in decs), default=NONE)
         level = max(level, self.body_level(fn))
         exempt = any(last_part(n) == "login_not_required" for _, n in decs)
@@ -286,7 +302,9 @@ def _methods_of(node: ast.AST | None) -> set[str] | None:
 def _writes_in(fn: ast.AST) -> bool:
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _SAVES:
-            if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and n.func.value.id in ("context", "ctx"):
+            if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
+                continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
+            if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
                 continue
             return True
     return False

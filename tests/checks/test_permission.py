@@ -87,3 +87,20 @@ def test_url_routed_function_with_other_first_parameter_name() -> None:
     code = "from clinic.models import Patient\n\ndef show(req, pk):\n    return Patient.objects.get(pk=pk)\n"
     assert lines(UnauthenticatedPatientView, code, urls, path="clinic/views.py") == [3]
     assert isinstance(Invalid(code, line=3), Invalid)
+
+
+def test_user_restricted_lookup_of_another_model_does_not_restrict_the_patient_lookup() -> None:
+    models = ("accounts/models.py", "from django.db import models\n\nclass StaffMember(models.Model):\n"
+              "    user = models.OneToOneField('auth.User', on_delete=models.CASCADE)\n")
+    code = ("from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404\n"
+            "from accounts.models import StaffMember\nfrom clinic.models import Patient\n\n@login_required\n"
+            "def archive(request, pk):\n    staff = StaffMember.objects.get(user=request.user)\n"
+            "    p = get_object_or_404(Patient, pk=pk)\n    p.archived_by = staff\n    p.save()\n")
+    assert lines(UnauthorizedPatientWrite, code, models, path="clinic/views.py") == [7]
+
+
+def test_helper_taking_request_called_by_a_view_is_not_a_view() -> None:
+    code = ("from django.contrib.auth.decorators import permission_required\nfrom clinic.models import Patient\n\n"
+            "def load(request, pk):\n    return Patient.objects.get(pk=pk)\n\n"
+            "@permission_required('clinic.view_patient')\ndef show(request, pk):\n    return load(request, pk)\n")
+    assert lines(UnauthenticatedPatientView, code, path="clinic/views.py") == []
