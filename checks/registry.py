@@ -13,6 +13,8 @@ from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_pas
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
                      unbounded_dose_field)
+from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_to_third_party,  # phi (WG5xx)
+                     serializer_exposes_all_fields)
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
 from .finding import Category, Severity
@@ -30,6 +32,11 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
     order_without_safety_check.OrderWithoutSafetyCheck,
+    phi_in_log.PhiInLog,
+    phi_in_exception.PhiInException,
+    phi_in_url_pattern.PhiInUrlPattern,
+    serializer_exposes_all_fields.SerializerExposesAllFields,
+    phi_sent_to_third_party.PhiSentToThirdParty,
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.phi_access import ScopedPhiCheck
+from ..finding import Category, Confidence, Severity
+
+
+class PhiInException(Check, ScopedPhiCheck):
+    """## What it does
+    Flags `raise SomeError(...)` whose message carries patient identifiers (PHI fields of
+    patient-data models), e.g. `raise DoseError(f"No weight for {patient.full_name} ({patient.mrn})")`.
+
+    ## Why is this bad?
+    Exception messages travel further than any log line: error trackers (Sentry and similar
+    third parties), e-mailed tracebacks, API error bodies, CI output. PHI in them is a disclosure
+    outside the minimum necessary, often to a vendor without a business associate agreement.
+    HIPAA §164.502(b) minimum necessary; §164.502(e) business associates.
+
+    ## Example
+    ```python
+    raise DoseCalculationError(f"No weight on record for {patient.full_name} (MRN {patient.mrn})")
+    ```
+
+    Use instead:
+    ```python
+    raise DoseCalculationError(f"No weight on record for patient {patient.pk}")
+    ```
+    """
+
+    code = "WG502"
+    name = "phi-in-exception"
+    category = Category.PHI
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = 209
+    summary = "Patient identifiers in an exception message"
+    hipaa = "§164.502(b) minimum necessary; §164.502(e) business associates"
+
+    VALID = [
+        Valid("def f(patient, drug, allergy):\n    raise ValueError(f'{drug.name} matches allergy #{allergy.pk} for {patient.pk}')\n"),
+        Valid("def f(patient):\n    raise\n"),
+    ]
+    INVALID = [
+        Invalid("def weight(patient):\n    raise LookupError(f'No weight for {patient.full_name} (MRN {patient.mrn})')\n",
+                line=2),
+        Invalid("def f(encounter):\n    pt = encounter.patient\n    msg = 'DOB ' + str(pt.date_of_birth)\n"
+                "    raise ValueError(msg)\n", line=4),
+    ]
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        exc = node.exc
+        if not isinstance(exc, ast.Call):
+            if isinstance(exc, ast.Name):
+                return
+            return
+        reads = self.phi.phi_in(ast.Tuple(elts=[*exc.args, *(k.value for k in exc.keywords)], ctx=ast.Load()))
+        if reads:
+            self.report(node, f"Exception message carries PHI: {', '.join(reads[:4])}.", end_node=node,
+                        fix="Identify the patient by internal id (patient.pk) in the message; show names only "
+                        "in the authorised UI.")

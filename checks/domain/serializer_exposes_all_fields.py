@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+
+_MODELS = ("app/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
+           "    mrn = models.CharField(max_length=10)\n    ssn = models.CharField(max_length=11)\n\n"
+           "class LabResult(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n\n"
+           "class Drug(models.Model):\n    name = models.CharField(max_length=50)\n")
+
+
+class SerializerExposesAllFields(Check):
+    """## What it does
+    Flags a DRF `ModelSerializer` (or `HyperlinkedModelSerializer`, or a project subclass) of a
+    patient-data model whose `Meta.fields = "__all__"`. Serializers of catalogue models (drugs,
+    wards) and explicit field lists pass.
+
+    ## Why is this bad?
+    `"__all__"` exposes every column today and every column added tomorrow — the SSN someone
+    adds next quarter is in the API the moment the migration runs, to every client of the
+    endpoint. HIPAA §164.502(b) minimum necessary; §164.312(a)(1) access control.
+
+    ## Example
+    ```python
+    class LabResultSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = LabResult
+            fields = "__all__"
+    ```
+
+    Use instead:
+    ```python
+    class LabResultSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = LabResult
+            fields = ["id", "patient", "loinc_code", "value", "unit", "flag"]
+    ```
+    """
+
+    code = "WG504"
+    name = "serializer-exposes-all-fields"
+    category = Category.PHI
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = 200
+    summary = "ModelSerializer of a patient-data model with fields = '__all__'"
+    hipaa = "§164.502(b) minimum necessary; §164.312(a)(1) access control"
+
+    VALID = [
+        Valid("from rest_framework import serializers\nfrom .models import Drug\n\n"
+              "class DrugSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Drug\n"
+              "        fields = '__all__'\n", path="app/serializers.py", files=(_MODELS,)),
+        Valid("from rest_framework import serializers\nfrom .models import Patient\n\n"
+              "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Patient\n"
+              "        fields = ['id', 'mrn']\n", path="app/serializers.py", files=(_MODELS,)),
+    ]
+    INVALID = [
+        Invalid("from rest_framework.serializers import ModelSerializer as MS\nfrom . import models as m\n\n"
+                "class LabSerializer(MS):\n    class Meta:\n        model = m.LabResult\n        fields = '__all__'\n",
+                line=4, path="app/serializers.py", files=(_MODELS,)),
+    ]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if not any(last_part(self.qualname(b)).endswith("ModelSerializer") for b in node.bases):
+            return
+        models: ModelIndex | None = self.ctx.project.fact(MODELS)
+        meta = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"), None)
+        if meta is None or models is None:
+            return
+        values = {t.id: s.value for s in meta.body if isinstance(s, ast.Assign) for t in s.targets
+                  if isinstance(t, ast.Name)}
+        fields, model = values.get("fields"), values.get("model")
+        if not (isinstance(fields, ast.Constant) and fields.value == "__all__") or model is None:
+            return
+        if models.is_patient_model(self.qualname(model)):
+            self.report(node, f"`{node.name}` serializes every field of patient-data model "
+                        f"{last_part(self.qualname(model))} (fields = '__all__').",
+                        fix="List the fields this endpoint needs (fields = [...]); leave identifiers such as "
+                        "SSN out unless the client truly needs them.")
