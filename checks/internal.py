@@ -54,3 +54,50 @@ INTERNAL_RULES: tuple[RuleMeta, ...] = (
           "others analysed it.", "semgrep times out on one very long file.",
           "Read the message: it names the tool and its error."),
 )
+
+# Suppression problems (reports/suppress.py): a suppression must name a known rule, give a reason
+# for the medical categories, stay current and still match something.
+_SUPPRESSION_DOC = """## What it does
+{what}
+
+## Why is this bad?
+A suppression hides a finding from the gate. In hospital code an auditor must be able to see
+what was hidden, why, and that the reason still holds; a careless or stale suppression hides
+the next real problem on that line.
+
+## Example
+{example}
+
+Use instead:
+{instead}
+"""
+
+
+def _suppression_rule(code: str, name: str, severity: Severity, summary: str, what: str, example: str,
+                      instead: str) -> RuleMeta:
+    return RuleMeta(id=code, name=name, category=Category.WARDGATE, severity=severity, tool="wardgate",
+                    summary=summary, doc=_SUPPRESSION_DOC.format(what=what, example=example, instead=instead))
+
+
+INTERNAL_RULES += (
+    _suppression_rule("WG008", "suppression-without-reason", Severity.MEDIUM,
+                      "Suppression of a medical-category rule without a reason",
+                      "Reports `# wardgate: ignore[...]` (or a config suppression) without a reason for a rule "
+                      "in the audit-trail, permission, dosage, secret or PHI category. It does not apply.",
+                      "`Patient.objects.update(ward=w)  # wardgate: ignore[WG202]`",
+                      "`Patient.objects.update(ward=w)  # wardgate: ignore[WG202] -- bulk transfer audited "
+                      "by TransferLog (CLIN-42)`"),
+    _suppression_rule("WG009", "suppression-unknown-rule", Severity.MEDIUM,
+                      "Suppression names no rule or an unknown rule id",
+                      "Reports a suppression whose rule id wardgate does not know (a typo, a removed rule), or "
+                      "a bare `# wardgate: ignore` that names no rule.",
+                      "`# wardgate: ignore[WG1O1] legacy key`", "`# wardgate: ignore[WG101] legacy key`"),
+    _suppression_rule("WG010", "expired-suppression", Severity.MEDIUM, "Configured suppression has expired",
+                      "Reports a `[[tool.wardgate.suppressions]]` entry whose `expires` date has passed. It no "
+                      "longer applies.", '`expires = 2024-01-31` on an entry still in the config.',
+                      "Fix the findings and delete the entry, or review it and set a new date."),
+    _suppression_rule("WG011", "unused-suppression", Severity.LOW, "Suppression matches no finding",
+                      "Reports an inline or configured suppression that matches no finding any more.",
+                      "`x = 1  # wardgate: ignore[WG101] old key` after the key was removed.",
+                      "Delete the suppression."),
+)

@@ -14,7 +14,11 @@ from . import __version__
 from .config import Config, ConfigError, find_config, load_config
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "sarif-github", "markdown", "github", "junit")
+
+
+class UsageError(Exception):
+    """A bad --diff base, --shard or --baseline file (exit 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,13 +47,44 @@ def _parser() -> argparse.ArgumentParser:
                             "any of them are not run")
     check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _add_gate_options(check)
 
     rules = sub.add_parser("rules", help="list every rule with id, category, severity and rationale")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     explain = sub.add_parser("explain", help="show a rule's documentation and examples")
     explain.add_argument("rule_id")
+
+    base = sub.add_parser("baseline", help="write today's findings as a baseline (gate only on new ones)")
+    base.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    base.add_argument("--output", "-o", type=Path, default=None, metavar="FILE",
+                      help="baseline file (default: .wardgate-baseline.json in the scan root)")
+    base.add_argument("--config", type=Path, default=None, help="wardgate.toml or pyproject.toml to use")
+    base.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+
+    merge = sub.add_parser("merge", help="merge JSON reports of `check --shard I/N` runs into one verdict")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
+    merge.add_argument("--format", choices=FORMATS, default="text", help="report on stdout (default: text)")
+    merge.add_argument("--output", action="append", default=[], metavar="FORMAT:PATH",
+                       help="also write a report to PATH (repeatable)")
+    merge.add_argument("--link-base", default=None, metavar="URL", help="absolute links in Markdown reports")
+    merge.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     return p
+
+
+def _add_gate_options(check: argparse.ArgumentParser) -> None:
+    g = check.add_argument_group("diff-aware gating, baseline, sharding (reports/, wardgate/git.py)")
+    g.add_argument("--diff", nargs="?", const="", default=None, metavar="BASE",
+                   help="gate only on findings touching lines changed since BASE (default: the merge base "
+                        "with the default branch); only changed files are analysed")
+    g.add_argument("--staged", action="store_true", help="gate only on lines changed in the index (pre-commit)")
+    g.add_argument("--baseline", type=Path, default=None, metavar="FILE",
+                   help="gate only on findings not in this baseline (see `wardgate baseline`)")
+    g.add_argument("--shard", default=None, metavar="I/N",
+                   help="analyse only shard I of N (by a hash of each path); join with `wardgate merge`")
+    g.add_argument("--link-base", default=None, metavar="URL",
+                   help="absolute links in Markdown reports (default: from GITHUB_SERVER_URL, "
+                        "GITHUB_REPOSITORY and GITHUB_SHA when set)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,9 +94,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command in ("baseline", "merge"):
+            from . import gatecli
+
+            return gatecli.baseline(args) if args.command == "baseline" else gatecli.merge(args)
         return _explain(args)
     except ConfigError as exc:
         print(f"wardgate: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"wardgate: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("wardgate: interrupted", file=sys.stderr)
@@ -127,7 +169,12 @@ def _check(args: argparse.Namespace) -> int:
         config = _select(config, args.select)
     outputs = _outputs(args.output)
     options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on)
-    result = run(config, options, Progress(enabled=True))
+    from .gatecli import gate_options
+
+    gate_options(args, options)
+    from .gatecli import run_guarded
+
+    result = run_guarded(run, config, options, Progress(enabled=True))
     if args.fix:
         from .fixes import apply_fixes
 
@@ -137,11 +184,9 @@ def _check(args: argparse.Namespace) -> int:
             result = run(config, options, Progress(enabled=True))
     report = result.report
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    sys.stdout.write(WRITERS[args.format](report, color=color))
-    sys.stdout.flush()
-    for fmt, dest in outputs:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(WRITERS[fmt](report, color=False), encoding="utf-8")
+    from .gatecli import write_reports
+
+    write_reports(report, args.format, outputs, color=color, link_base=args.link_base)
     for err in report.stats.get("errors", []):
         print(f"wardgate: {err}", file=sys.stderr)
     return report.gate.exit_code

@@ -16,13 +16,15 @@ from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.review import review_findings
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
-from reports import fingerprint
+from reports import aggregate, baseline, fingerprint, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
 
 from . import __version__
 from .config import Config
 from .files import collect_files, scan_root
+from .git import Diff, changed_lines
+from .shard import select as shard_select
 from .progress import Progress
 
 # Tools that parse with the running interpreter's `ast` skip files with newer syntax (WG006).
@@ -35,6 +37,10 @@ class RunOptions:
     jobs: int | None = None
     no_llm: bool = False
     fail_on: str | None = None
+    diff: str | None = None  # "" = the default base (merge base with the default branch)
+    staged: bool = False
+    baseline: Path | None = None
+    shard: tuple[int, int] | None = None  # (index, total), 1-based
 
 
 @dataclass
@@ -51,6 +57,17 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     progress.update("collecting files")
     files = collect_files(root, options.targets, config.include, config.excludes())
     jobs = options.jobs or config.jobs or os.cpu_count() or 1
+    diff: Diff | None = None
+    check_paths: list[str] | None = None  # phase 2 and the tools; phase 1 always sees every file
+    if options.staged or options.diff is not None:
+        progress.update("reading the git diff")
+        diff = changed_lines(root, options.diff or None, staged=options.staged)
+        check_paths = [f for f in files if f in diff.changed]
+    shard_files: set[str] | None = None
+    if options.shard is not None:
+        shard_files = set(shard_select(files, *options.shard))
+        check_paths = [f for f in (files if check_paths is None else check_paths) if f in shard_files]
+    wanted = None if check_paths is None else set(check_paths)
     checks = [c for c in ALL_CHECKS if config.rule_enabled(c.code)]
     tool_futures: dict[str, Future[ToolResult]] = {}
     tool_pool = ThreadPoolExecutor(max_workers=len(ADAPTERS), thread_name_prefix="wardgate-tool")
@@ -64,6 +81,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
                 tool_stats[name] = ToolStat(name=name, status="disabled", message="disabled in config")
                 continue
             targets = parsed.parsed if name in _AST_BOUND_TOOLS else sorted(parsed.parsed + parsed.newer_syntax)
+            if wanted is not None:
+                targets = [t for t in targets if t in wanted]
             tool_stats[name] = ToolStat(name=name, status="running", files=len(targets))
             tool_futures[name] = tool_pool.submit(run_adapter, adapter, root, targets, _tool_options(name, config),
                                                   tcfg.timeout)
@@ -71,7 +90,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
 
     progress.update(f"parsing {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=checks, collectors=COLLECTORS, jobs=jobs,
-                        max_size=config.max_file_size, on_parsed=start_tools)
+                        max_size=config.max_file_size, check_paths=check_paths, on_parsed=start_tools)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
     errors = list(engine.errors)
     for name, future in tool_futures.items():
@@ -88,10 +107,14 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             update={"status": "ok", "seconds": round(result.seconds, 3), "findings": len(result.findings)})
     tool_pool.shutdown()
 
+    if shard_files is not None:  # phase 1 reported on every file; this shard owns only its own
+        findings = [f for f in findings if f.path in shard_files]
     findings = _apply_config(findings, config)
-    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+    findings, extra_stats = _aggregate(findings, config, options, root, files if wanted is None else check_paths,
+                                       diff)
     progress.update("LLM review")
-    findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=not options.no_llm)
+    findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=not options.no_llm,
+                                          changed_lines=diff.changed if diff is not None else None)
     fail_on = config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on)
     gate: Gate = evaluate(findings, fail_on=fail_on, max_per_category=config.gate.max_per_category,
                           max_per_severity=config.gate.max_per_severity, errors=errors)
@@ -105,10 +128,59 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "llm": llm_stats,
         "errors": errors,
         "config": config.source,
+        **extra_stats,
+        "gate_config": {"fail_on": fail_on.value,
+                        "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
+                        "max_per_severity": {k.value: v for k, v in config.gate.max_per_severity.items()}},
     }
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
     return RunResult(report=report, root=root, engine=engine)
+
+
+def _aggregate(findings: list[Finding], config: Config, options: RunOptions, root: Path, analysed: list[str],
+               diff: Diff | None) -> tuple[list[Finding], dict[str, Any]]:
+    """Stage 3 before the gate: de-duplicate, suppress, fingerprint, mark the diff and the baseline."""
+    stats: dict[str, Any] = {}
+    findings = aggregate.deduplicate(findings)
+    config_rel = _relative(root, config.source)
+    findings = suppress.apply(
+        findings, read_text=_text_reader(root), files=analysed, entries=config.suppressions,
+        config_path=config_rel, config_text=_text_reader(root)(config_rel) or "" if config_rel else "",
+        partial=diff is not None)
+    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+    if diff is not None:
+        findings = [f.model_copy(update={"in_diff": diff.touches(f.path, f.start_line, f.end_line)})
+                    for f in findings]
+        stats["diff"] = diff.stats()
+    if options.shard is not None:
+        stats["shard"] = {"index": options.shard[0], "total": options.shard[1], "files": len(analysed)}
+    if options.baseline is not None:
+        findings, absent = baseline.apply(findings, baseline.load(options.baseline),
+                                          None if diff is None and options.shard is None else set(analysed))
+        stats["baseline"] = {"file": str(options.baseline), "absent": absent,
+                             "new": sum(f.baseline_state == "new" for f in findings),
+                             "unchanged": sum(f.baseline_state == "unchanged" for f in findings)}
+    return findings, stats
+
+
+def _relative(root: Path, source: str | None) -> str | None:
+    if not source:
+        return None
+    try:
+        return Path(source).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(source).as_posix()
+
+
+def _text_reader(root: Path):  # noqa: ANN202 - a small closure
+    def read(rel: str) -> str | None:
+        try:
+            return (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    return read
 
 
 def _line_reader(root: Path):  # noqa: ANN202 - a small closure

@@ -4,11 +4,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Report
-from . import json_writer, text
+from . import github, json_writer, junit, markdown, sarif, text
 
 Writer = Callable[..., str]
 
 WRITERS: dict[str, Writer] = {
     "json": json_writer.render,
     "text": text.render,
+    "sarif": sarif.render,
+    "sarif-github": sarif.render_github,
+    "markdown": markdown.render,
+    "github": github.render,
+    "junit": junit.render,
 }
