@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -48,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     _add_gate_options(check)
+    check.add_argument("--approved-by", default=None, metavar="ROLE,...",
+                       help="roles that approved this change (default: $WARDGATE_APPROVED_BY); in diff mode a "
+                            "required role missing from the list fails the gate (wardgate/approvals.py)")
 
     rules = sub.add_parser("rules", help="list every rule with id, category, severity and rationale")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -182,7 +186,10 @@ def _check(args: argparse.Namespace) -> int:
         if fixed:
             print(f"wardgate: fixed {fixed} finding(s); re-analysing", file=sys.stderr)
             result = run(config, options, Progress(enabled=True))
-    report = result.report
+    from .approvals import ENV_VAR, attach, parse_roles
+
+    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
+    report = attach(result, config, diff=options.diff, staged=options.staged, approved_by=approved)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     from .gatecli import write_reports
 

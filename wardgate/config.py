@@ -15,6 +15,8 @@ from checks.finding import Category, Severity
 from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.vocabulary import Vocabulary
 
+from .approvals import ApprovalsConfig
+
 DEFAULT_EXCLUDES = (
     ".git/**", "**/.git/**", ".venv/**", "**/.venv/**", "venv/**", "**/venv/**", "env/**", ".env/**",
     "**/site-packages/**", "**/node_modules/**", "build/**", "dist/**", "**/__pycache__/**",
@@ -107,7 +109,7 @@ class Config(_Strict):
     gate: GateConfig = Field(default_factory=GateConfig)
     suppressions: list[SuppressionEntry] = Field(default_factory=list)
     llm: dict[str, Any] = Field(default_factory=dict)
-    approvals: dict[str, Any] = Field(default_factory=dict)
+    approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
 
     source: str | None = Field(default=None, exclude=True)  # the file it came from
 

@@ -1,0 +1,164 @@
+"""Change metrics: what a change does to the health of the functions it touches (seeds/000 §23.2).
+
+For every function whose lines the diff touches, before (the base ref, matched by qualified name)
+and after: cyclomatic complexity from radon's own `cc_visit` (so the numbers are radon's), the
+maintainability index from radon's `mi_visit` on the function's own source (dedented), whether it has
+a docstring, and its type-hint coverage (annotated parameters and return, `self`/`cls` excluded).
+Per file, radon's module MI before and after. Thresholds (`MetricsConfig`) become gate conditions.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from radon.complexity import cc_visit
+from radon.metrics import mi_visit
+
+if TYPE_CHECKING:
+    from reports.model import Condition
+
+    from .approvals import ChangeSet, MetricsConfig
+
+
+@dataclass
+class FunctionMetrics:
+    name: str  # radon's fullname: Class.method or function
+    lineno: int
+    endline: int
+    complexity: int
+    maintainability: float
+    docstring: bool
+    hints: int  # annotated slots
+    slots: int  # annotatable slots
+
+
+def function_source(text: str, lineno: int, endline: int) -> str:
+    """The function's lines (decorators excluded, as radon's lineno is the `def`), dedented."""
+    return textwrap.dedent("\n".join(text.splitlines()[lineno - 1 : endline])) + "\n"
+
+
+def _hints(fn: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> tuple[int, int]:
+    args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+    if is_method and args and args[0].arg in ("self", "cls") and not any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list):
+        args = args[1:]
+    args += [a for a in (fn.args.vararg, fn.args.kwarg) if a is not None]
+    annotated = sum(a.annotation is not None for a in args) + (fn.returns is not None)
+    return annotated, len(args) + 1
+
+
+def measure(text: str | None) -> dict[str, FunctionMetrics]:
+    """Every function and method of a module (radon's blocks), keyed by radon's fullname."""
+    if text is None:
+        return {}
+    try:
+        tree = ast.parse(text)
+        blocks = cc_visit(text)
+    except (SyntaxError, ValueError):
+        return {}
+    nodes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {
+        n.lineno: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out: dict[str, FunctionMetrics] = {}
+    for b in blocks:
+        if not hasattr(b, "is_method"):  # a radon Class block: its methods are listed on their own
+            continue
+        node = nodes.get(b.lineno)
+        if node is None:
+            continue
+        hints, slots = _hints(node, b.is_method)
+        try:
+            mi = round(float(mi_visit(function_source(text, b.lineno, b.endline), True)), 2)
+        except (SyntaxError, ValueError):
+            mi = 0.0
+        out.setdefault(b.fullname, FunctionMetrics(
+            name=b.fullname, lineno=b.lineno, endline=b.endline, complexity=b.complexity, maintainability=mi,
+            docstring=ast.get_docstring(node) is not None, hints=hints, slots=slots))
+    return out
+
+
+def module_mi(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return round(float(mi_visit(text, True)), 2)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def compute(changes: ChangeSet, cfg: MetricsConfig) -> dict[str, Any]:
+    functions: list[dict[str, Any]] = []
+    files: list[dict[str, Any]] = []
+    before_hints = before_slots = after_hints = after_slots = 0
+    before_docs = before_n = after_docs = after_n = 0
+    for fc in changes.python():
+        if fc.path.split("/")[-2:-1] == ["migrations"]:
+            continue
+        now, old = measure(fc.new_text), measure(fc.old_text)
+        changed = [m for m in now.values() if fc.touches(m.lineno, m.endline)]
+        if not changed:
+            continue
+        files.append({"path": fc.path, "mi_before": module_mi(fc.old_text), "mi_after": module_mi(fc.new_text)})
+        for m in sorted(changed, key=lambda m: m.lineno):
+            b = old.get(m.name)
+            after_hints, after_slots = after_hints + m.hints, after_slots + m.slots
+            after_docs, after_n = after_docs + m.docstring, after_n + 1
+            if b is not None:
+                before_hints, before_slots = before_hints + b.hints, before_slots + b.slots
+                before_docs, before_n = before_docs + b.docstring, before_n + 1
+            functions.append({
+                "path": fc.path, "function": m.name, "line": m.lineno, "status": "changed" if b else "new",
+                "complexity_before": b.complexity if b else None, "complexity_after": m.complexity,
+                "complexity_delta": m.complexity - b.complexity if b else None,
+                "mi_before": b.maintainability if b else None, "mi_after": m.maintainability,
+                "mi_delta": round(m.maintainability - b.maintainability, 2) if b else None,
+                "docstring_before": b.docstring if b else None, "docstring_after": m.docstring,
+                "type_hints_before": f"{b.hints}/{b.slots}" if b else None, "type_hints_after": f"{m.hints}/{m.slots}",
+            })
+
+    def pct(a: int, n: int) -> float | None:
+        return round(100.0 * a / n, 1) if n else None
+
+    return {
+        "functions": functions,
+        "files": files,
+        "totals": {
+            "changed_functions": len(functions),
+            "type_hint_coverage_before": pct(before_hints, before_slots),
+            "type_hint_coverage_after": pct(after_hints, after_slots),
+            "docstring_coverage_before": pct(before_docs, before_n),
+            "docstring_coverage_after": pct(after_docs, after_n),
+        },
+        "thresholds": cfg.model_dump(exclude={"enabled"}),
+    }
+
+
+def conditions(metrics: dict[str, Any]) -> list[Condition]:
+    """The configured thresholds as gate conditions, stated in words."""
+    from reports.model import Condition
+
+    th, totals, fns = metrics["thresholds"], metrics["totals"], metrics["functions"]
+    out: list[Condition] = []
+    if th.get("max_complexity") is not None and fns:
+        limit = th["max_complexity"]
+        over = [f for f in fns if f["complexity_after"] > limit]
+        out.append(Condition(
+            id="metrics:max-complexity", description=f"No changed function ends above complexity {limit}",
+            held=not over, detail=", ".join(f"{f['path']}:{f['line']} {f['function']} = {f['complexity_after']}"
+                                            for f in over[:5]) or "none"))
+    if th.get("min_maintainability") is not None and fns:
+        limit = th["min_maintainability"]
+        under = [f for f in fns if f["mi_after"] < limit]
+        out.append(Condition(
+            id="metrics:min-maintainability", description=f"No changed function ends below maintainability {limit}",
+            held=not under, detail=", ".join(f"{f['path']}:{f['line']} {f['function']} = {f['mi_after']}"
+                                             for f in under[:5]) or "none"))
+    for key, label, flag in (("type_hint_coverage", "Type-hint coverage", "type_hints_must_not_fall"),
+                             ("docstring_coverage", "Docstring coverage", "docstrings_must_not_fall")):
+        before, after = totals[f"{key}_before"], totals[f"{key}_after"]
+        if th.get(flag) and before is not None and after is not None:
+            out.append(Condition(
+                id=f"metrics:{key.replace('_', '-')}", description=f"{label} of changed code does not fall",
+                held=after >= before, detail=f"{before}% before, {after}% after"))
+    return out
