@@ -1,0 +1,37 @@
+"""Tricky cases for the PHI rules: FK hops, properties on patient models, non-patient models."""
+from __future__ import annotations
+
+from checks.base import Invalid, Valid
+from checks.domain.phi_in_log import PhiInLog
+from checks.domain.phi_sent_to_third_party import PhiSentToThirdParty
+from checks.testing import run_example
+
+MODELS = ("ehr/models.py", "from django.db import models\n\nclass Person(models.Model):\n"
+          "    given_name = models.CharField(max_length=50)\n    family_name = models.CharField(max_length=50)\n"
+          "    nhs_number = models.CharField(max_length=10)\n\n    @property\n    def display(self):\n"
+          "        return f'{self.given_name} {self.family_name}'\n\n"
+          "class Ward(models.Model):\n    name = models.CharField(max_length=50)\n\n"
+          "class Admission(models.Model):\n    person = models.ForeignKey(Person, on_delete=models.CASCADE)\n"
+          "    ward = models.ForeignKey(Ward, on_delete=models.CASCADE)\n")
+
+
+def test_fk_hop_and_non_patient_model() -> None:
+    code = "import logging\nfrom .models import Admission\nlog = logging.getLogger(__name__)\n\ndef f(pk):\n" \
+           "    adm = Admission.objects.select_related('ward').get(pk=pk)\n    log.info('ward %s', adm.ward.name)\n"
+    assert run_example(PhiInLog, Valid(code, path="ehr/tasks.py", files=(MODELS,))) == []
+
+
+def test_phi_property_via_loop_over_queryset() -> None:
+    code = "from .models import Admission\n\ndef f():\n    for a in Admission.objects.filter(ward__name='A'):\n" \
+           "        print(a.person.display)\n"
+    found = run_example(PhiInLog, Invalid(code, line=5, path="ehr/tasks.py", files=(MODELS,)))
+    assert [f.start_line for f in found] == [5]
+
+
+def test_allowed_host_passes() -> None:
+    from checks.vocabulary import Vocabulary
+
+    code = "import requests\n\ndef f(patient):\n    requests.post('https://hie.partner.example/v1', json={'mrn': patient.mrn})\n"
+    vocab = Vocabulary(third_party_hosts_allowed=["hie.partner.example"])
+    assert run_example(PhiSentToThirdParty, Valid(code), vocab=vocab) == []
+    assert len(run_example(PhiSentToThirdParty, Invalid(code, line=4))) == 1
