@@ -10,6 +10,7 @@ from collections import Counter
 
 from checks.finding import Finding, Severity
 
+from .. import approvals_render
 from ..gate import counts_against_gate
 from ..model import Report
 
@@ -44,6 +45,7 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
     gate = report.gate
     out = [f"## {_ICON.get(gate.verdict, '')} wardgate: gate {gate.verdict.upper()}", "",
            *textwrap.wrap(gate.summary, WIDTH), ""]
+    out += approvals_render.markdown_approvals(report)
     out += ["| condition | held | detail |", "|---|---|---|"]
     for c in gate.conditions:
         out.append(f"| {_cell(c.description, 60)} | {'yes' if c.held else '**no**'} | {_cell(c.detail, 60)} |")
@@ -71,6 +73,9 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
         if len(rows) > max_rows:
             left_out += len(rows) - max_rows
             out.append(f"| … | | | {len(rows) - max_rows} more {sev.value} finding(s) not shown |")
+    metrics = approvals_render.markdown_metrics(report)
+    if metrics:
+        out += ["", *metrics]
     errors = report.stats.get("errors", [])
     if errors:
         out += ["", "### Analysis errors", ""] + [f"- {_cell(e, 200)}" for e in errors[:20]]

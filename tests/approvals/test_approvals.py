@@ -381,3 +381,30 @@ def test_dose_change_needs_medical_director_and_suggests_the_cap(repo: Path) -> 
     texts = [s.behaviour for s in suggest(triggers, Context(load_changes(repo, "main"), None, None, None))]
     assert "`calculate_dose` never returns more than `MAX_DOSE_MG`, also for the heaviest/oldest plausible " \
            "patient" in texts
+
+
+@needs_cli
+def test_writers_show_approvals_and_sarif_stays_valid(repo: Path) -> None:
+    import jsonschema
+
+    write(repo, "clinic/migrations/0002_remove_patient_ssn.py", DROP_SSN)
+    write(repo, "clinic/views.py", VIEWS.replace('"clinic.change_patient", raise_exception=True',
+                                                 '"clinic.view_patient", raise_exception=True'))
+    commit(repo)
+    base = [sys.executable, "-m", "wardgate", "check", ".", "--no-llm", "--diff", "main", "--approved-by", "dba"]
+    md = subprocess.run([*base, "--format", "markdown"], cwd=repo, capture_output=True, text=True).stdout
+    assert md.index("### Approvals required") < md.index("| condition | held | detail |")
+    assert "| **security** | **MISSING** |" in md and "`clinic/views.py:8`" in md
+    assert "a user without `clinic.view_patient` gets 403 on `patient_update`" in md
+    text = subprocess.run([*base, "--format", "text"], cwd=repo, capture_output=True, text=True).stdout
+    assert "Approvals required (enforced):" in text and "dba" in text
+    sarif = json.loads(subprocess.run([*base, "--format", "sarif"], cwd=repo, capture_output=True, text=True).stdout)
+    schema = json.loads(Path("/work/shared/schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8")) \
+        if Path("/work/shared/schemas/sarif-schema-2.1.0.json").is_file() else None
+    if schema is not None:
+        jsonschema.validate(sarif, schema)
+    run = sarif["runs"][0]
+    assert {r["role"] for r in run["properties"]["approvals"]["required"]} >= {"dba", "security", "compliance"}
+    notes = {n["descriptor"]["id"]: n for n in run["invocations"][0]["toolExecutionNotifications"]
+             if n.get("descriptor", {}).get("id", "").startswith("approval/")}
+    assert notes["approval/security"]["level"] == "error" and notes["approval/dba"]["level"] == "note"
