@@ -73,8 +73,8 @@ def markdown_approvals(report: Report) -> list[str]:
         return []
     reqs = _required(report)
     if not reqs:
-        return ["### Approvals required", "", "None: this change touches no schema, authorization, patient "
-                "deletion, audit trail, dosing or billing code.", ""]
+        return ["### Approvals required", "", ("None: this change touches no schema, authorization, patient "
+                "deletion, audit trail, dosing or billing code."), ""]
     enforced = a.get("enforced", False)
     out = ["### Approvals required", ""]
     if not enforced:
@@ -96,9 +96,9 @@ def markdown_metrics(report: Report, max_rows: int = 30) -> list[str]:
     if m and m.get("functions"):
         t = m["totals"]
         out += ["### Change metrics (changed functions, base → head)", "",
-                f"Type-hint coverage {_pct(t['type_hint_coverage_before'])} → {_pct(t['type_hint_coverage_after'])}"
+                (f"Type-hint coverage {_pct(t['type_hint_coverage_before'])} → {_pct(t['type_hint_coverage_after'])}"
                 f", docstring coverage {_pct(t['docstring_coverage_before'])} → "
-                f"{_pct(t['docstring_coverage_after'])}.", "",
+                f"{_pct(t['docstring_coverage_after'])}."), "",
                 "| function | complexity | maintainability | docstring | type hints |", "|---|---|---|---|---|"]
         for f in m["functions"][:max_rows]:
             doc = ("yes" if f["docstring_after"] else "no") if f["docstring_before"] is None else \

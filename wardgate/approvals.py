@@ -133,7 +133,7 @@ class ChangeSet:
 
 
 def _git(root: Path, *args: str) -> str | None:
-    proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, encoding="utf-8",
+    proc = subprocess.run(["git", *args], cwd=root, check=False, capture_output=True, text=True, encoding="utf-8",
                           errors="replace", timeout=120)
     return proc.stdout if proc.returncode == 0 else None
 
@@ -238,7 +238,7 @@ def detect(ctx: Context) -> list[Trigger]:
         out.extend(_patient_delete(ctx, fc, new))
         out.extend(_named_functions(fc, new, old, _DOSE, "dose", "dose calculation"))
         out.extend(_named_functions(fc, new, old, _BILLING, "billing", "billing logic"))
-    for path, text in ctx.changes.deleted.items():
+    for path in ctx.changes.deleted:
         if _is_migration(path):
             out.append(Trigger("migration", path, [], f"migration `{path}` deleted"))
     return out
@@ -407,7 +407,7 @@ def _permission(ctx: Context, fc: FileChange, new: ast.Module, old: ast.Module |
         old_items = before.get(sym)
         if old_items is None:
             if fc.old_path is not None and not sym.startswith("settings") and not any(
-                    t.startswith("Module(") or t.startswith("ClassDef(") for t, _ in items):
+                    t.startswith(("Module(", "ClassDef(")) for t, _ in items):
                 continue  # a new view with its own decorators is not an edit of authorization
         old_texts = {t for t, _ in old_items or []}
         new_texts = {t for t, _ in items}
@@ -465,7 +465,7 @@ def _audit_items(tree: ast.Module, vocab: Vocabulary | None) -> dict[str, list[i
             out[ast.unparse(node)] = [node.lineno]
         elif isinstance(node, ast.ClassDef):
             if node.name.startswith("Historical") or any(
-                    re.search(r"history|audit|pghistory", ast.unparse(b), re.I) for b in node.bases):
+                    re.search(r"history|audit|pghistory", ast.unparse(b), re.IGNORECASE) for b in node.bases):
                 out[f"history model {ast.dump(node)}"] = [node.lineno]
             for b in node.bases:
                 if bases and ast.unparse(b).rsplit(".", 1)[-1] in {x.rsplit(".", 1)[-1] for x in bases}:
@@ -480,7 +480,7 @@ def _audit_items(tree: ast.Module, vocab: Vocabulary | None) -> dict[str, list[i
                 elif isinstance(t, ast.Name) and t.id == "MIDDLEWARE":
                     for e in getattr(node.value, "elts", []):
                         s = _const(e)
-                        if s and re.search(r"history|audit", s, re.I):
+                        if s and re.search(r"history|audit", s, re.IGNORECASE):
                             out[f"middleware {s}"] = [e.lineno]
     return out
 

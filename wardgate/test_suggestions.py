@@ -76,8 +76,8 @@ def _perm_behaviours(t: Trigger, ctx: Context | None) -> list[str]:
     view = _target(sym)
     out: list[str] = []
     if sym.startswith("settings"):
-        return ["an unauthenticated request to an API view that sets no `permission_classes` of its own gets "
-                "401/403 under the new `DEFAULT_PERMISSION_CLASSES`"]
+        return [("an unauthenticated request to an API view that sets no `permission_classes` of its own gets "
+                "401/403 under the new `DEFAULT_PERMISSION_CLASSES`")]
     for text in t.data.get("added", []):
         out.extend(_decorator_behaviour(text, view, added=True))
     for text in t.data.get("removed", []):
@@ -96,7 +96,7 @@ def _perm_behaviours(t: Trigger, ctx: Context | None) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    return text[5:] if text.startswith("base ") else text
+    return text.removeprefix("base ")
 
 
 def _decorator_behaviour(text: str, view: str, *, added: bool) -> list[str]:
@@ -112,8 +112,8 @@ def _decorator_behaviour(text: str, view: str, *, added: bool) -> list[str]:
             perms = " and ".join(f"`{a}`" for a in args[:1]) if not args[0].startswith("[") else f"`{args[0]}`"
             if kwargs.get("raise_exception") == "True":
                 return [f"a user without {perms} gets 403 on `{view}`"]
-            return [f"a logged-in user without {perms} is refused by `{view}` (redirect to login, 302; pass "
-                    f"`raise_exception=True` for a 403)"]
+            return [(f"a logged-in user without {perms} is refused by `{view}` (redirect to login, 302; pass "
+                    f"`raise_exception=True` for a 403)")]
         if last in ("login_required", "staff_member_required"):
             who = "a non-staff user" if last.startswith("staff") else "an anonymous request"
             return [f"{who} to `{view}` is redirected to the login page (302) and never reaches the view"]
@@ -178,9 +178,9 @@ def _dose_behaviours(t: Trigger, ctx: Context | None) -> list[str]:
     name = t.symbol or fn.name
     params = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
     caps = sorted({n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and re.search(r"max|limit|cap|ceiling",
-                                                                                        n.id, re.I)} |
+                                                                                        n.id, re.IGNORECASE)} |
                   {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute) and re.search(r"max|limit", n.attr,
-                                                                                               re.I)})
+                                                                                               re.IGNORECASE)})
     uses_min = any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "min" for n in ast.walk(fn))
     out = []
     if caps or uses_min:
@@ -191,7 +191,7 @@ def _dose_behaviours(t: Trigger, ctx: Context | None) -> list[str]:
                    f"{' and '.join(p for p in params if re.search('weight|age|kg', p)) or 'input'} and decide "
                    f"whether it must be capped")
     for p in params:
-        if re.search(r"weight|kg|age|bsa", p, re.I):
+        if re.search(r"weight|kg|age|bsa", p, re.IGNORECASE):
             out.append(f"`{name}` rejects `{p}` of 0 or below (raises, not a zero or negative dose)")
     return out
 

@@ -137,7 +137,7 @@ def commit(repo: Path, msg: str = "change") -> None:
     git(repo, "commit", "-q", "-m", msg)
 
 
-def analyse(repo: Path):  # noqa: ANN201
+def analyse(repo: Path):
     from wardgate.pipeline import RunOptions, run
 
     cwd = os.getcwd()
@@ -335,7 +335,7 @@ def test_cli_approved_by_passes_and_missing_role_fails(repo: Path) -> None:
     assert {c["id"] for c in failed} == {"approval:compliance", "approval:medical-director"}
     code, full = cli(repo, "--fail-on", "critical", "--approved-by", "dba,compliance,medical-director")
     assert code == 0 and full["gate"]["passed"], full["gate"]
-    code, via_env = cli(repo, "--fail-on", "critical",
+    code, _via_env = cli(repo, "--fail-on", "critical",
                         env={"WARDGATE_APPROVED_BY": "dba compliance medical-director"})
     assert code == 0
 
@@ -392,13 +392,13 @@ def test_writers_show_approvals_and_sarif_stays_valid(repo: Path) -> None:
                                                  '"clinic.view_patient", raise_exception=True'))
     commit(repo)
     base = [sys.executable, "-m", "wardgate", "check", ".", "--no-llm", "--diff", "main", "--approved-by", "dba"]
-    md = subprocess.run([*base, "--format", "markdown"], cwd=repo, capture_output=True, text=True).stdout
+    md = subprocess.run([*base, "--format", "markdown"], cwd=repo, check=False, capture_output=True, text=True).stdout
     assert md.index("### Approvals required") < md.index("| condition | held | detail |")
     assert "| **security** | **MISSING** |" in md and "`clinic/views.py:8`" in md
     assert "a user without `clinic.view_patient` gets 403 on `patient_update`" in md
-    text = subprocess.run([*base, "--format", "text"], cwd=repo, capture_output=True, text=True).stdout
+    text = subprocess.run([*base, "--format", "text"], cwd=repo, check=False, capture_output=True, text=True).stdout
     assert "Approvals required (enforced):" in text and "dba" in text
-    sarif = json.loads(subprocess.run([*base, "--format", "sarif"], cwd=repo, capture_output=True, text=True).stdout)
+    sarif = json.loads(subprocess.run([*base, "--format", "sarif"], cwd=repo, check=False, capture_output=True, text=True).stdout)
     schema = json.loads(Path("/work/shared/schemas/sarif-schema-2.1.0.json").read_text(encoding="utf-8")) \
         if Path("/work/shared/schemas/sarif-schema-2.1.0.json").is_file() else None
     if schema is not None:
