@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..finding import Severity
 
-DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-6"
 
 
 class Price(BaseModel):
@@ -22,8 +22,10 @@ class Price(BaseModel):
     cache_read: float | None = Field(default=None, ge=0)  # default: 0.1 x input
 
 
-# Published list prices; override or extend with `[tool.wardgate.llm.prices."model-id"]`.
+# List prices (USD per million tokens) as published for the Sonnet/Haiku/Opus tiers; check them against
+# your contract and override or extend with `[tool.wardgate.llm.prices."model-id"]`.
 DEFAULT_PRICES: dict[str, Price] = {
+    "claude-sonnet-4-6": Price(input=3.0, output=15.0, cache_write=3.75, cache_read=0.30),
     "claude-sonnet-4-5": Price(input=3.0, output=15.0, cache_write=3.75, cache_read=0.30),
     "claude-sonnet-4-0": Price(input=3.0, output=15.0, cache_write=3.75, cache_read=0.30),
     "claude-haiku-4-5": Price(input=1.0, output=5.0, cache_write=1.25, cache_read=0.10),

@@ -58,13 +58,13 @@ class Redactor:
             text = pattern.sub(lambda m: self.placeholder("SECRET", m.group(0)), text)
         text = _URL_PASSWORD.sub(lambda m: m.group(1) + self.placeholder("SECRET", m.group(2)) + m.group(3), text)
         text = _NAMED_LITERAL.sub(self._named, text)
-        text = _QUOTED.sub(self._quoted, text)
+        text = _sub(_EMAIL, text, lambda v: self.placeholder("EMAIL", v))
         text = _sub(_SSN, text, lambda v: self.placeholder("SSN", v))
         text = _MRN.sub(lambda m: self._group_or_all(m, "MRN"), text)
-        text = _sub(_EMAIL, text, lambda v: self.placeholder("EMAIL", v))
         text = _sub(_DATE_CALL, text, lambda v: self.placeholder("DATE", v))
         text = _sub(_DATE, text, lambda v: self.placeholder("DATE", v))
-        return _sub(_PHONE, text, lambda v: self.placeholder("PHONE", v))
+        text = _sub(_PHONE, text, lambda v: self.placeholder("PHONE", v))
+        return _QUOTED.sub(self._quoted, text)  # last: high-entropy strings and person names
 
     def _group_or_all(self, m: re.Match[str], kind: str) -> str:
         if m.group(1):

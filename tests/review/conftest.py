@@ -62,7 +62,7 @@ def finding(rule_id: str, category: Category, severity: Severity, path: str, lin
 
 SECRET = finding("WG101", Category.SECRET, Severity.CRITICAL, "clinic_site/settings.py", 4,
                  "SECRET_KEY falls back to a literal when the environment variable is missing")
-PHI = finding("WG501", Category.PHI, Severity.HIGH, "clinic/fixtures.py", 9, "Patient record written to a log")
+PHI = finding("WG501", Category.PHI, Severity.HIGH, "clinic/fixtures.py", 4, "Patient identifiers in source")
 UNUSED = finding("ruff:F401", Category.QUALITY, Severity.LOW, "clinic/util.py", 1, "`os` imported but unused")
 
 
@@ -94,7 +94,7 @@ PROVIDERS = ["anthropic", "openai-compatible"]
 
 def make_cfg(provider: str, server: FakeLLM | None, **over: object) -> LLMConfig:
     base = {"provider": provider, "base_url": server.url_for(provider) if server else "http://127.0.0.1:9/v1",
-            "model": "claude-sonnet-4-5" if provider == "anthropic" else "local-model",
+            "model": "claude-sonnet-4-6" if provider == "anthropic" else "local-model",
             "timeout": 0.5, "max_retries": 1, "cache": "none", "audit_log": None}
     return LLMConfig.model_validate({**base, **over})
 

@@ -71,7 +71,7 @@ def answer(api: str, payload: Any, *, input_tokens: int = 1200, output_tokens: i
         content = ([{"type": "tool_use", "id": "toolu_01FAKE", "name": "submit_review", "input": payload}]
                    if isinstance(payload, dict) else [{"type": "text", "text": payload}])
         return Reply(body={
-            "id": "msg_01FAKE", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+            "id": "msg_01FAKE", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
             "content": content, "stop_reason": "tool_use" if isinstance(payload, dict) else "end_turn",
             "stop_sequence": None,
             "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,

@@ -125,13 +125,13 @@ def test_anthropic_request_shape(project: Path, fake: F.FakeLLM) -> None:
     assert req["tool_choice"] == {"type": "tool", "name": "submit_review"}
     assert req["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert req["tools"][0]["input_schema"]["required"] == ["verdicts", "extra_findings"]
-    assert req["model"] == "claude-sonnet-4-5"
+    assert req["model"] == "claude-sonnet-4-6"
 
 
 def test_cheap_model_for_low_severity(project: Path, fake: F.FakeLLM) -> None:
     cfg = make_cfg("anthropic", fake, cheap_model="claude-haiku-4-5")
     run(project, cfg, [SECRET, UNUSED])
-    assert sorted(req["model"] for _, req in fake.requests) == ["claude-haiku-4-5", "claude-sonnet-4-5"]
+    assert sorted(req["model"] for _, req in fake.requests) == ["claude-haiku-4-5", "claude-sonnet-4-6"]
 
 
 def test_disabled_and_unconfigured(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
