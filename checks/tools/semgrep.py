@@ -144,7 +144,6 @@ def _iter_rule_metas() -> Iterator[RuleMeta]:
             continue
 
 
-RULES: tuple[RuleMeta, ...] = (*_iter_rule_metas(), _FAMILY)
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -265,3 +264,7 @@ def _first(value: Any) -> str | None:
     if isinstance(value, list):
         return str(value[0]) if value else None
     return str(value) if value else None
+
+
+# Built last: rule metadata uses the helpers above.
+RULES: tuple[RuleMeta, ...] = (*_iter_rule_metas(), _FAMILY)
