@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from checks.finding import Category, Severity
+from checks.review.config import LLMConfig
 from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.vocabulary import Vocabulary
 
@@ -108,7 +109,7 @@ class Config(_Strict):
     domain: Vocabulary = Field(default_factory=Vocabulary)
     gate: GateConfig = Field(default_factory=GateConfig)
     suppressions: list[SuppressionEntry] = Field(default_factory=list)
-    llm: dict[str, Any] = Field(default_factory=dict)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
 
     source: str | None = Field(default=None, exclude=True)  # the file it came from

@@ -115,6 +115,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     progress.update("LLM review")
     findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=not options.no_llm,
                                           changed_lines=diff.changed if diff is not None else None)
+    errors.extend([llm_stats["error"]] if llm_stats.get("error") else [])  # llm.required: unavailable = exit 3
     fail_on = config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on)
     gate: Gate = evaluate(findings, fail_on=fail_on, max_per_category=config.gate.max_per_category,
                           max_per_severity=config.gate.max_per_severity, errors=errors)
