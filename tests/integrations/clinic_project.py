@@ -83,7 +83,7 @@ class Repo:
         target.write_text(dedent(source).lstrip("\n"), encoding="utf-8")
 
     def git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True,
+        proc = subprocess.run(["git", *args], check=False, cwd=self.path, env=self.env, capture_output=True, text=True,
                               timeout=60)
         if check and proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)}: {proc.stdout}{proc.stderr}")
