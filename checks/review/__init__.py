@@ -144,13 +144,13 @@ class _Run:
             self.metrics.add(ex, req.model, self.cfg)
             try:
                 if not isinstance(ex.answer, dict):
-                    raise ValueError("the answer is not a JSON object from the submit_review tool")
+                    raise TypeError("the answer is not a JSON object from the submit_review tool")
                 reply = ReviewReply.model_validate(ex.answer)
                 problem = answer_problems(reply, req)
                 if problem is None:
                     return reply, ex
                 error = problem
-            except (ValidationError, ValueError) as exc:
+            except (ValidationError, ValueError, TypeError) as exc:
                 error = str(exc)[:1500]
             self.events["invalid_answers"] += 1
             previous = ex

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ class AuditLog:
     def write(self, entry: dict[str, Any]) -> None:
         if self.path is None:
             return
-        entry = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), **entry}
+        entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
