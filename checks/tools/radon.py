@@ -15,10 +15,14 @@ maintainability index (MI) A 20-100, B 10-19, C 0-9.
 Classes themselves are not reported (their methods are). The message names the function (with its
 class, `Klass.method`), its complexity and rank; `properties` carries `complexity`/`rank` (`mi`/`rank`).
 
+Not measured: Django migrations (generated code), and for MI only, files over 150 kB (radon's MI
+is pathologically slow on them; complexity is still measured).
+
 Options (`[tool.wardgate.tools.radon]`): `cc_min_rank` (default "C"), `mi_min_rank` (default "C").
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,15 +85,36 @@ def mi_command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[
     return [exe, "mi", "-j", "--", *files]
 
 
+# Django migrations are generated: complexity metrics say nothing about them, and radon's
+# maintainability index is pathologically slow on big ones (232 s for one 280 kB squashed
+# migration in ohcnetwork/care, against 1 s for `radon cc` on all 947 files).
+_MIGRATION = re.compile(r"(^|/)migrations/[^/]+\.py$")
+MI_MAX_BYTES = 150_000
+
+
 def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
         timeout: float = DEFAULT_TIMEOUT) -> ToolResult:
+    files = [f for f in files if not _MIGRATION.search(f)]
+    if not files:
+        return ToolResult()
     ctx = ParseContext(root=root, files=tuple(files), options=options)
     result = parse(execute(NAME, command(exe, files, options), root, timeout), ctx)
-    mi = parse_mi(execute(NAME, mi_command(exe, files, options), root, timeout), ctx)
+    mi_files = [f for f in files if _size(root / f) <= MI_MAX_BYTES]
+    if not mi_files:
+        return result
+    mi = parse_mi(execute(NAME, mi_command(exe, mi_files, options), root,
+                          timeout), ParseContext(root=root, files=tuple(mi_files), options=options))
     noted = {n.path for n in result.file_notes}
     result.findings += mi.findings
     result.file_notes += [n for n in mi.file_notes if n.path not in noted]
     return result
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def parse(output: ToolOutput, ctx: ParseContext) -> ToolResult:
