@@ -88,7 +88,7 @@ def mi_command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[
 # Django migrations are generated: complexity metrics say nothing about them, and radon's
 # maintainability index is pathologically slow on big ones (232 s for one 280 kB squashed
 # migration in ohcnetwork/care, against 1 s for `radon cc` on all 947 files).
-_MIGRATION = re.compile(r"(^|/)migrations/[^/]+\.py$")
+_MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/ and the like
 MI_MAX_BYTES = 150_000
 
 

@@ -1,6 +1,8 @@
 import os
 from pathlib import Path
 
+import sentry_sdk
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-r1v3rs1de#clinic!dev-k3y-9x8w7v6u5t4s")
@@ -50,3 +52,6 @@ REST_FRAMEWORK = {
 PASSWORD_RESET_TIMEOUT = 60 * 60
 USE_TZ = True
 TIME_ZONE = "Europe/London"
+
+# Error tracking for the ward tablets' API.
+sentry_sdk.init(dsn=os.environ.get("SENTRY_DSN", ""), traces_sample_rate=0.1, send_default_pii=True)
