@@ -28,7 +28,7 @@ SYNTAX_ERROR = "WG005"
 NEWER_SYNTAX = "WG006"
 
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
-_MIGRATION = re.compile(r"(^|/)migrations/[^/]+\.py$")
+_MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
 _TEST = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
 
 

@@ -21,6 +21,9 @@ CATALOGUE_SUFFIXES = (
     "kind", "status", "choice", "choices", "definition", "config", "setting", "settings", "unit",
     "group", "form", "question", "questionnaire",
 )
+# Credentials that merely carry a patient's name prefix (`PatientMobileOTP`, `PatientAccessToken`):
+# login artefacts, not clinical records; the secret rules cover them.
+CREDENTIAL_SUFFIXES = ("otp", "token", "onetimepassword", "verificationcode")
 
 DEFAULT_PHI_FIELDS = (
     "name", "full_name", "first_name", "last_name", "middle_name", "given_name", "family_name",

@@ -72,6 +72,10 @@ class AuditBypassingWrite(Check):
               "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
         Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
               files=_FILES),
+        # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
+        Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
+              "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
+              path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     ]
     INVALID = [
         Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
@@ -91,6 +95,14 @@ class AuditBypassingWrite(Check):
         Invalid("from django.views.generic import ListView\nfrom clinic.models import Encounter\n\n"
                 "class CloseAll(ListView):\n    model = Encounter\n\n    def post(self, request):\n"
                 "        self.get_queryset().update(status='closed')\n", line=8, files=_FILES),
+        # A project's own signal-based audit log is bypassed by a queryset update just the same.
+        Invalid("from ward.models import DailyRound\n\ndef close(cutoff):\n"
+                "    DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')\n", line=4,
+                files=(("ward/models.py", "from django.db import models\n\nclass DailyRound(models.Model):\n"
+                        "    notes = models.TextField()\n"),
+                       ("audit_log/receivers.py", "from django.db.models.signals import post_save\n"
+                        "from django.dispatch import receiver\n\n@receiver(post_save)\n"
+                        "def post_save_signal(sender, instance, **kwargs):\n    log(instance)\n"))),
     ]
 
     @classmethod

@@ -55,6 +55,9 @@ class HardcodedSecretAssignment(Check):
         Valid('API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"\nTOKEN_MODEL = "rest_framework.authtoken.Token"\n'),
         Valid('DB_PASSWORD = "not-a-real-pw"\n', path="clinic/tests/settings_test.py"),
         Valid('PRIVATE_KEY_PATH = "/etc/clinic/keys/rx-signing.pem"\n'),
+        # An action name spelled as its own constant, not a token (camera/monitor integrations).
+        Valid('import enum\n\nclass Actions(enum.Enum):\n    GET_STREAM_TOKEN = "get_stream_token"\n'
+              '    REFRESH_ACCESS_TOKEN = "refreshAccessToken"\n'),
     ]
     INVALID = [
         Invalid('AWS_SECRET_ACCESS_KEY = "fAkE0sEcReT0aCcEsS0kEy0fOr0sTmArY0cLiNiC"\n', line=1),
@@ -87,6 +90,8 @@ class HardcodedSecretAssignment(Check):
         if literal is None or token_kind(literal) or url_password(literal):
             return  # known formats and URLs have their own rules
         password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
+        if name_tokens(literal) == name_tokens(name):
+            return  # an enum member or constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
         if not looks_like_secret_value(literal, password_like=password_like):
             return
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,

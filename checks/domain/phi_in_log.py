@@ -55,6 +55,9 @@ class PhiInLog(Check, ScopedPhiCheck):
               "    drug = Drug.objects.get(pk=pk)\n    logger.info('drug %s', drug.name)\n", files=(_MODELS,)),
         Valid("from django.shortcuts import render\n\ndef detail(request, patient):\n"
               "    return render(request, 't.html', {'name': patient.first_name})\n"),
+        # The file's name carries PHI, but only its id is logged.
+        Valid("import logging\nlogger = logging.getLogger(__name__)\n\ndef upload(patient, File):\n"
+              "    f = File(name=f'summary-{patient.full_name}.pdf')\n    logger.info('uploaded file %s', f.id)\n"),
     ]
     INVALID = [
         Invalid("import logging as lg\n_l = lg.getLogger('x')\n\ndef f(patient):\n    _l.warning(f'MRN {patient.mrn}')\n",
@@ -67,6 +70,8 @@ class PhiInLog(Check, ScopedPhiCheck):
                 "            self.stdout.write(f'{row.mrn}')\n", files=(_MODELS,), line=7),
         Invalid("import logging\n\ndef notify(result):\n    logging.error('abnormal for %s', result.patient.mrn)\n",
                 line=4),
+        Invalid("import logging\nlogger = logging.getLogger(__name__)\n\ndef upload(patient, File):\n"
+                "    label = f'summary-{patient.full_name}.pdf'\n    logger.info('uploaded %s', label)\n", line=6),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

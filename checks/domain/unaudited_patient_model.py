@@ -17,9 +17,12 @@ class UnauditedPatientModel(Check):
     key to another patient-data model) when no audit mechanism covers it anywhere in the project:
     django-simple-history (`history = HistoricalRecords()` or `simple_history.register(Model)`),
     django-auditlog (`auditlog.register(Model)` in any module, or the decorator),
-    django-reversion (`@reversion.register()`), django-pghistory (`@pghistory.track(...)`), or an
-    audit base class/decorator named in `[tool.wardgate.domain]`. Catalogue models (drugs, wards,
-    templates) hold no patient data and are not flagged.
+    django-reversion (`@reversion.register()`), django-pghistory (`@pghistory.track(...)`), an
+    audit base class/decorator named in `[tool.wardgate.domain]`, or the project's own audit log
+    built on model signals (a `pre_save`/`post_save` receiver with no `sender` in an audit-named
+    module or function). Catalogue models (drugs, wards, templates, code lists with a unique
+    natural key), statistics (only counts) and login credentials (`*OTP`, `*Token`) hold no patient
+    data and are not flagged.
 
     ## Why is this bad?
     Hospitals must be able to say who changed a clinical record, when, and what it said before
@@ -68,6 +71,26 @@ class UnauditedPatientModel(Check):
         Valid(_MODELS + "from simple_history.models import HistoricalRecords\n\nclass Audited(models.Model):\n"
               "    history = HistoricalRecords(inherit=True)\n\n    class Meta:\n        abstract = True\n\n"
               "class Encounter(Audited):\n    notes = models.TextField()\n", path="clinic/models.py"),
+        # A project's own audit log: save/delete receivers with no sender see every model.
+        Valid(_MODELS + "\nclass DailyRound(models.Model):\n    notes = models.TextField()\n", path="ward/models.py",
+              files=(("audit_log/receivers.py", "from django.db.models.signals import post_save, pre_delete\n"
+                      "from django.dispatch import receiver\n\n@receiver(post_save, weak=False)\n"
+                      "def post_save_signal(sender, instance, created, **kwargs):\n    log(sender, instance)\n"),)),
+        Valid(_MODELS + "\nclass Referral(models.Model):\n    reason = models.TextField()\n", path="clinic/models.py",
+              files=(("clinic/apps.py", "from django.db.models import signals\nfrom .trail import audit_change\n\n"
+                      "def ready():\n    signals.post_save.connect(audit_change)\n"),)),
+        # Reference data and statistics named after clinical things: an ICD catalogue, a test catalogue,
+        # daily counts, a login OTP.
+        Valid(_MODELS + "\nclass ICD11Diagnosis(models.Model):\n    icd11_id = models.CharField(max_length=40, unique=True)\n"
+              "    label = models.CharField(max_length=255)\n"
+              "    parent = models.ForeignKey('self', on_delete=models.DO_NOTHING, null=True)\n\n"
+              "class PatientInvestigation(models.Model):\n    name = models.CharField(max_length=500, unique=True)\n"
+              "    unit = models.TextField(null=True)\n\n"
+              "class FacilityPatientStats(models.Model):\n    facility = models.ForeignKey('Facility', on_delete=models.PROTECT)\n"
+              "    entry_date = models.DateField()\n    num_patients_visited = models.IntegerField(default=0)\n"
+              "    num_patient_referred = models.IntegerField(default=0)\n\n"
+              "class PatientMobileOTP(models.Model):\n    phone_number = models.CharField(max_length=14)\n"
+              "    otp = models.CharField(max_length=10)\n", path="clinic/models.py"),
     ]
     INVALID = [
         Invalid(_MODELS + "from simple_history import models as sh\n\nclass VitalSigns(models.Model):\n"
@@ -84,6 +107,18 @@ class UnauditedPatientModel(Check):
                 files=(("billing/models.py", _MODELS + "class Appointment(models.Model):\n    fee = models.IntegerField()\n"),
                        ("billing/audit.py", "from auditlog.registry import auditlog\n"
                         "from billing.models import Appointment\nauditlog.register(Appointment)\n"))),
+        # A post_save receiver for one sender, or a sender-less one that is not an audit log, covers nothing else.
+        Invalid(_MODELS + "\nclass DailyRound(models.Model):\n    notes = models.TextField()\n", line=3,
+                path="ward/models.py",
+                files=(("audit_log/receivers.py", "from django.db.models.signals import post_save\n"
+                        "from django.dispatch import receiver\nfrom ward.models import Bed\n\n"
+                        "@receiver(post_save, sender=Bed)\ndef audit_bed(sender, instance, **kwargs):\n    log(instance)\n"),
+                       ("search/signals.py", "from django.db.models.signals import post_save\n"
+                        "from django.dispatch import receiver\n\n@receiver(post_save)\n"
+                        "def reindex(sender, instance, **kwargs):\n    index(instance)\n"))),
+        # A patient model with a unique identifier is still a patient model.
+        Invalid(_MODELS + "\nclass PatientRecord(models.Model):\n    name = models.CharField(max_length=80, unique=True)\n"
+                "    ward = models.ForeignKey('Ward', on_delete=models.PROTECT)\n", line=3, path="clinic/models.py"),
     ]
 
     @classmethod

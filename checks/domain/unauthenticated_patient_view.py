@@ -77,6 +77,13 @@ class UnauthenticatedPatientView(Check):
         Valid("from clinic.models import Patient\n\ndef detail(request, pk):\n    return Patient.objects.get(pk=pk)\n",
               path="clinic/views.py",
               files=(*_FILES, ("proj/settings.py", "MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n"))),
+        # The patient login endpoint must be public: its model is a one-time password, not a clinical record.
+        Valid("from django.db import models\nfrom rest_framework import mixins, viewsets\n\n"
+              "class PatientMobileOTP(models.Model):\n    phone_number = models.CharField(max_length=14)\n"
+              "    otp = models.CharField(max_length=10)\n\n"
+              "class PatientMobileOTPViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):\n"
+              "    authentication_classes = ()\n    permission_classes = ()\n"
+              "    queryset = PatientMobileOTP.objects.all()\n", path="clinic/otp.py", files=_FILES),
     ]
     INVALID = [
         Invalid(_VS + "class PatientViewSet(viewsets.ReadOnlyModelViewSet):\n    serializer_class = PatientSerializer\n"

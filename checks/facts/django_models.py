@@ -4,7 +4,10 @@ Collected per file with the stdlib `ast`, merged once. Audit registration is rec
 wherever it lives in the project: simple-history (`HistoricalRecords()` field, or
 `simple_history.register(Model)`), django-auditlog (`auditlog.register(Model)` call or
 decorator), django-reversion (`@reversion.register()` or `reversion.register(Model)`),
-django-pghistory (`@pghistory.track(...)`), and configured audit bases/decorators.
+django-pghistory (`@pghistory.track(...)`), configured audit bases/decorators, and a project's own
+audit log built on model signals: a receiver of `pre_save`/`post_save` connected with no `sender`
+(so it sees every model) in a module or function named for auditing (`audit_log/receivers.py`,
+`def audit_post_save`). Such a receiver covers every model of the project.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..names import ImportMap, last_part, matches
 from ..source import SourceFile
-from ..vocabulary import CATALOGUE_SUFFIXES, Vocabulary
+from ..vocabulary import CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, Vocabulary
 
 NAME = "django_models"
 
@@ -26,6 +29,9 @@ _AUDIT_REGISTER_CALLS = (
     "simple_history.register",
     "pghistory.track",
 )
+_SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
+_RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
+SIGNAL_AUDIT = "signal-receiver"
 _RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
 # Identifying fields strong enough to make a model patient data on their own.
 _STRONG_PHI = frozenset({
@@ -45,6 +51,7 @@ class FieldInfo:
     target: str | None = None  # related model (qualname or "app.Model" string) for relations
     has_min_validator: bool = False
     has_max_validator: bool = False
+    unique: bool = False
 
 
 @dataclass
@@ -64,6 +71,7 @@ class ModelInfo:
 class FileModels:
     models: list[ModelInfo] = field(default_factory=list)
     registered: list[tuple[str, str]] = field(default_factory=list)  # (model qualname, mechanism)
+    audit_receivers: list[str] = field(default_factory=list)  # project-wide audit signal receivers
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
@@ -78,8 +86,36 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
                 target = imports.qualname(node.args[0])
                 if target:
                     out.registered.append((target, _mechanism(name)))
+            elif (isinstance(node.func, ast.Attribute) and node.func.attr == "connect" and node.args
+                  and matches(imports.qualname(node.func.value) or "", *_SAVE_SIGNALS)
+                  and not any(k.arg == "sender" for k in node.keywords)):
+                fn = imports.qualname(node.args[0]) or ast.unparse(node.args[0])
+                if _audit_named(imports.module, last_part(fn)):
+                    out.audit_receivers.append(fn)
+        elif (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _global_save_receiver(node, imports)
+              and _audit_named(imports.module, node.name)):
+            out.audit_receivers.append(f"{imports.module}.{node.name}")
     out.models = [m for m in out.models if m.bases]
-    return out if (out.models or out.registered) else None
+    return out if (out.models or out.registered or out.audit_receivers) else None
+
+
+def _audit_named(module: str, func: str) -> bool:
+    """An audit log by name: `care.audit_log.receivers`, `def audit_post_save`, `AuditTrailReceiver`."""
+    return any("audit" in part.lower() for part in (*module.split("."), func))
+
+
+def _global_save_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """`@receiver(post_save)` / `@receiver([pre_save, post_save])` with no `sender`: sees every model."""
+    for dec in fn.decorator_list:
+        if not (isinstance(dec, ast.Call) and matches(imports.qualname(dec.func) or "", *_RECEIVER) and dec.args):
+            continue
+        if any(k.arg == "sender" for k in dec.keywords):
+            continue
+        first = dec.args[0]
+        signals = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+        if any(matches(imports.qualname(s) or "", *_SAVE_SIGNALS) for s in signals):
+            return True
+    return False
 
 
 def _mechanism(name: str) -> str:
@@ -135,6 +171,8 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
         elif target is not None:
             fi.target = imports.qualname(target)
     for kw in call.keywords:
+        if kw.arg in ("unique", "primary_key") and isinstance(kw.value, ast.Constant) and kw.value.value is True:
+            fi.unique = True
         if kw.arg == "validators" and isinstance(kw.value, (ast.List, ast.Tuple)):
             for v in kw.value.elts:
                 vname = last_part(imports.qualname(v) or "")
@@ -149,6 +187,7 @@ class ModelIndex:
 
     models: dict[str, ModelInfo] = field(default_factory=dict)  # qualname -> info
     registered: dict[str, str] = field(default_factory=dict)  # qualname -> audit mechanism
+    audit_receivers: list[str] = field(default_factory=list)  # project-wide audit signal receivers
     by_name: dict[str, list[str]] = field(default_factory=dict)
     patient: set[str] = field(default_factory=set)
     audited: dict[str, str] = field(default_factory=dict)  # qualname -> mechanism
@@ -197,6 +236,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             found = idx.lookup(target)
             if found:
                 idx.registered[found.qualname] = mech
+        idx.audit_receivers += fm.audit_receivers
     for q in idx.models:
         if _is_django(idx, q, set()):
             idx.django.add(q)
@@ -204,6 +244,8 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         mech = _audit(idx, q, vocab, set())
         if mech:
             idx.audited[q] = mech
+        elif idx.audit_receivers:  # a project-wide signal audit log sees every model's saves
+            idx.audited[q] = SIGNAL_AUDIT
     _classify_patient(idx, vocab)
     return idx
 
@@ -261,9 +303,11 @@ def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         n = _norm(m.name)
         if n in explicit:
             return True
-        if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES):
+        if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES + CREDENTIAL_SUFFIXES):
             return False
-        return any(w in n for w in words) or bool(_STRONG_PHI & set(m.fields))
+        if _STRONG_PHI & set(m.fields):
+            return True
+        return any(w in n for w in words) and not _reference_or_aggregate(m)
 
     for q in idx.django:
         m = idx.models[q]
@@ -283,6 +327,29 @@ def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
                     break
         if not added:
             break
+
+
+_NATURAL_KEYS = frozenset({"name", "code", "label", "title", "slug", "display_name", "term"})
+_COUNT = re.compile(r"^(num|count|total|number)_|_(count|total)$")
+
+
+def _reference_or_aggregate(m: ModelInfo) -> bool:
+    """A model named after a clinical thing that is really a lookup table or a statistic.
+
+    Reference data: a unique natural key (`name`/`code`/`label`... `unique=True`, `icd11_code`) or a
+    taxonomy (`parent = ForeignKey("self")`), and no relation to any other model but lookups of its
+    own kind (`ICD11Diagnosis`, `PatientInvestigation(name=..., unique=True)`). Aggregates: every
+    stored value is a count (`num_patients_visited`, `admissions_total`), as in daily statistics.
+    """
+    fields = list(m.fields.values())
+    relations = [f for f in fields if f.kind in _RELATION_FIELDS]
+    values = [f for f in fields if f.kind not in _RELATION_FIELDS and "Date" not in f.kind]
+    one_to_x = [f for f in relations if f.kind in _RELATION_FIELDS[:2]]
+    own_tree = [f for f in one_to_x if f.target in ("self", m.name, m.qualname)]
+    if len(one_to_x) == len(own_tree) and (
+            own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
+        return True
+    return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)
 
 
 class _Collector:

@@ -157,11 +157,13 @@ class PhiScope:
         if expr is None:
             return []
         out: list[str] = []
+        # `upload.id` says nothing about the PHI that went into `upload`: do not follow id owners.
+        id_owners = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Attribute) and n.attr in _NEVER}
         for n in ast.walk(expr):
             found = self.phi_read(n)
             if found and found not in out:
                 out.append(found)
-            if follow and isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            if follow and isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in id_owners:
                 for v in self.env.get(n.id, []):
                     out += [r for r in self.phi_in(v, follow - 1) if r not in out]
         return out
