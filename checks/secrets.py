@@ -88,7 +88,8 @@ _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?----
 _URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@[^\s/@]+")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
-_DUMMY = re.compile(r"fake|dummy|example|test|sample|xxxx|0000000", re.IGNORECASE)
+# Obvious dummies (Stripe's `sk_test_`/`pk_test_` keys included): fine in a tests module, never a production secret.
+_DUMMY = re.compile(r"fake|dummy|example|test|sample|placeholder|change[-_ ]?me|xxxx|0000000", re.IGNORECASE)
 
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "secret", "token",
                            "apikey", "credential", "credentials", "secretkey", "authtoken"})
@@ -164,6 +165,22 @@ def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
 
 def looks_dummy(value: str) -> bool:
     return _DUMMY.search(value) is not None
+
+
+def real_looking_in_test(value: str) -> bool:
+    """In a tests module, a literal is a leak only when it is no obvious dummy and looks like a real
+    credential: a vendor format (`sk_live_…`, `AKIA…`) or a long high-entropy string. Fixture passwords
+    (`password="test-password-123"`, `override_settings(API_KEY="dummy-key")`) are not."""
+    v = value.strip()
+    if looks_dummy(v) or is_placeholder(v):
+        return False
+    if token_kind(v) is not None:
+        return True
+    from .masking import shannon_entropy
+
+    # Stricter than outside tests: a readable fixture passphrase ("correct-horse-battery", 3.3 bits)
+    # is not a leak; 20+ random characters (>= 3.9 bits, i.e. hex or base62 keys) are.
+    return looks_like_secret_value(v, password_like=False) and len(v) >= 20 and shannon_entropy(v) >= 3.9
 
 
 def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant]]:

@@ -29,7 +29,8 @@ NEWER_SYNTAX = "WG006"
 
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
-_TEST = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
+# `tests.py` is the test module Django's `startapp` creates in every app.
+_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
 
 
 @dataclass

@@ -22,7 +22,8 @@ class AuditTrailTampering(Check):
     Flags code that deletes or rewrites audit-trail rows, or switches auditing off:
     deleting/updating simple-history rows (`Patient.history.filter(...).delete()`,
     `HistoricalPatient.objects...update()`), django-auditlog `LogEntry` rows, reversion `Version`s,
-    the admin log; raw SQL writes to those tables; `instance.skip_history_when_saving = True`;
+    the admin log (also when reached through the libraries' manager methods such as reversion's
+    `Version.objects.get_for_model(M)` / `get_for_object(obj)` / `get_deleted(M)`); raw SQL writes to those tables; `instance.skip_history_when_saving = True`;
     auditlog's `disable_auditlog()` and `auditlog.unregister()`. Reversion's
     `create_revision(manage_manually=True)` still records revisions and is not flagged.
 
@@ -63,6 +64,12 @@ class AuditTrailTampering(Check):
               files=_FILES),
         Valid("def undo(patient):\n    del patient.skip_history_when_saving\n    patient.save()\n"),
         Valid("def clear(browser):\n    browser.history.clear()\n"),
+        # Reading reversion history through its manager methods is fine.
+        Valid("from reversion.models import Version\n\ndef versions_of(obj):\n"
+              "    return Version.objects.get_for_object(obj).order_by('-pk')\n"),
+        # Trap: `get_for_model` on a manager that is not an audit library's.
+        Valid("from django.contrib.contenttypes.models import ContentType\n\ndef drop(model):\n"
+              "    ContentType.objects.get_for_model(model).delete()\n"),
     ]
     INVALID = [
         Invalid("from clinic.models import Patient\n\ndef purge(cutoff):\n"
@@ -77,6 +84,15 @@ class AuditTrailTampering(Check):
                 "    HistoricalPatient.objects.filter(history_user=None).update(history_change_reason='')\n", line=4),
         Invalid("from django.db import connection\n\ndef purge():\n    sql = 'DELETE FROM clinic_historicalpatient'\n"
                 "    connection.cursor().execute(sql)\n", line=5),
+        # Reversion history reached through its manager methods, then deleted or rewritten.
+        Invalid("from reversion.models import Version as V\nfrom clinic.models import Patient\n\ndef purge(cutoff):\n"
+                "    V.objects.get_for_model(Patient).filter(revision__date_created__lt=cutoff).delete()\n",
+                line=5, files=_FILES),
+        Invalid("import reversion.models\n\ndef scrub(obj):\n"
+                "    old = reversion.models.Version.objects.get_for_object(obj)\n"
+                "    old.update(serialized_data='{}')\n", line=5),
+        Invalid("from reversion.models import Version\nfrom clinic.models import Patient\n\ndef forget():\n"
+                "    Version.objects.get_deleted(Patient).delete()\n", line=5, files=_FILES),
     ]
 
     @classmethod

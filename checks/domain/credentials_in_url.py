@@ -47,6 +47,9 @@ class CredentialsInUrl(Check):
         Valid('DATABASE_URL = "postgres://app:${DB_PASSWORD}@db:5432/emr"\n'),
         Valid('TEMPLATE = "postgres://<user>:<password>@<host>/<db>"\n'),
         Valid('URL = "postgres://u:fakepass@localhost/test"\n', path="app/tests/test_db.py"),
+        Valid('from django.test import override_settings\n\n'
+              '@override_settings(CACHE_URL="redis://:placeholder-pass@localhost:6379/0")\ndef test_cache():\n    pass\n',
+              path="lab/tests.py"),
     ]
     INVALID = [
         Invalid('REDIS_URL = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=1),
@@ -54,6 +57,9 @@ class CredentialsInUrl(Check):
         Invalid('import dj_database_url as d\nDATABASES = {\n    "default": d.parse("mysql://root:r00t-Pw@10.0.0.4/his"),\n}\n',
                 line=2),
         Invalid('def feed():\n    return fetch(f"{BASE}", proxy="http://svc:Pr0xy-pass@proxy:3128")\n', line=2),
+        # A real-looking password stays a leak in a tests module.
+        Invalid('from django.test import TestCase\n\nclass CacheTests(TestCase):\n'
+                '    url = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=4, path="lab/tests.py"),
     ]
 
     def visit_Module(self, node: ast.Module) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.clinical_functions import is_dose_calculation, tokens
+from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation, tokens
 from ..facts.django_models import NAME as MODELS, ModelIndex, ModelInfo
 from ..finding import Category, Confidence, Severity
 
@@ -16,8 +16,61 @@ class Drug(models.Model):
     max_single_dose_mg = models.DecimalField(max_digits=6, decimal_places=2)
     min_age_months = models.PositiveSmallIntegerField(default=0)
 """)
+_HELPERS = ("app/helpers.py", """
+import math
+
+def bsa_mosteller_m2(height_cm, weight_kg):
+    return math.sqrt(height_cm * weight_kg / 3600)
+
+def enforce_max_dose(drug, dose_mg):
+    if dose_mg > drug.max_single_dose_mg:
+        raise ValueError("above maximum")
+    return dose_mg
+""")
+_SYRUP = ("app/syrups.py", """
+from django.db import models
+
+class Syrup(models.Model):
+    strength_mg_per_ml = models.DecimalField(max_digits=6, decimal_places=2)
+    max_single_dose_mg = models.DecimalField(max_digits=6, decimal_places=2)
+    min_weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+""")
 _AGE = {"age", "dob", "birth", "birthdate", "months", "years"}
 _WEIGHT = {"weight", "kg", "bsa"}
+_PER_KG = {"weight", "kg"}  # mg/kg arithmetic: weight-based dosing
+_BSA = {"bsa", "m2", "surface", "mosteller", "dubois", "haycock"}  # body-surface-area dosing
+
+
+def _operand_words(node: ast.AST) -> set[str]:
+    """Identifier tokens of an arithmetic operand, not looking into a BSA helper's arguments
+    (`dose_per_m2 * bsa_mosteller(height_cm, weight_kg)` doses by BSA, not by weight)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Call):
+            callee = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(
+                n.func, ast.Name) else ""
+            if set(tokens(callee)) & _BSA:
+                out |= set(tokens(callee))
+                continue
+        ident = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+        if ident:
+            out |= set(tokens(ident))
+        stack.extend(ast.iter_child_nodes(n))
+    return out
+
+
+def _dosing_basis(fn: ast.AST) -> tuple[set[str], set[str]]:
+    """(tokens in the dose arithmetic, tokens in comparisons): what the dose is computed from and banded by."""
+    arith: set[str] = set()
+    compared: set[str] = set()
+    for n in ast.walk(fn):
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div, ast.Add, ast.Sub)):
+            arith |= _operand_words(n.left) | _operand_words(n.right)
+        elif isinstance(n, ast.Compare):
+            compared |= _operand_words(n)
+    return arith, compared
 
 
 def _limit_fields(model: ModelInfo, words: set[str]) -> list[str]:
@@ -28,9 +81,11 @@ def _limit_fields(model: ModelInfo, words: set[str]) -> list[str]:
 class DoseIgnoresAgeOrWeight(Check):
     """## What it does
     Flags a dose calculation that takes a drug whose model declares an age limit
-    (`min_age_months`-like field) yet computes from weight without ever looking at the
-    patient's age — or, symmetrically, one that declares a weight limit (`min_weight_kg`) yet
-    doses by age alone. Generic helpers with no drug (callers do the age check) pass.
+    (`min_age_months`-like field) yet computes a weight-based (mg/kg) dose without ever looking
+    at the patient's age — or, symmetrically, one that declares a weight limit (`min_weight_kg`)
+    yet picks or scales the dose by age alone. Body-surface-area dosing (weight only feeds the
+    BSA formula) needs the age only when nothing caps it; generic helpers with no drug (callers
+    do the age check) pass.
 
     ## Why is this bad?
     When the formulary says both matter, a weight-only calculation happily doses a neonate with
@@ -69,6 +124,23 @@ class DoseIgnoresAgeOrWeight(Check):
               path="app/dosing.py", files=(_DRUG,)),
         Valid("def paediatric_dose_mg(drug, weight_kg):\n    return min(weight_kg * drug.usual_dose_mg_per_kg, 500)\n",
               path="app/dosing.py"),
+        # Body-surface-area dosing capped by a limit helper: weight only feeds the BSA formula.
+        Valid("from .models import Drug\nfrom .helpers import bsa_mosteller_m2, enforce_max_dose\n\n"
+              "def bsa_dose_mg(drug: Drug, dose_per_m2_mg, height_cm, weight_kg):\n"
+              "    bsa = bsa_mosteller_m2(height_cm, weight_kg)\n"
+              "    return enforce_max_dose(drug, dose_per_m2_mg * bsa)\n",
+              path="app/dosing.py", files=(_DRUG, _HELPERS)),
+        # Age-banded dose that checks the weight limit.
+        Valid("from .syrups import Syrup\n\ndef syrup_dose_mg(syrup: Syrup, age_years, weight_kg):\n"
+              "    if weight_kg < syrup.min_weight_kg:\n        raise ValueError('too light')\n"
+              "    ml = 5 if age_years < 6 else 10\n"
+              "    return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)\n",
+              path="app/dosing.py", files=(_SYRUP,)),
+        # A weight limit does not make a weight-based (mg/kg) dose need an age.
+        Valid("from .syrups import Syrup\n\ndef syrup_dose_mg(syrup: Syrup, weight_kg):\n"
+              "    if weight_kg < syrup.min_weight_kg:\n        raise ValueError('too light')\n"
+              "    return min(weight_kg * 2 * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)\n",
+              path="app/dosing.py", files=(_SYRUP,)),
     ]
     INVALID = [
         Invalid("from .models import Drug as D\n\ndef dose_from_weight_mg(drug: D, weight_kg):\n"
@@ -77,6 +149,21 @@ class DoseIgnoresAgeOrWeight(Check):
         Invalid("class Calculator:\n    def dose_mg(self, drug, weight_kg):\n"
                 "        return min(drug.usual_dose_mg_per_kg * weight_kg, drug.max_single_dose_mg)\n",
                 line=2, path="app/services.py", files=(_DRUG,)),
+        # BSA dosing with no cap at all still needs the age limit.
+        Invalid("from .models import Drug\nfrom .helpers import bsa_mosteller_m2\n\n"
+                "def bsa_dose_mg(drug: Drug, dose_per_m2_mg, height_cm, weight_kg):\n"
+                "    return dose_per_m2_mg * bsa_mosteller_m2(height_cm, weight_kg)\n",
+                line=4, path="app/dosing.py", files=(_DRUG, _HELPERS)),
+        # Trap: a BSA is computed, but the dose itself is mg/kg.
+        Invalid("from .models import Drug\nfrom .helpers import bsa_mosteller_m2\n\n"
+                "def dose_mg(drug: Drug, height_cm, weight_kg):\n    bsa = bsa_mosteller_m2(height_cm, weight_kg)\n"
+                "    return min(weight_kg * drug.usual_dose_mg_per_kg, drug.max_single_dose_mg)\n",
+                line=4, path="app/dosing.py", files=(_DRUG, _HELPERS)),
+        # Age-banded dose that never looks at the weight limit.
+        Invalid("from .syrups import Syrup as S\n\ndef syrup_dose_mg(syrup: S, age_years):\n"
+                "    ml = 5 if age_years < 6 else 10\n"
+                "    return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)\n",
+                line=3, path="app/dosing.py", files=(_SYRUP,)),
     ]
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -92,19 +179,31 @@ class DoseIgnoresAgeOrWeight(Check):
                 n.attr if isinstance(n, ast.Attribute) else None
             if ident:
                 words |= set(tokens(ident))
+        arith, compared = _dosing_basis(node)
+        weight_based = bool(arith & _PER_KG)  # mg/kg: the age limit applies
+        bsa_based = bool(arith & _BSA) and not weight_based
+        age_banded = bool((arith | compared) & _AGE)  # dose picked or scaled by age: the weight limit applies
         for drug in drugs:
             age, weight = _limit_fields(drug, _AGE), _limit_fields(drug, _WEIGHT)
-            if age and words & _WEIGHT and not words & _AGE:
+            if age and (weight_based or (bsa_based and not self._capped(node))) and not words & _AGE:
                 missing, field = "age", age[0]
-            elif weight and words & _AGE and not words & _WEIGHT:
+            elif weight and age_banded and not words & _WEIGHT:
                 missing, field = "weight", weight[0]
             else:
                 continue
-            self.report(node, f"`{node.name}` doses by {'weight' if missing == 'age' else 'age'} but never checks the "
+            basis = "age" if missing == "weight" else "body surface area" if bsa_based else "weight"
+            self.report(node, f"`{node.name}` doses by {basis} but never checks the "
                         f"patient's {missing}, although {drug.name}.{field} says both matter.",
                         fix=f"Take the patient's {missing} as an input and refuse the calculation outside "
                         f"{drug.name}.{field} before computing the dose.")
             return
+
+    def _capped(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        if caps_against_max(node):
+            return True
+        funcs: FunctionIndex | None = self.ctx.project.fact(FUNCS)
+        calls = [q for n in ast.walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
+        return funcs is not None and funcs.reaches_limit(calls)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 

@@ -16,7 +16,9 @@ class HardcodedApiToken(Check):
     vendor format: Anthropic (`sk-ant-`), OpenAI (`sk-`, `sk-proj-`), AWS access key ids
     (`AKIA`/`ASIA`), Stripe live keys (`sk_live_`, `rk_live_`), GitHub (`ghp_`, `github_pat_`),
     Slack (`xoxb-`…), SendGrid (`SG.x.y`), Twilio (`SK` + 32 hex), Google (`AIza`), and PEM
-    private-key blocks — including literal fallbacks of environment lookups.
+    private-key blocks — including literal fallbacks of environment lookups. In test modules,
+    obvious dummies (dummy/test/fake/example/placeholder/changeme wording) pass; live-format
+    keys without such wording are still flagged.
 
     ## Why is this bad?
     A token in the repository is a token for everyone who can read it: contractors, CI logs,
@@ -53,6 +55,10 @@ class HardcodedApiToken(Check):
         Valid('HEADER = "-----BEGIN PRIVATE KEY-----"  # a parser constant, no key material\n'),
         Valid('STRIPE = "sk_live_FAKEfakeFAKEfakeFAKE0000"\n', path="billing/tests/test_payments.py"),
         Valid('task_id = "askdjfh-skeleton-row"\nlabel = "sk-1"\n'),
+        # Obvious dummies in a Django `tests.py` (and Stripe test-mode keys anywhere).
+        Valid('from django.test import override_settings\n\n'
+              '@override_settings(STRIPE_SECRET_KEY="sk_live_dummyDUMMYdummyDUMMY00", STRIPE_TEST="sk_test_4eC39HqLyjWDar")\n'
+              'def test_refund():\n    pass\n', path="billing/tests.py"),
     ]
     INVALID = [
         Invalid('import os\nTOKEN = os.environ.get("SLACK_BOT_TOKEN", "xoxb-000000000000-0000000000000-FAKEfakeFAKE")\n',
@@ -62,6 +68,9 @@ class HardcodedApiToken(Check):
                 line=3),
         Invalid('def client():\n    return Anthropic(api_key="sk-ant-api03-FAKEfakeFAKEfakeFAKEfake0000")\n', line=2),
         Invalid(f'SIGNING_KEY = """{_PEM}"""\n', line=1),
+        # A live-format key with no dummy wording is a leak even in a tests module.
+        Invalid('from django.test import TestCase\n\nclass RefundTests(TestCase):\n'
+                '    key = "sk_live_51Hq8XrLmZ0pV7sN4tY1wB6kD9"\n', line=4, path="billing/tests.py"),
         Invalid('HEADERS = {\n    "Accept": "application/json",\n    "Authorization": "Bearer ghp_FAKEfakeFAKEfakeFAKEfakeFAKEfake0000",\n}\n',
                 line=1),
     ]

@@ -6,7 +6,8 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..names import last_part
-from ..secrets import is_secret_name, literal_value, looks_like_secret_value, name_tokens, token_kind
+from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, real_looking_in_test,
+                       token_kind)
 
 _AUTH_CLASSES = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
@@ -17,7 +18,9 @@ class HardcodedAuthPassword(Check):
     Flags credentials passed as literals in a call: `requests.get(url, auth=("user", "pw"))`,
     `HTTPBasicAuth("user", "pw")`, httpx/aiohttp equivalents, and secret-named keyword arguments
     such as `connect(password="...")` or `Client(api_key="...")`. `password=None`, values from
-    variables or the environment, and placeholders pass; test modules are skipped.
+    variables or the environment, and placeholders pass. In test modules (`tests.py`, `tests/`,
+    `test_*.py`) fixture and `override_settings` values pass unless they look like a real key
+    (no dummy/test/fake/example wording, 20+ random characters).
 
     ## Why is this bad?
     Integration passwords (lab feeds, PACS, pharmacy wholesalers, HL7 gateways) open systems
@@ -52,6 +55,12 @@ class HardcodedAuthPassword(Check):
         Valid('forms.CharField(label="Password", widget=forms.PasswordInput)\n'),
         Valid('User.objects.create_user("nurse", password="correct-horse-battery")\n', path="clinic/tests/test_auth.py"),
         Valid('requests.get(u, auth=("apikey", ""))\nconnect(password="changeme")\n'),
+        # Obvious dummies in a Django `tests.py`: fixtures and override_settings, not production secrets.
+        Valid('from django.test import TestCase, override_settings as ovr\n\n'
+              '@ovr(SMS_GATEWAY_API_KEY="dummy-key-for-tests", STRIPE_SECRET_KEY="sk_test_dummy")\n'
+              'class LabTests(TestCase):\n    def setUp(self):\n'
+              '        self.user = User.objects.create_user("nurse", password="test-password-123")\n',
+              path="lab/tests.py"),
     ]
     INVALID = [
         Invalid('import requests\n\ndef pull(since):\n    return requests.get(URL, params={"since": since}, auth=("sync", "Nw-Path-Sync-2024!"))\n',
@@ -60,11 +69,13 @@ class HardcodedAuthPassword(Check):
         Invalid('import psycopg2\nconn = psycopg2.connect(\n    host="db", user="emr",\n    password="Emr-Pr0d-pw",\n)\n',
                 line=2),
         Invalid('import httpx\nclient = httpx.Client(auth=["svc", "S3rvice-Acc0unt"])\n', line=2),
+        # A real-looking random key is a leak even in a tests module.
+        Invalid('from django.test import override_settings\n\n'
+                '@override_settings(SMS_GATEWAY_API_KEY="q8Xr2LmZ0pV7sN4tY1wB6kD9")\ndef test_send():\n    pass\n',
+                line=3, path="lab/tests.py"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
-        if self.ctx.src.looks_like_test:
-            return
         if last_part(self.qualname(node.func)) in _AUTH_CLASSES and len(node.args) >= 2:
             self._check(node, node.args[1], password_like=True)
         for kw in node.keywords:
@@ -77,6 +88,8 @@ class HardcodedAuthPassword(Check):
         literal = literal_value(value, self.ctx.imports)
         if literal is None or token_kind(literal) or not looks_like_secret_value(literal, password_like=password_like):
             return  # known token formats are WG103's
+        if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
+            return  # fixture credentials and `override_settings(API_KEY="dummy-key")` in tests
         self.report(call, f"Credential passed as a literal in a call ({mask(literal)}).", end_node=call,
                     fix="Pass settings read from the environment or a secrets manager, e.g. "
                     "auth=(settings.FEED_USER, settings.FEED_PASSWORD); rotate the exposed password.",

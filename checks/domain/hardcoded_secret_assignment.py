@@ -5,8 +5,8 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, target_name,
-                       token_kind, url_password)
+from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, real_looking_in_test,
+                       target_name, token_kind, url_password)
 
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
 _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG102
@@ -19,7 +19,9 @@ class HardcodedSecretAssignment(Check):
     literal fallback of an environment lookup. Passwords are flagged whatever they look like;
     keys and tokens when the value is long and random (Shannon entropy). Names that only
     describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
-    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs, placeholders and test modules pass.
+    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders pass; in test modules so do
+    fixture values (dummy/test/fake/example wording, `sk_test_` keys, readable passwords), but
+    not a 20+ character random key.
 
     ## Why is this bad?
     A credential in source is shared with everyone who can read the repository and cannot be
@@ -55,6 +57,9 @@ class HardcodedSecretAssignment(Check):
         Valid('API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"\nTOKEN_MODEL = "rest_framework.authtoken.Token"\n'),
         Valid('DB_PASSWORD = "not-a-real-pw"\n', path="clinic/tests/settings_test.py"),
         Valid('PRIVATE_KEY_PATH = "/etc/clinic/keys/rx-signing.pem"\n'),
+        Valid('from django.test import TestCase\n\nclass PayTests(TestCase):\n'
+              '    STRIPE_SECRET_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"\n    API_TOKEN = "placeholder-token-value"\n',
+              path="billing/tests.py"),
         # An action name spelled as its own constant, not a token (camera/monitor integrations).
         Valid('import enum\n\nclass Actions(enum.Enum):\n    GET_STREAM_TOKEN = "get_stream_token"\n'
               '    REFRESH_ACCESS_TOKEN = "refreshAccessToken"\n'),
@@ -66,6 +71,9 @@ class HardcodedSecretAssignment(Check):
         Invalid('CONFIG = {\n    "url": "https://pacs.internal",\n    "api_token": "Zk3v9Qp0Lr7XwT2mN8bY5cH1",\n}\n',
                 line=3),
         Invalid('TWILIO_AUTH_TOKEN = "0a1b2c3d4e5f67890a1b2c3d4e5f6789"\n', line=1),
+        # A random, real-looking token committed in a test settings module is still a leak.
+        Invalid('DEBUG = False\nLAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"\n', line=2,
+                path="clinic/tests/settings_test.py"),
     ]
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -84,7 +92,7 @@ class HardcodedSecretAssignment(Check):
                 self._check(k, k.value, v, end=v)
 
     def _check(self, node: ast.AST, name: str | None, value: ast.expr | None, end: ast.AST | None = None) -> None:
-        if not name or name in _OWNED_ELSEWHERE or self.ctx.src.looks_like_test or not is_secret_name(name):
+        if not name or name in _OWNED_ELSEWHERE or not is_secret_name(name):
             return
         literal = literal_value(value, self.ctx.imports)
         if literal is None or token_kind(literal) or url_password(literal):
@@ -94,6 +102,8 @@ class HardcodedSecretAssignment(Check):
             return  # an enum member or constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
         if not looks_like_secret_value(literal, password_like=password_like):
             return
+        if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
+            return  # fixture values in tests: "test-password", "dummy-key", Stripe sk_test_ keys
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)

@@ -18,6 +18,12 @@ _FILES = (("clinic/models.py", "from django.db import models\n\nclass Patient(mo
            "        fields = ['id', 'mrn']\n"))
 _SETTINGS = ("proj/settings/base.py", "REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
              "['rest_framework.permissions.IsAuthenticated', 'rest_framework.permissions.DjangoModelPermissions']}\n")
+_AGG_FILES = (("clinic/models.py", _FILES[0][1] + "\nclass Encounter(models.Model):\n"
+               "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+               "    status = models.CharField(max_length=12)\n    ward = models.CharField(max_length=20)\n"),
+              _FILES[1])
+_AGG = "from django.db.models import Count\nfrom django.db import models as m\nfrom django.http import JsonResponse\n" \
+       "from clinic.models import Encounter, Patient\n\n"
 _VS = "from rest_framework import viewsets, permissions\nfrom clinic.models import Patient, Drug\n" \
       "from clinic.serializers import PatientSerializer\n\n"
 
@@ -32,7 +38,9 @@ class UnauthenticatedPatientView(Check):
     own default (AllowAny) when settings set no `DEFAULT_PERMISSION_CLASSES`. Patient data means a
     patient-data model in `model`/`queryset`, a serializer's or form's `Meta.model`, or a model the
     view's body queries. Views that serve no patient data (health checks, drug catalogue) pass, and
-    so does a queryset restricted to `request.user`.
+    so does a queryset restricted to `request.user`, and so do views that only return aggregates
+    of patient models (`.count()`, `.aggregate(...)`, `len(...)`, GROUP BY counts
+    `.values(<non-PHI keys>).annotate(n=Count(...))`): no patient row or field reaches the response.
 
     ## Why is this bad?
     Anyone on the network — or the internet — can read or change names, dates of birth, MRNs and
@@ -84,6 +92,15 @@ class UnauthenticatedPatientView(Check):
               "class PatientMobileOTPViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):\n"
               "    authentication_classes = ()\n    permission_classes = ()\n"
               "    queryset = PatientMobileOTP.objects.all()\n", path="clinic/otp.py", files=_FILES),
+        # Aggregates only: counts, sums and GROUP BY counts over non-PHI keys reveal no patient rows.
+        Valid(_AGG + "def workload(request):\n"
+              "    by_status = Encounter.objects.values('status').annotate(n=Count('id')).order_by('status')\n"
+              "    return JsonResponse({r['status']: r['n'] for r in by_status})\n", path="clinic/views.py",
+              files=_AGG_FILES),
+        Valid(_AGG + "def census(request):\n    admitted = Patient.objects.filter(encounter__status='admitted')\n"
+              "    return JsonResponse({'patients': admitted.count(), 'wards': len(Encounter.objects.all()),\n"
+              "                         'beds': Encounter.objects.aggregate(n=m.Count('ward', distinct=True))})\n",
+              path="clinic/views.py", files=_AGG_FILES),
     ]
     INVALID = [
         Invalid(_VS + "class PatientViewSet(viewsets.ReadOnlyModelViewSet):\n    serializer_class = PatientSerializer\n"
@@ -103,6 +120,22 @@ class UnauthenticatedPatientView(Check):
         Invalid("from django.views import generic\nfrom clinic.models import Patient\n\n"
                 "class PatientDetail(generic.DetailView):\n    model = Patient\n", line=4, path="clinic/views.py",
                 files=_FILES),
+        # Traps: grouped by a PHI field, grouped per patient, rows returned next to a count,
+        # and an annotation without `.values()` (full rows with an extra column).
+        Invalid(_AGG + "def by_mrn(request):\n"
+                "    rows = Patient.objects.values('mrn').annotate(n=Count('encounter'))\n"
+                "    return JsonResponse(list(rows), safe=False)\n", line=6, path="clinic/views.py",
+                files=_AGG_FILES),
+        Invalid(_AGG + "def per_patient(request):\n"
+                "    rows = Encounter.objects.values('patient').annotate(n=Count('id'))\n"
+                "    return JsonResponse(list(rows), safe=False)\n", line=6, path="clinic/views.py",
+                files=_AGG_FILES),
+        Invalid(_AGG + "def ward_list(request, ward):\n    qs = Patient.objects.filter(encounter__ward=ward)\n"
+                "    return JsonResponse({'n': qs.count(), 'mrns': [p.mrn for p in qs]})\n", line=6,
+                path="clinic/views.py", files=_AGG_FILES),
+        Invalid(_AGG + "def busy(request):\n    rows = Patient.objects.annotate(n=Count('encounter')).filter(n__gt=3)\n"
+                "    return JsonResponse(list(rows.values('mrn', 'n')), safe=False)\n", line=6,
+                path="clinic/views.py", files=_AGG_FILES),
     ]
 
     @classmethod

@@ -19,9 +19,11 @@ class UnboundedDoseCalculation(Check):
     Flags a function that calculates a medication dose (named like a dose, `mg_per_kg`,
     `infusion_rate`, or an amount in mg computed from weight, BSA, age or renal function) and
     returns it with no upper bound: no `min(dose, max_dose)`, no comparison against a maximum
-    that raises or caps, and no call to a dose-limit helper. Limit helpers are recognised across
-    the project (any function whose body caps or refuses against a maximum) and from config
-    (`dose_limit_helpers`). BSA or creatinine-clearance helpers compute no dose and pass.
+    that raises or caps (`if dose > MAX: raise/return`, or reassigns the maximum:
+    `if dose > MAX: dose = MAX`, `dose = MAX if dose > MAX else dose`), and no call to a
+    dose-limit helper. Limit helpers are recognised across the project (any function whose body
+    caps or refuses against a maximum) and from config (`dose_limit_helpers`). BSA or
+    creatinine-clearance helpers compute no dose and pass.
 
     ## Why is this bad?
     Weight-based arithmetic scales without limit: a weight typed in grams instead of kilograms,
@@ -61,6 +63,11 @@ class UnboundedDoseCalculation(Check):
         Valid("def daily_dose_mg(drug, single_mg, per_day):\n    total = single_mg * per_day\n"
               "    if total > drug.max_daily_dose_mg:\n        raise ValueError('over the daily maximum')\n"
               "    return total\n"),
+        # Capped by reassigning the maximum (statement and conditional-expression forms).
+        Valid("PARACETAMOL_MAX_SINGLE_MG = 1000\n\ndef paracetamol_mg(weight_kg):\n    dose = weight_kg * 15\n"
+              "    if dose > PARACETAMOL_MAX_SINGLE_MG:\n        dose = PARACETAMOL_MAX_SINGLE_MG\n    return dose\n"),
+        Valid("def ondansetron_dose_mg(drug, weight_kg):\n    dose = weight_kg * 0.15\n"
+              "    dose = drug.max_single_dose_mg if dose > drug.max_single_dose_mg else dose\n    return dose\n"),
     ]
     INVALID = [
         Invalid("def vancomycin_loading_dose_mg(weight_kg):\n    return weight_kg * 25\n", line=1),
@@ -72,6 +79,13 @@ class UnboundedDoseCalculation(Check):
         Invalid("from .dosing import enforce_max_dose\n\ndef bsa_dose_mg(drug, bsa):\n"
                 "    dose = drug.dose_per_m2_mg * bsa\n    return round(dose, 1)\n", line=3, path="app/onc.py",
                 files=(_HELPERS,)),
+        # Traps: compared with the maximum but never capped (logged, a different variable, raised to it).
+        Invalid("MAX_DOSE_MG = 1000\n\ndef paracetamol_mg(weight_kg):\n    dose = weight_kg * 15\n"
+                "    if dose > MAX_DOSE_MG:\n        print('above maximum')\n    return dose\n", line=3),
+        Invalid("MAX_DOSE_MG = 1000\n\ndef paracetamol_mg(weight_kg):\n    dose = weight_kg * 15\n"
+                "    if dose > MAX_DOSE_MG:\n        shown = MAX_DOSE_MG\n    return dose\n", line=3),
+        Invalid("def heparin_dose_units(weight_kg, max_units):\n    dose = weight_kg * 80\n"
+                "    dose = max_units if dose < max_units else dose\n    return dose\n", line=1),
     ]
 
     @classmethod

@@ -37,7 +37,8 @@ class FileFunctions:
 
 
 def caps_against_max(fn: ast.AST) -> bool:
-    """The body limits a value: `min(dose, max_dose)`, or `if dose > drug.max_…: raise/return`."""
+    """The body limits a value: `min(dose, max_dose)`, `if dose > drug.max_…: raise/return`, or
+    reassigns it to the maximum: `if dose > MAX: dose = MAX`, `dose = MAX if dose > MAX else dose`."""
     for n in ast.walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "min" and (
                 len(n.args) >= 2 or (n.args and not isinstance(n.args[0], ast.GeneratorExp))):
@@ -45,9 +46,45 @@ def caps_against_max(fn: ast.AST) -> bool:
         if isinstance(n, (ast.If, ast.IfExp, ast.Assert)):
             test = n.test
             if any(isinstance(c, ast.Compare) and _LIMIT_WORD.search(ast.unparse(c)) for c in ast.walk(test)):
-                if isinstance(n, ast.Assert) or any(isinstance(s, (ast.Raise, ast.Return)) for s in ast.walk(n)):
+                if isinstance(n, ast.Assert) or (not isinstance(n, ast.IfExp) and any(
+                        isinstance(s, (ast.Raise, ast.Return)) for s in ast.walk(n))):
                     return True
+            if _reassigns_to_max(n):
+                return True
     return False
+
+
+def _over_limit(test: ast.expr) -> tuple[str, str, bool] | None:
+    """`value > LIMIT` -> (value, LIMIT, True); `value <= LIMIT` -> (value, LIMIT, False): the source of
+    both sides and whether the test is true when the value exceeds the limit. LIMIT is named for a maximum."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, (ast.Lt, ast.LtE)):  # `MAX < dose` is `dose > MAX`; `dose < MAX` is `MAX > dose`
+        left, right, op = right, left, (ast.Gt() if isinstance(op, ast.Lt) else ast.GtE())
+    if not isinstance(op, (ast.Gt, ast.GtE)):
+        return None
+    lo, hi = ast.unparse(left), ast.unparse(right)
+    if _LIMIT_WORD.search(hi) and not _LIMIT_WORD.search(lo):
+        return lo, hi, True
+    if _LIMIT_WORD.search(lo) and not _LIMIT_WORD.search(hi):
+        return hi, lo, False
+    return None
+
+
+def _reassigns_to_max(n: ast.If | ast.IfExp | ast.Assert) -> bool:
+    if isinstance(n, ast.Assert):
+        return False
+    found = _over_limit(n.test)
+    if found is None:
+        return False
+    value, limit, exceeds = found
+    if isinstance(n, ast.IfExp):  # `MAX if dose > MAX else dose`, `dose if dose <= MAX else MAX`
+        chosen, other = (n.body, n.orelse) if exceeds else (n.orelse, n.body)
+        return ast.unparse(chosen) == limit and ast.unparse(other) == value
+    branch = n.body if exceeds else n.orelse  # `if dose > MAX: dose = MAX`
+    return any(isinstance(s, ast.Assign) and ast.unparse(s.value) == limit
+               and any(ast.unparse(t) == value for t in s.targets) for s in branch)
 
 
 def _calls(fn: ast.AST, imports: ImportMap, klass: str | None) -> list[str]:

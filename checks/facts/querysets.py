@@ -23,6 +23,12 @@ QS_METHODS = frozenset({
     "values", "values_list", "get_queryset", "filter_by", "active",
 })
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager", "all_objects"})
+# Manager methods of the audit libraries that return querysets of audit rows: reversion's
+# `Version.objects.get_for_model(M)` / `get_for_object(obj)` / `get_deleted(M)`, auditlog's
+# `LogEntry.objects.get_for_object(obj)` / `get_for_objects(qs)` / `get_for_model(M)`.
+TRAIL_MANAGER_METHODS = frozenset({
+    "get_for_model", "get_for_object", "get_for_object_reference", "get_for_objects", "get_deleted",
+})
 _SQL_WRITE = re.compile(
     r"\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"
     r"(?:ONLY\s+)?[\"`\[]?(?:\w+[\"`\]]?\.[\"`\[]?)?(\w+)", re.IGNORECASE)
@@ -107,10 +113,12 @@ class Scope:
         return None
 
     def is_history(self, expr: ast.AST | None, depth: int = 0) -> bool:
-        """`Patient.history.filter(...)`, `patient.history.all()`, `HistoricalPatient.objects…`."""
+        """`Patient.history.filter(...)`, `patient.history.all()`, `HistoricalPatient.objects…`,
+        `Version.objects.get_for_model(Patient).filter(...)` (audit-library manager methods)."""
         if expr is None or depth > 6:
             return False
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in QS_METHODS:
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (
+                expr.func.attr in QS_METHODS or expr.func.attr in TRAIL_MANAGER_METHODS):
             return self.is_history(expr.func.value, depth + 1)
         if isinstance(expr, ast.Attribute):
             if expr.attr == "history":

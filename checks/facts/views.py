@@ -34,6 +34,9 @@ _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
               "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ)}
 _SAVES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
+# Aggregates: a queryset reduced to numbers carries no patient rows or fields.
+_AGGREGATE_FUNCS = {"Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance"}
+_RELATION_KINDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
 
 
 @dataclass
@@ -139,6 +142,105 @@ class Analyzer:
                     out.append(m)
         return out
 
+    def _row_models_in(self, node: ast.AST) -> list[str]:
+        """Models whose rows or fields the code reaches: `_models_in` minus references that only feed
+        aggregates (`qs.count()`, `.aggregate(...)`, `len(qs)`, and GROUP BY counts
+        `.values(<non-PHI keys>).annotate(n=Count(...))`), directly or through a local variable used
+        only that way."""
+        skip: set[int] = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.Call) and id(n) not in skip and self._is_aggregate(n):
+                skip |= {id(x) for x in ast.walk(n)}
+        assigns = [(t.id, a.value) for a in ast.walk(node) if isinstance(a, ast.Assign)
+                   for t in a.targets if isinstance(t, ast.Name)]
+        for _ in range(2):  # `qs = Patient.objects.filter(...)` then only `qs.count()` / `len(qs)`
+            for name, value in assigns:
+                if id(value) in skip or not self._models_in(value):
+                    continue
+                loads = [x for x in ast.walk(node) if isinstance(x, ast.Name) and x.id == name
+                         and isinstance(x.ctx, ast.Load)]
+                if loads and all(id(x) in skip for x in loads):
+                    skip |= {id(x) for x in ast.walk(value)}
+        out: list[str] = []
+
+        def visit(n: ast.AST) -> None:
+            if id(n) in skip:
+                return
+            if isinstance(n, (ast.Name, ast.Attribute)):
+                out.extend(self._models_in(n) if isinstance(n, ast.Name) else self._models_in_attr(n))
+                if isinstance(n, ast.Attribute):
+                    visit(n.value)
+                return
+            for c in ast.iter_child_nodes(n):
+                visit(c)
+
+        visit(node)
+        return out
+
+    def _models_in_attr(self, n: ast.Attribute) -> list[str]:
+        """`_models_in` for one attribute node alone (its value is visited separately)."""
+        q = self.imports.qualname(n)
+        m = self._model(q)
+        if m is None and q:
+            info = self.code.lookup(q)
+            if info is not None:
+                m = self._model(self.code.attr(q, "meta_model"))  # type: ignore[arg-type]
+        return [m] if m else []
+
+    def _is_aggregate(self, call: ast.Call) -> bool:
+        f = call.func
+        if isinstance(f, ast.Name) and f.id == "len" and len(call.args) == 1:
+            return True
+        if not isinstance(f, ast.Attribute):
+            return False
+        if f.attr == "count" and not call.args and not call.keywords:
+            return True
+        if f.attr == "aggregate" and (call.args or call.keywords):
+            return all(self._is_agg_func(a) for a in (*call.args, *(k.value for k in call.keywords)))
+        if f.attr == "annotate" and (call.args or call.keywords) and all(
+                self._is_agg_func(a) for a in (*call.args, *(k.value for k in call.keywords))):
+            return self._grouped_by_safe_keys(f.value)
+        return False
+
+    def _is_agg_func(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Call) and last_part(self.imports.qualname(node.func) or dotted(node.func) or "") \
+            in _AGGREGATE_FUNCS
+
+    def _grouped_by_safe_keys(self, chain: ast.expr) -> bool:
+        """The queryset below `.annotate(...)` is `.values(keys)` / `.values_list(keys)` with keys that neither
+        name a PHI field nor single out a patient (its pk or a relation to a patient model)."""
+        cur: ast.expr = chain
+        while isinstance(cur, ast.Call) and isinstance(cur.func, ast.Attribute):
+            if cur.func.attr in ("values", "values_list"):
+                keys = [a.value for a in cur.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if not keys or len(keys) != len(cur.args) or cur.keywords and cur.func.attr == "values":
+                    return False
+                model = next(iter(self._models_in(cur.func.value)), None)
+                return all(self._safe_group_key(model, k) for k in keys)
+            cur = cur.func.value
+        return False
+
+    def _safe_group_key(self, model: str | None, key: str) -> bool:
+        phi = self.vocab.phi_field_names()
+        info = self.models.lookup(model) if model else None
+        for seg in key.split("__"):
+            name = seg.removesuffix("_id")
+            if seg.lower() in phi or name.lower() in phi:
+                return False
+            if name in ("id", "pk"):
+                if info is None or info.qualname in self.models.patient:
+                    return False  # one group per patient record
+                continue
+            fld = info.fields.get(name) if info is not None else None
+            if fld is not None and fld.kind in _RELATION_KINDS:
+                target = self.models.lookup(fld.target)
+                if target is None or target.qualname in self.models.patient:
+                    return False  # grouped per patient (or per related record we cannot classify)
+                info = target
+            else:
+                info = None  # a plain field, a transform (`__date`) or a reverse relation we do not follow
+        return True
+
     def patient(self, models: list[str]) -> list[str]:
         return sorted({m for m in models if self.models.is_patient_model(m)})
 
@@ -203,7 +305,7 @@ class Analyzer:
                 methods |= _methods_of(d.args[0]) or set()
         writes = bool(methods & _WRITE_METHODS) or _writes_in(fn) or _compares_method(fn)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(self._models_in(fn)), restricted=self.restricted(fn))
+                    models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn))
 
     def default_perms(self) -> tuple[int, int]:
         if not self.code.default_perms:
@@ -248,7 +350,7 @@ class Analyzer:
         model_refs = [self.code.attr(q, "model"), self.code.attr(self.code.attr(q, "serializer"), "meta_model")
                       if isinstance(self.code.attr(q, "serializer"), str) else None]
         touched = [m for m in (self._model(r) for r in model_refs if isinstance(r, str)) if m]
-        touched += self._models_in(node)
+        touched += self._row_models_in(node)
         gq = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name in ("get_queryset", "get_object")),
                   None)
         restricted = gq is not None and self.restricted(gq) or any(
