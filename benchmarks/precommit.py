@@ -5,7 +5,7 @@
 Copies the project's Python files into a temp git repository (one commit), then for each size
 appends a comment line to that many non-migration files, stages them, and times the hook's command
 (`wardgate check --staged --no-llm`, plus `--select ...` for wardgate-secrets) after one warm-up
-run. With `--pre-commit` it times the real `pre-commit try-repo` of this checkout instead (the first
+run (which also fills wardgate's cache, .wardgate-cache/; `--no-cache` times uncached runs). With `--pre-commit` it times the real `pre-commit try-repo` of this checkout instead (the first
 run builds pre-commit's virtualenv and is not counted). Nothing is written to the project itself.
 """
 from __future__ import annotations
@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1,10,50")
     parser.add_argument("--pre-commit", action="store_true", help="time the real `pre-commit try-repo`")
+    parser.add_argument("--no-cache", action="store_true", help="pass --no-cache (every run is a cold one)")
     args = parser.parse_args()
     wardgate = shutil.which("wardgate", path=os.pathsep.join([str(Path(sys.executable).parent), ENV["PATH"]]))
     if wardgate is None and not args.pre_commit:
@@ -90,7 +91,7 @@ def main() -> int:
                 if args.pre_commit:
                     cmd = [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--ref", ref]
                 else:
-                    cmd = [wardgate, *hook_args]
+                    cmd = [wardgate, *hook_args, *(["--no-cache"] if args.no_cache else [])]
                 timed(cmd, repo, env)  # warm-up (and, for pre-commit, the environment build)
                 times, codes = zip(*(timed(cmd, repo, env) for _ in range(args.runs)))
                 print(f"{hook:17} {size:3} files  {statistics.median(times):6.2f} s"

@@ -11,12 +11,13 @@ from __future__ import annotations
 import ast
 import multiprocessing
 import os
+import pickle
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Check, FileContext
 from .finding import Finding
@@ -24,6 +25,9 @@ from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
 from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, syntax_problem
 from .vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 # Below this many files a pool costs more than it saves.
 POOL_THRESHOLD = 40
@@ -37,6 +41,7 @@ class EngineResult:
     newer_syntax: list[str] = field(default_factory=list)  # only libcst parses it: ruff/semgrep may see it
     errors: list[str] = field(default_factory=list)  # a check crashed: the run must not pass
     project: ProjectIndex = field(default_factory=ProjectIndex)
+    hashes: dict[str, str] = field(default_factory=dict)  # sha256 of each file, when a cache is used
 
 
 @dataclass
@@ -154,22 +159,46 @@ def run_checks(
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     check_paths: Iterable[str] | None = None,
     on_parsed: Callable[[EngineResult], None] | None = None,
+    cache: Cache | None = None,
 ) -> EngineResult:
     """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
     phase 1 always sees every path so project-wide facts stay complete. `on_parsed` is called
-    between the phases, when it is known which files are fit for the external tools."""
+    between the phases, when it is known which files are fit for the external tools.
+    With a `cache` (checks/cache.py), phase 1 runs only on files whose content it has not seen
+    (no process pool at all when every file hit); the project facts are still merged every run."""
     settings = _Settings(root=root, vocab=vocab, checks=tuple(checks), collectors=tuple(collectors),
                          max_size=max_size)
     jobs = jobs or os.cpu_count() or 1
     result = EngineResult()
     per_file: list[tuple[str, dict[str, Any]]] = []
-    pool = _pool(jobs, len(paths), settings)
+    done: dict[str, tuple[str, str, Any]] = {}
+    store = None
+    if cache is not None:
+        from .cache import facts_namespace
+
+        result.hashes = cache.hashes(root, paths)
+        store = cache.store(f"facts-{facts_namespace(vocab, max_size, settings.collectors)}.pickle")
+        for rel in paths:
+            if rel in result.hashes:
+                hit = store.get((rel, result.hashes[rel]))
+                if hit is not None:  # stored pickled: merging can never alter the cached facts
+                    done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
+        cache.stats["facts_hits"] += len(done)
+        cache.stats["facts_misses"] += len(paths) - len(done)
+    todo = [rel for rel in paths if rel not in done]
+    pool = _pool(jobs, len(todo), settings)
     try:
         mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
-        for rel, status, payload in mapper(_phase1, list(paths)):
+        for rel, status, payload in mapper(_phase1, todo):
+            if store is not None and rel in result.hashes and _cacheable(status, payload):
+                store.put((rel, result.hashes[rel]), (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+            done[rel] = (rel, status, payload)
+        for rel in paths:
+            rel, status, payload = done[rel]
             if status == "ok":
                 result.parsed.append(rel)
-                result.errors.extend(payload.pop("__errors__", []))
+                result.errors.extend(payload.get("__errors__", []))
+                payload = {k: v for k, v in payload.items() if k != "__errors__"}
                 per_file.append((rel, payload))
             else:
                 result.file_problems.append(payload)
@@ -193,6 +222,13 @@ def run_checks(
         if pool is not None:
             pool.shutdown()
     return result
+
+
+def _cacheable(status: str, payload: Any) -> bool:
+    """Not a collector crash (reported every run) nor an unreadable file (may be readable next time)."""
+    if status == "ok":
+        return "__errors__" not in payload
+    return getattr(payload, "rule_id", None) != "WG001"
 
 
 def _inline(settings: _Settings) -> Callable[[Callable[[str], Any], list[str]], Iterable[Any]]:

@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="only these rule-id prefixes (e.g. WG1,bandit:B105); tools that cannot report "
                             "any of them are not run")
     check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
+    check.add_argument("--no-cache", action="store_true",
+                       help="do not read or write the content-addressed cache (default: .wardgate-cache/)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     _add_gate_options(check)
     check.add_argument("--approved-by", default=None, metavar="ROLE,...",
@@ -172,7 +174,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.select is not None:
         config = _select(config, args.select)
     outputs = _outputs(args.output)
-    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on)
+    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
+                         no_cache=args.no_cache)
     from .gatecli import gate_options
 
     gate_options(args, options)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks.cache import open_cache
 from checks.engine import EngineResult, run_checks
 from checks.facts import COLLECTORS
 from checks.finding import Finding
@@ -41,6 +42,7 @@ class RunOptions:
     staged: bool = False
     baseline: Path | None = None
     shard: tuple[int, int] | None = None  # (index, total), 1-based
+    no_cache: bool = False  # bypass the content-addressed cache (checks/cache.py)
 
 
 @dataclass
@@ -69,6 +71,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         check_paths = [f for f in (files if check_paths is None else check_paths) if f in shard_files]
     wanted = None if check_paths is None else set(check_paths)
     checks = [c for c in ALL_CHECKS if config.rule_enabled(c.code)]
+    cache = None if options.no_cache else open_cache(root, Path(config.cache_dir) if config.cache_dir else None)
     tool_futures: dict[str, Future[ToolResult]] = {}
     tool_pool = ThreadPoolExecutor(max_workers=len(ADAPTERS), thread_name_prefix="wardgate-tool")
     tool_stats: dict[str, ToolStat] = {}
@@ -85,12 +88,13 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
                 targets = [t for t in targets if t in wanted]
             tool_stats[name] = ToolStat(name=name, status="running", files=len(targets))
             tool_futures[name] = tool_pool.submit(run_adapter, adapter, root, targets, _tool_options(name, config),
-                                                  tcfg.timeout)
+                                                  tcfg.timeout, cache, parsed.hashes if cache else None)
         progress.update(f"running wardgate checks and {', '.join(tool_futures) or 'no tools'} on {len(files)} files")
 
     progress.update(f"parsing {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=checks, collectors=COLLECTORS, jobs=jobs,
-                        max_size=config.max_file_size, check_paths=check_paths, on_parsed=start_tools)
+                        max_size=config.max_file_size, check_paths=check_paths, on_parsed=start_tools,
+                         cache=cache)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
     errors = list(engine.errors)
     for name, future in tool_futures.items():
@@ -106,6 +110,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         tool_stats[name] = tool_stats[name].model_copy(
             update={"status": "ok", "seconds": round(result.seconds, 3), "findings": len(result.findings)})
     tool_pool.shutdown()
+    if cache is not None:
+        cache.save()
 
     if shard_files is not None:  # phase 1 reported on every file; this shard owns only its own
         findings = [f for f in findings if f.path in shard_files]
@@ -125,6 +131,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "files_total": len(files),
         "seconds": round(time.perf_counter() - started, 3),
         "jobs": jobs,
+        "cache": cache.stats if cache is not None else {"status": "off"},
         "tools": {name: stat.model_dump(exclude={"name"}) for name, stat in tool_stats.items()},
         "llm": llm_stats,
         "errors": errors,

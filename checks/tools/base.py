@@ -25,10 +25,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..finding import Category, Finding, Severity
 from ..rulemeta import RuleMeta
+
+if TYPE_CHECKING:
+    from ..cache import Cache
 
 DEFAULT_TIMEOUT = 1800.0
 
@@ -104,8 +107,11 @@ def find_executable(name: str) -> str | None:
 
 def run_adapter(
     adapter: Adapter, root: Path, files: Sequence[str], options: dict[str, Any] | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float = DEFAULT_TIMEOUT, cache: Cache | None = None, hashes: dict[str, str] | None = None,
 ) -> ToolResult:
+    """Run the tool on `files`. With a `cache` (checks/cache.py) and the files' content `hashes`,
+    only the files without a cached result are passed to the tool, and it is not started at all
+    when every file hit; a failed run is never cached."""
     options = options or {}
     if not files:
         return ToolResult()
@@ -114,6 +120,43 @@ def run_adapter(
         raise ToolFailure(adapter.NAME, f"`{adapter.EXECUTABLE}` was not found on PATH. Install it "
                           f"(pip install {adapter.NAME}) or disable it: [tool.wardgate.tools.{adapter.NAME}] "
                           "enabled = false")
+    if cache is None or hashes is None:
+        return _run_tool(adapter, exe, root, files, options, timeout)
+    start = time.perf_counter()
+    store = cache.store(f"tool-{adapter.NAME}-{cache.tool_namespace(adapter.NAME, exe, options)}.pickle")
+    memo: dict[str, str] = {}
+    keys = {rel: (rel, hashes[rel], cache.config_hash(root, rel, memo)) for rel in files if rel in hashes}
+    hits: dict[str, tuple[list[Finding], list[Finding]]] = {}
+    for rel, key in keys.items():
+        entry = store.get(key)
+        if entry is not None:
+            hits[rel] = entry
+    misses = [rel for rel in files if rel not in hits]
+    result = ToolResult()
+    if misses:
+        result = _run_tool(adapter, exe, root, misses, options, timeout)
+        per_file: dict[str, tuple[list[Finding], list[Finding]]] = {rel: ([], []) for rel in misses}
+        if all(f.path in per_file for f in (*result.findings, *result.file_notes)):
+            for f in result.findings:
+                per_file[f.path][0].append(f)
+            for f in result.file_notes:
+                per_file[f.path][1].append(f)
+            for rel, entry in per_file.items():
+                if rel in keys:
+                    store.put(keys[rel], entry)
+            hits.update(per_file)
+            result.findings, result.file_notes = [], []
+    for rel in files:  # file by file in the order given, whether cached or not
+        if rel in hits:
+            result.findings.extend(hits[rel][0])
+            result.file_notes.extend(hits[rel][1])
+    cache.stats["tools"][adapter.NAME] = {"hits": len(files) - len(misses), "misses": len(misses)}
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _run_tool(adapter: Adapter, exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
+              timeout: float) -> ToolResult:
     start = time.perf_counter()
     runner = getattr(adapter, "run", None)  # adapters that need several invocations (radon: cc + mi)
     if runner is not None:

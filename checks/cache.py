@@ -1,0 +1,306 @@
+"""A content-addressed cache for warm runs (pre-commit): `<scan root>/.wardgate-cache/`.
+
+What is cached, and what a key is made of:
+- phase-1 results of the engine (facts, or the file's problem): the file's path and sha256, in a
+  namespace of wardgate's own source, the interpreter version, the domain config and max_file_size.
+  Project-wide facts are merged fresh on every run from the per-file facts, and phase 2 (the checks,
+  which read the project facts) is never cached: it is cheap on the few files a commit changes.
+- each external tool's findings and WG007 notes per file: path + sha256 + the configuration files a
+  tool could read from the file's folders, in a namespace of the tool, its executable (path, stat,
+  `--version`), its options and, for semgrep, the rules' content. The tool runs on the misses only.
+- `stat` -> sha256 (mtime_ns, size, inode, ctime_ns), so unchanged files are not read to be hashed;
+  an entry is only trusted for files last modified a few seconds before it was recorded (racy stat).
+
+Each cache file is signed (HMAC-SHA256) with a random key kept outside the project
+(`$XDG_CACHE_HOME/wardgate/cache-key`), so a `.wardgate-cache/` committed to a repository cannot
+forge results (or run code through pickle). A file that is missing, unsigned, corrupt or from
+another version is ignored (a note on stderr for the latter ones): every miss means a real run,
+never "no findings". `--no-cache` bypasses the cache entirely.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+DIR_NAME = ".wardgate-cache"
+_MAGIC = b"WGC1"
+_RACY_SECONDS = 3.0  # a stat entry is trusted only for files older than this when recorded
+_TOOL_CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".bandit",
+                      "radon.cfg", ".semgrepignore")
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds checks/, wardgate/, reports/
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _note(msg: str) -> None:
+    print(f"wardgate: cache: {msg}", file=sys.stderr)
+
+
+_CODE_HASH: str | None = None
+
+
+def code_hash() -> str:
+    """sha256 over wardgate's own source (any change to a check or collector invalidates)."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        h = hashlib.sha256(sys.version.encode())
+        for pkg in ("checks", "wardgate", "reports"):
+            base = _PACKAGE_ROOT / pkg
+            for path in sorted(base.rglob("*")):
+                if path.suffix in {".py", ".yaml", ".yml", ".toml", ".json", ".md"} and "__pycache__" not in path.parts:
+                    h.update(path.relative_to(_PACKAGE_ROOT).as_posix().encode() + b"\0")
+                    h.update(_sha(path.read_bytes()).encode())
+        _CODE_HASH = h.hexdigest()
+    return _CODE_HASH
+
+
+def _key_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "wardgate" / "cache-key"
+
+
+def _signing_key() -> bytes | None:
+    path = _key_file()
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)  # atomic: two first runs at once agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        key = path.read_bytes()
+        return key if len(key) >= 32 else None
+    except OSError:
+        return None
+
+
+class _Store:
+    """One signed pickle of a dict; loaded lazily, written atomically when changed."""
+
+    def __init__(self, cache: Cache, name: str) -> None:
+        self.cache = cache
+        self.path = cache.directory / name
+        self._data: dict[Any, Any] | None = None
+        self.used: set[Any] = set()
+        self.dirty = False
+        self.lock = threading.Lock()
+
+    @property
+    def data(self) -> dict[Any, Any]:
+        if self._data is None:
+            self._data = self.cache._read(self.path)
+        return self._data
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            value = self.data.get(key)
+            if value is not None:
+                self.used.add(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.data[key] = value
+            self.used.add(key)
+            self.dirty = True
+
+    def save(self) -> None:
+        with self.lock:
+            if not self.dirty or self._data is None:
+                return
+            data = self._data
+            if len(data) > 4 * max(len(self.used), 2000):  # drop what this project no longer has
+                data = {k: v for k, v in data.items() if k in self.used}
+            self.cache._write(self.path, data)
+            self.dirty = False
+
+
+class Cache:
+    def __init__(self, directory: Path, key: bytes) -> None:
+        self.directory = directory
+        self._key = key
+        self._stores: dict[str, _Store] = {}
+        self._lock = threading.Lock()
+        self.stats: dict[str, Any] = {"dir": str(directory), "hashed": 0, "facts_hits": 0, "facts_misses": 0,
+                                      "tools": {}}
+
+    # --- storage -------------------------------------------------------------------------------
+    def _read(self, path: Path) -> dict[Any, Any]:
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            _note(f"ignoring {path} ({exc.strerror or exc}); running without it")
+            return {}
+        try:
+            if blob[:4] != _MAGIC:
+                raise ValueError("not a wardgate cache file")
+            mac, body = blob[4:36], blob[36:]
+            if not hmac.compare_digest(mac, hmac.new(self._key, body, hashlib.sha256).digest()):
+                raise ValueError("bad signature (corrupt, or written with another key)")
+            data = pickle.loads(body)  # signed with a key kept outside the project
+            if not isinstance(data, dict):
+                raise TypeError("unexpected content")
+            return data
+        except Exception as exc:  # noqa: BLE001 - a bad cache file is a miss, never a crash or "no findings"
+            _note(f"ignoring corrupt cache file {path} ({exc}); running without it")
+            return {}
+
+    def _write(self, path: Path, data: dict[Any, Any]) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# wardgate's cache (see checks/cache.py); never commit it\n*\n", encoding="utf-8")
+            body = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_MAGIC + hmac.new(self._key, body, hashlib.sha256).digest() + body)
+            os.replace(tmp, path)
+        except OSError as exc:
+            _note(f"cannot write {path} ({exc.strerror or exc}); the next run will be cold")
+
+    def store(self, name: str) -> _Store:
+        with self._lock:
+            if name not in self._stores:
+                self._stores[name] = _Store(self, name)
+            return self._stores[name]
+
+    def save(self) -> None:
+        for s in list(self._stores.values()):
+            s.save()
+
+    # --- content hashes --------------------------------------------------------------------------
+    def hashes(self, root: Path, rels: Sequence[str]) -> dict[str, str]:
+        """sha256 of each readable file (stat fast path); unreadable files are left out (no caching)."""
+        stat_store = self.store("stat.pickle")
+        now = time.time()
+        out: dict[str, str] = {}
+        for rel in rels:
+            full = os.path.join(root, rel)
+            try:
+                st = os.stat(full)
+            except OSError:
+                continue
+            sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+            hit = stat_store.get(rel)
+            if hit is not None and hit[0] == sig:
+                out[rel] = hit[1]
+                continue
+            try:
+                with open(full, "rb") as fh:
+                    digest = _sha(fh.read())
+            except OSError:
+                continue
+            self.stats["hashed"] += 1
+            out[rel] = digest
+            if max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 < now - _RACY_SECONDS:
+                stat_store.put(rel, (sig, digest))
+        return out
+
+    # --- tools -----------------------------------------------------------------------------------
+    def tool_namespace(self, name: str, exe: str, options: dict[str, Any]) -> str:
+        h = hashlib.sha256(f"{code_hash()}\0{name}\0{_exe_identity(self, exe)}\0".encode())
+        h.update(json.dumps(options, sort_keys=True, default=str).encode())
+        rules = [options.get("rules_dir") or "", *options.get("extra_rules", ())]  # semgrep: the rules' content
+        for path in rules:
+            if path:
+                h.update(f"{path}\0{_tree_hash(Path(path))}\0".encode())
+        return h.hexdigest()[:24]
+
+    def config_hash(self, root: Path, rel: str, memo: dict[str, str]) -> str:
+        """Configuration files a tool might read for this file: the file's folders up to `/`."""
+        folder = os.path.dirname(os.path.join(os.path.abspath(root), rel))
+        return _folder_config_hash(folder, memo)
+
+
+def _folder_config_hash(folder: str, memo: dict[str, str]) -> str:
+    if folder in memo:
+        return memo[folder]
+    parent = os.path.dirname(folder)
+    h = hashlib.sha256(b"" if parent == folder else _folder_config_hash(parent, memo).encode())
+    for name in _TOOL_CONFIG_FILES:
+        try:
+            with open(os.path.join(folder, name), "rb") as fh:
+                h.update(name.encode() + b"\0" + _sha(fh.read()).encode())
+        except OSError:
+            continue
+    memo[folder] = h.hexdigest()
+    return memo[folder]
+
+
+def _tree_hash(base: Path) -> str:
+    h = hashlib.sha256()
+    if base.is_file():
+        return _sha(base.read_bytes())
+    if not base.is_dir():
+        return "absent"
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        h.update(path.relative_to(base).as_posix().encode() + b"\0" + _sha(path.read_bytes()).encode())
+    return h.hexdigest()
+
+
+def _exe_identity(cache: Cache, exe: str) -> str:
+    """The executable's real path, stat and `--version` (asked again whenever the file changes)."""
+    real = os.path.realpath(exe)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return real
+    sig = f"{real}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+    versions = cache.store("versions.pickle")
+    version = versions.get(sig)
+    if version is None:
+        try:
+            env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}  # offline
+            proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120, check=False,
+                                  stdin=subprocess.DEVNULL, errors="replace", env=env)
+            version = f"{proc.returncode}:{proc.stdout.strip()}"
+        except (OSError, subprocess.TimeoutExpired):
+            version = f"unknown:{time.time()}"  # never matches again: no caching for this tool
+        versions.put(sig, version)
+    return f"{sig}:{version}"
+
+
+def facts_namespace(vocab: Any, max_size: int, collectors: Iterable[Any]) -> str:
+    h = hashlib.sha256(code_hash().encode())
+    h.update(vocab.model_dump_json().encode() if hasattr(vocab, "model_dump_json") else repr(vocab).encode())
+    h.update(f"\0{max_size}\0{','.join(c.name for c in collectors)}".encode())
+    return h.hexdigest()[:24]
+
+
+def open_cache(root: Path, directory: Path | None = None) -> Cache | None:
+    """The cache for `root`, or None when no signing key can be kept (then every run is cold)."""
+    key = _signing_key()
+    if key is None:
+        _note(f"no signing key could be kept at {_key_file()}; running without a cache")
+        return None
+    d = directory if directory is not None else root / DIR_NAME
+    if not d.is_absolute():
+        d = root / d
+    return Cache(d, key)
