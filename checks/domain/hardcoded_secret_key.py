@@ -2,9 +2,6 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Finding, Severity
 from ..masking import mask
@@ -94,67 +91,13 @@ class HardcodedSecretKey(Check):
             secret=literal,
         )
 
-
     @classmethod
     def autofix(cls, text: str, findings: list[Finding]) -> str | None:
         """Replace each flagged value with `os.environ["DJANGO_SECRET_KEY"]`, adding `import os`."""
+        from ..autofix import replace_with_env_lookup  # libcst is imported only when fixing
+
         lines = {f.start_line for f in findings if f.rule_id == cls.code}
-        try:
-            wrapper = MetadataWrapper(cst.parse_module(text))
-        except cst.ParserSyntaxError:
-            return None
-        fixer = _EnvFixer(lines)
-        module = wrapper.visit(fixer)
-        if not fixer.changed:
-            return None
-        if not _imports_os(module):
-            stmt = cst.parse_statement("import os\n")
-            body = list(module.body)
-            at = 0
-            while at < len(body) and _is_preamble(body[at]):
-                at += 1
-            module = module.with_changes(body=[*body[:at], stmt, *body[at:]])
-        return module.code
-
-
-_ENV_LOOKUP = 'os.environ["DJANGO_SECRET_KEY"]'
-
-
-class _EnvFixer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, lines: set[int]) -> None:
-        super().__init__()
-        self.lines, self.changed = lines, False
-
-    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        line = self.get_metadata(PositionProvider, original).start.line
-        names = {t.target.value if isinstance(t.target, cst.Name) else
-                 t.target.attr.value if isinstance(t.target, cst.Attribute) else None for t in original.targets}
-        if line in self.lines and names & _NAMES:
-            self.changed = True
-            return updated.with_changes(value=cst.parse_expression(_ENV_LOOKUP))
-        return updated
-
-
-def _imports_os(module: cst.Module) -> bool:
-    for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Import) and any(
-                        a.asname is None and isinstance(a.name, cst.Name) and a.name.value == "os" for a in small.names):
-                    return True
-    return False
-
-
-def _is_preamble(stmt: cst.CSTNode) -> bool:
-    """Docstring and `from __future__` imports stay first."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-        return False
-    small = stmt.body[0]
-    if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
-        return True
-    return isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__"
+        return replace_with_env_lookup(text, lines, _NAMES, 'os.environ["DJANGO_SECRET_KEY"]')
 
 
 def _is_secret_key_target(target: ast.expr) -> bool:

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from .hunks import Hunk
 
 _MAX_MODEL_FILES = 200
@@ -43,6 +40,9 @@ def build_context(hunk: Hunk, root: Path) -> Context:
 def _enclosing(source: str, flagged: set[int]) -> tuple[list[tuple[int, int]], list[str]]:
     """Line ranges of the classes (header, decorators, class-level statements) and functions that
     contain a flagged line, and their names."""
+    import libcst as cst  # only when a review actually runs: libcst costs ~150 ms to import
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     try:
         wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
