@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ast
 import inspect
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .finding import Category, Confidence, Finding, Severity
 from .masking import mask_in
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from .index import ProjectIndex
     from .source import SourceFile
     from .vocabulary import Vocabulary
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,17 @@ class FileContext:
     imports: ImportMap
     project: ProjectIndex
     vocab: Vocabulary
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def path(self) -> str:
         return self.src.path
+
+    def shared(self, key: str, factory: Callable[[], T]) -> T:
+        """An analysis several checks need for this file (e.g. the view analysis), built once."""
+        if key not in self._shared:
+            self._shared[key] = factory()
+        return self._shared[key]  # type: ignore[no-any-return]
 
 
 class Check:

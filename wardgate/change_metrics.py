@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +50,9 @@ def _hints(fn: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> tuple
     return annotated, len(args) + 1
 
 
-def measure(text: str | None) -> dict[str, FunctionMetrics]:
-    """Every function and method of a module (radon's blocks), keyed by radon's fullname."""
+def measure(text: str | None, wanted: Callable[[str, int, int], bool] | None = None) -> dict[str, FunctionMetrics]:
+    """The functions and methods of a module (radon's blocks), keyed by radon's fullname; only those
+    `wanted(fullname, lineno, endline)` accepts (the maintainability index is costly to compute)."""
     if text is None:
         return {}
     try:
@@ -65,7 +67,7 @@ def measure(text: str | None) -> dict[str, FunctionMetrics]:
         if not hasattr(b, "is_method"):  # a radon Class block: its methods are listed on their own
             continue
         node = nodes.get(b.lineno)
-        if node is None:
+        if node is None or (wanted is not None and not wanted(b.fullname, b.lineno, b.endline)):
             continue
         hints, slots = _hints(node, b.is_method)
         try:
@@ -95,8 +97,9 @@ def compute(changes: ChangeSet, cfg: MetricsConfig) -> dict[str, Any]:
     for fc in changes.python():
         if fc.path.split("/")[-2:-1] == ["migrations"]:
             continue
-        now, old = measure(fc.new_text), measure(fc.old_text)
-        changed = [m for m in now.values() if fc.touches(m.lineno, m.endline)]
+        now = measure(fc.new_text, lambda _name, start, end, fc=fc: fc.touches(start, end))
+        changed = list(now.values())
+        old = measure(fc.old_text, lambda name, _start, _end, names=set(now): name in names)
         if not changed:
             continue
         files.append({"path": fc.path, "mi_before": module_mi(fc.old_text), "mi_after": module_mi(fc.new_text)})

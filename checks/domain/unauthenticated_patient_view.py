@@ -147,7 +147,8 @@ class UnauthenticatedPatientView(Check):
         code: ProjectCode | None = self.ctx.project.fact("django_code")
         if models is None or code is None or not models.patient:
             return
-        an = Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab)
+        an = self.ctx.shared("views.Analyzer",  # shared with the other view check
+                             lambda: Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab))
         for stmt in node.body:
             view: View | None = None
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -109,7 +109,8 @@ class UnauthorizedPatientWrite(Check):
         code: ProjectCode | None = self.ctx.project.fact("django_code")
         if models is None or code is None or not models.patient:
             return
-        an = Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab)
+        an = self.ctx.shared("views.Analyzer",  # shared with the other view check
+                             lambda: Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab))
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 view = an.function_view(stmt)

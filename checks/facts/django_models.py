@@ -77,9 +77,12 @@ class FileModels:
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
     assert src.tree is not None
     out = FileModels()
+    # A migration's classes are `Migration`s, never models (and there are hundreds of them).
+    in_migration = src.looks_like_migration
     for node in ast.walk(src.tree):
         if isinstance(node, ast.ClassDef):
-            out.models.append(_model_info(node, src, imports))
+            if not in_migration:
+                out.models.append(_model_info(node, src, imports))
         elif isinstance(node, ast.Call):
             name = imports.qualname(node.func) or ""
             if matches(name, *_AUDIT_REGISTER_CALLS) and node.args:
@@ -192,11 +195,20 @@ class ModelIndex:
     patient: set[str] = field(default_factory=set)
     audited: dict[str, str] = field(default_factory=dict)  # qualname -> mechanism
     django: set[str] = field(default_factory=set)  # qualnames that are Django models
+    # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
+    _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
 
     def lookup(self, ref: str | None) -> ModelInfo | None:
         """Find a model by qualified name, a dotted suffix of one, `app.Model` string or bare name."""
         if not ref:
             return None
+        if self._memo is not None:
+            if ref not in self._memo:
+                self._memo[ref] = self._lookup(ref)
+            return self._memo[ref]
+        return self._lookup(ref)
+
+    def _lookup(self, ref: str) -> ModelInfo | None:
         if ref in self.models:
             return self.models[ref]
         short = last_part(ref)
@@ -240,6 +252,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
     for q in idx.models:
         if _is_django(idx, q, set()):
             idx.django.add(q)
+    idx._memo = {}  # lookups depend on models, names and `django` only: all final from here on
     for q in idx.django:
         mech = _audit(idx, q, vocab, set())
         if mech:

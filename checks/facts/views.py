@@ -59,6 +59,7 @@ class Analyzer:
         # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
         self.called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         self.module_models: dict[str, list[str]] = {}
+        self._views: dict[int, View | None] = {}  # node id -> view (the tree outlives the analyzer)
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign):
                 found = self._models_in(stmt.value)
@@ -275,6 +276,18 @@ class Analyzer:
 
     # -- function views ------------------------------------------------------------------
     def function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> View | None:
+        """The view a function defines (None if it is not a view); memoised per node."""
+        if id(fn) not in self._views:
+            self._views[id(fn)] = self._function_view(fn)
+        return self._views[id(fn)]
+
+    def class_view(self, node: ast.ClassDef) -> View | None:
+        """The view a class defines (None if it is not a view); memoised per node."""
+        if id(node) not in self._views:
+            self._views[id(node)] = self._class_view(node)
+        return self._views[id(node)]
+
+    def _function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> View | None:
         q = f"{self.imports.module}.{fn.name}"
         decs = [(d, self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") for d in fn.decorator_list]
         api = next((d for d, name in decs if last_part(name) == "api_view"), None)
@@ -314,7 +327,7 @@ class Analyzer:
         return max(levels)
 
     # -- class-based views ---------------------------------------------------------------
-    def class_view(self, node: ast.ClassDef) -> View | None:
+    def _class_view(self, node: ast.ClassDef) -> View | None:
         q = f"{self.imports.module}.{node.name}"
         ancestors = self.code.ancestors(q)
         if not any(_is_view_base(a) for a in ancestors):
