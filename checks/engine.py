@@ -29,6 +29,7 @@ from .vocabulary import Vocabulary
 if TYPE_CHECKING:
     from .cache import Cache
 
+PHASE2_NICENESS = 5
 # Below this many files a pool costs more than it saves.
 POOL_THRESHOLD = 40
 
@@ -57,9 +58,11 @@ class _Settings:
 _STATE: _Settings | None = None  # per worker process
 
 
-def _init(settings: _Settings) -> None:
+def _init(settings: _Settings, niceness: int = 0) -> None:
     global _STATE
     _STATE = settings
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
 
 
 def _phase1(rel: str) -> tuple[str, str, Any]:
@@ -72,7 +75,7 @@ def _phase1(rel: str) -> tuple[str, str, Any]:
     if src.tree is None:
         problem = syntax_problem(src)
         return rel, ("newer" if problem.rule_id == "WG006" else "problem"), problem
-    imports = ImportMap.build(src.tree, src.module, src.is_package_init)
+    imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
     facts: dict[str, Any] = {}
     for c in st.collectors:
         try:
@@ -100,7 +103,7 @@ def run_on_source(
     active = [c for c in checks if c.applies_to(src)]
     if not active:
         return [], []
-    ctx = FileContext(src=src, imports=ImportMap.build(src.tree, src.module, src.is_package_init),
+    ctx = FileContext(src=src, imports=ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes),
                       project=project, vocab=vocab)
     instances = [c(ctx) for c in active]
     errors: list[str] = []
@@ -213,7 +216,9 @@ def run_checks(
         targets = [p for p in result.parsed if wanted is None or p in wanted]
         if pool is not None:
             pool.shutdown()
-            pool = _pool(jobs, len(targets), settings)
+            # Phase 2 runs while the external tools do: it yields the CPU to them (the run ends
+            # when the slowest tool does), and takes what they leave.
+            pool = _pool(jobs, len(targets), settings, niceness=PHASE2_NICENESS)
         mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
         for found, errors in mapper(_phase2, targets):
             result.findings.extend(found)
@@ -236,11 +241,12 @@ def _inline(settings: _Settings) -> Callable[[Callable[[str], Any], list[str]], 
     return lambda fn, items: map(fn, items)
 
 
-def _pool(jobs: int, n: int, settings: _Settings) -> ProcessPoolExecutor | None:
+def _pool(jobs: int, n: int, settings: _Settings, niceness: int = 0) -> ProcessPoolExecutor | None:
     if jobs <= 1 or n < POOL_THRESHOLD:
         return None
     ctx = multiprocessing.get_context("fork") if os.name == "posix" else None
-    return ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_init, initargs=(settings,))
+    return ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_init,
+                               initargs=(settings, niceness))
 
 
 def _tb() -> str:

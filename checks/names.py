@@ -19,9 +19,11 @@ class ImportMap:
     defined: set[str] = field(default_factory=set)  # top-level classes/functions/assignments
 
     @classmethod
-    def build(cls, tree: ast.Module, module: str, is_package: bool = False) -> ImportMap:
+    def build(cls, tree: ast.Module, module: str, is_package: bool = False,
+              nodes: list[ast.AST] | None = None) -> ImportMap:
+        """`nodes`: the tree's nodes when the caller has already walked it (SourceFile.nodes)."""
         imap = cls(module=module, is_package=is_package)
-        for node in ast.walk(tree):
+        for node in nodes if nodes is not None else ast.walk(tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:

@@ -128,6 +128,8 @@ def is_secret_name(name: str) -> bool:
 
 def token_kind(value: str) -> tuple[str, str] | None:
     """(kind, matched text) of a known credential format inside `value`, else None."""
+    if len(value) < 15:  # every known format is at least this long (a Slack token: 15)
+        return None
     m = _PRIVATE_KEY.search(value)
     if m and "PUBLIC" not in m.group(0).split("-----")[1]:
         return "private key block", value

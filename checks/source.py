@@ -56,6 +56,11 @@ class SourceFile:
         return "\n".join(self.lines[start - 1 : min(end, start + limit - 1)])
 
     @cached_property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the tree, walked once and shared by the collectors and checks."""
+        return list(ast.walk(self.tree)) if self.tree is not None else []
+
+    @cached_property
     def module(self) -> str:
         """Dotted module name guessed from the path (for relative-import resolution)."""
         parts = list(Path(self.path).with_suffix("").parts)

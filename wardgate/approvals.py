@@ -712,6 +712,10 @@ def attach(result: RunResult, config: Any, *, diff: str | None, staged: bool,
         acfg = ApprovalsConfig.model_validate(acfg)
     if not acfg.enabled or (diff is None and not staged):
         return report
+    if staged and approved_by is None:
+        # A commit has no approvers: routing and metrics are pull-request gates (`--diff` in CI).
+        # Skipping them keeps the pre-commit hook under a second; `--approved-by` turns them on.
+        return report
     from . import change_metrics, test_suggestions
 
     changes = load_changes(result.root, diff, staged=staged)

@@ -123,7 +123,7 @@ class AuditBypassingWrite(Check):
                     continue
                 hit = self._bypass(call, scope, models)
                 if hit:
-                    parents = parents or parent_map(node)
+                    parents = parents or self.ctx.shared("parents", lambda: parent_map(node))
                     self.report(statement_of(call, parents), hit[0], fix=hit[1])
 
     def _bypass(self, call: ast.Call, scope: Scope, models: ModelIndex) -> tuple[str, str] | None:

@@ -102,14 +102,14 @@ class AuditTrailTampering(Check):
     def visit_Module(self, node: ast.Module) -> None:
         models: ModelIndex = self.ctx.project.fact("django_models") or ModelIndex()
         code: ProjectCode = self.ctx.project.fact("django_code") or ProjectCode()
-        parents = parent_map(node)
+        parents = self.ctx.shared("parents", lambda: parent_map(node))
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
             for n in ast.walk(fn):
                 if isinstance(n, ast.Call):
                     self._call(n, scope, parents)
-        for n in ast.walk(node):
+        for n in self.ctx.src.nodes:
             if isinstance(n, (ast.Assign, ast.AnnAssign)):
                 self._assign(n)
 

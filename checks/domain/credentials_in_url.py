@@ -63,7 +63,7 @@ class CredentialsInUrl(Check):
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
-        for stmt, const in string_literals(node):
+        for stmt, const in self.ctx.shared("string_literals", lambda: string_literals(node)):
             pw = url_password(const.value)
             if pw is None or (self.ctx.src.looks_like_test and looks_dummy(const.value)):
                 continue

@@ -76,7 +76,7 @@ class HardcodedApiToken(Check):
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
-        for stmt, const in string_literals(node):
+        for stmt, const in self.ctx.shared("string_literals", lambda: string_literals(node)):
             found = token_kind(const.value)
             if found is None:
                 continue

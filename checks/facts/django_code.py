@@ -164,7 +164,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
-    for node in ast.walk(src.tree):
+    for node in src.nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             q = imports.qualname(node.func) or ""
             if node.func.attr == "register" and len(node.args) >= 2 and ("admin" in q or q.endswith("site.register")):

@@ -79,7 +79,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     out = FileModels()
     # A migration's classes are `Migration`s, never models (and there are hundreds of them).
     in_migration = src.looks_like_migration
-    for node in ast.walk(src.tree):
+    for node in src.nodes:
         if isinstance(node, ast.ClassDef):
             if not in_migration:
                 out.models.append(_model_info(node, src, imports))

@@ -183,8 +183,10 @@ class ScopedPhiCheck:
 
     def visit_FunctionDef(self, node: ast.AST) -> None:
         _ = self.phi
-        self._scopes.append(PhiScope.of(node, self.ctx.imports, self.ctx.project,  # type: ignore[attr-defined]
-                                        self.ctx.vocab.phi_field_names()))  # type: ignore[attr-defined]
+        ctx = self.ctx  # type: ignore[attr-defined]
+        # Shared by the PHI checks walking the same function (read-only once built).
+        self._scopes.append(ctx.shared(f"phi-scope:{id(node)}", lambda: PhiScope.of(
+            node, ctx.imports, ctx.project, ctx.vocab.phi_field_names())))
 
     def leave_FunctionDef(self, node: ast.AST) -> None:
         self._scopes.pop()

@@ -1,5 +1,5 @@
-"""radon adapter: `radon cc -j -s --show-closures FILES` and `radon mi -j FILES`, run in-process through
-radon's own CLI harvesters (same JSON as the CLI, without two interpreter start-ups).
+"""radon adapter: `radon cc -j -s --show-closures FILES` and `radon mi -j FILES` (for up to 50 files,
+in-process through radon's own CLI harvesters: the same JSON without two interpreter start-ups).
 
 radon ranks cyclomatic complexity (CC) A 1-5, B 6-10, C 11-20, D 21-30, E 31-40, F 41+, and the
 maintainability index (MI) A 20-100, B 10-19, C 0-9.
@@ -30,7 +30,16 @@ from typing import Any
 
 from ..finding import Category, Finding, Severity
 from ..rulemeta import RuleMeta
-from .base import DEFAULT_TIMEOUT, ParseContext, ToolFailure, ToolOutput, ToolResult, load_json, skipped_file
+from .base import (
+    DEFAULT_TIMEOUT,
+    ParseContext,
+    ToolFailure,
+    ToolOutput,
+    ToolResult,
+    execute,
+    load_json,
+    skipped_file,
+)
 
 NAME = "radon"
 EXECUTABLE = "radon"
@@ -78,8 +87,12 @@ RULES: tuple[RuleMeta, ...] = (
 
 
 def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
-    """The CLI invocation `run` reproduces in-process (kept for the Adapter contract and the docs)."""
+    """The complexity invocation (the maintainability one is `mi_command`)."""
     return [exe, "cc", "-j", "-s", "--show-closures", "--", *files]
+
+
+def mi_command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
+    return [exe, "mi", "-j", "--", *files]
 
 
 # Django migrations are generated: complexity metrics say nothing about them, and radon's
@@ -87,6 +100,9 @@ def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str
 # migration in ohcnetwork/care, against 1 s for `radon cc` on all 947 files).
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/ and the like
 MI_MAX_BYTES = 150_000
+# Up to this many files (a pre-commit run) radon runs in-process: two interpreter start-ups would
+# cost more than the analysis. Bigger runs use the CLI in its own process, off wardgate's GIL.
+IN_PROCESS_MAX_FILES = 50
 
 
 def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
@@ -95,11 +111,17 @@ def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
     if not files:
         return ToolResult()
     ctx = ParseContext(root=root, files=tuple(files), options=options)
-    result = parse(_harvest("cc", root, files), ctx)
+    def radon(kind: str, targets: Sequence[str]) -> ToolOutput:
+        if len(files) <= IN_PROCESS_MAX_FILES:
+            return _harvest(kind, root, targets)
+        cmd = command(exe, targets, options) if kind == "cc" else mi_command(exe, targets, options)
+        return execute(NAME, cmd, root, timeout)
+
+    result = parse(radon("cc", files), ctx)
     mi_files = [f for f in files if _size(root / f) <= MI_MAX_BYTES]
     if not mi_files:
         return result
-    mi = parse_mi(_harvest("mi", root, mi_files), ParseContext(root=root, files=tuple(mi_files), options=options))
+    mi = parse_mi(radon("mi", mi_files), ParseContext(root=root, files=tuple(mi_files), options=options))
     noted = {n.path for n in result.file_notes}
     result.findings += mi.findings
     result.file_notes += [n for n in mi.file_notes if n.path not in noted]
@@ -107,8 +129,8 @@ def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
 
 
 def _harvest(kind: str, root: Path, files: Sequence[str]) -> ToolOutput:
-    """radon's own CLI harvesters, in-process: the JSON `radon cc -j -s --show-closures` and
-    `radon mi -j` print, without two Python start-ups (~1 s of a pre-commit run's budget)."""
+    """radon's own CLI harvesters, in-process: the same JSON as `command`/`mi_command` print,
+    without two Python start-ups (~1 s of a pre-commit run's budget)."""
     try:
         from radon.cli import Config
         from radon.cli.harvest import CCHarvester, MIHarvester

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,21 @@ def test_syntax_error_is_one_note(tmp_path: Path, write) -> None:
     assert (note.rule_id, note.path) == ("WG007", "bad.py")
     assert "radon" in note.message
     assert [f.path for f in result.findings] == ["good.py"]
+
+
+
+def test_in_process_and_cli_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small runs use radon's harvesters in-process, big ones the CLI: same findings either way."""
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text(branching(f"f{i}", 12 + 10 * i))
+    files = sorted(p.name for p in tmp_path.glob("*.py"))
+    exe = shutil.which("radon")
+    assert exe
+    inproc = radon.run(exe, tmp_path, files, {})
+    monkeypatch.setattr(radon, "IN_PROCESS_MAX_FILES", 0)
+    cli = radon.run(exe, tmp_path, files, {})
+
+    def key(r: radon.ToolResult) -> list[tuple[str, str, int, str]]:
+        return sorted((f.rule_id, f.path, f.start_line, f.message) for f in r.findings)
+
+    assert key(inproc) == key(cli) and len(key(cli)) == 3
