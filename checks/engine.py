@@ -29,7 +29,6 @@ from .vocabulary import Vocabulary
 if TYPE_CHECKING:
     from .cache import Cache
 
-PHASE2_NICENESS = 5
 # Below this many files a pool costs more than it saves.
 POOL_THRESHOLD = 40
 
@@ -161,12 +160,12 @@ def run_checks(
     jobs: int | None = None,
     max_size: int = DEFAULT_MAX_FILE_SIZE,
     check_paths: Iterable[str] | None = None,
-    on_parsed: Callable[[EngineResult], None] | None = None,
     cache: Cache | None = None,
+    niceness: int = 0,
 ) -> EngineResult:
     """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
-    phase 1 always sees every path so project-wide facts stay complete. `on_parsed` is called
-    between the phases, when it is known which files are fit for the external tools.
+    phase 1 always sees every path so project-wide facts stay complete. `niceness` lowers the
+    worker processes' priority (the pipeline runs the external tools beside them).
     With a `cache` (checks/cache.py), phase 1 runs only on files whose content it has not seen
     (no process pool at all when every file hit); the project facts are still merged every run."""
     settings = _Settings(root=root, vocab=vocab, checks=tuple(checks), collectors=tuple(collectors),
@@ -189,7 +188,7 @@ def run_checks(
         cache.stats["facts_hits"] += len(done)
         cache.stats["facts_misses"] += len(paths) - len(done)
     todo = [rel for rel in paths if rel not in done]
-    pool = _pool(jobs, len(todo), settings)
+    pool = _pool(jobs, len(todo), settings, niceness)
     try:
         mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
         for rel, status, payload in mapper(_phase1, todo):
@@ -207,8 +206,6 @@ def run_checks(
                 result.file_problems.append(payload)
                 if status == "newer":
                     result.newer_syntax.append(rel)
-        if on_parsed is not None:
-            on_parsed(result)
         project = merge_facts(settings.collectors, per_file, vocab)
         result.project = project
         settings.project = project
@@ -216,9 +213,7 @@ def run_checks(
         targets = [p for p in result.parsed if wanted is None or p in wanted]
         if pool is not None:
             pool.shutdown()
-            # Phase 2 runs while the external tools do: it yields the CPU to them (the run ends
-            # when the slowest tool does), and takes what they leave.
-            pool = _pool(jobs, len(targets), settings, niceness=PHASE2_NICENESS)
+            pool = _pool(jobs, len(targets), settings, niceness)
         mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
         for found, errors in mapper(_phase2, targets):
             result.findings.extend(found)

@@ -106,6 +106,14 @@ def decode_python(data: bytes) -> str:
 
 def load_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile | Finding:
     """Read and parse one file, or explain in a finding why it cannot be analysed."""
+    src = read_source(root, rel, max_size)
+    if isinstance(src, SourceFile):
+        parse_into(src)
+    return src
+
+
+def read_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile | Finding:
+    """Read and decode one file (not parsed yet), or explain in a finding why it cannot be."""
     full = root / rel
     try:
         size = full.stat().st_size
@@ -127,9 +135,7 @@ def load_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
             NOT_UTF8, rel, Severity.MEDIUM,
             f"Not analysed: not valid UTF-8 and no valid PEP 263 coding declaration ({_short(exc)}).",
         )
-    src = SourceFile(path=rel, text=text)
-    parse_into(src)
-    return src
+    return SourceFile(path=rel, text=text)
 
 
 def parse_into(src: SourceFile) -> None:

@@ -158,7 +158,6 @@ def _outputs(specs: Sequence[str]) -> list[tuple[str, Path]]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from reports.writers import WRITERS
 
     from .pipeline import RunOptions, run
     from .progress import Progress

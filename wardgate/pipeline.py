@@ -11,6 +11,7 @@ from typing import Any
 
 from checks.cache import open_cache
 from checks.engine import EngineResult, run_checks
+from checks.source import read_source
 from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
@@ -29,6 +30,8 @@ from .shard import select as shard_select
 from .progress import Progress
 
 # Tools that parse with the running interpreter's `ast` skip files with newer syntax (WG006).
+# wardgate's own worker processes run at a lower priority than the tools they run beside.
+ENGINE_NICENESS = 5
 _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
 
 
@@ -76,25 +79,29 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     tool_pool = ThreadPoolExecutor(max_workers=len(ADAPTERS), thread_name_prefix="wardgate-tool")
     tool_stats: dict[str, ToolStat] = {}
 
-    def start_tools(parsed: EngineResult) -> None:
-        """Called between the engine's phases: the tools run while wardgate's own checks do."""
-        for name, adapter in ADAPTERS.items():
-            tcfg = getattr(config.tools, name)
-            if not tcfg.enabled:
-                tool_stats[name] = ToolStat(name=name, status="disabled", message="disabled in config")
-                continue
-            targets = parsed.parsed if name in _AST_BOUND_TOOLS else sorted(parsed.parsed + parsed.newer_syntax)
-            if wanted is not None:
-                targets = [t for t in targets if t in wanted]
-            tool_stats[name] = ToolStat(name=name, status="running", files=len(targets))
-            tool_futures[name] = tool_pool.submit(run_adapter, adapter, root, targets, _tool_options(name, config),
-                                                  tcfg.timeout, cache, parsed.hashes if cache else None)
-        progress.update(f"running wardgate checks and {', '.join(tool_futures) or 'no tools'} on {len(files)} files")
-
-    progress.update(f"parsing {len(files)} files")
+    # The external tools start at once, on every file that reads and decodes, and run while
+    # wardgate's own checks parse and analyse: the run then lasts about as long as its slowest
+    # tool. A file the engine finds unparsable is dropped from their results afterwards.
+    progress.update(f"reading {len(files)} files")
+    readable = [f for f in (files if wanted is None else check_paths or []) if not isinstance(
+        read_source(root, f, config.max_file_size), Finding)]
+    hashes = cache.hashes(root, readable) if cache is not None else None
+    for name, adapter in ADAPTERS.items():
+        tcfg = getattr(config.tools, name)
+        if not tcfg.enabled:
+            tool_stats[name] = ToolStat(name=name, status="disabled", message="disabled in config")
+            continue
+        tool_stats[name] = ToolStat(name=name, status="running", files=len(readable))
+        tool_futures[name] = tool_pool.submit(run_adapter, adapter, root, readable, _tool_options(name, config),
+                                              tcfg.timeout, cache, hashes)
+    progress.update(f"running wardgate checks and {', '.join(tool_futures) or 'no tools'} on {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=checks, collectors=COLLECTORS, jobs=jobs,
-                        max_size=config.max_file_size, check_paths=check_paths, on_parsed=start_tools,
-                         cache=cache)
+                        max_size=config.max_file_size, check_paths=check_paths, cache=cache,
+                        niceness=ENGINE_NICENESS if tool_futures else 0)
+    # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
+    # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
+    unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
+    newer = set(engine.newer_syntax)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
     errors = list(engine.errors)
     for name, future in tool_futures.items():
@@ -105,10 +112,13 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             tool_stats[name] = tool_stats[name].model_copy(update={"status": "failed", "message": exc.message})
             errors.append(f"{name} failed: {exc.message}")
             continue
-        findings.extend(result.findings)
-        findings.extend(result.file_notes)
-        tool_stats[name] = tool_stats[name].model_copy(
-            update={"status": "ok", "seconds": round(result.seconds, 3), "findings": len(result.findings)})
+        skip = unparsable | newer if name in _AST_BOUND_TOOLS else unparsable
+        kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
+        findings.extend(kept)
+        tool_stats[name] = tool_stats[name].model_copy(update={
+            "status": "ok", "seconds": round(result.seconds, 3),
+            "files": len([f for f in readable if f not in skip]),
+            "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
     if cache is not None:
         cache.save()
