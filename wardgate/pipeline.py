@@ -202,11 +202,11 @@ def _text_reader(root: Path):  # noqa: ANN202 - a small closure
 
 
 def _line_reader(root: Path):  # noqa: ANN202 - a small closure
+    read_text = _text_reader(root)
+
     def read(rel: str) -> list[str] | None:
-        try:
-            return (root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
+        text = read_text(rel)
+        return text.splitlines() if text is not None else None
 
     return read
 
