@@ -1,10 +1,11 @@
-"""Runs wardgate's own checks over a set of files, in two phases, across a process pool.
+"""Runs wardgate's own checks over a set of files, in two phases, across worker processes.
 
 Phase 1 reads, decodes and parses each file (stdlib `ast`) and runs the fact collectors.
 Phase 2 gives every check the merged project index and one shared walk of each file's tree.
-The stdlib parser is ~20x cheaper than libcst with metadata (../shared/DESIGN.md), so parsing
-again in phase 2 (in whichever worker gets the file) costs less than shipping trees between
-processes; libcst is only used where concrete syntax is needed (autofix).
+Each worker keeps the files it parsed in phase 1 and runs phase 2 on those same files: the
+merged index (about 1 MB pickled for a 1,000-file project) travels to each worker once, instead
+of every file being read and parsed twice. Past a memory budget a worker re-parses instead.
+libcst is only used where concrete syntax is needed (autofix).
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .base import Check, FileContext
 from .finding import Finding
@@ -25,12 +27,14 @@ from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
 from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, syntax_problem
 from .vocabulary import Vocabulary
+from .walk import children
 
 if TYPE_CHECKING:
     from .cache import Cache
 
-# Below this many files a pool costs more than it saves.
+# Below this many files worker processes cost more than they save.
 POOL_THRESHOLD = 40
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,20 +59,36 @@ class _Settings:
 
 
 _STATE: _Settings | None = None  # per worker process
+# Parsed files a worker keeps from phase 1 for phase 2, up to KEEP_CHARS characters of source
+# (a parsed tree takes about 30 bytes of memory per character of source).
+_KEPT: dict[str, SourceFile] = {}
+KEEP_CHARS = 16_000_000
 
 
 def _init(settings: _Settings, niceness: int = 0) -> None:
     global _STATE
     _STATE = settings
+    _KEPT.clear()
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
 
 
-def _phase1(rel: str) -> tuple[str, str, Any]:
-    """-> (path, "ok"|"newer"|"problem", facts | Finding)."""
+def _phase1(rels: list[str]) -> list[tuple[str, str, Any]]:
+    """-> [(path, "ok"|"newer"|"problem", facts | Finding)]; parsed files are kept for phase 2."""
     st = _STATE
     assert st is not None
-    src = load_source(st.root, rel, st.max_size)
+    kept = sum(len(s.text) for s in _KEPT.values())
+    out = []
+    for rel in rels:
+        src = load_source(st.root, rel, st.max_size)
+        out.append(_collect(st, rel, src))
+        if isinstance(src, SourceFile) and src.tree is not None and kept + len(src.text) <= KEEP_CHARS:
+            _KEPT[rel] = src
+            kept += len(src.text)
+    return out
+
+
+def _collect(st: _Settings, rel: str, src: SourceFile | Finding) -> tuple[str, str, Any]:
     if isinstance(src, Finding):
         return rel, "problem", src
     if src.tree is None:
@@ -85,13 +105,21 @@ def _phase1(rel: str) -> tuple[str, str, Any]:
     return rel, "ok", facts
 
 
-def _phase2(rel: str) -> tuple[list[Finding], list[str]]:
+def _phase2(project: ProjectIndex, rels: list[str]) -> tuple[list[Finding], list[str]]:
     st = _STATE
-    assert st is not None and st.project is not None
-    src = load_source(st.root, rel, st.max_size)
-    if isinstance(src, Finding) or src.tree is None:
-        return [], []
-    return run_on_source(src, st.checks, st.project, st.vocab)
+    assert st is not None
+    st.project = project
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for rel in rels:
+        src = _KEPT.pop(rel, None) or load_source(st.root, rel, st.max_size)
+        if isinstance(src, Finding) or src.tree is None:
+            continue
+        found, errs = run_on_source(src, st.checks, project, st.vocab)
+        findings.extend(found)
+        errors.extend(errs)
+    _KEPT.clear()
+    return findings, errors
 
 
 def run_on_source(
@@ -107,17 +135,12 @@ def run_on_source(
     instances = [c(ctx) for c in active]
     errors: list[str] = []
     broken: set[int] = set()
-    enter: dict[type, list[tuple[int, Callable[[Any], None]]]] = {}
-    leave: dict[type, list[tuple[int, Callable[[Any], None]]]] = {}
-
-    def handlers(table: dict[type, list[tuple[int, Callable[[Any], None]]]], kind: type, prefix: str):
-        if kind not in table:
-            table[kind] = [
-                (i, getattr(inst, prefix + kind.__name__))
-                for i, inst in enumerate(instances)
-                if hasattr(inst, prefix + kind.__name__)
-            ]
-        return table[kind]
+    Handlers = dict[type, list[tuple[int, Callable[[Any], None]]]]
+    enter: Handlers = {}
+    leave: Handlers = {}
+    for i, inst in enumerate(instances):
+        for kind, prefix, method in _handled(type(inst)):
+            (enter if prefix == "visit_" else leave).setdefault(kind, []).append((i, getattr(inst, method)))
 
     def call(i: int, fn: Callable[[Any], None], node: Any) -> None:
         if i in broken:
@@ -129,12 +152,11 @@ def run_on_source(
             errors.append(f"check {instances[i].code} crashed on {src.path}: {_tb()}")
 
     def walk(node: ast.AST) -> None:
-        kind = type(node)
-        for i, fn in handlers(enter, kind, "visit_"):
+        for i, fn in enter.get(type(node), ()):
             call(i, fn, node)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             walk(child)
-        for i, fn in handlers(leave, kind, "leave_"):
+        for i, fn in leave.get(type(node), ()):
             call(i, fn, node)
 
     try:
@@ -148,6 +170,18 @@ def run_on_source(
         if i not in broken:
             findings.extend(inst.findings)
     return findings, errors
+
+
+@cache
+def _handled(check: type[Check]) -> tuple[tuple[type, str, str], ...]:
+    """(node type, "visit_"|"leave_", method name) of each handler a check class defines."""
+    out = []
+    for method in dir(check):
+        prefix, _, kind = method.partition("_")
+        node_type = getattr(ast, kind, None)
+        if prefix in ("visit", "leave") and isinstance(node_type, type) and issubclass(node_type, ast.AST):
+            out.append((node_type, prefix + "_", method))
+    return tuple(out)
 
 
 def run_checks(
@@ -188,13 +222,16 @@ def run_checks(
         cache.stats["facts_hits"] += len(done)
         cache.stats["facts_misses"] += len(paths) - len(done)
     todo = [rel for rel in paths if rel not in done]
-    pool = _pool(jobs, len(todo), settings, niceness)
+    wanted = None if check_paths is None else set(check_paths)
+    workers = _Workers(jobs if len(paths) >= POOL_THRESHOLD else 1, settings, niceness, root)
     try:
-        mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
-        for rel, status, payload in mapper(_phase1, todo):
-            if store is not None and rel in result.hashes and _cacheable(status, payload):
-                store.put((rel, result.hashes[rel]), (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
-            done[rel] = (rel, status, payload)
+        owner = workers.split(todo)  # worker index -> files; each keeps what it parsed for phase 2
+        for batch in workers.map(_phase1, owner):
+            for rel, status, payload in batch:
+                if store is not None and rel in result.hashes and _cacheable(status, payload):
+                    store.put((rel, result.hashes[rel]),
+                              (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+                done[rel] = (rel, status, payload)
         for rel in paths:
             rel, status, payload = done[rel]
             if status == "ok":
@@ -208,20 +245,64 @@ def run_checks(
                     result.newer_syntax.append(rel)
         project = merge_facts(settings.collectors, per_file, vocab)
         result.project = project
-        settings.project = project
-        wanted = None if check_paths is None else set(check_paths)
-        targets = [p for p in result.parsed if wanted is None or p in wanted]
-        if pool is not None:
-            pool.shutdown()
-            pool = _pool(jobs, len(targets), settings, niceness)
-        mapper = (lambda fn, items: pool.map(fn, items, chunksize=8)) if pool else _inline(settings)
-        for found, errors in mapper(_phase2, targets):
+        targets = {p for p in result.parsed if wanted is None or p in wanted}
+        # Files parsed in phase 1 stay with their worker; files whose facts came from the cache
+        # are spread over the workers by size.
+        plan = [[rel for rel in files if rel in targets] for files in owner]
+        planned = {rel for files in plan for rel in files}
+        unplanned = [p for p in result.parsed if p in targets and p not in planned]
+        for i, extra in enumerate(workers.split(unplanned)):
+            plan[i].extend(extra)
+        for found, errors in workers.map(partial(_phase2, project), plan):
             result.findings.extend(found)
             result.errors.extend(errors)
     finally:
-        if pool is not None:
-            pool.shutdown()
+        workers.close()
     return result
+
+
+class _Workers:
+    """`n` single-process executors, so that a file's phase 2 runs where its phase 1 did
+    (a shared pool cannot say which process runs a task). With n == 1 all runs in this process."""
+
+    def __init__(self, n: int, settings: _Settings, niceness: int, root: Path) -> None:
+        self.root = root
+        self.pools: list[ProcessPoolExecutor] = []
+        if n <= 1:
+            _init(settings)
+            return
+        ctx = multiprocessing.get_context("fork") if os.name == "posix" else None
+        self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init,
+                                          initargs=(settings, niceness)) for _ in range(n)]
+
+    def split(self, paths: Sequence[str]) -> list[list[str]]:
+        """Balanced by file size: the biggest file first, each to the least-loaded worker."""
+        n = max(1, len(self.pools))
+        out: list[list[str]] = [[] for _ in range(n)]
+        load = [0] * n
+        for size, rel in sorted(((_size(self.root / rel), rel) for rel in paths), reverse=True):
+            i = load.index(min(load))
+            out[i].append(rel)
+            load[i] += size + 2_000  # a file costs something however small
+        return out
+
+    def map(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[T]:
+        if not self.pools:
+            return [fn(batch) for batch in batches]
+        futures = [pool.submit(fn, batch) for pool, batch in zip(self.pools, batches) if batch]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        _KEPT.clear()
+        for pool in self.pools:
+            pool.shutdown(cancel_futures=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _cacheable(status: str, payload: Any) -> bool:
@@ -229,19 +310,6 @@ def _cacheable(status: str, payload: Any) -> bool:
     if status == "ok":
         return "__errors__" not in payload
     return getattr(payload, "rule_id", None) != "WG001"
-
-
-def _inline(settings: _Settings) -> Callable[[Callable[[str], Any], list[str]], Iterable[Any]]:
-    _init(settings)
-    return lambda fn, items: map(fn, items)
-
-
-def _pool(jobs: int, n: int, settings: _Settings, niceness: int = 0) -> ProcessPoolExecutor | None:
-    if jobs <= 1 or n < POOL_THRESHOLD:
-        return None
-    ctx = multiprocessing.get_context("fork") if os.name == "posix" else None
-    return ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_init,
-                               initargs=(settings, niceness))
 
 
 def _tb() -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from .walk import walk
+
 
 @dataclass
 class ImportMap:
@@ -23,7 +25,7 @@ class ImportMap:
               nodes: list[ast.AST] | None = None) -> ImportMap:
         """`nodes`: the tree's nodes when the caller has already walked it (SourceFile.nodes)."""
         imap = cls(module=module, is_package=is_package)
-        for node in nodes if nodes is not None else ast.walk(tree):
+        for node in nodes if nodes is not None else walk(tree):
             if isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:

@@ -185,34 +185,29 @@ def real_looking_in_test(value: str) -> bool:
     return looks_like_secret_value(v, password_like=False) and len(v) >= 20 and shannon_entropy(v) >= 3.9
 
 
+_BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
 def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant]]:
-    """Every str literal with its innermost enclosing statement (header expressions of compound ones)."""
+    """Every str literal with its innermost enclosing statement (header expressions of compound
+    ones). Literals of `except` clauses and `case` patterns have no statement and are left out."""
     out: list[tuple[ast.stmt, ast.Constant]] = []
-    body_fields = {"body", "orelse", "finalbody", "handlers", "cases"}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt):
-            continue
-        for fname, value in ast.iter_fields(node):
-            if fname in body_fields:
-                continue
-            for part in value if isinstance(value, list) else [value]:
-                if not isinstance(part, ast.AST):
-                    continue
-                for sub in _walk_expr(part):
-                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                        out.append((node, sub))
-    return out
-
-
-def _walk_expr(node: ast.AST) -> list[ast.AST]:
-    out: list[ast.AST] = []
-    stack = [node]
+    stack: list[tuple[ast.AST, ast.stmt | None]] = [(tree, None)]
     while stack:
-        n = stack.pop()
-        if isinstance(n, ast.stmt):  # lambdas hold no statements; nested defs are visited on their own
+        node, owner = stack.pop()
+        if isinstance(node, ast.Constant):
+            if owner is not None and isinstance(node.value, str):
+                out.append((owner, node))
             continue
-        out.append(n)
-        stack.extend(ast.iter_child_nodes(n))
+        if isinstance(node, ast.stmt):
+            owner = node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            inner = None if owner is node and name in _BODY_FIELDS else owner
+            if isinstance(value, ast.AST):
+                stack.append((value, inner))
+            elif type(value) is list:
+                stack.extend((item, inner) for item in value if isinstance(item, ast.AST))
     return out
 
 

@@ -15,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 from .finding import Category, Finding, Severity
+from .walk import walk
 
 BINARY_SNIFF_BYTES = 8192
 DEFAULT_MAX_FILE_SIZE = 1_000_000
@@ -58,7 +59,7 @@ class SourceFile:
     @cached_property
     def nodes(self) -> list[ast.AST]:
         """Every node of the tree, walked once and shared by the collectors and checks."""
-        return list(ast.walk(self.tree)) if self.tree is not None else []
+        return list(walk(self.tree)) if self.tree is not None else []
 
     @cached_property
     def module(self) -> str:

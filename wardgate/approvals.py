@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.finding import Category
+from checks.walk import walk
 
 if TYPE_CHECKING:
     from checks.facts.django_code import ProjectCode
@@ -274,14 +275,14 @@ def _migration(ctx: Context, fc: FileChange, new: ast.Module, old: ast.Module | 
     app = PurePosixPath(fc.path).parent.parent.name
     what = "new migration" if fc.old_path is None else "altered migration"
     out.append(Trigger("migration", fc.path, sorted(fc.lines), f"{what} `{fc.path}`"))
-    for call in (n for n in ast.walk(new) if isinstance(n, ast.Call)):
+    for call in (n for n in walk(new) if isinstance(n, ast.Call)):
         op = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
         if op not in _MIGRATION_OPS or not fc.touches(call.lineno, call.end_lineno or call.lineno):
             continue
         lines = _span(call)
         targets: list[tuple[str, str | None]] = []  # (model name or table, field)
         if op == "RunSQL":
-            sql = " ".join(s for s in (_const(n) for n in ast.walk(call)) if s)
+            sql = " ".join(s for s in (_const(n) for n in walk(call)) if s)
             for m in _SQL_DDL.finditer(sql):
                 targets.append((m.group(1), None))
             if not targets:
@@ -460,7 +461,7 @@ def _audit_items(tree: ast.Module, vocab: Vocabulary | None) -> dict[str, list[i
     bases = tuple(vocab.audit_base_classes) if vocab else ()
     decos = tuple(vocab.audit_decorators) if vocab else ()
     out: dict[str, list[int]] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call) and _AUDIT_CALLS.search(ast.unparse(node.func)):
             out[ast.unparse(node)] = [node.lineno]
         elif isinstance(node, ast.ClassDef):
@@ -553,7 +554,7 @@ def _patient_delete(ctx: Context, fc: FileChange, new: ast.Module) -> list[Trigg
     for fn, cls, qual in _functions(new):
         klass = f"{imports.module}.{cls}" if cls else None
         scope = Scope.of(fn, imports, ctx.models, ctx.code, klass)
-        for node in ast.walk(fn):
+        for node in walk(fn):
             if not isinstance(node, ast.Call) or not fc.touches(node.lineno, node.end_lineno or node.lineno):
                 continue
             model, bulk = None, False
@@ -603,7 +604,7 @@ def _instance_model(recv: ast.expr, fn: ast.AST, scope: Any) -> str | None:
             found = _instance_model(value, fn, scope)
             if found:
                 return found
-        for node in ast.walk(fn):
+        for node in walk(fn):
             if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name) and \
                     node.target.id == recv.id:
                 found = scope.model_of(node.iter)

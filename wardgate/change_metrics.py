@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 
+from checks.walk import walk
+
 if TYPE_CHECKING:
     from reports.model import Condition
 
@@ -61,7 +63,7 @@ def measure(text: str | None, wanted: Callable[[str, int, int], bool] | None = N
     except (SyntaxError, ValueError):
         return {}
     nodes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {
-        n.lineno: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        n.lineno: n for n in walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     out: dict[str, FunctionMetrics] = {}
     for b in blocks:
         if not hasattr(b, "is_method"):  # a radon Class block: its methods are listed on their own

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from checks.walk import walk
+
 from .approvals import _functions, parse
 
 if TYPE_CHECKING:
@@ -177,11 +179,11 @@ def _dose_behaviours(t: Trigger, ctx: Context | None) -> list[str]:
         return []
     name = t.symbol or fn.name
     params = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
-    caps = sorted({n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and re.search(r"max|limit|cap|ceiling",
+    caps = sorted({n.id for n in walk(fn) if isinstance(n, ast.Name) and re.search(r"max|limit|cap|ceiling",
                                                                                         n.id, re.IGNORECASE)} |
-                  {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute) and re.search(r"max|limit", n.attr,
+                  {n.attr for n in walk(fn) if isinstance(n, ast.Attribute) and re.search(r"max|limit", n.attr,
                                                                                                re.IGNORECASE)})
-    uses_min = any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "min" for n in ast.walk(fn))
+    uses_min = any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "min" for n in walk(fn))
     out = []
     if caps or uses_min:
         cap = f"`{caps[0]}`" if caps else "its cap"

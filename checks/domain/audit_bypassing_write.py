@@ -9,6 +9,7 @@ from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
+from ..walk import walk
 
 _BULK = {"update": "QuerySet.update()", "bulk_update": "bulk_update()", "bulk_create": "bulk_create()"}
 _MODELS = (
@@ -118,7 +119,7 @@ class AuditBypassingWrite(Check):
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
-            for call in ast.walk(fn):
+            for call in walk(fn):
                 if not isinstance(call, ast.Call):
                     continue
                 hit = self._bypass(call, scope, models)

@@ -9,6 +9,7 @@ from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_
 from ..finding import Category, Confidence, Severity
 from ..names import matches
 from ..source import SourceFile
+from ..walk import walk
 
 _WRITES = ("delete", "update", "bulk_update", "bulk_create", "raw")
 _SWITCH_OFF = ("auditlog.context.disable_auditlog", "auditlog.registry.auditlog.unregister",
@@ -106,7 +107,7 @@ class AuditTrailTampering(Check):
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
-            for n in ast.walk(fn):
+            for n in walk(fn):
                 if isinstance(n, ast.Call):
                     self._call(n, scope, parents)
         for n in self.ctx.src.nodes:

@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation, tokens
 from ..facts.django_models import NAME as MODELS, ModelIndex, ModelInfo
 from ..finding import Category, Confidence, Severity
+from ..walk import walk
 
 _DRUG = ("app/models.py", """
 from django.db import models
@@ -65,7 +66,7 @@ def _dosing_basis(fn: ast.AST) -> tuple[set[str], set[str]]:
     """(tokens in the dose arithmetic, tokens in comparisons): what the dose is computed from and banded by."""
     arith: set[str] = set()
     compared: set[str] = set()
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div, ast.Add, ast.Sub)):
             arith |= _operand_words(n.left) | _operand_words(n.right)
         elif isinstance(n, ast.Compare):
@@ -174,7 +175,7 @@ class DoseIgnoresAgeOrWeight(Check):
         if not drugs:
             return
         words: set[str] = set()
-        for n in ast.walk(node):
+        for n in walk(node):
             ident = n.arg if isinstance(n, ast.arg) else n.id if isinstance(n, ast.Name) else \
                 n.attr if isinstance(n, ast.Attribute) else None
             if ident:
@@ -202,7 +203,7 @@ class DoseIgnoresAgeOrWeight(Check):
         if caps_against_max(node):
             return True
         funcs: FunctionIndex | None = self.ctx.project.fact(FUNCS)
-        calls = [q for n in ast.walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
+        calls = [q for n in walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
         return funcs is not None and funcs.reaches_limit(calls)
 
     visit_AsyncFunctionDef = visit_FunctionDef

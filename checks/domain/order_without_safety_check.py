@@ -7,6 +7,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex
 from ..facts.django_models import NAME as MODELS, ModelIndex
 from ..finding import Category, Confidence, Severity
+from ..walk import walk
 
 _ORDER_MODEL = re.compile(r"prescription|medicationorder|medicationrequest|medorder|drugorder|rxorder")
 _CREATE = {"create", "get_or_create", "update_or_create", "bulk_create"}
@@ -77,12 +78,12 @@ class OrderWithoutSafetyCheck(Check):
         funcs: FunctionIndex | None = self.ctx.project.fact(FUNCS)
         if models is None or funcs is None or self.ctx.src.looks_like_test or self.ctx.src.looks_like_migration:
             return
-        if not funcs.has_safety_checks():
+        if not funcs.has_safety_checks:
             return
         created = self._creates_order(node, models)
         if created is None:
             return
-        calls = [q for n in ast.walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
+        calls = [q for n in walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
         if funcs.reaches_safety_check(calls):
             return
         self.report(node, f"`{node.name}` creates a {created} without an allergy or drug-interaction check.",
@@ -93,8 +94,8 @@ class OrderWithoutSafetyCheck(Check):
 
     def _creates_order(self, fn: ast.AST, models: ModelIndex) -> str | None:
         saves = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "save"
-                    for n in ast.walk(fn))
-        for n in ast.walk(fn):
+                    for n in walk(fn))
+        for n in walk(fn):
             if not isinstance(n, ast.Call):
                 continue
             f = n.func

@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation
 from ..finding import Category, Confidence, Severity
+from ..walk import walk
 
 _HELPERS = ("app/dosing.py", """
 def enforce_max_dose(drug, dose_mg):
@@ -96,7 +97,7 @@ class UnboundedDoseCalculation(Check):
         if not is_dose_calculation(node) or caps_against_max(node):
             return
         funcs: FunctionIndex | None = self.ctx.project.fact(FUNCS)
-        calls = [q for n in ast.walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
+        calls = [q for n in walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
         if funcs is not None and funcs.reaches_limit(calls):
             return
         self.report(

@@ -11,10 +11,12 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
+from ..walk import walk
 
 NAME = "clinical_functions"
 
@@ -39,15 +41,15 @@ class FileFunctions:
 def caps_against_max(fn: ast.AST) -> bool:
     """The body limits a value: `min(dose, max_dose)`, `if dose > drug.max_…: raise/return`, or
     reassigns it to the maximum: `if dose > MAX: dose = MAX`, `dose = MAX if dose > MAX else dose`."""
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "min" and (
                 len(n.args) >= 2 or (n.args and not isinstance(n.args[0], ast.GeneratorExp))):
             return True
         if isinstance(n, (ast.If, ast.IfExp, ast.Assert)):
             test = n.test
-            if any(isinstance(c, ast.Compare) and _LIMIT_WORD.search(ast.unparse(c)) for c in ast.walk(test)):
+            if any(isinstance(c, ast.Compare) and _LIMIT_WORD.search(ast.unparse(c)) for c in walk(test)):
                 if isinstance(n, ast.Assert) or (not isinstance(n, ast.IfExp) and any(
-                        isinstance(s, (ast.Raise, ast.Return)) for s in ast.walk(n))):
+                        isinstance(s, (ast.Raise, ast.Return)) for s in walk(n))):
                     return True
             if _reassigns_to_max(n):
                 return True
@@ -89,7 +91,7 @@ def _reassigns_to_max(n: ast.If | ast.IfExp | ast.Assert) -> bool:
 
 def _calls(fn: ast.AST, imports: ImportMap, klass: str | None) -> list[str]:
     out: list[str] = []
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Call):
             if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name) and n.func.value.id in (
                     "self", "cls") and klass:
@@ -116,7 +118,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFunct
                     vocab.safety_check_functions and matches(q, *vocab.safety_check_functions))
                 out.functions.append(FuncInfo(q, _calls(stmt, imports, klass), caps_against_max(stmt), safety))
                 if klass and any(last_part(dotted(d)) in ("property", "cached_property") for d in stmt.decorator_list):
-                    reads = {n.attr for n in ast.walk(stmt) if isinstance(n, ast.Attribute)
+                    reads = {n.attr for n in walk(stmt) if isinstance(n, ast.Attribute)
                              and isinstance(n.value, ast.Name) and n.value.id == "self"}
                     if reads & vocab.phi_field_names():
                         out.phi_properties.append((klass, stmt.name))
@@ -147,6 +149,7 @@ class FunctionIndex:
         f = self.lookup(ref)
         return f is not None and f.caps
 
+    @cached_property  # asked for every function of every file; the index is complete once merged
     def has_safety_checks(self) -> bool:
         return any(f.safety_check for f in self.functions.values())
 
@@ -215,4 +218,4 @@ def is_dose_calculation(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     measured = bool(toks & _AMOUNT_TOKENS) and any(_PATIENT_MEASURE.search(p) for p in params)
     if not (named or measured):
         return False
-    return any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)) for n in ast.walk(fn))
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)) for n in walk(fn))

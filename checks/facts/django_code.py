@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..names import ImportMap, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
+from ..walk import walk
 
 NAME = "django_code"
 
@@ -119,13 +120,13 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
 
 def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> str | None:
     """A decorator factory of the project: does its body authorize, or only authenticate?"""
-    inner = [n for n in ast.walk(fn) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not fn]
+    inner = [n for n in walk(fn) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not fn]
     returns_callable = bool(inner) or any(
-        isinstance(n, ast.Return) and isinstance(n.value, ast.Call) for n in ast.walk(fn))
+        isinstance(n, ast.Return) and isinstance(n.value, ast.Call) for n in walk(fn))
     if not returns_callable:
         return None
     kind = None
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Call):
             last = last_part(imports.qualname(n.func)) or (n.func.attr if isinstance(n.func, ast.Attribute) else "")
             if last in _AUTHZ_CALLS:

@@ -16,6 +16,7 @@ from ..names import ImportMap, last_part
 from .clinical_functions import NAME as FUNCS, FunctionIndex
 from .django_models import NAME as MODELS, ModelIndex
 from .querysets import QS_METHODS
+from ..walk import walk
 
 _GETTERS = {"get", "first", "last", "latest", "earliest", "get_or_create", "create", "select_for_update"}
 _SHORTCUTS = {"get_object_or_404"}
@@ -37,7 +38,7 @@ class PhiScope:
         scope = cls(imports, project.fact(MODELS), project.fact(FUNCS), phi_fields)
         if fn is None:
             return scope
-        for n in ast.walk(fn):
+        for n in walk(fn):
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     if isinstance(t, ast.Name):
@@ -158,8 +159,8 @@ class PhiScope:
             return []
         out: list[str] = []
         # `upload.id` says nothing about the PHI that went into `upload`: do not follow id owners.
-        id_owners = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Attribute) and n.attr in _NEVER}
-        for n in ast.walk(expr):
+        id_owners = {id(n.value) for n in walk(expr) if isinstance(n, ast.Attribute) and n.attr in _NEVER}
+        for n in walk(expr):
             found = self.phi_read(n)
             if found and found not in out:
                 out.append(found)

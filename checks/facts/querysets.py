@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..names import ImportMap, last_part, matches
+from ..walk import children, walk
 from .django_code import ProjectCode
 from .django_models import ModelIndex
 
@@ -49,7 +50,7 @@ class Scope:
     def of(cls, fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
            code: ProjectCode, klass: str | None) -> Scope:
         scope = cls(imports=imports, models=models, code=code, cls=klass)
-        for n in ast.walk(fn):
+        for n in walk(fn):
             if isinstance(n, ast.Assign):
                 for t in n.targets:
                     if isinstance(t, ast.Name):
@@ -207,7 +208,7 @@ def statement_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:
 
 
 def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    return {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    return {child: parent for parent in walk(tree) for child in children(parent)}
 
 
 def functions(tree: ast.Module) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.ClassDef | None]]:

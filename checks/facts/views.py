@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
+from ..walk import walk
 from .django_code import ClassInfo, ProjectCode, is_login_middleware, perm_list
 from .django_models import ModelIndex
 
@@ -57,7 +58,7 @@ class Analyzer:
         self.imports, self.models, self.code, self.vocab = imports, models, code, vocab
         self.login_middleware = any(is_login_middleware(m, vocab) for m in code.middleware)
         # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
-        self.called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        self.called = {n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         self.module_models: dict[str, list[str]] = {}
         self._views: dict[int, View | None] = {}  # node id -> view (the tree outlives the analyzer)
         for stmt in tree.body:
@@ -107,7 +108,7 @@ class Analyzer:
     def body_level(self, body: ast.AST) -> int:
         """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
         level = NONE
-        for n in ast.walk(body):
+        for n in walk(body):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                     "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
                 level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
@@ -129,7 +130,7 @@ class Analyzer:
         out: list[str] = []
         if node is None:
             return out
-        for n in ast.walk(node):
+        for n in walk(node):
             if isinstance(n, ast.Name) and n.id in getattr(self, "module_models", {}):
                 out.extend(self.module_models[n.id])
             if isinstance(n, (ast.Name, ast.Attribute)):
@@ -149,19 +150,19 @@ class Analyzer:
         `.values(<non-PHI keys>).annotate(n=Count(...))`), directly or through a local variable used
         only that way."""
         skip: set[int] = set()
-        for n in ast.walk(node):
+        for n in walk(node):
             if isinstance(n, ast.Call) and id(n) not in skip and self._is_aggregate(n):
-                skip |= {id(x) for x in ast.walk(n)}
-        assigns = [(t.id, a.value) for a in ast.walk(node) if isinstance(a, ast.Assign)
+                skip |= {id(x) for x in walk(n)}
+        assigns = [(t.id, a.value) for a in walk(node) if isinstance(a, ast.Assign)
                    for t in a.targets if isinstance(t, ast.Name)]
         for _ in range(2):  # `qs = Patient.objects.filter(...)` then only `qs.count()` / `len(qs)`
             for name, value in assigns:
                 if id(value) in skip or not self._models_in(value):
                     continue
-                loads = [x for x in ast.walk(node) if isinstance(x, ast.Name) and x.id == name
+                loads = [x for x in walk(node) if isinstance(x, ast.Name) and x.id == name
                          and isinstance(x.ctx, ast.Load)]
                 if loads and all(id(x) in skip for x in loads):
-                    skip |= {id(x) for x in ast.walk(value)}
+                    skip |= {id(x) for x in walk(value)}
         out: list[str] = []
 
         def visit(n: ast.AST) -> None:
@@ -249,10 +250,10 @@ class Analyzer:
         """A lookup filtered by the requesting user (directly or through a local variable)."""
         user_names: set[str] = set()
         for _ in range(2):
-            for n in ast.walk(body):
+            for n in walk(body):
                 if isinstance(n, ast.Assign) and _mentions_user(n.value, user_names):
                     user_names.update(t.id for t in n.targets if isinstance(t, ast.Name))
-        for n in ast.walk(body):
+        for n in walk(body):
             if isinstance(n, ast.Call):
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
                 if last_part(name) in ("filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q",
@@ -415,7 +416,7 @@ def _methods_of(node: ast.AST | None) -> set[str] | None:
 
 
 def _writes_in(fn: ast.AST) -> bool:
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _SAVES:
             if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
                 continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
@@ -426,7 +427,7 @@ def _writes_in(fn: ast.AST) -> bool:
 
 
 def _compares_method(fn: ast.AST) -> bool:
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if isinstance(n, ast.Compare) and dotted(n.left) in ("request.method", "self.request.method"):
             for c in n.comparators:
                 vals = _methods_of(c) or ({c.value.lower()} if isinstance(c, ast.Constant) and isinstance(c.value, str)
@@ -437,7 +438,7 @@ def _compares_method(fn: ast.AST) -> bool:
 
 
 def _mentions_user(node: ast.AST, names: set[str]) -> bool:
-    for n in ast.walk(node):
+    for n in walk(node):
         d = dotted(n) if isinstance(n, (ast.Attribute, ast.Name)) else None
         if d and (d.startswith(("request.user", "self.request.user")) or d in names):
             return True
@@ -445,7 +446,7 @@ def _mentions_user(node: ast.AST, names: set[str]) -> bool:
 
 
 def _is_bare(call: ast.Call, body: ast.AST) -> bool:
-    for n in ast.walk(body):
+    for n in walk(body):
         if isinstance(n, ast.Expr) and n.value is call:
             return True
     return False

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..walk import walk
 from .hunks import Hunk
 
 _MAX_MODEL_FILES = 200
@@ -103,7 +104,7 @@ def _model_index(root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
         except (OSError, SyntaxError, ValueError):
             continue
         lines = src.splitlines()
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if not isinstance(node, ast.ClassDef) or not node.bases:
                 continue
             fields = tuple(lines[s.lineno - 1].strip()[:160] for s in node.body
