@@ -25,7 +25,7 @@ from .base import Check, FileContext
 from .finding import Finding
 from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
-from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, syntax_problem
+from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, read_source, syntax_problem
 from .vocabulary import Vocabulary
 from .walk import children
 
@@ -74,7 +74,8 @@ def _init(settings: _Settings, niceness: int = 0) -> None:
 
 
 def _phase1(rels: list[str]) -> list[tuple[str, str, Any]]:
-    """-> [(path, "ok"|"newer"|"problem", facts | Finding)]; parsed files are kept for phase 2."""
+    """-> [(path, "ok"|"unparsed"|"problem", facts | syntax error | Finding)]; parsed files are
+    kept for phase 2."""
     st = _STATE
     assert st is not None
     kept = sum(len(s.text) for s in _KEPT.values())
@@ -91,9 +92,8 @@ def _phase1(rels: list[str]) -> list[tuple[str, str, Any]]:
 def _collect(st: _Settings, rel: str, src: SourceFile | Finding) -> tuple[str, str, Any]:
     if isinstance(src, Finding):
         return rel, "problem", src
-    if src.tree is None:
-        problem = syntax_problem(src)
-        return rel, ("newer" if problem.rule_id == "WG006" else "problem"), problem
+    if src.tree is None:  # told apart from newer syntax by `_unparsed`, in the main process
+        return rel, "unparsed", src.syntax_error
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
     facts: dict[str, Any] = {}
     for c in st.collectors:
@@ -228,6 +228,8 @@ def run_checks(
         owner = workers.split(todo)  # worker index -> files; each keeps what it parsed for phase 2
         for batch in workers.map(_phase1, owner):
             for rel, status, payload in batch:
+                if status == "unparsed":
+                    status, payload = _unparsed(root, rel, max_size, payload)
                 if store is not None and rel in result.hashes and _cacheable(status, payload):
                     store.put((rel, result.hashes[rel]),
                               (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
@@ -303,6 +305,17 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def _unparsed(root: Path, rel: str, max_size: int, error: str) -> tuple[str, Finding]:
+    """A file the stdlib parser rejected: broken, or newer syntax. Telling them apart takes
+    libcst, whose import costs more than parsing a hundred files: so only here, once per run."""
+    src = read_source(root, rel, max_size)
+    if isinstance(src, Finding):  # changed since phase 1 read it
+        return "problem", src
+    src.syntax_error = error
+    problem = syntax_problem(src)
+    return ("newer" if problem.rule_id == "WG006" else "problem"), problem
 
 
 def _cacheable(status: str, payload: Any) -> bool:

@@ -37,6 +37,7 @@ def project(tmp_path: Path) -> tuple[Path, list[str]]:
         # Sizes differ: the workers' share is balanced by size.
         files[f"clinic/views_{n}.py"] = MODULE.format(n=n) + "\n" * n
     files["clinic/broken.py"] = "def broken(:\n"
+    files["clinic/typing_312.py"] = "type PatientId = int\n"  # Python 3.12 syntax: libcst parses it
     for rel, text in files.items():
         (root / rel).write_text(text, encoding="utf-8")
     return root, sorted(files)
@@ -58,8 +59,17 @@ def test_workers_report_what_one_process_reports(project: tuple[Path, list[str]]
     findings, problems, errors = single
     assert {r for r, _, _ in findings} >= {"WG202", "WG301"}
     assert len([f for f in findings if f[0] == "WG202"]) == POOL_THRESHOLD + 10  # one per module
-    assert problems == ["clinic/broken.py"] and errors == []
+    assert problems == ["clinic/broken.py", "clinic/typing_312.py"] and errors == []
     assert _summary(_run(root, paths, jobs=2)) == single
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_broken_code_and_newer_syntax_are_told_apart(project: tuple[Path, list[str]], jobs: int) -> None:
+    root, paths = project
+    result = _run(root, paths, jobs=jobs)
+    assert {p.path: p.rule_id for p in result.file_problems} == {"clinic/broken.py": "WG005",
+                                                                  "clinic/typing_312.py": "WG006"}
+    assert result.newer_syntax == ["clinic/typing_312.py"]
 
 
 def test_files_past_the_memory_budget_are_parsed_again(project: tuple[Path, list[str]],

@@ -1,5 +1,8 @@
-"""radon adapter: `radon cc -j -s --show-closures FILES` and `radon mi -j FILES` (for up to 50 files,
-in-process through radon's own CLI harvesters: the same JSON without two interpreter start-ups).
+"""radon adapter: the JSON of `radon cc -j -s --show-closures FILES` and `radon mi -j FILES`, from
+radon's own functions run on one parse of each file (radon_measure.py: one interpreter, where the
+two commands start two and parse every file three times). Up to 50 files (a pre-commit run) it
+runs in wardgate's process, more in a subprocess of its own (off wardgate's GIL, with the
+tool timeout). `radon` must be on PATH like the other tools.
 
 radon ranks cyclomatic complexity (CC) A 1-5, B 6-10, C 11-20, D 21-30, E 31-40, F 41+, and the
 maintainability index (MI) A 20-100, B 10-19, C 0-9.
@@ -24,6 +27,7 @@ Options (`[tool.wardgate.tools.radon]`): `cc_min_rank` (default "C"), `mi_min_ra
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -87,12 +91,16 @@ RULES: tuple[RuleMeta, ...] = (
 
 
 def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
-    """The complexity invocation (the maintainability one is `mi_command`)."""
-    return [exe, "cc", "-j", "-s", "--show-closures", "--", *files]
+    """The measuring subprocess (see radon_measure.py) for `files`, run in the scan root."""
+    at_most = _mi_at_most(options)
+    return [sys.executable, str(Path(__file__).with_name("radon_measure.py")), ".", str(MI_MAX_BYTES),
+            "none" if at_most is None else str(at_most), *files]
 
 
-def mi_command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
-    return [exe, "mi", "-j", "--", *files]
+def _mi_at_most(options: dict[str, Any]) -> float | None:
+    """The highest MI reported (None: all). radon ranks MI C up to 9, B up to 19, A above; D-F: none."""
+    rank = _rank_option(options, "mi_min_rank")
+    return None if rank == "A" else {"B": 19.0, "C": 9.0}.get(rank, -1.0)
 
 
 # Django migrations are generated: complexity metrics say nothing about them, and radon's
@@ -100,8 +108,8 @@ def mi_command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[
 # migration in ohcnetwork/care, against 1 s for `radon cc` on all 947 files).
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/ and the like
 MI_MAX_BYTES = 150_000
-# Up to this many files (a pre-commit run) radon runs in-process: two interpreter start-ups would
-# cost more than the analysis. Bigger runs use the CLI in its own process, off wardgate's GIL.
+# Up to this many files (a pre-commit run) radon runs in-process: an interpreter start-up would
+# cost more than the analysis. Bigger runs use a subprocess, off wardgate's GIL.
 IN_PROCESS_MAX_FILES = 50
 
 
@@ -110,59 +118,39 @@ def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
     files = [f for f in files if not _MIGRATION.search(f)]
     if not files:
         return ToolResult()
-    ctx = ParseContext(root=root, files=tuple(files), options=options)
-    def radon(kind: str, targets: Sequence[str]) -> ToolOutput:
-        if len(files) <= IN_PROCESS_MAX_FILES:
-            return _harvest(kind, root, targets)
-        cmd = command(exe, targets, options) if kind == "cc" else mi_command(exe, targets, options)
-        return execute(NAME, cmd, root, timeout)
+    if len(files) <= IN_PROCESS_MAX_FILES:
+        try:
+            from .radon_measure import measure
 
-    result = parse(radon("cc", files), ctx)
-    mi_files = [f for f in files if _size(root / f) <= MI_MAX_BYTES]
-    if not mi_files:
-        return result
-    mi = parse_mi(radon("mi", mi_files), ParseContext(root=root, files=tuple(mi_files), options=options))
+            report = measure(root, files, MI_MAX_BYTES, _mi_at_most(options))
+        except Exception as exc:  # noqa: BLE001 - radon crashing is a tool failure, never a silent pass
+            raise ToolFailure(NAME, f"crashed: {type(exc).__name__}: {exc}") from exc
+        return findings(report, ParseContext(root=root, files=tuple(files), options=options))
+    return parse(execute(NAME, command(exe, files, options), root, timeout),
+                 ParseContext(root=root, files=tuple(files), options=options))
+
+
+def parse(output: ToolOutput, ctx: ParseContext) -> ToolResult:
+    """The measuring subprocess's output -> findings."""
+    return findings(load_json(NAME, output), ctx)
+
+
+def findings(report: dict[str, Any], ctx: ParseContext) -> ToolResult:
+    """{"cc": radon cc JSON, "mi": radon mi JSON} -> `radon:CC` and `radon:MI` findings, and one
+    WG007 note per file radon could not analyse."""
+    result = parse_cc(report["cc"], ctx)
+    mi = parse_mi(report["mi"], ctx)
     noted = {n.path for n in result.file_notes}
     result.findings += mi.findings
     result.file_notes += [n for n in mi.file_notes if n.path not in noted]
     return result
 
 
-def _harvest(kind: str, root: Path, files: Sequence[str]) -> ToolOutput:
-    """radon's own CLI harvesters, in-process: the same JSON as `command`/`mi_command` print,
-    without two Python start-ups (~1 s of a pre-commit run's budget)."""
-    try:
-        from radon.cli import Config
-        from radon.cli.harvest import CCHarvester, MIHarvester
-        from radon.complexity import SCORE
-
-        paths = [str(root / f) for f in files]
-        if kind == "cc":
-            harvester: Any = CCHarvester(paths, Config(
-                min="A", max="F", exclude=None, ignore=None, show_complexity=True, average=False,
-                total_average=False, order=SCORE, no_assert=False, show_closures=True,
-                include_ipynb=False, ipynb_cells=False))
-        else:
-            harvester = MIHarvester(paths, Config(
-                min="A", max="C", exclude=None, ignore=None, multi=True, show=False, sort=False,
-                include_ipynb=False, ipynb_cells=False))
-        return ToolOutput(harvester.as_json(), "", 0)
-    except Exception as exc:  # noqa: BLE001 - radon crashing is a tool failure, never a silent pass
-        raise ToolFailure(NAME, f"radon {kind} crashed: {type(exc).__name__}: {exc}") from exc
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def parse(output: ToolOutput, ctx: ParseContext) -> ToolResult:
-    """`radon cc -j` output -> `radon:CC` findings."""
+def parse_cc(report: dict[str, Any], ctx: ParseContext) -> ToolResult:
+    """`radon cc -j` JSON -> `radon:CC` findings."""
     min_rank = _rank_option(ctx.options, "cc_min_rank")
     result = ToolResult()
-    for name, blocks in load_json(NAME, output).items():
+    for name, blocks in report.items():
         path = ctx.rel(name)
         if isinstance(blocks, dict):
             result.file_notes.append(skipped_file(NAME, path, str(blocks.get("error", "unknown error"))))
@@ -186,11 +174,11 @@ def parse(output: ToolOutput, ctx: ParseContext) -> ToolResult:
     return result
 
 
-def parse_mi(output: ToolOutput, ctx: ParseContext) -> ToolResult:
-    """`radon mi -j` output -> `radon:MI` findings."""
+def parse_mi(report: dict[str, Any], ctx: ParseContext) -> ToolResult:
+    """`radon mi -j` JSON -> `radon:MI` findings."""
     min_rank = _rank_option(ctx.options, "mi_min_rank")
     result = ToolResult()
-    for name, data in load_json(NAME, output).items():
+    for name, data in report.items():
         path = ctx.rel(name)
         if "error" in data:
             result.file_notes.append(skipped_file(NAME, path, str(data["error"])))

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,18 +64,77 @@ def test_syntax_error_is_one_note(tmp_path: Path, write) -> None:
 
 
 
-def test_in_process_and_cli_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small runs use radon's harvesters in-process, big ones the CLI: same findings either way."""
+def test_in_process_and_subprocess_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small runs measure in wardgate's process, big ones in a subprocess: same findings either way."""
     for i in range(3):
         (tmp_path / f"m{i}.py").write_text(branching(f"f{i}", 12 + 10 * i))
+    (tmp_path / "bad.py").write_text("def f(:\n")
     files = sorted(p.name for p in tmp_path.glob("*.py"))
     exe = shutil.which("radon")
     assert exe
-    inproc = radon.run(exe, tmp_path, files, {})
+    inproc = radon.run(exe, tmp_path, files, {"mi_min_rank": "A"})
     monkeypatch.setattr(radon, "IN_PROCESS_MAX_FILES", 0)
-    cli = radon.run(exe, tmp_path, files, {})
+    sub = radon.run(exe, tmp_path, files, {"mi_min_rank": "A"})
 
     def key(r: radon.ToolResult) -> list[tuple[str, str, int, str]]:
-        return sorted((f.rule_id, f.path, f.start_line, f.message) for f in r.findings)
+        return sorted((f.rule_id, f.path, f.start_line, f.message) for f in (*r.findings, *r.file_notes))
 
-    assert key(inproc) == key(cli) and len(key(cli)) == 3
+    assert key(inproc) == key(sub)
+    assert [k[0] for k in key(sub)].count("radon:CC") == 3
+    assert ("WG007", "bad.py") in {k[:2] for k in key(sub)}
+
+
+MEASURED = {
+    "clinic/dosing.py": (
+        "# -*- coding: utf-8 -*-\n"
+        '"""Dosing helpers."""\n\n'
+        "import math  # for ceil\n\n\n"
+        + branching("weight_band", 14)
+        + "\n\nclass Calculator:\n"
+        '    """Multi-line\n    docstring."""\n\n'
+        "    def dose(self, kg, age):\n"
+        "        def clamp(x):\n"
+        "            return x if x < 10 else 10 if x < 20 else 20\n"
+        "        assert kg > 0\n"
+        "        total = [clamp(k) for k in range(int(kg)) if k and age or k > 3]\n"
+        "        try:\n            return math.ceil(sum(total) / age)\n"
+        "        except ZeroDivisionError:\n            return 0\n"
+        "        finally:\n            pass\n"
+    ),
+    "clinic/empty.py": "",
+    "clinic/lambdas.py": "f = lambda x: x and 1 or 2\nasync def g():\n    async with a as b:\n        pass\n",
+    "clinic/broken.py": "def f(:\n    pass\n",
+    "clinic/sprawl.py": "".join(branching(f"f{i}", 25) for i in range(40)),  # MI 0
+    "clinic/commented.py": "# note\n" * 300 + "x = 1\n",  # comment-heavy
+}
+
+
+def test_measurement_equals_the_radon_cli(tmp_path: Path) -> None:
+    """radon_measure.py runs radon's functions on one parse per file: the numbers must be exactly
+    what `radon cc -j -s --show-closures` and `radon mi -j` print."""
+    for rel, text in MEASURED.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    files = sorted(MEASURED)
+    exe = shutil.which("radon")
+    assert exe
+
+    def run(*cmd: str) -> dict:
+        proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, check=True)
+        return json.loads(proc.stdout)
+
+    cc = run(exe, "cc", "-j", "-s", "--show-closures", "--", *files)
+    mi = run(exe, "mi", "-j", "--", *files)
+    script = str(Path(radon.__file__).with_name("radon_measure.py"))
+    ours = run(sys.executable, script, ".", "150000", "none", *files)
+    assert ours == {"cc": cc, "mi": mi}
+    assert set(mi) == set(files) and "error" in mi["clinic/broken.py"]
+    assert "dose.clamp" in {b["name"] for b in cc["clinic/dosing.py"]}  # --show-closures
+    # With a threshold, files whose MI provably exceeds it are left out, and only those.
+    for at_most in (9, 19, 60, 99):
+        ours = run(sys.executable, script, ".", "150000", str(at_most), *files)
+        assert ours["cc"] == cc
+        assert all(ours["mi"][f] == mi[f] for f in ours["mi"])
+        assert {f for f in mi if "error" in mi[f] or mi[f]["mi"] <= at_most} <= set(ours["mi"])
+    assert set(run(sys.executable, script, ".", "150000", "9", *files)["mi"]) == {"clinic/broken.py",
+                                                                                "clinic/sprawl.py"}
