@@ -10,6 +10,7 @@ libcst is only used where concrete syntax is needed (autofix).
 from __future__ import annotations
 
 import ast
+import gc
 import multiprocessing
 import os
 import pickle
@@ -86,6 +87,9 @@ def _phase1(rels: list[str]) -> list[tuple[str, str, Any]]:
         if isinstance(src, SourceFile) and src.tree is not None and kept + len(src.text) <= KEEP_CHARS:
             _KEPT[rel] = src
             kept += len(src.text)
+            # Kept trees are long-lived and free of reference cycles: out of the cyclic GC's sight,
+            # its full collections stop re-walking them all (a third of phase 1's time on care).
+            gc.freeze()
     return out
 
 
@@ -296,6 +300,7 @@ class _Workers:
 
     def close(self) -> None:
         _KEPT.clear()
+        gc.unfreeze()  # in this process (no workers), the GC sees everything again
         for pool in self.pools:
             pool.shutdown(cancel_futures=True)
 

@@ -30,9 +30,12 @@ from .shard import select as shard_select
 from .progress import Progress
 
 # Tools that parse with the running interpreter's `ast` skip files with newer syntax (WG006).
-# wardgate's own worker processes run at a lower priority than the tools they run beside.
-ENGINE_NICENESS = 5
 _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
+# bandit (pure-Python visitors, one process) takes longest of the tools run alone: it is the
+# run's critical path. It runs at normal priority; the other tools and wardgate's own workers run
+# below it and fill the remaining cores, so that the run lasts about as long as bandit alone.
+CRITICAL_TOOL = "bandit"
+BACKGROUND_NICENESS = 5
 
 
 @dataclass
@@ -93,11 +96,12 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             continue
         tool_stats[name] = ToolStat(name=name, status="running", files=len(readable))
         tool_futures[name] = tool_pool.submit(run_adapter, adapter, root, readable, _tool_options(name, config),
-                                              tcfg.timeout, cache, hashes)
+                                              tcfg.timeout, cache, hashes,
+                                              0 if name == CRITICAL_TOOL else BACKGROUND_NICENESS)
     progress.update(f"running wardgate checks and {', '.join(tool_futures) or 'no tools'} on {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=checks, collectors=COLLECTORS, jobs=jobs,
                         max_size=config.max_file_size, check_paths=check_paths, cache=cache,
-                        niceness=ENGINE_NICENESS if tool_futures else 0)
+                        niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in tool_futures else 0)
     # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
     # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
     unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)

@@ -6,8 +6,9 @@ An adapter is a module with:
   RULES: tuple[RuleMeta, ...]                rule families it can report, for `wardgate rules`/SARIF
   def command(exe, files, options) -> list[str]
   def parse(result: ToolOutput, ctx: ParseContext) -> ToolResult
-  def run(exe, root, files, options, timeout) -> ToolResult   optional: replaces command+parse when
-                                             one invocation is not enough (radon runs `cc` and `mi`)
+  def run(exe, root, files, options, timeout, niceness) -> ToolResult   optional: replaces
+                                             command+parse (radon measures small runs in-process,
+                                             semgrep is not started when it has no rule to run)
 
 `run_adapter` runs the real tool as a subprocess on an explicit list of files (only files that
 passed wardgate's own source checks, see checks/source.py) and normalises its output. A missing
@@ -17,6 +18,7 @@ it becomes a `WG007` finding for that file and the run goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -108,10 +110,11 @@ def find_executable(name: str) -> str | None:
 def run_adapter(
     adapter: Adapter, root: Path, files: Sequence[str], options: dict[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT, cache: Cache | None = None, hashes: dict[str, str] | None = None,
+    niceness: int = 0,
 ) -> ToolResult:
     """Run the tool on `files`. With a `cache` (checks/cache.py) and the files' content `hashes`,
     only the files without a cached result are passed to the tool, and it is not started at all
-    when every file hit; a failed run is never cached."""
+    when every file hit; a failed run is never cached. `niceness`: see `execute`."""
     options = options or {}
     if not files:
         return ToolResult()
@@ -121,7 +124,7 @@ def run_adapter(
                           f"(pip install {adapter.NAME}) or disable it: [tool.wardgate.tools.{adapter.NAME}] "
                           "enabled = false")
     if cache is None or hashes is None:
-        return _run_tool(adapter, exe, root, files, options, timeout)
+        return _run_tool(adapter, exe, root, files, options, timeout, niceness)
     start = time.perf_counter()
     store = cache.store(f"tool-{adapter.NAME}-{cache.tool_namespace(adapter.NAME, exe, options)}.pickle")
     memo: dict[str, str] = {}
@@ -134,7 +137,7 @@ def run_adapter(
     misses = [rel for rel in files if rel not in hits]
     result = ToolResult()
     if misses:
-        result = _run_tool(adapter, exe, root, misses, options, timeout)
+        result = _run_tool(adapter, exe, root, misses, options, timeout, niceness)
         per_file: dict[str, tuple[list[Finding], list[Finding]]] = {rel: ([], []) for rel in misses}
         if all(f.path in per_file for f in (*result.findings, *result.file_notes)):
             for f in result.findings:
@@ -156,29 +159,38 @@ def run_adapter(
 
 
 def _run_tool(adapter: Adapter, exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
-              timeout: float) -> ToolResult:
+              timeout: float, niceness: int) -> ToolResult:
     start = time.perf_counter()
-    runner = getattr(adapter, "run", None)  # adapters that need several invocations (radon: cc + mi)
+    runner = getattr(adapter, "run", None)
     if runner is not None:
-        result: ToolResult = runner(exe, root, files, options, timeout)
+        result: ToolResult = runner(exe, root, files, options, timeout, niceness)
     else:
-        output = execute(adapter.NAME, adapter.command(exe, files, options), root, timeout)
+        output = execute(adapter.NAME, adapter.command(exe, files, options), root, timeout, niceness)
         result = adapter.parse(output, ParseContext(root=root, files=tuple(files), options=options))
     result.seconds = time.perf_counter() - start
     return result
 
 
-def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_TIMEOUT) -> ToolOutput:
-    """Run one tool command in `root`; only a tool that cannot be started or times out raises here."""
+def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_TIMEOUT,
+            niceness: int = 0) -> ToolOutput:
+    """Run one tool command in `root`; only a tool that cannot be started or times out raises here.
+    `niceness` lowers the tool's CPU priority (POSIX), so that it yields to the run's slowest job."""
     try:
-        proc = subprocess.run(list(cmd), check=False, cwd=root, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL, env=_tool_env(),
-                              encoding="utf-8", errors="replace")
-    except subprocess.TimeoutExpired as exc:
-        raise ToolFailure(tool, f"timed out after {timeout:.0f} s") from exc
+        proc = subprocess.Popen(list(cmd), cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=_tool_env(), text=True, encoding="utf-8",
+                                errors="replace")
     except OSError as exc:
         raise ToolFailure(tool, f"could not be started: {exc}") from exc
-    return ToolOutput(proc.stdout, proc.stderr, proc.returncode)
+    if niceness and hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):  # it may have exited already
+            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, proc.pid) + niceness)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        proc.kill()
+        proc.communicate()
+        raise ToolFailure(tool, f"timed out after {timeout:.0f} s") from exc
+    return ToolOutput(stdout, stderr, proc.returncode)
 
 
 def first_lines(text: str, n: int = 5) -> str:

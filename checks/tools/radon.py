@@ -114,7 +114,7 @@ IN_PROCESS_MAX_FILES = 50
 
 
 def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
-        timeout: float = DEFAULT_TIMEOUT) -> ToolResult:
+        timeout: float = DEFAULT_TIMEOUT, niceness: int = 0) -> ToolResult:
     files = [f for f in files if not _MIGRATION.search(f)]
     if not files:
         return ToolResult()
@@ -126,7 +126,7 @@ def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
         except Exception as exc:  # noqa: BLE001 - radon crashing is a tool failure, never a silent pass
             raise ToolFailure(NAME, f"crashed: {type(exc).__name__}: {exc}") from exc
         return findings(report, ParseContext(root=root, files=tuple(files), options=options))
-    return parse(execute(NAME, command(exe, files, options), root, timeout),
+    return parse(execute(NAME, command(exe, files, options), root, timeout, niceness),
                  ParseContext(root=root, files=tuple(files), options=options))
 
 

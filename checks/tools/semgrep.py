@@ -170,11 +170,11 @@ def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str
 
 
 def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
-        timeout: float = DEFAULT_TIMEOUT) -> ToolResult:
+        timeout: float = DEFAULT_TIMEOUT, niceness: int = 0) -> ToolResult:
     """Skip semgrep (and its start-up) when there is no rule to run."""
     if not _configs(options):
         return ToolResult()
-    output = execute(NAME, command(exe, files, options), root, timeout)
+    output = execute(NAME, command(exe, files, options), root, timeout, niceness)
     return parse(output, ParseContext(root=root, files=tuple(files), options=options))
 
 
