@@ -35,7 +35,7 @@ _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
 # run's critical path. It runs at normal priority; the other tools and wardgate's own workers run
 # below it and fill the remaining cores, so that the run lasts about as long as bandit alone.
 CRITICAL_TOOL = "bandit"
-BACKGROUND_NICENESS = 5
+BACKGROUND_NICENESS = 10
 
 
 @dataclass
