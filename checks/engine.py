@@ -227,7 +227,8 @@ def run_checks(
         cache.stats["facts_misses"] += len(paths) - len(done)
     todo = [rel for rel in paths if rel not in done]
     wanted = None if check_paths is None else set(check_paths)
-    workers = _Workers(jobs if len(paths) >= POOL_THRESHOLD else 1, settings, niceness, root)
+    work = max(len(todo), len(paths) if wanted is None else len(wanted))  # files in phase 1, or in phase 2
+    workers = _Workers(jobs if work >= POOL_THRESHOLD else 1, settings, niceness, root)
     try:
         owner = workers.split(todo)  # worker index -> files; each keeps what it parsed for phase 2
         for batch in workers.map(_phase1, owner):
