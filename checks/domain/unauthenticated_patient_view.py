@@ -3,9 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_code import ProjectCode
-from ..facts.django_models import ModelIndex
-from ..facts.views import NONE, Analyzer, View
+from ..facts.views import NONE, View, patient_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -143,20 +141,7 @@ class UnauthenticatedPatientView(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
-        models: ModelIndex | None = self.ctx.project.fact("django_models")
-        code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if models is None or code is None or not models.patient:
-            return
-        an = self.ctx.shared("views.Analyzer",  # shared with the other view check
-                             lambda: Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab))
-        for stmt in node.body:
-            view: View | None = None
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                view = an.function_view(stmt)
-            elif isinstance(stmt, ast.ClassDef):
-                view = an.class_view(stmt)
-            if view is None or not view.models or view.restricted:
-                continue
+        for view in patient_views(self.ctx, node):
             if view.reads == NONE or (view.writes and view.writes_level == NONE):
                 self._flag(view)
 

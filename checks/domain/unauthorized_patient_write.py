@@ -3,9 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_code import ProjectCode
-from ..facts.django_models import ModelIndex
-from ..facts.views import AUTHN, Analyzer
+from ..facts.views import AUTHN, patient_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -105,27 +103,13 @@ class UnauthorizedPatientWrite(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
-        models: ModelIndex | None = self.ctx.project.fact("django_models")
-        code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if models is None or code is None or not models.patient:
-            return
-        an = self.ctx.shared("views.Analyzer",  # shared with the other view check
-                             lambda: Analyzer(node, self.ctx.imports, models, code, self.ctx.vocab))
-        for stmt in node.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                view = an.function_view(stmt)
-            elif isinstance(stmt, ast.ClassDef):
-                view = an.class_view(stmt)
-            else:
-                continue
-            if view is None or not view.models or view.restricted or not view.writes:
-                continue
-            if view.reads >= AUTHN and view.writes_level == AUTHN:
+        for view in patient_views(self.ctx, node):
+            if view.writes and view.reads >= AUTHN and view.writes_level == AUTHN:
                 what = ", ".join(last_part(m) for m in view.models)
                 fix = ("Add an authorizing permission class (DjangoModelPermissions, or a BasePermission that "
                        "checks the care team), or restrict get_queryset() to the requesting user's patients."
                        if view.drf else
                        "Add @permission_required('app.change_model', raise_exception=True) (or "
                        "PermissionRequiredMixin), or restrict the lookup to the requesting user's patients.")
-                self.report(stmt, f"View {stmt.name} changes patient data ({what}) with authentication only: any "
-                            "signed-in user can change any patient's records.", fix=fix)
+                self.report(view.node, f"View {view.node.name} changes patient data ({what}) with authentication "
+                            "only: any signed-in user can change any patient's records.", fix=fix)

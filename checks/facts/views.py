@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
 from .django_code import ClassInfo, ProjectCode, is_login_middleware, perm_list
 from .django_models import ModelIndex
+
+if TYPE_CHECKING:
+    from ..base import FileContext
 
 NONE, AUTHN, AUTHZ = 0, 1, 2
 _AUTHZ_DECORATORS = ("permission_required", "user_passes_test", "staff_member_required", "superuser_required",
@@ -50,6 +54,23 @@ class View:
     models: list[str] = field(default_factory=list)  # patient-data models it touches
     restricted: bool = False
     guard: str = ""  # how it is guarded, for messages
+
+
+def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's top-level views that touch patient-data models and restrict no rows, analysed
+    once per file for every view check."""
+    models: ModelIndex | None = ctx.project.fact("django_models")
+    code: ProjectCode | None = ctx.project.fact("django_code")
+    if models is None or code is None or not models.patient:
+        return []
+
+    def analyse() -> list[View]:
+        an = Analyzer(tree, ctx.imports, models, code, ctx.vocab)
+        views = [an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 else an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None for stmt in tree.body]
+        return [v for v in views if v is not None and v.models and not v.restricted]
+
+    return ctx.shared("views.patient_views", analyse)
 
 
 class Analyzer:
