@@ -11,12 +11,12 @@ from typing import Any
 
 from checks.cache import open_cache
 from checks.engine import EngineResult, run_checks
-from checks.source import read_source
 from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.review import review_findings
+from checks.source import read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from reports import aggregate, baseline, fingerprint, suppress
 from reports.gate import evaluate
@@ -26,8 +26,8 @@ from . import __version__
 from .config import Config
 from .files import collect_files, scan_root
 from .git import Diff, changed_lines
-from .shard import select as shard_select
 from .progress import Progress
+from .shard import select as shard_select
 
 # Tools that parse with the running interpreter's `ast` skip files with newer syntax (WG006).
 _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from checks.walk import walk
 
-from .approvals import _functions, parse
+from .approvals.changes import parse
+from .approvals.triggers import functions
 
 if TYPE_CHECKING:
     from .approvals import Context, Trigger
@@ -174,7 +175,7 @@ def _clip(text: str, n: int = 70) -> str:
 def _dose_behaviours(t: Trigger, ctx: Context | None) -> list[str]:
     fc = ctx.changes.files.get(t.path) if ctx is not None else None
     tree = parse(fc.new_text if fc else None)
-    fn = next((f for f, _c, q in _functions(tree) if q == t.symbol), None) if tree else None
+    fn = next((f for f, _c, q in functions(tree) if q == t.symbol), None) if tree else None
     if fn is None:
         return []
     name = t.symbol or fn.name

@@ -1,0 +1,80 @@
+"""The change under review: each changed file's lines and its text at both refs, read from git."""
+from __future__ import annotations
+
+import ast
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class FileChange:
+    path: str
+    lines: set[int]  # changed lines, new numbering (a pure deletion marks its neighbours)
+    old_path: str | None  # None: the file is new
+    new_text: str | None
+    old_text: str | None
+
+    def touches(self, start: int, end: int) -> bool:
+        return any(start <= n <= end for n in self.lines)
+
+
+@dataclass
+class ChangeSet:
+    root: Path
+    base: str  # the revision the old side was read from
+    files: dict[str, FileChange] = field(default_factory=dict)
+    deleted: dict[str, str] = field(default_factory=dict)  # path -> old text
+
+    def python(self) -> Iterator[FileChange]:
+        return (f for f in self.files.values() if f.path.endswith(".py"))
+
+
+def _git(root: Path, *args: str) -> str | None:
+    proc = subprocess.run(["git", *args], cwd=root, check=False, capture_output=True, text=True, encoding="utf-8",
+                          errors="replace", timeout=120)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def load_changes(root: Path, base: str | None, *, staged: bool = False) -> ChangeSet:
+    """The changed files with both sides' text. Uses wardgate.git for the changed lines."""
+    from ..git import EMPTY_TREE, changed_lines
+
+    diff = changed_lines(root, base or None, staged=staged)
+    if staged:
+        old_ref = "HEAD" if _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}") else EMPTY_TREE
+    else:
+        old_ref = diff.base
+    cs = ChangeSet(root=root, base=old_ref)
+    tracked_old = set((_git(root, "ls-tree", "-r", "--name-only", old_ref) or "").splitlines())
+
+    def old(path: str) -> str | None:
+        return _git(root, "show", f"{old_ref}:{path}") if path in tracked_old else None
+
+    for path, lines in diff.changed.items():
+        old_path = diff.renamed.get(path, path)
+        if staged:
+            new_text = _git(root, "show", f":{path}")
+        else:
+            try:
+                new_text = (root / path).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                new_text = None
+        old_text = old(old_path)
+        cs.files[path] = FileChange(path=path, lines=set(lines), old_path=old_path if old_text is not None else None,
+                                    new_text=new_text, old_text=old_text)
+    for path in diff.deleted:
+        text = old(path)
+        if text is not None:
+            cs.deleted[path] = text
+    return cs
+
+
+def parse(text: str | None) -> ast.Module | None:
+    if text is None:
+        return None
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
