@@ -1,7 +1,7 @@
 """Approvals, change metrics and test suggestions for the writers (text, Markdown, SARIF).
 
 Pure functions of the Report's `approvals`, `change_metrics` and `test_suggestions` (filled in diff
-mode by wardgate/approvals.py); every function returns nothing when they are absent.
+mode by wardgate/approvals/); every function returns nothing when they are absent.
 """
 from __future__ import annotations
 

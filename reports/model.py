@@ -50,7 +50,7 @@ class Report(BaseModel):
     findings: list[Finding]
     gate: Gate
     stats: dict[str, Any] = Field(default_factory=dict)
-    # Diff mode only (wardgate/approvals.py); None elsewhere, so absent from the JSON.
+    # Diff mode only (wardgate/approvals/); None elsewhere, so absent from the JSON.
     approvals: dict[str, Any] | None = None  # required roles, why, the triggering path:lines
     change_metrics: dict[str, Any] | None = None  # changed functions before/after (radon, docstrings, hints)
     test_suggestions: list[dict[str, Any]] | None = None  # behaviours a test should pin down

@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_gate_options(check)
     check.add_argument("--approved-by", default=None, metavar="ROLE,...",
                        help="roles that approved this change (default: $WARDGATE_APPROVED_BY); in diff mode a "
-                            "required role missing from the list fails the gate (wardgate/approvals.py)")
+                            "required role missing from the list fails the gate (wardgate/approvals/)")
 
     rules = sub.add_parser("rules", help="list every rule with id, category, severity and rationale")
     rules.add_argument("--format", choices=("text", "json"), default="text")
