@@ -17,6 +17,7 @@ import pickle
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -240,6 +241,8 @@ def run_checks(
                               (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
                 done[rel] = (rel, status, payload)
         for rel in paths:
+            if rel not in done:  # its worker died (workers.errors says so)
+                continue
             rel, status, payload = done[rel]
             if status == "ok":
                 result.parsed.append(rel)
@@ -265,6 +268,7 @@ def run_checks(
             result.errors.extend(errors)
     finally:
         workers.close()
+    result.errors.extend(workers.errors)
     return result
 
 
@@ -275,6 +279,7 @@ class _Workers:
     def __init__(self, n: int, settings: _Settings, niceness: int, root: Path) -> None:
         self.root = root
         self.pools: list[ProcessPoolExecutor] = []
+        self.errors: list[str] = []  # workers that died: their files are not analysed
         if n <= 1:
             _init(settings)
             return
@@ -294,10 +299,29 @@ class _Workers:
         return out
 
     def map(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[T]:
+        """The results of the batches whose worker finished; a worker that died (out of memory,
+        killed) is an error in `self.errors`, and so is every later batch sent to it."""
         if not self.pools:
             return [fn(batch) for batch in batches]
-        futures = [pool.submit(fn, batch) for pool, batch in zip(self.pools, batches) if batch]
-        return [f.result() for f in futures]
+        futures = []
+        for pool, batch in zip(self.pools, batches):
+            if batch:
+                try:
+                    futures.append((pool.submit(fn, batch), batch))
+                except BrokenProcessPool:
+                    self._died(batch)
+        out = []
+        for future, batch in futures:
+            try:
+                out.append(future.result())
+            except BrokenProcessPool:
+                self._died(batch)
+        return out
+
+    def _died(self, batch: list[str]) -> None:
+        self.errors.append(f"a wardgate worker process died (killed, or out of memory?) with {len(batch)} "
+                           f"file(s) to analyse, e.g. {batch[0]}: they were not analysed. Retry with "
+                           "--jobs 1 to see why.")
 
     def close(self) -> None:
         _KEPT.clear()

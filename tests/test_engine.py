@@ -3,6 +3,7 @@ that parsed it in phase 1, and the result must be the same as a single-process r
 the workers kept, re-parsed, or got from the facts cache."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,24 @@ def test_a_check_crashing_in_a_worker_is_an_error_not_a_pass(project: tuple[Path
     assert any("WG999 crashed on clinic/views_7.py" in e and "boom" in e for e in result.errors)
     seen = {f.path for f in result.findings}
     assert "clinic/views_7.py" not in seen and "clinic/views_8.py" in seen
+
+
+class _KillsItsWorker(_Crashes):
+    """Ends its process on one file, like the kernel's out-of-memory killer would."""
+
+    code = "WG998"
+
+    def visit_Module(self, node: object) -> None:
+        if self.ctx.path.endswith("views_7.py"):
+            os._exit(9)
+        self.report(node, "seen")  # type: ignore[arg-type]
+
+
+def test_a_worker_that_dies_fails_the_run_and_keeps_the_rest(project: tuple[Path, list[str]]) -> None:
+    root, paths = project
+    result = run_checks(root, paths, vocab=Vocabulary(), checks=[_KillsItsWorker], collectors=COLLECTORS,
+                        jobs=2)
+    (error,) = result.errors
+    assert "worker process died" in error and "not analysed" in error
+    seen = {f.path for f in result.findings}
+    assert "clinic/views_7.py" not in seen and 0 < len(seen) < len(paths)  # the other worker's files
