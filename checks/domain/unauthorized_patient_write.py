@@ -11,6 +11,9 @@ from ..source import SourceFile
 _FILES = (("clinic/models.py", "from django.db import models\n\nclass Appointment(models.Model):\n"
            "    reason = models.TextField()\n    clinician = models.ForeignKey('auth.User', on_delete=models.CASCADE)\n"
            "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n"),)
+_PROFILE_FILES = (("clinic/models.py", "from django.db import models\n\nclass PatientProfile(models.Model):\n"
+                   "    user = models.OneToOneField('auth.User', on_delete=models.CASCADE)\n"
+                   "    date_of_birth = models.DateField(null=True)\n"),)
 _PERMS = ("accounts/permissions.py", "from rest_framework.permissions import BasePermission\n\n"
           "class IsCareTeam(BasePermission):\n    def has_permission(self, request, view):\n"
           "        return request.user.groups.filter(name='care').exists()\n")
@@ -26,9 +29,10 @@ class UnauthorizedPatientWrite(Check):
     `login_required`, `LoginRequiredMixin`, DRF `IsAuthenticated`, a login-required middleware —
     with no authorization: no `permission_required`/`user_passes_test`, `PermissionRequiredMixin`/
     `UserPassesTestMixin`, `DjangoModelPermissions`/`DjangoObjectPermissions` or a custom
-    `BasePermission` subclass (found anywhere in the project), no used `has_perm()` check, no project
-    decorator that wraps one of these, and a queryset that is not restricted to the requesting user.
-    Write-capable means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView,
+    `BasePermission` subclass (found anywhere in the project), no used `has_perm()` check, no role
+    test on the requesting user (`if request.user.role != "doctor"`, `request.user.is_clinician()`),
+    no project decorator that wraps one of these, and a queryset that is not restricted to the
+    requesting user (nor rows created for the user's own, or just signed-up, account). Write-capable means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView,
     ModelViewSet and the DRF write mixins, `@action(methods=["post"])`, or saves in the body.
 
     ## Why is this bad?
@@ -83,6 +87,22 @@ class UnauthorizedPatientWrite(Check):
         Valid(_FV + "from django.core.exceptions import PermissionDenied\n\n@login_required\ndef cancel(request, pk):\n"
               "    if not request.user.has_perm('clinic.change_appointment'):\n        raise PermissionDenied\n"
               "    get_object_or_404(Appointment, pk=pk).delete()\n", path="clinic/views.py", files=_FILES),
+        # A role test on the requesting user authorizes (a project's own RBAC), however it is spelled.
+        Valid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef manage(request, pk):\n"
+              "    if request.user.role != 'doctor':\n        return redirect('home')\n"
+              "    a = Appointment.objects.get(pk=pk)\n    a.reason = request.POST['reason']\n    a.save()\n",
+              path="clinic/views.py", files=_FILES),
+        Valid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef manage(request, pk):\n"
+              "    me = request.user\n    if not me.is_clinician():\n        return redirect('home')\n"
+              "    get_object_or_404(Appointment, pk=pk).delete()\n", path="clinic/views.py", files=_FILES),
+        # Sign-up: the patient row created belongs to the account this view just created.
+        Valid("from django.contrib.auth.forms import UserCreationForm\nfrom django.shortcuts import redirect, render\n"
+              "from clinic.models import PatientProfile\n\ndef register(request):\n"
+              "    if request.user.is_authenticated:\n        return redirect('home')\n"
+              "    form = UserCreationForm(request.POST or None)\n    if form.is_valid():\n"
+              "        user = form.save()\n        PatientProfile.objects.create(user=user)\n"
+              "        return redirect('login')\n    return render(request, 'register.html', {'form': form})\n",
+              path="clinic/views.py", files=_PROFILE_FILES),
     ]
     INVALID = [
         Invalid(_FV + "@login_required\ndef cancel(request, pk):\n    a = get_object_or_404(Appointment, pk=pk)\n"
@@ -96,6 +116,19 @@ class UnauthorizedPatientWrite(Check):
                 "    queryset = Appointment.objects.all()\n    permission_classes = [IsAuthenticated]\n\n"
                 "    @action(detail=True, methods=['post'])\n    def cancel(self, request, pk=None):\n"
                 "        self.get_object().save()\n", line=7, path="clinic/api.py", files=_FILES),
+        # Reading a role is not testing it; testing the record is not testing the user.
+        Invalid(_FV + "@login_required\ndef cancel(request, pk):\n    role = request.user.role\n"
+                "    a = get_object_or_404(Appointment, pk=pk)\n    a.reason = role\n    a.save()\n",
+                line=6, path="clinic/views.py", files=_FILES),
+        Invalid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef cancel(request, pk):\n"
+                "    a = get_object_or_404(Appointment, pk=pk)\n    if a.is_cancelled:\n"
+                "        return redirect('home')\n    a.delete()\n", line=8, path="clinic/views.py", files=_FILES),
+        # A row created for an account picked from the request body is not the user's own.
+        Invalid("from django.contrib.auth.decorators import login_required\nfrom django.contrib.auth.models import User\n"
+                "from clinic.models import PatientProfile\n\n@login_required\ndef enrol(request):\n"
+                "    other = User.objects.get(pk=request.POST['account'])\n"
+                "    PatientProfile.objects.create(user=other)\n", line=6, path="clinic/views.py",
+                files=_PROFILE_FILES),
     ]
 
     @classmethod

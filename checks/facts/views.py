@@ -9,6 +9,7 @@ login-required middleware makes every view authenticated unless it is `login_not
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ _WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destr
 _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFormView", "DeletionMixin",
                 "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
                 "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin")
+# Calls a view signs a new account up with: `user = form.save()`, `User.objects.create_user(...)`.
+_USER_CREATORS = ("save", "create_user", "create_superuser")
 _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signals", "backends", "utils", "helpers")
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
@@ -129,6 +132,7 @@ class Analyzer:
     def body_level(self, body: ast.AST) -> int:
         """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
         level = NONE
+        aliases = _user_aliases(body)
         for n in walk(body):
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                     "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
@@ -140,6 +144,8 @@ class Analyzer:
                 level = AUTHZ
             elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
                 level = max(level, AUTHN)
+            elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
+                level = AUTHZ
         return level
 
     # -- models and data flow ------------------------------------------------------------
@@ -268,15 +274,19 @@ class Analyzer:
         return sorted({m for m in models if self.models.is_patient_model(m)})
 
     def restricted(self, body: ast.AST) -> bool:
-        """A lookup filtered by the requesting user (directly or through a local variable)."""
-        user_names: set[str] = set()
-        for _ in range(2):
-            for n in walk(body):
-                if isinstance(n, ast.Assign) and _mentions_user(n.value, user_names):
-                    user_names.update(t.id for t in n.targets if isinstance(t, ast.Name))
+        """A lookup filtered by the requesting user (directly or through a local variable), or a
+        row created for that user, or for the account the view itself signs up (`user=...`)."""
+        user_names = _request_user_names(body)
+        new_users = {t.id for n in walk(body) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                     and last_part(dotted(n.value.func) or "") in _USER_CREATORS
+                     for t in n.targets if isinstance(t, ast.Name) and "user" in t.id.lower()}
         for n in walk(body):
             if isinstance(n, ast.Call):
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
+                if last_part(name) in ("create", "get_or_create", "update_or_create") and any(
+                        k.arg == "user" and _mentions_user(k.value, user_names | new_users) for k in n.keywords) \
+                        and self._on_patient_data(n, name):
+                    return True
                 if last_part(name) in ("filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q",
                                        "for_user", "visible_to", "accessible_by"):
                     values = [k.value for k in n.keywords] + (list(n.args) if last_part(name) != "get_object_or_404"
@@ -456,6 +466,43 @@ def _compares_method(fn: ast.AST) -> bool:
                 if vals & _WRITE_METHODS:
                     return True
     return False
+
+
+def _request_user_names(body: ast.AST) -> set[str]:
+    """Local names bound to the requesting user or to something read from it."""
+    names: set[str] = set()
+    for _ in range(2):
+        for n in walk(body):
+            if isinstance(n, ast.Assign) and _mentions_user(n.value, names):
+                names.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    return names
+
+
+# Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
+# `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
+_ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$|is_(?!authenticated$|anonymous$|active$)\w+$")
+
+
+def _user_aliases(body: ast.AST) -> set[str]:
+    """Local names for the requesting user or its profile: `user = request.user`, `p = user.profile`."""
+    names: set[str] = set()
+    for _ in range(2):
+        for n in walk(body):
+            if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Name)) and \
+                    _is_user(n.value, names):
+                names.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    return names
+
+
+def _is_user(node: ast.expr, aliases: set[str]) -> bool:
+    d = dotted(node) or ""
+    return d.startswith(("request.user", "self.request.user")) or d.split(".")[0] in aliases
+
+
+def _tests_role(test: ast.expr, aliases: set[str]) -> bool:
+    """`test` (of an if/while/assert) reads a role of the requesting user."""
+    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and _is_user(n.value, aliases)
+               for n in walk(test))
 
 
 def _mentions_user(node: ast.AST, names: set[str]) -> bool:
