@@ -95,6 +95,21 @@ class UnauthorizedPatientWrite(Check):
         Valid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef manage(request, pk):\n"
               "    me = request.user\n    if not me.is_clinician():\n        return redirect('home')\n"
               "    get_object_or_404(Appointment, pk=pk).delete()\n", path="clinic/views.py", files=_FILES),
+        # get_permissions() per action or method: every write needs more than a login.
+        Valid(_VS + "from rest_framework import permissions\n\nclass Appts(viewsets.ModelViewSet):\n"
+              "    queryset = Appointment.objects.all()\n\n    def get_permissions(self):\n"
+              "        if self.request.method in permissions.SAFE_METHODS:\n"
+              "            return [IsAuthenticated()]\n        return [permissions.IsAdminUser()]\n",
+              path="clinic/api.py", files=_FILES),
+        Valid(_VS + "from rest_framework.permissions import IsAdminUser\n\nclass Appts(viewsets.ModelViewSet):\n"
+              "    queryset = Appointment.objects.all()\n\n    def get_permissions(self):\n"
+              "        if self.action not in ('list', 'retrieve'):\n            classes = [IsAdminUser]\n"
+              "        else:\n            classes = [IsAuthenticated]\n        return [c() for c in classes]\n",
+              path="clinic/api.py", files=_FILES),
+        # A get_permissions() whose tests wardgate cannot read is trusted to authorize.
+        Valid(_VS + "class Appts(viewsets.ModelViewSet):\n    queryset = Appointment.objects.all()\n\n"
+              "    def get_permissions(self):\n        if self.request.user.groups.filter(name='care').exists():\n"
+              "            return [IsAuthenticated()]\n        return []\n", path="clinic/api.py", files=_FILES),
         # Sign-up: the patient row created belongs to the account this view just created.
         Valid("from django.contrib.auth.forms import UserCreationForm\nfrom django.shortcuts import redirect, render\n"
               "from clinic.models import PatientProfile\n\ndef register(request):\n"
@@ -123,6 +138,12 @@ class UnauthorizedPatientWrite(Check):
         Invalid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef cancel(request, pk):\n"
                 "    a = get_object_or_404(Appointment, pk=pk)\n    if a.is_cancelled:\n"
                 "        return redirect('home')\n    a.delete()\n", line=8, path="clinic/views.py", files=_FILES),
+        # get_permissions() read per action: updates are left to any signed-in user.
+        Invalid(_VS + "from accounts.permissions import IsCareTeam\n\nclass Appts(viewsets.ModelViewSet):\n"
+                "    queryset = Appointment.objects.all()\n\n    def get_permissions(self):\n"
+                "        if self.action in ('list', 'retrieve'):\n            return [IsCareTeam()]\n"
+                "        if self.action in ('update', 'partial_update'):\n            return [IsAuthenticated()]\n"
+                "        return [IsCareTeam()]\n", line=7, path="clinic/api.py", files=(*_FILES, _PERMS)),
         # A row created for an account picked from the request body is not the user's own.
         Invalid("from django.contrib.auth.decorators import login_required\nfrom django.contrib.auth.models import User\n"
                 "from clinic.models import PatientProfile\n\n@login_required\ndef enrol(request):\n"
