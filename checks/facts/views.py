@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -280,11 +281,12 @@ class Analyzer:
         new_users = {t.id for n in walk(body) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                      and last_part(dotted(n.value.func) or "") in _USER_CREATORS
                      for t in n.targets if isinstance(t, ast.Name) and "user" in t.id.lower()}
+        owners = user_names | new_users
         for n in walk(body):
             if isinstance(n, ast.Call):
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
                 if last_part(name) in ("create", "get_or_create", "update_or_create") and any(
-                        k.arg == "user" and _mentions_user(k.value, user_names | new_users) for k in n.keywords) \
+                        k.arg == "user" and _mentions_user(k.value, owners) for k in n.keywords) \
                         and self._on_patient_data(n, name):
                     return True
                 if last_part(name) in ("filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q",
@@ -388,8 +390,8 @@ class Analyzer:
             perms = self._class_perms(ancestors)
             r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
             if self.code.attr(q, "get_permissions"):
-                own = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"),
-                           None)
+                own = next((m for m in node.body
+                            if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
         writes = self._class_writes(node, ancestors, names)
@@ -527,17 +529,24 @@ def _compares_method(fn: ast.AST) -> bool:
 
 def _request_user_names(body: ast.AST) -> set[str]:
     """Local names bound to the requesting user or to something read from it."""
+    return _bound_names(body, _mentions_user)
+
+
+def _user_aliases(body: ast.AST) -> set[str]:
+    """Local names for the requesting user or its profile: `user = request.user`, `p = user.profile`."""
+    return _bound_names(body, lambda value, names: isinstance(value, (ast.Attribute, ast.Name))
+                        and _is_user(value, names))
+
+
+def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> set[str]:
+    """Names assigned a value that `binds` accepts, given the names found so far (two passes, so
+    that an alias of an alias counts)."""
     names: set[str] = set()
     for _ in range(2):
         for n in walk(body):
-            if isinstance(n, ast.Assign) and _mentions_user(n.value, names):
+            if isinstance(n, ast.Assign) and binds(n.value, names):
                 names.update(t.id for t in n.targets if isinstance(t, ast.Name))
     return names
-
-
-# Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
-# `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
-_ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$|is_(?!authenticated$|anonymous$|active$)\w+$")
 
 
 class _Unreadable(Exception):
@@ -557,8 +566,9 @@ class _Guard:
     never: frozenset[str] = frozenset()
 
     def both(self, other: _Guard) -> _Guard:
-        only = other.only if self.only is None else self.only if other.only is None else self.only & other.only
-        return _Guard(only, self.never | other.never)
+        if self.only is None or other.only is None:
+            return _Guard(self.only if other.only is None else other.only, self.never | other.never)
+        return _Guard(self.only & other.only, self.never | other.never)
 
     def negated(self) -> _Guard:  # only for a single test: `only` or `never`, not both
         return _Guard(never=self.only) if self.only is not None else _Guard(only=self.never)
@@ -569,7 +579,8 @@ class _Guard:
 
 def _inherits_permissions(value: ast.expr | None) -> bool:
     """`super().get_permissions()` or `[p() for p in self.permission_classes]`."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get_permissions":
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+            value.func.attr == "get_permissions":
         return isinstance(value.func.value, ast.Call) and dotted(value.func.value.func) == "super"
     return isinstance(value, ast.ListComp) and dotted(value.generators[0].iter) == "self.permission_classes"
 
@@ -610,15 +621,10 @@ def _action_test(test: ast.expr, custom: set[str]) -> _Guard | None:
     return None
 
 
-def _user_aliases(body: ast.AST) -> set[str]:
-    """Local names for the requesting user or its profile: `user = request.user`, `p = user.profile`."""
-    names: set[str] = set()
-    for _ in range(2):
-        for n in walk(body):
-            if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Attribute, ast.Name)) and \
-                    _is_user(n.value, names):
-                names.update(t.id for t in n.targets if isinstance(t, ast.Name))
-    return names
+# Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
+# `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
+_ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
+                        r"|is_(?!authenticated$|anonymous$|active$)\w+$")
 
 
 def _is_user(node: ast.expr, aliases: set[str]) -> bool:
