@@ -158,6 +158,8 @@ class UnauthorizedPatientWrite(Check):
 
     def visit_Module(self, node: ast.Module) -> None:
         for view in patient_views(self.ctx, node):
+            if view.unknown:  # no gating finding rests on what wardgate could not read
+                continue
             if view.writes and view.reads >= AUTHN and view.writes_level == AUTHN:
                 what = ", ".join(last_part(m) for m in view.models)
                 fix = ("Add an authorizing permission class (DjangoModelPermissions, or a BasePermission that "
@@ -165,5 +167,6 @@ class UnauthorizedPatientWrite(Check):
                        if view.drf else
                        "Add @permission_required('app.change_model', raise_exception=True) (or "
                        "PermissionRequiredMixin), or restrict the lookup to the requesting user's patients.")
+                how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
                 self.report(view.node, f"View {view.node.name} changes patient data ({what}) with authentication "
-                            "only: any signed-in user can change any patient's records.", fix=fix)
+                            f"only{how}: any signed-in user can change any patient's records.", fix=fix)
