@@ -333,13 +333,21 @@ class ProjectCode:
     ninja_owners: dict[str, str | None] = field(default_factory=dict)
     ninja_routes: dict[str, NinjaRoute] = field(default_factory=dict)
     ninja_links: dict[str, str] = field(default_factory=dict)  # router -> api
+    packages: set[str] = field(default_factory=set)  # the project's own top-level packages
+
+    def in_project(self, ref: str) -> bool:
+        return ref.split(".")[0] in self.packages
 
     def lookup(self, ref: str | None) -> ClassInfo | None:
         if not ref:
             return None
         if ref in self.classes:
             return self.classes[ref]
-        hits = [q for q in self.by_name.get(last_part(ref), []) if q.endswith("." + ref) or ref.endswith("." + q)]
+        candidates = self.by_name.get(last_part(ref), [])
+        hits = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
+        if not hits and "." in ref:  # re-exported by a package: `edc_dashboard.view_mixins.EdcViewMixin`
+            package = ref.rsplit(".", 1)[0] + "."
+            hits = [q for q in candidates if q.startswith(package)]
         return self.classes[hits[0]] if len(hits) == 1 else None
 
     def ancestors(self, ref: str | None) -> list[str]:
@@ -457,6 +465,7 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.ninja_owners.update(dict(fc.ninja_owners))
         pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})
         pc.ninja_links.update({router: api for api, router in fc.ninja_links})
+    pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
     return pc
 
 

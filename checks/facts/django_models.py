@@ -310,6 +310,11 @@ class ModelIndex:
         suffix = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
         if len(suffix) == 1:
             return self.models[suffix[0]]
+        if not suffix and ref.count(".") >= 2:  # re-exported by a package: `edc_model.models.BaseUuidModel`
+            package = ref.rsplit(".", 1)[0] + "."
+            inside = [q for q in candidates if q.startswith(package)]
+            if len(inside) == 1:
+                return self.models[inside[0]]
         app_label = ref.split(".")[-2] if ref.count(".") >= 1 else None
         if app_label:  # "clinic.Patient" as Django writes lazy references
             hits = [q for q in candidates if f".{app_label}." in f".{q}"]
@@ -434,9 +439,9 @@ def _explicit_audit(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
                     p.lower() in by_name for p in parts[:-1]):
                 idx.audit_callers.add(caller)
     if idx.audit_callers:
-        service = sorted(idx.audit_services)[0]
-        idx.explicit_audit = (f"explicit audit service {last_part(service)} (called from {len(idx.audit_callers)} "
-                              "places; each write is checked by WG204)")
+        services = ", ".join(sorted(last_part(s) for s in idx.audit_services)[:3])
+        idx.explicit_audit = (f"explicit audit service ({services}, called from {len(idx.audit_callers)} places; "
+                              "coverage depends on each write calling it)")
 
 
 def _bases(idx: ModelIndex, q: str) -> list[ModelInfo]:

@@ -362,8 +362,8 @@ class Analyzer:
         (`@require_role`, `@shared_auth.staff_only`): it may well guard the view."""
         if not name or self.code.decorator(name) or neutral(name) or library_class(name) is not None:
             return False
-        if self.code.lookup(name) is not None or name.startswith(self.imports.module + "."):
-            return False
+        if self.code.lookup(name) is not None or self.code.in_project(name):
+            return False  # the project's own code: read, and not access control
         return bool(_ACCESS_WORDS.search(last_part(name)))
 
     def default_perms(self) -> tuple[int, int]:
