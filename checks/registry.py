@@ -15,7 +15,8 @@ from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unb
                      unbounded_dose_field)
 from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_to_third_party,  # phi (WG5xx)
                      serializer_exposes_all_fields)
-from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
+from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
+                     write_without_audit_call)
 from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
@@ -40,6 +41,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
+    write_without_audit_call.WriteWithoutAuditCall,
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,

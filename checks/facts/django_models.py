@@ -154,17 +154,34 @@ def _admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels)
         elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
             for match in _TRIGGER.finditer(node.value):
                 out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
+    local_calls: dict[str, set[str]] = {}  # scope -> names of this module's functions/methods it calls
+    writes: dict[str, str] = {}  # scope -> audit-named model it creates
     for name, scope in scopes:
-        owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
         for n in walk(scope):
             if not isinstance(n, ast.Call):
                 continue
             callee = imports.qualname(n.func) or dotted_or_empty(n.func)
             created = _created_model(n, imports)
             if created and _AUDIT_NAME.search(last_part(created)):
-                out.audit_writers.append((owner, created))
+                writes[name] = created
             elif callee and _AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
                 out.audit_calls.append((name, callee))
+            if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)
+                                                and dotted_or_empty(n.func.value) in ("self", "cls")):
+                local_calls.setdefault(name, set()).add(n.func.id if isinstance(n.func, ast.Name) else n.func.attr)
+    # `Auditor.audit_update()` calls the module's `_log_action()`, which creates the AuditLog row: both write it.
+    changed = True
+    while changed:
+        changed = False
+        for name, called in local_calls.items():
+            if name not in writes:
+                hit = next((w for w in list(writes) if last_part(w) in called), None)
+                if hit:
+                    writes[name] = writes[hit]
+                    changed = True
+    for name, model in writes.items():
+        owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
+        out.audit_writers.append((owner, model))
 
 
 def _created_model(call: ast.Call, imports: ImportMap) -> str | None:
