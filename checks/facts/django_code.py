@@ -38,6 +38,7 @@ class ClassInfo:
     methods: list[str] = field(default_factory=list)
     get_permissions: bool = False
     decorators: list[str] = field(default_factory=list)
+    writing_methods: list[str] = field(default_factory=list)  # methods that save, create, update or delete
     guard_level: int = NONE  # what its `dispatch()`/`test_func()`... enforce (guards.GUARD_METHODS)
     login_gate: bool = False  # a middleware that turns away anonymous requests
     admin_actions: list[AdminAction] = field(default_factory=list)
@@ -122,6 +123,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                      bases=[imports.qualname(b) or "" for b in node.bases],
                      decorators=[imports.qualname(d) or "" for d in node.decorator_list],
                      guard_level=method_guard(node, imports), login_gate=is_login_gate(node, imports))
+    info.writing_methods = writing_methods(node)
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info.methods.append(stmt.name)
@@ -148,6 +150,38 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 elif name == "db_table" and isinstance(stmt.value, ast.Constant):
                     pass
     return info
+
+
+SAVES = frozenset({"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",
+                   "update_or_create"})
+
+
+def writes_in(fn: ast.AST) -> bool:
+    """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`."""
+    for n in walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in SAVES:
+            if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
+                continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
+            if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
+                continue
+            return True
+    return False
+
+
+def writing_methods(cls: ast.ClassDef) -> list[str]:
+    """Methods that write, directly or through another method of the class (`post()` -> `self._apply()`)."""
+    methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    writing = {name for name, m in methods.items() if writes_in(m)}
+    calls = {name: {n.func.attr for n in walk(m) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and dotted(n.func.value) == "self"} for name, m in methods.items()}
+    changed = True
+    while changed:
+        changed = False
+        for name in methods:
+            if name not in writing and calls[name] & writing:
+                writing.add(name)
+                changed = True
+    return sorted(writing)
 
 
 def _class_list(cls: ast.ClassDef, attr: str) -> list[str]:

@@ -19,7 +19,7 @@ from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, Vocabulary
 from ..walk import walk
-from .libraries import library_class, neutral
+from .libraries import concrete_models, library_class, neutral
 
 NAME = "django_models"
 
@@ -373,6 +373,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             found = idx.lookup(model)
             if found and _is_version_admin(idx, admin_cls, set()):
                 idx.registered.setdefault(found.qualname, f"reversion (VersionAdmin registration at {where})")
+    _add_library_models(idx)
     for q in idx.models:
         if _is_django(idx, q, set()):
             idx.django.add(q)
@@ -398,6 +399,18 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
                 idx.unknown_audit[q] = unread[0]
     _classify_patient(idx, vocab)
     return idx
+
+
+def _add_library_models(idx: ModelIndex) -> None:
+    """Package models the project uses directly (`opal.models.Episode`), when the project uses that package
+    (some base class comes from it) and defines no model of the same name."""
+    used = {b.split(".")[0] for m in idx.models.values() for b in m.bases}
+    for lib in concrete_models():
+        name = last_part(lib.qualname)
+        if lib.qualname.split(".")[0] in used and lib.qualname not in idx.models and name not in idx.by_name:
+            idx.models[lib.qualname] = ModelInfo(name=name, qualname=lib.qualname, path=f"<{lib.qualname}>", line=0,
+                                                 bases=[lib.qualname])
+            idx.by_name.setdefault(name, []).append(lib.qualname)
 
 
 def _default_table(q: str) -> str:
@@ -475,7 +488,7 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
         return True
     for b in m.bases:
         lib = library_class(b)
-        if lib is not None and (lib.model or lib.audit or lib.patient):
+        if lib is not None and (lib.model or lib.audit or lib.patient or lib.concrete):
             return True
     return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
 

@@ -33,6 +33,7 @@ class LibraryClass:
     audit: str | None = None
     patient: str | None = None
     model: bool = False
+    concrete: bool = False
     reference: bool = False
     view: bool = False
     login_middleware: bool = False
@@ -61,6 +62,11 @@ def library_class(ref: str | None) -> LibraryClass | None:
         return hits[0]
     module = ref.rsplit(".", 1)[0]
     return table.get(module + ".*")
+
+
+def concrete_models() -> list[LibraryClass]:
+    """Package models a project queries directly (OPAL's Patient and Episode)."""
+    return [c for c in _table().values() if c.concrete]
 
 
 def neutral(ref: str) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .django_code import ClassInfo, ProjectCode, perm_list
+from .django_code import ClassInfo, ProjectCode, perm_list, writes_in
 from .django_models import ModelIndex
 from .guards import AUTHN, AUTHZ, NONE, body_level, mentions_user, request_user_names
 from .libraries import library_class, neutral
@@ -42,7 +42,6 @@ _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signal
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
               "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ)}
-_SAVES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 # Aggregates: a queryset reduced to numbers carries no patient rows or fields.
 _AGGREGATE_FUNCS = {"Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance"}
 _RELATION_KINDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -352,7 +351,7 @@ class Analyzer:
                 methods.add("post")
             elif last_part(name) == "require_http_methods" and isinstance(d, ast.Call) and d.args:
                 methods |= _methods_of(d.args[0]) or set()
-        writes = bool(methods & _WRITE_METHODS) or _writes_in(fn) or _compares_method(fn)
+        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
                     unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "")
@@ -507,7 +506,7 @@ class Analyzer:
             return True
         for a in ancestors:
             info = self.code.lookup(a)
-            if info is not None and set(info.methods) & _WRITE_HANDLERS:
+            if info is not None and set(info.writing_methods) & _WRITE_HANDLERS:
                 return True
         for m in node.body:
             if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -530,17 +529,6 @@ def _methods_of(node: ast.AST | None) -> set[str] | None:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return {e.value.lower() for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     return None
-
-
-def _writes_in(fn: ast.AST) -> bool:
-    for n in walk(fn):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _SAVES:
-            if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
-                continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
-            if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
-                continue
-            return True
-    return False
 
 
 def _compares_method(fn: ast.AST) -> bool:
