@@ -142,7 +142,7 @@ class UnauthenticatedPatientView(Check):
 
     def visit_Module(self, node: ast.Module) -> None:
         for view in patient_views(self.ctx, node):
-            if view.unknown:  # no gating finding rests on what wardgate could not read
+            if view.unknown or view.unreachable:  # unread access control; dead code no request reaches
                 continue
             if view.reads == NONE or (view.writes and view.writes_level == NONE):
                 self._flag(view)

@@ -76,6 +76,11 @@ class FileCode:
     ninja_owners: list[tuple[str, str | None]] = field(default_factory=list)  # (NinjaAPI/Router var, auth)
     ninja_routes: list[NinjaRoute] = field(default_factory=list)
     ninja_links: list[tuple[str, str]] = field(default_factory=list)  # (api var, router) from add_router
+    router_views: list[tuple[str, str]] = field(default_factory=list)  # (router var, viewset) from register()
+    routers_used: list[str] = field(default_factory=list)  # routers whose `.urls` an active URLconf includes
+    urlconf: bool = False  # the file defines `urlpatterns`
+    apps_dynamic: bool = False  # INSTALLED_APPS built from something other than a list of strings
+    authorizes: str = ""  # a name of an authorization mechanism this file uses (role-less projects use none)
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -226,6 +231,13 @@ def _url_view(node: ast.expr, imports: ImportMap) -> tuple[str | None, list[str]
     return imports.qualname(node), wrappers
 
 
+# Names that only appear where a project authorizes beyond login (permissions, roles, object permissions).
+AUTHZ_NAMES = frozenset({
+    "permission_required", "user_passes_test", "has_perm", "has_perms", "has_object_permission", "PermissionDenied",
+    "PermissionRequiredMixin", "UserPassesTestMixin", "GroupRequiredMixin", "DjangoModelPermissions",
+    "DjangoObjectPermissions", "BasePermission", "staff_member_required", "superuser_required", "is_staff",
+    "is_superuser", "get_objects_for_user", "AutoPermissionViewSetMixin",
+})
 _WRAPPER_LEVELS = {"login_required": AUTHN, "permission_required": AUTHZ, "user_passes_test": AUTHZ,
                    "staff_member_required": AUTHZ, "superuser_required": AUTHZ}
 _NINJA_METHODS = ("get", "post", "put", "patch", "delete", "api_operation")
@@ -313,7 +325,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                             out.db_tables.append((a.value.value.lower(), info.qualname))
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind = decorator_kind(stmt, imports)
-            if kind and stmt.args.args and stmt.args.args[0].arg != "request":
+            if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
@@ -323,6 +335,14 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             q = imports.qualname(node.func) or ""
             if node.func.attr == "register" and len(node.args) >= 2 and ("admin" in q or q.endswith("site.register")):
                 out.admin.append((imports.qualname(node.args[1]) or "", imports.qualname(node.args[0]) or ""))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+                and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or "")):
+            router = imports.qualname(node.func.value) or dotted(node.func.value) or ""
+            viewset = imports.qualname(node.args[1])
+            if router and viewset:
+                out.router_views.append((router, viewset))
+        elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
+            out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
         if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
             if len(node.args) >= 2:
                 q, wrappers = _url_view(node.args[1], imports)
@@ -330,8 +350,16 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                     out.url_views.append(q)
                     if wrappers:
                         out.url_guards.append((q, wrappers))
+    if not src.looks_like_test:
+        out.authorizes = next((n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
+                               if (isinstance(n, ast.Name) and n.id in AUTHZ_NAMES)
+                               or (isinstance(n, ast.Attribute) and n.attr in AUTHZ_NAMES)), "")
+    out.urlconf = any(isinstance(t, ast.Name) and t.id == "urlpatterns" for st in src.tree.body
+                      if isinstance(st, (ast.Assign, ast.AugAssign))
+                      for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
     if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
-            or out.installed_apps or out.ninja_owners or out.ninja_routes):
+            or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
+            or out.apps_dynamic or out.authorizes):
         return out
     return None
 
@@ -342,7 +370,11 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
         if isinstance(t, ast.Name) and t.id in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
             out.middleware.extend(_string_list(stmt.value, imports) or [])
         elif isinstance(t, ast.Name) and t.id == "INSTALLED_APPS":
-            out.installed_apps.extend(_string_list(stmt.value, imports) or [])
+            apps = _string_list(stmt.value, imports)
+            literal = apps is not None and all(
+                isinstance(e, ast.Constant) for e in stmt.value.elts)  # type: ignore[attr-defined]
+            out.apps_dynamic |= not literal
+            out.installed_apps.extend(apps or [])
         elif isinstance(t, ast.Name) and t.id == "REST_FRAMEWORK" and isinstance(stmt.value, ast.Dict):
             for k, v in zip(stmt.value.keys, stmt.value.values):
                 if isinstance(k, ast.Constant) and k.value == "DEFAULT_PERMISSION_CLASSES":
@@ -368,6 +400,33 @@ class ProjectCode:
     ninja_routes: dict[str, NinjaRoute] = field(default_factory=dict)
     ninja_links: dict[str, str] = field(default_factory=dict)  # router -> api
     packages: set[str] = field(default_factory=set)  # the project's own top-level packages
+    router_views: dict[str, list[str]] = field(default_factory=dict)  # viewset -> routers it is registered on
+    routers_used: set[str] = field(default_factory=set)
+    has_urlconf: bool = False
+    apps_known: bool = False  # every INSTALLED_APPS entry is a literal, so "not installed" can be decided
+    authorization: str = ""  # evidence that the project authorizes anywhere ("" = login is all it checks)
+
+    def routed(self, view: str) -> bool | None:
+        """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
+        if not self.has_urlconf:
+            return None
+        if view in self.url_views:
+            return True
+        routers = self.router_views.get(view)
+        if routers is None:
+            hits = [v for v in self.router_views if v.endswith("." + last_part(view)) and view.endswith(last_part(v))]
+            routers = self.router_views[hits[0]] if len(hits) == 1 else None
+        if routers is not None:
+            return any(r in self.routers_used or last_part(r) in {last_part(u) for u in self.routers_used}
+                       for r in routers)
+        return None  # neither routed nor registered: maybe reached another way (include of a module list...)
+
+    def installed(self, module: str) -> bool | None:
+        """Is the module's Django app in INSTALLED_APPS? None when that cannot be decided."""
+        if not self.apps_known or not self.installed_apps:
+            return None
+        apps = {a.split(".apps.")[0] for a in self.installed_apps}
+        return any(module == a or module.startswith(a + ".") for a in apps)
 
     def in_project(self, ref: str) -> bool:
         return ref.split(".")[0] in self.packages
@@ -481,7 +540,7 @@ class ProjectCode:
 
 def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc = ProjectCode()
-    for fc in per_file.values():
+    for fc_path, fc in per_file.items():
         for c in fc.classes:
             pc.classes[c.qualname] = c
             pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)
@@ -499,7 +558,19 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.ninja_owners.update(dict(fc.ninja_owners))
         pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})
         pc.ninja_links.update({router: api for api, router in fc.ninja_links})
+        for router, viewset in fc.router_views:
+            pc.router_views.setdefault(viewset, []).append(router)
+        pc.routers_used.update(r for r in fc.routers_used if r)
+        pc.has_urlconf |= fc.urlconf
+        if fc.authorizes and not pc.authorization:
+            pc.authorization = f"{fc.authorizes} in {fc_path}"
+    if not pc.authorization:
+        for perms in pc.default_perms:
+            strong = [p for p in perms if last_part(p) not in ("IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly")]
+            if strong:
+                pc.authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
+    pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc
 
 

@@ -54,6 +54,7 @@ class FieldInfo:
     has_min_validator: bool = False
     has_max_validator: bool = False
     unique: bool = False
+    choices: bool = False  # an enumeration (`choices=`): a status or mode, not a measured value
 
 
 @dataclass
@@ -280,6 +281,8 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
     for kw in call.keywords:
         if kw.arg in ("unique", "primary_key") and isinstance(kw.value, ast.Constant) and kw.value.value is True:
             fi.unique = True
+        if kw.arg == "choices":
+            fi.choices = True
         if kw.arg == "validators" and isinstance(kw.value, (ast.List, ast.Tuple)):
             for v in kw.value.elts:
                 vname = last_part(imports.qualname(v) or "")
@@ -589,6 +592,37 @@ def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
                     break
         if not added:
             break
+    # Workflow and link rows are not clinical records, unless configured as patient models.
+    for q in sorted(idx.patient):
+        m = idx.models[q]
+        if _norm(m.name) not in explicit and _bookkeeping_only(m, idx, words):
+            idx.patient.discard(q)
+            idx.patient_why.pop(q, None)
+
+
+_BOOKKEEPING_KINDS = frozenset({"DateField", "DateTimeField", "TimeField", "BooleanField", "NullBooleanField",
+                                "AutoField", "BigAutoField", "SmallAutoField", "UUIDField", "DurationField",
+                                "CreationDateTimeField", "ModificationDateTimeField", "AutoCreatedField",
+                                "AutoLastModifiedField", "StatusField", "MonitorField"})
+_BOOKKEEPING_NAMES = re.compile(r"^(status|state|stage|step(_name)?|kind|type|order|position|sequence|priority|"
+                                r"(created|modified|updated)(_by|_at|_on)?|is_\w+|has_\w+)$")
+
+
+def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> bool:
+    """A workflow or link row: besides relations it stores only timestamps, flags and enumerations
+    (`StateChange(patient, station, state, time_in)`, `BedAsset(bed, asset, since)`), and it links no
+    clinical concept (`PatientAllergy(patient, allergy)` does): it records that something happened to a
+    patient, not clinical content. A row with any free value, or with no field of its own, is not."""
+    own = [f for f in m.fields.values() if f.kind not in _RELATION_FIELDS]
+    relations = [f for f in m.fields.values() if f.kind in _RELATION_FIELDS]
+    if not own or not relations or _STRONG_PHI & set(m.fields):
+        return False
+    for f in relations:
+        target = idx.lookup(f.target)
+        name = _norm(last_part(f.target or ""))
+        if (target is None or target.qualname not in idx.patient) and any(w in name for w in words):
+            return False  # a link to a clinical concept is clinical content
+    return all(f.kind in _BOOKKEEPING_KINDS or f.choices or _BOOKKEEPING_NAMES.match(f.name) for f in own)
 
 
 _NATURAL_KEYS = frozenset({"name", "code", "label", "title", "slug", "display_name", "term"})

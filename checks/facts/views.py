@@ -61,6 +61,7 @@ class View:
     guard: str = ""  # how it is guarded, for messages
     evidence: list[str] = field(default_factory=list)  # where its effective access comes from
     unknown: str = ""  # why its access control cannot be resolved: no gating finding rests on it
+    unreachable: str = ""  # why no request reaches it (app not installed, router never included)
 
 
 def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
@@ -354,7 +355,15 @@ class Analyzer:
         writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
-                    unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "")
+                    unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "",
+                    unreachable=self._unreachable(q))
+
+    def _unreachable(self, q: str) -> str:
+        if self.code.installed(self.imports.module) is False:
+            return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
+        if self.code.routed(q) is False:
+            return "registered only on routers whose urls no URLconf includes"
+        return ""
 
     def _unknown_decorator(self, name: str) -> bool:
         """A decorator from a package wardgate cannot read, named like access control
@@ -430,7 +439,8 @@ class Analyzer:
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown)
+                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
+                    unreachable=self._unreachable(q))
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         """(reads, writes) of a `get_permissions()` that picks permission classes per action or method

@@ -62,8 +62,28 @@ def test_role_check_in_a_mixins_dispatch_authorizes_its_views() -> None:
     code = ("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views.generic import UpdateView\n"
             "from clinic.models import Patient\nfrom core.mixins import PharmacistRequired\n\n"
             "class Edit(LoginRequiredMixin, PharmacistRequired, UpdateView):\n    model = Patient\n    fields = ['mrn']\n")
+    authz = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
+             "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
     assert lines(UnauthorizedPatientWrite, code, mixin) == []
-    assert lines(UnauthorizedPatientWrite, code, plain) == [6]
+    assert lines(UnauthorizedPatientWrite, code, plain, authz) == [6]
+    assert lines(UnauthorizedPatientWrite, code, plain) == []  # role-less: the project authorizes nowhere
+
+
+def test_views_no_request_reaches_are_not_endpoints() -> None:
+    viewset = ("from rest_framework import viewsets\nfrom rest_framework.permissions import AllowAny\n"
+               "from clinic.models import Patient\n\nclass Patients(viewsets.ModelViewSet):\n"
+               "    queryset = Patient.objects.all()\n    permission_classes = [AllowAny]\n")
+    router = ("clinic/routes.py", "from rest_framework.routers import DefaultRouter\nfrom clinic.api import Patients\n\n"
+              "router = DefaultRouter()\nrouter.register('patients', Patients)\n")
+    included = ("proj/urls.py", "from django.urls import include, path\nfrom clinic.routes import router\n\n"
+                "urlpatterns = [path('api/', include(router.urls))]\n")
+    not_included = ("proj/urls.py", "from django.urls import path\n\nurlpatterns = []\n")
+    assert lines(UnauthenticatedPatientView, viewset, router, included, path="clinic/api.py") == [5]
+    assert lines(UnauthenticatedPatientView, viewset, router, not_included, path="clinic/api.py") == []
+    installed = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'clinic']\n")
+    legacy = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'wards']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, installed) == [3]
+    assert lines(UnauthenticatedPatientView, VIEW, legacy) == []  # clinic is not installed: dead code
 
 
 def test_django_ninja_auth_on_the_api_covers_its_operations_unless_an_operation_opts_out() -> None:
@@ -173,3 +193,16 @@ def _facts(root: Path) -> dict:
     run = subprocess.run([sys.executable, "-m", "wardgate", "facts", str(root), "--format", "json"],
                          capture_output=True, text=True, check=True)
     return json.loads(run.stdout)
+
+
+def test_workflow_rows_are_not_clinical_records_but_links_to_clinical_concepts_are() -> None:
+    code = ("from django.db import models\n\nclass StateChange(models.Model):\n"
+            "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    state = models.CharField(max_length=1, choices=[('i', 'in'), ('o', 'out')])\n"
+            "    time = models.DateTimeField()\n\n"
+            "class PatientAllergy(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    allergy = models.ForeignKey('Allergy', on_delete=models.PROTECT)\n    noted = models.DateField()\n\n"
+            "class Allergy(models.Model):\n    name = models.CharField(max_length=80, unique=True)\n\n"
+            "class BpReading(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    systolic = models.PositiveSmallIntegerField()\n    taken = models.DateTimeField()\n")
+    assert lines(UnauditedPatientModel, code, path="clinic/records.py") == [8, 16]
