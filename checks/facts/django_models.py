@@ -309,6 +309,7 @@ class ModelIndex:
     audit_callers: set[str] = field(default_factory=set)  # functions that call an audit service
     global_audit: str | None = None  # a mechanism that sees every model (easy-audit)
     revision_middleware: bool = False
+    log_models: set[str] = field(default_factory=set)  # event/audit logs that point at any row (not patient data)
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
     _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
 
@@ -592,12 +593,15 @@ def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
                     break
         if not added:
             break
-    # Workflow and link rows are not clinical records, unless configured as patient models.
+    # Workflow and link rows are not clinical records, and an event or audit log is the trail itself (WG203
+    # guards it), unless configured as patient models.
     for q in sorted(idx.patient):
         m = idx.models[q]
-        if _norm(m.name) not in explicit and _bookkeeping_only(m, idx, words):
+        if _norm(m.name) not in explicit and (_bookkeeping_only(m, idx, words) or is_log_model(m)):
             idx.patient.discard(q)
             idx.patient_why.pop(q, None)
+            if is_log_model(m):
+                idx.log_models.add(q)
 
 
 _BOOKKEEPING_KINDS = frozenset({"DateField", "DateTimeField", "TimeField", "BooleanField", "NullBooleanField",
@@ -606,6 +610,19 @@ _BOOKKEEPING_KINDS = frozenset({"DateField", "DateTimeField", "TimeField", "Bool
                                 "AutoLastModifiedField", "StatusField", "MonitorField"})
 _BOOKKEEPING_NAMES = re.compile(r"^(status|state|stage|step(_name)?|kind|type|order|position|sequence|priority|"
                                 r"(created|modified|updated)(_by|_at|_on)?|is_\w+|has_\w+)$")
+
+
+_GENERIC_REF = frozenset({"object_id", "object_pk", "content_type", "object_model", "object_repr", "content_object"})
+_CHANGE_FIELDS = frozenset({"changes", "value", "snapshot", "diff", "old_value", "new_value", "action", "operation",
+                            "change_type", "event_type", "changed_fields", "data"})
+
+
+def is_log_model(m: ModelInfo) -> bool:
+    """An event or audit log: rows point at any other row through a generic reference (`content_type` /
+    `object_id`, `object_model`) and record what happened to it (a JSON value, an action, the changes)."""
+    names = set(m.fields)
+    return bool(names & _GENERIC_REF) and bool(
+        names & _CHANGE_FIELDS or any(f.kind == "JSONField" for f in m.fields.values()))
 
 
 def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> bool:
