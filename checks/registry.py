@@ -17,7 +17,8 @@ from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_
                      serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
                      write_without_audit_call)
-from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
+from .domain import (ignored_permission_check, unauthenticated_account_change, unauthenticated_patient_view,
+                     unauthorized_patient_write)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
@@ -45,6 +46,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
+    unauthenticated_account_change.UnauthenticatedAccountChange,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}

@@ -64,21 +64,25 @@ class View:
     unreachable: str = ""  # why no request reaches it (app not installed, router never included)
 
 
-def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
-    """The module's top-level views that touch patient-data models and restrict no rows, analysed
-    once per file for every view check."""
+def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's top-level views, analysed once per file for every view check."""
     models: ModelIndex | None = ctx.project.fact("django_models")
     code: ProjectCode | None = ctx.project.fact("django_code")
-    if models is None or code is None or not models.patient:
+    if models is None or code is None:
         return []
 
     def analyse() -> list[View]:
         an = Analyzer(tree, ctx.imports, models, code, ctx.vocab)
         views = [an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                  else an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None for stmt in tree.body]
-        return [v for v in views if v is not None and v.models and not v.restricted]
+        return [v for v in views if v is not None]
 
-    return ctx.shared("views.patient_views", analyse)
+    return ctx.shared("views.all_views", analyse)
+
+
+def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's views that touch patient-data models and restrict no rows."""
+    return [v for v in all_views(ctx, tree) if v.models and not v.restricted]
 
 
 class Analyzer:
