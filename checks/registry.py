@@ -17,8 +17,8 @@ from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_
                      serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
                      write_without_audit_call)
-from .domain import (ignored_permission_check, unauthenticated_account_change, unauthenticated_patient_view,
-                     unauthorized_patient_write)
+from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
+                     unauthenticated_patient_view, unauthorized_patient_write)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
@@ -47,6 +47,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
+    admin_action_too_weak.AdminActionTooWeak,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}

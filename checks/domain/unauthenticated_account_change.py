@@ -71,6 +71,11 @@ class UnauthenticatedAccountChange(Check):
               path="accounts/api.py"),
     ]
     INVALID = [
+        Invalid(_API + "from pin.models import PIN\n\nclass UpdatePINView(APIView):\n    authentication_classes = ()\n"
+                "    permission_classes = ()\n\n    def put(self, request):\n"
+                "        user = User.objects.get(username=request.data['username'])\n"
+                "        p = PIN.objects.get_or_create(user=user)[0]\n        p.pin = request.data['pin']\n"
+                "        p.save()\n", line=6, path="accounts/api.py"),
         Invalid(_API + "class UpdatePasswordView(APIView):\n    authentication_classes = ()\n"
                 "    permission_classes = ()\n\n    def put(self, request):\n"
                 "        user = User.objects.get(username=request.data['username'])\n"
@@ -98,13 +103,24 @@ class UnauthenticatedAccountChange(Check):
                                                   and isinstance(n.func, ast.Attribute)}
             if names & _TOKEN_CHECKS or any(last_part(b) in _TOKEN_CHECKS for b in self._bases(view.node)):
                 continue
-            hit = sorted(names & _ACCOUNT_CALLS)
+            hit = sorted(names & _ACCOUNT_CALLS) or [f"setting .{a}" for a in _credential_assignments(view.node)][:1]
             if hit:
-                self.report(view.node, f"View {view.node.name} calls {hit[0]}() and anyone can reach it without "
-                            "signing in: it can create accounts or take over existing ones.",
+                what = hit[0] if hit[0].startswith("setting") else f"calling {hit[0]}()"
+                self.report(view.node, f"View {view.node.name} changes credentials ({what}) and anyone can reach it "
+                            "without signing in: it can create accounts or take over existing ones.",
                             fix="Require an authenticated, authorized administrator (e.g. permission_classes = "
                             "[IsAdminUser] or @permission_required('auth.add_user')), or limit it to the user's own "
                             "account behind login.")
 
     def _bases(self, node: ast.AST) -> list[str]:
         return [self.ctx.imports.qualname(b) or "" for b in node.bases] if isinstance(node, ast.ClassDef) else []
+
+
+_CREDENTIAL_ATTRS = frozenset({"password", "pin", "passcode", "pin_code", "otp_secret"})
+
+
+def _credential_assignments(node: ast.AST) -> list[str]:
+    """`pinobj.pin = pin`, `user.password = ...`: a credential written on a fetched object."""
+    return [t.attr for n in walk(node) if isinstance(n, ast.Assign) for t in n.targets
+            if isinstance(t, ast.Attribute) and t.attr in _CREDENTIAL_ATTRS and not (
+                isinstance(t.value, ast.Name) and t.value.id == "self")]

@@ -165,7 +165,8 @@ def writes_in(fn: ast.AST) -> bool:
     """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`."""
     for n in walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in SAVES:
-            if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
+            if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and not (
+                    n.func.value.id in ("qs", "queryset") or n.func.value.id.endswith(("_qs", "queryset"))):
                 continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
             if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
                 continue
