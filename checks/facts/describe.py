@@ -19,6 +19,7 @@ from ..vocabulary import Vocabulary
 from . import COLLECTORS
 from .django_code import ProjectCode
 from .django_models import ModelIndex
+from .environment import site_packages
 from .guards import LEVEL_NAMES
 from .views import Analyzer
 
@@ -26,9 +27,11 @@ UNKNOWN = "unknown"
 
 
 def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int | None = None,
-             max_size: int = DEFAULT_MAX_FILE_SIZE) -> dict[str, Any]:
+             max_size: int = DEFAULT_MAX_FILE_SIZE, python: str | None = None) -> dict[str, Any]:
     """The project model as plain data (JSON-ready), built from every file in `files`."""
-    engine = run_checks(root, files, vocab=vocab, checks=(), collectors=COLLECTORS, jobs=jobs, max_size=max_size)
+    sites = site_packages(root, python)
+    engine = run_checks(root, files, vocab=vocab, checks=(), collectors=COLLECTORS, jobs=jobs, max_size=max_size,
+                        environment=sites)
     models: ModelIndex | None = engine.project.fact("django_models")
     code: ProjectCode | None = engine.project.fact("django_code")
     out: dict[str, Any] = {"settings": {}, "patient_models": [], "endpoints": [], "unknown": [],
@@ -37,6 +40,7 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         return out
     login = code.login_middleware(vocab)
     out["settings"] = {
+        "environment": [str(p) for p in sites] or None,
         "login_middleware": login or None,
         "drf_default_permission_classes": code.default_perms[0] if code.default_perms else None,
         "audit_signal_receivers": models.audit_receivers,

@@ -494,6 +494,10 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
         lib = library_class(b)
         if lib is not None and (lib.model or lib.audit or lib.patient or lib.concrete):
             return True
+    # Django model fields on a class whose base wardgate cannot read (an installed package's model mixin).
+    if any(f.qualname.startswith("django.db.models") for f in m.fields.values()) and any(
+            idx.lookup(b) is None and not neutral(b) for b in m.bases):
+        return True
     return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
 
 

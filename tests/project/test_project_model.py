@@ -206,3 +206,40 @@ def test_workflow_rows_are_not_clinical_records_but_links_to_clinical_concepts_a
             "class BpReading(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
             "    systolic = models.PositiveSmallIntegerField()\n    taken = models.DateTimeField()\n")
     assert lines(UnauditedPatientModel, code, path="clinic/records.py") == [8, 16]
+
+
+def test_bases_from_installed_packages_are_read_from_the_projects_environment(tmp_path: Path) -> None:
+    site = ".venv/lib/python3.11/site-packages"
+    files = {
+        "clinic/__init__.py": "",
+        "clinic/models.py": "from django.db import models\nfrom trialkit.models import CrfModel\n\n"
+                            "class Vitals(CrfModel):\n    weight = models.DecimalField(max_digits=5, decimal_places=1)\n"
+                            "    patient = models.ForeignKey('Patient', on_delete=models.CASCADE)\n\n"
+                            "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n",
+        "clinic/views.py": "from django.views.generic import DetailView\nfrom hospital_auth import WardStaffMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(WardStaffMixin, DetailView):\n    model = Patient\n",
+        f"{site}/hospital_auth/__init__.py": "from .mixins import WardStaffMixin\n",
+        f"{site}/hospital_auth/mixins.py": "from django.core.exceptions import PermissionDenied\n\n"
+                                           "class WardStaffMixin:\n    def dispatch(self, request, *a, **k):\n"
+                                           "        if not request.user.groups.filter(name='ward').exists():\n"
+                                           "            raise PermissionDenied\n        return super().dispatch(request, *a, **k)\n",
+        f"{site}/trialkit/__init__.py": "",
+        f"{site}/trialkit/models.py": "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+                                      "class CrfModel(models.Model):\n    history = HistoricalRecords(inherit=True)\n\n"
+                                      "    class Meta:\n        abstract = True\n",
+    }
+    _write(tmp_path, files)
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "authorized users", chart
+    vitals = next(m for m in facts["patient_models"] if m["model"] == "clinic.models.Vitals")
+    assert vitals["audit"].startswith("simple-history"), vitals
+    assert facts["settings"]["environment"] and facts["unknown"] == []
+
+    import shutil
+
+    shutil.rmtree(tmp_path / ".venv")  # no environment: both are unknown, and nothing is claimed
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "unknown"
+    assert {u["what"] for u in facts["unknown"]} == {"access control of Chart", "audit of Vitals"}
