@@ -86,7 +86,8 @@ def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vo
             unknown.append({"what": f"access control of {stmt.name}", "path": src.path, "line": stmt.lineno,
                             "why": view.unknown})
         found.append({
-            "view": q, "path": src.path, "line": stmt.lineno, "routed": q in code.url_views,
+            "view": q, "path": src.path, "line": stmt.lineno, "route": code.route(q),
+            **({"unreachable": view.unreachable} if view.unreachable else {}),
             "reads": UNKNOWN if view.unknown else LEVEL_NAMES[view.reads],
             "writes": (UNKNOWN if view.unknown else LEVEL_NAMES[view.writes_level]) if view.writes else None,
             "patient_data": [last_part(m) for m in view.models], "rows_restricted_to_user": view.restricted,
@@ -110,7 +111,9 @@ def render_text(facts: dict[str, Any]) -> str:
     for e in endpoints:
         access = f"reads: {e['reads']}" + (f", writes: {e['writes']}" if e["writes"] else "")
         scoped = "; rows restricted to the user" if e["rows_restricted_to_user"] else ""
-        lines.append(f"  {e['view']}  {e['path']}:{e['line']}\n      {access}{scoped}; data: "
+        route = f" {e['route']}" if e["route"] else ""
+        dead = f" (unreachable: {e['unreachable']})" if e.get("unreachable") else ""
+        lines.append(f"  {e['view']}{route}  {e['path']}:{e['line']}{dead}\n      {access}{scoped}; data: "
                      f"{', '.join(e['patient_data'])}" + (f"\n      evidence: {'; '.join(e['evidence'])}"
                                                         if e["evidence"] else ""))
     if facts["unknown"]:

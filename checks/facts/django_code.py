@@ -81,6 +81,8 @@ class FileCode:
     urlconf: bool = False  # the file defines `urlpatterns`
     apps_dynamic: bool = False  # INSTALLED_APPS built from something other than a list of strings
     authorizes: str = ""  # a name of an authorization mechanism this file uses (role-less projects use none)
+    routes: list[tuple[str, str, str]] = field(default_factory=list)  # (view, pattern, urls module)
+    includes: list[tuple[str, str, str]] = field(default_factory=list)  # (urls module, prefix, included module)
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -214,6 +216,10 @@ def admin_action(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap)
     return None
 
 
+def _is_include(node: ast.expr, imports: ImportMap) -> bool:
+    return isinstance(node, ast.Call) and last_part(imports.qualname(node.func) or "") == "include"
+
+
 def _url_view(node: ast.expr, imports: ImportMap) -> tuple[str | None, list[str]]:
     """The view of a `path()` argument and the wrappers applied to it in urls.py:
     `login_required(PatientView.as_view())`, `permission_required("clinic.view_patient")(views.chart)`."""
@@ -342,15 +348,28 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             viewset = imports.qualname(node.args[1])
             if router and viewset:
                 out.router_views.append((router, viewset))
+                prefix = node.args[0]
+                if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+                    out.routes.append((viewset, f"{prefix.value.strip('^$/')}/", f"<{last_part(router)}>"))
         elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
             out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
         if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
             if len(node.args) >= 2:
-                q, wrappers = _url_view(node.args[1], imports)
+                pattern = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(
+                    node.args[0].value, str) else "?"
+                q, wrappers = (None, []) if _is_include(node.args[1], imports) else _url_view(node.args[1], imports)
                 if q:
                     out.url_views.append(q)
+                    out.routes.append((q, pattern, imports.module))
                     if wrappers:
                         out.url_guards.append((q, wrappers))
+                elif _is_include(node.args[1], imports):
+                    target = node.args[1].args[0] if node.args[1].args else None  # type: ignore[attr-defined]
+                    if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                        out.includes.append((imports.module, pattern, target.value))
+                    elif isinstance(target, ast.Attribute) and target.attr == "urls":
+                        out.includes.append((imports.module, pattern,
+                                             f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
     if not src.looks_like_test:
         out.authorizes = next((n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
                                if (isinstance(n, ast.Name) and n.id in AUTHZ_NAMES)
@@ -360,7 +379,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                       for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
     if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
             or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
-            or out.apps_dynamic or out.authorizes):
+            or out.apps_dynamic or out.authorizes or out.routes or out.includes):
         return out
     return None
 
@@ -404,6 +423,22 @@ class ProjectCode:
     router_views: dict[str, list[str]] = field(default_factory=dict)  # viewset -> routers it is registered on
     routers_used: set[str] = field(default_factory=set)
     has_urlconf: bool = False
+    routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
+    includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
+
+    def route(self, view: str) -> str | None:
+        """Where a view is reachable, with the prefixes of the URLconfs that include its module
+        (`/api/encounters/<int:pk>/summary/`); None when it is not routed in a URLconf wardgate read."""
+        for pattern, module in self.routes.get(view, []):
+            return "/" + (self._prefix(module, 0) + _clean(pattern)).lstrip("/")
+        return None
+
+    def _prefix(self, module: str, depth: int) -> str:
+        if depth > 4:
+            return ""
+        for parent, prefix in self.includes.get(module, []):
+            return self._prefix(parent, depth + 1) + _clean(prefix)
+        return ""
     apps_known: bool = False  # every INSTALLED_APPS entry is a literal, so "not installed" can be decided
     authorization: str = ""  # evidence that the project authorizes anywhere ("" = login is all it checks)
 
@@ -563,6 +598,10 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
             pc.router_views.setdefault(viewset, []).append(router)
         pc.routers_used.update(r for r in fc.routers_used if r)
         pc.has_urlconf |= fc.urlconf
+        for view, pattern, module in fc.routes:
+            pc.routes.setdefault(view, []).append((pattern, module))
+        for module, prefix, included in fc.includes:
+            pc.includes.setdefault(included, []).append((module, prefix))
         if fc.authorizes and not pc.authorization:
             pc.authorization = f"{fc.authorizes} in {fc_path}"
     if not pc.authorization:
@@ -586,3 +625,8 @@ class _Collector:
 
 
 COLLECTOR = _Collector()
+
+
+def _clean(pattern: str) -> str:
+    """A URL pattern as people read it: `^patients/(?P<pk>\\d+)/$` -> `patients/(?P<pk>\\d+)/`."""
+    return pattern.lstrip("^").rstrip("$")

@@ -343,12 +343,15 @@ class Analyzer:
             level = max(level, AUTHN)
             evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
         unknown = [n for d, n in decs if self._unknown_decorator(n)]
+        if not evidence and level == NONE:
+            evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level
         methods: set[str] = set()
         if api is not None:
             perms = next((d for d, n in decs if last_part(n) == "permission_classes" and isinstance(d, ast.Call)), None)
             names = perm_list(perms.args[0], self.imports) if perms is not None and perms.args else None
             r, w = self.perm_levels(names) if names is not None else self.default_perms()
+            evidence.append(self._perm_evidence(names))
             reads, writes_level = max(reads, r), max(writes_level, w)
             methods |= _methods_of(api.args[0] if isinstance(api, ast.Call) and api.args else None) or {"get"}
         for d, name in decs:
@@ -377,6 +380,13 @@ class Analyzer:
         if self.code.lookup(name) is not None or self.code.in_project(name):
             return False  # the project's own code: read, and not access control
         return bool(_ACCESS_WORDS.search(last_part(name)))
+
+    def _perm_evidence(self, names: list[str] | None) -> str:
+        if names is not None:
+            return f"permission_classes = [{', '.join(last_part(n) for n in names)}]"
+        if self.code.default_perms:
+            return f"DEFAULT_PERMISSION_CLASSES [{', '.join(last_part(n) for n in self.code.default_perms[0])}]"
+        return "no permission_classes and no DEFAULT_PERMISSION_CLASSES (DRF's default is AllowAny)"
 
     def default_perms(self) -> tuple[int, int]:
         if not self.code.default_perms:
@@ -425,6 +435,7 @@ class Analyzer:
         if drf:
             perms = self._class_perms(ancestors)
             r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
+            evidence.append(self._perm_evidence(perms))
             if self.code.attr(q, "get_permissions"):
                 own = next((m for m in node.body
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)

@@ -243,3 +243,15 @@ def test_bases_from_installed_packages_are_read_from_the_projects_environment(tm
     chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
     assert chart["reads"] == "unknown"
     assert {u["what"] for u in facts["unknown"]} == {"access control of Chart", "audit of Vitals"}
+
+
+def test_finding_names_the_route_through_includes_and_routers_and_why_it_is_open() -> None:
+    viewset = ("from rest_framework import viewsets\nfrom clinic.models import Patient\n\n"
+               "class Patients(viewsets.ReadOnlyModelViewSet):\n    queryset = Patient.objects.all()\n")
+    router = ("clinic/urls.py", "from rest_framework.routers import DefaultRouter\nfrom django.urls import include, path\n"
+              "from clinic.api import Patients\n\nrouter = DefaultRouter()\nrouter.register(r'patients', Patients)\n"
+              "urlpatterns = [path('v1/', include(router.urls))]\n")
+    root = ("proj/urls.py", "from django.urls import include, path\n\nurlpatterns = [path('api/', include('clinic.urls'))]\n")
+    [finding] = run_example(UnauthenticatedPatientView, Valid(viewset, path="clinic/api.py", files=(MODELS, router, root)))
+    assert "at /api/v1/patients/" in finding.message
+    assert "DRF's default is AllowAny" in finding.message
