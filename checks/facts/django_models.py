@@ -636,13 +636,19 @@ def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> 
     patient, not clinical content. A row with any free value, or with no field of its own, is not."""
     own = [f for f in m.fields.values() if f.kind not in _RELATION_FIELDS]
     relations = [f for f in m.fields.values() if f.kind in _RELATION_FIELDS]
-    if not own or not relations or _STRONG_PHI & set(m.fields):
+    if not relations or _STRONG_PHI & set(m.fields):
         return False
+    others = 0  # relations to rows that are neither patient data nor clinical concepts (a bed's monitor)
     for f in relations:
         target = idx.lookup(f.target)
         name = _norm(last_part(f.target or ""))
-        if (target is None or target.qualname not in idx.patient) and any(w in name for w in words):
+        if target is not None and target.qualname in idx.patient:
+            continue
+        if any(w in name for w in words):
             return False  # a link to a clinical concept is clinical content
+        others += 1
+    if not own:  # a pure link row: only when it links the patient's record to something non-clinical
+        return others > 0
     return all(f.kind in _BOOKKEEPING_KINDS or f.choices or _BOOKKEEPING_NAMES.match(f.name) for f in own)
 
 
