@@ -190,8 +190,12 @@ def _derived_only(call: ast.Call) -> bool:
 def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:
     """The function later saves rows of the same model one by one (`for c in Case.objects.all(): c.save()`)."""
     for loop in walk(fn):
-        if isinstance(loop, ast.For) and scope.model_of(loop.iter) == model:
-            target = loop.target.id if isinstance(loop.target, ast.Name) else None
+        it, tgt = (loop.iter, loop.target) if isinstance(loop, ast.For) else (None, None)
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and it.args:
+            it = it.args[0]  # `for i, row in enumerate(Case.objects.all())`
+            tgt = tgt.elts[-1] if isinstance(tgt, ast.Tuple) and tgt.elts else tgt
+        if it is not None and scope.model_of(it) == model:
+            target = tgt.id if isinstance(tgt, ast.Name) else None
             if target and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "save"
                               and isinstance(n.func.value, ast.Name) and n.func.value.id == target
                               for n in walk(loop)):

@@ -82,6 +82,8 @@ class FileModels:
     audit_calls: list[tuple[str, str]] = field(default_factory=list)  # (calling function, audit-named callee)
     triggers: list[tuple[str, str]] = field(default_factory=list)  # (table, where): CREATE TRIGGER in a migration
     settings: list[str] = field(default_factory=list)  # "easyaudit" installed, "revision-middleware" installed
+    reexports: list[tuple[str, str]] = field(default_factory=list)  # (module.Name, where Name comes from)
+    stars: list[tuple[str, str]] = field(default_factory=list)  # (module, module it star-imports)
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
@@ -109,6 +111,15 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
               and _audit_named(imports.module, node.name)):
             out.audit_receivers.append(f"{imports.module}.{node.name}")
     _admin_and_audit_calls(src, imports, out)
+    reexporter = src.is_package_init or imports.module.rsplit(".", 1)[-1] == "models"
+    for stmt in src.tree.body if reexporter else []:  # `from .models_folder import *` in models.py
+        if isinstance(stmt, ast.ImportFrom):
+            base = imports._absolute(stmt.module, stmt.level)
+            for a in stmt.names:
+                if a.name == "*":
+                    out.stars.append((imports.module, base))
+                elif base and a.name[:1].isupper():
+                    out.reexports.append((f"{imports.module}.{a.asname or a.name}", f"{base}.{a.name}"))
     for stmt in src.tree.body:
         if isinstance(stmt, (ast.Assign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -120,7 +131,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
                 out.settings.append("revision-middleware")
     out.models = [m for m in out.models if m.bases]
     return out if (out.models or out.registered or out.audit_receivers or out.admin_registrations
-                   or out.audit_writers or out.audit_calls or out.triggers or out.settings) else None
+                   or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
+                   or out.reexports) else None
 
 
 _AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)
@@ -310,6 +322,8 @@ class ModelIndex:
     global_audit: str | None = None  # a mechanism that sees every model (easy-audit)
     revision_middleware: bool = False
     log_models: set[str] = field(default_factory=set)  # event/audit logs that point at any row (not patient data)
+    reexports: dict[str, str] = field(default_factory=dict)
+    stars: dict[str, list[str]] = field(default_factory=dict)
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
     _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
 
@@ -323,9 +337,21 @@ class ModelIndex:
             return self._memo[ref]
         return self._lookup(ref)
 
-    def _lookup(self, ref: str) -> ModelInfo | None:
+    def _lookup(self, ref: str, depth: int = 0) -> ModelInfo | None:
         if ref in self.models:
             return self.models[ref]
+        if depth < 5 and "." in ref:  # re-exported: `epilepsy12.models.Case` from `from .models_folder import *`
+            if ref in self.reexports:
+                found = self._lookup(self.reexports[ref], depth + 1)
+                if found:
+                    return found
+            module, name = ref.rsplit(".", 1)
+            for target in self.stars.get(module, []):
+                found = self._lookup(f"{target}.{name}", depth + 1)
+                if found:
+                    return found
+            if depth:
+                return None
         short = last_part(ref)
         candidates = self.by_name.get(short, [])
         suffix = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
@@ -341,6 +367,10 @@ class ModelIndex:
             hits = [q for q in candidates if f".{app_label}." in f".{q}"]
             if len(hits) == 1:
                 return self.models[hits[0]]
+            if len(hits) > 1 and ref.count(".") == 1:  # the one the app's models module exports, as Django does
+                exported = self._lookup(f"{app_label}.models.{short}", 1)
+                if exported is not None:
+                    return exported
         django_candidates = [q for q in candidates if q in self.django]
         return self.models[django_candidates[0]] if len(django_candidates) == 1 else None
 
@@ -363,6 +393,9 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         for m in fm.models:
             idx.models[m.qualname] = m
             idx.by_name.setdefault(m.name, []).append(m.qualname)
+        idx.reexports.update(dict(fm.reexports))
+        for module, target in fm.stars:
+            idx.stars.setdefault(module, []).append(target)
     for fm in per_file.values():
         for target, mech in fm.registered:
             found = idx.lookup(target)
@@ -608,12 +641,15 @@ def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
                 idx.log_models.add(q)
 
 
-_BOOKKEEPING_KINDS = frozenset({"DateField", "DateTimeField", "TimeField", "BooleanField", "NullBooleanField",
+_BOOKKEEPING_KINDS = frozenset({"DateField", "DateTimeField", "TimeField",
                                 "AutoField", "BigAutoField", "SmallAutoField", "UUIDField", "DurationField",
                                 "CreationDateTimeField", "ModificationDateTimeField", "AutoCreatedField",
                                 "AutoLastModifiedField", "StatusField", "MonitorField"})
+# Flags are clinical as often as not (`smoker`, `site_is_primary_centre`); only workflow flags are bookkeeping.
 _BOOKKEEPING_NAMES = re.compile(r"^(status|state|stage|step(_name)?|kind|type|order|position|sequence|priority|"
-                                r"(created|modified|updated)(_by|_at|_on)?|is_\w+|has_\w+)$")
+                                r"(created|modified|updated)(_by|_at|_on)?|"
+                                r"(is_)?(active|latest|current|deleted|archived|done|completed?|seen|read|processed|"
+                                r"sent|synced|visible|checked_in|checked_out))$")
 
 
 _GENERIC_REF = frozenset({"object_id", "object_pk", "content_type", "object_model", "object_repr", "content_object"})
