@@ -12,6 +12,7 @@ from typing import Any
 from checks.cache import open_cache
 from checks.engine import EngineResult, run_checks
 from checks.facts.environment import site_packages
+from checks.facts.unknowns import unresolved_note
 from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
@@ -109,6 +110,9 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
     newer = set(engine.newer_syntax)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
+    note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths))
+    if note is not None:
+        findings.append(note)
     errors = list(engine.errors)
     for name, future in tool_futures.items():
         progress.update(f"waiting for {name}")

@@ -58,6 +58,19 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             out["unknown"].append({"what": f"audit of {last_part(q)}", "path": m.path, "line": m.line,
                                    "why": entry["audit_unknown_because"]})
         out["patient_models"].append(entry)
+    for admin_cls, model in sorted(code.admin_models.items()):
+        info = code.lookup(admin_cls)
+        target = models.lookup(model)
+        if info is None or target is None or target.qualname not in models.patient:
+            continue
+        actions = [f"{a.name} (permissions={a.permissions or 'admin default'})" for a in info.admin_actions]
+        out["endpoints"].append({
+            "view": admin_cls, "path": info.path, "line": info.line, "route": "/admin/ (Django admin)",
+            "reads": "authorized users", "writes": "authorized users", "patient_data": [target.name],
+            "rows_restricted_to_user": False,
+            "evidence": ["Django admin: staff login and the model's view/change/add/delete permissions",
+                         *(f"action {a}" for a in actions)],
+        })
     for rel in engine.parsed:
         src = load_source(root, rel, max_size)
         if not isinstance(src, SourceFile) or src.tree is None or src.looks_like_test or src.looks_like_migration:

@@ -398,7 +398,7 @@ class Analyzer:
     def _class_view(self, node: ast.ClassDef) -> View | None:
         q = f"{self.imports.module}.{node.name}"
         ancestors = self.code.ancestors(q)
-        if not any(_is_view_base(a) for a in ancestors):
+        if not any(is_view_base(a) for a in ancestors):
             return None
         drf = any(a.startswith("rest_framework.") for a in ancestors)
         names = {last_part(a) for a in ancestors}
@@ -543,7 +543,7 @@ class Analyzer:
         return False
 
 
-def _is_view_base(q: str) -> bool:
+def is_view_base(q: str) -> bool:
     if not (q.startswith("django.views.") or q.startswith("rest_framework.") or q.startswith("django.contrib.")):
         return False
     name = last_part(q)
