@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..index import Collector
-from . import clinical_functions, django_code, django_models
+from . import clinical_functions, controlled_drugs, django_code, django_models
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
-                                    clinical_functions.COLLECTOR)
+                                    clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR)
