@@ -17,7 +17,7 @@ from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_
                      serializer_exposes_all_fields)
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
-from .domain import controlled_drug_without_witness  # dosage: controlled substances (seed 000 §25.2)
+from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
@@ -34,6 +34,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unbounded_dose_field.UnboundedDoseField,
     order_without_safety_check.OrderWithoutSafetyCheck,
     controlled_drug_without_witness.ControlledDrugWithoutWitness,
+    unrecorded_safety_override.UnrecordedSafetyOverride,
     phi_in_log.PhiInLog,
     phi_in_exception.PhiInException,
     phi_in_url_pattern.PhiInUrlPattern,
