@@ -18,7 +18,7 @@ from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
 from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
-from .domain import orm_query_in_loop  # quality (WG6xx)
+from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG6xx)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
@@ -48,6 +48,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
     orm_query_in_loop.OrmQueryInLoop,
+    query_per_row_in_serializer.QueryPerRowInSerializer,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}

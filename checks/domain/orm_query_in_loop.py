@@ -8,6 +8,8 @@ from ..facts.django_code import ProjectCode
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
 from ..facts.orm_relations import Prefetch, Relations, covered, prefetches, relations
+from ..facts.query_properties import NAME as PROPS
+from ..facts.query_properties import Query, querying_properties
 from ..facts.querysets import MANAGERS, Scope, functions
 from ..finding import Category, Confidence, Severity
 from ..walk import walk
@@ -37,6 +39,12 @@ class Observation(models.Model):
     admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="observations")
     value = models.DecimalField(max_digits=6, decimal_places=2)
 """)
+_PROPERTY = """    reason = models.TextField()
+
+    @property
+    def last_value(self):
+        return self.observations.latest("id").value
+"""
 
 
 class OrmQueryInLoop(Check):
@@ -45,7 +53,8 @@ class OrmQueryInLoop(Check):
     foreign key or one-to-one of the row (`adm.patient.full_name`) that no `select_related` loads,
     uses a many-to-many or reverse relation (`adm.observations.all()`) that no `prefetch_related`
     loads, filters a related manager (`adm.observations.filter(...)`, a new query even when
-    prefetched), or runs `.get()`/`.count()`/`.exists()`/`.first()` on a model's manager. Relations
+    prefetched), runs `.get()`/`.count()`/`.exists()`/`.first()` on a model's manager, or reads a model
+    property that queries (`adm.latest_temperature` doing `self.observations.latest(...)`). Relations
     come from the project's models (`related_name`, `<model>_set`); loops whose rows or prefetching
     cannot be resolved (a queryset passed in, `self.get_queryset()`) are left alone.
 
@@ -96,6 +105,10 @@ class OrmQueryInLoop(Check):
               path="clinic/views.py", files=(_MODELS,)),
     ]
     INVALID = [
+        # A model property that queries, read per row.
+        Invalid("from .models import Admission\n\ndef temperatures():\n"
+                "    return [a.last_value for a in Admission.objects.all()]\n", line=4, path="clinic/views.py",
+                files=((_MODELS[0], _MODELS[1].replace("    reason = models.TextField()\n", _PROPERTY)),)),
         Invalid("from .models import Admission\n\ndef ward_list(request):\n"
                 "    admissions = Admission.objects.filter(reason='x')\n"
                 "    for adm in admissions:\n        print(adm.patient.full_name)\n", line=5, path="clinic/views.py",
@@ -138,7 +151,8 @@ class OrmQueryInLoop(Check):
                 pf = prefetches(source, scope.env)
                 if pf.values:
                     continue
-                found = self._per_row(loop, row, rels[model], rels, pf, models)
+                props = querying_properties(self.ctx.project.fact(PROPS), model, models, rels)
+                found = self._per_row(loop, row, rels[model], rels, pf, props)
                 if found:
                     where = loop.iter if isinstance(loop, (ast.For, ast.AsyncFor)) else None
                     self.report(loop, f"Query per row over `{ast.unparse(source)[:60]}`: "
@@ -147,7 +161,7 @@ class OrmQueryInLoop(Check):
                                 "prefetch_related for reverse and many-to-many relations), or annotate the count.")
 
     def _per_row(self, loop: ast.AST, row: str, mine: Relations, rels: dict[str, Relations], pf: Prefetch,
-                 models: ModelIndex) -> list[str]:
+                 props: dict[str, Query]) -> list[str]:
         found: list[str] = []
         for n in _body(loop):
             text = None
@@ -160,6 +174,8 @@ class OrmQueryInLoop(Check):
             elif isinstance(n, ast.Attribute) and _is(n.value, row):
                 if n.attr in mine.single and not covered(pf, n.attr, True):
                     text = f"`{row}.{n.attr}` (select_related(\"{n.attr}\"))"
+                elif n.attr in props:
+                    text = f"`{row}.{n.attr}` (a property that runs `{props[n.attr].text}`)"
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
                 text = self._query_call(n, row, mine, pf)
             if text and text not in found:
