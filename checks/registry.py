@@ -18,7 +18,7 @@ from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_
 from .domain import audit_bypassing_write, audit_trail_tampering, unaudited_patient_model
 from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
 from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
-from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG6xx)
+from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta

@@ -79,7 +79,7 @@ class OrmQueryInLoop(Check):
     ```
     """
 
-    code = "WG601"
+    code = "WG701"
     name = "orm-query-in-loop"
     category = Category.QUALITY
     severity = Severity.MEDIUM

@@ -71,7 +71,7 @@ class QueryPerRowInSerializer(Check):
     ```
     """
 
-    code = "WG602"
+    code = "WG702"
     name = "query-per-row-in-serializer"
     category = Category.QUALITY
     severity = Severity.MEDIUM

@@ -1,5 +1,5 @@
 """What one row of a model can reach with a query: its relations (from the project model) and the
-prefetching a queryset expression asks for. Helpers for the ORM-queries-in-loops rule (WG601).
+prefetching a queryset expression asks for. Helpers for the ORM-queries-in-loops rule (WG701).
 
 Forward foreign keys and one-to-ones are loaded by `select_related`; many-to-many fields and reverse
 relations (`related_name`, else `<model>_set`; a reverse one-to-one is `<model>`) by

@@ -1,4 +1,4 @@
-"""Model properties that run a query every time they are read (for the N+1 rules, WG601/WG602).
+"""Model properties that run a query every time they are read (for the N+1 rules, WG701/WG702).
 
 A property (or cached_property: once per instance is still once per row) queries when its body
 builds a queryset from a manager (`Task.objects.filter(patient=self)`) or re-queries one of its own

@@ -72,7 +72,7 @@ def _findings(report: dict, rule: str) -> list[tuple[str, int, str, str]]:  # ty
 def test_unprefetched_loop_and_unwitnessed_schedule_ii_dispense_are_found(repo, wardgate) -> None:
     _pr(repo, VIEW.format(prefetch=""), DISPENSE.format(witness_param="", witness_line=""))
     code, report = wardgate("check", repo.root, "--no-llm", "--diff", "main")
-    assert _findings(report, "WG601") == [("ward/views.py", 11, "quality", "medium")]
+    assert _findings(report, "WG701") == [("ward/views.py", 11, "quality", "medium")]
     assert _findings(report, "WG405") == [("ward/pharmacy.py", 4, "dosage", "high")]
     assert code == 1  # a high dosage finding on a changed line fails the default gate
 
@@ -84,5 +84,5 @@ def test_select_related_and_the_witness_check_pass(repo, wardgate) -> None:
                                      "        raise PermissionError(\"a second person must witness a schedule II drug\")\n"
                                      "    item.witnessed_by = witness"))
     code, report = wardgate("check", repo.root, "--no-llm", "--diff", "main")
-    assert _findings(report, "WG601") == [] and _findings(report, "WG405") == []
+    assert _findings(report, "WG701") == [] and _findings(report, "WG405") == []
     assert code == 0, report["gate"]
