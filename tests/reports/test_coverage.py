@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
+from conftest import SCHEMA
 
 from reports.coverage_file import CoverageError, FileCoverage, load, map_paths
 from reports.coverage_gate import ranges
@@ -94,6 +96,8 @@ def test_uncovered_changed_lines_fail_with_their_ranges(pr, wardgate, tmp_path: 
     _, gh = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml, fmt="github")
     assert "::warning file=app/flow.py,line=6,endLine=9,title=wardgate changed-line coverage::" in gh
     _, sarif = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml, fmt="sarif")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema)(schema).validate(sarif)
     (note,) = [n for n in sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
                if n["descriptor"]["id"] == "coverage/changed-lines"]
     assert note["properties"]["uncovered"] == [[6, 9], [14, 16]]
