@@ -104,6 +104,16 @@ def test_uncovered_changed_lines_fail_with_their_ranges(pr, wardgate, tmp_path: 
     assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 6
 
 
+def test_sharded_runs_keep_the_condition_when_merged(pr, wardgate, tmp_path: Path) -> None:
+    xml = measure(pr.root, tmp_path / "cov", CALLS_BASE_ONLY)
+    shards = [tmp_path / f"s{i}.json" for i in (1, 2)]
+    for i, out in enumerate(shards, 1):
+        wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml, "--shard", f"{i}/2",
+                 "--output", f"json:{out}", fmt="")
+    code, merged = wardgate("merge", *shards)
+    assert code == 1 and not _condition(merged)["held"] and merged["coverage"]["files"][0]["path"] == "app/flow.py"
+
+
 def test_json_report_and_stricter_clinical_minimum(pr, wardgate, tmp_path: Path) -> None:
     js = measure(pr.root, tmp_path / "cov", CALLS_ALL.replace("transfer({}, 'b')\n", ""), fmt="json")
     pr.write("wardgate.toml", (pr.root / "wardgate.toml").read_text() + "[coverage]\nmin_changed_lines = 60\n"
