@@ -97,6 +97,10 @@ class ControlledDrugWithoutWitness(Check):
               "    sign_register(order, pharmacist, second_nurse)\n    order.save()\n", path="app/pharmacy.py",
               files=(_MODELS, ("app/register.py", "def sign_register(order, user, other):\n"
                                                   "    order.witnessed_by = other\n"))),
+        # A register of what was dispensed: filtering on the status writes nothing.
+        Valid("from .models import MedicationOrder\n\ndef cd_register():\n"
+              "    return [o for o in MedicationOrder.objects.filter(status='dispensed') if o.drug.schedule]\n",
+              path="app/reports.py", files=(_MODELS,)),
         # No controlled drug anywhere in the project: dispensing paracetamol needs no witness.
         Valid("from django.db import models\n\nclass Drug(models.Model):\n    name = models.CharField(max_length=9)\n\n"
               "class Order(models.Model):\n    drug = models.ForeignKey(Drug, on_delete=models.CASCADE)\n"
@@ -205,21 +209,21 @@ def _action(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
     named = next((_ACTIONS[t] for t in tokens(fn.name) if t in _ACTIONS), None)
     writes = False
     for n in walk(fn):
+        values: list[ast.expr] = []
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _WRITES:
-            writes = True
-        status = _status_value(n)
-        if status is not None:
-            return status
+            writes = True  # and `create(status="dispensed")`, `update(status=…)`; never `filter(status=…)`
+            values = [k.value for k in n.keywords if k.arg and "status" in k.arg]
+        elif isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and "status" in t.attr for t in n.targets):
+            values = [n.value]
+        for value in values:
+            status = _status_value(value)
+            if status is not None:
+                return status
     return named if writes else None
 
 
-def _status_value(n: ast.AST) -> str | None:
-    """`x.status = "dispensed"`, `status=Status.DISPENSED` -> "dispenses"."""
-    value = None
-    status_attr = isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and "status" in t.attr
-                                                     for t in n.targets)
-    if status_attr or (isinstance(n, ast.keyword) and n.arg and "status" in n.arg):
-        value = n.value  # type: ignore[union-attr]
+def _status_value(value: ast.expr) -> str | None:
+    """`"dispensed"`, `Status.DISPENSED` -> "dispenses"."""
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
         return _DONE.get(value.value.lower())
     if isinstance(value, ast.Attribute):

@@ -100,6 +100,10 @@ class OrmQueryInLoop(Check):
         Valid("from .models import Admission\n\ndef ids():\n    out = [a.patient_id for a in Admission.objects.all()]\n"
               "    for row in Admission.objects.values('patient__full_name'):\n        out.append(row)\n"
               "    return out\n", path="clinic/views.py", files=(_MODELS,)),
+        # Assigning a foreign key loads nothing.
+        Valid("from .models import Admission, Patient\n\ndef reassign(p: Patient):\n"
+              "    for a in Admission.objects.filter(reason=''):\n        a.patient = p\n        a.save()\n",
+              path="clinic/views.py", files=(_MODELS,)),
         # Rows passed in: whoever built the queryset decides the prefetching.
         Valid("def render(admissions):\n    return [a.patient.full_name for a in admissions]\n",
               path="clinic/views.py", files=(_MODELS,)),
@@ -171,7 +175,7 @@ class OrmQueryInLoop(Check):
                 if target and covered(pf, first, True) and n.attr in rels[target].single \
                         and not covered(pf, f"{first}__{n.attr}", False):
                     text = f"`{row}.{first}.{n.attr}` (select_related(\"{first}__{n.attr}\"))"
-            elif isinstance(n, ast.Attribute) and _is(n.value, row):
+            elif isinstance(n, ast.Attribute) and _is(n.value, row) and isinstance(n.ctx, ast.Load):
                 if n.attr in mine.single and not covered(pf, n.attr, True):
                     text = f"`{row}.{n.attr}` (select_related(\"{n.attr}\"))"
                 elif n.attr in props:
