@@ -19,6 +19,8 @@ from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_pat
                      write_without_audit_call)
 from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
                      unauthenticated_patient_view, unauthorized_patient_write)
+from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
+from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta
@@ -34,6 +36,8 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
     order_without_safety_check.OrderWithoutSafetyCheck,
+    controlled_drug_without_witness.ControlledDrugWithoutWitness,
+    unrecorded_safety_override.UnrecordedSafetyOverride,
     phi_in_log.PhiInLog,
     phi_in_exception.PhiInException,
     phi_in_url_pattern.PhiInUrlPattern,
@@ -48,6 +52,8 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
     admin_action_too_weak.AdminActionTooWeak,
+    orm_query_in_loop.OrmQueryInLoop,
+    query_per_row_in_serializer.QueryPerRowInSerializer,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}

@@ -58,6 +58,13 @@ class Vocabulary(BaseModel):
     dose_limit_helpers: list[str] = Field(default_factory=list, description="Functions that cap/limit a dose")
     safety_check_functions: list[str] = Field(default_factory=list, description="Allergy/interaction checks")
     third_party_hosts_allowed: list[str] = Field(default_factory=list, description="Hosts that may receive PHI")
+    # Controlled substances (checks/facts/controlled_drugs.py has the defaults these extend).
+    controlled_drug_models: list[str] = Field(default_factory=list, description="Models whose rows are controlled drugs")
+    controlled_drug_fields: list[str] = Field(default_factory=list, description="Drug fields marking one controlled")
+    witness_fields: list[str] = Field(default_factory=list, description="Fields/keywords recording a witness")
+    witness_checks: list[str] = Field(default_factory=list, description="Functions checking/recording a witness")
+    override_reason_fields: list[str] = Field(default_factory=list, description="Fields recording an override's reason")
+    override_audit: list[str] = Field(default_factory=list, description="Fields/functions recording who overrode")
 
     def patient_model_words(self) -> tuple[str, ...]:
         return DEFAULT_PATIENT_MODEL_WORDS

@@ -74,3 +74,18 @@ def evaluate(
 def _count_detail(findings: Sequence[Finding]) -> str:
     c = Counter(f.severity for f in findings)
     return ", ".join(f"{c[s]} {s.value}" for s in Severity if c.get(s))
+
+
+def add_conditions(gate: Gate, extra: Sequence[Condition]) -> Gate:
+    """The gate with more conditions (changed-line coverage…): a failed one fails it, an error stays an error."""
+    if not extra:
+        return gate
+    conditions = [*gate.conditions, *extra]
+    verdict = gate.verdict if gate.verdict == "error" else ("pass" if all(c.held for c in conditions) else "fail")
+    summary = gate.summary
+    if verdict == "fail":
+        summary = "Gate failed: " + "; ".join(
+            f"not met: {c.description}" + (f": {c.detail}" if c in extra else "") for c in conditions
+            if not c.held) + "."
+    return gate.model_copy(update={"verdict": verdict, "passed": verdict == "pass", "conditions": conditions,
+                                   "summary": summary})

@@ -8,11 +8,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.finding import Severity
 
 from . import __version__
 from .config import Config, ConfigError, find_config, load_config
+
+if TYPE_CHECKING:
+    from reports.coverage_file import CoverageData
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "sarif", "sarif-github", "markdown", "github", "junit")
@@ -92,6 +96,9 @@ def _add_gate_options(check: argparse.ArgumentParser) -> None:
     g.add_argument("--staged", action="store_true", help="gate only on lines changed in the index (pre-commit)")
     g.add_argument("--baseline", type=Path, default=None, metavar="FILE",
                    help="gate only on findings not in this baseline (see `wardgate baseline`)")
+    g.add_argument("--coverage", type=Path, default=None, metavar="FILE",
+                   help="with --diff/--staged: gate on the changed lines' test coverage, from coverage.py's "
+                        "Cobertura XML (`coverage xml`, pytest-cov) or JSON report ([tool.wardgate.coverage])")
     g.add_argument("--shard", default=None, metavar="I/N",
                    help="analyse only shard I of N (by a hash of each path); join with `wardgate merge`")
     g.add_argument("--link-base", default=None, metavar="URL",
@@ -188,6 +195,7 @@ def _check(args: argparse.Namespace) -> int:
     from .gatecli import gate_options
 
     gate_options(args, options)
+    coverage = _coverage(args)
     from .gatecli import run_guarded
 
     result = run_guarded(run, config, options, Progress(enabled=True))
@@ -202,6 +210,10 @@ def _check(args: argparse.Namespace) -> int:
 
     approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
     report = attach(result, config, diff=options.diff, staged=options.staged, approved_by=approved)
+    if coverage is not None:
+        from .coverage import attach as attach_coverage
+
+        report = attach_coverage(report, result, config, coverage)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     from .gatecli import write_reports
 
@@ -209,6 +221,20 @@ def _check(args: argparse.Namespace) -> int:
     for err in report.stats.get("errors", []):
         print(f"wardgate: {err}", file=sys.stderr)
     return report.gate.exit_code
+
+
+def _coverage(args: argparse.Namespace) -> CoverageData | None:
+    """`--coverage FILE`, read before the analysis so that a bad file is exit 2 at once."""
+    if args.coverage is None:
+        return None
+    if args.diff is None and not args.staged:
+        raise UsageError("--coverage gates the changed lines: use it with --diff [BASE] or --staged")
+    from .coverage import CoverageError, load
+
+    try:
+        return load(args.coverage)
+    except CoverageError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _rules(args: argparse.Namespace) -> int:

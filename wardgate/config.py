@@ -17,6 +17,7 @@ from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.vocabulary import Vocabulary
 
 from .approvals import ApprovalsConfig
+from .coverage import CoverageConfig
 
 DEFAULT_EXCLUDES = (
     ".git/**", "**/.git/**", ".venv/**", "**/.venv/**", "venv/**", "**/venv/**", "env/**", ".env/**",
@@ -115,6 +116,7 @@ class Config(_Strict):
     suppressions: list[SuppressionEntry] = Field(default_factory=list)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
+    coverage: CoverageConfig = Field(default_factory=CoverageConfig)
 
     source: str | None = Field(default=None, exclude=True)  # the file it came from
 

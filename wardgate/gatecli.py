@@ -124,7 +124,14 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> Report:
                   "tools": _merge_tools([d.get("stats", {}).get("tools", {}) for d in reports])})
     if len(totals) > 1 or (totals and max(totals) != n):
         stats["merged"]["warning"] = f"{n} report(s) for shard count(s) {sorted(totals)}: coverage may be incomplete"
-    return Report(version=__version__, findings=findings, gate=gate, stats=stats)
+    # Every shard measured the whole diff's coverage (the diff is not sharded): keep it and its conditions.
+    coverage = next((d["coverage"] for d in reports if d.get("coverage")), None)
+    if coverage is not None:
+        from reports.coverage_gate import conditions
+        from reports.gate import add_conditions
+
+        gate = add_conditions(gate, conditions(coverage))
+    return Report(version=__version__, findings=findings, gate=gate, stats=stats, coverage=coverage)
 
 
 def _merge_tools(tools: Sequence[dict[str, Any]]) -> dict[str, Any]:

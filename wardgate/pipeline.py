@@ -58,6 +58,7 @@ class RunResult:
     report: Report
     root: Path
     engine: EngineResult
+    diff: Diff | None = None  # diff-aware runs: what changed (wardgate/coverage.py reads it)
 
 
 def run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
@@ -163,7 +164,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     }
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
-    return RunResult(report=report, root=root, engine=engine)
+    return RunResult(report=report, root=root, engine=engine, diff=diff)
 
 
 def _aggregate(findings: list[Finding], config: Config, options: RunOptions, root: Path, analysed: list[str],

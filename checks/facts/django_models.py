@@ -51,6 +51,7 @@ class FieldInfo:
     line: int
     end_line: int
     target: str | None = None  # related model (qualname or "app.Model" string) for relations
+    related_name: str | None = None  # the reverse accessor's name, when given (`related_name="admissions"`)
     has_min_validator: bool = False
     has_max_validator: bool = False
     unique: bool = False
@@ -291,6 +292,8 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
         elif target is not None:
             fi.target = imports.qualname(target)
     for kw in call.keywords:
+        if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            fi.related_name = kw.value.value
         if kw.arg in ("unique", "primary_key") and isinstance(kw.value, ast.Constant) and kw.value.value is True:
             fi.unique = True
         if kw.arg == "choices":

@@ -10,7 +10,7 @@ from collections import Counter
 
 from checks.finding import Finding, Severity
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..gate import counts_against_gate
 from ..model import Report
 
@@ -73,6 +73,9 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
         if len(rows) > max_rows:
             left_out += len(rows) - max_rows
             out.append(f"| … | | | {len(rows) - max_rows} more {sev.value} finding(s) not shown |")
+    coverage = coverage_render.markdown_lines(report)
+    if coverage:
+        out += ["", *coverage]
     metrics = approvals_render.markdown_metrics(report)
     if metrics:
         out += ["", *metrics]

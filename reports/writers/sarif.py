@@ -17,7 +17,7 @@ from checks.finding import Category, Finding, Severity
 from checks.registry import rule_for, unknown_rule
 from checks.rulemeta import RuleMeta
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..fingerprint import LINE_HASH
 from ..model import Report
 
@@ -156,6 +156,7 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     if llm.get("status") in ("skipped", "failed") and llm.get("reason"):
         notifications.append(_note("note", f"LLM review {llm['status']}: {llm['reason']}", "llm"))
     notifications += approvals_render.sarif_notifications(report)
+    notifications += coverage_render.sarif_notifications(report)
     invocation: dict[str, Any] = {"executionSuccessful": not report.stats.get("errors") and
                                   not any(t.get("status") == "failed" for t in tools.values()),
                                   "toolExecutionNotifications": notifications}
@@ -164,6 +165,8 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
         if key in report.stats:
             props[key] = report.stats[key]
     props.update(approvals_render.sarif_properties(report))
+    if report.coverage is not None:
+        props["coverage"] = report.coverage
     category = "wardgate" + (f"/shard-{report.stats['shard']['index']}" if "shard" in report.stats else "")
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "wardgate", "version": report.version, "semanticVersion": report.version,

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from checks.finding import Finding, Severity
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..gate import counts_against_gate
 from ..model import Report
 
@@ -52,6 +52,7 @@ def render(report: Report, *, color: bool = False, **_: object) -> str:
     for err in report.stats.get("errors", []):
         out.append(c(_RED, f"error — {err}"))
     out.extend(approvals_render.text_lines(report))
+    out.extend(coverage_render.text_lines(report))
     counts = Counter(f.severity for f in report.findings if counts_against_gate(f))
     parts = [f"{counts[s]} {s.value}" for s in Severity if counts.get(s)]
     quiet = len(report.findings) - sum(counts.values())
