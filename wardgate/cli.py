@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list every rule with id, category, severity and rationale")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
-    explain = sub.add_parser("explain", help="show a rule's documentation and examples")
+    explain = sub.add_parser("explain", help="show a rule's documentation and examples (any case; ruff and "
+                                                "bandit rules show the tool's own documentation)")
     explain.add_argument("rule_id")
 
     base = sub.add_parser("baseline", help="write today's findings as a baseline (gate only on new ones)")
@@ -217,28 +218,13 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from checks.registry import REGISTRY, rule_for
+    from .explain import explain
 
-    meta = rule_for(args.rule_id)
-    if meta is None:
+    text = explain(args.rule_id)
+    if text is None:
         print(f"wardgate: unknown rule {args.rule_id!r}; `wardgate rules` lists them", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{meta.id} ({meta.name}) — {meta.summary}")
-    print(f"category: {meta.category.value}   default severity: {meta.severity.value}   tool: {meta.tool}"
-          + (f"   CWE-{meta.cwe}" if meta.cwe else ""))
-    if meta.hipaa:
-        print(f"HIPAA: {meta.hipaa}")
-    print()
-    print(meta.doc or meta.summary)
-    check = REGISTRY.get(meta.id)
-    if check is not None and (check.VALID or check.INVALID):
-        from textwrap import dedent, indent
-
-        print("\nMore examples (these are also the rule's tests):")
-        for ex in check.INVALID[:3]:
-            print(f"\n  flagged (line {ex.line}, {ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
-        for ex in check.VALID[:3]:
-            print(f"\n  not flagged ({ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
+    print(text, end="")
     return EXIT_PASS
 
 
