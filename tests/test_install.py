@@ -89,3 +89,39 @@ def test_version_flag() -> None:
     proc = subprocess.run([sys.executable, "-m", "wardgate", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert metadata.version("wardgate") in proc.stdout
+
+
+def test_installed_tools_are_within_the_declared_bounds() -> None:
+    """CI installs the newest releases the bounds allow: the suite then tests the upper bounds."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    reqs = {r.name: r for r in map(Requirement, declared)}
+    for tool in TOOLS:
+        spec = reqs[tool].specifier
+        assert any(s.operator == "<" for s in spec), f"{tool} needs a tested upper bound"
+        assert spec.contains(metadata.version(tool)), (tool, metadata.version(tool), str(spec))
+
+
+def test_missing_optional_extra_leaves_findings_standing(tmp_path: Path) -> None:
+    """llm.provider = "openai-compatible" without the `local-llm` extra: the review is skipped with
+    the pip command that fixes it, and every stage-1 finding stands."""
+    code = (
+        "import sys\n"
+        "sys.modules['openai'] = None  # what Python does for a package that is not installed\n"
+        "from pathlib import Path\n"
+        "from checks.finding import Category, Finding, Severity\n"
+        "from checks.review import review_findings\n"
+        "f = Finding(rule_id='WG101', category=Category.SECRET, severity=Severity.CRITICAL, tool='wardgate',\n"
+        "            path='a.py', start_line=1, end_line=1, message='m')\n"
+        "out, stats = review_findings([f], root=Path('.'), enabled=True, settings={\n"
+        "    'provider': 'openai-compatible', 'base_url': 'http://127.0.0.1:9/v1', 'model': 'm',\n"
+        "    'cache': 'none', 'audit_log': None})\n"
+        "assert out == [f], out\n"
+        "print(stats['status'], stats['reason'])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("failed ") and "pip install 'wardgate[local-llm]'" in proc.stdout
