@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,55 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert wardgate("check", "no-such-dir", cwd=tmp_path).returncode == 2
     assert wardgate("check", "--format", "yaml", cwd=tmp_path).returncode == 2
     assert wardgate("check", "--output", "nonsense", ".", cwd=tmp_path).returncode == 2
+
+
+def _secret_project(tmp_path: Path) -> Path:
+    (tmp_path / "settings.py").write_text('SECRET_KEY = "django-insecure-9x8f7sd6f5g4h3j2k1l0qwertyuiopasdf"\n')
+    return tmp_path
+
+
+def test_linter_habits_exit_zero_statistics_version(tmp_path: Path) -> None:
+    project = _secret_project(tmp_path)
+    fast = ("check", ".", "--no-llm", "--select", "WG1")  # no external tool can report WG1: none runs
+    proc = wardgate(*fast, cwd=project)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("FAIL — 1 finding at or above high (1 critical)\n")
+    assert proc.stdout.splitlines()[-1] == "1 finding in 1 file (1 critical); 1 file analysed. FAIL"
+    assert wardgate(*fast, "--exit-zero", cwd=project).returncode == 0
+    stats = wardgate(*fast, "--statistics", cwd=project)
+    assert stats.returncode == 1
+    assert stats.stdout.splitlines()[0].split() == ["1", "WG101", "critical", "hardcoded-secret-key", "(1", "file)"]
+    assert "settings.py" not in stats.stdout  # counts, not the findings
+    assert wardgate(*fast, "--statistics", "--format", "json", cwd=project).returncode == 2
+    version = wardgate("--version", cwd=project)
+    assert version.returncode == 0 and version.stdout.startswith("wardgate ")
+
+
+def test_no_color_on_a_terminal(tmp_path: Path) -> None:
+    """Colour on a terminal by default; NO_COLOR (no-color.org) turns it off; --color always wins."""
+    import pty
+
+    project = _secret_project(tmp_path)
+
+    def on_tty(*extra: str, **env: str) -> str:
+        main, child = pty.openpty()
+        with os.fdopen(main, "rb", buffering=0) as reader:
+            proc = subprocess.Popen([sys.executable, "-m", "wardgate", "check", ".", "--no-llm", "--select", "WG1",
+                                     *extra], cwd=project, stdout=child, stderr=subprocess.DEVNULL,
+                                    env={**os.environ, **env})
+            os.close(child)
+            chunks = []
+            while True:
+                try:
+                    chunk = reader.read(4096)
+                except OSError:  # the terminal closed
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            proc.wait(timeout=600)
+        return b"".join(chunks).decode()
+
+    assert "\033[" in on_tty()
+    assert "\033[" not in on_tty(NO_COLOR="1")
+    assert "\033[" in on_tty("--color", "always", NO_COLOR="1")

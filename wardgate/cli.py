@@ -49,7 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
     check.add_argument("--no-cache", action="store_true",
                        help="do not read or write the content-addressed cache (default: .wardgate-cache/)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 when the gate fails (still 2 on usage errors and 3 when the analysis failed)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print the number of findings per rule and the tools used, instead of each finding")
     _add_gate_options(check)
     check.add_argument("--approved-by", default=None, metavar="ROLE,...",
                        help="roles that approved this change (default: $WARDGATE_APPROVED_BY); in diff mode a "
@@ -75,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--output", action="append", default=[], metavar="FORMAT:PATH",
                        help="also write a report to PATH (repeatable)")
     merge.add_argument("--link-base", default=None, metavar="URL", help="absolute links in Markdown reports")
-    merge.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    merge.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
     return p
 
 
@@ -167,6 +173,9 @@ def _check(args: argparse.Namespace) -> int:
         if not p.exists():
             print(f"wardgate: error: {p}: no such file or directory", file=sys.stderr)
             return EXIT_USAGE
+    if args.statistics and args.format != "text":
+        print("wardgate: error: --statistics replaces the text report; use it with --format text", file=sys.stderr)
+        return EXIT_USAGE
     if args.jobs is not None and args.jobs < 1:
         print("wardgate: error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -193,13 +202,22 @@ def _check(args: argparse.Namespace) -> int:
 
     approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
     report = attach(result, config, diff=options.diff, staged=options.staged, approved_by=approved)
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     from .gatecli import write_reports
 
-    write_reports(report, args.format, outputs, color=color, link_base=args.link_base)
+    write_reports(report, "statistics" if args.statistics else args.format, outputs,
+                  color=use_color(args.color), link_base=args.link_base)
     for err in report.stats.get("errors", []):
         print(f"wardgate: {err}", file=sys.stderr)
+    if args.exit_zero and report.gate.verdict == "fail":
+        return EXIT_PASS
     return report.gate.exit_code
+
+
+def use_color(choice: str) -> bool:
+    """`--color`: always, never, or auto = stdout is a terminal and NO_COLOR (no-color.org) is unset."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _rules(args: argparse.Namespace) -> int:

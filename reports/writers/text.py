@@ -7,6 +7,7 @@ from collections.abc import Callable
 from itertools import groupby
 
 from checks.finding import Finding, Severity
+from checks.registry import rule_for
 
 from .. import approvals_render
 from ..gate import counts_against_gate, plural
@@ -86,3 +87,30 @@ def counts_line(report: Report) -> str:
     if quiet:
         line += f"; {quiet} not counted (suppressed, baselined, outside the diff or advisory)"
     return line + "."
+
+
+def render_statistics(report: Report, *, color: bool = False, **_: object) -> str:
+    """`--statistics`: findings per rule, most first (like `ruff --statistics`), the tools that ran
+    with their executable and version, then the counts and the verdict."""
+    def c(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    per_rule = Counter(f.rule_id for f in report.findings)
+    worst = {f.rule_id: f.severity for f in sorted(report.findings, key=lambda f: f.severity.rank)}
+    names = {f.rule_id: str(f.properties.get("name") or _rule_name(f.rule_id)) for f in report.findings}
+    width = max((len(r) for r in per_rule), default=0)
+    out = [f"{n:>6}  {rule:<{width}}  {c(_COLOURS[worst[rule]], f'{worst[rule].value:<8}')}  {names[rule]} "
+           f"({plural(len({f.path for f in report.findings if f.rule_id == rule}), 'file')})"
+           for rule, n in sorted(per_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
+    out.append("")
+    for name, t in report.stats.get("tools", {}).items():
+        ran = f"{t.get('version', '')} ({t.get('executable', '')})" if t.get("executable") else ""
+        out.append(f"{name:<8} {t.get('status', '')} {ran}".rstrip())
+    verdict = c(_GREEN if report.gate.passed else _RED, report.gate.verdict.upper())
+    out += ["", f"{verdict} — {report.gate.summary}", counts_line(report)]
+    return "\n".join(out) + "\n"
+
+
+def _rule_name(rule_id: str) -> str:
+    meta = rule_for(rule_id)
+    return meta.name if meta is not None else rule_id

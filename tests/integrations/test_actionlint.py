@@ -98,3 +98,12 @@ def test_readme_workflow_snippets_pass_actionlint(tmp_path: Path) -> None:
         files.append(path)
     proc = _actionlint(*files, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_action_uploads_sarif_when_asked() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (upload,) = [s for s in action["runs"]["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")]
+    assert "always()" in upload["if"] and "inputs.upload-sarif == 'true'" in upload["if"]
+    assert upload["with"]["category"] == "${{ inputs.sarif-category }}"
+    assert action["inputs"]["upload-sarif"]["default"] == "false"
+    assert "security-events: write" in action["inputs"]["upload-sarif"]["description"]
