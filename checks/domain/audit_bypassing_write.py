@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
@@ -73,6 +74,20 @@ class AuditBypassingWrite(Check):
               "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
         Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
               files=_FILES),
+        # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content.
+        Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
+              "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
+        # Bulk insert, then every row saved again: those saves write the history.
+        Valid("from clinic.models import Encounter\n\ndef load(rows):\n    Encounter.objects.bulk_create(rows)\n"
+              "    for e in Encounter.objects.all():\n        e.save()\n", files=_FILES),
+        # An event log that points at any row (generic reference + JSON value) is the trail itself.
+        Valid("from clinic.events import ConsultationEvent\n\ndef supersede(c):\n"
+              "    ConsultationEvent.objects.filter(object_id=c.pk).update(value={})\n",
+              files=(*_FILES, ("clinic/events.py", "from django.db import models\nfrom simple_history.models import "
+                               "HistoricalRecords\n\nclass ConsultationEvent(models.Model):\n"
+                               "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+                               "    object_id = models.IntegerField()\n    value = models.JSONField()\n"
+                               "    history = HistoricalRecords()\n"))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
         Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
               "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
@@ -134,6 +149,10 @@ class AuditBypassingWrite(Check):
             if scope.is_history(func.value):
                 return None  # tampering with the trail itself: WG203
             model = scope.model_of(func.value)
+            if meth == "update" and _derived_only(call):
+                return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
+            if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
+                return None  # each row is saved afterwards: that save writes the history
             if model and self._audited_patient(model, models):
                 name = last_part(model)
                 alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
@@ -158,3 +177,27 @@ class AuditBypassingWrite(Check):
     def _audited_patient(model: str, models: ModelIndex) -> bool:
         mech = models.audit_of(model)
         return bool(mech) and mech != "pghistory" and models.is_patient_model(model)
+
+
+# `is_latest=False`, `last_daily_round=...`, `patient_created=True`: pointers and flags derived from other rows.
+_DERIVED = re.compile(r"^(is_)?(latest|last|current)(_\w+)?$|^\w+_created$")
+
+
+def _derived_only(call: ast.Call) -> bool:
+    return bool(call.keywords) and not call.args and all(k.arg and _DERIVED.match(k.arg) for k in call.keywords)
+
+
+def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:
+    """The function later saves rows of the same model one by one (`for c in Case.objects.all(): c.save()`)."""
+    for loop in walk(fn):
+        it, tgt = (loop.iter, loop.target) if isinstance(loop, ast.For) else (None, None)
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and it.args:
+            it = it.args[0]  # `for i, row in enumerate(Case.objects.all())`
+            tgt = tgt.elts[-1] if isinstance(tgt, ast.Tuple) and tgt.elts else tgt
+        if it is not None and scope.model_of(it) == model:
+            target = tgt.id if isinstance(tgt, ast.Name) else None
+            if target and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "save"
+                              and isinstance(n.func.value, ast.Name) and n.func.value.id == target
+                              for n in walk(loop)):
+                return True
+    return False
