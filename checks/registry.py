@@ -23,7 +23,7 @@ from .domain import controlled_drug_without_witness, unrecorded_safety_override 
 from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
-from .rulemeta import RuleMeta
+from .rulemeta import RuleMeta, docs_url, is_own
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     hardcoded_secret_key.HardcodedSecretKey,
@@ -74,8 +74,31 @@ def all_rules() -> dict[str, RuleMeta]:
 
     rules: dict[str, RuleMeta] = {}
     for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *tool_rules()):
-        rules[meta.id] = meta
+        rules[meta.id] = meta.model_copy(update={"help_uri": docs_url(meta.id)}) if is_own(meta.id) else meta
     return rules
+
+
+def canonical_id(text: str) -> str | None:
+    """A rule id as typed by a person, in any case: `wg101` -> `WG101`, `Bandit:b608` -> `bandit:B608`."""
+    known = all_rules()
+    text = text.strip()
+    by_lower = {k.lower(): k for k in known}
+    if text.lower() in by_lower:
+        return by_lower[text.lower()]
+    tool, sep, code = text.partition(":")
+    tool = tool.lower()
+    if sep and code and f"{tool}:*" in known:
+        return f"{tool}:{code if tool == 'semgrep' else code.upper()}"
+    return None
+
+
+def help_uri(rule_id: str, reported: str | None = None) -> str | None:
+    """Where a rule is documented: wardgate's page for its own rules; for a tool's rule, the page
+    the tool named with the finding (ruff's `url`, bandit's `more_info`), else the tool's docs."""
+    meta = rule_for(rule_id)
+    if is_own(rule_id):
+        return docs_url(rule_id) if meta is not None else reported
+    return reported or (meta.help_uri if meta is not None else None)
 
 
 def rule_for(rule_id: str) -> RuleMeta | None:

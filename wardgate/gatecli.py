@@ -48,8 +48,10 @@ def run_guarded(run: Callable[..., Any], *a: Any) -> Any:
 def write_reports(report: Report, fmt: str, outputs: Sequence[tuple[str, Path]], *, color: bool,
                   link_base: str | None) -> None:
     from reports.writers import WRITERS
+    from reports.writers.text import render_statistics
 
-    sys.stdout.write(WRITERS[fmt](report, color=color, link_base=link_base))
+    render = render_statistics if fmt == "statistics" else WRITERS[fmt]
+    sys.stdout.write(render(report, color=color, link_base=link_base))
     sys.stdout.flush()
     for ofmt, dest in outputs:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -164,6 +166,7 @@ def merge(args: argparse.Namespace) -> int:
     report = merge_reports(datas)
     if "warning" in report.stats["merged"]:
         print(f"wardgate: warning: {report.stats['merged']['warning']}", file=sys.stderr)
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    write_reports(report, args.format, _outputs(args.output), color=color, link_base=args.link_base)
+    from .cli import use_color
+
+    write_reports(report, args.format, _outputs(args.output), color=use_color(args.color), link_base=args.link_base)
     return report.gate.exit_code

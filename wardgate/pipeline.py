@@ -127,7 +127,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
         findings.extend(kept)
         tool_stats[name] = tool_stats[name].model_copy(update={
-            "status": "ok", "seconds": round(result.seconds, 3),
+            "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
+            "version": result.version,
             "files": len([f for f in readable if f not in skip]),
             "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
