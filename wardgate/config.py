@@ -114,6 +114,9 @@ class Config(_Strict):
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
 
     source: str | None = Field(default=None, exclude=True)  # the file it came from
+    # Where it was read from, for the report: "working tree", "BASE <rev>", "--config" (wardgate/trust.py).
+    origin: str | None = Field(default=None, exclude=True)
+    source_text: str | None = Field(default=None, exclude=True)  # its text, when not read from disk
 
     def excludes(self) -> list[str]:
         return [*(DEFAULT_EXCLUDES if self.default_excludes else ()), *self.exclude]
@@ -153,11 +156,20 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror or exc})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path, source: str | None = None) -> Config:
+    """A Config from the text of `path` (read from disk or from git); `source` names it in the report."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source or path}: not valid TOML: {exc}") from exc
     prefix = ""
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("wardgate", {})
@@ -167,8 +179,9 @@ def load_config(path: Path | None) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain(path, prefix, exc)) from exc
-    config.source = str(path)
+        raise ConfigError(_explain(Path(source) if source else path, prefix, exc)) from exc
+    config.source = source or str(path)
+    config.source_text = text
     return config
 
 

@@ -22,7 +22,7 @@ from reports import aggregate, baseline, fingerprint, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
 
-from . import __version__
+from . import __version__, trust
 from .config import Config
 from .files import collect_files, scan_root
 from .git import Diff, changed_lines
@@ -49,6 +49,8 @@ class RunOptions:
     baseline: Path | None = None
     shard: tuple[int, int] | None = None  # (index, total), 1-based
     no_cache: bool = False  # bypass the content-addressed cache (checks/cache.py)
+    approved_by: list[str] | None = None  # --approved-by: "security" approves the change's edits to the gate
+    trust_findings: list[Finding] = field(default_factory=list)  # WG012: the change's config edits (trust.py)
 
 
 @dataclass
@@ -129,7 +131,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
 
     if shard_files is not None:  # phase 1 reported on every file; this shard owns only its own
         findings = [f for f in findings if f.path in shard_files]
-    findings = _apply_config(findings, config)
+    # The change's edits to the gate are added after the config is applied: the config cannot hide them.
+    findings = [*_apply_config(findings, config), *options.trust_findings]
     findings, extra_stats = _aggregate(findings, config, options, root, files if wanted is None else check_paths,
                                        diff)
     progress.update("LLM review")
@@ -150,6 +153,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "llm": llm_stats,
         "errors": errors,
         "config": config.source,
+        "config_origin": config.origin or ("working tree" if config.source else "defaults"),
         **extra_stats,
         "gate_config": {"fail_on": fail_on.value,
                         "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
@@ -166,19 +170,29 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
     stats: dict[str, Any] = {}
     findings = aggregate.deduplicate(findings)
     config_rel = _relative(root, config.source)
+    config_text = config.source_text if config.source_text is not None else (
+        _text_reader(root)(config_rel) or "" if config_rel else "")
     findings = suppress.apply(
         findings, read_text=_text_reader(root), files=analysed, entries=config.suppressions,
-        config_path=config_rel, config_text=_text_reader(root)(config_rel) or "" if config_rel else "",
-        partial=diff is not None)
+        config_path=config_rel, config_text=config_text, partial=diff is not None)
+    if diff is not None:
+        findings += trust.inline_suppressions_added(findings, diff.changed, staged=options.staged)
     findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
     if diff is not None:
-        findings = [f.model_copy(update={"in_diff": diff.touches(f.path, f.start_line, f.end_line)})
+        findings = [f.model_copy(update={"in_diff": bool(f.properties.get("trust_change"))
+                                         or diff.touches(f.path, f.start_line, f.end_line)})
                     for f in findings]
         stats["diff"] = diff.stats()
+    if options.approved_by and "security" in options.approved_by:
+        findings = [f.model_copy(update={"properties": {**f.properties, "advisory": True,
+                                                        "approved_by": "security"}})
+                    if f.properties.get("trust_change") else f for f in findings]
     if options.shard is not None:
         stats["shard"] = {"index": options.shard[0], "total": options.shard[1], "files": len(analysed)}
     if options.baseline is not None:
-        findings, absent = baseline.apply(findings, baseline.load(options.baseline),
+        entries, baseline_notes = trust.trusted_baseline(root, options.baseline, diff, staged=options.staged)
+        findings += fingerprint.assign(baseline_notes, _line_reader(root))
+        findings, absent = baseline.apply(findings, entries,
                                           None if diff is None and options.shard is None else set(analysed))
         stats["baseline"] = {"file": str(options.baseline), "absent": absent,
                              "new": sum(f.baseline_state == "new" for f in findings),
