@@ -141,3 +141,13 @@ INTERNAL_RULES += (
                 "`logger.info(patient.mrn)  # wardgate: ignore[WG301] -- ok`",
                 "Fix the finding, or have security approve the suppression and its reason."),
 )
+INTERNAL_RULES += (
+    _suppression_rule("WG014", "unexplained-tool-suppression", Severity.MEDIUM,
+                      "A tool comment tries to hide a medical or security finding",
+                      "Reports a `# noqa`, `# nosec` or `# nosemgrep` that covers a finding in a medical "
+                      "category or `security` with no `# wardgate: ignore[...]` and reason. wardgate runs the "
+                      "tools with their comments switched off and applies them itself: they still silence "
+                      "`quality` findings, never these. The finding stands.",
+                      "`DEBUG = True  # nosemgrep`", "`DEBUG = True  # wardgate: ignore[WG601] -- local "
+                      "development settings, never deployed (OPS-12)`"),
+)

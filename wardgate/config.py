@@ -43,7 +43,7 @@ class ToolConfig(_Strict):
 
 class RuffConfig(ToolConfig):
     # ruff's classic defaults (pyflakes and the error-level pycodestyle rules): bugs, not style.
-    # Set `select = []` to use the project's own ruff selection instead.
+    # ruff runs --isolated (the project's ruff config is not read); `select = []` is ruff's defaults.
     select: list[str] = Field(default_factory=lambda: ["E4", "E7", "E9", "F"])
 
 

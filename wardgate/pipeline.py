@@ -18,6 +18,7 @@ from checks.resources import rules_dir
 from checks.review import review_findings
 from checks.source import read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
+from checks.tools import comments as tool_comments
 from reports import aggregate, baseline, fingerprint, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
@@ -120,6 +121,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             continue
         skip = unparsable | newer if name in _AST_BOUND_TOOLS else unparsable
         kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
+        kept = tool_comments.apply(kept, _line_reader(root))  # `# noqa`/`# nosec`/`# nosemgrep`
         findings.extend(kept)
         tool_stats[name] = tool_stats[name].model_copy(update={
             "status": "ok", "seconds": round(result.seconds, 3),
