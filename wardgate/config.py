@@ -99,6 +99,8 @@ class Config(_Strict):
     include: list[str] = Field(default_factory=lambda: ["**/*.py"])
     exclude: list[str] = Field(default_factory=list)
     default_excludes: bool = True
+    allow_unanalysed: list[str] = Field(default_factory=list, description="Globs of .py files that may stay "
+                                        "unanalysed without failing the gate (WG001-WG005 are still reported)")
     max_file_size: int = Field(default=DEFAULT_MAX_FILE_SIZE, gt=0)
     jobs: int = Field(default=0, ge=0, description="0 = the CPU count")
     cache_dir: str | None = Field(default=None, description="Cache folder (default: .wardgate-cache in the scan root)")

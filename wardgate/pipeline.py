@@ -16,7 +16,7 @@ from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.review import review_findings
-from checks.source import read_source
+from checks.source import UNANALYSED, read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from checks.tools import comments as tool_comments
 from reports import aggregate, baseline, fingerprint, suppress
@@ -25,7 +25,7 @@ from reports.model import Gate, Report, ToolStat
 
 from . import __version__, trust
 from .config import Config
-from .files import collect_files, scan_root
+from .files import collect_files, matches_any, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
 from .shard import select as shard_select
@@ -37,6 +37,7 @@ _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
 # below it and fill the remaining cores, so that the run lasts about as long as bandit alone.
 CRITICAL_TOOL = "bandit"
 BACKGROUND_NICENESS = 10
+_NO_LIMIT = 1 << 40
 
 
 @dataclass
@@ -179,9 +180,12 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
         config_path=config_rel, config_text=config_text, partial=diff is not None)
     if diff is not None:
         findings += trust.inline_suppressions_added(findings, diff.changed, staged=options.staged)
+    findings = [f.model_copy(update={"properties": {**f.properties, "unanalysed_allowed": True}})
+                if f.rule_id in UNANALYSED and matches_any(f.path, config.allow_unanalysed) else f for f in findings]
     findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
-    if diff is not None:
+    if diff is not None:  # a changed file that was not analysed is in the diff wherever its finding points
         findings = [f.model_copy(update={"in_diff": bool(f.properties.get("trust_change"))
+                                         or (f.rule_id in UNANALYSED and f.path in diff.changed)
                                          or diff.touches(f.path, f.start_line, f.end_line)})
                     for f in findings]
         stats["diff"] = diff.stats()
@@ -212,11 +216,9 @@ def _relative(root: Path, source: str | None) -> str | None:
 
 
 def _text_reader(root: Path):  # noqa: ANN202 - a small closure
-    def read(rel: str) -> str | None:
-        try:
-            return (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+    def read(rel: str) -> str | None:  # never blocks on a FIFO, never reads outside the root
+        data = read_regular(root, rel, _NO_LIMIT)
+        return None if isinstance(data, Finding) else data.decode("utf-8", "replace")
 
     return read
 
