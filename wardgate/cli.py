@@ -196,17 +196,19 @@ def _check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("wardgate: error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    config = _load(args)
+    from .approvals import ENV_VAR, attach, parse_roles
+    from .gatecli import gate_options, run_guarded, trusted_config
+
+    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
+    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
+                         no_cache=args.no_cache, approved_by=approved)
+    gate_options(args, options)
+    # In diff mode the configuration comes from the diff base (wardgate/trust.py).
+    config = trusted_config(args, options) if options.diff is not None or options.staged else _load(args)
     if args.select is not None:
         config = _select(config, args.select)
     outputs = _outputs(args.output)
-    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
-                         no_cache=args.no_cache)
-    from .gatecli import gate_options
-
-    gate_options(args, options)
     coverage = _coverage(args)
-    from .gatecli import run_guarded
 
     result = run_guarded(run, config, options, Progress(enabled=True))
     if args.fix:
@@ -216,9 +218,6 @@ def _check(args: argparse.Namespace) -> int:
         if fixed:
             print(f"wardgate: fixed {fixed} finding(s); re-analysing", file=sys.stderr)
             result = run(config, options, Progress(enabled=True))
-    from .approvals import ENV_VAR, attach, parse_roles
-
-    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
     report = attach(result, config, diff=options.diff, staged=options.staged, approved_by=approved)
     if coverage is not None:
         from .coverage import attach as attach_coverage

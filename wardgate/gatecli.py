@@ -36,6 +36,29 @@ def gate_options(args: argparse.Namespace, options: Any) -> None:
             raise UsageError(str(exc)) from None
 
 
+def trusted_config(args: argparse.Namespace, options: Any) -> Any:
+    """The configuration of a diff run, read from the diff base; the change's edits to it go to
+    `options.trust_findings` (wardgate/trust.py)."""
+    from .cli import UsageError
+    from .files import scan_root
+    from .git import resolve_base
+    from .config import ConfigError
+    from .trust import load
+
+    if args.config is not None and not args.config.is_file():
+        raise ConfigError(f"{args.config}: no such configuration file")
+    root = scan_root(options.targets)
+    first = options.targets[0] if options.targets else Path(".")
+    start = first.resolve() if first.is_dir() else first.resolve().parent
+    try:
+        base, _ = resolve_base(root, options.diff or None, staged=options.staged)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from None
+    trusted = load(root, start, args.config, base, staged=options.staged)
+    options.trust_findings = trusted.changes
+    return trusted.config
+
+
 def run_guarded(run: Callable[..., Any], *a: Any) -> Any:
     from .cli import UsageError
 

@@ -18,15 +18,16 @@ from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.review import review_findings
-from checks.source import read_source
+from checks.source import UNANALYSED, read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
+from checks.tools import comments as tool_comments
 from reports import aggregate, baseline, fingerprint, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
 
-from . import __version__
+from . import __version__, trust
 from .config import Config
-from .files import collect_files, scan_root
+from .files import collect_files, matches_any, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
 from .shard import select as shard_select
@@ -38,6 +39,7 @@ _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
 # below it and fill the remaining cores, so that the run lasts about as long as bandit alone.
 CRITICAL_TOOL = "bandit"
 BACKGROUND_NICENESS = 10
+_NO_LIMIT = 1 << 40
 
 
 @dataclass
@@ -51,6 +53,8 @@ class RunOptions:
     baseline: Path | None = None
     shard: tuple[int, int] | None = None  # (index, total), 1-based
     no_cache: bool = False  # bypass the content-addressed cache (checks/cache.py)
+    approved_by: list[str] | None = None  # --approved-by: "security" approves the change's edits to the gate
+    trust_findings: list[Finding] = field(default_factory=list)  # WG012: the change's config edits (trust.py)
 
 
 @dataclass
@@ -125,6 +129,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             continue
         skip = unparsable | newer if name in _AST_BOUND_TOOLS else unparsable
         kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
+        kept = tool_comments.apply(kept, _line_reader(root))  # `# noqa`/`# nosec`/`# nosemgrep`
         findings.extend(kept)
         tool_stats[name] = tool_stats[name].model_copy(update={
             "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
@@ -137,7 +142,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
 
     if shard_files is not None:  # phase 1 reported on every file; this shard owns only its own
         findings = [f for f in findings if f.path in shard_files]
-    findings = _apply_config(findings, config)
+    # The change's edits to the gate are added after the config is applied: the config cannot hide them.
+    findings = [*_apply_config(findings, config), *options.trust_findings]
     findings, extra_stats = _aggregate(findings, config, options, root, files if wanted is None else check_paths,
                                        diff)
     progress.update("LLM review")
@@ -158,6 +164,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "llm": llm_stats,
         "errors": errors,
         "config": config.source,
+        "config_origin": config.origin or ("working tree" if config.source else "defaults"),
         **extra_stats,
         "gate_config": {"fail_on": fail_on.value,
                         "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
@@ -174,19 +181,32 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
     stats: dict[str, Any] = {}
     findings = aggregate.deduplicate(findings)
     config_rel = _relative(root, config.source)
+    config_text = config.source_text if config.source_text is not None else (
+        _text_reader(root)(config_rel) or "" if config_rel else "")
     findings = suppress.apply(
         findings, read_text=_text_reader(root), files=analysed, entries=config.suppressions,
-        config_path=config_rel, config_text=_text_reader(root)(config_rel) or "" if config_rel else "",
-        partial=diff is not None)
-    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+        config_path=config_rel, config_text=config_text, partial=diff is not None)
     if diff is not None:
-        findings = [f.model_copy(update={"in_diff": diff.touches(f.path, f.start_line, f.end_line)})
+        findings += trust.inline_suppressions_added(findings, diff.changed, staged=options.staged)
+    findings = [f.model_copy(update={"properties": {**f.properties, "unanalysed_allowed": True}})
+                if f.rule_id in UNANALYSED and matches_any(f.path, config.allow_unanalysed) else f for f in findings]
+    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+    if diff is not None:  # a changed file that was not analysed is in the diff wherever its finding points
+        findings = [f.model_copy(update={"in_diff": bool(f.properties.get("trust_change"))
+                                         or (f.rule_id in UNANALYSED and f.path in diff.changed)
+                                         or diff.touches(f.path, f.start_line, f.end_line)})
                     for f in findings]
         stats["diff"] = diff.stats()
+    if options.approved_by and "security" in options.approved_by:
+        findings = [f.model_copy(update={"properties": {**f.properties, "advisory": True,
+                                                        "approved_by": "security"}})
+                    if f.properties.get("trust_change") else f for f in findings]
     if options.shard is not None:
         stats["shard"] = {"index": options.shard[0], "total": options.shard[1], "files": len(analysed)}
     if options.baseline is not None:
-        findings, absent = baseline.apply(findings, baseline.load(options.baseline),
+        entries, baseline_notes = trust.trusted_baseline(root, options.baseline, diff, staged=options.staged)
+        findings += fingerprint.assign(baseline_notes, _line_reader(root))
+        findings, absent = baseline.apply(findings, entries,
                                           None if diff is None and options.shard is None else set(analysed))
         stats["baseline"] = {"file": str(options.baseline), "absent": absent,
                              "new": sum(f.baseline_state == "new" for f in findings),
@@ -204,11 +224,9 @@ def _relative(root: Path, source: str | None) -> str | None:
 
 
 def _text_reader(root: Path):  # noqa: ANN202 - a small closure
-    def read(rel: str) -> str | None:
-        try:
-            return (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+    def read(rel: str) -> str | None:  # never blocks on a FIFO, never reads outside the root
+        data = read_regular(root, rel, _NO_LIMIT)
+        return None if isinstance(data, Finding) else data.decode("utf-8", "replace")
 
     return read
 

@@ -32,8 +32,10 @@ class Requirement:
 
 def route(triggers: list[Trigger], findings: Iterable[Finding], changes: ChangeSet,
           rules: list[ApprovalRule]) -> list[Requirement]:
+    # The change's edits to the gate itself (wardgate/trust.py) count wherever they point.
     changed_findings = [f for f in findings if f.suppression is None and f.baseline_state != "unchanged"
-                        and f.path in changes.files and changes.files[f.path].touches(f.start_line, f.end_line)]
+                        and (f.properties.get("trust_change") or (
+                            f.path in changes.files and changes.files[f.path].touches(f.start_line, f.end_line)))]
     by_role: dict[str, Requirement] = {}
     for rule in rules:
         hits: list[Trigger] = [t for t in triggers if t.kind in rule.kinds]
