@@ -24,6 +24,7 @@ from reports.model import Gate, Report, ToolStat
 
 from . import __version__
 from .config import Config
+from .changes import change_findings
 from .files import collect_files, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
@@ -124,6 +125,13 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             "files": len([f for f in readable if f not in skip]),
             "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
+    change_stats = None
+    if diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
+        progress.update("comparing the change with its base")
+        found, change_errors, change_stats = change_findings(root, diff, engine, config, cache, files,
+                                                             staged=options.staged)
+        findings.extend(found)
+        errors.extend(change_errors)
     if cache is not None:
         cache.save()
 
@@ -151,6 +159,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "errors": errors,
         "config": config.source,
         **extra_stats,
+        **({"changes": change_stats} if change_stats is not None else {}),
         "gate_config": {"fail_on": fail_on.value,
                         "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
                         "max_per_severity": {k.value: v for k, v in config.gate.max_per_severity.items()}},
