@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checks.changes import Version, collect_text, compare
+from checks.changes import ChangeRun, Version, collect_text, compare
 from checks.facts import COLLECTORS
 from checks.source import SourceFile, decode_python
 
@@ -24,7 +24,6 @@ from .git import EMPTY_TREE, Diff
 if TYPE_CHECKING:
     from checks.cache import Cache
     from checks.engine import EngineResult
-    from checks.finding import Finding
 
     from .config import Config
 
@@ -88,8 +87,8 @@ def _text(data: bytes | None, max_size: int) -> str | None:
 
 
 def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config, cache: Cache | None,
-                    files: list[str], *, staged: bool) -> tuple[list[Finding], list[str], dict[str, Any]]:
-    """-> (findings, errors, stats) of the change rules for the diff."""
+                    files: list[str], *, staged: bool) -> tuple[ChangeRun, dict[str, Any]]:
+    """-> (the change rules' run: findings, errors, both refs' facts; stats) for the diff."""
     started = time.perf_counter()
     ref = base_ref(root, diff, staged=staged)
     py_changed = {p: lines for p, lines in diff.changed.items() if p.endswith(".py")}
@@ -146,9 +145,9 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
         except OSError:
             return None
 
-    findings, errors = compare(root, versions, head=engine.project, head_per_file=engine.per_file,
+    done = compare(root, versions, head=engine.project, head_per_file=engine.per_file,
                                vocab=config.domain, collectors=COLLECTORS, files=files, read_head=read_head,
                                base_facts=base_facts)
-    stats = {"base": ref, "files": len(versions), **counts, "findings": len(findings),
+    stats = {"base": ref, "files": len(versions), **counts, "findings": len(done.findings),
              "seconds": round(time.perf_counter() - started, 3)}
-    return findings, errors, stats
+    return done, stats

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from checks.cache import open_cache
+from checks.changes import ChangeSet
 from checks.engine import EngineResult, run_checks
 from checks.facts import COLLECTORS
 from checks.finding import Finding
@@ -57,6 +58,7 @@ class RunResult:
     report: Report
     root: Path
     engine: EngineResult
+    changes: ChangeSet | None = None  # diff mode: both refs' facts (checks/changes/), for approval routing
 
 
 def run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
@@ -125,13 +127,12 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             "files": len([f for f in readable if f not in skip]),
             "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
-    change_stats = None
+    change_run, change_stats = None, None
     if diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
         progress.update("comparing the change with its base")
-        found, change_errors, change_stats = change_findings(root, diff, engine, config, cache, files,
-                                                             staged=options.staged)
-        findings.extend(found)
-        errors.extend(change_errors)
+        change_run, change_stats = change_findings(root, diff, engine, config, cache, files, staged=options.staged)
+        findings.extend(change_run.findings)
+        errors.extend(change_run.errors)
     if cache is not None:
         cache.save()
 
@@ -166,7 +167,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     }
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
-    return RunResult(report=report, root=root, engine=engine)
+    return RunResult(report=report, root=root, engine=engine,
+                     changes=change_run.changes if change_run is not None else None)
 
 
 def _aggregate(findings: list[Finding], config: Config, options: RunOptions, root: Path, analysed: list[str],

@@ -24,7 +24,7 @@ from . import (audit_removed, authorization_weakened, breaking_change, destructi
                safety_limit_loosened)
 from .base import ChangeRule, ChangeSet, Dangerous, FileDelta, Refactor
 
-__all__ = ["ALL_CHANGE_RULES", "ChangeRule", "ChangeSet", "Dangerous", "FileDelta", "Refactor", "Version",
+__all__ = ["ALL_CHANGE_RULES", "ChangeRule", "ChangeRun", "ChangeSet", "Dangerous", "FileDelta", "Refactor", "Version",
            "change_meta", "collect_text", "compare", "source_of"]
 
 ALL_CHANGE_RULES: tuple[type[ChangeRule], ...] = (
@@ -35,6 +35,13 @@ ALL_CHANGE_RULES: tuple[type[ChangeRule], ...] = (
     destructive_migration.DestructiveMigration,
     breaking_change.BreakingChange,
 )
+
+
+@dataclass
+class ChangeRun:
+    findings: list[Finding]
+    errors: list[str]  # a rule that crashed: the run fails closed
+    changes: ChangeSet  # both refs' facts, for approval routing (wardgate/approvals/)
 
 
 @dataclass
@@ -83,8 +90,8 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
             head_per_file: Sequence[tuple[str, dict[str, Any]]], vocab: Vocabulary,
             collectors: Sequence[Collector], files: Sequence[str] = (),
             read_head: Callable[[str], str | None] | None = None, base_facts: BaseFacts | None = None,
-            rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES) -> tuple[list[Finding], list[str]]:
-    """Run the change rules. -> (findings, errors); a rule that crashes is an error, never silence."""
+            rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES) -> ChangeRun:
+    """Run the change rules; a rule that crashes is an error, never silence."""
     py = [v for v in versions if (v.old_path or v.path).endswith(".py") or v.path.endswith(".py")]
     deltas: dict[str, FileDelta] = {}
     for v in py:
@@ -103,7 +110,7 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
             import traceback
 
             errors.append(f"change rule {rule.code} crashed: {exc!r}\n{traceback.format_exc(limit=6)}")
-    return findings, errors
+    return ChangeRun(findings, errors, changes)
 
 
 def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, dict[str, Any]]],

@@ -11,7 +11,7 @@ from .base import ChangeRule, Dangerous, FileDelta, Refactor
 
 _BYPASS = frozenset({"update", "bulk_update", "bulk_create", "_raw_delete", "raw"})
 _SQL_CALLS = frozenset({"execute", "executemany"})
-_AUDIT_WORDS = re.compile(r"register|History|VersionAdmin|audit|reversion|pghistory|track", re.IGNORECASE)
+_AUDIT_WORDS = re.compile(r"register|histor|VersionAdmin|audit|reversion|pghistory|track", re.IGNORECASE)
 
 MODELS = """\
 from django.db import models
@@ -23,6 +23,26 @@ class Patient(models.Model):
     discharged = models.BooleanField(default=False)
     history = HistoricalRecords()
 """
+
+
+def _audit_statement(d: FileDelta, name: str) -> int | None:
+    """The base line of the class's audit statement (history field, audit decorator or base) that the
+    head no longer has."""
+    def parts(src) -> dict[str, int]:  # noqa: ANN001 - SourceFile
+        out: dict[str, int] = {}
+        for node in ast.walk(src.tree) if src is not None and src.tree is not None else ():
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                for s in node.body:
+                    if isinstance(s, ast.Assign) and _AUDIT_WORDS.search(ast.unparse(s.value)):
+                        out[ast.unparse(s)] = s.lineno
+                for x in [*node.decorator_list, *node.bases]:
+                    if _AUDIT_WORDS.search(ast.unparse(x)):
+                        out[ast.unparse(x)] = x.lineno
+        return out
+
+    before, after = parts(d.before), parts(d.after)
+    gone = [line for text, line in before.items() if text not in after]
+    return min(gone) if gone else None
 
 
 def _writes(d: FileDelta, side: str, rule: AuditRemoved) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
@@ -186,6 +206,9 @@ class AuditRemoved(ChangeRule):
         name = last_part(q)
         own = self.changes.deltas.get(model_path)
         if own is not None and own.after is not None and own.after.tree is not None:
+            removed = _audit_statement(own, name)
+            if removed is not None:
+                return own, own.head_line(removed)
             for node in ast.walk(own.after.tree):
                 if isinstance(node, ast.ClassDef) and node.name == name:
                     return own, node.lineno
@@ -194,7 +217,7 @@ class AuditRemoved(ChangeRule):
                 continue
             for i, text in enumerate(d.before.lines, 1):
                 if re.search(rf"\b{re.escape(name)}\b", text) and _AUDIT_WORDS.search(text):
-                    return d, i
+                    return d, d.head_line(i)
         for d in self.changes.deltas.values():
             if d.before is not None and d.after is not None and _AUDIT_WORDS.search(d.before.text) and \
                     d.before.looks_like_settings:
@@ -203,12 +226,8 @@ class AuditRemoved(ChangeRule):
 
     @staticmethod
     def _class_end(d: FileDelta, name: str, line: int) -> int | None:
-        if d.after is None or d.after.tree is None:
-            return None
-        for node in ast.walk(d.after.tree):
-            if isinstance(node, ast.ClassDef) and node.name == name and node.lineno == line:
-                return node.end_lineno
-        return None
+        """A removed line is reported on the two lines around it (as git marks a deletion)."""
+        return line + 1
 
     def _bypassing_writes(self, d: FileDelta) -> None:
         head = self.changes.models("head")

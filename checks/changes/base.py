@@ -14,6 +14,7 @@ examples are its tests (tests/changes/test_change_examples.py): `Dangerous` must
 from __future__ import annotations
 
 import ast
+import difflib
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +62,22 @@ class FileDelta:
     before: SourceFile | None
     after: SourceFile | None
     lines: set[int]  # changed lines, head numbering (a pure deletion marks its neighbours)
+
+    @cached_property
+    def _opcodes(self) -> list[tuple[str, int, int, int, int]]:
+        a = self.before.lines if self.before is not None else []
+        b = self.after.lines if self.after is not None else []
+        return difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+
+    def head_line(self, base_line: int) -> int:
+        """Where a base line is in the head: itself when unchanged, its replacement, or the line
+        before it when it was deleted (git marks that one and the next)."""
+        for tag, i1, i2, j1, j2 in self._opcodes:
+            if i1 <= base_line - 1 < i2:
+                if tag == "equal":
+                    return j1 + (base_line - 1 - i1) + 1
+                return j1 + 1 if tag == "replace" else max(j1, 1)
+        return base_line
 
     @cached_property
     def imports_before(self) -> ImportMap | None:

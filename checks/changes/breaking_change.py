@@ -82,7 +82,8 @@ class BreakingChange(ChangeRule):
       positional one, or gained a required one, while unchanged files in the tree still call it;
     - a URL route removed or renamed in a urls.py (clients and `reverse()` calls break);
     - a field removed from a serializer's or form's `Meta.fields` (API clients break);
-    - a model field removed or retyped, reported on the migration that does it.
+    - a model field removed or retyped while unchanged code still uses it, reported on the migration
+      that does it.
 
     Framework hooks (`save`, `get_queryset`, `perform_create`...) and private names are skipped.
 
@@ -231,13 +232,31 @@ class BreakingChange(ChangeRule):
                 if nf is not None and nf.kind == f.kind:
                     continue
                 what = f"{fname} ({f.kind}) → " + ("removed" if nf is None else nf.kind)
+                users = self._field_users(fname)
+                if not users:
+                    continue  # nothing outside the change reads it: nothing breaks
                 d, line = self._migration_for(last_part(q), fname)
                 if d is None:
                     d = self.changes.deltas.get(head.models[q].path)
                     line = head.models[q].line
                 if d is not None:
-                    self.report(d, line, f"model field `{last_part(q)}.{what}`; code and queries using it break",
-                                properties={"model": q, "field": fname})
+                    self.report(d, line, f"model field `{last_part(q)}.{what}`; unchanged code still uses it: "
+                                f"{', '.join(users[:3])}", properties={"model": q, "field": fname, "users": users})
+
+    def _field_users(self, fname: str) -> list[str]:
+        """Unchanged non-migration files that read `fname` (`.allergies`, `"allergies"`, `allergies=`)."""
+        pattern = re.compile(rf"\.{fname}\b|[\"']{fname}[\"']|\b{fname}(__\w+)?\s*=")
+        out = []
+        for rel in self.changes.files:
+            if rel in self.changes.deltas or not rel.endswith(".py") or is_migration(rel):
+                continue
+            text = self.changes.read_head(rel)
+            if text and fname in text:
+                for i, line in enumerate(text.splitlines(), 1):
+                    if pattern.search(line):
+                        out.append(f"{rel}:{i}")
+                        break
+        return out
 
     def _migration_for(self, model: str, fname: str) -> tuple[FileDelta | None, int]:
         for d in self.changes.deltas.values():

@@ -247,7 +247,7 @@ class SafetyLimitLoosened(ChangeRule):
                 # Removed: report in the same file (the limit's neighbourhood) when it still exists.
                 target = self.changes.deltas.get(d_old.path)
                 if target is not None and target.after is not None:
-                    self.report(target, old.line, f"{old.label} {fmt(old.value)} → removed: the {old.kind}imum "
+                    self.report(target, target.head_line(old.line), f"{old.label} {fmt(old.value)} → removed: the {old.kind}imum "
                                 f"no longer bounds the value", severity=Severity.CRITICAL if old.kind == "max"
                                 else Severity.HIGH, properties={"before": old.value, "after": None})
                 continue

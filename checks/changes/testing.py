@@ -40,9 +40,9 @@ def run_change_example(rule: type[ChangeRule], example: Refactor | Dangerous,
         head = run_checks(root, sorted(files), vocab=vocab, checks=(), collectors=COLLECTORS, jobs=1)
         version = Version(path=example.path, old_path=example.path if before else None, before=before or None,
                           after=after, lines=changed_lines(before, after))
-        findings, errors = compare(root, [version], head=head.project, head_per_file=head.per_file, vocab=vocab,
+        done = compare(root, [version], head=head.project, head_per_file=head.per_file, vocab=vocab,
                                    collectors=COLLECTORS, files=sorted(files),
                                    read_head=lambda rel: (root / rel).read_text(encoding="utf-8"), rules=[rule])
-        if errors:
-            raise AssertionError("; ".join(errors))
-        return [f for f in findings if f.rule_id == rule.code]
+        if done.errors:
+            raise AssertionError("; ".join(done.errors))
+        return [f for f in done.findings if f.rule_id == rule.code]

@@ -313,8 +313,23 @@ def test_migration_dropping_allergies(repo: Path) -> None:
     edit(repo, "clinic/models.py", "    allergies = models.TextField(blank=True)\n", "")
     commit(repo)
     found = changes(repo)
-    assert ("WG805", "clinic/migrations/0002_remove_patient_allergies.py", 7, "high") in [f[:4] for f in found]
-    assert {r for r, *_ in found} == {"WG805", "WG806"}
+    assert [f[:4] for f in found] == [("WG805", "clinic/migrations/0002_remove_patient_allergies.py", 7, "high")]
+    assert "Patient.allergies → dropped" in found[0][4]
+
+
+def test_dropped_field_still_used_elsewhere_is_also_a_breaking_change(repo: Path) -> None:
+    write(repo, "clinic/reports.py", "def allergy_list(p):\n    return p.allergies.split()\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    write(repo, "clinic/migrations/0002_remove_patient_allergies.py", DROP)
+    edit(repo, "clinic/models.py", "    allergies = models.TextField(blank=True)\n", "")
+    commit(repo)
+    found = {f[0]: f for f in changes(repo)}
+    assert set(found) == {"WG805", "WG806"}
+    assert found["WG806"][1:3] == ("clinic/migrations/0002_remove_patient_allergies.py", 7)
+    assert "clinic/reports.py:2" in found["WG806"][4]
 
 
 def test_additive_migration_and_squash_rename_stay_quiet(repo: Path) -> None:

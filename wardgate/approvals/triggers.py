@@ -52,6 +52,9 @@ class Context:
     models: ModelIndex | None
     code: ProjectCode | None
     vocab: Vocabulary | None
+    # The base's project model (diff mode, from checks/changes/): facts compared across the change.
+    base_models: ModelIndex | None = None
+    base_code: ProjectCode | None = None
 
 
 def kwarg(call: ast.Call, name: str, pos: int) -> ast.expr | None:
