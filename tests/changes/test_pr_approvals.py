@@ -68,3 +68,23 @@ def test_history_named_base_of_a_viewset_is_not_an_audit_change(repo: Path) -> N
     roles = {r["role"] for r in report["approvals"]["required"]}
     assert "compliance" not in roles  # (security: WG302, already true at the base, sits on the changed class line)
     assert not [s for s in report["test_suggestions"] if "history" in s["behaviour"]]
+
+
+def test_merge_keeps_the_approval_conditions(repo: Path, tmp_path: Path) -> None:
+    _plant_five(repo)
+    parts = []
+    for i in (1, 2):
+        out = tmp_path / f"shard{i}.json"
+        _cli(repo, "--format", "json", "--shard", f"{i}/2", "--approved-by", "dba,security",
+             "--output", f"json:{out}")
+        parts.append(str(out))
+    proc = subprocess.run([sys.executable, "-m", "wardgate", "merge", *parts, "--format", "json"], cwd=repo,
+                          capture_output=True, text=True)
+    merged = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr
+    failed = {c["id"] for c in merged["gate"]["conditions"] if not c["held"] and c["id"].startswith("approval:")}
+    assert failed == {"approval:compliance", "approval:medical-director"}
+    assert {r["role"] for r in merged["approvals"]["required"]} == {"dba", "security", "compliance",
+                                                                     "medical-director"}
+    assert merged["approvals"]["missing"] == ["compliance", "medical-director"]
+    assert "not met: Approved by compliance" in merged["gate"]["summary"]
