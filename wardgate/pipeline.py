@@ -11,6 +11,7 @@ from typing import Any
 
 from checks.cache import open_cache
 from checks.changes import ChangeSet
+from checks.context import raise_in_context
 from checks.engine import EngineResult, run_checks
 from checks.facts import COLLECTORS
 from checks.finding import Finding
@@ -127,6 +128,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             "files": len([f for f in readable if f not in skip]),
             "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
+    # Severity in context (checks/context.py): e.g. bandit B608 in a patient-data endpoint is high.
+    findings = raise_in_context(root, findings, engine.project, config.domain, config.max_file_size)
     change_run, change_stats = None, None
     if diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
         progress.update("comparing the change with its base")
