@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
+from ..facts.django_models import SIGNAL_AUDIT
 from ..facts.querysets import Scope, sql_write_tables
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
@@ -30,7 +31,7 @@ def _audit_statement(d: FileDelta, name: str) -> int | None:
     head no longer has."""
     def parts(src) -> dict[str, int]:  # noqa: ANN001 - SourceFile
         out: dict[str, int] = {}
-        for node in ast.walk(src.tree) if src is not None and src.tree is not None else ():
+        for node in src.nodes if src is not None else ():
             if isinstance(node, ast.ClassDef) and node.name == name:
                 for s in node.body:
                     if isinstance(s, ast.Assign) and _AUDIT_WORDS.search(ast.unparse(s.value)):
@@ -188,17 +189,27 @@ class AuditRemoved(ChangeRule):
         base, head = self.changes.models("base"), self.changes.models("head")
         if base is None or head is None:
             return
+        project_wide = {SIGNAL_AUDIT, base.global_audit, base.explicit_audit, head.global_audit, head.explicit_audit}
+        by_place: dict[tuple[str, int], list[tuple[str, str, str | None]]] = {}
         for q in sorted(base.patient | head.patient):
-            was = base.audited.get(q)
-            if not was or q not in head.django or head.audited.get(q) or q in head.unknown_audit:
+            was, now = base.audited.get(q), head.audited.get(q)
+            if not was or q not in head.django or q in head.unknown_audit or was == now:
                 continue
-            name = last_part(q)
+            if now and (was in project_wide or now not in project_wide):
+                continue  # still audited by a model's own mechanism, or was only audited project-wide
             d, line = self._where(q, head.models[q].path)
-            if d is None:
-                continue
-            self.report(d, line, f"`{name}` (patient data) audit removed: {was} → none",
-                        end_line=self._class_end(d, name, line),
-                        properties={"model": q, "before": was, "after": None})
+            if d is not None:
+                by_place.setdefault((d.path, line), []).append((q, was, now))
+        for (path, line), lost in by_place.items():
+            d = self.changes.deltas[path]
+            names = ", ".join(f"`{last_part(q)}`" for q, _, _ in lost[:4]) + (
+                f" and {len(lost) - 4} more" if len(lost) > 4 else "")
+            q, was, now = lost[0]
+            kind = "patient models" if len(lost) > 1 else "(patient data)"
+            after = now or "none"
+            detail = "" if not now else " (the model's own history is gone; only the project-wide log remains)"
+            self.report(d, line, f"{names} {kind} audit removed: {was} → {after}{detail}", end_line=line + 1,
+                        properties={"models": [x[0] for x in lost], "before": was, "after": now})
 
     def _where(self, q: str, model_path: str) -> tuple[FileDelta | None, int]:
         """The changed file that removed the mechanism: the model's own file when it changed, else a
@@ -223,11 +234,6 @@ class AuditRemoved(ChangeRule):
                     d.before.looks_like_settings:
                 return d, 1
         return None, 0
-
-    @staticmethod
-    def _class_end(d: FileDelta, name: str, line: int) -> int | None:
-        """A removed line is reported on the two lines around it (as git marks a deletion)."""
-        return line + 1
 
     def _bypassing_writes(self, d: FileDelta) -> None:
         head = self.changes.models("head")

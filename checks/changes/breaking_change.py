@@ -6,6 +6,7 @@ import re
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
+from ..source import SourceFile
 from .base import ChangeRule, Dangerous, FileDelta, Refactor
 from .destructive_migration import is_migration
 
@@ -16,6 +17,8 @@ _HOOKS = frozenset({"get", "post", "put", "patch", "delete", "save", "clean", "g
                     "validate", "to_representation", "to_internal_value", "form_valid", "dispatch", "setUp",
                     "handle", "add_arguments", "ready", "process_request", "process_view", "process_response"})
 _ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+# Tests are the change author's to update: they are not the callers or clients a break strands.
+_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
 
 
 def _signature(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[str], set[str], set[str], bool]:
@@ -46,12 +49,12 @@ def _functions(tree: ast.Module | None) -> dict[str, ast.FunctionDef | ast.Async
     return out
 
 
-def _routes(tree: ast.Module | None) -> dict[str, tuple[str, str | None, int]]:
+def _routes(src: SourceFile | None) -> dict[str, tuple[str, str | None, int]]:
     """route string -> (view text, name, line) of urls.py `path()`/`re_path()`/`url()` calls."""
     out: dict[str, tuple[str, str | None, int]] = {}
-    if tree is None:
+    if src is None or src.tree is None or "urlpatterns" not in src.text:
         return out
-    for n in ast.walk(tree):
+    for n in src.nodes:
         if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", "")) in _ROUTE_CALLS and \
                 n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
             name = next((k.value.value for k in n.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
@@ -61,11 +64,11 @@ def _routes(tree: ast.Module | None) -> dict[str, tuple[str, str | None, int]]:
     return out
 
 
-def _api_fields(tree: ast.Module | None) -> dict[str, tuple[list[str], int]]:
+def _api_fields(src: SourceFile | None) -> dict[str, tuple[list[str], int]]:
     out: dict[str, tuple[list[str], int]] = {}
-    if tree is None:
+    if src is None or src.tree is None or "Meta" not in src.text:
         return out
-    for node in ast.walk(tree):
+    for node in src.nodes:
         if isinstance(node, ast.ClassDef):
             for meta in (s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"):
                 for s in meta.body:
@@ -85,7 +88,8 @@ class BreakingChange(ChangeRule):
     - a model field removed or retyped while unchanged code still uses it, reported on the migration
       that does it.
 
-    Framework hooks (`save`, `get_queryset`, `perform_create`...) and private names are skipped.
+    Framework hooks (`save`, `get_queryset`, `perform_create`...) and private names are skipped, and
+    tests do not count as users (the change's author updates them).
 
     ## Why is this bad?
     Hospital systems are integrated: an interface engine, a mobile app or another team's module calls
@@ -184,7 +188,7 @@ class BreakingChange(ChangeRule):
                              rf"\.{re.escape(name)}\s*\(")
         out = []
         for rel in self.changes.files:
-            if rel in skip or not rel.endswith(".py"):
+            if rel in skip or not rel.endswith(".py") or _TEST.search(rel):
                 continue
             text = self.changes.read_head(rel)
             if text and name in text:
@@ -195,7 +199,7 @@ class BreakingChange(ChangeRule):
         return out
 
     def _routes(self, d: FileDelta) -> None:
-        before, after = _routes(d.before.tree if d.before else None), _routes(d.after.tree if d.after else None)
+        before, after = _routes(d.before), _routes(d.after)
         if not before:
             return
         by_view = {v: r for r, (v, _, _) in after.items()}
@@ -211,7 +215,7 @@ class BreakingChange(ChangeRule):
                             properties={"before": route, "after": None})
 
     def _api_fields(self, d: FileDelta) -> None:
-        before, after = _api_fields(d.before.tree if d.before else None), _api_fields(d.after.tree if d.after else None)
+        before, after = _api_fields(d.before), _api_fields(d.after)
         for cls, (fields, line) in after.items():
             if cls not in before:
                 continue
@@ -248,7 +252,7 @@ class BreakingChange(ChangeRule):
         pattern = re.compile(rf"\.{fname}\b|[\"']{fname}[\"']|\b{fname}(__\w+)?\s*=")
         out = []
         for rel in self.changes.files:
-            if rel in self.changes.deltas or not rel.endswith(".py") or is_migration(rel):
+            if rel in self.changes.deltas or not rel.endswith(".py") or is_migration(rel) or _TEST.search(rel):
                 continue
             text = self.changes.read_head(rel)
             if text and fname in text:

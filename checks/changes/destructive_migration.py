@@ -144,10 +144,10 @@ class DestructiveMigration(ChangeRule):
         for d in self.changes.deltas.values():
             if d.after is None or d.after.tree is None or not is_migration(d.path):
                 continue
-            old_ops = {ast.dump(n) for n in ast.walk(d.before.tree)} if d.before and d.before.tree else set()
+            old_ops = {ast.dump(n) for n in d.before.nodes if isinstance(n, ast.Call)} if d.before else set()
             app = PurePosixPath(d.path).parent.parent.name
             funcs = {f.name: f for f in d.after.tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-            for call in (n for n in ast.walk(d.after.tree) if isinstance(n, ast.Call)):
+            for call in (n for n in d.after.nodes if isinstance(n, ast.Call)):
                 if ast.dump(call) in old_ops:
                     continue
                 op = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")

@@ -43,10 +43,10 @@ def exposures(d: FileDelta, side: str, rule: PhiExposureAdded) -> dict[str, Expo
     imports = d.imports_before if side == "base" else d.imports_after
     models = rule.changes.models(side)
     out: dict[str, Exposure] = {}
-    if src is None or src.tree is None or imports is None or models is None:
+    if src is None or src.tree is None or imports is None or models is None or not models.patient:
         return out
     phi = rule.changes.vocab.phi_field_names()
-    for node in ast.walk(src.tree):
+    for node in src.nodes:
         if isinstance(node, ast.ClassDef):
             exp = _meta_exposure(node, imports, models, phi)
             if exp is not None:

@@ -72,11 +72,12 @@ def limits(src: SourceFile | None) -> dict[str, Limit]:
                 if isinstance(node.value, ast.Dict):
                     _dict_limits(node.value, where, name, add)
                 for call in (n for n in ast.walk(node.value) if isinstance(n, ast.Call)):
-                    _call_limits(call, where, f"{scope}_{name}", add)  # a field and its validators
+                    _call_limits(call, where, f"{scope}_{name}", add, where)  # a field and its validators
                     assigned.add(id(call))
         elif isinstance(node, ast.Call) and id(node) not in assigned:
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "call")
-            _call_limits(node, f"{scope}:{callee}", f"{scope.replace('.', '_')}_{callee}", add)
+            _call_limits(node, f"{scope}:{callee}", f"{scope.replace('.', '_')}_{callee}", add,
+                         f"{scope}: {callee}()" if scope else f"{callee}()")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if _CHECK_FUNCS.search(node.name) or _CLINICAL.search(_snake(node.name)):
                 _compare_limits(node, f"{scope}.{node.name}" if scope else node.name, add)
@@ -94,14 +95,15 @@ def _dict_limits(d: ast.Dict, key: str, context: str, add) -> None:  # noqa: ANN
             add(f"{key}[{k.value}]", label, _kind(_snake(k.value)), number(v), k.lineno, f"{context}_{k.value}")
 
 
-def _call_limits(call: ast.Call, key: str, context: str, add) -> None:  # noqa: ANN001
+def _call_limits(call: ast.Call, key: str, context: str, add, shown: str) -> None:  # noqa: ANN001
+    """`MaxValueValidator(400)` and `max_*=`/`min_*=` keyword arguments; `shown` names the owner."""
     callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
     if callee in ("MaxValueValidator", "MinValueValidator") and call.args:
-        add(f"{key}:{callee}", f"{context} {callee}", "max" if callee.startswith("Max") else "min",
+        add(f"{key}:{callee}", f"{shown} {callee}", "max" if callee.startswith("Max") else "min",
             number(call.args[0]), call.lineno, context)
     for kw in call.keywords:
         if kw.arg and _BOUND_WORD.search(kw.arg) and kw.arg not in _NOT_LIMIT:
-            add(f"{key}:{kw.arg}", kw.arg if _CLINICAL.search(kw.arg) else f"{context} {kw.arg}",
+            add(f"{key}:{kw.arg}", kw.arg if _CLINICAL.search(kw.arg) else f"{shown} {kw.arg}",
                 _kind(kw.arg), number(kw.value), kw.value.lineno, f"{context}_{kw.arg}")
 
 

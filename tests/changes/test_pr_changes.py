@@ -391,3 +391,25 @@ def test_base_facts_are_cached_by_blob(repo: Path) -> None:
     second = json.loads(subprocess.run(cmd, cwd=repo, capture_output=True, text=True).stdout)["stats"]["changes"]
     assert (first["base_facts_collected"], first["base_facts_cached"]) == (1, 0)
     assert (second["base_facts_collected"], second["base_facts_cached"]) == (0, 1)
+
+
+def test_history_removed_where_a_project_wide_signal_log_remains(repo: Path) -> None:
+    write(repo, "clinic/audit_log.py", '''\
+        from django.db.models.signals import pre_save
+        from django.dispatch import receiver
+
+
+        @receiver(pre_save, weak=False)
+        def audit_pre_save(sender, instance, **kwargs):
+            """Log every save of every model."""
+        ''')
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/models.py", "    discharged = models.BooleanField(default=False)\n    history = HistoricalRecords()\n",
+         "    discharged = models.BooleanField(default=False)\n")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG803", "clinic/models.py", 11, "high")
+    assert "simple-history → signal-receiver" in found[4]

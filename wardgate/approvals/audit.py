@@ -13,7 +13,7 @@ from checks.source import SourceFile, import_root_depth
 from checks.walk import walk
 
 from .changes import FileChange
-from .triggers import Context, Trigger, const, span
+from .triggers import Context, Trigger, const, head_lines, span
 
 if TYPE_CHECKING:
     from checks.vocabulary import Vocabulary
@@ -78,7 +78,7 @@ def audit_triggers(ctx: Context, fc: FileChange, new: ast.Module, old: ast.Modul
                                data={"added": text, "removed": None}))
     for text, lines in before.items():
         if text not in now:
-            out.append(Trigger("audit", fc.path, sorted(fc.lines)[:2],
+            out.append(Trigger("audit", fc.path, head_lines(fc.old_text, fc.new_text, lines[0]),
                                f"audit registration `{text}` removed (base line {lines[0]})", symbol=text,
                                data={"added": None, "removed": text}))
     out.extend(_mechanism_changes(ctx, fc))
