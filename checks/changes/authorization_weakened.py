@@ -72,7 +72,8 @@ class AuthorizationWeakened(ChangeRule):
     reports an endpoint whose reads or writes are now open to a wider group (authorized users -> any
     signed-in user -> anyone); a new view or DRF action more open than the other views of its module or
     class; login middleware removed from `MIDDLEWARE`; an exempt list of that middleware grown; and a
-    weaker `DEFAULT_PERMISSION_CLASSES`.
+    weaker `DEFAULT_PERMISSION_CLASSES`; and a view whose queryset stopped filtering rows by the
+    requesting user.
 
     ## Why is this bad?
     `IsAuthenticated` swapped for `AllowAny`, or one new action opened to anonymous users, is a
@@ -188,6 +189,12 @@ class AuthorizationWeakened(ChangeRule):
                 continue
             wider_reads = new.reads < old.reads
             wider_writes = new.writes and old.writes and new.writes_level < old.writes_level
+            if old.restricted and not new.restricted and new.models and not (wider_reads or wider_writes):
+                self.report(d, node.lineno, f"`{name}` no longer restricts rows to the requesting user: "
+                            f"own records → every {', '.join(last_part(m) for m in new.models)} row for "
+                            f"{_level_text(new)}", end_line=node.end_lineno, severity=Severity.HIGH,
+                            properties={"before": "rows restricted to the user", "after": "all rows"})
+                continue
             if not (wider_reads or wider_writes):
                 continue
             was, now = _perm_text(old_node), _perm_text(node)

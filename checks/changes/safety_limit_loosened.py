@@ -43,16 +43,20 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
-def limits(src: SourceFile | None) -> dict[str, Limit]:
+def limits(src: SourceFile | None, patient_classes: frozenset[str] = frozenset()) -> dict[str, Limit]:
     """Every clinical numeric bound in a file: validator keyword arguments, Max/MinValueValidator,
-    named constants and dict entries (settings, formulary data), and comparisons in check functions."""
+    named constants and dict entries (settings, formulary data), and comparisons in check functions.
+    A bound is clinical by its name (dose, rate, mg...) or because it validates a field of a
+    patient-data model (`patient_classes`, from the project model): a pulse limit on a daily round."""
     out: dict[str, Limit] = {}
     if src is None or src.tree is None:
         return out
     seen: dict[str, int] = {}
 
     def add(key: str, label: str, kind: str | None, value: float | None, line: int, context: str) -> None:
-        if kind is None or value is None or not _CLINICAL.search(_snake(context)):
+        if kind is None or value is None:
+            return
+        if not _CLINICAL.search(_snake(context)) and key.split(".")[0] not in patient_classes:
             return
         n = seen.get(key, 0)
         seen[key] = n + 1
@@ -136,7 +140,8 @@ class SafetyLimitLoosened(ChangeRule):
     """## What it does
     Compares every numeric safety limit on a dose, rate, concentration, quantity or frequency at the
     base and the head of a change: validator keyword arguments (`max_*`, `min_*`), `MaxValueValidator`
-    / `MinValueValidator`, constants and settings (`MAX_DAILY_DOSE_MG = 4000`), formulary data (dict
+    / `MinValueValidator` (on any field of a patient-data model, too: a pulse or a ventilator rate),
+    constants and settings (`MAX_DAILY_DOSE_MG = 4000`), formulary data (dict
     entries such as `{"max_daily_mg": 4000}`) and comparisons in `clean`/`validate`/check functions
     (`if dose_mg > 4000: raise ValidationError`). It reports a maximum raised, a minimum lowered, or a
     limit removed, with before -> after and the factor.
@@ -239,9 +244,9 @@ class SafetyLimitLoosened(ChangeRule):
         before: dict[str, tuple[FileDelta, Limit]] = {}
         after: dict[str, tuple[FileDelta, Limit]] = {}
         for d in deltas:
-            for key, lim in limits(d.before).items():
+            for key, lim in limits(d.before, self._patient_classes("base", d.old_path)).items():
                 before.setdefault(key, (d, lim))
-            for key, lim in limits(d.after).items():
+            for key, lim in limits(d.after, self._patient_classes("head", d.path)).items():
                 after.setdefault(key, (d, lim))
         for key, (d_old, old) in before.items():
             new_pair = after.get(key)
@@ -266,6 +271,13 @@ class SafetyLimitLoosened(ChangeRule):
                         f"({'maximum raised' if old.kind == 'max' else 'minimum lowered'})", severity=severity,
                         properties={"before": old.value, "after": new.value, "factor": factor})
         return self.findings
+
+
+    def _patient_classes(self, side: str, path: str | None) -> frozenset[str]:
+        models = self.changes.models(side)
+        if models is None or path is None:
+            return frozenset()
+        return frozenset(models.models[q].name for q in models.patient if models.models[q].path == path)
 
 
 def _factor(old: float, new: float) -> float | None:

@@ -413,3 +413,33 @@ def test_history_removed_where_a_project_wide_signal_log_remains(repo: Path) -> 
     (found,) = changes(repo)
     assert found[:4] == ("WG803", "clinic/models.py", 11, "high")
     assert "simple-history → signal-receiver" in found[4]
+
+
+def test_vital_sign_bound_on_a_patient_model_is_a_safety_limit(repo: Path) -> None:
+    edit(repo, "clinic/models.py", "    discharged = models.BooleanField(default=False)\n",
+         "    discharged = models.BooleanField(default=False)\n"
+         "    pulse = models.IntegerField(null=True, validators=[MaxValueValidator(200)])\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/models.py", "MaxValueValidator(200)", "MaxValueValidator(2000)")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG801", "clinic/models.py", 12, "critical")
+    assert "Patient.pulse MaxValueValidator 200 → 2000, ×10" in found[4]
+
+
+def test_queryset_no_longer_scoped_to_the_user(repo: Path) -> None:
+    edit(repo, "clinic/api.py", "    queryset = Patient.objects.all()\n",
+         "    queryset = Patient.objects.all()\n\n    def get_queryset(self):\n"
+         "        return Patient.objects.filter(doctor=self.request.user)\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/api.py", "Patient.objects.filter(doctor=self.request.user)", "Patient.objects.all()")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:2] == ("WG802", "clinic/api.py") and found[3] == "high"
+    assert "own records → every Patient row" in found[4]
