@@ -13,17 +13,21 @@ import pickle
 import subprocess
 import time
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from checks.changes import ChangeRun, Version, collect_text, compare
+from checks.engine import run_on_source
 from checks.facts import COLLECTORS
 from checks.source import SourceFile, decode_python
 
 from .git import EMPTY_TREE, Diff
 
 if TYPE_CHECKING:
+    from checks.base import Check
     from checks.cache import Cache
     from checks.engine import EngineResult
+    from checks.finding import Finding
 
     from .config import Config
 
@@ -151,3 +155,23 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
     stats = {"base": ref, "files": len(versions), **counts, "findings": len(done.findings),
              "seconds": round(time.perf_counter() - started, 3)}
     return done, stats
+
+
+def mark_found_at_base(findings: list[Finding], run: ChangeRun | None, checks: Sequence[type[Check]]) -> list[Finding]:
+    """Findings of wardgate's own checks that the base version of the same file has too (same rule,
+    same message: a reformat or a move put an old problem on changed lines) get
+    `properties.at_base`. They still count for the gate; approval routing skips them, because the
+    change did not cause them."""
+    if run is None or not findings:
+        return findings
+    changes = run.changes
+    seen: set[tuple[str, str, str]] = set()
+    for d in changes.deltas.values():
+        if d.before is None or d.before.tree is None or d.after is None:
+            continue
+        found, _errors = run_on_source(d.before, checks, changes.base, changes.vocab)
+        seen.update((f.rule_id, d.path, f.message) for f in found)
+    if not seen:
+        return findings
+    return [f.model_copy(update={"properties": {**f.properties, "at_base": True}})
+            if f.tool == "wardgate" and (f.rule_id, f.path, f.message) in seen else f for f in findings]

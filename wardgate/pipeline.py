@@ -26,7 +26,7 @@ from reports.model import Gate, Report, ToolStat
 
 from . import __version__
 from .config import Config
-from .changes import change_findings
+from .changes import change_findings, mark_found_at_base
 from .files import collect_files, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
@@ -134,7 +134,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     if diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
         progress.update("comparing the change with its base")
         change_run, change_stats = change_findings(root, diff, engine, config, cache, files, staged=options.staged)
-        findings.extend(change_run.findings)
+        findings = [*mark_found_at_base(findings, change_run, checks), *change_run.findings]
         errors.extend(change_run.errors)
     if cache is not None:
         cache.save()

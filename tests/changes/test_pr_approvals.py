@@ -88,3 +88,22 @@ def test_merge_keeps_the_approval_conditions(repo: Path, tmp_path: Path) -> None
                                                                      "medical-director"}
     assert merged["approvals"]["missing"] == ["compliance", "medical-director"]
     assert "not met: Approved by compliance" in merged["gate"]["summary"]
+
+
+def test_reformat_over_an_old_finding_needs_no_approval(repo: Path) -> None:
+    # WG202 (a queryset update on an audited patient model) exists at the base; a reformat puts it on
+    # changed lines. It still counts for the gate, but the change did not cause it: nobody must approve.
+    write(repo, "clinic/services.py", "from clinic.models import Patient\n\n\ndef discharge(pk):\n"
+          "    Patient.objects.filter(pk=pk).update(discharged=True)\n")
+    commit(repo)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
+    subprocess.run(["git", "merge", "-q", "feature"], cwd=repo, check=True)
+    subprocess.run(["git", "checkout", "-q", "-b", "pr2"], cwd=repo, check=True)
+    write(repo, "clinic/services.py", "from clinic.models import Patient\n\n\ndef discharge(pk):\n"
+          "    Patient.objects.filter(\n        pk=pk\n    ).update(discharged=True)\n")
+    commit(repo)
+    report = json.loads(_cli(repo, "--format", "json").stdout)
+    (old,) = [f for f in report["findings"] if f["rule_id"] == "WG202"]
+    assert old["in_diff"] and old["properties"]["at_base"]
+    assert report["approvals"]["required"] == []
+    assert not [f for f in report["findings"] if f["rule_id"].startswith("WG8")]
