@@ -112,8 +112,18 @@ def _call_limits(call: ast.Call, key: str, context: str, add, shown: str) -> Non
 
 
 def _compare_limits(fn: ast.FunctionDef | ast.AsyncFunctionDef, fq: str, add) -> None:  # noqa: ANN001
-    """`if dose_mg > 4000: raise ...`: the literal bounds the value (above: a maximum)."""
+    """`if dose_mg > 4000: raise ...`: the literal bounds the value (above: a maximum); `min(dose, 4000)`
+    caps it (a maximum), `max(dose, 0.5)` floors it (a minimum)."""
     for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max") \
+                and len(node.args) == 2 and not node.keywords:
+            values = [number(a) for a in node.args]
+            if sum(v is not None for v in values) == 1:
+                other = node.args[0] if values[0] is None else node.args[1]
+                kind = "max" if node.func.id == "min" else "min"
+                add(f"{fq}:{node.func.id}", f"{node.func.id}({ast.unparse(other)}, …)", kind,
+                    next(v for v in values if v is not None), node.lineno, f"{fn.name}_{_names(other)}")
+            continue
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
         left, op, right = node.left, node.ops[0], node.comparators[0]
@@ -234,6 +244,10 @@ class SafetyLimitLoosened(ChangeRule):
             after='FORMULARY = {\n    "paracetamol": {"max_daily_mg": 4000, "min_interval_h": 1},\n}\n',
             line=2, path="pharmacy/formulary.py"),
         Dangerous(
+            before="def paediatric_dose(weight_kg, mg_per_kg):\n    return min(weight_kg * mg_per_kg, 500)\n",
+            after="def paediatric_dose(weight_kg, mg_per_kg):\n    return min(weight_kg * mg_per_kg, 5000)\n",
+            line=2, path="pharmacy/dosing.py"),
+        Dangerous(
             before="MAX_DAILY_DOSE_MG = 4000\nMIN_INTERVAL_HOURS = 4\n",
             after="MIN_INTERVAL_HOURS = 4\n",
             line=1, path="pharmacy/settings.py"),
@@ -274,10 +288,19 @@ class SafetyLimitLoosened(ChangeRule):
 
 
     def _patient_classes(self, side: str, path: str | None) -> frozenset[str]:
+        """Classes of the file that are patient-data models, or abstract bases/mixins of one."""
         models = self.changes.models(side)
         if models is None or path is None:
             return frozenset()
-        return frozenset(models.models[q].name for q in models.patient if models.models[q].path == path)
+        todo, seen = list(models.patient), set(models.patient)
+        while todo:
+            info = models.models.get(todo.pop())
+            for b in info.bases if info is not None else ():
+                found = models.lookup(b)
+                if found is not None and found.qualname not in seen:
+                    seen.add(found.qualname)
+                    todo.append(found.qualname)
+        return frozenset(models.models[q].name for q in seen if q in models.models and models.models[q].path == path)
 
 
 def _factor(old: float, new: float) -> float | None:
