@@ -186,7 +186,10 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
         partial=diff is not None)
     findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
     if diff is not None:
-        findings = [f.model_copy(update={"in_diff": diff.touches(f.path, f.start_line, f.end_line)})
+        # A change rule's finding is about the change by definition (a deleted registration file has no
+        # head lines: its finding sits on the model it no longer audits).
+        findings = [f.model_copy(update={"in_diff": diff.touches(f.path, f.start_line, f.end_line)
+                                         or bool(f.properties.get("change_rule"))})
                     for f in findings]
         stats["diff"] = diff.stats()
     if options.shard is not None:

@@ -200,6 +200,13 @@ class AuditRemoved(ChangeRule):
             d, line = self._where(q, head.models[q].path)
             if d is not None:
                 by_place.setdefault((d.path, line), []).append((q, was, now))
+                continue
+            gone = self._deleted_cause(q)
+            if gone is not None:
+                m = head.models[q]
+                self.report_unchanged(m.path, m.line, f"`{m.name}` (patient data) audit removed: {was} → "
+                                      f"{now or 'none'}, by deleting `{gone}`", cause=gone,
+                                      properties={"models": [q], "before": was, "after": now})
         for (path, line), lost in by_place.items():
             d = self.changes.deltas[path]
             names = ", ".join(f"`{last_part(q)}`" for q, _, _ in lost[:4]) + (
@@ -234,6 +241,15 @@ class AuditRemoved(ChangeRule):
                     d.before.looks_like_settings:
                 return d, 1
         return None, 0
+
+    def _deleted_cause(self, q: str) -> str | None:
+        """A file the change deleted that registered or configured the model's audit."""
+        name = last_part(q)
+        for d in self.changes.deltas.values():
+            if d.after is None and d.before is not None and re.search(rf"\b{re.escape(name)}\b", d.before.text) \
+                    and _AUDIT_WORDS.search(d.before.text):
+                return d.path
+        return None
 
     def _bypassing_writes(self, d: FileDelta) -> None:
         head = self.changes.models("head")

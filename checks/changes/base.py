@@ -149,6 +149,18 @@ class ChangeRule:
             confidence=self.confidence, snippet=delta.after.snippet(start, end) or None,
             properties={"change_rule": True, **(properties or {})}))
 
+    def report_unchanged(self, path: str, line: int, message: str, *, cause: str,
+                         severity: Severity | None = None, properties: dict[str, Any] | None = None) -> None:
+        """A finding in a file the change did not touch, caused by one it deleted (an audit registration
+        module removed): it still belongs to the change."""
+        text = self.changes.read_head(path) or ""
+        lines = text.splitlines()
+        self.findings.append(Finding(
+            rule_id=self.code, category=self.category, severity=severity or self.severity, tool="wardgate",
+            path=path, start_line=line, end_line=line, message=message, cwe=self.cwe, confidence=self.confidence,
+            snippet=lines[line - 1] if 1 <= line <= len(lines) else None,
+            properties={"change_rule": True, "caused_by": cause, **(properties or {})}))
+
     @classmethod
     def documentation(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")

@@ -443,3 +443,39 @@ def test_queryset_no_longer_scoped_to_the_user(repo: Path) -> None:
     (found,) = changes(repo)
     assert found[:2] == ("WG802", "clinic/api.py") and found[3] == "high"
     assert "own records → every Patient row" in found[4]
+
+
+def test_deleted_audit_registration_module(repo: Path) -> None:
+    edit(repo, "clinic/models.py", "    discharged = models.BooleanField(default=False)\n    history = HistoricalRecords()\n",
+         "    discharged = models.BooleanField(default=False)\n")
+    write(repo, "clinic/auditing.py", "from auditlog.registry import auditlog\n\nfrom clinic.models import Patient\n\n"
+          "auditlog.register(Patient)\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    git(repo, "rm", "-q", "clinic/auditing.py")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG803", "clinic/models.py", 6, "high")
+    assert "auditlog → none, by deleting `clinic/auditing.py`" in found[4]
+
+
+def test_staged_change_is_judged_against_head(repo: Path) -> None:
+    edit(repo, "clinic/dosing.py", "MAX_DAILY_PARACETAMOL_MG = 4000", "MAX_DAILY_PARACETAMOL_MG = 40000")
+    git(repo, "add", "clinic/dosing.py")
+    edit(repo, "clinic/dosing.py", "MAX_DAILY_PARACETAMOL_MG = 40000", "MAX_DAILY_PARACETAMOL_MG = 4000")  # unstaged
+    proc = subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--format", "json", "--no-llm",
+                           "--staged"], cwd=repo, capture_output=True, text=True)
+    report = json.loads(proc.stdout)
+    (f,) = [f for f in report["findings"] if f["rule_id"] == "WG801"]
+    assert f["severity"] == "critical" and "4000 → 40000, ×10" in f["message"] and proc.returncode == 1
+
+
+def test_renamed_module_with_its_limits_stays_quiet(repo: Path) -> None:
+    git(repo, "mv", "clinic/dosing.py", "clinic/dose_limits.py")
+    edit(repo, "clinic/dose_limits.py", "def check_dose(dose_mg, weight_kg):", "def check_dose(amount_mg, weight_kg):")
+    edit(repo, "clinic/dose_limits.py", "if dose_mg > 15", "if amount_mg > 15")
+    edit(repo, "clinic/dose_limits.py", "return dose_mg", "return amount_mg")
+    commit(repo)
+    assert changes(repo) == []
