@@ -70,10 +70,12 @@ def check_meta(check: type[Check]) -> RuleMeta:
 @cache
 def all_rules() -> dict[str, RuleMeta]:
     """Every documented rule: own checks, internal problems, wardgate's semgrep rules, tool families."""
+    from .changes import ALL_CHANGE_RULES, change_meta  # change-aware rules (diff mode only)
     from .tools import tool_rules  # local: tool adapters import the registry's models
 
     rules: dict[str, RuleMeta] = {}
-    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *tool_rules()):
+    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *(change_meta(r) for r in ALL_CHANGE_RULES),
+                 *tool_rules()):
         rules[meta.id] = meta.model_copy(update={"help_uri": docs_url(meta.id)}) if is_own(meta.id) else meta
     return rules
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from checks.cache import open_cache
+from checks.changes import ChangeSet
+from checks.context import raise_in_context
 from checks.engine import EngineResult, run_checks
 from checks.facts.environment import site_packages
 from checks.facts.unknowns import unresolved_note
@@ -27,6 +29,7 @@ from reports.model import Gate, Report, ToolStat
 
 from . import __version__, trust
 from .config import Config
+from .changes import change_findings, mark_found_at_base
 from .files import collect_files, matches_any, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
@@ -63,6 +66,7 @@ class RunResult:
     root: Path
     engine: EngineResult
     diff: Diff | None = None  # diff-aware runs: what changed (wardgate/coverage.py reads it)
+    changes: ChangeSet | None = None  # diff mode: both refs' facts (checks/changes/), for approval routing
 
 
 def run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
@@ -137,6 +141,14 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             "files": len([f for f in readable if f not in skip]),
             "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
+    # Severity in context (checks/context.py): e.g. bandit B608 in a patient-data endpoint is high.
+    findings = raise_in_context(root, findings, engine.project, config.domain, config.max_file_size)
+    change_run, change_stats = None, None
+    if diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
+        progress.update("comparing the change with its base")
+        change_run, change_stats = change_findings(root, diff, engine, config, cache, files, staged=options.staged)
+        findings = [*mark_found_at_base(findings, change_run, checks), *change_run.findings]
+        errors.extend(change_run.errors)
     if cache is not None:
         cache.save()
 
@@ -166,13 +178,15 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "config": config.source,
         "config_origin": config.origin or ("working tree" if config.source else "defaults"),
         **extra_stats,
+        **({"changes": change_stats} if change_stats is not None else {}),
         "gate_config": {"fail_on": fail_on.value,
                         "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
                         "max_per_severity": {k.value: v for k, v in config.gate.max_per_severity.items()}},
     }
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
-    return RunResult(report=report, root=root, engine=engine, diff=diff)
+    return RunResult(report=report, root=root, engine=engine, diff=diff,
+                     changes=change_run.changes if change_run is not None else None)
 
 
 def _aggregate(findings: list[Finding], config: Config, options: RunOptions, root: Path, analysed: list[str],
@@ -192,7 +206,10 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
                 if f.rule_id in UNANALYSED and matches_any(f.path, config.allow_unanalysed) else f for f in findings]
     findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
     if diff is not None:  # a changed file that was not analysed is in the diff wherever its finding points
+        # A change rule's finding is about the change by definition (a deleted registration file has no
+        # head lines: its finding sits on the model it no longer audits).
         findings = [f.model_copy(update={"in_diff": bool(f.properties.get("trust_change"))
+                                         or bool(f.properties.get("change_rule"))
                                          or (f.rule_id in UNANALYSED and f.path in diff.changed)
                                          or diff.touches(f.path, f.start_line, f.end_line)})
                     for f in findings]
