@@ -1,0 +1,195 @@
+"""Phase 1: per-file flow facts (function summaries), cached per file hash with the other facts.
+
+For every module-level function and method: its parameters, and for every call it makes to a
+function that may be the project's own, what each argument carries (`Origin`s: a strong
+identifier, a patient-spelled object, a whole record or request, or one of the caller's own
+parameters, which is how hand-offs chain across modules). Also, per file: classes whose `__str__`
+renders PHI fields, identifiers the code reads from query strings (evidence that URLs carry them),
+and mask lists in settings (`{"app.Model": ["name", "phone"]}` under a key naming masking or
+excluded fields). Global model-signal receivers (`@receiver(post_save)` with no sender) mark their
+`instance` parameter: it is every model's instance, patient records included.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ..names import ImportMap, dotted, last_part, matches
+from ..source import SourceFile
+from ..vocabulary import Vocabulary
+from ..walk import walk
+from .local import FunctionFlow, parameters
+from .model import Origin
+from .sources import query_key
+
+NAME = "flows"
+_MODEL_SIGNALS = ("post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed")
+_RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
+# Calls that can never reach a project function: the standard library and common frameworks.
+_LIBRARY = ("django.", "rest_framework.", "logging.", "json.", "os.", "sys.", "re.", "datetime.", "typing.",
+            "collections.", "celery.", "requests.", "httpx.", "functools.", "itertools.", "math.", "decimal.",
+            "uuid.", "pathlib.", "time.", "csv.", "hashlib.", "pandas.", "numpy.", "structlog.", "urllib.")
+_MASK_KEY = re.compile(r"mask|redact|scrub|sensitive|exclude|fields|hide|obfuscat", re.IGNORECASE)
+_MODEL_LABEL = re.compile(r"^\w+\.\w+$")
+
+
+@dataclass(frozen=True)
+class ArgFlow:
+    position: int | None  # positional index at the call (before dropping `self`), or None for a keyword
+    keyword: str | None
+    origins: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    caller: str  # qualname of the calling function
+    callee: str  # unresolved reference: "pkg.mod.func", "pkg.mod.Class.method" (self./cls. calls)
+    line: int
+    bound: bool  # `self.m(...)`: the callee's first parameter is the receiver
+    args: tuple[ArgFlow, ...]
+
+
+@dataclass(frozen=True)
+class FnInfo:
+    qualname: str
+    line: int
+    params: tuple[str, ...]  # as declared, `self`/`cls` included
+
+
+@dataclass(frozen=True)
+class MaskList:
+    path: str
+    line: int
+    model: str  # "app.Model" as written
+    fields: tuple[str, ...]
+
+
+@dataclass
+class FileFlows:
+    path: str
+    functions: list[FnInfo] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    str_renders: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (class qualname, fields)
+    query_params: list[tuple[int, str]] = field(default_factory=list)  # (line, key) read from query strings
+    mask_lists: list[MaskList] = field(default_factory=list)
+    receivers: list[str] = field(default_factory=list)  # global model-signal receivers (qualnames)
+
+
+def global_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """`@receiver(post_save)` / `@receiver([pre_delete, post_delete])` without `sender`: every model."""
+    for dec in fn.decorator_list:
+        if not (isinstance(dec, ast.Call) and matches(imports.qualname(dec.func) or "", *_RECEIVER) and dec.args):
+            continue
+        if any(k.arg == "sender" for k in dec.keywords):
+            continue
+        first = dec.args[0]
+        signals = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+        if any(last_part(imports.qualname(s)) in _MODEL_SIGNALS for s in signals):
+            return True
+    return False
+
+
+def receiver_why(path: str, line: int) -> str:
+    return f"`instance` of a signal receiver for every model ({path.rsplit('/', 1)[-1]}:{line})"
+
+
+def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows | None:
+    assert src.tree is not None
+    out = FileFlows(src.path)
+    strong, phi = vocab.strong_identifiers(), vocab.phi_field_names()
+    sanitisers = tuple(vocab.phi_sanitisers)
+    prefix = imports.module
+
+    def function(fn: ast.FunctionDef | ast.AsyncFunctionDef, klass: str | None) -> None:
+        owner = klass or prefix
+        q = f"{owner}.{fn.name}" if owner else fn.name
+        params = tuple(parameters(fn))
+        out.functions.append(FnInfo(q, fn.lineno, params))
+        receiver = global_receiver(fn, imports) and "instance" in params
+        if receiver:
+            out.receivers.append(q)
+        flow: FunctionFlow | None = None
+        for n in walk(fn):
+            if not isinstance(n, ast.Call):
+                continue
+            callee, bound = _callee(n, imports, klass)
+            if callee is None:
+                continue
+            if flow is None:
+                flow = FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
+                                    instance_params=frozenset({"instance"}) if receiver else frozenset(),
+                                    why_instance=receiver_why(src.path, fn.lineno) if receiver else "",
+                                    klass=klass)
+            args: list[ArgFlow] = []
+            for i, a in enumerate(n.args):
+                if isinstance(a, ast.Starred):
+                    break
+                found = flow.origins([a])
+                if found:
+                    args.append(ArgFlow(i, None, tuple(found)))
+            for k in n.keywords:
+                if k.arg is not None:
+                    found = flow.origins([k.value])
+                    if found:
+                        args.append(ArgFlow(None, k.arg, tuple(found)))
+            if args:
+                out.calls.append(CallSite(q, callee, n.lineno, bound, tuple(args)))
+
+    def visit(body: list[ast.stmt], klass: str | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                kq = f"{prefix}.{stmt.name}" if prefix else stmt.name
+                visit(stmt.body, kq)
+                _str_renders(stmt, kq, phi, out)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                function(stmt, klass)
+
+    visit(src.tree.body, None)
+    if "GET" in src.text or "query_params" in src.text:
+        for n in src.nodes:
+            key = query_key(n)
+            if key is not None and key.lower() in strong:
+                out.query_params.append((getattr(n, "lineno", 0), key))
+    if src.looks_like_settings:
+        _mask_lists(src, out)
+    return out if (out.functions or out.str_renders or out.query_params or out.mask_lists) else None
+
+
+def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str | None, bool]:
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        return (f"{klass}.{func.attr}", True) if klass else (None, False)
+    q = imports.qualname(func)
+    if not q or q.startswith(_LIBRARY):
+        return None, False
+    if "." not in q and q not in imports.defined:
+        return None, False  # a builtin or a local variable's method
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in imports.aliases \
+            and func.value.id not in imports.defined:
+        return None, False  # a method of a local object (`api.demographics(…)`): its class is unknown
+    return q, False
+
+
+def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], out: FileFlows) -> None:
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__str__", "__unicode__"):
+            reads = sorted({n.attr for n in walk(stmt) if isinstance(n, ast.Attribute)
+                            and dotted(n.value) == "self" and n.attr in phi})
+            if reads:
+                out.str_renders.append((qualname, tuple(reads)))
+
+
+def _mask_lists(src: SourceFile, out: FileFlows) -> None:
+    for n in src.nodes:
+        if not isinstance(n, ast.Dict):
+            continue
+        for k, v in zip(n.keys, n.values):
+            if not (isinstance(k, ast.Constant) and isinstance(k.value, str) and _MASK_KEY.search(k.value)
+                    and isinstance(v, ast.Dict)):
+                continue
+            for k2, v2 in zip(v.keys, v.values):
+                if (isinstance(k2, ast.Constant) and isinstance(k2.value, str) and _MODEL_LABEL.match(k2.value)
+                        and isinstance(v2, (ast.List, ast.Tuple))):
+                    fields = tuple(e.value for e in v2.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+                    out.mask_lists.append(MaskList(src.path, k2.lineno, k2.value, fields))
