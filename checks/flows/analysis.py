@@ -182,6 +182,8 @@ class FlowCheck(ScopedPhiCheck):
             got = self._leak(got) if got is not None else None
             if got is None:
                 continue
+            if got.kind == PHI and got.label != up.label:  # the field read at the sink names what left: `patient.full_name`
+                steps = (Step(got.label, steps[0].path, steps[0].line), *steps[1:])
             here = (Step(o.label, path, o.line),) if o.attrs else ()
             out.append(Flow((*steps, *here, end), o.label, got.kind, sink.kind, _start(o, got.kind, sink),
                             why=got.why))

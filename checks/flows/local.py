@@ -151,7 +151,7 @@ class FunctionFlow:
             out.append(Origin(RECORD, name, node.lineno, why=f"a patient record: {self.records[name]}"))
         if name in self.params:
             out.append(Origin(PARAM, name, node.lineno, param=name))
-        elif spelled_patient(node):
+        if spelled_patient(node):
             out.append(Origin(INSTANCE, name, node.lineno))
         if name in seen or depth >= MAX_NAME_DEPTH:
             return out
