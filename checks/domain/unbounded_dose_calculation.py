@@ -24,7 +24,8 @@ class UnboundedDoseCalculation(Check):
     `if dose > MAX: dose = MAX`, `dose = MAX if dose > MAX else dose`), and no call to a
     dose-limit helper. Limit helpers are recognised across the project (any function whose body
     caps or refuses against a maximum) and from config (`dose_limit_helpers`). BSA or
-    creatinine-clearance helpers compute no dose and pass.
+    creatinine-clearance helpers compute no dose and pass. The finding covers the `def` line through
+    the last statement of the dose arithmetic.
 
     ## Why is this bad?
     Weight-based arithmetic scales without limit: a weight typed in grams instead of kilograms,
@@ -104,8 +105,25 @@ class UnboundedDoseCalculation(Check):
             node,
             f"`{node.name}` calculates a dose but never limits it: no min() against a maximum, no maximum "
             "check that raises, no call to a dose-limit helper.",
+            end_node=_last_computation(node),
             fix="Cap the result against the formulary maximum (min(dose, drug.max_single_dose_mg)) or pass it "
             "through the project's limit helper (e.g. enforce_max_dose) before returning or storing it.",
         )
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _last_computation(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+    """The range runs from the `def` line to the last statement that multiplies or divides (the dose
+    computation), so a reviewer sees both the function and the arithmetic left uncapped."""
+    last: ast.AST = fn
+    for stmt in walk(fn):
+        if isinstance(stmt, ast.stmt) and stmt is not fn and not isinstance(
+                stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With,
+                       ast.Try)) and any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div))
+                                         for n in walk(stmt)):
+            if getattr(stmt, "end_lineno", 0) > getattr(last, "end_lineno", 0) or last is fn:
+                last = stmt
+    if last is fn:
+        return ast.Expr(value=ast.Constant(None), lineno=fn.lineno, end_lineno=fn.lineno, col_offset=0)
+    return last
