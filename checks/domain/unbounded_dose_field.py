@@ -27,6 +27,8 @@ _TEXT = {"CharField", "TextField"}
 # Clinical inputs that doses are computed from: a weight typed in grams makes a thousandfold dose.
 _MEASURE_UNITS = {"weight": {"kg", "kgs", "g", "grams", "lb", "lbs"}, "height": {"cm", "m", "in", "inches"}}
 _MEASURE_ALONE = {"bsa"}
+_DOSING_MODEL = {"rx", "prescription", "prescriptions", "order", "medication", "dosing", "dose", "dosage", "regimen",
+                 "refill", "infusion", "chemotherapy", "chemo", "protocol"}
 _DERIVED_MEASURE = {"percent", "pct", "change", "drop", "delta", "diff", "ratio", "z", "zscore", "centile", "percentile"}
 
 
@@ -52,7 +54,8 @@ class UnboundedDoseField(Check):
     Flags a Django model field that stores a dose or strength amount (`dose_mg`, `strength_mg`,
     `dose_per_m2_mg`, `infusion_rate_ml_per_hr`) as a `FloatField`, or as a numeric field without
     both a `MinValueValidator` and a `MaxValueValidator`; the same for the clinical inputs doses are
-    computed from (`weight_in_kgs`, `height_cm`, `bsa`); and a dose kept as free text
+    computed from (`weight_in_kgs`, `height_cm`, `bsa`) on a model where doses are prescribed or computed
+    (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free text
     (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
     settings (`round_dose`, `roundup_divisible_by`, fields with `choices=`) are not doses.
 
@@ -95,6 +98,8 @@ class UnboundedDoseField(Check):
               "    rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])\n"
               "    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])\n",
               path="app/models.py"),
+        # A weight recorded on an admission feeds no dose on that model.
+        Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
     ]
     INVALID = [
         Invalid(_MODELS + "    strength_mg = models.DecimalField(max_digits=10, decimal_places=3)\n", line=5,
@@ -103,10 +108,19 @@ class UnboundedDoseField(Check):
                 path="app/models.py"),
         Invalid(_MODELS + "    infusion_rate_ml_per_hr = models.DecimalField(\n        max_digits=6, decimal_places=2,\n"
                 "        validators=[Min(0)],\n    )\n", line=5, path="app/models.py"),
-        Invalid(_MODELS + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, null=True)\n", line=5,
-                path="app/models.py"),
+        Invalid(_MODELS.replace("Drug", "Rx") + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, "
+                "null=True)\n", line=5, path="app/models.py"),
         Invalid(_MODELS + "    dose = models.CharField(max_length=255, blank=True)\n", line=5, path="app/models.py"),
     ]
+
+    @staticmethod
+    def _doses(node: ast.ClassDef) -> bool:
+        """A model where doses are prescribed or computed (an Rx, an order, a regimen, or one with dose
+        fields): its weight or height feeds a dose. An admission's recorded weight does not, by itself."""
+        if set(tokens(node.name)) & _DOSING_MODEL:
+            return True
+        return any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                   and _is_dose_field(s.targets[0].id) for s in node.body)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         models: ModelIndex | None = self.ctx.project.fact(MODELS)
@@ -127,7 +141,7 @@ class UnboundedDoseField(Check):
                                 fix="Store the amount as a DecimalField with Min/MaxValueValidator and the unit in "
                                 "its own field with choices.")
                 continue
-            clinical = kind in _NUMERIC and _is_clinical_input(name)
+            clinical = kind in _NUMERIC and _is_clinical_input(name) and self._doses(node)
             if kind not in _NUMERIC or not (_is_dose_field(name) or clinical) or "choices" in keywords:
                 continue
             what = "Clinical input" if clinical and not _is_dose_field(name) else "Dose field"
