@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
-from ..flows.model import HTTP
+from ..flows.model import HTTP, VENDOR
 
 
 class PhiSentToThirdParty(Check, FlowCheck):
@@ -14,7 +14,9 @@ class PhiSentToThirdParty(Check, FlowCheck):
     Flags outbound HTTP calls (`requests`, `httpx`, `urllib`, `aiohttp`) whose URL or payload — `json`,
     `data`, `params`, `files`, or a local dict built for them — carries patient identifiers, also when
     they arrive through the function's parameters from a caller in another module (flow analysis,
-    checks/flows/).
+    checks/flows/); and the same data handed to an error tracker or analytics SDK (Sentry
+    `set_user`/`capture_message`, Segment/PostHog/Mixpanel `track`/`identify`) or to an LLM API
+    (`client.chat.completions.create`, `client.messages.create`).
     Hosts listed in `third_party_hosts_allowed` (covered by a business associate agreement) pass.
 
     ## Why is this bad?
@@ -39,13 +41,15 @@ class PhiSentToThirdParty(Check, FlowCheck):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 359
-    summary = "Patient identifiers sent in an outbound HTTP payload"
+    summary = "Patient identifiers sent to an outside party: outbound HTTP, error trackers, analytics, LLM APIs"
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
     VALID = [
         Valid("import requests\n\ndef send(summary, since):\n    requests.post(U, json={'event': 'x', **summary})\n"
               "    requests.get(U, params={'since': since.isoformat()})\n"),
         Valid("import requests\n\ndef send(patient):\n    requests.post(U, json={'id': patient.pk})\n"),
+        Valid("import sentry_sdk\n\ndef tag(request, patient):\n    sentry_sdk.set_user({'id': request.user.pk})\n"
+              "    sentry_sdk.set_tag('patient', patient.pk)\n"),
     ]
     INVALID = [
         Invalid("import httpx as h\n\ndef send(result):\n    patient = result.patient\n"
@@ -53,6 +57,10 @@ class PhiSentToThirdParty(Check, FlowCheck):
                 "    h.post(U, json=payload)\n", line=6),
         Invalid("from requests import post\n\ndef send(encounter):\n"
                 "    post(U, data={'dx': encounter.patient.mrn}, timeout=5)\n", line=4),
+        Invalid("import sentry_sdk\n\ndef tag(patient):\n    sentry_sdk.set_user({'username': patient.full_name})\n",
+                line=4),
+        Invalid("def summarise(client, patient, notes):\n    return client.chat.completions.create(model='m', messages=[\n"
+                "        {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])\n", line=2),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -60,7 +68,7 @@ class PhiSentToThirdParty(Check, FlowCheck):
         if found is None:
             return
         sink, flows = found
-        if sink.kind != HTTP or not flows:
+        if sink.kind not in (HTTP, VENDOR) or not flows:
             return
         url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
         if isinstance(url, ast.Constant) and isinstance(url.value, str):

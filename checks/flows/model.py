@@ -57,9 +57,9 @@ class Flow:
 
 @dataclass(frozen=True)
 class Sink:
-    kind: str  # LOG | OUTPUT | HTTP
+    kind: str  # LOG | OUTPUT | HTTP | VENDOR
     label: str  # "logger.info", "print", "requests.get"
     line: int
 
 
-LOG, OUTPUT, HTTP = "log", "output", "http"
+LOG, OUTPUT, HTTP, VENDOR = "log", "output", "http", "vendor"

@@ -4,7 +4,9 @@
 through it, or None. Logging: any level, `exception()`, `log()`, `extra=`, structlog, loggers bound
 from `logging.getLogger` under any name. Output: `print`, `sys.stdout.write`, a command's
 `self.stdout.write`. HTTP: requests, httpx, urllib, urllib3, aiohttp: the URL (its variable parts)
-and the payload (`json`, `data`, `params`, `files`, `content`, `body`, `fields`).
+and the payload (`json`, `data`, `params`, `files`, `content`, `body`, `fields`). Vendors: error
+trackers and analytics SDKs (Sentry, Segment, PostHog, Mixpanel, Rollbar, New Relic…) and LLM SDK
+calls (`client.chat.completions.create`, `client.messages.create`, `model.generate_content`).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import ast
 from collections.abc import Callable
 
 from ..names import ImportMap, last_part
-from .model import HTTP, LOG, OUTPUT, Sink
+from .model import HTTP, LOG, OUTPUT, VENDOR, Sink
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal",
                          "msg"})
@@ -23,6 +25,15 @@ HTTP_PAYLOAD = frozenset({"json", "data", "params", "files", "content", "body", 
 _NOT_PAYLOAD = frozenset({"exc_info", "stack_info", "stacklevel", "file", "end", "sep", "flush", "timeout",
                           "headers", "auth", "verify", "cert", "allow_redirects", "stream", "proxies"})
 _LOGGER_FACTORIES = frozenset({"getLogger", "get_logger", "getChild"})
+# Error trackers and product analytics: every call sends its arguments to the vendor.
+_VENDOR_SDKS = ("sentry_sdk.", "analytics.", "posthog.", "mixpanel.", "segment.", "rollbar.", "bugsnag.",
+                "newrelic.agent.", "datadog.", "ddtrace.")
+_VENDOR_CALLS = frozenset({"capture_message", "capture_exception", "set_user", "set_context", "set_tag", "set_extra",
+                           "add_breadcrumb", "track", "identify", "capture", "people_set", "report_message",
+                           "notify", "add_custom_attribute", "add_custom_parameter", "record_custom_event", "set_tags"})
+# LLM SDKs: `client.chat.completions.create(...)`, `client.messages.create(...)`, `model.generate_content(...)`.
+_LLM_TAILS = (("chat", "completions", "create"), ("messages", "create"), ("responses", "create"),
+              ("completions", "create"), ("generate_content",), ("invoke",), ("chat", "complete"))
 
 # name -> the expressions a name is assigned, in the function and in the module
 Env = Callable[[str], list[ast.expr]]
@@ -38,8 +49,12 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
         url = call.args[:1] + [k.value for k in call.keywords if k.arg == "url"]
         return Sink(HTTP, q, line), url + list(call.args[1:]) + [
             k.value for k in call.keywords if k.arg in HTTP_PAYLOAD]
+    if q.startswith(_VENDOR_SDKS) and last_part(q) in _VENDOR_CALLS:
+        return Sink(VENDOR, q, line), _payload(call)
     if not isinstance(func, ast.Attribute):
         return None
+    if _llm_call(func):
+        return Sink(VENDOR, ast.unparse(func), line), _payload(call)
     recv = func.value
     if func.attr == "write" and isinstance(recv, ast.Attribute) and recv.attr in ("stdout", "stderr"):
         return Sink(OUTPUT, f"{_name(recv.value)}.{recv.attr}.write".lstrip("."), line), _payload(call)
@@ -52,6 +67,25 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
     if logger:
         return Sink(LOG, f"{name}.{func.attr}" if name else func.attr, line), _payload(call)
     return None
+
+
+def _llm_call(func: ast.Attribute) -> bool:
+    parts: list[str] = []
+    node: ast.expr = func
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    for tail in _LLM_TAILS:
+        if tuple(parts[-len(tail):]) == tail and (len(tail) > 1 or _llm_owner(node, parts)):
+            return True
+    return False
+
+
+def _llm_owner(root: ast.expr, parts: list[str]) -> bool:
+    """A one-word tail (`generate_content`, `invoke`) only on an object named like a model or LLM client."""
+    name = (root.id if isinstance(root, ast.Name) else "") + "." + ".".join(parts[:-1])
+    return any(w in name.lower() for w in ("llm", "gemini", "genai", "openai", "anthropic", "claude", "gpt",
+                                           "chat_model", "chatmodel"))
 
 
 def _payload(call: ast.Call) -> list[ast.expr]:
