@@ -5,8 +5,8 @@ function that may be the project's own, what each argument carries (`Origin`s: a
 identifier, a patient-spelled object, a whole record or request, or one of the caller's own
 parameters, which is how hand-offs chain across modules). Also, per file: classes whose `__str__`
 renders PHI fields, identifiers the code reads from query strings (evidence that URLs carry them),
-and mask lists in settings (`{"app.Model": ["name", "phone"]}` under a key naming masking or
-excluded fields). Global model-signal receivers (`@receiver(post_save)` with no sender) mark their
+and mask lists in settings (`{"app.Model": ["name", "phone"]}` under a key path naming masking or
+exclusion). Global model-signal receivers (`@receiver(post_save)` with no sender) mark their
 `instance` parameter: it is every model's instance, patient records included.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ _RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
 _LIBRARY = ("django.", "rest_framework.", "logging.", "json.", "os.", "sys.", "re.", "datetime.", "typing.",
             "collections.", "celery.", "requests.", "httpx.", "functools.", "itertools.", "math.", "decimal.",
             "uuid.", "pathlib.", "time.", "csv.", "hashlib.", "pandas.", "numpy.", "structlog.", "urllib.")
-_MASK_KEY = re.compile(r"mask|redact|scrub|sensitive|exclude|fields|hide|obfuscat", re.IGNORECASE)
+_MASK_KEY = re.compile(r"mask|redact|scrub|sensitive|exclu|hide|hidden|obfuscat|anonymi|private", re.IGNORECASE)
 _MODEL_LABEL = re.compile(r"^\w+\.\w+$")
 
 
@@ -181,15 +181,24 @@ def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], out: Fil
 
 
 def _mask_lists(src: SourceFile, out: FileFlows) -> None:
-    for n in src.nodes:
-        if not isinstance(n, ast.Dict):
+    """`{"exclude": {"fields": {"app.Patient": ["name", "phone"]}}}`: a list of a model's fields under a key
+    path that names masking or exclusion (a bare `fields` key could as well be an allow-list)."""
+    assert src.tree is not None
+    for stmt in src.tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Dict):
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+            _mask_dict(src, stmt.value, [dotted(target) or ""], out)
+
+
+def _mask_dict(src: SourceFile, node: ast.Dict, path: list[str], out: FileFlows) -> None:
+    if len(path) > 6:
+        return
+    for k, v in zip(node.keys, node.values):
+        if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
             continue
-        for k, v in zip(n.keys, n.values):
-            if not (isinstance(k, ast.Constant) and isinstance(k.value, str) and _MASK_KEY.search(k.value)
-                    and isinstance(v, ast.Dict)):
-                continue
-            for k2, v2 in zip(v.keys, v.values):
-                if (isinstance(k2, ast.Constant) and isinstance(k2.value, str) and _MODEL_LABEL.match(k2.value)
-                        and isinstance(v2, (ast.List, ast.Tuple))):
-                    fields = tuple(e.value for e in v2.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
-                    out.mask_lists.append(MaskList(src.path, k2.lineno, k2.value, fields))
+        if isinstance(v, ast.Dict):
+            _mask_dict(src, v, [*path, k.value], out)
+        elif (isinstance(v, (ast.List, ast.Tuple)) and _MODEL_LABEL.match(k.value)
+              and any(_MASK_KEY.search(p) for p in path)):
+            fields = tuple(e.value for e in v.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+            out.mask_lists.append(MaskList(src.path, k.lineno, k.value, fields))
