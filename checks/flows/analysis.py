@@ -70,11 +70,12 @@ class FlowCheck(ScopedPhiCheck):
     def flows_at(self, call: ast.Call) -> tuple[Sink, list[Flow]] | None:
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         fn, qualname = self._stack()[-1]
-        flow = ctx.shared(f"flow:{id(fn)}", lambda: self._function_flow(fn))
-        found = sink_of(call, ctx.imports, lambda name: flow.env.get(name, []) + _module_env(ctx, name))
+        scope = self.phi  # its assignments name the loggers; the flow analysis is built only for sinks
+        found = sink_of(call, ctx.imports, lambda name: scope.env.get(name, []) + _module_env(ctx, name))
         if found is None:
             return None
         sink, payload = found
+        flow = ctx.shared(f"flow:{id(fn)}", lambda: self._function_flow(fn))
         index: FlowIndex | None = ctx.project.fact(NAME)
         flows: list[Flow] = []
         for o in flow.origins(payload):

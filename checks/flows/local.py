@@ -48,7 +48,8 @@ def parameters(fn: ast.AST) -> list[str]:
 class FunctionFlow:
     def __init__(self, fn: ast.AST, imports: ImportMap, strong: frozenset[str], phi_fields: frozenset[str],
                  *, hook: Hook | None = None, instance_params: frozenset[str] = frozenset(),
-                 sanitisers: tuple[str, ...] = (), why_instance: str = "", klass: str | None = None) -> None:
+                 sanitisers: tuple[str, ...] = (), why_instance: str = "", klass: str | None = None,
+                 nodes: list[ast.AST] | None = None) -> None:
         self.fn = fn
         self.imports = imports
         self.strong = strong
@@ -64,7 +65,8 @@ class FunctionFlow:
         self.params = {p for p in parameters(fn) if p not in ("self", "cls")}
         self.env: dict[str, list[ast.expr]] = {}
         self._memo: dict[str, list[Origin]] = {}
-        nodes = walk(fn) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else _module_level(fn)
+        if nodes is None:
+            nodes = walk(fn) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else _module_level(fn)
         for n in nodes:
             if isinstance(n, ast.Assign):
                 for t in n.targets:
@@ -262,9 +264,17 @@ class FunctionFlow:
 
 
 def _identifier_column(value: ast.expr, strong: frozenset[str]) -> str | None:
-    for n in walk(value):
-        if not (isinstance(n, ast.Call) and last_part(_callee_name(n)) in _FRAME_BUILDERS):
-            continue
+    n: ast.expr = value
+    while isinstance(n, ast.Call):  # the calls of a chain: `pd.read_csv(p).assign(…).drop(…)`
+        found = _builder_column(n, strong)
+        if found:
+            return found
+        n = n.func.value if isinstance(n.func, ast.Attribute) else n.func
+    return None
+
+
+def _builder_column(n: ast.Call, strong: frozenset[str]) -> str | None:
+    if _callee_name(n) in _FRAME_BUILDERS:
         for k in n.keywords:
             if k.arg and k.arg.lower() in strong:
                 return k.arg

@@ -34,6 +34,7 @@ _VENDOR_CALLS = frozenset({"capture_message", "capture_exception", "set_user", "
 # LLM SDKs: `client.chat.completions.create(...)`, `client.messages.create(...)`, `model.generate_content(...)`.
 _LLM_TAILS = (("chat", "completions", "create"), ("messages", "create"), ("responses", "create"),
               ("completions", "create"), ("generate_content",), ("invoke",), ("chat", "complete"))
+_LLM_LAST = frozenset(t[-1] for t in _LLM_TAILS)
 
 # name -> the expressions a name is assigned, in the function and in the module
 Env = Callable[[str], list[ast.expr]]
@@ -70,6 +71,8 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
 
 
 def _llm_call(func: ast.Attribute) -> bool:
+    if func.attr not in _LLM_LAST:
+        return False
     parts: list[str] = []
     node: ast.expr = func
     while isinstance(node, ast.Attribute):

@@ -110,7 +110,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
         if receiver:
             out.receivers.append(q)
         flow: FunctionFlow | None = None
-        for n in walk(fn):
+        nodes = walk(fn)
+        for n in nodes:
             if not isinstance(n, ast.Call):
                 continue
             callee, bound = _callee(n, imports, klass)
@@ -120,7 +121,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
                 flow = FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
                                     instance_params=frozenset({"instance"}) if receiver else frozenset(),
                                     why_instance=receiver_why(src.path, fn.lineno) if receiver else "",
-                                    klass=klass)
+                                    klass=klass, nodes=nodes)
             args: list[ArgFlow] = []
             for i, a in enumerate(n.args):
                 if isinstance(a, ast.Starred):
