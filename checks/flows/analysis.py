@@ -55,7 +55,7 @@ class FlowCheck(ScopedPhiCheck):
         stack = self._stack()
         module = self.ctx.imports.module  # type: ignore[attr-defined]
         q = None
-        if stack[-1][1] is None and len(stack) == 1 and len(self._classes) <= 1:  # module-level or method
+        if len(stack) == 1 and len(self._classes) <= 1:  # a module-level function or a method
             q = ".".join(p for p in (module, *self._classes[-1:], node.name) if p)  # type: ignore[attr-defined]
         stack.append((node, q))
 
@@ -69,19 +69,24 @@ class FlowCheck(ScopedPhiCheck):
     # -- the question ---------------------------------------------------------------------------
     def flows_at(self, call: ast.Call) -> tuple[Sink, list[Flow]] | None:
         ctx: Any = self.ctx  # type: ignore[attr-defined]
-        fn, qualname = self._stack()[-1]
+        self._stack()
         scope = self.phi  # its assignments name the loggers; the flow analysis is built only for sinks
         found = sink_of(call, ctx.imports, lambda name: scope.env.get(name, []) + _module_env(ctx, name))
         if found is None:
             return None
-        sink, payload = found
+        return found[0], self.flows_into(*found)
+
+    def flows_into(self, sink: Sink, payload: list[ast.expr]) -> list[Flow]:
+        """The flows of `payload`, evaluated in the enclosing function, into `sink` (any statement that
+        lets data out: a call, or a `raise` whose message travels to error trackers)."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        fn, qualname = self._stack()[-1]
         flow = ctx.shared(f"flow:{id(fn)}", lambda: self._function_flow(fn))
         index: FlowIndex | None = ctx.project.fact(NAME)
         flows: list[Flow] = []
         for o in flow.origins(payload):
             flows += self._flows(o, sink, qualname, index)
-        unique = {f.explain(): f for f in flows}
-        return sink, list(unique.values())
+        return list({f.explain(): f for f in flows}.values())
 
     def _klass(self) -> str | None:
         if not self._classes:
@@ -219,5 +224,3 @@ def _assignments(tree: ast.Module) -> dict[str, list[ast.expr]]:
                     out.setdefault(t.id, []).append(s.value)
     return out
 
-
-__all__ = ["FlowCheck", "flow_steps", "describe", "RECORD", "REQUEST"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..names import last_part
 from ..vocabulary import Vocabulary
 from .model import OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin, Step
-from .summaries import NAME, CallSite, FileFlows, FnInfo, MaskList
+from .summaries import NAME, CallSite, FileFlows, FnInfo, MaskList, collect
 
 MAX_DEPTH = 3
 Incoming = tuple[Origin, tuple[Step, ...]]
@@ -131,15 +131,8 @@ def _add(idx: FlowIndex, c: CallSite, path: str) -> None:
 
 class _Collector:
     name = NAME
-
-    @staticmethod
-    def collect(src, imports, vocab):  # type: ignore[no-untyped-def]
-        from .summaries import collect
-
-        return collect(src, imports, vocab)
-
+    collect = staticmethod(collect)
     merge = staticmethod(merge)
 
 
 COLLECTOR = _Collector()
-__all__ = ["COLLECTOR", "FlowIndex", "MAX_DEPTH", "Entry", "apply_attrs", "RECORD"]

@@ -57,9 +57,9 @@ class Flow:
 
 @dataclass(frozen=True)
 class Sink:
-    kind: str  # LOG | OUTPUT | HTTP | VENDOR
+    kind: str  # LOG | OUTPUT | HTTP | VENDOR | EXCEPTION
     label: str  # "logger.info", "print", "requests.get"
     line: int
 
 
-LOG, OUTPUT, HTTP, VENDOR = "log", "output", "http", "vendor"
+LOG, OUTPUT, HTTP, VENDOR, EXCEPTION = "log", "output", "http", "vendor", "exception"

@@ -127,6 +127,16 @@ def test_patient_form_field_sent_in_a_url_elsewhere() -> None:
     assert [f.start_line for f in found] == [4] and "PatientForm is bound to Patient" in found[0].message
 
 
+def test_exception_message_through_a_helper() -> None:
+    from checks.domain.phi_in_exception import PhiInException
+
+    helper = "def refuse(nhs, reason):\n    raise ValueError(f'{reason} for {nhs}')\n"
+    caller = ("ward/orders.py", "from .helpers import refuse\n\ndef order(patient):\n    refuse(patient.nhs_number, 'no weight')\n"
+              "    refuse(patient.pk, 'no weight')\n")
+    found = run_example(PhiInException, Invalid(helper, line=2, path="ward/helpers.py", files=(MODELS, caller)))
+    assert len(found) == 1 and "patient.nhs_number (orders.py:4) -> refuse()" in found[0].message
+
+
 def test_summaries_are_picklable_facts() -> None:
     code = "from .b import g\n\ndef f(patient):\n    g(patient.nhs_number, x=patient)\n"
     src = SourceFile(path="ward/a.py", text=code)
