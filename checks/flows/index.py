@@ -45,7 +45,11 @@ class FlowIndex:
     def lookup(self, ref: str) -> str | None:
         if ref in self.functions:
             return ref
-        hits = [q for q in self.by_name.get(last_part(ref), []) if q.endswith("." + ref) or ref.endswith("." + q)]
+        names = self.by_name.get(last_part(ref), [])
+        hits = [q for q in names if q.endswith("." + ref) or ref.endswith("." + q)]
+        if not hits and "." in ref:  # re-exported by a package: `pkg.f` is `pkg.sub.f`
+            package = ref.rsplit(".", 1)[0] + "."
+            hits = [q for q in names if q.startswith(package) and q.count(".") == ref.count(".") + 1]
         return hits[0] if len(hits) == 1 else None
 
     def renders(self, class_ref: str) -> tuple[str, ...]:

@@ -158,3 +158,15 @@ def test_sarif_code_flows_are_valid() -> None:
     flow = log["runs"][0]["results"][0]["codeFlows"][0]
     assert [loc["location"]["message"]["text"] for loc in flow["threadFlows"][0]["locations"]] == \
         ["patient.full_name", "note()", "log.info"]
+
+
+def test_calls_resolve_through_package_re_exports() -> None:
+    from checks.flows.index import FlowIndex
+    from checks.flows.summaries import FnInfo
+
+    idx = FlowIndex()
+    for q in ("app.utils.lookup.check", "app.other.check"):
+        idx.functions[q] = FnInfo(q, 1, ("v",))
+        idx.by_name.setdefault("check", []).append(q)
+    assert idx.lookup("app.utils.check") == "app.utils.lookup.check"  # `from .lookup import *` in utils/__init__
+    assert idx.lookup("app.check") is None  # two candidates: unresolved, never guessed
