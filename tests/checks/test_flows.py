@@ -165,8 +165,8 @@ def test_calls_resolve_through_package_re_exports() -> None:
     from checks.flows.summaries import FnInfo
 
     idx = FlowIndex()
-    for q in ("app.utils.lookup.check", "app.other.check"):
+    for q in ("app.utils.lookup.check", "app.a.check", "app.b.check"):
         idx.functions[q] = FnInfo(q, 1, ("v",))
         idx.by_name.setdefault("check", []).append(q)
     assert idx.lookup("app.utils.check") == "app.utils.lookup.check"  # `from .lookup import *` in utils/__init__
-    assert idx.lookup("app.check") is None  # two candidates: unresolved, never guessed
+    assert idx.lookup("app.check") is None  # app.a.check or app.b.check: unresolved, never guessed
