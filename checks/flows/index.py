@@ -40,6 +40,7 @@ class FlowIndex:
     query_params: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, key)
     mask_lists: list[MaskList] = field(default_factory=list)
     phi_fields: frozenset[str] = frozenset()
+    dose_calls: dict[str, list[bool]] = field(default_factory=dict)  # dose function -> capped at each call site
     _memo: dict[tuple[str, str, int], list[Incoming]] = field(default_factory=dict, repr=False)
 
     def lookup(self, ref: str) -> str | None:
@@ -51,6 +52,11 @@ class FlowIndex:
             package = ref.rsplit(".", 1)[0] + "."
             hits = [q for q in names if q.startswith(package) and q.count(".") == ref.count(".") + 1]
         return hits[0] if len(hits) == 1 else None
+
+    def capped_by_every_caller(self, function: str) -> bool:
+        """Called at least once, and every caller limits the result (a dose capped where it passes)."""
+        calls = self.dose_calls.get(function, [])
+        return bool(calls) and all(calls)
 
     def renders(self, class_ref: str) -> tuple[str, ...]:
         if class_ref in self.str_renders:
@@ -111,6 +117,10 @@ def merge(per_file: dict[str, FileFlows], vocab: Vocabulary) -> FlowIndex:
     for path, ff in per_file.items():
         for c in ff.calls:
             _add(idx, c, path)
+        for ref, capped in ff.dose_calls:
+            target = idx.lookup(ref)
+            if target is not None:
+                idx.dose_calls.setdefault(target, []).append(capped)
     return idx
 
 

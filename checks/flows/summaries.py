@@ -15,6 +15,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from ..facts.clinical_functions import caps_against_max
 from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
@@ -32,6 +33,8 @@ _LIBRARY = ("django.", "rest_framework.", "logging.", "json.", "os.", "sys.", "r
             "uuid.", "pathlib.", "time.", "csv.", "hashlib.", "pandas.", "numpy.", "structlog.", "urllib.")
 _MASK_KEY = re.compile(r"mask|redact|scrub|sensitive|exclu|hide|hidden|obfuscat|anonymi|private", re.IGNORECASE)
 _MODEL_LABEL = re.compile(r"^\w+\.\w+$")
+_DOSE_NAME = re.compile(r"dose|dosage|dosing|_mg\b|mg_per|per_kg", re.IGNORECASE)
+_LIMIT_CALL = re.compile(r"clamp|^cap_|_cap$|limit|enforce|max_dose|bound", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class FileFlows:
     query_params: list[tuple[int, str]] = field(default_factory=list)  # (line, key) read from query strings
     mask_lists: list[MaskList] = field(default_factory=list)
     receivers: list[str] = field(default_factory=list)  # global model-signal receivers (qualnames)
+    dose_calls: list[tuple[str, bool]] = field(default_factory=list)  # (dose function called, result capped there)
 
 
 def global_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
@@ -117,6 +121,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
             callee, bound = _callee(n, imports, klass)
             if callee is None:
                 continue
+            if _DOSE_NAME.search(last_part(callee)):
+                out.dose_calls.append((callee, _capped(n, fn, nodes)))
             if flow is None:
                 flow = FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
                                     instance_params=frozenset({"instance"}) if receiver else frozenset(),
@@ -155,6 +161,19 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
     if src.looks_like_settings:
         _mask_lists(src, out)
     return out if (out.functions or out.str_renders or out.query_params or out.mask_lists) else None
+
+
+def _capped(call: ast.Call, fn: ast.AST, nodes: list[ast.AST]) -> bool:
+    """The caller limits what the call returns: `min(calc(…), MAX)`, `clamp_dose(calc(…))`, or binds it
+    and caps against a maximum in the same function (`if dose > drug.max_dose_mg: raise`)."""
+    for n in nodes:
+        if isinstance(n, ast.Call) and any(a is call for a in n.args):
+            name = last_part(dotted(n.func))
+            if (name == "min" and len(n.args) >= 2) or _LIMIT_CALL.search(name):
+                return True
+        if isinstance(n, ast.Assign) and n.value is call:
+            return caps_against_max(fn)
+    return False
 
 
 def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str | None, bool]:
