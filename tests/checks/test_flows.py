@@ -170,3 +170,19 @@ def test_calls_resolve_through_package_re_exports() -> None:
         idx.by_name.setdefault("check", []).append(q)
     assert idx.lookup("app.utils.check") == "app.utils.lookup.check"  # `from .lookup import *` in utils/__init__
     assert idx.lookup("app.check") is None  # app.a.check or app.b.check: unresolved, never guessed
+
+
+def test_wardgate_facts_shows_where_flows_start(tmp_path: Path) -> None:
+    from checks.facts.describe import describe, render_text
+
+    files = {"ward/models.py": MODELS[1], "ward/api.py": "def search(request):\n    return request.GET.get('nhs_number')\n",
+             "conf/settings.py": "AUDIT = {'exclude': {'fields': {'ward.Patient': ['full_name']}}}\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    flows = describe(tmp_path, sorted(files), Vocabulary(), jobs=1)["flows"]
+    assert flows["str_renders_phi"] == {"ward.models.Patient": ["full_name"]}
+    assert flows["identifiers_in_query_strings"] == [{"key": "nhs_number", "path": "ward/api.py", "line": 2}]
+    assert flows["mask_lists"][0]["unmasked_phi"] == ["date_of_birth", "nhs_number", "phone"]
+    assert "unmasked PHI date_of_birth, nhs_number, phone" in render_text(
+        describe(tmp_path, sorted(files), Vocabulary(), jobs=1))
