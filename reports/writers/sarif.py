@@ -118,6 +118,8 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
                                 LINE_HASH: str(f.properties.get(LINE_HASH, f.fingerprint[:16] + ":1"))},
         "properties": props,
     }
+    if f.flow:
+        res["codeFlows"] = [_code_flow(f)]
     if f.suppression is not None:
         sup: dict[str, Any] = {"kind": "inSource" if f.suppression.kind == "inline" else "external",
                                "status": f.suppression.status, "justification": f.suppression.justification}
@@ -127,6 +129,21 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
     if f.baseline_state:
         res["baselineState"] = f.baseline_state
     return res
+
+
+def _code_flow(f: Finding) -> dict[str, Any]:
+    """A flow finding's path (source -> calls -> sink) as one SARIF threadFlow; call steps have no location."""
+    steps = f.flow or []
+    locations = []
+    for i, s in enumerate(steps):
+        loc: dict[str, Any] = {"message": {"text": s.label}}
+        if s.path is not None and s.line is not None:
+            loc["physicalLocation"] = {"artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": s.line}}
+        kinds = ["source"] if i == 0 else ["sink"] if i == len(steps) - 1 else ["call"]
+        locations.append({"location": loc, "kinds": kinds, "nestingLevel": 0})
+    return {"message": {"text": " -> ".join(s.label for s in steps)},
+            "threadFlows": [{"locations": locations}]}
 
 
 def _absent(entry: dict[str, Any], index: int) -> dict[str, Any]:
