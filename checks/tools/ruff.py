@@ -3,7 +3,8 @@
 ruff runs with `--isolated`: the scanned project's own ruff configuration (pyproject.toml, ruff.toml)
 is not read, so it cannot ignore rules or files; the selection is wardgate's (`select`). It runs
 with `--ignore-noqa`, and wardgate applies `# noqa` itself (comments.py): a `# noqa` never hides a
-`security` (S) finding. Files are passed explicitly, so no `exclude` hides them.
+`security` (S) finding. Files are passed explicitly, so no `exclude` hides them. F401 is not reported
+in a package's `__init__.py`, where importing a name re-exports it.
 
 | ruff result                                                  | wardgate                                  |
 |--------------------------------------------------------------|-------------------------------------------|
@@ -57,7 +58,9 @@ RULES: tuple[RuleMeta, ...] = (
 def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
     # --isolated: the scanned project's ruff config (select, ignore, per-file-ignores) cannot change
     # what wardgate sees; --ignore-noqa: wardgate applies `# noqa` itself (comments.py).
-    cmd = [exe, "check", "--output-format", "json", "--exit-zero", "--no-cache", "--isolated", "--ignore-noqa"]
+    cmd = [exe, "check", "--output-format", "json", "--exit-zero", "--no-cache", "--isolated", "--ignore-noqa",
+           # A package __init__ that imports names re-exports them: Python's convention, not dead code.
+           "--per-file-ignores", "__init__.py:F401"]
     select = options.get("select")
     if select:
         cmd += ["--select", ",".join(select)]
