@@ -159,7 +159,7 @@ def test_paths_from_another_machine_and_source_roots(pr, tmp_path: Path) -> None
 def test_a_report_from_other_code_is_called_stale(pr, wardgate, tmp_path: Path) -> None:
     xml = measure(pr.root, tmp_path / "cov", CALLS_ALL)
     pr.write("app/flow.py", BASE + "X = 1\n")  # the working tree no longer has the lines the report measured
-    code, report = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml)
+    _, report = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml)
     assert report["coverage"]["stale"] == ["app/flow.py"]
 
 
