@@ -101,3 +101,27 @@ INTERNAL_RULES += (
                       "`x = 1  # wardgate: ignore[WG101] old key` after the key was removed.",
                       "Delete the suppression."),
 )
+
+INTERNAL_RULES += (
+    RuleMeta(id="WG020", name="unresolved-project-facts", category=Category.WARDGATE, severity=Severity.INFO,
+             tool="wardgate", summary="Some access-control or audit facts could not be resolved",
+             doc="""## What it does
+Reports, once per run, the views whose access control and the patient models whose audit trail wardgate
+could not resolve, because they come from a base class, mixin or decorator in a package it cannot read.
+No gating finding rests on such an unknown fact: these views and models are neither flagged nor cleared.
+
+## Why is this bad?
+What wardgate cannot read it cannot judge. A gate that guessed would either cry wolf (calling an
+installed package's login mixin "no authentication") or stay silent where the package adds nothing.
+
+## Example
+`class Chart(SsoStaffMixin, DetailView)` where `SsoStaffMixin` comes from an installed package that is not
+in the tree.
+
+Use instead:
+Point wardgate at the project's environment (`[tool.wardgate] python = ".venv"`, or run it with the
+project's virtualenv as `VIRTUAL_ENV`), or declare what the base does in `[tool.wardgate.domain]`
+(`permission_mixins`, `audit_base_classes`, `login_required_middleware`). `wardgate facts` lists every
+unknown.
+"""),
+)

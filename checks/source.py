@@ -10,7 +10,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class SourceFile:
     tree: ast.Module | None = None
     syntax_error: str | None = None
     _lines: list[str] | None = field(default=None, repr=False)
+    package_depth: int | None = None  # leading path parts that are not packages (`src/` layouts); see module
 
     @property
     def lines(self) -> list[str]:
@@ -65,6 +66,8 @@ class SourceFile:
     def module(self) -> str:
         """Dotted module name guessed from the path (for relative-import resolution)."""
         parts = list(Path(self.path).with_suffix("").parts)
+        if self.package_depth:
+            parts = parts[self.package_depth:]
         if parts and parts[-1] == "__init__":
             parts.pop()
         return ".".join(parts)
@@ -136,7 +139,7 @@ def read_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
             NOT_UTF8, rel, Severity.MEDIUM,
             f"Not analysed: not valid UTF-8 and no valid PEP 263 coding declaration ({_short(exc)}).",
         )
-    return SourceFile(path=rel, text=text)
+    return SourceFile(path=rel, text=text, package_depth=import_root_depth(root, rel))
 
 
 def parse_into(src: SourceFile) -> None:
@@ -176,3 +179,31 @@ def syntax_problem(src: SourceFile) -> Finding:
 def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) < 120 else text[:117] + "..."
+
+
+def import_root_depth(root: Path, rel: str) -> int:
+    """How many leading folders of `rel` lie above the import root: in `src/edc_pharmacy/views.py`,
+    with `src/edc_pharmacy/__init__.py` but no `src/__init__.py`, the module is `edc_pharmacy.views`.
+    A file outside any package keeps its path as its module name (0)."""
+    parents = Path(rel).parts[:-1]
+    depth = len(parents)
+    while depth > 0 and _is_package(root, "/".join(parents[:depth])):
+        depth -= 1
+    if depth == len(parents) or depth == 0:
+        return 0
+    # Only a source root strips: `src/`, `lib/`, or folders that cannot be module names (`demo-edc/src`).
+    # Elsewhere a folder without `__init__.py` is a namespace package and stays in the name.
+    prefix = parents[:depth]
+    return depth if prefix[-1] in _SOURCE_ROOTS or not all(p.isidentifier() for p in prefix) else 0
+
+
+_SOURCE_ROOTS = frozenset({"src", "lib", "source", "python"})
+
+
+@lru_cache(maxsize=4096)
+def _package_cached(root: str, folder: str) -> bool:
+    return (Path(root) / folder / "__init__.py").is_file()
+
+
+def _is_package(root: Path, folder: str) -> bool:
+    return _package_cached(str(root), folder)

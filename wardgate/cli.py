@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     base.add_argument("--config", type=Path, default=None, help="wardgate.toml or pyproject.toml to use")
     base.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
 
+    facts = sub.add_parser("facts", help="show the project model: patient-data models, audit, endpoints and access")
+    facts.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    facts.add_argument("--format", choices=("text", "json"), default="text")
+    facts.add_argument("--config", type=Path, default=None, help="wardgate.toml or pyproject.toml to use")
+    facts.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)")
+
     merge = sub.add_parser("merge", help="merge JSON reports of `check --shard I/N` runs into one verdict")
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
     merge.add_argument("--format", choices=FORMATS, default="text", help="report on stdout (default: text)")
@@ -107,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "facts":
+            from .factscli import facts
+
+            return facts(args, _load(args))
         if args.command in ("baseline", "merge"):
             from . import gatecli
 

@@ -103,6 +103,9 @@ class Config(_Strict):
     max_file_size: int = Field(default=DEFAULT_MAX_FILE_SIZE, gt=0)
     jobs: int = Field(default=0, ge=0, description="0 = the CPU count")
     cache_dir: str | None = Field(default=None, description="Cache folder (default: .wardgate-cache in the scan root)")
+    python: str | None = Field(default=None, description="The project's interpreter or virtualenv, whose installed "
+                               "packages wardgate reads (never imports) to resolve base classes; default: "
+                               "VIRTUAL_ENV, else .venv/ or venv/ in the tree")
     fail_on: Severity = Severity.HIGH
     select: list[str] = Field(default_factory=list, description="Rule id prefixes to run (empty = all)")
     disable: list[str] = Field(default_factory=list, description="Rule id prefixes never reported")

@@ -11,6 +11,8 @@ from typing import Any
 
 from checks.cache import open_cache
 from checks.engine import EngineResult, run_checks
+from checks.facts.environment import site_packages
+from checks.facts.unknowns import unresolved_note
 from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
@@ -102,12 +104,16 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     progress.update(f"running wardgate checks and {', '.join(tool_futures) or 'no tools'} on {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=checks, collectors=COLLECTORS, jobs=jobs,
                         max_size=config.max_file_size, check_paths=check_paths, cache=cache,
-                        niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in tool_futures else 0)
+                        niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in tool_futures else 0,
+                        environment=site_packages(root, config.python))
     # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
     # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
     unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
     newer = set(engine.newer_syntax)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
+    note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths))
+    if note is not None:
+        findings.append(note)
     errors = list(engine.errors)
     for name, future in tool_futures.items():
         progress.update(f"waiting for {name}")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..index import Collector
-from . import clinical_functions, controlled_drugs, django_code, django_models, query_properties
+from . import clinical_functions, controlled_drugs, django_code, django_models, model_params, query_properties
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
-                                    clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
-                                    query_properties.COLLECTOR)
+                                    clinical_functions.COLLECTOR, model_params.COLLECTOR,
+                                    controlled_drugs.COLLECTOR, query_properties.COLLECTOR)

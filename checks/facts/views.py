@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .django_code import ClassInfo, ProjectCode, is_login_middleware, perm_list
+from .django_code import ClassInfo, ProjectCode, perm_list, writes_in
 from .django_models import ModelIndex
+from .guards import AUTHN, AUTHZ, NONE, body_level, mentions_user, request_user_names
+from .libraries import library_class, neutral
 
 if TYPE_CHECKING:
     from ..base import FileContext
 
-NONE, AUTHN, AUTHZ = 0, 1, 2
 _AUTHZ_DECORATORS = ("permission_required", "user_passes_test", "staff_member_required", "superuser_required",
                      "permission_required_or_403")
 _AUTHN_DECORATORS = ("login_required",)
@@ -42,10 +42,11 @@ _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signal
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
               "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ)}
-_SAVES = {"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 # Aggregates: a queryset reduced to numbers carries no patient rows or fields.
 _AGGREGATE_FUNCS = {"Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance"}
 _RELATION_KINDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
+_ACCESS_WORDS = re.compile(r"login|auth|perm|role|require|access|staff|group|allow|restrict|member|otp|verified",
+                           re.IGNORECASE)
 
 
 @dataclass
@@ -58,30 +59,37 @@ class View:
     models: list[str] = field(default_factory=list)  # patient-data models it touches
     restricted: bool = False
     guard: str = ""  # how it is guarded, for messages
+    evidence: list[str] = field(default_factory=list)  # where its effective access comes from
+    unknown: str = ""  # why its access control cannot be resolved: no gating finding rests on it
+    unreachable: str = ""  # why no request reaches it (app not installed, router never included)
 
 
-def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
-    """The module's top-level views that touch patient-data models and restrict no rows, analysed
-    once per file for every view check."""
+def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's top-level views, analysed once per file for every view check."""
     models: ModelIndex | None = ctx.project.fact("django_models")
     code: ProjectCode | None = ctx.project.fact("django_code")
-    if models is None or code is None or not models.patient:
+    if models is None or code is None:
         return []
 
     def analyse() -> list[View]:
         an = Analyzer(tree, ctx.imports, models, code, ctx.vocab)
         views = [an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                  else an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None for stmt in tree.body]
-        return [v for v in views if v is not None and v.models and not v.restricted]
+        return [v for v in views if v is not None]
 
-    return ctx.shared("views.patient_views", analyse)
+    return ctx.shared("views.all_views", analyse)
+
+
+def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's views that touch patient-data models and restrict no rows."""
+    return [v for v in all_views(ctx, tree) if v.models and not v.restricted]
 
 
 class Analyzer:
     def __init__(self, tree: ast.Module, imports: ImportMap, models: ModelIndex, code: ProjectCode,
                  vocab: Vocabulary) -> None:
         self.imports, self.models, self.code, self.vocab = imports, models, code, vocab
-        self.login_middleware = any(is_login_middleware(m, vocab) for m in code.middleware)
+        self.login_middleware = code.login_middleware(vocab)
         # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
         self.called = {n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         self.module_models: dict[str, list[str]] = {}
@@ -131,23 +139,7 @@ class Analyzer:
         return AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE
 
     def body_level(self, body: ast.AST) -> int:
-        """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
-        level = NONE
-        aliases = _user_aliases(body)
-        for n in walk(body):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
-                    "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
-                level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
-            elif isinstance(n, ast.Raise) and n.exc is not None and last_part(self.imports.qualname(n.exc)) in (
-                    "PermissionDenied", "PermissionDeniedError"):
-                level = AUTHZ
-            elif isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups"):
-                level = AUTHZ
-            elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
-                level = max(level, AUTHN)
-            elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
-                level = AUTHZ
-        return level
+        return body_level(body, self.imports)
 
     # -- models and data flow ------------------------------------------------------------
     def _model(self, ref: str | None) -> str | None:
@@ -277,7 +269,7 @@ class Analyzer:
     def restricted(self, body: ast.AST) -> bool:
         """A lookup filtered by the requesting user (directly or through a local variable), or a
         row created for that user, or for the account the view itself signs up (`user=...`)."""
-        user_names = _request_user_names(body)
+        user_names = request_user_names(body)
         new_users = {t.id for n in walk(body) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                      and last_part(dotted(n.value.func) or "") in _USER_CREATORS
                      for t in n.targets if isinstance(t, ast.Name) and "user" in t.id.lower()}
@@ -286,14 +278,17 @@ class Analyzer:
             if isinstance(n, ast.Call):
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
                 if last_part(name) in ("create", "get_or_create", "update_or_create") and any(
-                        k.arg == "user" and _mentions_user(k.value, owners) for k in n.keywords) \
+                        k.arg == "user" and mentions_user(k.value, owners) for k in n.keywords) \
                         and self._on_patient_data(n, name):
                     return True
+                if last_part(name) in ("filter", "get", "all", "get_object_or_404", "get_list_or_404") and isinstance(
+                        n.func, ast.Attribute) and mentions_user(n.func.value, user_names):
+                    return True  # through the user's own relations: `request.user.current_provider.participants.get()`
                 if last_part(name) in ("filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q",
                                        "for_user", "visible_to", "accessible_by"):
                     values = [k.value for k in n.keywords] + (list(n.args) if last_part(name) != "get_object_or_404"
                                                               else list(n.args[1:]))
-                    if any(_mentions_user(v, user_names) for v in values) and self._on_patient_data(n, name):
+                    if any(mentions_user(v, user_names) for v in values) and self._on_patient_data(n, name):
                         return True
         return False
 
@@ -326,23 +321,37 @@ class Analyzer:
         decs = [(d, self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") for d in fn.decorator_list]
         api = next((d for d, name in decs if last_part(name) == "api_view"), None)
         first = fn.args.args[0].arg if fn.args.args else ""
-        routed = q in self.code.url_views or api is not None
+        ninja = self.code.ninja_auth(q)
+        routed = q in self.code.url_views or api is not None or ninja is not None
         if not (routed or first == "request"):
             return None
         if not routed and (fn.name.startswith("_") or fn.name in self.called or any(
                 part in self.imports.module for part in _NOT_VIEW_MODULES)):
             return None  # a helper taking `request` (called by views, context processors…), not a view
+        evidence: list[str] = []
         level = max((self.decorator_level(d) for d, _ in decs), default=NONE)
         level = max(level, self.body_level(fn))
+        wrapped, wrapper = self.code.url_guard(q)
+        if wrapped > level:
+            level = wrapped
+            evidence.append(f"{wrapper}() around it in urls.py")
+        if ninja is not None:
+            level = max(level, ninja[0])
+            evidence.append(ninja[1])
         exempt = any(last_part(n) == "login_not_required" for _, n in decs)
-        if self.login_middleware and not exempt:
+        if self.login_middleware and not exempt and ninja is None:
             level = max(level, AUTHN)
+            evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
+        unknown = [n for d, n in decs if self._unknown_decorator(n)]
+        if not evidence and level == NONE:
+            evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level
         methods: set[str] = set()
         if api is not None:
             perms = next((d for d, n in decs if last_part(n) == "permission_classes" and isinstance(d, ast.Call)), None)
             names = perm_list(perms.args[0], self.imports) if perms is not None and perms.args else None
             r, w = self.perm_levels(names) if names is not None else self.default_perms()
+            evidence.append(self._perm_evidence(names))
             reads, writes_level = max(reads, r), max(writes_level, w)
             methods |= _methods_of(api.args[0] if isinstance(api, ast.Call) and api.args else None) or {"get"}
         for d, name in decs:
@@ -350,9 +359,34 @@ class Analyzer:
                 methods.add("post")
             elif last_part(name) == "require_http_methods" and isinstance(d, ast.Call) and d.args:
                 methods |= _methods_of(d.args[0]) or set()
-        writes = bool(methods & _WRITE_METHODS) or _writes_in(fn) or _compares_method(fn)
+        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn))
+                    models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
+                    unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "",
+                    unreachable=self._unreachable(q))
+
+    def _unreachable(self, q: str) -> str:
+        if self.code.installed(self.imports.module) is False:
+            return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
+        if self.code.routed(q) is False:
+            return "registered only on routers whose urls no URLconf includes"
+        return ""
+
+    def _unknown_decorator(self, name: str) -> bool:
+        """A decorator from a package wardgate cannot read, named like access control
+        (`@require_role`, `@shared_auth.staff_only`): it may well guard the view."""
+        if not name or self.code.decorator(name) or neutral(name) or library_class(name) is not None:
+            return False
+        if self.code.lookup(name) is not None or self.code.in_project(name):
+            return False  # the project's own code: read, and not access control
+        return bool(_ACCESS_WORDS.search(last_part(name)))
+
+    def _perm_evidence(self, names: list[str] | None) -> str:
+        if names is not None:
+            return f"permission_classes = [{', '.join(last_part(n) for n in names)}]"
+        if self.code.default_perms:
+            return f"DEFAULT_PERMISSION_CLASSES [{', '.join(last_part(n) for n in self.code.default_perms[0])}]"
+        return "no permission_classes and no DEFAULT_PERMISSION_CLASSES (DRF's default is AllowAny)"
 
     def default_perms(self) -> tuple[int, int]:
         if not self.code.default_perms:
@@ -364,7 +398,7 @@ class Analyzer:
     def _class_view(self, node: ast.ClassDef) -> View | None:
         q = f"{self.imports.module}.{node.name}"
         ancestors = self.code.ancestors(q)
-        if not any(_is_view_base(a) for a in ancestors):
+        if not any(is_view_base(a) for a in ancestors):
             return None
         drf = any(a.startswith("rest_framework.") for a in ancestors)
         names = {last_part(a) for a in ancestors}
@@ -374,21 +408,34 @@ class Analyzer:
             level = AUTHZ
         elif names & set(_AUTHN_MIXINS):
             level = AUTHN
-        for a in ancestors:  # decorators and guarding methods on the class or its project bases
+        evidence: list[str] = []
+        for a in ancestors:  # guarding methods (`dispatch()`, `test_func()`) of the class or its bases
             info = self.code.lookup(a)
-            if info is not None and ({"test_func", "has_permission"} & set(info.methods)):
-                level = AUTHZ
+            lib = library_class(a)
+            found = max(info.guard_level if info is not None else NONE,
+                        AUTHZ if info is not None and {"test_func", "has_permission"} & set(info.methods) else NONE,
+                        {"authn": AUTHN, "authz": AUTHZ}.get(lib.auth or "", NONE) if lib is not None else NONE)
+            if found > level:
+                level = found
+                evidence.append(f"{last_part(a)} checks {'login' if found == AUTHN else 'permissions or roles'}")
         level = max([level, *(self.decorator_level(d) for d in node.decorator_list)])
         level = max(level, max((self.body_level(m) for m in node.body
                                 if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))), default=NONE))
+        wrapped, wrapper = self.code.url_guard(q)
+        if wrapped > level:
+            level = wrapped
+            evidence.append(f"{wrapper}() around it in urls.py")
         exempt = any(last_part(self.imports.qualname(d.args[0]) if isinstance(d, ast.Call) and d.args else "")
                      == "login_not_required" for d in node.decorator_list)
         if self.login_middleware and not exempt:
             level = max(level, AUTHN)
+            evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
+        unresolved = self.code.unresolved(q)
         reads = writes_level = level
         if drf:
             perms = self._class_perms(ancestors)
             r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
+            evidence.append(self._perm_evidence(perms))
             if self.code.attr(q, "get_permissions"):
                 own = next((m for m in node.body
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
@@ -402,9 +449,13 @@ class Analyzer:
         gq = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name in ("get_queryset", "get_object")),
                   None)
         restricted = gq is not None and self.restricted(gq) or any(
-            isinstance(m, ast.FunctionDef) and m.name == "get_queryset" and _mentions_user(m, set()) for m in node.body)
+            isinstance(m, ast.FunctionDef) and m.name == "get_queryset" and mentions_user(m, set()) for m in node.body)
+        unknown = ""
+        if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
+            unknown = f"base {unresolved[0]} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(touched), restricted=restricted)
+                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
+                    unreachable=self._unreachable(q))
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         """(reads, writes) of a `get_permissions()` that picks permission classes per action or method
@@ -480,7 +531,7 @@ class Analyzer:
             return True
         for a in ancestors:
             info = self.code.lookup(a)
-            if info is not None and set(info.methods) & _WRITE_HANDLERS:
+            if info is not None and set(info.writing_methods) & _WRITE_HANDLERS:
                 return True
         for m in node.body:
             if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -492,7 +543,7 @@ class Analyzer:
         return False
 
 
-def _is_view_base(q: str) -> bool:
+def is_view_base(q: str) -> bool:
     if not (q.startswith("django.views.") or q.startswith("rest_framework.") or q.startswith("django.contrib.")):
         return False
     name = last_part(q)
@@ -505,17 +556,6 @@ def _methods_of(node: ast.AST | None) -> set[str] | None:
     return None
 
 
-def _writes_in(fn: ast.AST) -> bool:
-    for n in walk(fn):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _SAVES:
-            if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
-                continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
-            if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
-                continue
-            return True
-    return False
-
-
 def _compares_method(fn: ast.AST) -> bool:
     for n in walk(fn):
         if isinstance(n, ast.Compare) and dotted(n.left) in ("request.method", "self.request.method"):
@@ -525,28 +565,6 @@ def _compares_method(fn: ast.AST) -> bool:
                 if vals & _WRITE_METHODS:
                     return True
     return False
-
-
-def _request_user_names(body: ast.AST) -> set[str]:
-    """Local names bound to the requesting user or to something read from it."""
-    return _bound_names(body, _mentions_user)
-
-
-def _user_aliases(body: ast.AST) -> set[str]:
-    """Local names for the requesting user or its profile: `user = request.user`, `p = user.profile`."""
-    return _bound_names(body, lambda value, names: isinstance(value, (ast.Attribute, ast.Name))
-                        and _is_user(value, names))
-
-
-def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> set[str]:
-    """Names assigned a value that `binds` accepts, given the names found so far (two passes, so
-    that an alias of an alias counts)."""
-    names: set[str] = set()
-    for _ in range(2):
-        for n in walk(body):
-            if isinstance(n, ast.Assign) and binds(n.value, names):
-                names.update(t.id for t in n.targets if isinstance(t, ast.Name))
-    return names
 
 
 class _Unreadable(Exception):
@@ -621,33 +639,3 @@ def _action_test(test: ast.expr, custom: set[str]) -> _Guard | None:
     return None
 
 
-# Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
-# `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
-_ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
-                        r"|is_(?!authenticated$|anonymous$|active$)\w+$")
-
-
-def _is_user(node: ast.expr, aliases: set[str]) -> bool:
-    d = dotted(node) or ""
-    return d.startswith(("request.user", "self.request.user")) or d.split(".")[0] in aliases
-
-
-def _tests_role(test: ast.expr, aliases: set[str]) -> bool:
-    """`test` (of an if/while/assert) reads a role of the requesting user."""
-    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and _is_user(n.value, aliases)
-               for n in walk(test))
-
-
-def _mentions_user(node: ast.AST, names: set[str]) -> bool:
-    for n in walk(node):
-        d = dotted(n) if isinstance(n, (ast.Attribute, ast.Name)) else None
-        if d and (d.startswith(("request.user", "self.request.user")) or d in names):
-            return True
-    return False
-
-
-def _is_bare(call: ast.Call, body: ast.AST) -> bool:
-    for n in walk(body):
-        if isinstance(n, ast.Expr) and n.value is call:
-            return True
-    return False

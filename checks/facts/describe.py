@@ -1,0 +1,140 @@
+"""What wardgate believes about a project, for `wardgate facts`: patient-data models and why, the
+audit mechanism of each, every endpoint with its effective access, and what could not be resolved.
+
+A team reads it in a minute and corrects it in `[tool.wardgate.domain]` (patient_models,
+not_patient_models, audit_base_classes, permission_mixins, login_required_middleware...). It is also
+how a user understands a surprising finding: each fact carries its evidence.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..engine import run_checks
+from ..names import ImportMap, last_part
+from ..source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source
+from ..vocabulary import Vocabulary
+from . import COLLECTORS
+from .django_code import ProjectCode
+from .django_models import ModelIndex
+from .environment import site_packages
+from .guards import LEVEL_NAMES
+from .views import Analyzer
+
+UNKNOWN = "unknown"
+
+
+def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int | None = None,
+             max_size: int = DEFAULT_MAX_FILE_SIZE, python: str | None = None) -> dict[str, Any]:
+    """The project model as plain data (JSON-ready), built from every file in `files`."""
+    sites = site_packages(root, python)
+    engine = run_checks(root, files, vocab=vocab, checks=(), collectors=COLLECTORS, jobs=jobs, max_size=max_size,
+                        environment=sites)
+    models: ModelIndex | None = engine.project.fact("django_models")
+    code: ProjectCode | None = engine.project.fact("django_code")
+    out: dict[str, Any] = {"settings": {}, "patient_models": [], "endpoints": [], "unknown": [],
+                           "not_analysed": sorted(p.path for p in engine.file_problems)}
+    if models is None or code is None:
+        return out
+    login = code.login_middleware(vocab)
+    out["settings"] = {
+        "environment": [str(p) for p in sites] or None,
+        "login_middleware": login or None,
+        "drf_default_permission_classes": code.default_perms[0] if code.default_perms else None,
+        "audit_signal_receivers": models.audit_receivers,
+        "explicit_audit_service": models.explicit_audit,
+        "global_audit": models.global_audit,
+        "reversion_revision_middleware": models.revision_middleware,
+    }
+    for q in sorted(models.patient):
+        m = models.models[q]
+        audit = models.audited.get(q)
+        entry = {"model": q, "path": m.path, "line": m.line, "why": models.patient_why.get(q, "patient data"),
+                 "audit": audit or (UNKNOWN if q in models.unknown_audit else None)}
+        if q in models.unknown_audit:
+            entry["audit_unknown_because"] = f"base {models.unknown_audit[q]} could not be read"
+            out["unknown"].append({"what": f"audit of {last_part(q)}", "path": m.path, "line": m.line,
+                                   "why": entry["audit_unknown_because"]})
+        out["patient_models"].append(entry)
+    for admin_cls, model in sorted(code.admin_models.items()):
+        info = code.lookup(admin_cls)
+        target = models.lookup(model)
+        if info is None or target is None or target.qualname not in models.patient:
+            continue
+        actions = [f"{a.name} (permissions={a.permissions or 'admin default'})" for a in info.admin_actions]
+        out["endpoints"].append({
+            "view": admin_cls, "path": info.path, "line": info.line, "route": "/admin/ (Django admin)",
+            "reads": "authorized users", "writes": "authorized users", "patient_data": [target.name],
+            "rows_restricted_to_user": False,
+            "evidence": ["Django admin: staff login and the model's view/change/add/delete permissions",
+                         *(f"action {a}" for a in actions)],
+        })
+    for rel in engine.parsed:
+        src = load_source(root, rel, max_size)
+        if not isinstance(src, SourceFile) or src.tree is None or src.looks_like_test or src.looks_like_migration:
+            continue
+        out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))
+    return out
+
+
+def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vocabulary,
+               unknown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    assert src.tree is not None
+    imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
+    an = Analyzer(src.tree, imports, models, code, vocab)
+    found = []
+    for stmt in src.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            view = an.function_view(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            view = an.class_view(stmt)
+        else:
+            continue
+        if view is None:
+            continue
+        q = f"{src.module}.{stmt.name}"
+        if view.unknown:
+            unknown.append({"what": f"access control of {stmt.name}", "path": src.path, "line": stmt.lineno,
+                            "why": view.unknown})
+        found.append({
+            "view": q, "path": src.path, "line": stmt.lineno, "route": code.route(q),
+            **({"unreachable": view.unreachable} if view.unreachable else {}),
+            "reads": UNKNOWN if view.unknown else LEVEL_NAMES[view.reads],
+            "writes": (UNKNOWN if view.unknown else LEVEL_NAMES[view.writes_level]) if view.writes else None,
+            "patient_data": [last_part(m) for m in view.models], "rows_restricted_to_user": view.restricted,
+            "evidence": view.evidence, **({"unknown_because": view.unknown} if view.unknown else {}),
+        })
+    return found
+
+
+def render_text(facts: dict[str, Any]) -> str:
+    lines = ["Project settings"]
+    for key, value in facts["settings"].items():
+        lines.append(f"  {key}: {value if value not in (None, [], '') else '-'}")
+    lines += ["", f"Patient-data models ({len(facts['patient_models'])})"]
+    for m in facts["patient_models"]:
+        audit = m["audit"] or "NONE"
+        if m["audit"] == UNKNOWN:
+            audit = f"unknown ({m['audit_unknown_because']})"
+        lines.append(f"  {m['model']}  {m['path']}:{m['line']}\n      why: {m['why']}\n      audit: {audit}")
+    endpoints = [e for e in facts["endpoints"] if e["patient_data"]]
+    lines += ["", f"Endpoints touching patient data ({len(endpoints)} of {len(facts['endpoints'])} views)"]
+    for e in endpoints:
+        access = f"reads: {e['reads']}" + (f", writes: {e['writes']}" if e["writes"] else "")
+        scoped = "; rows restricted to the user" if e["rows_restricted_to_user"] else ""
+        route = f" {e['route']}" if e["route"] else ""
+        dead = f" (unreachable: {e['unreachable']})" if e.get("unreachable") else ""
+        lines.append(f"  {e['view']}{route}  {e['path']}:{e['line']}{dead}\n      {access}{scoped}; data: "
+                     f"{', '.join(e['patient_data'])}" + (f"\n      evidence: {'; '.join(e['evidence'])}"
+                                                        if e["evidence"] else ""))
+    if facts["unknown"]:
+        lines += ["", f"Could not be resolved ({len(facts['unknown'])}): no gating finding rests on these. Point "
+                  "wardgate at the project's environment (VIRTUAL_ENV or .venv/) or declare the mechanism in "
+                  "[tool.wardgate.domain] (audit_base_classes, permission_mixins, login_required_middleware)."]
+        for u in facts["unknown"]:
+            lines.append(f"  {u['what']}  {u['path']}:{u['line']}: {u['why']}")
+    if facts["not_analysed"]:
+        lines += ["", f"Not analysed ({len(facts['not_analysed'])}): " + ", ".join(facts["not_analysed"][:20])]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,121 @@
+"""How code guards itself: the access level a function body, decorator or middleware enforces.
+
+Levels: NONE = anyone, AUTHN = a signed-in user, AUTHZ = an authorized user (a permission, a role
+test, an object permission, a raised PermissionDenied). Shared by the project's fact collectors (a
+mixin's `dispatch()`, a project middleware's `__call__`) and the view analysis.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+
+from ..names import ImportMap, dotted, last_part
+from ..walk import walk
+
+NONE, AUTHN, AUTHZ = 0, 1, 2
+LEVEL_NAMES = {NONE: "anyone", AUTHN: "any signed-in user", AUTHZ: "authorized users"}
+# Methods of a class that run before every request it serves, so a check in them guards the view.
+GUARD_METHODS = ("dispatch", "setup", "test_func", "has_permission", "check_permissions", "initial")
+_LOGIN_REDIRECTS = ("redirect_to_login", "redirect", "HttpResponseRedirect", "HttpResponseForbidden",
+                    "HttpResponseNotAllowed", "JsonResponse", "HttpResponse")
+
+
+def body_level(body: ast.AST, imports: ImportMap) -> int:
+    """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
+    level = NONE
+    aliases = _user_aliases(body)
+    for n in walk(body):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
+                "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
+            level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
+        elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) in (
+                "PermissionDenied", "PermissionDeniedError"):
+            level = AUTHZ
+        elif isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups"):
+            level = AUTHZ
+        elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
+            level = max(level, AUTHN)
+        elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
+            level = AUTHZ
+    return level
+
+
+def method_guard(cls: ast.ClassDef, imports: ImportMap) -> int:
+    """The level a class's request-time methods (`dispatch()`, `test_func()`...) enforce."""
+    return max((body_level(m, imports) for m in cls.body
+                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in GUARD_METHODS),
+               default=NONE)
+
+
+def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
+    """A middleware class that turns away anonymous requests: its `__call__`/`process_view`/
+    `process_request` tests `is_authenticated` (or `is_anonymous`) and answers with a redirect to the
+    login page, an error response or PermissionDenied instead of calling the view."""
+    for m in cls.body:
+        if not (isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and m.name in ("__call__", "process_view", "process_request")):
+            continue
+        tests = any(isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous") for n in walk(m))
+        refuses = any(
+            (isinstance(n, ast.Call) and last_part(imports.qualname(n.func) or dotted(n.func) or "") in _LOGIN_REDIRECTS)
+            or (isinstance(n, ast.Raise) and n.exc is not None
+                and last_part(imports.qualname(n.exc) or "") in ("PermissionDenied",)) for n in walk(m))
+        if tests and refuses:
+            return True
+    return False
+
+
+def request_user_names(body: ast.AST) -> set[str]:
+    """Local names bound to the requesting user or to something read from it."""
+    return _bound_names(body, mentions_user)
+
+
+def _user_aliases(body: ast.AST) -> set[str]:
+    """Local names for the requesting user or its profile: `user = request.user`, `p = user.profile`."""
+    return _bound_names(body, lambda value, names: isinstance(value, (ast.Attribute, ast.Name))
+                        and _is_user(value, names))
+
+
+def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> set[str]:
+    """Names assigned a value that `binds` accepts, given the names found so far (two passes, so
+    that an alias of an alias counts)."""
+    names: set[str] = set()
+    for _ in range(2):
+        for n in walk(body):
+            if isinstance(n, ast.Assign) and binds(n.value, names):
+                names.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    return names
+
+
+
+# Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
+# `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
+_ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
+                        r"|is_(?!authenticated$|anonymous$|active$)\w+$")
+
+
+def _is_user(node: ast.expr, aliases: set[str]) -> bool:
+    d = dotted(node) or ""
+    return d.startswith(("request.user", "self.request.user")) or d.split(".")[0] in aliases
+
+
+def _tests_role(test: ast.expr, aliases: set[str]) -> bool:
+    """`test` (of an if/while/assert) reads a role of the requesting user."""
+    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and _is_user(n.value, aliases)
+               for n in walk(test))
+
+
+def mentions_user(node: ast.AST, names: set[str]) -> bool:
+    for n in walk(node):
+        d = dotted(n) if isinstance(n, (ast.Attribute, ast.Name)) else None
+        if d and (d.startswith(("request.user", "self.request.user")) or d in names):
+            return True
+    return False
+
+
+def _is_bare(call: ast.Call, body: ast.AST) -> bool:
+    for n in walk(body):
+        if isinstance(n, ast.Expr) and n.value is call:
+            return True
+    return False

@@ -1,0 +1,74 @@
+"""What installed packages do to the classes that use them, read from `checks/library_models.toml`.
+
+A project's views, mixins and models often take their access control or audit trail from a package
+(OPAL's `LoginRequiredViewset`, reversion's `VersionAdmin`, guardian's mixins). wardgate never
+imports those packages; it knows the common ones from this declarative table, reads others from the
+project's environment when it can (checks/facts/environment.py), and calls the rest `unknown`.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from ..names import last_part
+
+# Packages whose classes and decorators add no access control and no audit trail: a base from them
+# is resolved (nothing to add), not unknown.
+NEUTRAL_PACKAGES = frozenset({
+    "builtins", "object", "typing", "typing_extensions", "abc", "enum", "collections", "dataclasses", "functools",
+    "django", "rest_framework", "ninja", "pydantic", "django_filters", "drf_spectacular", "drf_yasg", "model_utils",
+    "django_extensions", "polymorphic", "mptt", "treebeard", "taggit", "import_export", "crispy_forms",
+    "django_tables2", "celery", "factory", "graphene", "graphene_django", "modelcluster", "wagtail", "phonenumber_field",
+    "localflavor", "encrypted_model_fields", "django_cryptography", "safedelete", "softdelete", "ordered_model",
+    "simple_history", "auditlog", "reversion", "pghistory", "easyaudit", "unittest", "pytest",
+})
+
+
+@dataclass(frozen=True)
+class LibraryClass:
+    qualname: str
+    auth: str | None = None  # "authn" | "authz"
+    audit: str | None = None
+    patient: str | None = None
+    model: bool = False
+    concrete: bool = False
+    reference: bool = False
+    view: bool = False
+    login_middleware: bool = False
+    revision_middleware: bool = False
+    version_admin: bool = False
+
+
+@cache
+def _table() -> dict[str, LibraryClass]:
+    raw = tomllib.loads(resources.files("checks").joinpath("library_models.toml").read_text(encoding="utf-8"))
+    return {name: LibraryClass(qualname=name, **facts) for name, facts in raw.items()}
+
+
+def library_class(ref: str | None) -> LibraryClass | None:
+    """The declared facts of a package class, by its qualified name as the project imports it."""
+    if not ref:
+        return None
+    table = _table()
+    if ref in table:
+        return table[ref]
+    # `opal.core.api.LoginRequiredViewset` re-exported as `opal.core.api.viewsets.LoginRequiredViewset`: the
+    # package and the class name must agree.
+    hits = [c for name, c in table.items() if last_part(name) == last_part(ref)
+            and name.split(".")[0] == ref.split(".")[0]]
+    if len(hits) == 1:
+        return hits[0]
+    module = ref.rsplit(".", 1)[0]
+    return table.get(module + ".*")
+
+
+def concrete_models() -> list[LibraryClass]:
+    """Package models a project queries directly (OPAL's Patient and Episode)."""
+    return [c for c in _table().values() if c.concrete]
+
+
+def neutral(ref: str) -> bool:
+    """A name from a package known to add no access control or audit (Django itself, DRF, ...)."""
+    return ref.split(".")[0] in NEUTRAL_PACKAGES

@@ -1,0 +1,274 @@
+"""The project model on small Django projects: where login, authorization and audit really come from.
+
+Each case pairs the mechanism (which silences a finding) with the same code without it (which does not),
+so a test cannot pass by the check going quiet.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from textwrap import dedent
+
+from checks.base import Valid
+from checks.domain.unaudited_patient_model import UnauditedPatientModel
+from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
+from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
+from checks.testing import run_example
+
+MODELS = ("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
+          "    mrn = models.CharField(max_length=9)\n")
+VIEW = "from clinic.models import Patient\n\ndef chart(request, pk):\n    return Patient.objects.get(pk=pk)\n"
+
+
+def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/views.py") -> list[int]:
+    return [f.start_line for f in run_example(check, Valid(code, path=path, files=(MODELS, *files)))]
+
+
+def test_project_subclass_of_djangos_login_required_middleware_authenticates_every_view() -> None:
+    mw = ("core/middleware.py", "from django.contrib.auth.middleware import LoginRequiredMiddleware\n\n"
+          "class HospitalLoginRequiredMiddleware(LoginRequiredMiddleware):\n    pass\n")
+    installed = ("proj/settings.py", "MIDDLEWARE = ['core.middleware.HospitalLoginRequiredMiddleware']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, mw, installed) == []
+    assert lines(UnauthenticatedPatientView, VIEW, mw) == [3]  # defined but not installed: no protection
+
+
+def test_custom_login_gate_middleware_counts_only_when_it_turns_anonymous_users_away() -> None:
+    gate = ("core/mw.py", "from django.shortcuts import redirect\n\nclass RequireLogin:\n"
+            "    def __init__(self, get_response):\n        self.get_response = get_response\n\n"
+            "    def __call__(self, request):\n        if not request.user.is_authenticated:\n"
+            "            return redirect('/login/')\n        return self.get_response(request)\n")
+    timing = ("core/mw.py", "class Timing:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n"
+              "    def __call__(self, request):\n        return self.get_response(request)\n")
+    assert lines(UnauthenticatedPatientView, VIEW, gate, ("proj/settings.py", "MIDDLEWARE = ['core.mw.RequireLogin']\n")) == []
+    assert lines(UnauthenticatedPatientView, VIEW, timing, ("proj/settings.py", "MIDDLEWARE = ['core.mw.Timing']\n")) == [3]
+
+
+def test_login_required_wrapped_around_the_view_in_urls() -> None:
+    urls = ("clinic/urls.py", "from django.urls import path\nfrom django.contrib.auth.decorators import login_required\n"
+            "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', login_required(views.chart))]\n")
+    bare = ("clinic/urls.py", "from django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = [path('p/<int:pk>/', views.chart)]\n")
+    assert lines(UnauthenticatedPatientView, VIEW, urls) == []
+    assert lines(UnauthenticatedPatientView, VIEW, bare) == [3]
+
+
+def test_role_check_in_a_mixins_dispatch_authorizes_its_views() -> None:
+    mixin = ("core/mixins.py", "from django.core.exceptions import PermissionDenied\n\nclass PharmacistRequired:\n"
+             "    def dispatch(self, request, *args, **kwargs):\n        if not is_pharmacist(request.user):\n"
+             "            raise PermissionDenied()\n        return super().dispatch(request, *args, **kwargs)\n")
+    plain = ("core/mixins.py", "class PharmacistRequired:\n    def get_context_data(self, **kw):\n        return {}\n")
+    code = ("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views.generic import UpdateView\n"
+            "from clinic.models import Patient\nfrom core.mixins import PharmacistRequired\n\n"
+            "class Edit(LoginRequiredMixin, PharmacistRequired, UpdateView):\n    model = Patient\n    fields = ['mrn']\n")
+    authz = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
+             "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
+    assert lines(UnauthorizedPatientWrite, code, mixin) == []
+    assert lines(UnauthorizedPatientWrite, code, plain, authz) == [6]
+    assert lines(UnauthorizedPatientWrite, code, plain) == []  # role-less: the project authorizes nowhere
+
+
+def test_views_no_request_reaches_are_not_endpoints() -> None:
+    viewset = ("from rest_framework import viewsets\nfrom rest_framework.permissions import AllowAny\n"
+               "from clinic.models import Patient\n\nclass Patients(viewsets.ModelViewSet):\n"
+               "    queryset = Patient.objects.all()\n    permission_classes = [AllowAny]\n")
+    router = ("clinic/routes.py", "from rest_framework.routers import DefaultRouter\nfrom clinic.api import Patients\n\n"
+              "router = DefaultRouter()\nrouter.register('patients', Patients)\n")
+    included = ("proj/urls.py", "from django.urls import include, path\nfrom clinic.routes import router\n\n"
+                "urlpatterns = [path('api/', include(router.urls))]\n")
+    not_included = ("proj/urls.py", "from django.urls import path\n\nurlpatterns = []\n")
+    assert lines(UnauthenticatedPatientView, viewset, router, included, path="clinic/api.py") == [5]
+    assert lines(UnauthenticatedPatientView, viewset, router, not_included, path="clinic/api.py") == []
+    installed = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'clinic']\n")
+    legacy = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'wards']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, installed) == [3]
+    assert lines(UnauthenticatedPatientView, VIEW, legacy) == []  # clinic is not installed: dead code
+
+
+def test_django_ninja_auth_on_the_api_covers_its_operations_unless_an_operation_opts_out() -> None:
+    api = ("from ninja import NinjaAPI\nfrom clinic.models import Patient\nfrom core.auth import BearerToken\n\n"
+           "api = NinjaAPI(auth=BearerToken())\n\n@api.get('/patients/{pk}')\ndef patient(request, pk: int):\n"
+           "    return Patient.objects.get(pk=pk)\n\n@api.get('/open/{pk}', auth=None)\ndef open_patient(request, pk: int):\n"
+           "    return Patient.objects.get(pk=pk)\n")
+    assert lines(UnauthenticatedPatientView, api, path="clinic/api.py") == [12]
+
+
+def test_view_whose_base_cannot_be_read_is_unknown_not_a_finding() -> None:
+    code = ("from django.views.generic import DetailView\nfrom hospital_auth.views import WardStaffMixin\n"
+            "from clinic.models import Patient\n\nclass Chart(WardStaffMixin, DetailView):\n    model = Patient\n")
+    known = code.replace("from hospital_auth.views import WardStaffMixin\n", "").replace("WardStaffMixin, ", "")
+    assert lines(UnauthenticatedPatientView, code) == []
+    assert lines(UnauthenticatedPatientView, known) == [4]
+
+
+def test_reversion_version_admin_registration_audits_the_model() -> None:
+    admin = ("clinic/admin.py", "from django.contrib import admin\nfrom reversion.admin import VersionAdmin\n"
+             "from clinic.models import Patient\n\nclass PatientAdmin(VersionAdmin):\n    pass\n\n"
+             "admin.site.register(Patient, PatientAdmin)\n")
+    plain = ("clinic/admin.py", "from django.contrib import admin\nfrom clinic.models import Patient\n\n"
+             "admin.site.register(Patient, admin.ModelAdmin)\n")
+    assert lines(UnauditedPatientModel, MODELS[1], admin, path="clinic/models.py") == []
+    assert lines(UnauditedPatientModel, MODELS[1], plain, path="clinic/models.py") == [3]
+
+
+def test_history_on_an_abstract_base_is_inherited_only_with_inherit_true() -> None:
+    code = ("from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+            "class Base(models.Model):\n    history = HistoricalRecords(inherit=True)\n\n    class Meta:\n"
+            "        abstract = True\n\nclass Encounter(Base):\n    notes = models.TextField()\n")
+    assert lines(UnauditedPatientModel, code, path="clinic/records.py") == []
+    no_inherit = code.replace("(inherit=True)", "()").replace("        abstract = True\n", "        ordering = []\n")
+    assert lines(UnauditedPatientModel, no_inherit, path="clinic/records.py") == [10]
+
+
+def test_library_base_from_opal_is_patient_data_audited_by_reversion_and_unknown_bases_stay_quiet() -> None:
+    opal = ("from django.db import models\nfrom opal import models as omodels\nfrom edc_model.models import BaseUuidModel\n\n"
+            "class Referral(omodels.EpisodeSubrecord):\n    reason = models.TextField()\n\n"
+            "class Encounter(BaseUuidModel, models.Model):\n    notes = models.TextField()\n\n"
+            "class Admission(models.Model):\n    notes = models.TextField()\n")
+    assert lines(UnauditedPatientModel, opal, path="clinic/records.py") == [11]  # only the plain Django model
+
+
+def test_explicit_audit_service_called_from_views_is_the_projects_audit_mechanism() -> None:
+    service = ("core/audit.py", "from core.models import AuditLog\n\nclass Auditor:\n"
+               "    def audit_update(self, obj):\n        AuditLog.objects.create(object_id=obj.pk)\n")
+    log = ("core/models.py", "from django.db import models\n\nclass AuditLog(models.Model):\n"
+           "    object_id = models.IntegerField()\n")
+    view = ("clinic/views.py", "from core.audit import Auditor\n\ndef edit(request, obj):\n"
+            "    obj.save()\n    Auditor().audit_update(obj)\n")
+    assert lines(UnauditedPatientModel, MODELS[1], service, log, view, path="clinic/models.py") == []
+    assert lines(UnauditedPatientModel, MODELS[1], service, log, path="clinic/models.py") == [3]  # never called
+
+
+def test_src_layout_resolves_absolute_imports_between_packages(tmp_path: Path) -> None:
+    files = {
+        "src/clinic/__init__.py": "",
+        "src/clinic/models.py": MODELS[1],
+        "src/core/__init__.py": "",
+        "src/core/mixins.py": "from django.core.exceptions import PermissionDenied\n\nclass StaffOnly:\n"
+                              "    def dispatch(self, request, *a, **k):\n        if not request.user.is_staff:\n"
+                              "            raise PermissionDenied\n        return super().dispatch(request, *a, **k)\n",
+        "src/clinic/views.py": "from django.views.generic import DetailView\nfrom core.mixins import StaffOnly\n"
+                               "from clinic.models import Patient\n\nclass Chart(StaffOnly, DetailView):\n    model = Patient\n",
+    }
+    _write(tmp_path, files)
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "authorized users" and chart["patient_data"] == ["Patient"]
+    assert "StaffOnly checks permissions or roles" in chart["evidence"]
+
+
+def test_wardgate_facts_json_names_models_audit_endpoints_and_unknowns(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1] + "\nclass Visit(models.Model):\n"
+                            "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n",
+        "clinic/admin.py": "from django.contrib import admin\nfrom reversion.admin import VersionAdmin\n"
+                           "from clinic.models import Patient\n\n@admin.register(Patient)\nclass PA(VersionAdmin):\n    pass\n",
+        "clinic/views.py": "from django.views.generic import DetailView\nfrom sso.mixins import SsoMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(SsoMixin, DetailView):\n    model = Patient\n",
+        "proj/__init__.py": "",
+        "proj/settings.py": "MIDDLEWARE = ['reversion.middleware.RevisionMiddleware']\n",
+    })
+    facts = _facts(tmp_path)
+    models = {m["model"]: m for m in facts["patient_models"]}
+    assert models["clinic.models.Patient"]["audit"].startswith("reversion (VersionAdmin registration at clinic/admin.py")
+    assert models["clinic.models.Visit"]["audit"] is None
+    assert models["clinic.models.Visit"]["why"] == "patient links it to Patient"
+    assert facts["settings"]["reversion_revision_middleware"] is True
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "unknown" and "sso.mixins.SsoMixin" in chart["unknown_because"]
+    assert any(u["what"] == "access control of Chart" for u in facts["unknown"])
+    text = subprocess.run([sys.executable, "-m", "wardgate", "facts", str(tmp_path)], capture_output=True, text=True)
+    assert text.returncode == 0 and "Could not be resolved (1)" in text.stdout
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, code in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(dedent(code), encoding="utf-8")
+
+
+def _facts(root: Path) -> dict:
+    run = subprocess.run([sys.executable, "-m", "wardgate", "facts", str(root), "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout)
+
+
+def test_workflow_rows_are_not_clinical_records_but_links_to_clinical_concepts_are() -> None:
+    code = ("from django.db import models\n\nclass StateChange(models.Model):\n"
+            "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    state = models.CharField(max_length=1, choices=[('i', 'in'), ('o', 'out')])\n"
+            "    time = models.DateTimeField()\n\n"
+            "class PatientAllergy(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    allergy = models.ForeignKey('Allergy', on_delete=models.PROTECT)\n    noted = models.DateField()\n\n"
+            "class Allergy(models.Model):\n    name = models.CharField(max_length=80, unique=True)\n\n"
+            "class BpReading(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    systolic = models.PositiveSmallIntegerField()\n    taken = models.DateTimeField()\n")
+    assert lines(UnauditedPatientModel, code, path="clinic/records.py") == [8, 16]
+
+
+def test_bases_from_installed_packages_are_read_from_the_projects_environment(tmp_path: Path) -> None:
+    site = ".venv/lib/python3.11/site-packages"
+    files = {
+        "clinic/__init__.py": "",
+        "clinic/models.py": "from django.db import models\nfrom trialkit.models import CrfModel\n\n"
+                            "class Vitals(CrfModel):\n    weight = models.DecimalField(max_digits=5, decimal_places=1)\n"
+                            "    patient = models.ForeignKey('Patient', on_delete=models.CASCADE)\n\n"
+                            "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n",
+        "clinic/views.py": "from django.views.generic import DetailView\nfrom hospital_auth import WardStaffMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(WardStaffMixin, DetailView):\n    model = Patient\n",
+        f"{site}/hospital_auth/__init__.py": "from .mixins import WardStaffMixin\n",
+        f"{site}/hospital_auth/mixins.py": "from django.core.exceptions import PermissionDenied\n\n"
+                                           "class WardStaffMixin:\n    def dispatch(self, request, *a, **k):\n"
+                                           "        if not request.user.groups.filter(name='ward').exists():\n"
+                                           "            raise PermissionDenied\n        return super().dispatch(request, *a, **k)\n",
+        f"{site}/trialkit/__init__.py": "",
+        f"{site}/trialkit/models.py": "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+                                      "class CrfModel(models.Model):\n    history = HistoricalRecords(inherit=True)\n\n"
+                                      "    class Meta:\n        abstract = True\n",
+    }
+    _write(tmp_path, files)
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "authorized users", chart
+    vitals = next(m for m in facts["patient_models"] if m["model"] == "clinic.models.Vitals")
+    assert vitals["audit"].startswith("simple-history"), vitals
+    assert facts["settings"]["environment"] and facts["unknown"] == []
+
+    import shutil
+
+    shutil.rmtree(tmp_path / ".venv")  # no environment: both are unknown, and nothing is claimed
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "unknown"
+    assert {u["what"] for u in facts["unknown"]} == {"access control of Chart", "audit of Vitals"}
+
+
+def test_finding_names_the_route_through_includes_and_routers_and_why_it_is_open() -> None:
+    viewset = ("from rest_framework import viewsets\nfrom clinic.models import Patient\n\n"
+               "class Patients(viewsets.ReadOnlyModelViewSet):\n    queryset = Patient.objects.all()\n")
+    router = ("clinic/urls.py", "from rest_framework.routers import DefaultRouter\nfrom django.urls import include, path\n"
+              "from clinic.api import Patients\n\nrouter = DefaultRouter()\nrouter.register(r'patients', Patients)\n"
+              "urlpatterns = [path('v1/', include(router.urls))]\n")
+    root = ("proj/urls.py", "from django.urls import include, path\n\nurlpatterns = [path('api/', include('clinic.urls'))]\n")
+    [finding] = run_example(UnauthenticatedPatientView, Valid(viewset, path="clinic/api.py", files=(MODELS, router, root)))
+    assert "at /api/v1/patients/" in finding.message
+    assert "DRF's default is AllowAny" in finding.message
+
+
+def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/views.py": "from django.views.generic import DetailView, UpdateView\nfrom sso.mixins import SsoMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(SsoMixin, DetailView):\n    model = Patient\n\n"
+                           "class Edit(SsoMixin, UpdateView):\n    model = Patient\n    fields = ['mrn']\n",
+    })
+    run = subprocess.run([sys.executable, "-m", "wardgate", "check", str(tmp_path), "--format", "json", "--no-llm",
+                          "--no-cache", "--select", "WG"], capture_output=True, text=True)
+    report = json.loads(run.stdout)
+    notes = [f for f in report["findings"] if f["rule_id"] == "WG020"]
+    assert len(notes) == 1 and notes[0]["severity"] == "info"
+    assert "could not resolve 2 fact(s)" in notes[0]["message"] and "SsoMixin" in notes[0]["message"]
+    assert not [f for f in report["findings"] if f["rule_id"] in ("WG301", "WG302")]
