@@ -40,6 +40,8 @@ class ToolStat(BaseModel):
     files: int = 0
     findings: int = 0
     message: str = ""
+    executable: str = ""  # the program that ran (wardgate's own environment first, then PATH)
+    version: str = ""
 
 
 class Report(BaseModel):

@@ -12,9 +12,10 @@ from __future__ import annotations
 import gzip
 import json
 from typing import Any
+from urllib.parse import quote
 
 from checks.finding import Category, Finding, Severity
-from checks.registry import rule_for, unknown_rule
+from checks.registry import help_uri, rule_for, unknown_rule
 from checks.rulemeta import RuleMeta
 
 from .. import approvals_render, coverage_render
@@ -45,7 +46,12 @@ def _meta(rule_id: str, f: Finding | None = None) -> RuleMeta:
     meta = rule_for(rule_id)
     if meta is None:
         meta = unknown_rule(rule_id, f.category if f else Category.QUALITY)
-    return meta
+    return meta.model_copy(update={"help_uri": help_uri(rule_id, f.help_uri if f else None) or meta.help_uri})
+
+
+def artifact_uri(path: str) -> str:
+    """A relative URI reference (RFC 3986): spaces, newlines, `#`, `%` and non-ASCII percent-encoded."""
+    return quote(path, safe="/")
 
 
 def _rule(meta: RuleMeta) -> dict[str, Any]:
@@ -105,12 +111,15 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
     res: dict[str, Any] = {
         "ruleId": f.rule_id, "ruleIndex": index, "level": LEVEL[f.severity],
         "message": {"text": f.message + (f"\n\nFix: {f.fix}" if f.fix else "")},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.path),
+                                                                 "uriBaseId": "%SRCROOT%"},
                                             "region": _region(f)}}],
         "partialFingerprints": {"wardgate/v1": f.fingerprint,
                                 LINE_HASH: str(f.properties.get(LINE_HASH, f.fingerprint[:16] + ":1"))},
         "properties": props,
     }
+    if f.flow:
+        res["codeFlows"] = [_code_flow(f)]
     if f.suppression is not None:
         sup: dict[str, Any] = {"kind": "inSource" if f.suppression.kind == "inline" else "external",
                                "status": f.suppression.status, "justification": f.suppression.justification}
@@ -122,10 +131,26 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
     return res
 
 
+def _code_flow(f: Finding) -> dict[str, Any]:
+    """A flow finding's path (source -> calls -> sink) as one SARIF threadFlow; call steps have no location."""
+    steps = f.flow or []
+    locations = []
+    for i, s in enumerate(steps):
+        loc: dict[str, Any] = {"message": {"text": s.label}}
+        if s.path is not None and s.line is not None:
+            loc["physicalLocation"] = {"artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": s.line}}
+        kinds = ["source"] if i == 0 else ["sink"] if i == len(steps) - 1 else ["call"]
+        locations.append({"location": loc, "kinds": kinds, "nestingLevel": 0})
+    return {"message": {"text": " -> ".join(s.label for s in steps)},
+            "threadFlows": [{"locations": locations}]}
+
+
 def _absent(entry: dict[str, Any], index: int) -> dict[str, Any]:
     return {"ruleId": entry["rule_id"], "ruleIndex": index, "kind": "pass", "level": "none",
             "message": {"text": f"Baseline finding no longer present ({entry['count']} occurrence(s))."},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": entry["path"], "uriBaseId": "%SRCROOT%"}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(entry["path"]),
+                                                                     "uriBaseId": "%SRCROOT%"}}}],
             "partialFingerprints": {"wardgate/v1": entry["fingerprint"]}, "baselineState": "absent"}
 
 

@@ -116,9 +116,13 @@ def test_sharded_runs_keep_the_condition_when_merged(pr, wardgate, tmp_path: Pat
 
 def test_json_report_and_stricter_clinical_minimum(pr, wardgate, tmp_path: Path) -> None:
     js = measure(pr.root, tmp_path / "cov", CALLS_ALL.replace("transfer({}, 'b')\n", ""), fmt="json")
+    # The verdict's configuration comes from the diff base (docs/trust-model.md): set it on main.
+    pr.git("checkout", "-q", "main")
     pr.write("wardgate.toml", (pr.root / "wardgate.toml").read_text() + "[coverage]\nmin_changed_lines = 60\n"
              "min_changed_lines_clinical = 100\nclinical_paths = [\"app/flow.py\"]\n")
     pr.commit("config")
+    pr.git("checkout", "-q", "feature")
+    pr.git("merge", "-q", "--no-edit", "main")
     code, report = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", js)
     assert code == 1 and report["coverage"]["format"] == "coverage.py-json"
     assert _condition(report)["held"]
