@@ -24,8 +24,10 @@ _NOT_MEASURED_OK = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_
 
 
 def evaluate(changed: Mapping[str, Collection[int]], data: CoverageData, *, minimum: float,
-             clinical_minimum: float | None = None, clinical: Collection[str] = ()) -> dict[str, Any]:
-    """The JSON-ready coverage section of the report (see `conditions`)."""
+             clinical_minimum: float | None = None, clinical: Collection[str] = (),
+             line_counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The JSON-ready coverage section of the report (see `conditions`). `line_counts`: the current
+    length of the changed files; a report naming lines past the end was made from other code."""
     files = []
     for path in sorted(changed):
         cov = data.files.get(path)
@@ -45,6 +47,9 @@ def evaluate(changed: Mapping[str, Collection[int]], data: CoverageData, *, mini
         out["clinical"] = _totals([f for f in files if f["clinical"]], clinical_minimum)
     if data.unmapped:
         out["unmapped"] = len(data.unmapped)
+    stale = [p for p, n in (line_counts or {}).items() if p in data.files and max(data.files[p].executable, default=0) > n]
+    if stale:
+        out["stale"] = sorted(stale)
     return out
 
 

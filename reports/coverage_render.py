@@ -43,6 +43,9 @@ def text_lines(report: Report) -> list[str]:
         out.append(f"  {f['path']}: not covered {_ranges(f)}" + (" (patient-data/dosage code)" if f["clinical"] else ""))
     if len(files) > MAX_FILES:
         out.append(f"  … {len(files) - MAX_FILES} more file(s) with uncovered changed lines")
+    if cov.get("stale"):
+        out.append(f"  warning: the coverage report names lines past the end of {', '.join(cov['stale'][:5])}: "
+                   "it was made from other code (re-run the tests on this commit)")
     if cov.get("not_measured"):
         out.append(f"  not in the coverage report (not counted): {', '.join(cov['not_measured'][:10])}"
                    + (" …" if len(cov["not_measured"]) > 10 else ""))
@@ -62,6 +65,9 @@ def markdown_lines(report: Report) -> list[str]:
         out += [f"| `{f['path']}`{' (clinical)' if f['clinical'] else ''} | {_ranges(f)} |" for f in files[:MAX_FILES]]
         if len(files) > MAX_FILES:
             out.append(f"| … | {len(files) - MAX_FILES} more file(s) |")
+    if cov.get("stale"):
+        out += ["", "⚠️ The coverage report names lines past the end of "
+                + ", ".join(f"`{p}`" for p in cov["stale"][:10]) + ": it was made from other code."]
     if cov.get("not_measured"):
         out += ["", "Not in the coverage report (not counted): "
                 + ", ".join(f"`{p}`" for p in cov["not_measured"][:20]) + "."]

@@ -52,7 +52,8 @@ def attach(report: Report, result: RunResult, config: Any, data: CoverageData) -
     clinical = (clinical_files(result.root, measured, result.engine.project.fact("django_models"), cfg.clinical_paths)
                 if cfg.min_changed_lines_clinical is not None else set())
     section = evaluate(diff.changed, mapped, minimum=cfg.min_changed_lines,
-                       clinical_minimum=cfg.min_changed_lines_clinical, clinical=clinical)
+                       clinical_minimum=cfg.min_changed_lines_clinical, clinical=clinical,
+                       line_counts={p: _line_count(result.root / p) for p in measured})
     return report.model_copy(update={"coverage": section,
                                      "gate": add_conditions(report.gate, conditions(section))})
 
@@ -61,6 +62,13 @@ def clinical_files(root: Path, paths: Iterable[str], models: Any, globs: Iterabl
     patient_files = {models.models[q].path for q in models.patient} if models is not None else set()
     globs = list(globs)
     return {p for p in paths if p in patient_files or matches_any(p, globs) or _defines_dose_calculation(root / p)}
+
+
+def _line_count(path: Path) -> int:
+    try:
+        return len(path.read_bytes().splitlines())
+    except OSError:
+        return 0
 
 
 def _defines_dose_calculation(path: Path) -> bool:

@@ -58,6 +58,10 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             out["unknown"].append({"what": f"audit of {last_part(q)}", "path": m.path, "line": m.line,
                                    "why": entry["audit_unknown_because"]})
         out["patient_models"].append(entry)
+    from .controlled_drugs import controlled_models  # WG405's notion of a controlled drug
+
+    out["controlled_drugs"] = [{"model": q, "path": models.models[q].path, "line": models.models[q].line, "why": why}
+                               for q, why in sorted(controlled_models(models, vocab).items())]
     for admin_cls, model in sorted(code.admin_models.items()):
         info = code.lookup(admin_cls)
         target = models.lookup(model)
@@ -138,6 +142,9 @@ def render_text(facts: dict[str, Any]) -> str:
         if m["audit"] == UNKNOWN:
             audit = f"unknown ({m['audit_unknown_because']})"
         lines.append(f"  {m['model']}  {m['path']}:{m['line']}\n      why: {m['why']}\n      audit: {audit}")
+    drugs = facts.get("controlled_drugs", [])
+    lines += ["", f"Controlled-drug models ({len(drugs)})"]
+    lines += [f"  {d['model']}  {d['path']}:{d['line']}\n      why: {d['why']}" for d in drugs]
     endpoints = [e for e in facts["endpoints"] if e["patient_data"]]
     lines += ["", f"Endpoints touching patient data ({len(endpoints)} of {len(facts['endpoints'])} views)"]
     for e in endpoints:

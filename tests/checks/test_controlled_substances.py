@@ -41,3 +41,16 @@ def test_reading_or_labelling_is_not_dispensing() -> None:
     code = ("def dispense_label(order):\n    flag = ' (CD)' if order.drug.is_controlled else ''\n"
             "    return f'{order.drug.name}{flag}'\n")
     assert run_example(WG405, Valid(code, path="app/labels.py", files=(models,))) == []
+
+
+def test_wardgate_facts_lists_the_controlled_drug_models(tmp_path) -> None:
+    from checks.facts.describe import describe, render_text
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/models.py").write_text(MODELS[1].replace("class Opiate", "class Drug").replace("Opiate,", "Drug,")
+                                             .replace("name = models", "dea_schedule = models.CharField(max_length=3)\n"
+                                                      "    name = models"))
+    facts = describe(tmp_path, ["app/models.py"], Vocabulary(), jobs=1)
+    assert [(d["model"], d["why"]) for d in facts["controlled_drugs"]] == [
+        ("app.models.Drug", "`Drug.dea_schedule` marks controlled drugs")]
+    assert "Controlled-drug models (1)" in render_text(facts)

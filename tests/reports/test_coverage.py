@@ -160,6 +160,13 @@ def test_paths_from_another_machine_and_source_roots(pr, tmp_path: Path) -> None
     assert "app/flow.py" in mapped.files and mapped.unmapped == []
 
 
+def test_a_report_from_other_code_is_called_stale(pr, wardgate, tmp_path: Path) -> None:
+    xml = measure(pr.root, tmp_path / "cov", CALLS_ALL)
+    pr.write("app/flow.py", BASE + "X = 1\n")  # the working tree no longer has the lines the report measured
+    _, report = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml)
+    assert report["coverage"]["stale"] == ["app/flow.py"]
+
+
 def test_malformed_json_and_wrong_root(tmp_path: Path) -> None:
     p = tmp_path / "c.json"
     p.write_text('{"files": {"a.py": {"executed_lines": "1"}}}')
