@@ -37,7 +37,7 @@ class PartialPhiMask(Check):
     ```
     """
 
-    code = "WG506"
+    code = "WG507"
     name = "partial-phi-mask"
     category = Category.PHI
     severity = Severity.MEDIUM
