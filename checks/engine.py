@@ -49,6 +49,9 @@ class EngineResult:
     errors: list[str] = field(default_factory=list)  # a check crashed: the run must not pass
     project: ProjectIndex = field(default_factory=ProjectIndex)
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 of each file, when a cache is used
+    # Each parsed file's own facts, before merging: change-aware runs (checks/changes/) rebuild the
+    # base's project model from these plus the base versions of the changed files.
+    per_file: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -260,6 +263,7 @@ def run_checks(
                                             partial(_collect_package, settings))
         project = merge_facts(settings.collectors, per_file, vocab)
         result.project = project
+        result.per_file = per_file
         targets = {p for p in result.parsed if wanted is None or p in wanted}
         # Files parsed in phase 1 stay with their worker; files whose facts came from the cache
         # are spread over the workers by size.

@@ -13,12 +13,14 @@ from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_pas
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
                      unbounded_dose_field)
-from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_to_third_party,  # phi (WG5xx)
-                     serializer_exposes_all_fields)
+from .domain import (partial_phi_mask, phi_in_exception, phi_in_log, phi_in_url_pattern,  # phi (WG5xx)
+                     phi_sent_to_third_party, serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
                      write_without_audit_call)
 from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
                      unauthenticated_patient_view, unauthorized_patient_write)
+from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
+from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta, docs_url, is_own
@@ -34,11 +36,14 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
     order_without_safety_check.OrderWithoutSafetyCheck,
+    controlled_drug_without_witness.ControlledDrugWithoutWitness,
+    unrecorded_safety_override.UnrecordedSafetyOverride,
     phi_in_log.PhiInLog,
     phi_in_exception.PhiInException,
     phi_in_url_pattern.PhiInUrlPattern,
     serializer_exposes_all_fields.SerializerExposesAllFields,
     phi_sent_to_third_party.PhiSentToThirdParty,
+    partial_phi_mask.PartialPhiMask,
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
@@ -48,6 +53,8 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
     admin_action_too_weak.AdminActionTooWeak,
+    orm_query_in_loop.OrmQueryInLoop,
+    query_per_row_in_serializer.QueryPerRowInSerializer,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}
@@ -64,10 +71,12 @@ def check_meta(check: type[Check]) -> RuleMeta:
 @cache
 def all_rules() -> dict[str, RuleMeta]:
     """Every documented rule: own checks, internal problems, wardgate's semgrep rules, tool families."""
+    from .changes import ALL_CHANGE_RULES, change_meta  # change-aware rules (diff mode only)
     from .tools import tool_rules  # local: tool adapters import the registry's models
 
     rules: dict[str, RuleMeta] = {}
-    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *tool_rules()):
+    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *(change_meta(r) for r in ALL_CHANGE_RULES),
+                 *tool_rules()):
         rules[meta.id] = meta.model_copy(update={"help_uri": docs_url(meta.id)}) if is_own(meta.id) else meta
     return rules
 

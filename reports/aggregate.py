@@ -34,8 +34,9 @@ def concept(f: Finding) -> str | None:
     return f.rule_id.rpartition(":")[2].lower()  # semgrep and ruff sharing a code name
 
 
-def specificity(f: Finding) -> tuple[int, int, int]:
-    return (_TOOL_RANK.get(f.tool, 1), f.category.is_medical, f.severity.rank)
+def specificity(f: Finding) -> tuple[int, int, int, int]:
+    # A change rule (checks/changes/) says what the change did (before -> after): it names the group.
+    return (_TOOL_RANK.get(f.tool, 1), f.category.is_medical, bool(f.properties.get("change_rule")), f.severity.rank)
 
 
 def merge_group(group: Sequence[Finding]) -> Finding:

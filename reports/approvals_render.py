@@ -67,16 +67,22 @@ def _delta(before: Any, after: Any, delta: Any) -> str:
 
 
 def markdown_approvals(report: Report) -> list[str]:
-    """The "Approvals required" section for the top of the PR summary."""
+    """The "Approvals required" section the PR summary starts with: who must sign off, and why in words."""
     a = report.approvals
     if a is None:
         return []
     reqs = _required(report)
     if not reqs:
-        return ["### Approvals required", "", ("None: this change touches no schema, authorization, patient "
+        return ["## Approvals required", "", ("None: this change touches no schema, authorization, patient "
                 "deletion, audit trail, dosing or billing code."), ""]
     enforced = a.get("enforced", False)
-    out = ["### Approvals required", ""]
+    out = ["## Approvals required", ""]
+    for r in reqs:
+        first = r["reasons"][0] if r["reasons"] else None
+        more = f" (and {len(r['reasons']) - 1} more)" if len(r["reasons"]) > 1 else ""
+        because = f": {_esc(first['why'])} at `{first['location']}`{more}" if first else ""
+        out.append(f"- **{r['role']}** ({_esc(r['why'])}){because}")
+    out.append("")
     if not enforced:
         out += ["_Informational: pass `--approved-by` (or set `WARDGATE_APPROVED_BY`) to enforce._", ""]
     out += ["| role | status | why | where |", "|---|---|---|---|"]

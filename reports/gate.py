@@ -5,6 +5,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from checks.finding import Category, Finding, Severity
+from checks.source import UNANALYSED
 
 from .model import Condition, Gate
 
@@ -54,6 +55,17 @@ def evaluate(
                                     description=f"At most {limit} {sev.value}-severity finding(s)",
                                     held=n <= limit, detail=f"{plural(n, sev.value + ' finding')}, "
                                                             f"at most {limit} allowed"))
+    # A .py file nobody analysed could hold anything: it fails the gate unless trusted config
+    # allows it by path (`allow_unanalysed`, marked by the pipeline).
+    unanalysed = sorted({f.path for f in gating if f.rule_id in UNANALYSED
+                         and not f.properties.get("unanalysed_allowed")})
+    conditions.append(Condition(
+        id="all-files-analysed",
+        description="Every Python file analysed",
+        held=not unanalysed,
+        detail=(f"not analysed: {', '.join(unanalysed[:5])}" + (f" (+{len(unanalysed) - 5} more)"
+                if len(unanalysed) > 5 else "")) if unanalysed else "yes",
+    ))
     conditions.append(Condition(
         id="complete",
         description="Every analysis stage ran to completion",
@@ -92,3 +104,18 @@ def plural(n: int, noun: str) -> str:
 def _count_detail(findings: Sequence[Finding]) -> str:
     c = Counter(f.severity for f in findings)
     return ", ".join(f"{c[s]} {s.value}" for s in Severity if c.get(s))
+
+
+def add_conditions(gate: Gate, extra: Sequence[Condition]) -> Gate:
+    """The gate with more conditions (changed-line coverage…): a failed one fails it, an error stays an error."""
+    if not extra:
+        return gate
+    conditions = [*gate.conditions, *extra]
+    verdict = gate.verdict if gate.verdict == "error" else ("pass" if all(c.held for c in conditions) else "fail")
+    summary = gate.summary
+    if verdict == "fail":
+        summary = "Gate failed: " + "; ".join(
+            f"not met: {c.description}" + (f": {c.detail}" if c in extra else "") for c in conditions
+            if not c.held) + "."
+    return gate.model_copy(update={"verdict": verdict, "passed": verdict == "pass", "conditions": conditions,
+                                   "summary": summary})

@@ -8,11 +8,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.finding import Severity
 
 from . import __version__
 from .config import Config, ConfigError, find_config, load_config
+
+if TYPE_CHECKING:
+    from reports.coverage_file import CoverageData
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "sarif", "sarif-github", "markdown", "github", "junit")
@@ -99,6 +103,9 @@ def _add_gate_options(check: argparse.ArgumentParser) -> None:
     g.add_argument("--staged", action="store_true", help="gate only on lines changed in the index (pre-commit)")
     g.add_argument("--baseline", type=Path, default=None, metavar="FILE",
                    help="gate only on findings not in this baseline (see `wardgate baseline`)")
+    g.add_argument("--coverage", type=Path, default=None, metavar="FILE",
+                   help="with --diff/--staged: gate on the changed lines' test coverage, from coverage.py's "
+                        "Cobertura XML (`coverage xml`, pytest-cov) or JSON report ([tool.wardgate.coverage])")
     g.add_argument("--shard", default=None, metavar="I/N",
                    help="analyse only shard I of N (by a hash of each path); join with `wardgate merge`")
     g.add_argument("--link-base", default=None, metavar="URL",
@@ -189,16 +196,19 @@ def _check(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("wardgate: error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    config = _load(args)
+    from .approvals import ENV_VAR, attach, parse_roles
+    from .gatecli import gate_options, run_guarded, trusted_config
+
+    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
+    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
+                         no_cache=args.no_cache, approved_by=approved)
+    gate_options(args, options)
+    # In diff mode the configuration comes from the diff base (wardgate/trust.py).
+    config = trusted_config(args, options) if options.diff is not None or options.staged else _load(args)
     if args.select is not None:
         config = _select(config, args.select)
     outputs = _outputs(args.output)
-    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
-                         no_cache=args.no_cache)
-    from .gatecli import gate_options
-
-    gate_options(args, options)
-    from .gatecli import run_guarded
+    coverage = _coverage(args)
 
     result = run_guarded(run, config, options, Progress(enabled=True))
     if args.fix:
@@ -208,10 +218,11 @@ def _check(args: argparse.Namespace) -> int:
         if fixed:
             print(f"wardgate: fixed {fixed} finding(s); re-analysing", file=sys.stderr)
             result = run(config, options, Progress(enabled=True))
-    from .approvals import ENV_VAR, attach, parse_roles
-
-    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
     report = attach(result, config, diff=options.diff, staged=options.staged, approved_by=approved)
+    if coverage is not None:
+        from .coverage import attach as attach_coverage
+
+        report = attach_coverage(report, result, config, coverage)
     from .gatecli import write_reports
 
     write_reports(report, "statistics" if args.statistics else args.format, outputs,
@@ -221,6 +232,20 @@ def _check(args: argparse.Namespace) -> int:
     if args.exit_zero and report.gate.verdict == "fail":
         return EXIT_PASS
     return report.gate.exit_code
+
+
+def _coverage(args: argparse.Namespace) -> CoverageData | None:
+    """`--coverage FILE`, read before the analysis so that a bad file is exit 2 at once."""
+    if args.coverage is None:
+        return None
+    if args.diff is None and not args.staged:
+        raise UsageError("--coverage gates the changed lines: use it with --diff [BASE] or --staged")
+    from .coverage import CoverageError, load
+
+    try:
+        return load(args.coverage)
+    except CoverageError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def use_color(choice: str) -> bool:

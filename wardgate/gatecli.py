@@ -13,8 +13,9 @@ from checks.finding import Category, Finding, Severity
 from reports import baseline as baseline_file
 from reports.baseline import BaselineError
 from reports.gate import evaluate
-from reports.model import Report
+from reports.model import Condition, Report
 
+from .approvals import _with_conditions
 from .git import DiffError
 
 
@@ -34,6 +35,29 @@ def gate_options(args: argparse.Namespace, options: Any) -> None:
             options.shard = parse(args.shard)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+
+
+def trusted_config(args: argparse.Namespace, options: Any) -> Any:
+    """The configuration of a diff run, read from the diff base; the change's edits to it go to
+    `options.trust_findings` (wardgate/trust.py)."""
+    from .cli import UsageError
+    from .files import scan_root
+    from .git import resolve_base
+    from .config import ConfigError
+    from .trust import load
+
+    if args.config is not None and not args.config.is_file():
+        raise ConfigError(f"{args.config}: no such configuration file")
+    root = scan_root(options.targets)
+    first = options.targets[0] if options.targets else Path(".")
+    start = first.resolve() if first.is_dir() else first.resolve().parent
+    try:
+        base, _ = resolve_base(root, options.diff or None, staged=options.staged)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from None
+    trusted = load(root, start, args.config, base, staged=options.staged)
+    options.trust_findings = trusted.changes
+    return trusted.config
 
 
 def run_guarded(run: Callable[..., Any], *a: Any) -> Any:
@@ -126,7 +150,63 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> Report:
                   "tools": _merge_tools([d.get("stats", {}).get("tools", {}) for d in reports])})
     if len(totals) > 1 or (totals and max(totals) != n):
         stats["merged"]["warning"] = f"{n} report(s) for shard count(s) {sorted(totals)}: coverage may be incomplete"
-    return Report(version=__version__, findings=findings, gate=gate, stats=stats)
+    # Diff mode: the approval and change-metrics conditions stand (a role one shard requires is required).
+    gate = _with_conditions(gate, _merge_conditions(reports))
+    # Every shard measured the whole diff's coverage (the diff is not sharded): keep it and its conditions.
+    coverage = next((d["coverage"] for d in reports if d.get("coverage")), None)
+    if coverage is not None:
+        from reports.coverage_gate import conditions
+        from reports.gate import add_conditions
+
+        gate = add_conditions(gate, conditions(coverage))
+    return Report(version=__version__, findings=findings, gate=gate, stats=stats, coverage=coverage,
+                  approvals=_merge_approvals([d["approvals"] for d in reports if d.get("approvals") is not None]),
+                  change_metrics=next((d["change_metrics"] for d in reports if d.get("change_metrics")), None),
+                  test_suggestions=_unique([s for d in reports for s in d.get("test_suggestions") or []]) or None)
+
+
+_DIFF_CONDITIONS = ("approval:", "metrics:")
+
+
+def _merge_conditions(reports: Sequence[dict[str, Any]]) -> list[Condition]:
+    """Approval and change-metrics conditions of every report, by id; one that failed anywhere failed."""
+    by_id: dict[str, Condition] = {}
+    for data in reports:
+        for raw in data.get("gate", {}).get("conditions", []):
+            if not str(raw.get("id", "")).startswith(_DIFF_CONDITIONS):
+                continue
+            c = Condition.model_validate(raw)
+            prev = by_id.get(c.id)
+            if prev is None or (prev.held and not c.held):
+                by_id[c.id] = c
+    return list(by_id.values())
+
+
+def _merge_approvals(approvals: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One `approvals` from the shards': required roles united (reasons joined), missing united."""
+    if not approvals:
+        return None
+    out = {**approvals[0], "required": [], "missing": sorted({m for a in approvals for m in a.get("missing", [])})}
+    roles: dict[str, dict[str, Any]] = {}
+    for a in approvals:
+        for r in a.get("required", []):
+            cur = roles.setdefault(r["role"], {**r, "reasons": []})
+            cur["reasons"] = _unique([*cur["reasons"], *r.get("reasons", [])])
+            if r.get("why") and r["why"] not in cur["why"]:
+                cur["why"] = f"{cur['why']}; {r['why']}" if cur["why"] else r["why"]
+    out["required"] = [roles[k] for k in sorted(roles)]
+    return out
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = json.dumps(item, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def _merge_tools(tools: Sequence[dict[str, Any]]) -> dict[str, Any]:

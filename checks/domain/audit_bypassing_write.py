@@ -6,6 +6,7 @@ import re
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
+from ..facts.model_params import ModelParams, root_name
 from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_write_tables, statement_of
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -74,6 +75,11 @@ class AuditBypassingWrite(Check):
               "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
         Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
               files=_FILES),
+        # The same helper when its callers pass only catalogue models.
+        Valid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+              path="clinic/helpers.py",
+              files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\nfrom clinic.models import Drug\n\n"
+                               "def rename(request, pk):\n    update_field(Drug, pk, name='x')\n"))),
         # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content.
         Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
               "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
@@ -94,6 +100,12 @@ class AuditBypassingWrite(Check):
               path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     ]
     INVALID = [
+        # A central helper that takes the model as a parameter: its callers pass audited patient models.
+        Invalid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+                line=2, path="clinic/helpers.py",
+                files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\n"
+                                 "from clinic.models import Encounter\n\ndef close(request, pk):\n"
+                                 "    update_field(Encounter, pk, status='closed')\n"))),
         Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
                 "    stale = Encounter.objects.filter(started_at__lt=cutoff)\n    n = stale.update(status='closed')\n",
                 line=5, files=_FILES),
@@ -131,13 +143,15 @@ class AuditBypassingWrite(Check):
         if models is None or code is None or not models.audited:
             return
         parents: dict[ast.AST, ast.AST] | None = None
+        params: ModelParams | None = self.ctx.project.fact("model_params")
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
+            helper = None if cls else f"{self.ctx.imports.module}.{fn.name}"
             for call in walk(fn):
                 if not isinstance(call, ast.Call):
                     continue
-                hit = self._bypass(call, scope, models)
+                hit = self._bypass(call, scope, models) or self._through_parameter(call, helper, params, models)
                 if hit:
                     parents = parents or self.ctx.shared("parents", lambda: parent_map(node))
                     self.report(statement_of(call, parents), hit[0], fix=hit[1])
@@ -172,6 +186,25 @@ class AuditBypassingWrite(Check):
                             "Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
                             "or record the change in the audit trail explicitly.")
         return None
+
+    def _through_parameter(self, call: ast.Call, helper: str | None, params: ModelParams | None,
+                           models: ModelIndex) -> tuple[str, str] | None:
+        """`model.objects.filter(pk=pk).update(...)` in a helper whose callers pass audited patient models."""
+        func = call.func
+        if helper is None or params is None or not isinstance(func, ast.Attribute) or func.attr not in _BULK:
+            return None
+        root = root_name(func.value)
+        if root is None:
+            return None
+        passed = sorted(last_part(m) for m in params.models_for(helper, root.id) if self._audited_patient(m, models))
+        if not passed:
+            return None
+        mech = models.audit_of(next(m for m in params.models_for(helper, root.id) if self._audited_patient(m, models)))
+        n = params.callers.get((helper, root.id), 0)
+        return (f"{_BULK[func.attr]} on `{root.id}` sends no save signals, and {n} caller(s) pass audited patient "
+                f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
+                "records none of these changes.",
+                "Fetch the row and save() it (or use the audit library's bulk helpers), so each change is recorded.")
 
     @staticmethod
     def _audited_patient(model: str, models: ModelIndex) -> bool:

@@ -58,12 +58,44 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             out["unknown"].append({"what": f"audit of {last_part(q)}", "path": m.path, "line": m.line,
                                    "why": entry["audit_unknown_because"]})
         out["patient_models"].append(entry)
+    for admin_cls, model in sorted(code.admin_models.items()):
+        info = code.lookup(admin_cls)
+        target = models.lookup(model)
+        if info is None or target is None or target.qualname not in models.patient:
+            continue
+        actions = [f"{a.name} (permissions={a.permissions or 'admin default'})" for a in info.admin_actions]
+        out["endpoints"].append({
+            "view": admin_cls, "path": info.path, "line": info.line, "route": "/admin/ (Django admin)",
+            "reads": "authorized users", "writes": "authorized users", "patient_data": [target.name],
+            "rows_restricted_to_user": False,
+            "evidence": ["Django admin: staff login and the model's view/change/add/delete permissions",
+                         *(f"action {a}" for a in actions)],
+        })
     for rel in engine.parsed:
         src = load_source(root, rel, max_size)
         if not isinstance(src, SourceFile) or src.tree is None or src.looks_like_test or src.looks_like_migration:
             continue
         out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))
+    out["flows"] = _flows(engine.project.fact("flows"), models, vocab)
     return out
+
+
+def _flows(index: Any, models: ModelIndex, vocab: Vocabulary) -> dict[str, Any]:
+    """What the PHI flow analysis (checks/flows/) starts from, beyond the patient models' fields."""
+    if index is None:
+        return {}
+    phi = vocab.phi_field_names()
+    masks = []
+    for ml in index.mask_lists:
+        m = models.lookup(ml.model.rsplit(".", 1)[-1])
+        if m is not None and m.qualname in models.patient:
+            masks.append({"model": ml.model, "path": ml.path, "line": ml.line, "masked": list(ml.fields),
+                          "unmasked_phi": sorted(f for f in m.fields if f in phi and f not in ml.fields)})
+    return {
+        "str_renders_phi": {q: list(f) for q, f in sorted(index.str_renders.items()) if q in models.patient},
+        "identifiers_in_query_strings": [{"key": k, "path": p, "line": n} for p, n, k in index.query_params],
+        "mask_lists": masks,
+    }
 
 
 def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vocabulary,
@@ -116,6 +148,16 @@ def render_text(facts: dict[str, Any]) -> str:
         lines.append(f"  {e['view']}{route}  {e['path']}:{e['line']}{dead}\n      {access}{scoped}; data: "
                      f"{', '.join(e['patient_data'])}" + (f"\n      evidence: {'; '.join(e['evidence'])}"
                                                         if e["evidence"] else ""))
+    flows = facts.get("flows") or {}
+    if any(flows.values()):
+        lines += ["", "Where patient data starts flowing (besides PHI fields of patient models)"]
+        for q, fields in flows.get("str_renders_phi", {}).items():
+            lines.append(f"  str() of {last_part(q)} renders {', '.join(fields)}")
+        for k in flows.get("identifiers_in_query_strings", []):
+            lines.append(f"  `{k['key']}` read from query strings at {k['path']}:{k['line']}: request URLs carry it")
+        for ml in flows.get("mask_lists", []):
+            lines.append(f"  mask list for {ml['model']} at {ml['path']}:{ml['line']}: unmasked PHI "
+                         f"{', '.join(ml['unmasked_phi']) or '-'}")
     if facts["unknown"]:
         lines += ["", f"Could not be resolved ({len(facts['unknown'])}): no gating finding rests on these. Point "
                   "wardgate at the project's environment (VIRTUAL_ENV or .venv/) or declare the mechanism in "

@@ -30,6 +30,7 @@ class ClassInfo:
     qualname: str
     bases: list[str]
     path: str
+    line: int = 0
     perm_classes: list[str] | None = None  # DRF `permission_classes`, qualnames ("" = unresolvable)
     model: str | None = None  # `model = X` or `queryset = X.objects…`
     meta_model: str | None = None  # `class Meta: model = X` (serializers, model forms)
@@ -126,7 +127,7 @@ def model_ref(node: ast.AST | None, imports: ImportMap) -> str | None:
 
 
 def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassInfo:
-    info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path,
+    info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path, line=node.lineno,
                      bases=[imports.qualname(b) or "" for b in node.bases],
                      decorators=[imports.qualname(d) or "" for d in node.decorator_list],
                      guard_level=method_guard(node, imports), login_gate=is_login_gate(node, imports))

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from checks.finding import Finding, Severity
 from checks.registry import help_uri
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..gate import counts_against_gate, plural
 from ..model import Report
 
@@ -50,8 +50,9 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
            max_bytes: int = MAX_BYTES, **_: object) -> str:
     base = (link_base or link_base_from_env() or "").rstrip("/")
     gate = report.gate
-    out = [f"## {_ICON.get(gate.verdict, '')} wardgate: {gate.verdict.upper()} — {_inline(gate.summary)}", ""]
-    out += approvals_render.markdown_approvals(report)
+    # In diff mode the summary starts with the approvals: who must sign off, and why in words.
+    out = approvals_render.markdown_approvals(report)
+    out += [f"## {_ICON.get(gate.verdict, '')} wardgate: {gate.verdict.upper()} — {_inline(gate.summary)}", ""]
     out += ["| condition | held | detail |", "|---|---|---|"]
     for c in gate.conditions:
         out.append(f"| {_cell(c.description, 60)} | {'yes' if c.held else '**no**'} | {_cell(c.detail, 60)} |")
@@ -81,6 +82,9 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
             left_out += len(rows) - limit
             sections.append([f"- … {len(rows) - limit} more {sev.value} finding(s) not shown"])
     tail: list[str] = []
+    coverage = coverage_render.markdown_lines(report)
+    if coverage:
+        tail += ["", *coverage]
     metrics = approvals_render.markdown_metrics(report)
     if metrics:
         tail += ["", *metrics]

@@ -18,7 +18,7 @@ from checks.finding import Category, Finding, Severity
 from checks.registry import help_uri, rule_for, unknown_rule
 from checks.rulemeta import RuleMeta
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..fingerprint import LINE_HASH
 from ..model import Report
 
@@ -118,6 +118,8 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
                                 LINE_HASH: str(f.properties.get(LINE_HASH, f.fingerprint[:16] + ":1"))},
         "properties": props,
     }
+    if f.flow:
+        res["codeFlows"] = [_code_flow(f)]
     if f.suppression is not None:
         sup: dict[str, Any] = {"kind": "inSource" if f.suppression.kind == "inline" else "external",
                                "status": f.suppression.status, "justification": f.suppression.justification}
@@ -127,6 +129,21 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
     if f.baseline_state:
         res["baselineState"] = f.baseline_state
     return res
+
+
+def _code_flow(f: Finding) -> dict[str, Any]:
+    """A flow finding's path (source -> calls -> sink) as one SARIF threadFlow; call steps have no location."""
+    steps = f.flow or []
+    locations = []
+    for i, s in enumerate(steps):
+        loc: dict[str, Any] = {"message": {"text": s.label}}
+        if s.path is not None and s.line is not None:
+            loc["physicalLocation"] = {"artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": s.line}}
+        kinds = ["source"] if i == 0 else ["sink"] if i == len(steps) - 1 else ["call"]
+        locations.append({"location": loc, "kinds": kinds, "nestingLevel": 0})
+    return {"message": {"text": " -> ".join(s.label for s in steps)},
+            "threadFlows": [{"locations": locations}]}
 
 
 def _absent(entry: dict[str, Any], index: int) -> dict[str, Any]:
@@ -164,6 +181,7 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     if llm.get("status") in ("skipped", "failed") and llm.get("reason"):
         notifications.append(_note("note", f"LLM review {llm['status']}: {llm['reason']}", "llm"))
     notifications += approvals_render.sarif_notifications(report)
+    notifications += coverage_render.sarif_notifications(report)
     invocation: dict[str, Any] = {"executionSuccessful": not report.stats.get("errors") and
                                   not any(t.get("status") == "failed" for t in tools.values()),
                                   "toolExecutionNotifications": notifications}
@@ -172,6 +190,8 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
         if key in report.stats:
             props[key] = report.stats[key]
     props.update(approvals_render.sarif_properties(report))
+    if report.coverage is not None:
+        props["coverage"] = report.coverage
     category = "wardgate" + (f"/shard-{report.stats['shard']['index']}" if "shard" in report.stats else "")
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "wardgate", "version": report.version, "semanticVersion": report.version,

@@ -9,7 +9,7 @@ from itertools import groupby
 from checks.finding import Finding, Severity
 from checks.registry import rule_for
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..gate import counts_against_gate, plural
 from ..model import Report
 
@@ -44,6 +44,7 @@ def render(report: Report, *, color: bool = False, **_: object) -> str:
     for err in report.stats.get("errors", []):
         out.append(c(_RED, f"error — {err}"))
     out.extend(approvals_render.text_lines(report))
+    out.extend(coverage_render.text_lines(report))
     out.append(f"{counts_line(report)} {verdict}")
     return "\n".join(out) + "\n"
 

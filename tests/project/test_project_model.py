@@ -255,3 +255,20 @@ def test_finding_names_the_route_through_includes_and_routers_and_why_it_is_open
     [finding] = run_example(UnauthenticatedPatientView, Valid(viewset, path="clinic/api.py", files=(MODELS, router, root)))
     assert "at /api/v1/patients/" in finding.message
     assert "DRF's default is AllowAny" in finding.message
+
+
+def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/views.py": "from django.views.generic import DetailView, UpdateView\nfrom sso.mixins import SsoMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(SsoMixin, DetailView):\n    model = Patient\n\n"
+                           "class Edit(SsoMixin, UpdateView):\n    model = Patient\n    fields = ['mrn']\n",
+    })
+    run = subprocess.run([sys.executable, "-m", "wardgate", "check", str(tmp_path), "--format", "json", "--no-llm",
+                          "--no-cache", "--select", "WG"], capture_output=True, text=True)
+    report = json.loads(run.stdout)
+    notes = [f for f in report["findings"] if f["rule_id"] == "WG020"]
+    assert len(notes) == 1 and notes[0]["severity"] == "info"
+    assert "could not resolve 2 fact(s)" in notes[0]["message"] and "SsoMixin" in notes[0]["message"]
+    assert not [f for f in report["findings"] if f["rule_id"] in ("WG301", "WG302")]

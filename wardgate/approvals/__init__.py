@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from checks.facts.clinical_functions import is_dose_calculation
+
 from .audit import audit_triggers
 from .changes import ChangeSet, FileChange, load_changes, parse
 from .config import DEFAULT_RULES, ApprovalRule, ApprovalsConfig, ChangeKind, MetricsConfig
 from .deletion import deletion_triggers
 from .migrations import is_migration, migration_triggers
-from .named import BILLING, DOSE, named_functions
+from .named import BILLING, named_functions
 from .permissions import permission_triggers
 from .routing import Requirement, parse_roles, route
 from .triggers import Context, Trigger
@@ -58,7 +60,7 @@ def detect(ctx: Context) -> list[Trigger]:
         out.extend(permission_triggers(ctx, fc, new, old))
         out.extend(audit_triggers(ctx, fc, new, old))
         out.extend(deletion_triggers(ctx, fc, new))
-        out.extend(named_functions(fc, new, old, DOSE, "dose", "dose calculation"))
+        out.extend(named_functions(fc, new, old, None, "dose", "dose calculation", is_dose_calculation))
         out.extend(named_functions(fc, new, old, BILLING, "billing", "billing logic"))
     for path in ctx.changes.deleted:
         if is_migration(path):
@@ -83,8 +85,11 @@ def attach(result: RunResult, config: Any, *, diff: str | None, staged: bool,
 
     changes = load_changes(result.root, diff, staged=staged)
     project = result.engine.project
+    base = getattr(result, "changes", None)  # the base's project model, built by the change rules
     ctx = Context(changes=changes, models=project.fact("django_models"), code=project.fact("django_code"),
-                  vocab=getattr(config, "domain", None))
+                  vocab=getattr(config, "domain", None),
+                  base_models=base.models("base") if base is not None else None,
+                  base_code=base.code("base") if base is not None else None)
     triggers = detect(ctx)
     requirements = route(triggers, report.findings, changes, acfg.all_rules())
     enforced = approved_by is not None

@@ -48,7 +48,7 @@ class MetricsConfig(_Strict):
 
 class ApprovalsConfig(_Strict):
     enabled: bool = True
-    defaults: bool = Field(default=True, description="Include the built-in rules for the five roles")
+    defaults: bool = Field(default=True, description="Include the built-in rules for the six roles")
     rules: list[ApprovalRule] = Field(default_factory=list)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
@@ -64,10 +64,15 @@ DEFAULT_RULES: tuple[ApprovalRule, ...] = (
                  kinds=["migration", "migration-drops-column", "migration-patient-column"]),
     ApprovalRule(role="security", why="authorization change", kinds=["permission"],
                  categories=[Category.PERMISSION, Category.SECRET]),
-    ApprovalRule(role="medical-director", why="patient data deletion or dosing logic",
+    # The change's edits to the gate's own configuration and suppressions (wardgate/trust.py).
+    ApprovalRule(role="security", why="change to the gate's configuration or suppressions",
+                 rule_ids=["WG012", "WG013"]),
+    ApprovalRule(role="medical-director", why="patient data deletion or dosing logic (medical director / pharmacy)",
                  kinds=["patient-delete", "dose"], categories=[Category.DOSAGE]),
     ApprovalRule(role="compliance", why="audit trail or patient-data exposure",
                  kinds=["audit", "migration-audited-column"], categories=[Category.AUDIT_TRAIL, Category.PHI]),
     ApprovalRule(role="finance", why="billing logic change", kinds=["billing"],
                  paths=["**/billing/**", "billing/**", "**/invoic*/**", "**/payments/**"]),
+    ApprovalRule(role="owning-team", why="breaking change for code or clients the change did not touch",
+                 rule_ids=["WG806"]),
 )

@@ -20,20 +20,57 @@ _PERM_METHODS = frozenset({"has_permission", "has_object_permission", "get_permi
 _PERM_ATTRS = frozenset({"permission_classes", "permission_required", "authentication_classes", "raise_exception",
                          "login_url", "permission_denied_message"})
 _PERM_SETTINGS = ("DEFAULT_PERMISSION_CLASSES", "DEFAULT_AUTHENTICATION_CLASSES")
+# Guards Django, DRF and django-braces define (checks/facts/views.py classifies them the same way).
+_KNOWN_GUARDS = frozenset({
+    "login_required", "permission_required", "user_passes_test", "staff_member_required", "superuser_required",
+    "permission_required_or_403", "permission_classes", "authentication_classes", "login_not_required",
+    "LoginRequiredMixin", "PermissionRequiredMixin", "UserPassesTestMixin", "SuperuserRequiredMixin",
+    "StaffuserRequiredMixin", "GroupRequiredMixin", "MultiplePermissionsRequiredMixin", "AccessMixin",
+    "BasePermission", "IsAuthenticated", "AllowAny", "IsAdminUser", "DjangoModelPermissions",
+    "IsAuthenticatedOrReadOnly", "DjangoObjectPermissions"})
+
+
+def _guarding_class(code: ProjectCode, name: str) -> bool:
+    """A project class (by name) that guards: a BasePermission, a mixin whose dispatch()/test_func()
+    checks the user, or a library class that authenticates."""
+    from checks.facts.libraries import library_class
+
+    for q in code.by_name.get(name, []):
+        info = code.classes[q]
+        if info.guard_level or {"test_func", "has_permission", "has_object_permission"} & set(info.methods) or \
+                code.inherits(q, lambda b: b.rsplit(".", 1)[-1] in _KNOWN_GUARDS):
+            return True
+        if any((lib := library_class(a)) is not None and lib.auth for a in code.ancestors(q)):
+            return True
+    return False
+
+
+def _resolved(code: ProjectCode | None, name: str) -> bool:
+    """The project defines `name` (a class or a decorator): wardgate has read it."""
+    return code is not None and (name in code.by_name or any(q.rsplit(".", 1)[-1] == name for q in code.decorators))
 
 
 def _perm_items(tree: ast.Module, vocab: Vocabulary | None, code: ProjectCode | None) -> dict[str, list[tuple[str, list[int]]]]:
     """Per symbol (qualname / setting), the authorization-relevant pieces as (text, lines)."""
     extra = set(vocab.permission_decorators + vocab.authentication_decorators + vocab.permission_mixins
                 + vocab.permission_classes) if vocab else set()
-    project_decos = {q.rsplit(".", 1)[-1] for q in (code.decorators if code else {})}
+    project_decos = {q.rsplit(".", 1)[-1] for q, kind in (code.decorators if code else {}).items() if kind}
 
     def relevant(expr: ast.expr) -> bool:
+        """Access control by the project model's facts: a known guard, a project decorator or class
+        that guards, a library class that authenticates. A name wardgate cannot resolve counts when
+        it reads like access control (it may guard); a resolved one named so but guarding nothing
+        (`AuthoredMixin`) does not."""
         text = ast.unparse(expr)
-        name = text.split("(")[0].rsplit(".", 1)[-1]
-        return bool(_AUTH_WORDS.search(name)) or name in project_decos or any(text.startswith(e) or
-                                                                              name == e.rsplit(".", 1)[-1]
-                                                                              for e in extra)
+        names = [n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(expr)
+                 if isinstance(n, (ast.Name, ast.Attribute))]
+        for name in names:
+            if name in _KNOWN_GUARDS or name in project_decos or any(
+                    text.startswith(e) or name == e.rsplit(".", 1)[-1] for e in extra):
+                return True
+            if code is not None and _guarding_class(code, name):
+                return True
+        return any(_AUTH_WORDS.search(n) and not _resolved(code, n) for n in names[:1])
 
     out: dict[str, list[tuple[str, list[int]]]] = {}
 

@@ -52,6 +52,9 @@ class Context:
     models: ModelIndex | None
     code: ProjectCode | None
     vocab: Vocabulary | None
+    # The base's project model (diff mode, from checks/changes/): facts compared across the change.
+    base_models: ModelIndex | None = None
+    base_code: ProjectCode | None = None
 
 
 def kwarg(call: ast.Call, name: str, pos: int) -> ast.expr | None:
@@ -79,6 +82,20 @@ def functions(tree: ast.Module) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFun
     return visit(tree.body, None, "")
 
 
+
+
+def head_lines(old_text: str | None, new_text: str | None, base_line: int) -> list[int]:
+    """Where a base line is in the head: itself when kept, its replacement, or the two lines around
+    it when it was deleted (as git marks a deletion)."""
+    import difflib
+
+    a, b = (old_text or "").splitlines(), (new_text or "").splitlines()
+    for tag, i1, i2, j1, _j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if i1 <= base_line - 1 < i2:
+            if tag == "equal":
+                return [j1 + base_line - i1]
+            return [j1 + 1] if tag == "replace" else [n for n in (j1, j1 + 1) if 1 <= n <= max(len(b), 1)]
+    return [base_line]
 
 
 def clip(text: str, n: int = 80) -> str:

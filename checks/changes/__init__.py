@@ -1,0 +1,129 @@
+"""Change-aware rules: judge what a change does, compared with its base (`--diff BASE`, `--staged`).
+
+`compare()` is the pure part: given the changed files' texts at both refs and the head's per-file
+facts, it rebuilds the base's project model (unchanged files share the head's facts; the changed
+files' base versions are collected afresh, or come from `base_facts`, which wardgate/changes.py
+backs with a cache keyed by git blob hash) and runs every change rule. Reading git is the driver's
+job (wardgate/changes.py); nothing here runs a process.
+"""
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..finding import Finding
+from ..index import Collector, ProjectIndex, merge_facts
+from ..names import ImportMap
+from ..rulemeta import RuleMeta
+from ..source import SourceFile, import_root_depth, parse_into
+from ..vocabulary import Vocabulary
+from . import (audit_removed, authorization_weakened, breaking_change, destructive_migration, phi_exposure_added,
+               safety_limit_loosened)
+from .base import ChangeRule, ChangeSet, Dangerous, FileDelta, Refactor
+
+__all__ = ["ALL_CHANGE_RULES", "ChangeRule", "ChangeRun", "ChangeSet", "Dangerous", "FileDelta", "Refactor", "Version",
+           "change_meta", "collect_text", "compare", "source_of"]
+
+ALL_CHANGE_RULES: tuple[type[ChangeRule], ...] = (
+    safety_limit_loosened.SafetyLimitLoosened,
+    authorization_weakened.AuthorizationWeakened,
+    audit_removed.AuditRemoved,
+    phi_exposure_added.PhiExposureAdded,
+    destructive_migration.DestructiveMigration,
+    breaking_change.BreakingChange,
+)
+
+
+@dataclass
+class ChangeRun:
+    findings: list[Finding]
+    errors: list[str]  # a rule that crashed: the run fails closed
+    changes: ChangeSet  # both refs' facts, for approval routing (wardgate/approvals/)
+
+
+@dataclass
+class Version:
+    """A changed file as the driver read it: paths and texts at both refs, changed head lines."""
+
+    path: str
+    old_path: str | None
+    before: str | None
+    after: str | None
+    lines: set[int]
+
+
+def change_meta(rule: type[ChangeRule]) -> RuleMeta:
+    return RuleMeta(id=rule.code, name=rule.name, category=rule.category, severity=rule.severity, tool="wardgate",
+                    summary=rule.summary, doc=rule.documentation(), cwe=rule.cwe, hipaa=rule.hipaa,
+                    confidence=rule.confidence.value, tags=("change",))
+
+
+def source_of(root: Path, rel: str, text: str | None) -> SourceFile | None:
+    if text is None:
+        return None
+    src = SourceFile(path=rel, text=text, package_depth=import_root_depth(root, rel))
+    parse_into(src)
+    return src
+
+
+def collect_text(src: SourceFile | None, collectors: Sequence[Collector], vocab: Vocabulary) -> dict[str, Any] | None:
+    """The per-file facts of one version of a file (None when it does not parse)."""
+    if src is None or src.tree is None:
+        return None
+    imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
+    facts: dict[str, Any] = {}
+    for c in collectors:
+        try:
+            facts[c.name] = c.collect(src, imports, vocab)
+        except Exception:  # noqa: BLE001 - a collector failing on the base leaves that fact unknown
+            facts[c.name] = None
+    return facts
+
+
+BaseFacts = Callable[[SourceFile], "dict[str, Any] | None"]
+
+
+def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
+            head_per_file: Sequence[tuple[str, dict[str, Any]]], vocab: Vocabulary,
+            collectors: Sequence[Collector], files: Sequence[str] = (),
+            read_head: Callable[[str], str | None] | None = None, base_facts: BaseFacts | None = None,
+            rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES) -> ChangeRun:
+    """Run the change rules; a rule that crashes is an error, never silence."""
+    py = [v for v in versions if (v.old_path or v.path).endswith(".py") or v.path.endswith(".py")]
+    deltas: dict[str, FileDelta] = {}
+    for v in py:
+        before = source_of(root, v.old_path, v.before) if v.old_path else None
+        after = source_of(root, v.path, v.after)
+        deltas[v.path] = FileDelta(path=v.path, old_path=v.old_path, before=before, after=after, lines=set(v.lines))
+    base = _base_index(deltas, head_per_file, vocab, collectors, base_facts)
+    changes = ChangeSet(deltas=deltas, base=base, head=head, vocab=vocab, files=list(files),
+                        read_head=read_head or (lambda rel: None))
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for rule in rules:
+        try:
+            findings.extend(rule(changes).run())
+        except Exception as exc:  # noqa: BLE001 - reported; the run then fails closed (exit 3)
+            import traceback
+
+            errors.append(f"change rule {rule.code} crashed: {exc!r}\n{traceback.format_exc(limit=6)}")
+    return ChangeRun(findings, errors, changes)
+
+
+def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, dict[str, Any]]],
+                vocab: Vocabulary, collectors: Sequence[Collector], base_facts: BaseFacts | None) -> ProjectIndex:
+    """The base's project model: the head's facts of every unchanged file, the base facts of the changed ones."""
+    changed_head = set(deltas)
+    changed_base = {d.old_path for d in deltas.values() if d.old_path}
+    kept = [(p, f) for p, f in head_per_file if p not in changed_head and p not in changed_base]
+    per_file = pickle.loads(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))  # merging must not share objects
+    for d in deltas.values():
+        if d.before is None or d.before.tree is None or d.old_path is None:
+            continue
+        facts = base_facts(d.before) if base_facts is not None else collect_text(d.before, collectors, vocab)
+        if facts:
+            per_file.append((d.old_path, facts))
+    return merge_facts(tuple(collectors), per_file, vocab)
