@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -125,3 +126,25 @@ def test_missing_optional_extra_leaves_findings_standing(tmp_path: Path) -> None
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("failed ") and "pip install 'wardgate[local-llm]'" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("CI") != "true" and not os.environ.get("WARDGATE_TEST_INSTALL"),
+                    reason="installs wardgate and its tools into a fresh venv (minutes); runs when CI=true "
+                           "or WARDGATE_TEST_INSTALL=1")
+def test_pip_install_into_a_venv_that_is_not_on_path(tmp_path: Path) -> None:
+    """As a new user: `pip install .` from a clean copy into a venv that is never activated, then
+    `venv/bin/wardgate check examples/clinic` with nothing of it on PATH."""
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",
+                                                             "__pycache__", ".wardgate-cache"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(src)],
+                          capture_output=True, text=True, timeout=1800, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = subprocess.run([str(venv / "bin" / "wardgate"), "check", "examples/clinic", "--no-llm"], cwd=src,
+                          capture_output=True, text=True, timeout=900, check=False,
+                          env={**os.environ, "PATH": BARE_PATH})
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.stdout.startswith("FAIL — ") and "WG101" in proc.stdout and "not found" not in proc.stderr

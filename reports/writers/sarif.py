@@ -196,7 +196,8 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "wardgate", "version": report.version, "semanticVersion": report.version,
                             "informationUri": "https://github.com/wardgate/wardgate",
-                            "rules": [_rule(metas[r]) for r in rule_ids][:MAX_RULES]}},
+                            "rules": [_rule(metas[r]) for r in rule_ids][:MAX_RULES]},
+                 **({"extensions": ran} if (ran := _tools_run(tools)) else {})},
         "automationDetails": {"id": f"{category}/"},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(report.root)}},
         "invocations": [invocation],
@@ -206,6 +207,12 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return _fit(log)
+
+
+def _tools_run(tools: dict[str, Any]) -> list[dict[str, Any]]:
+    """The external tools that ran, each with its version and executable (stats.tools)."""
+    return [{"name": name, "version": t["version"], "properties": {"executable": t.get("executable", "")}}
+            for name, t in sorted(tools.items()) if t.get("status") == "ok" and t.get("version")]
 
 
 def _root_uri(root: str) -> str:

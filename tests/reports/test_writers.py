@@ -186,7 +186,10 @@ def test_sarif_uris_are_encoded_and_every_rule_has_help_uri() -> None:
         Finding(rule_id="WG601", category=Category.SECURITY, severity=Severity.MEDIUM, tool="semgrep",
                 path="a.py", start_line=1, end_line=1, message="m", fingerprint="4" * 32),
     ]
-    log = sarif.build(Report(version="t", findings=findings, gate=evaluate(findings, fail_on=Severity.HIGH)))
+    tools = {"ruff": {"status": "ok", "version": "0.17.6", "executable": "/venv/bin/ruff"},
+             "semgrep": {"status": "disabled"}}
+    log = sarif.build(Report(version="t", findings=findings, gate=evaluate(findings, fail_on=Severity.HIGH),
+                             stats={"tools": tools}))
     run = log["runs"][0]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
     assert uris == ["clinic/new%20settings%0A%232.py", "%C3%A9.py", "a.py", "a.py"]
@@ -197,4 +200,6 @@ def test_sarif_uris_are_encoded_and_every_rule_has_help_uri() -> None:
         "bandit:B608": "https://bandit.readthedocs.io/en/latest/plugins/index.html",
         "WG601": "https://github.com/wardgate/wardgate/blob/main/docs/rules/WG601.md",
     }
+    assert run["tool"]["extensions"] == [{"name": "ruff", "version": "0.17.6",
+                                          "properties": {"executable": "/venv/bin/ruff"}}]
     assert _validator().is_valid(log)
