@@ -133,7 +133,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             continue
         skip = unparsable | newer if name in _AST_BOUND_TOOLS else unparsable
         kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
-        kept = tool_comments.apply(kept, _line_reader(root))  # `# noqa`/`# nosec`/`# nosemgrep`
+        kept = tool_comments.apply(kept, _line_reader(root))  # noqa, nosec and nosemgrep comments
         findings.extend(kept)
         tool_stats[name] = tool_stats[name].model_copy(update={
             "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,

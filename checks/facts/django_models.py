@@ -78,6 +78,7 @@ class FileModels:
     triggers: list[tuple[str, str]] = field(default_factory=list)  # (table, where): CREATE TRIGGER in a migration
     settings: list[str] = field(default_factory=list)  # "easyaudit" installed, "revision-middleware" installed
     reexports: list[tuple[str, str]] = field(default_factory=list)  # (module.Name, where Name comes from)
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (model ref, "request"|"batch"|"other")
     stars: list[tuple[str, str]] = field(default_factory=list)  # (module, module it star-imports)
 
 
@@ -106,6 +107,9 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
               and _audit_named(imports.module, node.name)):
             out.audit_receivers.append(f"{imports.module}.{node.name}")
     admin_and_audit_calls(src, imports, out)
+    role = write_role(src)
+    if role:
+        out.writes += [(ref, role) for ref in _created_or_updated(src, imports)]
     reexporter = src.is_package_init or imports.module.rsplit(".", 1)[-1] == "models"
     for stmt in src.tree.body if reexporter else []:  # `from .models_folder import *` in models.py
         if isinstance(stmt, ast.ImportFrom):
@@ -127,7 +131,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     out.models = [m for m in out.models if m.bases]
     return out if (out.models or out.registered or out.audit_receivers or out.admin_registrations
                    or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
-                   or out.reexports) else None
+                   or out.reexports or out.writes) else None
 
 
 def _audit_named(module: str, func: str) -> bool:
@@ -240,6 +244,7 @@ class ModelIndex:
     global_audit: str | None = None  # a mechanism that sees every model (easy-audit)
     revision_middleware: bool = False
     log_models: set[str] = field(default_factory=set)  # event/audit logs that point at any row (not patient data)
+    write_roles: dict[str, set[str]] = field(default_factory=dict)  # qualname -> where its rows are written
     reexports: dict[str, str] = field(default_factory=dict)
     stars: dict[str, list[str]] = field(default_factory=dict)
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
@@ -329,6 +334,11 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             if found and is_version_admin(idx, admin_cls, set()):
                 idx.registered.setdefault(found.qualname, f"reversion (VersionAdmin registration at {where})")
     _add_library_models(idx)
+    for fm in per_file.values():
+        for ref, role in fm.writes:
+            found = idx.lookup(ref)
+            if found is not None:
+                idx.write_roles.setdefault(found.qualname, set()).add(role)
     for q in idx.models:
         if _is_django(idx, q, set()):
             idx.django.add(q)
@@ -426,3 +436,50 @@ class _Collector:
 
 
 COLLECTOR = _Collector()
+
+
+_REQUEST_PARTS = frozenset({"views", "forms", "serializers", "api", "viewsets", "admin", "urls", "endpoints",
+                            "schema", "graphql", "mutations"})
+_BATCH_MODULES = frozenset({"loader", "loaders", "load", "tasks", "jobs", "cron", "etl", "importer", "importers",
+                            "sync", "synchronise", "synchronize"})
+
+
+def write_role(src: SourceFile) -> str | None:
+    """Where a module runs: "request" (views, forms, serializers, admin), "batch" (management commands,
+    loaders, scheduled tasks), "other"; None for modules whose writes say nothing (models, tests,
+    migrations)."""
+    parts = src.module.split(".")
+    last = parts[-1] if parts else ""
+    if src.looks_like_test or src.looks_like_migration or last == "models" or "models" in parts[:-1]:
+        return None
+    if set(parts) & _REQUEST_PARTS or last.endswith(("_views", "_api", "_forms", "_admin")):
+        return "request"
+    if "/management/commands/" in f"/{src.path}" or last in _BATCH_MODULES or last.startswith(
+            ("load_", "sync_", "import_", "fetch_", "update_")):
+        return "batch"
+    return "other"
+
+
+_WRITE_CALLS = frozenset({"create", "bulk_create", "get_or_create", "update_or_create", "update", "bulk_update"})
+
+
+def _created_or_updated(src: SourceFile, imports: ImportMap) -> set[str]:
+    """Models whose rows this module writes: `X.objects.create(...)`, `X.objects.filter(...).update(...)`, `X(...)`."""
+    out: set[str] = set()
+    for n in src.nodes:
+        if not isinstance(n, ast.Call):
+            continue
+        f = n.func
+        if isinstance(f, ast.Attribute) and f.attr in _WRITE_CALLS:
+            base = f.value
+            while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute):
+                base = base.func.value
+            if isinstance(base, ast.Attribute) and base.attr in ("objects", "_default_manager"):
+                ref = imports.qualname(base.value)
+                if ref:
+                    out.add(ref)
+        elif isinstance(f, (ast.Name, ast.Attribute)):
+            ref = imports.qualname(f)
+            if ref and last_part(ref)[:1].isupper():
+                out.add(ref)
+    return out

@@ -57,7 +57,7 @@ RULES: tuple[RuleMeta, ...] = (
 
 def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
     # --isolated: the scanned project's ruff config (select, ignore, per-file-ignores) cannot change
-    # what wardgate sees; --ignore-noqa: wardgate applies `# noqa` itself (comments.py).
+    # what wardgate sees; --ignore-noqa: wardgate applies noqa comments itself (comments.py).
     cmd = [exe, "check", "--output-format", "json", "--exit-zero", "--no-cache", "--isolated", "--ignore-noqa",
            # A package __init__ that imports names re-exports them: Python's convention, not dead code.
            "--per-file-ignores", "__init__.py:F401"]
