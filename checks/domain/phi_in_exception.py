@@ -8,6 +8,11 @@ from ..flows.analysis import FlowCheck, describe, flow_steps
 from ..flows.model import EXCEPTION, PHI, RECORD, RENDERED, Sink
 
 
+# Errors Django and DRF turn into a response to the user who submitted the data (form and API validation),
+# not into logs, tracebacks or error trackers.
+_USER_FACING = frozenset({"ValidationError", "Http404", "NotFound", "ParseError"})
+
+
 class PhiInException(Check, FlowCheck):
     """## What it does
     Flags `raise SomeError(...)` whose message carries patient identifiers (PHI fields of
@@ -41,6 +46,8 @@ class PhiInException(Check, FlowCheck):
     hipaa = "§164.502(b) minimum necessary; §164.502(e) business associates"
 
     VALID = [
+        Valid("from django import forms\n\nclass F(forms.Form):\n    def clean_nhs_number(self):\n"
+              "        n = self.cleaned_data['nhs_number']\n        raise forms.ValidationError(f'{n} is not valid')\n"),
         Valid("def f(patient, drug, allergy):\n    raise ValueError(f'{drug.name} matches allergy #{allergy.pk} for {patient.pk}')\n"),
         Valid("def f(patient):\n    raise\n"),
     ]
@@ -55,6 +62,8 @@ class PhiInException(Check, FlowCheck):
         exc = node.exc
         if not isinstance(exc, ast.Call):
             return
+        if (self.ctx.imports.qualname(exc.func) or "").rsplit(".", 1)[-1] in _USER_FACING:
+            return  # a form or serializer error goes back to the user who submitted the value
         sink = Sink(EXCEPTION, f"raise {ast.unparse(exc.func)}", node.lineno)
         flows = [f for f in self.flows_into(sink, [*exc.args, *(k.value for k in exc.keywords)]) if f.kind in (PHI, RENDERED, RECORD)]
         if flows:
