@@ -18,7 +18,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .guards import AUTHN, AUTHZ, NONE, is_login_gate, method_guard
 from .libraries import library_class, neutral
-from .urlconf import WRAPPER_LEVELS, NinjaRoute, clean_pattern, collect_ninja, collect_url_node
+from .urlconf import WRAPPER_LEVELS, NinjaRoute, clean_pattern, collect_ninja, collect_url_node, debug_only_nodes
 
 NAME = "django_code"
 
@@ -63,6 +63,7 @@ class FileCode:
     default_perms: list[list[str]] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
     url_views: list[str] = field(default_factory=list)
+    debug_views: list[str] = field(default_factory=list)  # routed only inside `if settings.DEBUG:`
     db_tables: list[tuple[str, str]] = field(default_factory=list)  # (table, model qualname)
     url_guards: list[tuple[str, list[str]]] = field(default_factory=list)  # (view, wrappers) in urls.py
     installed_apps: list[str] = field(default_factory=list)
@@ -267,12 +268,13 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
         collect_ninja(stmt, imports, out)
+    debug = debug_only_nodes(src.tree) if "DEBUG" in src.text else set()
     for node in src.nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             q = imports.qualname(node.func) or ""
             if node.func.attr == "register" and len(node.args) >= 2 and ("admin" in q or q.endswith("site.register")):
                 out.admin.append((imports.qualname(node.args[1]) or "", imports.qualname(node.args[0]) or ""))
-        collect_url_node(node, imports, out)
+        collect_url_node(node, imports, out, debug_only=id(node) in debug)
     if not src.looks_like_test:
         out.authorizes = next((n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
                                if (isinstance(n, ast.Name) and n.id in AUTHZ_NAMES)
@@ -282,7 +284,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                       for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
     if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
             or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
-            or out.apps_dynamic or out.authorizes or out.routes or out.includes):
+            or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views):
         return out
     return None
 
@@ -316,6 +318,7 @@ class ProjectCode:
     default_perms: list[list[str]] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
     url_views: set[str] = field(default_factory=set)
+    debug_views: set[str] = field(default_factory=set)  # routed only when DEBUG is on
     db_tables: dict[str, str] = field(default_factory=dict)
     url_guards: dict[str, list[str]] = field(default_factory=dict)  # view -> wrappers applied in urls.py
     installed_apps: list[str] = field(default_factory=list)
@@ -490,6 +493,7 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.default_perms.extend(fc.default_perms)
         pc.middleware.extend(fc.middleware)
         pc.url_views.update(fc.url_views)
+        pc.debug_views.update(fc.debug_views)
         pc.db_tables.update(dict(fc.db_tables))
         for view, wrappers in fc.url_guards:
             pc.url_guards.setdefault(view, []).extend(wrappers)
@@ -512,6 +516,7 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
             strong = [p for p in perms if last_part(p) not in ("IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly")]
             if strong:
                 pc.authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
+    pc.debug_views -= pc.url_views  # also routed outside a DEBUG block: a production endpoint
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
     pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc

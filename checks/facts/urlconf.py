@@ -89,7 +89,17 @@ def collect_ninja(stmt: ast.stmt, imports: ImportMap, out: FileCode) -> None:
             out.ninja_links.append((api, router))
 
 
-def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode) -> None:
+def debug_only_nodes(tree: ast.AST) -> set[int]:
+    """ids of nodes in the body of `if settings.DEBUG:` / `if DEBUG:` (not `if DEBUG or ...`: that may run)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and (dotted(node.test) or "").rsplit(".", 1)[-1] == "DEBUG":
+            for stmt in node.body:
+                out.update(id(n) for n in ast.walk(stmt))
+    return out
+
+
+def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_only: bool = False) -> None:
     """Routes, includes, routers and wrappers from one node of a URLconf (any module may hold one)."""
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
             and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or "")):
@@ -107,7 +117,9 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode) -> None:
             pattern = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(
                 node.args[0].value, str) else "?"
             q, wrappers = (None, []) if _is_include(node.args[1], imports) else _url_view(node.args[1], imports)
-            if q:
+            if q and debug_only:
+                out.debug_views.append(q)
+            elif q:
                 out.url_views.append(q)
                 out.routes.append((q, pattern, imports.module))
                 if wrappers:

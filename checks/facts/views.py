@@ -371,6 +371,8 @@ class Analyzer:
             return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
         if self.code.routed(q) is False:
             return "registered only on routers whose urls no URLconf includes"
+        if q in self.code.debug_views:
+            return "routed only inside `if settings.DEBUG:` (a development endpoint)"
         return ""
 
     def _unknown_decorator(self, name: str) -> bool:

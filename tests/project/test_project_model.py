@@ -272,3 +272,12 @@ def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
     assert len(notes) == 1 and notes[0]["severity"] == "info"
     assert "could not resolve 2 fact(s)" in notes[0]["message"] and "SsoMixin" in notes[0]["message"]
     assert not [f for f in report["findings"] if f["rule_id"] in ("WG301", "WG302")]
+
+
+def test_views_routed_only_when_debug_is_on_are_development_endpoints() -> None:
+    urls = ("proj/urls.py", "from django.conf import settings\nfrom django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = []\nif settings.DEBUG:\n    urlpatterns += [path('p/<int:pk>/', views.chart)]\n")
+    always = ("proj/urls.py", "from django.urls import path\nfrom clinic import views\n\n"
+              "urlpatterns = [path('p/<int:pk>/', views.chart)]\n")
+    assert lines(UnauthenticatedPatientView, VIEW, urls) == []
+    assert lines(UnauthenticatedPatientView, VIEW, always) == [3]
