@@ -68,10 +68,7 @@ class HardcodedDatabasePassword(Check):
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
         self._in_databases = 0
-        self._ci_only: set[int] = set()
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._ci_only = ci_only_nodes(node)
+        self._ci_only: set[int] | None = None  # computed on the first candidate only: most files have none
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for t in node.targets:
@@ -102,7 +99,11 @@ class HardcodedDatabasePassword(Check):
 
     def _check(self, start: ast.AST, value: ast.expr, end: ast.AST) -> None:
         literal = literal_value(value, self.ctx.imports)
-        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test or id(start) in self._ci_only:
+        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test:
+            return
+        if self._ci_only is None:
+            self._ci_only = ci_only_nodes(self.ctx.src.tree) if self.ctx.src.tree is not None else set()
+        if id(start) in self._ci_only:
             return  # a CI job's throwaway database (`if os.environ.get("GITHUB_WORKFLOW"):`) is not a secret
         self.report(start, f"Database password hard-coded in DATABASES ({mask(literal)}).", end_node=end,
                     fix='Read it from the environment: "PASSWORD": os.environ["POSTGRES_PASSWORD"] '

@@ -347,6 +347,9 @@ class ProjectCode:
         return ""
     apps_known: bool = False  # every INSTALLED_APPS entry is a literal, so "not installed" can be decided
     authorization: str = ""  # evidence that the project authorizes anywhere ("" = login is all it checks)
+    # Lookups are memoised once `merge` has indexed every class (checks ask the same names often).
+    _memo: dict[str, ClassInfo | None] | None = field(default=None, repr=False, compare=False)
+    _login: dict[tuple[str, ...], str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def routed(self, view: str) -> bool | None:
         """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
@@ -376,6 +379,14 @@ class ProjectCode:
     def lookup(self, ref: str | None) -> ClassInfo | None:
         if not ref:
             return None
+        memo = self._memo
+        if memo is not None:
+            if ref not in memo:
+                memo[ref] = self._lookup(ref)
+            return memo[ref]
+        return self._lookup(ref)
+
+    def _lookup(self, ref: str) -> ClassInfo | None:
         if ref in self.classes:
             return self.classes[ref]
         candidates = self.by_name.get(last_part(ref), [])
@@ -459,6 +470,12 @@ class ProjectCode:
         """The installed MIDDLEWARE entry that requires login for every view, if any: Django's
         LoginRequiredMiddleware, a project subclass of it, a configured one, or a project middleware
         whose `__call__` turns anonymous requests away. One defined but not installed does not count."""
+        key = tuple(vocab.login_required_middleware)
+        if key not in self._login:
+            self._login[key] = self._login_middleware(vocab)
+        return self._login[key]
+
+    def _login_middleware(self, vocab: Vocabulary) -> str | None:
         for entry in self.middleware:
             if is_login_middleware(entry, vocab):
                 return entry
@@ -517,6 +534,7 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
             if strong:
                 pc.authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
     pc.debug_views -= pc.url_views  # also routed outside a DEBUG block: a production endpoint
+    pc._memo = {}
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
     pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc

@@ -49,20 +49,30 @@ def method_guard(cls: ast.ClassDef, imports: ImportMap) -> int:
 
 
 def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
-    """A middleware class that turns away anonymous requests: its `__call__`/`process_view`/
-    `process_request` tests `is_authenticated` (or `is_anonymous`) and answers with a redirect to the
-    login page, an error response or PermissionDenied instead of calling the view."""
+    """A middleware class that turns away anonymous requests: in its `__call__`/`process_view`/
+    `process_request`, a branch on `is_authenticated` (or `is_anonymous`) answers with a redirect to the
+    login page, an error response or PermissionDenied instead of calling the view. A middleware that
+    tests the user and lets anonymous requests through (`return None`) is no gate."""
     for m in cls.body:
         if not (isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and m.name in ("__call__", "process_view", "process_request")):
             continue
-        tests = any(isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous") for n in walk(m))
-        refuses = any(
-            (isinstance(n, ast.Call) and last_part(imports.qualname(n.func) or dotted(n.func) or "") in _LOGIN_REDIRECTS)
-            or (isinstance(n, ast.Raise) and n.exc is not None
-                and last_part(imports.qualname(n.exc) or "") in ("PermissionDenied",)) for n in walk(m))
-        if tests and refuses:
-            return True
+        for n in walk(m):
+            if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
+                    "is_authenticated", "is_anonymous") for a in walk(n.test))):
+                continue
+            for branch in (n.body, n.orelse):
+                if any(_refuses(st, imports) for st in branch):
+                    return True
+    return False
+
+
+def _refuses(stmt: ast.stmt, imports: ImportMap) -> bool:
+    """`return redirect_to_login(...)`, `return HttpResponseForbidden()`, `raise PermissionDenied`."""
+    if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
+        return last_part(imports.qualname(stmt.value.func) or dotted(stmt.value.func) or "") in _LOGIN_REDIRECTS
+    if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+        return last_part(imports.qualname(stmt.exc) or "") in ("PermissionDenied",)
     return False
 
 

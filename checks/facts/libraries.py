@@ -47,6 +47,7 @@ def _table() -> dict[str, LibraryClass]:
     return {name: LibraryClass(qualname=name, **facts) for name, facts in raw.items()}
 
 
+@cache
 def library_class(ref: str | None) -> LibraryClass | None:
     """The declared facts of a package class, by its qualified name as the project imports it."""
     if not ref:
