@@ -479,3 +479,17 @@ def test_renamed_module_with_its_limits_stays_quiet(repo: Path) -> None:
     edit(repo, "clinic/dose_limits.py", "return dose_mg", "return amount_mg")
     commit(repo)
     assert changes(repo) == []
+
+
+def test_formulary_yaml_limit_raised(repo: Path) -> None:
+    write(repo, "clinic/formulary.yaml", "paracetamol:\n  max_daily_mg: 4000\n  min_interval_h: 4\n"
+          "ibuprofen:\n  max_daily_mg: 1200\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/formulary.yaml", "max_daily_mg: 1200", "max_daily_mg: 12000")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG801", "clinic/formulary.yaml", 5, "critical")
+    assert '["ibuprofen"]["max_daily_mg"] 1200 → 12000, ×10' in found[4]
