@@ -493,3 +493,30 @@ def test_formulary_yaml_limit_raised(repo: Path) -> None:
     (found,) = changes(repo)
     assert found[:4] == ("WG801", "clinic/formulary.yaml", 5, "critical")
     assert '["ibuprofen"]["max_daily_mg"] 1200 → 12000, ×10' in found[4]
+
+
+def test_write_that_stops_calling_the_explicit_audit_service(repo: Path) -> None:
+    write(repo, "clinic/auditing.py", '''\
+        from django.db import models
+
+
+        class AuditLog(models.Model):
+            action = models.CharField(max_length=20)
+
+
+        class Auditor:
+            def audit_update(self, obj):
+                AuditLog.objects.create(action="update")
+        ''')
+    write(repo, "clinic/services.py", SERVICES.replace("from clinic.models import Patient\n",
+                                                       "from clinic.auditing import Auditor\nfrom clinic.models import Patient\n")
+          + "    Auditor().audit_update(patient)\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/services.py", "    Auditor().audit_update(patient)\n", "")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG803", "clinic/services.py", 8, "high")
+    assert "no longer calls the audit service: 1 audit call(s) → 0" in found[4]
