@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .finding import Category, Confidence, Finding, Severity
+from .finding import Category, Confidence, Finding, FlowStep, Severity
 from .masking import mask_in
 from .names import ImportMap
 
@@ -105,9 +105,12 @@ class Check:
         severity: Severity | None = None,
         properties: dict[str, Any] | None = None,
         secret: str | None = None,
+        start_line: int | None = None,
+        flow: list[FlowStep] | None = None,
     ) -> None:
-        """Record a finding. Pass `secret` (the literal) on secret rules: it is masked in the snippet."""
-        start = _start_line(node)
+        """Record a finding. Pass `secret` (the literal) on secret rules: it is masked in the snippet.
+        Flow findings pass their `flow` steps, and `start_line` when the range begins at the source."""
+        start = _start_line(node) if start_line is None else min(start_line, _start_line(node))
         end = getattr(end_node or node, "end_lineno", None) or start
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and end_node is None:
             end = node.lineno  # point at the def/class line, not the whole body
@@ -127,6 +130,7 @@ class Check:
                 fix=fix,
                 snippet=_snippet(self.ctx.src.snippet(start, max(start, end)), secret, self.category),
                 properties=properties or {},
+                flow=flow,
             )
         )
 

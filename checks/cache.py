@@ -25,6 +25,7 @@ import json
 import os
 import pickle
 import secrets
+import stat
 import subprocess
 import sys
 import tempfile
@@ -34,12 +35,31 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .safe_paths import create_once, symlink_on_path
+
 DIR_NAME = ".wardgate-cache"
 _MAGIC = b"WGC1"
 _RACY_SECONDS = 3.0  # a stat entry is trusted only for files older than this when recorded
 _TOOL_CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".bandit",
                       "radon.cfg", ".semgrepignore")
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds checks/, wardgate/, reports/
+
+
+def _read_regular(path: str) -> bytes | None:
+    """A regular file's bytes; None for anything else. Opened non-blocking: a FIFO never hangs the run."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _sha(data: bytes) -> str:
@@ -174,9 +194,7 @@ class Cache:
     def _write(self, path: Path, data: dict[Any, Any]) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# wardgate's cache (see checks/cache.py); never commit it\n*\n", encoding="utf-8")
+            create_once(self.directory / ".gitignore", "# wardgate's cache (see checks/cache.py); never commit it\n*\n")
             body = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
@@ -212,11 +230,10 @@ class Cache:
             if hit is not None and hit[0] == sig:
                 out[rel] = hit[1]
                 continue
-            try:
-                with open(full, "rb") as fh:
-                    digest = _sha(fh.read())
-            except OSError:
+            data = _read_regular(full)
+            if data is None:
                 continue
+            digest = _sha(data)
             self.stats["hashed"] += 1
             out[rel] = digest
             if max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 < now - _RACY_SECONDS:
@@ -245,11 +262,9 @@ def _folder_config_hash(folder: str, memo: dict[str, str]) -> str:
     parent = os.path.dirname(folder)
     h = hashlib.sha256(b"" if parent == folder else _folder_config_hash(parent, memo).encode())
     for name in _TOOL_CONFIG_FILES:
-        try:
-            with open(os.path.join(folder, name), "rb") as fh:
-                h.update(name.encode() + b"\0" + _sha(fh.read()).encode())
-        except OSError:
-            continue
+        data = _read_regular(os.path.join(folder, name))
+        if data is not None:
+            h.update(name.encode() + b"\0" + _sha(data).encode())
     memo[folder] = h.hexdigest()
     return memo[folder]
 
@@ -303,4 +318,8 @@ def open_cache(root: Path, directory: Path | None = None) -> Cache | None:
     d = directory if directory is not None else root / DIR_NAME
     if not d.is_absolute():
         d = root / d
+    link = symlink_on_path(root, d)
+    if link is not None:  # e.g. a committed `.wardgate-cache -> /elsewhere`: never written through
+        _note(f"{link} is a symlink or outside {root}; running without a cache")
+        return None
     return Cache(d, key)

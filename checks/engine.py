@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .base import Check, FileContext
+from .facts.environment import collect_environment
 from .finding import Finding
 from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
@@ -204,6 +205,7 @@ def run_checks(
     check_paths: Iterable[str] | None = None,
     cache: Cache | None = None,
     niceness: int = 0,
+    environment: Sequence[Path] = (),
 ) -> EngineResult:
     """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
     phase 1 always sees every path so project-wide facts stay complete. `niceness` lowers the
@@ -256,6 +258,9 @@ def run_checks(
                 result.file_problems.append(payload)
                 if status == "newer":
                     result.newer_syntax.append(rel)
+        if environment:  # bases from installed packages: read them from the project's environment
+            per_file += collect_environment(list(environment), _unresolved_bases, per_file,
+                                            partial(_collect_package, settings))
         project = merge_facts(settings.collectors, per_file, vocab)
         result.project = project
         result.per_file = per_file
@@ -350,6 +355,34 @@ def _unparsed(root: Path, rel: str, max_size: int, error: str) -> tuple[str, Fin
     src.syntax_error = error
     problem = syntax_problem(src)
     return ("newer" if problem.rule_id == "WG006" else "problem"), problem
+
+
+def _collect_package(st: _Settings, src: SourceFile, imports: ImportMap) -> dict[str, Any]:
+    """The collectors' facts of an installed package's module (a collector that fails just adds nothing)."""
+    facts: dict[str, Any] = {}
+    for c in st.collectors:
+        try:
+            facts[c.name] = c.collect(src, imports, st.vocab)
+        except Exception:  # noqa: BLE001 - a package module we cannot read is simply not resolved
+            facts[c.name] = None
+    return facts
+
+
+def _unresolved_bases(per_file: list[tuple[str, dict[str, Any]]]) -> set[str]:
+    """Base classes named by the project (and the package modules read so far) that none of them define."""
+    defined: set[str] = set()
+    bases: set[str] = set()
+    for _path, facts in per_file:
+        code = facts.get("django_code")
+        for c in getattr(code, "classes", []) or []:
+            defined.add(c.qualname)
+            bases.update(b for b in c.bases if b)
+        models = facts.get("django_models")
+        for m in getattr(models, "models", []) or []:
+            defined.add(m.qualname)
+            bases.update(b for b in m.bases if b)
+    names = {q.rsplit(".", 1)[-1] for q in defined}
+    return {b for b in bases if b not in defined and b.rsplit(".", 1)[-1] not in names}
 
 
 def _cacheable(status: str, payload: Any) -> bool:

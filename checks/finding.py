@@ -85,6 +85,16 @@ class Review(BaseModel):
     note: str | None = None  # e.g. why it stayed unreviewed or was rejected
 
 
+class FlowStep(BaseModel):
+    """One step of a data flow (source, call, sink); `path`/`line` are None for a call step."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    path: str | None = None
+    line: int | None = None
+
+
 class Finding(BaseModel):
     """One problem at one place. Frozen: stages derive new findings with `model_copy`."""
 
@@ -112,6 +122,7 @@ class Finding(BaseModel):
     sources: list[str] = Field(default_factory=list)  # other tools/rules that reported the same problem
     in_diff: bool | None = None  # diff-aware runs: does the range touch changed lines?
     properties: dict[str, Any] = Field(default_factory=dict)
+    flow: list[FlowStep] | None = None  # flow findings: source -> … -> sink (SARIF codeFlows)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.start_line, -self.severity.rank, self.rule_id)

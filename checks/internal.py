@@ -101,3 +101,77 @@ INTERNAL_RULES += (
                       "`x = 1  # wardgate: ignore[WG101] old key` after the key was removed.",
                       "Delete the suppression."),
 )
+
+# The change under review edits its own gate (wardgate/trust.py, README "Trust model").
+_TRUST_DOC = """## What it does
+{what}
+
+## Why is this bad?
+The change under review is untrusted input: a pull request that could switch off the checks that
+judge it would pass any code. In a `--diff BASE` run wardgate judges the change with BASE's
+configuration and reports every edit to it; the edit takes effect once merged, after security
+approval (`--approved-by security` marks these findings approved).
+
+## Example
+{example}
+
+Use instead:
+{instead}
+"""
+
+
+def _trust_rule(code: str, name: str, severity: Severity, summary: str, what: str, example: str,
+                instead: str) -> RuleMeta:
+    return RuleMeta(id=code, name=name, category=Category.WARDGATE, severity=severity, tool="wardgate",
+                    summary=summary, doc=_TRUST_DOC.format(what=what, example=example, instead=instead))
+
+
+INTERNAL_RULES += (
+    _trust_rule("WG012", "change-edits-gate-config", Severity.HIGH,
+                "The change edits the gate's configuration, suppressions or baseline",
+                "Reports, in words, each difference between the configuration at the diff base and the "
+                "change's: excludes, disabled rules, severities, `fail_on`, `max_file_size`, tool switches, "
+                "config suppressions, the LLM endpoint and key name, paths; and edits to a baseline file.",
+                '`exclude = ["clinic/**"]` added in the pull request that adds `clinic/views.py`.',
+                "Change the configuration in its own pull request, approved by security."),
+    _trust_rule("WG013", "change-adds-suppression", Severity.HIGH,
+                "The change adds an inline suppression of a medical or security finding",
+                "Reports a `# wardgate: ignore[...]` comment on a changed line that hides a finding in a "
+                "medical category or `security`. The suppression applies; the change needs security approval.",
+                "`logger.info(patient.mrn)  # wardgate: ignore[WG301] -- ok`",
+                "Fix the finding, or have security approve the suppression and its reason."),
+)
+INTERNAL_RULES += (
+    _suppression_rule("WG014", "unexplained-tool-suppression", Severity.MEDIUM,
+                      "A tool comment tries to hide a medical or security finding",
+                      "Reports a `# noqa`, `# nosec` or `# nosemgrep` that covers a finding in a medical "
+                      "category or `security` with no `# wardgate: ignore[...]` and reason. wardgate runs the "
+                      "tools with their comments switched off and applies them itself: they still silence "
+                      "`quality` findings, never these. The finding stands.",
+                      "`DEBUG = True  # nosemgrep`", "`DEBUG = True  # wardgate: ignore[WG601] -- local "
+                      "development settings, never deployed (OPS-12)`"),
+)
+
+INTERNAL_RULES += (
+    RuleMeta(id="WG020", name="unresolved-project-facts", category=Category.WARDGATE, severity=Severity.INFO,
+             tool="wardgate", summary="Some access-control or audit facts could not be resolved",
+             doc="""## What it does
+Reports, once per run, the views whose access control and the patient models whose audit trail wardgate
+could not resolve, because they come from a base class, mixin or decorator in a package it cannot read.
+No gating finding rests on such an unknown fact: these views and models are neither flagged nor cleared.
+
+## Why is this bad?
+What wardgate cannot read it cannot judge. A gate that guessed would either cry wolf (calling an
+installed package's login mixin "no authentication") or stay silent where the package adds nothing.
+
+## Example
+`class Chart(SsoStaffMixin, DetailView)` where `SsoStaffMixin` comes from an installed package that is not
+in the tree.
+
+Use instead:
+Point wardgate at the project's environment (`[tool.wardgate] python = ".venv"`, or run it with the
+project's virtualenv as `VIRTUAL_ENV`), or declare what the base does in `[tool.wardgate.domain]`
+(`permission_mixins`, `audit_base_classes`, `login_required_middleware`). `wardgate facts` lists every
+unknown.
+"""),
+)

@@ -13,14 +13,17 @@ from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_pas
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
                      unbounded_dose_field)
-from .domain import (phi_in_exception, phi_in_log, phi_in_url_pattern, phi_sent_to_third_party,  # phi (WG5xx)
-                     serializer_exposes_all_fields)
+from .domain import (partial_phi_mask, phi_in_exception, phi_in_log, phi_in_url_pattern,  # phi (WG5xx)
+                     phi_sent_to_third_party, serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
                      write_without_audit_call)
-from .domain import ignored_permission_check, unauthenticated_patient_view, unauthorized_patient_write
+from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
+                     unauthenticated_patient_view, unauthorized_patient_write)
+from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
+from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
-from .rulemeta import RuleMeta
+from .rulemeta import RuleMeta, docs_url, is_own
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     hardcoded_secret_key.HardcodedSecretKey,
@@ -33,11 +36,14 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
     order_without_safety_check.OrderWithoutSafetyCheck,
+    controlled_drug_without_witness.ControlledDrugWithoutWitness,
+    unrecorded_safety_override.UnrecordedSafetyOverride,
     phi_in_log.PhiInLog,
     phi_in_exception.PhiInException,
     phi_in_url_pattern.PhiInUrlPattern,
     serializer_exposes_all_fields.SerializerExposesAllFields,
     phi_sent_to_third_party.PhiSentToThirdParty,
+    partial_phi_mask.PartialPhiMask,
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
@@ -45,6 +51,10 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
+    unauthenticated_account_change.UnauthenticatedAccountChange,
+    admin_action_too_weak.AdminActionTooWeak,
+    orm_query_in_loop.OrmQueryInLoop,
+    query_per_row_in_serializer.QueryPerRowInSerializer,
 )
 
 REGISTRY: dict[str, type[Check]] = {c.code: c for c in ALL_CHECKS}
@@ -67,8 +77,31 @@ def all_rules() -> dict[str, RuleMeta]:
     rules: dict[str, RuleMeta] = {}
     for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *(change_meta(r) for r in ALL_CHANGE_RULES),
                  *tool_rules()):
-        rules[meta.id] = meta
+        rules[meta.id] = meta.model_copy(update={"help_uri": docs_url(meta.id)}) if is_own(meta.id) else meta
     return rules
+
+
+def canonical_id(text: str) -> str | None:
+    """A rule id as typed by a person, in any case: `wg101` -> `WG101`, `Bandit:b608` -> `bandit:B608`."""
+    known = all_rules()
+    text = text.strip()
+    by_lower = {k.lower(): k for k in known}
+    if text.lower() in by_lower:
+        return by_lower[text.lower()]
+    tool, sep, code = text.partition(":")
+    tool = tool.lower()
+    if sep and code and f"{tool}:*" in known:
+        return f"{tool}:{code if tool == 'semgrep' else code.upper()}"
+    return None
+
+
+def help_uri(rule_id: str, reported: str | None = None) -> str | None:
+    """Where a rule is documented: wardgate's page for its own rules; for a tool's rule, the page
+    the tool named with the finding (ruff's `url`, bandit's `more_info`), else the tool's docs."""
+    meta = rule_for(rule_id)
+    if is_own(rule_id):
+        return docs_url(rule_id) if meta is not None else reported
+    return reported or (meta.help_uri if meta is not None else None)
 
 
 def rule_for(rule_id: str) -> RuleMeta | None:

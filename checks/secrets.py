@@ -228,3 +228,19 @@ def target_name(target: ast.expr) -> str | None:
             target.slice.value, str):
         return target.slice.value
     return None
+
+
+# Environment variables only CI services set: a branch on them configures the CI job, not production.
+_CI_VARS = frozenset({"CI", "GITHUB_ACTIONS", "GITHUB_WORKFLOW", "GITLAB_CI", "TRAVIS", "CIRCLECI", "JENKINS_URL",
+                      "BUILDKITE", "TF_BUILD", "BITBUCKET_BUILD_NUMBER"})
+
+
+def ci_only_nodes(tree: ast.AST) -> set[int]:
+    """ids of the nodes inside the body of an `if` that tests a CI-only environment variable."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and any(isinstance(n, ast.Constant) and n.value in _CI_VARS
+                                            for n in ast.walk(node.test)):
+            for stmt in node.body:
+                out.update(id(n) for n in ast.walk(stmt))
+    return out

@@ -6,7 +6,9 @@ that passed `load_source`; the rest are reported once, here, with the reason.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ NOT_UTF8 = "WG003"
 TOO_LARGE = "WG004"
 SYNTAX_ERROR = "WG005"
 NEWER_SYNTAX = "WG006"
+# Files not analysed at all: they fail the gate condition "every Python file analysed" (reports/gate.py).
+# WG006 (newer syntax) is left out: ruff and semgrep still analysed those files.
+UNANALYSED = frozenset({UNREADABLE, BINARY, NOT_UTF8, TOO_LARGE, SYNTAX_ERROR})
 
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
@@ -118,18 +123,9 @@ def load_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
 
 def read_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile | Finding:
     """Read and decode one file (not parsed yet), or explain in a finding why it cannot be."""
-    full = root / rel
-    try:
-        size = full.stat().st_size
-        if size > max_size:
-            return _problem(
-                TOO_LARGE, rel, Severity.MEDIUM,
-                f"Not analysed: {size:,} bytes is larger than max_file_size ({max_size:,}). "
-                "Exclude generated files in config or raise the limit.",
-            )
-        data = full.read_bytes()
-    except OSError as exc:
-        return _problem(UNREADABLE, rel, Severity.MEDIUM, f"Not analysed: cannot read file ({exc.strerror or exc}).")
+    data = read_regular(root, rel, max_size)
+    if isinstance(data, Finding):
+        return data
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         return _problem(BINARY, rel, Severity.MEDIUM, "Not analysed: binary content in a .py file (NUL bytes).")
     try:
@@ -140,6 +136,41 @@ def read_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
             f"Not analysed: not valid UTF-8 and no valid PEP 263 coding declaration ({_short(exc)}).",
         )
     return SourceFile(path=rel, text=text, package_depth=import_root_depth(root, rel))
+
+
+def read_regular(root: Path, rel: str, max_size: int) -> bytes | Finding:
+    """The bytes of a regular file inside `root`. The file is opened non-blocking and checked with
+    fstat before it is read, so a FIFO or device under a `.py` name never blocks the run; a symlink
+    that leads out of the repository is not read (it could point at /proc/self/environ)."""
+    full = root / rel
+    real = os.path.realpath(full)
+    if not (real + os.sep).startswith(os.path.realpath(root) + os.sep):
+        return _problem(UNREADABLE, rel, Severity.MEDIUM, "Not analysed: a symlink to a file outside the repository.")
+    try:
+        fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return _problem(UNREADABLE, rel, Severity.MEDIUM, f"Not analysed: cannot read file ({exc.strerror or exc}).")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return _problem(UNREADABLE, rel, Severity.MEDIUM,
+                            f"Not analysed: {_KINDS.get(stat.S_IFMT(st.st_mode), 'a special file')}, not a regular file.")
+        if st.st_size > max_size:
+            return _problem(
+                TOO_LARGE, rel, Severity.MEDIUM,
+                f"Not analysed: {st.st_size:,} bytes is larger than max_file_size ({max_size:,}). "
+                "Exclude generated files in config or raise the limit.",
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        return _problem(UNREADABLE, rel, Severity.MEDIUM, f"Not analysed: cannot read file ({exc.strerror or exc}).")
+    finally:
+        os.close(fd)
+
+
+_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
 
 
 def parse_into(src: SourceFile) -> None:

@@ -34,7 +34,18 @@ DEFAULT_PHI_FIELDS = (
     "phone_number", "mobile", "mobile_number", "emergency_phone_number", "contact_phone",
     "email", "insurance_number", "member_id", "policy_number", "diagnosis", "diagnosis_code",
     "clinical_notes", "notes", "chief_complaint", "health_id", "abha_number",
+    # Synonyms seen in real hospital code: an MRN by another name, UK/MX postcodes and national ids.
+    "hospital_number", "hospital_no", "patient_number", "postcode", "post_code", "curp",
 )
+# Identifiers that name a patient on their own: a bare variable or dict key spelled like one is
+# treated as carrying it (flows, checks/flows/); generic words (`name`, `email`, `notes`) are not, nor
+# postcodes (hospitals and GP practices have them too: a patient's postcode is a field of a patient model).
+STRONG_IDENTIFIERS = frozenset({
+    "mrn", "medical_record_number", "hospital_number", "hospital_no", "patient_number", "nhs_number",
+    "ssn", "social_security_number", "national_id", "passport_number", "insurance_number", "health_id",
+    "abha_number", "aadhar", "aadhaar", "curp", "date_of_birth", "dob", "birth_date", "birthdate",
+    "patient_name", "patient_full_name",
+})
 
 DEFAULT_AUDIT_BASES: tuple[str, ...] = ()
 DEFAULT_AUDIT_DECORATORS: tuple[str, ...] = ()
@@ -58,9 +69,20 @@ class Vocabulary(BaseModel):
     dose_limit_helpers: list[str] = Field(default_factory=list, description="Functions that cap/limit a dose")
     safety_check_functions: list[str] = Field(default_factory=list, description="Allergy/interaction checks")
     third_party_hosts_allowed: list[str] = Field(default_factory=list, description="Hosts that may receive PHI")
+    # Controlled substances (checks/facts/controlled_drugs.py has the defaults these extend).
+    controlled_drug_models: list[str] = Field(default_factory=list, description="Models whose rows are controlled drugs")
+    controlled_drug_fields: list[str] = Field(default_factory=list, description="Drug fields marking one controlled")
+    witness_fields: list[str] = Field(default_factory=list, description="Fields/keywords recording a witness")
+    witness_checks: list[str] = Field(default_factory=list, description="Functions checking/recording a witness")
+    override_reason_fields: list[str] = Field(default_factory=list, description="Fields recording an override's reason")
+    override_audit: list[str] = Field(default_factory=list, description="Fields/functions recording who overrode")
+    phi_sanitisers: list[str] = Field(default_factory=list, description="Functions that mask, hash or pseudonymise PHI")
 
     def patient_model_words(self) -> tuple[str, ...]:
         return DEFAULT_PATIENT_MODEL_WORDS
+
+    def strong_identifiers(self) -> frozenset[str]:
+        return STRONG_IDENTIFIERS | {f.lower() for f in self.phi_fields}
 
     def phi_field_names(self) -> frozenset[str]:
         return frozenset(DEFAULT_PHI_FIELDS) | {f.lower() for f in self.phi_fields}

@@ -39,9 +39,18 @@ def dumps(data: dict[str, Any]) -> str:
 
 def load(path: Path) -> dict[tuple[str, str, str], int]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read the baseline ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise BaselineError(f"{path}: not JSON: {exc}") from exc
+    return loads(text, str(path))
+
+
+def loads(text: str, path: str) -> dict[tuple[str, str, str], int]:
+    """A baseline from its text (`path` names it in errors: a file, or `BASE:file` read from git)."""
+    try:
+        data = json.loads(text)
     except ValueError as exc:
         raise BaselineError(f"{path}: not JSON: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("findings"), list):

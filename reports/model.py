@@ -40,6 +40,8 @@ class ToolStat(BaseModel):
     files: int = 0
     findings: int = 0
     message: str = ""
+    executable: str = ""  # the program that ran (wardgate's own environment first, then PATH)
+    version: str = ""
 
 
 class Report(BaseModel):
@@ -54,6 +56,7 @@ class Report(BaseModel):
     approvals: dict[str, Any] | None = None  # required roles, why, the triggering path:lines
     change_metrics: dict[str, Any] | None = None  # changed functions before/after (radon, docstrings, hints)
     test_suggestions: list[dict[str, Any]] | None = None  # behaviours a test should pin down
+    coverage: dict[str, Any] | None = None  # changed-line coverage, with --coverage (reports/coverage_gate.py)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

@@ -8,7 +8,9 @@ are findings themselves (WG008-WG011, category `wardgate`):
 - WG008: no reason for a medical-category rule (the suppression does not apply);
 - WG009: a bare `ignore` or an unknown rule id;
 - WG010: an expired config entry (it does not apply);
-- WG011: a suppression that matches nothing.
+- WG011: a suppression that matches nothing;
+- WG014: a tool's own comment (`# noqa`, `# nosec`, `# nosemgrep`, see checks/tools/comments.py)
+  on a medical or security finding that no wardgate suppression explains (the finding stands).
 Suppressed findings stay in the report with their justification; they never fail the gate.
 """
 from __future__ import annotations
@@ -167,6 +169,13 @@ def apply(
                               f"for {e.path!r} matches no finding", Severity.LOW, run_wide=True,
                               config_suppression=i)
             problems.append(unused)
+    for f in out:
+        comment = f.properties.get("tool_comment")
+        if comment and f.suppression is None:
+            problems.append(_problem("WG014", f.path, f.start_line, f"`{comment}` would hide {f.rule_id} "
+                                     f"({f.category.value}); tool comments do not silence medical or security "
+                                     f"findings: it stands. Explain it with `# wardgate: ignore[{f.rule_id}] -- why`",
+                                     Severity.MEDIUM))
     for c in all_comments:
         for rid in c.ids:
             if rid not in c.used:

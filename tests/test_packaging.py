@@ -27,6 +27,7 @@ def test_wheel_contents(tmp_path: Path) -> None:
     assert tops == {"checks", "reports", "wardgate"}, tops
     assert any(n.startswith("checks/data/rules/") and n.endswith((".yaml", ".yml")) for n in names)
     assert any(n.startswith("checks/data/prompts/") for n in names)
+    assert "checks/library_models.toml" in names  # the declarative models of common packages
     # Every module of the source tree ships (the package list in pyproject.toml is explicit).
     sources = {p.relative_to(REPO).as_posix() for top in ("checks", "reports", "wardgate")
                for p in (REPO / top).rglob("*.py") if "__pycache__" not in p.parts}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 
+from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.walk import walk
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _hints(fn: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> tuple
 def measure(text: str | None, wanted: Callable[[str, int, int], bool] | None = None) -> dict[str, FunctionMetrics]:
     """The functions and methods of a module (radon's blocks), keyed by radon's fullname; only those
     `wanted(fullname, lineno, endline)` accepts (the maintainability index is costly to compute)."""
-    if text is None:
+    if text is None or len(text) > DEFAULT_MAX_FILE_SIZE:  # not analysed: reported as WG004 instead
         return {}
     try:
         tree = ast.parse(text)
@@ -83,7 +84,7 @@ def measure(text: str | None, wanted: Callable[[str, int, int], bool] | None = N
 
 
 def module_mi(text: str | None) -> float | None:
-    if text is None:
+    if text is None or len(text) > DEFAULT_MAX_FILE_SIZE:
         return None
     try:
         return round(float(mi_visit(text, True)), 2)

@@ -8,11 +8,15 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.finding import Severity
 
 from . import __version__
 from .config import Config, ConfigError, find_config, load_config
+
+if TYPE_CHECKING:
+    from reports.coverage_file import CoverageData
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "sarif", "sarif-github", "markdown", "github", "junit")
@@ -49,7 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe automatic fixes, then report what remains")
     check.add_argument("--no-cache", action="store_true",
                        help="do not read or write the content-addressed cache (default: .wardgate-cache/)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 when the gate fails (still 2 on usage errors and 3 when the analysis failed)")
+    check.add_argument("--statistics", action="store_true",
+                       help="print the number of findings per rule and the tools used, instead of each finding")
     _add_gate_options(check)
     check.add_argument("--approved-by", default=None, metavar="ROLE,...",
                        help="roles that approved this change (default: $WARDGATE_APPROVED_BY); in diff mode a "
@@ -58,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list every rule with id, category, severity and rationale")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
-    explain = sub.add_parser("explain", help="show a rule's documentation and examples")
+    explain = sub.add_parser("explain", help="show a rule's documentation and examples (any case; ruff and "
+                                                "bandit rules show the tool's own documentation)")
     explain.add_argument("rule_id")
 
     base = sub.add_parser("baseline", help="write today's findings as a baseline (gate only on new ones)")
@@ -80,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--output", action="append", default=[], metavar="FORMAT:PATH",
                        help="also write a report to PATH (repeatable)")
     merge.add_argument("--link-base", default=None, metavar="URL", help="absolute links in Markdown reports")
-    merge.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    merge.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (auto: on a terminal, unless NO_COLOR is set)")
     return p
 
 
@@ -92,6 +103,9 @@ def _add_gate_options(check: argparse.ArgumentParser) -> None:
     g.add_argument("--staged", action="store_true", help="gate only on lines changed in the index (pre-commit)")
     g.add_argument("--baseline", type=Path, default=None, metavar="FILE",
                    help="gate only on findings not in this baseline (see `wardgate baseline`)")
+    g.add_argument("--coverage", type=Path, default=None, metavar="FILE",
+                   help="with --diff/--staged: gate on the changed lines' test coverage, from coverage.py's "
+                        "Cobertura XML (`coverage xml`, pytest-cov) or JSON report ([tool.wardgate.coverage])")
     g.add_argument("--shard", default=None, metavar="I/N",
                    help="analyse only shard I of N (by a hash of each path); join with `wardgate merge`")
     g.add_argument("--link-base", default=None, metavar="URL",
@@ -176,19 +190,25 @@ def _check(args: argparse.Namespace) -> int:
         if not p.exists():
             print(f"wardgate: error: {p}: no such file or directory", file=sys.stderr)
             return EXIT_USAGE
+    if args.statistics and args.format != "text":
+        print("wardgate: error: --statistics replaces the text report; use it with --format text", file=sys.stderr)
+        return EXIT_USAGE
     if args.jobs is not None and args.jobs < 1:
         print("wardgate: error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    config = _load(args)
+    from .approvals import ENV_VAR, attach, parse_roles
+    from .gatecli import gate_options, run_guarded, trusted_config
+
+    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
+    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
+                         no_cache=args.no_cache, approved_by=approved)
+    gate_options(args, options)
+    # In diff mode the configuration comes from the diff base (wardgate/trust.py).
+    config = trusted_config(args, options) if options.diff is not None or options.staged else _load(args)
     if args.select is not None:
         config = _select(config, args.select)
     outputs = _outputs(args.output)
-    options = RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=args.no_llm, fail_on=args.fail_on,
-                         no_cache=args.no_cache)
-    from .gatecli import gate_options
-
-    gate_options(args, options)
-    from .gatecli import run_guarded
+    coverage = _coverage(args)
 
     result = run_guarded(run, config, options, Progress(enabled=True))
     if args.fix:
@@ -198,17 +218,41 @@ def _check(args: argparse.Namespace) -> int:
         if fixed:
             print(f"wardgate: fixed {fixed} finding(s); re-analysing", file=sys.stderr)
             result = run(config, options, Progress(enabled=True))
-    from .approvals import ENV_VAR, attach, parse_roles
-
-    approved = parse_roles(args.approved_by if args.approved_by is not None else os.environ.get(ENV_VAR))
     report = attach(result, config, diff=options.diff, staged=options.staged, approved_by=approved)
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    if coverage is not None:
+        from .coverage import attach as attach_coverage
+
+        report = attach_coverage(report, result, config, coverage)
     from .gatecli import write_reports
 
-    write_reports(report, args.format, outputs, color=color, link_base=args.link_base)
+    write_reports(report, "statistics" if args.statistics else args.format, outputs,
+                  color=use_color(args.color), link_base=args.link_base)
     for err in report.stats.get("errors", []):
         print(f"wardgate: {err}", file=sys.stderr)
+    if args.exit_zero and report.gate.verdict == "fail":
+        return EXIT_PASS
     return report.gate.exit_code
+
+
+def _coverage(args: argparse.Namespace) -> CoverageData | None:
+    """`--coverage FILE`, read before the analysis so that a bad file is exit 2 at once."""
+    if args.coverage is None:
+        return None
+    if args.diff is None and not args.staged:
+        raise UsageError("--coverage gates the changed lines: use it with --diff [BASE] or --staged")
+    from .coverage import CoverageError, load
+
+    try:
+        return load(args.coverage)
+    except CoverageError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def use_color(choice: str) -> bool:
+    """`--color`: always, never, or auto = stdout is a terminal and NO_COLOR (no-color.org) is unset."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -227,28 +271,13 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from checks.registry import REGISTRY, rule_for
+    from .explain import explain
 
-    meta = rule_for(args.rule_id)
-    if meta is None:
+    text = explain(args.rule_id)
+    if text is None:
         print(f"wardgate: unknown rule {args.rule_id!r}; `wardgate rules` lists them", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{meta.id} ({meta.name}) — {meta.summary}")
-    print(f"category: {meta.category.value}   default severity: {meta.severity.value}   tool: {meta.tool}"
-          + (f"   CWE-{meta.cwe}" if meta.cwe else ""))
-    if meta.hipaa:
-        print(f"HIPAA: {meta.hipaa}")
-    print()
-    print(meta.doc or meta.summary)
-    check = REGISTRY.get(meta.id)
-    if check is not None and (check.VALID or check.INVALID):
-        from textwrap import dedent, indent
-
-        print("\nMore examples (these are also the rule's tests):")
-        for ex in check.INVALID[:3]:
-            print(f"\n  flagged (line {ex.line}, {ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
-        for ex in check.VALID[:3]:
-            print(f"\n  not flagged ({ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
+    print(text, end="")
     return EXIT_PASS
 
 

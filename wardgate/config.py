@@ -17,6 +17,7 @@ from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.vocabulary import Vocabulary
 
 from .approvals import ApprovalsConfig
+from .coverage import CoverageConfig
 
 DEFAULT_EXCLUDES = (
     ".git/**", "**/.git/**", ".venv/**", "**/.venv/**", "venv/**", "**/venv/**", "env/**", ".env/**",
@@ -43,7 +44,7 @@ class ToolConfig(_Strict):
 
 class RuffConfig(ToolConfig):
     # ruff's classic defaults (pyflakes and the error-level pycodestyle rules): bugs, not style.
-    # Set `select = []` to use the project's own ruff selection instead.
+    # ruff runs --isolated (the project's ruff config is not read); `select = []` is ruff's defaults.
     select: list[str] = Field(default_factory=lambda: ["E4", "E7", "E9", "F"])
 
 
@@ -99,9 +100,14 @@ class Config(_Strict):
     include: list[str] = Field(default_factory=lambda: ["**/*.py"])
     exclude: list[str] = Field(default_factory=list)
     default_excludes: bool = True
+    allow_unanalysed: list[str] = Field(default_factory=list, description="Globs of .py files that may stay "
+                                        "unanalysed without failing the gate (WG001-WG005 are still reported)")
     max_file_size: int = Field(default=DEFAULT_MAX_FILE_SIZE, gt=0)
     jobs: int = Field(default=0, ge=0, description="0 = the CPU count")
     cache_dir: str | None = Field(default=None, description="Cache folder (default: .wardgate-cache in the scan root)")
+    python: str | None = Field(default=None, description="The project's interpreter or virtualenv, whose installed "
+                               "packages wardgate reads (never imports) to resolve base classes; default: "
+                               "VIRTUAL_ENV, else .venv/ or venv/ in the tree")
     fail_on: Severity = Severity.HIGH
     select: list[str] = Field(default_factory=list, description="Rule id prefixes to run (empty = all)")
     disable: list[str] = Field(default_factory=list, description="Rule id prefixes never reported")
@@ -112,8 +118,12 @@ class Config(_Strict):
     suppressions: list[SuppressionEntry] = Field(default_factory=list)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     approvals: ApprovalsConfig = Field(default_factory=ApprovalsConfig)
+    coverage: CoverageConfig = Field(default_factory=CoverageConfig)
 
     source: str | None = Field(default=None, exclude=True)  # the file it came from
+    # Where it was read from, for the report: "working tree", "BASE <rev>", "--config" (wardgate/trust.py).
+    origin: str | None = Field(default=None, exclude=True)
+    source_text: str | None = Field(default=None, exclude=True)  # its text, when not read from disk
 
     def excludes(self) -> list[str]:
         return [*(DEFAULT_EXCLUDES if self.default_excludes else ()), *self.exclude]
@@ -153,11 +163,20 @@ def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror or exc})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path, source: str | None = None) -> Config:
+    """A Config from the text of `path` (read from disk or from git); `source` names it in the report."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source or path}: not valid TOML: {exc}") from exc
     prefix = ""
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("wardgate", {})
@@ -167,8 +186,9 @@ def load_config(path: Path | None) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain(path, prefix, exc)) from exc
-    config.source = str(path)
+        raise ConfigError(_explain(Path(source) if source else path, prefix, exc)) from exc
+    config.source = source or str(path)
+    config.source_text = text
     return config
 
 

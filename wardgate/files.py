@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -79,10 +80,21 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
         if not target.exists():
             continue
         listed = _git_files(root, target) if in_git else None
+        if listed is not None:  # git lists no FIFOs, sockets or devices: they are reported, not skipped
+            listed += [rel for rel in _walk(root, target, exclude) if matches_any(rel, include) and _special(root / rel)]
         for rel in listed if listed is not None else _walk(root, target, exclude):
             if matches_any(rel, include) and not matches_any(rel, exclude):
                 rels.add(rel)
     return sorted(rels)
+
+
+def _special(path: Path) -> bool:
+    """Not a regular file, folder or symlink (lstat only: never opened here)."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
 
 
 def _git_files(root: Path, target: Path) -> list[str] | None:

@@ -37,6 +37,29 @@ def gate_options(args: argparse.Namespace, options: Any) -> None:
             raise UsageError(str(exc)) from None
 
 
+def trusted_config(args: argparse.Namespace, options: Any) -> Any:
+    """The configuration of a diff run, read from the diff base; the change's edits to it go to
+    `options.trust_findings` (wardgate/trust.py)."""
+    from .cli import UsageError
+    from .files import scan_root
+    from .git import resolve_base
+    from .config import ConfigError
+    from .trust import load
+
+    if args.config is not None and not args.config.is_file():
+        raise ConfigError(f"{args.config}: no such configuration file")
+    root = scan_root(options.targets)
+    first = options.targets[0] if options.targets else Path(".")
+    start = first.resolve() if first.is_dir() else first.resolve().parent
+    try:
+        base, _ = resolve_base(root, options.diff or None, staged=options.staged)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from None
+    trusted = load(root, start, args.config, base, staged=options.staged)
+    options.trust_findings = trusted.changes
+    return trusted.config
+
+
 def run_guarded(run: Callable[..., Any], *a: Any) -> Any:
     from .cli import UsageError
 
@@ -49,8 +72,10 @@ def run_guarded(run: Callable[..., Any], *a: Any) -> Any:
 def write_reports(report: Report, fmt: str, outputs: Sequence[tuple[str, Path]], *, color: bool,
                   link_base: str | None) -> None:
     from reports.writers import WRITERS
+    from reports.writers.text import render_statistics
 
-    sys.stdout.write(WRITERS[fmt](report, color=color, link_base=link_base))
+    render = render_statistics if fmt == "statistics" else WRITERS[fmt]
+    sys.stdout.write(render(report, color=color, link_base=link_base))
     sys.stdout.flush()
     for ofmt, dest in outputs:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +152,14 @@ def merge_reports(reports: Sequence[dict[str, Any]]) -> Report:
         stats["merged"]["warning"] = f"{n} report(s) for shard count(s) {sorted(totals)}: coverage may be incomplete"
     # Diff mode: the approval and change-metrics conditions stand (a role one shard requires is required).
     gate = _with_conditions(gate, _merge_conditions(reports))
-    return Report(version=__version__, findings=findings, gate=gate, stats=stats,
+    # Every shard measured the whole diff's coverage (the diff is not sharded): keep it and its conditions.
+    coverage = next((d["coverage"] for d in reports if d.get("coverage")), None)
+    if coverage is not None:
+        from reports.coverage_gate import conditions
+        from reports.gate import add_conditions
+
+        gate = add_conditions(gate, conditions(coverage))
+    return Report(version=__version__, findings=findings, gate=gate, stats=stats, coverage=coverage,
                   approvals=_merge_approvals([d["approvals"] for d in reports if d.get("approvals") is not None]),
                   change_metrics=next((d["change_metrics"] for d in reports if d.get("change_metrics")), None),
                   test_suggestions=_unique([s for d in reports for s in d.get("test_suggestions") or []]) or None)
@@ -207,6 +239,7 @@ def merge(args: argparse.Namespace) -> int:
     report = merge_reports(datas)
     if "warning" in report.stats["merged"]:
         print(f"wardgate: warning: {report.stats['merged']['warning']}", file=sys.stderr)
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    write_reports(report, args.format, _outputs(args.output), color=color, link_base=args.link_base)
+    from .cli import use_color
+
+    write_reports(report, args.format, _outputs(args.output), color=use_color(args.color), link_base=args.link_base)
     return report.gate.exit_code

@@ -64,21 +64,28 @@ def default_base(root: Path) -> str | None:
     return "HEAD"
 
 
-def changed_lines(root: Path, base: str | None = None, *, staged: bool = False) -> Diff:
+def resolve_base(root: Path, base: str | None = None, *, staged: bool = False) -> tuple[str, str]:
+    """(the revision the change is compared with, a note): `--staged` compares with HEAD, `--diff`
+    with BASE or the default base; the empty tree before the first commit."""
     if _git(root, "rev-parse", "--is-inside-work-tree", check=False).strip() != "true":
         raise DiffError(f"{root} is not inside a git repository: --diff/--staged need one")
-    note = ""
     if staged:
-        ref = "HEAD" if _has_commit(root) else EMPTY_TREE
-        text = _git(root, "diff", "--cached", "--unified=0", "-M", "--no-color", "--no-ext-diff", ref)
-        diff = _parse(text, base="index vs " + ("HEAD" if ref == "HEAD" else "empty tree"))
-        return diff
+        return ("HEAD" if _has_commit(root) else EMPTY_TREE), ""
     if base is None:
         base = default_base(root)
         if base is None:
-            base, note = EMPTY_TREE, "no commits yet: every file is new"
+            return EMPTY_TREE, "no commits yet: every file is new"
     elif not _has_commit(root, base):
         raise DiffError(f"--diff {base}: not a commit in this repository")
+    return base, ""
+
+
+def changed_lines(root: Path, base: str | None = None, *, staged: bool = False) -> Diff:
+    base, note = resolve_base(root, base, staged=staged)
+    if staged:
+        text = _git(root, "diff", "--cached", "--unified=0", "-M", "--no-color", "--no-ext-diff", base)
+        diff = _parse(text, base="index vs " + ("HEAD" if base == "HEAD" else "empty tree"))
+        return diff
     text = _git(root, "diff", "--unified=0", "-M", "--no-color", "--no-ext-diff", base)
     diff = _parse(text, base=base)
     diff.note = note

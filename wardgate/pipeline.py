@@ -13,21 +13,24 @@ from checks.cache import open_cache
 from checks.changes import ChangeSet
 from checks.context import raise_in_context
 from checks.engine import EngineResult, run_checks
+from checks.facts.environment import site_packages
+from checks.facts.unknowns import unresolved_note
 from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.review import review_findings
-from checks.source import read_source
+from checks.source import UNANALYSED, read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
+from checks.tools import comments as tool_comments
 from reports import aggregate, baseline, fingerprint, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
 
-from . import __version__
+from . import __version__, trust
 from .config import Config
 from .changes import change_findings, mark_found_at_base
-from .files import collect_files, scan_root
+from .files import collect_files, matches_any, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
 from .shard import select as shard_select
@@ -39,6 +42,7 @@ _AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
 # below it and fill the remaining cores, so that the run lasts about as long as bandit alone.
 CRITICAL_TOOL = "bandit"
 BACKGROUND_NICENESS = 10
+_NO_LIMIT = 1 << 40
 
 
 @dataclass
@@ -52,6 +56,8 @@ class RunOptions:
     baseline: Path | None = None
     shard: tuple[int, int] | None = None  # (index, total), 1-based
     no_cache: bool = False  # bypass the content-addressed cache (checks/cache.py)
+    approved_by: list[str] | None = None  # --approved-by: "security" approves the change's edits to the gate
+    trust_findings: list[Finding] = field(default_factory=list)  # WG012: the change's config edits (trust.py)
 
 
 @dataclass
@@ -59,6 +65,7 @@ class RunResult:
     report: Report
     root: Path
     engine: EngineResult
+    diff: Diff | None = None  # diff-aware runs: what changed (wardgate/coverage.py reads it)
     changes: ChangeSet | None = None  # diff mode: both refs' facts (checks/changes/), for approval routing
 
 
@@ -105,12 +112,16 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     progress.update(f"running wardgate checks and {', '.join(tool_futures) or 'no tools'} on {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=checks, collectors=COLLECTORS, jobs=jobs,
                         max_size=config.max_file_size, check_paths=check_paths, cache=cache,
-                        niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in tool_futures else 0)
+                        niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in tool_futures else 0,
+                        environment=site_packages(root, config.python))
     # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
     # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
     unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
     newer = set(engine.newer_syntax)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
+    note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths))
+    if note is not None:
+        findings.append(note)
     errors = list(engine.errors)
     for name, future in tool_futures.items():
         progress.update(f"waiting for {name}")
@@ -122,9 +133,11 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
             continue
         skip = unparsable | newer if name in _AST_BOUND_TOOLS else unparsable
         kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
+        kept = tool_comments.apply(kept, _line_reader(root))  # noqa, nosec and nosemgrep comments
         findings.extend(kept)
         tool_stats[name] = tool_stats[name].model_copy(update={
-            "status": "ok", "seconds": round(result.seconds, 3),
+            "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
+            "version": result.version,
             "files": len([f for f in readable if f not in skip]),
             "findings": len([f for f in kept if f.rule_id != "WG007"])})
     tool_pool.shutdown()
@@ -141,7 +154,8 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
 
     if shard_files is not None:  # phase 1 reported on every file; this shard owns only its own
         findings = [f for f in findings if f.path in shard_files]
-    findings = _apply_config(findings, config)
+    # The change's edits to the gate are added after the config is applied: the config cannot hide them.
+    findings = [*_apply_config(findings, config), *options.trust_findings]
     findings, extra_stats = _aggregate(findings, config, options, root, files if wanted is None else check_paths,
                                        diff)
     progress.update("LLM review")
@@ -162,6 +176,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
         "llm": llm_stats,
         "errors": errors,
         "config": config.source,
+        "config_origin": config.origin or ("working tree" if config.source else "defaults"),
         **extra_stats,
         **({"changes": change_stats} if change_stats is not None else {}),
         "gate_config": {"fail_on": fail_on.value,
@@ -170,7 +185,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     }
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
-    return RunResult(report=report, root=root, engine=engine,
+    return RunResult(report=report, root=root, engine=engine, diff=diff,
                      changes=change_run.changes if change_run is not None else None)
 
 
@@ -180,22 +195,35 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
     stats: dict[str, Any] = {}
     findings = aggregate.deduplicate(findings)
     config_rel = _relative(root, config.source)
+    config_text = config.source_text if config.source_text is not None else (
+        _text_reader(root)(config_rel) or "" if config_rel else "")
     findings = suppress.apply(
         findings, read_text=_text_reader(root), files=analysed, entries=config.suppressions,
-        config_path=config_rel, config_text=_text_reader(root)(config_rel) or "" if config_rel else "",
-        partial=diff is not None)
-    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+        config_path=config_rel, config_text=config_text, partial=diff is not None)
     if diff is not None:
+        findings += trust.inline_suppressions_added(findings, diff.changed, staged=options.staged)
+    findings = [f.model_copy(update={"properties": {**f.properties, "unanalysed_allowed": True}})
+                if f.rule_id in UNANALYSED and matches_any(f.path, config.allow_unanalysed) else f for f in findings]
+    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+    if diff is not None:  # a changed file that was not analysed is in the diff wherever its finding points
         # A change rule's finding is about the change by definition (a deleted registration file has no
         # head lines: its finding sits on the model it no longer audits).
-        findings = [f.model_copy(update={"in_diff": diff.touches(f.path, f.start_line, f.end_line)
-                                         or bool(f.properties.get("change_rule"))})
+        findings = [f.model_copy(update={"in_diff": bool(f.properties.get("trust_change"))
+                                         or bool(f.properties.get("change_rule"))
+                                         or (f.rule_id in UNANALYSED and f.path in diff.changed)
+                                         or diff.touches(f.path, f.start_line, f.end_line)})
                     for f in findings]
         stats["diff"] = diff.stats()
+    if options.approved_by and "security" in options.approved_by:
+        findings = [f.model_copy(update={"properties": {**f.properties, "advisory": True,
+                                                        "approved_by": "security"}})
+                    if f.properties.get("trust_change") else f for f in findings]
     if options.shard is not None:
         stats["shard"] = {"index": options.shard[0], "total": options.shard[1], "files": len(analysed)}
     if options.baseline is not None:
-        findings, absent = baseline.apply(findings, baseline.load(options.baseline),
+        entries, baseline_notes = trust.trusted_baseline(root, options.baseline, diff, staged=options.staged)
+        findings += fingerprint.assign(baseline_notes, _line_reader(root))
+        findings, absent = baseline.apply(findings, entries,
                                           None if diff is None and options.shard is None else set(analysed))
         stats["baseline"] = {"file": str(options.baseline), "absent": absent,
                              "new": sum(f.baseline_state == "new" for f in findings),
@@ -213,11 +241,9 @@ def _relative(root: Path, source: str | None) -> str | None:
 
 
 def _text_reader(root: Path):  # noqa: ANN202 - a small closure
-    def read(rel: str) -> str | None:
-        try:
-            return (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+    def read(rel: str) -> str | None:  # never blocks on a FIFO, never reads outside the root
+        data = read_regular(root, rel, _NO_LIMIT)
+        return None if isinstance(data, Finding) else data.decode("utf-8", "replace")
 
     return read
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
+from ..facts.model_params import ModelParams, root_name
 from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_write_tables, statement_of
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -73,12 +75,37 @@ class AuditBypassingWrite(Check):
               "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
         Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
               files=_FILES),
+        # The same helper when its callers pass only catalogue models.
+        Valid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+              path="clinic/helpers.py",
+              files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\nfrom clinic.models import Drug\n\n"
+                               "def rename(request, pk):\n    update_field(Drug, pk, name='x')\n"))),
+        # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content.
+        Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
+              "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
+        # Bulk insert, then every row saved again: those saves write the history.
+        Valid("from clinic.models import Encounter\n\ndef load(rows):\n    Encounter.objects.bulk_create(rows)\n"
+              "    for e in Encounter.objects.all():\n        e.save()\n", files=_FILES),
+        # An event log that points at any row (generic reference + JSON value) is the trail itself.
+        Valid("from clinic.events import ConsultationEvent\n\ndef supersede(c):\n"
+              "    ConsultationEvent.objects.filter(object_id=c.pk).update(value={})\n",
+              files=(*_FILES, ("clinic/events.py", "from django.db import models\nfrom simple_history.models import "
+                               "HistoricalRecords\n\nclass ConsultationEvent(models.Model):\n"
+                               "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+                               "    object_id = models.IntegerField()\n    value = models.JSONField()\n"
+                               "    history = HistoricalRecords()\n"))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
         Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
               "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
               path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     ]
     INVALID = [
+        # A central helper that takes the model as a parameter: its callers pass audited patient models.
+        Invalid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+                line=2, path="clinic/helpers.py",
+                files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\n"
+                                 "from clinic.models import Encounter\n\ndef close(request, pk):\n"
+                                 "    update_field(Encounter, pk, status='closed')\n"))),
         Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
                 "    stale = Encounter.objects.filter(started_at__lt=cutoff)\n    n = stale.update(status='closed')\n",
                 line=5, files=_FILES),
@@ -116,13 +143,15 @@ class AuditBypassingWrite(Check):
         if models is None or code is None or not models.audited:
             return
         parents: dict[ast.AST, ast.AST] | None = None
+        params: ModelParams | None = self.ctx.project.fact("model_params")
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
+            helper = None if cls else f"{self.ctx.imports.module}.{fn.name}"
             for call in walk(fn):
                 if not isinstance(call, ast.Call):
                     continue
-                hit = self._bypass(call, scope, models)
+                hit = self._bypass(call, scope, models) or self._through_parameter(call, helper, params, models)
                 if hit:
                     parents = parents or self.ctx.shared("parents", lambda: parent_map(node))
                     self.report(statement_of(call, parents), hit[0], fix=hit[1])
@@ -134,6 +163,10 @@ class AuditBypassingWrite(Check):
             if scope.is_history(func.value):
                 return None  # tampering with the trail itself: WG203
             model = scope.model_of(func.value)
+            if meth == "update" and _derived_only(call):
+                return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
+            if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
+                return None  # each row is saved afterwards: that save writes the history
             if model and self._audited_patient(model, models):
                 name = last_part(model)
                 alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
@@ -154,7 +187,50 @@ class AuditBypassingWrite(Check):
                             "or record the change in the audit trail explicitly.")
         return None
 
+    def _through_parameter(self, call: ast.Call, helper: str | None, params: ModelParams | None,
+                           models: ModelIndex) -> tuple[str, str] | None:
+        """`model.objects.filter(pk=pk).update(...)` in a helper whose callers pass audited patient models."""
+        func = call.func
+        if helper is None or params is None or not isinstance(func, ast.Attribute) or func.attr not in _BULK:
+            return None
+        root = root_name(func.value)
+        if root is None:
+            return None
+        passed = sorted(last_part(m) for m in params.models_for(helper, root.id) if self._audited_patient(m, models))
+        if not passed:
+            return None
+        mech = models.audit_of(next(m for m in params.models_for(helper, root.id) if self._audited_patient(m, models)))
+        n = params.callers.get((helper, root.id), 0)
+        return (f"{_BULK[func.attr]} on `{root.id}` sends no save signals, and {n} caller(s) pass audited patient "
+                f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
+                "records none of these changes.",
+                "Fetch the row and save() it (or use the audit library's bulk helpers), so each change is recorded.")
+
     @staticmethod
     def _audited_patient(model: str, models: ModelIndex) -> bool:
         mech = models.audit_of(model)
         return bool(mech) and mech != "pghistory" and models.is_patient_model(model)
+
+
+# `is_latest=False`, `last_daily_round=...`, `patient_created=True`: pointers and flags derived from other rows.
+_DERIVED = re.compile(r"^(is_)?(latest|last|current)(_\w+)?$|^\w+_created$")
+
+
+def _derived_only(call: ast.Call) -> bool:
+    return bool(call.keywords) and not call.args and all(k.arg and _DERIVED.match(k.arg) for k in call.keywords)
+
+
+def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:
+    """The function later saves rows of the same model one by one (`for c in Case.objects.all(): c.save()`)."""
+    for loop in walk(fn):
+        it, tgt = (loop.iter, loop.target) if isinstance(loop, ast.For) else (None, None)
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and it.args:
+            it = it.args[0]  # `for i, row in enumerate(Case.objects.all())`
+            tgt = tgt.elts[-1] if isinstance(tgt, ast.Tuple) and tgt.elts else tgt
+        if it is not None and scope.model_of(it) == model:
+            target = tgt.id if isinstance(tgt, ast.Name) else None
+            if target and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "save"
+                              and isinstance(n.func.value, ast.Name) and n.func.value.id == target
+                              for n in walk(loop)):
+                return True
+    return False

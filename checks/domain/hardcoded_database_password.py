@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import is_placeholder, literal_value, target_name
+from ..secrets import ci_only_nodes, is_placeholder, literal_value, target_name
 
 _DB_KEYS = {"ENGINE", "NAME", "HOST", "USER", "PORT"}
 
@@ -46,6 +46,8 @@ class HardcodedDatabasePassword(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = [
+        Valid('import os\nif os.environ.get("GITHUB_WORKFLOW"):\n    DATABASES = {"default": {"NAME": "ci_db", '
+              '"PASSWORD": "postgres"}}\n'),
         Valid('import os\nDATABASES = {"default": {\n    "ENGINE": "x",\n    "PASSWORD": os.environ.get("DB_PW", ""),\n}}\n',
               path="proj/settings.py"),
         Valid('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "PASSWORD": ""}}\n'),
@@ -66,6 +68,10 @@ class HardcodedDatabasePassword(Check):
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
         self._in_databases = 0
+        self._ci_only: set[int] = set()
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._ci_only = ci_only_nodes(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for t in node.targets:
@@ -96,8 +102,8 @@ class HardcodedDatabasePassword(Check):
 
     def _check(self, start: ast.AST, value: ast.expr, end: ast.AST) -> None:
         literal = literal_value(value, self.ctx.imports)
-        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test:
-            return
+        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test or id(start) in self._ci_only:
+            return  # a CI job's throwaway database (`if os.environ.get("GITHUB_WORKFLOW"):`) is not a secret
         self.report(start, f"Database password hard-coded in DATABASES ({mask(literal)}).", end_node=end,
                     fix='Read it from the environment: "PASSWORD": os.environ["POSTGRES_PASSWORD"] '
                     "(or a DATABASE_URL secret), and rotate the exposed password.", secret=literal)

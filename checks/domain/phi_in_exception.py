@@ -3,14 +3,21 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.phi_access import ScopedPhiCheck
 from ..finding import Category, Confidence, Severity
+from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.model import EXCEPTION, PHI, RECORD, RENDERED, Sink
 
 
-class PhiInException(Check, ScopedPhiCheck):
+# Errors Django and DRF turn into a response to the user who submitted the data (form and API validation),
+# not into logs, tracebacks or error trackers.
+_USER_FACING = frozenset({"ValidationError", "Http404", "NotFound", "ParseError"})
+
+
+class PhiInException(Check, FlowCheck):
     """## What it does
     Flags `raise SomeError(...)` whose message carries patient identifiers (PHI fields of
-    patient-data models), e.g. `raise DoseError(f"No weight for {patient.full_name} ({patient.mrn})")`.
+    patient-data models), e.g. `raise DoseError(f"No weight for {patient.full_name} ({patient.mrn})")`,
+    also when they reach the function through its parameters (flow analysis, checks/flows/).
 
     ## Why is this bad?
     Exception messages travel further than any log line: error trackers (Sentry and similar
@@ -39,6 +46,8 @@ class PhiInException(Check, ScopedPhiCheck):
     hipaa = "§164.502(b) minimum necessary; §164.502(e) business associates"
 
     VALID = [
+        Valid("from django import forms\n\nclass F(forms.Form):\n    def clean_nhs_number(self):\n"
+              "        n = self.cleaned_data['nhs_number']\n        raise forms.ValidationError(f'{n} is not valid')\n"),
         Valid("def f(patient, drug, allergy):\n    raise ValueError(f'{drug.name} matches allergy #{allergy.pk} for {patient.pk}')\n"),
         Valid("def f(patient):\n    raise\n"),
     ]
@@ -52,11 +61,14 @@ class PhiInException(Check, ScopedPhiCheck):
     def visit_Raise(self, node: ast.Raise) -> None:
         exc = node.exc
         if not isinstance(exc, ast.Call):
-            if isinstance(exc, ast.Name):
-                return
             return
-        reads = self.phi.phi_in(ast.Tuple(elts=[*exc.args, *(k.value for k in exc.keywords)], ctx=ast.Load()))
-        if reads:
-            self.report(node, f"Exception message carries PHI: {', '.join(reads[:4])}.", end_node=node,
+        if (self.ctx.imports.qualname(exc.func) or "").rsplit(".", 1)[-1] in _USER_FACING:
+            return  # a form or serializer error goes back to the user who submitted the value
+        sink = Sink(EXCEPTION, f"raise {ast.unparse(exc.func)}", node.lineno)
+        flows = [f for f in self.flows_into(sink, [*exc.args, *(k.value for k in exc.keywords)]) if f.kind in (PHI, RENDERED, RECORD)]
+        if flows:
+            labels = list(dict.fromkeys(f.value for f in flows))
+            self.report(node, f"Exception message carries PHI: {', '.join(labels[:4])}. Flow: {describe(flows)}.",
+                        end_node=node, flow=flow_steps(flows[0]),
                         fix="Identify the patient by internal id (patient.pk) in the message; show names only "
                         "in the authorised UI.")

@@ -3,19 +3,16 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.phi_access import ScopedPhiCheck
 from ..finding import Category, Confidence, Severity
-from ..names import last_part
-
-_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal", "msg"}
-_LOGGER_NAMES = {"logger", "log", "_logger", "_log", "LOGGER", "LOG", "audit_log", "log_", "logging"}
+from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.model import LOG, OUTPUT, RECORD, REQUEST
 _MODELS = ("app/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
            "    mrn = models.CharField(max_length=10)\n    first_name = models.CharField(max_length=50)\n"
            "    ward_name = models.CharField(max_length=50)\n\nclass Drug(models.Model):\n"
            "    name = models.CharField(max_length=50)\n")
 
 
-class PhiInLog(Check, ScopedPhiCheck):
+class PhiInLog(Check, FlowCheck):
     """## What it does
     Flags patient identifiers (PHI fields of patient-data models: name, MRN, date of birth, SSN,
     phone, address…) passed to a logging call (`logging.getLogger` loggers under any name),
@@ -75,38 +72,18 @@ class PhiInLog(Check, ScopedPhiCheck):
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
-        if not self._is_sink(node.func):
+        found = self.flows_at(node)
+        if found is None:
             return
-        reads = self.phi.phi_in(ast.Tuple(elts=[*node.args, *(k.value for k in node.keywords)], ctx=ast.Load()))
-        if reads:
-            self.report(node, f"PHI written to a log/output sink: {', '.join(reads[:4])}.", end_node=node,
-                        fix="Log the internal id (patient.pk) instead of identifiers; if the value is needed "
-                        "for an investigation, look it up from the id in the audited application.")
-
-    def _is_sink(self, func: ast.expr) -> bool:
-        q = self.qualname(func) or ""
-        if q in ("print", "builtins.print") and "print" not in self.ctx.imports.defined:
-            return True
-        if not isinstance(func, ast.Attribute):
-            return False
-        if func.attr == "write" and isinstance(func.value, ast.Attribute) and func.value.attr in ("stdout", "stderr"):
-            return True  # self.stdout.write in management commands, sys.stdout.write
-        if func.attr not in _METHODS:
-            return False
-        if q.startswith("logging.") or q.startswith("structlog."):
-            return True
-        recv = func.value
-        name = recv.id if isinstance(recv, ast.Name) else recv.attr if isinstance(recv, ast.Attribute) else ""
-        if name in _LOGGER_NAMES or name.lower().endswith("logger"):
-            return True
-        if isinstance(recv, ast.Name):  # x = logging.getLogger(...) under any name
-            for v in self.phi.env.get(recv.id, []) + self._module_env(recv.id):
-                if last_part(self.qualname(v)) in ("getLogger", "get_logger", "getChild"):
-                    return True
-        return False
-
-    def _module_env(self, name: str) -> list[ast.expr]:
-        tree = self.ctx.src.tree
-        assert tree is not None
-        return [s.value for s in tree.body if isinstance(s, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)]
+        sink, flows = found
+        if sink.kind not in (LOG, OUTPUT) or not flows:
+            return
+        labels = list(dict.fromkeys(f.value for f in flows))
+        what = "A whole patient record or request" if all(f.kind in (RECORD, REQUEST) for f in flows) else "PHI"
+        note = self.mask_note(flows)
+        self.report(node, f"{what} written to a log/output sink: {', '.join(labels[:4])}. Flow: {describe(flows)}."
+                    + (f" {note}" if note else ""),
+                    end_node=node, start_line=min(f.start_line for f in flows), flow=flow_steps(flows[0]),
+                    fix="Log the internal id (patient.pk) instead of identifiers or whole objects (`__dict__`, "
+                    "request dumps); if the value is needed for an investigation, look it up from the id in the "
+                    "audited application, or pass it through a masking helper (phi_sanitisers).")

@@ -4,19 +4,19 @@ import ast
 from urllib.parse import urlparse
 
 from ..base import Check, Invalid, Valid
-from ..facts.phi_access import ScopedPhiCheck
 from ..finding import Category, Confidence, Severity
-from ..names import last_part
-
-_CLIENTS = ("requests.", "httpx.", "urllib.request.", "urllib3.", "aiohttp.")
-_VERBS = {"get", "post", "put", "patch", "delete", "request", "urlopen", "Request", "stream"}
-_PAYLOAD = {"json", "data", "params", "files", "content", "body", "fields"}
+from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.model import HTTP, VENDOR
 
 
-class PhiSentToThirdParty(Check, ScopedPhiCheck):
+class PhiSentToThirdParty(Check, FlowCheck):
     """## What it does
-    Flags outbound HTTP calls (`requests`, `httpx`, `urllib`, `aiohttp`) whose payload — `json`,
-    `data`, `params`, `files`, or a local dict built for them — carries patient identifiers.
+    Flags outbound HTTP calls (`requests`, `httpx`, `urllib`, `aiohttp`) whose URL or payload — `json`,
+    `data`, `params`, `files`, or a local dict built for them — carries patient identifiers, also when
+    they arrive through the function's parameters from a caller in another module (flow analysis,
+    checks/flows/); and the same data handed to an error tracker or analytics SDK (Sentry
+    `set_user`/`capture_message`, Segment/PostHog/Mixpanel `track`/`identify`) or to an LLM API
+    (`client.chat.completions.create`, `client.messages.create`).
     Hosts listed in `third_party_hosts_allowed` (covered by a business associate agreement) pass.
 
     ## Why is this bad?
@@ -41,13 +41,15 @@ class PhiSentToThirdParty(Check, ScopedPhiCheck):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 359
-    summary = "Patient identifiers sent in an outbound HTTP payload"
+    summary = "Patient identifiers sent to an outside party: outbound HTTP, error trackers, analytics, LLM APIs"
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
     VALID = [
         Valid("import requests\n\ndef send(summary, since):\n    requests.post(U, json={'event': 'x', **summary})\n"
               "    requests.get(U, params={'since': since.isoformat()})\n"),
         Valid("import requests\n\ndef send(patient):\n    requests.post(U, json={'id': patient.pk})\n"),
+        Valid("import sentry_sdk\n\ndef tag(request, patient):\n    sentry_sdk.set_user({'id': request.user.pk})\n"
+              "    sentry_sdk.set_tag('patient', patient.pk)\n"),
     ]
     INVALID = [
         Invalid("import httpx as h\n\ndef send(result):\n    patient = result.patient\n"
@@ -55,20 +57,26 @@ class PhiSentToThirdParty(Check, ScopedPhiCheck):
                 "    h.post(U, json=payload)\n", line=6),
         Invalid("from requests import post\n\ndef send(encounter):\n"
                 "    post(U, data={'dx': encounter.patient.mrn}, timeout=5)\n", line=4),
+        Invalid("import sentry_sdk\n\ndef tag(patient):\n    sentry_sdk.set_user({'username': patient.full_name})\n",
+                line=4),
+        Invalid("def summarise(client, patient, notes):\n    return client.chat.completions.create(model='m', messages=[\n"
+                "        {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])\n", line=2),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
-        q = self.qualname(node.func) or ""
-        if not (q.startswith(_CLIENTS) and last_part(q) in _VERBS):
+        found = self.flows_at(node)
+        if found is None:
+            return
+        sink, flows = found
+        if sink.kind not in (HTTP, VENDOR) or not flows:
             return
         url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
         if isinstance(url, ast.Constant) and isinstance(url.value, str):
             host = urlparse(url.value).hostname or ""
             if any(host == h or host.endswith("." + h) for h in self.ctx.vocab.third_party_hosts_allowed):
                 return
-        payload = [k.value for k in node.keywords if k.arg in _PAYLOAD] + list(node.args[1:])
-        reads = self.phi.phi_in(ast.Tuple(elts=payload, ctx=ast.Load()), follow=2)
-        if reads:
-            self.report(node, f"PHI sent to an external endpoint: {', '.join(reads[:4])}.", end_node=node,
-                        fix="Send aggregates or internal ids only; if the recipient must receive PHI, it needs a "
-                        "BAA and an entry in third_party_hosts_allowed.")
+        labels = list(dict.fromkeys(f.value for f in flows))
+        self.report(node, f"PHI sent to an external endpoint: {', '.join(labels[:4])}. Flow: {describe(flows)}.",
+                    end_node=node, start_line=min(f.start_line for f in flows), flow=flow_steps(flows[0]),
+                    fix="Send aggregates or internal ids only, in the payload and in the URL; if the recipient must "
+                    "receive PHI, it needs a BAA and an entry in third_party_hosts_allowed.")

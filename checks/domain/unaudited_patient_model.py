@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
@@ -92,6 +93,13 @@ class UnauditedPatientModel(Check):
               "class PatientMobileOTP(models.Model):\n    phone_number = models.CharField(max_length=14)\n"
               "    otp = models.CharField(max_length=10)\n", path="clinic/models.py"),
     ]
+    VALID += [
+        # A copy of an upstream system's records, loaded by a batch job and edited by no user.
+        Valid(_MODELS + "\nclass LabObservation(models.Model):\n    mrn = models.CharField(max_length=20)\n"
+              "    value = models.TextField()\n", path="lab/models.py",
+              files=(("lab/loader.py", "from lab.models import LabObservation\n\ndef load(rows):\n"
+                      "    LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)\n"),)),
+    ]
     INVALID = [
         Invalid(_MODELS + "from simple_history import models as sh\n\nclass VitalSigns(models.Model):\n"
                 "    encounter = models.ForeignKey('clinic.Encounter', on_delete=models.CASCADE)\n\n"
@@ -116,6 +124,13 @@ class UnauditedPatientModel(Check):
                        ("search/signals.py", "from django.db.models.signals import post_save\n"
                         "from django.dispatch import receiver\n\n@receiver(post_save)\n"
                         "def reindex(sender, instance, **kwargs):\n    index(instance)\n"))),
+        # Loaded by a batch job but also edited in a view: user changes need the trail.
+        Invalid(_MODELS + "\nclass LabObservation(models.Model):\n    mrn = models.CharField(max_length=20)\n"
+                "    value = models.TextField()\n", line=3, path="lab/models.py",
+                files=(("lab/loader.py", "from lab.models import LabObservation\n\ndef load(rows):\n"
+                        "    LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)\n"),
+                       ("lab/views.py", "from lab.models import LabObservation\n\ndef fix(request, pk):\n"
+                        "    LabObservation.objects.filter(pk=pk).update(value=request.POST['v'])\n"))),
         # A patient model with a unique identifier is still a patient model.
         Invalid(_MODELS + "\nclass PatientRecord(models.Model):\n    name = models.CharField(max_length=80, unique=True)\n"
                 "    ward = models.ForeignKey('Ward', on_delete=models.PROTECT)\n", line=3, path="clinic/models.py"),
@@ -135,6 +150,8 @@ class UnauditedPatientModel(Check):
             return
         if qualname in idx.unknown_audit:  # a base wardgate cannot read may add the trail: `wardgate facts` says so
             return
+        if imported_only(qualname, idx, self.ctx.project.fact("django_code")):
+            return  # a copy loaded by batch imports that no user edits: the source system keeps its history
         if info.abstract or _is_proxy(node):
             return
         self.report(
@@ -155,3 +172,16 @@ def _is_proxy(node: ast.ClassDef) -> bool:
                         and isinstance(m.value, ast.Constant) and m.value.value is True):
                     return True
     return False
+
+
+def imported_only(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> bool:
+    """Rows written only by loaders, management commands and scheduled tasks, never from a view, form,
+    serializer or service, and no admin, form, serializer or view class edits the model: a read-only
+    copy of another system's data (an upstream lab or ADT feed)."""
+    if idx.write_roles.get(qualname) != {"batch"} or code is None:
+        return False
+    name = qualname.rsplit(".", 1)[-1]
+    edited = [q for q in (*code.admin_models.values(),
+                          *(c.model for c in code.classes.values()), *(c.meta_model for c in code.classes.values()))
+              if q and (q == qualname or q.rsplit(".", 1)[-1] == name)]
+    return not edited

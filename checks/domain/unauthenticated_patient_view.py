@@ -142,7 +142,7 @@ class UnauthenticatedPatientView(Check):
 
     def visit_Module(self, node: ast.Module) -> None:
         for view in patient_views(self.ctx, node):
-            if view.unknown:  # no gating finding rests on what wardgate could not read
+            if view.unknown or view.unreachable:  # unread access control; dead code no request reaches
                 continue
             if view.reads == NONE or (view.writes and view.writes_level == NONE):
                 self._flag(view)
@@ -155,5 +155,9 @@ class UnauthenticatedPatientView(Check):
                if view.drf else
                "Require login and a permission: @login_required + @permission_required('app.view_model'), or "
                "LoginRequiredMixin + PermissionRequiredMixin on class-based views.")
-        self.report(view.node, f"View {view.node.name} lets anyone {action} patient data ({what}) without "
-                    "authentication.", fix=fix)
+        code = self.ctx.project.fact("django_code")
+        route = code.route(f"{self.ctx.imports.module}.{view.node.name}") if code is not None else None
+        where = f" at {route}" if route else ""
+        how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
+        self.report(view.node, f"View {view.node.name}{where} lets anyone {action} patient data ({what}) without "
+                    f"authentication{how}.", fix=fix)

@@ -8,12 +8,15 @@ from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 
+# The project authorizes somewhere (a role-less project, where login is the whole access model, is not flagged).
+_AUTHZ_ELSEWHERE = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
+                    "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
 _FILES = (("clinic/models.py", "from django.db import models\n\nclass Appointment(models.Model):\n"
            "    reason = models.TextField()\n    clinician = models.ForeignKey('auth.User', on_delete=models.CASCADE)\n"
-           "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n"),)
+           "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n"), _AUTHZ_ELSEWHERE)
 _PROFILE_FILES = (("clinic/models.py", "from django.db import models\n\nclass PatientProfile(models.Model):\n"
                    "    user = models.OneToOneField('auth.User', on_delete=models.CASCADE)\n"
-                   "    date_of_birth = models.DateField(null=True)\n"),)
+                   "    date_of_birth = models.DateField(null=True)\n"), _AUTHZ_ELSEWHERE)
 _PERMS = ("accounts/permissions.py", "from rest_framework.permissions import BasePermission\n\n"
           "class IsCareTeam(BasePermission):\n    def has_permission(self, request, view):\n"
           "        return request.user.groups.filter(name='care').exists()\n")
@@ -32,8 +35,14 @@ class UnauthorizedPatientWrite(Check):
     `BasePermission` subclass (found anywhere in the project), no used `has_perm()` check, no role
     test on the requesting user (`if request.user.role != "doctor"`, `request.user.is_clinician()`),
     no project decorator that wraps one of these, and a queryset that is not restricted to the
-    requesting user (nor rows created for the user's own, or just signed-up, account). Write-capable means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView,
-    ModelViewSet and the DRF write mixins, `@action(methods=["post"])`, or saves in the body.
+    requesting user (nor rows created for the user's own, or just signed-up, account). Write-capable
+    means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView, ModelViewSet
+    and the DRF write mixins, `@action(methods=["post"])`, or handlers that really save.
+
+    Views no request reaches (an app missing from INSTALLED_APPS, a viewset registered only on a router
+    no URLconf includes) and views whose guard wardgate cannot read (`unknown` in `wardgate facts`) are not
+    flagged. Nor is a role-less project, one that authorizes nowhere beyond login: there "any signed-in user"
+    is the design, and `wardgate facts` says so once instead of once per view.
 
     ## Why is this bad?
     Every signed-in account — a receptionist, a student, a compromised kiosk login — can change any
@@ -157,8 +166,11 @@ class UnauthorizedPatientWrite(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
+        code = self.ctx.project.fact("django_code")
+        if code is not None and not code.authorization:
+            return  # a role-less project: login is its whole access model (`wardgate facts` says so), not one view's gap
         for view in patient_views(self.ctx, node):
-            if view.unknown:  # no gating finding rests on what wardgate could not read
+            if view.unknown or view.unreachable:  # unread access control; dead code no request reaches
                 continue
             if view.writes and view.reads >= AUTHN and view.writes_level == AUTHN:
                 what = ", ".join(last_part(m) for m in view.models)

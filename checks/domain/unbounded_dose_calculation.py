@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation
 from ..finding import Category, Confidence, Severity
+from ..flows.index import NAME as FLOWS, FlowIndex
 from ..walk import walk
 
 _HELPERS = ("app/dosing.py", """
@@ -23,8 +24,11 @@ class UnboundedDoseCalculation(Check):
     that raises or caps (`if dose > MAX: raise/return`, or reassigns the maximum:
     `if dose > MAX: dose = MAX`, `dose = MAX if dose > MAX else dose`), and no call to a
     dose-limit helper. Limit helpers are recognised across the project (any function whose body
-    caps or refuses against a maximum) and from config (`dose_limit_helpers`). BSA or
-    creatinine-clearance helpers compute no dose and pass.
+    caps or refuses against a maximum) and from config (`dose_limit_helpers`). A dose capped where it
+    provably passes is capped: when every call of the function in the project limits its result
+    (`min(calc(...), MAX)`, a limit helper around it, or a maximum check after binding it), it passes. BSA or
+    creatinine-clearance helpers compute no dose and pass. The finding covers the `def` line through
+    the last statement of the dose arithmetic.
 
     ## Why is this bad?
     Weight-based arithmetic scales without limit: a weight typed in grams instead of kilograms,
@@ -69,6 +73,10 @@ class UnboundedDoseCalculation(Check):
               "    if dose > PARACETAMOL_MAX_SINGLE_MG:\n        dose = PARACETAMOL_MAX_SINGLE_MG\n    return dose\n"),
         Valid("def ondansetron_dose_mg(drug, weight_kg):\n    dose = weight_kg * 0.15\n"
               "    dose = drug.max_single_dose_mg if dose > drug.max_single_dose_mg else dose\n    return dose\n"),
+        # Capped by its only caller.
+        Valid("def raw_dose_mg(weight_kg):\n    return weight_kg * 15\n", path="app/calc.py", files=(
+            ("app/orders.py", "from .calc import raw_dose_mg\n\ndef order(drug, w):\n"
+                              "    return min(raw_dose_mg(w), drug.max_single_dose_mg)\n"),)),
     ]
     INVALID = [
         Invalid("def vancomycin_loading_dose_mg(weight_kg):\n    return weight_kg * 25\n", line=1),
@@ -87,11 +95,22 @@ class UnboundedDoseCalculation(Check):
                 "    if dose > MAX_DOSE_MG:\n        shown = MAX_DOSE_MG\n    return dose\n", line=3),
         Invalid("def heparin_dose_units(weight_kg, max_units):\n    dose = weight_kg * 80\n"
                 "    dose = max_units if dose < max_units else dose\n    return dose\n", line=1),
+        # One caller caps it, the other does not.
+        Invalid("def raw_dose_mg(weight_kg):\n    return weight_kg * 15\n", line=1, path="app/calc.py", files=(
+            ("app/orders.py", "from .calc import raw_dose_mg\n\ndef order(drug, w):\n"
+                              "    return min(raw_dose_mg(w), drug.max_single_dose_mg)\n\ndef label(w):\n"
+                              "    return f'{raw_dose_mg(w)} mg'\n"),)),
     ]
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
         return not (src.looks_like_test or src.looks_like_migration)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._classes = [*getattr(self, "_classes", []), node.name]
+
+    def leave_ClassDef(self, node: ast.ClassDef) -> None:
+        self._classes = self._classes[:-1]
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         if not is_dose_calculation(node) or caps_against_max(node):
@@ -100,12 +119,33 @@ class UnboundedDoseCalculation(Check):
         calls = [q for n in walk(node) if isinstance(n, ast.Call) for q in [self.qualname(n.func)] if q]
         if funcs is not None and funcs.reaches_limit(calls):
             return
+        flows: FlowIndex | None = self.ctx.project.fact(FLOWS)
+        owner = [p for p in (self.ctx.imports.module, *getattr(self, "_classes", [])[-1:]) if p]
+        if flows is not None and flows.capped_by_every_caller(".".join([*owner, node.name])):
+            return  # the dose is capped where it passes: every caller limits the result
         self.report(
             node,
             f"`{node.name}` calculates a dose but never limits it: no min() against a maximum, no maximum "
             "check that raises, no call to a dose-limit helper.",
+            end_node=_last_computation(node),
             fix="Cap the result against the formulary maximum (min(dose, drug.max_single_dose_mg)) or pass it "
             "through the project's limit helper (e.g. enforce_max_dose) before returning or storing it.",
         )
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _last_computation(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+    """The range runs from the `def` line to the last statement that multiplies or divides (the dose
+    computation), so a reviewer sees both the function and the arithmetic left uncapped."""
+    last: ast.AST = fn
+    for stmt in walk(fn):
+        if isinstance(stmt, ast.stmt) and stmt is not fn and not isinstance(
+                stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With,
+                       ast.Try)) and any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div))
+                                         for n in walk(stmt)):
+            if getattr(stmt, "end_lineno", 0) > getattr(last, "end_lineno", 0) or last is fn:
+                last = stmt
+    if last is fn:
+        return ast.Expr(value=ast.Constant(None), lineno=fn.lineno, end_lineno=fn.lineno, col_offset=0)
+    return last

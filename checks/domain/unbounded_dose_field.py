@@ -18,18 +18,46 @@ class Drug(models.Model):
 """
 
 
+# A rounding mode, a precision or a divisor configures how a dose is rounded; it is not an amount.
+_SETTING = {"round", "roundup", "rounddown", "rounding", "divisible", "precision", "places", "decimals", "decimal"}
+# Free text about a dose that is not the amount itself.
+_NOT_AMOUNT_TEXT = {"unit", "units", "route", "frequency", "form", "type", "schedule", "instruction", "instructions",
+                    "comment", "comments", "note", "notes", "code", "name", "label", "description", "status", "reason"}
+_TEXT = {"CharField", "TextField"}
+# Clinical inputs that doses are computed from: a weight typed in grams makes a thousandfold dose.
+_MEASURE_UNITS = {"weight": {"kg", "kgs", "g", "grams", "lb", "lbs"}, "height": {"cm", "m", "in", "inches"}}
+_MEASURE_ALONE = {"bsa"}
+_DOSING_MODEL = {"rx", "prescription", "prescriptions", "order", "medication", "dosing", "dose", "dosage", "regimen",
+                 "refill", "infusion", "chemotherapy", "chemo", "protocol"}
+_DERIVED_MEASURE = {"percent", "pct", "change", "drop", "delta", "diff", "ratio", "z", "zscore", "centile", "percentile"}
+
+
 def _is_dose_field(name: str) -> bool:
     t = set(tokens(name))
-    if t & {"count", "number", "frequency", "days", "unit", "units_label", "per_day", "interval"} - {"units"}:
+    if t & ({"count", "number", "frequency", "days", "unit", "units_label", "per_day", "interval"} | _SETTING):
         return False
     return bool(t & _DOSE) or "infusion_rate" in name or ("rate" in t and bool(t & {"ml", "mg", "mcg"}))
+
+
+def _is_clinical_input(name: str) -> bool:
+    """`weight_in_kgs`, `weight_kg`, `height_cm`, `bsa`, `body_surface_area`: what doses are computed from."""
+    t = set(tokens(name))
+    if t & _DERIVED_MEASURE:
+        return False
+    if "body_surface_area" in name or t & _MEASURE_ALONE:
+        return True
+    return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
 
 
 class UnboundedDoseField(Check):
     """## What it does
     Flags a Django model field that stores a dose or strength amount (`dose_mg`, `strength_mg`,
     `dose_per_m2_mg`, `infusion_rate_ml_per_hr`) as a `FloatField`, or as a numeric field without
-    both a `MinValueValidator` and a `MaxValueValidator`. Lab values and counts are not doses.
+    both a `MinValueValidator` and a `MaxValueValidator`; the same for the clinical inputs doses are
+    computed from (`weight_in_kgs`, `height_cm`, `bsa`) on a model where doses are prescribed or computed
+    (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free text
+    (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
+    settings (`round_dose`, `roundup_divisible_by`, fields with `choices=`) are not doses.
 
     ## Why is this bad?
     Validators are the database-side backstop when a form, an import or an API client skips the
@@ -65,6 +93,13 @@ class UnboundedDoseField(Check):
         Valid("class DoseForm:\n    dose_mg = FloatField()\n", path="app/forms.py"),
         Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)\n",
               path="app/models.py"),
+        # Rounding settings, units and bounded inputs are not unbounded doses.
+        Valid(_MODELS + "    round_dose = models.IntegerField(default=0)\n    dose_unit = models.CharField(max_length=9)\n"
+              "    rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])\n"
+              "    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])\n",
+              path="app/models.py"),
+        # A weight recorded on an admission feeds no dose on that model.
+        Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
     ]
     INVALID = [
         Invalid(_MODELS + "    strength_mg = models.DecimalField(max_digits=10, decimal_places=3)\n", line=5,
@@ -73,7 +108,19 @@ class UnboundedDoseField(Check):
                 path="app/models.py"),
         Invalid(_MODELS + "    infusion_rate_ml_per_hr = models.DecimalField(\n        max_digits=6, decimal_places=2,\n"
                 "        validators=[Min(0)],\n    )\n", line=5, path="app/models.py"),
+        Invalid(_MODELS.replace("Drug", "Rx") + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, "
+                "null=True)\n", line=5, path="app/models.py"),
+        Invalid(_MODELS + "    dose = models.CharField(max_length=255, blank=True)\n", line=5, path="app/models.py"),
     ]
+
+    @staticmethod
+    def _doses(node: ast.ClassDef) -> bool:
+        """A model where doses are prescribed or computed (an Rx, an order, a regimen, or one with dose
+        fields): its weight or height feeds a dose. An admission's recorded weight does not, by itself."""
+        if set(tokens(node.name)) & _DOSING_MODEL:
+            return True
+        return any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+                   and _is_dose_field(s.targets[0].id) for s in node.body)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         models: ModelIndex | None = self.ctx.project.fact(MODELS)
@@ -85,9 +132,19 @@ class UnboundedDoseField(Check):
                     and isinstance(stmt.value, ast.Call)):
                 continue
             name, kind = stmt.targets[0].id, last_part(self.qualname(stmt.value.func))
-            if kind not in _NUMERIC or not _is_dose_field(name):
-                continue
+            keywords = {k.arg for k in stmt.value.keywords}
             validators = next((k.value for k in stmt.value.keywords if k.arg == "validators"), None)
+            if kind in _TEXT and _is_dose_field(name) and not set(tokens(name)) & _NOT_AMOUNT_TEXT:
+                if validators is None and "choices" not in keywords:
+                    self.report(stmt, f"Dose field `{node.name}.{name}` is free text ({kind}) with no validator: "
+                                "no range check can ever apply to it.", end_node=stmt,
+                                fix="Store the amount as a DecimalField with Min/MaxValueValidator and the unit in "
+                                "its own field with choices.")
+                continue
+            clinical = kind in _NUMERIC and _is_clinical_input(name) and self._doses(node)
+            if kind not in _NUMERIC or not (_is_dose_field(name) or clinical) or "choices" in keywords:
+                continue
+            what = "Clinical input" if clinical and not _is_dose_field(name) else "Dose field"
             if kind == "FloatField":
                 problem = "is a FloatField (binary floating point)"
             elif validators is None:
@@ -101,6 +158,6 @@ class UnboundedDoseField(Check):
                 problem = f"has no {'MaxValueValidator' if has_min else 'MinValueValidator'}"
             else:
                 continue  # validators from a shared list: assume bounded
-            self.report(stmt, f"Dose field `{node.name}.{name}` {problem}.", end_node=stmt,
+            self.report(stmt, f"{what} `{node.name}.{name}` {problem}.", end_node=stmt,
                         fix="Store doses as DecimalField with validators=[MinValueValidator(...), "
                         "MaxValueValidator(...)] set from the formulary's plausible range.")

@@ -1,8 +1,11 @@
 """Project-wide fact collectors (see checks/index.py). One module per kind of fact."""
 from __future__ import annotations
 
+from ..flows import index as flows
 from ..index import Collector
-from . import clinical_functions, django_code, django_models
+from . import clinical_functions, controlled_drugs, django_code, django_models, model_params, query_properties
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
-                                    clinical_functions.COLLECTOR)
+                                    clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
+                                    query_properties.COLLECTOR, model_params.COLLECTOR,
+                                    flows.COLLECTOR)

@@ -19,6 +19,7 @@ from ..vocabulary import Vocabulary
 from . import COLLECTORS
 from .django_code import ProjectCode
 from .django_models import ModelIndex
+from .environment import site_packages
 from .guards import LEVEL_NAMES
 from .views import Analyzer
 
@@ -26,9 +27,11 @@ UNKNOWN = "unknown"
 
 
 def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int | None = None,
-             max_size: int = DEFAULT_MAX_FILE_SIZE) -> dict[str, Any]:
+             max_size: int = DEFAULT_MAX_FILE_SIZE, python: str | None = None) -> dict[str, Any]:
     """The project model as plain data (JSON-ready), built from every file in `files`."""
-    engine = run_checks(root, files, vocab=vocab, checks=(), collectors=COLLECTORS, jobs=jobs, max_size=max_size)
+    sites = site_packages(root, python)
+    engine = run_checks(root, files, vocab=vocab, checks=(), collectors=COLLECTORS, jobs=jobs, max_size=max_size,
+                        environment=sites)
     models: ModelIndex | None = engine.project.fact("django_models")
     code: ProjectCode | None = engine.project.fact("django_code")
     out: dict[str, Any] = {"settings": {}, "patient_models": [], "endpoints": [], "unknown": [],
@@ -37,6 +40,7 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         return out
     login = code.login_middleware(vocab)
     out["settings"] = {
+        "environment": [str(p) for p in sites] or None,
         "login_middleware": login or None,
         "drf_default_permission_classes": code.default_perms[0] if code.default_perms else None,
         "audit_signal_receivers": models.audit_receivers,
@@ -54,12 +58,48 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             out["unknown"].append({"what": f"audit of {last_part(q)}", "path": m.path, "line": m.line,
                                    "why": entry["audit_unknown_because"]})
         out["patient_models"].append(entry)
+    from .controlled_drugs import controlled_models  # WG405's notion of a controlled drug
+
+    out["controlled_drugs"] = [{"model": q, "path": models.models[q].path, "line": models.models[q].line, "why": why}
+                               for q, why in sorted(controlled_models(models, vocab).items())]
+    for admin_cls, model in sorted(code.admin_models.items()):
+        info = code.lookup(admin_cls)
+        target = models.lookup(model)
+        if info is None or target is None or target.qualname not in models.patient:
+            continue
+        actions = [f"{a.name} (permissions={a.permissions or 'admin default'})" for a in info.admin_actions]
+        out["endpoints"].append({
+            "view": admin_cls, "path": info.path, "line": info.line, "route": "/admin/ (Django admin)",
+            "reads": "authorized users", "writes": "authorized users", "patient_data": [target.name],
+            "rows_restricted_to_user": False,
+            "evidence": ["Django admin: staff login and the model's view/change/add/delete permissions",
+                         *(f"action {a}" for a in actions)],
+        })
     for rel in engine.parsed:
         src = load_source(root, rel, max_size)
         if not isinstance(src, SourceFile) or src.tree is None or src.looks_like_test or src.looks_like_migration:
             continue
         out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))
+    out["flows"] = _flows(engine.project.fact("flows"), models, vocab)
     return out
+
+
+def _flows(index: Any, models: ModelIndex, vocab: Vocabulary) -> dict[str, Any]:
+    """What the PHI flow analysis (checks/flows/) starts from, beyond the patient models' fields."""
+    if index is None:
+        return {}
+    phi = vocab.phi_field_names()
+    masks = []
+    for ml in index.mask_lists:
+        m = models.lookup(ml.model.rsplit(".", 1)[-1])
+        if m is not None and m.qualname in models.patient:
+            masks.append({"model": ml.model, "path": ml.path, "line": ml.line, "masked": list(ml.fields),
+                          "unmasked_phi": sorted(f for f in m.fields if f in phi and f not in ml.fields)})
+    return {
+        "str_renders_phi": {q: list(f) for q, f in sorted(index.str_renders.items()) if q in models.patient},
+        "identifiers_in_query_strings": [{"key": k, "path": p, "line": n} for p, n, k in index.query_params],
+        "mask_lists": masks,
+    }
 
 
 def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vocabulary,
@@ -82,7 +122,8 @@ def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vo
             unknown.append({"what": f"access control of {stmt.name}", "path": src.path, "line": stmt.lineno,
                             "why": view.unknown})
         found.append({
-            "view": q, "path": src.path, "line": stmt.lineno, "routed": q in code.url_views,
+            "view": q, "path": src.path, "line": stmt.lineno, "route": code.route(q),
+            **({"unreachable": view.unreachable} if view.unreachable else {}),
             "reads": UNKNOWN if view.unknown else LEVEL_NAMES[view.reads],
             "writes": (UNKNOWN if view.unknown else LEVEL_NAMES[view.writes_level]) if view.writes else None,
             "patient_data": [last_part(m) for m in view.models], "rows_restricted_to_user": view.restricted,
@@ -101,14 +142,29 @@ def render_text(facts: dict[str, Any]) -> str:
         if m["audit"] == UNKNOWN:
             audit = f"unknown ({m['audit_unknown_because']})"
         lines.append(f"  {m['model']}  {m['path']}:{m['line']}\n      why: {m['why']}\n      audit: {audit}")
+    drugs = facts.get("controlled_drugs", [])
+    lines += ["", f"Controlled-drug models ({len(drugs)})"]
+    lines += [f"  {d['model']}  {d['path']}:{d['line']}\n      why: {d['why']}" for d in drugs]
     endpoints = [e for e in facts["endpoints"] if e["patient_data"]]
     lines += ["", f"Endpoints touching patient data ({len(endpoints)} of {len(facts['endpoints'])} views)"]
     for e in endpoints:
         access = f"reads: {e['reads']}" + (f", writes: {e['writes']}" if e["writes"] else "")
         scoped = "; rows restricted to the user" if e["rows_restricted_to_user"] else ""
-        lines.append(f"  {e['view']}  {e['path']}:{e['line']}\n      {access}{scoped}; data: "
+        route = f" {e['route']}" if e["route"] else ""
+        dead = f" (unreachable: {e['unreachable']})" if e.get("unreachable") else ""
+        lines.append(f"  {e['view']}{route}  {e['path']}:{e['line']}{dead}\n      {access}{scoped}; data: "
                      f"{', '.join(e['patient_data'])}" + (f"\n      evidence: {'; '.join(e['evidence'])}"
                                                         if e["evidence"] else ""))
+    flows = facts.get("flows") or {}
+    if any(flows.values()):
+        lines += ["", "Where patient data starts flowing (besides PHI fields of patient models)"]
+        for q, fields in flows.get("str_renders_phi", {}).items():
+            lines.append(f"  str() of {last_part(q)} renders {', '.join(fields)}")
+        for k in flows.get("identifiers_in_query_strings", []):
+            lines.append(f"  `{k['key']}` read from query strings at {k['path']}:{k['line']}: request URLs carry it")
+        for ml in flows.get("mask_lists", []):
+            lines.append(f"  mask list for {ml['model']} at {ml['path']}:{ml['line']}: unmasked PHI "
+                         f"{', '.join(ml['unmasked_phi']) or '-'}")
     if facts["unknown"]:
         lines += ["", f"Could not be resolved ({len(facts['unknown'])}): no gating finding rests on these. Point "
                   "wardgate at the project's environment (VIRTUAL_ENV or .venv/) or declare the mechanism in "

@@ -18,6 +18,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .guards import AUTHN, AUTHZ, NONE, is_login_gate, method_guard
 from .libraries import library_class, neutral
+from .urlconf import WRAPPER_LEVELS, NinjaRoute, clean_pattern, collect_ninja, collect_url_node
 
 NAME = "django_code"
 
@@ -30,6 +31,7 @@ class ClassInfo:
     qualname: str
     bases: list[str]
     path: str
+    line: int = 0
     perm_classes: list[str] | None = None  # DRF `permission_classes`, qualnames ("" = unresolvable)
     model: str | None = None  # `model = X` or `queryset = X.objects…`
     meta_model: str | None = None  # `class Meta: model = X` (serializers, model forms)
@@ -54,15 +56,6 @@ class AdminAction:
 
 
 @dataclass
-class NinjaRoute:
-    """A django-ninja operation: `@api.get("/x", auth=...)` on a function."""
-
-    view: str  # function qualname
-    owner: str  # qualname of the NinjaAPI/Router object it is registered on
-    auth: str | None  # None: not given (inherited); "none": `auth=None`; else the auth's qualname
-
-
-@dataclass
 class FileCode:
     classes: list[ClassInfo] = field(default_factory=list)
     admin: list[tuple[str, str]] = field(default_factory=list)  # (admin class, model)
@@ -76,6 +69,13 @@ class FileCode:
     ninja_owners: list[tuple[str, str | None]] = field(default_factory=list)  # (NinjaAPI/Router var, auth)
     ninja_routes: list[NinjaRoute] = field(default_factory=list)
     ninja_links: list[tuple[str, str]] = field(default_factory=list)  # (api var, router) from add_router
+    router_views: list[tuple[str, str]] = field(default_factory=list)  # (router var, viewset) from register()
+    routers_used: list[str] = field(default_factory=list)  # routers whose `.urls` an active URLconf includes
+    urlconf: bool = False  # the file defines `urlpatterns`
+    apps_dynamic: bool = False  # INSTALLED_APPS built from something other than a list of strings
+    authorizes: str = ""  # a name of an authorization mechanism this file uses (role-less projects use none)
+    routes: list[tuple[str, str, str]] = field(default_factory=list)  # (view, pattern, urls module)
+    includes: list[tuple[str, str, str]] = field(default_factory=list)  # (urls module, prefix, included module)
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -119,7 +119,7 @@ def model_ref(node: ast.AST | None, imports: ImportMap) -> str | None:
 
 
 def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassInfo:
-    info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path,
+    info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path, line=node.lineno,
                      bases=[imports.qualname(b) or "" for b in node.bases],
                      decorators=[imports.qualname(d) or "" for d in node.decorator_list],
                      guard_level=method_guard(node, imports), login_gate=is_login_gate(node, imports))
@@ -160,7 +160,8 @@ def writes_in(fn: ast.AST) -> bool:
     """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`."""
     for n in walk(fn):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in SAVES:
-            if n.func.attr == "update" and isinstance(n.func.value, ast.Name):
+            if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and not (
+                    n.func.value.id in ("qs", "queryset") or n.func.value.id.endswith(("_qs", "queryset"))):
                 continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
             if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
                 continue
@@ -208,65 +209,13 @@ def admin_action(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap)
     return None
 
 
-def _url_view(node: ast.expr, imports: ImportMap) -> tuple[str | None, list[str]]:
-    """The view of a `path()` argument and the wrappers applied to it in urls.py:
-    `login_required(PatientView.as_view())`, `permission_required("clinic.view_patient")(views.chart)`."""
-    wrappers: list[str] = []
-    while isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "as_view":  # SomeView.as_view()
-            node = func.value
-            break
-        name = imports.qualname(func.func if isinstance(func, ast.Call) else func)
-        if name:
-            wrappers.append(name)
-        if not node.args:
-            return None, wrappers
-        node = node.args[0]
-    return imports.qualname(node), wrappers
-
-
-_WRAPPER_LEVELS = {"login_required": AUTHN, "permission_required": AUTHZ, "user_passes_test": AUTHZ,
-                   "staff_member_required": AUTHZ, "superuser_required": AUTHZ}
-_NINJA_METHODS = ("get", "post", "put", "patch", "delete", "api_operation")
-
-
-def _auth_kw(call: ast.Call, imports: ImportMap) -> str | None:
-    """The `auth=` of a NinjaAPI/Router/operation: None when not given, "none" for `auth=None`."""
-    kw = next((k.value for k in call.keywords if k.arg == "auth"), None)
-    if kw is None:
-        return None
-    if isinstance(kw, ast.Constant) and kw.value is None:
-        return "none"
-    if isinstance(kw, (ast.List, ast.Tuple)):
-        names = [imports.qualname(e.func if isinstance(e, ast.Call) else e) or "auth" for e in kw.elts]
-        return "none" if not names else names[0]
-    return imports.qualname(kw.func if isinstance(kw, ast.Call) else kw) or "auth"
-
-
-def _ninja(stmt: ast.stmt, imports: ImportMap, out: FileCode) -> None:
-    """django-ninja: `api = NinjaAPI(auth=...)`, `router = Router(...)`, `@router.get(...)` functions."""
-    if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-        callee = imports.qualname(stmt.value.func) or ""
-        if callee.startswith("ninja.") and last_part(callee) in ("NinjaAPI", "Router"):
-            for t in stmt.targets:
-                if isinstance(t, ast.Name):
-                    out.ninja_owners.append((f"{imports.module}.{t.id}", _auth_kw(stmt.value, imports)))
-    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        for d in stmt.decorator_list:
-            if (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _NINJA_METHODS
-                    and isinstance(d.func.value, (ast.Name, ast.Attribute))):
-                owner = imports.qualname(d.func.value) or ""
-                out.ninja_routes.append(NinjaRoute(view=f"{imports.module}.{stmt.name}", owner=owner,
-                                                   auth=_auth_kw(d, imports)))
-    elif (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
-          and stmt.value.func.attr == "add_router" and len(stmt.value.args) >= 2):
-        api = imports.qualname(stmt.value.func.value) or ""
-        router = imports.qualname(stmt.value.args[1]) or ""
-        if api and router:
-            out.ninja_links.append((api, router))
-
-
+# Names that only appear where a project authorizes beyond login (permissions, roles, object permissions).
+AUTHZ_NAMES = frozenset({
+    "permission_required", "user_passes_test", "has_perm", "has_perms", "has_object_permission", "PermissionDenied",
+    "PermissionRequiredMixin", "UserPassesTestMixin", "GroupRequiredMixin", "DjangoModelPermissions",
+    "DjangoObjectPermissions", "BasePermission", "staff_member_required", "superuser_required", "is_staff",
+    "is_superuser", "get_objects_for_user", "AutoPermissionViewSetMixin",
+})
 def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> str | None:
     """A decorator factory of the project: does its body authorize, or only authenticate?"""
     inner = [n for n in walk(fn) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not fn]
@@ -313,25 +262,27 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                             out.db_tables.append((a.value.value.lower(), info.qualname))
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind = decorator_kind(stmt, imports)
-            if kind and stmt.args.args and stmt.args.args[0].arg != "request":
+            if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
-        _ninja(stmt, imports, out)
+        collect_ninja(stmt, imports, out)
     for node in src.nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             q = imports.qualname(node.func) or ""
             if node.func.attr == "register" and len(node.args) >= 2 and ("admin" in q or q.endswith("site.register")):
                 out.admin.append((imports.qualname(node.args[1]) or "", imports.qualname(node.args[0]) or ""))
-        if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
-            if len(node.args) >= 2:
-                q, wrappers = _url_view(node.args[1], imports)
-                if q:
-                    out.url_views.append(q)
-                    if wrappers:
-                        out.url_guards.append((q, wrappers))
+        collect_url_node(node, imports, out)
+    if not src.looks_like_test:
+        out.authorizes = next((n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
+                               if (isinstance(n, ast.Name) and n.id in AUTHZ_NAMES)
+                               or (isinstance(n, ast.Attribute) and n.attr in AUTHZ_NAMES)), "")
+    out.urlconf = any(isinstance(t, ast.Name) and t.id == "urlpatterns" for st in src.tree.body
+                      if isinstance(st, (ast.Assign, ast.AugAssign))
+                      for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
     if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
-            or out.installed_apps or out.ninja_owners or out.ninja_routes):
+            or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
+            or out.apps_dynamic or out.authorizes or out.routes or out.includes):
         return out
     return None
 
@@ -342,7 +293,11 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
         if isinstance(t, ast.Name) and t.id in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
             out.middleware.extend(_string_list(stmt.value, imports) or [])
         elif isinstance(t, ast.Name) and t.id == "INSTALLED_APPS":
-            out.installed_apps.extend(_string_list(stmt.value, imports) or [])
+            apps = _string_list(stmt.value, imports)
+            literal = apps is not None and all(
+                isinstance(e, ast.Constant) for e in stmt.value.elts)  # type: ignore[attr-defined]
+            out.apps_dynamic |= not literal
+            out.installed_apps.extend(apps or [])
         elif isinstance(t, ast.Name) and t.id == "REST_FRAMEWORK" and isinstance(stmt.value, ast.Dict):
             for k, v in zip(stmt.value.keys, stmt.value.values):
                 if isinstance(k, ast.Constant) and k.value == "DEFAULT_PERMISSION_CLASSES":
@@ -368,6 +323,49 @@ class ProjectCode:
     ninja_routes: dict[str, NinjaRoute] = field(default_factory=dict)
     ninja_links: dict[str, str] = field(default_factory=dict)  # router -> api
     packages: set[str] = field(default_factory=set)  # the project's own top-level packages
+    router_views: dict[str, list[str]] = field(default_factory=dict)  # viewset -> routers it is registered on
+    routers_used: set[str] = field(default_factory=set)
+    has_urlconf: bool = False
+    routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
+    includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
+
+    def route(self, view: str) -> str | None:
+        """Where a view is reachable, with the prefixes of the URLconfs that include its module
+        (`/api/encounters/<int:pk>/summary/`); None when it is not routed in a URLconf wardgate read."""
+        for pattern, module in self.routes.get(view, []):
+            return "/" + (self._prefix(module, 0) + clean_pattern(pattern)).lstrip("/")
+        return None
+
+    def _prefix(self, module: str, depth: int) -> str:
+        if depth > 4:
+            return ""
+        for parent, prefix in self.includes.get(module, []):
+            return self._prefix(parent, depth + 1) + clean_pattern(prefix)
+        return ""
+    apps_known: bool = False  # every INSTALLED_APPS entry is a literal, so "not installed" can be decided
+    authorization: str = ""  # evidence that the project authorizes anywhere ("" = login is all it checks)
+
+    def routed(self, view: str) -> bool | None:
+        """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
+        if not self.has_urlconf:
+            return None
+        if view in self.url_views:
+            return True
+        routers = self.router_views.get(view)
+        if routers is None:
+            hits = [v for v in self.router_views if v.endswith("." + last_part(view)) and view.endswith(last_part(v))]
+            routers = self.router_views[hits[0]] if len(hits) == 1 else None
+        if routers is not None:
+            return any(r in self.routers_used or last_part(r) in {last_part(u) for u in self.routers_used}
+                       for r in routers)
+        return None  # neither routed nor registered: maybe reached another way (include of a module list...)
+
+    def installed(self, module: str) -> bool | None:
+        """Is the module's Django app in INSTALLED_APPS? None when that cannot be decided."""
+        if not self.apps_known or not self.installed_apps:
+            return None
+        apps = {a.split(".apps.")[0] for a in self.installed_apps}
+        return any(module == a or module.startswith(a + ".") for a in apps)
 
     def in_project(self, ref: str) -> bool:
         return ref.split(".")[0] in self.packages
@@ -425,7 +423,7 @@ class ProjectCode:
         best = (NONE, "")
         for w in self.url_guards.get(view, []):
             kind = self.decorator(w)
-            level = _WRAPPER_LEVELS.get(last_part(w)) or (AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
+            level = WRAPPER_LEVELS.get(last_part(w)) or (AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
             if level > best[0]:
                 best = (level, last_part(w))
         return best
@@ -481,7 +479,7 @@ class ProjectCode:
 
 def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc = ProjectCode()
-    for fc in per_file.values():
+    for fc_path, fc in per_file.items():
         for c in fc.classes:
             pc.classes[c.qualname] = c
             pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)
@@ -499,7 +497,23 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.ninja_owners.update(dict(fc.ninja_owners))
         pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})
         pc.ninja_links.update({router: api for api, router in fc.ninja_links})
+        for router, viewset in fc.router_views:
+            pc.router_views.setdefault(viewset, []).append(router)
+        pc.routers_used.update(r for r in fc.routers_used if r)
+        pc.has_urlconf |= fc.urlconf
+        for view, pattern, module in fc.routes:
+            pc.routes.setdefault(view, []).append((pattern, module))
+        for module, prefix, included in fc.includes:
+            pc.includes.setdefault(included, []).append((module, prefix))
+        if fc.authorizes and not pc.authorization:
+            pc.authorization = f"{fc.authorizes} in {fc_path}"
+    if not pc.authorization:
+        for perms in pc.default_perms:
+            strong = [p for p in perms if last_part(p) not in ("IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly")]
+            if strong:
+                pc.authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
+    pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc
 
 

@@ -12,19 +12,20 @@ audit log built on model signals: a receiver of `pre_save`/`post_save` connected
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
-from ..names import ImportMap, dotted, last_part, matches
+from ..names import ImportMap, last_part, matches
 from ..source import SourceFile
-from ..vocabulary import CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, Vocabulary
+from ..vocabulary import Vocabulary
 from ..walk import walk
+from .audit_mechanisms import (admin_and_audit_calls, default_table, explicit_audit, is_version_admin,
+                               unresolved_bases)
 from .libraries import concrete_models, library_class, neutral
+from .patient_data import RELATION_FIELDS, USER_BASES, classify_patient
 
 NAME = "django_models"
 
 _MODEL_BASES = ("django.db.models.Model", "django.db.models.base.Model", "models.Model")
-_USER_BASES = ("AbstractUser", "AbstractBaseUser", "PermissionsMixin")
 _AUDIT_REGISTER_CALLS = (
     "auditlog.registry.auditlog.register", "auditlog.register",
     "reversion.register", "reversion.revisions.register",
@@ -34,13 +35,6 @@ _AUDIT_REGISTER_CALLS = (
 _SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
 _RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
 SIGNAL_AUDIT = "signal-receiver"
-_RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
-# Identifying fields strong enough to make a model patient data on their own.
-_STRONG_PHI = frozenset({
-    "date_of_birth", "dob", "birth_date", "birthdate", "ssn", "social_security_number", "mrn",
-    "medical_record_number", "national_id", "nhs_number", "insurance_number", "health_id",
-    "abha_number", "aadhar", "aadhaar", "diagnosis", "diagnosis_code", "clinical_notes",
-})
 
 
 @dataclass
@@ -51,9 +45,11 @@ class FieldInfo:
     line: int
     end_line: int
     target: str | None = None  # related model (qualname or "app.Model" string) for relations
+    related_name: str | None = None  # the reverse accessor's name, when given (`related_name="admissions"`)
     has_min_validator: bool = False
     has_max_validator: bool = False
     unique: bool = False
+    choices: bool = False  # an enumeration (`choices=`): a status or mode, not a measured value
 
 
 @dataclass
@@ -81,6 +77,9 @@ class FileModels:
     audit_calls: list[tuple[str, str]] = field(default_factory=list)  # (calling function, audit-named callee)
     triggers: list[tuple[str, str]] = field(default_factory=list)  # (table, where): CREATE TRIGGER in a migration
     settings: list[str] = field(default_factory=list)  # "easyaudit" installed, "revision-middleware" installed
+    reexports: list[tuple[str, str]] = field(default_factory=list)  # (module.Name, where Name comes from)
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (model ref, "request"|"batch"|"other")
+    stars: list[tuple[str, str]] = field(default_factory=list)  # (module, module it star-imports)
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
@@ -107,7 +106,19 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
         elif (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _global_save_receiver(node, imports)
               and _audit_named(imports.module, node.name)):
             out.audit_receivers.append(f"{imports.module}.{node.name}")
-    _admin_and_audit_calls(src, imports, out)
+    admin_and_audit_calls(src, imports, out)
+    role = write_role(src)
+    if role:
+        out.writes += [(ref, role) for ref in _created_or_updated(src, imports)]
+    reexporter = src.is_package_init or imports.module.rsplit(".", 1)[-1] == "models"
+    for stmt in src.tree.body if reexporter else []:  # `from .models_folder import *` in models.py
+        if isinstance(stmt, ast.ImportFrom):
+            base = imports._absolute(stmt.module, stmt.level)
+            for a in stmt.names:
+                if a.name == "*":
+                    out.stars.append((imports.module, base))
+                elif base and a.name[:1].isupper():
+                    out.reexports.append((f"{imports.module}.{a.asname or a.name}", f"{base}.{a.name}"))
     for stmt in src.tree.body:
         if isinstance(stmt, (ast.Assign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -119,86 +130,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
                 out.settings.append("revision-middleware")
     out.models = [m for m in out.models if m.bases]
     return out if (out.models or out.registered or out.audit_receivers or out.admin_registrations
-                   or out.audit_writers or out.audit_calls or out.triggers or out.settings) else None
-
-
-_AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)
-_TRIGGER = re.compile(r"create\s+(or\s+replace\s+)?trigger\b.*?\bon\s+\"?([\w.]+)\"?", re.IGNORECASE | re.DOTALL)
-
-
-def _admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) -> None:
-    """Admin registrations (a reversion VersionAdmin registers its model), functions that create
-    rows of an audit-named model (an explicit audit service), calls to audit-named code, and
-    database triggers created by migrations."""
-    scopes: list[tuple[str, ast.AST]] = []
-    for stmt in src.tree.body if src.tree is not None else []:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            scopes.append((f"{imports.module}.{stmt.name}", stmt))
-        elif isinstance(stmt, ast.ClassDef):
-            for d in stmt.decorator_list:  # @admin.register(Patient, Visit)
-                if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "register" \
-                        and "admin" in (imports.qualname(d.func) or ""):
-                    for a in d.args:
-                        out.admin_registrations.append((imports.qualname(a) or "", f"{imports.module}.{stmt.name}",
-                                                        f"{src.path}:{stmt.lineno}"))
-            for m in stmt.body:
-                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    scopes.append((f"{imports.module}.{stmt.name}.{m.name}", m))
-    for node in src.nodes:
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
-                and len(node.args) >= 2 and "admin" in (imports.qualname(node.func) or "") + dotted_or_empty(node.func)):
-            admin_cls = imports.qualname(node.args[1]) or ""
-            first = node.args[0]
-            for m in (first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]):
-                out.admin_registrations.append((imports.qualname(m) or "", admin_cls, f"{src.path}:{node.lineno}"))
-        elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
-            for match in _TRIGGER.finditer(node.value):
-                out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
-    local_calls: dict[str, set[str]] = {}  # scope -> names of this module's functions/methods it calls
-    writes: dict[str, str] = {}  # scope -> audit-named model it creates
-    for name, scope in scopes:
-        for n in walk(scope):
-            if not isinstance(n, ast.Call):
-                continue
-            callee = imports.qualname(n.func) or dotted_or_empty(n.func)
-            created = _created_model(n, imports)
-            if created and _AUDIT_NAME.search(last_part(created)):
-                writes[name] = created
-            elif callee and _AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
-                out.audit_calls.append((name, callee))
-            if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)
-                                                and dotted_or_empty(n.func.value) in ("self", "cls")):
-                local_calls.setdefault(name, set()).add(n.func.id if isinstance(n.func, ast.Name) else n.func.attr)
-    # `Auditor.audit_update()` calls the module's `_log_action()`, which creates the AuditLog row: both write it.
-    changed = True
-    while changed:
-        changed = False
-        for name, called in local_calls.items():
-            if name not in writes:
-                hit = next((w for w in list(writes) if last_part(w) in called), None)
-                if hit:
-                    writes[name] = writes[hit]
-                    changed = True
-    for name, model in writes.items():
-        owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
-        out.audit_writers.append((owner, model))
-
-
-def _created_model(call: ast.Call, imports: ImportMap) -> str | None:
-    """`AuditLog.objects.create(...)`, `.bulk_create(...)` or `AuditLog(...)`: the model's qualname."""
-    f = call.func
-    if isinstance(f, ast.Attribute) and f.attr in ("create", "bulk_create", "get_or_create"):
-        base = f.value
-        if isinstance(base, ast.Attribute) and base.attr in ("objects", "_default_manager"):
-            return imports.qualname(base.value)
-        return None
-    if isinstance(f, ast.Name) and f.id[:1].isupper():
-        return imports.qualname(f)
-    return None
-
-
-def dotted_or_empty(node: ast.expr) -> str:
-    return dotted(node) or ""
+                   or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
+                   or out.reexports or out.writes) else None
 
 
 def _audit_named(module: str, func: str) -> bool:
@@ -262,7 +195,7 @@ def _model_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Mode
                 info.history_inherit = any(k.arg == "inherit" and isinstance(k.value, ast.Constant)
                                            and k.value.value is True for k in value.keywords)
                 continue
-            if not (last_part(callee).endswith("Field") or last_part(callee) in _RELATION_FIELDS):
+            if not (last_part(callee).endswith("Field") or last_part(callee) in RELATION_FIELDS):
                 continue
             info.fields[t.id] = _field_info(t.id, callee, value, stmt, imports)
     return info
@@ -271,15 +204,19 @@ def _model_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Mode
 def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports: ImportMap) -> FieldInfo:
     fi = FieldInfo(name=name, kind=last_part(callee), qualname=callee, line=stmt.lineno,
                    end_line=getattr(stmt, "end_lineno", stmt.lineno) or stmt.lineno)
-    if fi.kind in _RELATION_FIELDS:
+    if fi.kind in RELATION_FIELDS:
         target = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "to"), None)
         if isinstance(target, ast.Constant) and isinstance(target.value, str):
             fi.target = target.value
         elif target is not None:
             fi.target = imports.qualname(target)
     for kw in call.keywords:
+        if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+            fi.related_name = kw.value.value
         if kw.arg in ("unique", "primary_key") and isinstance(kw.value, ast.Constant) and kw.value.value is True:
             fi.unique = True
+        if kw.arg == "choices":
+            fi.choices = True
         if kw.arg == "validators" and isinstance(kw.value, (ast.List, ast.Tuple)):
             for v in kw.value.elts:
                 vname = last_part(imports.qualname(v) or "")
@@ -306,6 +243,10 @@ class ModelIndex:
     audit_callers: set[str] = field(default_factory=set)  # functions that call an audit service
     global_audit: str | None = None  # a mechanism that sees every model (easy-audit)
     revision_middleware: bool = False
+    log_models: set[str] = field(default_factory=set)  # event/audit logs that point at any row (not patient data)
+    write_roles: dict[str, set[str]] = field(default_factory=dict)  # qualname -> where its rows are written
+    reexports: dict[str, str] = field(default_factory=dict)
+    stars: dict[str, list[str]] = field(default_factory=dict)
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
     _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
 
@@ -319,9 +260,21 @@ class ModelIndex:
             return self._memo[ref]
         return self._lookup(ref)
 
-    def _lookup(self, ref: str) -> ModelInfo | None:
+    def _lookup(self, ref: str, depth: int = 0) -> ModelInfo | None:
         if ref in self.models:
             return self.models[ref]
+        if depth < 5 and "." in ref:  # re-exported: `epilepsy12.models.Case` from `from .models_folder import *`
+            if ref in self.reexports:
+                found = self._lookup(self.reexports[ref], depth + 1)
+                if found:
+                    return found
+            module, name = ref.rsplit(".", 1)
+            for target in self.stars.get(module, []):
+                found = self._lookup(f"{target}.{name}", depth + 1)
+                if found:
+                    return found
+            if depth:
+                return None
         short = last_part(ref)
         candidates = self.by_name.get(short, [])
         suffix = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
@@ -337,6 +290,10 @@ class ModelIndex:
             hits = [q for q in candidates if f".{app_label}." in f".{q}"]
             if len(hits) == 1:
                 return self.models[hits[0]]
+            if len(hits) > 1 and ref.count(".") == 1:  # the one the app's models module exports, as Django does
+                exported = self._lookup(f"{app_label}.models.{short}", 1)
+                if exported is not None:
+                    return exported
         django_candidates = [q for q in candidates if q in self.django]
         return self.models[django_candidates[0]] if len(django_candidates) == 1 else None
 
@@ -359,6 +316,9 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         for m in fm.models:
             idx.models[m.qualname] = m
             idx.by_name.setdefault(m.name, []).append(m.qualname)
+        idx.reexports.update(dict(fm.reexports))
+        for module, target in fm.stars:
+            idx.stars.setdefault(module, []).append(target)
     for fm in per_file.values():
         for target, mech in fm.registered:
             found = idx.lookup(target)
@@ -371,18 +331,23 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
     for fm in per_file.values():  # `admin.site.register(Patient, VersionAdmin)`: reversion registers it
         for model, admin_cls, where in fm.admin_registrations:
             found = idx.lookup(model)
-            if found and _is_version_admin(idx, admin_cls, set()):
+            if found and is_version_admin(idx, admin_cls, set()):
                 idx.registered.setdefault(found.qualname, f"reversion (VersionAdmin registration at {where})")
     _add_library_models(idx)
+    for fm in per_file.values():
+        for ref, role in fm.writes:
+            found = idx.lookup(ref)
+            if found is not None:
+                idx.write_roles.setdefault(found.qualname, set()).add(role)
     for q in idx.models:
         if _is_django(idx, q, set()):
             idx.django.add(q)
     idx._memo = {}  # lookups depend on models, names and `django` only: all final from here on
-    _explicit_audit(idx, per_file)
+    explicit_audit(idx, per_file)
     triggers = {table: where for fm in per_file.values() for table, where in fm.triggers}
     for q in idx.django:
         mech = _audit(idx, q, vocab, set())
-        table = idx.models[q].db_table or _default_table(q)
+        table = idx.models[q].db_table or default_table(q)
         if mech:
             idx.audited[q] = mech
         elif table in triggers:
@@ -394,10 +359,10 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         elif idx.explicit_audit:
             idx.audited[q] = idx.explicit_audit
         else:
-            unread = _unresolved_bases(idx, q, set())
+            unread = unresolved_bases(idx, q, set())
             if unread:
                 idx.unknown_audit[q] = unread[0]
-    _classify_patient(idx, vocab)
+    classify_patient(idx, vocab)
     return idx
 
 
@@ -413,67 +378,6 @@ def _add_library_models(idx: ModelIndex) -> None:
             idx.by_name.setdefault(name, []).append(lib.qualname)
 
 
-def _default_table(q: str) -> str:
-    """Django's default table name: `<app_label>_<model>`, the app being the module before `models`."""
-    parts = q.lower().split(".")
-    if "models" in parts[:-1]:
-        i = len(parts) - 1 - parts[::-1].index("models")
-        if i >= 1:
-            return f"{parts[i - 1]}_{parts[-1]}"
-    return f"{parts[-2]}_{parts[-1]}" if len(parts) >= 2 else parts[-1]
-
-
-def _is_version_admin(idx: ModelIndex, ref: str, seen: set[str]) -> bool:
-    lib = library_class(ref)
-    if lib is not None:
-        return lib.version_admin
-    info = idx.lookup(ref)
-    if info is None or info.qualname in seen:
-        return False
-    seen.add(info.qualname)
-    return any(_is_version_admin(idx, b, seen) for b in info.bases)
-
-
-def _unresolved_bases(idx: ModelIndex, q: str, seen: set[str]) -> list[str]:
-    """Bases of `q` (and of its project bases) that wardgate cannot read: they may add an audit trail."""
-    if q in seen:
-        return []
-    seen.add(q)
-    out = []
-    for b in idx.models[q].bases:
-        found = idx.lookup(b)
-        if found is not None:
-            out += _unresolved_bases(idx, found.qualname, seen)
-        elif library_class(b) is None and not neutral(b):
-            out.append(b)
-    return out
-
-
-def _explicit_audit(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
-    """An audit service the project calls explicitly: code that creates rows of an audit-log model
-    (a project model with an audit name, e.g. `AuditLog.objects.create(...)` in `Auditor`), called from
-    other code. Such a project audits per write, so WG201 defers to the write checks."""
-    for fm in per_file.values():
-        for owner, model in fm.audit_writers:
-            if idx.lookup(model) is not None and idx.is_django_model(model):
-                idx.audit_services.add(owner)
-    if not idx.audit_services:
-        return
-    by_name = {last_part(s).lower(): s for s in idx.audit_services}
-    for fm in per_file.values():
-        for caller, callee in fm.audit_calls:
-            if any(caller.startswith(s + ".") or caller == s for s in idx.audit_services):
-                continue  # the service calling itself
-            parts = callee.split(".")
-            if any(callee == s or callee.startswith(s + ".") for s in idx.audit_services) or any(
-                    p.lower() in by_name for p in parts[:-1]):
-                idx.audit_callers.add(caller)
-    if idx.audit_callers:
-        services = ", ".join(sorted(last_part(s) for s in idx.audit_services)[:3])
-        idx.explicit_audit = (f"explicit audit service ({services}, called from {len(idx.audit_callers)} places; "
-                              "coverage depends on each write calling it)")
-
-
 def _bases(idx: ModelIndex, q: str) -> list[ModelInfo]:
     return [b for b in (idx.lookup(ref) for ref in idx.models[q].bases) if b is not None and b.qualname != q]
 
@@ -484,12 +388,16 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
     seen.add(q)
     m = idx.models[q]
     if any(matches(b, *_MODEL_BASES) or last_part(b) in {"Model", "TimeStampedModel", "PolymorphicModel"}
-           or last_part(b) in _USER_BASES for b in m.bases):
+           or last_part(b) in USER_BASES for b in m.bases):
         return True
     for b in m.bases:
         lib = library_class(b)
         if lib is not None and (lib.model or lib.audit or lib.patient or lib.concrete):
             return True
+    # Django model fields on a class whose base wardgate cannot read (an installed package's model mixin).
+    if any(f.qualname.startswith("django.db.models") for f in m.fields.values()) and any(
+            idx.lookup(b) is None and not neutral(b) for b in m.bases):
+        return True
     return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
 
 
@@ -521,99 +429,6 @@ def _audit(idx: ModelIndex, q: str, vocab: Vocabulary, seen: set[str]) -> str | 
     return None
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z]", "", name.lower())
-
-
-def _classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
-    explicit = {_norm(last_part(n)) for n in vocab.patient_models}
-    excluded = {_norm(last_part(n)) for n in vocab.not_patient_models}
-    words = vocab.patient_model_words()
-    users = {q for q in idx.django if any(last_part(b) in _USER_BASES for b in idx.models[q].bases)}
-
-    def own_signal(m: ModelInfo) -> bool:
-        n = _norm(m.name)
-        if n in explicit:
-            return True
-        if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES + CREDENTIAL_SUFFIXES):
-            return False
-        if _STRONG_PHI & set(m.fields):
-            return True
-        return any(w in n for w in words) and not _reference_or_aggregate(m)
-
-    def library_kind(m: ModelInfo, seen: set[str]) -> str | None:
-        """"patient: why" / "reference" from a package base (checks/library_models.toml)."""
-        for b in m.bases:
-            lib = library_class(b)
-            if lib is not None and lib.reference:
-                return "reference"
-            if lib is not None and lib.patient:
-                return f"patient: {lib.patient}"
-            found = idx.lookup(b)
-            if found is not None and found.qualname not in seen:
-                seen.add(found.qualname)
-                kind = library_kind(found, seen)
-                if kind:
-                    return kind
-        return None
-
-    for q in idx.django:
-        m = idx.models[q]
-        if _norm(m.name) in excluded or m.abstract:
-            continue
-        kind = library_kind(m, {q})
-        if kind == "reference":
-            continue
-        if _norm(m.name) in explicit:
-            idx.patient_why[q] = "listed in [tool.wardgate.domain] patient_models"
-        elif kind:
-            idx.patient_why[q] = kind.removeprefix("patient: ")
-        elif own_signal(m):
-            phi = sorted(_STRONG_PHI & set(m.fields))
-            idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else "a clinical model name"
-        else:
-            continue
-        idx.patient.add(q)
-    # A record that belongs to a patient-data record is patient data too (VitalSigns -> Encounter).
-    for _ in range(3):
-        added = False
-        for q in idx.django - idx.patient:
-            m = idx.models[q]
-            if _norm(m.name) in excluded or m.abstract or q in users:
-                continue
-            for f in m.fields.values():
-                if f.kind in _RELATION_FIELDS[:2] and idx.is_patient_model(f.target):
-                    idx.patient.add(q)
-                    idx.patient_why[q] = f"{f.name} links it to {last_part(f.target or '')}"
-                    added = True
-                    break
-        if not added:
-            break
-
-
-_NATURAL_KEYS = frozenset({"name", "code", "label", "title", "slug", "display_name", "term"})
-_COUNT = re.compile(r"^(num|count|total|number)_|_(count|total)$")
-
-
-def _reference_or_aggregate(m: ModelInfo) -> bool:
-    """A model named after a clinical thing that is really a lookup table or a statistic.
-
-    Reference data: a unique natural key (`name`/`code`/`label`... `unique=True`, `icd11_code`) or a
-    taxonomy (`parent = ForeignKey("self")`), and no relation to any other model but lookups of its
-    own kind (`ICD11Diagnosis`, `PatientInvestigation(name=..., unique=True)`). Aggregates: every
-    stored value is a count (`num_patients_visited`, `admissions_total`), as in daily statistics.
-    """
-    fields = list(m.fields.values())
-    relations = [f for f in fields if f.kind in _RELATION_FIELDS]
-    values = [f for f in fields if f.kind not in _RELATION_FIELDS and "Date" not in f.kind]
-    one_to_x = [f for f in relations if f.kind in _RELATION_FIELDS[:2]]
-    own_tree = [f for f in one_to_x if f.target in ("self", m.name, m.qualname)]
-    if len(one_to_x) == len(own_tree) and (
-            own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
-        return True
-    return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)
-
-
 class _Collector:
     name = NAME
     collect = staticmethod(collect)
@@ -621,3 +436,50 @@ class _Collector:
 
 
 COLLECTOR = _Collector()
+
+
+_REQUEST_PARTS = frozenset({"views", "forms", "serializers", "api", "viewsets", "admin", "urls", "endpoints",
+                            "schema", "graphql", "mutations"})
+_BATCH_MODULES = frozenset({"loader", "loaders", "load", "tasks", "jobs", "cron", "etl", "importer", "importers",
+                            "sync", "synchronise", "synchronize"})
+
+
+def write_role(src: SourceFile) -> str | None:
+    """Where a module runs: "request" (views, forms, serializers, admin), "batch" (management commands,
+    loaders, scheduled tasks), "other"; None for modules whose writes say nothing (models, tests,
+    migrations)."""
+    parts = src.module.split(".")
+    last = parts[-1] if parts else ""
+    if src.looks_like_test or src.looks_like_migration or last == "models" or "models" in parts[:-1]:
+        return None
+    if set(parts) & _REQUEST_PARTS or last.endswith(("_views", "_api", "_forms", "_admin")):
+        return "request"
+    if "/management/commands/" in f"/{src.path}" or last in _BATCH_MODULES or last.startswith(
+            ("load_", "sync_", "import_", "fetch_", "update_")):
+        return "batch"
+    return "other"
+
+
+_WRITE_CALLS = frozenset({"create", "bulk_create", "get_or_create", "update_or_create", "update", "bulk_update"})
+
+
+def _created_or_updated(src: SourceFile, imports: ImportMap) -> set[str]:
+    """Models whose rows this module writes: `X.objects.create(...)`, `X.objects.filter(...).update(...)`, `X(...)`."""
+    out: set[str] = set()
+    for n in src.nodes:
+        if not isinstance(n, ast.Call):
+            continue
+        f = n.func
+        if isinstance(f, ast.Attribute) and f.attr in _WRITE_CALLS:
+            base = f.value
+            while isinstance(base, ast.Call) and isinstance(base.func, ast.Attribute):
+                base = base.func.value
+            if isinstance(base, ast.Attribute) and base.attr in ("objects", "_default_manager"):
+                ref = imports.qualname(base.value)
+                if ref:
+                    out.add(ref)
+        elif isinstance(f, (ast.Name, ast.Attribute)):
+            ref = imports.qualname(f)
+            if ref and last_part(ref)[:1].isupper():
+                out.add(ref)
+    return out

@@ -45,11 +45,12 @@ class Scope:
     cls: str | None = None  # qualname of the enclosing class
     env: dict[str, list[ast.expr]] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)  # parameter -> model qualname
+    fn: ast.AST | None = None  # the function analysed
 
     @classmethod
     def of(cls, fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
            code: ProjectCode, klass: str | None) -> Scope:
-        scope = cls(imports=imports, models=models, code=code, cls=klass)
+        scope = cls(imports=imports, models=models, code=code, cls=klass, fn=fn)
         for n in walk(fn):
             if isinstance(n, ast.Assign):
                 for t in n.targets:

@@ -18,6 +18,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .django_code import ClassInfo, ProjectCode, perm_list, writes_in
 from .django_models import ModelIndex
+from .drf_permissions import per_action_levels
 from .guards import AUTHN, AUTHZ, NONE, body_level, mentions_user, request_user_names
 from .libraries import library_class, neutral
 
@@ -61,23 +62,28 @@ class View:
     guard: str = ""  # how it is guarded, for messages
     evidence: list[str] = field(default_factory=list)  # where its effective access comes from
     unknown: str = ""  # why its access control cannot be resolved: no gating finding rests on it
+    unreachable: str = ""  # why no request reaches it (app not installed, router never included)
 
 
-def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
-    """The module's top-level views that touch patient-data models and restrict no rows, analysed
-    once per file for every view check."""
+def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's top-level views, analysed once per file for every view check."""
     models: ModelIndex | None = ctx.project.fact("django_models")
     code: ProjectCode | None = ctx.project.fact("django_code")
-    if models is None or code is None or not models.patient:
+    if models is None or code is None:
         return []
 
     def analyse() -> list[View]:
         an = Analyzer(tree, ctx.imports, models, code, ctx.vocab)
         views = [an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                  else an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None for stmt in tree.body]
-        return [v for v in views if v is not None and v.models and not v.restricted]
+        return [v for v in views if v is not None]
 
-    return ctx.shared("views.patient_views", analyse)
+    return ctx.shared("views.all_views", analyse)
+
+
+def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
+    """The module's views that touch patient-data models and restrict no rows."""
+    return [v for v in all_views(ctx, tree) if v.models and not v.restricted]
 
 
 class Analyzer:
@@ -338,12 +344,15 @@ class Analyzer:
             level = max(level, AUTHN)
             evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
         unknown = [n for d, n in decs if self._unknown_decorator(n)]
+        if not evidence and level == NONE:
+            evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level
         methods: set[str] = set()
         if api is not None:
             perms = next((d for d, n in decs if last_part(n) == "permission_classes" and isinstance(d, ast.Call)), None)
             names = perm_list(perms.args[0], self.imports) if perms is not None and perms.args else None
             r, w = self.perm_levels(names) if names is not None else self.default_perms()
+            evidence.append(self._perm_evidence(names))
             reads, writes_level = max(reads, r), max(writes_level, w)
             methods |= _methods_of(api.args[0] if isinstance(api, ast.Call) and api.args else None) or {"get"}
         for d, name in decs:
@@ -354,7 +363,15 @@ class Analyzer:
         writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
-                    unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "")
+                    unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "",
+                    unreachable=self._unreachable(q))
+
+    def _unreachable(self, q: str) -> str:
+        if self.code.installed(self.imports.module) is False:
+            return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
+        if self.code.routed(q) is False:
+            return "registered only on routers whose urls no URLconf includes"
+        return ""
 
     def _unknown_decorator(self, name: str) -> bool:
         """A decorator from a package wardgate cannot read, named like access control
@@ -364,6 +381,13 @@ class Analyzer:
         if self.code.lookup(name) is not None or self.code.in_project(name):
             return False  # the project's own code: read, and not access control
         return bool(_ACCESS_WORDS.search(last_part(name)))
+
+    def _perm_evidence(self, names: list[str] | None) -> str:
+        if names is not None:
+            return f"permission_classes = [{', '.join(last_part(n) for n in names)}]"
+        if self.code.default_perms:
+            return f"DEFAULT_PERMISSION_CLASSES [{', '.join(last_part(n) for n in self.code.default_perms[0])}]"
+        return "no permission_classes and no DEFAULT_PERMISSION_CLASSES (DRF's default is AllowAny)"
 
     def default_perms(self) -> tuple[int, int]:
         if not self.code.default_perms:
@@ -375,7 +399,7 @@ class Analyzer:
     def _class_view(self, node: ast.ClassDef) -> View | None:
         q = f"{self.imports.module}.{node.name}"
         ancestors = self.code.ancestors(q)
-        if not any(_is_view_base(a) for a in ancestors):
+        if not any(is_view_base(a) for a in ancestors):
             return None
         drf = any(a.startswith("rest_framework.") for a in ancestors)
         names = {last_part(a) for a in ancestors}
@@ -412,6 +436,7 @@ class Analyzer:
         if drf:
             perms = self._class_perms(ancestors)
             r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
+            evidence.append(self._perm_evidence(perms))
             if self.code.attr(q, "get_permissions"):
                 own = next((m for m in node.body
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
@@ -430,17 +455,10 @@ class Analyzer:
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown)
+                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
+                    unreachable=self._unreachable(q))
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
-        """(reads, writes) of a `get_permissions()` that picks permission classes per action or method
-        (`if self.action in ("list", "retrieve"): return [IsAuthenticated()]`): the weakest classes
-        that can serve a read, and a write. None when a test or a returned value cannot be read
-        (the caller then trusts the method to authorize)."""
-        branches: list[tuple[_Guard, tuple[int, int]]] = []
-        assigned: list[tuple[_Guard, tuple[int, int]]] = []
-        custom: set[str] = set()
-
         def levels(value: ast.expr | None) -> tuple[int, int] | None:
             if isinstance(value, (ast.List, ast.Tuple)):
                 classes = ast.List(elts=[e.func if isinstance(e, ast.Call) else e for e in value.elts])
@@ -448,45 +466,7 @@ class Analyzer:
                 return self.perm_levels(names) if names is not None else None
             return None
 
-        def visit(stmts: list[ast.stmt], guard: _Guard) -> bool:
-            """Record the statements' returns under `guard`; True when every path returns."""
-            for st in stmts:
-                if isinstance(st, ast.If):
-                    cond = _action_test(st.test, custom)
-                    if cond is None:
-                        raise _Unreadable
-                    inside, outside = guard.both(cond), guard.both(cond.negated())
-                    body_returns = visit(st.body, inside)
-                    else_returns = visit(st.orelse, outside)
-                    if body_returns and else_returns:
-                        return True
-                    guard = outside if body_returns else inside if else_returns else guard
-                elif isinstance(st, ast.Return):
-                    found = levels(st.value)
-                    if found is not None:
-                        branches.append((guard, found))
-                    elif assigned:  # `return [p() for p in permission_classes]`, `return super()...`
-                        branches.extend(assigned)
-                    elif _inherits_permissions(st.value):
-                        branches.append((guard, inherited))
-                    else:
-                        raise _Unreadable
-                    return True
-                elif isinstance(st, ast.Assign) and (found := levels(st.value)) is not None:
-                    assigned.append((guard, found))
-                elif not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)):  # a docstring
-                    raise _Unreadable
-            return False
-
-        try:
-            visit(fn.body, _Guard())
-        except _Unreadable:
-            return None
-        reads = [r for g, (r, _w) in branches if g.admits(_READ_ACTIONS | custom)]
-        writes = [w for g, (_r, w) in branches if g.admits(_WRITE_ACTIONS | custom)]
-        if not branches:
-            return None
-        return min(reads, default=AUTHZ), min(writes, default=AUTHZ)
+        return per_action_levels(fn, inherited, levels)
 
     def _class_perms(self, ancestors: list[str]) -> list[str] | None:
         for a in ancestors:
@@ -518,7 +498,7 @@ class Analyzer:
         return False
 
 
-def _is_view_base(q: str) -> bool:
+def is_view_base(q: str) -> bool:
     if not (q.startswith("django.views.") or q.startswith("rest_framework.") or q.startswith("django.contrib.")):
         return False
     name = last_part(q)
@@ -540,77 +520,3 @@ def _compares_method(fn: ast.AST) -> bool:
                 if vals & _WRITE_METHODS:
                     return True
     return False
-
-
-class _Unreadable(Exception):
-    """A get_permissions() whose branching wardgate does not follow."""
-
-
-_READ_ACTIONS = frozenset({"list", "retrieve"})
-_WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class _Guard:
-    """Which actions a branch of get_permissions() serves: those in `only` (None: any) and not in `never`."""
-
-    only: frozenset[str] | None = None
-    never: frozenset[str] = frozenset()
-
-    def both(self, other: _Guard) -> _Guard:
-        if self.only is None or other.only is None:
-            return _Guard(self.only if other.only is None else other.only, self.never | other.never)
-        return _Guard(self.only & other.only, self.never | other.never)
-
-    def negated(self) -> _Guard:  # only for a single test: `only` or `never`, not both
-        return _Guard(never=self.only) if self.only is not None else _Guard(only=self.never)
-
-    def admits(self, actions: frozenset[str] | set[str]) -> bool:
-        return any((self.only is None or a in self.only) and a not in self.never for a in actions)
-
-
-def _inherits_permissions(value: ast.expr | None) -> bool:
-    """`super().get_permissions()` or `[p() for p in self.permission_classes]`."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
-            value.func.attr == "get_permissions":
-        return isinstance(value.func.value, ast.Call) and dotted(value.func.value.func) == "super"
-    return isinstance(value, ast.ListComp) and dotted(value.generators[0].iter) == "self.permission_classes"
-
-
-def _action_test(test: ast.expr, custom: set[str]) -> _Guard | None:
-    """`self.action in ("list", "retrieve")`, `self.action == "create"`, `self.request.method in
-    SAFE_METHODS` (reads) and their negations; None for any other test."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _action_test(test.operand, custom)
-        return inner.negated() if inner is not None else None
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return None
-    subject, op, other = dotted(test.left) or "", test.ops[0], test.comparators[0]
-    if isinstance(other, (ast.List, ast.Tuple, ast.Set)):
-        values = {e.value for e in other.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
-        if len(values) != len(other.elts):
-            return None
-    elif isinstance(other, ast.Constant) and isinstance(other.value, str):
-        values = {other.value}
-    elif last_part(dotted(other) or "") == "SAFE_METHODS":
-        values = set(_SAFE_METHODS)
-    else:
-        return None
-    if subject == "self.action":
-        custom |= values - _READ_ACTIONS - _WRITE_ACTIONS
-        actions = frozenset(values)
-    elif subject in ("self.request.method", "request.method"):
-        if not values <= _SAFE_METHODS | {"POST", "PUT", "PATCH", "DELETE"}:
-            return None
-        actions = (_READ_ACTIONS if values & _SAFE_METHODS else frozenset()) | (
-            _WRITE_ACTIONS if values - _SAFE_METHODS else frozenset())
-    else:
-        return None
-    if isinstance(op, (ast.In, ast.Eq)):
-        return _Guard(only=actions)
-    if isinstance(op, (ast.NotIn, ast.NotEq)):
-        return _Guard(never=actions)
-    return None
-
-

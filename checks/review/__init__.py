@@ -22,7 +22,7 @@ from .hunks import Hunk, build_hunks, eligible
 from .metrics import AuditLog, Metrics, cost, sha256
 from .policy import Applied, answer_problems, apply_reply
 from .prompts import load_prompt
-from .providers import UNAVAILABLE, Exchange, Provider, ProviderError, make_provider
+from .providers import UNAVAILABLE, Exchange, MissingExtra, Provider, ProviderError, make_provider
 from .reply import ReviewReply
 from .request import ReviewRequest, build_request
 
@@ -49,7 +49,14 @@ def review_findings(
         if cfg.required:
             stats["error"] = f"LLM review is required (llm.required = true) but unavailable: {why}"
         return list(findings), stats
-    return _Run(cfg, root, provider or make_provider(name, cfg), name).review(findings, changed_lines)
+    try:
+        run = _Run(cfg, root, provider or make_provider(name, cfg), name)
+    except MissingExtra as exc:  # every stage-1 finding stands, and the report says why
+        stats = {"status": "failed", "reason": str(exc)}
+        if cfg.required:
+            stats["error"] = f"LLM review is required (llm.required = true) but unavailable: {exc}"
+        return list(findings), stats
+    return run.review(findings, changed_lines)
 
 
 class _Run:

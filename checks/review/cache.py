@@ -62,8 +62,9 @@ class RedisCache:
     kind = "redis"
 
     def __init__(self, url: str, ttl: int) -> None:
-        import redis
+        from .providers import optional_sdk
 
+        redis = optional_sdk("redis", "redis")
         self._redis = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self._ttl = ttl
         self.error: str | None = None

@@ -4,11 +4,15 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..finding import Severity
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-6"
+# `api_key_env` may name only these variables (or WARDGATE_*): a config file, which a change can
+# edit, must not be able to send an arbitrary secret of the CI (GITHUB_TOKEN, cloud keys) anywhere.
+KEY_ENV_NAMES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY"})
+KEY_ENV_PREFIX = "WARDGATE_"
 
 
 class Price(BaseModel):
@@ -62,6 +66,14 @@ class LLMConfig(BaseModel):
     audit_log: str | None = Field(default=".wardgate-cache/llm-audit.jsonl", description="JSONL; relative to root")
     prompt: str = Field(default="review-v1", description="template in prompts/")
     prices: dict[str, Price] = Field(default_factory=dict)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _key_env(cls, v: str | None) -> str | None:
+        if v is not None and v not in KEY_ENV_NAMES and not (v.startswith(KEY_ENV_PREFIX) and len(v) > 9):
+            raise ValueError(f"may name only {', '.join(sorted(KEY_ENV_NAMES))} or a {KEY_ENV_PREFIX}* variable, "
+                             "never another secret of the environment")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> LLMConfig:

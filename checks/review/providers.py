@@ -5,6 +5,7 @@ Retries and timeouts are the SDKs' own (`max_retries`, `timeout`); a failure tha
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
@@ -61,6 +62,19 @@ def _map_error(sdk: Any, exc: Exception) -> ProviderError:
             return ProviderError("server_error", str(exc)[:200])
         return ProviderError(f"http_{status}", str(exc)[:200])
     raise exc
+
+
+class MissingExtra(RuntimeError):
+    """An optional dependency of the configured LLM setup is not installed."""
+
+
+def optional_sdk(module: str, extra: str) -> Any:
+    """Import a package that only an optional extra installs, or say which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(f"the `{module}` package is not installed; install wardgate with it: "
+                           f"pip install 'wardgate[{extra}]'") from exc
 
 
 class AnthropicProvider:
@@ -121,7 +135,7 @@ class OpenAICompatibleProvider:
     name = "openai-compatible"
 
     def __init__(self, cfg: LLMConfig) -> None:
-        import openai
+        openai = optional_sdk("openai", "local-llm")
 
         self._sdk = openai
         self._cfg = cfg

@@ -18,7 +18,9 @@ Secrets: B105/B106/B107 (hardcoded password string / argument / default) put the
 their message; wardgate masks it with `checks.masking.mask` and copies no snippet for them.
 
 Options (`[tool.wardgate.tools.bandit]`): `skip` (list of test ids, passed as `--skip`),
-`extra_args` (list, appended before the files, e.g. `["-c", "pyproject.toml"]`).
+`extra_args` (list, appended before the files). `# nosec` is not honoured by bandit (`--ignore-nosec`):
+see comments.py. The project's `[tool.bandit]` is never read (no `-c`), nor `.bandit` (files are
+passed explicitly, and bandit only looks for `.bandit` in folders).
 """
 from __future__ import annotations
 
@@ -59,7 +61,9 @@ RULES: tuple[RuleMeta, ...] = (
 
 
 def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
-    cmd = [exe, "-f", "json", "-q"]
+    # --ignore-nosec: wardgate applies `# nosec` itself (comments.py), and never to a security finding
+    # without a reasoned wardgate suppression. Files are passed one by one, so no `.bandit` is read.
+    cmd = [exe, "-f", "json", "-q", "--ignore-nosec"]
     skip = options.get("skip")
     if skip:
         cmd += ["--skip", ",".join(skip)]

@@ -2,7 +2,7 @@
 
 An adapter is a module with:
   NAME: str                                  the tool's name, also the config key
-  EXECUTABLE: str                            what must be on PATH (next to the running Python first)
+  EXECUTABLE: str                            the executable, looked up by `find_executable`
   RULES: tuple[RuleMeta, ...]                rule families it can report, for `wardgate rules`/SARIF
   def command(exe, files, options) -> list[str]
   def parse(result: ToolOutput, ctx: ParseContext) -> ToolResult
@@ -21,11 +21,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
+import sysconfig
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -89,6 +94,8 @@ class ToolResult:
     findings: list[Finding] = field(default_factory=list)
     file_notes: list[Finding] = field(default_factory=list)  # WG007: tool skipped a file
     seconds: float = 0.0
+    executable: str = ""  # the program that ran, and its version (the report's stats name both)
+    version: str = ""
 
 
 class Adapter(Protocol):
@@ -101,10 +108,37 @@ class Adapter(Protocol):
     def parse(self, output: ToolOutput, ctx: ParseContext) -> ToolResult: ...
 
 
+def own_scripts_dirs() -> list[str]:
+    """Where the running interpreter's environment keeps its console scripts: the virtualenv
+    (pipx, uv tool, pre-commit, a venv that is not activated) that installed wardgate and its tools."""
+    dirs = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
+    return [d for i, d in enumerate(dirs) if d and d not in dirs[:i]]
+
+
 def find_executable(name: str) -> str | None:
-    """The tool on PATH. Deliberately PATH only: "semgrep removed from PATH" must mean missing,
-    so activate wardgate's virtualenv (pre-commit and the GitHub Action do) to use its tools."""
+    """The tool installed next to the running interpreter (wardgate's own environment) first,
+    then on PATH: `venv/bin/wardgate` and `pipx install` work without activating anything."""
+    for folder in own_scripts_dirs():
+        found = shutil.which(name, path=folder)
+        if found:
+            return found
     return shutil.which(name)
+
+
+@cache
+def tool_version(name: str, exe: str) -> str:
+    """The version of the tool that runs: from the installed distribution's metadata when `exe` is
+    one of wardgate's own environment's scripts (no process started), else from `exe --version`."""
+    if os.path.dirname(os.path.abspath(exe)) in {os.path.abspath(d) for d in own_scripts_dirs()}:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            return metadata.version(name)
+    try:
+        proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120, check=False,
+                              stdin=subprocess.DEVNULL, errors="replace", env=_tool_env())
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    found = re.search(r"\d+(?:\.\d+)+\S*", proc.stdout + proc.stderr)
+    return found.group(0) if found else "unknown"
 
 
 def run_adapter(
@@ -120,9 +154,17 @@ def run_adapter(
         return ToolResult()
     exe = find_executable(adapter.EXECUTABLE)
     if exe is None:
-        raise ToolFailure(adapter.NAME, f"`{adapter.EXECUTABLE}` was not found on PATH. Install it "
-                          f"(pip install {adapter.NAME}) or disable it: [tool.wardgate.tools.{adapter.NAME}] "
-                          "enabled = false")
+        raise ToolFailure(adapter.NAME, f"`{adapter.EXECUTABLE}` was not found next to wardgate's Python "
+                          f"({os.pathsep.join(own_scripts_dirs())}) or on PATH. Install it into wardgate's "
+                          f"environment (pip install {adapter.NAME}) or disable it: "
+                          f"[tool.wardgate.tools.{adapter.NAME}] enabled = false")
+    result = _run_cached(adapter, exe, root, files, options, timeout, cache, hashes, niceness)
+    result.executable, result.version = exe, tool_version(adapter.NAME, exe)
+    return result
+
+
+def _run_cached(adapter: Adapter, exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
+                timeout: float, cache: Cache | None, hashes: dict[str, str] | None, niceness: int) -> ToolResult:
     if cache is None or hashes is None:
         return _run_tool(adapter, exe, root, files, options, timeout, niceness)
     start = time.perf_counter()

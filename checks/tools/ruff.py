@@ -1,7 +1,10 @@
 """ruff adapter: `ruff check --output-format json --exit-zero --no-cache FILES`.
 
-The project's own ruff configuration (pyproject.toml, ruff.toml) is respected, since ruff runs in the
-scan root; files are passed explicitly, so ruff's `exclude` does not hide them (no `--force-exclude`).
+ruff runs with `--isolated`: the scanned project's own ruff configuration (pyproject.toml, ruff.toml)
+is not read, so it cannot ignore rules or files; the selection is wardgate's (`select`). It runs
+with `--ignore-noqa`, and wardgate applies `# noqa` itself (comments.py): a `# noqa` never hides a
+`security` (S) finding. Files are passed explicitly, so no `exclude` hides them. F401 is not reported
+in a package's `__init__.py`, where importing a name re-exports it.
 
 | ruff result                                                  | wardgate                                  |
 |--------------------------------------------------------------|-------------------------------------------|
@@ -15,8 +18,7 @@ Columns are ruff's 1-based columns; `help_uri` is the rule's page; ruff's rule n
 `properties["name"]`. The snippet is read from the file, except for S105/S106/S107 (hardcoded
 passwords), which carry no snippet: never print a secret.
 
-Options (`[tool.wardgate.tools.ruff]`): `select` (list of codes or prefixes, default: what the
-project's ruff config or ruff's defaults select), `extra_args` (list, appended before the files).
+Options (`[tool.wardgate.tools.ruff]`): `select` (list of codes or prefixes; `[]`: ruff's defaults), `extra_args` (list, appended before the files).
 """
 from __future__ import annotations
 
@@ -54,7 +56,11 @@ RULES: tuple[RuleMeta, ...] = (
 
 
 def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str]:
-    cmd = [exe, "check", "--output-format", "json", "--exit-zero", "--no-cache"]
+    # --isolated: the scanned project's ruff config (select, ignore, per-file-ignores) cannot change
+    # what wardgate sees; --ignore-noqa: wardgate applies noqa comments itself (comments.py).
+    cmd = [exe, "check", "--output-format", "json", "--exit-zero", "--no-cache", "--isolated", "--ignore-noqa",
+           # A package __init__ that imports names re-exports them: Python's convention, not dead code.
+           "--per-file-ignores", "__init__.py:F401"]
     select = options.get("select")
     if select:
         cmd += ["--select", ",".join(select)]

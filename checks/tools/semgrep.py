@@ -162,7 +162,8 @@ def command(exe: str, files: Sequence[str], options: dict[str, Any]) -> list[str
     cmd = [exe, "scan"]
     if options.get("experimental", True):
         cmd.append("--experimental")
-    cmd += ["--metrics=off", "--json", "--disable-version-check", "--no-git-ignore"]
+    # --disable-nosem: wardgate applies `# nosemgrep` itself (comments.py).
+    cmd += ["--metrics=off", "--json", "--disable-version-check", "--no-git-ignore", "--disable-nosem"]
     for config in _configs(options):
         cmd += ["--config", str(config.resolve())]
     cmd += [str(a) for a in options.get("extra_args", ())]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import gzip
 import json
 from typing import Any
+from urllib.parse import quote
 
 from checks.finding import Category, Finding, Severity
-from checks.registry import rule_for, unknown_rule
+from checks.registry import help_uri, rule_for, unknown_rule
 from checks.rulemeta import RuleMeta
 
-from .. import approvals_render
+from .. import approvals_render, coverage_render
 from ..fingerprint import LINE_HASH
 from ..model import Report
 
@@ -45,7 +46,12 @@ def _meta(rule_id: str, f: Finding | None = None) -> RuleMeta:
     meta = rule_for(rule_id)
     if meta is None:
         meta = unknown_rule(rule_id, f.category if f else Category.QUALITY)
-    return meta
+    return meta.model_copy(update={"help_uri": help_uri(rule_id, f.help_uri if f else None) or meta.help_uri})
+
+
+def artifact_uri(path: str) -> str:
+    """A relative URI reference (RFC 3986): spaces, newlines, `#`, `%` and non-ASCII percent-encoded."""
+    return quote(path, safe="/")
 
 
 def _rule(meta: RuleMeta) -> dict[str, Any]:
@@ -105,12 +111,15 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
     res: dict[str, Any] = {
         "ruleId": f.rule_id, "ruleIndex": index, "level": LEVEL[f.severity],
         "message": {"text": f.message + (f"\n\nFix: {f.fix}" if f.fix else "")},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.path),
+                                                                 "uriBaseId": "%SRCROOT%"},
                                             "region": _region(f)}}],
         "partialFingerprints": {"wardgate/v1": f.fingerprint,
                                 LINE_HASH: str(f.properties.get(LINE_HASH, f.fingerprint[:16] + ":1"))},
         "properties": props,
     }
+    if f.flow:
+        res["codeFlows"] = [_code_flow(f)]
     if f.suppression is not None:
         sup: dict[str, Any] = {"kind": "inSource" if f.suppression.kind == "inline" else "external",
                                "status": f.suppression.status, "justification": f.suppression.justification}
@@ -122,10 +131,26 @@ def _result(f: Finding, index: int, meta: RuleMeta) -> dict[str, Any]:
     return res
 
 
+def _code_flow(f: Finding) -> dict[str, Any]:
+    """A flow finding's path (source -> calls -> sink) as one SARIF threadFlow; call steps have no location."""
+    steps = f.flow or []
+    locations = []
+    for i, s in enumerate(steps):
+        loc: dict[str, Any] = {"message": {"text": s.label}}
+        if s.path is not None and s.line is not None:
+            loc["physicalLocation"] = {"artifactLocation": {"uri": s.path, "uriBaseId": "%SRCROOT%"},
+                                       "region": {"startLine": s.line}}
+        kinds = ["source"] if i == 0 else ["sink"] if i == len(steps) - 1 else ["call"]
+        locations.append({"location": loc, "kinds": kinds, "nestingLevel": 0})
+    return {"message": {"text": " -> ".join(s.label for s in steps)},
+            "threadFlows": [{"locations": locations}]}
+
+
 def _absent(entry: dict[str, Any], index: int) -> dict[str, Any]:
     return {"ruleId": entry["rule_id"], "ruleIndex": index, "kind": "pass", "level": "none",
             "message": {"text": f"Baseline finding no longer present ({entry['count']} occurrence(s))."},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": entry["path"], "uriBaseId": "%SRCROOT%"}}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(entry["path"]),
+                                                                     "uriBaseId": "%SRCROOT%"}}}],
             "partialFingerprints": {"wardgate/v1": entry["fingerprint"]}, "baselineState": "absent"}
 
 
@@ -156,6 +181,7 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     if llm.get("status") in ("skipped", "failed") and llm.get("reason"):
         notifications.append(_note("note", f"LLM review {llm['status']}: {llm['reason']}", "llm"))
     notifications += approvals_render.sarif_notifications(report)
+    notifications += coverage_render.sarif_notifications(report)
     invocation: dict[str, Any] = {"executionSuccessful": not report.stats.get("errors") and
                                   not any(t.get("status") == "failed" for t in tools.values()),
                                   "toolExecutionNotifications": notifications}
@@ -164,11 +190,14 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
         if key in report.stats:
             props[key] = report.stats[key]
     props.update(approvals_render.sarif_properties(report))
+    if report.coverage is not None:
+        props["coverage"] = report.coverage
     category = "wardgate" + (f"/shard-{report.stats['shard']['index']}" if "shard" in report.stats else "")
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "wardgate", "version": report.version, "semanticVersion": report.version,
                             "informationUri": "https://github.com/wardgate/wardgate",
-                            "rules": [_rule(metas[r]) for r in rule_ids][:MAX_RULES]}},
+                            "rules": [_rule(metas[r]) for r in rule_ids][:MAX_RULES]},
+                 **({"extensions": ran} if (ran := _tools_run(tools)) else {})},
         "automationDetails": {"id": f"{category}/"},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _root_uri(report.root)}},
         "invocations": [invocation],
@@ -178,6 +207,12 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return _fit(log)
+
+
+def _tools_run(tools: dict[str, Any]) -> list[dict[str, Any]]:
+    """The external tools that ran, each with its version and executable (stats.tools)."""
+    return [{"name": name, "version": t["version"], "properties": {"executable": t.get("executable", "")}}
+            for name, t in sorted(tools.items()) if t.get("status") == "ok" and t.get("version")]
 
 
 def _root_uri(root: str) -> str:

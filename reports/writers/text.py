@@ -1,13 +1,16 @@
-"""The terminal report: grouped by file, coloured by severity on a TTY, a summary line last."""
+"""The terminal report: the verdict in plain words first; then the critical and high findings that
+count against the gate, then the rest, each part grouped by file; coloured on a TTY; counts last."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from itertools import groupby
 
 from checks.finding import Finding, Severity
+from checks.registry import rule_for
 
-from .. import approvals_render
-from ..gate import counts_against_gate
+from .. import approvals_render, coverage_render
+from ..gate import counts_against_gate, plural
 from ..model import Report
 
 _COLOURS = {
@@ -24,10 +27,34 @@ def render(report: Report, *, color: bool = False, **_: object) -> str:
     def c(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
-    out: list[str] = []
+    gate = report.gate
+    verdict = c(_GREEN if gate.passed else _RED, gate.verdict.upper())
+    out: list[str] = [f"{verdict} — {gate.summary}", ""]
     findings = sorted(report.findings, key=Finding.sort_key)
-    for path, group in groupby(findings, key=lambda f: f.path):
-        out.append(c(_BOLD, path))
+    first = [f for f in findings if counts_against_gate(f) and f.severity.at_least(Severity.HIGH)]
+    rest = [f for f in findings if not (counts_against_gate(f) and f.severity.at_least(Severity.HIGH))]
+    for title, part in (("Critical and high", first), ("Other findings", rest)):
+        if part:
+            out += [c(_BOLD, f"{title} ({len(part)})"), ""]
+            out += _by_file(part, c)
+    tools = report.stats.get("tools", {})
+    failed = [f"{name}: {t.get('message', '')}" for name, t in tools.items() if t.get("status") == "failed"]
+    for line in failed:
+        out.append(c(_RED, f"tool failure — {line}"))
+    for err in report.stats.get("errors", []):
+        out.append(c(_RED, f"error — {err}"))
+    out.extend(approvals_render.text_lines(report))
+    out.extend(coverage_render.text_lines(report))
+    out.append(f"{counts_line(report)} {verdict}")
+    return "\n".join(out) + "\n"
+
+
+def _by_file(findings: list[Finding], c: Callable[[str, str], str]) -> list[str]:
+    out: list[str] = []
+    groups = [list(g) for _, g in groupby(findings, key=lambda f: f.path)]
+    groups.sort(key=lambda g: -max(f.severity.rank for f in g))  # stable: files with a critical first
+    for group in groups:
+        out.append(c(_BOLD, group[0].path))
         for f in group:
             sev = c(_COLOURS[f.severity], f"{f.severity.value:<8}")
             where = f"{f.start_line}" + (f"-{f.end_line}" if f.end_line != f.start_line else "")
@@ -45,23 +72,46 @@ def render(report: Report, *, color: bool = False, **_: object) -> str:
             if f.fix and counts_against_gate(f) and f.severity.at_least(Severity.HIGH):
                 out.append(c(_DIM, f"{'':>19}fix: {f.fix}"))
         out.append("")
-    tools = report.stats.get("tools", {})
-    failed = [f"{name}: {t.get('message', '')}" for name, t in tools.items() if t.get("status") == "failed"]
-    for line in failed:
-        out.append(c(_RED, f"tool failure — {line}"))
-    for err in report.stats.get("errors", []):
-        out.append(c(_RED, f"error — {err}"))
-    out.extend(approvals_render.text_lines(report))
-    counts = Counter(f.severity for f in report.findings if counts_against_gate(f))
-    parts = [f"{counts[s]} {s.value}" for s in Severity if counts.get(s)]
-    quiet = len(report.findings) - sum(counts.values())
-    files = report.stats.get("files_analysed", 0)
-    line = f"{len(report.findings)} finding(s) in {files} file(s)"
+    return out
+
+
+def counts_line(report: Report) -> str:
+    """"12 findings in 4 files (2 critical, 5 high, 5 medium); 9 files analysed." and what does not count."""
+    counting = Counter(f.severity for f in report.findings if counts_against_gate(f))
+    parts = [f"{counting[s]} {s.value}" for s in Severity if counting.get(s)]
+    quiet = len(report.findings) - sum(counting.values())
+    with_findings = len({f.path for f in report.findings})
+    line = f"{plural(len(report.findings), 'finding')} in {plural(with_findings, 'file')}"
     if parts:
         line += f" ({', '.join(parts)})"
+    line += f"; {plural(report.stats.get('files_analysed', 0), 'file')} analysed"
     if quiet:
         line += f"; {quiet} not counted (suppressed, baselined, outside the diff or advisory)"
-    verdict = report.gate.verdict.upper()
-    colour = _GREEN if report.gate.passed else _RED
-    out.append(f"{line}. {c(colour, verdict)}: {report.gate.summary}")
+    return line + "."
+
+
+def render_statistics(report: Report, *, color: bool = False, **_: object) -> str:
+    """`--statistics`: findings per rule, most first (like `ruff --statistics`), the tools that ran
+    with their executable and version, then the counts and the verdict."""
+    def c(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    per_rule = Counter(f.rule_id for f in report.findings)
+    worst = {f.rule_id: f.severity for f in sorted(report.findings, key=lambda f: f.severity.rank)}
+    names = {f.rule_id: str(f.properties.get("name") or _rule_name(f.rule_id)) for f in report.findings}
+    width = max((len(r) for r in per_rule), default=0)
+    out = [f"{n:>6}  {rule:<{width}}  {c(_COLOURS[worst[rule]], f'{worst[rule].value:<8}')}  {names[rule]} "
+           f"({plural(len({f.path for f in report.findings if f.rule_id == rule}), 'file')})"
+           for rule, n in sorted(per_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
+    out.append("")
+    for name, t in report.stats.get("tools", {}).items():
+        ran = f"{t.get('version', '')} ({t.get('executable', '')})" if t.get("executable") else ""
+        out.append(f"{name:<8} {t.get('status', '')} {ran}".rstrip())
+    verdict = c(_GREEN if report.gate.passed else _RED, report.gate.verdict.upper())
+    out += ["", f"{verdict} — {report.gate.summary}", counts_line(report)]
     return "\n".join(out) + "\n"
+
+
+def _rule_name(rule_id: str) -> str:
+    meta = rule_for(rule_id)
+    return meta.name if meta is not None else rule_id

@@ -393,7 +393,7 @@ def test_writers_show_approvals_and_sarif_stays_valid(repo: Path) -> None:
     commit(repo)
     base = [sys.executable, "-m", "wardgate", "check", ".", "--no-llm", "--diff", "main", "--approved-by", "dba"]
     md = subprocess.run([*base, "--format", "markdown"], cwd=repo, check=False, capture_output=True, text=True).stdout
-    assert md.startswith("## Approvals required") and md.index("## ❌ wardgate: gate") > 0
+    assert md.startswith("## Approvals required") and md.index("## ❌ wardgate: FAIL") > 0
     assert "| **security** | **MISSING** |" in md and "`clinic/views.py:8`" in md
     assert "a user without `clinic.view_patient` gets 403 on `patient_update`" in md
     text = subprocess.run([*base, "--format", "text"], cwd=repo, check=False, capture_output=True, text=True).stdout

@@ -14,8 +14,13 @@ SER = ("clinic/serializers.py", "from rest_framework import serializers\nfrom cl
 API = "from rest_framework import generics, viewsets\nfrom clinic.serializers import PatientSerializer\n\n"
 
 
+# The project authorizes somewhere: in a role-less project WG302 stays quiet (tested in tests/project).
+AUTHZ = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
+         "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
+
+
 def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/api.py") -> list[int]:
-    return [f.start_line for f in run_example(check, Valid(code, path=path, files=(MODELS, SER, *files)))]
+    return [f.start_line for f in run_example(check, Valid(code, path=path, files=(MODELS, SER, AUTHZ, *files)))]
 
 
 def test_split_settings_subscript_default_applies_to_viewsets_without_permission_classes() -> None:

@@ -86,9 +86,11 @@ def test_action_metadata_is_consistent() -> None:
 
 
 def test_readme_workflow_snippets_pass_actionlint(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    snippets = [s for s in re.findall(r"```ya?ml\n(.*?)```", readme, re.DOTALL) if re.search(r"^jobs:", s, re.MULTILINE)]
-    assert snippets, "the README shows a workflow"
+    """The workflows shown in the README and in docs/."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    snippets = [s for page in pages for s in re.findall(r"```ya?ml\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL)
+                if re.search(r"^jobs:", s, re.MULTILINE)]
+    assert len(snippets) >= 3, "the README and docs/ci.md show workflows"
     folder = tmp_path / ".github" / "workflows"
     folder.mkdir(parents=True)
     files = []
@@ -98,3 +100,12 @@ def test_readme_workflow_snippets_pass_actionlint(tmp_path: Path) -> None:
         files.append(path)
     proc = _actionlint(*files, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_action_uploads_sarif_when_asked() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (upload,) = [s for s in action["runs"]["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif")]
+    assert "always()" in upload["if"] and "inputs.upload-sarif == 'true'" in upload["if"]
+    assert upload["with"]["category"] == "${{ inputs.sarif-category }}"
+    assert action["inputs"]["upload-sarif"]["default"] == "false"
+    assert "security-events: write" in action["inputs"]["upload-sarif"]["description"]

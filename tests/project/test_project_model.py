@@ -62,8 +62,28 @@ def test_role_check_in_a_mixins_dispatch_authorizes_its_views() -> None:
     code = ("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views.generic import UpdateView\n"
             "from clinic.models import Patient\nfrom core.mixins import PharmacistRequired\n\n"
             "class Edit(LoginRequiredMixin, PharmacistRequired, UpdateView):\n    model = Patient\n    fields = ['mrn']\n")
+    authz = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
+             "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
     assert lines(UnauthorizedPatientWrite, code, mixin) == []
-    assert lines(UnauthorizedPatientWrite, code, plain) == [6]
+    assert lines(UnauthorizedPatientWrite, code, plain, authz) == [6]
+    assert lines(UnauthorizedPatientWrite, code, plain) == []  # role-less: the project authorizes nowhere
+
+
+def test_views_no_request_reaches_are_not_endpoints() -> None:
+    viewset = ("from rest_framework import viewsets\nfrom rest_framework.permissions import AllowAny\n"
+               "from clinic.models import Patient\n\nclass Patients(viewsets.ModelViewSet):\n"
+               "    queryset = Patient.objects.all()\n    permission_classes = [AllowAny]\n")
+    router = ("clinic/routes.py", "from rest_framework.routers import DefaultRouter\nfrom clinic.api import Patients\n\n"
+              "router = DefaultRouter()\nrouter.register('patients', Patients)\n")
+    included = ("proj/urls.py", "from django.urls import include, path\nfrom clinic.routes import router\n\n"
+                "urlpatterns = [path('api/', include(router.urls))]\n")
+    not_included = ("proj/urls.py", "from django.urls import path\n\nurlpatterns = []\n")
+    assert lines(UnauthenticatedPatientView, viewset, router, included, path="clinic/api.py") == [5]
+    assert lines(UnauthenticatedPatientView, viewset, router, not_included, path="clinic/api.py") == []
+    installed = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'clinic']\n")
+    legacy = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'wards']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, installed) == [3]
+    assert lines(UnauthenticatedPatientView, VIEW, legacy) == []  # clinic is not installed: dead code
 
 
 def test_django_ninja_auth_on_the_api_covers_its_operations_unless_an_operation_opts_out() -> None:
@@ -173,3 +193,82 @@ def _facts(root: Path) -> dict:
     run = subprocess.run([sys.executable, "-m", "wardgate", "facts", str(root), "--format", "json"],
                          capture_output=True, text=True, check=True)
     return json.loads(run.stdout)
+
+
+def test_workflow_rows_are_not_clinical_records_but_links_to_clinical_concepts_are() -> None:
+    code = ("from django.db import models\n\nclass StateChange(models.Model):\n"
+            "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    state = models.CharField(max_length=1, choices=[('i', 'in'), ('o', 'out')])\n"
+            "    time = models.DateTimeField()\n\n"
+            "class PatientAllergy(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    allergy = models.ForeignKey('Allergy', on_delete=models.PROTECT)\n    noted = models.DateField()\n\n"
+            "class Allergy(models.Model):\n    name = models.CharField(max_length=80, unique=True)\n\n"
+            "class BpReading(models.Model):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+            "    systolic = models.PositiveSmallIntegerField()\n    taken = models.DateTimeField()\n")
+    assert lines(UnauditedPatientModel, code, path="clinic/records.py") == [8, 16]
+
+
+def test_bases_from_installed_packages_are_read_from_the_projects_environment(tmp_path: Path) -> None:
+    site = ".venv/lib/python3.11/site-packages"
+    files = {
+        "clinic/__init__.py": "",
+        "clinic/models.py": "from django.db import models\nfrom trialkit.models import CrfModel\n\n"
+                            "class Vitals(CrfModel):\n    weight = models.DecimalField(max_digits=5, decimal_places=1)\n"
+                            "    patient = models.ForeignKey('Patient', on_delete=models.CASCADE)\n\n"
+                            "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n",
+        "clinic/views.py": "from django.views.generic import DetailView\nfrom hospital_auth import WardStaffMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(WardStaffMixin, DetailView):\n    model = Patient\n",
+        f"{site}/hospital_auth/__init__.py": "from .mixins import WardStaffMixin\n",
+        f"{site}/hospital_auth/mixins.py": "from django.core.exceptions import PermissionDenied\n\n"
+                                           "class WardStaffMixin:\n    def dispatch(self, request, *a, **k):\n"
+                                           "        if not request.user.groups.filter(name='ward').exists():\n"
+                                           "            raise PermissionDenied\n        return super().dispatch(request, *a, **k)\n",
+        f"{site}/trialkit/__init__.py": "",
+        f"{site}/trialkit/models.py": "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+                                      "class CrfModel(models.Model):\n    history = HistoricalRecords(inherit=True)\n\n"
+                                      "    class Meta:\n        abstract = True\n",
+    }
+    _write(tmp_path, files)
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "authorized users", chart
+    vitals = next(m for m in facts["patient_models"] if m["model"] == "clinic.models.Vitals")
+    assert vitals["audit"].startswith("simple-history"), vitals
+    assert facts["settings"]["environment"] and facts["unknown"] == []
+
+    import shutil
+
+    shutil.rmtree(tmp_path / ".venv")  # no environment: both are unknown, and nothing is claimed
+    facts = _facts(tmp_path)
+    chart = next(e for e in facts["endpoints"] if e["view"] == "clinic.views.Chart")
+    assert chart["reads"] == "unknown"
+    assert {u["what"] for u in facts["unknown"]} == {"access control of Chart", "audit of Vitals"}
+
+
+def test_finding_names_the_route_through_includes_and_routers_and_why_it_is_open() -> None:
+    viewset = ("from rest_framework import viewsets\nfrom clinic.models import Patient\n\n"
+               "class Patients(viewsets.ReadOnlyModelViewSet):\n    queryset = Patient.objects.all()\n")
+    router = ("clinic/urls.py", "from rest_framework.routers import DefaultRouter\nfrom django.urls import include, path\n"
+              "from clinic.api import Patients\n\nrouter = DefaultRouter()\nrouter.register(r'patients', Patients)\n"
+              "urlpatterns = [path('v1/', include(router.urls))]\n")
+    root = ("proj/urls.py", "from django.urls import include, path\n\nurlpatterns = [path('api/', include('clinic.urls'))]\n")
+    [finding] = run_example(UnauthenticatedPatientView, Valid(viewset, path="clinic/api.py", files=(MODELS, router, root)))
+    assert "at /api/v1/patients/" in finding.message
+    assert "DRF's default is AllowAny" in finding.message
+
+
+def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/views.py": "from django.views.generic import DetailView, UpdateView\nfrom sso.mixins import SsoMixin\n"
+                           "from clinic.models import Patient\n\nclass Chart(SsoMixin, DetailView):\n    model = Patient\n\n"
+                           "class Edit(SsoMixin, UpdateView):\n    model = Patient\n    fields = ['mrn']\n",
+    })
+    run = subprocess.run([sys.executable, "-m", "wardgate", "check", str(tmp_path), "--format", "json", "--no-llm",
+                          "--no-cache", "--select", "WG"], capture_output=True, text=True)
+    report = json.loads(run.stdout)
+    notes = [f for f in report["findings"] if f["rule_id"] == "WG020"]
+    assert len(notes) == 1 and notes[0]["severity"] == "info"
+    assert "could not resolve 2 fact(s)" in notes[0]["message"] and "SsoMixin" in notes[0]["message"]
+    assert not [f for f in report["findings"] if f["rule_id"] in ("WG301", "WG302")]

@@ -90,11 +90,46 @@ def test_sarif_limits_and_tool_failure_notifications() -> None:
 
 def test_markdown_fits_a_terminal_and_counts_what_is_left_out() -> None:
     text = markdown.render(_report(80), max_rows=20)
-    assert text.startswith("## ❌ wardgate: gate") or text.startswith("## ✅ wardgate: gate")
-    assert all(len(line) <= 100 for line in text.splitlines()), max(text.splitlines(), key=len)
+    assert text.startswith("## ❌ wardgate: FAIL") or text.startswith("## ✅ wardgate: PASS")
+    prose = [line for line in text.splitlines() if "](" not in line]  # only lines with links run longer
+    assert all(len(line) <= 100 for line in prose), max(prose, key=len)
     assert "60 finding(s) left out" in text and "](app/m0.py#L1)" in text
     absolute = markdown.render(_report(1), link_base="https://github.com/o/r/blob/abc")
     assert "(https://github.com/o/r/blob/abc/app/m0.py#L1)" in absolute
+
+
+def _medical(n: int, message: str) -> Report:
+    findings = [Finding(rule_id="WG501", category=Category.PHI, severity=Severity.CRITICAL if i % 2 else Severity.HIGH,
+                        tool="wardgate", path=f"wards/views {i}.py", start_line=3, end_line=3, message=message,
+                        fix="Log the record's internal id, never the patient's name or NHS number.",
+                        fingerprint=f"{i:032x}") for i in range(n)]
+    return Report(version="t", findings=findings, gate=evaluate(findings, fail_on=Severity.HIGH),
+                  stats={"files_analysed": n + 3})
+
+
+def test_markdown_keeps_whole_messages_fixes_and_rule_docs() -> None:
+    message = "Patient name and NHS number are written to the application log " * 8 + "- then shipped <offsite>."
+    text = markdown.render(_medical(120, message), max_rows=5)  # max_rows never cuts critical or high
+    assert text.startswith("## ❌ wardgate: FAIL — 120 findings at or above high (60 critical, 60 high)")
+    assert "120 findings in 120 files (123 files analysed)" in text
+    items = text.split("\n- **[")[1:]
+    assert len(items) == 120 and "left out" not in text
+    for item in items:
+        body = " ".join(line.strip().rstrip("\\") for line in item.splitlines()[1:])
+        assert " ".join(message.split()).replace("<", "\\<") in body
+        assert "**Fix:** Log the record's internal id" in body
+    assert "[`WG501`](https://github.com/wardgate/wardgate/blob/main/docs/rules/WG501.md)" in text
+    assert "(wards/views%2012.py#L3)" in text  # links are URL-encoded
+    assert text.index("### Critical") < text.index("### High")
+
+
+def test_markdown_is_bounded_by_githubs_summary_limit() -> None:
+    report = _medical(3000, "x " * 400)
+    text = markdown.render(report)
+    assert len(text.encode()) <= 1024 * 1024
+    assert "### Critical (1500)" in text and "finding(s) left out of this summary" in text
+    small = markdown.render(report, max_bytes=20_000)
+    assert len(small.encode()) <= 21_000 and "left out" in small
 
 
 def test_github_annotations_are_capped() -> None:
@@ -137,3 +172,34 @@ def test_json_stdout_is_one_object(project, capsys) -> None:  # noqa: ANN001
     out = capsys.readouterr().out
     json.loads(out)
     assert (project.root / "s.md").read_text().startswith("## ")
+
+
+def test_sarif_uris_are_encoded_and_every_rule_has_help_uri() -> None:
+    findings = [
+        Finding(rule_id="WG101", category=Category.SECRET, severity=Severity.CRITICAL, tool="wardgate",
+                path="clinic/new settings\n#2.py", start_line=1, end_line=1, message="m", fingerprint="1" * 32),
+        Finding(rule_id="ruff:F401", category=Category.QUALITY, severity=Severity.LOW, tool="ruff", path="é.py",
+                start_line=1, end_line=1, message="m", fingerprint="2" * 32,
+                help_uri="https://docs.astral.sh/ruff/rules/unused-import"),
+        Finding(rule_id="bandit:B608", category=Category.SECURITY, severity=Severity.MEDIUM, tool="bandit",
+                path="a.py", start_line=1, end_line=1, message="m", fingerprint="3" * 32),
+        Finding(rule_id="WG601", category=Category.SECURITY, severity=Severity.MEDIUM, tool="semgrep",
+                path="a.py", start_line=1, end_line=1, message="m", fingerprint="4" * 32),
+    ]
+    tools = {"ruff": {"status": "ok", "version": "0.17.6", "executable": "/venv/bin/ruff"},
+             "semgrep": {"status": "disabled"}}
+    log = sarif.build(Report(version="t", findings=findings, gate=evaluate(findings, fail_on=Severity.HIGH),
+                             stats={"tools": tools}))
+    run = log["runs"][0]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    assert uris == ["clinic/new%20settings%0A%232.py", "%C3%A9.py", "a.py", "a.py"]
+    helps = {r["id"]: r["helpUri"] for r in run["tool"]["driver"]["rules"]}
+    assert helps == {
+        "WG101": "https://github.com/wardgate/wardgate/blob/main/docs/rules/WG101.md",
+        "ruff:F401": "https://docs.astral.sh/ruff/rules/unused-import",
+        "bandit:B608": "https://bandit.readthedocs.io/en/latest/plugins/index.html",
+        "WG601": "https://github.com/wardgate/wardgate/blob/main/docs/rules/WG601.md",
+    }
+    assert run["tool"]["extensions"] == [{"name": "ruff", "version": "0.17.6",
+                                          "properties": {"executable": "/venv/bin/ruff"}}]
+    assert _validator().is_valid(log)

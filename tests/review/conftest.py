@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -109,7 +110,10 @@ def free_port() -> int:
 def redis_url(tmp_path: Path) -> Iterator[str]:
     exe = shutil.which("redis-server")
     if exe is None:
-        pytest.fail("redis-server is not installed (apt-get install redis-server); .ci/run installs it")
+        why = "redis-server is not installed (apt-get install redis-server; .ci/run installs it)"
+        if os.environ.get("CI") == "true":  # CI must run the shared-cache tests
+            pytest.fail(f"{why}: required when CI=true")
+        pytest.skip(f"{why}: skipped outside CI")
     port = free_port()
     proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

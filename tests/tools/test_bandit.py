@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -96,5 +97,6 @@ def test_missing_executable_is_a_tool_failure(tmp_path: Path, write, monkeypatch
     empty = tmp_path / "empty-bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    with pytest.raises(ToolFailure, match="not found on PATH"):
-        run_adapter(bandit, tmp_path, [rel])
+    missing = SimpleNamespace(NAME="bandit", EXECUTABLE="no-such-bandit", RULES=())  # not in wardgate's env either
+    with pytest.raises(ToolFailure, match="not found next to wardgate's Python .* or on PATH"):
+        run_adapter(missing, tmp_path, [rel])

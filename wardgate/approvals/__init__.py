@@ -135,10 +135,8 @@ def _with_conditions(gate: Any, extra: list[Any]) -> Any:
     verdict = gate.verdict
     if verdict != "error":
         verdict = "pass" if all(c.held for c in conditions) else "fail"
-    summary = gate.summary
-    if verdict == "fail":
-        failed = [c.description + (f" — {c.detail}" if c.id.startswith(("approval:", "metrics:")) else "")
-                  for c in conditions if not c.held]
-        summary = "Gate failed: " + "; ".join(f"not met: {d}" for d in failed) + "."
+    from reports.gate import summarize
+
+    summary = summarize(verdict, conditions) if verdict == "fail" else gate.summary
     return gate.model_copy(update={"verdict": verdict, "passed": verdict == "pass", "conditions": conditions,
                                    "summary": summary})

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checks.source import DEFAULT_MAX_FILE_SIZE
+
 
 @dataclass
 class FileChange:
@@ -72,7 +74,9 @@ def load_changes(root: Path, base: str | None, *, staged: bool = False) -> Chang
 
 
 def parse(text: str | None) -> ast.Module | None:
-    if text is None:
+    # Beyond the default max_file_size a file is not analysed (it fails "every Python file analysed"):
+    # walking its tree here would only cost minutes.
+    if text is None or len(text) > DEFAULT_MAX_FILE_SIZE:
         return None
     try:
         return ast.parse(text)

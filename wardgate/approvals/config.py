@@ -64,6 +64,9 @@ DEFAULT_RULES: tuple[ApprovalRule, ...] = (
                  kinds=["migration", "migration-drops-column", "migration-patient-column"]),
     ApprovalRule(role="security", why="authorization change", kinds=["permission"],
                  categories=[Category.PERMISSION, Category.SECRET]),
+    # The change's edits to the gate's own configuration and suppressions (wardgate/trust.py).
+    ApprovalRule(role="security", why="change to the gate's configuration or suppressions",
+                 rule_ids=["WG012", "WG013"]),
     ApprovalRule(role="medical-director", why="patient data deletion or dosing logic (medical director / pharmacy)",
                  kinds=["patient-delete", "dose"], categories=[Category.DOSAGE]),
     ApprovalRule(role="compliance", why="audit trail or patient-data exposure",

@@ -32,11 +32,13 @@ class Requirement:
 
 def route(triggers: list[Trigger], findings: Iterable[Finding], changes: ChangeSet,
           rules: list[ApprovalRule]) -> list[Requirement]:
-    # A finding the base version of the file has too (`at_base`: a reformat moved an old problem onto
-    # changed lines) was not caused by the change: it needs no one's approval.
+    # The change's edits to the gate itself (wardgate/trust.py) count wherever they point. A finding the base
+    # version of the file has too (`at_base`: a reformat moved an old problem onto changed lines) was not
+    # caused by the change: it needs no one's approval.
     changed_findings = [f for f in findings if f.suppression is None and f.baseline_state != "unchanged"
-                        and not f.properties.get("at_base")
-                        and f.path in changes.files and changes.files[f.path].touches(f.start_line, f.end_line)]
+                        and (f.properties.get("trust_change") or (
+                            not f.properties.get("at_base")
+                            and f.path in changes.files and changes.files[f.path].touches(f.start_line, f.end_line)))]
     by_role: dict[str, Requirement] = {}
     for rule in rules:
         hits: list[Trigger] = [t for t in triggers if t.kind in rule.kinds]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode, admin_action, writes_in
+from ..facts.django_models import ModelIndex
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+from ..walk import walk
+
+_FILES = (("clinic/models.py", "from django.db import models\n\nclass LabResult(models.Model):\n"
+           "    value = models.DecimalField(max_digits=8, decimal_places=2)\n\nclass Prescription(models.Model):\n"
+           "    drug = models.CharField(max_length=80)\n"),)
+_ADMIN = "from django.contrib import admin\nfrom clinic.models import LabResult, Prescription\n\n"
+
+
+class AdminActionTooWeak(Check):
+    """## What it does
+    Flags a Django admin action declared with `permissions=["view"]` (so any admin user who may only
+    *view* the records can run it) whose body changes patient data: it saves, updates, deletes or
+    creates rows of a patient-data model.
+
+    ## Why is this bad?
+    Django runs an action for every user who holds the permissions it declares. `permissions=["view"]`
+    on an action that rewrites lab results or creates prescriptions hands a write to read-only staff
+    (auditors, students, support desks), bypassing the change/add permissions the admin otherwise checks.
+
+    ## Example
+    ```python
+    @admin.action(description="Re-run reference ranges", permissions=["view"])
+    def recalc(self, request, queryset):
+        queryset.update(flag="")
+    ```
+
+    Use instead:
+    ```python
+    @admin.action(description="Re-run reference ranges", permissions=["change"])
+    def recalc(self, request, queryset):
+        queryset.update(flag="")
+    ```
+    """
+
+    code = "WG305"
+    name = "admin-action-too-weak"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = 285
+    summary = "Admin action runs for view-only users but changes patient data"
+
+    VALID = [
+        Valid(_ADMIN + "@admin.register(LabResult)\nclass LabAdmin(admin.ModelAdmin):\n"
+              "    @admin.action(permissions=['change'])\n    def clear(self, request, queryset):\n"
+              "        queryset.update(value=0)\n", path="clinic/admin.py", files=_FILES),
+        Valid(_ADMIN + "@admin.register(LabResult)\nclass LabAdmin(admin.ModelAdmin):\n"
+              "    @admin.action(permissions=['view'])\n    def export(self, request, queryset):\n"
+              "        return list(queryset.values('value'))\n", path="clinic/admin.py", files=_FILES),
+    ]
+    INVALID = [
+        Invalid(_ADMIN + "@admin.register(LabResult)\nclass LabAdmin(admin.ModelAdmin):\n"
+                "    @admin.action(permissions=['view'])\n    def clear(self, request, queryset):\n"
+                "        queryset.update(value=0)\n", line=7, path="clinic/admin.py", files=_FILES),
+        Invalid(_ADMIN + "@admin.action(permissions=['view'])\ndef renew(modeladmin, request, queryset):\n"
+                "    for p in queryset:\n        Prescription.objects.create(drug=p.drug)\n\n"
+                "@admin.register(Prescription)\nclass RxAdmin(admin.ModelAdmin):\n    actions = [renew]\n",
+                line=5, path="clinic/admin.py", files=_FILES),
+    ]
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if models is None or code is None:
+            return
+        module = self.ctx.imports.module
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._action(stmt, None, models, code)
+            elif isinstance(stmt, ast.ClassDef):
+                for m in stmt.body:
+                    if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self._action(m, f"{module}.{stmt.name}", models, code)
+
+    def _action(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, admin_cls: str | None, models: ModelIndex,
+                code: ProjectCode) -> None:
+        action = admin_action(fn, self.ctx.imports)
+        if action is None or action.permissions is None or set(action.permissions) - {"view"} or not writes_in(fn):
+            return
+        touched = self._patient_models(fn, admin_cls, models, code)
+        if touched:
+            self.report(fn, f"Admin action {fn.name} declares permissions={action.permissions!r}, so view-only "
+                        f"users can run it, but it changes patient data ({', '.join(touched)}).",
+                        fix="Declare the permission the change needs, e.g. permissions=['change'] (or 'add'/'delete').")
+
+    def _patient_models(self, fn: ast.AST, admin_cls: str | None, models: ModelIndex, code: ProjectCode) -> list[str]:
+        found = {last_part(q) for q in (self.ctx.imports.qualname(n) for n in walk(fn)
+                                        if isinstance(n, (ast.Name, ast.Attribute))) if q and models.is_patient_model(q)}
+        if admin_cls:
+            registered = next((code.admin_models[a] for a in code.ancestors(admin_cls) if a in code.admin_models), None)
+            if registered and models.is_patient_model(registered):
+                found.add(last_part(registered))
+        return sorted(found)

@@ -1,0 +1,160 @@
+"""How a project audits its patient models: admin registrations (reversion's VersionAdmin), explicit
+audit services (code that writes an audit-log model, and the code that calls it), database triggers
+created by migrations, and Django's default table names they are matched by.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from ..names import ImportMap, dotted, last_part
+from ..source import SourceFile
+from ..walk import walk
+from .libraries import library_class, neutral
+
+if TYPE_CHECKING:
+    from .django_models import FileModels, ModelIndex
+
+_AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)
+_TRIGGER = re.compile(r"create\s+(or\s+replace\s+)?trigger\b.*?\bon\s+\"?([\w.]+)\"?", re.IGNORECASE | re.DOTALL)
+
+
+def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) -> None:
+    """Admin registrations (a reversion VersionAdmin registers its model), functions that create
+    rows of an audit-named model (an explicit audit service), calls to audit-named code, and
+    database triggers created by migrations."""
+    scopes: list[tuple[str, ast.AST]] = []
+    for stmt in src.tree.body if src.tree is not None else []:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scopes.append((f"{imports.module}.{stmt.name}", stmt))
+        elif isinstance(stmt, ast.ClassDef):
+            for d in stmt.decorator_list:  # @admin.register(Patient, Visit)
+                if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "register" \
+                        and "admin" in (imports.qualname(d.func) or ""):
+                    for a in d.args:
+                        out.admin_registrations.append((imports.qualname(a) or "", f"{imports.module}.{stmt.name}",
+                                                        f"{src.path}:{stmt.lineno}"))
+            for m in stmt.body:
+                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    scopes.append((f"{imports.module}.{stmt.name}.{m.name}", m))
+    for node in src.nodes:
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+                and len(node.args) >= 2 and "admin" in (imports.qualname(node.func) or "") + _dotted(node.func)):
+            admin_cls = imports.qualname(node.args[1]) or ""
+            first = node.args[0]
+            for m in (first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]):
+                out.admin_registrations.append((imports.qualname(m) or "", admin_cls, f"{src.path}:{node.lineno}"))
+        elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for match in _TRIGGER.finditer(node.value):
+                out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
+    local_calls: dict[str, set[str]] = {}  # scope -> names of this module's functions/methods it calls
+    writes: dict[str, str] = {}  # scope -> audit-named model it creates
+    for name, scope in scopes:
+        for n in walk(scope):
+            if not isinstance(n, ast.Call):
+                continue
+            callee = imports.qualname(n.func) or _dotted(n.func)
+            created = _created_model(n, imports)
+            if created and _AUDIT_NAME.search(last_part(created)):
+                writes[name] = created
+            elif callee and _AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
+                out.audit_calls.append((name, callee))
+            if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)
+                                                and _dotted(n.func.value) in ("self", "cls")):
+                local_calls.setdefault(name, set()).add(n.func.id if isinstance(n.func, ast.Name) else n.func.attr)
+    # `Auditor.audit_update()` calls the module's `_log_action()`, which creates the AuditLog row: both write it.
+    changed = True
+    while changed:
+        changed = False
+        for name, called in local_calls.items():
+            if name not in writes:
+                hit = next((w for w in list(writes) if last_part(w) in called), None)
+                if hit:
+                    writes[name] = writes[hit]
+                    changed = True
+    for name, model in writes.items():
+        owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
+        out.audit_writers.append((owner, model))
+
+
+def _created_model(call: ast.Call, imports: ImportMap) -> str | None:
+    """`AuditLog.objects.create(...)`, `.bulk_create(...)` or `AuditLog(...)`: the model's qualname."""
+    f = call.func
+    if isinstance(f, ast.Attribute) and f.attr in ("create", "bulk_create", "get_or_create"):
+        base = f.value
+        if isinstance(base, ast.Attribute) and base.attr in ("objects", "_default_manager"):
+            return imports.qualname(base.value)
+        return None
+    if isinstance(f, ast.Name) and f.id[:1].isupper():
+        return imports.qualname(f)
+    return None
+
+
+def _dotted(node: ast.expr) -> str:
+    return dotted(node) or ""
+
+
+def default_table(q: str) -> str:
+    """Django's default table name: `<app_label>_<model>`, the app being the module before `models`."""
+    parts = q.lower().split(".")
+    if "models" in parts[:-1]:
+        i = len(parts) - 1 - parts[::-1].index("models")
+        if i >= 1:
+            return f"{parts[i - 1]}_{parts[-1]}"
+    return f"{parts[-2]}_{parts[-1]}" if len(parts) >= 2 else parts[-1]
+
+
+def is_version_admin(idx: ModelIndex, ref: str, seen: set[str]) -> bool:
+    lib = library_class(ref)
+    if lib is not None:
+        return lib.version_admin
+    info = idx.lookup(ref)
+    if info is None or info.qualname in seen:
+        return False
+    seen.add(info.qualname)
+    return any(is_version_admin(idx, b, seen) for b in info.bases)
+
+
+def unresolved_bases(idx: ModelIndex, q: str, seen: set[str]) -> list[str]:
+    """Bases of `q` (and of its project bases) that wardgate cannot read: they may add an audit trail."""
+    if q in seen:
+        return []
+    seen.add(q)
+    out = []
+    for b in idx.models[q].bases:
+        found = idx.lookup(b)
+        if found is not None:
+            out += unresolved_bases(idx, found.qualname, seen)
+        elif library_class(b) is None and not neutral(b):
+            out.append(b)
+    return out
+
+
+def explicit_audit(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
+    """An audit service the project calls explicitly: code that creates rows of an audit-log model
+    (a project model with an audit name, e.g. `AuditLog.objects.create(...)` in `Auditor`), called from
+    other code. Such a project audits per write, so WG201 defers to the write checks."""
+    for fm in per_file.values():
+        for owner, model in fm.audit_writers:
+            if idx.lookup(model) is not None and idx.is_django_model(model):
+                idx.audit_services.add(owner)
+    if not idx.audit_services:
+        return
+    by_name = {last_part(s).lower(): s for s in idx.audit_services}
+    for fm in per_file.values():
+        for caller, callee in fm.audit_calls:
+            if any(caller.startswith(s + ".") or caller == s for s in idx.audit_services):
+                continue  # the service calling itself
+            parts = callee.split(".")
+            if any(callee == s or callee.startswith(s + ".") for s in idx.audit_services) or any(
+                    p.lower() in by_name for p in parts[:-1]):
+                idx.audit_callers.add(caller)
+    if idx.audit_callers:
+        services = ", ".join(sorted(last_part(s) for s in idx.audit_services)[:3])
+        idx.explicit_audit = (f"explicit audit service ({services}, called from {len(idx.audit_callers)} places; "
+                              "coverage depends on each write calling it)")
+
+
+def _dotted(node: ast.expr) -> str:
+    return dotted(node) or ""

@@ -1,0 +1,138 @@
+"""DRF `get_permissions()` read per action and method: which permission classes serve a read, which a write.
+
+`if self.action in ("list", "retrieve"): return [IsAuthenticated()]` gives reads and writes different
+guards; a branch wardgate cannot follow makes the whole method unreadable (the view is then trusted).
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..names import dotted, last_part
+from .guards import AUTHZ
+
+
+def per_action_levels(fn: ast.FunctionDef, inherited: tuple[int, int],
+                      levels: Callable[[ast.expr | None], tuple[int, int] | None]) -> tuple[int, int] | None:
+    """(reads, writes) of a `get_permissions()` that picks permission classes per action or method
+    (`if self.action in ("list", "retrieve"): return [IsAuthenticated()]`): the weakest classes
+    that can serve a read, and a write. None when a test or a returned value cannot be read
+    (the caller then trusts the method to authorize)."""
+    branches: list[tuple[_Guard, tuple[int, int]]] = []
+    assigned: list[tuple[_Guard, tuple[int, int]]] = []
+    custom: set[str] = set()
+
+    def visit(stmts: list[ast.stmt], guard: _Guard) -> bool:
+        """Record the statements' returns under `guard`; True when every path returns."""
+        for st in stmts:
+            if isinstance(st, ast.If):
+                cond = _action_test(st.test, custom)
+                if cond is None:
+                    raise _Unreadable
+                inside, outside = guard.both(cond), guard.both(cond.negated())
+                body_returns = visit(st.body, inside)
+                else_returns = visit(st.orelse, outside)
+                if body_returns and else_returns:
+                    return True
+                guard = outside if body_returns else inside if else_returns else guard
+            elif isinstance(st, ast.Return):
+                found = levels(st.value)
+                if found is not None:
+                    branches.append((guard, found))
+                elif assigned:  # `return [p() for p in permission_classes]`, `return super()...`
+                    branches.extend(assigned)
+                elif _inherits_permissions(st.value):
+                    branches.append((guard, inherited))
+                else:
+                    raise _Unreadable
+                return True
+            elif isinstance(st, ast.Assign) and (found := levels(st.value)) is not None:
+                assigned.append((guard, found))
+            elif not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)):  # a docstring
+                raise _Unreadable
+        return False
+
+    try:
+        visit(fn.body, _Guard())
+    except _Unreadable:
+        return None
+    reads = [r for g, (r, _w) in branches if g.admits(_READ_ACTIONS | custom)]
+    writes = [w for g, (_r, w) in branches if g.admits(_WRITE_ACTIONS | custom)]
+    if not branches:
+        return None
+    return min(reads, default=AUTHZ), min(writes, default=AUTHZ)
+
+
+class _Unreadable(Exception):
+    """A get_permissions() whose branching wardgate does not follow."""
+
+
+_READ_ACTIONS = frozenset({"list", "retrieve"})
+_WRITE_ACTIONS = frozenset({"create", "update", "partial_update", "destroy"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """Which actions a branch of get_permissions() serves: those in `only` (None: any) and not in `never`."""
+
+    only: frozenset[str] | None = None
+    never: frozenset[str] = frozenset()
+
+    def both(self, other: _Guard) -> _Guard:
+        if self.only is None or other.only is None:
+            return _Guard(self.only if other.only is None else other.only, self.never | other.never)
+        return _Guard(self.only & other.only, self.never | other.never)
+
+    def negated(self) -> _Guard:  # only for a single test: `only` or `never`, not both
+        return _Guard(never=self.only) if self.only is not None else _Guard(only=self.never)
+
+    def admits(self, actions: frozenset[str] | set[str]) -> bool:
+        return any((self.only is None or a in self.only) and a not in self.never for a in actions)
+
+
+def _inherits_permissions(value: ast.expr | None) -> bool:
+    """`super().get_permissions()` or `[p() for p in self.permission_classes]`."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+            value.func.attr == "get_permissions":
+        return isinstance(value.func.value, ast.Call) and dotted(value.func.value.func) == "super"
+    return isinstance(value, ast.ListComp) and dotted(value.generators[0].iter) == "self.permission_classes"
+
+
+def _action_test(test: ast.expr, custom: set[str]) -> _Guard | None:
+    """`self.action in ("list", "retrieve")`, `self.action == "create"`, `self.request.method in
+    SAFE_METHODS` (reads) and their negations; None for any other test."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _action_test(test.operand, custom)
+        return inner.negated() if inner is not None else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    subject, op, other = dotted(test.left) or "", test.ops[0], test.comparators[0]
+    if isinstance(other, (ast.List, ast.Tuple, ast.Set)):
+        values = {e.value for e in other.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+        if len(values) != len(other.elts):
+            return None
+    elif isinstance(other, ast.Constant) and isinstance(other.value, str):
+        values = {other.value}
+    elif last_part(dotted(other) or "") == "SAFE_METHODS":
+        values = set(_SAFE_METHODS)
+    else:
+        return None
+    if subject == "self.action":
+        custom |= values - _READ_ACTIONS - _WRITE_ACTIONS
+        actions = frozenset(values)
+    elif subject in ("self.request.method", "request.method"):
+        if not values <= _SAFE_METHODS | {"POST", "PUT", "PATCH", "DELETE"}:
+            return None
+        actions = (_READ_ACTIONS if values & _SAFE_METHODS else frozenset()) | (
+            _WRITE_ACTIONS if values - _SAFE_METHODS else frozenset())
+    else:
+        return None
+    if isinstance(op, (ast.In, ast.Eq)):
+        return _Guard(only=actions)
+    if isinstance(op, (ast.NotIn, ast.NotEq)):
+        return _Guard(never=actions)
+    return None
+
+

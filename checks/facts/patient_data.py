@@ -1,0 +1,175 @@
+"""Which models hold patient data, and why.
+
+A model holds patient data when its name is clinical, it has identifying fields, it belongs to a
+patient-data record through a foreign key, it derives from a package's patient model (OPAL subrecords),
+or config says so. Reference data, statistics, credentials, event logs, workflow and link rows do not.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..names import last_part
+from ..vocabulary import CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, Vocabulary
+from .libraries import library_class
+
+if TYPE_CHECKING:
+    from .django_models import ModelIndex, ModelInfo
+
+USER_BASES = ("AbstractUser", "AbstractBaseUser", "PermissionsMixin")
+RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
+# Identifying fields strong enough to make a model patient data on their own.
+STRONG_PHI = frozenset({
+    "date_of_birth", "dob", "birth_date", "birthdate", "ssn", "social_security_number", "mrn",
+    "medical_record_number", "national_id", "nhs_number", "insurance_number", "health_id",
+    "abha_number", "aadhar", "aadhaar", "diagnosis", "diagnosis_code", "clinical_notes",
+})
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
+    explicit = {_norm(last_part(n)) for n in vocab.patient_models}
+    excluded = {_norm(last_part(n)) for n in vocab.not_patient_models}
+    words = vocab.patient_model_words()
+    users = {q for q in idx.django if any(last_part(b) in USER_BASES for b in idx.models[q].bases)}
+
+    def own_signal(m: ModelInfo) -> bool:
+        n = _norm(m.name)
+        if n in explicit:
+            return True
+        if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES + CREDENTIAL_SUFFIXES):
+            return False
+        if STRONG_PHI & set(m.fields):
+            return True
+        return any(w in n for w in words) and not _reference_or_aggregate(m)
+
+    def library_kind(m: ModelInfo, seen: set[str]) -> str | None:
+        """"patient: why" / "reference" from a package base (checks/library_models.toml)."""
+        for b in m.bases:
+            lib = library_class(b)
+            if lib is not None and lib.reference:
+                return "reference"
+            if lib is not None and lib.patient:
+                return f"patient: {lib.patient}"
+            found = idx.lookup(b)
+            if found is not None and found.qualname not in seen:
+                seen.add(found.qualname)
+                kind = library_kind(found, seen)
+                if kind:
+                    return kind
+        return None
+
+    for q in idx.django:
+        m = idx.models[q]
+        if _norm(m.name) in excluded or m.abstract:
+            continue
+        kind = library_kind(m, {q})
+        if kind == "reference":
+            continue
+        if _norm(m.name) in explicit:
+            idx.patient_why[q] = "listed in [tool.wardgate.domain] patient_models"
+        elif kind:
+            idx.patient_why[q] = kind.removeprefix("patient: ")
+        elif own_signal(m):
+            phi = sorted(STRONG_PHI & set(m.fields))
+            idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else "a clinical model name"
+        else:
+            continue
+        idx.patient.add(q)
+    # A record that belongs to a patient-data record is patient data too (VitalSigns -> Encounter).
+    for _ in range(3):
+        added = False
+        for q in idx.django - idx.patient:
+            m = idx.models[q]
+            if _norm(m.name) in excluded or m.abstract or q in users:
+                continue
+            for f in m.fields.values():
+                if f.kind in RELATION_FIELDS[:2] and idx.is_patient_model(f.target):
+                    idx.patient.add(q)
+                    idx.patient_why[q] = f"{f.name} links it to {last_part(f.target or '')}"
+                    added = True
+                    break
+        if not added:
+            break
+    # Workflow and link rows are not clinical records, and an event or audit log is the trail itself (WG203
+    # guards it), unless configured as patient models.
+    for q in sorted(idx.patient):
+        m = idx.models[q]
+        if _norm(m.name) not in explicit and (_bookkeeping_only(m, idx, words) or is_log_model(m)):
+            idx.patient.discard(q)
+            idx.patient_why.pop(q, None)
+            if is_log_model(m):
+                idx.log_models.add(q)
+
+
+_BOOKKEEPING_KINDS = frozenset({"DateField", "DateTimeField", "TimeField",
+                                "AutoField", "BigAutoField", "SmallAutoField", "UUIDField", "DurationField",
+                                "CreationDateTimeField", "ModificationDateTimeField", "AutoCreatedField",
+                                "AutoLastModifiedField", "StatusField", "MonitorField"})
+# Flags are clinical as often as not (`smoker`, `site_is_primary_centre`); only workflow flags are bookkeeping.
+_BOOKKEEPING_NAMES = re.compile(r"^(status|state|stage|step(_name)?|kind|type|order|position|sequence|priority|"
+                                r"(created|modified|updated)(_by|_at|_on)?|"
+                                r"(is_)?(active|latest|current|deleted|archived|done|completed?|seen|read|processed|"
+                                r"sent|synced|visible|checked_in|checked_out))$")
+
+
+_GENERIC_REF = frozenset({"object_id", "object_pk", "content_type", "object_model", "object_repr", "content_object"})
+_CHANGE_FIELDS = frozenset({"changes", "value", "snapshot", "diff", "old_value", "new_value", "action", "operation",
+                            "change_type", "event_type", "changed_fields", "data"})
+
+
+def is_log_model(m: ModelInfo) -> bool:
+    """An event or audit log: rows point at any other row through a generic reference (`content_type` /
+    `object_id`, `object_model`) and record what happened to it (a JSON value, an action, the changes)."""
+    names = set(m.fields)
+    return bool(names & _GENERIC_REF) and bool(
+        names & _CHANGE_FIELDS or any(f.kind == "JSONField" for f in m.fields.values()))
+
+
+def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> bool:
+    """A workflow or link row: besides relations it stores only timestamps, flags and enumerations
+    (`StateChange(patient, station, state, time_in)`, `BedAsset(bed, asset, since)`), and it links no
+    clinical concept (`PatientAllergy(patient, allergy)` does): it records that something happened to a
+    patient, not clinical content. A row with any free value, or with no field of its own, is not."""
+    own = [f for f in m.fields.values() if f.kind not in RELATION_FIELDS]
+    relations = [f for f in m.fields.values() if f.kind in RELATION_FIELDS]
+    if not relations or STRONG_PHI & set(m.fields):
+        return False
+    others = 0  # relations to rows that are neither patient data nor clinical concepts (a bed's monitor)
+    for f in relations:
+        target = idx.lookup(f.target)
+        name = _norm(last_part(f.target or ""))
+        if target is not None and target.qualname in idx.patient:
+            continue
+        if any(w in name for w in words):
+            return False  # a link to a clinical concept is clinical content
+        others += 1
+    if not own:  # a pure link row: only when it links the patient's record to something non-clinical
+        return others > 0
+    return all(f.kind in _BOOKKEEPING_KINDS or f.choices or _BOOKKEEPING_NAMES.match(f.name) for f in own)
+
+
+_NATURAL_KEYS = frozenset({"name", "code", "label", "title", "slug", "display_name", "term"})
+_COUNT = re.compile(r"^(num|count|total|number)_|_(count|total)$")
+
+
+def _reference_or_aggregate(m: ModelInfo) -> bool:
+    """A model named after a clinical thing that is really a lookup table or a statistic.
+
+    Reference data: a unique natural key (`name`/`code`/`label`... `unique=True`, `icd11_code`) or a
+    taxonomy (`parent = ForeignKey("self")`), and no relation to any other model but lookups of its
+    own kind (`ICD11Diagnosis`, `PatientInvestigation(name=..., unique=True)`). Aggregates: every
+    stored value is a count (`num_patients_visited`, `admissions_total`), as in daily statistics.
+    """
+    fields = list(m.fields.values())
+    relations = [f for f in fields if f.kind in RELATION_FIELDS]
+    values = [f for f in fields if f.kind not in RELATION_FIELDS and "Date" not in f.kind]
+    one_to_x = [f for f in relations if f.kind in RELATION_FIELDS[:2]]
+    own_tree = [f for f in one_to_x if f.target in ("self", m.name, m.qualname)]
+    if len(one_to_x) == len(own_tree) and (
+            own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
+        return True
+    return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)

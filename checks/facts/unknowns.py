@@ -1,0 +1,52 @@
+"""The facts wardgate could not resolve, reported once per run (WG020) so nobody mistakes silence for a pass."""
+from __future__ import annotations
+
+from ..finding import Category, Finding, Severity
+from ..index import ProjectIndex
+from ..names import last_part
+from .django_code import ProjectCode
+from .django_models import ModelIndex
+from .views import is_view_base
+
+EXAMPLES = 3
+
+
+def unresolved(project: ProjectIndex) -> list[tuple[str, int, str]]:
+    """(path, line, what) of each patient model whose audit, and each view class whose access control,
+    rests on a base wardgate could not read."""
+    models: ModelIndex | None = project.fact("django_models")
+    code: ProjectCode | None = project.fact("django_code")
+    out: list[tuple[str, int, str]] = []
+    if models is not None:
+        for q, base in sorted(models.unknown_audit.items()):
+            m = models.models[q]
+            if q in models.patient and not m.path.startswith("<"):
+                out.append((m.path, m.line, f"the audit trail of {m.name} (base {base})"))
+    if code is not None:
+        for q, info in sorted(code.classes.items()):
+            if info.path.startswith("<") or code.installed(q.rsplit(".", 1)[0]) is False:
+                continue
+            ancestors = code.ancestors(q)
+            unread = code.unresolved(q)
+            if unread and any(is_view_base(a) for a in ancestors) and not _looks_like_test(info.path):
+                out.append((info.path, info.line, f"the access control of {last_part(q)} (base {unread[0]})"))
+    return out
+
+
+def unresolved_note(project: ProjectIndex, analysed: set[str]) -> Finding | None:
+    items = [i for i in unresolved(project) if i[0] in analysed]
+    if not items:
+        return None
+    path, line, _ = items[0]
+    shown = "; ".join(what for _p, _l, what in items[:EXAMPLES])
+    more = f" and {len(items) - EXAMPLES} more" if len(items) > EXAMPLES else ""
+    return Finding(rule_id="WG020", category=Category.WARDGATE, severity=Severity.INFO, tool="wardgate",
+                   path=path, start_line=max(line, 1), end_line=max(line, 1),
+                   message=f"wardgate could not resolve {len(items)} fact(s): {shown}{more}. No finding rests on "
+                   "them. Point wardgate at the project's environment ([tool.wardgate] python, or .venv/) or "
+                   "declare them in [tool.wardgate.domain]; `wardgate facts` lists them all.")
+
+
+def _looks_like_test(path: str) -> bool:
+    parts = path.split("/")
+    return any(p in ("tests", "test") for p in parts) or parts[-1].startswith("test")

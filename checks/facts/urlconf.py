@@ -1,0 +1,126 @@
+"""URLconfs, routers and django-ninja: where each view is reachable and what urls.py wraps around it.
+
+`path("x/", login_required(views.chart))`, `path("api/", include("clinic.urls"))`,
+`router.register("patients", PatientViewSet)` + `include(router.urls)`, and django-ninja's
+`NinjaAPI(auth=...)` / `Router(auth=...)` / `@api.get(..., auth=...)`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..names import ImportMap, dotted, last_part
+from .guards import AUTHN, AUTHZ
+
+if TYPE_CHECKING:
+    from .django_code import FileCode
+
+
+@dataclass
+class NinjaRoute:
+    """A django-ninja operation: `@api.get("/x", auth=...)` on a function."""
+
+    view: str  # function qualname
+    owner: str  # qualname of the NinjaAPI/Router object it is registered on
+    auth: str | None  # None: not given (inherited); "none": `auth=None`; else the auth's qualname
+
+
+def _is_include(node: ast.expr, imports: ImportMap) -> bool:
+    return isinstance(node, ast.Call) and last_part(imports.qualname(node.func) or "") == "include"
+
+
+def _url_view(node: ast.expr, imports: ImportMap) -> tuple[str | None, list[str]]:
+    """The view of a `path()` argument and the wrappers applied to it in urls.py:
+    `login_required(PatientView.as_view())`, `permission_required("clinic.view_patient")(views.chart)`."""
+    wrappers: list[str] = []
+    while isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "as_view":  # SomeView.as_view()
+            node = func.value
+            break
+        name = imports.qualname(func.func if isinstance(func, ast.Call) else func)
+        if name:
+            wrappers.append(name)
+        if not node.args:
+            return None, wrappers
+        node = node.args[0]
+    return imports.qualname(node), wrappers
+
+
+WRAPPER_LEVELS = {"login_required": AUTHN, "permission_required": AUTHZ, "user_passes_test": AUTHZ,
+                   "staff_member_required": AUTHZ, "superuser_required": AUTHZ}
+_NINJA_METHODS = ("get", "post", "put", "patch", "delete", "api_operation")
+
+
+def _auth_kw(call: ast.Call, imports: ImportMap) -> str | None:
+    """The `auth=` of a NinjaAPI/Router/operation: None when not given, "none" for `auth=None`."""
+    kw = next((k.value for k in call.keywords if k.arg == "auth"), None)
+    if kw is None:
+        return None
+    if isinstance(kw, ast.Constant) and kw.value is None:
+        return "none"
+    if isinstance(kw, (ast.List, ast.Tuple)):
+        names = [imports.qualname(e.func if isinstance(e, ast.Call) else e) or "auth" for e in kw.elts]
+        return "none" if not names else names[0]
+    return imports.qualname(kw.func if isinstance(kw, ast.Call) else kw) or "auth"
+
+
+def collect_ninja(stmt: ast.stmt, imports: ImportMap, out: FileCode) -> None:
+    """django-ninja: `api = NinjaAPI(auth=...)`, `router = Router(...)`, `@router.get(...)` functions."""
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+        callee = imports.qualname(stmt.value.func) or ""
+        if callee.startswith("ninja.") and last_part(callee) in ("NinjaAPI", "Router"):
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    out.ninja_owners.append((f"{imports.module}.{t.id}", _auth_kw(stmt.value, imports)))
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for d in stmt.decorator_list:
+            if (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in _NINJA_METHODS
+                    and isinstance(d.func.value, (ast.Name, ast.Attribute))):
+                owner = imports.qualname(d.func.value) or ""
+                out.ninja_routes.append(NinjaRoute(view=f"{imports.module}.{stmt.name}", owner=owner,
+                                                   auth=_auth_kw(d, imports)))
+    elif (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute)
+          and stmt.value.func.attr == "add_router" and len(stmt.value.args) >= 2):
+        api = imports.qualname(stmt.value.func.value) or ""
+        router = imports.qualname(stmt.value.args[1]) or ""
+        if api and router:
+            out.ninja_links.append((api, router))
+
+
+def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode) -> None:
+    """Routes, includes, routers and wrappers from one node of a URLconf (any module may hold one)."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+            and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or "")):
+        router = imports.qualname(node.func.value) or dotted(node.func.value) or ""
+        viewset = imports.qualname(node.args[1])
+        if router and viewset:
+            out.router_views.append((router, viewset))
+            prefix = node.args[0]
+            if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+                out.routes.append((viewset, f"{prefix.value.strip('^$/')}/", f"<{last_part(router)}>"))
+    elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
+        out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
+    if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
+        if len(node.args) >= 2:
+            pattern = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(
+                node.args[0].value, str) else "?"
+            q, wrappers = (None, []) if _is_include(node.args[1], imports) else _url_view(node.args[1], imports)
+            if q:
+                out.url_views.append(q)
+                out.routes.append((q, pattern, imports.module))
+                if wrappers:
+                    out.url_guards.append((q, wrappers))
+            elif _is_include(node.args[1], imports):
+                target = node.args[1].args[0] if node.args[1].args else None  # type: ignore[attr-defined]
+                if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                    out.includes.append((imports.module, pattern, target.value))
+                elif isinstance(target, ast.Attribute) and target.attr == "urls":
+                    out.includes.append((imports.module, pattern,
+                                         f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
+
+
+def clean_pattern(pattern: str) -> str:
+    """A URL pattern as people read it: `^patients/(?P<pk>\\d+)/$` -> `patients/(?P<pk>\\d+)/`."""
+    return pattern.lstrip("^").rstrip("$")

@@ -1,0 +1,226 @@
+"""Phase 2: the question the PHI rules ask: *what patient data reaches this sink call?*
+
+`FlowCheck` is a mixin for checks (it keeps the `self.phi` scope of `ScopedPhiCheck` too):
+`self.flows_at(call)` returns the sink the call is and the `Flow`s into it, or None. Sources
+are those of `sources.py` plus the project model's: fields of patient models (and their
+PHI-reading properties), and patient objects whose model's `__str__` renders PHI fields. A value
+that enters the function through a parameter is traced back through its callers (index.FlowIndex).
+"""
+from __future__ import annotations
+
+import ast
+import posixpath
+from typing import Any
+
+from ..facts.django_code import NAME as CODE
+from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.phi_access import PhiScope, ScopedPhiCheck
+from ..finding import FlowStep
+from ..names import last_part
+from .index import NAME, FlowIndex, apply_attrs
+from .local import FunctionFlow
+from .model import FIELD, INSTANCE, PARAM, PHI, RECORD, RENDERED, REQUEST, URL, Flow, Origin, Sink, Step
+from .sinks import sink_of
+from .summaries import global_receiver, receiver_why
+
+# Kinds that are a flow wherever they reach a sink; URL only with evidence, objects only when rendered.
+_LEAKS = frozenset({PHI, RECORD, REQUEST, RENDERED})
+# A finding points at the sink statement. A whole-object dump (`changes = instance.__dict__`) bound a
+# few lines above the sink is the statement to fix, so the range starts there (up to this many lines).
+DUMP_REACH = 10
+FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+class FlowCheck(ScopedPhiCheck):
+    """Mixin: tracks the enclosing function and class, answers `flows_at(call)`."""
+
+    _fns: list[tuple[ast.AST, str | None]]
+    _classes: list[str]
+
+    def _stack(self) -> list[tuple[ast.AST, str | None]]:
+        if not getattr(self, "_fns", None):
+            self._fns = [(self.ctx.src.tree, None)]  # type: ignore[attr-defined]
+            self._classes = []
+        return self._fns
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._stack()
+        self._classes.append(node.name)
+
+    def leave_ClassDef(self, node: ast.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:  # type: ignore[override]
+        super().visit_FunctionDef(node)
+        stack = self._stack()
+        module = self.ctx.imports.module  # type: ignore[attr-defined]
+        q = None
+        if len(stack) == 1 and len(self._classes) <= 1:  # a module-level function or a method
+            q = ".".join(p for p in (module, *self._classes[-1:], node.name) if p)  # type: ignore[attr-defined]
+        stack.append((node, q))
+
+    def leave_FunctionDef(self, node: ast.AST) -> None:  # type: ignore[override]
+        super().leave_FunctionDef(node)
+        self._stack().pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    leave_AsyncFunctionDef = leave_FunctionDef  # type: ignore[assignment]
+
+    # -- the question ---------------------------------------------------------------------------
+    def flows_at(self, call: ast.Call) -> tuple[Sink, list[Flow]] | None:
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        self._stack()
+        scope = self.phi  # its assignments name the loggers; the flow analysis is built only for sinks
+        found = sink_of(call, ctx.imports, lambda name: scope.env.get(name, []) + _module_env(ctx, name))
+        if found is None:
+            return None
+        return found[0], self.flows_into(*found)
+
+    def flows_into(self, sink: Sink, payload: list[ast.expr]) -> list[Flow]:
+        """The flows of `payload`, evaluated in the enclosing function, into `sink` (any statement that
+        lets data out: a call, or a `raise` whose message travels to error trackers)."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        fn, qualname = self._stack()[-1]
+        flow = ctx.shared(f"flow:{id(fn)}", lambda: self._function_flow(fn))
+        index: FlowIndex | None = ctx.project.fact(NAME)
+        flows: list[Flow] = []
+        for o in flow.origins(payload):
+            flows += self._flows(o, sink, qualname, index)
+        return list({f.explain(): f for f in flows}.values())
+
+    def _klass(self) -> str | None:
+        if not self._classes:
+            return None
+        module = self.ctx.imports.module  # type: ignore[attr-defined]
+        return f"{module}.{self._classes[-1]}" if module else self._classes[-1]
+
+    def _function_flow(self, fn: ast.AST) -> FunctionFlow:
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        vocab = ctx.vocab
+        receiver = isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and global_receiver(fn, ctx.imports)
+        return FunctionFlow(
+            fn, ctx.imports, vocab.strong_identifiers(), vocab.phi_field_names(), hook=self._hook(),
+            sanitisers=tuple(vocab.phi_sanitisers),
+            instance_params=frozenset({"instance"}) if receiver else frozenset(),
+            why_instance=receiver_why(ctx.path, getattr(fn, "lineno", 0)) if receiver else "", klass=self._klass())
+
+    def _hook(self):  # type: ignore[no-untyped-def]
+        scope: PhiScope = self.phi
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        models: ModelIndex | None = ctx.project.fact(MODELS)
+        index: FlowIndex | None = ctx.project.fact(NAME)
+        klass = self._klass()
+        own = models.lookup(klass) if models is not None and klass else None
+        own_model = own.qualname if own is not None and own.qualname in models.patient else None  # type: ignore[union-attr]
+
+        def hook(node: ast.expr) -> list[Origin] | None:
+            if own_model and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "self" and node.attr in ctx.vocab.phi_field_names():
+                return [Origin(PHI, ast.unparse(node), node.lineno)]  # a patient model's own method
+            if isinstance(node, (ast.Attribute, ast.Call)):
+                read = scope.phi_read(node)
+                return [Origin(PHI, read, node.lineno)] if read else None
+            if isinstance(node, ast.Name) and models is not None:
+                model = scope.instance_model(node)
+                if not model or model.startswith("?") or model not in models.patient:
+                    return None
+                fields = index.renders(model) if index is not None else ()
+                if fields:
+                    return [Origin(RENDERED, node.id, node.lineno,
+                                   why=f"{last_part(model)}.__str__ renders {', '.join(fields)}")]
+                return [Origin(INSTANCE, node.id, node.lineno)]
+            return None
+
+        return hook
+
+    def mask_note(self, flows: list[Flow]) -> str:
+        """A partial mask list: the project masks some PHI fields of a patient model, not all of them."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        index: FlowIndex | None = ctx.project.fact(NAME)
+        models: ModelIndex | None = ctx.project.fact(MODELS)
+        if index is None or models is None or not any(f.kind == RECORD for f in flows):
+            return ""
+        phi = ctx.vocab.phi_field_names()
+        for ml in index.mask_lists:
+            m = models.lookup(ml.model.rsplit(".", 1)[-1])
+            if m is None or m.qualname not in models.patient:
+                continue
+            left = sorted(f for f in m.fields if f in phi and f not in ml.fields)
+            if left:
+                return (f"The project's mask list for {ml.model} ({posixpath.basename(ml.path)}:{ml.line}) covers only "
+                        f"{', '.join(ml.fields)}; {', '.join(left[:6])} pass unmasked.")
+        return ""
+
+    def _patient_form(self, klass: str) -> str | None:
+        """The patient model a form/serializer class is bound to (`class Meta: model = Patient`)."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        code, models = ctx.project.fact(CODE), ctx.project.fact(MODELS)
+        info = code.classes.get(klass) if code is not None and klass else None
+        if info is None or not info.meta_model or models is None:
+            return None
+        m = models.lookup(info.meta_model)
+        return m.name if m is not None and m.qualname in models.patient else None
+
+    def _leak(self, o: Origin) -> Origin | None:
+        if o.kind == FIELD:
+            model = self._patient_form(o.why)
+            return Origin(PHI, o.label, o.line, why=f"{last_part(o.why)} is bound to {model}") if model else None
+        return o if o.kind in _LEAKS else None
+
+    def _flows(self, o: Origin, sink: Sink, qualname: str | None, index: FlowIndex | None) -> list[Flow]:
+        path = self.ctx.path  # type: ignore[attr-defined]
+        end = Step(sink.label, path, sink.line)
+        if o.kind == URL:
+            if index is None or not index.query_params:
+                return []
+            p, line, key = index.query_params[0]
+            return [Flow((Step(o.label, path, o.line), end), o.label, URL, sink.kind, sink.line,
+                         why=f"the project reads `{key}` from query strings ({posixpath.basename(p)}:{line})")]
+        leak = self._leak(o)
+        if leak is not None:
+            return [Flow((Step(o.label, path, o.line), end), o.label, leak.kind, sink.kind, _start(o, leak.kind, sink),
+                         why=leak.why)]
+        if o.kind != PARAM or index is None or qualname is None or o.param is None:
+            return []
+        out: list[Flow] = []
+        for up, steps in index.incoming(qualname, o.param):
+            got = apply_attrs(up, o.attrs, index.phi_fields)
+            got = self._leak(got) if got is not None else None
+            if got is None:
+                continue
+            if got.kind == PHI and got.label != up.label:  # the field read at the sink names what left: `patient.full_name`
+                steps = (Step(got.label, steps[0].path, steps[0].line), *steps[1:])
+            here = (Step(o.label, path, o.line),) if o.attrs else ()
+            out.append(Flow((*steps, *here, end), o.label, got.kind, sink.kind, _start(o, got.kind, sink),
+                            why=got.why))
+        return out
+
+
+def _start(o: Origin, kind: str, sink: Sink) -> int:
+    dump = kind in (RECORD, REQUEST) and 0 <= sink.line - o.line <= DUMP_REACH
+    return o.line if dump else sink.line
+
+
+def flow_steps(flow: Flow) -> list[FlowStep]:
+    return [FlowStep(label=s.label, path=s.path, line=s.line) for s in flow.steps]
+
+
+def describe(flows: list[Flow], limit: int = 2) -> str:
+    """`a (x.py:1) -> f() -> log.info (y.py:9)`; and how many more."""
+    text = "; ".join(f.explain() + (f" [{f.why}]" if f.why else "") for f in flows[:limit])
+    return text + (f" (+{len(flows) - limit} more)" if len(flows) > limit else "")
+
+
+def _module_env(ctx: Any, name: str) -> list[ast.expr]:
+    return ctx.shared("flows:module-env", lambda: _assignments(ctx.src.tree)).get(name, [])
+
+
+def _assignments(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    out: dict[str, list[ast.expr]] = {}
+    for s in tree.body:
+        if isinstance(s, ast.Assign):
+            for t in s.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(s.value)
+    return out
+

@@ -1,0 +1,152 @@
+"""Phase 1's summaries merged: who passes what into whom, across the project.
+
+`FlowIndex.incoming(function, parameter)` answers "which callers pass patient data into this
+parameter?" as `(Origin, steps)` pairs: the origin at the caller, and the steps from it to the
+function's entry (`hospital_number (prod_api.py:646) -> execute_hospital_query()`). A caller that
+passes one of its own parameters is followed to its callers, up to `MAX_DEPTH` calls; recursion
+and cycles stop there. Call references are resolved like `FunctionIndex.lookup`: exact qualname,
+else a unique function of that name whose qualname ends the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..names import last_part
+from ..vocabulary import Vocabulary
+from .model import OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin, Step
+from .summaries import NAME, CallSite, FileFlows, FnInfo, MaskList, collect
+
+MAX_DEPTH = 3
+Incoming = tuple[Origin, tuple[Step, ...]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One call site handing something to a parameter."""
+
+    origin: Origin
+    caller: str
+    path: str
+    line: int
+
+
+@dataclass
+class FlowIndex:
+    functions: dict[str, FnInfo] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)  # function qualname -> file
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+    entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)  # (callee, param) -> entries
+    str_renders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class qualname -> PHI fields
+    query_params: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, key)
+    mask_lists: list[MaskList] = field(default_factory=list)
+    phi_fields: frozenset[str] = frozenset()
+    dose_calls: dict[str, list[bool]] = field(default_factory=dict)  # dose function -> capped at each call site
+    _memo: dict[tuple[str, str, int], list[Incoming]] = field(default_factory=dict, repr=False)
+
+    def lookup(self, ref: str) -> str | None:
+        if ref in self.functions:
+            return ref
+        names = self.by_name.get(last_part(ref), [])
+        hits = [q for q in names if q.endswith("." + ref) or ref.endswith("." + q)]
+        if not hits and "." in ref:  # re-exported by a package: `pkg.f` is `pkg.sub.f`
+            package = ref.rsplit(".", 1)[0] + "."
+            hits = [q for q in names if q.startswith(package) and q.count(".") == ref.count(".") + 1]
+        return hits[0] if len(hits) == 1 else None
+
+    def capped_by_every_caller(self, function: str) -> bool:
+        """Called at least once, and every caller limits the result (a dose capped where it passes)."""
+        calls = self.dose_calls.get(function, [])
+        return bool(calls) and all(calls)
+
+    def renders(self, class_ref: str) -> tuple[str, ...]:
+        if class_ref in self.str_renders:
+            return self.str_renders[class_ref]
+        hits = [v for k, v in self.str_renders.items() if last_part(k) == last_part(class_ref)]
+        return hits[0] if len(hits) == 1 else ()
+
+    def incoming(self, function: str, param: str, depth: int = MAX_DEPTH) -> list[Incoming]:
+        """What callers pass into `param` of `function`, resolved to non-parameter origins."""
+        key = (function, param, depth)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = []  # a cycle resolves to nothing
+        out: list[Incoming] = []
+        call = Step(f"{last_part(function)}()")
+        for e in self.entries.get((function, param), ()):
+            o = e.origin
+            if o.kind != PARAM:
+                out.append((o, (Step(o.label, e.path, o.line), call)))
+            elif depth > 1 and o.param:
+                for up, steps in self.incoming(e.caller, o.param, depth - 1):
+                    resolved = apply_attrs(up, o.attrs, self.phi_fields)
+                    if resolved is not None:
+                        out.append((resolved, (*steps, call)))
+            if len(out) >= 20:
+                break
+        self._memo[key] = out
+        return out
+
+
+def apply_attrs(o: Origin, attrs: tuple[str, ...], phi_fields: frozenset[str]) -> Origin | None:
+    """What `x.attr` carries when `x` carries `o`: a PHI field of a patient object is PHI, its
+    `__dict__` a whole record; anything read of a PHI value or record still identifies."""
+    if not attrs:
+        return o
+    if o.kind in OBJECTS:
+        if attrs[0] == "__dict__":
+            return Origin(RECORD, f"{o.label}.__dict__", o.line, why=o.why)
+        if attrs[0] in phi_fields:
+            return Origin(PHI, f"{o.label}.{attrs[0]}", o.line)
+        return None
+    if o.kind in (RECORD, REQUEST, URL):  # one field of a whole record: PHI if its name says so
+        return Origin(PHI, f"{o.label}[{attrs[0]!r}]", o.line) if attrs[0] in phi_fields else None
+    return o if o.kind != PARAM else None  # a PHI value or form field read further
+
+
+def merge(per_file: dict[str, FileFlows], vocab: Vocabulary) -> FlowIndex:
+    idx = FlowIndex(phi_fields=vocab.phi_field_names())
+    for path, ff in per_file.items():
+        for f in ff.functions:
+            idx.functions[f.qualname] = f
+            idx.paths[f.qualname] = path
+            idx.by_name.setdefault(last_part(f.qualname), []).append(f.qualname)
+        for klass, fields in ff.str_renders:
+            idx.str_renders[klass] = fields
+        idx.query_params += [(path, line, key) for line, key in ff.query_params]
+        idx.mask_lists += ff.mask_lists
+    for path, ff in per_file.items():
+        for c in ff.calls:
+            _add(idx, c, path)
+        for ref, capped in ff.dose_calls:
+            target = idx.lookup(ref)
+            if target is not None:
+                idx.dose_calls.setdefault(target, []).append(capped)
+    return idx
+
+
+def _add(idx: FlowIndex, c: CallSite, path: str) -> None:
+    target = idx.lookup(c.callee)
+    if target is None:
+        return
+    params = list(idx.functions[target].params)
+    bound = c.bound or (params[:1] in (["self"], ["cls"]) and "." in target)
+    if bound and params[:1] in (["self"], ["cls"]):
+        params = params[1:]
+    for a in c.args:
+        if a.keyword is not None:
+            name = a.keyword if a.keyword in params else None
+        else:
+            name = params[a.position] if a.position is not None and a.position < len(params) else None
+        if name is None:
+            continue
+        for o in a.origins:
+            idx.entries.setdefault((target, name), []).append(Entry(o, c.caller, path, c.line))
+
+
+class _Collector:
+    name = NAME
+    collect = staticmethod(collect)
+    merge = staticmethod(merge)
+
+
+COLLECTOR = _Collector()

@@ -1,0 +1,299 @@
+"""The origins of a value inside one function: a small, flow-insensitive taint analysis.
+
+Names are followed through their assignments (`x = …`, tuple targets, `for x in …`, `with … as x`,
+`x += …`) up to `MAX_NAME_DEPTH` hops; a DB-API cursor carries what was executed with it
+(`cur.execute(q, params)` then `cur.fetchall()`). Sanitiser calls, internal ids (`patient.pk`) and
+non-revealing calls (`len`, `.count()`, comparisons) stop a value. A `hook` adds the model-aware
+sources in phase 2; without it (phase 1) only the spelling-based sources of `sources.py` count.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from ..names import ImportMap, last_part
+from ..walk import walk
+from .model import FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin
+from .sanitisers import NON_REVEALING, is_sanitiser
+from .sources import DUMP_FUNCS, NEVER, QUERY_ATTRS, REQUEST_URL_METHODS, query_key, spelled_patient, spelled_request
+
+MAX_NAME_DEPTH = 4
+Hook = Callable[[ast.expr], "list[Origin] | None"]
+_RENDERS = frozenset({"str", "repr", "format", "join", "format_html", "pformat", "pprint"})
+_CURSOR_EXEC = frozenset({"execute", "executemany"})
+# Values derived from these kinds still identify the patient (`dob.year`, `record["x"]`).
+_DERIVED = frozenset({PHI, RECORD, REQUEST, URL, FIELD})
+# Frames and rows built with identifier columns: `df.assign(nhs_number=…)`, `DataFrame(rows, columns=[…])`.
+_FRAME_BUILDERS = frozenset({"assign", "rename", "DataFrame", "from_records", "read_csv", "read_excel", "dict"})
+_FORM_DATA = frozenset({"cleaned_data", "validated_data", "initial_data"})
+# Calls whose result is built from their arguments. Other calls pass their arguments' origins on only when
+# written inside the sink call itself (`log.info("%s", fmt(patient.mrn))`), not through a variable
+# (`pid = create_patient(record)` returns an id).
+_PASS = frozenset({"str", "repr", "format", "join", "format_html", "pformat", "pprint", "dumps", "dict", "list",
+                   "tuple", "set", "sorted", "reversed", "OrderedDict", "deepcopy", "copy", "getattr", "mark_safe",
+                   "escape", "quote", "urlencode", "urljoin", "encode", "decode", "strip", "upper", "lower",
+                   "title", "replace", "lstrip", "rstrip", "capitalize", "isoformat", "strftime", "append", "extend",
+                   "update", "setdefault", "gettext", "_", "ugettext", "gettext_lazy", "render_to_string"})
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def parameters(fn: ast.AST) -> list[str]:
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return []
+    a = fn.args
+    names = [x.arg for x in (*a.posonlyargs, *a.args)]
+    return names + [x.arg for x in a.kwonlyargs]
+
+
+class FunctionFlow:
+    def __init__(self, fn: ast.AST, imports: ImportMap, strong: frozenset[str], phi_fields: frozenset[str],
+                 *, hook: Hook | None = None, instance_params: frozenset[str] = frozenset(),
+                 sanitisers: tuple[str, ...] = (), why_instance: str = "", klass: str | None = None,
+                 nodes: list[ast.AST] | None = None) -> None:
+        self.fn = fn
+        self.imports = imports
+        self.strong = strong
+        self.phi_fields = phi_fields
+        self.hook = hook
+        self.sanitisers = sanitisers
+        self.instance_params = instance_params
+        self.why_instance = why_instance
+        self.klass = klass
+        # Names of rows/dicts/frames the function reads an identifier out of (`record["nhs_number"]`), or
+        # builds with identifier columns: printed or logged whole, they are patient records.
+        self.records: dict[str, str] = {}
+        self.params = {p for p in parameters(fn) if p not in ("self", "cls")}
+        self.env: dict[str, list[ast.expr]] = {}
+        self._memo: dict[str, list[Origin]] = {}
+        if nodes is None:
+            nodes = walk(fn) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else _module_level(fn)
+        for n in nodes:
+            if isinstance(n, ast.Assign):
+                for t in n.targets:
+                    self._bind(t, n.value)
+            elif isinstance(n, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and n.value is not None:
+                self._bind(n.target, n.value)
+            elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
+                self._bind(n.target, n.iter)
+            elif isinstance(n, ast.withitem) and n.optional_vars is not None:
+                self._bind(n.optional_vars, n.context_expr)
+            elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CURSOR_EXEC
+                  and isinstance(n.func.value, ast.Name)):
+                self.env.setdefault(n.func.value.id, []).append(ast.Tuple(elts=list(n.args), ctx=ast.Load()))
+            if (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name)
+                    and isinstance(n.slice, ast.Constant)
+                    and isinstance(n.slice.value, str) and n.slice.value.lower() in strong):
+                self.records.setdefault(n.value.id, f"`{n.value.id}[{n.slice.value!r}]` is read ({n.lineno})")
+        for name, values in self.env.items():
+            for v in values:
+                col = _identifier_column(v, strong)
+                if col and name not in self.records:
+                    self.records[name] = f"built with a `{col}` column ({v.lineno})"
+
+    def _bind(self, target: ast.AST, value: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self.env.setdefault(target.id, []).append(value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                self._bind(t.value if isinstance(t, ast.Starred) else t, value)
+
+    # -- origins ------------------------------------------------------------------------------
+    def origins(self, exprs: list[ast.expr]) -> list[Origin]:
+        out: list[Origin] = []
+        for e in exprs:
+            for o in self._o(e, 0, frozenset()):
+                if o not in out:
+                    out.append(o)
+        return out
+
+    def _o(self, node: ast.AST, depth: int, seen: frozenset[str]) -> list[Origin]:
+        if self.hook is not None and isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
+            found = self.hook(node)  # type: ignore[arg-type]
+            if found:
+                return found
+        if isinstance(node, ast.Constant):
+            return []
+        if isinstance(node, ast.Name):
+            return self._name(node, depth, seen)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, depth, seen)
+        if isinstance(node, ast.Call):
+            return self._call(node, depth, seen)
+        if isinstance(node, ast.Subscript):
+            key = query_key(node)
+            if key is not None:
+                return [Origin(PHI, ast.unparse(node), node.lineno)] if key.lower() in self.strong else []
+            s = node.slice
+            if isinstance(s, ast.Constant) and isinstance(s.value, str):
+                return self._field(node, node.value, s.value, depth, seen)
+            return self._o(node.value, depth, seen)
+        if isinstance(node, (ast.Compare, ast.Lambda)) or (
+                isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
+            return []
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return self._o(node.elt, depth, seen)
+        if isinstance(node, ast.DictComp):
+            return self._o(node.value, depth, seen)
+        out: list[Origin] = []
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.expr, ast.keyword, ast.comprehension)):
+                for o in self._o(child, depth, seen):
+                    if o not in out:
+                        out.append(o)
+        return out
+
+    def _name(self, node: ast.Name, depth: int, seen: frozenset[str]) -> list[Origin]:
+        name = node.id
+        if name.lower() in self.strong:
+            return [Origin(PHI, name, node.lineno)]
+        if name in self.instance_params:
+            return [Origin(INSTANCE, name, node.lineno, why=self.why_instance)]
+        out: list[Origin] = []
+        if name in self.records:
+            out.append(Origin(RECORD, name, node.lineno, why=f"a patient record: {self.records[name]}"))
+        if name in self.params:
+            out.append(Origin(PARAM, name, node.lineno, param=name))
+        if spelled_patient(node):
+            out.append(Origin(INSTANCE, name, node.lineno))
+        if name in seen or depth >= MAX_NAME_DEPTH:
+            return out
+        if depth == 0 and name in self._memo:
+            return out + [o for o in self._memo[name] if o not in out]
+        found: list[Origin] = []
+        for v in self.env.get(name, ()):
+            for o in self._o(v, depth + 1, seen | {name}):
+                if o not in found:
+                    found.append(o)
+        if depth == 0:
+            self._memo[name] = found
+        return out + [o for o in found if o not in out]
+
+    def _attribute(self, node: ast.Attribute, depth: int, seen: frozenset[str]) -> list[Origin]:
+        attr = node.attr
+        if attr in NEVER:
+            return []
+        line = node.lineno
+        label = ast.unparse(node)
+        if attr == "__dict__":
+            return self._dump(node.value, label, line, depth, seen)
+        if attr in QUERY_ATTRS and spelled_request(node.value):
+            return [Origin(URL, label, line)]
+        if attr.lower() in self.strong:
+            return [Origin(PHI, label, line)]
+        base = self._o(node.value, depth, seen)
+        out: list[Origin] = []
+        for o in base:
+            if o.kind in OBJECTS and attr in self.phi_fields:
+                out.append(Origin(PHI, label, line))
+            elif o.kind == PARAM and not o.attrs:
+                out.append(Origin(PARAM, label, line, param=o.param, attrs=(attr,)))
+            elif o.kind in _DERIVED or o.kind == PARAM:
+                out.append(o)
+        return out
+
+    def _dump(self, obj: ast.expr, label: str, line: int, depth: int, seen: frozenset[str]) -> list[Origin]:
+        if spelled_request(obj):
+            return [Origin(REQUEST, label, line)]
+        out: list[Origin] = []
+        for o in self._o(obj, depth, seen):
+            if o.kind in OBJECTS:
+                out.append(Origin(RECORD, label, line, why=o.why))
+            elif o.kind == PARAM and not o.attrs:
+                out.append(Origin(PARAM, label, line, param=o.param, attrs=("__dict__",)))
+            elif o.kind in _DERIVED:
+                out.append(o)
+        return out
+
+    def _call(self, node: ast.Call, depth: int, seen: frozenset[str]) -> list[Origin]:
+        func = node.func
+        q = self.imports.qualname(func)
+        short = last_part(q) if q else (func.attr if isinstance(func, ast.Attribute) else "")
+        if short in NON_REVEALING or is_sanitiser(q or short, self.sanitisers):
+            return []
+        key = query_key(node)
+        if key is not None:
+            return [Origin(PHI, ast.unparse(node), node.lineno)] if key.lower() in self.strong else []
+        if (isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "getlist") and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            return self._field(node, func.value, node.args[0].value, depth, seen)
+        if short in DUMP_FUNCS and node.args:
+            return self._dump(node.args[0], ast.unparse(node), node.lineno, depth, seen)
+        out: list[Origin] = []
+        if isinstance(func, ast.Attribute):
+            if func.attr in REQUEST_URL_METHODS and spelled_request(func.value):
+                return [Origin(URL, ast.unparse(node), node.lineno)]
+            recv = self._o(func.value, depth, seen)
+            if func.attr in ("get_full_name", "get_short_name"):
+                out += [Origin(PHI, ast.unparse(node), node.lineno) for o in recv if o.kind in OBJECTS][:1]
+            out += [o for o in recv if o.kind not in OBJECTS or func.attr in ("format", "join")]
+        renders = short in _RENDERS  # only these show an object itself; other calls return something else
+        if short not in _PASS and depth > 0:
+            return out
+        for a in (*node.args, *(k.value for k in node.keywords)):
+            for o in self._o(a, depth, seen):
+                if o not in out and (renders or o.kind not in OBJECTS):
+                    out.append(o)
+        return out
+
+
+    def _field(self, node: ast.expr, holder: ast.expr, key: str, depth: int, seen: frozenset[str]) -> list[Origin]:
+        """One named field of a dict, row, form or request: `x["k"]`, `x.get("k")`."""
+        label, line = ast.unparse(node), node.lineno
+        if key.lower() in self.strong:
+            return [Origin(PHI, label, line)]
+        if key in NEVER:
+            return []
+        if key in self.phi_fields and self._form_data(holder):
+            return [Origin(FIELD, label, line, why=self.klass or "")]
+        out: list[Origin] = []
+        for o in self._o(holder, depth, seen):
+            if o.kind in (RECORD, REQUEST, URL):  # one field of a whole record: PHI if its name says so
+                if key in self.phi_fields:
+                    out.append(Origin(PHI, label, line))
+            elif o.kind == PARAM and not o.attrs:
+                out.append(Origin(PARAM, label, line, param=o.param, attrs=(key,)))
+            elif o.kind not in OBJECTS:
+                out.append(o)
+        return out
+
+    def _form_data(self, node: ast.expr) -> bool:
+        """`self.cleaned_data`, `serializer.validated_data`, `validated_data` (a serializer's create())."""
+        if isinstance(node, ast.Attribute):
+            return node.attr in _FORM_DATA
+        return isinstance(node, ast.Name) and node.id in ("validated_data", "cleaned_data") and self.klass is not None
+
+
+def _identifier_column(value: ast.expr, strong: frozenset[str]) -> str | None:
+    n: ast.expr = value
+    while isinstance(n, ast.Call):  # the calls of a chain: `pd.read_csv(p).assign(…).drop(…)`
+        found = _builder_column(n, strong)
+        if found:
+            return found
+        n = n.func.value if isinstance(n.func, ast.Attribute) else n.func
+    return None
+
+
+def _builder_column(n: ast.Call, strong: frozenset[str]) -> str | None:
+    if _callee_name(n) in _FRAME_BUILDERS:
+        for k in n.keywords:
+            if k.arg and k.arg.lower() in strong:
+                return k.arg
+        for c in walk(n):
+            if isinstance(c, ast.Constant) and isinstance(c.value, str) and c.value.lower() in strong:
+                return c.value
+    return None
+
+
+def _callee_name(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+def _module_level(tree: ast.AST) -> list[ast.AST]:
+    """Statements of a module outside functions and classes (sinks at module level)."""
+    body = getattr(tree, "body", [])
+    out: list[ast.AST] = []
+    for stmt in body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out += walk(stmt)
+    return out

@@ -1,0 +1,65 @@
+"""The values the flow analysis passes around. All frozen and picklable (they are cached facts)."""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+# Kinds of origin. PHI: a patient identifier value. INSTANCE: a patient(-like) object, PHI once an
+# identifying attribute of it is read or it is dumped. RECORD: a whole record dumped (`__dict__`, rows).
+# REQUEST: the whole request (headers with session/Authorization tokens, query, body). URL: the request
+# path with its query string, PHI only where the project reads identifiers from query strings.
+# PARAM: the function's own parameter (resolved through the callers, see index.FlowIndex).
+# RENDERED: a patient object whose `__str__` renders PHI fields (phase 2 only: needs the project model).
+PHI, INSTANCE, RECORD, REQUEST, URL, PARAM = "phi", "instance", "record", "request", "url", "param"
+RENDERED = "rendered"
+# FIELD: a PHI-named field of a form's or serializer's data (`self.cleaned_data["postcode"]`); PHI when the
+# class (`Origin.why`) is bound to a patient model (phase 2, from the project model).
+FIELD = "field"
+OBJECTS = frozenset({INSTANCE, RENDERED})
+
+
+@dataclass(frozen=True)
+class Origin:
+    kind: str
+    label: str  # source spelling: "patient.full_name", "instance.__dict__", "hospital_number"
+    line: int
+    param: str | None = None  # PARAM: the parameter's name
+    attrs: tuple[str, ...] = ()  # PARAM: what is read of it (`p.full_name` -> ("full_name",)); () = p itself
+    why: str = ""  # evidence for a judgement the label does not show ("Case.__str__ renders first_name")
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    path: str | None = None
+    line: int | None = None
+
+    def render(self) -> str:
+        if self.path is None or self.line is None:
+            return self.label
+        return f"{self.label} ({posixpath.basename(self.path)}:{self.line})"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One path from a source to a sink; `steps[0]` is the source, `steps[-1]` the sink."""
+
+    steps: tuple[Step, ...]
+    value: str  # what the sink receives, as spelled at the sink (`params`, `instance.__dict__`)
+    kind: str  # the source's kind (PHI, RECORD, REQUEST…)
+    sink_kind: str
+    start_line: int  # first line in the sink's file the finding should cover (source line when local)
+    why: str = ""
+
+    def explain(self) -> str:
+        return " -> ".join(s.render() for s in self.steps)
+
+
+@dataclass(frozen=True)
+class Sink:
+    kind: str  # LOG | OUTPUT | HTTP | VENDOR | EXCEPTION
+    label: str  # "logger.info", "print", "requests.get"
+    line: int
+
+
+LOG, OUTPUT, HTTP, VENDOR, EXCEPTION = "log", "output", "http", "vendor", "exception"

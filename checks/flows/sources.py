@@ -1,0 +1,51 @@
+"""What starts a flow, by spelling (phase 1, no project model needed).
+
+- A strong identifier read by name: `demographics.hospital_number`, `cleaned_data["nhs_number"]`,
+  a variable or parameter called `date_of_birth` (vocabulary.STRONG_IDENTIFIERS + config).
+- A PHI field of an object spelled as a patient (`patient.full_name`, `encounter.patient.mrn`).
+- The whole request (`request.__dict__`: headers with session and Authorization tokens, query, body).
+- The request URL with its query string (`request.get_full_path()`), which carries identifiers only
+  where the project reads them from query strings (`request.GET.get("hospital_number")`), recorded
+  as evidence by the collector.
+- A whole record (`x.__dict__`, `vars(x)`, `model_to_dict(x)`) of a patient object or of the
+  `instance` of a signal receiver registered for every model.
+The model-aware sources (fields of patient models, models whose `__str__` renders PHI) come from
+the project model in phase 2 (analysis.py).
+"""
+from __future__ import annotations
+
+import ast
+
+PATIENT_SPELLINGS = frozenset({"patient", "pt", "current_patient", "the_patient"})
+REQUEST_URL_METHODS = frozenset({"get_full_path", "get_full_path_info", "build_absolute_uri", "get_raw_uri"})
+QUERY_ATTRS = frozenset({"GET", "query_params"})
+DUMP_FUNCS = frozenset({"vars", "model_to_dict"})
+NEVER = frozenset({"pk", "id", "uuid", "external_id", "_state", "__class__", "__name__", "_meta",
+                   # the shape of a table, not its rows
+                   "dtypes", "columns", "shape", "ndim"})
+
+
+def spelled_patient(node: ast.AST) -> bool:
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    low = name.lower()
+    return low in PATIENT_SPELLINGS or low.endswith("_patient")
+
+
+def spelled_request(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in ("request", "req")
+    return isinstance(node, ast.Attribute) and node.attr == "request"
+
+
+def query_key(node: ast.AST) -> str | None:
+    """`request.GET.get("k")`, `request.GET["k"]`, `request.query_params.get("k")` -> "k"."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "getlist"):
+        holder, key = node.func.value, node.args[0] if node.args else None
+    elif isinstance(node, ast.Subscript):
+        holder, key = node.value, node.slice
+    else:
+        return None
+    if (isinstance(holder, ast.Attribute) and holder.attr in QUERY_ATTRS and spelled_request(holder.value)
+            and isinstance(key, ast.Constant) and isinstance(key.value, str)):
+        return key.value
+    return None

@@ -1,0 +1,224 @@
+"""Phase 1: per-file flow facts (function summaries), cached per file hash with the other facts.
+
+For every module-level function and method: its parameters, and for every call it makes to a
+function that may be the project's own, what each argument carries (`Origin`s: a strong
+identifier, a patient-spelled object, a whole record or request, or one of the caller's own
+parameters, which is how hand-offs chain across modules). Also, per file: classes whose `__str__`
+renders PHI fields, identifiers the code reads from query strings (evidence that URLs carry them),
+and mask lists in settings (`{"app.Model": ["name", "phone"]}` under a key path naming masking or
+exclusion). Global model-signal receivers (`@receiver(post_save)` with no sender) mark their
+`instance` parameter: it is every model's instance, patient records included.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from ..facts.clinical_functions import caps_against_max
+from ..names import ImportMap, dotted, last_part, matches
+from ..source import SourceFile
+from ..vocabulary import Vocabulary
+from ..walk import walk
+from .local import FunctionFlow, parameters
+from .model import Origin
+from .sources import query_key
+
+NAME = "flows"
+_MODEL_SIGNALS = ("post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed")
+_RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
+# Calls that can never reach a project function: the standard library and common frameworks.
+_LIBRARY = ("django.", "rest_framework.", "logging.", "json.", "os.", "sys.", "re.", "datetime.", "typing.",
+            "collections.", "celery.", "requests.", "httpx.", "functools.", "itertools.", "math.", "decimal.",
+            "uuid.", "pathlib.", "time.", "csv.", "hashlib.", "pandas.", "numpy.", "structlog.", "urllib.")
+_MASK_KEY = re.compile(r"mask|redact|scrub|sensitive|exclu|hide|hidden|obfuscat|anonymi|private", re.IGNORECASE)
+_MODEL_LABEL = re.compile(r"^\w+\.\w+$")
+_DOSE_NAME = re.compile(r"dose|dosage|dosing|_mg\b|mg_per|per_kg", re.IGNORECASE)
+_LIMIT_CALL = re.compile(r"clamp|^cap_|_cap$|limit|enforce|max_dose|bound", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ArgFlow:
+    position: int | None  # positional index at the call (before dropping `self`), or None for a keyword
+    keyword: str | None
+    origins: tuple[Origin, ...]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    caller: str  # qualname of the calling function
+    callee: str  # unresolved reference: "pkg.mod.func", "pkg.mod.Class.method" (self./cls. calls)
+    line: int
+    bound: bool  # `self.m(...)`: the callee's first parameter is the receiver
+    args: tuple[ArgFlow, ...]
+
+
+@dataclass(frozen=True)
+class FnInfo:
+    qualname: str
+    line: int
+    params: tuple[str, ...]  # as declared, `self`/`cls` included
+
+
+@dataclass(frozen=True)
+class MaskList:
+    path: str
+    line: int
+    model: str  # "app.Model" as written
+    fields: tuple[str, ...]
+
+
+@dataclass
+class FileFlows:
+    path: str
+    functions: list[FnInfo] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    str_renders: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (class qualname, fields)
+    query_params: list[tuple[int, str]] = field(default_factory=list)  # (line, key) read from query strings
+    mask_lists: list[MaskList] = field(default_factory=list)
+    receivers: list[str] = field(default_factory=list)  # global model-signal receivers (qualnames)
+    dose_calls: list[tuple[str, bool]] = field(default_factory=list)  # (dose function called, result capped there)
+
+
+def global_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """`@receiver(post_save)` / `@receiver([pre_delete, post_delete])` without `sender`: every model."""
+    for dec in fn.decorator_list:
+        if not (isinstance(dec, ast.Call) and matches(imports.qualname(dec.func) or "", *_RECEIVER) and dec.args):
+            continue
+        if any(k.arg == "sender" for k in dec.keywords):
+            continue
+        first = dec.args[0]
+        signals = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+        if any(last_part(imports.qualname(s)) in _MODEL_SIGNALS for s in signals):
+            return True
+    return False
+
+
+def receiver_why(path: str, line: int) -> str:
+    return f"`instance` of a signal receiver for every model ({path.rsplit('/', 1)[-1]}:{line})"
+
+
+def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows | None:
+    assert src.tree is not None
+    out = FileFlows(src.path)
+    strong, phi = vocab.strong_identifiers(), vocab.phi_field_names()
+    sanitisers = tuple(vocab.phi_sanitisers)
+    prefix = imports.module
+
+    def function(fn: ast.FunctionDef | ast.AsyncFunctionDef, klass: str | None) -> None:
+        owner = klass or prefix
+        q = f"{owner}.{fn.name}" if owner else fn.name
+        params = tuple(parameters(fn))
+        out.functions.append(FnInfo(q, fn.lineno, params))
+        receiver = global_receiver(fn, imports) and "instance" in params
+        if receiver:
+            out.receivers.append(q)
+        flow: FunctionFlow | None = None
+        nodes = walk(fn)
+        for n in nodes:
+            if not isinstance(n, ast.Call):
+                continue
+            callee, bound = _callee(n, imports, klass)
+            if callee is None:
+                continue
+            if _DOSE_NAME.search(last_part(callee)):
+                out.dose_calls.append((callee, _capped(n, fn, nodes)))
+            if flow is None:
+                flow = FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
+                                    instance_params=frozenset({"instance"}) if receiver else frozenset(),
+                                    why_instance=receiver_why(src.path, fn.lineno) if receiver else "",
+                                    klass=klass, nodes=nodes)
+            args: list[ArgFlow] = []
+            for i, a in enumerate(n.args):
+                if isinstance(a, ast.Starred):
+                    break
+                found = flow.origins([a])
+                if found:
+                    args.append(ArgFlow(i, None, tuple(found)))
+            for k in n.keywords:
+                if k.arg is not None:
+                    found = flow.origins([k.value])
+                    if found:
+                        args.append(ArgFlow(None, k.arg, tuple(found)))
+            if args:
+                out.calls.append(CallSite(q, callee, n.lineno, bound, tuple(args)))
+
+    def visit(body: list[ast.stmt], klass: str | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.ClassDef):
+                kq = f"{prefix}.{stmt.name}" if prefix else stmt.name
+                visit(stmt.body, kq)
+                _str_renders(stmt, kq, phi, out)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                function(stmt, klass)
+
+    visit(src.tree.body, None)
+    if "GET" in src.text or "query_params" in src.text:
+        for n in src.nodes:
+            key = query_key(n)
+            if key is not None and key.lower() in strong:
+                out.query_params.append((getattr(n, "lineno", 0), key))
+    if src.looks_like_settings:
+        _mask_lists(src, out)
+    return out if (out.functions or out.str_renders or out.query_params or out.mask_lists) else None
+
+
+def _capped(call: ast.Call, fn: ast.AST, nodes: list[ast.AST]) -> bool:
+    """The caller limits what the call returns: `min(calc(…), MAX)`, `clamp_dose(calc(…))`, or binds it
+    and caps against a maximum in the same function (`if dose > drug.max_dose_mg: raise`)."""
+    for n in nodes:
+        if isinstance(n, ast.Call) and any(a is call for a in n.args):
+            name = last_part(dotted(n.func))
+            if (name == "min" and len(n.args) >= 2) or _LIMIT_CALL.search(name):
+                return True
+        if isinstance(n, ast.Assign) and n.value is call:
+            return caps_against_max(fn)
+    return False
+
+
+def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str | None, bool]:
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+        return (f"{klass}.{func.attr}", True) if klass else (None, False)
+    q = imports.qualname(func)
+    if not q or q.startswith(_LIBRARY):
+        return None, False
+    if "." not in q and q not in imports.defined:
+        return None, False  # a builtin or a local variable's method
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in imports.aliases \
+            and func.value.id not in imports.defined:
+        return None, False  # a method of a local object (`api.demographics(…)`): its class is unknown
+    return q, False
+
+
+def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], out: FileFlows) -> None:
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__str__", "__unicode__"):
+            reads = sorted({n.attr for n in walk(stmt) if isinstance(n, ast.Attribute)
+                            and dotted(n.value) == "self" and n.attr in phi})
+            if reads:
+                out.str_renders.append((qualname, tuple(reads)))
+
+
+def _mask_lists(src: SourceFile, out: FileFlows) -> None:
+    """`{"exclude": {"fields": {"app.Patient": ["name", "phone"]}}}`: a list of a model's fields under a key
+    path that names masking or exclusion (a bare `fields` key could as well be an allow-list)."""
+    assert src.tree is not None
+    for stmt in src.tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Dict):
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+            _mask_dict(src, stmt.value, [dotted(target) or ""], out)
+
+
+def _mask_dict(src: SourceFile, node: ast.Dict, path: list[str], out: FileFlows) -> None:
+    if len(path) > 6:
+        return
+    for k, v in zip(node.keys, node.values):
+        if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+            continue
+        if isinstance(v, ast.Dict):
+            _mask_dict(src, v, [*path, k.value], out)
+        elif (isinstance(v, (ast.List, ast.Tuple)) and _MODEL_LABEL.match(k.value)
+              and any(_MASK_KEY.search(p) for p in path)):
+            fields = tuple(e.value for e in v.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+            out.mask_lists.append(MaskList(src.path, k.lineno, k.value, fields))

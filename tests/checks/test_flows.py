@@ -1,0 +1,188 @@
+"""The PHI flow analysis (checks/flows/): across modules, bounded, explained, with its traps."""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import jsonschema
+
+from checks.base import Invalid, Valid
+from checks.domain.phi_in_log import PhiInLog
+from checks.domain.phi_sent_to_third_party import PhiSentToThirdParty
+from checks.finding import Category, Finding, FlowStep, Severity
+from checks.flows.summaries import collect
+from checks.names import ImportMap
+from checks.source import SourceFile, parse_into
+from checks.testing import run_example
+from checks.vocabulary import Vocabulary
+from reports.gate import evaluate
+from reports.model import Report
+from reports.writers import sarif
+
+MODELS = ("ward/models.py", """from django.db import models
+
+class Patient(models.Model):
+    full_name = models.CharField(max_length=80)
+    nhs_number = models.CharField(max_length=10)
+    date_of_birth = models.DateField()
+    phone = models.CharField(max_length=20)
+
+    def __str__(self):
+        return self.full_name
+
+class Bed(models.Model):
+    name = models.CharField(max_length=20)
+    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)
+
+    def __str__(self):
+        return f"bed {self.pk}"
+""")
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
+LOGGING = "import logging\nlog = logging.getLogger(__name__)\n"
+
+
+def test_flow_across_modules_is_reported_at_the_sink_and_explained() -> None:
+    services = LOGGING + "\ndef note(p, text):\n    log.info('%s: %s', p.full_name, text)\n"
+    views = "from .services import note\n\ndef discharge(request, patient):\n    note(patient, 'discharged')\n"
+    found = run_example(PhiInLog, Invalid(services, line=5, path="ward/services.py",
+                                          files=(MODELS, ("ward/views.py", views))))
+    assert [f.start_line for f in found] == [5]
+    assert "patient.full_name (views.py:4) -> note() -> p.full_name (services.py:5) -> log.info (services.py:5)" \
+        in found[0].message
+    assert [s.label for s in found[0].flow or []] == ["patient.full_name", "note()", "p.full_name", "log.info"]
+
+
+def test_hand_offs_are_followed_to_a_bounded_depth() -> None:
+    def chain(n: int) -> tuple[tuple[str, str], ...]:
+        files = [(f"ward/h{i}.py", f"from .h{i + 1} import f{i + 1}\n\ndef f{i}(v):\n    f{i + 1}(v)\n") for i in range(n)]
+        files.append(("ward/entry.py", "from .h0 import f0\n\ndef go(patient):\n    f0(patient.nhs_number)\n"))
+        return tuple(files)
+
+    sink = LOGGING + "\ndef f{n}(v):\n    log.warning('x %s', v)\n"
+    assert len(run_example(PhiInLog, Invalid(sink.format(n=2), line=5, path="ward/h2.py", files=chain(2)))) == 1
+    assert run_example(PhiInLog, Valid(sink.format(n=5), path="ward/h5.py", files=chain(5))) == []
+
+
+def test_global_receiver_dump_starts_at_the_dump_and_names_the_partial_mask_list() -> None:
+    receivers = LOGGING + """from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+def _emit(instance, action):
+    changes = instance.__dict__
+    log.info('%s %s %s', action, instance.pk, changes)
+
+@receiver(post_delete)
+def on_delete(sender, instance, **kwargs):
+    _emit(instance, 'delete')
+"""
+    settings = ("conf/settings.py", "AUDIT = {'mask': {'ward.Patient': ['full_name', 'phone']}}\n")
+    found = run_example(PhiInLog, Invalid(receivers, line=7, path="ward/receivers.py", files=(MODELS, settings)))
+    assert [(f.start_line, f.end_line) for f in found] == [(7, 8)]
+    assert "date_of_birth, nhs_number pass unmasked" in found[0].message
+
+
+def test_request_url_leaks_only_where_identifiers_travel_in_query_strings() -> None:
+    middleware = LOGGING + "\ndef log_requests(get_response):\n    def mw(request):\n" \
+                           "        log.info('%s', request.get_full_path())\n        return get_response(request)\n    return mw\n"
+    search = ("ward/api.py", "def search(request):\n    return request.GET.get('nhs_number')\n")
+    other = ("ward/api.py", "def search(request):\n    return request.GET.get('page')\n")
+    assert len(run_example(PhiInLog, Invalid(middleware, line=6, path="ward/mw.py", files=(search,)))) == 1
+    assert run_example(PhiInLog, Valid(middleware, path="ward/mw.py", files=(other,))) == []
+
+
+def test_traps_ids_sanitisers_and_non_patient_names() -> None:
+    for code in (
+        "def f(patient):\n    log.info('patient %s', patient.pk)\n",
+        "from .masking import mask_nhs\n\ndef f(patient):\n    log.info('nhs %s', mask_nhs(patient.nhs_number))\n",
+        "import hashlib\n\ndef f(patient):\n    log.info('%s', hashlib.sha256(patient.nhs_number.encode()).hexdigest())\n",
+        "def f(plug):\n    log.info('plug %s', plug.name)\n",
+        "from .models import Bed\n\ndef f():\n    for bed in Bed.objects.all():\n        log.info('free: %s', bed)\n",
+        "def f(rows):\n    import pandas as pd\n    df = pd.DataFrame(rows).assign(nhs_number=1)\n    print(df.dtypes)\n",
+    ):
+        assert run_example(PhiInLog, Valid(LOGGING + code, path="ward/jobs.py", files=(MODELS,))) == [], code
+    vocab = Vocabulary(phi_sanitisers=["ward.util.tokenise"])
+    code = LOGGING + "from .util import tokenise\n\ndef f(patient):\n    log.info('%s', tokenise(patient.nhs_number))\n"
+    assert run_example(PhiInLog, Valid(code, path="ward/jobs.py", files=(MODELS,)), vocab=vocab) == []
+
+
+def test_str_rendering_records_and_cursors() -> None:
+    for code, line in (
+        ("from .models import Patient\n\ndef f():\n    for p in Patient.objects.all():\n        log.error(f'failed for {p}')\n", 7),
+        ("def f(rows):\n    for row in rows:\n        if row['nhs_number']:\n            print(row)\n", 6),
+        ("from django.db import connection\n\ndef f(nhs_number):\n    with connection.cursor() as cur:\n"
+         "        cur.execute('select * from p where n = %s', [nhs_number])\n        result = cur.fetchall()\n"
+         "    log.debug(result)\n", 9),
+    ):
+        found = run_example(PhiInLog, Invalid(LOGGING + code, line=line, path="ward/jobs.py", files=(MODELS,)))
+        assert [f.start_line for f in found] == [line], code
+
+
+def test_patient_form_field_sent_in_a_url_elsewhere() -> None:
+    lookup = "import requests\n\ndef check_postcode(code):\n    return requests.get(f'https://pc.example/{code}')\n"
+    form = ("ward/forms.py", "from django import forms\nfrom .models import Patient\nfrom .lookup import check_postcode\n\n"
+            "class PatientForm(forms.ModelForm):\n    class Meta:\n        model = Patient\n        fields = ['phone']\n\n"
+            "    def clean_phone(self):\n        check_postcode(self.cleaned_data['phone'])\n")
+    found = run_example(PhiSentToThirdParty, Invalid(lookup, line=4, path="ward/lookup.py", files=(MODELS, form)))
+    assert [f.start_line for f in found] == [4] and "PatientForm is bound to Patient" in found[0].message
+
+
+def test_exception_message_through_a_helper() -> None:
+    from checks.domain.phi_in_exception import PhiInException
+
+    helper = "def refuse(nhs, reason):\n    raise ValueError(f'{reason} for {nhs}')\n"
+    caller = ("ward/orders.py", "from .helpers import refuse\n\ndef order(patient):\n    refuse(patient.nhs_number, 'no weight')\n"
+              "    refuse(patient.pk, 'no weight')\n")
+    found = run_example(PhiInException, Invalid(helper, line=2, path="ward/helpers.py", files=(MODELS, caller)))
+    assert len(found) == 1 and "patient.nhs_number (orders.py:4) -> refuse()" in found[0].message
+
+
+def test_summaries_are_picklable_facts() -> None:
+    code = "from .b import g\n\ndef f(patient):\n    g(patient.nhs_number, x=patient)\n"
+    src = SourceFile(path="ward/a.py", text=code)
+    parse_into(src)
+    assert src.tree is not None
+    facts = collect(src, ImportMap.build(src.tree, "ward.a"), Vocabulary())
+    assert facts is not None and pickle.loads(pickle.dumps(facts)) == facts
+    assert [c.callee for c in facts.calls] == ["ward.b.g"]
+
+
+def test_sarif_code_flows_are_valid() -> None:
+    steps = [FlowStep(label="patient.full_name", path="ward/views.py", line=4), FlowStep(label="note()"),
+             FlowStep(label="log.info", path="ward/services.py", line=5)]
+    f = Finding(rule_id="WG501", category=Category.PHI, severity=Severity.HIGH, tool="wardgate",
+                path="ward/services.py", start_line=5, end_line=5, message="PHI", fingerprint="0" * 32, flow=steps)
+    log = sarif.build(Report(version="t", findings=[f], gate=evaluate([f], fail_on=Severity.HIGH), stats={}))
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert list(jsonschema.validators.validator_for(schema)(schema).iter_errors(log)) == []
+    flow = log["runs"][0]["results"][0]["codeFlows"][0]
+    assert [loc["location"]["message"]["text"] for loc in flow["threadFlows"][0]["locations"]] == \
+        ["patient.full_name", "note()", "log.info"]
+
+
+def test_calls_resolve_through_package_re_exports() -> None:
+    from checks.flows.index import FlowIndex
+    from checks.flows.summaries import FnInfo
+
+    idx = FlowIndex()
+    for q in ("app.utils.lookup.check", "app.a.check", "app.b.check"):
+        idx.functions[q] = FnInfo(q, 1, ("v",))
+        idx.by_name.setdefault("check", []).append(q)
+    assert idx.lookup("app.utils.check") == "app.utils.lookup.check"  # `from .lookup import *` in utils/__init__
+    assert idx.lookup("app.check") is None  # app.a.check or app.b.check: unresolved, never guessed
+
+
+def test_wardgate_facts_shows_where_flows_start(tmp_path: Path) -> None:
+    from checks.facts.describe import describe, render_text
+
+    files = {"ward/models.py": MODELS[1], "ward/api.py": "def search(request):\n    return request.GET.get('nhs_number')\n",
+             "conf/settings.py": "AUDIT = {'exclude': {'fields': {'ward.Patient': ['full_name']}}}\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    flows = describe(tmp_path, sorted(files), Vocabulary(), jobs=1)["flows"]
+    assert flows["str_renders_phi"] == {"ward.models.Patient": ["full_name"]}
+    assert flows["identifiers_in_query_strings"] == [{"key": "nhs_number", "path": "ward/api.py", "line": 2}]
+    assert flows["mask_lists"][0]["unmasked_phi"] == ["date_of_birth", "nhs_number", "phone"]
+    assert "unmasked PHI date_of_birth, nhs_number, phone" in render_text(
+        describe(tmp_path, sorted(files), Vocabulary(), jobs=1))
