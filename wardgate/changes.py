@@ -16,7 +16,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from checks.changes import ChangeRun, Version, collect_text, compare
+from checks.changes import DATA_SUFFIXES, ChangeRun, Version, collect_text, compare
 from checks.engine import run_on_source
 from checks.facts import COLLECTORS
 from checks.source import SourceFile, decode_python
@@ -95,8 +95,9 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
     """-> (the change rules' run: findings, errors, both refs' facts; stats) for the diff."""
     started = time.perf_counter()
     ref = base_ref(root, diff, staged=staged)
-    py_changed = {p: lines for p, lines in diff.changed.items() if p.endswith(".py")}
-    deleted = sorted(p for p in diff.deleted if p.endswith(".py"))
+    wanted_suffixes = (".py", *DATA_SUFFIXES)
+    py_changed = {p: lines for p, lines in diff.changed.items() if p.endswith(wanted_suffixes)}
+    deleted = sorted(p for p in diff.deleted if p.endswith(wanted_suffixes))
     old_paths = {p: diff.renamed.get(p, p) for p in py_changed}
     ids = blob_ids(root, ref, sorted({*old_paths.values(), *deleted}))
     wanted = sorted(set(ids.values()))

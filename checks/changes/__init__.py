@@ -24,7 +24,7 @@ from . import (audit_removed, authorization_weakened, breaking_change, destructi
                safety_limit_loosened)
 from .base import ChangeRule, ChangeSet, Dangerous, FileDelta, Refactor
 
-__all__ = ["ALL_CHANGE_RULES", "ChangeRule", "ChangeRun", "ChangeSet", "Dangerous", "FileDelta", "Refactor", "Version",
+__all__ = ["ALL_CHANGE_RULES", "DATA_SUFFIXES", "ChangeRule", "ChangeRun", "ChangeSet", "Dangerous", "FileDelta", "Refactor", "Version",
            "change_meta", "collect_text", "compare", "source_of"]
 
 ALL_CHANGE_RULES: tuple[type[ChangeRule], ...] = (
@@ -35,6 +35,9 @@ ALL_CHANGE_RULES: tuple[type[ChangeRule], ...] = (
     destructive_migration.DestructiveMigration,
     breaking_change.BreakingChange,
 )
+
+
+DATA_SUFFIXES = (".json", ".yaml", ".yml")  # formulary and other clinical data files
 
 
 @dataclass
@@ -93,6 +96,12 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
             rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES) -> ChangeRun:
     """Run the change rules; a rule that crashes is an error, never silence."""
     py = [v for v in versions if (v.old_path or v.path).endswith(".py") or v.path.endswith(".py")]
+    data: dict[str, FileDelta] = {}
+    for v in versions:
+        if v.path.endswith(DATA_SUFFIXES):
+            before = SourceFile(path=v.old_path, text=v.before) if v.old_path and v.before is not None else None
+            after = SourceFile(path=v.path, text=v.after) if v.after is not None else None
+            data[v.path] = FileDelta(path=v.path, old_path=v.old_path, before=before, after=after, lines=set(v.lines))
     deltas: dict[str, FileDelta] = {}
     for v in py:
         before = source_of(root, v.old_path, v.before) if v.old_path else None
@@ -100,7 +109,7 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
         deltas[v.path] = FileDelta(path=v.path, old_path=v.old_path, before=before, after=after, lines=set(v.lines))
     base = _base_index(deltas, head_per_file, vocab, collectors, base_facts)
     changes = ChangeSet(deltas=deltas, base=base, head=head, vocab=vocab, files=list(files),
-                        read_head=read_head or (lambda rel: None))
+                        read_head=read_head or (lambda rel: None), data=data)
     findings: list[Finding] = []
     errors: list[str] = []
     for rule in rules:

@@ -8,7 +8,8 @@ from ..facts.django_models import SIGNAL_AUDIT
 from ..facts.querysets import Scope, sql_write_tables
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
-from .base import ChangeRule, Dangerous, FileDelta, Refactor
+from ..facts.django_code import writes_in
+from .base import ChangeRule, Dangerous, FileDelta, Refactor, scoped_nodes
 
 _BYPASS = frozenset({"update", "bulk_update", "bulk_create", "_raw_delete", "raw"})
 _SQL_CALLS = frozenset({"execute", "executemany"})
@@ -44,6 +45,30 @@ def _audit_statement(d: FileDelta, name: str) -> int | None:
     before, after = parts(d.before), parts(d.after)
     gone = [line for text, line in before.items() if text not in after]
     return min(gone) if gone else None
+
+
+def _audit_calls(fn: ast.AST, services: set[str]) -> list[int]:
+    """Lines of calls to the project's explicit audit service (`self.auditor.audit_update(x)`,
+    `Auditor.from_request(r).audit_create(x)`): a call whose callee chain names a service."""
+    calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and services and {
+        x.id.lower() if isinstance(x, ast.Name) else x.attr.lower()
+        for x in ast.walk(n.func) if isinstance(x, (ast.Name, ast.Attribute))} & services]
+    inner = {id(x) for c in calls for x in ast.walk(c.func)}  # `Auditor()` inside `Auditor().audit_update(p)`
+    return sorted(c.lineno for c in calls if id(c) not in inner)
+
+
+def audit_service_calls(d: FileDelta, side: str, rule: AuditRemoved) -> dict[str, tuple[list[int], bool]]:
+    """Per function: (lines calling the explicit audit service, does it write)."""
+    src = d.before if side == "base" else d.after
+    models = rule.changes.models("base")
+    services = {last_part(s).lower() for s in (models.audit_services if models is not None else ())}
+    out: dict[str, tuple[list[int], bool]] = {}
+    if src is None or src.tree is None or not services:
+        return out
+    for scope, node in scoped_nodes(src.tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[f"{scope}.{node.name}" if scope else node.name] = (_audit_calls(node, services), writes_in(node))
+    return out
 
 
 def _writes(d: FileDelta, side: str, rule: AuditRemoved) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
@@ -91,7 +116,9 @@ class AuditRemoved(ChangeRule):
     trigger). It reports a patient model that was audited at the base and is not at the head, on the
     change that removed the mechanism. It also reports a function that used to write through
     `save()` and now writes the same patient data with a queryset-level `update()`/`bulk_update()`
-    or raw SQL, which model-level audit trails (signals, simple-history, auditlog) never see.
+    or raw SQL, which model-level audit trails (signals, simple-history, auditlog) never see; and,
+    where the project audits through an explicit service (`Auditor(...).audit_update(obj)`), a
+    writing function that stopped calling it.
 
     A model whose audit cannot be resolved at the head (a base class wardgate cannot read) is
     unknown, and no finding rests on it.
@@ -183,6 +210,7 @@ class AuditRemoved(ChangeRule):
             if src is None or src.looks_like_test or src.looks_like_migration:
                 continue
             self._bypassing_writes(d)
+            self._dropped_audit_calls(d)
         return self.findings
 
     def _mechanisms(self) -> None:
@@ -250,6 +278,21 @@ class AuditRemoved(ChangeRule):
                     and _AUDIT_WORDS.search(d.before.text):
                 return d.path
         return None
+
+    def _dropped_audit_calls(self, d: FileDelta) -> None:
+        """A writing function that called the project's explicit audit service and no longer does."""
+        models = self.changes.models("base")
+        if models is None or not models.explicit_audit:
+            return
+        before, after = audit_service_calls(d, "base", self), audit_service_calls(d, "head", self)
+        for fn, (calls, writes) in after.items():
+            old = before.get(fn)
+            if old is None or len(old[0]) <= len(calls) or not writes:
+                continue
+            line = d.head_line(old[0][len(calls)] if len(calls) < len(old[0]) else old[0][-1])
+            self.report(d, line, f"`{fn}` still writes but no longer calls the audit service: "
+                        f"{len(old[0])} audit call(s) → {len(calls)}", end_line=line + 1,
+                        properties={"before": len(old[0]), "after": len(calls)})
 
     def _bypassing_writes(self, d: FileDelta) -> None:
         head = self.changes.models("head")

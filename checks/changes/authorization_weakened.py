@@ -238,13 +238,19 @@ class AuthorizationWeakened(ChangeRule):
         base, head = self.changes.code("base"), self.changes.code("head")
         if base is None or head is None:
             return
-        was, now = base.login_middleware(self.changes.vocab), head.login_middleware(self.changes.vocab)
-        if was and not now:
-            d, line = self._settings_line("MIDDLEWARE")
-            if d is not None:
-                self.report(d, line, f"login middleware removed: {last_part(was)} → none; every view that "
-                            "relied on it is open to anyone", severity=Severity.CRITICAL,
-                            properties={"before": was, "after": None})
+        was, now = _login_gates(base, self.changes.vocab), _login_gates(head, self.changes.vocab)
+        removed = [m for m in was if m not in now]
+        if not removed:
+            return
+        d, line = self._settings_line("MIDDLEWARE", last_part(removed[0]))
+        if d is None:
+            return
+        still = f"; still installed: {', '.join(last_part(m) for m in now)}" if now else \
+            "; every view that relied on it is open to anyone"
+        self.report(d, line, f"login middleware removed: {', '.join(last_part(m) for m in removed)} → "
+                    f"{'none' if not now else 'gone'}{still}",
+                    severity=Severity.CRITICAL if not now else Severity.HIGH,
+                    properties={"before": was, "after": now})
 
     def _defaults(self) -> None:
         base, head, models = self.changes.code("base"), self.changes.code("head"), self.changes.models("head")
@@ -258,13 +264,35 @@ class AuthorizationWeakened(ChangeRule):
                 self.report(d, line, f"DEFAULT_PERMISSION_CLASSES weakened: {LEVEL_NAMES[old]} → {LEVEL_NAMES[new]} "
                             f"for every DRF view without its own permission_classes", severity=Severity.CRITICAL)
 
-    def _settings_line(self, name: str) -> tuple[FileDelta | None, int]:
+    def _settings_line(self, name: str, removed: str | None = None) -> tuple[FileDelta | None, int]:
+        """The changed settings file and line: where `removed` was (a removed MIDDLEWARE entry), else the
+        line naming the setting."""
         for d in self.changes.deltas.values():
             if d.after is not None and name in d.after.text and d.before is not None and name in d.before.text:
+                if removed:
+                    for i, text in enumerate(d.before.lines, 1):
+                        if removed in text and removed not in d.after.text:
+                            return d, d.head_line(i)
                 for i, text in enumerate(d.after.lines, 1):
                     if name in text:
                         return d, i
         return None, 0
+
+
+def _login_gates(code, vocab) -> list[str]:  # noqa: ANN001 - ProjectCode, Vocabulary
+    """Every installed MIDDLEWARE entry that requires login (ProjectCode.login_middleware's test, per entry)."""
+    from ..facts.django_code import is_login_middleware
+    from ..facts.libraries import library_class
+
+    out = []
+    for entry in code.middleware:
+        for a in [entry, *code.ancestors(entry)]:
+            info, lib = code.lookup(a), library_class(a)
+            if is_login_middleware(a, vocab) or (lib is not None and lib.login_middleware) or (
+                    info is not None and info.login_gate):
+                out.append(entry)
+                break
+    return out
 
 
 def _default_level(code, models, vocab) -> int:  # noqa: ANN001 - ProjectCode, ModelIndex, Vocabulary

@@ -103,6 +103,8 @@ class ChangeSet:
     head: ProjectIndex
     vocab: Vocabulary
     files: list[str] = field(default_factory=list)  # every file of the head tree (for callers)
+    # Changed data files (JSON, YAML: formulary data), texts only (`tree` is None).
+    data: dict[str, FileDelta] = field(default_factory=dict)
     read_head: Callable[[str], str | None] = lambda rel: None  # text of a head file
 
     def models(self, side: str) -> ModelIndex | None:

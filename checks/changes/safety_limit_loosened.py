@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ _CLINICAL = re.compile(
 _BOUND_WORD = re.compile(r"(^|_)(max|maximum|min|minimum|limit|cap|ceiling|floor|upper|lower)(_|$)", re.IGNORECASE)
 _NOT_LIMIT = frozenset({"max_length", "min_length", "max_digits", "decimal_places", "max_upload_size",
                         "max_num", "min_num", "max_age", "max_retries", "max_connections", "max_workers"})
+# Data files whose path names the clinical domain: every bound in them is a clinical limit.
+_CLINICAL_FILE = re.compile(r"formular|drug|dose|dosing|dosage|medic|pharm|prescri|infusion|titrat", re.IGNORECASE)
 _CHECK_FUNCS = re.compile(r"^(clean|validate|check|verify|enforce|assert|ensure|limit|cap|clamp)", re.IGNORECASE)
 
 
@@ -88,6 +91,58 @@ def limits(src: SourceFile | None, patient_classes: frozenset[str] = frozenset()
     return out
 
 
+def data_limits(src: SourceFile | None) -> dict[str, Limit]:
+    """Clinical bounds in a data file (formulary JSON or YAML): `{"paracetamol": {"max_daily_mg": 4000}}`.
+    Keyed by the path of keys; the line is where the key is written."""
+    out: dict[str, Limit] = {}
+    if src is None:
+        return out
+    data = _load(src.path, src.text)
+    if data is None:
+        return out
+    clinical_file = bool(_CLINICAL_FILE.search(src.path))
+
+    def line_of(key: str, start: int) -> int:
+        for i in range(start, len(src.lines)):
+            if re.search(rf"[\"']?{re.escape(key)}[\"']?\s*:", src.lines[i]):
+                return i + 1
+        return start + 1
+
+    def visit(node: object, path: list[str], start: int) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    continue
+                line = line_of(k, start - 1 if start else 0)
+                if isinstance(v, (dict, list)):
+                    visit(v, [*path, k], line)
+                elif isinstance(v, (int, float)) and not isinstance(v, bool) and _BOUND_WORD.search(_snake(k)) \
+                        and k.lower() not in _NOT_LIMIT:
+                    context = "_".join([*path, k])
+                    if clinical_file or _CLINICAL.search(_snake(context)):
+                        key = "data:" + "/".join([*path, k])
+                        label = "".join(f'["{p}"]' for p in [*path, k])
+                        out[key] = Limit(key, label, _kind(_snake(k)) or "max", float(v), line)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                name = item.get("name") or item.get("drug") or item.get("code") if isinstance(item, dict) else None
+                visit(item, [*path, str(name if isinstance(name, str) else i)], start)
+
+    visit(data, [], 0)
+    return out
+
+
+def _load(path: str, text: str) -> object | None:
+    try:
+        if path.endswith(".json"):
+            return json.loads(text)
+        import yaml  # PyYAML: installed with semgrep's and bandit's dependencies
+
+        return yaml.safe_load(text)
+    except Exception:  # noqa: BLE001 - unreadable data is no limit (and no finding)
+        return None
+
+
 def _dict_limits(d: ast.Dict, key: str, context: str, add) -> None:  # noqa: ANN001 - the local `add`
     for k, v in zip(d.keys, d.values):
         if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
@@ -152,7 +207,7 @@ class SafetyLimitLoosened(ChangeRule):
     base and the head of a change: validator keyword arguments (`max_*`, `min_*`), `MaxValueValidator`
     / `MinValueValidator` (on any field of a patient-data model, too: a pulse or a ventilator rate),
     constants and settings (`MAX_DAILY_DOSE_MG = 4000`), formulary data (dict
-    entries such as `{"max_daily_mg": 4000}`) and comparisons in `clean`/`validate`/check functions
+    entries such as `{"max_daily_mg": 4000}`, in Python or in JSON/YAML data files) and comparisons in `clean`/`validate`/check functions
     (`if dose_mg > 4000: raise ValidationError`). It reports a maximum raised, a minimum lowered, or a
     limit removed, with before -> after and the factor.
 
@@ -205,6 +260,12 @@ class SafetyLimitLoosened(ChangeRule):
             before="MAX_DAILY_DOSE_MG = 4000\n", after="MAX_DAILY_DOSE_MG = 3000\n", path="pharmacy/settings.py"),
         Refactor(  # not a clinical limit
             before="MAX_UPLOAD_FILES = 4\n", after="MAX_UPLOAD_FILES = 40\n", path="pharmacy/settings.py"),
+        Refactor(  # formulary data reordered and reindented: the same limits
+            before='{"drugs": [{"name": "paracetamol", "max_daily_mg": 4000}, {"name": "ibuprofen", '
+                   '"max_daily_mg": 1200}]}\n',
+            after='{\n  "drugs": [\n    {"name": "ibuprofen", "max_daily_mg": 1200},\n'
+                  '    {"name": "paracetamol", "max_daily_mg": 4000}\n  ]\n}\n',
+            path="pharmacy/formulary.json"),
     ]
     INVALID = [
         Dangerous(
@@ -248,6 +309,10 @@ class SafetyLimitLoosened(ChangeRule):
             after="def paediatric_dose(weight_kg, mg_per_kg):\n    return min(weight_kg * mg_per_kg, 5000)\n",
             line=2, path="pharmacy/dosing.py"),
         Dangerous(
+            before='{\n  "drugs": [\n    {"name": "paracetamol",\n     "max_daily_mg": 4000}\n  ]\n}\n',
+            after='{\n  "drugs": [\n    {"name": "paracetamol",\n     "max_daily_mg": 40000}\n  ]\n}\n',
+            line=4, path="pharmacy/formulary.json"),
+        Dangerous(
             before="MAX_DAILY_DOSE_MG = 4000\nMIN_INTERVAL_HOURS = 4\n",
             after="MIN_INTERVAL_HOURS = 4\n",
             line=1, path="pharmacy/settings.py"),
@@ -262,11 +327,16 @@ class SafetyLimitLoosened(ChangeRule):
                 before.setdefault(key, (d, lim))
             for key, lim in limits(d.after, self._patient_classes("head", d.path)).items():
                 after.setdefault(key, (d, lim))
+        for d in self.changes.data.values():  # formulary data: JSON and YAML files
+            for key, lim in data_limits(d.before).items():
+                before.setdefault(f"{d.path}:{key}", (d, lim))
+            for key, lim in data_limits(d.after).items():
+                after.setdefault(f"{d.path}:{key}", (d, lim))
         for key, (d_old, old) in before.items():
             new_pair = after.get(key)
             if new_pair is None:
                 # Removed: report in the same file (the limit's neighbourhood) when it still exists.
-                target = self.changes.deltas.get(d_old.path)
+                target = self.changes.deltas.get(d_old.path) or self.changes.data.get(d_old.path)
                 if target is not None and target.after is not None:
                     self.report(target, target.head_line(old.line), f"{old.label} {fmt(old.value)} → removed: the {old.kind}imum "
                                 f"no longer bounds the value", severity=Severity.CRITICAL if old.kind == "max"

@@ -87,7 +87,7 @@ def test_merge_keeps_the_approval_conditions(repo: Path, tmp_path: Path) -> None
     assert {r["role"] for r in merged["approvals"]["required"]} == {"dba", "security", "compliance",
                                                                      "medical-director"}
     assert merged["approvals"]["missing"] == ["compliance", "medical-director"]
-    assert "not met: Approved by compliance" in merged["gate"]["summary"]
+    assert "missing approval from compliance" in merged["gate"]["summary"]
 
 
 def test_reformat_over_an_old_finding_needs_no_approval(repo: Path) -> None:

@@ -479,3 +479,44 @@ def test_renamed_module_with_its_limits_stays_quiet(repo: Path) -> None:
     edit(repo, "clinic/dose_limits.py", "return dose_mg", "return amount_mg")
     commit(repo)
     assert changes(repo) == []
+
+
+def test_formulary_yaml_limit_raised(repo: Path) -> None:
+    write(repo, "clinic/formulary.yaml", "paracetamol:\n  max_daily_mg: 4000\n  min_interval_h: 4\n"
+          "ibuprofen:\n  max_daily_mg: 1200\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/formulary.yaml", "max_daily_mg: 1200", "max_daily_mg: 12000")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG801", "clinic/formulary.yaml", 5, "critical")
+    assert '["ibuprofen"]["max_daily_mg"] 1200 → 12000, ×10' in found[4]
+
+
+def test_write_that_stops_calling_the_explicit_audit_service(repo: Path) -> None:
+    write(repo, "clinic/auditing.py", '''\
+        from django.db import models
+
+
+        class AuditLog(models.Model):
+            action = models.CharField(max_length=20)
+
+
+        class Auditor:
+            def audit_update(self, obj):
+                AuditLog.objects.create(action="update")
+        ''')
+    write(repo, "clinic/services.py", SERVICES.replace("from clinic.models import Patient\n",
+                                                       "from clinic.auditing import Auditor\nfrom clinic.models import Patient\n")
+          + "    Auditor().audit_update(patient)\n")
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "feature")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    edit(repo, "clinic/services.py", "    Auditor().audit_update(patient)\n", "")
+    commit(repo)
+    (found,) = changes(repo)
+    assert found[:4] == ("WG803", "clinic/services.py", 8, "high")
+    assert "no longer calls the audit service: 1 audit call(s) → 0" in found[4]
