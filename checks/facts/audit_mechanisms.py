@@ -48,6 +48,8 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
         elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
             for match in _TRIGGER.finditer(node.value):
                 out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
+    if "audit" not in src.text.lower():
+        scopes = []  # nothing audit-named to write or call here: skip the walk of every function
     local_calls: dict[str, set[str]] = {}  # scope -> names of this module's functions/methods it calls
     writes: dict[str, str] = {}  # scope -> audit-named model it creates
     for name, scope in scopes:

@@ -159,28 +159,37 @@ SAVES = frozenset({"save", "create", "update", "delete", "bulk_create", "bulk_up
 
 def writes_in(fn: ast.AST) -> bool:
     """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`."""
-    for n in walk(fn):
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in SAVES:
-            if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and not (
-                    n.func.value.id in ("qs", "queryset") or n.func.value.id.endswith(("_qs", "queryset"))):
-                continue  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
-            if dotted(n.func.value) in ("cache", "request.session", "self.request.session"):
-                continue
-            return True
-    return False
+    return any(isinstance(n, ast.Call) and _is_write(n) for n in walk(fn))
+
+
+def _is_write(n: ast.Call) -> bool:
+    if not (isinstance(n.func, ast.Attribute) and n.func.attr in SAVES):
+        return False
+    if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and not (
+            n.func.value.id in ("qs", "queryset") or n.func.value.id.endswith(("_qs", "queryset"))):
+        return False  # `context.update(...)`, `data.update(...)`: a dict, not a queryset
+    return dotted(n.func.value) not in ("cache", "request.session", "self.request.session")
 
 
 def writing_methods(cls: ast.ClassDef) -> list[str]:
     """Methods that write, directly or through another method of the class (`post()` -> `self._apply()`)."""
-    methods = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    writing = {name for name, m in methods.items() if writes_in(m)}
-    calls = {name: {n.func.attr for n in walk(m) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                    and dotted(n.func.value) == "self"} for name, m in methods.items()}
+    writing: set[str] = set()
+    calls: dict[str, set[str]] = {}
+    for m in cls.body:
+        if not isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        called = calls.setdefault(m.name, set())
+        for n in walk(m):  # one walk per method: its writes and its calls to `self.<method>()`
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+                if dotted(n.func.value) == "self":
+                    called.add(n.func.attr)
+                if m.name not in writing and _is_write(n):
+                    writing.add(m.name)
     changed = True
     while changed:
         changed = False
-        for name in methods:
-            if name not in writing and calls[name] & writing:
+        for name, called in calls.items():
+            if name not in writing and called & writing:
                 writing.add(name)
                 changed = True
     return sorted(writing)
