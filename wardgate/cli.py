@@ -178,6 +178,10 @@ def _check(args: argparse.Namespace) -> int:
     gate_options(args, options)
     # In diff mode the configuration comes from the diff base (wardgate/trust.py).
     config = trusted_config(args, options) if options.diff is not None or options.staged else _load(args)
+    from .files import scan_root
+    from .paths import check_inside
+
+    check_inside(config, scan_root(options.targets))  # exit 2 naming the key
     if args.select is not None:
         config = _select(config, args.select)
     outputs = _outputs(args.output)
