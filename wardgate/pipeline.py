@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks import processes
 from checks.cache import open_cache
 from checks.engine import EngineResult, run_checks
 from checks.facts import COLLECTORS
@@ -63,6 +64,15 @@ class RunResult:
 
 
 def run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
+    processes.start()
+    try:
+        return _run(config, options, progress)
+    except BaseException:  # interrupted or crashed: no tool process outlives the run
+        processes.kill_all()
+        raise
+
+
+def _run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
     progress = progress or Progress(enabled=False)
     started = time.perf_counter()
     root = scan_root(options.targets)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import processes
 from ..finding import Category, Finding, Severity
 from ..rulemeta import RuleMeta
 
@@ -175,22 +176,39 @@ def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_
             niceness: int = 0) -> ToolOutput:
     """Run one tool command in `root`; only a tool that cannot be started or times out raises here.
     `niceness` lowers the tool's CPU priority (POSIX), so that it yields to the run's slowest job."""
-    try:
+    try:  # its own process group: a timeout or an interrupted run kills the tool and its children
         proc = subprocess.Popen(list(cmd), cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=_tool_env(), text=True, encoding="utf-8",
-                                errors="replace")
+                                errors="replace", start_new_session=True)
     except OSError as exc:
         raise ToolFailure(tool, f"could not be started: {exc}") from exc
-    if niceness and hasattr(os, "setpriority"):
-        with contextlib.suppress(OSError):  # it may have exited already
-            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, proc.pid) + niceness)
+    processes.track(proc.pid)
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        proc.kill()
-        proc.communicate()
-        raise ToolFailure(tool, f"timed out after {timeout:.0f} s") from exc
-    return ToolOutput(stdout, stderr, proc.returncode)
+        if niceness and hasattr(os, "setpriority"):
+            with contextlib.suppress(OSError):  # it may have exited already
+                os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, proc.pid) + niceness)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            processes.kill_group(proc.pid)
+            try:  # a grandchild that left the group may still hold the pipes: do not wait for it
+                proc.communicate(timeout=1)
+            except subprocess.TimeoutExpired:
+                _abandon(proc)
+            raise ToolFailure(tool, f"timed out after {timeout:g} s") from exc
+        processes.kill_group(proc.pid)  # children it left running in its group
+        return ToolOutput(stdout, stderr, proc.returncode)
+    finally:
+        processes.untrack(proc.pid)
+
+
+def _abandon(proc: subprocess.Popen[str]) -> None:
+    for pipe in (proc.stdout, proc.stderr):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=1)
 
 
 def first_lines(text: str, n: int = 5) -> str:
