@@ -52,16 +52,18 @@ def kill_all() -> None:
         kill_group(pgid)
 
 
-def run(cmd: Sequence[str], *, timeout: float, **kwargs: Any) -> tuple[int, str, str]:
+def run(cmd: Sequence[str], *, timeout: float, input: str | None = None,  # noqa: A002 - as subprocess
+        **kwargs: Any) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of a short command (a tool's `--version`), in its own
     process group, killed with its children on timeout or when the run is interrupted.
     Raises subprocess.TimeoutExpired or OSError."""
-    proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, errors="replace", start_new_session=True, **kwargs)
+    proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                            start_new_session=True, **kwargs)
     track(proc.pid)
     try:
         try:
-            out, err = proc.communicate(timeout=timeout)
+            out, err = proc.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_group(proc.pid)
             proc.communicate(timeout=1)

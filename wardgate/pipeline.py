@@ -125,7 +125,16 @@ def _run(config: Config, options: RunOptions, progress: Progress | None = None) 
     for name, future in tool_futures.items():
         progress.update(f"waiting for {name}")
         try:
-            result = future.result()
+            try:
+                result = future.result()
+            except ToolFailure:
+                # A file no parser accepts can crash a tool too (ruff overflows its stack on 3,000
+                # nested parentheses): once, without the files wardgate reported unparsable.
+                rest = [f for f in readable if f not in unparsable]
+                if len(rest) == len(readable):
+                    raise
+                result = run_adapter(ADAPTERS[name], root, rest, _tool_options(name, config),
+                                     getattr(config.tools, name).timeout, None, None)
         except ToolFailure as exc:
             tool_stats[name] = tool_stats[name].model_copy(update={"status": "failed", "message": exc.message})
             errors.append(f"{name} failed: {exc.message}")
