@@ -20,7 +20,7 @@ from checks.review import review_findings
 from checks.source import UNANALYSED, read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from checks.tools import comments as tool_comments
-from reports import aggregate, baseline, fingerprint, suppress
+from reports import aggregate, baseline, fingerprint, redact, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
 
@@ -181,6 +181,7 @@ def _run(config: Config, options: RunOptions, progress: Progress | None = None) 
                         "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
                         "max_per_severity": {k.value: v for k, v in config.gate.max_per_severity.items()}},
     }
+    findings = redact.mask_snippets(findings)  # no secret or PHI through another finding's snippet
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
     return RunResult(report=report, root=root, engine=engine)

@@ -131,10 +131,11 @@ def run_adapter(
     memo: dict[str, str] = {}
     keys = {rel: (rel, hashes[rel], cache.config_hash(root, rel, memo)) for rel in files if rel in hashes}
     hits: dict[str, tuple[list[Finding], list[Finding]]] = {}
+    ctx = ParseContext(root=root, files=tuple(files), options=options)
     for rel, key in keys.items():
         entry = store.get(key)
         if entry is not None:
-            hits[rel] = entry
+            hits[rel] = ([_with_snippet(ctx, f, had) for f, had in entry[0]], entry[1])
     misses = [rel for rel in files if rel not in hits]
     result = ToolResult()
     if misses:
@@ -146,8 +147,9 @@ def run_adapter(
             for f in result.file_notes:
                 per_file[f.path][1].append(f)
             for rel, entry in per_file.items():
-                if rel in keys:
-                    store.put(keys[rel], entry)
+                if rel in keys:  # snippets are read again on a hit: a secret never lands in the cache
+                    store.put(keys[rel], ([(f.model_copy(update={"snippet": None}), _lines(f.snippet))
+                                           for f in entry[0]], entry[1]))
             hits.update(per_file)
             result.findings, result.file_notes = [], []
     for rel in files:  # file by file in the order given, whether cached or not
@@ -157,6 +159,17 @@ def run_adapter(
     cache.stats["tools"][adapter.NAME] = {"hits": len(files) - len(misses), "misses": len(misses)}
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _lines(snippet: str | None) -> int:
+    return 0 if snippet is None else snippet.count("\n") + 1
+
+
+def _with_snippet(ctx: ParseContext, f: Finding, lines: int) -> Finding:
+    """The snippet of `lines` lines read again from the file (the cache stores none)."""
+    if not lines:
+        return f
+    return f.model_copy(update={"snippet": ctx.line_text(f.path, f.start_line, f.start_line + lines - 1)})
 
 
 def _run_tool(adapter: Adapter, exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
