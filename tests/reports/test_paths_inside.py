@@ -61,3 +61,10 @@ def test_dangling_gitignore_symlink_in_the_cache_is_not_followed(repo, wardgate,
     repo.write("a.py", "x = 1\n")
     code, _ = wardgate("check", repo.root, "--no-llm")
     assert code == 0 and not target.exists()
+
+
+def test_baseline_command_checks_config_paths_too(repo, capsys) -> None:  # noqa: ANN001
+    repo.write("wardgate.toml", 'cache_dir = "../x"\n' + BASE)
+    repo.write("a.py", "x = 1\n")
+    assert main(["baseline", str(repo.root)]) == 2 and "cache_dir" in capsys.readouterr().err
+    assert not (repo.root.parent / "x").exists()
