@@ -19,6 +19,7 @@ never "no findings". `--no-cache` bypasses the cache entirely.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -35,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import processes
 from .safe_paths import create_once, symlink_on_path
 
 DIR_NAME = ".wardgate-cache"
@@ -197,9 +199,14 @@ class Cache:
             create_once(self.directory / ".gitignore", "# wardgate's cache (see checks/cache.py); never commit it\n*\n")
             body = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_MAGIC + hmac.new(self._key, body, hashlib.sha256).digest() + body)
-            os.replace(tmp, path)
+            try:  # atomic: a reader, or an interrupted run, never sees half a file
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_MAGIC + hmac.new(self._key, body, hashlib.sha256).digest() + body)
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
         except OSError as exc:
             _note(f"cannot write {path} ({exc.strerror or exc}); the next run will be cold")
 
@@ -293,9 +300,8 @@ def _exe_identity(cache: Cache, exe: str) -> str:
     if version is None:
         try:
             env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}  # offline
-            proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120, check=False,
-                                  stdin=subprocess.DEVNULL, errors="replace", env=env)
-            version = f"{proc.returncode}:{proc.stdout.strip()}"
+            code, out, _ = processes.run([exe, "--version"], timeout=120, env=env)
+            version = f"{code}:{out.strip()}"
         except (OSError, subprocess.TimeoutExpired):
             version = f"unknown:{time.time()}"  # never matches again: no caching for this tool
         versions.put(sig, version)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -275,6 +276,9 @@ def run_checks(
         for found, errors in workers.map(partial(_phase2, project), plan):
             result.findings.extend(found)
             result.errors.extend(errors)
+    except BaseException:  # interrupted (SIGTERM, SIGINT): the workers stop now, not after their batch
+        workers.kill()
+        raise
     finally:
         workers.close()
     result.errors.extend(workers.errors)
@@ -331,6 +335,15 @@ class _Workers:
         self.errors.append(f"a wardgate worker process died (killed, or out of memory?) with {len(batch)} "
                            f"file(s) to analyse, e.g. {batch[0]}: they were not analysed. Retry with "
                            "--jobs 1 to see why.")
+
+    def kill(self) -> None:
+        # ProcessPoolExecutor has no public way to stop a running task; its processes are in
+        # `_processes` (pid -> Process) since Python 3.2.
+        for pool in self.pools:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         _KEPT.clear()

@@ -49,6 +49,10 @@ INTERNAL_RULES: tuple[RuleMeta, ...] = (
           "does not (e.g. Python 3.12 `type` statements on 3.11): wardgate's AST checks, bandit and radon "
           "skipped it.", "`type Vector = list[float]` analysed by wardgate on Python 3.11.",
           "Run wardgate with the Python version the project targets."),
+    _rule("WG015", "file-nested-too-deeply", Severity.HIGH, "File nested too deeply to parse: not analysed",
+          "Reports a file that Python's parser refuses for its nesting (thousands of chained operators or "
+          "nested brackets) or that crashed libcst in its child process. The run goes on without it.",
+          "`x = ((((…1…))))` with 3,000 nested parentheses.", "Simplify the expression or split the file."),
     _rule("WG007", "tool-skipped-file", Severity.LOW, "An external tool could not analyse a file",
           "Reports a file that one external tool (ruff, bandit, radon or semgrep) failed on while the "
           "others analysed it.", "semgrep times out on one very long file.",

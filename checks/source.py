@@ -9,6 +9,8 @@ import ast
 import os
 import re
 import stat
+import subprocess
+import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -29,9 +31,10 @@ NOT_UTF8 = "WG003"
 TOO_LARGE = "WG004"
 SYNTAX_ERROR = "WG005"
 NEWER_SYNTAX = "WG006"
+TOO_DEEP = "WG015"
 # Files not analysed at all: they fail the gate condition "every Python file analysed" (reports/gate.py).
 # WG006 (newer syntax) is left out: ruff and semgrep still analysed those files.
-UNANALYSED = frozenset({UNREADABLE, BINARY, NOT_UTF8, TOO_LARGE, SYNTAX_ERROR})
+UNANALYSED = frozenset({UNREADABLE, BINARY, NOT_UTF8, TOO_LARGE, SYNTAX_ERROR, TOO_DEEP})
 
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
@@ -184,16 +187,22 @@ def parse_into(src: SourceFile) -> None:
 
 
 def syntax_problem(src: SourceFile) -> Finding:
-    """A file the stdlib parser rejects: a real syntax error, or syntax newer than this Python."""
-    import libcst  # only for files that fail `ast`: tells newer syntax from broken code
-
+    """A file the stdlib parser rejects: a real syntax error, syntax newer than this Python, or a
+    file nested too deeply to analyse (WG015)."""
     line = 1
     m = re.match(r"line (\d+)", src.syntax_error or "")
     if m:
         line = max(1, int(m.group(1)))
-    try:
-        libcst.parse_module(src.text)
-    except Exception:  # noqa: BLE001 - any libcst failure means the file is genuinely broken
+    # `ast` stops at its own nesting limits; libcst, given the same file, overflows its native stack
+    # and takes the process down (7,000 chained `+`, 3,000 nested parentheses): never hand it over.
+    if any(s in (src.syntax_error or "") for s in _TOO_DEEP):
+        return _problem(TOO_DEEP, src.path, Severity.HIGH, f"Not analysed: nested too deeply for a Python parser "
+                        f"({src.syntax_error}). Simplify the expression or split the file.")
+    parses = libcst_parses(src.text)
+    if parses is None:
+        return _problem(TOO_DEEP, src.path, Severity.HIGH, "Not analysed: libcst crashed or timed out parsing "
+                        "this file (pathological nesting?). Simplify it or split the file.")
+    if not parses:
         return _problem(
             SYNTAX_ERROR, src.path, Severity.HIGH,
             f"Not analysed: Python syntax error ({src.syntax_error}).", line=min(line, max(1, len(src.lines))),
@@ -205,6 +214,22 @@ def syntax_problem(src: SourceFile) -> Finding:
         "Run wardgate on the project's Python version for full coverage.",
         line=min(line, max(1, len(src.lines))),
     )
+
+
+_TOO_DEEP = ("maximum recursion depth", "too many nested", "too complex")
+_LIBCST_CHECK = "import sys, libcst\ntry:\n    libcst.parse_module(sys.stdin.read())\nexcept Exception:\n    sys.exit(1)\n"
+
+
+def libcst_parses(text: str) -> bool | None:
+    """Whether libcst parses `text`, asked in a child process (a crash cannot take this one down);
+    None when the child crashed or timed out."""
+    from .processes import run  # noqa: PLC0415 - only for the few files `ast` rejects
+
+    try:
+        code, _, _ = run([sys.executable, "-c", _LIBCST_CHECK], timeout=60, input=text)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {0: True, 1: False}.get(code)
 
 
 def _short(exc: BaseException) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -115,6 +117,7 @@ def _add_gate_options(check: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _stop_on_sigterm()
     try:
         if args.command == "check":
             return _check(args)
@@ -142,6 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("wardgate: internal error (this is a bug in wardgate; please report it):", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (CI cancelling a job) stops the run like Ctrl-C: workers and tool process groups are
+    killed on the way out (pipeline.run, checks/processes.py) and the exit code is 3."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -205,6 +215,10 @@ def _check(args: argparse.Namespace) -> int:
     gate_options(args, options)
     # In diff mode the configuration comes from the diff base (wardgate/trust.py).
     config = trusted_config(args, options) if options.diff is not None or options.staged else _load(args)
+    from .files import scan_root
+    from .paths import check_inside
+
+    check_inside(config, scan_root(options.targets))  # exit 2 naming the key
     if args.select is not None:
         config = _select(config, args.select)
     outputs = _outputs(args.output)

@@ -92,6 +92,10 @@ def baseline(args: argparse.Namespace) -> int:
             print(f"wardgate: error: {p}: no such file or directory", file=sys.stderr)
             return EXIT_USAGE
     config = _load(args)
+    from .files import scan_root
+    from .paths import check_inside
+
+    check_inside(config, scan_root(list(args.paths)))  # config paths stay inside the repository
     result = run(config, RunOptions(targets=list(args.paths), jobs=args.jobs, no_llm=True), Progress(enabled=True))
     errors = result.report.stats.get("errors", [])
     if errors:

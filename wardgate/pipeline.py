@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checks import processes
 from checks.cache import open_cache
 from checks.changes import ChangeSet
 from checks.context import raise_in_context
@@ -23,7 +24,7 @@ from checks.review import review_findings
 from checks.source import UNANALYSED, read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from checks.tools import comments as tool_comments
-from reports import aggregate, baseline, fingerprint, suppress
+from reports import aggregate, baseline, fingerprint, redact, suppress
 from reports.gate import evaluate
 from reports.model import Gate, Report, ToolStat
 
@@ -70,6 +71,15 @@ class RunResult:
 
 
 def run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
+    processes.start()
+    try:
+        return _run(config, options, progress)
+    except BaseException:  # interrupted or crashed: no tool process outlives the run
+        processes.kill_all()
+        raise
+
+
+def _run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
     progress = progress or Progress(enabled=False)
     started = time.perf_counter()
     root = scan_root(options.targets)
@@ -126,14 +136,23 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
     for name, future in tool_futures.items():
         progress.update(f"waiting for {name}")
         try:
-            result = future.result()
+            try:
+                result = future.result()
+            except ToolFailure:
+                # A file no parser accepts can crash a tool too (ruff overflows its stack on 3,000
+                # nested parentheses): once, without the files wardgate reported unparsable.
+                rest = [f for f in readable if f not in unparsable]
+                if len(rest) == len(readable):
+                    raise
+                result = run_adapter(ADAPTERS[name], root, rest, _tool_options(name, config),
+                                     getattr(config.tools, name).timeout, None, None)
         except ToolFailure as exc:
             tool_stats[name] = tool_stats[name].model_copy(update={"status": "failed", "message": exc.message})
             errors.append(f"{name} failed: {exc.message}")
             continue
         skip = unparsable | newer if name in _AST_BOUND_TOOLS else unparsable
         kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
-        kept = tool_comments.apply(kept, _line_reader(root))  # noqa, nosec and nosemgrep comments
+        kept = tool_comments.apply(kept, _line_reader(root))  # the tool comments (no-qa, no-sec, no-semgrep)
         findings.extend(kept)
         tool_stats[name] = tool_stats[name].model_copy(update={
             "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
@@ -183,6 +202,7 @@ def run(config: Config, options: RunOptions, progress: Progress | None = None) -
                         "max_per_category": {k.value: v for k, v in config.gate.max_per_category.items()},
                         "max_per_severity": {k.value: v for k, v in config.gate.max_per_severity.items()}},
     }
+    findings = redact.mask_snippets(findings)  # no secret or PHI through another finding's snippet
     report = Report(version=__version__, root=str(root), findings=findings, gate=gate, stats=stats)
     progress.done()
     return RunResult(report=report, root=root, engine=engine, diff=diff,

@@ -64,7 +64,7 @@ class _Run:
         self.cfg, self.root, self.provider, self.name = cfg, root, provider, name
         self.template = load_prompt(cfg.prompt)
         self.cache = make_cache(cfg.cache, root, cfg.cache_dir, cfg.cache_ttl)
-        self.audit = AuditLog(root / cfg.audit_log if cfg.audit_log else None)
+        self.audit = AuditLog(root / cfg.audit_log if cfg.audit_log else None, root)
         self.metrics = Metrics()
         self.unreviewed: Counter[str] = Counter()
         self.events: Counter[str] = Counter()

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..safe_paths import create_once, symlink_on_path
+
 
 class VerdictCache(Protocol):
     kind: str
@@ -30,8 +32,9 @@ class NoCache:
 class DiskCache:
     kind = "disk"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, root: Path | None = None) -> None:
         self.folder = folder
+        self.root = root  # writes below it never go through a symlink
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
@@ -46,10 +49,11 @@ class DiskCache:
     def put(self, key: str, value: dict[str, Any]) -> None:
         path = self._path(key)
         try:
+            if self.root is not None and symlink_on_path(self.root, path.parent) is not None:
+                return  # a committed symlink on the way: never written through
             path.parent.mkdir(parents=True, exist_ok=True)
             top = self.folder.parent if self.folder.parent.name == ".wardgate-cache" else self.folder
-            if not (top / ".gitignore").exists():
-                (top / ".gitignore").write_text("*\n", encoding="utf-8")
+            create_once(top / ".gitignore", "*\n")
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(value, fh, sort_keys=True)
@@ -92,5 +96,5 @@ def make_cache(spec: str, root: Path, folder: str, ttl: int) -> VerdictCache:
     if spec == "none":
         return NoCache()
     if spec == "disk":
-        return DiskCache(root / folder)
+        return DiskCache(root / folder, root)
     return RedisCache(spec, ttl)

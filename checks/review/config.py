@@ -64,7 +64,8 @@ class LLMConfig(BaseModel):
     cache_dir: str = ".wardgate-cache/llm"
     cache_ttl: int = Field(default=30 * 24 * 3600, gt=0, description="seconds (Redis)")
     audit_log: str | None = Field(default=".wardgate-cache/llm-audit.jsonl", description="JSONL; relative to root")
-    prompt: str = Field(default="review-v1", description="template in prompts/")
+    prompt: str = Field(default="review-v1", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                        description="template in prompts/ (a name, never a path)")
     prices: dict[str, Price] = Field(default_factory=dict)
 
     @field_validator("api_key_env")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..safe_paths import append_line, symlink_on_path
 from .config import LLMConfig
 from .providers import Exchange
 
@@ -73,8 +74,9 @@ def sha256(text: str) -> str:
 
 
 class AuditLog:
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, root: Path | None = None) -> None:
         self.path = path
+        self.root = root  # writes below it never go through a symlink
         self.error: str | None = None
 
     def write(self, entry: dict[str, Any]) -> None:
@@ -82,8 +84,9 @@ class AuditLog:
             return
         entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
         try:
+            if self.root is not None and symlink_on_path(self.root, self.path) is not None:
+                raise OSError(f"a symlink on the way from {self.root}; not written through")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry, sort_keys=True) + "\n")
+            append_line(self.path, json.dumps(entry, sort_keys=True) + "\n")
         except OSError as exc:
             self.error = f"audit log {self.path}: {exc.strerror or exc}"

@@ -31,6 +31,12 @@ _DATE = re.compile(r"(?<![\w-])(?:(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0
                    r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d{2})(?![\w-])")
 _DATE_CALL = re.compile(r"\b(?:date|datetime)\(\s*(?:19|20)\d{2}\s*,\s*\d{1,2}\s*,\s*\d{1,2}[^)]*\)")
 _PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
+# Credentials in call arguments and headers: auth=("svc", "pw"), HTTPBasicAuth("svc", "pw"),
+# {"Authorization": "Bearer …"}, {"X-Api-Key": "…"}.
+_AUTH_PAIR = re.compile(r"""(?i)(?:\bauth\s*=\s*\(|BasicAuth\(|DigestAuth\()\s*(?P<q1>['"])[^'"]*(?P=q1)\s*,\s*"""
+                        r"""(?P<q>['"])(?P<body>[^'"]+)(?P=q)""")
+_AUTH_HEADER = re.compile(r"""(?i)(?P<name>authorization|proxy-authorization|x-api-key|api-key|x-auth-token|"""
+                          r"""cookie)['"]\s*:\s*(?P<q>['"])(?P<body>[^'"]+)(?P=q)""")
 _PERSON = re.compile(r"^[A-Z][a-z'\-]+(?: [A-Z]\.?)?(?: [A-Z][a-z'\-]+){1,2}$")
 _NAME_KEYS = re.compile(r"(?i)^(?:first|last|given|family|middle|full|patient|maiden|sur|nick)?_?name$|^surname$")
 
@@ -57,6 +63,8 @@ class Redactor:
         for _kind, pattern in TOKEN_FORMATS:
             text = pattern.sub(lambda m: self.placeholder("SECRET", m.group(0)), text)
         text = _URL_PASSWORD.sub(lambda m: m.group(1) + self.placeholder("SECRET", m.group(2)) + m.group(3), text)
+        text = _AUTH_PAIR.sub(self._body_secret, text)
+        text = _AUTH_HEADER.sub(self._body_secret, text)
         text = _NAMED_LITERAL.sub(self._named, text)
         text = _sub(_EMAIL, text, lambda v: self.placeholder("EMAIL", v))
         text = _sub(_SSN, text, lambda v: self.placeholder("SSN", v))
@@ -65,6 +73,13 @@ class Redactor:
         text = _sub(_DATE, text, lambda v: self.placeholder("DATE", v))
         text = _sub(_PHONE, text, lambda v: self.placeholder("PHONE", v))
         return _QUOTED.sub(self._quoted, text)  # last: high-entropy strings and person names
+
+    def _body_secret(self, m: re.Match[str]) -> str:
+        if _PLACEHOLDER.fullmatch(m.group("body")):
+            return m.group(0)
+        start, end = m.span("body")
+        off = m.start(0)
+        return m.group(0)[:start - off] + self.placeholder("SECRET", m.group("body")) + m.group(0)[end - off:]
 
     def _group_or_all(self, m: re.Match[str], kind: str) -> str:
         if m.group(1):

@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import processes
 from ..finding import Category, Finding, Severity
 from ..rulemeta import RuleMeta
 
@@ -172,10 +173,11 @@ def _run_cached(adapter: Adapter, exe: str, root: Path, files: Sequence[str], op
     memo: dict[str, str] = {}
     keys = {rel: (rel, hashes[rel], cache.config_hash(root, rel, memo)) for rel in files if rel in hashes}
     hits: dict[str, tuple[list[Finding], list[Finding]]] = {}
+    ctx = ParseContext(root=root, files=tuple(files), options=options)
     for rel, key in keys.items():
         entry = store.get(key)
         if entry is not None:
-            hits[rel] = entry
+            hits[rel] = ([_with_snippet(ctx, f, had) for f, had in entry[0]], entry[1])
     misses = [rel for rel in files if rel not in hits]
     result = ToolResult()
     if misses:
@@ -187,8 +189,9 @@ def _run_cached(adapter: Adapter, exe: str, root: Path, files: Sequence[str], op
             for f in result.file_notes:
                 per_file[f.path][1].append(f)
             for rel, entry in per_file.items():
-                if rel in keys:
-                    store.put(keys[rel], entry)
+                if rel in keys:  # snippets are read again on a hit: a secret never lands in the cache
+                    store.put(keys[rel], ([(f.model_copy(update={"snippet": None}), _lines(f.snippet))
+                                           for f in entry[0]], entry[1]))
             hits.update(per_file)
             result.findings, result.file_notes = [], []
     for rel in files:  # file by file in the order given, whether cached or not
@@ -198,6 +201,17 @@ def _run_cached(adapter: Adapter, exe: str, root: Path, files: Sequence[str], op
     cache.stats["tools"][adapter.NAME] = {"hits": len(files) - len(misses), "misses": len(misses)}
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _lines(snippet: str | None) -> int:
+    return 0 if snippet is None else snippet.count("\n") + 1
+
+
+def _with_snippet(ctx: ParseContext, f: Finding, lines: int) -> Finding:
+    """The snippet of `lines` lines read again from the file (the cache stores none)."""
+    if not lines:
+        return f
+    return f.model_copy(update={"snippet": ctx.line_text(f.path, f.start_line, f.start_line + lines - 1)})
 
 
 def _run_tool(adapter: Adapter, exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
@@ -217,22 +231,39 @@ def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_
             niceness: int = 0) -> ToolOutput:
     """Run one tool command in `root`; only a tool that cannot be started or times out raises here.
     `niceness` lowers the tool's CPU priority (POSIX), so that it yields to the run's slowest job."""
-    try:
+    try:  # its own process group: a timeout or an interrupted run kills the tool and its children
         proc = subprocess.Popen(list(cmd), cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=_tool_env(), text=True, encoding="utf-8",
-                                errors="replace")
+                                errors="replace", start_new_session=True)
     except OSError as exc:
         raise ToolFailure(tool, f"could not be started: {exc}") from exc
-    if niceness and hasattr(os, "setpriority"):
-        with contextlib.suppress(OSError):  # it may have exited already
-            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, proc.pid) + niceness)
+    processes.track(proc.pid)
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        proc.kill()
-        proc.communicate()
-        raise ToolFailure(tool, f"timed out after {timeout:.0f} s") from exc
-    return ToolOutput(stdout, stderr, proc.returncode)
+        if niceness and hasattr(os, "setpriority"):
+            with contextlib.suppress(OSError):  # it may have exited already
+                os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, proc.pid) + niceness)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            processes.kill_group(proc.pid)
+            try:  # a grandchild that left the group may still hold the pipes: do not wait for it
+                proc.communicate(timeout=1)
+            except subprocess.TimeoutExpired:
+                _abandon(proc)
+            raise ToolFailure(tool, f"timed out after {timeout:g} s") from exc
+        processes.kill_group(proc.pid)  # children it left running in its group
+        return ToolOutput(stdout, stderr, proc.returncode)
+    finally:
+        processes.untrack(proc.pid)
+
+
+def _abandon(proc: subprocess.Popen[str]) -> None:
+    for pipe in (proc.stdout, proc.stderr):
+        with contextlib.suppress(OSError):
+            if pipe is not None:
+                pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=1)
 
 
 def first_lines(text: str, n: int = 5) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import Report
 from . import github, json_writer, junit, markdown, sarif, text
 
 Writer = Callable[..., str]

@@ -58,3 +58,19 @@ def test_api_key_env_cannot_name_another_secret(tmp_path: Path) -> None:
         proc = _wardgate(root, GITHUB_TOKEN=CANARY)
     assert proc.returncode == 2 and fake.requests == []
     assert "llm.api_key_env" in proc.stderr and CANARY not in proc.stderr + proc.stdout
+
+
+def test_llm_audit_log_and_cache_never_write_through_symlinks(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with F.FakeLLM() as fake:
+        root = _repo(tmp_path, f'[llm]\nprovider = "anthropic"\nbase_url = "{fake.anthropic_url}"\n')
+        _git(root, "add", "-A")
+        _git(root, "commit", "-q", "-m", "config")
+        (root / ".wardgate-cache").mkdir()
+        os.symlink(outside / "audit.jsonl", root / ".wardgate-cache" / "llm-audit.jsonl")
+        os.symlink(outside, root / ".wardgate-cache" / "llm")
+        proc = _wardgate(root, ANTHROPIC_API_KEY="test")
+    report = json.loads(proc.stdout)
+    assert report["stats"]["llm"]["status"] == "ran" and fake.requests
+    assert list(outside.iterdir()) == []

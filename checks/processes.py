@@ -1,0 +1,73 @@
+"""Child processes that never outlive their run.
+
+Every tool runs in a process group of its own (`start_new_session`), registered here while it
+runs: a timeout kills the whole group (a grandchild holding the pipe open included), and an
+interrupted run (SIGTERM, SIGINT) kills every group still registered, so nothing is left behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+_GROUPS: set[int] = set()
+_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # set by kill_all: a group started afterwards is killed at once
+
+
+def track(pgid: int) -> None:
+    with _LOCK:
+        if not _STOPPING.is_set():
+            _GROUPS.add(pgid)
+            return
+    kill_group(pgid)  # a tool thread raced the interruption
+
+
+def untrack(pgid: int) -> None:
+    with _LOCK:
+        _GROUPS.discard(pgid)
+
+
+def kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def start() -> None:
+    """A new run (in-process callers may run several): tools may start again."""
+    _STOPPING.clear()
+
+
+def kill_all() -> None:
+    """Kill every registered process group (the run was interrupted)."""
+    with _LOCK:
+        _STOPPING.set()
+        groups = list(_GROUPS)
+        _GROUPS.clear()
+    for pgid in groups:
+        kill_group(pgid)
+
+
+def run(cmd: Sequence[str], *, timeout: float, input: str | None = None,  # noqa: A002 - as subprocess
+        **kwargs: Any) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of a short command (a tool's `--version`), in its own
+    process group, killed with its children on timeout or when the run is interrupted.
+    Raises subprocess.TimeoutExpired or OSError."""
+    proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                            start_new_session=True, **kwargs)
+    track(proc.pid)
+    try:
+        try:
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc.pid)
+            proc.communicate(timeout=1)
+            raise
+        return proc.returncode, out, err
+    finally:
+        untrack(proc.pid)
