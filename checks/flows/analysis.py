@@ -137,6 +137,11 @@ class FlowCheck(ScopedPhiCheck):
             if own_model and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id == "self" and node.attr in phi:
                 return [Origin(PHI, ast.unparse(node), node.lineno)]  # a patient model's own method
+            if own_model and isinstance(node, ast.Name) and node.id == "self":
+                fields = index.renders(own_model) if index is not None else ()
+                kind = RENDERED if fields else INSTANCE
+                return [Origin(kind, "self", node.lineno, why=f"{last_part(own_model)}.__str__ renders "
+                               f"{', '.join(fields)}" if fields else "")]
             found = rows(node)
             if found:
                 return found
