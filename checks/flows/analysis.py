@@ -113,10 +113,38 @@ class FlowCheck(ScopedPhiCheck):
         own = models.lookup(klass) if models is not None and klass else None
         own_model = own.qualname if own is not None and own.qualname in models.patient else None  # type: ignore[union-attr]
 
+        phi = ctx.vocab.phi_field_names()
+
+        def rows(node: ast.expr) -> list[Origin] | None:
+            """`Patient.objects.values(...)` rows with PHI columns; `PatientSerializer(p).data`."""
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("values", "values_list") and models is not None:
+                model = scope.queryset_model(node.func.value)
+                cols = {a.value for a in node.args if isinstance(a, ast.Constant)}
+                if model in models.patient and (not cols or cols & phi):
+                    return [Origin(RECORD, ast.unparse(node), node.lineno, why=f"rows of {last_part(model)}")]
+            if isinstance(node, ast.Attribute) and node.attr in ("data", "validated_data") \
+                    and isinstance(node.value, ast.Name):
+                for v in scope.env.get(node.value.id, []):
+                    if isinstance(v, ast.Call):
+                        bound = self._patient_form(ctx.imports.qualname(v.func) or "")
+                        if bound:
+                            return [Origin(RECORD, ast.unparse(node), node.lineno,
+                                           why=f"{last_part(ctx.imports.qualname(v.func))} is bound to {bound}")]
+            return None
+
         def hook(node: ast.expr) -> list[Origin] | None:
             if own_model and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                    and node.value.id == "self" and node.attr in ctx.vocab.phi_field_names():
+                    and node.value.id == "self" and node.attr in phi:
                 return [Origin(PHI, ast.unparse(node), node.lineno)]  # a patient model's own method
+            if own_model and isinstance(node, ast.Name) and node.id == "self":
+                fields = index.renders(own_model) if index is not None else ()
+                kind = RENDERED if fields else INSTANCE
+                return [Origin(kind, "self", node.lineno, why=f"{last_part(own_model)}.__str__ renders "
+                               f"{', '.join(fields)}" if fields else "")]
+            found = rows(node)
+            if found:
+                return found
             if isinstance(node, (ast.Attribute, ast.Call)):
                 read = scope.phi_read(node)
                 return [Origin(PHI, read, node.lineno)] if read else None
@@ -156,6 +184,9 @@ class FlowCheck(ScopedPhiCheck):
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         code, models = ctx.project.fact(CODE), ctx.project.fact(MODELS)
         info = code.classes.get(klass) if code is not None and klass else None
+        if info is None and code is not None and klass:
+            hits = [c for q, c in code.classes.items() if last_part(q) == last_part(klass)]
+            info = hits[0] if len(hits) == 1 else None
         if info is None or not info.meta_model or models is None:
             return None
         m = models.lookup(info.meta_model)

@@ -107,9 +107,20 @@ def test_traps_ids_sanitisers_and_non_patient_names() -> None:
 
 
 def test_str_rendering_records_and_cursors() -> None:
+    serializer = ("ward/serializers.py", "from rest_framework import serializers\nfrom .models import Patient\n\n"
+                  "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Patient\n"
+                  "        fields = ['full_name']\n")
+    found = run_example(PhiInLog, Invalid(LOGGING + "from .serializers import PatientSerializer\n\ndef f(p):\n"
+                                          "    s = PatientSerializer(p)\n    log.info('sent %s', s.data)\n", line=7,
+                                          path="ward/jobs.py", files=(MODELS, serializer)))
+    assert [f.start_line for f in found] == [7]
+    assert run_example(PhiInLog, Valid(LOGGING + "from .models import Patient\n\ndef f():\n"
+                                       "    log.info('%s', list(Patient.objects.values_list('pk', flat=True)))\n",
+                                       path="ward/jobs.py", files=(MODELS,))) == []
     for code, line in (
         ("from .models import Patient\n\ndef f():\n    for p in Patient.objects.all():\n        log.error(f'failed for {p}')\n", 7),
         ("def f(rows):\n    for row in rows:\n        if row['nhs_number']:\n            print(row)\n", 6),
+        ("from .models import Patient\n\ndef f():\n    print(list(Patient.objects.values('full_name', 'phone')))\n", 6),
         ("from django.db import connection\n\ndef f(nhs_number):\n    with connection.cursor() as cur:\n"
          "        cur.execute('select * from p where n = %s', [nhs_number])\n        result = cur.fetchall()\n"
          "    log.debug(result)\n", 9),
