@@ -15,6 +15,7 @@ from checks.changes import ChangeSet
 from checks.context import raise_in_context
 from checks.engine import EngineResult, run_checks
 from checks.facts.environment import site_packages
+from checks.facts.patient_data import phi_field_names
 from checks.facts.unknowns import unresolved_note
 from checks.facts import COLLECTORS
 from checks.finding import Finding
@@ -179,7 +180,8 @@ def _run(config: Config, options: RunOptions, progress: Progress | None = None) 
                                        diff)
     progress.update("LLM review")
     findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=not options.no_llm,
-                                          changed_lines=diff.changed if diff is not None else None)
+                                          changed_lines=diff.changed if diff is not None else None,
+                                          phi_fields=phi_field_names(engine.project, config.domain))
     errors.extend([llm_stats["error"]] if llm_stats.get("error") else [])  # llm.required: unavailable = exit 3
     fail_on = config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on)
     gate: Gate = evaluate(findings, fail_on=fail_on, max_per_category=config.gate.max_per_category,

@@ -14,6 +14,7 @@ from ..vocabulary import CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, Vocabulary
 from .libraries import library_class
 
 if TYPE_CHECKING:
+    from ..index import ProjectIndex
     from .django_models import ModelIndex, ModelInfo
 
 USER_BASES = ("AbstractUser", "AbstractBaseUser", "PermissionsMixin")
@@ -173,3 +174,17 @@ def _reference_or_aggregate(m: ModelInfo) -> bool:
             own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
         return True
     return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)
+
+
+def phi_field_names(project: ProjectIndex, vocab: Vocabulary) -> frozenset[str]:
+    """The project's identifying field names: the vocabulary's (with `[tool.wardgate.domain] phi_fields`), the
+    strong identifiers, and the fields of its patient models that carry one of those names' words
+    (`patient_mrn`, `hospital_number`)."""
+    names = set(vocab.phi_field_names()) | STRONG_PHI
+    models = project.fact("django_models")
+    if models is not None:
+        for q in models.patient:
+            for f in models.models[q].fields:
+                if f.lower() in names or any(w in f.lower() for w in ("mrn", "nhs_number", "date_of_birth", "ssn")):
+                    names.add(f.lower())
+    return frozenset(names)

@@ -37,7 +37,9 @@ def review_findings(
     enabled: bool,
     changed_lines: dict[str, set[int]] | None = None,
     provider: Provider | None = None,
+    phi_fields: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], dict[str, Any]]:
+    """`phi_fields`: the project's patient-identifying field names; literals given to them are redacted."""
     cfg = settings if isinstance(settings, LLMConfig) else LLMConfig.model_validate(settings or {})
     if not enabled:
         return list(findings), {"status": "skipped", "reason": "--no-llm"}
@@ -50,7 +52,7 @@ def review_findings(
             stats["error"] = f"LLM review is required (llm.required = true) but unavailable: {why}"
         return list(findings), stats
     try:
-        run = _Run(cfg, root, provider or make_provider(name, cfg), name)
+        run = _Run(cfg, root, provider or make_provider(name, cfg), name, phi_fields)
     except MissingExtra as exc:  # every stage-1 finding stands, and the report says why
         stats = {"status": "failed", "reason": str(exc)}
         if cfg.required:
@@ -60,8 +62,10 @@ def review_findings(
 
 
 class _Run:
-    def __init__(self, cfg: LLMConfig, root: Path, provider: Provider, name: str) -> None:
+    def __init__(self, cfg: LLMConfig, root: Path, provider: Provider, name: str,
+                 phi_fields: frozenset[str] = frozenset()) -> None:
         self.cfg, self.root, self.provider, self.name = cfg, root, provider, name
+        self.phi_fields = phi_fields
         self.template = load_prompt(cfg.prompt)
         self.cache = make_cache(cfg.cache, root, cfg.cache_dir, cfg.cache_ttl)
         self.audit = AuditLog(root / cfg.audit_log if cfg.audit_log else None, root)
@@ -100,7 +104,8 @@ class _Run:
 
     def _review_hunk(self, hunk: Hunk) -> Applied | str:
         model = self.cfg.model_for(hunk.worst)
-        req = build_request(hunk, build_context(hunk, self.root), self.template, model, self.cfg.max_input_tokens)
+        req = build_request(hunk, build_context(hunk, self.root), self.template, model, self.cfg.max_input_tokens,
+                            phi_fields=self.phi_fields)
         if req is None:
             return "hunk exceeds the per-request token budget"
         self.redactions.update(req.redactions)

@@ -44,7 +44,8 @@ _NAME_KEYS = re.compile(r"(?i)^(?:first|last|given|family|middle|full|patient|ma
 class Redactor:
     """Replaces sensitive literals with typed placeholders; one instance per request."""
 
-    def __init__(self) -> None:
+    def __init__(self, phi_fields: frozenset[str] = frozenset()) -> None:
+        self.phi_fields = frozenset(f.lower() for f in phi_fields)  # the project's identifying field names
         self._by_value: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
         self.counts: dict[str, int] = {}  # kind -> distinct values redacted
@@ -98,6 +99,8 @@ class Redactor:
             kind = "SECRET"
         elif _NAME_KEYS.match(name) and _looks_like_person(body):
             kind = "NAME"
+        elif name.lower() in self.phi_fields and body.strip() and not is_placeholder(body):
+            kind = "PHI"  # `mrn="A1234567"`, `nhs_number = "943 476 5919"`: a value of an identifying field
         if kind is None:
             return m.group(0)
         start, end = m.span("body")

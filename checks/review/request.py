@@ -65,9 +65,9 @@ class ReviewRequest:
 
 
 def build_request(hunk: Hunk, ctx: Context, template: PromptTemplate, model: str,
-                  max_input_tokens: int) -> ReviewRequest | None:
+                  max_input_tokens: int, phi_fields: frozenset[str] = frozenset()) -> ReviewRequest | None:
     """The request, or None when the findings and hunk alone exceed the budget."""
-    red = Redactor()
+    red = Redactor(phi_fields)
     numbered = "\n".join(f"{n:>5} | {line}" for n, line in enumerate(hunk.lines, hunk.start))
     code = red.redact(numbered)
     plain = "\n".join(line.partition(" | ")[2] for line in code.splitlines())

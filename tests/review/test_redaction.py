@@ -57,3 +57,26 @@ def test_keeps_code_readable() -> None:
 def test_same_value_same_placeholder() -> None:
     out = Redactor().redact('a = "078-05-1120"\nb = "078-05-1120"\nc = "219-09-9999"')
     assert out.count("<SSN_1>") == 2 and "<SSN_2>" in out
+
+
+def test_values_of_the_projects_identifying_fields_are_redacted() -> None:
+    code = 'Patient.objects.create(hospital_number="RAL0041", ward="5B")\nlookup(nhs_number="943 476 5919")'
+    plain = Redactor().redact(code)
+    assert "RAL0041" in plain  # no pattern knows this hospital's number format
+    out = Redactor(frozenset({"hospital_number", "nhs_number"})).redact(code)
+    assert "RAL0041" not in out and "943 476 5919" not in out and "<PHI_1>" in out and 'ward="5B"' in out
+
+
+def test_phi_field_names_come_from_the_vocabulary_and_the_project_model(tmp_path) -> None:
+    from checks.engine import run_checks
+    from checks.facts import COLLECTORS
+    from checks.facts.patient_data import phi_field_names
+    from checks.vocabulary import Vocabulary
+
+    (tmp_path / "clinic").mkdir()
+    (tmp_path / "clinic/models.py").write_text("from django.db import models\n\nclass Patient(models.Model):\n"
+                                               "    local_mrn = models.CharField(max_length=9)\n")
+    vocab = Vocabulary(phi_fields=["hospital_number"])
+    project = run_checks(tmp_path, ["clinic/models.py"], vocab=vocab, checks=(), collectors=COLLECTORS, jobs=1).project
+    names = phi_field_names(project, vocab)
+    assert {"hospital_number", "local_mrn", "date_of_birth"} <= names
