@@ -117,8 +117,14 @@ def own_scripts_dirs() -> list[str]:
 
 
 def find_executable(name: str) -> str | None:
-    """The tool installed next to the running interpreter (wardgate's own environment) first,
-    then on PATH: `venv/bin/wardgate` and `pipx install` work without activating anything."""
+    """The tool in `WARDGATE_TOOL_PATH` (folders, for a tool kept elsewhere), then next to the running
+    interpreter (wardgate's own environment), then on PATH: `venv/bin/wardgate` and `pipx install` work
+    without activating anything."""
+    override = os.environ.get("WARDGATE_TOOL_PATH")
+    if override:
+        found = shutil.which(name, path=override)
+        if found:
+            return found
     for folder in own_scripts_dirs():
         found = shutil.which(name, path=folder)
         if found:

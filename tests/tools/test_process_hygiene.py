@@ -34,6 +34,7 @@ def _fake_tool(bin_dir: Path, name: str, pids: Path) -> None:
 def _env(bin_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env["PATH"] = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["WARDGATE_TOOL_PATH"] = str(bin_dir)  # the fake tool wins over the one next to wardgate's Python
     return env
 
 
