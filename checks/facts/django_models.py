@@ -18,10 +18,16 @@ from ..names import ImportMap, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .audit_mechanisms import (admin_and_audit_calls, default_table, explicit_audit, is_version_admin,
-                               unresolved_bases)
+from .audit_mechanisms import (
+    admin_and_audit_calls,
+    default_table,
+    explicit_audit,
+    is_version_admin,
+    unresolved_bases,
+)
 from .libraries import concrete_models, library_class, neutral
 from .patient_data import RELATION_FIELDS, USER_BASES, classify_patient
+from .signals import SAVE_SIGNALS, global_signals
 
 NAME = "django_models"
 
@@ -33,7 +39,6 @@ _AUDIT_REGISTER_CALLS = (
     "pghistory.track",
 )
 _SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
-_RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
 SIGNAL_AUDIT = "signal-receiver"
 
 
@@ -141,16 +146,7 @@ def _audit_named(module: str, func: str) -> bool:
 
 def _global_save_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
     """`@receiver(post_save)` / `@receiver([pre_save, post_save])` with no `sender`: sees every model."""
-    for dec in fn.decorator_list:
-        if not (isinstance(dec, ast.Call) and matches(imports.qualname(dec.func) or "", *_RECEIVER) and dec.args):
-            continue
-        if any(k.arg == "sender" for k in dec.keywords):
-            continue
-        first = dec.args[0]
-        signals = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
-        if any(matches(imports.qualname(s) or "", *_SAVE_SIGNALS) for s in signals):
-            return True
-    return False
+    return bool(global_signals(fn, imports) & SAVE_SIGNALS)
 
 
 def _mechanism(name: str) -> str:

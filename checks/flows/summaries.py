@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..facts.clinical_functions import caps_against_max
-from ..names import ImportMap, dotted, last_part, matches
+from ..facts.signals import global_signals
+from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
@@ -25,8 +26,6 @@ from .model import Origin
 from .sources import query_key
 
 NAME = "flows"
-_MODEL_SIGNALS = ("post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed")
-_RECEIVER = ("django.dispatch.receiver", "django.dispatch.dispatcher.receiver")
 # Calls that can never reach a project function: the standard library and common frameworks.
 _LIBRARY = ("django.", "rest_framework.", "logging.", "json.", "os.", "sys.", "re.", "datetime.", "typing.",
             "collections.", "celery.", "requests.", "httpx.", "functools.", "itertools.", "math.", "decimal.",
@@ -82,16 +81,7 @@ class FileFlows:
 
 def global_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
     """`@receiver(post_save)` / `@receiver([pre_delete, post_delete])` without `sender`: every model."""
-    for dec in fn.decorator_list:
-        if not (isinstance(dec, ast.Call) and matches(imports.qualname(dec.func) or "", *_RECEIVER) and dec.args):
-            continue
-        if any(k.arg == "sender" for k in dec.keywords):
-            continue
-        first = dec.args[0]
-        signals = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
-        if any(last_part(imports.qualname(s)) in _MODEL_SIGNALS for s in signals):
-            return True
-    return False
+    return bool(global_signals(fn, imports))
 
 
 def receiver_why(path: str, line: int) -> str:
