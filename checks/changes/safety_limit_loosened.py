@@ -67,7 +67,7 @@ def limits(src: SourceFile | None, patient_classes: frozenset[str] = frozenset()
 
     assigned: set[int] = set()  # calls read with their assignment's name (field definitions)
     for scope, node in scoped_nodes(src.tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:  # not a bare `x: int`
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
                 name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
@@ -260,6 +260,9 @@ class SafetyLimitLoosened(ChangeRule):
             before="MAX_DAILY_DOSE_MG = 4000\n", after="MAX_DAILY_DOSE_MG = 3000\n", path="pharmacy/settings.py"),
         Refactor(  # not a clinical limit
             before="MAX_UPLOAD_FILES = 4\n", after="MAX_UPLOAD_FILES = 40\n", path="pharmacy/settings.py"),
+        Refactor(  # annotations without a value hold no limit (this once crashed the rule)
+            before="class Dose:\n    max_dose_mg: int\n", after="class Dose:\n    max_dose_mg: int\n    unit: str\n",
+            path="pharmacy/limits.py"),
         Refactor(  # formulary data reordered and reindented: the same limits
             before='{"drugs": [{"name": "paracetamol", "max_daily_mg": 4000}, {"name": "ibuprofen", '
                    '"max_daily_mg": 1200}]}\n',
