@@ -21,7 +21,6 @@ from checks.facts import COLLECTORS
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
-from checks.review import review_findings
 from checks.source import UNANALYSED, read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from checks.tools import comments as tool_comments
@@ -179,9 +178,14 @@ def _run(config: Config, options: RunOptions, progress: Progress | None = None) 
     findings, extra_stats = _aggregate(findings, config, options, root, files if wanted is None else check_paths,
                                        diff)
     progress.update("LLM review")
-    findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=not options.no_llm,
-                                          changed_lines=diff.changed if diff is not None else None,
-                                          phi_fields=phi_field_names(engine.project, config.domain))
+    if options.no_llm:  # the reviewer and its provider SDKs are not even imported
+        llm_stats: dict[str, Any] = {"status": "skipped", "reason": "--no-llm"}
+    else:
+        from checks.review import review_findings
+
+        findings, llm_stats = review_findings(findings, root=root, settings=config.llm, enabled=True,
+                                              changed_lines=diff.changed if diff is not None else None,
+                                              phi_fields=phi_field_names(engine.project, config.domain))
     errors.extend([llm_stats["error"]] if llm_stats.get("error") else [])  # llm.required: unavailable = exit 3
     fail_on = config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on)
     gate: Gate = evaluate(findings, fail_on=fail_on, max_per_category=config.gate.max_per_category,
