@@ -4,6 +4,8 @@ They are findings, not log lines, so that a file never vanishes silently from th
 """
 from __future__ import annotations
 
+from functools import partial
+
 from .finding import Category, Severity
 from .rulemeta import RuleMeta
 
@@ -22,9 +24,11 @@ Use instead:
 """
 
 
-def _rule(code: str, name: str, severity: Severity, summary: str, what: str, example: str, instead: str) -> RuleMeta:
+def _rule(code: str, name: str, severity: Severity, summary: str, what: str, example: str, instead: str, *,
+          doc: str = _DOC) -> RuleMeta:
+    """A `wardgate` rule whose documentation fills `doc` (a template with what/example/instead)."""
     return RuleMeta(id=code, name=name, category=Category.WARDGATE, severity=severity, tool="wardgate",
-                    summary=summary, doc=_DOC.format(what=what, example=example, instead=instead))
+                    summary=summary, doc=doc.format(what=what, example=example, instead=instead))
 
 
 INTERNAL_RULES: tuple[RuleMeta, ...] = (
@@ -77,10 +81,7 @@ Use instead:
 """
 
 
-def _suppression_rule(code: str, name: str, severity: Severity, summary: str, what: str, example: str,
-                      instead: str) -> RuleMeta:
-    return RuleMeta(id=code, name=name, category=Category.WARDGATE, severity=severity, tool="wardgate",
-                    summary=summary, doc=_SUPPRESSION_DOC.format(what=what, example=example, instead=instead))
+_suppression_rule = partial(_rule, doc=_SUPPRESSION_DOC)
 
 
 INTERNAL_RULES += (
@@ -124,10 +125,7 @@ Use instead:
 """
 
 
-def _trust_rule(code: str, name: str, severity: Severity, summary: str, what: str, example: str,
-                instead: str) -> RuleMeta:
-    return RuleMeta(id=code, name=name, category=Category.WARDGATE, severity=severity, tool="wardgate",
-                    summary=summary, doc=_TRUST_DOC.format(what=what, example=example, instead=instead))
+_trust_rule = partial(_rule, doc=_TRUST_DOC)
 
 
 INTERNAL_RULES += (
