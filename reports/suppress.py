@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from checks.finding import Category, Finding, Severity, Suppression
+from checks.pathmatch import path_matches
 from checks.registry import rule_for
 
 IGNORE = re.compile(r"#\s*wardgate:\s*ignore\b(?:\[(?P<ids>[^\]]*)\])?(?P<rest>.*)$")
@@ -86,7 +87,6 @@ def apply(
     config_path: str | None = None,
     config_text: str = "",
     today: date | None = None,
-    path_matches: Callable[[str, str], bool] | None = None,
     partial: bool = False,
 ) -> list[Finding]:
     """Suppress findings; return them plus the suppression problems found.
@@ -94,10 +94,7 @@ def apply(
     `files` are the files whose comments are read (the analysed ones). `partial` (a diff run,
     which does not see every finding) leaves out "unused config entry" problems; shard runs keep
     them marked `config_suppression`, and `wardgate merge` keeps those that every shard reported."""
-    from wardgate.files import matches_any  # noqa: PLC0415 - glob semantics shared with file selection
-
     today = today or date.today()
-    match = path_matches or (lambda rel, glob: matches_any(rel, [glob]))
     comments: dict[tuple[str, int], list[Comment]] = {}
     problems: list[Finding] = []
     all_comments: list[Comment] = []
@@ -150,7 +147,7 @@ def apply(
             break
         if suppression is None:
             for i, e in live:
-                if _names(f, e.rule) and match(f.path, e.path):
+                if _names(f, e.rule) and path_matches(f.path, [e.path]):
                     used_entries.add(i)
                     if not e.reason.strip() and _medical(f):
                         continue  # reported once below

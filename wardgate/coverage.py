@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.facts.clinical_functions import is_dose_calculation
+from checks.pathmatch import path_matches
 from checks.walk import walk
 from reports.coverage_file import CoverageData, CoverageError, load, map_paths
 from reports.coverage_gate import conditions, evaluate
 from reports.gate import add_conditions
-
-from .files import matches_any
 
 if TYPE_CHECKING:
     from reports.model import Report
@@ -61,7 +60,7 @@ def attach(report: Report, result: RunResult, config: Any, data: CoverageData) -
 def clinical_files(root: Path, paths: Iterable[str], models: Any, globs: Iterable[str] = ()) -> set[str]:
     patient_files = {models.models[q].path for q in models.patient} if models is not None else set()
     globs = list(globs)
-    return {p for p in paths if p in patient_files or matches_any(p, globs) or _defines_dose_calculation(root / p)}
+    return {p for p in paths if p in patient_files or path_matches(p, globs) or _defines_dose_calculation(root / p)}
 
 
 def _line_count(path: Path) -> int:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 import subprocess
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
+
+from checks.pathmatch import path_matches, path_patterns
 
 
 def git_toplevel(path: Path) -> Path | None:
@@ -37,34 +37,6 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-@lru_cache(maxsize=512)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """`**` spans folders, `*` and `?` stay within one path segment; matched against POSIX paths."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif ch == "*":
-            out.append("[^/]*")
-            i += 1
-        elif ch == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(ch))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def matches_any(rel: str, patterns: Iterable[str]) -> bool:
-    return any(glob_regex(p).match(rel) for p in patterns)
-
-
 def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
     """POSIX paths relative to `root` of the Python files under `targets`, sorted.
 
@@ -81,9 +53,9 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
             continue
         listed = _git_files(root, target) if in_git else None
         if listed is not None:  # git lists no FIFOs, sockets or devices: they are reported, not skipped
-            listed += [rel for rel in _walk(root, target, exclude) if matches_any(rel, include) and _special(root / rel)]
+            listed += [rel for rel in _walk(root, target, exclude) if path_matches(rel, include) and _special(root / rel)]
         for rel in listed if listed is not None else _walk(root, target, exclude):
-            if matches_any(rel, include) and not matches_any(rel, exclude):
+            if path_matches(rel, include) and not path_matches(rel, exclude):
                 rels.add(rel)
     return sorted(rels)
 
@@ -117,9 +89,10 @@ def _git_files(root: Path, target: Path) -> list[str] | None:
 
 
 def _walk(root: Path, target: Path, exclude: Sequence[str]) -> Iterable[str]:
+    excluded = path_patterns(tuple(exclude))
     for folder, dirs, files in os.walk(target):
         rel_folder = Path(folder).relative_to(root).as_posix()
         prefix = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = sorted(d for d in dirs if not matches_any(f"{prefix}{d}/", exclude))
+        dirs[:] = sorted(d for d in dirs if not excluded.covers_folder(f"{prefix}{d}/"))
         for name in files:
             yield f"{prefix}{name}"

@@ -19,6 +19,7 @@ from checks.facts.patient_data import phi_field_names
 from checks.facts.unknowns import unresolved_note
 from checks.facts import COLLECTORS
 from checks.finding import Finding
+from checks.pathmatch import path_matches
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.source import UNANALYSED, read_regular, read_source
@@ -31,7 +32,7 @@ from reports.model import Gate, Report, ToolStat
 from . import __version__, trust
 from .config import Config
 from .changes import change_findings, mark_found_at_base
-from .files import collect_files, matches_any, scan_root
+from .files import collect_files, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
 from .shard import select as shard_select
@@ -229,7 +230,7 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions, roo
     if diff is not None:
         findings += trust.inline_suppressions_added(findings, diff.changed, staged=options.staged)
     findings = [f.model_copy(update={"properties": {**f.properties, "unanalysed_allowed": True}})
-                if f.rule_id in UNANALYSED and matches_any(f.path, config.allow_unanalysed) else f for f in findings]
+                if f.rule_id in UNANALYSED and path_matches(f.path, config.allow_unanalysed) else f for f in findings]
     findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
     if diff is not None:  # a changed file that was not analysed is in the diff wherever its finding points
         # A change rule's finding is about the change by definition (a deleted registration file has no

@@ -84,6 +84,16 @@ def test_config_entry_with_reason_and_glob() -> None:
     assert _problems(out) == []
 
 
+def test_config_entry_path_has_gitignore_semantics() -> None:
+    nested = _f().model_copy(update={"path": "ward/legacy/billing.py"})
+    suppressed = [SuppressionEntry(rule="bandit:B307", path=p, reason="frozen") for p in ("legacy", "billing.py")]
+    for entry in suppressed:
+        assert _run("", [nested], (entry,))[0].suppression is not None, entry.path
+    for path in ("/legacy", "ward/legacy/[0-9]*.py"):
+        entry = SuppressionEntry(rule="bandit:B307", path=path, reason="frozen")
+        assert _run("", [nested], (entry,))[0].suppression is None, path
+
+
 def test_config_entry_expired_does_not_apply() -> None:
     entries = (SuppressionEntry(rule="bandit:B307", path="**", reason="r", expires=date(2025, 1, 1)),)
     out = _run("", [_f()], entries, config_text='[[suppressions]]\nrule = "bandit:B307"\n')

@@ -1,0 +1,49 @@
+"""Path patterns with .gitignore semantics (through pathspec), for every list of paths in the config.
+
+`include`, `exclude`, `allow_unanalysed`, suppression entries, approval and coverage paths all mean the same
+thing by a pattern, so a user who knows .gitignore knows them all (docs/configuration.md, "Path patterns"):
+a pattern without a `/` (`migrations`, `*.py`) matches at any depth, one with a `/` is anchored at the scan
+root, `**` spans folders, `[0-9]` is a character class, and `!` re-includes what an earlier pattern matched
+(the last pattern that matches decides). Paths are POSIX and relative to the scan root; a folder is written
+with a trailing `/`.
+
+It lives in `checks` (the lowest layer) so that `reports` and `wardgate` share it without `reports`
+importing `wardgate`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import pathspec
+
+
+class PathPatterns:
+    """A compiled list of patterns. Empty, or only `!` patterns: matches nothing."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
+        # Indices of the `!` patterns, which can take back what an earlier pattern matched.
+        self._last_negation = max((i for i, p in enumerate(self._spec.patterns) if p.include is False), default=-1)
+
+    def matches(self, rel: str) -> bool:
+        return bool(self._spec.match_file(rel))  # pathspec 0.12 returns None for "no pattern matched"
+
+    def covers_folder(self, rel_folder: str) -> bool:
+        """True when the folder and everything beneath it match, so a walk need not enter it.
+
+        A pattern that matches a folder matches all paths under it too; only a later `!` pattern could take
+        one of them back, so the folder is covered when the pattern that decided comes after every `!`."""
+        result = self._spec.check_file(rel_folder.rstrip("/") + "/")
+        return bool(result.include) and result.index is not None and result.index > self._last_negation
+
+
+@lru_cache(maxsize=256)
+def path_patterns(patterns: tuple[str, ...]) -> PathPatterns:
+    return PathPatterns(patterns)
+
+
+def path_matches(rel: str, patterns: Iterable[str]) -> bool:
+    """Whether the POSIX path `rel` (relative to the scan root) matches the pattern list."""
+    return path_patterns(tuple(patterns)).matches(rel)

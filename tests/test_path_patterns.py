@@ -1,0 +1,84 @@
+"""Path patterns mean what they mean in .gitignore, in every config list (checks/pathmatch.py), and file
+selection agrees with them inside and outside git."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checks.pathmatch import path_matches, path_patterns
+from wardgate.config import DEFAULT_EXCLUDES
+from wardgate.files import collect_files
+
+
+@pytest.mark.parametrize(("patterns", "path", "expected"), [
+    # A pattern without a slash matches a file or folder name at any depth.
+    (["migrations"], "migrations/0001_initial.py", True),
+    (["migrations"], "ward/migrations/0001_initial.py", True),
+    (["migrations"], "ward/migrations_helper.py", False),
+    (["*.py"], "app.py", True),
+    (["*.py"], "ward/api/views.py", True),
+    (["*.py"], "ward/api/views.pyc", False),
+    # A slash at the start or in the middle anchors the pattern at the scan root.
+    (["/settings.py"], "settings.py", True),
+    (["/settings.py"], "conf/settings.py", False),
+    (["legacy/*.py"], "legacy/billing.py", True),
+    (["legacy/*.py"], "legacy/old/billing.py", False),
+    (["legacy/*.py"], "ward/legacy/billing.py", False),
+    # `**` spans folders, `*` and `?` do not.
+    (["legacy/**"], "legacy/old/billing.py", True),
+    (["**/tests/*.py"], "ward/tests/test_x.py", True),
+    (["ward/*/views.py"], "ward/api/v1/views.py", False),
+    # A trailing slash matches folders only (and what is in them).
+    (["build/"], "ward/build/gen.py", True),
+    (["build/"], "ward/build", False),
+    # Character classes.
+    (["migrations/[0-9]*.py"], "migrations/0001_initial.py", True),
+    (["migrations/[0-9]*.py"], "migrations/helpers.py", False),
+    (["settings_[!p]*.py"], "settings_dev.py", True),
+    (["settings_[!p]*.py"], "settings_prod.py", False),
+    # `!` takes back what an earlier pattern matched; the last pattern that matches decides.
+    (["migrations", "!ward/migrations/0002_audit.py"], "ward/migrations/0002_audit.py", False),
+    (["migrations", "!ward/migrations/0002_audit.py"], "ward/migrations/0001_initial.py", True),
+    (["!ward/x.py", "*.py"], "ward/x.py", True),
+    (["!ward/x.py"], "ward/x.py", False),
+    ([], "ward/x.py", False),
+])
+def test_gitignore_semantics(patterns: list[str], path: str, expected: bool) -> None:
+    assert path_matches(path, patterns) is expected
+
+
+def test_a_folder_is_covered_only_when_no_later_negation_can_take_a_path_back() -> None:
+    assert path_patterns(("migrations",)).covers_folder("ward/migrations/")
+    assert not path_patterns(("migrations", "!ward/migrations/0002_audit.py")).covers_folder("ward/migrations/")
+    assert path_patterns(("!keep.py", "migrations")).covers_folder("ward/migrations/")
+    assert not path_patterns(("*.py",)).covers_folder("ward/")
+    assert path_patterns(tuple(DEFAULT_EXCLUDES)).covers_folder("ward/node_modules/")
+
+
+TREE = ("manage.py", "ward/models.py", "ward/migrations/0001_initial.py", "ward/migrations/0002_audit.py",
+        "ward/migrations/helpers.py", "pharmacy/migrations/0001_initial.py", ".venv/lib/site.py")
+
+
+def _tree(root: Path, in_git: bool) -> Path:
+    for rel in TREE:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x = 1\n")
+    if in_git:
+        subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    return root
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git", "walk"])
+@pytest.mark.parametrize(("exclude", "expected"), [
+    (["migrations"], ["manage.py", "ward/models.py"]),
+    (["*.py"], []),
+    (["**/migrations/[0-9]*.py"], ["manage.py", "ward/migrations/helpers.py", "ward/models.py"]),
+    (["migrations", "!ward/migrations/0002_audit.py"], ["manage.py", "ward/migrations/0002_audit.py",
+                                                         "ward/models.py"]),
+])
+def test_collect_files_nested_classes_and_negation(tmp_path: Path, in_git: bool, exclude: list[str],
+                                                   expected: list[str]) -> None:
+    root = _tree(tmp_path, in_git)
+    assert collect_files(root, [root], ["*.py"], [*DEFAULT_EXCLUDES, *exclude]) == expected
