@@ -1,12 +1,12 @@
 """From triggers and findings on changed lines to the roles that must approve."""
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+
+from checks.pathmatch import path_matches
 
 from .triggers import Trigger, clip, ranges
 
@@ -48,7 +48,7 @@ def route(triggers: list[Trigger], findings: Iterable[Finding], changes: ChangeS
                                     data={"rule_id": f.rule_id}))
         for pattern in rule.paths:
             for path in sorted([*changes.files, *changes.deleted]):
-                if fnmatch.fnmatchcase(path, pattern) or PurePosixPath(path).match(pattern):
+                if path_matches(path, [pattern]):
                     fc = changes.files.get(path)
                     hits.append(Trigger("path", path, sorted(fc.lines) if fc else [],
                                         f"`{path}` matches `{pattern}`"))
