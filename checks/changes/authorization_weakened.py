@@ -125,8 +125,13 @@ class AuthorizationWeakened(ChangeRule):
                 return list(patients)
             """,
             path="clinic/views.py",
-            files=(("clinic/models.py", "from django.db import models\n\n\nclass Patient(models.Model):\n"
-                    "    mrn = models.CharField(max_length=20)\n"),)),
+            files=(("clinic/models.py", """\
+                from django.db import models
+
+
+                class Patient(models.Model):
+                    mrn = models.CharField(max_length=20)
+                """),)),
     ]
     INVALID = [
         Dangerous(
@@ -151,17 +156,37 @@ class AuthorizationWeakened(ChangeRule):
                 permission_classes = [AllowAny]
             """,
             line=8, path="clinic/api.py",
-            files=(("clinic/models.py", "from django.db import models\n\n\nclass Patient(models.Model):\n"
-                    "    mrn = models.CharField(max_length=20)\n"),)),
+            files=(("clinic/models.py", """\
+                from django.db import models
+
+
+                class Patient(models.Model):
+                    mrn = models.CharField(max_length=20)
+                """),)),
         Dangerous(
-            before='MIDDLEWARE = [\n    "django.contrib.auth.middleware.AuthenticationMiddleware",\n'
-                   '    "django.contrib.auth.middleware.LoginRequiredMiddleware",\n]\n',
-            after='MIDDLEWARE = [\n    "django.contrib.auth.middleware.AuthenticationMiddleware",\n]\n',
-            line=2, path="hospital/settings.py"),
+            before="""\
+            MIDDLEWARE = [
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+                "django.contrib.auth.middleware.LoginRequiredMiddleware",
+            ]
+            """,
+            after="""\
+            MIDDLEWARE = [
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+            ]
+            """, line=2, path="hospital/settings.py"),
         Dangerous(
-            before='LOGIN_EXEMPT_URLS = [\n    r"^accounts/login/$",\n]\n',
-            after='LOGIN_EXEMPT_URLS = [\n    r"^accounts/login/$",\n    r"^api/patients/",\n]\n',
-            line=3, path="hospital/settings.py"),
+            before="""\
+            LOGIN_EXEMPT_URLS = [
+                r"^accounts/login/$",
+            ]
+            """,
+            after="""\
+            LOGIN_EXEMPT_URLS = [
+                r"^accounts/login/$",
+                r"^api/patients/",
+            ]
+            """, line=3, path="hospital/settings.py"),
     ]
 
     def run(self) -> list[Finding]:

@@ -117,27 +117,58 @@ class BreakingChange(ChangeRule):
 
     VALID = [
         Refactor(  # an optional parameter added: callers keep working
-            before="def dose_for(patient, drug):\n    return 1\n",
-            after="def dose_for(patient, drug, route='oral'):\n    return 1\n",
-            path="pharmacy/dosing.py",
-            files=(("pharmacy/orders.py", "from .dosing import dose_for\n\n\ndef order(p, d):\n"
-                    "    return dose_for(p, d)\n"),)),
+            before="""\
+            def dose_for(patient, drug):
+                return 1
+            """,
+            after="""\
+            def dose_for(patient, drug, route='oral'):
+                return 1
+            """, path="pharmacy/dosing.py",
+            files=(("pharmacy/orders.py", """\
+                from .dosing import dose_for
+
+
+                def order(p, d):
+                    return dose_for(p, d)
+                """),)),
     ]
     INVALID = [
         Dangerous(
-            before="def dose_for(patient, drug):\n    return 1\n",
-            after="def dose_for(patient, drug, route):\n    return 1\n",
-            line=1, path="pharmacy/dosing.py",
-            files=(("pharmacy/orders.py", "from .dosing import dose_for\n\n\ndef order(p, d):\n"
-                    "    return dose_for(p, d)\n"),)),
+            before="""\
+            def dose_for(patient, drug):
+                return 1
+            """,
+            after="""\
+            def dose_for(patient, drug, route):
+                return 1
+            """, line=1, path="pharmacy/dosing.py",
+            files=(("pharmacy/orders.py", """\
+                from .dosing import dose_for
+
+
+                def order(p, d):
+                    return dose_for(p, d)
+                """),)),
         Dangerous(
-            before='from django.urls import path\nfrom . import views\n\nurlpatterns = [\n'
-                   '    path("patients/", views.patient_list, name="patient-list"),\n'
-                   '    path("patients/<int:pk>/", views.patient_detail, name="patient-detail"),\n]\n',
-            after='from django.urls import path\nfrom . import views\n\nurlpatterns = [\n'
-                  '    path("patients/", views.patient_list, name="patient-list"),\n'
-                  '    path("patient/<int:pk>/", views.patient_detail, name="patient-detail"),\n]\n',
-            line=6, path="clinic/urls.py"),
+            before="""\
+            from django.urls import path
+            from . import views
+
+            urlpatterns = [
+                path("patients/", views.patient_list, name="patient-list"),
+                path("patients/<int:pk>/", views.patient_detail, name="patient-detail"),
+            ]
+            """,
+            after="""\
+            from django.urls import path
+            from . import views
+
+            urlpatterns = [
+                path("patients/", views.patient_list, name="patient-list"),
+                path("patient/<int:pk>/", views.patient_detail, name="patient-detail"),
+            ]
+            """, line=6, path="clinic/urls.py"),
     ]
 
     def run(self) -> list[Finding]:

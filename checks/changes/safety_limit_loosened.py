@@ -261,14 +261,26 @@ class SafetyLimitLoosened(ChangeRule):
         Refactor(  # not a clinical limit
             before="MAX_UPLOAD_FILES = 4\n", after="MAX_UPLOAD_FILES = 40\n", path="pharmacy/settings.py"),
         Refactor(  # annotations without a value hold no limit (this once crashed the rule)
-            before="class Dose:\n    max_dose_mg: int\n", after="class Dose:\n    max_dose_mg: int\n    unit: str\n",
-            path="pharmacy/limits.py"),
+            before="""\
+            class Dose:
+                max_dose_mg: int
+            """,
+            after="""\
+            class Dose:
+                max_dose_mg: int
+                unit: str
+            """, path="pharmacy/limits.py"),
         Refactor(  # formulary data reordered and reindented: the same limits
             before='{"drugs": [{"name": "paracetamol", "max_daily_mg": 4000}, {"name": "ibuprofen", '
                    '"max_daily_mg": 1200}]}\n',
-            after='{\n  "drugs": [\n    {"name": "ibuprofen", "max_daily_mg": 1200},\n'
-                  '    {"name": "paracetamol", "max_daily_mg": 4000}\n  ]\n}\n',
-            path="pharmacy/formulary.json"),
+            after="""\
+            {
+              "drugs": [
+                {"name": "ibuprofen", "max_daily_mg": 1200},
+                {"name": "paracetamol", "max_daily_mg": 4000}
+              ]
+            }
+            """, path="pharmacy/formulary.json"),
     ]
     INVALID = [
         Dangerous(
@@ -304,21 +316,47 @@ class SafetyLimitLoosened(ChangeRule):
             """,
             line=2, path="pharmacy/checks.py"),
         Dangerous(
-            before='FORMULARY = {\n    "paracetamol": {"max_daily_mg": 4000, "min_interval_h": 4},\n}\n',
-            after='FORMULARY = {\n    "paracetamol": {"max_daily_mg": 4000, "min_interval_h": 1},\n}\n',
-            line=2, path="pharmacy/formulary.py"),
+            before="""\
+            FORMULARY = {
+                "paracetamol": {"max_daily_mg": 4000, "min_interval_h": 4},
+            }
+            """,
+            after="""\
+            FORMULARY = {
+                "paracetamol": {"max_daily_mg": 4000, "min_interval_h": 1},
+            }
+            """, line=2, path="pharmacy/formulary.py"),
         Dangerous(
-            before="def paediatric_dose(weight_kg, mg_per_kg):\n    return min(weight_kg * mg_per_kg, 500)\n",
-            after="def paediatric_dose(weight_kg, mg_per_kg):\n    return min(weight_kg * mg_per_kg, 5000)\n",
-            line=2, path="pharmacy/dosing.py"),
+            before="""\
+            def paediatric_dose(weight_kg, mg_per_kg):
+                return min(weight_kg * mg_per_kg, 500)
+            """,
+            after="""\
+            def paediatric_dose(weight_kg, mg_per_kg):
+                return min(weight_kg * mg_per_kg, 5000)
+            """, line=2, path="pharmacy/dosing.py"),
         Dangerous(
-            before='{\n  "drugs": [\n    {"name": "paracetamol",\n     "max_daily_mg": 4000}\n  ]\n}\n',
-            after='{\n  "drugs": [\n    {"name": "paracetamol",\n     "max_daily_mg": 40000}\n  ]\n}\n',
-            line=4, path="pharmacy/formulary.json"),
+            before="""\
+            {
+              "drugs": [
+                {"name": "paracetamol",
+                 "max_daily_mg": 4000}
+              ]
+            }
+            """,
+            after="""\
+            {
+              "drugs": [
+                {"name": "paracetamol",
+                 "max_daily_mg": 40000}
+              ]
+            }
+            """, line=4, path="pharmacy/formulary.json"),
         Dangerous(
-            before="MAX_DAILY_DOSE_MG = 4000\nMIN_INTERVAL_HOURS = 4\n",
-            after="MIN_INTERVAL_HOURS = 4\n",
-            line=1, path="pharmacy/settings.py"),
+            before="""\
+            MAX_DAILY_DOSE_MG = 4000
+            MIN_INTERVAL_HOURS = 4
+            """, after="MIN_INTERVAL_HOURS = 4\n", line=1, path="pharmacy/settings.py"),
     ]
 
     def run(self) -> list[Finding]:

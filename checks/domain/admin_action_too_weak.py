@@ -10,10 +10,15 @@ from ..names import last_part
 from ..source import SourceFile
 from ..walk import walk
 
-_FILES = (("clinic/models.py", "from django.db import models\n\nclass LabResult(models.Model):\n"
-           "    value = models.DecimalField(max_digits=8, decimal_places=2)\n\nclass Prescription(models.Model):\n"
-           "    drug = models.CharField(max_length=80)\n"),)
-_ADMIN = "from django.contrib import admin\nfrom clinic.models import LabResult, Prescription\n\n"
+_FILES = (("clinic/models.py", """\
+    from django.db import models
+
+    class LabResult(models.Model):
+        value = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Prescription(models.Model):
+        drug = models.CharField(max_length=80)
+    """),)
 
 
 class AdminActionTooWeak(Check):
@@ -51,21 +56,51 @@ class AdminActionTooWeak(Check):
     summary = "Admin action runs for view-only users but changes patient data"
 
     VALID = [
-        Valid(_ADMIN + "@admin.register(LabResult)\nclass LabAdmin(admin.ModelAdmin):\n"
-              "    @admin.action(permissions=['change'])\n    def clear(self, request, queryset):\n"
-              "        queryset.update(value=0)\n", path="clinic/admin.py", files=_FILES),
-        Valid(_ADMIN + "@admin.register(LabResult)\nclass LabAdmin(admin.ModelAdmin):\n"
-              "    @admin.action(permissions=['view'])\n    def export(self, request, queryset):\n"
-              "        return list(queryset.values('value'))\n", path="clinic/admin.py", files=_FILES),
+        Valid("""\
+            from django.contrib import admin
+            from clinic.models import LabResult, Prescription
+
+            @admin.register(LabResult)
+            class LabAdmin(admin.ModelAdmin):
+                @admin.action(permissions=['change'])
+                def clear(self, request, queryset):
+                    queryset.update(value=0)
+            """, path="clinic/admin.py", files=_FILES),
+        Valid("""\
+            from django.contrib import admin
+            from clinic.models import LabResult, Prescription
+
+            @admin.register(LabResult)
+            class LabAdmin(admin.ModelAdmin):
+                @admin.action(permissions=['view'])
+                def export(self, request, queryset):
+                    return list(queryset.values('value'))
+            """, path="clinic/admin.py", files=_FILES),
     ]
     INVALID = [
-        Invalid(_ADMIN + "@admin.register(LabResult)\nclass LabAdmin(admin.ModelAdmin):\n"
-                "    @admin.action(permissions=['view'])\n    def clear(self, request, queryset):\n"
-                "        queryset.update(value=0)\n", line=7, path="clinic/admin.py", files=_FILES),
-        Invalid(_ADMIN + "@admin.action(permissions=['view'])\ndef renew(modeladmin, request, queryset):\n"
-                "    for p in queryset:\n        Prescription.objects.create(drug=p.drug)\n\n"
-                "@admin.register(Prescription)\nclass RxAdmin(admin.ModelAdmin):\n    actions = [renew]\n",
-                line=5, path="clinic/admin.py", files=_FILES),
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import LabResult, Prescription
+
+            @admin.register(LabResult)
+            class LabAdmin(admin.ModelAdmin):
+                @admin.action(permissions=['view'])
+                def clear(self, request, queryset):
+                    queryset.update(value=0)
+            """, line=7, path="clinic/admin.py", files=_FILES),
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import LabResult, Prescription
+
+            @admin.action(permissions=['view'])
+            def renew(modeladmin, request, queryset):
+                for p in queryset:
+                    Prescription.objects.create(drug=p.drug)
+
+            @admin.register(Prescription)
+            class RxAdmin(admin.ModelAdmin):
+                actions = [renew]
+            """, line=5, path="clinic/admin.py", files=_FILES),
     ]
 
     @classmethod

@@ -14,15 +14,22 @@ from ..source import SourceFile
 from ..walk import walk
 
 _BULK = {"update": "QuerySet.update()", "bulk_update": "bulk_update()", "bulk_create": "bulk_create()"}
-_MODELS = (
-    "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
-    "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n    history = HistoricalRecords()\n\n"
-    "class Encounter(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
-    "    history = HistoricalRecords()\n\n"
-    "class Drug(models.Model):\n    name = models.CharField(max_length=80)\n"
-)
+_MODELS = """\
+    from django.db import models
+    from simple_history.models import HistoricalRecords
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=9)
+        history = HistoricalRecords()
+
+    class Encounter(models.Model):
+        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+        history = HistoricalRecords()
+
+    class Drug(models.Model):
+        name = models.CharField(max_length=80)
+    """
 _FILES = (("clinic/models.py", _MODELS),)
-_ADMIN = "from django.contrib import admin\nfrom clinic.models import Patient\n\n"
 
 
 class AuditBypassingWrite(Check):
@@ -64,73 +71,183 @@ class AuditBypassingWrite(Check):
     summary = "Bulk or raw SQL write on an audited patient model bypasses the audit trail"
 
     VALID = [
-        Valid("from clinic.models import Patient\n\ndef purge(ids):\n"
-              "    Patient.objects.filter(pk__in=ids).delete()\n", files=_FILES),
-        Valid("from simple_history.utils import bulk_update_with_history\nfrom clinic.models import Patient\n\n"
-              "def fix(rows):\n    bulk_update_with_history(rows, Patient, ['mrn'])\n", files=_FILES),
-        Valid("from clinic.models import Drug\n\ndef withdraw():\n"
-              "    stale = Drug.objects.filter(name='x')\n    stale.update(name='y')\n", files=_FILES),
-        Valid("def merge(d, extra):\n    d.update(extra)\n", files=_FILES),
-        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
-              "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
-        Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
-              files=_FILES),
+        Valid("""\
+            from clinic.models import Patient
+
+            def purge(ids):
+                Patient.objects.filter(pk__in=ids).delete()
+            """, files=_FILES),
+        Valid("""\
+            from simple_history.utils import bulk_update_with_history
+            from clinic.models import Patient
+
+            def fix(rows):
+                bulk_update_with_history(rows, Patient, ['mrn'])
+            """, files=_FILES),
+        Valid("""\
+            from clinic.models import Drug
+
+            def withdraw():
+                stale = Drug.objects.filter(name='x')
+                stale.update(name='y')
+            """, files=_FILES),
+        Valid("""\
+            def merge(d, extra):
+                d.update(extra)
+            """, files=_FILES),
+        Valid("""\
+            from django.db import connection
+
+            def fix():
+                with connection.cursor() as c:
+                    c.execute('UPDATE clinic_drug SET name = upper(name)')
+            """, files=_FILES),
+        Valid("""\
+            from clinic.models import Encounter
+
+            def close(e):
+                e.status = 'closed'
+                e.save()
+            """, files=_FILES),
         # The same helper when its callers pass only catalogue models.
-        Valid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
-              path="clinic/helpers.py",
-              files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\nfrom clinic.models import Drug\n\n"
-                               "def rename(request, pk):\n    update_field(Drug, pk, name='x')\n"))),
+        Valid("""\
+            def update_field(model, pk, **fields):
+                model.objects.filter(pk=pk).update(**fields)
+            """, path="clinic/helpers.py",
+            files=(*_FILES, ("clinic/views.py", """\
+                from clinic.helpers import update_field
+                from clinic.models import Drug
+
+                def rename(request, pk):
+                    update_field(Drug, pk, name='x')
+                """))),
         # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content.
-        Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
-              "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
+        Valid("""\
+            from clinic.models import Encounter
+
+            def mark(patient):
+                Encounter.objects.filter(patient=patient).update(is_latest=False)
+            """, files=_FILES),
         # Bulk insert, then every row saved again: those saves write the history.
-        Valid("from clinic.models import Encounter\n\ndef load(rows):\n    Encounter.objects.bulk_create(rows)\n"
-              "    for e in Encounter.objects.all():\n        e.save()\n", files=_FILES),
+        Valid("""\
+            from clinic.models import Encounter
+
+            def load(rows):
+                Encounter.objects.bulk_create(rows)
+                for e in Encounter.objects.all():
+                    e.save()
+            """, files=_FILES),
         # An event log that points at any row (generic reference + JSON value) is the trail itself.
-        Valid("from clinic.events import ConsultationEvent\n\ndef supersede(c):\n"
-              "    ConsultationEvent.objects.filter(object_id=c.pk).update(value={})\n",
-              files=(*_FILES, ("clinic/events.py", "from django.db import models\nfrom simple_history.models import "
-                               "HistoricalRecords\n\nclass ConsultationEvent(models.Model):\n"
-                               "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
-                               "    object_id = models.IntegerField()\n    value = models.JSONField()\n"
-                               "    history = HistoricalRecords()\n"))),
+        Valid("""\
+            from clinic.events import ConsultationEvent
+
+            def supersede(c):
+                ConsultationEvent.objects.filter(object_id=c.pk).update(value={})
+            """,
+            files=(*_FILES, ("clinic/events.py", """\
+                from django.db import models
+                from simple_history.models import HistoricalRecords
+
+                class ConsultationEvent(models.Model):
+                    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)
+                    object_id = models.IntegerField()
+                    value = models.JSONField()
+                    history = HistoricalRecords()
+                """))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
-        Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
-              "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
-              path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
+        Valid("""\
+            from django.db import migrations
+
+            def fwd(apps, schema_editor):
+                Patient = apps.get_model('clinic', 'Patient')
+                Patient.objects.filter(mrn='').update(mrn=None)
+            """, path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     ]
     INVALID = [
         # A central helper that takes the model as a parameter: its callers pass audited patient models.
-        Invalid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
-                line=2, path="clinic/helpers.py",
-                files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\n"
-                                 "from clinic.models import Encounter\n\ndef close(request, pk):\n"
-                                 "    update_field(Encounter, pk, status='closed')\n"))),
-        Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
-                "    stale = Encounter.objects.filter(started_at__lt=cutoff)\n    n = stale.update(status='closed')\n",
-                line=5, files=_FILES),
-        Invalid("from clinic import models as m\n\ndef normalise(rows):\n"
-                "    m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)\n", line=4, files=_FILES),
-        Invalid(_ADMIN + "@admin.register(Patient)\nclass PatientAdmin(admin.ModelAdmin):\n"
-                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n",
-                line=7, path="clinic/admin.py", files=_FILES),
-        Invalid(_ADMIN + "class PatientAdmin(admin.ModelAdmin):\n    actions = ['archive']\n\n"
-                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n\n"
-                "admin.site.register(Patient, PatientAdmin)\n", line=8, path="clinic/admin.py", files=_FILES),
-        Invalid("from django.db import connection\n\ndef backfill():\n    with connection.cursor() as cursor:\n"
-                "        cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')\n",
-                line=5, files=_FILES),
-        Invalid("from django.views.generic import ListView\nfrom clinic.models import Encounter\n\n"
-                "class CloseAll(ListView):\n    model = Encounter\n\n    def post(self, request):\n"
-                "        self.get_queryset().update(status='closed')\n", line=8, files=_FILES),
+        Invalid("""\
+            def update_field(model, pk, **fields):
+                model.objects.filter(pk=pk).update(**fields)
+            """, line=2, path="clinic/helpers.py",
+            files=(*_FILES, ("clinic/views.py", """\
+                from clinic.helpers import update_field
+                from clinic.models import Encounter
+
+                def close(request, pk):
+                    update_field(Encounter, pk, status='closed')
+                """))),
+        Invalid("""\
+            from clinic.models import Encounter
+
+            def close(cutoff):
+                stale = Encounter.objects.filter(started_at__lt=cutoff)
+                n = stale.update(status='closed')
+            """, line=5, files=_FILES),
+        Invalid("""\
+            from clinic import models as m
+
+            def normalise(rows):
+                m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)
+            """, line=4, files=_FILES),
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import Patient
+
+            @admin.register(Patient)
+            class PatientAdmin(admin.ModelAdmin):
+                def archive(self, request, queryset):
+                    queryset.update(is_active=False)
+            """, line=7, path="clinic/admin.py", files=_FILES),
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import Patient
+
+            class PatientAdmin(admin.ModelAdmin):
+                actions = ['archive']
+
+                def archive(self, request, queryset):
+                    queryset.update(is_active=False)
+
+            admin.site.register(Patient, PatientAdmin)
+            """, line=8, path="clinic/admin.py", files=_FILES),
+        Invalid("""\
+            from django.db import connection
+
+            def backfill():
+                with connection.cursor() as cursor:
+                    cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')
+            """, line=5, files=_FILES),
+        Invalid("""\
+            from django.views.generic import ListView
+            from clinic.models import Encounter
+
+            class CloseAll(ListView):
+                model = Encounter
+
+                def post(self, request):
+                    self.get_queryset().update(status='closed')
+            """, line=8, files=_FILES),
         # A project's own signal-based audit log is bypassed by a queryset update just the same.
-        Invalid("from ward.models import DailyRound\n\ndef close(cutoff):\n"
-                "    DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')\n", line=4,
-                files=(("ward/models.py", "from django.db import models\n\nclass DailyRound(models.Model):\n"
-                        "    notes = models.TextField()\n"),
-                       ("audit_log/receivers.py", "from django.db.models.signals import post_save\n"
-                        "from django.dispatch import receiver\n\n@receiver(post_save)\n"
-                        "def post_save_signal(sender, instance, **kwargs):\n    log(instance)\n"))),
+        Invalid("""\
+            from ward.models import DailyRound
+
+            def close(cutoff):
+                DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')
+            """, line=4,
+            files=(("ward/models.py", """\
+                from django.db import models
+
+                class DailyRound(models.Model):
+                    notes = models.TextField()
+                """),
+                       ("audit_log/receivers.py", """\
+                           from django.db.models.signals import post_save
+                           from django.dispatch import receiver
+
+                           @receiver(post_save)
+                           def post_save_signal(sender, instance, **kwargs):
+                               log(instance)
+                           """))),
     ]
 
     @classmethod

@@ -14,8 +14,14 @@ from ..walk import walk
 _WRITES = ("delete", "update", "bulk_update", "bulk_create", "raw")
 _SWITCH_OFF = ("auditlog.context.disable_auditlog", "auditlog.registry.auditlog.unregister",
                "auditlog.unregister", "simple_history.utils.disable_history")
-_FILES = (("clinic/models.py", "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
-           "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n    history = HistoricalRecords()\n"),)
+_FILES = (("clinic/models.py", """\
+    from django.db import models
+    from simple_history.models import HistoricalRecords
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=9)
+        history = HistoricalRecords()
+    """),)
 
 
 class AuditTrailTampering(Check):
@@ -57,43 +63,111 @@ class AuditTrailTampering(Check):
     summary = "Audit-trail rows deleted or rewritten, or auditing switched off"
 
     VALID = [
-        Valid("from auditlog.models import LogEntry\n\ndef history_of(obj):\n"
-              "    return LogEntry.objects.get_for_object(obj).order_by('-timestamp')\n"),
-        Valid("import reversion\n\ndef save_all(objs):\n    with reversion.create_revision(manage_manually=True):\n"
-              "        for o in objs:\n            o.save()\n"),
-        Valid("from clinic.models import Patient\n\ndef purge():\n    Patient.objects.filter(mrn='').delete()\n",
-              files=_FILES),
-        Valid("def undo(patient):\n    del patient.skip_history_when_saving\n    patient.save()\n"),
-        Valid("def clear(browser):\n    browser.history.clear()\n"),
+        Valid("""\
+            from auditlog.models import LogEntry
+
+            def history_of(obj):
+                return LogEntry.objects.get_for_object(obj).order_by('-timestamp')
+            """),
+        Valid("""\
+            import reversion
+
+            def save_all(objs):
+                with reversion.create_revision(manage_manually=True):
+                    for o in objs:
+                        o.save()
+            """),
+        Valid("""\
+            from clinic.models import Patient
+
+            def purge():
+                Patient.objects.filter(mrn='').delete()
+            """, files=_FILES),
+        Valid("""\
+            def undo(patient):
+                del patient.skip_history_when_saving
+                patient.save()
+            """),
+        Valid("""\
+            def clear(browser):
+                browser.history.clear()
+            """),
         # Reading reversion history through its manager methods is fine.
-        Valid("from reversion.models import Version\n\ndef versions_of(obj):\n"
-              "    return Version.objects.get_for_object(obj).order_by('-pk')\n"),
+        Valid("""\
+            from reversion.models import Version
+
+            def versions_of(obj):
+                return Version.objects.get_for_object(obj).order_by('-pk')
+            """),
         # Trap: `get_for_model` on a manager that is not an audit library's.
-        Valid("from django.contrib.contenttypes.models import ContentType\n\ndef drop(model):\n"
-              "    ContentType.objects.get_for_model(model).delete()\n"),
+        Valid("""\
+            from django.contrib.contenttypes.models import ContentType
+
+            def drop(model):
+                ContentType.objects.get_for_model(model).delete()
+            """),
     ]
     INVALID = [
-        Invalid("from clinic.models import Patient\n\ndef purge(cutoff):\n"
-                "    deleted, _ = Patient.history.filter(history_date__lt=cutoff).delete()\n", line=4, files=_FILES),
-        Invalid("from auditlog import models as am\n\ndef purge(ct, before):\n"
-                "    am.LogEntry.objects.filter(content_type=ct, timestamp__lt=before).delete()\n", line=4),
-        Invalid("from auditlog.context import disable_auditlog as quiet\n\ndef rescale(qs):\n    with quiet():\n"
-                "        for r in qs:\n            r.save()\n", line=4),
-        Invalid("def autosave(encounter):\n    encounter.skip_history_when_saving = True\n    encounter.save()\n",
-                line=2),
-        Invalid("from clinic.models import HistoricalPatient\n\ndef scrub():\n"
-                "    HistoricalPatient.objects.filter(history_user=None).update(history_change_reason='')\n", line=4),
-        Invalid("from django.db import connection\n\ndef purge():\n    sql = 'DELETE FROM clinic_historicalpatient'\n"
-                "    connection.cursor().execute(sql)\n", line=5),
+        Invalid("""\
+            from clinic.models import Patient
+
+            def purge(cutoff):
+                deleted, _ = Patient.history.filter(history_date__lt=cutoff).delete()
+            """, line=4, files=_FILES),
+        Invalid("""\
+            from auditlog import models as am
+
+            def purge(ct, before):
+                am.LogEntry.objects.filter(content_type=ct, timestamp__lt=before).delete()
+            """, line=4),
+        Invalid("""\
+            from auditlog.context import disable_auditlog as quiet
+
+            def rescale(qs):
+                with quiet():
+                    for r in qs:
+                        r.save()
+            """, line=4),
+        Invalid("""\
+            def autosave(encounter):
+                encounter.skip_history_when_saving = True
+                encounter.save()
+            """, line=2),
+        Invalid("""\
+            from clinic.models import HistoricalPatient
+
+            def scrub():
+                HistoricalPatient.objects.filter(history_user=None).update(history_change_reason='')
+            """, line=4),
+        Invalid("""\
+            from django.db import connection
+
+            def purge():
+                sql = 'DELETE FROM clinic_historicalpatient'
+                connection.cursor().execute(sql)
+            """, line=5),
         # Reversion history reached through its manager methods, then deleted or rewritten.
-        Invalid("from reversion.models import Version as V\nfrom clinic.models import Patient\n\ndef purge(cutoff):\n"
-                "    V.objects.get_for_model(Patient).filter(revision__date_created__lt=cutoff).delete()\n",
-                line=5, files=_FILES),
-        Invalid("import reversion.models\n\ndef scrub(obj):\n"
-                "    old = reversion.models.Version.objects.get_for_object(obj)\n"
-                "    old.update(serialized_data='{}')\n", line=5),
-        Invalid("from reversion.models import Version\nfrom clinic.models import Patient\n\ndef forget():\n"
-                "    Version.objects.get_deleted(Patient).delete()\n", line=5, files=_FILES),
+        Invalid("""\
+            from reversion.models import Version as V
+            from clinic.models import Patient
+
+            def purge(cutoff):
+                V.objects.get_for_model(Patient).filter(revision__date_created__lt=cutoff).delete()
+            """, line=5, files=_FILES),
+        Invalid("""\
+            import reversion.models
+
+            def scrub(obj):
+                old = reversion.models.Version.objects.get_for_object(obj)
+                old.update(serialized_data='{}')
+            """, line=5),
+        Invalid("""\
+            from reversion.models import Version
+            from clinic.models import Patient
+
+            def forget():
+                Version.objects.get_deleted(Patient).delete()
+            """, line=5, files=_FILES),
     ]
 
     @classmethod

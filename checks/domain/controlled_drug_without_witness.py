@@ -83,46 +83,100 @@ class ControlledDrugWithoutWitness(Check):
     summary = "Controlled drug dispensed, administered or wasted with no witness recorded"
 
     VALID = [
-        Valid("from .models import MedicationOrder\n\ndef dispense(order_id, pharmacist, witness):\n"
-              "    order = MedicationOrder.objects.get(pk=order_id)\n    order.status = 'dispensed'\n"
-              "    order.dispensed_by, order.witnessed_by = pharmacist, witness\n    order.save()\n",
-              path="app/pharmacy.py", files=(_MODELS,)),
-        Valid("from .controls import require_witness\nfrom .models import MedicationOrder\n\n"
-              "def dispense(order: MedicationOrder, pharmacist, witness):\n"
-              "    require_witness(order, witness, pharmacist)\n    order.status = 'dispensed'\n    order.save()\n",
-              path="app/pharmacy.py", files=(_MODELS, _WITNESS_HELPER)),
+        Valid("""\
+            from .models import MedicationOrder
+
+            def dispense(order_id, pharmacist, witness):
+                order = MedicationOrder.objects.get(pk=order_id)
+                order.status = 'dispensed'
+                order.dispensed_by, order.witnessed_by = pharmacist, witness
+                order.save()
+            """, path="app/pharmacy.py", files=(_MODELS,)),
+        Valid("""\
+            from .controls import require_witness
+            from .models import MedicationOrder
+
+            def dispense(order: MedicationOrder, pharmacist, witness):
+                require_witness(order, witness, pharmacist)
+                order.status = 'dispensed'
+                order.save()
+            """, path="app/pharmacy.py", files=(_MODELS, _WITNESS_HELPER)),
         # The witness is recorded by a project function the path calls (here two modules away).
-        Valid("from .models import MedicationOrder\nfrom .register import sign_register\n\n"
-              "def dispense(order: MedicationOrder, pharmacist, second_nurse):\n    order.status = 'dispensed'\n"
-              "    sign_register(order, pharmacist, second_nurse)\n    order.save()\n", path="app/pharmacy.py",
-              files=(_MODELS, ("app/register.py", "def sign_register(order, user, other):\n"
-                                                  "    order.witnessed_by = other\n"))),
+        Valid("""\
+            from .models import MedicationOrder
+            from .register import sign_register
+
+            def dispense(order: MedicationOrder, pharmacist, second_nurse):
+                order.status = 'dispensed'
+                sign_register(order, pharmacist, second_nurse)
+                order.save()
+            """, path="app/pharmacy.py",
+            files=(_MODELS, ("app/register.py", """\
+                def sign_register(order, user, other):
+                    order.witnessed_by = other
+                """))),
         # A register of what was dispensed: filtering on the status writes nothing.
-        Valid("from .models import MedicationOrder\n\ndef cd_register():\n"
-              "    return [o for o in MedicationOrder.objects.filter(status='dispensed') if o.drug.schedule]\n",
-              path="app/reports.py", files=(_MODELS,)),
+        Valid("""\
+            from .models import MedicationOrder
+
+            def cd_register():
+                return [o for o in MedicationOrder.objects.filter(status='dispensed') if o.drug.schedule]
+            """, path="app/reports.py", files=(_MODELS,)),
         # No controlled drug anywhere in the project: dispensing paracetamol needs no witness.
-        Valid("from django.db import models\n\nclass Drug(models.Model):\n    name = models.CharField(max_length=9)\n\n"
-              "class Order(models.Model):\n    drug = models.ForeignKey(Drug, on_delete=models.CASCADE)\n"
-              "    status = models.CharField(max_length=9)\n\ndef dispense(order: Order):\n"
-              "    order.status = 'dispensed'\n    order.save()\n"),
+        Valid("""\
+            from django.db import models
+
+            class Drug(models.Model):
+                name = models.CharField(max_length=9)
+
+            class Order(models.Model):
+                drug = models.ForeignKey(Drug, on_delete=models.CASCADE)
+                status = models.CharField(max_length=9)
+
+            def dispense(order: Order):
+                order.status = 'dispensed'
+                order.save()
+            """),
         # `schedule` on an order is a dosing schedule ("TDS"), not a controlled-drug schedule.
-        Valid("from django.db import models\n\nclass MedicationOrder(models.Model):\n"
-              "    schedule = models.CharField(max_length=9)\n    status = models.CharField(max_length=9)\n\n"
-              "def administer(order: MedicationOrder):\n    order.status = 'administered'\n    order.save()\n"),
+        Valid("""\
+            from django.db import models
+
+            class MedicationOrder(models.Model):
+                schedule = models.CharField(max_length=9)
+                status = models.CharField(max_length=9)
+
+            def administer(order: MedicationOrder):
+                order.status = 'administered'
+                order.save()
+            """),
     ]
     INVALID = [
-        Invalid("from .models import MedicationOrder\n\ndef dispense(order: MedicationOrder, pharmacist):\n"
-                "    order.status = 'dispensed'\n    order.dispensed_by = pharmacist\n    order.save()\n",
-                line=3, path="app/pharmacy.py", files=(_MODELS,)),
+        Invalid("""\
+            from .models import MedicationOrder
+
+            def dispense(order: MedicationOrder, pharmacist):
+                order.status = 'dispensed'
+                order.dispensed_by = pharmacist
+                order.save()
+            """, line=3, path="app/pharmacy.py", files=(_MODELS,)),
         # Reads the schedule, so it knows the drug is controlled; the witness parameter is never recorded.
-        Invalid("def waste_remaining(order, amount_mg, witness):\n    if order.drug.schedule in ('II', 'III'):\n"
-                "        order.wasted_mg = amount_mg\n    order.save()\n", line=1, path="app/pharmacy.py",
-                files=(_MODELS,)),
-        Invalid("from django.db import models\n\nclass ControlledDrugStock(models.Model):\n"
-                "    quantity = models.IntegerField()\n\ndef record_administration(stock_id, nurse):\n"
-                "    stock = ControlledDrugStock.objects.get(pk=stock_id)\n    stock.quantity -= 1\n"
-                "    stock.save()\n", line=6),
+        Invalid("""\
+            def waste_remaining(order, amount_mg, witness):
+                if order.drug.schedule in ('II', 'III'):
+                    order.wasted_mg = amount_mg
+                order.save()
+            """, line=1, path="app/pharmacy.py", files=(_MODELS,)),
+        Invalid("""\
+            from django.db import models
+
+            class ControlledDrugStock(models.Model):
+                quantity = models.IntegerField()
+
+            def record_administration(stock_id, nurse):
+                stock = ControlledDrugStock.objects.get(pk=stock_id)
+                stock.quantity -= 1
+                stock.save()
+            """, line=6),
     ]
 
     @classmethod

@@ -42,24 +42,48 @@ class CredentialsInUrl(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = [
-        Valid('import os\nREDIS_URL = os.environ["REDIS_URL"]\n'),
-        Valid('BROKER = "amqp://guest@localhost:5672//"\nDOCS = "https://example.org/a:b@c"\n'),
+        Valid("""\
+            import os
+            REDIS_URL = os.environ["REDIS_URL"]
+            """),
+        Valid("""\
+            BROKER = "amqp://guest@localhost:5672//"
+            DOCS = "https://example.org/a:b@c"
+            """),
         Valid('DATABASE_URL = "postgres://app:${DB_PASSWORD}@db:5432/emr"\n'),
         Valid('TEMPLATE = "postgres://<user>:<password>@<host>/<db>"\n'),
         Valid('URL = "postgres://u:fakepass@localhost/test"\n', path="app/tests/test_db.py"),
-        Valid('from django.test import override_settings\n\n'
-              '@override_settings(CACHE_URL="redis://:placeholder-pass@localhost:6379/0")\ndef test_cache():\n    pass\n',
-              path="lab/tests.py"),
+        Valid("""\
+            from django.test import override_settings
+
+            @override_settings(CACHE_URL="redis://:placeholder-pass@localhost:6379/0")
+            def test_cache():
+                pass
+            """, path="lab/tests.py"),
     ]
     INVALID = [
         Invalid('REDIS_URL = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=1),
-        Invalid('import os\nDB = os.environ.get("DATABASE_URL", "postgres://emr:S3cr3t-pw@db.internal/emr")\n', line=2),
-        Invalid('import dj_database_url as d\nDATABASES = {\n    "default": d.parse("mysql://root:r00t-Pw@10.0.0.4/his"),\n}\n',
-                line=2),
-        Invalid('def feed():\n    return fetch(f"{BASE}", proxy="http://svc:Pr0xy-pass@proxy:3128")\n', line=2),
+        Invalid("""\
+            import os
+            DB = os.environ.get("DATABASE_URL", "postgres://emr:S3cr3t-pw@db.internal/emr")
+            """, line=2),
+        Invalid("""\
+            import dj_database_url as d
+            DATABASES = {
+                "default": d.parse("mysql://root:r00t-Pw@10.0.0.4/his"),
+            }
+            """, line=2),
+        Invalid("""\
+            def feed():
+                return fetch(f"{BASE}", proxy="http://svc:Pr0xy-pass@proxy:3128")
+            """, line=2),
         # A real-looking password stays a leak in a tests module.
-        Invalid('from django.test import TestCase\n\nclass CacheTests(TestCase):\n'
-                '    url = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=4, path="lab/tests.py"),
+        Invalid("""\
+            from django.test import TestCase
+
+            class CacheTests(TestCase):
+                url = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"
+            """, line=4, path="lab/tests.py"),
     ]
 
     def visit_Module(self, node: ast.Module) -> None:

@@ -117,54 +117,89 @@ class DoseIgnoresAgeOrWeight(Check):
     summary = "Weight-based dose ignores age (or age-based dose ignores weight) although the drug model limits both"
 
     VALID = [
-        Valid("from .models import Drug\n\ndef paediatric_dose_mg(drug: Drug, weight_kg, age_months):\n"
-              "    if age_months < drug.min_age_months:\n        raise ValueError('too young')\n"
-              "    return min(weight_kg * drug.usual_dose_mg_per_kg, drug.max_single_dose_mg)\n",
-              path="app/dosing.py", files=(_DRUG,)),
-        Valid("def weight_based_dose_mg(weight_kg, mg_per_kg, max_mg):\n    return min(weight_kg * mg_per_kg, max_mg)\n",
-              path="app/dosing.py", files=(_DRUG,)),
-        Valid("def paediatric_dose_mg(drug, weight_kg):\n    return min(weight_kg * drug.usual_dose_mg_per_kg, 500)\n",
-              path="app/dosing.py"),
+        Valid("""\
+            from .models import Drug
+
+            def paediatric_dose_mg(drug: Drug, weight_kg, age_months):
+                if age_months < drug.min_age_months:
+                    raise ValueError('too young')
+                return min(weight_kg * drug.usual_dose_mg_per_kg, drug.max_single_dose_mg)
+            """, path="app/dosing.py", files=(_DRUG,)),
+        Valid("""\
+            def weight_based_dose_mg(weight_kg, mg_per_kg, max_mg):
+                return min(weight_kg * mg_per_kg, max_mg)
+            """, path="app/dosing.py", files=(_DRUG,)),
+        Valid("""\
+            def paediatric_dose_mg(drug, weight_kg):
+                return min(weight_kg * drug.usual_dose_mg_per_kg, 500)
+            """, path="app/dosing.py"),
         # Body-surface-area dosing capped by a limit helper: weight only feeds the BSA formula.
-        Valid("from .models import Drug\nfrom .helpers import bsa_mosteller_m2, enforce_max_dose\n\n"
-              "def bsa_dose_mg(drug: Drug, dose_per_m2_mg, height_cm, weight_kg):\n"
-              "    bsa = bsa_mosteller_m2(height_cm, weight_kg)\n"
-              "    return enforce_max_dose(drug, dose_per_m2_mg * bsa)\n",
-              path="app/dosing.py", files=(_DRUG, _HELPERS)),
+        Valid("""\
+            from .models import Drug
+            from .helpers import bsa_mosteller_m2, enforce_max_dose
+
+            def bsa_dose_mg(drug: Drug, dose_per_m2_mg, height_cm, weight_kg):
+                bsa = bsa_mosteller_m2(height_cm, weight_kg)
+                return enforce_max_dose(drug, dose_per_m2_mg * bsa)
+            """, path="app/dosing.py", files=(_DRUG, _HELPERS)),
         # Age-banded dose that checks the weight limit.
-        Valid("from .syrups import Syrup\n\ndef syrup_dose_mg(syrup: Syrup, age_years, weight_kg):\n"
-              "    if weight_kg < syrup.min_weight_kg:\n        raise ValueError('too light')\n"
-              "    ml = 5 if age_years < 6 else 10\n"
-              "    return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)\n",
-              path="app/dosing.py", files=(_SYRUP,)),
+        Valid("""\
+            from .syrups import Syrup
+
+            def syrup_dose_mg(syrup: Syrup, age_years, weight_kg):
+                if weight_kg < syrup.min_weight_kg:
+                    raise ValueError('too light')
+                ml = 5 if age_years < 6 else 10
+                return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)
+            """, path="app/dosing.py", files=(_SYRUP,)),
         # A weight limit does not make a weight-based (mg/kg) dose need an age.
-        Valid("from .syrups import Syrup\n\ndef syrup_dose_mg(syrup: Syrup, weight_kg):\n"
-              "    if weight_kg < syrup.min_weight_kg:\n        raise ValueError('too light')\n"
-              "    return min(weight_kg * 2 * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)\n",
-              path="app/dosing.py", files=(_SYRUP,)),
+        Valid("""\
+            from .syrups import Syrup
+
+            def syrup_dose_mg(syrup: Syrup, weight_kg):
+                if weight_kg < syrup.min_weight_kg:
+                    raise ValueError('too light')
+                return min(weight_kg * 2 * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)
+            """, path="app/dosing.py", files=(_SYRUP,)),
     ]
     INVALID = [
-        Invalid("from .models import Drug as D\n\ndef dose_from_weight_mg(drug: D, weight_kg):\n"
-                "    dose = weight_kg * drug.usual_dose_mg_per_kg\n    return min(dose, drug.max_single_dose_mg)\n",
-                line=3, path="app/dosing.py", files=(_DRUG,)),
-        Invalid("class Calculator:\n    def dose_mg(self, drug, weight_kg):\n"
-                "        return min(drug.usual_dose_mg_per_kg * weight_kg, drug.max_single_dose_mg)\n",
-                line=2, path="app/services.py", files=(_DRUG,)),
+        Invalid("""\
+            from .models import Drug as D
+
+            def dose_from_weight_mg(drug: D, weight_kg):
+                dose = weight_kg * drug.usual_dose_mg_per_kg
+                return min(dose, drug.max_single_dose_mg)
+            """, line=3, path="app/dosing.py", files=(_DRUG,)),
+        Invalid("""\
+            class Calculator:
+                def dose_mg(self, drug, weight_kg):
+                    return min(drug.usual_dose_mg_per_kg * weight_kg, drug.max_single_dose_mg)
+            """, line=2, path="app/services.py", files=(_DRUG,)),
         # BSA dosing with no cap at all still needs the age limit.
-        Invalid("from .models import Drug\nfrom .helpers import bsa_mosteller_m2\n\n"
-                "def bsa_dose_mg(drug: Drug, dose_per_m2_mg, height_cm, weight_kg):\n"
-                "    return dose_per_m2_mg * bsa_mosteller_m2(height_cm, weight_kg)\n",
-                line=4, path="app/dosing.py", files=(_DRUG, _HELPERS)),
+        Invalid("""\
+            from .models import Drug
+            from .helpers import bsa_mosteller_m2
+
+            def bsa_dose_mg(drug: Drug, dose_per_m2_mg, height_cm, weight_kg):
+                return dose_per_m2_mg * bsa_mosteller_m2(height_cm, weight_kg)
+            """, line=4, path="app/dosing.py", files=(_DRUG, _HELPERS)),
         # Trap: a BSA is computed, but the dose itself is mg/kg.
-        Invalid("from .models import Drug\nfrom .helpers import bsa_mosteller_m2\n\n"
-                "def dose_mg(drug: Drug, height_cm, weight_kg):\n    bsa = bsa_mosteller_m2(height_cm, weight_kg)\n"
-                "    return min(weight_kg * drug.usual_dose_mg_per_kg, drug.max_single_dose_mg)\n",
-                line=4, path="app/dosing.py", files=(_DRUG, _HELPERS)),
+        Invalid("""\
+            from .models import Drug
+            from .helpers import bsa_mosteller_m2
+
+            def dose_mg(drug: Drug, height_cm, weight_kg):
+                bsa = bsa_mosteller_m2(height_cm, weight_kg)
+                return min(weight_kg * drug.usual_dose_mg_per_kg, drug.max_single_dose_mg)
+            """, line=4, path="app/dosing.py", files=(_DRUG, _HELPERS)),
         # Age-banded dose that never looks at the weight limit.
-        Invalid("from .syrups import Syrup as S\n\ndef syrup_dose_mg(syrup: S, age_years):\n"
-                "    ml = 5 if age_years < 6 else 10\n"
-                "    return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)\n",
-                line=3, path="app/dosing.py", files=(_SYRUP,)),
+        Invalid("""\
+            from .syrups import Syrup as S
+
+            def syrup_dose_mg(syrup: S, age_years):
+                ml = 5 if age_years < 6 else 10
+                return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)
+            """, line=3, path="app/dosing.py", files=(_SYRUP,)),
     ]
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

@@ -7,8 +7,6 @@ from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..secrets import looks_dummy, string_literals, token_kind
 
-_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfake0000\n-----END RSA PRIVATE KEY-----\n"
-
 
 class HardcodedApiToken(Check):
     """## What it does
@@ -49,30 +47,68 @@ class HardcodedApiToken(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = [
-        Valid('import os\nSLACK_BOT_TOKEN = os.environ["SLACK_BOT_TOKEN"]\n'),
-        Valid('OPENAI_API_KEY = "<your-openai-key>"\nSTRIPE_KEY = "sk_live_..."\n'),
-        Valid('PUBLIC_PEM = "-----BEGIN PUBLIC KEY-----\\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakeFAKEfakeFAKEfake00\\n"\n'),
+        Valid("""\
+            import os
+            SLACK_BOT_TOKEN = os.environ["SLACK_BOT_TOKEN"]
+            """),
+        Valid("""\
+            OPENAI_API_KEY = "<your-openai-key>"
+            STRIPE_KEY = "sk_live_..."
+            """),
+        Valid('''\
+            PUBLIC_PEM = """-----BEGIN PUBLIC KEY-----
+            MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakeFAKEfakeFAKEfake00
+            """
+            '''),
         Valid('HEADER = "-----BEGIN PRIVATE KEY-----"  # a parser constant, no key material\n'),
         Valid('STRIPE = "sk_live_FAKEfakeFAKEfakeFAKE0000"\n', path="billing/tests/test_payments.py"),
-        Valid('task_id = "askdjfh-skeleton-row"\nlabel = "sk-1"\n'),
+        Valid("""\
+            task_id = "askdjfh-skeleton-row"
+            label = "sk-1"
+            """),
         # Obvious dummies in a Django `tests.py` (and Stripe test-mode keys anywhere).
-        Valid('from django.test import override_settings\n\n'
-              '@override_settings(STRIPE_SECRET_KEY="sk_live_dummyDUMMYdummyDUMMY00", STRIPE_TEST="sk_test_4eC39HqLyjWDar")\n'
-              'def test_refund():\n    pass\n', path="billing/tests.py"),
+        Valid("""\
+            from django.test import override_settings
+
+            @override_settings(STRIPE_SECRET_KEY="sk_live_dummyDUMMYdummyDUMMY00", STRIPE_TEST="sk_test_4eC39HqLyjWDar")
+            def test_refund():
+                pass
+            """, path="billing/tests.py"),
     ]
     INVALID = [
-        Invalid('import os\nTOKEN = os.environ.get("SLACK_BOT_TOKEN", "xoxb-000000000000-0000000000000-FAKEfakeFAKE")\n',
-                line=2),
+        Invalid("""\
+            import os
+            TOKEN = os.environ.get("SLACK_BOT_TOKEN", "xoxb-000000000000-0000000000000-FAKEfakeFAKE")
+            """, line=2),
         Invalid('AWS_ACCESS_KEY_ID = "AKIAZZZFAKE0CLINIC00"\n', line=1),
-        Invalid('from decouple import config as cfg\n\nKEY = cfg("STRIPE", default="sk_live_51FAKEfakeFAKEfakeFAKE00")\n',
-                line=3),
-        Invalid('def client():\n    return Anthropic(api_key="sk-ant-api03-FAKEfakeFAKEfakeFAKEfake0000")\n', line=2),
-        Invalid(f'SIGNING_KEY = """{_PEM}"""\n', line=1),
+        Invalid("""\
+            from decouple import config as cfg
+
+            KEY = cfg("STRIPE", default="sk_live_51FAKEfakeFAKEfakeFAKE00")
+            """, line=3),
+        Invalid("""\
+            def client():
+                return Anthropic(api_key="sk-ant-api03-FAKEfakeFAKEfakeFAKEfake0000")
+            """, line=2),
+        Invalid('''\
+            SIGNING_KEY = """-----BEGIN RSA PRIVATE KEY-----
+            MIIEowIBAAKCAQEAq7BFUAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfake0000
+            -----END RSA PRIVATE KEY-----
+            """
+            ''', line=1),
         # A live-format key with no dummy wording is a leak even in a tests module.
-        Invalid('from django.test import TestCase\n\nclass RefundTests(TestCase):\n'
-                '    key = "sk_live_51Hq8XrLmZ0pV7sN4tY1wB6kD9"\n', line=4, path="billing/tests.py"),
-        Invalid('HEADERS = {\n    "Accept": "application/json",\n    "Authorization": "Bearer ghp_FAKEfakeFAKEfakeFAKEfakeFAKEfake0000",\n}\n',
-                line=1),
+        Invalid("""\
+            from django.test import TestCase
+
+            class RefundTests(TestCase):
+                key = "sk_live_51Hq8XrLmZ0pV7sN4tY1wB6kD9"
+            """, line=4, path="billing/tests.py"),
+        Invalid("""\
+            HEADERS = {
+                "Accept": "application/json",
+                "Authorization": "Bearer ghp_FAKEfakeFAKEfakeFAKEfakeFAKEfake0000",
+            }
+            """, line=1),
     ]
 
     def visit_Module(self, node: ast.Module) -> None:

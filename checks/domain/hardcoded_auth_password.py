@@ -50,29 +50,57 @@ class HardcodedAuthPassword(Check):
     hipaa = "§164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management"
 
     VALID = [
-        Valid('import requests\nrequests.get(u, auth=(settings.FEED_USER, settings.FEED_PASSWORD))\n'),
+        Valid("""\
+            import requests
+            requests.get(u, auth=(settings.FEED_USER, settings.FEED_PASSWORD))
+            """),
         Valid('key = serialization.load_pem_private_key(pem, password=None)\n'),
         Valid('forms.CharField(label="Password", widget=forms.PasswordInput)\n'),
         Valid('User.objects.create_user("nurse", password="correct-horse-battery")\n', path="clinic/tests/test_auth.py"),
-        Valid('requests.get(u, auth=("apikey", ""))\nconnect(password="changeme")\n'),
+        Valid("""\
+            requests.get(u, auth=("apikey", ""))
+            connect(password="changeme")
+            """),
         # Obvious dummies in a Django `tests.py`: fixtures and override_settings, not production secrets.
-        Valid('from django.test import TestCase, override_settings as ovr\n\n'
-              '@ovr(SMS_GATEWAY_API_KEY="dummy-key-for-tests", STRIPE_SECRET_KEY="sk_test_dummy")\n'
-              'class LabTests(TestCase):\n    def setUp(self):\n'
-              '        self.user = User.objects.create_user("nurse", password="test-password-123")\n',
-              path="lab/tests.py"),
+        Valid("""\
+            from django.test import TestCase, override_settings as ovr
+
+            @ovr(SMS_GATEWAY_API_KEY="dummy-key-for-tests", STRIPE_SECRET_KEY="sk_test_dummy")
+            class LabTests(TestCase):
+                def setUp(self):
+                    self.user = User.objects.create_user("nurse", password="test-password-123")
+            """, path="lab/tests.py"),
     ]
     INVALID = [
-        Invalid('import requests\n\ndef pull(since):\n    return requests.get(URL, params={"since": since}, auth=("sync", "Nw-Path-Sync-2024!"))\n',
-                line=4),
-        Invalid('from requests.auth import HTTPBasicAuth as Basic\nAUTH = Basic("pacs", "Pacs-Gateway-99")\n', line=2),
-        Invalid('import psycopg2\nconn = psycopg2.connect(\n    host="db", user="emr",\n    password="Emr-Pr0d-pw",\n)\n',
-                line=2),
-        Invalid('import httpx\nclient = httpx.Client(auth=["svc", "S3rvice-Acc0unt"])\n', line=2),
+        Invalid("""\
+            import requests
+
+            def pull(since):
+                return requests.get(URL, params={"since": since}, auth=("sync", "Nw-Path-Sync-2024!"))
+            """, line=4),
+        Invalid("""\
+            from requests.auth import HTTPBasicAuth as Basic
+            AUTH = Basic("pacs", "Pacs-Gateway-99")
+            """, line=2),
+        Invalid("""\
+            import psycopg2
+            conn = psycopg2.connect(
+                host="db", user="emr",
+                password="Emr-Pr0d-pw",
+            )
+            """, line=2),
+        Invalid("""\
+            import httpx
+            client = httpx.Client(auth=["svc", "S3rvice-Acc0unt"])
+            """, line=2),
         # A real-looking random key is a leak even in a tests module.
-        Invalid('from django.test import override_settings\n\n'
-                '@override_settings(SMS_GATEWAY_API_KEY="q8Xr2LmZ0pV7sN4tY1wB6kD9")\ndef test_send():\n    pass\n',
-                line=3, path="lab/tests.py"),
+        Invalid("""\
+            from django.test import override_settings
+
+            @override_settings(SMS_GATEWAY_API_KEY="q8Xr2LmZ0pV7sN4tY1wB6kD9")
+            def test_send():
+                pass
+            """, line=3, path="lab/tests.py"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -46,23 +46,49 @@ class HardcodedDatabasePassword(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = [
-        Valid('import os\nif os.environ.get("GITHUB_WORKFLOW"):\n    DATABASES = {"default": {"NAME": "ci_db", '
-              '"PASSWORD": "postgres"}}\n'),
-        Valid('import os\nDATABASES = {"default": {\n    "ENGINE": "x",\n    "PASSWORD": os.environ.get("DB_PW", ""),\n}}\n',
-              path="proj/settings.py"),
+        Valid("""\
+            import os
+            if os.environ.get("GITHUB_WORKFLOW"):
+                DATABASES = {"default": {"NAME": "ci_db", "PASSWORD": "postgres"}}
+            """),
+        Valid("""\
+            import os
+            DATABASES = {"default": {
+                "ENGINE": "x",
+                "PASSWORD": os.environ.get("DB_PW", ""),
+            }}
+            """, path="proj/settings.py"),
         Valid('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "PASSWORD": ""}}\n'),
         Valid('DATABASES = {"default": {"ENGINE": "x", "PASSWORD": "<db-password>"}}\n'),
         Valid('FORM_LABELS = {"PASSWORD": "Your password please"}\n'),
-        Valid('import environ\nenv = environ.Env()\nDATABASES = {"default": env.db("DATABASE_URL")}\n'),
+        Valid("""\
+            import environ
+            env = environ.Env()
+            DATABASES = {"default": env.db("DATABASE_URL")}
+            """),
     ]
     INVALID = [
-        Invalid('DATABASES = {\n    "default": {\n        "ENGINE": "django.db.backends.postgresql",\n'
-                '        "PASSWORD": "Clinic-Db-2024!",\n    }\n}\n', line=4, path="proj/settings/prod.py"),
-        Invalid('DATABASES = {}\nif True:\n    DATABASES["legacy"] = {"ENGINE": "x", "USER": "ro", "PASSWORD": "Emr-R3ad0nly"}\n',
-                line=3),
-        Invalid('from .base import DATABASES\nDATABASES["default"]["PASSWORD"] = "hunter2-prod"\n', line=2),
-        Invalid('import os as o\nREPLICA = {"HOST": "db2", "NAME": "emr", "PASSWORD": o.getenv("PW", "Repl1ca-pw")}\n',
-                line=2),
+        Invalid("""\
+            DATABASES = {
+                "default": {
+                    "ENGINE": "django.db.backends.postgresql",
+                    "PASSWORD": "Clinic-Db-2024!",
+                }
+            }
+            """, line=4, path="proj/settings/prod.py"),
+        Invalid("""\
+            DATABASES = {}
+            if True:
+                DATABASES["legacy"] = {"ENGINE": "x", "USER": "ro", "PASSWORD": "Emr-R3ad0nly"}
+            """, line=3),
+        Invalid("""\
+            from .base import DATABASES
+            DATABASES["default"]["PASSWORD"] = "hunter2-prod"
+            """, line=2),
+        Invalid("""\
+            import os as o
+            REPLICA = {"HOST": "db2", "NAME": "emr", "PASSWORD": o.getenv("PW", "Repl1ca-pw")}
+            """, line=2),
     ]
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]

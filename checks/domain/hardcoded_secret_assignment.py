@@ -50,30 +50,64 @@ class HardcodedSecretAssignment(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = [
-        Valid('PASSWORD_RESET_TIMEOUT = 60 * 60 * 2\nAPI_TOKEN_TTL_SECONDS = 8 * 3600\nEMAIL_HOST_USER = "apikey"\n'),
-        Valid('password_label = "Password"\nTOKEN_HEADER = "HTTP_X_KIOSK_TOKEN"\n'),
+        Valid("""\
+            PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+            API_TOKEN_TTL_SECONDS = 8 * 3600
+            EMAIL_HOST_USER = "apikey"
+            """),
+        Valid("""\
+            password_label = "Password"
+            TOKEN_HEADER = "HTTP_X_KIOSK_TOKEN"
+            """),
         Valid('LAB_FEED_TLS_PUBKEY_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"\n'),
-        Valid('import os\nANALYTICS_WRITE_KEY = os.environ.get("ANALYTICS_WRITE_KEY", "<your-write-key>")\n'),
-        Valid('API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"\nTOKEN_MODEL = "rest_framework.authtoken.Token"\n'),
+        Valid("""\
+            import os
+            ANALYTICS_WRITE_KEY = os.environ.get("ANALYTICS_WRITE_KEY", "<your-write-key>")
+            """),
+        Valid("""\
+            API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"
+            TOKEN_MODEL = "rest_framework.authtoken.Token"
+            """),
         Valid('DB_PASSWORD = "not-a-real-pw"\n', path="clinic/tests/settings_test.py"),
         Valid('PRIVATE_KEY_PATH = "/etc/clinic/keys/rx-signing.pem"\n'),
-        Valid('from django.test import TestCase\n\nclass PayTests(TestCase):\n'
-              '    STRIPE_SECRET_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"\n    API_TOKEN = "placeholder-token-value"\n',
-              path="billing/tests.py"),
+        Valid("""\
+            from django.test import TestCase
+
+            class PayTests(TestCase):
+                STRIPE_SECRET_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+                API_TOKEN = "placeholder-token-value"
+            """, path="billing/tests.py"),
         # An action name spelled as its own constant, not a token (camera/monitor integrations).
-        Valid('import enum\n\nclass Actions(enum.Enum):\n    GET_STREAM_TOKEN = "get_stream_token"\n'
-              '    REFRESH_ACCESS_TOKEN = "refreshAccessToken"\n'),
+        Valid("""\
+            import enum
+
+            class Actions(enum.Enum):
+                GET_STREAM_TOKEN = "get_stream_token"
+                REFRESH_ACCESS_TOKEN = "refreshAccessToken"
+            """),
     ]
     INVALID = [
         Invalid('AWS_SECRET_ACCESS_KEY = "fAkE0sEcReT0aCcEsS0kEy0fOr0sTmArY0cLiNiC"\n', line=1),
-        Invalid('import os\nSMTP_PASSWORD = os.getenv("SMTP_PASSWORD", "Relay-pw-2024")\n', line=2),
-        Invalid('class Cfg:\n    client_secret: str = "q8Xr2LmZ0pV7sN4tY1wB6kD9"\n', line=2),
-        Invalid('CONFIG = {\n    "url": "https://pacs.internal",\n    "api_token": "Zk3v9Qp0Lr7XwT2mN8bY5cH1",\n}\n',
-                line=3),
+        Invalid("""\
+            import os
+            SMTP_PASSWORD = os.getenv("SMTP_PASSWORD", "Relay-pw-2024")
+            """, line=2),
+        Invalid("""\
+            class Cfg:
+                client_secret: str = "q8Xr2LmZ0pV7sN4tY1wB6kD9"
+            """, line=2),
+        Invalid("""\
+            CONFIG = {
+                "url": "https://pacs.internal",
+                "api_token": "Zk3v9Qp0Lr7XwT2mN8bY5cH1",
+            }
+            """, line=3),
         Invalid('TWILIO_AUTH_TOKEN = "0a1b2c3d4e5f67890a1b2c3d4e5f6789"\n', line=1),
         # A random, real-looking token committed in a test settings module is still a leak.
-        Invalid('DEBUG = False\nLAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"\n', line=2,
-                path="clinic/tests/settings_test.py"),
+        Invalid("""\
+            DEBUG = False
+            LAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"
+            """, line=2, path="clinic/tests/settings_test.py"),
     ]
 
     def visit_Assign(self, node: ast.Assign) -> None:

@@ -45,25 +45,56 @@ class HardcodedSecretKey(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) authentication"
 
     VALID = [
-        Valid('import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n', path="proj/settings.py"),
-        Valid('import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")\n', path="proj/settings.py"),
+        Valid("""\
+            import os
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            """, path="proj/settings.py"),
+        Valid("""\
+            import os
+            SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+            """, path="proj/settings.py"),
         Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
-        Valid('import environ\nenv = environ.Env()\nSECRET_KEY = env("DJANGO_SECRET_KEY")\n', path="proj/settings.py"),
+        Valid("""\
+            import environ
+            env = environ.Env()
+            SECRET_KEY = env("DJANGO_SECRET_KEY")
+            """, path="proj/settings.py"),
     ]
     INVALID = [
         Invalid('SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1,
                 path="proj/settings.py"),
-        Invalid('import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")\n', line=2,
-                path="proj/settings.py", fixed='import os\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n'),
-        Invalid('DEBUG = False\nSECRET_KEY = "q7#z!m2r@local-dev-9f$w8k+e3v"\n', line=2, path="proj/settings.py",
-                fixed='import os\nDEBUG = False\nSECRET_KEY = os.environ["DJANGO_SECRET_KEY"]\n'),
-        Invalid('import os as o\n\nSECRET_KEY = o.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")\n',
-                line=3, path="proj/settings/base.py"),
-        Invalid('from os import getenv\nSECRET_KEY = getenv("SECRET_KEY", default="k2#l9!mq7@x4$w8z+e3v^b1a")\n',
-                line=2, path="proj/settings.py"),
-        Invalid('import environ\nenv = environ.Env()\nSECRET_KEY = env("SECRET_KEY", default="p0$9ak3#lmq7!x4w8z+e3v")\n',
-                line=3, path="proj/settings.py"),
+        Invalid("""\
+            import os
+            SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")
+            """, line=2, path="proj/settings.py",
+            fixed="""\
+            import os
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            """),
+        Invalid("""\
+            DEBUG = False
+            SECRET_KEY = "q7#z!m2r@local-dev-9f$w8k+e3v"
+            """, line=2, path="proj/settings.py",
+            fixed="""\
+            import os
+            DEBUG = False
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            """),
+        Invalid("""\
+            import os as o
+
+            SECRET_KEY = o.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")
+            """, line=3, path="proj/settings/base.py"),
+        Invalid("""\
+            from os import getenv
+            SECRET_KEY = getenv("SECRET_KEY", default="k2#l9!mq7@x4$w8z+e3v^b1a")
+            """, line=2, path="proj/settings.py"),
+        Invalid("""\
+            import environ
+            env = environ.Env()
+            SECRET_KEY = env("SECRET_KEY", default="p0$9ak3#lmq7!x4w8z+e3v")
+            """, line=3, path="proj/settings.py"),
     ]
 
     def visit_Assign(self, node: ast.Assign) -> None:

@@ -43,19 +43,45 @@ class IgnoredPermissionCheck(Check):
     summary = "Permission check whose result is ignored"
 
     VALID = [
-        Valid("from django.core.exceptions import PermissionDenied\n\ndef sign(request):\n"
-              "    if not request.user.has_perm('clinic.sign_encounter'):\n        raise PermissionDenied\n"),
-        Valid("def can_sign(user):\n    return user.has_perm('clinic.sign_encounter')\n"),
-        Valid("def sign(self, request, obj):\n    self.check_object_permissions(request, obj)\n"),
-        Valid("def sign(request):\n    allowed = request.user.has_perms(['a.b', 'a.c'])\n    assert allowed\n"),
+        Valid("""\
+            from django.core.exceptions import PermissionDenied
+
+            def sign(request):
+                if not request.user.has_perm('clinic.sign_encounter'):
+                    raise PermissionDenied
+            """),
+        Valid("""\
+            def can_sign(user):
+                return user.has_perm('clinic.sign_encounter')
+            """),
+        Valid("""\
+            def sign(self, request, obj):
+                self.check_object_permissions(request, obj)
+            """),
+        Valid("""\
+            def sign(request):
+                allowed = request.user.has_perms(['a.b', 'a.c'])
+                assert allowed
+            """),
     ]
     INVALID = [
-        Invalid("def sign(request, encounter):\n    request.user.has_perm('clinic.sign_encounter')\n"
-                "    encounter.save()\n", line=2),
-        Invalid("class V:\n    def post(self, request):\n        self.request.user.has_perms(\n"
-                "            ['clinic.change_patient'])\n        return None\n", line=3),
-        Invalid("def check(view, request, obj):\n    perm = view.get_permissions()[0]\n"
-                "    perm.has_object_permission(request, view, obj)\n", line=3),
+        Invalid("""\
+            def sign(request, encounter):
+                request.user.has_perm('clinic.sign_encounter')
+                encounter.save()
+            """, line=2),
+        Invalid("""\
+            class V:
+                def post(self, request):
+                    self.request.user.has_perms(
+                        ['clinic.change_patient'])
+                    return None
+            """, line=3),
+        Invalid("""\
+            def check(view, request, obj):
+                perm = view.get_permissions()[0]
+                perm.has_object_permission(request, view, obj)
+            """, line=3),
     ]
 
     def visit_Expr(self, node: ast.Expr) -> None:

@@ -12,9 +12,19 @@ from ..walk import walk
 _ORDER_MODEL = re.compile(r"prescription|medicationorder|medicationrequest|medorder|drugorder|rxorder")
 _CREATE = {"create", "get_or_create", "update_or_create", "bulk_create"}
 _FILES = (
-    ("app/models.py", "from django.db import models\n\nclass Prescription(models.Model):\n"
-                      "    dose_mg = models.IntegerField()\n"),
-    ("app/safety.py", "def check_allergies(patient, drug):\n    pass\n\ndef check_interactions(patient, drug):\n    pass\n"),
+    ("app/models.py", """\
+        from django.db import models
+
+        class Prescription(models.Model):
+            dose_mg = models.IntegerField()
+        """),
+    ("app/safety.py", """\
+        def check_allergies(patient, drug):
+            pass
+
+        def check_interactions(patient, drug):
+            pass
+        """),
 )
 
 
@@ -55,22 +65,52 @@ class OrderWithoutSafetyCheck(Check):
     summary = "Medication order created without an allergy or drug-interaction check"
 
     VALID = [
-        Valid("from .models import Prescription\nfrom .safety import check_allergies, check_interactions\n\n"
-              "def create_rx(patient, drug):\n    check_allergies(patient, drug)\n    check_interactions(patient, drug)\n"
-              "    return Prescription.objects.create(dose_mg=1)\n", path="app/orders.py", files=_FILES),
-        Valid("from .orders import create_rx\n\ndef new_rx_view(request, patient, drug):\n"
-              "    return create_rx(patient, drug)\n", path="app/views.py",
-              files=(*_FILES, ("app/orders.py", "from .models import Prescription\nfrom . import safety\n\n"
-                               "def create_rx(patient, drug):\n    safety.check_allergies(patient, drug)\n"
-                               "    return Prescription.objects.create(dose_mg=1)\n"))),
-        Valid("from .models import Prescription\n\ndef renew(p):\n    return Prescription.objects.create(dose_mg=1)\n",
-              path="app/orders.py", files=_FILES[:1]),
+        Valid("""\
+            from .models import Prescription
+            from .safety import check_allergies, check_interactions
+
+            def create_rx(patient, drug):
+                check_allergies(patient, drug)
+                check_interactions(patient, drug)
+                return Prescription.objects.create(dose_mg=1)
+            """, path="app/orders.py", files=_FILES),
+        Valid("""\
+            from .orders import create_rx
+
+            def new_rx_view(request, patient, drug):
+                return create_rx(patient, drug)
+            """, path="app/views.py",
+            files=(*_FILES, ("app/orders.py", """\
+                from .models import Prescription
+                from . import safety
+
+                def create_rx(patient, drug):
+                    safety.check_allergies(patient, drug)
+                    return Prescription.objects.create(dose_mg=1)
+                """))),
+        Valid("""\
+            from .models import Prescription
+
+            def renew(p):
+                return Prescription.objects.create(dose_mg=1)
+            """, path="app/orders.py", files=_FILES[:1]),
     ]
     INVALID = [
-        Invalid("from .models import Prescription as Rx\n\ndef renew(previous):\n    return Rx.objects.create(dose_mg=1)\n",
-                line=3, path="app/orders.py", files=_FILES),
-        Invalid("from . import models\n\nclass Orders:\n    def quick(self, dose):\n        rx = models.Prescription(dose_mg=dose)\n"
-                "        rx.save()\n        return rx\n", line=4, path="app/orders.py", files=_FILES),
+        Invalid("""\
+            from .models import Prescription as Rx
+
+            def renew(previous):
+                return Rx.objects.create(dose_mg=1)
+            """, line=3, path="app/orders.py", files=_FILES),
+        Invalid("""\
+            from . import models
+
+            class Orders:
+                def quick(self, dose):
+                    rx = models.Prescription(dose_mg=dose)
+                    rx.save()
+                    return rx
+            """, line=4, path="app/orders.py", files=_FILES),
     ]
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

@@ -88,47 +88,90 @@ class OrmQueryInLoop(Check):
     summary = "Query per row in a loop over a queryset (N+1): relation not loaded with select/prefetch_related"
 
     VALID = [
-        Valid("from .models import Admission\n\ndef ward_list(request):\n"
-              "    admissions = Admission.objects.filter(reason='x').select_related('patient')\n"
-              "    for adm in admissions:\n        print(adm.patient.full_name)\n", path="clinic/views.py",
-              files=(_MODELS,)),
-        Valid("from .models import Admission\n\ndef ward_list():\n"
-              "    qs = Admission.objects.select_related('patient__ward').prefetch_related('observations')\n"
-              "    return [(a.patient.ward.name, [o.value for o in a.observations.all()]) for a in qs]\n",
-              path="clinic/views.py", files=(_MODELS,)),
+        Valid("""\
+            from .models import Admission
+
+            def ward_list(request):
+                admissions = Admission.objects.filter(reason='x').select_related('patient')
+                for adm in admissions:
+                    print(adm.patient.full_name)
+            """, path="clinic/views.py", files=(_MODELS,)),
+        Valid("""\
+            from .models import Admission
+
+            def ward_list():
+                qs = Admission.objects.select_related('patient__ward').prefetch_related('observations')
+                return [(a.patient.ward.name, [o.value for o in a.observations.all()]) for a in qs]
+            """, path="clinic/views.py", files=(_MODELS,)),
         # `patient_id` is a column of the row; `.values()` rows are dicts.
-        Valid("from .models import Admission\n\ndef ids():\n    out = [a.patient_id for a in Admission.objects.all()]\n"
-              "    for row in Admission.objects.values('patient__full_name'):\n        out.append(row)\n"
-              "    return out\n", path="clinic/views.py", files=(_MODELS,)),
+        Valid("""\
+            from .models import Admission
+
+            def ids():
+                out = [a.patient_id for a in Admission.objects.all()]
+                for row in Admission.objects.values('patient__full_name'):
+                    out.append(row)
+                return out
+            """, path="clinic/views.py", files=(_MODELS,)),
         # Assigning a foreign key loads nothing.
-        Valid("from .models import Admission, Patient\n\ndef reassign(p: Patient):\n"
-              "    for a in Admission.objects.filter(reason=''):\n        a.patient = p\n        a.save()\n",
-              path="clinic/views.py", files=(_MODELS,)),
+        Valid("""\
+            from .models import Admission, Patient
+
+            def reassign(p: Patient):
+                for a in Admission.objects.filter(reason=''):
+                    a.patient = p
+                    a.save()
+            """, path="clinic/views.py", files=(_MODELS,)),
         # Rows passed in: whoever built the queryset decides the prefetching.
-        Valid("def render(admissions):\n    return [a.patient.full_name for a in admissions]\n",
-              path="clinic/views.py", files=(_MODELS,)),
+        Valid("""\
+            def render(admissions):
+                return [a.patient.full_name for a in admissions]
+            """, path="clinic/views.py", files=(_MODELS,)),
     ]
     INVALID = [
         # A model property that queries, read per row.
-        Invalid("from .models import Admission\n\ndef temperatures():\n"
-                "    return [a.last_value for a in Admission.objects.all()]\n", line=4, path="clinic/views.py",
-                files=((_MODELS[0], _MODELS[1].replace("    reason = models.TextField()\n", _PROPERTY)),)),
-        Invalid("from .models import Admission\n\ndef ward_list(request):\n"
-                "    admissions = Admission.objects.filter(reason='x')\n"
-                "    for adm in admissions:\n        print(adm.patient.full_name)\n", line=5, path="clinic/views.py",
-                files=(_MODELS,)),
+        Invalid("""\
+            from .models import Admission
+
+            def temperatures():
+                return [a.last_value for a in Admission.objects.all()]
+            """, line=4, path="clinic/views.py",
+            files=((_MODELS[0], _MODELS[1].replace("    reason = models.TextField()\n", _PROPERTY)),)),
+        Invalid("""\
+            from .models import Admission
+
+            def ward_list(request):
+                admissions = Admission.objects.filter(reason='x')
+                for adm in admissions:
+                    print(adm.patient.full_name)
+            """, line=5, path="clinic/views.py", files=(_MODELS,)),
         # `patient` is loaded, `patient.ward` is not.
-        Invalid("from .models import Admission\n\ndef wards():\n"
-                "    return {a.patient.ward.name for a in Admission.objects.select_related('patient')}\n",
-                line=4, path="clinic/views.py", files=(_MODELS,)),
+        Invalid("""\
+            from .models import Admission
+
+            def wards():
+                return {a.patient.ward.name for a in Admission.objects.select_related('patient')}
+            """, line=4, path="clinic/views.py", files=(_MODELS,)),
         # A filter on a prefetched relation is a new query per row.
-        Invalid("from .models import Admission\n\ndef latest():\n"
-                "    qs = Admission.objects.prefetch_related('observations')\n    out = []\n    for a in qs:\n"
-                "        out.append(a.observations.filter(value__gt=38).exists())\n    return out\n",
-                line=6, path="clinic/views.py", files=(_MODELS,)),
-        Invalid("from .models import Admission, Observation\n\ndef counts():\n    return [\n"
-                "        Observation.objects.filter(admission=a).count()\n        for a in Admission.objects.all()\n"
-                "    ]\n", line=4, path="clinic/views.py", files=(_MODELS,)),
+        Invalid("""\
+            from .models import Admission
+
+            def latest():
+                qs = Admission.objects.prefetch_related('observations')
+                out = []
+                for a in qs:
+                    out.append(a.observations.filter(value__gt=38).exists())
+                return out
+            """, line=6, path="clinic/views.py", files=(_MODELS,)),
+        Invalid("""\
+            from .models import Admission, Observation
+
+            def counts():
+                return [
+                    Observation.objects.filter(admission=a).count()
+                    for a in Admission.objects.all()
+                ]
+            """, line=4, path="clinic/views.py", files=(_MODELS,)),
     ]
 
     @classmethod

@@ -7,10 +7,18 @@ from ..facts.django_models import NAME as MODELS, ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..flows.index import NAME as FLOWS, FlowIndex
 
-_MODELS = ("ward/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-           "    full_name = models.CharField(max_length=80)\n    phone = models.CharField(max_length=20)\n"
-           "    date_of_birth = models.DateField()\n    allergies = models.TextField()\n\n"
-           "class Bed(models.Model):\n    name = models.CharField(max_length=20)\n")
+_MODELS = ("ward/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        full_name = models.CharField(max_length=80)
+        phone = models.CharField(max_length=20)
+        date_of_birth = models.DateField()
+        allergies = models.TextField()
+
+    class Bed(models.Model):
+        name = models.CharField(max_length=20)
+    """)
 
 
 class PartialPhiMask(Check):
@@ -49,12 +57,19 @@ class PartialPhiMask(Check):
     VALID = [
         Valid("AUDIT = {'mask': {'ward.Patient': ['full_name', 'phone', 'date_of_birth', 'allergies']}}\n",
               path="conf/settings.py", files=(_MODELS,)),
-        Valid("AUDIT = {'mask': {'ward.Bed': ['name']}}\nEXPORT = {'fields': {'ward.Patient': ['phone']}}\n",
-              path="conf/settings.py", files=(_MODELS,)),
+        Valid("""\
+            AUDIT = {'mask': {'ward.Bed': ['name']}}
+            EXPORT = {'fields': {'ward.Patient': ['phone']}}
+            """, path="conf/settings.py", files=(_MODELS,)),
     ]
     INVALID = [
-        Invalid("AUDIT_LOG = {\n    'models': {'exclude': {'fields': {\n        'ward.Patient': ['full_name', 'phone'],\n"
-                "    }}},\n}\n", line=3, path="conf/settings.py", files=(_MODELS,)),
+        Invalid("""\
+            AUDIT_LOG = {
+                'models': {'exclude': {'fields': {
+                    'ward.Patient': ['full_name', 'phone'],
+                }}},
+            }
+            """, line=3, path="conf/settings.py", files=(_MODELS,)),
     ]
 
     @classmethod

@@ -46,16 +46,34 @@ class PhiInException(Check, FlowCheck):
     hipaa = "§164.502(b) minimum necessary; §164.502(e) business associates"
 
     VALID = [
-        Valid("from django import forms\n\nclass F(forms.Form):\n    def clean_nhs_number(self):\n"
-              "        n = self.cleaned_data['nhs_number']\n        raise forms.ValidationError(f'{n} is not valid')\n"),
-        Valid("def f(patient, drug, allergy):\n    raise ValueError(f'{drug.name} matches allergy #{allergy.pk} for {patient.pk}')\n"),
-        Valid("def f(patient):\n    raise\n"),
+        Valid("""\
+            from django import forms
+
+            class F(forms.Form):
+                def clean_nhs_number(self):
+                    n = self.cleaned_data['nhs_number']
+                    raise forms.ValidationError(f'{n} is not valid')
+            """),
+        Valid("""\
+            def f(patient, drug, allergy):
+                raise ValueError(f'{drug.name} matches allergy #{allergy.pk} for {patient.pk}')
+            """),
+        Valid("""\
+            def f(patient):
+                raise
+            """),
     ]
     INVALID = [
-        Invalid("def weight(patient):\n    raise LookupError(f'No weight for {patient.full_name} (MRN {patient.mrn})')\n",
-                line=2),
-        Invalid("def f(encounter):\n    pt = encounter.patient\n    msg = 'DOB ' + str(pt.date_of_birth)\n"
-                "    raise ValueError(msg)\n", line=4),
+        Invalid("""\
+            def weight(patient):
+                raise LookupError(f'No weight for {patient.full_name} (MRN {patient.mrn})')
+            """, line=2),
+        Invalid("""\
+            def f(encounter):
+                pt = encounter.patient
+                msg = 'DOB ' + str(pt.date_of_birth)
+                raise ValueError(msg)
+            """, line=4),
     ]
 
     def visit_Raise(self, node: ast.Raise) -> None:

@@ -6,10 +6,17 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
 from ..flows.model import LOG, OUTPUT, RECORD, REQUEST
-_MODELS = ("app/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-           "    mrn = models.CharField(max_length=10)\n    first_name = models.CharField(max_length=50)\n"
-           "    ward_name = models.CharField(max_length=50)\n\nclass Drug(models.Model):\n"
-           "    name = models.CharField(max_length=50)\n")
+_MODELS = ("app/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=10)
+        first_name = models.CharField(max_length=50)
+        ward_name = models.CharField(max_length=50)
+
+    class Drug(models.Model):
+        name = models.CharField(max_length=50)
+    """)
 
 
 class PhiInLog(Check, FlowCheck):
@@ -46,29 +53,77 @@ class PhiInLog(Check, FlowCheck):
     hipaa = "§164.502(b) minimum necessary; §164.312(b) audit controls"
 
     VALID = [
-        Valid("import logging\nlog = logging.getLogger(__name__)\n\ndef f(patient, patients):\n"
-              "    log.info('updated %s of %d', patient.pk, len(patients))\n"),
-        Valid("import logging\nfrom .models import Drug\nlogger = logging.getLogger(__name__)\n\ndef f(pk):\n"
-              "    drug = Drug.objects.get(pk=pk)\n    logger.info('drug %s', drug.name)\n", files=(_MODELS,)),
-        Valid("from django.shortcuts import render\n\ndef detail(request, patient):\n"
-              "    return render(request, 't.html', {'name': patient.first_name})\n"),
+        Valid("""\
+            import logging
+            log = logging.getLogger(__name__)
+
+            def f(patient, patients):
+                log.info('updated %s of %d', patient.pk, len(patients))
+            """),
+        Valid("""\
+            import logging
+            from .models import Drug
+            logger = logging.getLogger(__name__)
+
+            def f(pk):
+                drug = Drug.objects.get(pk=pk)
+                logger.info('drug %s', drug.name)
+            """, files=(_MODELS,)),
+        Valid("""\
+            from django.shortcuts import render
+
+            def detail(request, patient):
+                return render(request, 't.html', {'name': patient.first_name})
+            """),
         # The file's name carries PHI, but only its id is logged.
-        Valid("import logging\nlogger = logging.getLogger(__name__)\n\ndef upload(patient, File):\n"
-              "    f = File(name=f'summary-{patient.full_name}.pdf')\n    logger.info('uploaded file %s', f.id)\n"),
+        Valid("""\
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def upload(patient, File):
+                f = File(name=f'summary-{patient.full_name}.pdf')
+                logger.info('uploaded file %s', f.id)
+            """),
     ]
     INVALID = [
-        Invalid("import logging as lg\n_l = lg.getLogger('x')\n\ndef f(patient):\n    _l.warning(f'MRN {patient.mrn}')\n",
-                line=5),
-        Invalid("from django.shortcuts import get_object_or_404\nfrom .models import Patient\n\ndef view(request, pk):\n"
-                "    p = get_object_or_404(Patient, pk=pk)\n    print('seen', p.first_name)\n", files=(_MODELS,), line=6),
-        Invalid("from django.core.management.base import BaseCommand\nfrom .models import Patient\n\n"
-                "class Command(BaseCommand):\n    def handle(self, **opts):\n"
-                "        for row in Patient.objects.filter(mrn__startswith='X').iterator():\n"
-                "            self.stdout.write(f'{row.mrn}')\n", files=(_MODELS,), line=7),
-        Invalid("import logging\n\ndef notify(result):\n    logging.error('abnormal for %s', result.patient.mrn)\n",
-                line=4),
-        Invalid("import logging\nlogger = logging.getLogger(__name__)\n\ndef upload(patient, File):\n"
-                "    label = f'summary-{patient.full_name}.pdf'\n    logger.info('uploaded %s', label)\n", line=6),
+        Invalid("""\
+            import logging as lg
+            _l = lg.getLogger('x')
+
+            def f(patient):
+                _l.warning(f'MRN {patient.mrn}')
+            """, line=5),
+        Invalid("""\
+            from django.shortcuts import get_object_or_404
+            from .models import Patient
+
+            def view(request, pk):
+                p = get_object_or_404(Patient, pk=pk)
+                print('seen', p.first_name)
+            """, files=(_MODELS,), line=6),
+        Invalid("""\
+            from django.core.management.base import BaseCommand
+            from .models import Patient
+
+            class Command(BaseCommand):
+                def handle(self, **opts):
+                    for row in Patient.objects.filter(mrn__startswith='X').iterator():
+                        self.stdout.write(f'{row.mrn}')
+            """, files=(_MODELS,), line=7),
+        Invalid("""\
+            import logging
+
+            def notify(result):
+                logging.error('abnormal for %s', result.patient.mrn)
+            """, line=4),
+        Invalid("""\
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def upload(patient, File):
+                label = f'summary-{patient.full_name}.pdf'
+                logger.info('uploaded %s', label)
+            """, line=6),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -44,15 +44,32 @@ class PhiInUrlPattern(Check):
     hipaa = "§164.312(e)(1) transmission security; §164.502(b) minimum necessary"
 
     VALID = [
-        Valid("from django.urls import path\nurlpatterns = [path('patients/<int:pk>/', v), path('drugs/<slug:name>/', v)]\n"),
-        Valid("def path(x, y):\n    return x\n\np = path('<str:ssn>/', 1)\n"),
+        Valid("""\
+            from django.urls import path
+            urlpatterns = [path('patients/<int:pk>/', v), path('drugs/<slug:name>/', v)]
+            """),
+        Valid("""\
+            def path(x, y):
+                return x
+
+            p = path('<str:ssn>/', 1)
+            """),
     ]
     INVALID = [
-        Invalid("from django.urls import path as p\nurlpatterns = [\n    p('patients/by-ssn/<str:ssn>/', v),\n]\n",
-                line=3),
-        Invalid("from django.urls import re_path\nurlpatterns = [re_path(r'^mrn/(?P<mrn>SM\\d{8})/$', v)]\n", line=2),
-        Invalid("from django.conf.urls import url\nurlpatterns = [url(r'^by-phone/(?P<phone_number>\\d+)/$', v)]\n",
-                line=2),
+        Invalid("""\
+            from django.urls import path as p
+            urlpatterns = [
+                p('patients/by-ssn/<str:ssn>/', v),
+            ]
+            """, line=3),
+        Invalid("""\
+            from django.urls import re_path
+            urlpatterns = [re_path(r'^mrn/(?P<mrn>SM[0-9]{8})/$', v)]
+            """, line=2),
+        Invalid("""\
+            from django.conf.urls import url
+            urlpatterns = [url(r'^by-phone/(?P<phone_number>[0-9]+)/$', v)]
+            """, line=2),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

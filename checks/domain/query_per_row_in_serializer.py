@@ -81,36 +81,74 @@ class QueryPerRowInSerializer(Check):
 
     VALID = [
         # Annotated on the view; the serializer only reads the value.
-        Valid("from rest_framework import serializers\nfrom .models import Patient\n\n"
-              "class PatientSerializer(serializers.ModelSerializer):\n"
-              "    open_tasks = serializers.IntegerField(read_only=True)\n\n    class Meta:\n        model = Patient\n"
-              "        fields = ['id', 'full_name', 'open_tasks']\n", path="clinic/serializers.py",
-              files=(_MODELS, _VIEWS)),
+        Valid("""\
+            from rest_framework import serializers
+            from .models import Patient
+
+            class PatientSerializer(serializers.ModelSerializer):
+                open_tasks = serializers.IntegerField(read_only=True)
+
+                class Meta:
+                    model = Patient
+                    fields = ['id', 'full_name', 'open_tasks']
+            """, path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
         # A detail-only serializer: one object, one query.
-        Valid("from rest_framework import serializers\nfrom .models import Patient, Task\n\n"
-              "class PatientDetailSerializer(serializers.ModelSerializer):\n"
-              "    open_tasks = serializers.SerializerMethodField()\n\n    class Meta:\n        model = Patient\n"
-              "        fields = ['id', 'open_tasks']\n\n    def get_open_tasks(self, obj):\n"
-              "        return Task.objects.filter(patient=obj).count()\n", path="clinic/serializers.py",
-              files=(_MODELS,)),
+        Valid("""\
+            from rest_framework import serializers
+            from .models import Patient, Task
+
+            class PatientDetailSerializer(serializers.ModelSerializer):
+                open_tasks = serializers.SerializerMethodField()
+
+                class Meta:
+                    model = Patient
+                    fields = ['id', 'open_tasks']
+
+                def get_open_tasks(self, obj):
+                    return Task.objects.filter(patient=obj).count()
+            """, path="clinic/serializers.py", files=(_MODELS,)),
     ]
     INVALID = [
-        Invalid("from rest_framework import serializers\nfrom .models import Patient, Task\n\n"
-                "class PatientSerializer(serializers.ModelSerializer):\n"
-                "    open_tasks = serializers.SerializerMethodField()\n\n    class Meta:\n        model = Patient\n"
-                "        fields = ['id', 'open_tasks']\n\n    def get_open_tasks(self, obj):\n"
-                "        return Task.objects.filter(patient=obj, done=False).count()\n", line=11,
-                path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
-        Invalid("from rest_framework import serializers\nfrom .models import Patient\n\n"
-                "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Patient\n"
-                "        fields = ['id', 'full_name', 'open_task_count']\n", line=7, path="clinic/serializers.py",
-                files=(_MODELS, _VIEWS)),
-        Invalid("from rest_framework import serializers\nfrom .models import Patient\n\n"
-                "class PatientSerializer(serializers.ModelSerializer):\n    pending = serializers.SerializerMethodField()\n\n"
-                "    class Meta:\n        model = Patient\n        fields = ['id', 'pending']\n\n"
-                "    def get_pending(self, patient):\n        return [t.pk for t in patient.tasks.filter(done=False)]\n\n"
-                "def ward_list(patients):\n    return PatientSerializer(patients, many=True).data\n", line=11,
-                path="clinic/serializers.py", files=(_MODELS,)),
+        Invalid("""\
+            from rest_framework import serializers
+            from .models import Patient, Task
+
+            class PatientSerializer(serializers.ModelSerializer):
+                open_tasks = serializers.SerializerMethodField()
+
+                class Meta:
+                    model = Patient
+                    fields = ['id', 'open_tasks']
+
+                def get_open_tasks(self, obj):
+                    return Task.objects.filter(patient=obj, done=False).count()
+            """, line=11, path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
+        Invalid("""\
+            from rest_framework import serializers
+            from .models import Patient
+
+            class PatientSerializer(serializers.ModelSerializer):
+                class Meta:
+                    model = Patient
+                    fields = ['id', 'full_name', 'open_task_count']
+            """, line=7, path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
+        Invalid("""\
+            from rest_framework import serializers
+            from .models import Patient
+
+            class PatientSerializer(serializers.ModelSerializer):
+                pending = serializers.SerializerMethodField()
+
+                class Meta:
+                    model = Patient
+                    fields = ['id', 'pending']
+
+                def get_pending(self, patient):
+                    return [t.pk for t in patient.tasks.filter(done=False)]
+
+            def ward_list(patients):
+                return PatientSerializer(patients, many=True).data
+            """, line=11, path="clinic/serializers.py", files=(_MODELS,)),
     ]
 
     @classmethod

@@ -7,10 +7,19 @@ from ..facts.django_models import NAME as MODELS, ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 
-_MODELS = ("app/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-           "    mrn = models.CharField(max_length=10)\n    ssn = models.CharField(max_length=11)\n\n"
-           "class LabResult(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n\n"
-           "class Drug(models.Model):\n    name = models.CharField(max_length=50)\n")
+_MODELS = ("app/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=10)
+        ssn = models.CharField(max_length=11)
+
+    class LabResult(models.Model):
+        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+    class Drug(models.Model):
+        name = models.CharField(max_length=50)
+    """)
 
 
 class SerializerExposesAllFields(Check):
@@ -51,17 +60,35 @@ class SerializerExposesAllFields(Check):
     hipaa = "§164.502(b) minimum necessary; §164.312(a)(1) access control"
 
     VALID = [
-        Valid("from rest_framework import serializers\nfrom .models import Drug\n\n"
-              "class DrugSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Drug\n"
-              "        fields = '__all__'\n", path="app/serializers.py", files=(_MODELS,)),
-        Valid("from rest_framework import serializers\nfrom .models import Patient\n\n"
-              "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Patient\n"
-              "        fields = ['id', 'mrn']\n", path="app/serializers.py", files=(_MODELS,)),
+        Valid("""\
+            from rest_framework import serializers
+            from .models import Drug
+
+            class DrugSerializer(serializers.ModelSerializer):
+                class Meta:
+                    model = Drug
+                    fields = '__all__'
+            """, path="app/serializers.py", files=(_MODELS,)),
+        Valid("""\
+            from rest_framework import serializers
+            from .models import Patient
+
+            class PatientSerializer(serializers.ModelSerializer):
+                class Meta:
+                    model = Patient
+                    fields = ['id', 'mrn']
+            """, path="app/serializers.py", files=(_MODELS,)),
     ]
     INVALID = [
-        Invalid("from rest_framework.serializers import ModelSerializer as MS\nfrom . import models as m\n\n"
-                "class LabSerializer(MS):\n    class Meta:\n        model = m.LabResult\n        fields = '__all__'\n",
-                line=4, path="app/serializers.py", files=(_MODELS,)),
+        Invalid("""\
+            from rest_framework.serializers import ModelSerializer as MS
+            from . import models as m
+
+            class LabSerializer(MS):
+                class Meta:
+                    model = m.LabResult
+                    fields = '__all__'
+            """, line=4, path="app/serializers.py", files=(_MODELS,)),
     ]
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:

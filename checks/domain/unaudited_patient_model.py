@@ -8,8 +8,6 @@ from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
 
-_MODELS = "from django.db import models\n"
-
 
 class UnauditedPatientModel(Check):
     """## What it does
@@ -56,84 +54,216 @@ class UnauditedPatientModel(Check):
     summary = "Model holding patient data is not covered by any audit mechanism"
 
     VALID = [
-        Valid(_MODELS + "from simple_history.models import HistoricalRecords\n\nclass Patient(models.Model):\n"
-              "    mrn = models.CharField(max_length=20)\n    history = HistoricalRecords()\n", path="clinic/models.py"),
-        Valid(_MODELS + "\nclass LabResult(models.Model):\n    value = models.DecimalField()\n",
-              path="clinic/models.py",
-              files=(("clinic/audit.py", "from auditlog.registry import auditlog as al\n"
-                      "from clinic import models as m\nal.register(m.LabResult)\n"),)),
-        Valid(_MODELS + "import reversion\n\n@reversion.register()\nclass Referral(models.Model):\n"
-              "    reason = models.TextField()\n", path="clinic/models.py"),
-        Valid(_MODELS + "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n",
-              path="clinic/models.py"),
-        Valid(_MODELS + "\nclass NotificationTemplate(models.Model):\n    body = models.TextField()\n",
-              path="clinic/models.py"),
+        Valid("""\
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class Patient(models.Model):
+                mrn = models.CharField(max_length=20)
+                history = HistoricalRecords()
+            """, path="clinic/models.py"),
+        Valid("""\
+            from django.db import models
+
+            class LabResult(models.Model):
+                value = models.DecimalField()
+            """, path="clinic/models.py",
+            files=(("clinic/audit.py", """\
+                from auditlog.registry import auditlog as al
+                from clinic import models as m
+                al.register(m.LabResult)
+                """),)),
+        Valid("""\
+            from django.db import models
+            import reversion
+
+            @reversion.register()
+            class Referral(models.Model):
+                reason = models.TextField()
+            """, path="clinic/models.py"),
+        Valid("""\
+            from django.db import models
+
+            class Drug(models.Model):
+                name = models.CharField(max_length=80)
+            """, path="clinic/models.py"),
+        Valid("""\
+            from django.db import models
+
+            class NotificationTemplate(models.Model):
+                body = models.TextField()
+            """, path="clinic/models.py"),
         # An abstract base holds no rows; the concrete subclass inherits the audited base's history.
-        Valid(_MODELS + "from simple_history.models import HistoricalRecords\n\nclass Audited(models.Model):\n"
-              "    history = HistoricalRecords(inherit=True)\n\n    class Meta:\n        abstract = True\n\n"
-              "class Encounter(Audited):\n    notes = models.TextField()\n", path="clinic/models.py"),
+        Valid("""\
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class Audited(models.Model):
+                history = HistoricalRecords(inherit=True)
+
+                class Meta:
+                    abstract = True
+
+            class Encounter(Audited):
+                notes = models.TextField()
+            """, path="clinic/models.py"),
         # A project's own audit log: save/delete receivers with no sender see every model.
-        Valid(_MODELS + "\nclass DailyRound(models.Model):\n    notes = models.TextField()\n", path="ward/models.py",
-              files=(("audit_log/receivers.py", "from django.db.models.signals import post_save, pre_delete\n"
-                      "from django.dispatch import receiver\n\n@receiver(post_save, weak=False)\n"
-                      "def post_save_signal(sender, instance, created, **kwargs):\n    log(sender, instance)\n"),)),
-        Valid(_MODELS + "\nclass Referral(models.Model):\n    reason = models.TextField()\n", path="clinic/models.py",
-              files=(("clinic/apps.py", "from django.db.models import signals\nfrom .trail import audit_change\n\n"
-                      "def ready():\n    signals.post_save.connect(audit_change)\n"),)),
+        Valid("""\
+            from django.db import models
+
+            class DailyRound(models.Model):
+                notes = models.TextField()
+            """, path="ward/models.py",
+            files=(("audit_log/receivers.py", """\
+                from django.db.models.signals import post_save, pre_delete
+                from django.dispatch import receiver
+
+                @receiver(post_save, weak=False)
+                def post_save_signal(sender, instance, created, **kwargs):
+                    log(sender, instance)
+                """),)),
+        Valid("""\
+            from django.db import models
+
+            class Referral(models.Model):
+                reason = models.TextField()
+            """, path="clinic/models.py",
+            files=(("clinic/apps.py", """\
+                from django.db.models import signals
+                from .trail import audit_change
+
+                def ready():
+                    signals.post_save.connect(audit_change)
+                """),)),
         # Reference data and statistics named after clinical things: an ICD catalogue, a test catalogue,
         # daily counts, a login OTP.
-        Valid(_MODELS + "\nclass ICD11Diagnosis(models.Model):\n    icd11_id = models.CharField(max_length=40, unique=True)\n"
-              "    label = models.CharField(max_length=255)\n"
-              "    parent = models.ForeignKey('self', on_delete=models.DO_NOTHING, null=True)\n\n"
-              "class PatientInvestigation(models.Model):\n    name = models.CharField(max_length=500, unique=True)\n"
-              "    unit = models.TextField(null=True)\n\n"
-              "class FacilityPatientStats(models.Model):\n    facility = models.ForeignKey('Facility', on_delete=models.PROTECT)\n"
-              "    entry_date = models.DateField()\n    num_patients_visited = models.IntegerField(default=0)\n"
-              "    num_patient_referred = models.IntegerField(default=0)\n\n"
-              "class PatientMobileOTP(models.Model):\n    phone_number = models.CharField(max_length=14)\n"
-              "    otp = models.CharField(max_length=10)\n", path="clinic/models.py"),
+        Valid("""\
+            from django.db import models
+
+            class ICD11Diagnosis(models.Model):
+                icd11_id = models.CharField(max_length=40, unique=True)
+                label = models.CharField(max_length=255)
+                parent = models.ForeignKey('self', on_delete=models.DO_NOTHING, null=True)
+
+            class PatientInvestigation(models.Model):
+                name = models.CharField(max_length=500, unique=True)
+                unit = models.TextField(null=True)
+
+            class FacilityPatientStats(models.Model):
+                facility = models.ForeignKey('Facility', on_delete=models.PROTECT)
+                entry_date = models.DateField()
+                num_patients_visited = models.IntegerField(default=0)
+                num_patient_referred = models.IntegerField(default=0)
+
+            class PatientMobileOTP(models.Model):
+                phone_number = models.CharField(max_length=14)
+                otp = models.CharField(max_length=10)
+            """, path="clinic/models.py"),
     ]
     VALID += [
         # A copy of an upstream system's records, loaded by a batch job and edited by no user.
-        Valid(_MODELS + "\nclass LabObservation(models.Model):\n    mrn = models.CharField(max_length=20)\n"
-              "    value = models.TextField()\n", path="lab/models.py",
-              files=(("lab/loader.py", "from lab.models import LabObservation\n\ndef load(rows):\n"
-                      "    LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)\n"),)),
+        Valid("""\
+            from django.db import models
+
+            class LabObservation(models.Model):
+                mrn = models.CharField(max_length=20)
+                value = models.TextField()
+            """, path="lab/models.py",
+            files=(("lab/loader.py", """\
+                from lab.models import LabObservation
+
+                def load(rows):
+                    LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)
+                """),)),
     ]
     INVALID = [
-        Invalid(_MODELS + "from simple_history import models as sh\n\nclass VitalSigns(models.Model):\n"
-                "    encounter = models.ForeignKey('clinic.Encounter', on_delete=models.CASCADE)\n\n"
-                "class Encounter(models.Model):\n    notes = models.TextField()\n"
-                "    history = sh.HistoricalRecords()\n",
-                line=4, path="clinic/models.py"),
-        Invalid("from django.db.models import Model, CharField, DateField\n\n"
-                "class Person(Model):\n    date_of_birth = DateField()\n    mrn = CharField(max_length=9)\n",
-                line=3, path="registry/models.py"),
+        Invalid("""\
+            from django.db import models
+            from simple_history import models as sh
+
+            class VitalSigns(models.Model):
+                encounter = models.ForeignKey('clinic.Encounter', on_delete=models.CASCADE)
+
+            class Encounter(models.Model):
+                notes = models.TextField()
+                history = sh.HistoricalRecords()
+            """, line=4, path="clinic/models.py"),
+        Invalid("""\
+            from django.db.models import Model, CharField, DateField
+
+            class Person(Model):
+                date_of_birth = DateField()
+                mrn = CharField(max_length=9)
+            """, line=3, path="registry/models.py"),
         # auditlog registers a *different* model with the same name in another app: not this one.
-        Invalid(_MODELS + "\nclass Appointment(models.Model):\n    reason = models.TextField()\n",
-                line=3, path="clinic/models.py",
-                files=(("billing/models.py", _MODELS + "class Appointment(models.Model):\n    fee = models.IntegerField()\n"),
-                       ("billing/audit.py", "from auditlog.registry import auditlog\n"
-                        "from billing.models import Appointment\nauditlog.register(Appointment)\n"))),
+        Invalid("""\
+            from django.db import models
+
+            class Appointment(models.Model):
+                reason = models.TextField()
+            """, line=3, path="clinic/models.py",
+            files=(("billing/models.py", """\
+                from django.db import models
+                class Appointment(models.Model):
+                    fee = models.IntegerField()
+                """),
+                       ("billing/audit.py", """\
+                           from auditlog.registry import auditlog
+                           from billing.models import Appointment
+                           auditlog.register(Appointment)
+                           """))),
         # A post_save receiver for one sender, or a sender-less one that is not an audit log, covers nothing else.
-        Invalid(_MODELS + "\nclass DailyRound(models.Model):\n    notes = models.TextField()\n", line=3,
-                path="ward/models.py",
-                files=(("audit_log/receivers.py", "from django.db.models.signals import post_save\n"
-                        "from django.dispatch import receiver\nfrom ward.models import Bed\n\n"
-                        "@receiver(post_save, sender=Bed)\ndef audit_bed(sender, instance, **kwargs):\n    log(instance)\n"),
-                       ("search/signals.py", "from django.db.models.signals import post_save\n"
-                        "from django.dispatch import receiver\n\n@receiver(post_save)\n"
-                        "def reindex(sender, instance, **kwargs):\n    index(instance)\n"))),
+        Invalid("""\
+            from django.db import models
+
+            class DailyRound(models.Model):
+                notes = models.TextField()
+            """, line=3, path="ward/models.py",
+            files=(("audit_log/receivers.py", """\
+                from django.db.models.signals import post_save
+                from django.dispatch import receiver
+                from ward.models import Bed
+
+                @receiver(post_save, sender=Bed)
+                def audit_bed(sender, instance, **kwargs):
+                    log(instance)
+                """),
+                       ("search/signals.py", """\
+                           from django.db.models.signals import post_save
+                           from django.dispatch import receiver
+
+                           @receiver(post_save)
+                           def reindex(sender, instance, **kwargs):
+                               index(instance)
+                           """))),
         # Loaded by a batch job but also edited in a view: user changes need the trail.
-        Invalid(_MODELS + "\nclass LabObservation(models.Model):\n    mrn = models.CharField(max_length=20)\n"
-                "    value = models.TextField()\n", line=3, path="lab/models.py",
-                files=(("lab/loader.py", "from lab.models import LabObservation\n\ndef load(rows):\n"
-                        "    LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)\n"),
-                       ("lab/views.py", "from lab.models import LabObservation\n\ndef fix(request, pk):\n"
-                        "    LabObservation.objects.filter(pk=pk).update(value=request.POST['v'])\n"))),
+        Invalid("""\
+            from django.db import models
+
+            class LabObservation(models.Model):
+                mrn = models.CharField(max_length=20)
+                value = models.TextField()
+            """, line=3, path="lab/models.py",
+            files=(("lab/loader.py", """\
+                from lab.models import LabObservation
+
+                def load(rows):
+                    LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)
+                """),
+                       ("lab/views.py", """\
+                           from lab.models import LabObservation
+
+                           def fix(request, pk):
+                               LabObservation.objects.filter(pk=pk).update(value=request.POST['v'])
+                           """))),
         # A patient model with a unique identifier is still a patient model.
-        Invalid(_MODELS + "\nclass PatientRecord(models.Model):\n    name = models.CharField(max_length=80, unique=True)\n"
-                "    ward = models.ForeignKey('Ward', on_delete=models.PROTECT)\n", line=3, path="clinic/models.py"),
+        Invalid("""\
+            from django.db import models
+
+            class PatientRecord(models.Model):
+                name = models.CharField(max_length=80, unique=True)
+                ward = models.ForeignKey('Ward', on_delete=models.PROTECT)
+            """, line=3, path="clinic/models.py"),
     ]
 
     @classmethod

@@ -10,7 +10,6 @@ from ..names import last_part
 from ..source import SourceFile
 from ..walk import walk
 
-_API = "from rest_framework.views import APIView\nfrom django.contrib.auth.models import User\n\n"
 # Calls that create accounts or set credentials.
 _ACCOUNT_CALLS = frozenset({"create_user", "create_superuser", "set_password", "set_unusable_password"})
 # Public by design: self sign-up, and password resets that verify an emailed token.
@@ -63,33 +62,82 @@ class UnauthenticatedAccountChange(Check):
     summary = "Anyone can create user accounts or set passwords without signing in"
 
     VALID = [
-        Valid(_API + "from rest_framework.permissions import IsAuthenticated\n\nclass Pwd(APIView):\n"
-              "    permission_classes = [IsAuthenticated]\n\n    def put(self, request):\n"
-              "        request.user.set_password(request.data['password'])\n        request.user.save()\n",
-              path="accounts/api.py"),
-        Valid(_API + "class ResetPasswordConfirm(APIView):\n    authentication_classes = ()\n"
-              "    permission_classes = ()\n\n    def post(self, request):\n"
-              "        t = ResetToken.objects.get(key=request.data['token'])\n"
-              "        t.user.set_password(request.data['password'])\n", path="accounts/api.py"),
-        Valid(_API + "class SignUpView(APIView):\n    authentication_classes = ()\n    permission_classes = ()\n\n"
-              "    def post(self, request):\n        User.objects.create_user(request.data['email'])\n",
-              path="accounts/api.py"),
+        Valid("""\
+            from rest_framework.views import APIView
+            from django.contrib.auth.models import User
+
+            from rest_framework.permissions import IsAuthenticated
+
+            class Pwd(APIView):
+                permission_classes = [IsAuthenticated]
+
+                def put(self, request):
+                    request.user.set_password(request.data['password'])
+                    request.user.save()
+            """, path="accounts/api.py"),
+        Valid("""\
+            from rest_framework.views import APIView
+            from django.contrib.auth.models import User
+
+            class ResetPasswordConfirm(APIView):
+                authentication_classes = ()
+                permission_classes = ()
+
+                def post(self, request):
+                    t = ResetToken.objects.get(key=request.data['token'])
+                    t.user.set_password(request.data['password'])
+            """, path="accounts/api.py"),
+        Valid("""\
+            from rest_framework.views import APIView
+            from django.contrib.auth.models import User
+
+            class SignUpView(APIView):
+                authentication_classes = ()
+                permission_classes = ()
+
+                def post(self, request):
+                    User.objects.create_user(request.data['email'])
+            """, path="accounts/api.py"),
     ]
     INVALID = [
-        Invalid(_API + "from pin.models import PIN\n\nclass UpdatePINView(APIView):\n    authentication_classes = ()\n"
-                "    permission_classes = ()\n\n    def put(self, request):\n"
-                "        user = User.objects.get(username=request.data['username'])\n"
-                "        p = PIN.objects.get_or_create(user=user)[0]\n        p.pin = request.data['pin']\n"
-                "        p.save()\n", line=6, path="accounts/api.py"),
-        Invalid(_API + "class UpdatePasswordView(APIView):\n    authentication_classes = ()\n"
-                "    permission_classes = ()\n\n    def put(self, request):\n"
-                "        user = User.objects.get(username=request.data['username'])\n"
-                "        user.set_password(request.data['password'])\n        user.save()\n",
-                line=4, path="accounts/api.py"),
-        Invalid("from django.views.generic import FormView\nfrom django.contrib.auth.models import User\n\n"
-                "class BulkCreateUserView(FormView):\n    def form_valid(self, form):\n"
-                "        for email in form.cleaned_data['users']:\n"
-                "            User.objects.create_user(email, email=email)\n", line=4, path="accounts/views.py"),
+        Invalid("""\
+            from rest_framework.views import APIView
+            from django.contrib.auth.models import User
+
+            from pin.models import PIN
+
+            class UpdatePINView(APIView):
+                authentication_classes = ()
+                permission_classes = ()
+
+                def put(self, request):
+                    user = User.objects.get(username=request.data['username'])
+                    p = PIN.objects.get_or_create(user=user)[0]
+                    p.pin = request.data['pin']
+                    p.save()
+            """, line=6, path="accounts/api.py"),
+        Invalid("""\
+            from rest_framework.views import APIView
+            from django.contrib.auth.models import User
+
+            class UpdatePasswordView(APIView):
+                authentication_classes = ()
+                permission_classes = ()
+
+                def put(self, request):
+                    user = User.objects.get(username=request.data['username'])
+                    user.set_password(request.data['password'])
+                    user.save()
+            """, line=4, path="accounts/api.py"),
+        Invalid("""\
+            from django.views.generic import FormView
+            from django.contrib.auth.models import User
+
+            class BulkCreateUserView(FormView):
+                def form_valid(self, form):
+                    for email in form.cleaned_data['users']:
+                        User.objects.create_user(email, email=email)
+            """, line=4, path="accounts/views.py"),
     ]
 
     @classmethod

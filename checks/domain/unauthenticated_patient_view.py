@@ -8,22 +8,41 @@ from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 
-_FILES = (("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-           "    mrn = models.CharField(max_length=9)\n\nclass Drug(models.Model):\n"
-           "    name = models.CharField(max_length=80)\n"),
-          ("clinic/serializers.py", "from rest_framework import serializers\nfrom clinic.models import Patient\n\n"
-           "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Patient\n"
-           "        fields = ['id', 'mrn']\n"))
+_MODELS = ("clinic/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=9)
+
+    class Drug(models.Model):
+        name = models.CharField(max_length=80)
+    """)
+_SERIALIZERS = ("clinic/serializers.py", """\
+    from rest_framework import serializers
+    from clinic.models import Patient
+
+    class PatientSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Patient
+            fields = ['id', 'mrn']
+    """)
+_FILES = (_MODELS, _SERIALIZERS)
 _SETTINGS = ("proj/settings/base.py", "REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
              "['rest_framework.permissions.IsAuthenticated', 'rest_framework.permissions.DjangoModelPermissions']}\n")
-_AGG_FILES = (("clinic/models.py", _FILES[0][1] + "\nclass Encounter(models.Model):\n"
-               "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
-               "    status = models.CharField(max_length=12)\n    ward = models.CharField(max_length=20)\n"),
-              _FILES[1])
-_AGG = "from django.db.models import Count\nfrom django.db import models as m\nfrom django.http import JsonResponse\n" \
-       "from clinic.models import Encounter, Patient\n\n"
-_VS = "from rest_framework import viewsets, permissions\nfrom clinic.models import Patient, Drug\n" \
-      "from clinic.serializers import PatientSerializer\n\n"
+_AGG_FILES = (("clinic/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=9)
+
+    class Drug(models.Model):
+        name = models.CharField(max_length=80)
+
+    class Encounter(models.Model):
+        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+        status = models.CharField(max_length=12)
+        ward = models.CharField(max_length=20)
+    """), _SERIALIZERS)
 
 
 class UnauthenticatedPatientView(Check):
@@ -71,69 +90,173 @@ class UnauthenticatedPatientView(Check):
     summary = "View reaches patient data without any authentication"
 
     VALID = [
-        Valid("from django.http import JsonResponse\n\ndef health(request):\n    return JsonResponse({'ok': True})\n",
-              path="clinic/views.py", files=_FILES),
-        Valid(_VS + "class DrugViewSet(viewsets.ReadOnlyModelViewSet):\n    queryset = Drug.objects.all()\n"
-              "    permission_classes = [permissions.AllowAny]\n", path="clinic/api.py", files=_FILES),
-        Valid(_VS + "class PatientViewSet(viewsets.ReadOnlyModelViewSet):\n    serializer_class = PatientSerializer\n"
-              "    queryset = Patient.objects.all()\n", path="clinic/api.py", files=(*_FILES, _SETTINGS)),
-        Valid("from django.contrib.auth import decorators as d\nfrom django.shortcuts import get_object_or_404\n"
-              "from clinic.models import Patient\n\n@d.login_required\ndef detail(request, pk):\n"
-              "    return get_object_or_404(Patient, pk=pk)\n", path="clinic/views.py", files=_FILES),
-        Valid("from clinic.models import Patient\n\ndef detail(request, pk):\n    return Patient.objects.get(pk=pk)\n",
-              path="clinic/views.py",
-              files=(*_FILES, ("proj/settings.py", "MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n"))),
+        Valid("""\
+            from django.http import JsonResponse
+
+            def health(request):
+                return JsonResponse({'ok': True})
+            """, path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets, permissions
+            from clinic.models import Patient, Drug
+            from clinic.serializers import PatientSerializer
+
+            class DrugViewSet(viewsets.ReadOnlyModelViewSet):
+                queryset = Drug.objects.all()
+                permission_classes = [permissions.AllowAny]
+            """, path="clinic/api.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets, permissions
+            from clinic.models import Patient, Drug
+            from clinic.serializers import PatientSerializer
+
+            class PatientViewSet(viewsets.ReadOnlyModelViewSet):
+                serializer_class = PatientSerializer
+                queryset = Patient.objects.all()
+            """, path="clinic/api.py", files=(*_FILES, _SETTINGS)),
+        Valid("""\
+            from django.contrib.auth import decorators as d
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Patient
+
+            @d.login_required
+            def detail(request, pk):
+                return get_object_or_404(Patient, pk=pk)
+            """, path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from clinic.models import Patient
+
+            def detail(request, pk):
+                return Patient.objects.get(pk=pk)
+            """, path="clinic/views.py",
+            files=(*_FILES, ("proj/settings.py", "MIDDLEWARE = ['django.contrib.auth.middleware.LoginRequiredMiddleware']\n"))),
         # The patient login endpoint must be public: its model is a one-time password, not a clinical record.
-        Valid("from django.db import models\nfrom rest_framework import mixins, viewsets\n\n"
-              "class PatientMobileOTP(models.Model):\n    phone_number = models.CharField(max_length=14)\n"
-              "    otp = models.CharField(max_length=10)\n\n"
-              "class PatientMobileOTPViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):\n"
-              "    authentication_classes = ()\n    permission_classes = ()\n"
-              "    queryset = PatientMobileOTP.objects.all()\n", path="clinic/otp.py", files=_FILES),
+        Valid("""\
+            from django.db import models
+            from rest_framework import mixins, viewsets
+
+            class PatientMobileOTP(models.Model):
+                phone_number = models.CharField(max_length=14)
+                otp = models.CharField(max_length=10)
+
+            class PatientMobileOTPViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+                authentication_classes = ()
+                permission_classes = ()
+                queryset = PatientMobileOTP.objects.all()
+            """, path="clinic/otp.py", files=_FILES),
         # Aggregates only: counts, sums and GROUP BY counts over non-PHI keys reveal no patient rows.
-        Valid(_AGG + "def workload(request):\n"
-              "    by_status = Encounter.objects.values('status').annotate(n=Count('id')).order_by('status')\n"
-              "    return JsonResponse({r['status']: r['n'] for r in by_status})\n", path="clinic/views.py",
-              files=_AGG_FILES),
-        Valid(_AGG + "def census(request):\n    admitted = Patient.objects.filter(encounter__status='admitted')\n"
-              "    return JsonResponse({'patients': admitted.count(), 'wards': len(Encounter.objects.all()),\n"
-              "                         'beds': Encounter.objects.aggregate(n=m.Count('ward', distinct=True))})\n",
-              path="clinic/views.py", files=_AGG_FILES),
+        Valid("""\
+            from django.db.models import Count
+            from django.db import models as m
+            from django.http import JsonResponse
+            from clinic.models import Encounter, Patient
+
+            def workload(request):
+                by_status = Encounter.objects.values('status').annotate(n=Count('id')).order_by('status')
+                return JsonResponse({r['status']: r['n'] for r in by_status})
+            """, path="clinic/views.py", files=_AGG_FILES),
+        Valid("""\
+            from django.db.models import Count
+            from django.db import models as m
+            from django.http import JsonResponse
+            from clinic.models import Encounter, Patient
+
+            def census(request):
+                admitted = Patient.objects.filter(encounter__status='admitted')
+                return JsonResponse({'patients': admitted.count(), 'wards': len(Encounter.objects.all()),
+                                     'beds': Encounter.objects.aggregate(n=m.Count('ward', distinct=True))})
+            """, path="clinic/views.py", files=_AGG_FILES),
     ]
     INVALID = [
-        Invalid(_VS + "class PatientViewSet(viewsets.ReadOnlyModelViewSet):\n    serializer_class = PatientSerializer\n"
-                "    queryset = Patient.objects.all()\n    permission_classes = []\n",
-                line=5, path="clinic/api.py", files=(*_FILES, _SETTINGS)),
-        Invalid("from rest_framework.decorators import api_view, permission_classes as pc\n"
-                "from rest_framework.permissions import AllowAny\nfrom clinic.serializers import PatientSerializer\n\n"
-                "@api_view(['POST'])\n@pc([AllowAny])\ndef ingest(request):\n"
-                "    s = PatientSerializer(data=request.data)\n    s.is_valid(raise_exception=True)\n    s.save()\n",
-                line=7, path="clinic/api.py", files=(*_FILES, _SETTINGS)),
-        Invalid("from django.views.decorators.http import require_GET\nfrom clinic.models import Patient\n\n"
-                "@require_GET\ndef export(request):\n    return list(Patient.objects.values('mrn'))\n",
-                line=5, path="clinic/views.py", files=_FILES),
+        Invalid("""\
+            from rest_framework import viewsets, permissions
+            from clinic.models import Patient, Drug
+            from clinic.serializers import PatientSerializer
+
+            class PatientViewSet(viewsets.ReadOnlyModelViewSet):
+                serializer_class = PatientSerializer
+                queryset = Patient.objects.all()
+                permission_classes = []
+            """, line=5, path="clinic/api.py", files=(*_FILES, _SETTINGS)),
+        Invalid("""\
+            from rest_framework.decorators import api_view, permission_classes as pc
+            from rest_framework.permissions import AllowAny
+            from clinic.serializers import PatientSerializer
+
+            @api_view(['POST'])
+            @pc([AllowAny])
+            def ingest(request):
+                s = PatientSerializer(data=request.data)
+                s.is_valid(raise_exception=True)
+                s.save()
+            """, line=7, path="clinic/api.py", files=(*_FILES, _SETTINGS)),
+        Invalid("""\
+            from django.views.decorators.http import require_GET
+            from clinic.models import Patient
+
+            @require_GET
+            def export(request):
+                return list(Patient.objects.values('mrn'))
+            """, line=5, path="clinic/views.py", files=_FILES),
         # No DEFAULT_PERMISSION_CLASSES in settings: DRF falls back to AllowAny.
-        Invalid(_VS + "class PatientList(viewsets.ReadOnlyModelViewSet):\n    serializer_class = PatientSerializer\n"
-                "    queryset = Patient.objects.all()\n", line=5, path="clinic/api.py", files=_FILES),
-        Invalid("from django.views import generic\nfrom clinic.models import Patient\n\n"
-                "class PatientDetail(generic.DetailView):\n    model = Patient\n", line=4, path="clinic/views.py",
-                files=_FILES),
+        Invalid("""\
+            from rest_framework import viewsets, permissions
+            from clinic.models import Patient, Drug
+            from clinic.serializers import PatientSerializer
+
+            class PatientList(viewsets.ReadOnlyModelViewSet):
+                serializer_class = PatientSerializer
+                queryset = Patient.objects.all()
+            """, line=5, path="clinic/api.py", files=_FILES),
+        Invalid("""\
+            from django.views import generic
+            from clinic.models import Patient
+
+            class PatientDetail(generic.DetailView):
+                model = Patient
+            """, line=4, path="clinic/views.py", files=_FILES),
         # Traps: grouped by a PHI field, grouped per patient, rows returned next to a count,
         # and an annotation without `.values()` (full rows with an extra column).
-        Invalid(_AGG + "def by_mrn(request):\n"
-                "    rows = Patient.objects.values('mrn').annotate(n=Count('encounter'))\n"
-                "    return JsonResponse(list(rows), safe=False)\n", line=6, path="clinic/views.py",
-                files=_AGG_FILES),
-        Invalid(_AGG + "def per_patient(request):\n"
-                "    rows = Encounter.objects.values('patient').annotate(n=Count('id'))\n"
-                "    return JsonResponse(list(rows), safe=False)\n", line=6, path="clinic/views.py",
-                files=_AGG_FILES),
-        Invalid(_AGG + "def ward_list(request, ward):\n    qs = Patient.objects.filter(encounter__ward=ward)\n"
-                "    return JsonResponse({'n': qs.count(), 'mrns': [p.mrn for p in qs]})\n", line=6,
-                path="clinic/views.py", files=_AGG_FILES),
-        Invalid(_AGG + "def busy(request):\n    rows = Patient.objects.annotate(n=Count('encounter')).filter(n__gt=3)\n"
-                "    return JsonResponse(list(rows.values('mrn', 'n')), safe=False)\n", line=6,
-                path="clinic/views.py", files=_AGG_FILES),
+        Invalid("""\
+            from django.db.models import Count
+            from django.db import models as m
+            from django.http import JsonResponse
+            from clinic.models import Encounter, Patient
+
+            def by_mrn(request):
+                rows = Patient.objects.values('mrn').annotate(n=Count('encounter'))
+                return JsonResponse(list(rows), safe=False)
+            """, line=6, path="clinic/views.py", files=_AGG_FILES),
+        Invalid("""\
+            from django.db.models import Count
+            from django.db import models as m
+            from django.http import JsonResponse
+            from clinic.models import Encounter, Patient
+
+            def per_patient(request):
+                rows = Encounter.objects.values('patient').annotate(n=Count('id'))
+                return JsonResponse(list(rows), safe=False)
+            """, line=6, path="clinic/views.py", files=_AGG_FILES),
+        Invalid("""\
+            from django.db.models import Count
+            from django.db import models as m
+            from django.http import JsonResponse
+            from clinic.models import Encounter, Patient
+
+            def ward_list(request, ward):
+                qs = Patient.objects.filter(encounter__ward=ward)
+                return JsonResponse({'n': qs.count(), 'mrns': [p.mrn for p in qs]})
+            """, line=6, path="clinic/views.py", files=_AGG_FILES),
+        Invalid("""\
+            from django.db.models import Count
+            from django.db import models as m
+            from django.http import JsonResponse
+            from clinic.models import Encounter, Patient
+
+            def busy(request):
+                rows = Patient.objects.annotate(n=Count('encounter')).filter(n__gt=3)
+                return JsonResponse(list(rows.values('mrn', 'n')), safe=False)
+            """, line=6, path="clinic/views.py", files=_AGG_FILES),
     ]
 
     @classmethod

@@ -9,21 +9,37 @@ from ..names import last_part
 from ..source import SourceFile
 
 # The project authorizes somewhere (a role-less project, where login is the whole access model, is not flagged).
-_AUTHZ_ELSEWHERE = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
-                    "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
-_FILES = (("clinic/models.py", "from django.db import models\n\nclass Appointment(models.Model):\n"
-           "    reason = models.TextField()\n    clinician = models.ForeignKey('auth.User', on_delete=models.CASCADE)\n"
-           "\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n"), _AUTHZ_ELSEWHERE)
-_PROFILE_FILES = (("clinic/models.py", "from django.db import models\n\nclass PatientProfile(models.Model):\n"
-                   "    user = models.OneToOneField('auth.User', on_delete=models.CASCADE)\n"
-                   "    date_of_birth = models.DateField(null=True)\n"), _AUTHZ_ELSEWHERE)
-_PERMS = ("accounts/permissions.py", "from rest_framework.permissions import BasePermission\n\n"
-          "class IsCareTeam(BasePermission):\n    def has_permission(self, request, view):\n"
-          "        return request.user.groups.filter(name='care').exists()\n")
-_FV = "from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404\n" \
-      "from clinic.models import Appointment\n\n"
-_VS = "from rest_framework import viewsets\nfrom rest_framework.permissions import IsAuthenticated\n" \
-      "from clinic.models import Appointment\n\n"
+_AUTHZ_ELSEWHERE = ("reports/views.py", """\
+    from django.contrib.auth.decorators import permission_required
+
+    @permission_required('reports.view_report')
+    def monthly(request):
+        return None
+    """)
+_FILES = (("clinic/models.py", """\
+    from django.db import models
+
+    class Appointment(models.Model):
+        reason = models.TextField()
+        clinician = models.ForeignKey('auth.User', on_delete=models.CASCADE)
+
+    class Drug(models.Model):
+        name = models.CharField(max_length=80)
+    """), _AUTHZ_ELSEWHERE)
+_PROFILE_FILES = (("clinic/models.py", """\
+    from django.db import models
+
+    class PatientProfile(models.Model):
+        user = models.OneToOneField('auth.User', on_delete=models.CASCADE)
+        date_of_birth = models.DateField(null=True)
+    """), _AUTHZ_ELSEWHERE)
+_PERMS = ("accounts/permissions.py", """\
+    from rest_framework.permissions import BasePermission
+
+    class IsCareTeam(BasePermission):
+        def has_permission(self, request, view):
+            return request.user.groups.filter(name='care').exists()
+    """)
 
 
 class UnauthorizedPatientWrite(Check):
@@ -79,86 +95,267 @@ class UnauthorizedPatientWrite(Check):
     summary = "View changes patient data with authentication but no authorization"
 
     VALID = [
-        Valid(_FV + "from django.contrib.auth.decorators import permission_required\n\n@login_required\n"
-              "@permission_required('clinic.change_appointment', raise_exception=True)\ndef cancel(request, pk):\n"
-              "    a = get_object_or_404(Appointment, pk=pk)\n    a.save()\n", path="clinic/views.py", files=_FILES),
-        Valid(_FV + "@login_required\ndef cancel(request, pk):\n"
-              "    a = get_object_or_404(Appointment, pk=pk, clinician=request.user)\n    a.save()\n",
-              path="clinic/views.py", files=_FILES),
-        Valid(_VS + "from accounts.permissions import IsCareTeam\n\nclass AppointmentViewSet(viewsets.ModelViewSet):\n"
-              "    queryset = Appointment.objects.all()\n    permission_classes = [IsAuthenticated, IsCareTeam]\n",
-              path="clinic/api.py", files=(*_FILES, _PERMS)),
-        Valid(_VS + "class Mine(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n\n"
-              "    def get_queryset(self):\n        return Appointment.objects.filter(clinician=self.request.user)\n",
-              path="clinic/api.py", files=_FILES),
-        Valid(_VS + "class ReadOnly(viewsets.ReadOnlyModelViewSet):\n    queryset = Appointment.objects.all()\n"
-              "    permission_classes = [IsAuthenticated]\n", path="clinic/api.py", files=_FILES),
-        Valid(_FV + "from django.core.exceptions import PermissionDenied\n\n@login_required\ndef cancel(request, pk):\n"
-              "    if not request.user.has_perm('clinic.change_appointment'):\n        raise PermissionDenied\n"
-              "    get_object_or_404(Appointment, pk=pk).delete()\n", path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            from django.contrib.auth.decorators import permission_required
+
+            @login_required
+            @permission_required('clinic.change_appointment', raise_exception=True)
+            def cancel(request, pk):
+                a = get_object_or_404(Appointment, pk=pk)
+                a.save()
+            """, path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            @login_required
+            def cancel(request, pk):
+                a = get_object_or_404(Appointment, pk=pk, clinician=request.user)
+                a.save()
+            """, path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            from accounts.permissions import IsCareTeam
+
+            class AppointmentViewSet(viewsets.ModelViewSet):
+                queryset = Appointment.objects.all()
+                permission_classes = [IsAuthenticated, IsCareTeam]
+            """, path="clinic/api.py", files=(*_FILES, _PERMS)),
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            class Mine(viewsets.ModelViewSet):
+                permission_classes = [IsAuthenticated]
+
+                def get_queryset(self):
+                    return Appointment.objects.filter(clinician=self.request.user)
+            """, path="clinic/api.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            class ReadOnly(viewsets.ReadOnlyModelViewSet):
+                queryset = Appointment.objects.all()
+                permission_classes = [IsAuthenticated]
+            """, path="clinic/api.py", files=_FILES),
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            from django.core.exceptions import PermissionDenied
+
+            @login_required
+            def cancel(request, pk):
+                if not request.user.has_perm('clinic.change_appointment'):
+                    raise PermissionDenied
+                get_object_or_404(Appointment, pk=pk).delete()
+            """, path="clinic/views.py", files=_FILES),
         # A role test on the requesting user authorizes (a project's own RBAC), however it is spelled.
-        Valid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef manage(request, pk):\n"
-              "    if request.user.role != 'doctor':\n        return redirect('home')\n"
-              "    a = Appointment.objects.get(pk=pk)\n    a.reason = request.POST['reason']\n    a.save()\n",
-              path="clinic/views.py", files=_FILES),
-        Valid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef manage(request, pk):\n"
-              "    me = request.user\n    if not me.is_clinician():\n        return redirect('home')\n"
-              "    get_object_or_404(Appointment, pk=pk).delete()\n", path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            from django.shortcuts import redirect
+
+            @login_required
+            def manage(request, pk):
+                if request.user.role != 'doctor':
+                    return redirect('home')
+                a = Appointment.objects.get(pk=pk)
+                a.reason = request.POST['reason']
+                a.save()
+            """, path="clinic/views.py", files=_FILES),
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            from django.shortcuts import redirect
+
+            @login_required
+            def manage(request, pk):
+                me = request.user
+                if not me.is_clinician():
+                    return redirect('home')
+                get_object_or_404(Appointment, pk=pk).delete()
+            """, path="clinic/views.py", files=_FILES),
         # get_permissions() per action or method: every write needs more than a login.
-        Valid(_VS + "from rest_framework import permissions\n\nclass Appts(viewsets.ModelViewSet):\n"
-              "    queryset = Appointment.objects.all()\n\n    def get_permissions(self):\n"
-              "        if self.request.method in permissions.SAFE_METHODS:\n"
-              "            return [IsAuthenticated()]\n        return [permissions.IsAdminUser()]\n",
-              path="clinic/api.py", files=_FILES),
-        Valid(_VS + "from rest_framework.permissions import IsAdminUser\n\nclass Appts(viewsets.ModelViewSet):\n"
-              "    queryset = Appointment.objects.all()\n\n    def get_permissions(self):\n"
-              "        if self.action not in ('list', 'retrieve'):\n            classes = [IsAdminUser]\n"
-              "        else:\n            classes = [IsAuthenticated]\n        return [c() for c in classes]\n",
-              path="clinic/api.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            from rest_framework import permissions
+
+            class Appts(viewsets.ModelViewSet):
+                queryset = Appointment.objects.all()
+
+                def get_permissions(self):
+                    if self.request.method in permissions.SAFE_METHODS:
+                        return [IsAuthenticated()]
+                    return [permissions.IsAdminUser()]
+            """, path="clinic/api.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            from rest_framework.permissions import IsAdminUser
+
+            class Appts(viewsets.ModelViewSet):
+                queryset = Appointment.objects.all()
+
+                def get_permissions(self):
+                    if self.action not in ('list', 'retrieve'):
+                        classes = [IsAdminUser]
+                    else:
+                        classes = [IsAuthenticated]
+                    return [c() for c in classes]
+            """, path="clinic/api.py", files=_FILES),
         # A get_permissions() whose tests wardgate cannot read is trusted to authorize.
-        Valid(_VS + "class Appts(viewsets.ModelViewSet):\n    queryset = Appointment.objects.all()\n\n"
-              "    def get_permissions(self):\n        if self.request.user.groups.filter(name='care').exists():\n"
-              "            return [IsAuthenticated()]\n        return []\n", path="clinic/api.py", files=_FILES),
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            class Appts(viewsets.ModelViewSet):
+                queryset = Appointment.objects.all()
+
+                def get_permissions(self):
+                    if self.request.user.groups.filter(name='care').exists():
+                        return [IsAuthenticated()]
+                    return []
+            """, path="clinic/api.py", files=_FILES),
         # Sign-up: the patient row created belongs to the account this view just created.
-        Valid("from django.contrib.auth.forms import UserCreationForm\nfrom django.shortcuts import redirect, render\n"
-              "from clinic.models import PatientProfile\n\ndef register(request):\n"
-              "    if request.user.is_authenticated:\n        return redirect('home')\n"
-              "    form = UserCreationForm(request.POST or None)\n    if form.is_valid():\n"
-              "        user = form.save()\n        PatientProfile.objects.create(user=user)\n"
-              "        return redirect('login')\n    return render(request, 'register.html', {'form': form})\n",
-              path="clinic/views.py", files=_PROFILE_FILES),
+        Valid("""\
+            from django.contrib.auth.forms import UserCreationForm
+            from django.shortcuts import redirect, render
+            from clinic.models import PatientProfile
+
+            def register(request):
+                if request.user.is_authenticated:
+                    return redirect('home')
+                form = UserCreationForm(request.POST or None)
+                if form.is_valid():
+                    user = form.save()
+                    PatientProfile.objects.create(user=user)
+                    return redirect('login')
+                return render(request, 'register.html', {'form': form})
+            """, path="clinic/views.py", files=_PROFILE_FILES),
     ]
     INVALID = [
-        Invalid(_FV + "@login_required\ndef cancel(request, pk):\n    a = get_object_or_404(Appointment, pk=pk)\n"
-                "    a.save()\n", line=6, path="clinic/views.py", files=_FILES),
-        Invalid(_VS + "class AppointmentViewSet(viewsets.ModelViewSet):\n    queryset = Appointment.objects.all()\n"
-                "    permission_classes = [IsAuthenticated]\n", line=5, path="clinic/api.py", files=_FILES),
-        Invalid("from django.contrib.auth import mixins as m\nfrom django.views.generic import UpdateView\n"
-                "from clinic.models import Appointment\n\nclass Edit(m.LoginRequiredMixin, UpdateView):\n"
-                "    model = Appointment\n    fields = ['reason']\n", line=5, path="clinic/views.py", files=_FILES),
-        Invalid(_VS + "from rest_framework.decorators import action\n\nclass Appts(viewsets.ReadOnlyModelViewSet):\n"
-                "    queryset = Appointment.objects.all()\n    permission_classes = [IsAuthenticated]\n\n"
-                "    @action(detail=True, methods=['post'])\n    def cancel(self, request, pk=None):\n"
-                "        self.get_object().save()\n", line=7, path="clinic/api.py", files=_FILES),
+        Invalid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            @login_required
+            def cancel(request, pk):
+                a = get_object_or_404(Appointment, pk=pk)
+                a.save()
+            """, line=6, path="clinic/views.py", files=_FILES),
+        Invalid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            class AppointmentViewSet(viewsets.ModelViewSet):
+                queryset = Appointment.objects.all()
+                permission_classes = [IsAuthenticated]
+            """, line=5, path="clinic/api.py", files=_FILES),
+        Invalid("""\
+            from django.contrib.auth import mixins as m
+            from django.views.generic import UpdateView
+            from clinic.models import Appointment
+
+            class Edit(m.LoginRequiredMixin, UpdateView):
+                model = Appointment
+                fields = ['reason']
+            """, line=5, path="clinic/views.py", files=_FILES),
+        Invalid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            from rest_framework.decorators import action
+
+            class Appts(viewsets.ReadOnlyModelViewSet):
+                queryset = Appointment.objects.all()
+                permission_classes = [IsAuthenticated]
+
+                @action(detail=True, methods=['post'])
+                def cancel(self, request, pk=None):
+                    self.get_object().save()
+            """, line=7, path="clinic/api.py", files=_FILES),
         # Reading a role is not testing it; testing the record is not testing the user.
-        Invalid(_FV + "@login_required\ndef cancel(request, pk):\n    role = request.user.role\n"
-                "    a = get_object_or_404(Appointment, pk=pk)\n    a.reason = role\n    a.save()\n",
-                line=6, path="clinic/views.py", files=_FILES),
-        Invalid(_FV + "from django.shortcuts import redirect\n\n@login_required\ndef cancel(request, pk):\n"
-                "    a = get_object_or_404(Appointment, pk=pk)\n    if a.is_cancelled:\n"
-                "        return redirect('home')\n    a.delete()\n", line=8, path="clinic/views.py", files=_FILES),
+        Invalid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            @login_required
+            def cancel(request, pk):
+                role = request.user.role
+                a = get_object_or_404(Appointment, pk=pk)
+                a.reason = role
+                a.save()
+            """, line=6, path="clinic/views.py", files=_FILES),
+        Invalid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Appointment
+
+            from django.shortcuts import redirect
+
+            @login_required
+            def cancel(request, pk):
+                a = get_object_or_404(Appointment, pk=pk)
+                if a.is_cancelled:
+                    return redirect('home')
+                a.delete()
+            """, line=8, path="clinic/views.py", files=_FILES),
         # get_permissions() read per action: updates are left to any signed-in user.
-        Invalid(_VS + "from accounts.permissions import IsCareTeam\n\nclass Appts(viewsets.ModelViewSet):\n"
-                "    queryset = Appointment.objects.all()\n\n    def get_permissions(self):\n"
-                "        if self.action in ('list', 'retrieve'):\n            return [IsCareTeam()]\n"
-                "        if self.action in ('update', 'partial_update'):\n            return [IsAuthenticated()]\n"
-                "        return [IsCareTeam()]\n", line=7, path="clinic/api.py", files=(*_FILES, _PERMS)),
+        Invalid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+            from clinic.models import Appointment
+
+            from accounts.permissions import IsCareTeam
+
+            class Appts(viewsets.ModelViewSet):
+                queryset = Appointment.objects.all()
+
+                def get_permissions(self):
+                    if self.action in ('list', 'retrieve'):
+                        return [IsCareTeam()]
+                    if self.action in ('update', 'partial_update'):
+                        return [IsAuthenticated()]
+                    return [IsCareTeam()]
+            """, line=7, path="clinic/api.py", files=(*_FILES, _PERMS)),
         # A row created for an account picked from the request body is not the user's own.
-        Invalid("from django.contrib.auth.decorators import login_required\nfrom django.contrib.auth.models import User\n"
-                "from clinic.models import PatientProfile\n\n@login_required\ndef enrol(request):\n"
-                "    other = User.objects.get(pk=request.POST['account'])\n"
-                "    PatientProfile.objects.create(user=other)\n", line=6, path="clinic/views.py",
-                files=_PROFILE_FILES),
+        Invalid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.contrib.auth.models import User
+            from clinic.models import PatientProfile
+
+            @login_required
+            def enrol(request):
+                other = User.objects.get(pk=request.POST['account'])
+                PatientProfile.objects.create(user=other)
+            """, line=6, path="clinic/views.py", files=_PROFILE_FILES),
     ]
 
     @classmethod

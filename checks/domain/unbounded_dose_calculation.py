@@ -58,48 +58,128 @@ class UnboundedDoseCalculation(Check):
     summary = "Dose calculation returned without an upper bound (no cap, no maximum check, no limit helper)"
 
     VALID = [
-        Valid("def weight_based_dose_mg(weight_kg, mg_per_kg, max_dose_mg):\n"
-              "    return min(weight_kg * mg_per_kg, max_dose_mg)\n"),
-        Valid("from .dosing import enforce_max_dose as cap\n\ndef renal_dose_mg(drug, dose_mg, crcl):\n"
-              "    return cap(drug, dose_mg * (0.5 if crcl < 30 else 1))\n", path="app/renal.py", files=(_HELPERS,)),
-        Valid("import math\n\ndef body_surface_area_m2(height_cm, weight_kg):\n"
-              "    return math.sqrt(height_cm * weight_kg / 3600)\n"),
-        Valid("def creatinine_clearance(age, weight_kg, scr):\n    return (140 - age) * weight_kg / (72 * scr)\n"),
-        Valid("def daily_dose_mg(drug, single_mg, per_day):\n    total = single_mg * per_day\n"
-              "    if total > drug.max_daily_dose_mg:\n        raise ValueError('over the daily maximum')\n"
-              "    return total\n"),
+        Valid("""\
+            def weight_based_dose_mg(weight_kg, mg_per_kg, max_dose_mg):
+                return min(weight_kg * mg_per_kg, max_dose_mg)
+            """),
+        Valid("""\
+            from .dosing import enforce_max_dose as cap
+
+            def renal_dose_mg(drug, dose_mg, crcl):
+                return cap(drug, dose_mg * (0.5 if crcl < 30 else 1))
+            """, path="app/renal.py", files=(_HELPERS,)),
+        Valid("""\
+            import math
+
+            def body_surface_area_m2(height_cm, weight_kg):
+                return math.sqrt(height_cm * weight_kg / 3600)
+            """),
+        Valid("""\
+            def creatinine_clearance(age, weight_kg, scr):
+                return (140 - age) * weight_kg / (72 * scr)
+            """),
+        Valid("""\
+            def daily_dose_mg(drug, single_mg, per_day):
+                total = single_mg * per_day
+                if total > drug.max_daily_dose_mg:
+                    raise ValueError('over the daily maximum')
+                return total
+            """),
         # Capped by reassigning the maximum (statement and conditional-expression forms).
-        Valid("PARACETAMOL_MAX_SINGLE_MG = 1000\n\ndef paracetamol_mg(weight_kg):\n    dose = weight_kg * 15\n"
-              "    if dose > PARACETAMOL_MAX_SINGLE_MG:\n        dose = PARACETAMOL_MAX_SINGLE_MG\n    return dose\n"),
-        Valid("def ondansetron_dose_mg(drug, weight_kg):\n    dose = weight_kg * 0.15\n"
-              "    dose = drug.max_single_dose_mg if dose > drug.max_single_dose_mg else dose\n    return dose\n"),
+        Valid("""\
+            PARACETAMOL_MAX_SINGLE_MG = 1000
+
+            def paracetamol_mg(weight_kg):
+                dose = weight_kg * 15
+                if dose > PARACETAMOL_MAX_SINGLE_MG:
+                    dose = PARACETAMOL_MAX_SINGLE_MG
+                return dose
+            """),
+        Valid("""\
+            def ondansetron_dose_mg(drug, weight_kg):
+                dose = weight_kg * 0.15
+                dose = drug.max_single_dose_mg if dose > drug.max_single_dose_mg else dose
+                return dose
+            """),
         # Capped by its only caller.
-        Valid("def raw_dose_mg(weight_kg):\n    return weight_kg * 15\n", path="app/calc.py", files=(
-            ("app/orders.py", "from .calc import raw_dose_mg\n\ndef order(drug, w):\n"
-                              "    return min(raw_dose_mg(w), drug.max_single_dose_mg)\n"),)),
+        Valid("""\
+            def raw_dose_mg(weight_kg):
+                return weight_kg * 15
+            """, path="app/calc.py",
+            files=(
+            ("app/orders.py", """\
+                from .calc import raw_dose_mg
+
+                def order(drug, w):
+                    return min(raw_dose_mg(w), drug.max_single_dose_mg)
+                """),)),
     ]
     INVALID = [
-        Invalid("def vancomycin_loading_dose_mg(weight_kg):\n    return weight_kg * 25\n", line=1),
-        Invalid("class Calc:\n    @staticmethod\n    def infusion_rate_ml_per_hr(dose_per_kg, weight_kg, conc):\n"
-                "        if conc <= 0:\n            raise ValueError('bad concentration')\n"
-                "        return dose_per_kg * weight_kg / conc\n", line=3),
-        Invalid("def amoxicillin_mg(weight_kg, age_months):\n    if not 1 <= age_months < 144:\n"
-                "        raise ValueError('paediatric only')\n    return weight_kg * 30\n", line=1),
-        Invalid("from .dosing import enforce_max_dose\n\ndef bsa_dose_mg(drug, bsa):\n"
-                "    dose = drug.dose_per_m2_mg * bsa\n    return round(dose, 1)\n", line=3, path="app/onc.py",
-                files=(_HELPERS,)),
+        Invalid("""\
+            def vancomycin_loading_dose_mg(weight_kg):
+                return weight_kg * 25
+            """, line=1),
+        Invalid("""\
+            class Calc:
+                @staticmethod
+                def infusion_rate_ml_per_hr(dose_per_kg, weight_kg, conc):
+                    if conc <= 0:
+                        raise ValueError('bad concentration')
+                    return dose_per_kg * weight_kg / conc
+            """, line=3),
+        Invalid("""\
+            def amoxicillin_mg(weight_kg, age_months):
+                if not 1 <= age_months < 144:
+                    raise ValueError('paediatric only')
+                return weight_kg * 30
+            """, line=1),
+        Invalid("""\
+            from .dosing import enforce_max_dose
+
+            def bsa_dose_mg(drug, bsa):
+                dose = drug.dose_per_m2_mg * bsa
+                return round(dose, 1)
+            """, line=3, path="app/onc.py", files=(_HELPERS,)),
         # Traps: compared with the maximum but never capped (logged, a different variable, raised to it).
-        Invalid("MAX_DOSE_MG = 1000\n\ndef paracetamol_mg(weight_kg):\n    dose = weight_kg * 15\n"
-                "    if dose > MAX_DOSE_MG:\n        print('above maximum')\n    return dose\n", line=3),
-        Invalid("MAX_DOSE_MG = 1000\n\ndef paracetamol_mg(weight_kg):\n    dose = weight_kg * 15\n"
-                "    if dose > MAX_DOSE_MG:\n        shown = MAX_DOSE_MG\n    return dose\n", line=3),
-        Invalid("def heparin_dose_units(weight_kg, max_units):\n    dose = weight_kg * 80\n"
-                "    dose = max_units if dose < max_units else dose\n    return dose\n", line=1),
+        Invalid("""\
+            MAX_DOSE_MG = 1000
+
+            def paracetamol_mg(weight_kg):
+                dose = weight_kg * 15
+                if dose > MAX_DOSE_MG:
+                    print('above maximum')
+                return dose
+            """, line=3),
+        Invalid("""\
+            MAX_DOSE_MG = 1000
+
+            def paracetamol_mg(weight_kg):
+                dose = weight_kg * 15
+                if dose > MAX_DOSE_MG:
+                    shown = MAX_DOSE_MG
+                return dose
+            """, line=3),
+        Invalid("""\
+            def heparin_dose_units(weight_kg, max_units):
+                dose = weight_kg * 80
+                dose = max_units if dose < max_units else dose
+                return dose
+            """, line=1),
         # One caller caps it, the other does not.
-        Invalid("def raw_dose_mg(weight_kg):\n    return weight_kg * 15\n", line=1, path="app/calc.py", files=(
-            ("app/orders.py", "from .calc import raw_dose_mg\n\ndef order(drug, w):\n"
-                              "    return min(raw_dose_mg(w), drug.max_single_dose_mg)\n\ndef label(w):\n"
-                              "    return f'{raw_dose_mg(w)} mg'\n"),)),
+        Invalid("""\
+            def raw_dose_mg(weight_kg):
+                return weight_kg * 15
+            """, line=1, path="app/calc.py",
+            files=(
+            ("app/orders.py", """\
+                from .calc import raw_dose_mg
+
+                def order(drug, w):
+                    return min(raw_dose_mg(w), drug.max_single_dose_mg)
+
+                def label(w):
+                    return f'{raw_dose_mg(w)} mg'
+                """),)),
     ]
 
     @classmethod

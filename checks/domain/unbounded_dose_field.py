@@ -11,11 +11,6 @@ from ..names import last_part
 _NUMERIC = {"DecimalField", "FloatField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
             "SmallIntegerField", "BigIntegerField", "PositiveBigIntegerField"}
 _DOSE = {"dose", "dosage", "strength"}
-_MODELS = """from django.db import models
-from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-class Drug(models.Model):
-"""
 
 
 # A rounding mode, a precision or a divisor configures how a dose is rounded; it is not an amount.
@@ -86,31 +81,92 @@ class UnboundedDoseField(Check):
     summary = "Dose/strength model field stored as FloatField or without Min/Max validators"
 
     VALID = [
-        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])\n",
-              path="app/models.py"),
-        Valid(_MODELS + "    value = models.FloatField(null=True)\n    doses_per_day = models.PositiveSmallIntegerField()\n"
-              "    dose_unit = models.CharField(max_length=10)\n", path="app/models.py"),
-        Valid("class DoseForm:\n    dose_mg = FloatField()\n", path="app/forms.py"),
-        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)\n",
-              path="app/models.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])
+            """, path="app/models.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                value = models.FloatField(null=True)
+                doses_per_day = models.PositiveSmallIntegerField()
+                dose_unit = models.CharField(max_length=10)
+            """, path="app/models.py"),
+        Valid("""\
+            class DoseForm:
+                dose_mg = FloatField()
+            """, path="app/forms.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)
+            """, path="app/models.py"),
         # Rounding settings, units and bounded inputs are not unbounded doses.
-        Valid(_MODELS + "    round_dose = models.IntegerField(default=0)\n    dose_unit = models.CharField(max_length=9)\n"
-              "    rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])\n"
-              "    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])\n",
-              path="app/models.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                round_dose = models.IntegerField(default=0)
+                dose_unit = models.CharField(max_length=9)
+                rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])
+                weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])
+            """, path="app/models.py"),
         # A weight recorded on an admission feeds no dose on that model.
-        Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Admission(models.Model):
+                weight_kg = models.FloatField(null=True)
+            """, path="app/models.py"),
     ]
     INVALID = [
-        Invalid(_MODELS + "    strength_mg = models.DecimalField(max_digits=10, decimal_places=3)\n", line=5,
-                path="app/models.py"),
-        Invalid(_MODELS + "    dose_per_m2_mg = models.FloatField(null=True, validators=[Min(0), Max(9)])\n", line=5,
-                path="app/models.py"),
-        Invalid(_MODELS + "    infusion_rate_ml_per_hr = models.DecimalField(\n        max_digits=6, decimal_places=2,\n"
-                "        validators=[Min(0)],\n    )\n", line=5, path="app/models.py"),
-        Invalid(_MODELS.replace("Drug", "Rx") + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, "
-                "null=True)\n", line=5, path="app/models.py"),
-        Invalid(_MODELS + "    dose = models.CharField(max_length=255, blank=True)\n", line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                strength_mg = models.DecimalField(max_digits=10, decimal_places=3)
+            """, line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_per_m2_mg = models.FloatField(null=True, validators=[Min(0), Max(9)])
+            """, line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                infusion_rate_ml_per_hr = models.DecimalField(
+                    max_digits=6, decimal_places=2,
+                    validators=[Min(0)],
+                )
+            """, line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Rx(models.Model):
+                weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, null=True)
+            """, line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose = models.CharField(max_length=255, blank=True)
+            """, line=5, path="app/models.py"),
     ]
 
     @staticmethod

@@ -12,7 +12,10 @@ from ..names import last_part
 from ..walk import walk
 
 _OVERRIDE = re.compile(r"overrid|emergenc|bypass|skip_?(?:safety|check|allerg|interaction|screen)", re.IGNORECASE)
-_SAFETY = ("app/safety.py", "def check_allergies(patient, drug):\n    pass\n")
+_SAFETY = ("app/safety.py", """\
+    def check_allergies(patient, drug):
+        pass
+    """)
 
 
 class UnrecordedSafetyOverride(Check):
@@ -59,29 +62,60 @@ class UnrecordedSafetyOverride(Check):
     summary = "Emergency override skips a safety check with no recorded reason or no record of who overrode it"
 
     VALID = [
-        Valid("from .safety import check_allergies\n\ndef place(request, patient, drug):\n"
-              "    if request.data.get('emergency_override'):\n"
-              "        AuditLog.objects.create(user=request.user, action='override',\n"
-              "                                reason=request.data['override_reason'])\n"
-              "    else:\n        check_allergies(patient, drug)\n    return create_order(patient, drug)\n",
-              files=(_SAFETY,)),
+        Valid("""\
+            from .safety import check_allergies
+
+            def place(request, patient, drug):
+                if request.data.get('emergency_override'):
+                    AuditLog.objects.create(user=request.user, action='override',
+                                            reason=request.data['override_reason'])
+                else:
+                    check_allergies(patient, drug)
+                return create_order(patient, drug)
+            """, files=(_SAFETY,)),
         # An emergency flag that changes the priority, not the checks.
-        Valid("from .safety import check_allergies\n\ndef place(order):\n    check_allergies(order.patient, order.drug)\n"
-              "    if order.emergency:\n        order.priority = 'stat'\n    order.save()\n", files=(_SAFETY,)),
+        Valid("""\
+            from .safety import check_allergies
+
+            def place(order):
+                check_allergies(order.patient, order.drug)
+                if order.emergency:
+                    order.priority = 'stat'
+                order.save()
+            """, files=(_SAFETY,)),
     ]
     INVALID = [
-        Invalid("from .safety import check_allergies\n\ndef place(request, patient, drug):\n"
-                "    if not request.data.get('emergency_override'):\n        check_allergies(patient, drug)\n"
-                "    return create_order(patient, drug)\n", line=4, files=(_SAFETY,)),
+        Invalid("""\
+            from .safety import check_allergies
+
+            def place(request, patient, drug):
+                if not request.data.get('emergency_override'):
+                    check_allergies(patient, drug)
+                return create_order(patient, drug)
+            """, line=4, files=(_SAFETY,)),
         # The reason is kept, but nobody knows who overrode.
-        Invalid("from .safety import check_allergies\n\ndef place(order, reason):\n    if order.override:\n"
-                "        order.override_reason = reason\n    else:\n        check_allergies(order.patient, order.drug)\n"
-                "    order.save()\n", line=4, files=(_SAFETY,)),
+        Invalid("""\
+            from .safety import check_allergies
+
+            def place(order, reason):
+                if order.override:
+                    order.override_reason = reason
+                else:
+                    check_allergies(order.patient, order.drug)
+                order.save()
+            """, line=4, files=(_SAFETY,)),
         # An early return past the check.
-        Invalid("from .safety import check_allergies\n\ndef place(request, order):\n"
-                "    if request.POST.get('bypass_checks'):\n        order.save()\n        return order\n"
-                "    check_allergies(order.patient, order.drug)\n    order.save()\n    return order\n",
-                line=4, files=(_SAFETY,)),
+        Invalid("""\
+            from .safety import check_allergies
+
+            def place(request, order):
+                if request.POST.get('bypass_checks'):
+                    order.save()
+                    return order
+                check_allergies(order.patient, order.drug)
+                order.save()
+                return order
+            """, line=4, files=(_SAFETY,)),
     ]
 
     @classmethod

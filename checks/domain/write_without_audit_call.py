@@ -11,19 +11,35 @@ from ..source import SourceFile
 
 _AUDIT = (
     "core/models.py",
-    "from django.db import models\n\nclass AuditLog(models.Model):\n"
-    "    object_id = models.IntegerField()\n\nclass Participant(models.Model):\n"
-    "    nhs_number = models.CharField(max_length=10)\n",
+    """\
+    from django.db import models
+
+    class AuditLog(models.Model):
+        object_id = models.IntegerField()
+
+    class Participant(models.Model):
+        nhs_number = models.CharField(max_length=10)
+    """,
 )
 _SERVICE = (
     "core/auditor.py",
-    "from core.models import AuditLog\n\nclass Auditor:\n"
-    "    def audit_update(self, obj):\n        AuditLog.objects.create(object_id=obj.pk)\n",
+    """\
+    from core.models import AuditLog
+
+    class Auditor:
+        def audit_update(self, obj):
+            AuditLog.objects.create(object_id=obj.pk)
+    """,
 )
 _USED = (
     "core/views.py",
-    "from core.auditor import Auditor\n\ndef update(request, participant):\n"
-    "    participant.save()\n    Auditor().audit_update(participant)\n",
+    """\
+    from core.auditor import Auditor
+
+    def update(request, participant):
+        participant.save()
+        Auditor().audit_update(participant)
+    """,
 )
 _WRITES = ("save", "delete")
 
@@ -67,33 +83,34 @@ class WriteWithoutAuditCall(Check):
     summary = "Patient-data write skips the project's explicit audit service"
 
     VALID = [
-        Valid(
-            "from core.auditor import Auditor\n\nclass Form:\n    def save(self):\n        self.participant.save()\n"
-            "        Auditor().audit_update(self.participant)\n",
-            path="core/forms.py",
-            files=(_AUDIT, _SERVICE, _USED),
-        ),
+        Valid("""\
+            from core.auditor import Auditor
+
+            class Form:
+                def save(self):
+                    self.participant.save()
+                    Auditor().audit_update(self.participant)
+            """, path="core/forms.py", files=(_AUDIT, _SERVICE, _USED)),
         # No explicit audit service in the project: WG201/WG202 judge it instead.
-        Valid(
-            "class Form:\n    def save(self):\n        self.participant.save()\n",
-            path="core/forms.py",
-            files=(_AUDIT,),
-        ),
+        Valid("""\
+            class Form:
+                def save(self):
+                    self.participant.save()
+            """, path="core/forms.py", files=(_AUDIT,)),
         # A record that is not patient data.
-        Valid(
-            "class Form:\n    def save(self):\n        self.audit_log.save()\n",
-            path="core/forms.py",
-            files=(_AUDIT, _SERVICE, _USED),
-        ),
+        Valid("""\
+            class Form:
+                def save(self):
+                    self.audit_log.save()
+            """, path="core/forms.py", files=(_AUDIT, _SERVICE, _USED)),
     ]
     INVALID = [
-        Invalid(
-            "class EthnicityForm:\n    def save(self):\n        self.participant.ethnic_background_id = 3\n"
-            "        self.participant.save()\n",
-            line=4,
-            path="core/forms.py",
-            files=(_AUDIT, _SERVICE, _USED),
-        ),
+        Invalid("""\
+            class EthnicityForm:
+                def save(self):
+                    self.participant.ethnic_background_id = 3
+                    self.participant.save()
+            """, line=4, path="core/forms.py", files=(_AUDIT, _SERVICE, _USED)),
     ]
 
     @classmethod
