@@ -9,7 +9,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 def replace_with_env_lookup(text: str, lines: Collection[int], names: Collection[str], lookup: str) -> str | None:
     """Replace the value assigned to one of `names` on `lines` with `lookup` (an `os.environ[...]`
-    expression), adding `import os` after the docstring/`__future__` imports when missing."""
+    expression), adding `import os` after the docstring/`__future__` imports when missing. A value that
+    already reads a variable (`getenv("SECRET_KEY", "…")`) keeps reading that one: the deployment sets it."""
     try:
         wrapper = MetadataWrapper(cst.parse_module(text))
     except cst.ParserSyntaxError:
@@ -40,8 +41,21 @@ class _EnvFixer(cst.CSTTransformer):
                    t.target.attr.value if isinstance(t.target, cst.Attribute) else None for t in original.targets}
         if line in self.lines and targets & self.names:
             self.changed = True
-            return updated.with_changes(value=cst.parse_expression(self.lookup))
+            variable = _variable_read(original.value)
+            lookup = f"os.environ[{variable}]" if variable else self.lookup
+            return updated.with_changes(value=cst.parse_expression(lookup))
         return updated
+
+
+def _variable_read(value: cst.BaseExpression) -> str | None:
+    """The quoted variable name an environment lookup reads (its first argument), e.g. `"SECRET_KEY"`."""
+    if isinstance(value, cst.BooleanOperation):  # os.environ.get("X") or "literal"
+        value = value.left
+    if isinstance(value, cst.Call) and value.args and value.args[0].keyword is None:
+        first = value.args[0].value
+        if isinstance(first, cst.SimpleString):
+            return first.value
+    return None
 
 
 def _imports_os(module: cst.Module) -> bool:

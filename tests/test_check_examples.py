@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import inspect
 import pkgutil
+from textwrap import dedent
 
 import pytest
 
@@ -25,6 +26,17 @@ def test_example(check: type[Check], example: Valid | Invalid) -> None:
         assert found == [], [f"{f.start_line}: {f.message}" for f in found]
     else:
         assert [f.start_line for f in found] == [example.line], [f"{f.start_line}: {f.message}" for f in found]
+        if example.fixed is not None:
+            assert check.autofix(dedent(example.code), found) == dedent(example.fixed)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.code)
+def test_an_autofix_shows_its_output_on_every_flagged_example(check: type[Check]) -> None:
+    fixed = [e for e in check.INVALID if e.fixed is not None]
+    if hasattr(check, "autofix"):
+        assert len(fixed) == len(check.INVALID), "a rule with an autofix states the fixed code of each example"
+    else:
+        assert fixed == [], "`fixed` on a rule without an autofix"
 
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.code)

@@ -57,6 +57,8 @@ def page(meta: RuleMeta) -> str:
             for ex in examples:
                 where = f"`{ex.path}`" + (f", line {ex.line}" if getattr(ex, "line", None) else "")
                 out += ["", f"{label} ({where}):", "", "```python", dedent(ex.code).strip("\n"), "```"]
+                if getattr(ex, "fixed", None) is not None:
+                    out += ["", "After `wardgate check --fix`:", "", "```python", dedent(ex.fixed).strip("\n"), "```"]
     out += ["", f"`wardgate explain {meta.id}` prints this page in a terminal."]
     return "\n".join(out).rstrip() + "\n"
 

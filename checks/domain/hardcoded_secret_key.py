@@ -63,7 +63,11 @@ class HardcodedSecretKey(Check):
     ]
     INVALID = [
         Invalid('SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1,
-                path="proj/settings.py"),
+                path="proj/settings.py",
+                fixed="""\
+            import os
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            """),
         Invalid("""\
             import os
             SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")
@@ -85,16 +89,33 @@ class HardcodedSecretKey(Check):
             import os as o
 
             SECRET_KEY = o.environ.get("DJANGO_SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")
-            """, line=3, path="proj/settings/base.py"),
+            """, line=3, path="proj/settings/base.py",
+            fixed="""\
+            import os
+            import os as o
+
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            """),
         Invalid("""\
             from os import getenv
             SECRET_KEY = getenv("SECRET_KEY", default="k2#l9!mq7@x4$w8z+e3v^b1a")
-            """, line=2, path="proj/settings.py"),
+            """, line=2, path="proj/settings.py",
+            fixed="""\
+            import os
+            from os import getenv
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            """),
         Invalid("""\
             import environ
             env = environ.Env()
             SECRET_KEY = env("SECRET_KEY", default="p0$9ak3#lmq7!x4w8z+e3v")
-            """, line=3, path="proj/settings.py"),
+            """, line=3, path="proj/settings.py",
+            fixed="""\
+            import os
+            import environ
+            env = environ.Env()
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            """),
     ]
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -124,7 +145,8 @@ class HardcodedSecretKey(Check):
 
     @classmethod
     def autofix(cls, text: str, findings: list[Finding]) -> str | None:
-        """Replace each flagged value with `os.environ["DJANGO_SECRET_KEY"]`, adding `import os`."""
+        """Replace each flagged value with `os.environ["DJANGO_SECRET_KEY"]` (or with the variable the code
+        already reads), adding `import os`."""
         from ..autofix import replace_with_env_lookup  # libcst is imported only when fixing
 
         lines = {f.start_line for f in findings if f.rule_id == cls.code}
