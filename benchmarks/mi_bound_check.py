@@ -21,7 +21,7 @@ from radon.metrics import h_visit_ast, mi_visit
 from radon.visitors import ComplexityVisitor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from checks.tools.radon_measure import mi_lower_bound  # noqa: E402
+from checks.tools.radon_measure import mi_lower_bound
 
 
 def main() -> int:

@@ -10,8 +10,8 @@ libcst is only used where concrete syntax is needed (autofix).
 from __future__ import annotations
 
 import ast
-import gc
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle

@@ -52,7 +52,7 @@ def kill_all() -> None:
         kill_group(pgid)
 
 
-def run(cmd: Sequence[str], *, timeout: float, input: str | None = None,  # noqa: A002 - as subprocess
+def run(cmd: Sequence[str], *, timeout: float, input: str | None = None,  # as subprocess
         **kwargs: Any) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of a short command (a tool's `--version`), in its own
     process group, killed with its children on timeout or when the run is interrupted.

@@ -8,51 +8,75 @@ from __future__ import annotations
 from functools import cache
 
 from .base import Check
-from .domain import hardcoded_secret_key
-from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
-                     hardcoded_database_password, hardcoded_secret_assignment)
-from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
-                     unbounded_dose_field)
-from .domain import (partial_phi_mask, phi_in_exception, phi_in_log, phi_in_url_pattern,  # phi (WG5xx)
-                     phi_sent_to_third_party, serializer_exposes_all_fields)
-from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
-                     write_without_audit_call)
-from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
-                     unauthenticated_patient_view, unauthorized_patient_write)
-from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
-from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
+from .domain import (
+    admin_action_too_weak,
+    audit_bypassing_write,
+    audit_trail_tampering,
+    controlled_drug_without_witness,
+    credentials_in_url,
+    dose_ignores_age_or_weight,
+    hardcoded_api_token,
+    hardcoded_auth_password,
+    hardcoded_database_password,
+    hardcoded_secret_assignment,
+    hardcoded_secret_key,
+    ignored_permission_check,
+    order_without_safety_check,
+    orm_query_in_loop,
+    partial_phi_mask,
+    phi_in_exception,
+    phi_in_log,
+    phi_in_url_pattern,
+    phi_sent_to_third_party,
+    query_per_row_in_serializer,
+    serializer_exposes_all_fields,
+    unaudited_patient_model,
+    unauthenticated_account_change,
+    unauthenticated_patient_view,
+    unauthorized_patient_write,
+    unbounded_dose_calculation,
+    unbounded_dose_field,
+    unrecorded_safety_override,
+    write_without_audit_call,
+)
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta, docs_url, is_own
 
 ALL_CHECKS: tuple[type[Check], ...] = (
+    # secret (WG1xx)
     hardcoded_secret_key.HardcodedSecretKey,
     hardcoded_database_password.HardcodedDatabasePassword,
     hardcoded_api_token.HardcodedApiToken,
     credentials_in_url.CredentialsInUrl,
     hardcoded_auth_password.HardcodedAuthPassword,
     hardcoded_secret_assignment.HardcodedSecretAssignment,
+    # dosage (WG4xx)
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
     order_without_safety_check.OrderWithoutSafetyCheck,
     controlled_drug_without_witness.ControlledDrugWithoutWitness,
     unrecorded_safety_override.UnrecordedSafetyOverride,
+    # phi (WG5xx)
     phi_in_log.PhiInLog,
     phi_in_exception.PhiInException,
     phi_in_url_pattern.PhiInUrlPattern,
     serializer_exposes_all_fields.SerializerExposesAllFields,
     phi_sent_to_third_party.PhiSentToThirdParty,
     partial_phi_mask.PartialPhiMask,
+    # audit trail (WG2xx)
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
     write_without_audit_call.WriteWithoutAuditCall,
+    # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
     admin_action_too_weak.AdminActionTooWeak,
+    # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,
 )

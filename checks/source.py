@@ -223,7 +223,7 @@ _LIBCST_CHECK = "import sys, libcst\ntry:\n    libcst.parse_module(sys.stdin.rea
 def libcst_parses(text: str) -> bool | None:
     """Whether libcst parses `text`, asked in a child process (a crash cannot take this one down);
     None when the child crashed or timed out."""
-    from .processes import run  # noqa: PLC0415 - only for the few files `ast` rejects
+    from .processes import run  # only for the few files `ast` rejects
 
     try:
         code, _, _ = run([sys.executable, "-c", _LIBCST_CHECK], timeout=60, input=text)

@@ -44,7 +44,7 @@ def project(tmp_path: Path) -> tuple[Path, list[str]]:
     return root, sorted(files)
 
 
-def _run(root: Path, paths: list[str], jobs: int, **kw) -> EngineResult:  # noqa: ANN003
+def _run(root: Path, paths: list[str], jobs: int, **kw) -> EngineResult:
     return run_checks(root, paths, vocab=Vocabulary(), checks=ALL_CHECKS, collectors=COLLECTORS, jobs=jobs,
                       **kw)
 

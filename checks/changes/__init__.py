@@ -20,8 +20,14 @@ from ..names import ImportMap
 from ..rulemeta import RuleMeta
 from ..source import SourceFile, import_root_depth, parse_into
 from ..vocabulary import Vocabulary
-from . import (audit_removed, authorization_weakened, breaking_change, destructive_migration, phi_exposure_added,
-               safety_limit_loosened)
+from . import (
+    audit_removed,
+    authorization_weakened,
+    breaking_change,
+    destructive_migration,
+    phi_exposure_added,
+    safety_limit_loosened,
+)
 from .base import ChangeRule, ChangeSet, Dangerous, FileDelta, Refactor
 
 __all__ = ["ALL_CHANGE_RULES", "DATA_SUFFIXES", "ChangeRule", "ChangeRun", "ChangeSet", "Dangerous", "FileDelta", "Refactor", "Version",

@@ -4,11 +4,12 @@ from __future__ import annotations
 import ast
 import re
 
+from ..facts.django_code import writes_in
 from ..facts.django_models import SIGNAL_AUDIT
 from ..facts.querysets import Scope, sql_write_tables
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
-from ..facts.django_code import writes_in
+from ..source import SourceFile
 from .base import ChangeRule, Dangerous, FileDelta, Refactor, scoped_nodes
 
 _BYPASS = frozenset({"update", "bulk_update", "bulk_create", "_raw_delete", "raw"})
@@ -30,7 +31,7 @@ class Patient(models.Model):
 def _audit_statement(d: FileDelta, name: str) -> int | None:
     """The base line of the class's audit statement (history field, audit decorator or base) that the
     head no longer has."""
-    def parts(src) -> dict[str, int]:  # noqa: ANN001 - SourceFile
+    def parts(src: SourceFile | None) -> dict[str, int]:
         out: dict[str, int] = {}
         for node in src.nodes if src is not None else ():
             if isinstance(node, ast.ClassDef) and node.name == name:

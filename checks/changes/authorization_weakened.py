@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TYPE_CHECKING
 
 from ..facts.guards import LEVEL_NAMES, NONE
 from ..facts.views import Analyzer, View
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import ImportMap, last_part
 from .base import ChangeRule, Dangerous, FileDelta, Refactor
+
+if TYPE_CHECKING:
+    from ..facts.django_code import ProjectCode
+    from ..facts.django_models import ModelIndex
+    from ..source import SourceFile
+    from ..vocabulary import Vocabulary
 
 _EXEMPT = re.compile(r"(EXEMPT|PUBLIC|IGNORE|OPEN|WHITELIST|ALLOWLIST|ANONYMOUS)\w*(URL|PATH|VIEW|ROUTE|NAME)S?$|"
                      r"^LOGIN_REQUIRED_IGNORE", re.IGNORECASE)
@@ -304,7 +311,7 @@ class AuthorizationWeakened(ChangeRule):
         return None, 0
 
 
-def _login_gates(code, vocab) -> list[str]:  # noqa: ANN001 - ProjectCode, Vocabulary
+def _login_gates(code: ProjectCode, vocab: Vocabulary) -> list[str]:
     """Every installed MIDDLEWARE entry that requires login (ProjectCode.login_middleware's test, per entry)."""
     from ..facts.django_code import is_login_middleware
     from ..facts.libraries import library_class
@@ -320,12 +327,12 @@ def _login_gates(code, vocab) -> list[str]:  # noqa: ANN001 - ProjectCode, Vocab
     return out
 
 
-def _default_level(code, models, vocab) -> int:  # noqa: ANN001 - ProjectCode, ModelIndex, Vocabulary
+def _default_level(code: ProjectCode, models: ModelIndex, vocab: Vocabulary) -> int:
     an = Analyzer(ast.Module(body=[], type_ignores=[]), ImportMap(module=""), models, code, vocab)
     return an.default_perms()[0]
 
 
-def _exempts(src) -> dict[str, tuple[list[tuple[str, int]], int]]:  # noqa: ANN001 - SourceFile | None
+def _exempts(src: SourceFile | None) -> dict[str, tuple[list[tuple[str, int]], int]]:
     out: dict[str, tuple[list[tuple[str, int]], int]] = {}
     if src is None or src.tree is None:
         return out

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import ImportMap
 from .base import ChangeRule, Dangerous, FileDelta, Refactor
+
+if TYPE_CHECKING:
+    from ..facts.django_models import ModelIndex
 
 _RESPONSES = frozenset({"Response", "JsonResponse", "HttpResponse", "render", "dict"})
 
@@ -56,7 +60,7 @@ def exposures(d: FileDelta, side: str, rule: PhiExposureAdded) -> dict[str, Expo
     return out
 
 
-def _meta_exposure(node: ast.ClassDef, imports: ImportMap, models, phi: frozenset[str]) -> Exposure | None:  # noqa: ANN001
+def _meta_exposure(node: ast.ClassDef, imports: ImportMap, models: ModelIndex, phi: frozenset[str]) -> Exposure | None:
     meta = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"), None)
     if meta is None:
         return None

@@ -4,11 +4,15 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..source import SourceFile
 from .base import ChangeRule, Dangerous, FileDelta, Refactor, fmt, number, scoped_nodes
+
+# Records one bound: add(key, label, kind, value, line, context) (see `limits`).
+_Add = Callable[[str, str, str | None, float | None, int, str], None]
 
 # What a limit bounds: a name made of these words is a clinical limit (`max_dose_mg`, `MAX_INFUSION_RATE`).
 _CLINICAL = re.compile(
@@ -143,7 +147,7 @@ def _load(path: str, text: str) -> object | None:
         return None
 
 
-def _dict_limits(d: ast.Dict, key: str, context: str, add) -> None:  # noqa: ANN001 - the local `add`
+def _dict_limits(d: ast.Dict, key: str, context: str, add: _Add) -> None:
     for k, v in zip(d.keys, d.values):
         if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
             continue
@@ -154,7 +158,7 @@ def _dict_limits(d: ast.Dict, key: str, context: str, add) -> None:  # noqa: ANN
             add(f"{key}[{k.value}]", label, _kind(_snake(k.value)), number(v), k.lineno, f"{context}_{k.value}")
 
 
-def _call_limits(call: ast.Call, key: str, context: str, add, shown: str) -> None:  # noqa: ANN001
+def _call_limits(call: ast.Call, key: str, context: str, add: _Add, shown: str) -> None:
     """`MaxValueValidator(400)` and `max_*=`/`min_*=` keyword arguments; `shown` names the owner."""
     callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
     if callee in ("MaxValueValidator", "MinValueValidator") and call.args:
@@ -166,7 +170,7 @@ def _call_limits(call: ast.Call, key: str, context: str, add, shown: str) -> Non
                 _kind(kw.arg), number(kw.value), kw.value.lineno, f"{context}_{kw.arg}")
 
 
-def _compare_limits(fn: ast.FunctionDef | ast.AsyncFunctionDef, fq: str, add) -> None:  # noqa: ANN001
+def _compare_limits(fn: ast.FunctionDef | ast.AsyncFunctionDef, fq: str, add: _Add) -> None:
     """`if dose_mg > 4000: raise ...`: the literal bounds the value (above: a maximum); `min(dose, 4000)`
     caps it (a maximum), `max(dose, 0.5)` floors it (a minimum)."""
     for node in ast.walk(fn):

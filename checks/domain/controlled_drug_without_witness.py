@@ -5,8 +5,10 @@ import re
 
 from ..base import Check, Invalid, Valid
 from ..facts import controlled_drugs as cd
-from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, tokens
-from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.clinical_functions import NAME as FUNCS
+from ..facts.clinical_functions import FunctionIndex, tokens
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
 from ..walk import walk

@@ -3,8 +3,10 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation, tokens
-from ..facts.django_models import NAME as MODELS, ModelIndex, ModelInfo
+from ..facts.clinical_functions import NAME as FUNCS
+from ..facts.clinical_functions import FunctionIndex, caps_against_max, is_dose_calculation, tokens
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex, ModelInfo
 from ..finding import Category, Confidence, Severity
 from ..walk import walk
 

@@ -6,8 +6,14 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..names import last_part
-from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, real_looking_in_test,
-                       token_kind)
+from ..secrets import (
+    is_secret_name,
+    literal_value,
+    looks_like_secret_value,
+    name_tokens,
+    real_looking_in_test,
+    token_kind,
+)
 
 _AUTH_CLASSES = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}

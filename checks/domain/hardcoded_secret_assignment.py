@@ -5,8 +5,16 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, real_looking_in_test,
-                       target_name, token_kind, url_password)
+from ..secrets import (
+    is_secret_name,
+    literal_value,
+    looks_like_secret_value,
+    name_tokens,
+    real_looking_in_test,
+    target_name,
+    token_kind,
+    url_password,
+)
 
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
 _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG102

@@ -4,8 +4,10 @@ import ast
 import re
 
 from ..base import Check, Invalid, Valid
-from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex
-from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.clinical_functions import NAME as FUNCS
+from ..facts.clinical_functions import FunctionIndex
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..walk import walk
 

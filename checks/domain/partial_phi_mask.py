@@ -3,9 +3,11 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
-from ..flows.index import NAME as FLOWS, FlowIndex
+from ..flows.index import NAME as FLOWS
+from ..flows.index import FlowIndex
 
 _MODELS = ("ward/models.py", """\
     from django.db import models

@@ -7,7 +7,6 @@ from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
 from ..flows.model import EXCEPTION, PHI, RECORD, RENDERED, Sink
 
-
 # Errors Django and DRF turn into a response to the user who submitted the data (form and API validation),
 # not into logs, tracebacks or error trackers.
 _USER_FACING = frozenset({"ValidationError", "Http404", "NotFound", "ParseError"})

@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
 from ..flows.model import LOG, OUTPUT, RECORD, REQUEST
+
 _MODELS = ("app/models.py", """\
     from django.db import models
 

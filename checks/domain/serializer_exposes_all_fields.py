@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.clinical_functions import NAME as FUNCS, FunctionIndex, caps_against_max, is_dose_calculation
+from ..facts.clinical_functions import NAME as FUNCS
+from ..facts.clinical_functions import FunctionIndex, caps_against_max, is_dose_calculation
 from ..finding import Category, Confidence, Severity
-from ..flows.index import NAME as FLOWS, FlowIndex
+from ..flows.index import NAME as FLOWS
+from ..flows.index import FlowIndex
 from ..walk import walk
 
 _HELPERS = ("app/dosing.py", """

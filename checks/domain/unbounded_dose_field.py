@@ -4,7 +4,8 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import tokens
-from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 

@@ -18,7 +18,14 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .guards import AUTHN, AUTHZ, NONE, is_login_gate, method_guard
 from .libraries import library_class, neutral
-from .urlconf import WRAPPER_LEVELS, NinjaRoute, clean_pattern, collect_ninja, collect_url_node, debug_only_nodes
+from .urlconf import (
+    WRAPPER_LEVELS,
+    NinjaRoute,
+    clean_pattern,
+    collect_ninja,
+    collect_url_node,
+    debug_only_nodes,
+)
 
 NAME = "django_code"
 

@@ -30,9 +30,7 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
             level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
         elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) in (
-                "PermissionDenied", "PermissionDeniedError"):
-            level = AUTHZ
-        elif isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups"):
+                "PermissionDenied", "PermissionDeniedError") or isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups"):
             level = AUTHZ
         elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
             level = max(level, AUTHN)

@@ -13,10 +13,12 @@ import ast
 from dataclasses import dataclass, field
 
 from ..names import ImportMap, last_part
-from .clinical_functions import NAME as FUNCS, FunctionIndex
-from .django_models import NAME as MODELS, ModelIndex
-from .querysets import QS_METHODS
 from ..walk import walk
+from .clinical_functions import NAME as FUNCS
+from .clinical_functions import FunctionIndex
+from .django_models import NAME as MODELS
+from .django_models import ModelIndex
+from .querysets import QS_METHODS
 
 _GETTERS = {"get", "first", "last", "latest", "earliest", "get_or_create", "create", "select_for_update"}
 _SHORTCUTS = {"get_object_or_404"}

@@ -13,7 +13,8 @@ import posixpath
 from typing import Any
 
 from ..facts.django_code import NAME as CODE
-from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
 from ..facts.phi_access import PhiScope, ScopedPhiCheck
 from ..finding import FlowStep
 from ..names import last_part

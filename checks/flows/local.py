@@ -15,7 +15,15 @@ from ..names import ImportMap, last_part
 from ..walk import walk
 from .model import FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin
 from .sanitisers import NON_REVEALING, is_sanitiser
-from .sources import DUMP_FUNCS, NEVER, QUERY_ATTRS, REQUEST_URL_METHODS, query_key, spelled_patient, spelled_request
+from .sources import (
+    DUMP_FUNCS,
+    NEVER,
+    QUERY_ATTRS,
+    REQUEST_URL_METHODS,
+    query_key,
+    spelled_patient,
+    spelled_request,
+)
 
 MAX_NAME_DEPTH = 4
 Hook = Callable[[ast.expr], "list[Origin] | None"]

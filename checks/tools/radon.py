@@ -123,7 +123,7 @@ def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
             from .radon_measure import measure
 
             report = measure(root, files, MI_MAX_BYTES, _mi_at_most(options))
-        except Exception as exc:  # noqa: BLE001 - radon crashing is a tool failure, never a silent pass
+        except Exception as exc:  # radon crashing is a tool failure, never a silent pass
             raise ToolFailure(NAME, f"crashed: {type(exc).__name__}: {exc}") from exc
         return findings(report, ParseContext(root=root, files=tuple(files), options=options))
     return parse(execute(NAME, command(exe, files, options), root, timeout, niceness),

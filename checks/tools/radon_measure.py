@@ -30,11 +30,11 @@ from typing import Any
 if __name__ == "__main__":  # run as a script, this folder comes first on sys.path: its radon.py is not radon
     sys.path.pop(0)
 
-from radon.cli.tools import cc_to_dict  # noqa: E402
-from radon.complexity import SCORE, add_inner_blocks, sorted_results  # noqa: E402
-from radon.metrics import h_visit_ast, mi_compute, mi_rank  # noqa: E402
-from radon.raw import analyze  # noqa: E402
-from radon.visitors import ComplexityVisitor  # noqa: E402
+from radon.cli.tools import cc_to_dict
+from radon.complexity import SCORE, add_inner_blocks, sorted_results
+from radon.metrics import h_visit_ast, mi_compute, mi_rank
+from radon.raw import analyze
+from radon.visitors import ComplexityVisitor
 
 
 def measure(root: Path, files: list[str], mi_max_bytes: int, mi_at_most: float | None = None,

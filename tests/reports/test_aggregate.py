@@ -35,7 +35,7 @@ def test_different_lines_or_problems_stay_apart() -> None:
     assert len(out) == 5
 
 
-def test_real_run_merges_bandit_b105_into_the_secret_rule(repo, wardgate) -> None:  # noqa: ANN001
+def test_real_run_merges_bandit_b105_into_the_secret_rule(repo, wardgate) -> None:
     repo.write("clinic/settings.py", 'password = "hunter2hunter2"\n')
     code, report = wardgate("check", repo.root, "--no-llm")
     (f,) = [f for f in report["findings"] if f["start_line"] == 1]

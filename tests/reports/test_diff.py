@@ -11,7 +11,7 @@ def _gating(report: dict) -> list[tuple[str, int]]:  # type: ignore[type-arg]
     return [(f["rule_id"], f["start_line"]) for f in report["findings"] if f.get("in_diff")]
 
 
-def test_new_problem_on_new_line_fails_old_problem_elsewhere_does_not(repo, wardgate) -> None:  # noqa: ANN001
+def test_new_problem_on_new_line_fails_old_problem_elsewhere_does_not(repo, wardgate) -> None:
     repo.write("app/old.py", OLD)
     repo.write("app/settings.py", "DEBUG = False\n")
     repo.commit("base")
@@ -29,7 +29,7 @@ def test_new_problem_on_new_line_fails_old_problem_elsewhere_does_not(repo, ward
     assert code2 == 1 and _gating(report2) == _gating(report)
 
 
-def test_old_problem_in_a_changed_file_is_context_only(repo, wardgate) -> None:  # noqa: ANN001
+def test_old_problem_in_a_changed_file_is_context_only(repo, wardgate) -> None:
     repo.write("app/old.py", OLD)
     repo.commit("base")
     repo.write("app/old.py", OLD + "\n\nX = 1\n")
@@ -38,7 +38,7 @@ def test_old_problem_in_a_changed_file_is_context_only(repo, wardgate) -> None: 
     assert f["in_diff"] is False and code == 0
 
 
-def test_staged_and_no_commits(repo, wardgate) -> None:  # noqa: ANN001
+def test_staged_and_no_commits(repo, wardgate) -> None:
     repo.write("a.py", NEW_PROBLEM)
     code, report = wardgate("check", repo.root, "--no-llm", "--staged")
     assert code == 0 and report["findings"] == []  # nothing staged yet
@@ -49,7 +49,7 @@ def test_staged_and_no_commits(repo, wardgate) -> None:  # noqa: ANN001
     assert code == 1 and "no commits" in report["stats"]["diff"]["note"]
 
 
-def test_renames_deletions_binary(repo) -> None:  # noqa: ANN001
+def test_renames_deletions_binary(repo) -> None:
     repo.write("a.py", "".join(f"x{i} = {i}\n" for i in range(30)))
     repo.write("gone.py", "y = 1\n")
     (repo.root / "blob.bin").write_bytes(b"\0\1\2")
@@ -65,14 +65,14 @@ def test_renames_deletions_binary(repo) -> None:  # noqa: ANN001
     assert diff.deleted == {"gone.py"} and diff.binary == {"blob.bin"}
 
 
-def test_pure_deletion_touches_the_surrounding_lines(repo) -> None:  # noqa: ANN001
+def test_pure_deletion_touches_the_surrounding_lines(repo) -> None:
     repo.write("a.py", "def f():\n    audit()\n    save()\n")
     repo.commit("base")
     repo.write("a.py", "def f():\n    save()\n")
     assert changed_lines(repo.root, "HEAD").touches("a.py", 1, 2)
 
 
-def test_bad_base_is_a_usage_error(repo, wardgate) -> None:  # noqa: ANN001
+def test_bad_base_is_a_usage_error(repo, wardgate) -> None:
     repo.write("a.py", "x = 1\n")
     repo.commit()
     code, out = wardgate("check", repo.root, "--no-llm", "--diff", "nope", fmt="")

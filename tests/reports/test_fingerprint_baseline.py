@@ -10,7 +10,7 @@ def _fps(report: dict) -> dict[str, str]:  # type: ignore[type-arg]
     return {f["rule_id"]: f["fingerprint"] for f in report["findings"]}
 
 
-def test_moving_code_down_keeps_fingerprints_changing_it_does_not(repo, wardgate) -> None:  # noqa: ANN001
+def test_moving_code_down_keeps_fingerprints_changing_it_does_not(repo, wardgate) -> None:
     repo.write("app/settings.py", SETTINGS)
     repo.commit()
     _, before = wardgate("check", repo.root, "--no-llm")
@@ -25,7 +25,7 @@ def test_moving_code_down_keeps_fingerprints_changing_it_does_not(repo, wardgate
     assert _fps(changed)["bandit:B307"] != _fps(before)["bandit:B307"]
 
 
-def test_baseline_made_before_a_change_fails_only_the_new_finding(repo, wardgate, capsys) -> None:  # noqa: ANN001
+def test_baseline_made_before_a_change_fails_only_the_new_finding(repo, wardgate, capsys) -> None:
     from wardgate.cli import main
 
     repo.write("app/settings.py", SETTINGS)
@@ -48,7 +48,7 @@ def test_baseline_made_before_a_change_fails_only_the_new_finding(repo, wardgate
     assert all(f["baseline_state"] == "unchanged" for f in report["findings"] if f["start_line"] in (7, 11))
 
 
-def test_absent_baseline_entries_are_reported(repo, wardgate) -> None:  # noqa: ANN001
+def test_absent_baseline_entries_are_reported(repo, wardgate) -> None:
     from wardgate.cli import main
 
     repo.write("app/settings.py", SETTINGS)
@@ -59,7 +59,7 @@ def test_absent_baseline_entries_are_reported(repo, wardgate) -> None:  # noqa: 
     assert code == 0 and "absent" in states
 
 
-def test_not_a_baseline_is_a_usage_error(repo, wardgate) -> None:  # noqa: ANN001
+def test_not_a_baseline_is_a_usage_error(repo, wardgate) -> None:
     repo.write("x.json", "{}")
     code, _ = wardgate("check", repo.root, "--no-llm", "--baseline", repo.root / "x.json", fmt="")
     assert code == 2

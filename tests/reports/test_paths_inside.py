@@ -21,7 +21,7 @@ BASE = "[tools.semgrep]\nenabled = false\n[tools.radon]\nenabled = false\n"
     ('[llm]\ncache_dir = "../llm"', "llm.cache_dir"),
     ('[tools.semgrep]\nextra_rules = ["../rules"]', "tools.semgrep.extra_rules[0]"),
 ])
-def test_config_path_outside_the_repository_is_exit_2(repo, capsys, line: str, key: str) -> None:  # noqa: ANN001
+def test_config_path_outside_the_repository_is_exit_2(repo, capsys, line: str, key: str) -> None:
     text = f"{line}\n[tools.radon]\nenabled = false\n" if line.startswith("cache_dir") else \
         line + "\n" + ("" if "semgrep" in line else "[tools.semgrep]\nenabled = false\n")
     repo.write("wardgate.toml", text)
@@ -33,7 +33,7 @@ def test_config_path_outside_the_repository_is_exit_2(repo, capsys, line: str, k
     assert not Path("/tmp/wardgate-outside").exists()
 
 
-def test_error_names_the_key(repo) -> None:  # noqa: ANN001
+def test_error_names_the_key(repo) -> None:
     repo.write("wardgate.toml", 'cache_dir = "../x"\n' + BASE)
     repo.write("a.py", "x = 1\n")
     proc = subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--no-llm"], cwd=repo.root,
@@ -42,7 +42,7 @@ def test_error_names_the_key(repo) -> None:  # noqa: ANN001
     assert not (repo.root.parent / "x").exists()
 
 
-def test_committed_cache_symlink_is_never_written_through(repo, wardgate, tmp_path: Path) -> None:  # noqa: ANN001
+def test_committed_cache_symlink_is_never_written_through(repo, wardgate, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     repo.write("wardgate.toml", BASE)
@@ -54,7 +54,7 @@ def test_committed_cache_symlink_is_never_written_through(repo, wardgate, tmp_pa
     assert list(outside.iterdir()) == []
 
 
-def test_dangling_gitignore_symlink_in_the_cache_is_not_followed(repo, wardgate, tmp_path: Path) -> None:  # noqa: ANN001
+def test_dangling_gitignore_symlink_in_the_cache_is_not_followed(repo, wardgate, tmp_path: Path) -> None:
     target = tmp_path / "victim"
     (repo.root / ".wardgate-cache").mkdir()
     os.symlink(target, repo.root / ".wardgate-cache" / ".gitignore")
@@ -63,7 +63,7 @@ def test_dangling_gitignore_symlink_in_the_cache_is_not_followed(repo, wardgate,
     assert code == 0 and not target.exists()
 
 
-def test_baseline_command_checks_config_paths_too(repo, capsys) -> None:  # noqa: ANN001
+def test_baseline_command_checks_config_paths_too(repo, capsys) -> None:
     repo.write("wardgate.toml", 'cache_dir = "../x"\n' + BASE)
     repo.write("a.py", "x = 1\n")
     assert main(["baseline", str(repo.root)]) == 2 and "cache_dir" in capsys.readouterr().err

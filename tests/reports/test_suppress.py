@@ -125,7 +125,7 @@ def test_parse_comment_forms(comment: str) -> None:
     assert c.ids == ["WG101"] and c.reason == "why" and not c.own_line
 
 
-def test_end_to_end_inline_and_config(repo, wardgate) -> None:  # noqa: ANN001
+def test_end_to_end_inline_and_config(repo, wardgate) -> None:
     repo.write("wardgate.toml", '[tools.semgrep]\nenabled = false\n[tools.radon]\nenabled = false\n'
                '[[suppressions]]\nrule = "bandit:B307"\npath = "legacy/**"\nreason = "frozen module"\n')
     repo.write("app.py", 'import subprocess\n\ndef f(s):\n    return eval(s)  # wardgate: ignore[bandit:B307] -- admin\n')

@@ -10,7 +10,7 @@ BASE_CONFIG = "[tools.semgrep]\nenabled = false\n[tools.radon]\nenabled = false\
 PHI_LOG = "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef admit(patient):\n    log.info(f'MRN {patient.mrn}')\n"
 
 
-def _branch(repo, config_tail: str = "", files: dict[str, str] | None = None) -> None:  # noqa: ANN001
+def _branch(repo, config_tail: str = "", files: dict[str, str] | None = None) -> None:
     repo.write("wardgate.toml", BASE_CONFIG)
     repo.write("clinic/__init__.py", "")
     repo.commit("base")
@@ -36,7 +36,7 @@ def _rules(report: dict, rule: str) -> list[dict]:  # type: ignore[type-arg]
     ('[rules."WG501"]\nenabled = false\n', "PR disables rule WG501"),
     ('[[suppressions]]\nrule = "WG501"\npath = "clinic/**"\nreason = "ok"\n', "PR adds a suppression of WG501"),
 ])
-def test_the_change_cannot_weaken_its_own_gate(repo, wardgate, tail: str, words: str) -> None:  # noqa: ANN001
+def test_the_change_cannot_weaken_its_own_gate(repo, wardgate, tail: str, words: str) -> None:
     _branch(repo, tail)
     code, report = wardgate("check", repo.root, "--no-llm", "--diff", "main")
     assert code == 1
@@ -53,7 +53,7 @@ def test_the_change_cannot_weaken_its_own_gate(repo, wardgate, tail: str, words:
     assert not _rules(report, "WG012") and report["stats"]["config_origin"] == "working tree"
 
 
-def test_turning_semgrep_off_is_reported(repo, wardgate) -> None:  # noqa: ANN001
+def test_turning_semgrep_off_is_reported(repo, wardgate) -> None:
     repo.write("wardgate.toml", "[tools.radon]\nenabled = false\n")
     repo.write("a.py", "x = 1\n")
     repo.commit("base")
@@ -63,7 +63,7 @@ def test_turning_semgrep_off_is_reported(repo, wardgate) -> None:  # noqa: ANN00
     assert [f["message"].split(".")[0] for f in _rules(report, "WG012")] == ["PR turns off the semgrep tool"]
 
 
-def test_security_approval_lets_a_config_change_pass(repo, wardgate) -> None:  # noqa: ANN001
+def test_security_approval_lets_a_config_change_pass(repo, wardgate) -> None:
     repo.write("wardgate.toml", BASE_CONFIG)
     repo.write("a.py", "x = 1\n")
     repo.commit("base")
@@ -74,7 +74,7 @@ def test_security_approval_lets_a_config_change_pass(repo, wardgate) -> None:  #
     assert code == 0 and _rules(report, "WG012")[0]["properties"]["approved_by"] == "security"
 
 
-def test_explicit_config_inside_the_repository_is_read_from_base(repo, wardgate) -> None:  # noqa: ANN001
+def test_explicit_config_inside_the_repository_is_read_from_base(repo, wardgate) -> None:
     repo.write("ci/gate.toml", BASE_CONFIG)
     _branch(repo, files={"ci/gate.toml": 'disable = ["WG"]\n' + BASE_CONFIG})
     code, report = wardgate("check", repo.root, "--no-llm", "--diff", "main", "--config", repo.root / "ci/gate.toml")
@@ -82,7 +82,7 @@ def test_explicit_config_inside_the_repository_is_read_from_base(repo, wardgate)
     assert report["stats"]["config_origin"] == "main:ci/gate.toml"
 
 
-def test_inline_suppression_added_by_the_change_needs_security(repo, wardgate) -> None:  # noqa: ANN001
+def test_inline_suppression_added_by_the_change_needs_security(repo, wardgate) -> None:
     _branch(repo, files={"clinic/intake.py": PHI_LOG.replace("}')", "}')  # wardgate: ignore[WG501] -- ok")})
     code, report = wardgate("check", repo.root, "--no-llm", "--diff", "main")
     (added,) = _rules(report, "WG013")
@@ -90,7 +90,7 @@ def test_inline_suppression_added_by_the_change_needs_security(repo, wardgate) -
     assert _rules(report, "WG501")[0]["suppression"]["justification"] == "ok"
 
 
-def test_baseline_edited_by_the_change_is_not_used(repo, wardgate) -> None:  # noqa: ANN001
+def test_baseline_edited_by_the_change_is_not_used(repo, wardgate) -> None:
     repo.write("wardgate.toml", BASE_CONFIG)
     repo.write("clinic/__init__.py", "")
     repo.commit("base")
@@ -107,7 +107,7 @@ def test_baseline_edited_by_the_change_is_not_used(repo, wardgate) -> None:  # n
     assert any("PR changes the baseline" in f["message"] for f in _rules(report, "WG012"))
 
 
-def test_staged_uses_the_working_tree_config_and_reports_it(repo, wardgate) -> None:  # noqa: ANN001
+def test_staged_uses_the_working_tree_config_and_reports_it(repo, wardgate) -> None:
     repo.write("wardgate.toml", BASE_CONFIG)
     repo.write("a.py", "x = 1\n")
     repo.commit("base")

@@ -13,7 +13,7 @@ def _condition(report: dict) -> dict:  # type: ignore[type-arg]
     return next(c for c in report["gate"]["conditions"] if c["id"] == "all-files-analysed")
 
 
-def test_a_too_large_file_fails_the_gate(repo, wardgate) -> None:  # noqa: ANN001
+def test_a_too_large_file_fails_the_gate(repo, wardgate) -> None:
     repo.write("clinic_site/settings.py", 'SECRET_KEY = "django-insecure-abcdefghijklmnop"\n' + "#" * 5_000_000 + "\n")
     code, report = wardgate("check", repo.root, "--no-llm")
     assert code == 1 and [f["rule_id"] for f in report["findings"]] == ["WG004"]
@@ -21,14 +21,14 @@ def test_a_too_large_file_fails_the_gate(repo, wardgate) -> None:  # noqa: ANN00
     assert not cond["held"] and "clinic_site/settings.py" in cond["detail"]
 
 
-def test_trusted_config_may_allow_a_path(repo, wardgate) -> None:  # noqa: ANN001
+def test_trusted_config_may_allow_a_path(repo, wardgate) -> None:
     repo.write("wardgate.toml", 'allow_unanalysed = ["gen/**"]\n' + (repo.root / "wardgate.toml").read_text())
     repo.write("gen/big.py", "x = 1\n" * 300_000)
     code, report = wardgate("check", repo.root, "--no-llm")
     assert code == 0 and _condition(report)["held"] and report["findings"][0]["rule_id"] == "WG004"
 
 
-def test_symlinks_and_fifos_are_reported_and_fail(repo, wardgate, tmp_path: Path) -> None:  # noqa: ANN001
+def test_symlinks_and_fifos_are_reported_and_fail(repo, wardgate, tmp_path: Path) -> None:
     repo.write("a.py", "x = 1\n")
     os.symlink("missing.py", repo.root / "dangling.py")
     os.symlink("loop2.py", repo.root / "loop1.py")
@@ -47,7 +47,7 @@ def test_symlinks_and_fifos_are_reported_and_fail(repo, wardgate, tmp_path: Path
     assert CANARY not in str(report)
 
 
-def test_an_unchanged_unanalysed_file_does_not_fail_a_diff(repo, wardgate) -> None:  # noqa: ANN001
+def test_an_unchanged_unanalysed_file_does_not_fail_a_diff(repo, wardgate) -> None:
     repo.write("old.py", "x = 1\n" * 300_000)
     repo.write("wardgate.toml", (repo.root / "wardgate.toml").read_text() + "")
     repo.commit("base")

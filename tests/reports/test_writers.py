@@ -8,13 +8,12 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+from conftest import SCHEMA, rules_at
 
 from checks.finding import Category, Finding, Severity
 from reports.gate import evaluate
 from reports.model import Report
 from reports.writers import github, markdown, sarif
-
-from conftest import SCHEMA, rules_at
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "clinic"
 PROJECT = {
@@ -34,14 +33,14 @@ def _validator() -> jsonschema.protocols.Validator:
 
 
 @pytest.fixture
-def project(repo):  # noqa: ANN001, ANN201
+def project(repo):
     for rel, text in PROJECT.items():
         repo.write(rel, text)
     repo.commit()
     return repo
 
 
-def test_sarif_is_valid_and_complete(project, wardgate) -> None:  # noqa: ANN001
+def test_sarif_is_valid_and_complete(project, wardgate) -> None:
     code, log = wardgate("check", project.root, "--no-llm", fmt="sarif")
     errors = sorted(_validator().iter_errors(log), key=str)
     assert errors == [], errors[:3]
@@ -64,7 +63,7 @@ def test_sarif_is_valid_and_complete(project, wardgate) -> None:  # noqa: ANN001
 
 
 @pytest.mark.skipif(not EXAMPLE.is_dir(), reason="examples/clinic not present")
-def test_sarif_of_the_example_app_is_valid(wardgate) -> None:  # noqa: ANN001
+def test_sarif_of_the_example_app_is_valid(wardgate) -> None:
     _, log = wardgate("check", EXAMPLE, "--no-llm", fmt="sarif")
     assert sorted(_validator().iter_errors(log), key=str) == []
 
@@ -142,13 +141,13 @@ def test_github_annotations_are_capped() -> None:
     assert "10 more annotation(s) left out" in lines[-1]
 
 
-def test_junit_is_xml(project, wardgate) -> None:  # noqa: ANN001
+def test_junit_is_xml(project, wardgate) -> None:
     _, out = wardgate("check", project.root, "--no-llm", fmt="junit")
     suites = ET.fromstring(out)
     assert int(suites.find("testsuite[@name='wardgate.findings']").get("failures")) >= 1
 
 
-def test_four_shards_merged_equal_a_single_run(project, wardgate, tmp_path) -> None:  # noqa: ANN001
+def test_four_shards_merged_equal_a_single_run(project, wardgate, tmp_path) -> None:
     project.write("wardgate.toml", project.root.joinpath("wardgate.toml").read_text()
                   + '[[suppressions]]\nrule = "bandit:B102"\npath = "clinic/more.py"\nreason = "sandbox"\n'
                   + '[[suppressions]]\nrule = "ruff:F841"\nreason = "unused entry"\n')
@@ -159,13 +158,13 @@ def test_four_shards_merged_equal_a_single_run(project, wardgate, tmp_path) -> N
         paths.append(tmp_path / f"s{i}.json")
         paths[-1].write_text(json.dumps(part))
     merged_code, merged = wardgate("merge", *paths)
-    strip = lambda r: [{k: v for k, v in f.items()} for f in r["findings"]]  # noqa: E731
+    strip = lambda r: [{k: v for k, v in f.items()} for f in r["findings"]]
     assert strip(merged) == strip(single) and rules_at(single)
     assert merged_code == single_code and merged["gate"] == single["gate"]
     assert any(f["rule_id"] == "WG011" for f in single["findings"])
 
 
-def test_json_stdout_is_one_object(project, capsys) -> None:  # noqa: ANN001
+def test_json_stdout_is_one_object(project, capsys) -> None:
     from wardgate.cli import main
 
     main(["check", str(project.root), "--format", "json", "--no-llm", "--output", f"markdown:{project.root}/s.md"])

@@ -43,7 +43,7 @@ def finding_ids(api: str, req: dict[str, Any]) -> list[str]:
 def hunk_lines(api: str, req: dict[str, Any]) -> list[str]:
     text = user_text(api, req)
     b = re.search(r"boundary token of this request is (\w+)", text).group(1)
-    block = re.search(r"## Hunk:.*?<<<DATA boundary=" + b + r">>>\n(.*?)\n<<<END boundary=" + b, text, re.S)
+    block = re.search(r"## Hunk:.*?<<<DATA boundary=" + b + r">>>\n(.*?)\n<<<END boundary=" + b, text, re.DOTALL)
     return [line.partition(" | ")[2] for line in block.group(1).splitlines()]
 
 
@@ -141,7 +141,7 @@ class FakeLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
                 api = "anthropic" if self.path.rstrip("/").endswith("/v1/messages") else "openai"
                 req = json.loads(raw or b"{}")

@@ -12,7 +12,7 @@ from . import fake_llm as F
 from .conftest import PHI, PROVIDERS, SECRET, UNUSED, make_cfg
 
 
-def _twice(project: Path, fake: F.FakeLLM, cfg) -> tuple[list, list, dict]:  # noqa: ANN001
+def _twice(project: Path, fake: F.FakeLLM, cfg) -> tuple[list, list, dict]:
     first, s1 = review_findings([SECRET, PHI, UNUSED], root=project, settings=cfg, enabled=True)
     n = len(fake.requests)
     second, s2 = review_findings([SECRET, PHI, UNUSED], root=project, settings=cfg, enabled=True)

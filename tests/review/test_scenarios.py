@@ -12,7 +12,7 @@ from . import fake_llm as F
 from .conftest import PHI, PROVIDERS, SECRET, UNUSED, make_cfg
 
 
-def run(project: Path, cfg, findings=(SECRET,)):  # noqa: ANN001, ANN201
+def run(project: Path, cfg, findings=(SECRET,)):
     return review_findings(list(findings), root=project, settings=cfg, enabled=True)
 
 
