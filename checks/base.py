@@ -75,8 +75,8 @@ class Check:
     cwe: ClassVar[int | None] = None
     summary: ClassVar[str]  # one line
     hipaa: ClassVar[str | None] = None  # the relevant HIPAA safeguard, for secret/phi rules
-    VALID: ClassVar[list[Valid]] = []
-    INVALID: ClassVar[list[Invalid]] = []
+    VALID: ClassVar[tuple[Valid, ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx

@@ -152,7 +152,7 @@ class AuditRemoved(ChangeRule):
     cwe = 778
     summary = "A patient model lost its audit trail, or a write moved from save() to an unaudited bulk or raw write."
 
-    VALID = [
+    VALID = (
         Refactor(  # the history field moved within the class and the class was reformatted
             before=MODELS,
             after=MODELS.replace("    mrn = models.CharField(max_length=20)\n",
@@ -178,8 +178,8 @@ class AuditRemoved(ChangeRule):
                 p.save(update_fields=["discharged"])
             """,
             path="clinic/services.py", files=(("clinic/models.py", MODELS),)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Dangerous(
             before=MODELS,
             after=MODELS.replace("    history = HistoricalRecords()\n", ""),
@@ -202,7 +202,7 @@ class AuditRemoved(ChangeRule):
                 Patient.objects.filter(pk=pk).update(discharged=True)
             """,
             line=5, path="clinic/services.py", files=(("clinic/models.py", MODELS),)),
-    ]
+    )
 
     def run(self) -> list[Finding]:
         self._mechanisms()

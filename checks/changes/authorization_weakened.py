@@ -110,7 +110,7 @@ class AuthorizationWeakened(ChangeRule):
     cwe = 285
     summary = "An endpoint's effective access got wider than at the base."
 
-    VALID = [
+    VALID = (
         Refactor(  # the view moved its guard from a decorator to a mixin: same access
             before="""\
             from django.contrib.auth.decorators import login_required
@@ -139,8 +139,8 @@ class AuthorizationWeakened(ChangeRule):
                 class Patient(models.Model):
                     mrn = models.CharField(max_length=20)
                 """),)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Dangerous(
             before="""\
             from rest_framework import viewsets
@@ -194,7 +194,7 @@ class AuthorizationWeakened(ChangeRule):
                 r"^api/patients/",
             ]
             """, line=3, path="hospital/settings.py"),
-    ]
+    )
 
     def run(self) -> list[Finding]:
         for d in self.changes.deltas.values():

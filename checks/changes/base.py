@@ -127,8 +127,8 @@ class ChangeRule:
     cwe: ClassVar[int | None] = None
     summary: ClassVar[str]
     hipaa: ClassVar[str | None] = None
-    VALID: ClassVar[list[Refactor]] = []
-    INVALID: ClassVar[list[Dangerous]] = []
+    VALID: ClassVar[tuple[Refactor, ...]] = ()
+    INVALID: ClassVar[tuple[Dangerous, ...]] = ()
 
     def __init__(self, changes: ChangeSet) -> None:
         self.changes = changes

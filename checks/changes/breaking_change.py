@@ -115,7 +115,7 @@ class BreakingChange(ChangeRule):
     confidence = Confidence.MEDIUM
     summary = "A public signature, URL route, API field or model field changed while its users did not."
 
-    VALID = [
+    VALID = (
         Refactor(  # an optional parameter added: callers keep working
             before="""\
             def dose_for(patient, drug):
@@ -132,8 +132,8 @@ class BreakingChange(ChangeRule):
                 def order(p, d):
                     return dose_for(p, d)
                 """),)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Dangerous(
             before="""\
             def dose_for(patient, drug):
@@ -169,7 +169,7 @@ class BreakingChange(ChangeRule):
                 path("patient/<int:pk>/", views.patient_detail, name="patient-detail"),
             ]
             """, line=6, path="clinic/urls.py"),
-    ]
+    )
 
     def run(self) -> list[Finding]:
         changed = set(self.changes.deltas)

@@ -88,7 +88,7 @@ class DestructiveMigration(ChangeRule):
     cwe = 404
     summary = "A migration drops or narrows a patient model's column or table, or rewrites its rows."
 
-    VALID = [
+    VALID = (
         Refactor(  # adding a column destroys nothing
             before="",
             after="""\
@@ -105,8 +105,8 @@ class DestructiveMigration(ChangeRule):
             path="clinic/migrations/0002_patient_nhs_number.py",
             files=(("clinic/models.py", MODELS), ("clinic/migrations/0001_initial.py", INITIAL),
                    ("clinic/migrations/__init__.py", ""), ("clinic/__init__.py", ""))),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Dangerous(
             before="",
             after="""\
@@ -138,7 +138,7 @@ class DestructiveMigration(ChangeRule):
             line=7, path="clinic/migrations/0002_alter_patient_mrn.py",
             files=(("clinic/models.py", MODELS), ("clinic/migrations/0001_initial.py", INITIAL),
                    ("clinic/migrations/__init__.py", ""), ("clinic/__init__.py", ""))),
-    ]
+    )
 
     def run(self) -> list[Finding]:
         for d in self.changes.deltas.values():

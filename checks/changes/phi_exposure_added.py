@@ -155,7 +155,7 @@ class PhiExposureAdded(ChangeRule):
     summary = "PHI fields added to a serializer, form or response of patient data, or `__all__` introduced."
     hipaa = "§164.502(b) minimum necessary; §164.312(a)(1) access control"
 
-    VALID = [
+    VALID = (
         Refactor(  # the list reordered and reformatted, a non-PHI field added
             before="""\
             from rest_framework import serializers
@@ -182,8 +182,8 @@ class PhiExposureAdded(ChangeRule):
                     ]
             """,
             path="clinic/serializers.py", files=(("clinic/models.py", MODELS),)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Dangerous(
             before="""\
             from rest_framework import serializers
@@ -226,7 +226,7 @@ class PhiExposureAdded(ChangeRule):
                 return JsonResponse({"ward": p.ward, "dob": p.date_of_birth})
             """,
             line=7, path="clinic/views.py", files=(("clinic/models.py", MODELS),)),
-    ]
+    )
 
     def run(self) -> list[Finding]:
         for d in self.changes.deltas.values():

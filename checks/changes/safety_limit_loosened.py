@@ -247,7 +247,7 @@ class SafetyLimitLoosened(ChangeRule):
     cwe = 1284
     summary = "A dose, rate, concentration, quantity or frequency limit was raised, lowered or removed."
 
-    VALID = [
+    VALID = (
         Refactor(  # reformatted and the local renamed: the limit is the same
             before="""\
             def validate_dose(dose_mg):
@@ -285,8 +285,8 @@ class SafetyLimitLoosened(ChangeRule):
               ]
             }
             """, path="pharmacy/formulary.json"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Dangerous(
             before="""\
             from django.core.validators import MaxValueValidator
@@ -361,7 +361,7 @@ class SafetyLimitLoosened(ChangeRule):
             MAX_DAILY_DOSE_MG = 4000
             MIN_INTERVAL_HOURS = 4
             """, after="MIN_INTERVAL_HOURS = 4\n", line=1, path="pharmacy/settings.py"),
-    ]
+    )
 
     def run(self) -> list[Finding]:
         deltas = [d for d in self.changes.deltas.values() if not _test_file(d)]

@@ -55,7 +55,7 @@ class AdminActionTooWeak(Check):
     cwe = 285
     summary = "Admin action runs for view-only users but changes patient data"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.contrib import admin
             from clinic.models import LabResult, Prescription
@@ -76,8 +76,8 @@ class AdminActionTooWeak(Check):
                 def export(self, request, queryset):
                     return list(queryset.values('value'))
             """, path="clinic/admin.py", files=_FILES),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from django.contrib import admin
             from clinic.models import LabResult, Prescription
@@ -101,7 +101,7 @@ class AdminActionTooWeak(Check):
             class RxAdmin(admin.ModelAdmin):
                 actions = [renew]
             """, line=5, path="clinic/admin.py", files=_FILES),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

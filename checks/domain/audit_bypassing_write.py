@@ -70,7 +70,7 @@ class AuditBypassingWrite(Check):
     cwe = 778
     summary = "Bulk or raw SQL write on an audited patient model bypasses the audit trail"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from clinic.models import Patient
 
@@ -162,8 +162,8 @@ class AuditBypassingWrite(Check):
                 Patient = apps.get_model('clinic', 'Patient')
                 Patient.objects.filter(mrn='').update(mrn=None)
             """, path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         # A central helper that takes the model as a parameter: its callers pass audited patient models.
         Invalid("""\
             def update_field(model, pk, **fields):
@@ -248,7 +248,7 @@ class AuditBypassingWrite(Check):
                            def post_save_signal(sender, instance, **kwargs):
                                log(instance)
                            """))),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

@@ -62,7 +62,7 @@ class AuditTrailTampering(Check):
     cwe = 117
     summary = "Audit-trail rows deleted or rewritten, or auditing switched off"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from auditlog.models import LogEntry
 
@@ -106,8 +106,8 @@ class AuditTrailTampering(Check):
             def drop(model):
                 ContentType.objects.get_for_model(model).delete()
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from clinic.models import Patient
 
@@ -168,7 +168,7 @@ class AuditTrailTampering(Check):
             def forget():
                 Version.objects.get_deleted(Patient).delete()
             """, line=5, files=_FILES),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

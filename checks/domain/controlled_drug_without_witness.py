@@ -84,7 +84,7 @@ class ControlledDrugWithoutWitness(Check):
     cwe = 654
     summary = "Controlled drug dispensed, administered or wasted with no witness recorded"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from .models import MedicationOrder
 
@@ -151,8 +151,8 @@ class ControlledDrugWithoutWitness(Check):
                 order.status = 'administered'
                 order.save()
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from .models import MedicationOrder
 
@@ -179,7 +179,7 @@ class ControlledDrugWithoutWitness(Check):
                 stock.quantity -= 1
                 stock.save()
             """, line=6),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]

@@ -41,7 +41,7 @@ class CredentialsInUrl(Check):
     summary = "Password embedded in a connection URL literal"
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import os
             REDIS_URL = os.environ["REDIS_URL"]
@@ -60,8 +60,8 @@ class CredentialsInUrl(Check):
             def test_cache():
                 pass
             """, path="lab/tests.py"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid('REDIS_URL = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=1),
         Invalid("""\
             import os
@@ -84,7 +84,7 @@ class CredentialsInUrl(Check):
             class CacheTests(TestCase):
                 url = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"
             """, line=4, path="lab/tests.py"),
-    ]
+    )
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt, const in self.ctx.shared("string_literals", lambda: string_literals(node)):

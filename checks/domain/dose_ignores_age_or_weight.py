@@ -118,7 +118,7 @@ class DoseIgnoresAgeOrWeight(Check):
     cwe = 1284
     summary = "Weight-based dose ignores age (or age-based dose ignores weight) although the drug model limits both"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from .models import Drug
 
@@ -163,8 +163,8 @@ class DoseIgnoresAgeOrWeight(Check):
                     raise ValueError('too light')
                 return min(weight_kg * 2 * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)
             """, path="app/dosing.py", files=(_SYRUP,)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from .models import Drug as D
 
@@ -202,7 +202,7 @@ class DoseIgnoresAgeOrWeight(Check):
                 ml = 5 if age_years < 6 else 10
                 return min(ml * syrup.strength_mg_per_ml, syrup.max_single_dose_mg)
             """, line=3, path="app/dosing.py", files=(_SYRUP,)),
-    ]
+    )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         models: ModelIndex | None = self.ctx.project.fact(MODELS)

@@ -46,7 +46,7 @@ class HardcodedApiToken(Check):
     summary = "API key, token or private key in a recognisable vendor format hard-coded in source"
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import os
             SLACK_BOT_TOKEN = os.environ["SLACK_BOT_TOKEN"]
@@ -74,8 +74,8 @@ class HardcodedApiToken(Check):
             def test_refund():
                 pass
             """, path="billing/tests.py"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             import os
             TOKEN = os.environ.get("SLACK_BOT_TOKEN", "xoxb-000000000000-0000000000000-FAKEfakeFAKE")
@@ -109,7 +109,7 @@ class HardcodedApiToken(Check):
                 "Authorization": "Bearer ghp_FAKEfakeFAKEfakeFAKEfakeFAKEfake0000",
             }
             """, line=1),
-    ]
+    )
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt, const in self.ctx.shared("string_literals", lambda: string_literals(node)):

@@ -55,7 +55,7 @@ class HardcodedAuthPassword(Check):
     summary = "Password or API key passed as a literal in a call (auth=(user, 'pw'), password='...')"
     hipaa = "§164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import requests
             requests.get(u, auth=(settings.FEED_USER, settings.FEED_PASSWORD))
@@ -76,8 +76,8 @@ class HardcodedAuthPassword(Check):
                 def setUp(self):
                     self.user = User.objects.create_user("nurse", password="test-password-123")
             """, path="lab/tests.py"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             import requests
 
@@ -107,7 +107,7 @@ class HardcodedAuthPassword(Check):
             def test_send():
                 pass
             """, line=3, path="lab/tests.py"),
-    ]
+    )
 
     def visit_Call(self, node: ast.Call) -> None:
         if last_part(self.qualname(node.func)) in _AUTH_CLASSES and len(node.args) >= 2:

@@ -45,7 +45,7 @@ class HardcodedDatabasePassword(Check):
     summary = "Database password written as a literal in DATABASES"
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import os
             if os.environ.get("GITHUB_WORKFLOW"):
@@ -66,8 +66,8 @@ class HardcodedDatabasePassword(Check):
             env = environ.Env()
             DATABASES = {"default": env.db("DATABASE_URL")}
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             DATABASES = {
                 "default": {
@@ -89,7 +89,7 @@ class HardcodedDatabasePassword(Check):
             import os as o
             REPLICA = {"HOST": "db2", "NAME": "emr", "PASSWORD": o.getenv("PW", "Repl1ca-pw")}
             """, line=2),
-    ]
+    )
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)

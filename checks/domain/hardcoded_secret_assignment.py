@@ -57,7 +57,7 @@ class HardcodedSecretAssignment(Check):
     summary = "Literal password, token or key assigned to a secret-like name"
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
-    VALID = [
+    VALID = (
         Valid("""\
             PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
             API_TOKEN_TTL_SECONDS = 8 * 3600
@@ -93,8 +93,8 @@ class HardcodedSecretAssignment(Check):
                 GET_STREAM_TOKEN = "get_stream_token"
                 REFRESH_ACCESS_TOKEN = "refreshAccessToken"
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid('AWS_SECRET_ACCESS_KEY = "fAkE0sEcReT0aCcEsS0kEy0fOr0sTmArY0cLiNiC"\n', line=1),
         Invalid("""\
             import os
@@ -116,7 +116,7 @@ class HardcodedSecretAssignment(Check):
             DEBUG = False
             LAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"
             """, line=2, path="clinic/tests/settings_test.py"),
-    ]
+    )
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for t in node.targets:

@@ -44,7 +44,7 @@ class HardcodedSecretKey(Check):
     summary = "Django SECRET_KEY hard-coded in source (or as a literal fallback)"
     hipaa = "§164.312(a)(1) access control; §164.312(d) authentication"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import os
             SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -60,8 +60,8 @@ class HardcodedSecretKey(Check):
             env = environ.Env()
             SECRET_KEY = env("DJANGO_SECRET_KEY")
             """, path="proj/settings.py"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid('SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1,
                 path="proj/settings.py",
                 fixed="""\
@@ -116,7 +116,7 @@ class HardcodedSecretKey(Check):
             env = environ.Env()
             SECRET_KEY = os.environ["SECRET_KEY"]
             """),
-    ]
+    )
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:

@@ -42,7 +42,7 @@ class IgnoredPermissionCheck(Check):
     cwe = 285
     summary = "Permission check whose result is ignored"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.core.exceptions import PermissionDenied
 
@@ -63,8 +63,8 @@ class IgnoredPermissionCheck(Check):
                 allowed = request.user.has_perms(['a.b', 'a.c'])
                 assert allowed
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             def sign(request, encounter):
                 request.user.has_perm('clinic.sign_encounter')
@@ -82,7 +82,7 @@ class IgnoredPermissionCheck(Check):
                 perm = view.get_permissions()[0]
                 perm.has_object_permission(request, view, obj)
             """, line=3),
-    ]
+    )
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value

@@ -66,7 +66,7 @@ class OrderWithoutSafetyCheck(Check):
     cwe = 754
     summary = "Medication order created without an allergy or drug-interaction check"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from .models import Prescription
             from .safety import check_allergies, check_interactions
@@ -96,8 +96,8 @@ class OrderWithoutSafetyCheck(Check):
             def renew(p):
                 return Prescription.objects.create(dose_mg=1)
             """, path="app/orders.py", files=_FILES[:1]),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from .models import Prescription as Rx
 
@@ -113,7 +113,7 @@ class OrderWithoutSafetyCheck(Check):
                     rx.save()
                     return rx
             """, line=4, path="app/orders.py", files=_FILES),
-    ]
+    )
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         models: ModelIndex | None = self.ctx.project.fact(MODELS)

@@ -87,7 +87,7 @@ class OrmQueryInLoop(Check):
     cwe = 1073
     summary = "Query per row in a loop over a queryset (N+1): relation not loaded with select/prefetch_related"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from .models import Admission
 
@@ -127,8 +127,8 @@ class OrmQueryInLoop(Check):
             def render(admissions):
                 return [a.patient.full_name for a in admissions]
             """, path="clinic/views.py", files=(_MODELS,)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         # A model property that queries, read per row.
         Invalid("""\
             from .models import Admission
@@ -172,7 +172,7 @@ class OrmQueryInLoop(Check):
                     for a in Admission.objects.all()
                 ]
             """, line=4, path="clinic/views.py", files=(_MODELS,)),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]

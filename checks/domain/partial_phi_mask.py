@@ -56,15 +56,15 @@ class PartialPhiMask(Check):
     summary = "A settings mask list covers some PHI fields of a patient model and leaves others in clear"
     hipaa = "§164.502(b) minimum necessary; §164.312(b) audit controls"
 
-    VALID = [
+    VALID = (
         Valid("AUDIT = {'mask': {'ward.Patient': ['full_name', 'phone', 'date_of_birth', 'allergies']}}\n",
               path="conf/settings.py", files=(_MODELS,)),
         Valid("""\
             AUDIT = {'mask': {'ward.Bed': ['name']}}
             EXPORT = {'fields': {'ward.Patient': ['phone']}}
             """, path="conf/settings.py", files=(_MODELS,)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             AUDIT_LOG = {
                 'models': {'exclude': {'fields': {
@@ -72,7 +72,7 @@ class PartialPhiMask(Check):
                 }}},
             }
             """, line=3, path="conf/settings.py", files=(_MODELS,)),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]

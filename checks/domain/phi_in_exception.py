@@ -44,7 +44,7 @@ class PhiInException(Check, FlowCheck):
     summary = "Patient identifiers in an exception message"
     hipaa = "§164.502(b) minimum necessary; §164.502(e) business associates"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django import forms
 
@@ -61,8 +61,8 @@ class PhiInException(Check, FlowCheck):
             def f(patient):
                 raise
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             def weight(patient):
                 raise LookupError(f'No weight for {patient.full_name} (MRN {patient.mrn})')
@@ -73,7 +73,7 @@ class PhiInException(Check, FlowCheck):
                 msg = 'DOB ' + str(pt.date_of_birth)
                 raise ValueError(msg)
             """, line=4),
-    ]
+    )
 
     def visit_Raise(self, node: ast.Raise) -> None:
         exc = node.exc

@@ -53,7 +53,7 @@ class PhiInLog(Check, FlowCheck):
     summary = "Patient identifiers written to logs, print or command output"
     hipaa = "§164.502(b) minimum necessary; §164.312(b) audit controls"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import logging
             log = logging.getLogger(__name__)
@@ -85,8 +85,8 @@ class PhiInLog(Check, FlowCheck):
                 f = File(name=f'summary-{patient.full_name}.pdf')
                 logger.info('uploaded file %s', f.id)
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             import logging as lg
             _l = lg.getLogger('x')
@@ -125,7 +125,7 @@ class PhiInLog(Check, FlowCheck):
                 label = f'summary-{patient.full_name}.pdf'
                 logger.info('uploaded %s', label)
             """, line=6),
-    ]
+    )
 
     def visit_Call(self, node: ast.Call) -> None:
         found = self.flows_at(node)

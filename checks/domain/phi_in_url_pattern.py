@@ -43,7 +43,7 @@ class PhiInUrlPattern(Check):
     summary = "Patient identifier captured in a URL pattern"
     hipaa = "§164.312(e)(1) transmission security; §164.502(b) minimum necessary"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.urls import path
             urlpatterns = [path('patients/<int:pk>/', v), path('drugs/<slug:name>/', v)]
@@ -54,8 +54,8 @@ class PhiInUrlPattern(Check):
 
             p = path('<str:ssn>/', 1)
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from django.urls import path as p
             urlpatterns = [
@@ -70,7 +70,7 @@ class PhiInUrlPattern(Check):
             from django.conf.urls import url
             urlpatterns = [url(r'^by-phone/(?P<phone_number>[0-9]+)/$', v)]
             """, line=2),
-    ]
+    )
 
     def visit_Call(self, node: ast.Call) -> None:
         q = self.qualname(node.func) or ""

@@ -44,7 +44,7 @@ class PhiSentToThirdParty(Check, FlowCheck):
     summary = "Patient identifiers sent to an outside party: outbound HTTP, error trackers, analytics, LLM APIs"
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
-    VALID = [
+    VALID = (
         Valid("""\
             import requests
 
@@ -65,8 +65,8 @@ class PhiSentToThirdParty(Check, FlowCheck):
                 sentry_sdk.set_user({'id': request.user.pk})
                 sentry_sdk.set_tag('patient', patient.pk)
             """),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             import httpx as h
 
@@ -92,7 +92,7 @@ class PhiSentToThirdParty(Check, FlowCheck):
                 return client.chat.completions.create(model='m', messages=[
                     {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])
             """, line=2),
-    ]
+    )
 
     def visit_Call(self, node: ast.Call) -> None:
         found = self.flows_at(node)

@@ -79,7 +79,7 @@ class QueryPerRowInSerializer(Check):
     cwe = 1073
     summary = "Serializer of a list endpoint runs a query per object (SerializerMethodField or property)"
 
-    VALID = [
+    VALID = (
         # Annotated on the view; the serializer only reads the value.
         Valid("""\
             from rest_framework import serializers
@@ -107,8 +107,8 @@ class QueryPerRowInSerializer(Check):
                 def get_open_tasks(self, obj):
                     return Task.objects.filter(patient=obj).count()
             """, path="clinic/serializers.py", files=(_MODELS,)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from rest_framework import serializers
             from .models import Patient, Task
@@ -149,7 +149,7 @@ class QueryPerRowInSerializer(Check):
             def ward_list(patients):
                 return PatientSerializer(patients, many=True).data
             """, line=11, path="clinic/serializers.py", files=(_MODELS,)),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]

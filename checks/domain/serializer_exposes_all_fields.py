@@ -60,7 +60,7 @@ class SerializerExposesAllFields(Check):
     summary = "ModelSerializer of a patient-data model with fields = '__all__'"
     hipaa = "§164.502(b) minimum necessary; §164.312(a)(1) access control"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from rest_framework import serializers
             from .models import Drug
@@ -79,8 +79,8 @@ class SerializerExposesAllFields(Check):
                     model = Patient
                     fields = ['id', 'mrn']
             """, path="app/serializers.py", files=(_MODELS,)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from rest_framework.serializers import ModelSerializer as MS
             from . import models as m
@@ -90,7 +90,7 @@ class SerializerExposesAllFields(Check):
                     model = m.LabResult
                     fields = '__all__'
             """, line=4, path="app/serializers.py", files=(_MODELS,)),
-    ]
+    )
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         if not any(last_part(self.qualname(b)).endswith("ModelSerializer") for b in node.bases):

@@ -53,7 +53,7 @@ class UnauditedPatientModel(Check):
     cwe = 778
     summary = "Model holding patient data is not covered by any audit mechanism"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.db import models
             from simple_history.models import HistoricalRecords
@@ -159,8 +159,8 @@ class UnauditedPatientModel(Check):
                 phone_number = models.CharField(max_length=14)
                 otp = models.CharField(max_length=10)
             """, path="clinic/models.py"),
-    ]
-    VALID += [
+    )
+    VALID += (
         # A copy of an upstream system's records, loaded by a batch job and edited by no user.
         Valid("""\
             from django.db import models
@@ -175,8 +175,8 @@ class UnauditedPatientModel(Check):
                 def load(rows):
                     LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)
                 """),)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from django.db import models
             from simple_history import models as sh
@@ -264,7 +264,7 @@ class UnauditedPatientModel(Check):
                 name = models.CharField(max_length=80, unique=True)
                 ward = models.ForeignKey('Ward', on_delete=models.PROTECT)
             """, line=3, path="clinic/models.py"),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

@@ -61,7 +61,7 @@ class UnauthenticatedAccountChange(Check):
     cwe = 306
     summary = "Anyone can create user accounts or set passwords without signing in"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from rest_framework.views import APIView
             from django.contrib.auth.models import User
@@ -98,8 +98,8 @@ class UnauthenticatedAccountChange(Check):
                 def post(self, request):
                     User.objects.create_user(request.data['email'])
             """, path="accounts/api.py"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from rest_framework.views import APIView
             from django.contrib.auth.models import User
@@ -138,7 +138,7 @@ class UnauthenticatedAccountChange(Check):
                     for email in form.cleaned_data['users']:
                         User.objects.create_user(email, email=email)
             """, line=4, path="accounts/views.py"),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

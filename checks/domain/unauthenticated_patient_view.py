@@ -89,7 +89,7 @@ class UnauthenticatedPatientView(Check):
     cwe = 306
     summary = "View reaches patient data without any authentication"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.http import JsonResponse
 
@@ -166,8 +166,8 @@ class UnauthenticatedPatientView(Check):
                 return JsonResponse({'patients': admitted.count(), 'wards': len(Encounter.objects.all()),
                                      'beds': Encounter.objects.aggregate(n=m.Count('ward', distinct=True))})
             """, path="clinic/views.py", files=_AGG_FILES),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from rest_framework import viewsets, permissions
             from clinic.models import Patient, Drug
@@ -257,7 +257,7 @@ class UnauthenticatedPatientView(Check):
                 rows = Patient.objects.annotate(n=Count('encounter')).filter(n__gt=3)
                 return JsonResponse(list(rows.values('mrn', 'n')), safe=False)
             """, line=6, path="clinic/views.py", files=_AGG_FILES),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

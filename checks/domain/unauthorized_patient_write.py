@@ -94,7 +94,7 @@ class UnauthorizedPatientWrite(Check):
     cwe = 862
     summary = "View changes patient data with authentication but no authorization"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.contrib.auth.decorators import login_required
             from django.shortcuts import get_object_or_404
@@ -255,8 +255,8 @@ class UnauthorizedPatientWrite(Check):
                     return redirect('login')
                 return render(request, 'register.html', {'form': form})
             """, path="clinic/views.py", files=_PROFILE_FILES),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from django.contrib.auth.decorators import login_required
             from django.shortcuts import get_object_or_404
@@ -356,7 +356,7 @@ class UnauthorizedPatientWrite(Check):
                 other = User.objects.get(pk=request.POST['account'])
                 PatientProfile.objects.create(user=other)
             """, line=6, path="clinic/views.py", files=_PROFILE_FILES),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:

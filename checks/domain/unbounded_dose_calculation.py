@@ -59,7 +59,7 @@ class UnboundedDoseCalculation(Check):
     cwe = 1284
     summary = "Dose calculation returned without an upper bound (no cap, no maximum check, no limit helper)"
 
-    VALID = [
+    VALID = (
         Valid("""\
             def weight_based_dose_mg(weight_kg, mg_per_kg, max_dose_mg):
                 return min(weight_kg * mg_per_kg, max_dose_mg)
@@ -115,8 +115,8 @@ class UnboundedDoseCalculation(Check):
                 def order(drug, w):
                     return min(raw_dose_mg(w), drug.max_single_dose_mg)
                 """),)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             def vancomycin_loading_dose_mg(weight_kg):
                 return weight_kg * 25
@@ -182,7 +182,7 @@ class UnboundedDoseCalculation(Check):
                 def label(w):
                     return f'{raw_dose_mg(w)} mg'
                 """),)),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]

@@ -81,7 +81,7 @@ class UnboundedDoseField(Check):
     cwe = 20
     summary = "Dose/strength model field stored as FloatField or without Min/Max validators"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from django.db import models
             from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
@@ -128,8 +128,8 @@ class UnboundedDoseField(Check):
             class Admission(models.Model):
                 weight_kg = models.FloatField(null=True)
             """, path="app/models.py"),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from django.db import models
             from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
@@ -168,7 +168,7 @@ class UnboundedDoseField(Check):
             class Drug(models.Model):
                 dose = models.CharField(max_length=255, blank=True)
             """, line=5, path="app/models.py"),
-    ]
+    )
 
     @staticmethod
     def _doses(node: ast.ClassDef) -> bool:

@@ -61,7 +61,7 @@ class UnrecordedSafetyOverride(Check):
     cwe = 778
     summary = "Emergency override skips a safety check with no recorded reason or no record of who overrode it"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from .safety import check_allergies
 
@@ -83,8 +83,8 @@ class UnrecordedSafetyOverride(Check):
                     order.priority = 'stat'
                 order.save()
             """, files=(_SAFETY,)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             from .safety import check_allergies
 
@@ -116,7 +116,7 @@ class UnrecordedSafetyOverride(Check):
                 order.save()
                 return order
             """, line=4, files=(_SAFETY,)),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]

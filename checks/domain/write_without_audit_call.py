@@ -82,7 +82,7 @@ class WriteWithoutAuditCall(Check):
     cwe = 778
     summary = "Patient-data write skips the project's explicit audit service"
 
-    VALID = [
+    VALID = (
         Valid("""\
             from core.auditor import Auditor
 
@@ -103,15 +103,15 @@ class WriteWithoutAuditCall(Check):
                 def save(self):
                     self.audit_log.save()
             """, path="core/forms.py", files=(_AUDIT, _SERVICE, _USED)),
-    ]
-    INVALID = [
+    )
+    INVALID = (
         Invalid("""\
             class EthnicityForm:
                 def save(self):
                     self.participant.ethnic_background_id = 3
                     self.participant.save()
             """, line=4, path="core/forms.py", files=(_AUDIT, _SERVICE, _USED)),
-    ]
+    )
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:
