@@ -74,8 +74,8 @@ def test_console_script_with_pythonpath(installed: Path, project: Path) -> None:
 
 
 def test_packages_come_from_the_installation(installed: Path, project: Path) -> None:
-    proc = subprocess.run([str(installed), "-c", "import wardgate, checks, reports, checks.finding\n"
-                           "print(wardgate.__file__, checks.__file__, reports.__file__, sep='\\n')"],
+    proc = subprocess.run([str(installed), "-c", ("import wardgate, checks, reports, checks.finding\n"
+                           "print(wardgate.__file__, checks.__file__, reports.__file__, sep='\\n')")],
                           cwd=project, capture_output=True, text=True, env=_env(PYTHONPATH="."), check=True)
     home = Path(proc.stdout.splitlines()[0]).parent.parent
     assert home.name == "site-packages"
@@ -93,7 +93,7 @@ def test_clash_is_one_line_and_exit_2(installed: Path, project: Path) -> None:
 
 
 def test_clash_in_a_program_raises_import_error(installed: Path, project: Path) -> None:
-    proc = subprocess.run([str(installed), "-c", "import reports\ntry:\n    import wardgate\n"
-                           "except ImportError as exc:\n    print(type(exc).__name__, exc)"],
+    proc = subprocess.run([str(installed), "-c", ("import reports\ntry:\n    import wardgate\n"
+                           "except ImportError as exc:\n    print(type(exc).__name__, exc)")],
                           cwd=project, capture_output=True, text=True, env=_env(), check=True)
     assert proc.stdout.startswith("ImportClash wardgate: the `reports` package")

@@ -289,8 +289,8 @@ class AuditBypassingWrite(Check):
                 alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
                        "bulk_update": "simple_history.utils.bulk_update_with_history(...) or save() per row",
                        "bulk_create": "simple_history.utils.bulk_create_with_history(...) or create() per row"}
-                return (f"{_BULK[meth]} on audited patient model {name} sends no save signals: "
-                        f"the {models.audit_of(model)} audit trail records nothing.",
+                return ((f"{_BULK[meth]} on audited patient model {name} sends no save signals: "
+                         f"the {models.audit_of(model)} audit trail records nothing."),
                         f"Use {alt[meth]}, so each change is recorded in the audit trail.")
         if meth in ("execute", "executemany", "raw", "RawSQL") and call.args:
             for table in sql_write_tables(call.args[0], scope.env):
@@ -298,10 +298,10 @@ class AuditBypassingWrite(Check):
                     continue  # WG203
                 model = scope.table_model(table)
                 if model and self._audited_patient(model, models):
-                    return (f"Raw SQL write to {table} (audited patient model {last_part(model)}) bypasses the ORM "
-                            f"and the {models.audit_of(model)} audit trail.",
-                            "Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
-                            "or record the change in the audit trail explicitly.")
+                    return ((f"Raw SQL write to {table} (audited patient model {last_part(model)}) bypasses the ORM "
+                             f"and the {models.audit_of(model)} audit trail."),
+                            ("Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
+                             "or record the change in the audit trail explicitly."))
         return None
 
     def _through_parameter(self, call: ast.Call, helper: str | None, params: ModelParams | None,
@@ -318,9 +318,9 @@ class AuditBypassingWrite(Check):
             return None
         mech = models.audit_of(next(m for m in params.models_for(helper, root.id) if self._audited_patient(m, models)))
         n = params.callers.get((helper, root.id), 0)
-        return (f"{_BULK[func.attr]} on `{root.id}` sends no save signals, and {n} caller(s) pass audited patient "
-                f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
-                "records none of these changes.",
+        return ((f"{_BULK[func.attr]} on `{root.id}` sends no save signals, and {n} caller(s) pass audited patient "
+                 f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
+                 "records none of these changes."),
                 "Fetch the row and save() it (or use the audit library's bulk helpers), so each change is recorded.")
 
     @staticmethod

@@ -27,8 +27,8 @@ _SERIALIZERS = ("clinic/serializers.py", """\
             fields = ['id', 'mrn']
     """)
 _FILES = (_MODELS, _SERIALIZERS)
-_SETTINGS = ("proj/settings/base.py", "REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
-             "['rest_framework.permissions.IsAuthenticated', 'rest_framework.permissions.DjangoModelPermissions']}\n")
+_SETTINGS = ("proj/settings/base.py", ("REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
+             "['rest_framework.permissions.IsAuthenticated', 'rest_framework.permissions.DjangoModelPermissions']}\n"))
 _AGG_FILES = (("clinic/models.py", """\
     from django.db import models
 

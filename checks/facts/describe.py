@@ -166,9 +166,9 @@ def render_text(facts: dict[str, Any]) -> str:
             lines.append(f"  mask list for {ml['model']} at {ml['path']}:{ml['line']}: unmasked PHI "
                          f"{', '.join(ml['unmasked_phi']) or '-'}")
     if facts["unknown"]:
-        lines += ["", f"Could not be resolved ({len(facts['unknown'])}): no gating finding rests on these. Point "
+        lines += ["", (f"Could not be resolved ({len(facts['unknown'])}): no gating finding rests on these. Point "
                   "wardgate at the project's environment (VIRTUAL_ENV or .venv/) or declare the mechanism in "
-                  "[tool.wardgate.domain] (audit_base_classes, permission_mixins, login_required_middleware)."]
+                  "[tool.wardgate.domain] (audit_base_classes, permission_mixins, login_required_middleware).")]
         for u in facts["unknown"]:
             lines.append(f"  {u['what']}  {u['path']}:{u['line']}: {u['why']}")
     if facts["not_analysed"]:

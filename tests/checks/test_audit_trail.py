@@ -7,13 +7,31 @@ from checks.domain.audit_trail_tampering import AuditTrailTampering
 from checks.domain.unaudited_patient_model import UnauditedPatientModel
 from checks.testing import run_example
 
-MODELS = ("clinic/models.py", "from django.db import models\nimport reversion\nimport pghistory\n\n"
-          "@reversion.register()\nclass Referral(models.Model):\n    reason = models.TextField()\n\n"
-          "@pghistory.track(pghistory.InsertEvent())\nclass Encounter(models.Model):\n    notes = models.TextField()\n\n"
-          "class Admission(models.Model):\n    ward = models.CharField(max_length=9)\n\n"
-          "    class Meta:\n        db_table = 'adt_admission'\n")
-AUDIT = ("clinic/audit.py", "from auditlog.registry import auditlog\nfrom clinic.models import Admission\n\n"
-         "auditlog.register(Admission)\n")
+MODELS = ("clinic/models.py", """\
+    from django.db import models
+    import reversion
+    import pghistory
+
+    @reversion.register()
+    class Referral(models.Model):
+        reason = models.TextField()
+
+    @pghistory.track(pghistory.InsertEvent())
+    class Encounter(models.Model):
+        notes = models.TextField()
+
+    class Admission(models.Model):
+        ward = models.CharField(max_length=9)
+
+        class Meta:
+            db_table = 'adt_admission'
+    """)
+AUDIT = ("clinic/audit.py", """\
+    from auditlog.registry import auditlog
+    from clinic.models import Admission
+
+    auditlog.register(Admission)
+    """)
 
 
 def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/jobs.py") -> list[int]:
@@ -42,8 +60,13 @@ def test_raw_sql_on_custom_db_table_and_sql_in_a_variable() -> None:
 def test_admin_registered_in_another_module() -> None:
     admin_cls = ("from django.contrib import admin\n\nclass AdmissionAdmin(admin.ModelAdmin):\n"
                  "    def discharge(self, request, queryset):\n        queryset.update(ward='')\n")
-    reg = ("clinic/admin/__init__.py", "from django.contrib import admin\nfrom clinic.models import Admission\n"
-           "from clinic.admin.actions import AdmissionAdmin\n\nadmin.site.register(Admission, AdmissionAdmin)\n")
+    reg = ("clinic/admin/__init__.py", """\
+        from django.contrib import admin
+        from clinic.models import Admission
+        from clinic.admin.actions import AdmissionAdmin
+
+        admin.site.register(Admission, AdmissionAdmin)
+        """)
     assert lines(AuditBypassingWrite, admin_cls, MODELS, AUDIT, reg, path="clinic/admin/actions.py") == [5]
 
 

@@ -6,9 +6,9 @@ from checks.domain.controlled_drug_without_witness import ControlledDrugWithoutW
 from checks.testing import run_example
 from checks.vocabulary import Vocabulary
 
-MODELS = ("ward/models.py", "from django.db import models\n\nclass Opiate(models.Model):\n"
+MODELS = ("ward/models.py", ("from django.db import models\n\nclass Opiate(models.Model):\n"
           "    name = models.CharField(max_length=40)\n\nclass Administration(models.Model):\n"
-          "    opiate = models.ForeignKey(Opiate, on_delete=models.PROTECT)\n    checked_by = models.CharField(max_length=9)\n")
+          "    opiate = models.ForeignKey(Opiate, on_delete=models.PROTECT)\n    checked_by = models.CharField(max_length=9)\n"))
 CODE = ("from .models import Administration\n\ndef give(opiate, nurse, other):\n"
         "    return Administration.objects.create(opiate=opiate, status='administered', checked_by=other)\n")
 
@@ -23,11 +23,11 @@ def test_configured_controlled_model_and_witness_field() -> None:
 
 
 def test_witness_enforced_in_the_models_save() -> None:
-    models = ("app/models.py", "from django.db import models\n\nclass ControlledDrug(models.Model):\n"
+    models = ("app/models.py", ("from django.db import models\n\nclass ControlledDrug(models.Model):\n"
               "    name = models.CharField(max_length=40)\n\nclass Wastage(models.Model):\n"
               "    drug = models.ForeignKey(ControlledDrug, on_delete=models.PROTECT)\n\n"
               "    def save(self, *a, **kw):\n        if not self.witnessed_by_id:\n"
-              "            raise ValueError('witness')\n        super().save(*a, **kw)\n")
+              "            raise ValueError('witness')\n        super().save(*a, **kw)\n"))
     code = "from .models import Wastage\n\ndef waste(drug, mg):\n    Wastage.objects.create(drug=drug, mg=mg)\n"
     assert run_example(WG405, Valid(code, path="app/waste.py", files=(models,))) == []
     unguarded = models[1].split("\n\n    def save")[0] + "\n"
@@ -36,8 +36,8 @@ def test_witness_enforced_in_the_models_save() -> None:
 
 
 def test_reading_or_labelling_is_not_dispensing() -> None:
-    models = ("app/models.py", "from django.db import models\n\nclass Drug(models.Model):\n"
-              "    is_controlled = models.BooleanField(default=False)\n")
+    models = ("app/models.py", ("from django.db import models\n\nclass Drug(models.Model):\n"
+              "    is_controlled = models.BooleanField(default=False)\n"))
     code = ("def dispense_label(order):\n    flag = ' (CD)' if order.drug.is_controlled else ''\n"
             "    return f'{order.drug.name}{flag}'\n")
     assert run_example(WG405, Valid(code, path="app/labels.py", files=(models,))) == []

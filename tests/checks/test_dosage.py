@@ -6,14 +6,22 @@ from checks.domain.order_without_safety_check import OrderWithoutSafetyCheck
 from checks.domain.unbounded_dose_calculation import UnboundedDoseCalculation
 from checks.testing import run_example
 
-MODELS = ("pharmacy/models.py", "from django.db import models\n\nclass MedicationRequest(models.Model):\n"
-          "    dose_mg = models.IntegerField()\n")
+MODELS = ("pharmacy/models.py", """\
+    from django.db import models
+
+    class MedicationRequest(models.Model):
+        dose_mg = models.IntegerField()
+    """)
 SAFETY = ("pharmacy/screening.py", "def screen_allergies(patient, drug):\n    pass\n")
 
 
 def test_limit_helper_in_another_module_with_alias() -> None:
-    helper = ("pharmacy/limits.py", "def clamp_to_formulary(drug, mg):\n    if mg > drug.max_mg:\n        return drug.max_mg\n"
-              "    return mg\n")
+    helper = ("pharmacy/limits.py", """\
+        def clamp_to_formulary(drug, mg):
+            if mg > drug.max_mg:
+                return drug.max_mg
+            return mg
+        """)
     code = "from .limits import clamp_to_formulary as clamp\n\ndef gentamicin_dose_mg(drug, weight_kg):\n" \
            "    return clamp(drug, weight_kg * 7)\n"
     assert run_example(UnboundedDoseCalculation, Valid(code, path="pharmacy/dosing.py", files=(helper,))) == []
@@ -25,9 +33,17 @@ def test_configured_limit_helper_is_not_enough_when_not_called() -> None:
 
 
 def test_order_via_service_two_levels_deep_is_safe() -> None:
-    service = ("pharmacy/service.py", "from .screening import screen_allergies\nfrom .models import MedicationRequest\n\n"
-               "def _screen(p, d):\n    screen_allergies(p, d)\n\n"
-               "def place(p, d):\n    _screen(p, d)\n    return MedicationRequest.objects.create(dose_mg=1)\n")
+    service = ("pharmacy/service.py", """\
+        from .screening import screen_allergies
+        from .models import MedicationRequest
+
+        def _screen(p, d):
+            screen_allergies(p, d)
+
+        def place(p, d):
+            _screen(p, d)
+            return MedicationRequest.objects.create(dose_mg=1)
+        """)
     code = "from .service import place\n\nclass OrderView:\n    def post(self, request):\n        return place(1, 2)\n"
     assert run_example(OrderWithoutSafetyCheck, Valid(code, path="pharmacy/views.py",
                                                       files=(MODELS, SAFETY, service))) == []

@@ -107,9 +107,9 @@ def test_traps_ids_sanitisers_and_non_patient_names() -> None:
 
 
 def test_str_rendering_records_and_cursors() -> None:
-    serializer = ("ward/serializers.py", "from rest_framework import serializers\nfrom .models import Patient\n\n"
+    serializer = ("ward/serializers.py", ("from rest_framework import serializers\nfrom .models import Patient\n\n"
                   "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Patient\n"
-                  "        fields = ['full_name']\n")
+                  "        fields = ['full_name']\n"))
     found = run_example(PhiInLog, Invalid(LOGGING + "from .serializers import PatientSerializer\n\ndef f(p):\n"
                                           "    s = PatientSerializer(p)\n    log.info('sent %s', s.data)\n", line=7,
                                           path="ward/jobs.py", files=(MODELS, serializer)))
@@ -121,9 +121,9 @@ def test_str_rendering_records_and_cursors() -> None:
         ("from .models import Patient\n\ndef f():\n    for p in Patient.objects.all():\n        log.error(f'failed for {p}')\n", 7),
         ("def f(rows):\n    for row in rows:\n        if row['nhs_number']:\n            print(row)\n", 6),
         ("from .models import Patient\n\ndef f():\n    print(list(Patient.objects.values('full_name', 'phone')))\n", 6),
-        ("from django.db import connection\n\ndef f(nhs_number):\n    with connection.cursor() as cur:\n"
-         "        cur.execute('select * from p where n = %s', [nhs_number])\n        result = cur.fetchall()\n"
-         "    log.debug(result)\n", 9),
+        (("from django.db import connection\n\ndef f(nhs_number):\n    with connection.cursor() as cur:\n"
+          "        cur.execute('select * from p where n = %s', [nhs_number])\n        result = cur.fetchall()\n"
+          "    log.debug(result)\n"), 9),
     ):
         found = run_example(PhiInLog, Invalid(LOGGING + code, line=line, path="ward/jobs.py", files=(MODELS,)))
         assert [f.start_line for f in found] == [line], code
@@ -131,9 +131,9 @@ def test_str_rendering_records_and_cursors() -> None:
 
 def test_patient_form_field_sent_in_a_url_elsewhere() -> None:
     lookup = "import requests\n\ndef check_postcode(code):\n    return requests.get(f'https://pc.example/{code}')\n"
-    form = ("ward/forms.py", "from django import forms\nfrom .models import Patient\nfrom .lookup import check_postcode\n\n"
+    form = ("ward/forms.py", ("from django import forms\nfrom .models import Patient\nfrom .lookup import check_postcode\n\n"
             "class PatientForm(forms.ModelForm):\n    class Meta:\n        model = Patient\n        fields = ['phone']\n\n"
-            "    def clean_phone(self):\n        check_postcode(self.cleaned_data['phone'])\n")
+            "    def clean_phone(self):\n        check_postcode(self.cleaned_data['phone'])\n"))
     found = run_example(PhiSentToThirdParty, Invalid(lookup, line=4, path="ward/lookup.py", files=(MODELS, form)))
     assert [f.start_line for f in found] == [4] and "PatientForm is bound to Patient" in found[0].message
 
@@ -142,8 +142,8 @@ def test_exception_message_through_a_helper() -> None:
     from checks.domain.phi_in_exception import PhiInException
 
     helper = "def refuse(nhs, reason):\n    raise ValueError(f'{reason} for {nhs}')\n"
-    caller = ("ward/orders.py", "from .helpers import refuse\n\ndef order(patient):\n    refuse(patient.nhs_number, 'no weight')\n"
-              "    refuse(patient.pk, 'no weight')\n")
+    caller = ("ward/orders.py", ("from .helpers import refuse\n\ndef order(patient):\n    refuse(patient.nhs_number, 'no weight')\n"
+              "    refuse(patient.pk, 'no weight')\n"))
     found = run_example(PhiInException, Invalid(helper, line=2, path="ward/helpers.py", files=(MODELS, caller)))
     assert len(found) == 1 and "patient.nhs_number (orders.py:4) -> refuse()" in found[0].message
 

@@ -6,17 +6,32 @@ from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientVie
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
 from checks.testing import run_example
 
-MODELS = ("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-          "    mrn = models.CharField(max_length=9)\n")
-SER = ("clinic/serializers.py", "from rest_framework import serializers\nfrom clinic import models as m\n\n"
-       "class PatientSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = m.Patient\n"
-       "        fields = ['id']\n")
+MODELS = ("clinic/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=9)
+    """)
+SER = ("clinic/serializers.py", """\
+    from rest_framework import serializers
+    from clinic import models as m
+
+    class PatientSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = m.Patient
+            fields = ['id']
+    """)
 API = "from rest_framework import generics, viewsets\nfrom clinic.serializers import PatientSerializer\n\n"
 
 
 # The project authorizes somewhere: in a role-less project WG302 stays quiet (tested in tests/project).
-AUTHZ = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
-         "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
+AUTHZ = ("reports/views.py", """\
+    from django.contrib.auth.decorators import permission_required
+
+    @permission_required('reports.view_report')
+    def monthly(request):
+        return None
+    """)
 
 
 def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/api.py") -> list[int]:
@@ -25,18 +40,26 @@ def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/api.py"
 
 def test_split_settings_subscript_default_applies_to_viewsets_without_permission_classes() -> None:
     code = API + "class Patients(viewsets.ModelViewSet):\n    serializer_class = PatientSerializer\n"
-    settings = ("proj/settings/base.py", "REST_FRAMEWORK = {}\nREST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] = "
-                "('rest_framework.permissions.DjangoModelPermissions',)\n")
+    settings = ("proj/settings/base.py", """\
+        REST_FRAMEWORK = {}
+        REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] = ('rest_framework.permissions.DjangoModelPermissions',)
+        """)
     assert lines(UnauthenticatedPatientView, code, settings) == []
     assert lines(UnauthorizedPatientWrite, code, settings) == []
     assert lines(UnauthenticatedPatientView, code) == [4]  # no settings: DRF's default is AllowAny
 
 
 def test_custom_permission_through_an_intermediate_base_in_another_module() -> None:
-    perms = ("core/permissions.py", "from rest_framework import permissions\n\n"
-             "class ClinicPermission(permissions.BasePermission):\n    pass\n\n"
-             "class IsTreatingClinician(ClinicPermission):\n    def has_permission(self, request, view):\n"
-             "        return True\n")
+    perms = ("core/permissions.py", """\
+        from rest_framework import permissions
+
+        class ClinicPermission(permissions.BasePermission):
+            pass
+
+        class IsTreatingClinician(ClinicPermission):
+            def has_permission(self, request, view):
+                return True
+        """)
     code = (API + "from rest_framework.permissions import IsAuthenticated\nfrom core.permissions import "
             "IsTreatingClinician as Treating\n\nclass Patients(generics.ListCreateAPIView):\n"
             "    serializer_class = PatientSerializer\n    permission_classes = [IsAuthenticated & Treating]\n")
@@ -46,8 +69,13 @@ def test_custom_permission_through_an_intermediate_base_in_another_module() -> N
 
 
 def test_permission_classes_inherited_from_a_project_base_viewset() -> None:
-    base = ("core/views.py", "from rest_framework import viewsets\nfrom rest_framework.permissions import AllowAny\n\n"
-            "class PublicViewSet(viewsets.ModelViewSet):\n    permission_classes = [AllowAny]\n")
+    base = ("core/views.py", """\
+        from rest_framework import viewsets
+        from rest_framework.permissions import AllowAny
+
+        class PublicViewSet(viewsets.ModelViewSet):
+            permission_classes = [AllowAny]
+        """)
     code = API + "from core.views import PublicViewSet\n\nclass Patients(PublicViewSet):\n" \
                  "    serializer_class = PatientSerializer\n"
     assert lines(UnauthenticatedPatientView, code, base) == [6]
@@ -60,8 +88,12 @@ def test_is_authenticated_or_read_only_exposes_reads() -> None:
 
 
 def test_project_decorator_wrapping_user_passes_test_authorizes() -> None:
-    deco = ("accounts/decorators.py", "from django.contrib.auth.decorators import user_passes_test\n\n"
-            "def clinician_required(view):\n    return user_passes_test(lambda u: u.groups.filter(name='md').exists())(view)\n")
+    deco = ("accounts/decorators.py", """\
+        from django.contrib.auth.decorators import user_passes_test
+
+        def clinician_required(view):
+            return user_passes_test(lambda u: u.groups.filter(name='md').exists())(view)
+        """)
     code = ("from django.contrib.auth import decorators as d\nfrom django.shortcuts import get_object_or_404\n"
             "from accounts.decorators import clinician_required\nfrom clinic.models import Patient\n\n"
             "@d.login_required\n@clinician_required\ndef edit(request, pk):\n"
@@ -87,16 +119,24 @@ def test_login_required_middleware_but_login_not_required_view() -> None:
 
 
 def test_url_routed_function_with_other_first_parameter_name() -> None:
-    urls = ("clinic/urls.py", "from django.urls import path\nfrom clinic import views\n\n"
-            "urlpatterns = [path('p/<int:pk>/', views.show)]\n")
+    urls = ("clinic/urls.py", """\
+        from django.urls import path
+        from clinic import views
+
+        urlpatterns = [path('p/<int:pk>/', views.show)]
+        """)
     code = "from clinic.models import Patient\n\ndef show(req, pk):\n    return Patient.objects.get(pk=pk)\n"
     assert lines(UnauthenticatedPatientView, code, urls, path="clinic/views.py") == [3]
     assert isinstance(Invalid(code, line=3), Invalid)
 
 
 def test_user_restricted_lookup_of_another_model_does_not_restrict_the_patient_lookup() -> None:
-    models = ("accounts/models.py", "from django.db import models\n\nclass StaffMember(models.Model):\n"
-              "    user = models.OneToOneField('auth.User', on_delete=models.CASCADE)\n")
+    models = ("accounts/models.py", """\
+        from django.db import models
+
+        class StaffMember(models.Model):
+            user = models.OneToOneField('auth.User', on_delete=models.CASCADE)
+        """)
     code = ("from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404\n"
             "from accounts.models import StaffMember\nfrom clinic.models import Patient\n\n@login_required\n"
             "def archive(request, pk):\n    staff = StaffMember.objects.get(user=request.user)\n"

@@ -6,13 +6,25 @@ from checks.domain.phi_in_log import PhiInLog
 from checks.domain.phi_sent_to_third_party import PhiSentToThirdParty
 from checks.testing import run_example
 
-MODELS = ("ehr/models.py", "from django.db import models\n\nclass Person(models.Model):\n"
-          "    given_name = models.CharField(max_length=50)\n    family_name = models.CharField(max_length=50)\n"
-          "    nhs_number = models.CharField(max_length=10)\n\n    @property\n    def display(self):\n"
-          "        return f'{self.given_name} {self.family_name}'\n\n"
-          "class Ward(models.Model):\n    name = models.CharField(max_length=50)\n\n"
-          "class Admission(models.Model):\n    person = models.ForeignKey(Person, on_delete=models.CASCADE)\n"
-          "    ward = models.ForeignKey(Ward, on_delete=models.CASCADE)\n")
+MODELS = ("ehr/models.py", """\
+    from django.db import models
+
+    class Person(models.Model):
+        given_name = models.CharField(max_length=50)
+        family_name = models.CharField(max_length=50)
+        nhs_number = models.CharField(max_length=10)
+
+        @property
+        def display(self):
+            return f'{self.given_name} {self.family_name}'
+
+    class Ward(models.Model):
+        name = models.CharField(max_length=50)
+
+    class Admission(models.Model):
+        person = models.ForeignKey(Person, on_delete=models.CASCADE)
+        ward = models.ForeignKey(Ward, on_delete=models.CASCADE)
+    """)
 
 
 def test_fk_hop_and_non_patient_model() -> None:

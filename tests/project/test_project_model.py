@@ -17,8 +17,8 @@ from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientVie
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
 from checks.testing import run_example
 
-MODELS = ("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-          "    mrn = models.CharField(max_length=9)\n")
+MODELS = ("clinic/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+          "    mrn = models.CharField(max_length=9)\n"))
 VIEW = "from clinic.models import Patient\n\ndef chart(request, pk):\n    return Patient.objects.get(pk=pk)\n"
 
 
@@ -27,43 +27,43 @@ def lines(check, code: str, *files: tuple[str, str], path: str = "clinic/views.p
 
 
 def test_project_subclass_of_djangos_login_required_middleware_authenticates_every_view() -> None:
-    mw = ("core/middleware.py", "from django.contrib.auth.middleware import LoginRequiredMiddleware\n\n"
-          "class HospitalLoginRequiredMiddleware(LoginRequiredMiddleware):\n    pass\n")
+    mw = ("core/middleware.py", ("from django.contrib.auth.middleware import LoginRequiredMiddleware\n\n"
+          "class HospitalLoginRequiredMiddleware(LoginRequiredMiddleware):\n    pass\n"))
     installed = ("proj/settings.py", "MIDDLEWARE = ['core.middleware.HospitalLoginRequiredMiddleware']\n")
     assert lines(UnauthenticatedPatientView, VIEW, mw, installed) == []
     assert lines(UnauthenticatedPatientView, VIEW, mw) == [3]  # defined but not installed: no protection
 
 
 def test_custom_login_gate_middleware_counts_only_when_it_turns_anonymous_users_away() -> None:
-    gate = ("core/mw.py", "from django.shortcuts import redirect\n\nclass RequireLogin:\n"
+    gate = ("core/mw.py", ("from django.shortcuts import redirect\n\nclass RequireLogin:\n"
             "    def __init__(self, get_response):\n        self.get_response = get_response\n\n"
             "    def __call__(self, request):\n        if not request.user.is_authenticated:\n"
-            "            return redirect('/login/')\n        return self.get_response(request)\n")
-    timing = ("core/mw.py", "class Timing:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n"
-              "    def __call__(self, request):\n        return self.get_response(request)\n")
+            "            return redirect('/login/')\n        return self.get_response(request)\n"))
+    timing = ("core/mw.py", ("class Timing:\n    def __init__(self, get_response):\n        self.get_response = get_response\n\n"
+              "    def __call__(self, request):\n        return self.get_response(request)\n"))
     assert lines(UnauthenticatedPatientView, VIEW, gate, ("proj/settings.py", "MIDDLEWARE = ['core.mw.RequireLogin']\n")) == []
     assert lines(UnauthenticatedPatientView, VIEW, timing, ("proj/settings.py", "MIDDLEWARE = ['core.mw.Timing']\n")) == [3]
 
 
 def test_login_required_wrapped_around_the_view_in_urls() -> None:
-    urls = ("clinic/urls.py", "from django.urls import path\nfrom django.contrib.auth.decorators import login_required\n"
-            "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', login_required(views.chart))]\n")
-    bare = ("clinic/urls.py", "from django.urls import path\nfrom clinic import views\n\n"
-            "urlpatterns = [path('p/<int:pk>/', views.chart)]\n")
+    urls = ("clinic/urls.py", ("from django.urls import path\nfrom django.contrib.auth.decorators import login_required\n"
+            "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', login_required(views.chart))]\n"))
+    bare = ("clinic/urls.py", ("from django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = [path('p/<int:pk>/', views.chart)]\n"))
     assert lines(UnauthenticatedPatientView, VIEW, urls) == []
     assert lines(UnauthenticatedPatientView, VIEW, bare) == [3]
 
 
 def test_role_check_in_a_mixins_dispatch_authorizes_its_views() -> None:
-    mixin = ("core/mixins.py", "from django.core.exceptions import PermissionDenied\n\nclass PharmacistRequired:\n"
+    mixin = ("core/mixins.py", ("from django.core.exceptions import PermissionDenied\n\nclass PharmacistRequired:\n"
              "    def dispatch(self, request, *args, **kwargs):\n        if not is_pharmacist(request.user):\n"
-             "            raise PermissionDenied()\n        return super().dispatch(request, *args, **kwargs)\n")
+             "            raise PermissionDenied()\n        return super().dispatch(request, *args, **kwargs)\n"))
     plain = ("core/mixins.py", "class PharmacistRequired:\n    def get_context_data(self, **kw):\n        return {}\n")
     code = ("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views.generic import UpdateView\n"
             "from clinic.models import Patient\nfrom core.mixins import PharmacistRequired\n\n"
             "class Edit(LoginRequiredMixin, PharmacistRequired, UpdateView):\n    model = Patient\n    fields = ['mrn']\n")
-    authz = ("reports/views.py", "from django.contrib.auth.decorators import permission_required\n\n"
-             "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n")
+    authz = ("reports/views.py", ("from django.contrib.auth.decorators import permission_required\n\n"
+             "@permission_required('reports.view_report')\ndef monthly(request):\n    return None\n"))
     assert lines(UnauthorizedPatientWrite, code, mixin) == []
     assert lines(UnauthorizedPatientWrite, code, plain, authz) == [6]
     assert lines(UnauthorizedPatientWrite, code, plain) == []  # role-less: the project authorizes nowhere
@@ -73,10 +73,10 @@ def test_views_no_request_reaches_are_not_endpoints() -> None:
     viewset = ("from rest_framework import viewsets\nfrom rest_framework.permissions import AllowAny\n"
                "from clinic.models import Patient\n\nclass Patients(viewsets.ModelViewSet):\n"
                "    queryset = Patient.objects.all()\n    permission_classes = [AllowAny]\n")
-    router = ("clinic/routes.py", "from rest_framework.routers import DefaultRouter\nfrom clinic.api import Patients\n\n"
-              "router = DefaultRouter()\nrouter.register('patients', Patients)\n")
-    included = ("proj/urls.py", "from django.urls import include, path\nfrom clinic.routes import router\n\n"
-                "urlpatterns = [path('api/', include(router.urls))]\n")
+    router = ("clinic/routes.py", ("from rest_framework.routers import DefaultRouter\nfrom clinic.api import Patients\n\n"
+              "router = DefaultRouter()\nrouter.register('patients', Patients)\n"))
+    included = ("proj/urls.py", ("from django.urls import include, path\nfrom clinic.routes import router\n\n"
+                "urlpatterns = [path('api/', include(router.urls))]\n"))
     not_included = ("proj/urls.py", "from django.urls import path\n\nurlpatterns = []\n")
     assert lines(UnauthenticatedPatientView, viewset, router, included, path="clinic/api.py") == [5]
     assert lines(UnauthenticatedPatientView, viewset, router, not_included, path="clinic/api.py") == []
@@ -103,11 +103,11 @@ def test_view_whose_base_cannot_be_read_is_unknown_not_a_finding() -> None:
 
 
 def test_reversion_version_admin_registration_audits_the_model() -> None:
-    admin = ("clinic/admin.py", "from django.contrib import admin\nfrom reversion.admin import VersionAdmin\n"
+    admin = ("clinic/admin.py", ("from django.contrib import admin\nfrom reversion.admin import VersionAdmin\n"
              "from clinic.models import Patient\n\nclass PatientAdmin(VersionAdmin):\n    pass\n\n"
-             "admin.site.register(Patient, PatientAdmin)\n")
-    plain = ("clinic/admin.py", "from django.contrib import admin\nfrom clinic.models import Patient\n\n"
-             "admin.site.register(Patient, admin.ModelAdmin)\n")
+             "admin.site.register(Patient, PatientAdmin)\n"))
+    plain = ("clinic/admin.py", ("from django.contrib import admin\nfrom clinic.models import Patient\n\n"
+             "admin.site.register(Patient, admin.ModelAdmin)\n"))
     assert lines(UnauditedPatientModel, MODELS[1], admin, path="clinic/models.py") == []
     assert lines(UnauditedPatientModel, MODELS[1], plain, path="clinic/models.py") == [3]
 
@@ -130,12 +130,12 @@ def test_library_base_from_opal_is_patient_data_audited_by_reversion_and_unknown
 
 
 def test_explicit_audit_service_called_from_views_is_the_projects_audit_mechanism() -> None:
-    service = ("core/audit.py", "from core.models import AuditLog\n\nclass Auditor:\n"
-               "    def audit_update(self, obj):\n        AuditLog.objects.create(object_id=obj.pk)\n")
-    log = ("core/models.py", "from django.db import models\n\nclass AuditLog(models.Model):\n"
-           "    object_id = models.IntegerField()\n")
-    view = ("clinic/views.py", "from core.audit import Auditor\n\ndef edit(request, obj):\n"
-            "    obj.save()\n    Auditor().audit_update(obj)\n")
+    service = ("core/audit.py", ("from core.models import AuditLog\n\nclass Auditor:\n"
+               "    def audit_update(self, obj):\n        AuditLog.objects.create(object_id=obj.pk)\n"))
+    log = ("core/models.py", ("from django.db import models\n\nclass AuditLog(models.Model):\n"
+           "    object_id = models.IntegerField()\n"))
+    view = ("clinic/views.py", ("from core.audit import Auditor\n\ndef edit(request, obj):\n"
+            "    obj.save()\n    Auditor().audit_update(obj)\n"))
     assert lines(UnauditedPatientModel, MODELS[1], service, log, view, path="clinic/models.py") == []
     assert lines(UnauditedPatientModel, MODELS[1], service, log, path="clinic/models.py") == [3]  # never called
 
@@ -248,9 +248,9 @@ def test_bases_from_installed_packages_are_read_from_the_projects_environment(tm
 def test_finding_names_the_route_through_includes_and_routers_and_why_it_is_open() -> None:
     viewset = ("from rest_framework import viewsets\nfrom clinic.models import Patient\n\n"
                "class Patients(viewsets.ReadOnlyModelViewSet):\n    queryset = Patient.objects.all()\n")
-    router = ("clinic/urls.py", "from rest_framework.routers import DefaultRouter\nfrom django.urls import include, path\n"
+    router = ("clinic/urls.py", ("from rest_framework.routers import DefaultRouter\nfrom django.urls import include, path\n"
               "from clinic.api import Patients\n\nrouter = DefaultRouter()\nrouter.register(r'patients', Patients)\n"
-              "urlpatterns = [path('v1/', include(router.urls))]\n")
+              "urlpatterns = [path('v1/', include(router.urls))]\n"))
     root = ("proj/urls.py", "from django.urls import include, path\n\nurlpatterns = [path('api/', include('clinic.urls'))]\n")
     [finding] = run_example(UnauthenticatedPatientView, Valid(viewset, path="clinic/api.py", files=(MODELS, router, root)))
     assert "at /api/v1/patients/" in finding.message
@@ -275,9 +275,9 @@ def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
 
 
 def test_views_routed_only_when_debug_is_on_are_development_endpoints() -> None:
-    urls = ("proj/urls.py", "from django.conf import settings\nfrom django.urls import path\nfrom clinic import views\n\n"
-            "urlpatterns = []\nif settings.DEBUG:\n    urlpatterns += [path('p/<int:pk>/', views.chart)]\n")
-    always = ("proj/urls.py", "from django.urls import path\nfrom clinic import views\n\n"
-              "urlpatterns = [path('p/<int:pk>/', views.chart)]\n")
+    urls = ("proj/urls.py", ("from django.conf import settings\nfrom django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = []\nif settings.DEBUG:\n    urlpatterns += [path('p/<int:pk>/', views.chart)]\n"))
+    always = ("proj/urls.py", ("from django.urls import path\nfrom clinic import views\n\n"
+              "urlpatterns = [path('p/<int:pk>/', views.chart)]\n"))
     assert lines(UnauthenticatedPatientView, VIEW, urls) == []
     assert lines(UnauthenticatedPatientView, VIEW, always) == [3]

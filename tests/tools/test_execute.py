@@ -12,16 +12,16 @@ from checks.tools.base import ToolFailure, execute
 
 
 def test_output_and_exit_code(tmp_path: Path) -> None:
-    out = execute("probe", [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); "
-                                                  "sys.exit(3)"], tmp_path)
+    out = execute("probe", [sys.executable, "-c", ("import sys; print('out'); print('err', file=sys.stderr); "
+                                                   "sys.exit(3)")], tmp_path)
     assert (out.stdout, out.stderr, out.returncode) == ("out\n", "err\n", 3)
 
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="POSIX priorities")
 def test_niceness_lowers_the_tool_priority(tmp_path: Path) -> None:
     # The probe reads its priority after a moment: execute lowers it just after the start.
-    probe = [sys.executable, "-c", "import os, time; time.sleep(0.2); "
-                                   "print(os.getpriority(os.PRIO_PROCESS, 0))"]
+    probe = [sys.executable, "-c", ("import os, time; time.sleep(0.2); "
+                                    "print(os.getpriority(os.PRIO_PROCESS, 0))")]
     base = os.getpriority(os.PRIO_PROCESS, 0)
     assert int(execute("probe", probe, tmp_path).stdout) == base
     assert int(execute("probe", probe, tmp_path, niceness=5).stdout) == min(19, base + 5)
