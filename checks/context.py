@@ -121,9 +121,9 @@ def _endpoint_at(tree: ast.Module, an: Analyzer, line: int
 def _statement_at(fn: ast.AST, line: int) -> ast.stmt | None:
     best = None
     for n in ast.walk(fn):
-        if isinstance(n, ast.stmt) and n is not fn and n.lineno <= line <= (n.end_lineno or n.lineno):
-            if best is None or n.lineno >= best.lineno:
-                best = n
+        if (isinstance(n, ast.stmt) and n is not fn and n.lineno <= line <= (n.end_lineno or n.lineno)
+                and (best is None or n.lineno >= best.lineno)):
+            best = n
     return best
 
 

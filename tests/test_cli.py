@@ -16,7 +16,7 @@ REQUIRED = {"rule_id", "category", "severity", "tool", "path", "start_line", "en
 
 def wardgate(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "wardgate", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=600)
+                          env=env, timeout=600, check=False)
 
 
 @pytest.fixture(scope="module")

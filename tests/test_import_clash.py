@@ -63,13 +63,13 @@ def _rule_ids(proc: subprocess.CompletedProcess[str]) -> set[str]:
 
 def test_python_dash_m_in_the_project(installed: Path, project: Path) -> None:
     proc = subprocess.run([str(installed), "-m", "wardgate", "check", ".", "--format", "json", "--no-llm"],
-                          cwd=project, capture_output=True, text=True, env=_env(), timeout=600)
+                          cwd=project, capture_output=True, text=True, env=_env(), timeout=600, check=False)
     assert "WG101" in _rule_ids(proc)
 
 
 def test_console_script_with_pythonpath(installed: Path, project: Path) -> None:
     proc = subprocess.run([str(installed.parent / "wardgate"), "check", ".", "--format", "json", "--no-llm"],
-                          cwd=project, capture_output=True, text=True, env=_env(PYTHONPATH="."), timeout=600)
+                          cwd=project, capture_output=True, text=True, env=_env(PYTHONPATH="."), timeout=600, check=False)
     assert "WG101" in _rule_ids(proc)
 
 
@@ -85,7 +85,7 @@ def test_packages_come_from_the_installation(installed: Path, project: Path) -> 
 def test_clash_is_one_line_and_exit_2(installed: Path, project: Path) -> None:
     (project / "sitecustomize.py").write_text("import reports\n")  # imported before wardgate starts
     proc = subprocess.run([str(installed), "-m", "wardgate", "check", ".", "--no-llm"], cwd=project,
-                          capture_output=True, text=True, env=_env(PYTHONPATH="."), timeout=600)
+                          capture_output=True, text=True, env=_env(PYTHONPATH="."), timeout=600, check=False)
     assert proc.returncode == 2
     assert proc.stdout == ""
     (line,) = proc.stderr.splitlines()

@@ -46,7 +46,7 @@ def test_unactivated_venv_finds_its_tools() -> None:
     each tool and its version."""
     script = Path(sysconfig.get_path("scripts")) / "wardgate"
     proc = subprocess.run([str(script), "check", str(EXAMPLE), "--format", "json", "--no-llm"], cwd=REPO,
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "PATH": BARE_PATH})
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "PATH": BARE_PATH}, check=False)
     assert proc.returncode == 1, proc.stderr
     report = json.loads(proc.stdout)
     assert report["findings"] and not report["stats"]["errors"]
@@ -70,7 +70,7 @@ def test_tools_from_path_and_missing_tool_exits_3(tmp_path: Path) -> None:
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(python), "-m", "wardgate", "check", ".", "--format", "json", "--no-llm"],
-                              cwd=project, capture_output=True, text=True, env=env, timeout=600)
+                              cwd=project, capture_output=True, text=True, env=env, timeout=600, check=False)
 
     proc = run()
     assert proc.returncode == 3, proc.stderr
@@ -87,7 +87,7 @@ def test_tools_from_path_and_missing_tool_exits_3(tmp_path: Path) -> None:
 
 
 def test_version_flag() -> None:
-    proc = subprocess.run([sys.executable, "-m", "wardgate", "--version"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "wardgate", "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0
     assert metadata.version("wardgate") in proc.stdout
 

@@ -89,9 +89,9 @@ def limits(src: SourceFile | None, patient_classes: frozenset[str] = frozenset()
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "call")
             _call_limits(node, f"{scope}:{callee}", f"{scope.replace('.', '_')}_{callee}", add,
                          f"{scope}: {callee}()" if scope else f"{callee}()")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if _CHECK_FUNCS.search(node.name) or _CLINICAL.search(_snake(node.name)):
-                _compare_limits(node, f"{scope}.{node.name}" if scope else node.name, add)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                _CHECK_FUNCS.search(node.name) or _CLINICAL.search(_snake(node.name))):
+            _compare_limits(node, f"{scope}.{node.name}" if scope else node.name, add)
     return out
 
 

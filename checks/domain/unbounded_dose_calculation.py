@@ -222,12 +222,18 @@ def _last_computation(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
     computation), so a reviewer sees both the function and the arithmetic left uncapped."""
     last: ast.AST = fn
     for stmt in walk(fn):
-        if isinstance(stmt, ast.stmt) and stmt is not fn and not isinstance(
-                stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With,
-                       ast.Try)) and any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div))
-                                         for n in walk(stmt)):
-            if getattr(stmt, "end_lineno", 0) > getattr(last, "end_lineno", 0) or last is fn:
-                last = stmt
+        if stmt is not fn and _computes(stmt) and (
+                getattr(stmt, "end_lineno", 0) > getattr(last, "end_lineno", 0) or last is fn):
+            last = stmt
     if last is fn:
         return ast.Expr(value=ast.Constant(None), lineno=fn.lineno, end_lineno=fn.lineno, col_offset=0)
     return last
+
+
+_BLOCKS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)
+
+
+def _computes(node: ast.AST) -> bool:
+    """A simple statement (not a block) that multiplies or divides."""
+    return isinstance(node, ast.stmt) and not isinstance(node, _BLOCKS) and any(
+        isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)) for n in walk(node))

@@ -46,11 +46,13 @@ def caps_against_max(fn: ast.AST) -> bool:
                 len(n.args) >= 2 or (n.args and not isinstance(n.args[0], ast.GeneratorExp))):
             return True
         if isinstance(n, (ast.If, ast.IfExp, ast.Assert)):
-            test = n.test
-            if any(isinstance(c, ast.Compare) and _LIMIT_WORD.search(ast.unparse(c)) for c in walk(test)):
-                if isinstance(n, ast.Assert) or (not isinstance(n, ast.IfExp) and any(
-                        isinstance(s, (ast.Raise, ast.Return)) for s in walk(n))):
-                    return True
+            compares_to_limit = any(isinstance(c, ast.Compare) and _LIMIT_WORD.search(ast.unparse(c))
+                                    for c in walk(n.test))
+            # An assert, or an `if` that raises or returns: the comparison guards the value.
+            guards = isinstance(n, ast.Assert) or (not isinstance(n, ast.IfExp) and any(
+                isinstance(s, (ast.Raise, ast.Return)) for s in walk(n)))
+            if compares_to_limit and guards:
+                return True
             if _reassigns_to_max(n):
                 return True
     return False

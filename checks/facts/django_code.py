@@ -248,9 +248,8 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
                 return "authz"
             if last in _AUTHN_CALLS:
                 kind = "authn"
-        elif isinstance(n, ast.Raise) and n.exc is not None:
-            if last_part(imports.qualname(n.exc)) == "PermissionDenied":
-                return "authz"
+        elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied":
+            return "authz"
     return kind
 
 

@@ -112,25 +112,25 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
                 out.routes.append((viewset, f"{prefix.value.strip('^$/')}/", f"<{last_part(router)}>"))
     elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
         out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
-    if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
-        if len(node.args) >= 2:
-            pattern = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(
-                node.args[0].value, str) else "?"
-            q, wrappers = (None, []) if _is_include(node.args[1], imports) else _url_view(node.args[1], imports)
-            if q and debug_only:
-                out.debug_views.append(q)
-            elif q:
-                out.url_views.append(q)
-                out.routes.append((q, pattern, imports.module))
-                if wrappers:
-                    out.url_guards.append((q, wrappers))
-            elif _is_include(node.args[1], imports):
-                target = node.args[1].args[0] if node.args[1].args else None  # type: ignore[attr-defined]
-                if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                    out.includes.append((imports.module, pattern, target.value))
-                elif isinstance(target, ast.Attribute) and target.attr == "urls":
-                    out.includes.append((imports.module, pattern,
-                                         f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
+    if (isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url")
+            and len(node.args) >= 2):
+        pattern = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(
+            node.args[0].value, str) else "?"
+        q, wrappers = (None, []) if _is_include(node.args[1], imports) else _url_view(node.args[1], imports)
+        if q and debug_only:
+            out.debug_views.append(q)
+        elif q:
+            out.url_views.append(q)
+            out.routes.append((q, pattern, imports.module))
+            if wrappers:
+                out.url_guards.append((q, wrappers))
+        elif _is_include(node.args[1], imports):
+            target = node.args[1].args[0] if node.args[1].args else None  # type: ignore[attr-defined]
+            if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                out.includes.append((imports.module, pattern, target.value))
+            elif isinstance(target, ast.Attribute) and target.attr == "urls":
+                out.includes.append((imports.module, pattern,
+                                     f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
 
 
 def clean_pattern(pattern: str) -> str:

@@ -501,7 +501,7 @@ class Analyzer:
 
 
 def is_view_base(q: str) -> bool:
-    if not (q.startswith("django.views.") or q.startswith("rest_framework.") or q.startswith("django.contrib.")):
+    if not q.startswith(("django.views.", "rest_framework.", "django.contrib.")):
         return False
     name = last_part(q)
     return name.endswith(("View", "ViewSet", "APIView")) or name == "ViewSetMixin"

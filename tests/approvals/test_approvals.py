@@ -159,7 +159,7 @@ def cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int,
     e = {k: v for k, v in os.environ.items() if k != "WARDGATE_APPROVED_BY"}
     e.update(env or {})
     proc = subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--format", "json", "--no-llm",
-                           "--diff", "main", *args], cwd=repo, capture_output=True, text=True, env=e)
+                           "--diff", "main", *args], cwd=repo, capture_output=True, text=True, env=e, check=False)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -345,7 +345,7 @@ def test_cli_outside_diff_mode_reports_no_approvals(repo: Path) -> None:
     write(repo, "clinic/services.py", PURGE)
     commit(repo)
     proc = subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--format", "json", "--no-llm",
-                           "--approved-by", "dba"], cwd=repo, capture_output=True, text=True)
+                           "--approved-by", "dba"], cwd=repo, capture_output=True, text=True, check=False)
     report = json.loads(proc.stdout)
     assert not report.get("approvals") and not any(c["id"].startswith("approval:")
                                                    for c in report["gate"]["conditions"])

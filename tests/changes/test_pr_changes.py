@@ -373,7 +373,7 @@ def test_cli_gate_fails_on_a_loosened_limit_and_the_json_shows_it(repo: Path) ->
     edit(repo, "clinic/models.py", "MaxValueValidator(400)", "MaxValueValidator(4000)")
     commit(repo)
     proc = subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--format", "json", "--no-llm",
-                           "--diff", "main"], cwd=repo, capture_output=True, text=True)
+                           "--diff", "main"], cwd=repo, capture_output=True, text=True, check=False)
     report = json.loads(proc.stdout)
     assert proc.returncode == 1, proc.stderr
     (f,) = [f for f in report["findings"] if f["rule_id"] == "WG801"]
@@ -387,8 +387,8 @@ def test_base_facts_are_cached_by_blob(repo: Path) -> None:
     edit(repo, "clinic/models.py", "MaxValueValidator(400)", "MaxValueValidator(4000)")
     commit(repo)
     cmd = [sys.executable, "-m", "wardgate", "check", ".", "--format", "json", "--no-llm", "--diff", "main"]
-    first = json.loads(subprocess.run(cmd, cwd=repo, capture_output=True, text=True).stdout)["stats"]["changes"]
-    second = json.loads(subprocess.run(cmd, cwd=repo, capture_output=True, text=True).stdout)["stats"]["changes"]
+    first = json.loads(subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False).stdout)["stats"]["changes"]
+    second = json.loads(subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False).stdout)["stats"]["changes"]
     assert (first["base_facts_collected"], first["base_facts_cached"]) == (1, 0)
     assert (second["base_facts_collected"], second["base_facts_cached"]) == (0, 1)
 
@@ -466,7 +466,7 @@ def test_staged_change_is_judged_against_head(repo: Path) -> None:
     git(repo, "add", "clinic/dosing.py")
     edit(repo, "clinic/dosing.py", "MAX_DAILY_PARACETAMOL_MG = 40000", "MAX_DAILY_PARACETAMOL_MG = 4000")  # unstaged
     proc = subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--format", "json", "--no-llm",
-                           "--staged"], cwd=repo, capture_output=True, text=True)
+                           "--staged"], cwd=repo, capture_output=True, text=True, check=False)
     report = json.loads(proc.stdout)
     (f,) = [f for f in report["findings"] if f["rule_id"] == "WG801"]
     assert f["severity"] == "critical" and "4000 → 40000, ×10" in f["message"] and proc.returncode == 1

@@ -75,5 +75,5 @@ def test_pure_deletion_touches_the_surrounding_lines(repo) -> None:
 def test_bad_base_is_a_usage_error(repo, wardgate) -> None:
     repo.write("a.py", "x = 1\n")
     repo.commit()
-    code, out = wardgate("check", repo.root, "--no-llm", "--diff", "nope", fmt="")
+    code, _out = wardgate("check", repo.root, "--no-llm", "--diff", "nope", fmt="")
     assert code == 2

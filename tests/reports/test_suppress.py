@@ -131,7 +131,7 @@ def test_end_to_end_inline_and_config(repo, wardgate) -> None:
     repo.write("app.py", 'import subprocess\n\ndef f(s):\n    return eval(s)  # wardgate: ignore[bandit:B307] -- admin\n')
     repo.write("legacy/old.py", "def g(s):\n    return eval(s)\n")
     repo.commit()
-    code, report = wardgate("check", repo.root, "--no-llm", "--fail-on", "medium")
+    _code, report = wardgate("check", repo.root, "--no-llm", "--fail-on", "medium")
     sup = {f["path"]: f["suppression"] for f in report["findings"] if f["rule_id"] == "bandit:B307"}
     assert sup["app.py"]["justification"] == "admin" and sup["legacy/old.py"]["kind"] == "config"
     assert not any(f["rule_id"].startswith("WG01") for f in report["findings"])

@@ -41,7 +41,7 @@ def project(repo):
 
 
 def test_sarif_is_valid_and_complete(project, wardgate) -> None:
-    code, log = wardgate("check", project.root, "--no-llm", fmt="sarif")
+    _code, log = wardgate("check", project.root, "--no-llm", fmt="sarif")
     errors = sorted(_validator().iter_errors(log), key=str)
     assert errors == [], errors[:3]
     run = log["runs"][0]
@@ -89,7 +89,7 @@ def test_sarif_limits_and_tool_failure_notifications() -> None:
 
 def test_markdown_fits_a_terminal_and_counts_what_is_left_out() -> None:
     text = markdown.render(_report(80), max_rows=20)
-    assert text.startswith("## ❌ wardgate: FAIL") or text.startswith("## ✅ wardgate: PASS")
+    assert text.startswith(("## ❌ wardgate: FAIL", "## ✅ wardgate: PASS"))
     prose = [line for line in text.splitlines() if "](" not in line]  # only lines with links run longer
     assert all(len(line) <= 100 for line in prose), max(prose, key=len)
     assert "60 finding(s) left out" in text and "](app/m0.py#L1)" in text

@@ -24,7 +24,7 @@ def _twice(project: Path, fake: F.FakeLLM, cfg) -> tuple[list, list, dict]:
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_disk_cache(provider: str, project: Path, fake: F.FakeLLM) -> None:
     cfg = make_cfg(provider, fake, cache="disk", audit_log=".wardgate-cache/llm-audit.jsonl")
-    first, second, stats = _twice(project, fake, cfg)
+    first, second, _stats = _twice(project, fake, cfg)
     assert [f.review for f in first] == [f.review for f in second]
     assert (project / ".wardgate-cache" / ".gitignore").read_text() == "*\n"
     log = [json.loads(line) for line in (project / ".wardgate-cache/llm-audit.jsonl").read_text().splitlines()]

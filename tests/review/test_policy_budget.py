@@ -60,12 +60,12 @@ def test_extra_findings_are_advisory_unless_configured(project: Path, fake: F.Fa
     assert not counts_against_gate(extra[0]) and stats["events"]["extra_rejected"] == 1
     out, _ = review_findings([PHI], root=project, settings=make_cfg("anthropic", fake, extra_findings_gate=True),
                              enabled=True)
-    assert counts_against_gate([f for f in out if f.tool == "llm"][0])
+    assert counts_against_gate(next(f for f in out if f.tool == "llm"))
 
 
 def test_several_findings_in_one_hunk_one_request(project: Path, fake: F.FakeLLM) -> None:
     second = finding("WG105", Category.SECRET, Severity.HIGH, "clinic_site/settings.py", 5, "another")
-    out, stats = review_findings([SECRET, second], root=project, settings=make_cfg("anthropic", fake), enabled=True)
+    _out, stats = review_findings([SECRET, second], root=project, settings=make_cfg("anthropic", fake), enabled=True)
     assert len(fake.requests) == 1 and stats["hunks"] == 1 and stats["reviewed"] == 2
     assert "F1, F2" in F.user_text(*fake.requests[0])
 

@@ -121,7 +121,7 @@ def test_refusal(provider: str, project: Path, fake: F.FakeLLM) -> None:
 
 def test_anthropic_request_shape(project: Path, fake: F.FakeLLM) -> None:
     run(project, make_cfg("anthropic", fake))
-    api, req = fake.requests[0]
+    _api, req = fake.requests[0]
     assert req["tool_choice"] == {"type": "tool", "name": "submit_review"}
     assert req["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert req["tools"][0]["input_schema"]["required"] == ["verdicts", "extra_findings"]

@@ -22,7 +22,7 @@ def _wardgate(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_", "WARDGATE_"))}
     clean["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), clean.get("PATH", "")])
     return subprocess.run([sys.executable, "-m", "wardgate", "check", ".", "--format", "json", *args], cwd=root,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=300)
+                          env={**clean, **env}, capture_output=True, text=True, timeout=300, check=False)
 
 
 def _repo(tmp_path: Path, head_llm: str) -> Path:
