@@ -63,7 +63,7 @@ class FileContext:
         """An analysis several checks need for this file (e.g. the view analysis), built once."""
         if key not in self._shared:
             self._shared[key] = factory()
-        return self._shared[key]  # type: ignore[no-any-return]
+        return self._shared[key]
 
 
 class Check:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -176,22 +176,32 @@ def run_on_source(
     findings: list[Finding] = []
     for i, inst in enumerate(instances):
         if i not in broken:
-            call(i, lambda _n, inst=inst: inst.finish(), None)
+            call(i, _finisher(inst), None)
         if i not in broken:
             findings.extend(inst.findings)
     return findings, errors
 
 
-@cache
+def _finisher(check: Check) -> Callable[[Any], None]:
+    """`check.finish` in the shape of a node handler, so that it crashes as safely as they do."""
+    return lambda _node: check.finish()
+
+
+_HANDLED: dict[type[Check], tuple[tuple[type, str, str], ...]] = {}
+
+
 def _handled(check: type[Check]) -> tuple[tuple[type, str, str], ...]:
-    """(node type, "visit_"|"leave_", method name) of each handler a check class defines."""
+    """(node type, "visit_"|"leave_", method name) of each handler a check class defines (once per class)."""
+    if check in _HANDLED:
+        return _HANDLED[check]
     out = []
     for method in dir(check):
         prefix, _, kind = method.partition("_")
         node_type = getattr(ast, kind, None)
         if prefix in ("visit", "leave") and isinstance(node_type, type) and issubclass(node_type, ast.AST):
             out.append((node_type, prefix + "_", method))
-    return tuple(out)
+    _HANDLED[check] = tuple(out)
+    return _HANDLED[check]
 
 
 def run_checks(

@@ -188,16 +188,16 @@ def real_looking_in_test(value: str) -> bool:
 _BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 
 
-def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant]]:
-    """Every str literal with its innermost enclosing statement (header expressions of compound
-    ones). Literals of `except` clauses and `case` patterns have no statement and are left out."""
-    out: list[tuple[ast.stmt, ast.Constant]] = []
+def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant, str]]:
+    """Every str literal (node and text) with its innermost enclosing statement (header expressions of
+    compound ones). Literals of `except` clauses and `case` patterns have no statement and are left out."""
+    out: list[tuple[ast.stmt, ast.Constant, str]] = []
     stack: list[tuple[ast.AST, ast.stmt | None]] = [(tree, None)]
     while stack:
         node, owner = stack.pop()
         if isinstance(node, ast.Constant):
             if owner is not None and isinstance(node.value, str):
-                out.append((owner, node))
+                out.append((owner, node, node.value))
             continue
         if isinstance(node, ast.stmt):
             owner = node

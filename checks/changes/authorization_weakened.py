@@ -21,24 +21,31 @@ _EXEMPT = re.compile(r"(EXEMPT|PUBLIC|IGNORE|OPEN|WHITELIST|ALLOWLIST|ANONYMOUS)
                      r"^LOGIN_REQUIRED_IGNORE", re.IGNORECASE)
 
 
-def _views(d: FileDelta, side: str, rule: AuthorizationWeakened) -> dict[str, tuple[View, ast.AST]]:
+_ViewNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def _views(d: FileDelta, side: str, rule: AuthorizationWeakened) -> dict[str, tuple[View, _ViewNode]]:
     src = d.before if side == "base" else d.after
     imports = d.imports_before if side == "base" else d.imports_after
     models, code = rule.changes.models(side), rule.changes.code(side)
     if src is None or src.tree is None or imports is None or models is None or code is None:
         return {}
     an = Analyzer(src.tree, imports, models, code, rule.changes.vocab)
-    out: dict[str, tuple[View, ast.AST]] = {}
+    out: dict[str, tuple[View, _ViewNode]] = {}
     for stmt in src.tree.body:
-        view = an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) else \
-            an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            view = an.function_view(stmt)
+        elif isinstance(stmt, ast.ClassDef):
+            view = an.class_view(stmt)
+        else:
+            continue
         if view is None:
             continue
         out[stmt.name] = (view, stmt)
         if isinstance(stmt, ast.ClassDef):  # DRF `@action(permission_classes=[...])`: its own access
             for m in stmt.body:
                 level = _action_level(m, an)
-                if level is not None:
+                if level is not None and isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     out[f"{stmt.name}.{m.name}"] = (View(node=m, drf=True, reads=level, writes_level=level,
                                                          writes=view.writes, models=view.models), m)
     return out
@@ -239,8 +246,8 @@ class AuthorizationWeakened(ChangeRule):
                         f"{how}{patient}", end_line=node.end_lineno, severity=severity,
                         properties={"before": _level_text(old), "after": _level_text(new)})
 
-    def _new_view(self, d: FileDelta, name: str, new: View, node: ast.AST,
-                  before: dict[str, tuple[View, ast.AST]], after: dict[str, tuple[View, ast.AST]]) -> None:
+    def _new_view(self, d: FileDelta, name: str, new: View, node: _ViewNode,
+                  before: dict[str, tuple[View, _ViewNode]], after: dict[str, tuple[View, _ViewNode]]) -> None:
         """A new view or action more open than every sibling that existed before it."""
         owner = name.rpartition(".")[0]
         siblings = [v for n, (v, _) in after.items() if n in before and n != name and not v.unknown

@@ -19,7 +19,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import ImportMap
@@ -64,7 +64,7 @@ class FileDelta:
     lines: set[int]  # changed lines, head numbering (a pure deletion marks its neighbours)
 
     @cached_property
-    def _opcodes(self) -> list[tuple[str, int, int, int, int]]:
+    def _opcodes(self) -> list[tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]]:
         a = self.before.lines if self.before is not None else []
         b = self.after.lines if self.after is not None else []
         return difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()

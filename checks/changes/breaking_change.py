@@ -57,8 +57,8 @@ def _routes(src: SourceFile | None) -> dict[str, tuple[str, str | None, int]]:
     for n in src.nodes:
         if isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", "")) in _ROUTE_CALLS and \
                 n.args and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
-            name = next((k.value.value for k in n.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
-                        None)
+            name = next((k.value.value for k in n.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)
+                         and isinstance(k.value.value, str)), None)
             view = ast.unparse(n.args[1]) if len(n.args) > 1 else ""
             out[n.args[0].value] = (view, name, n.lineno)
     return out
@@ -74,7 +74,8 @@ def _api_fields(src: SourceFile | None) -> dict[str, tuple[list[str], int]]:
                 for s in meta.body:
                     if isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "fields"
                                                          for t in s.targets) and isinstance(s.value, (ast.List, ast.Tuple)):
-                        out[node.name] = ([e.value for e in s.value.elts if isinstance(e, ast.Constant)], s.lineno)
+                        out[node.name] = ([e.value for e in s.value.elts
+                                           if isinstance(e, ast.Constant) and isinstance(e.value, str)], s.lineno)
     return out
 
 

@@ -154,7 +154,7 @@ class DestructiveMigration(ChangeRule):
                 self._operation(d, app, op, call, funcs)
         return self.findings
 
-    def _operation(self, d: FileDelta, app: str, op: str, call: ast.Call, funcs: dict[str, ast.AST]) -> None:
+    def _operation(self, d: FileDelta, app: str, op: str, call: ast.Call, funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
         line, end = call.lineno, call.end_lineno
         if op in ("RemoveField", "AlterField"):
             model = self._model(app, _str(_kw(call, "model_name", 0)))
@@ -198,7 +198,7 @@ class DestructiveMigration(ChangeRule):
                 app_label, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
                 model = self._model(app_label, name)
                 if model is not None:
-                    self.report(d, line, f"RunPython `{fn.name}` rewrites rows of patient model "  # type: ignore[attr-defined]
+                    self.report(d, line, f"RunPython `{fn.name}` rewrites rows of patient model "
                                 f"`{last_part(model)}`", end_line=end, properties={"model": model, "operation": op})
                     return
 
@@ -209,7 +209,7 @@ class DestructiveMigration(ChangeRule):
             return None
         hits = [q for q in models.django if models.models[q].name.lower() == name.lower()]
         local = [q for q in hits if f".{app}." in f".{q}." or models.models[q].path.startswith(f"{app}/")]
-        q = (local or hits or [None])[0]
+        q = next(iter(local or hits), None)
         return q if q is not None and self.changes.patient(q) else None
 
     def _table(self, table: str) -> str | None:

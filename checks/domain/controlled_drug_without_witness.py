@@ -11,6 +11,7 @@ from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
+from ..source import SourceFile
 from ..walk import walk
 
 _ACTIONS = {"dispense": "dispenses", "dispensing": "dispenses", "dispensed": "dispenses", "dispensation": "dispenses",
@@ -182,7 +183,7 @@ class ControlledDrugWithoutWitness(Check):
     )
 
     @classmethod
-    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+    def applies_to(cls, src: SourceFile) -> bool:
         return not (src.looks_like_test or src.looks_like_migration) and _PRE.search(src.text) is not None
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

@@ -87,9 +87,9 @@ class CredentialsInUrl(Check):
     )
 
     def visit_Module(self, node: ast.Module) -> None:
-        for stmt, const in self.ctx.shared("string_literals", lambda: string_literals(node)):
-            pw = url_password(const.value)
-            if pw is None or (self.ctx.src.looks_like_test and looks_dummy(const.value)):
+        for stmt, _const, text in self.ctx.shared("string_literals", lambda: string_literals(node)):
+            pw = url_password(text)
+            if pw is None or (self.ctx.src.looks_like_test and looks_dummy(text)):
                 continue
             self.report(
                 stmt,

@@ -112,8 +112,8 @@ class HardcodedApiToken(Check):
     )
 
     def visit_Module(self, node: ast.Module) -> None:
-        for stmt, const in self.ctx.shared("string_literals", lambda: string_literals(node)):
-            found = token_kind(const.value)
+        for stmt, _const, text in self.ctx.shared("string_literals", lambda: string_literals(node)):
+            found = token_kind(text)
             if found is None:
                 continue
             kind, secret = found
@@ -125,5 +125,5 @@ class HardcodedApiToken(Check):
                 "anyone with the source can use it.",
                 fix="Load it from the environment or a secrets manager (os.environ[...], Vault, AWS Secrets "
                 "Manager) with no literal default, and revoke/rotate the exposed credential.",
-                secret=const.value,
+                secret=text,
             )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from ..base import Check, Invalid, Valid
+from ..base import Check, FileContext, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..secrets import ci_only_nodes, is_placeholder, literal_value, target_name
@@ -91,7 +91,7 @@ class HardcodedDatabasePassword(Check):
             """, line=2),
     )
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._in_databases = 0
         self._ci_only: set[int] | None = None  # computed on the first candidate only: most files have none

@@ -128,6 +128,7 @@ class HardcodedSecretKey(Check):
             self._check_value(node, node.value)
 
     def _check_value(self, stmt: ast.stmt, value: ast.expr) -> None:
+        literal: str | None
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             literal, how = value.value, "is a string literal"
         else:

@@ -12,6 +12,7 @@ from ..facts.query_properties import NAME as PROPS
 from ..facts.query_properties import Query, querying_properties
 from ..facts.querysets import MANAGERS, Scope, functions
 from ..finding import Category, Confidence, Severity
+from ..source import SourceFile
 from ..walk import walk
 
 # Methods that run a query there and then; on a related manager, `filter`/`get`/… query even when
@@ -175,7 +176,7 @@ class OrmQueryInLoop(Check):
     )
 
     @classmethod
-    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+    def applies_to(cls, src: SourceFile) -> bool:
         return (not (src.looks_like_test or src.looks_like_migration) and " for " in src.text
                 and ("objects" in src.text or "_related" in src.text))
 

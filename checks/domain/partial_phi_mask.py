@@ -8,6 +8,7 @@ from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..flows.index import NAME as FLOWS
 from ..flows.index import FlowIndex
+from ..source import SourceFile
 
 _MODELS = ("ward/models.py", """\
     from django.db import models
@@ -75,7 +76,7 @@ class PartialPhiMask(Check):
     )
 
     @classmethod
-    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+    def applies_to(cls, src: SourceFile) -> bool:
         return bool(src.looks_like_settings)
 
     def finish(self) -> None:

@@ -12,6 +12,7 @@ from ..facts.query_properties import NAME as PROPS
 from ..facts.query_properties import is_query, queries, querying_properties
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
+from ..source import SourceFile
 
 _LIST_VIEWS = ("ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin")
 _MODELS = ("clinic/models.py", """
@@ -152,7 +153,7 @@ class QueryPerRowInSerializer(Check):
     )
 
     @classmethod
-    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+    def applies_to(cls, src: SourceFile) -> bool:
         return not (src.looks_like_test or src.looks_like_migration) and "Serializer" in src.text
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -212,7 +213,7 @@ def _method_field(cls: ast.ClassDef, method: str) -> bool:
 
 
 def _meta_fields(cls: ast.ClassDef) -> list[tuple[ast.stmt, str]]:
-    out = []
+    out: list[tuple[ast.stmt, str]] = []
     for meta in (s for s in cls.body if isinstance(s, ast.ClassDef) and s.name == "Meta"):
         for stmt in meta.body:
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "fields" for t in stmt.targets) \

@@ -8,6 +8,7 @@ from ..facts.clinical_functions import FunctionIndex, caps_against_max, is_dose_
 from ..finding import Category, Confidence, Severity
 from ..flows.index import NAME as FLOWS
 from ..flows.index import FlowIndex
+from ..source import SourceFile
 from ..walk import walk
 
 _HELPERS = ("app/dosing.py", """
@@ -185,7 +186,7 @@ class UnboundedDoseCalculation(Check):
     )
 
     @classmethod
-    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+    def applies_to(cls, src: SourceFile) -> bool:
         return not (src.looks_like_test or src.looks_like_migration)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:

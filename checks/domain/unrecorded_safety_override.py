@@ -9,6 +9,7 @@ from ..facts.clinical_functions import FunctionIndex
 from ..facts.controlled_drugs import OVERRIDE_REASON, OVERRIDE_WHO, mentions
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
+from ..source import SourceFile
 from ..walk import walk
 
 _OVERRIDE = re.compile(r"overrid|emergenc|bypass|skip_?(?:safety|check|allerg|interaction|screen)", re.IGNORECASE)
@@ -119,7 +120,7 @@ class UnrecordedSafetyOverride(Check):
     )
 
     @classmethod
-    def applies_to(cls, src) -> bool:  # type: ignore[no-untyped-def]
+    def applies_to(cls, src: SourceFile) -> bool:
         return not (src.looks_like_test or src.looks_like_migration) and _OVERRIDE.search(src.text) is not None
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:

@@ -316,10 +316,10 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         for module, target in fm.stars:
             idx.stars.setdefault(module, []).append(target)
     for fm in per_file.values():
-        for target, mech in fm.registered:
+        for target, registered_by in fm.registered:
             found = idx.lookup(target)
             if found:
-                idx.registered[found.qualname] = mech
+                idx.registered[found.qualname] = registered_by
         idx.audit_receivers += fm.audit_receivers
         idx.revision_middleware |= "revision-middleware" in fm.settings
         if "easyaudit" in fm.settings:
@@ -418,8 +418,8 @@ def _audit(idx: ModelIndex, q: str, vocab: Vocabulary, seen: set[str]) -> str | 
         lib = library_class(b)
         if lib is not None and lib.audit:
             return lib.audit
-    for b in _bases(idx, q):
-        inherited = _audit(idx, b.qualname, vocab, seen)
+    for base in _bases(idx, q):
+        inherited = _audit(idx, base.qualname, vocab, seen)
         if inherited:
             return inherited
     return None

@@ -46,7 +46,7 @@ def relations(models: ModelIndex) -> dict[str, Relations]:
     return out
 
 
-def _fields(models: ModelIndex, q: str, depth: int = 0) -> list:  # type: ignore[type-arg]
+def _fields(models: ModelIndex, q: str, depth: int = 0) -> list:
     m = models.models[q]
     inherited = []
     if depth < 4:

@@ -36,7 +36,7 @@ class PhiScope:
     params: dict[str, ast.arg] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, fn: ast.AST | None, imports: ImportMap, project, phi_fields: frozenset[str]) -> PhiScope:  # type: ignore[no-untyped-def]
+    def of(cls, fn: ast.AST | None, imports: ImportMap, project, phi_fields: frozenset[str]) -> PhiScope:
         scope = cls(imports, project.fact(MODELS), project.fact(FUNCS), phi_fields)
         if fn is None:
             return scope

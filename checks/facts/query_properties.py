@@ -10,13 +10,19 @@ model and the attribute a relation is decided against the project model when a c
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
 from .querysets import MANAGERS
+
+if TYPE_CHECKING:
+    from .django_models import ModelIndex
+    from .orm_relations import Relations
 
 NAME = "query_properties"
 REQUERY = frozenset({"filter", "exclude", "get", "order_by", "annotate", "aggregate", "values", "values_list",
@@ -90,21 +96,21 @@ class _Collector:
 COLLECTOR = _Collector()
 
 
-def is_query(q: Query, model: str, models: object, rels: dict[str, object]) -> bool:
+def is_query(q: Query, model: str, models: ModelIndex, rels: Mapping[str, Relations]) -> bool:
     """`q`, found in a method of `model`'s rows, really queries: a Django model's manager, or a
     to-many relation of the model."""
     if q.kind == "manager":
-        return bool(models.is_django_model(q.name))  # type: ignore[attr-defined]
+        return bool(models.is_django_model(q.name))
     r = rels.get(model)
-    return r is not None and q.name in r.many  # type: ignore[attr-defined]
+    return r is not None and q.name in r.many
 
 
-def querying_properties(index: PropertyIndex | None, model: str, models: object,
-                        rels: dict[str, object]) -> dict[str, Query]:
+def querying_properties(index: PropertyIndex | None, model: str, models: ModelIndex,
+                        rels: Mapping[str, Relations]) -> dict[str, Query]:
     """Property name -> its first real query, for `model` and the classes it inherits from."""
     if index is None:
         return {}
-    owners = [model, *(b.qualname for b in (models.lookup(x) for x in models.models[model].bases)  # type: ignore[attr-defined]
+    owners = [model, *(b.qualname for b in (models.lookup(x) for x in models.models[model].bases)
                        if b is not None)]
     out: dict[str, Query] = {}
     for owner in owners:

@@ -445,8 +445,9 @@ class Analyzer:
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
         writes = self._class_writes(node, ancestors, names)
-        model_refs = [self.code.attr(q, "model"), self.code.attr(self.code.attr(q, "serializer"), "meta_model")
-                      if isinstance(self.code.attr(q, "serializer"), str) else None]
+        serializer = self.code.attr(q, "serializer")
+        model_refs = [self.code.attr(q, "model"),
+                      self.code.attr(serializer, "meta_model") if isinstance(serializer, str) else None]
         touched = [m for m in (self._model(r) for r in model_refs if isinstance(r, str)) if m]
         touched += self._row_models_in(node)
         gq = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name in ("get_queryset", "get_object")),

@@ -51,7 +51,7 @@ class FlowCheck(ScopedPhiCheck):
     def leave_ClassDef(self, node: ast.ClassDef) -> None:
         self._classes.pop()
 
-    def visit_FunctionDef(self, node: ast.AST) -> None:  # type: ignore[override]
+    def visit_FunctionDef(self, node: ast.AST) -> None:
         super().visit_FunctionDef(node)
         stack = self._stack()
         module = self.ctx.imports.module  # type: ignore[attr-defined]
@@ -60,12 +60,12 @@ class FlowCheck(ScopedPhiCheck):
             q = ".".join(p for p in (module, *self._classes[-1:], node.name) if p)  # type: ignore[attr-defined]
         stack.append((node, q))
 
-    def leave_FunctionDef(self, node: ast.AST) -> None:  # type: ignore[override]
+    def leave_FunctionDef(self, node: ast.AST) -> None:
         super().leave_FunctionDef(node)
         self._stack().pop()
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-    leave_AsyncFunctionDef = leave_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
+    leave_AsyncFunctionDef = leave_FunctionDef
 
     # -- the question ---------------------------------------------------------------------------
     def flows_at(self, call: ast.Call) -> tuple[Sink, list[Flow]] | None:
@@ -105,7 +105,7 @@ class FlowCheck(ScopedPhiCheck):
             instance_params=frozenset({"instance"}) if receiver else frozenset(),
             why_instance=receiver_why(ctx.path, getattr(fn, "lineno", 0)) if receiver else "", klass=self._klass())
 
-    def _hook(self):  # type: ignore[no-untyped-def]
+    def _hook(self):
         scope: PhiScope = self.phi
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         models: ModelIndex | None = ctx.project.fact(MODELS)

@@ -116,7 +116,7 @@ class FunctionFlow:
 
     def _o(self, node: ast.AST, depth: int, seen: frozenset[str]) -> list[Origin]:
         if self.hook is not None and isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
-            found = self.hook(node)  # type: ignore[arg-type]
+            found = self.hook(node)
             if found:
                 return found
         if isinstance(node, ast.Constant):

@@ -61,7 +61,8 @@ def apply_reply(req: ReviewRequest, reply: ReviewReply, *, may_dismiss: bool, ex
                 prompt_version=version, note="evidence quote not found in the reviewed hunk; verdict ignored")})
             out.records.append({**record, "applied": "rejected_ungrounded"})
             continue
-        verdict, notes, update = v.verdict, [], {}
+        verdict, notes = v.verdict, []
+        update: dict[str, Any] = {}  # the finding's changed fields (severity, suppression, review, properties)
         if v.severity is not None and v.severity.rank > f.severity.rank:
             update["severity"] = v.severity
             notes.append(f"severity raised from {f.severity.value} to {v.severity.value}")

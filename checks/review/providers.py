@@ -85,7 +85,9 @@ class AnthropicProvider:
 
         self._sdk = anthropic
         self._cfg = cfg
-        self._client = anthropic.Anthropic(
+        # Any: requests are built as the JSON the API documents (and kept as the exchange's history), not as
+        # the SDK's TypedDicts.
+        self._client: Any = anthropic.Anthropic(
             api_key=os.environ.get(cfg.key_env()) or None, base_url=cfg.base_url or None,
             max_retries=cfg.max_retries, timeout=cfg.timeout)
 
