@@ -24,34 +24,66 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
     """Admin registrations (a reversion VersionAdmin registers its model), functions that create
     rows of an audit-named model (an explicit audit service), calls to audit-named code, and
     database triggers created by migrations."""
-    scopes: list[tuple[str, ast.AST]] = []
+    _registrations_and_triggers(src, imports, out)
+    if src.tree is None or "audit" not in src.text.lower():
+        return  # nothing audit-named to write or call here: skip the walk of every function
+    writes, local_calls = _audit_writes_and_calls(_scopes(src.tree, imports), imports, out)
+    _spread_writes(writes, local_calls)
+    for name, model in writes.items():
+        owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
+        out.audit_writers.append((owner, model))
+
+
+def _registrations_and_triggers(src: SourceFile, imports: ImportMap, out: FileModels) -> None:
     for stmt in src.tree.body if src.tree is not None else []:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            scopes.append((f"{imports.module}.{stmt.name}", stmt))
-        elif isinstance(stmt, ast.ClassDef):
-            for d in stmt.decorator_list:  # @admin.register(Patient, Visit)
-                if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "register" \
-                        and "admin" in (imports.qualname(d.func) or ""):
-                    for a in d.args:
-                        out.admin_registrations.append((imports.qualname(a) or "", f"{imports.module}.{stmt.name}",
-                                                        f"{src.path}:{stmt.lineno}"))
-            for m in stmt.body:
-                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    scopes.append((f"{imports.module}.{stmt.name}.{m.name}", m))
+        if isinstance(stmt, ast.ClassDef):  # @admin.register(Patient, Visit)
+            out.admin_registrations += [(model, f"{imports.module}.{stmt.name}", f"{src.path}:{stmt.lineno}")
+                                        for model in _admin_decorator_models(stmt, imports)]
     for node in src.nodes:
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
-                and len(node.args) >= 2 and "admin" in (imports.qualname(node.func) or "") + _dotted(node.func)):
-            admin_cls = imports.qualname(node.args[1]) or ""
-            first = node.args[0]
-            for m in (first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]):
-                out.admin_registrations.append((imports.qualname(m) or "", admin_cls, f"{src.path}:{node.lineno}"))
+        if isinstance(node, ast.Call):  # admin.site.register([Patient, Visit], PatientAdmin)
+            registered = _site_registration(node, imports)
+            if registered is not None:
+                models, admin_cls = registered
+                out.admin_registrations += [(model, admin_cls, f"{src.path}:{node.lineno}") for model in models]
         elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
             for match in _TRIGGER.finditer(node.value):
                 out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
-    if "audit" not in src.text.lower():
-        scopes = []  # nothing audit-named to write or call here: skip the walk of every function
-    local_calls: dict[str, set[str]] = {}  # scope -> names of this module's functions/methods it calls
-    writes: dict[str, str] = {}  # scope -> audit-named model it creates
+
+
+def _admin_decorator_models(cls: ast.ClassDef, imports: ImportMap) -> list[str]:
+    return [imports.qualname(a) or "" for d in cls.decorator_list
+            if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "register"
+            and "admin" in (imports.qualname(d.func) or "") for a in d.args]
+
+
+def _site_registration(call: ast.Call, imports: ImportMap) -> tuple[list[str], str] | None:
+    """(models, admin class) of an `admin.site.register(...)` call."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2
+            and "admin" in (imports.qualname(call.func) or "") + _dotted(call.func)):
+        return None
+    first = call.args[0]
+    models = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
+    return [imports.qualname(m) or "" for m in models], imports.qualname(call.args[1]) or ""
+
+
+def _scopes(tree: ast.Module, imports: ImportMap) -> list[tuple[str, ast.AST]]:
+    """The module's functions and methods, by qualified name."""
+    scopes: list[tuple[str, ast.AST]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scopes.append((f"{imports.module}.{stmt.name}", stmt))
+        elif isinstance(stmt, ast.ClassDef):
+            scopes += [(f"{imports.module}.{stmt.name}.{m.name}", m) for m in stmt.body
+                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return scopes
+
+
+def _audit_writes_and_calls(scopes: list[tuple[str, ast.AST]], imports: ImportMap,
+                            out: FileModels) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Per scope: the audit-named model it creates, and the names of this module's functions and methods
+    it calls. Calls to audit-named code go straight to `out.audit_calls`."""
+    writes: dict[str, str] = {}
+    local_calls: dict[str, set[str]] = {}
     for name, scope in scopes:
         for n in walk(scope):
             if not isinstance(n, ast.Call):
@@ -65,7 +97,12 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
             if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)
                                                 and _dotted(n.func.value) in ("self", "cls")):
                 local_calls.setdefault(name, set()).add(n.func.id if isinstance(n.func, ast.Name) else n.func.attr)
-    # `Auditor.audit_update()` calls the module's `_log_action()`, which creates the AuditLog row: both write it.
+    return writes, local_calls
+
+
+def _spread_writes(writes: dict[str, str], local_calls: dict[str, set[str]]) -> None:
+    """A function that calls a local writer writes too: `Auditor.audit_update()` calls the module's
+    `_log_action()`, which creates the AuditLog row."""
     changed = True
     while changed:
         changed = False
@@ -75,9 +112,6 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
                 if hit:
                     writes[name] = writes[hit]
                     changed = True
-    for name, model in writes.items():
-        owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
-        out.audit_writers.append((owner, model))
 
 
 def _created_model(call: ast.Call, imports: ImportMap) -> str | None:
@@ -156,7 +190,3 @@ def explicit_audit(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
         services = ", ".join(sorted(last_part(s) for s in idx.audit_services)[:3])
         idx.explicit_audit = (f"explicit audit service ({services}, called from {len(idx.audit_callers)} places; "
                               "coverage depends on each write calling it)")
-
-
-def _dotted(node: ast.expr) -> str:
-    return dotted(node) or ""

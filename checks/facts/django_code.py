@@ -9,7 +9,7 @@ that wraps `user_passes_test`. Collected per file with the stdlib `ast`, merged 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..names import ImportMap, dotted, last_part, matches
@@ -260,22 +260,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                                           if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))) if a}
     for stmt in src.tree.body:
         if isinstance(stmt, ast.ClassDef):
-            info = _class_info(stmt, src, imports)
-            info.admin_actions += [module_actions[n] for n in _class_list(stmt, "actions") if n in module_actions]
-            out.classes.append(info)
-            for d in stmt.decorator_list:  # @admin.register(Patient)
-                if isinstance(d, ast.Call) and last_part(imports.qualname(d.func)) == "register" and d.args:
-                    q = imports.qualname(d.func) or ""
-                    if "admin" in q:
-                        for a in d.args:
-                            out.admin.append((info.qualname, imports.qualname(a) or ""))
-            for m in stmt.body:
-                if isinstance(m, ast.ClassDef) and m.name == "Meta":
-                    for a in m.body:
-                        if (isinstance(a, ast.Assign) and isinstance(a.targets[0], ast.Name)
-                                and a.targets[0].id == "db_table" and isinstance(a.value, ast.Constant)
-                                and isinstance(a.value.value, str)):
-                            out.db_tables.append((a.value.value.lower(), info.qualname))
+            _collect_class(stmt, src, imports, module_actions, out)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind = decorator_kind(stmt, imports)
             if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
@@ -285,23 +270,69 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         collect_ninja(stmt, imports, out)
     debug = debug_only_nodes(src.tree) if "DEBUG" in src.text else set()
     for node in src.nodes:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            q = imports.qualname(node.func) or ""
-            if node.func.attr == "register" and len(node.args) >= 2 and ("admin" in q or q.endswith("site.register")):
-                out.admin.append((imports.qualname(node.args[1]) or "", imports.qualname(node.args[0]) or ""))
+        registered = _site_registration(node, imports)
+        if registered:
+            out.admin.append(registered)
         collect_url_node(node, imports, out, debug_only=id(node) in debug)
     if not src.looks_like_test:
-        out.authorizes = next((n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
-                               if (isinstance(n, ast.Name) and n.id in AUTHZ_NAMES)
-                               or (isinstance(n, ast.Attribute) and n.attr in AUTHZ_NAMES)), "")
-    out.urlconf = any(isinstance(t, ast.Name) and t.id == "urlpatterns" for st in src.tree.body
-                      if isinstance(st, (ast.Assign, ast.AugAssign))
-                      for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
-    if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
-            or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
-            or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views):
-        return out
+        out.authorizes = _authorization_name(src.nodes)
+    out.urlconf = _defines_urlpatterns(src.tree)
+    return out if _has_project_facts(out) else None
+
+
+def _collect_class(stmt: ast.ClassDef, src: SourceFile, imports: ImportMap,
+                   module_actions: dict[str, AdminAction], out: FileCode) -> None:
+    info = _class_info(stmt, src, imports)
+    info.admin_actions += [module_actions[n] for n in _class_list(stmt, "actions") if n in module_actions]
+    out.classes.append(info)
+    for d in stmt.decorator_list:  # @admin.register(Patient)
+        if (isinstance(d, ast.Call) and last_part(imports.qualname(d.func)) == "register" and d.args
+                and "admin" in (imports.qualname(d.func) or "")):
+            out.admin += [(info.qualname, imports.qualname(a) or "") for a in d.args]
+    table = _meta_db_table(stmt)
+    if table:
+        out.db_tables.append((table.lower(), info.qualname))
+
+
+def _meta_db_table(cls: ast.ClassDef) -> str | None:
+    """`class Meta: db_table = "..."` of a model class."""
+    for meta in (m for m in cls.body if isinstance(m, ast.ClassDef) and m.name == "Meta"):
+        for s in meta.body:
+            if (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == "db_table"
+                    and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)):
+                return s.value.value
     return None
+
+
+def _site_registration(node: ast.AST, imports: ImportMap) -> tuple[str, str] | None:
+    """(admin class, model) of `admin.site.register(Model, ModelAdmin)`."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+            and len(node.args) >= 2):
+        return None
+    q = imports.qualname(node.func) or ""
+    if "admin" not in q and not q.endswith("site.register"):
+        return None
+    return imports.qualname(node.args[1]) or "", imports.qualname(node.args[0]) or ""
+
+
+def _authorization_name(nodes: Iterable[ast.AST]) -> str:
+    """The first name of an authorization mechanism the file uses, or ""."""
+    return next((n.id if isinstance(n, ast.Name) else n.attr for n in nodes
+                 if (isinstance(n, ast.Name) and n.id in AUTHZ_NAMES)
+                 or (isinstance(n, ast.Attribute) and n.attr in AUTHZ_NAMES)), "")
+
+
+def _defines_urlpatterns(tree: ast.Module) -> bool:
+    return any(isinstance(t, ast.Name) and t.id == "urlpatterns" for st in tree.body
+               if isinstance(st, (ast.Assign, ast.AugAssign))
+               for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
+
+
+def _has_project_facts(out: FileCode) -> bool:
+    """Whether the file adds anything to the project model (most files add nothing and are not kept)."""
+    return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
+                or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
+                or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views)
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
