@@ -341,10 +341,29 @@ class ProjectCode:
     routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
 
+    def url_key(self, view: str) -> str:
+        """The name URLconfs use for `view`: itself, or its re-export by an enclosing package
+        (`views/__init__.py` importing `PatientView` from `views/patient.py`, routed as `views.PatientView`)."""
+        if view in self.url_views or view in self.routes or view in self.debug_views or "." not in view:
+            return view
+        module, name = view.rsplit(".", 1)
+        parts = module.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            key = f"{'.'.join(parts[:i])}.{name}"
+            if key in self.url_views or key in self.debug_views:
+                return key
+        return view
+
+    def is_url_view(self, view: str) -> bool:
+        return self.url_key(view) in self.url_views
+
+    def is_debug_view(self, view: str) -> bool:
+        return self.url_key(view) in self.debug_views
+
     def route(self, view: str) -> str | None:
         """Where a view is reachable, with the prefixes of the URLconfs that include its module
         (`/api/encounters/<int:pk>/summary/`); None when it is not routed in a URLconf wardgate read."""
-        for pattern, module in self.routes.get(view, []):
+        for pattern, module in self.routes.get(self.url_key(view), []):
             return "/" + (self._prefix(module, 0) + clean_pattern(pattern)).lstrip("/")
         return None
 
@@ -364,7 +383,7 @@ class ProjectCode:
         """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
         if not self.has_urlconf:
             return None
-        if view in self.url_views:
+        if self.is_url_view(view):
             return True
         routers = self.router_views.get(view)
         if routers is None:
@@ -444,7 +463,7 @@ class ProjectCode:
     def url_guard(self, view: str) -> tuple[int, str]:
         """The strongest guard wrapped around `view` where it is routed (`login_required(...)` in urls.py)."""
         best = (NONE, "")
-        for w in self.url_guards.get(view, []):
+        for w in self.url_guards.get(self.url_key(view), []):
             kind = self.decorator(w)
             level = WRAPPER_LEVELS.get(last_part(w)) or (AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
             if level > best[0]:

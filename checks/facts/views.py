@@ -323,7 +323,7 @@ class Analyzer:
         api = next((d for d, name in decs if last_part(name) == "api_view"), None)
         first = fn.args.args[0].arg if fn.args.args else ""
         ninja = self.code.ninja_auth(q)
-        routed = q in self.code.url_views or api is not None or ninja is not None
+        routed = self.code.is_url_view(q) or api is not None or ninja is not None
         if not (routed or first == "request"):
             return None
         if not routed and (fn.name.startswith("_") or fn.name in self.called or any(
@@ -371,7 +371,7 @@ class Analyzer:
             return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
         if self.code.routed(q) is False:
             return "registered only on routers whose urls no URLconf includes"
-        if q in self.code.debug_views:
+        if self.code.is_debug_view(q):
             return "routed only inside `if settings.DEBUG:` (a development endpoint)"
         return ""
 
