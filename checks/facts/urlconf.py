@@ -132,9 +132,20 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
                 target = view_arg.args[0] if view_arg.args else None  # type: ignore[attr-defined]
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
                     out.includes.append((imports.module, pattern, target.value))
+                    if target.value in SIGN_UP_URLCONFS:
+                        out.sign_up.append((target.value, node.lineno))
                 elif isinstance(target, ast.Attribute) and target.attr == "urls":
                     out.includes.append((imports.module, pattern,
                                          f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
+
+
+# URLconfs of django-registration(-redux) backends that let anyone create an account
+# (`admin_approval` needs an administrator and is not here). REGISTRATION_OPEN = False closes them.
+SIGN_UP_URLCONFS = frozenset({
+    "registration.backends.simple.urls", "registration.backends.default.urls", "registration.backends.hmac.urls",
+    "registration.backends.model_activation.urls", "django_registration.backends.one_step.urls",
+    "django_registration.backends.activation.urls",
+})
 
 
 def clean_pattern(pattern: str) -> str:

@@ -303,3 +303,21 @@ def test_routes_through_star_imports_view_keywords_and_package_reexports_name_th
              "urlpatterns = [path('charts/<int:pk>/', chart)]\n")
     [finding] = run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views.py", files=(MODELS, other)))
     assert "/charts/" not in finding.message
+
+
+def test_open_self_registration_matters_only_where_login_is_all_the_authorization() -> None:
+    from checks.domain.unauthenticated_account_change import UnauthenticatedAccountChange
+
+    urls = ("proj/urls.py", "from django.urls import include, re_path\n\n"
+            "urlpatterns = [re_path(r'^accounts/', include('registration.backends.simple.urls'))]\n")
+    settings = "SECRET_KEY = ''\nREGISTRATION_OPEN = True\n"
+    closed = "REGISTRATION_OPEN = False\n"
+    assert lines(UnauthenticatedAccountChange, settings, urls, path="proj/settings.py") == [2]
+    assert lines(UnauthenticatedAccountChange, closed, urls, path="proj/settings.py") == []
+    assert lines(UnauthenticatedAccountChange, "from django.urls import include, re_path\n\n"
+                 "urlpatterns = [re_path(r'^accounts/', include('registration.backends.simple.urls'))]\n",
+                 path="proj/urls.py") == [3]  # left at its default: open
+    roles = ("clinic/api.py", "from rest_framework.permissions import DjangoModelPermissions\n\n"
+             "class Charts:\n    permission_classes = [DjangoModelPermissions]\n")
+    assert lines(UnauthenticatedAccountChange, settings, urls, roles, path="proj/settings.py") == []
+    assert lines(UnauthenticatedAccountChange, settings, path="proj/settings.py") == []  # not routed
