@@ -408,7 +408,9 @@ class ProjectCode:
         if not self.apps_known or not self.installed_apps:
             return None
         apps = {a.split(".apps.")[0] for a in self.installed_apps}
-        return any(module == a or module.startswith(a + ".") for a in apps)
+        # The scan root may sit above Django's import root (manage.py in `openrem/`, app `remapp`
+        # analysed as `openrem.remapp`): an app also matches inside the module's dotted path.
+        return any(module == a or module.startswith(a + ".") or f".{a}." in f".{module}." for a in apps)
 
     def in_project(self, ref: str) -> bool:
         return ref.split(".")[0] in self.packages

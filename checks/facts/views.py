@@ -31,6 +31,10 @@ _AUTHN_DECORATORS = ("login_required",)
 _AUTHZ_MIXINS = ("PermissionRequiredMixin", "UserPassesTestMixin", "SuperuserRequiredMixin",
                  "StaffuserRequiredMixin", "GroupRequiredMixin", "MultiplePermissionsRequiredMixin")
 _AUTHN_MIXINS = ("LoginRequiredMixin",)
+# Generic-view hooks that fill the page after access was decided: reading the user's groups there
+# (to show admin links) guards nothing; only a PermissionDenied raised there does.
+_RENDER_HOOKS = frozenset({"get_context_data", "get_success_url", "get_initial", "get_form_kwargs",
+                           "get_template_names", "get_success_message"})
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
 _WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destroy", "perform_create",
                                     "perform_update", "perform_destroy", "form_valid"}
@@ -423,7 +427,8 @@ class Analyzer:
                 evidence.append(f"{last_part(a)} checks {'login' if found == AUTHN else 'permissions or roles'}")
         level = max([level, *(self.decorator_level(d) for d in node.decorator_list)])
         level = max(level, max((self.body_level(m) for m in node.body
-                                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))), default=NONE))
+                                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _may_deny(m, self.imports)),
+                               default=NONE))
         wrapped, wrapper = self.code.url_guard(q)
         if wrapped > level:
             level = wrapped
@@ -522,3 +527,10 @@ def _compares_method(fn: ast.AST) -> bool:
                 if vals & _WRITE_METHODS:
                     return True
     return False
+
+
+def _may_deny(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """Can a check in this method turn a request away? Not in a render hook, unless it raises PermissionDenied."""
+    return fn.name not in _RENDER_HOOKS or any(
+        isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied"
+        for n in walk(fn))
