@@ -17,7 +17,7 @@ from .domain import (partial_phi_mask, phi_in_exception, phi_in_log, phi_in_url_
                      phi_sent_to_third_party, serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_failure_swallowed, audit_trail_tampering,  # audit (WG2xx)
                      unaudited_patient_model, write_without_audit_call)
-from .domain import (admin_action_too_weak, anonymous_record_change, ignored_permission_check,
+from .domain import (admin_action_too_weak, anonymous_record_change, ignored_permission_check, missing_sibling_guard,
                      unauthenticated_account_change,
                      unauthenticated_patient_view, unauthorized_patient_write)
 from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
@@ -55,6 +55,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
     anonymous_record_change.AnonymousRecordChange,
+    missing_sibling_guard.MissingSiblingGuard,
     admin_action_too_weak.AdminActionTooWeak,
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,
