@@ -10,7 +10,9 @@ from functools import cache
 from .base import Check
 from .domain import (
     admin_action_too_weak,
+    anonymous_record_change,
     audit_bypassing_write,
+    audit_failure_swallowed,
     audit_trail_tampering,
     controlled_drug_without_witness,
     credentials_in_url,
@@ -21,6 +23,7 @@ from .domain import (
     hardcoded_secret_assignment,
     hardcoded_secret_key,
     ignored_permission_check,
+    missing_sibling_guard,
     order_without_safety_check,
     orm_query_in_loop,
     partial_phi_mask,
@@ -70,11 +73,14 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
     write_without_audit_call.WriteWithoutAuditCall,
+    audit_failure_swallowed.AuditFailureSwallowed,
     # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
+    anonymous_record_change.AnonymousRecordChange,
+    missing_sibling_guard.MissingSiblingGuard,
     admin_action_too_weak.AdminActionTooWeak,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,

@@ -14,7 +14,9 @@ class HardcodedSecretKey(Check):
     """## What it does
     Flags a Django `SECRET_KEY` whose value is written in the source: a string literal, or a
     literal fallback of an environment lookup (`os.environ.get("SECRET_KEY", "...")`,
-    `os.getenv`, django-environ's `env("SECRET_KEY", default="...")`).
+    `os.getenv`, django-environ's `env("SECRET_KEY", default="...")`). A placeholder fallback
+    (`"REPLACEME"`) counts too: it becomes the working key when the variable is missing. A
+    placeholder assigned outright (`SECRET_KEY = "changeme"`) and an empty fallback do not.
 
     ## Why is this bad?
     `SECRET_KEY` signs sessions, password-reset tokens and CSRF tokens. Anyone who reads the
@@ -62,9 +64,9 @@ class HardcodedSecretKey(Check):
             """, path="proj/settings.py"),
     )
     INVALID = (
-        Invalid('SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1,
-                path="proj/settings.py",
-                fixed="""\
+        Invalid(
+            'SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1, path="proj/settings.py",
+            fixed="""\
             import os
             SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
             """),
@@ -116,6 +118,15 @@ class HardcodedSecretKey(Check):
             env = environ.Env()
             SECRET_KEY = os.environ["SECRET_KEY"]
             """),
+        # A placeholder fallback signs sessions whenever the variable is missing.
+        Invalid("""\
+            import os
+            SECRET_KEY = os.environ.get("SECRET_KEY", "REPLACEME")
+            """, line=2, path="proj/settings.py",
+            fixed="""\
+            import os
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            """),
     )
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -131,11 +142,16 @@ class HardcodedSecretKey(Check):
         literal: str | None
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             literal, how = value.value, "is a string literal"
+            if is_placeholder(literal):
+                return  # replaced at deploy: nothing falls back to it
         else:
             literal = literal_fallback(value, self.ctx.imports)
-            how = "falls back to a literal when the environment variable is missing"
-        if literal is None or is_placeholder(literal):
-            return
+            if literal is None or not literal.strip():
+                return  # no fallback, or an empty one (Django refuses to start without a key)
+            # A placeholder fallback is still a working key: Django signs with "REPLACEME" as readily as with
+            # anything else, the day the variable is missing.
+            how = ("falls back to a placeholder that Django uses as the real key when the variable is missing"
+                   if is_placeholder(literal) else "falls back to a literal when the environment variable is missing")
         self.report(
             stmt,
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",
