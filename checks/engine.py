@@ -34,7 +34,7 @@ from .vocabulary import Vocabulary
 from .walk import children
 
 if TYPE_CHECKING:
-    from .cache import Cache
+    from .cache import Cache, _Store
 
 # Below this many files worker processes cost more than they save.
 POOL_THRESHOLD = 40
@@ -227,21 +227,10 @@ def run_checks(
                          max_size=max_size)
     jobs = jobs or os.cpu_count() or 1
     result = EngineResult()
-    per_file: list[tuple[str, dict[str, Any]]] = []
-    done: dict[str, tuple[str, str, Any]] = {}
+    done: dict[str, tuple[str, str, Any]] = {}  # rel -> (rel, phase-1 status, facts or problem)
     store = None
     if cache is not None:
-        from .cache import facts_namespace
-
-        result.hashes = cache.hashes(root, paths)
-        store = cache.store(f"facts-{facts_namespace(vocab, max_size, settings.collectors)}.pickle")
-        for rel in paths:
-            if rel in result.hashes:
-                hit = store.get((rel, result.hashes[rel]))
-                if hit is not None:  # stored pickled: merging can never alter the cached facts
-                    done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
-        cache.stats["facts_hits"] += len(done)
-        cache.stats["facts_misses"] += len(paths) - len(done)
+        store = _cached_phase1(cache, root, paths, settings, result, done)
     todo = [rel for rel in paths if rel not in done]
     wanted = None if check_paths is None else set(check_paths)
     work = max(len(todo), len(paths) if wanted is None else len(wanted))  # files in phase 1, or in phase 2
@@ -256,34 +245,15 @@ def run_checks(
                     store.put((rel, result.hashes[rel]),
                               (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
                 done[rel] = (rel, status, payload)
-        for rel in paths:
-            if rel not in done:  # its worker died (workers.errors says so)
-                continue
-            rel, status, payload = done[rel]
-            if status == "ok":
-                result.parsed.append(rel)
-                result.errors.extend(payload.get("__errors__", []))
-                payload = {k: v for k, v in payload.items() if k != "__errors__"}
-                per_file.append((rel, payload))
-            else:
-                result.file_problems.append(payload)
-                if status == "newer":
-                    result.newer_syntax.append(rel)
+        per_file = _phase1_results([done[rel] for rel in paths if rel in done], result)  # missing: its worker died
         if environment:  # bases from installed packages: read them from the project's environment
             per_file += collect_environment(list(environment), _unresolved_bases, per_file,
                                             partial(_collect_package, settings))
         project = merge_facts(settings.collectors, per_file, vocab)
         result.project = project
         result.per_file = per_file
-        targets = {p for p in result.parsed if wanted is None or p in wanted}
-        # Files parsed in phase 1 stay with their worker; files whose facts came from the cache
-        # are spread over the workers by size.
-        plan = [[rel for rel in files if rel in targets] for files in owner]
-        planned = {rel for files in plan for rel in files}
-        unplanned = [p for p in result.parsed if p in targets and p not in planned]
-        for i, extra in enumerate(workers.split(unplanned)):
-            plan[i].extend(extra)
-        for found, errors in workers.map(partial(_phase2, project), plan):
+        targets = [p for p in result.parsed if wanted is None or p in wanted]
+        for found, errors in workers.map(partial(_phase2, project), _phase2_plan(workers, owner, targets)):
             result.findings.extend(found)
             result.errors.extend(errors)
     except BaseException:  # interrupted (SIGTERM, SIGINT): the workers stop now, not after their batch
@@ -293,6 +263,50 @@ def run_checks(
         workers.close()
     result.errors.extend(workers.errors)
     return result
+
+
+def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], settings: _Settings, result: EngineResult,
+                   done: dict[str, tuple[str, str, Any]]) -> _Store:
+    """Fill `done` with the phase-1 results the cache holds for these files' contents; the store that
+    takes the new ones."""
+    from .cache import facts_namespace
+
+    result.hashes = cache.hashes(root, paths)
+    store = cache.store(f"facts-{facts_namespace(settings.vocab, settings.max_size, settings.collectors)}.pickle")
+    for rel in paths:
+        if rel in result.hashes:
+            hit = store.get((rel, result.hashes[rel]))
+            if hit is not None:  # stored pickled: merging can never alter the cached facts
+                done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
+    cache.stats["facts_hits"] += len(done)
+    cache.stats["facts_misses"] += len(paths) - len(done)
+    return store
+
+
+def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -> list[tuple[str, dict[str, Any]]]:
+    """Each file's facts (returned, in order), or its problem (unparsable, newer syntax...) in `result`."""
+    per_file: list[tuple[str, dict[str, Any]]] = []
+    for rel, status, payload in results:
+        if status == "ok":
+            result.parsed.append(rel)
+            result.errors.extend(payload.get("__errors__", []))
+            per_file.append((rel, {k: v for k, v in payload.items() if k != "__errors__"}))
+        else:
+            result.file_problems.append(payload)
+            if status == "newer":
+                result.newer_syntax.append(rel)
+    return per_file
+
+
+def _phase2_plan(workers: _Workers, owner: list[list[str]], targets: list[str]) -> list[list[str]]:
+    """Files parsed in phase 1 stay with their worker (it kept their trees); files whose facts came from
+    the cache are spread over the workers by size."""
+    wanted = set(targets)
+    plan = [[rel for rel in files if rel in wanted] for files in owner]
+    planned = {rel for files in plan for rel in files}
+    for i, extra in enumerate(workers.split([p for p in targets if p not in planned])):
+        plan[i].extend(extra)
+    return plan
 
 
 class _Workers:

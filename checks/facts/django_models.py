@@ -100,17 +100,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
             if not in_migration:
                 out.models.append(_model_info(node, src, imports))
         elif isinstance(node, ast.Call):
-            name = imports.qualname(node.func) or ""
-            if matches(name, *_AUDIT_REGISTER_CALLS) and node.args:
-                target = imports.qualname(node.args[0])
-                if target:
-                    out.registered.append((target, _mechanism(name)))
-            elif (isinstance(node.func, ast.Attribute) and node.func.attr == "connect" and node.args
-                  and matches(imports.qualname(node.func.value) or "", *_SAVE_SIGNALS)
-                  and not any(k.arg == "sender" for k in node.keywords)):
-                fn = imports.qualname(node.args[0]) or ast.unparse(node.args[0])
-                if _audit_named(imports.module, last_part(fn)):
-                    out.audit_receivers.append(fn)
+            _audit_registration_or_receiver(node, imports, out)
         elif (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _global_save_receiver(node, imports)
               and _audit_named(imports.module, node.name)):
             out.audit_receivers.append(f"{imports.module}.{node.name}")
@@ -118,8 +108,39 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     role = write_role(src)
     if role:
         out.writes += [(ref, role) for ref in _created_or_updated(src, imports)]
-    reexporter = src.is_package_init or imports.module.rsplit(".", 1)[-1] == "models"
-    for stmt in src.tree.body if reexporter else []:  # `from .models_folder import *` in models.py
+    if src.is_package_init or imports.module.rsplit(".", 1)[-1] == "models":
+        _reexports(src.tree, imports, out)
+    out.settings += _audit_settings(src.tree)
+    out.models = [m for m in out.models if m.bases]
+    return out if _has_model_facts(out) else None
+
+
+def _has_model_facts(out: FileModels) -> bool:
+    """Whether the file adds anything to the model index (most files add nothing and are not kept)."""
+    return bool(out.models or out.registered or out.audit_receivers or out.admin_registrations
+                or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
+                or out.reexports or out.writes or out.audit_decorators or out.decorator_uses)
+
+
+def _audit_registration_or_receiver(call: ast.Call, imports: ImportMap, out: FileModels) -> None:
+    """`auditlog.register(Patient)` (and reversion's, pghistory's...), or an audit-named receiver connected
+    to every model's save signal (`post_save.connect(audit_receiver)`, no sender)."""
+    name = imports.qualname(call.func) or ""
+    if matches(name, *_AUDIT_REGISTER_CALLS) and call.args:
+        target = imports.qualname(call.args[0])
+        if target:
+            out.registered.append((target, _mechanism(name)))
+    elif (isinstance(call.func, ast.Attribute) and call.func.attr == "connect" and call.args
+          and matches(imports.qualname(call.func.value) or "", *_SAVE_SIGNALS)
+          and not any(k.arg == "sender" for k in call.keywords)):
+        fn = imports.qualname(call.args[0]) or ast.unparse(call.args[0])
+        if _audit_named(imports.module, last_part(fn)):
+            out.audit_receivers.append(fn)
+
+
+def _reexports(tree: ast.Module, imports: ImportMap, out: FileModels) -> None:
+    """Models a package `__init__` or `models.py` re-exports: `from .models_folder import *`, or by name."""
+    for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom):
             base = imports._absolute(stmt.module, stmt.level)
             for a in stmt.names:
@@ -127,19 +148,21 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
                     out.stars.append((imports.module, base))
                 elif base and a.name[:1].isupper():
                     out.reexports.append((f"{imports.module}.{a.asname or a.name}", f"{base}.{a.name}"))
-    for stmt in src.tree.body:
+
+
+def _audit_settings(tree: ast.Module) -> list[str]:
+    """Settings that audit every model: django-easy-audit installed, reversion's RevisionMiddleware."""
+    found = []
+    for stmt in tree.body:
         if isinstance(stmt, (ast.Assign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             names = {t.id for t in targets if isinstance(t, ast.Name)}
             values = {n.value for n in walk(stmt.value) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
             if "INSTALLED_APPS" in names and "easyaudit" in values:
-                out.settings.append("easyaudit")
+                found.append("easyaudit")
             if names & {"MIDDLEWARE", "MIDDLEWARE_CLASSES"} and "reversion.middleware.RevisionMiddleware" in values:
-                out.settings.append("revision-middleware")
-    out.models = [m for m in out.models if m.bases]
-    return out if (out.models or out.registered or out.audit_receivers or out.admin_registrations
-                   or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
-                   or out.reexports or out.writes or out.audit_decorators or out.decorator_uses) else None
+                found.append("revision-middleware")
+    return found
 
 
 def _audit_named(module: str, func: str) -> bool:
