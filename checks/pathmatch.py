@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Annotated
 
 import pathspec
+from pydantic import AfterValidator
 
 
 class PathPatterns:
@@ -47,3 +49,15 @@ def path_patterns(patterns: tuple[str, ...]) -> PathPatterns:
 def path_matches(rel: str, patterns: Iterable[str]) -> bool:
     """Whether the POSIX path `rel` (relative to the scan root) matches the pattern list."""
     return path_patterns(tuple(patterns)).matches(rel)
+
+
+def _valid(pattern: str) -> str:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except ValueError as exc:  # pathspec's pattern errors are ValueErrors
+        raise ValueError(f"{pattern!r} is not a .gitignore pattern ({exc})") from None
+    return pattern
+
+
+# A config field holding a path pattern: a bad one is a configuration error (exit 2), not a crash mid-run.
+PathPattern = Annotated[str, AfterValidator(_valid)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from checks.pathmatch import path_matches, path_patterns
-from wardgate.config import DEFAULT_EXCLUDES
+from wardgate.config import DEFAULT_EXCLUDES, ConfigError, parse_config
 from wardgate.files import collect_files
 
 
@@ -82,3 +82,10 @@ def test_collect_files_nested_classes_and_negation(tmp_path: Path, in_git: bool,
                                                    expected: list[str]) -> None:
     root = _tree(tmp_path, in_git)
     assert collect_files(root, [root], ["*.py"], [*DEFAULT_EXCLUDES, *exclude]) == expected
+
+
+@pytest.mark.parametrize("text", ['exclude = ["migrations", "!"]\n',
+                                  '[[suppressions]]\nrule = "WG101"\npath = "\\\\"\nreason = "r"\n'])
+def test_a_pattern_git_would_reject_is_a_configuration_error(text: str) -> None:
+    with pytest.raises(ConfigError, match="is not a .gitignore pattern"):
+        parse_config(text, Path("wardgate.toml"))

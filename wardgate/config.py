@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from checks.finding import Category, Severity
+from checks.pathmatch import PathPattern
 from checks.review.config import LLMConfig
 from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.vocabulary import Vocabulary
@@ -84,7 +85,7 @@ class RuleOverride(_Strict):
 
 class SuppressionEntry(_Strict):
     rule: str
-    path: str = "**"
+    path: PathPattern = "**"
     reason: str = ""
     expires: date | None = None
 
@@ -97,10 +98,10 @@ class GateConfig(_Strict):
 
 
 class Config(_Strict):
-    include: list[str] = Field(default_factory=lambda: ["**/*.py"])
-    exclude: list[str] = Field(default_factory=list)
+    include: list[PathPattern] = Field(default_factory=lambda: ["**/*.py"])
+    exclude: list[PathPattern] = Field(default_factory=list)
     default_excludes: bool = True
-    allow_unanalysed: list[str] = Field(default_factory=list, description="Globs of .py files that may stay "
+    allow_unanalysed: list[PathPattern] = Field(default_factory=list, description="Globs of .py files that may stay "
                                         "unanalysed without failing the gate (WG001-WG005 are still reported)")
     max_file_size: int = Field(default=DEFAULT_MAX_FILE_SIZE, gt=0)
     jobs: int = Field(default=0, ge=0, description="0 = the CPU count")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.facts.clinical_functions import is_dose_calculation
-from checks.pathmatch import path_matches
+from checks.pathmatch import PathPattern, path_matches
 from checks.walk import walk
 from reports.coverage_file import CoverageData, CoverageError, load, map_paths
 from reports.coverage_gate import conditions, evaluate
@@ -37,7 +37,7 @@ class CoverageConfig(BaseModel):
     min_changed_lines: float = Field(default=80.0, ge=0, le=100)
     min_changed_lines_clinical: float | None = Field(
         default=None, ge=0, le=100, description="Stricter minimum for patient-data and dosage code (None = off)")
-    clinical_paths: list[str] = Field(default_factory=list, description="Globs of files that count as clinical")
+    clinical_paths: list[PathPattern] = Field(default_factory=list, description="Globs of files that count as clinical")
 
 
 def attach(report: Report, result: RunResult, config: Any, data: CoverageData) -> Report:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.finding import Category
+from checks.pathmatch import PathPattern
 
 ChangeKind = Literal[
     "migration",  # a new or altered migration
@@ -33,7 +34,7 @@ class ApprovalRule(_Strict):
     kinds: list[ChangeKind] = Field(default_factory=list)
     categories: list[Category] = Field(default_factory=list)
     rule_ids: list[str] = Field(default_factory=list, description="Rule-id prefixes of findings on changed lines")
-    paths: list[str] = Field(default_factory=list, description="Globs of changed files")
+    paths: list[PathPattern] = Field(default_factory=list, description="Path patterns of changed files")
 
 
 class MetricsConfig(_Strict):
