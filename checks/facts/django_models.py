@@ -193,34 +193,44 @@ def _model_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Mode
     )
     for stmt in node.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
-            for m in stmt.body:
-                if (isinstance(m, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "abstract" for t in m.targets)
-                        and isinstance(m.value, ast.Constant) and m.value.value is True):
-                    info.abstract = True
-                if (isinstance(m, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "db_table" for t in m.targets)
-                        and isinstance(m.value, ast.Constant) and isinstance(m.value.value, str)):
-                    info.db_table = m.value.value.lower()
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(stmt, ast.Assign):
-            targets, value = stmt.targets, stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            targets, value = [stmt.target], stmt.value
-        if not isinstance(value, ast.Call):
+            _read_meta(stmt, info)
+        names, call = _called_attribute(stmt)
+        if call is None:
             continue
-        callee = imports.qualname(value.func) or ""
-        for t in targets:
-            if not isinstance(t, ast.Name):
-                continue
+        callee = imports.qualname(call.func) or ""
+        for name in names:
             if last_part(callee) == "HistoricalRecords":
                 info.history_field = True
                 info.history_inherit = any(k.arg == "inherit" and isinstance(k.value, ast.Constant)
-                                           and k.value.value is True for k in value.keywords)
-                continue
-            if not (last_part(callee).endswith("Field") or last_part(callee) in RELATION_FIELDS):
-                continue
-            info.fields[t.id] = _field_info(t.id, callee, value, stmt, imports)
+                                           and k.value.value is True for k in call.keywords)
+            elif last_part(callee).endswith("Field") or last_part(callee) in RELATION_FIELDS:
+                info.fields[name] = _field_info(name, callee, call, stmt, imports)
     return info
+
+
+def _read_meta(meta: ast.ClassDef, info: ModelInfo) -> None:
+    """`class Meta:` options wardgate uses: `abstract = True`, `db_table = "..."`."""
+    for m in meta.body:
+        if not (isinstance(m, ast.Assign) and isinstance(m.value, ast.Constant)):
+            continue
+        names = {t.id for t in m.targets if isinstance(t, ast.Name)}
+        if "abstract" in names and m.value.value is True:
+            info.abstract = True
+        if "db_table" in names and isinstance(m.value.value, str):
+            info.db_table = m.value.value.lower()
+
+
+def _called_attribute(stmt: ast.stmt) -> tuple[list[str], ast.Call | None]:
+    """`name = SomeField(...)` or `name: T = SomeField(...)` in a class body: the names and the call."""
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    else:
+        return [], None
+    if not isinstance(value, ast.Call):
+        return [], None
+    return [t.id for t in targets if isinstance(t, ast.Name)], value
 
 
 def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports: ImportMap) -> FieldInfo:

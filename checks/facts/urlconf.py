@@ -103,40 +103,61 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
     """Routes, includes, routers and wrappers from one node of a URLconf (any module may hold one)."""
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
             and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or "")):
-        router = imports.qualname(node.func.value) or dotted(node.func.value) or ""
-        viewset = imports.qualname(node.args[1])
-        if router and viewset:
-            out.router_views.append((router, viewset))
-            prefix = node.args[0]
-            if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
-                out.routes.append((viewset, f"{prefix.value.strip('^$/')}/", f"<{last_part(router)}>"))
+        _router_registration(node.func.value, node.args[0], node.args[1], imports, out)
     elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
         out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
     if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
-        # path(route, view) or path(route, view=view), path(route=..., view=...)
-        kw = {k.arg: k.value for k in node.keywords if k.arg}
-        route_arg = node.args[0] if node.args else kw.get("route") or kw.get("regex")
-        view_arg = node.args[1] if len(node.args) >= 2 else kw.get("view")
-        if route_arg is not None and view_arg is not None:
-            pattern = route_arg.value if isinstance(route_arg, ast.Constant) and isinstance(route_arg.value, str) else "?"
-            q, wrappers = (None, []) if _is_include(view_arg, imports) else _url_view(view_arg, imports)
-            if q and debug_only:
-                out.debug_views.extend(imports.star_candidates(q) or [q])
-            elif q:
-                for view in imports.star_candidates(q) or [q]:  # only a candidate that is a real view matches
-                    out.url_views.append(view)
-                    out.routes.append((view, pattern, imports.module))
-                    if wrappers:
-                        out.url_guards.append((view, wrappers))
-            elif _is_include(view_arg, imports):
-                target = view_arg.args[0] if view_arg.args else None  # type: ignore[attr-defined]
-                if isinstance(target, ast.Constant) and isinstance(target.value, str):
-                    out.includes.append((imports.module, pattern, target.value))
-                    if target.value in SIGN_UP_URLCONFS:
-                        out.sign_up.append((target.value, node.lineno))
-                elif isinstance(target, ast.Attribute) and target.attr == "urls":
-                    out.includes.append((imports.module, pattern,
-                                         f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
+        _path_call(node, imports, out, debug_only)
+
+
+def _path_call(call: ast.Call, imports: ImportMap, out: FileCode, debug_only: bool) -> None:
+    """path(route, view) or path(route, view=view), path(route=..., view=...); `view` may be an include()."""
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    route_arg = call.args[0] if call.args else kw.get("route") or kw.get("regex")
+    view_arg = call.args[1] if len(call.args) >= 2 else kw.get("view")
+    if route_arg is None or view_arg is None:
+        return
+    pattern = route_arg.value if isinstance(route_arg, ast.Constant) and isinstance(route_arg.value, str) else "?"
+    if _is_include(view_arg, imports):
+        _include(view_arg, pattern, call.lineno, imports, out)
+    else:
+        _route(view_arg, pattern, imports, out, debug_only)
+
+
+def _router_registration(router_node: ast.expr, prefix: ast.expr, viewset_node: ast.expr, imports: ImportMap,
+                         out: FileCode) -> None:
+    """`router.register("patients", PatientViewSet)`: the viewset is routed under the router's prefix."""
+    router = imports.qualname(router_node) or dotted(router_node) or ""
+    viewset = imports.qualname(viewset_node)
+    if router and viewset:
+        out.router_views.append((router, viewset))
+        if isinstance(prefix, ast.Constant) and isinstance(prefix.value, str):
+            out.routes.append((viewset, f"{prefix.value.strip('^$/')}/", f"<{last_part(router)}>"))
+
+
+def _route(view_arg: ast.expr, pattern: str, imports: ImportMap, out: FileCode, debug_only: bool) -> None:
+    """`path("p/<int:pk>/", views.chart)`: a routed view, and the decorators wrapped around it in urls.py."""
+    q, wrappers = _url_view(view_arg, imports)
+    if q and debug_only:
+        out.debug_views.extend(imports.star_candidates(q) or [q])
+    elif q:
+        for view in imports.star_candidates(q) or [q]:  # only a candidate that is a real view matches
+            out.url_views.append(view)
+            out.routes.append((view, pattern, imports.module))
+            if wrappers:
+                out.url_guards.append((view, wrappers))
+
+
+def _include(view_arg: ast.expr, pattern: str, line: int, imports: ImportMap, out: FileCode) -> None:
+    """`path("api/", include("clinic.urls"))` or `include(router.urls)`: the included URLconf and its prefix."""
+    target = view_arg.args[0] if view_arg.args else None  # type: ignore[attr-defined]
+    if isinstance(target, ast.Constant) and isinstance(target.value, str):
+        out.includes.append((imports.module, pattern, target.value))
+        if target.value in SIGN_UP_URLCONFS:
+            out.sign_up.append((target.value, line))
+    elif isinstance(target, ast.Attribute) and target.attr == "urls":
+        out.includes.append((imports.module, pattern,
+                             f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
 
 
 # URLconfs of django-registration(-redux) backends that let anyone create an account
