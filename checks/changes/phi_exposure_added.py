@@ -60,14 +60,19 @@ def exposures(d: FileDelta, side: str, rule: PhiExposureAdded) -> dict[str, Expo
     return out
 
 
-def _meta_exposure(node: ast.ClassDef, imports: ImportMap, models: ModelIndex, phi: frozenset[str]) -> Exposure | None:
-    meta = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"), None)
-    if meta is None:
-        return None
-    model_ref: str | None = None
-    fields: list[tuple[str, int]] | None = None
-    exclude: list[str] = []
-    all_fields, line = False, meta.lineno
+@dataclass
+class _Meta:
+    """What a serializer's or form's `class Meta` declares."""
+
+    model: str | None = None
+    fields: list[tuple[str, int]] | None = None  # (name, line); None: not listed
+    exclude: list[str] = field(default_factory=list)
+    all_fields: bool = False  # fields = "__all__", or only `exclude`
+    line: int = 0  # where the exposed fields are declared
+
+
+def _read_meta(meta: ast.ClassDef, imports: ImportMap) -> _Meta:
+    out = _Meta(line=meta.lineno)
     for s in meta.body:
         if not isinstance(s, ast.Assign):
             continue
@@ -75,30 +80,42 @@ def _meta_exposure(node: ast.ClassDef, imports: ImportMap, models: ModelIndex, p
             if not isinstance(t, ast.Name):
                 continue
             if t.id == "model":
-                model_ref = imports.qualname(s.value)
+                out.model = imports.qualname(s.value)
             elif t.id == "fields":
-                line = s.lineno
+                out.line = s.lineno
                 if isinstance(s.value, ast.Constant) and s.value.value == "__all__":
-                    all_fields = True
+                    out.all_fields = True
                 else:
-                    fields = _strings(s.value)
+                    out.fields = _strings(s.value)
             elif t.id == "exclude":
-                exclude = [x for x, _ in _strings(s.value)]
-                if fields is None:
-                    all_fields, line = True, s.lineno
-    info = models.lookup(model_ref)
+                out.exclude = [x for x, _ in _strings(s.value)]
+                if out.fields is None:
+                    out.all_fields, out.line = True, s.lineno
+    return out
+
+
+def _meta_exposure(node: ast.ClassDef, imports: ImportMap, models: ModelIndex, phi: frozenset[str]) -> Exposure | None:
+    meta_class = next((s for s in node.body if isinstance(s, ast.ClassDef) and s.name == "Meta"), None)
+    if meta_class is None:
+        return None
+    meta = _read_meta(meta_class, imports)
+    info = models.lookup(meta.model)
     if info is None or info.qualname not in models.patient:
         return None
-    declared = [(s.targets[0].id, s.lineno) for s in node.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-                and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)]
-    if all_fields:
-        names = {f: info.fields[f].line for f in info.fields if f not in exclude}
+    if meta.all_fields:
+        names = {f: info.fields[f].line for f in info.fields if f not in meta.exclude}
         exposed = {f for f in names if f.lower() in phi}
-        return Exposure(exposed, True, line, {f: line for f in exposed}, info.qualname)
-    listed = dict(fields or [])
-    listed.update({n: ln for n, ln in declared if n in listed or fields is None})
+        return Exposure(exposed, True, meta.line, {f: meta.line for f in exposed}, info.qualname)
+    listed = dict(meta.fields or [])
+    listed.update({n: ln for n, ln in _declared_fields(node) if n in listed or meta.fields is None})
     exposed = {f for f in listed if f.lower() in phi}
-    return Exposure(exposed, False, line, {f: listed[f] for f in exposed}, info.qualname)
+    return Exposure(exposed, False, meta.line, {f: listed[f] for f in exposed}, info.qualname)
+
+
+def _declared_fields(cls: ast.ClassDef) -> list[tuple[str, int]]:
+    """Fields declared on the serializer or form itself: `dob = serializers.DateField(...)`."""
+    return [(s.targets[0].id, s.lineno) for s in cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)]
 
 
 def _response_exposure(fn: ast.FunctionDef | ast.AsyncFunctionDef, phi: frozenset[str]) -> Exposure:

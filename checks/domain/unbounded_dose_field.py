@@ -45,6 +45,12 @@ def _is_clinical_input(name: str) -> bool:
     return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
 
 
+
+def _field_assignments(cls: ast.ClassDef) -> list[tuple[ast.Assign, str, ast.Call]]:
+    """`name = models.SomeField(...)` statements of a class body."""
+    return [(s, s.targets[0].id, s.value) for s in cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+            and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)]
+
 class UnboundedDoseField(Check):
     """## What it does
     Flags a Django model field that stores a dose or strength amount (`dose_mg`, `strength_mg`,
@@ -184,13 +190,10 @@ class UnboundedDoseField(Check):
         q = f"{self.ctx.imports.module}.{node.name}" if self.ctx.imports.module else node.name
         if models is None or q not in models.django:
             return
-        for stmt in node.body:
-            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-                    and isinstance(stmt.value, ast.Call)):
-                continue
-            name, kind = stmt.targets[0].id, last_part(self.qualname(stmt.value.func))
-            keywords = {k.arg for k in stmt.value.keywords}
-            validators = next((k.value for k in stmt.value.keywords if k.arg == "validators"), None)
+        for stmt, name, call in _field_assignments(node):
+            kind = last_part(self.qualname(call.func))
+            keywords = {k.arg for k in call.keywords}
+            validators = next((k.value for k in call.keywords if k.arg == "validators"), None)
             if kind in _TEXT and _is_dose_field(name) and not set(tokens(name)) & _NOT_AMOUNT_TEXT:
                 if validators is None and "choices" not in keywords:
                     self.report(stmt, f"Dose field `{node.name}.{name}` is free text ({kind}) with no validator: "
@@ -202,19 +205,25 @@ class UnboundedDoseField(Check):
             if kind not in _NUMERIC or not (_is_dose_field(name) or clinical) or "choices" in keywords:
                 continue
             what = "Clinical input" if clinical and not _is_dose_field(name) else "Dose field"
-            if kind == "FloatField":
-                problem = "is a FloatField (binary floating point)"
-            elif validators is None:
-                problem = "has no MinValueValidator/MaxValueValidator"
-            elif isinstance(validators, (ast.List, ast.Tuple)):
-                names = {last_part(self.qualname(v)) for v in validators.elts}
-                has_min = any(n.startswith("Min") for n in names)
-                has_max = any(n.startswith("Max") or n in {"RangeValidator"} for n in names)
-                if has_min and has_max:
-                    continue
-                problem = f"has no {'MaxValueValidator' if has_min else 'MinValueValidator'}"
-            else:
-                continue  # validators from a shared list: assume bounded
+            problem = self._bound_problem(kind, validators)
+            if problem is None:
+                continue
             self.report(stmt, f"{what} `{node.name}.{name}` {problem}.", end_node=stmt,
                         fix="Store doses as DecimalField with validators=[MinValueValidator(...), "
                         "MaxValueValidator(...)] set from the formulary's plausible range.")
+
+    def _bound_problem(self, kind: str, validators: ast.expr | None) -> str | None:
+        """What keeps a numeric field's values from being bounded, or None when both bounds are set
+        (or come from a shared list wardgate does not read)."""
+        if kind == "FloatField":
+            return "is a FloatField (binary floating point)"
+        if validators is None:
+            return "has no MinValueValidator/MaxValueValidator"
+        if not isinstance(validators, (ast.List, ast.Tuple)):
+            return None  # validators from a shared list: assume bounded
+        names = {last_part(self.qualname(v)) for v in validators.elts}
+        has_min = any(n.startswith("Min") for n in names)
+        has_max = any(n.startswith("Max") or n in {"RangeValidator"} for n in names)
+        if has_min and has_max:
+            return None
+        return f"has no {'MaxValueValidator' if has_min else 'MinValueValidator'}"
