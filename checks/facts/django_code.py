@@ -591,43 +591,9 @@ class ProjectCode:
 def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc = ProjectCode()
     for fc_path, fc in per_file.items():
-        for c in fc.classes:
-            pc.classes[c.qualname] = c
-            pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)
-        for admin_cls, model in fc.admin:
-            if admin_cls and model:
-                pc.admin_models[admin_cls] = model
-        pc.decorators.update(dict(fc.decorators))
-        pc.default_perms.extend(fc.default_perms)
-        pc.middleware.extend(fc.middleware)
-        pc.url_views.update(fc.url_views)
-        pc.debug_views.update(fc.debug_views)
-        pc.db_tables.update(dict(fc.db_tables))
-        for view, wrappers in fc.url_guards:
-            pc.url_guards.setdefault(view, []).extend(wrappers)
-        pc.installed_apps.extend(fc.installed_apps)
-        pc.ninja_owners.update(dict(fc.ninja_owners))
-        pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})
-        pc.ninja_links.update({router: api for api, router in fc.ninja_links})
-        for router, viewset in fc.router_views:
-            pc.router_views.setdefault(viewset, []).append(router)
-        pc.routers_used.update(r for r in fc.routers_used if r)
-        pc.has_urlconf |= fc.urlconf
-        for view, pattern, module in fc.routes:
-            pc.routes.setdefault(view, []).append((pattern, module))
-        for module, prefix, included in fc.includes:
-            pc.includes.setdefault(included, []).append((module, prefix))
-        pc.sign_up += [(fc_path, target, line) for target, line in fc.sign_up]
-        for value, line in fc.registration_open:
-            if pc.registration_open is None or pc.registration_open[0] != value:  # settings that disagree: unknown
-                pc.registration_open = (value if pc.registration_open is None else None, fc_path, line)
-        if fc.authorizes and not pc.authorization:
-            pc.authorization = f"{fc.authorizes} in {fc_path}"
+        _add_file(pc, fc_path, fc)
     if not pc.authorization:
-        for perms in pc.default_perms:
-            strong = [p for p in perms if last_part(p) not in ("IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly")]
-            if strong:
-                pc.authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
+        pc.authorization = _default_authorization(pc.default_perms)
     for fc in per_file.values():  # decorators made by a project factory guard like the factory's decorator
         for alias, factory in fc.decorator_aliases:
             kind = pc.decorator(factory)
@@ -638,6 +604,50 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
     pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc
+
+
+def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
+    """One file's facts into the project's."""
+    for c in fc.classes:
+        pc.classes[c.qualname] = c
+        pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)
+    pc.admin_models.update({admin_cls: model for admin_cls, model in fc.admin if admin_cls and model})
+    pc.decorators.update(dict(fc.decorators))
+    pc.default_perms.extend(fc.default_perms)
+    pc.middleware.extend(fc.middleware)
+    pc.url_views.update(fc.url_views)
+    pc.debug_views.update(fc.debug_views)
+    pc.db_tables.update(dict(fc.db_tables))
+    for view, wrappers in fc.url_guards:
+        pc.url_guards.setdefault(view, []).extend(wrappers)
+    pc.installed_apps.extend(fc.installed_apps)
+    pc.ninja_owners.update(dict(fc.ninja_owners))
+    pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})
+    pc.ninja_links.update({router: api for api, router in fc.ninja_links})
+    for router, viewset in fc.router_views:
+        pc.router_views.setdefault(viewset, []).append(router)
+    pc.routers_used.update(r for r in fc.routers_used if r)
+    pc.has_urlconf |= fc.urlconf
+    for view, pattern, module in fc.routes:
+        pc.routes.setdefault(view, []).append((pattern, module))
+    for module, prefix, included in fc.includes:
+        pc.includes.setdefault(included, []).append((module, prefix))
+    pc.sign_up += [(fc_path, target, line) for target, line in fc.sign_up]
+    for value, line in fc.registration_open:
+        if pc.registration_open is None or pc.registration_open[0] != value:  # settings that disagree: unknown
+            pc.registration_open = (value if pc.registration_open is None else None, fc_path, line)
+    if fc.authorizes and not pc.authorization:
+        pc.authorization = f"{fc.authorizes} in {fc_path}"
+
+
+def _default_authorization(default_perms: list[list[str]]) -> str:
+    """A DRF default permission class stronger than a login, as the project's authorization, or ""."""
+    authorization = ""
+    for perms in default_perms:
+        strong = [p for p in perms if last_part(p) not in ("IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly")]
+        if strong:
+            authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
+    return authorization
 
 
 def is_login_middleware(name: str, vocab: Vocabulary) -> bool:
