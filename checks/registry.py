@@ -12,7 +12,7 @@ from .domain import hardcoded_secret_key
 from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
-                     unbounded_dose_field)
+                     unbounded_dose_field, unenforced_dose_limit)
 from .domain import (partial_phi_mask, phi_in_exception, phi_in_log, phi_in_url_pattern,  # phi (WG5xx)
                      phi_sent_to_third_party, serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_failure_swallowed, audit_trail_tampering,  # audit (WG2xx)
@@ -36,6 +36,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
+    unenforced_dose_limit.UnenforcedDoseLimit,
     order_without_safety_check.OrderWithoutSafetyCheck,
     controlled_drug_without_witness.ControlledDrugWithoutWitness,
     unrecorded_safety_override.UnrecordedSafetyOverride,
