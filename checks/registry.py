@@ -39,6 +39,7 @@ from .domain import (
     unauthorized_patient_write,
     unbounded_dose_calculation,
     unbounded_dose_field,
+    unenforced_dose_limit,
     unrecorded_safety_override,
     write_without_audit_call,
 )
@@ -58,6 +59,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
+    unenforced_dose_limit.UnenforcedDoseLimit,
     order_without_safety_check.OrderWithoutSafetyCheck,
     controlled_drug_without_witness.ControlledDrugWithoutWitness,
     unrecorded_safety_override.UnrecordedSafetyOverride,

@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Finding, Severity
 from ..masking import mask
-from ..secrets import is_placeholder, literal_fallback
+from ..secrets import is_placeholder, literal_fallback, real_looking_in_test
 
 _NAMES = {"SECRET_KEY", "DJANGO_SECRET_KEY"}
 
@@ -57,6 +57,7 @@ class HardcodedSecretKey(Check):
             """, path="proj/settings.py"),
         Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
+        Valid('SECRET_KEY = "tests-only-key"\n', path="proj/testsettings.py"),
         Valid("""\
             import environ
             env = environ.Env()
@@ -152,6 +153,8 @@ class HardcodedSecretKey(Check):
             # anything else, the day the variable is missing.
             how = ("falls back to a placeholder that Django uses as the real key when the variable is missing"
                    if is_placeholder(literal) else "falls back to a literal when the environment variable is missing")
+        if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
+            return  # a test settings module's key signs nothing outside the test run
         self.report(
             stmt,
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",
