@@ -12,13 +12,16 @@ from ..source import SourceFile
 _LIMIT = re.compile(r"(^|_)(max|min|maximum|minimum|limit|ceiling)(_|$)")
 _DOSE = re.compile(r"(^|_)(dose|doses|dosage|dosing)(_|$)")
 _MODEL = ("from django.db import models\n\nclass Prescription(models.Model):\n"
-          "    dosage = models.CharField(max_length=20)\n    max_dosage = models.CharField(max_length=20, blank=True)\n")
+          "    dosage = models.CharField(max_length=20)\n    max_dosage = models.CharField(max_length=20, blank=True)\n"
+          "    patient = models.ForeignKey('Patient', on_delete=models.CASCADE)\n\n"
+          "class Patient(models.Model):\n    nhs_number = models.CharField(max_length=10)\n")
 
 
 class UnenforcedDoseLimit(Check):
     """## What it does
-    Flags a model field that stores a limit on doses (`max_dosage`, `max_daily_dose_mg`,
-    `min_hours_between_doses`) when no code in the project compares anything with it: no
+    Flags a field of a patient's record (a prescription, an order) that stores a limit on doses
+    (`max_dosage`, `max_daily_dose_mg`, `min_hours_between_doses`) when no code in the project
+    compares anything with it: no
     comparison, `min()`/`max()` clamp, `F()` expression or Min/Max validator reads the field
     (tests and migrations do not count).
 
@@ -52,6 +55,9 @@ class UnenforcedDoseLimit(Check):
     summary = "Dose limit stored on a model but never checked by any code"
 
     VALID = [
+        # A formulary row (reference data, not a patient's record): its limits may be enforced elsewhere.
+        Valid("from django.db import models\n\nclass Drug(models.Model):\n    name = models.CharField(max_length=80)\n"
+              "    max_daily_dose_mg = models.DecimalField(max_digits=9, decimal_places=3)\n", path="pharmacy/models.py"),
         Valid(_MODEL, path="pharmacy/models.py", files=(
             ("pharmacy/services.py", "def administer(rx, dose):\n    if dose > rx.max_dosage:\n"
                                      "        raise ValueError('above the prescribed maximum')\n"),)),
@@ -73,7 +79,9 @@ class UnenforcedDoseLimit(Check):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         idx: ModelIndex | None = self.ctx.project.fact("django_models")
         compared: frozenset[str] | None = self.ctx.project.fact("compared_names")
-        if idx is None or compared is None or f"{self.ctx.imports.module}.{node.name}" not in idx.django:
+        # A patient's own record (a prescription, an order): the limit a clinician set for this patient.
+        # A formulary row's limits feed decision support that may live outside the project.
+        if idx is None or compared is None or f"{self.ctx.imports.module}.{node.name}" not in idx.patient:
             return
         for stmt in node.body:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
