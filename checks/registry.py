@@ -9,7 +9,7 @@ from functools import cache
 
 from .base import Check
 from .domain import hardcoded_secret_key
-from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
+from .domain import (credentials_in_url, fixed_one_time_code, hardcoded_api_token, hardcoded_auth_password,  # WG1xx
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
                      unbounded_dose_field, unenforced_dose_limit)
@@ -33,6 +33,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     credentials_in_url.CredentialsInUrl,
     hardcoded_auth_password.HardcodedAuthPassword,
     hardcoded_secret_assignment.HardcodedSecretAssignment,
+    fixed_one_time_code.FixedOneTimeCode,
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
