@@ -22,7 +22,7 @@ class FixedOneTimeCode(Check):
     when a setting such as `USE_SMS` is off: `if not settings.USE_SMS: return "45612"`.
 
     ## Why is this bad?
-    The fixed code is in the repository for everyone to read. The day the flag is off in a real
+    It is an authentication bypass: the fixed code is in the repository for everyone to read. The day the flag is off in a real
     deployment (a misconfigured environment, an SMS outage workaround), every patient's login or
     verification code is the same, and anyone can pass the check for any phone number.
 
@@ -42,9 +42,9 @@ class FixedOneTimeCode(Check):
     ```
     """
 
-    code = "WG107"
+    code = "WG308"
     name = "fixed-one-time-code"
-    category = Category.SECRET
+    category = Category.PERMISSION
     severity = Severity.HIGH
     confidence = Confidence.HIGH
     cwe = 798
