@@ -17,6 +17,7 @@ from .domain import (
     controlled_drug_without_witness,
     credentials_in_url,
     dose_ignores_age_or_weight,
+    fixed_one_time_code,
     hardcoded_api_token,
     hardcoded_auth_password,
     hardcoded_database_password,
@@ -83,6 +84,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unauthenticated_account_change.UnauthenticatedAccountChange,
     anonymous_record_change.AnonymousRecordChange,
     missing_sibling_guard.MissingSiblingGuard,
+    fixed_one_time_code.FixedOneTimeCode,
     admin_action_too_weak.AdminActionTooWeak,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,

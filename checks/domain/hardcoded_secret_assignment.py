@@ -68,6 +68,10 @@ class HardcodedSecretAssignment(Check):
         # An outbound token's placeholder only makes the remote call fail.
         Valid("""\
             import os
+            VLM_CLIENT_SECRET = os.environ.get("VLM_CLIENT_SECRET", "unknown_client_secret")
+            """),
+        Valid("""\
+            import os
             MESSAGE_SENDER_TOKEN = os.environ.get("MESSAGE_SENDER_TOKEN", "REPLACEME")
             """),
         Valid("""\

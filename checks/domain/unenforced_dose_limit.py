@@ -11,19 +11,24 @@ from ..source import SourceFile
 # A field that holds a limit on doses: `max_dosage`, `max_daily_dose_mg`, `min_hours_between_doses`.
 _LIMIT = re.compile(r"(^|_)(max|min|maximum|minimum|limit|ceiling)(_|$)")
 _DOSE = re.compile(r"(^|_)(dose|doses|dosage|dosing)(_|$)")
-_MODEL = ("""\
+_MODEL = """\
     from django.db import models
 
     class Prescription(models.Model):
         dosage = models.CharField(max_length=20)
         max_dosage = models.CharField(max_length=20, blank=True)
-    """)
+        patient = models.ForeignKey('Patient', on_delete=models.CASCADE)
+
+    class Patient(models.Model):
+        nhs_number = models.CharField(max_length=10)
+    """
 
 
 class UnenforcedDoseLimit(Check):
     """## What it does
-    Flags a model field that stores a limit on doses (`max_dosage`, `max_daily_dose_mg`,
-    `min_hours_between_doses`) when no code in the project compares anything with it: no
+    Flags a field of a patient's record (a prescription, an order) that stores a limit on doses
+    (`max_dosage`, `max_daily_dose_mg`, `min_hours_between_doses`) when no code in the project
+    compares anything with it: no
     comparison, `min()`/`max()` clamp, `F()` expression or Min/Max validator reads the field
     (tests and migrations do not count).
 
@@ -57,6 +62,14 @@ class UnenforcedDoseLimit(Check):
     summary = "Dose limit stored on a model but never checked by any code"
 
     VALID = (
+        # A formulary row (reference data, not a patient's record): its limits may be enforced elsewhere.
+        Valid("""\
+            from django.db import models
+
+            class Drug(models.Model):
+                name = models.CharField(max_length=80)
+                max_daily_dose_mg = models.DecimalField(max_digits=9, decimal_places=3)
+            """, path="pharmacy/models.py"),
         Valid(_MODEL, path="pharmacy/models.py", files=(
             ("pharmacy/services.py", """\
                 def administer(rx, dose):
@@ -88,7 +101,9 @@ class UnenforcedDoseLimit(Check):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         idx: ModelIndex | None = self.ctx.project.fact("django_models")
         compared: frozenset[str] | None = self.ctx.project.fact("compared_names")
-        if idx is None or compared is None or f"{self.ctx.imports.module}.{node.name}" not in idx.django:
+        # A patient's own record (a prescription, an order): the limit a clinician set for this patient.
+        # A formulary row's limits feed decision support that may live outside the project.
+        if idx is None or compared is None or f"{self.ctx.imports.module}.{node.name}" not in idx.patient:
             return
         for stmt in node.body:
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1

@@ -15,86 +15,86 @@ from ..walk import walk
 _AUDIT = (
     "core/models.py",
     """\
-        from django.db import models
+    from django.db import models
 
-        class AuditLog(models.Model):
-            object_id = models.IntegerField()
+    class AuditLog(models.Model):
+        object_id = models.IntegerField()
 
-        class Participant(models.Model):
-            nhs_number = models.CharField(max_length=10)
-        """,
+    class Participant(models.Model):
+        nhs_number = models.CharField(max_length=10)
+    """,
 )
 _SERVICE = (
     "core/auditor.py",
     """\
-        from core.models import AuditLog
+    from core.models import AuditLog
 
-        class Auditor:
-            def audit_update(self, obj):
-                AuditLog.objects.create(object_id=obj.pk)
-        """,
+    class Auditor:
+        def audit_update(self, obj):
+            AuditLog.objects.create(object_id=obj.pk)
+    """,
 )
 _USED = (
     "core/views.py",
     """\
-        from core.auditor import Auditor
+    from core.auditor import Auditor
 
-        def update(request, participant):
-            participant.save()
-            Auditor().audit_update(participant)
-        """,
+    def update(request, participant):
+        participant.save()
+        Auditor().audit_update(participant)
+    """,
 )
 _LOG = (
     "requestlog/models.py",
     """\
-        from django.db import models
+    from django.db import models
 
-        class RequestLog(models.Model):
-            user = models.CharField(max_length=64)
-        """,
+    class RequestLog(models.Model):
+        user = models.CharField(max_length=64)
+    """,
 )
 _DECORATOR = (
     "common/decorators.py",
     """\
-        from requestlog.models import RequestLog
+    from requestlog.models import RequestLog
 
-        def log_request(func):
-            def wrapper(*args, **kwargs):
-                RequestLog(user=args[1].user.username).save()
-                return func(*args, **kwargs)
-            return wrapper
-        """,
+    def log_request(func):
+        def wrapper(*args, **kwargs):
+            RequestLog(user=args[1].user.username).save()
+            return func(*args, **kwargs)
+        return wrapper
+    """,
 )
 _DECORATED = (
     "clinic/views.py",
     """\
-        from common.decorators import log_request
+    from common.decorators import log_request
 
-        class A:
-            @log_request
-            def get(self, request):
-                pass
+    class A:
+        @log_request
+        def get(self, request):
+            pass
 
-            @log_request
-            def put(self, request):
-                pass
+        @log_request
+        def put(self, request):
+            pass
 
-            @log_request
-            def post(self, request):
-                pass
-        """,
+        @log_request
+        def post(self, request):
+            pass
+    """,
 )
 _PATIENT = (
     "clinic/models.py",
     """\
-        from django.db import models
+    from django.db import models
 
-        class Patient(models.Model):
-            dob = models.DateField()
+    class Patient(models.Model):
+        dob = models.DateField()
 
-        class Image(models.Model):
-            patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
-        """,
+    class Image(models.Model):
+        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+    """,
 )
 _WRITES = ("save", "delete")
 _QS_WRITES = ("update", "delete", "create", "bulk_create", "bulk_update", "update_or_create", "get_or_create")
@@ -195,7 +195,7 @@ class WriteWithoutAuditCall(Check):
                 def delete(self, request, pk):
                     image = Image.objects.get(pk=pk)
                     image.delete()
-            """, line=11, path="image/views.py", files=(_LOG, _DECORATOR, _DECORATED, _PATIENT)),
+            """, line=9, path="image/views.py", files=(_LOG, _DECORATOR, _DECORATED, _PATIENT)),
         Invalid("""\
             class EthnicityForm:
                 def save(self):
@@ -245,7 +245,8 @@ class WriteWithoutAuditCall(Check):
             if write:
                 node, verb, model = write
                 deco, (log, uses) = max(idx.audit_decorators.items(), key=lambda kv: kv[1][1])  # most used
-                self.report(node, f"{verb} writes {last_part(model)} (patient data) in the view {fn.name}(), which "
+                # From the def (where the decorator belongs) to the write.
+                self.report(fn, end_node=node, message=f"{verb} writes {last_part(model)} (patient data) in the view {fn.name}(), which "
                             f"is not wrapped in the project's request-audit decorator @{last_part(deco)} (it records "
                             f"requests in {last_part(log)} and wraps {uses} other functions): this change leaves no "
                             "audit entry.",
