@@ -19,7 +19,7 @@ from .domain import (audit_bypassing_write, audit_failure_swallowed, audit_trail
                      unaudited_patient_model, write_without_audit_call)
 from .domain import (admin_action_too_weak, anonymous_record_change, fixed_one_time_code,  # permission (WG3xx)
                      ignored_permission_check, missing_sibling_guard, unauthenticated_account_change,
-                     unauthenticated_patient_view, unauthorized_patient_write)
+                     unauthenticated_patient_view, unauthorized_patient_write, unverified_jwt)
 from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
 from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
@@ -58,6 +58,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     anonymous_record_change.AnonymousRecordChange,
     missing_sibling_guard.MissingSiblingGuard,
     fixed_one_time_code.FixedOneTimeCode,
+    unverified_jwt.UnverifiedJwt,
     admin_action_too_weak.AdminActionTooWeak,
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,
