@@ -42,6 +42,7 @@ from .domain import (
     unbounded_dose_field,
     unenforced_dose_limit,
     unrecorded_safety_override,
+    unverified_jwt,
     write_without_audit_call,
 )
 from .finding import Category, Severity
@@ -85,6 +86,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     anonymous_record_change.AnonymousRecordChange,
     missing_sibling_guard.MissingSiblingGuard,
     fixed_one_time_code.FixedOneTimeCode,
+    unverified_jwt.UnverifiedJwt,
     admin_action_too_weak.AdminActionTooWeak,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
