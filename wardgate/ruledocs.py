@@ -24,8 +24,8 @@ def pages() -> dict[str, str]:
     rules = sorted((m for m in all_rules().values() if is_own(m.id)), key=lambda m: m.id)
     out = {f"{m.id}.md": page(m) for m in rules}
     index = [GENERATED, "", "# wardgate's rules", "",
-             "Tools' rules (`ruff:…`, `bandit:…`, `radon:…`, `semgrep:…`) are documented by the tools; "
-             "`wardgate explain RULE` prints any of them.", "",
+             ("Tools' rules (`ruff:…`, `bandit:…`, `radon:…`, `semgrep:…`) are documented by the tools; "
+              "`wardgate explain RULE` prints any of them."), "",
              "| rule | name | category | severity | tool | summary |", "|---|---|---|---|---|---|"]
     index += [f"| [{m.id}]({m.id}.md) | {m.name} | {m.category.value} | {m.severity.value} | {m.tool} | "
               f"{_cell(m.summary)} |" for m in rules]
