@@ -75,7 +75,7 @@ def markdown_lines(report: Report) -> list[str]:
     return [*out, ""]
 
 
-def annotations(report: Report) -> list[tuple[str, str, int, int, str]]:
+def uncovered_annotations(report: Report) -> list[tuple[str, str, int, int, str]]:
     """(level, path, start, end, message) per uncovered range: `warning` when a coverage condition
     failed, else `notice`."""
     cov = report.coverage

@@ -126,7 +126,8 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
             hit = store.get(key)
             if hit is not None:
                 counts["base_facts_cached"] += 1
-                return pickle.loads(hit)  # signed, see checks/cache.py
+                cached: dict[str, Any] = pickle.loads(hit)  # signed, see checks/cache.py
+                return cached
         facts = collect_text(src, COLLECTORS, config.domain)
         counts["base_facts_collected"] += 1
         if store is not None and blob and facts is not None:

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unidiff import PatchSet
+from unidiff.patch import PatchSet
 
 from reports.stats import DiffStats
 
@@ -36,8 +36,7 @@ class Diff:
     staged: bool = False  # the new side is the index, not the working tree
 
     def touches(self, path: str, start: int, end: int) -> bool:
-        lines = self.changed.get(path)
-        return bool(lines) and any(start <= n <= end for n in lines)
+        return any(start <= n <= end for n in self.changed.get(path, ()))
 
     def stats(self) -> DiffStats:
         return DiffStats(base=self.base, files_changed=len(self.changed), renamed=len(self.renamed),

@@ -55,7 +55,8 @@ def page(meta: RuleMeta) -> str:
         out += ["", "## More examples", "", "These are also the rule's tests."]
         for label, examples in (("Flagged", check.INVALID), ("Not flagged", check.VALID)):
             for ex in examples:
-                where = f"`{ex.path}`" + (f", line {ex.line}" if getattr(ex, "line", None) else "")
+                line = getattr(ex, "line", None)  # an Invalid example names its line
+                where = f"`{ex.path}`" + (f", line {line}" if line else "")
                 out += ["", f"{label} ({where}):", "", "```python", dedent(ex.code).strip("\n"), "```"]
     out += ["", f"`wardgate explain {meta.id}` prints this page in a terminal."]
     return "\n".join(out).rstrip() + "\n"

@@ -103,7 +103,7 @@ def load(root: Path, start: Path, explicit: Path | None, base: str, *, staged: b
     return Trusted(head if staged else trusted, changes)
 
 
-def _staged_files(root: Path, ref: str) -> set[str | None]:
+def _staged_files(root: Path, ref: str) -> set[str]:
     return set((git.text(root, "diff", "--cached", "--name-only", "-z", ref) or "").split("\0")) - {""}
 
 

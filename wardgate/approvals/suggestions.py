@@ -26,9 +26,9 @@ def suggest(triggers: list[Trigger], ctx: Context | None) -> list[TestSuggestion
             for text in _perm_behaviours(t, ctx):
                 out.append(_suggestion("permission", t.path, line, t.symbol or "", text))
         elif t.kind == "audit":
-            text = _audit_behaviour(t)
-            if text:
-                out.append(_suggestion("audit", t.path, line, t.symbol or "", text))
+            audit = _audit_behaviour(t)
+            if audit:
+                out.append(_suggestion("audit", t.path, line, t.symbol or "", audit))
         elif t.kind == "dose":
             for text in _dose_behaviours(t, ctx):
                 out.append(_suggestion("dosing", t.path, line, t.symbol or "", text))
