@@ -36,7 +36,7 @@ from reports import aggregate, baseline, fingerprint, redact, suppress
 from reports.coverage_file import CoverageData
 from reports.gate import decide
 from reports.model import Report
-from reports.sections import Approvals, ChangeMetrics, TestSuggestion
+from reports.sections import Approvals, ChangeMetrics, Coverage, TestSuggestion
 from reports.stats import BaselineStats, GatePolicy, LLMStats, ShardStats, Stats, ToolStat
 
 from . import __version__, trust
@@ -99,6 +99,10 @@ class _Scope:
     def analysed(self) -> list[str]:
         return self.files if self.check_paths is None else self.check_paths
 
+    def shard_stats(self) -> ShardStats | None:
+        return None if self.shard is None else ShardStats(index=self.shard[0], total=self.shard[1],
+                                                          files=len(self.analysed))
+
     def owns(self, path: str) -> bool:
         """Whether this run reports on `path`: in a shard, the paths that hash to it (any file, not
         only Python: the change's edits to wardgate.toml are reported by exactly one shard)."""
@@ -148,8 +152,7 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
         errors.append(llm.error)
     findings = redact.mask_snippets(findings)  # no secret or PHI through another finding's snippet
     approvals, metrics, suggestions = _change_review(findings, config, options, scope, engine, change_run)
-    coverage = (measure_coverage(scope.root, scope.diff, engine.project.fact("django_models"), config.coverage,
-                                 options.coverage) if options.coverage is not None and scope.diff is not None else None)
+    coverage = _coverage(config, options, scope, engine)
     policy = GatePolicy(fail_on=config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on),
                         max_per_category=config.gate.max_per_category, max_per_severity=config.gate.max_per_severity)
     stats = Stats(
@@ -158,9 +161,7 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
         files_total=len(scope.files), seconds=round(time.perf_counter() - started, 3), jobs=jobs,
         cache=cache.stats if cache is not None else {"status": "off"}, tools=one.tools, llm=llm, errors=errors,
         config=config.source, config_origin=config.origin or ("working tree" if config.source else "defaults"),
-        diff=scope.diff.stats() if scope.diff is not None else None,
-        shard=ShardStats(index=options.shard[0], total=options.shard[1], files=len(scope.analysed))
-        if options.shard is not None else None,
+        diff=scope.diff.stats() if scope.diff is not None else None, shard=scope.shard_stats(),
         baseline=baseline_stats, changes=change_stats, gate_config=policy)
     gate = decide(findings, policy, errors=errors, approvals=approvals, metrics=metrics, coverage=coverage)
     report = Report(version=__version__, root=str(scope.root), findings=findings, gate=gate, stats=stats,
@@ -195,18 +196,8 @@ def _stage_one(config: Config, scope: _Scope, jobs: int, cache: Cache | None, pr
     root, files, check_paths = scope.root, scope.files, scope.check_paths
     progress.update(f"reading {len(files)} files")
     readable = [f for f in scope.analysed if not isinstance(read_source(root, f, config.max_file_size), Finding)]
-    hashes = cache.hashes(root, readable) if cache is not None else None
-    tool_stats: dict[str, ToolStat] = {}
-    futures: dict[str, Future[ToolResult]] = {}
     pool = ThreadPoolExecutor(max_workers=len(ADAPTERS), thread_name_prefix="wardgate-tool")
-    for name, adapter in ADAPTERS.items():
-        tcfg = getattr(config.tools, name)
-        if not tcfg.enabled:
-            tool_stats[name] = ToolStat(name=name, status="disabled", message="disabled in config")
-            continue
-        tool_stats[name] = ToolStat(name=name, status="running", files=len(readable))
-        futures[name] = pool.submit(run_adapter, adapter, root, readable, _tool_options(name, config), tcfg.timeout,
-                                    cache, hashes, 0 if name == CRITICAL_TOOL else BACKGROUND_NICENESS)
+    futures, tool_stats = _start_tools(pool, config, root, readable, cache)
     progress.update(f"running wardgate checks and {', '.join(futures) or 'no tools'} on {len(files)} files")
     engine = run_checks(root, files, vocab=config.domain, checks=[c for c in ALL_CHECKS if config.rule_enabled(c.code)],
                         collectors=COLLECTORS, jobs=jobs, max_size=config.max_file_size, check_paths=check_paths,
@@ -217,29 +208,52 @@ def _stage_one(config: Config, scope: _Scope, jobs: int, cache: Cache | None, pr
     if note is not None:
         findings.append(note)
     errors = list(engine.errors)
-    # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
-    # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
-    unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
     for name, future in futures.items():
         progress.update(f"waiting for {name}")
         try:
-            result = _tool_result(name, future, config, root, readable, unparsable)
+            kept, tool_stats[name] = _tool_findings(name, future, tool_stats[name], config, root, readable, engine)
         except ToolFailure as exc:
             tool_stats[name] = tool_stats[name].model_copy(update={"status": "failed", "message": exc.message})
             errors.append(f"{name} failed: {exc.message}")
             continue
-        skip = unparsable | set(engine.newer_syntax) if name in _AST_BOUND_TOOLS else unparsable
-        kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
-        kept = tool_comments.apply(kept, _line_reader(root))  # the tool comments (no-qa, no-sec, no-semgrep)
         findings.extend(kept)
-        tool_stats[name] = tool_stats[name].model_copy(update={
-            "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
-            "version": result.version, "files": len([f for f in readable if f not in skip]),
-            "findings": len([f for f in kept if f.rule_id != "WG007"])})
     pool.shutdown()
     # Severity in context (checks/context.py): e.g. bandit B608 in a patient-data endpoint is high.
     findings = raise_in_context(root, findings, engine.project, config.domain, config.max_file_size)
     return _StageOne(findings, errors, engine, tool_stats)
+
+
+def _start_tools(pool: ThreadPoolExecutor, config: Config, root: Path, readable: list[str],
+                 cache: Cache | None) -> tuple[dict[str, Future[ToolResult]], dict[str, ToolStat]]:
+    """Every enabled tool on the readable files; bandit, the critical path, at normal priority."""
+    hashes = cache.hashes(root, readable) if cache is not None else None
+    stats: dict[str, ToolStat] = {}
+    futures: dict[str, Future[ToolResult]] = {}
+    for name, adapter in ADAPTERS.items():
+        tcfg = getattr(config.tools, name)
+        if not tcfg.enabled:
+            stats[name] = ToolStat(name=name, status="disabled", message="disabled in config")
+            continue
+        stats[name] = ToolStat(name=name, status="running", files=len(readable))
+        futures[name] = pool.submit(run_adapter, adapter, root, readable, _tool_options(name, config), tcfg.timeout,
+                                    cache, hashes, 0 if name == CRITICAL_TOOL else BACKGROUND_NICENESS)
+    return futures, stats
+
+
+def _tool_findings(name: str, future: Future[ToolResult], stat: ToolStat, config: Config, root: Path,
+                   readable: list[str], engine: EngineResult) -> tuple[list[Finding], ToolStat]:
+    """A tool's findings on the files wardgate could analyse, after the tools' own comments (no-qa…)."""
+    # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
+    # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
+    unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
+    result = _tool_result(name, future, config, root, readable, unparsable)
+    skip = unparsable | set(engine.newer_syntax) if name in _AST_BOUND_TOOLS else unparsable
+    kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
+    kept = tool_comments.apply(kept, _line_reader(root))
+    return kept, stat.model_copy(update={
+        "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
+        "version": result.version, "files": len([f for f in readable if f not in skip]),
+        "findings": len([f for f in kept if f.rule_id != "WG007"])})
 
 
 def _tool_result(name: str, future: Future[ToolResult], config: Config, root: Path, readable: list[str],
@@ -280,12 +294,18 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions,
                     if f.properties.get("trust_change") else f for f in findings]
     if options.baseline is None:
         return findings, None
-    entries, baseline_notes = trust.trusted_baseline(root, options.baseline, diff, staged=options.staged)
-    findings += fingerprint.assign([f for f in baseline_notes if scope.owns(f.path)], _line_reader(root))
-    findings, absent = baseline.apply(findings, entries,
-                                      None if diff is None and options.shard is None else set(analysed))
+    return _apply_baseline(findings, options.baseline, options, scope)
+
+
+def _apply_baseline(findings: list[Finding], path: Path, options: RunOptions,
+                    scope: _Scope) -> tuple[list[Finding], BaselineStats]:
+    """Mark findings new or unchanged against the baseline (read from the diff base in a diff run)."""
+    entries, notes = trust.trusted_baseline(scope.root, path, scope.diff, staged=options.staged)
+    findings = [*findings, *fingerprint.assign([f for f in notes if scope.owns(f.path)], _line_reader(scope.root))]
+    partial = scope.diff is not None or scope.shard is not None  # entries of files not analysed are not absent
+    findings, absent = baseline.apply(findings, entries, set(scope.analysed) if partial else None)
     return findings, BaselineStats.model_validate({
-        "file": str(options.baseline), "absent": absent, "new": sum(f.baseline_state == "new" for f in findings),
+        "file": str(path), "absent": absent, "new": sum(f.baseline_state == "new" for f in findings),
         "unchanged": sum(f.baseline_state == "unchanged" for f in findings)})
 
 
@@ -328,6 +348,13 @@ def _change_review(findings: list[Finding], config: Config, options: RunOptions,
                   base_code=base.code("base") if base is not None else None)
     review = review_change(changes, ctx, findings, cfg, options.approved_by)
     return review.approvals, review.metrics, review.suggestions
+
+
+def _coverage(config: Config, options: RunOptions, scope: _Scope, engine: EngineResult) -> Coverage | None:
+    if options.coverage is None or scope.diff is None:
+        return None
+    return measure_coverage(scope.root, scope.diff, engine.project.fact("django_models"), config.coverage,
+                            options.coverage)
 
 
 def _relative(root: Path, source: str | None) -> str | None:
