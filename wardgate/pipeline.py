@@ -1,43 +1,34 @@
 """The pipeline: stage 1 (own checks + ruff, bandit, radon, semgrep, concurrently), then the
 LLM reviewer when configured, then aggregation, the diff-mode sections and the gate.
 
-`run` reads as the stages: what to analyse (`_scope`), stage 1 (`_stage_one`: the tools start at once
-and run while wardgate's own checks work), the change rules in diff mode, stage 3 before the gate
-(`_aggregate`), stage 2 (the LLM reviewer), the diff-mode sections (`_sections`: approvals, change
-metrics, test suggestions, changed-line coverage) and, last, the verdict (reports/gate.py), decided once
-from everything the report holds.
+`run` reads as the stages: what to analyse (`_scope`), stage 1 (wardgate/stage_one.py: the tools start
+at once and run while wardgate's own checks work), the change rules in diff mode, stage 3 before the gate
+(`_aggregate`), stage 2 (`_review`, the LLM reviewer), the diff-mode sections (`_change_review`:
+approvals, change metrics, test suggestions; `_coverage`: changed-line coverage) and, last, the verdict
+(reports/gate.py), decided once from everything the report holds.
 """
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from checks import processes
-from checks.cache import Cache, open_cache
+from checks.cache import open_cache
 from checks.changes import ChangeSet
-from checks.context import raise_in_context
-from checks.engine import EngineResult, run_checks
-from checks.facts import COLLECTORS
-from checks.facts.environment import site_packages
+from checks.engine import EngineResult
 from checks.facts.patient_data import phi_field_names
-from checks.facts.unknowns import unresolved_note
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
-from checks.resources import rules_dir
-from checks.source import UNANALYSED, read_regular, read_source
-from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
-from checks.tools import comments as tool_comments
+from checks.source import UNANALYSED
 from reports import aggregate, baseline, fingerprint, redact, suppress
 from reports.coverage_file import CoverageData
 from reports.gate import decide
 from reports.model import Report
 from reports.sections import Approvals, ChangeMetrics, Coverage, TestSuggestion
-from reports.stats import BaselineStats, GatePolicy, LLMStats, ShardStats, Stats, ToolStat
+from reports.stats import BaselineStats, GatePolicy, LLMStats, ShardStats, Stats
 
 from . import __version__, trust
 from .approvals import ApprovalsConfig, Context, load_changes, review_change
@@ -47,17 +38,10 @@ from .coverage import measure as measure_coverage
 from .files import collect_files, matches_any, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
+from .readers import line_reader, text_reader
 from .shard import select as shard_select
 from .shard import shard_of
-
-# Tools that parse with the running interpreter's `ast` skip files with newer syntax (WG006).
-_AST_BOUND_TOOLS = frozenset({"bandit", "radon"})
-# bandit (pure-Python visitors, one process) takes longest of the tools run alone: it is the
-# run's critical path. It runs at normal priority; the other tools and wardgate's own workers run
-# below it and fill the remaining cores, so that the run lasts about as long as bandit alone.
-CRITICAL_TOOL = "bandit"
-BACKGROUND_NICENESS = 10
-_NO_LIMIT = 1 << 40
+from .stage_one import run_stage_one
 
 
 @dataclass
@@ -109,14 +93,6 @@ class _Scope:
         return self.shard is None or shard_of(path, self.shard[1]) == self.shard[0]
 
 
-@dataclass
-class _StageOne:
-    findings: list[Finding]
-    errors: list[str]
-    engine: EngineResult
-    tools: dict[str, ToolStat]
-
-
 def run(config: Config, options: RunOptions, progress: Progress | None = None) -> RunResult:
     processes.start()
     try:
@@ -131,7 +107,7 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
     scope = _scope(config, options, progress)
     jobs = options.jobs or config.jobs or os.cpu_count() or 1
     cache = None if options.no_cache else open_cache(scope.root, Path(config.cache_dir) if config.cache_dir else None)
-    one = _stage_one(config, scope, jobs, cache, progress)
+    one = run_stage_one(config, scope.root, scope.files, scope.check_paths, jobs, cache, progress)
     findings, errors, engine = one.findings, one.errors, one.engine
     change_run, change_stats = None, None
     if scope.diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
@@ -187,89 +163,6 @@ def _scope(config: Config, options: RunOptions, progress: Progress) -> _Scope:
     return _Scope(root, files, diff, check_paths, options.shard)
 
 
-def _stage_one(config: Config, scope: _Scope, jobs: int, cache: Cache | None, progress: Progress) -> _StageOne:
-    """wardgate's own checks and the external tools, concurrently.
-
-    The tools start at once, on every file that reads and decodes, and run while wardgate's own checks
-    parse and analyse: the run then lasts about as long as its slowest tool. A file the engine finds
-    unparsable is dropped from their results afterwards."""
-    root, files, check_paths = scope.root, scope.files, scope.check_paths
-    progress.update(f"reading {len(files)} files")
-    readable = [f for f in scope.analysed if not isinstance(read_source(root, f, config.max_file_size), Finding)]
-    pool = ThreadPoolExecutor(max_workers=len(ADAPTERS), thread_name_prefix="wardgate-tool")
-    futures, tool_stats = _start_tools(pool, config, root, readable, cache)
-    progress.update(f"running wardgate checks and {', '.join(futures) or 'no tools'} on {len(files)} files")
-    engine = run_checks(root, files, vocab=config.domain, checks=[c for c in ALL_CHECKS if config.rule_enabled(c.code)],
-                        collectors=COLLECTORS, jobs=jobs, max_size=config.max_file_size, check_paths=check_paths,
-                        cache=cache, niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in futures else 0,
-                        environment=site_packages(root, config.python))
-    findings: list[Finding] = [*engine.file_problems, *engine.findings]
-    note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths))
-    if note is not None:
-        findings.append(note)
-    errors = list(engine.errors)
-    for name, future in futures.items():
-        progress.update(f"waiting for {name}")
-        try:
-            kept, tool_stats[name] = _tool_findings(name, future, tool_stats[name], config, root, readable, engine)
-        except ToolFailure as exc:
-            tool_stats[name] = tool_stats[name].model_copy(update={"status": "failed", "message": exc.message})
-            errors.append(f"{name} failed: {exc.message}")
-            continue
-        findings.extend(kept)
-    pool.shutdown()
-    # Severity in context (checks/context.py): e.g. bandit B608 in a patient-data endpoint is high.
-    findings = raise_in_context(root, findings, engine.project, config.domain, config.max_file_size)
-    return _StageOne(findings, errors, engine, tool_stats)
-
-
-def _start_tools(pool: ThreadPoolExecutor, config: Config, root: Path, readable: list[str],
-                 cache: Cache | None) -> tuple[dict[str, Future[ToolResult]], dict[str, ToolStat]]:
-    """Every enabled tool on the readable files; bandit, the critical path, at normal priority."""
-    hashes = cache.hashes(root, readable) if cache is not None else None
-    stats: dict[str, ToolStat] = {}
-    futures: dict[str, Future[ToolResult]] = {}
-    for name, adapter in ADAPTERS.items():
-        tcfg = getattr(config.tools, name)
-        if not tcfg.enabled:
-            stats[name] = ToolStat(name=name, status="disabled", message="disabled in config")
-            continue
-        stats[name] = ToolStat(name=name, status="running", files=len(readable))
-        futures[name] = pool.submit(run_adapter, adapter, root, readable, _tool_options(name, config), tcfg.timeout,
-                                    cache, hashes, 0 if name == CRITICAL_TOOL else BACKGROUND_NICENESS)
-    return futures, stats
-
-
-def _tool_findings(name: str, future: Future[ToolResult], stat: ToolStat, config: Config, root: Path,
-                   readable: list[str], engine: EngineResult) -> tuple[list[Finding], ToolStat]:
-    """A tool's findings on the files wardgate could analyse, after the tools' own comments (no-qa…)."""
-    # Files no parser accepts are one WG005 each; files with newer syntax (WG006) were skipped
-    # by the tools that parse with this interpreter's `ast`, and WG006 already says so.
-    unparsable = {p.path for p in engine.file_problems} - set(engine.newer_syntax)
-    result = _tool_result(name, future, config, root, readable, unparsable)
-    skip = unparsable | set(engine.newer_syntax) if name in _AST_BOUND_TOOLS else unparsable
-    kept = [f for f in (*result.findings, *result.file_notes) if f.path not in skip]
-    kept = tool_comments.apply(kept, _line_reader(root))
-    return kept, stat.model_copy(update={
-        "status": "ok", "seconds": round(result.seconds, 3), "executable": result.executable,
-        "version": result.version, "files": len([f for f in readable if f not in skip]),
-        "findings": len([f for f in kept if f.rule_id != "WG007"])})
-
-
-def _tool_result(name: str, future: Future[ToolResult], config: Config, root: Path, readable: list[str],
-                 unparsable: set[str]) -> ToolResult:
-    try:
-        return future.result()
-    except ToolFailure:
-        # A file no parser accepts can crash a tool too (ruff overflows its stack on 3,000 nested
-        # parentheses): once more, without the files wardgate reported unparsable.
-        rest = [f for f in readable if f not in unparsable]
-        if len(rest) == len(readable):
-            raise
-        return run_adapter(ADAPTERS[name], root, rest, _tool_options(name, config),
-                           getattr(config.tools, name).timeout, None, None)
-
-
 def _aggregate(findings: list[Finding], config: Config, options: RunOptions,
                scope: _Scope) -> tuple[list[Finding], BaselineStats | None]:
     """Stage 3 before the gate: de-duplicate, suppress, fingerprint, mark the diff and the baseline."""
@@ -277,15 +170,15 @@ def _aggregate(findings: list[Finding], config: Config, options: RunOptions,
     findings = aggregate.deduplicate(findings)
     config_rel = _relative(root, config.source)
     config_text = config.source_text if config.source_text is not None else (
-        _text_reader(root)(config_rel) or "" if config_rel else "")
+        text_reader(root)(config_rel) or "" if config_rel else "")
     findings = suppress.apply(
-        findings, read_text=_text_reader(root), files=analysed, entries=config.suppressions,
+        findings, read_text=text_reader(root), files=analysed, entries=config.suppressions,
         config_path=config_rel, config_text=config_text, partial=diff is not None)
     if diff is not None:
         findings += trust.inline_suppressions_added(findings, diff.changed, staged=options.staged)
     findings = [f.model_copy(update={"properties": {**f.properties, "unanalysed_allowed": True}})
                 if f.rule_id in UNANALYSED and matches_any(f.path, config.allow_unanalysed) else f for f in findings]
-    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), _line_reader(root))
+    findings = fingerprint.assign(sorted(findings, key=Finding.sort_key), line_reader(root))
     if diff is not None:
         findings = [f.model_copy(update={"in_diff": _in_diff(f, diff)}) for f in findings]
     if options.approved_by and "security" in options.approved_by:
@@ -301,7 +194,7 @@ def _apply_baseline(findings: list[Finding], path: Path, options: RunOptions,
                     scope: _Scope) -> tuple[list[Finding], BaselineStats]:
     """Mark findings new or unchanged against the baseline (read from the diff base in a diff run)."""
     entries, notes = trust.trusted_baseline(scope.root, path, scope.diff, staged=options.staged)
-    findings = [*findings, *fingerprint.assign([f for f in notes if scope.owns(f.path)], _line_reader(scope.root))]
+    findings = [*findings, *fingerprint.assign([f for f in notes if scope.owns(f.path)], line_reader(scope.root))]
     partial = scope.diff is not None or scope.shard is not None  # entries of files not analysed are not absent
     findings, absent = baseline.apply(findings, entries, set(scope.analysed) if partial else None)
     return findings, BaselineStats.model_validate({
@@ -364,31 +257,6 @@ def _relative(root: Path, source: str | None) -> str | None:
         return Path(source).resolve().relative_to(root).as_posix()
     except ValueError:
         return Path(source).as_posix()
-
-
-def _text_reader(root: Path) -> Callable[[str], str | None]:
-    def read(rel: str) -> str | None:  # never blocks on a FIFO, never reads outside the root
-        data = read_regular(root, rel, _NO_LIMIT)
-        return None if isinstance(data, Finding) else data.decode("utf-8", "replace")
-
-    return read
-
-
-def _line_reader(root: Path) -> Callable[[str], list[str] | None]:
-    read_text = _text_reader(root)
-
-    def read(rel: str) -> list[str] | None:
-        text = read_text(rel)
-        return text.splitlines() if text is not None else None
-
-    return read
-
-
-def _tool_options(name: str, config: Config) -> dict[str, Any]:
-    opts: dict[str, Any] = getattr(config.tools, name).model_dump(exclude={"enabled", "timeout"})
-    if name == "semgrep":
-        opts["rules_dir"] = str(rules_dir())
-    return opts
 
 
 def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
