@@ -56,9 +56,9 @@ def run(root: Path, *args: str, data: bytes | None = None, timeout: float = 300)
     return proc.stdout if proc.returncode == 0 else None
 
 
-def text(root: Path, *args: str, errors: str = "surrogateescape") -> str | None:
+def text(root: Path, *args: str, errors: str = "surrogateescape", timeout: float = 300) -> str | None:
     """git's stdout as text (paths keep undecodable bytes; pass errors="replace" for file contents)."""
-    out = run(root, *args)
+    out = run(root, *args, timeout=timeout)
     return None if out is None else out.decode("utf-8", errors)
 
 
