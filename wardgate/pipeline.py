@@ -197,9 +197,8 @@ def _apply_baseline(findings: list[Finding], path: Path, options: RunOptions,
     findings = [*findings, *fingerprint.assign([f for f in notes if scope.owns(f.path)], line_reader(scope.root))]
     partial = scope.diff is not None or scope.shard is not None  # entries of files not analysed are not absent
     findings, absent = baseline.apply(findings, entries, set(scope.analysed) if partial else None)
-    return findings, BaselineStats.model_validate({
-        "file": str(path), "absent": absent, "new": sum(f.baseline_state == "new" for f in findings),
-        "unchanged": sum(f.baseline_state == "unchanged" for f in findings)})
+    return findings, BaselineStats(file=str(path), absent=absent, new=sum(f.baseline_state == "new" for f in findings),
+                                   unchanged=sum(f.baseline_state == "unchanged" for f in findings))
 
 
 def _in_diff(f: Finding, diff: Diff) -> bool:
