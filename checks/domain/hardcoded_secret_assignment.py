@@ -57,6 +57,7 @@ class HardcodedSecretAssignment(Check):
 
     VALID = [
         # An outbound token's placeholder only makes the remote call fail.
+        Valid('import os\nVLM_CLIENT_SECRET = os.environ.get("VLM_CLIENT_SECRET", "unknown_client_secret")\n'),
         Valid('import os\nMESSAGE_SENDER_TOKEN = os.environ.get("MESSAGE_SENDER_TOKEN", "REPLACEME")\n'),
         Valid('PASSWORD_RESET_TIMEOUT = 60 * 60 * 2\nAPI_TOKEN_TTL_SECONDS = 8 * 3600\nEMAIL_HOST_USER = "apikey"\n'),
         Valid('password_label = "Password"\nTOKEN_HEADER = "HTTP_X_KIOSK_TOKEN"\n'),

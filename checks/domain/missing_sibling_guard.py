@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.guards import AUTHZ
+from ..facts.guards import AUTHN, AUTHZ
 from ..facts.views import View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -26,18 +26,28 @@ _HEAD = ("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django
          "class VisitDelete(LoginRequiredMixin, CheckUnitMixin, DeleteView):\n    model = Visit\n\n")
 _SINGLE_OBJECT = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
                             "BaseDeleteView", "SingleObjectMixin"})
+_FUNCS = ("from django.contrib.auth.decorators import login_required, permission_required\n"
+          "from imports.models import Upload\n\n"
+          "@login_required\n@permission_required('imports.add_upload')\ndef upload(request):\n"
+          "    Upload.objects.create(name=request.POST['name'])\n\n"
+          "@login_required\n@permission_required('imports.change_upload')\ndef rename(request):\n"
+          "    Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])\n\n"
+          "@login_required\n@permission_required('imports.change_upload')\ndef retry(request):\n"
+          "    Upload.objects.filter(pk=request.POST['pk']).update(state='queued')\n\n")
 # The minimum number of patient-data views in a module before their common check is its norm.
 _MIN_PEERS = 3
 
 
 class MissingSiblingGuard(Check):
     """## What it does
-    Flags a class-based view of patient data that acts on a record named in its URL
+    Two departures from a module's own norm. First, a class-based view of patient data that acts on a record named in its URL
     (`self.kwargs["patient_id"]`, `pk`) but lacks the project's own access-check mixin (a project
     class whose `dispatch()`/`test_func()` authorizes, such as a care-unit or trust check) when at
     least two thirds of the module's other patient-data views (three or more) carry one. Django's and
     libraries' mixins (`LoginRequiredMixin`, `PermissionRequiredMixin`) do not make the norm: the
-    project's own check is what scopes a user to their patients.
+    project's own check is what scopes a user to their patients. Second, a view that changes data with
+    login only where at least two thirds of the module's views that change data (three or more) check
+    a role or permission (patient-data writes at login only are WG302's).
 
     ## Why is this bad?
     When every view of a record checks that the patient belongs to the user's unit but one does
@@ -70,6 +80,8 @@ class MissingSiblingGuard(Check):
     summary = "Patient-data view skips the access check its sibling views use"
 
     VALID = [
+        Valid(_FUNCS + "@login_required\n@permission_required('imports.delete_upload')\ndef delete_upload(request):\n"
+              "    Upload.objects.filter(pk=request.POST['pk']).delete()\n", path="imports/views.py"),
         Valid(_HEAD + "class VisitCreate(LoginRequiredMixin, CheckUnitMixin, CreateView):\n    model = Visit\n\n"
               "    def form_valid(self, form):\n        form.instance.patient_id = self.kwargs['patient_id']\n",
               path="care/views.py", files=(_MODELS, _MIXIN)),
@@ -85,6 +97,9 @@ class MissingSiblingGuard(Check):
               path="care/views.py", files=(_MODELS, _MIXIN)),
     ]
     INVALID = [
+        # A module whose other three writing views require a permission.
+        Invalid(_FUNCS + "@login_required\ndef delete_upload(request):\n"
+                "    Upload.objects.filter(pk=request.POST['pk']).delete()\n", line=20, path="imports/views.py"),
         Invalid(_HEAD + "class VisitCreate(LoginRequiredMixin, CreateView):\n    model = Visit\n\n"
                 "    def form_valid(self, form):\n        form.instance.patient_id = self.kwargs['patient_id']\n",
                 line=16, path="care/views.py", files=(_MODELS, _MIXIN)),
@@ -98,9 +113,31 @@ class MissingSiblingGuard(Check):
         code: ProjectCode | None = self.ctx.project.fact("django_code")
         if code is None:
             return
+        live = [v for v in all_views(self.ctx, node) if not v.unknown and not v.unreachable]
+        self._login_only_writer(live)
+        self._missing_mixin(code, [v for v in live if isinstance(v.node, ast.ClassDef) and v.models])
+
+    def _login_only_writer(self, views: list[View]) -> None:
+        """A view that changes data with login only, where two thirds of the module's views that change data
+        check a role or permission. (Patient-data writes at login only are WG302's.)"""
+        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
+                 (self.qualname(x) or "" for x in v.node.bases)}
+        writers = [v for v in views if v.writes and v.node.name not in bases]  # a shared base is no endpoint
+        if len(writers) < _MIN_PEERS:
+            return
+        authorizing = [v for v in writers if v.writes_level >= AUTHZ]
+        if len(authorizing) * 3 < len(writers) * 2:
+            return
+        for view in writers:
+            if view.writes_level == AUTHN and not view.restricted and not view.models:
+                self.report(view.node, f"View {view.node.name} changes data with login only, while "
+                            f"{len(authorizing)} of the module's {len(writers) - 1} other views that change data "
+                            "check a role or permission: any signed-in user can do here what the others reserve.",
+                            fix="Add the role or permission check its sibling views make (a decorator, a mixin, or "
+                            "the test at the top of the view).")
+
+    def _missing_mixin(self, code: ProjectCode, views: list[View]) -> None:
         module = self.ctx.imports.module
-        views = [v for v in all_views(self.ctx, node) if isinstance(v.node, ast.ClassDef) and v.models
-                 and not v.unknown and not v.unreachable]
         if len(views) < _MIN_PEERS:
             return
         guards = {id(v): _project_guards(code, f"{module}.{v.node.name}") for v in views}
