@@ -107,11 +107,11 @@ def apply(
             if not c.ids:
                 problems.append(_problem("WG009", rel, c.line, "`# wardgate: ignore` names no rule: write "
                                          "`# wardgate: ignore[RULE_ID] reason`", Severity.MEDIUM))
-            for rid in c.ids:
-                if rule_for(rid) is None:
-                    problems.append(_problem("WG009", rel, c.line, f"suppression names unknown rule {rid!r} "
+            for named in c.ids:
+                if rule_for(named) is None:
+                    problems.append(_problem("WG009", rel, c.line, f"suppression names unknown rule {named!r} "
                                              "(`wardgate rules` lists them)", Severity.MEDIUM))
-                    c.used.add(rid)  # reported once, as unknown, not again as unused
+                    c.used.add(named)  # reported once, as unknown, not again as unused
     cfg_path = config_path or "wardgate.toml"
     live: list[tuple[int, Any]] = []
     for i, e in enumerate(entries):
