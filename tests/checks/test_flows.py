@@ -17,8 +17,8 @@ from checks.source import SourceFile, parse_into
 from checks.testing import run_example
 from checks.vocabulary import Vocabulary
 from reports.gate import decide
-from reports.stats import GatePolicy
 from reports.model import Report
+from reports.stats import GatePolicy
 from reports.writers import sarif
 
 MODELS = ("ward/models.py", """from django.db import models

@@ -12,8 +12,8 @@ from conftest import SCHEMA, rules_at
 
 from checks.finding import Category, Finding, Severity
 from reports.gate import decide
-from reports.stats import GatePolicy
 from reports.model import Report
+from reports.stats import GatePolicy
 from reports.writers import github, markdown, sarif
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "clinic"
