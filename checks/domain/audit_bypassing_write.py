@@ -7,7 +7,9 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.model_params import ModelParams, root_name
-from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_write_tables, statement_of
+from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
+from ..facts.raw_sql import NAME as RAW_SQL, RawSqlIndex
+from ..facts.write_paths import calls_audit_service, sees_every_write
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -29,12 +31,18 @@ class AuditBypassingWrite(Check):
     """## What it does
     Flags writes that skip Django's model signals on a patient-data model that IS audited:
     `QuerySet.update()`, `bulk_update()`, `bulk_create()` and raw SQL writes
-    (`cursor.execute("UPDATE clinic_encounter ...")`, `Model.objects.raw(...)`). The model is worked out
+    (`cursor.execute(...)`/`executemany(...)`, `Model.objects.raw(...)`). The model is worked out
     from the queryset: `Patient.objects.filter(...)`, a variable assigned from a queryset earlier in
     the function, a ModelAdmin action's `queryset` (the admin's registered model), or
-    `self.get_queryset()` in a view with `model`/`queryset`. `QuerySet.delete()` sends delete signals
-    and is not flagged, nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`,
-    nor models tracked by database triggers (pghistory).
+    `self.get_queryset()` in a view with `model`/`queryset`. Raw SQL is parsed with sqlglot: UPDATE,
+    INSERT, DELETE, MERGE and TRUNCATE (also inside CTEs), with the text rebuilt from literals,
+    concatenation, f-strings and `%`/`format()` with a literal table name, local variables and module
+    constants (also imported ones); tables map to models by `Meta.db_table` or Django's
+    `<app_label>_<model>`. SQL wardgate cannot parse, or whose table is named at run time, is unknown:
+    listed in the WG020 note, never flagged. `QuerySet.delete()` sends delete signals and is not flagged,
+    nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`, models tracked by
+    database triggers (pghistory, `CREATE TRIGGER` in a migration), or a write whose function also calls
+    the project's explicit audit service.
 
     ## Why is this bad?
     simple-history, auditlog and reversion record changes from `post_save`/`pre_save` signals. A
@@ -94,6 +102,31 @@ class AuditBypassingWrite(Check):
                                "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
                                "    object_id = models.IntegerField()\n    value = models.JSONField()\n"
                                "    history = HistoricalRecords()\n"))),
+        # Raw SQL that only reads, SQL wardgate cannot parse, and a table named at run time: never a finding.
+        Valid("from django.db import connection\n\ndef report(pk):\n    with connection.cursor() as c:\n"
+              "        c.execute('SELECT mrn FROM clinic_patient WHERE id = %s', [pk])\n", files=_FILES),
+        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
+              "        c.execute(\"UPDATE clinic_patient SET mrn = 'x\")\n", files=_FILES),
+        Valid("from django.db import connection\n\ndef fix(table):\n    with connection.cursor() as c:\n"
+              "        c.execute(f'UPDATE {table} SET mrn = NULL')\n", files=_FILES),
+        # An explicit audit call in the same function records the change.
+        Valid("from django.db import connection\nfrom clinic.audit import Auditor\n\ndef fix(pk):\n"
+              "    with connection.cursor() as c:\n"
+              "        c.execute('UPDATE clinic_patient SET mrn = NULL WHERE id = %s', [pk])\n"
+              "    Auditor().audit_update('Patient', pk)\n",
+              files=(*_FILES, ("clinic/audit.py", "from django.db import models\n\nclass AuditEntry(models.Model):\n"
+                               "    object_id = models.IntegerField()\n\nclass Auditor:\n"
+                               "    def audit_update(self, model, pk):\n"
+                               "        AuditEntry.objects.create(object_id=pk)\n"))),
+        # A database trigger sees raw SQL too.
+        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
+              "        c.execute('UPDATE clinic_visit SET notes = NULL')\n",
+              files=(("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
+                      "    mrn = models.CharField(max_length=9)\n\nclass Visit(models.Model):\n"
+                      "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+                      "    notes = models.TextField()\n"),
+                     ("clinic/migrations/0002_trigger.py", "from django.db import migrations\n\nSQL = 'CREATE TRIGGER "
+                      "visit_audit AFTER UPDATE ON clinic_visit FOR EACH ROW EXECUTE FUNCTION audit()'\n"))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
         Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
               "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
@@ -120,6 +153,16 @@ class AuditBypassingWrite(Check):
         Invalid("from django.db import connection\n\ndef backfill():\n    with connection.cursor() as cursor:\n"
                 "        cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')\n",
                 line=5, files=_FILES),
+        # SQL kept in a module constant, in another module, or built with a literal table name.
+        Invalid("from django.db import connection\n\nCLOSE = 'UPDATE clinic_encounter SET patient_id = NULL'\n\n"
+                "def close():\n    with connection.cursor() as c:\n        c.execute(CLOSE)\n", line=7, files=_FILES),
+        Invalid("from django.db import connection\nfrom clinic.sql import MERGE_PATIENTS\n\ndef merge():\n"
+                "    connection.cursor().execute(MERGE_PATIENTS)\n", line=5,
+                files=(*_FILES, ("clinic/sql.py", "MERGE_PATIENTS = (\n    'MERGE INTO clinic_patient t USING staging s '\n"
+                                 "    'ON t.id = s.id WHEN MATCHED THEN UPDATE SET mrn = s.mrn'\n)\n"))),
+        Invalid("from django.db import connection\n\ndef purge(ids):\n    where = ','.join(ids)\n"
+                "    with connection.cursor() as c:\n"
+                "        c.execute(f'DELETE FROM clinic_encounter WHERE id IN ({where})')\n", line=6, files=_FILES),
         Invalid("from django.views.generic import ListView\nfrom clinic.models import Encounter\n\n"
                 "class CloseAll(ListView):\n    model = Encounter\n\n    def post(self, request):\n"
                 "        self.get_queryset().update(status='closed')\n", line=8, files=_FILES),
@@ -146,6 +189,8 @@ class AuditBypassingWrite(Check):
         params: ModelParams | None = self.ctx.project.fact("model_params")
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
+            if calls_audit_service(f"{klass or self.ctx.imports.module}.{fn.name}", models):
+                continue  # an explicit audit call in the same function records the change
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
             helper = None if cls else f"{self.ctx.imports.module}.{fn.name}"
             for call in walk(fn):
@@ -175,16 +220,20 @@ class AuditBypassingWrite(Check):
                 return (f"{_BULK[meth]} on audited patient model {name} sends no save signals: "
                         f"the {models.audit_of(model)} audit trail records nothing.",
                         f"Use {alt[meth]}, so each change is recorded in the audit trail.")
-        if meth in ("execute", "executemany", "raw", "RawSQL") and call.args:
-            for table in sql_write_tables(call.args[0], scope.env):
-                if is_trail_table(table):
+        if meth in ("execute", "executemany", "raw") and call.args:
+            raw: RawSqlIndex | None = self.ctx.project.fact(RAW_SQL)
+            site = raw.at(self.ctx.path, call.lineno, call.col_offset) if raw is not None else None
+            if site is None:
+                return None  # not a raw SQL call site wardgate resolved; unknown SQL never gates
+            for w in site.writes:
+                if is_trail_table(w.table):
                     continue  # WG203
-                model = scope.table_model(table)
+                model = scope.table_model(w.table)
                 if model and self._audited_patient(model, models):
-                    return (f"Raw SQL write to {table} (audited patient model {last_part(model)}) bypasses the ORM "
-                            f"and the {models.audit_of(model)} audit trail.",
+                    return (f"Raw SQL {w.kind} of {w.table} (audited patient model {last_part(model)}) bypasses the "
+                            f"ORM and the {models.audit_of(model)} audit trail, which records only ORM saves.",
                             "Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
-                            "or record the change in the audit trail explicitly.")
+                            "or record the change with the project's audit service in the same function.")
         return None
 
     def _through_parameter(self, call: ast.Call, helper: str | None, params: ModelParams | None,
@@ -209,7 +258,7 @@ class AuditBypassingWrite(Check):
     @staticmethod
     def _audited_patient(model: str, models: ModelIndex) -> bool:
         mech = models.audit_of(model)
-        return bool(mech) and mech != "pghistory" and models.is_patient_model(model)
+        return bool(mech) and not sees_every_write(mech) and models.is_patient_model(model)
 
 
 # `is_latest=False`, `last_daily_round=...`, `patient_created=True`: pointers and flags derived from other rows.

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from ..flows import index as flows
 from ..index import Collector
-from . import clinical_functions, controlled_drugs, django_code, django_models, model_params, query_properties
+from . import (
+    clinical_functions,
+    controlled_drugs,
+    django_code,
+    django_models,
+    model_params,
+    query_properties,
+    raw_sql,
+)
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
                                     clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
-                                    flows.COLLECTOR)
+                                    raw_sql.COLLECTOR, flows.COLLECTOR)

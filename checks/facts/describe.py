@@ -21,6 +21,7 @@ from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .environment import site_packages
 from .guards import LEVEL_NAMES
+from .raw_sql import NAME as RAW_SQL, RawSqlIndex
 from .views import Analyzer
 
 UNKNOWN = "unknown"
@@ -81,6 +82,10 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             continue
         out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))
     out["flows"] = _flows(engine.project.fact("flows"), models, vocab)
+    raw: RawSqlIndex | None = engine.project.fact(RAW_SQL)
+    for path, line, what in raw.unknowns() if raw is not None else []:
+        out["unknown"].append({"what": "raw SQL", "path": path, "line": line,
+                               "why": what.split(" (", 1)[1].rstrip(")")})
     return out
 
 
