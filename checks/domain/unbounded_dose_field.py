@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import tokens
 from ..facts.django_models import NAME as MODELS, ModelIndex
+from ..facts.field_limits import NAME as LIMITS, FieldLimits
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 
@@ -18,6 +19,17 @@ class Drug(models.Model):
 """
 
 
+_FORM = ("app/forms.py", "from django import forms\nfrom django.conf import settings\nfrom app.models import Order\n\n"
+         "class OrderForm(forms.ModelForm):\n    class Meta:\n        model = Order\n        fields = ['dose_mg']\n\n"
+         "    def clean_dose_mg(self):\n        dose = self.cleaned_data['dose_mg']\n"
+         "        if dose > settings.MAX_SINGLE_DOSE_MG:\n            raise forms.ValidationError('too high')\n"
+         "        return dose\n")
+_SERIALIZER = ("app/api.py", "from rest_framework import serializers\nfrom app.models import Order\n\n"
+               "class OrderSerializer(serializers.ModelSerializer):\n"
+               "    dose_mg = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=0, max_value=5000)\n\n"
+               "    class Meta:\n        model = Order\n        fields = ['dose_mg']\n")
+
+
 # A rounding mode, a precision or a divisor configures how a dose is rounded; it is not an amount.
 _SETTING = {"round", "roundup", "rounddown", "rounding", "divisible", "precision", "places", "decimals", "decimal"}
 # Free text about a dose that is not the amount itself.
@@ -25,7 +37,9 @@ _NOT_AMOUNT_TEXT = {"unit", "units", "route", "frequency", "form", "type", "sche
                     "comment", "comments", "note", "notes", "code", "name", "label", "description", "status", "reason"}
 _TEXT = {"CharField", "TextField"}
 # Clinical inputs that doses are computed from: a weight typed in grams makes a thousandfold dose.
-_MEASURE_UNITS = {"weight": {"kg", "kgs", "g", "grams", "lb", "lbs"}, "height": {"cm", "m", "in", "inches"}}
+_MEASURE_UNITS = {"weight": {"kg", "kgs", "g", "grams", "lb", "lbs"}, "height": {"cm", "m", "in", "inches"},
+                  "age": {"years", "yrs", "months", "weeks", "days"}}
+_MEASURE_NAMES = {"weight", "height", "age", "body_weight", "patient_weight", "patient_age", "age_at_dose"}
 _MEASURE_ALONE = {"bsa"}
 _DOSING_MODEL = {"rx", "prescription", "prescriptions", "order", "medication", "dosing", "dose", "dosage", "regimen",
                  "refill", "infusion", "chemotherapy", "chemo", "protocol"}
@@ -44,7 +58,7 @@ def _is_clinical_input(name: str) -> bool:
     t = set(tokens(name))
     if t & _DERIVED_MEASURE:
         return False
-    if "body_surface_area" in name or t & _MEASURE_ALONE:
+    if "body_surface_area" in name or t & _MEASURE_ALONE or name in _MEASURE_NAMES:
         return True
     return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
 
@@ -54,10 +68,17 @@ class UnboundedDoseField(Check):
     Flags a Django model field that stores a dose or strength amount (`dose_mg`, `strength_mg`,
     `dose_per_m2_mg`, `infusion_rate_ml_per_hr`) as a `FloatField`, or as a numeric field without
     both a `MinValueValidator` and a `MaxValueValidator`; the same for the clinical inputs doses are
-    computed from (`weight_in_kgs`, `height_cm`, `bsa`) on a model where doses are prescribed or computed
-    (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free text
-    (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
+    computed from (`weight_in_kgs`, `height_cm`, `age_in_months`, `bsa`) on a model where doses are
+    prescribed or computed (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free
+    text (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
     settings (`round_dose`, `roundup_divisible_by`, fields with `choices=`) are not doses.
+
+    A field without validators is still capped when the limit lives where its value provably passes: the
+    model's own `clean()`/`save()` comparing it (against a literal, a setting, a constant or the formulary
+    row, with a `raise`), or every ModelForm, ModelSerializer and admin that sets it checking it
+    (`clean_<field>`, `clean()`, `validate_<field>`, `validate()`, `min_value`/`max_value`, Min/Max
+    validators on the declared field, DRF `extra_kwargs`). One path without the check (an API serializer,
+    the admin's default form) keeps the finding, and the message names it.
 
     ## Why is this bad?
     Validators are the database-side backstop when a form, an import or an API client skips the
@@ -98,6 +119,13 @@ class UnboundedDoseField(Check):
               "    rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])\n"
               "    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])\n",
               path="app/models.py"),
+        # The limit lives in the model's clean(), against the formulary row.
+        Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n\n"
+              "    def clean(self):\n        if not 0 < self.dose_mg <= self.drug.max_single_dose_mg:\n"
+              "            raise ValidationError('dose out of range')\n", path="app/models.py"),
+        # Every form and serializer that sets the field checks it (clean_<field>, DRF min_value/max_value).
+        Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
+              path="app/models.py", files=(_FORM, _SERIALIZER)),
         # A weight recorded on an admission feeds no dose on that model.
         Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
     ]
@@ -111,6 +139,20 @@ class UnboundedDoseField(Check):
         Invalid(_MODELS.replace("Drug", "Rx") + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, "
                 "null=True)\n", line=5, path="app/models.py"),
         Invalid(_MODELS + "    dose = models.CharField(max_length=255, blank=True)\n", line=5, path="app/models.py"),
+        # The form checks the dose, but an API serializer sets it with no check: the limit is not on every path.
+        Invalid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
+                line=5, path="app/models.py",
+                files=(_FORM, ("app/api.py", "from rest_framework import serializers\nfrom app.models import Order\n\n"
+                               "class OrderSerializer(serializers.ModelSerializer):\n    class Meta:\n"
+                               "        model = Order\n        fields = ['dose_mg']\n"))),
+        # The Django admin edits it with its default form.
+        Invalid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
+                line=5, path="app/models.py",
+                files=(_FORM, ("app/admin.py", "from django.contrib import admin\nfrom app.models import Order\n\n"
+                               "admin.site.register(Order)\n"))),
+        # Age is a dosing input too.
+        Invalid(_MODELS.replace("Drug", "Rx") + "    age_in_months = models.PositiveIntegerField(null=True)\n", line=5,
+                path="app/models.py"),
     ]
 
     @staticmethod
@@ -158,6 +200,46 @@ class UnboundedDoseField(Check):
                 problem = f"has no {'MaxValueValidator' if has_min else 'MinValueValidator'}"
             else:
                 continue  # validators from a shared list: assume bounded
+            if kind != "FloatField":
+                checked, skipped = self._limit_elsewhere(q, name, models)
+                if checked:
+                    continue  # the limit lives in the model's clean(), or in every form/serializer that sets it
+                if skipped:
+                    problem += f", and {skipped} sets it without the check the project's other forms apply"
             self.report(stmt, f"{what} `{node.name}.{name}` {problem}.", end_node=stmt,
                         fix="Store doses as DecimalField with validators=[MinValueValidator(...), "
-                        "MaxValueValidator(...)] set from the formulary's plausible range.")
+                        "MaxValueValidator(...)] set from the formulary's plausible range, or check the range in "
+                        "the model's clean() or every form/serializer that sets it.")
+
+    def _limit_elsewhere(self, q: str, name: str, models: ModelIndex) -> tuple[str | None, str | None]:
+        limits: FieldLimits | None = self.ctx.project.fact(LIMITS)
+        if limits is None:
+            return None, None
+        bases, todo = [], [q]
+        while todo and len(bases) < 12:
+            cur = todo.pop()
+            if cur in bases or cur not in models.models:
+                continue
+            bases.append(cur)
+            todo += [m.qualname for m in (models.lookup(b) for b in models.models[cur].bases) if m is not None]
+
+        def resolve(ref: str) -> str | None:
+            found = models.lookup(ref)
+            return found.qualname if found is not None else None
+
+        family = {q} | {m for m in models.django if q in self._ancestors(m, models)}
+        return limits.limit(family, name, resolve, bases)
+
+    @staticmethod
+    def _ancestors(q: str, models: ModelIndex) -> set[str]:
+        out: set[str] = set()
+        todo = [q]
+        while todo and len(out) < 12:
+            cur = todo.pop()
+            info = models.models.get(cur)
+            for b in info.bases if info is not None else []:
+                found = models.lookup(b)
+                if found is not None and found.qualname not in out:
+                    out.add(found.qualname)
+                    todo.append(found.qualname)
+        return out

@@ -8,6 +8,7 @@ from . import (
     controlled_drugs,
     django_code,
     django_models,
+    field_limits,
     model_params,
     query_properties,
     raw_sql,
@@ -16,4 +17,4 @@ from . import (
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
                                     clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
-                                    raw_sql.COLLECTOR, flows.COLLECTOR)
+                                    raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR)
