@@ -13,8 +13,8 @@ from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_pas
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
                      unbounded_dose_field)
-from .domain import (partial_phi_mask, phi_in_exception, phi_in_log, phi_in_url_pattern,  # phi (WG5xx)
-                     phi_sent_to_third_party, serializer_exposes_all_fields)
+from .domain import (partial_phi_mask, phi_copied_out_of_the_record, phi_in_exception, phi_in_log,  # phi (WG5xx)
+                     phi_in_url_pattern, phi_sent_to_third_party, serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
                      write_without_audit_call)
 from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
@@ -44,6 +44,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     serializer_exposes_all_fields.SerializerExposesAllFields,
     phi_sent_to_third_party.PhiSentToThirdParty,
     partial_phi_mask.PartialPhiMask,
+    phi_copied_out_of_the_record.PhiCopiedOutOfTheRecord,
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
