@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
@@ -9,7 +8,7 @@ from ..facts.django_models import ModelIndex
 from ..facts.model_params import ModelParams, root_name
 from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
 from ..facts.raw_sql import NAME as RAW_SQL, RawSqlIndex
-from ..facts.write_paths import calls_audit_service, sees_every_write
+from ..facts.write_paths import calls_audit_service, derived_only, sees_every_write
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -88,7 +87,8 @@ class AuditBypassingWrite(Check):
               path="clinic/helpers.py",
               files=(*_FILES, ("clinic/views.py", "from clinic.helpers import update_field\nfrom clinic.models import Drug\n\n"
                                "def rename(request, pk):\n    update_field(Drug, pk, name='x')\n"))),
-        # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content.
+        # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content
+        # (more in [tool.wardgate.domain] bookkeeping_fields).
         Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
               "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
         # Bulk insert, then every row saved again: those saves write the history.
@@ -208,7 +208,7 @@ class AuditBypassingWrite(Check):
             if scope.is_history(func.value):
                 return None  # tampering with the trail itself: WG203
             model = scope.model_of(func.value)
-            if meth == "update" and _derived_only(call):
+            if meth == "update" and derived_only(call, self.ctx.vocab.bookkeeping_fields):
                 return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
             if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
                 return None  # each row is saved afterwards: that save writes the history
@@ -259,14 +259,6 @@ class AuditBypassingWrite(Check):
     def _audited_patient(model: str, models: ModelIndex) -> bool:
         mech = models.audit_of(model)
         return bool(mech) and not sees_every_write(mech) and models.is_patient_model(model)
-
-
-# `is_latest=False`, `last_daily_round=...`, `patient_created=True`: pointers and flags derived from other rows.
-_DERIVED = re.compile(r"^(is_)?(latest|last|current)(_\w+)?$|^\w+_created$")
-
-
-def _derived_only(call: ast.Call) -> bool:
-    return bool(call.keywords) and not call.args and all(k.arg and _DERIVED.match(k.arg) for k in call.keywords)
 
 
 def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:
