@@ -19,6 +19,7 @@ class ImportMap:
     is_package: bool = False
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     defined: set[str] = field(default_factory=set)  # top-level classes/functions/assignments
+    stars: list[str] = field(default_factory=list)  # modules star-imported (`from .views import *`)
 
     @classmethod
     def build(cls, tree: ast.Module, module: str, is_package: bool = False,
@@ -37,6 +38,7 @@ class ImportMap:
                 base = imap._absolute(node.module, node.level)
                 for a in node.names:
                     if a.name == "*":
+                        imap.stars.append(base)
                         continue
                     imap.aliases[a.asname or a.name] = f"{base}.{a.name}" if base else a.name
         for stmt in tree.body:
@@ -60,6 +62,13 @@ class ImportMap:
         if module:
             base = [*base, *module.split(".")]
         return ".".join(base)
+
+    def star_candidates(self, name: str) -> list[str]:
+        """Where a bare name may come from when the module star-imports: every star module is a
+        candidate (which one defines it is known only across files)."""
+        if "." in name or name in self.aliases or name in self.defined:
+            return []
+        return [f"{m}.{name}" for m in self.stars if m]
 
     def qualname(self, node: ast.AST | None) -> str | None:
         """Qualified name of a Name/Attribute chain (or of the callee of a Call), else None."""

@@ -15,9 +15,10 @@ from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unb
                      unbounded_dose_field)
 from .domain import (partial_phi_mask, phi_copied_out_of_the_record, phi_in_exception, phi_in_log,  # phi (WG5xx)
                      phi_in_url_pattern, phi_sent_to_third_party, serializer_exposes_all_fields)
-from .domain import (audit_bypassing_write, audit_trail_tampering, unaudited_patient_model,  # audit (WG2xx)
-                     write_without_audit_call)
-from .domain import (admin_action_too_weak, ignored_permission_check, unauthenticated_account_change,
+from .domain import (audit_bypassing_write, audit_failure_swallowed, audit_trail_tampering,  # audit (WG2xx)
+                     unaudited_patient_model, write_without_audit_call)
+from .domain import (admin_action_too_weak, anonymous_record_change, ignored_permission_check,
+                     unauthenticated_account_change,
                      unauthenticated_patient_view, unauthorized_patient_write)
 from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
 from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
@@ -49,10 +50,12 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     audit_bypassing_write.AuditBypassingWrite,
     audit_trail_tampering.AuditTrailTampering,
     write_without_audit_call.WriteWithoutAuditCall,
+    audit_failure_swallowed.AuditFailureSwallowed,
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
+    anonymous_record_change.AnonymousRecordChange,
     admin_action_too_weak.AdminActionTooWeak,
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

@@ -4,6 +4,8 @@ import ast
 import re
 
 from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
+from ..facts.django_models import ModelIndex
 from ..facts.views import NONE, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -97,6 +99,7 @@ class UnauthenticatedAccountChange(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
+        self._open_sign_up(node)
         for view in all_views(self.ctx, node):
             if view.unknown or view.unreachable or _PUBLIC_NAME.search(view.node.name):
                 continue
@@ -118,6 +121,31 @@ class UnauthenticatedAccountChange(Check):
                             fix="Require an authenticated, authorized administrator (e.g. permission_classes = "
                             "[IsAdminUser] or @permission_required('auth.add_user')), or limit it to the user's own "
                             "account behind login.")
+
+    def _open_sign_up(self, node: ast.Module) -> None:
+        """django-registration routed and open in a project where signing in is all the authorization there
+        is: anyone can register, and every registered user reaches every patient record."""
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        if code is None or models is None or not code.sign_up or code.authorization or not models.patient:
+            return
+        setting = code.registration_open
+        if setting is not None and setting[0] is not True:
+            return  # closed, or set from the environment: not decidable here
+        where = next(((s.lineno, f"REGISTRATION_OPEN = True with {code.sign_up[0][1]} routed")
+                      for s in node.body if setting is not None and setting[1] == self.ctx.path
+                      and s.lineno == setting[2]), None)
+        if where is None and setting is None:
+            where = next(((line, f"{target} routed and REGISTRATION_OPEN left at its default (True)")
+                          for path, target, line in code.sign_up if path == self.ctx.path), None)
+        if where is None:
+            return
+        line, what = where
+        stmt = next(n for n in walk(node) if isinstance(n, ast.stmt) and getattr(n, "lineno", 0) == line)
+        self.report(stmt, f"Anyone can create an account ({what}), and this project checks only that a user is "
+                    f"signed in, never a role: every self-registered user can read and change patient records.",
+                    fix="Set REGISTRATION_OPEN = False (or use the admin_approval backend), or require a role or "
+                    "permission on the patient views.")
 
     def _bases(self, node: ast.AST) -> list[str]:
         return [self.ctx.imports.qualname(b) or "" for b in node.bases] if isinstance(node, ast.ClassDef) else []

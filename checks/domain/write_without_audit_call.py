@@ -5,9 +5,12 @@ import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_models import ModelIndex
+from ..facts.phi_access import PhiScope
+from ..facts.querysets import Scope
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
 from ..source import SourceFile
+from ..walk import walk
 
 _AUDIT = (
     "core/models.py",
@@ -25,7 +28,30 @@ _USED = (
     "from core.auditor import Auditor\n\ndef update(request, participant):\n"
     "    participant.save()\n    Auditor().audit_update(participant)\n",
 )
+_LOG = (
+    "requestlog/models.py",
+    "from django.db import models\n\nclass RequestLog(models.Model):\n    user = models.CharField(max_length=64)\n",
+)
+_DECORATOR = (
+    "common/decorators.py",
+    "from requestlog.models import RequestLog\n\ndef log_request(func):\n    def wrapper(*args, **kwargs):\n"
+    "        RequestLog(user=args[1].user.username).save()\n        return func(*args, **kwargs)\n"
+    "    return wrapper\n",
+)
+_DECORATED = (
+    "clinic/views.py",
+    "from common.decorators import log_request\n\nclass A:\n    @log_request\n    def get(self, request):\n"
+    "        pass\n\n    @log_request\n    def put(self, request):\n        pass\n\n"
+    "    @log_request\n    def post(self, request):\n        pass\n",
+)
+_PATIENT = (
+    "clinic/models.py",
+    "from django.db import models\n\nclass Patient(models.Model):\n    dob = models.DateField()\n\n"
+    "class Image(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n",
+)
 _WRITES = ("save", "delete")
+_QS_WRITES = ("update", "delete", "create", "bulk_create", "bulk_update", "update_or_create", "get_or_create")
+_HANDLERS = frozenset({"get", "post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
 
 
 class WriteWithoutAuditCall(Check):
@@ -33,7 +59,10 @@ class WriteWithoutAuditCall(Check):
     In a project that audits explicitly (code that writes rows of an audit-log model, such as an
     `Auditor` service creating `AuditLog` entries, called from views and forms), flags a save or delete
     of a patient-data record in request-time code (a view, form, serializer or service) whose function
-    never calls that audit service. Management commands, migrations and tests are left out.
+    never calls that audit service. Likewise, in a project that wraps its views in a decorator that
+    records each request in a log model (`@log_request` saving a `RequestLog` row with the user, on at
+    least three views), flags a view that writes patient data without that decorator. Management
+    commands, migrations and tests are left out.
 
     ## Why is this bad?
     With an explicit audit service, every write path must call it: there is no signal or history table
@@ -68,6 +97,20 @@ class WriteWithoutAuditCall(Check):
 
     VALID = [
         Valid(
+            "from clinic.models import Image\nfrom common.decorators import log_request\n\nclass ImageView:\n"
+            "    @log_request\n    def delete(self, request, pk):\n        image = Image.objects.get(pk=pk)\n"
+            "        image.delete()\n",
+            path="image/views.py",
+            files=(_LOG, _DECORATOR, _DECORATED, _PATIENT),
+        ),
+        # The decorator wraps too few views to be the project's convention.
+        Valid(
+            "from clinic.models import Image\n\nclass ImageView:\n    def delete(self, request, pk):\n"
+            "        Image.objects.filter(pk=pk).delete()\n",
+            path="image/views.py",
+            files=(_LOG, _DECORATOR, _PATIENT),
+        ),
+        Valid(
             "from core.auditor import Auditor\n\nclass Form:\n    def save(self):\n        self.participant.save()\n"
             "        Auditor().audit_update(self.participant)\n",
             path="core/forms.py",
@@ -88,6 +131,14 @@ class WriteWithoutAuditCall(Check):
     ]
     INVALID = [
         Invalid(
+            "from clinic.models import Image\nfrom common.decorators import log_request\n\nclass ImageView:\n"
+            "    @log_request\n    def get(self, request, pk):\n        return Image.objects.get(pk=pk)\n\n"
+            "    def delete(self, request, pk):\n        image = Image.objects.get(pk=pk)\n        image.delete()\n",
+            line=11,
+            path="image/views.py",
+            files=(_LOG, _DECORATOR, _DECORATED, _PATIENT),
+        ),
+        Invalid(
             "class EthnicityForm:\n    def save(self):\n        self.participant.ethnic_background_id = 3\n"
             "        self.participant.save()\n",
             line=4,
@@ -104,46 +155,88 @@ class WriteWithoutAuditCall(Check):
 
     def visit_Module(self, node: ast.Module) -> None:
         idx: ModelIndex | None = self.ctx.project.fact("django_models")
-        if idx is None or not idx.explicit_audit:
+        if idx is None or not (idx.explicit_audit or idx.audit_decorators):
             return
         module = self.ctx.imports.module
         for stmt in node.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self._function(stmt, f"{module}.{stmt.name}", idx, set())
+                self._function(stmt, f"{module}.{stmt.name}", idx, set(), view=_takes_request(stmt))
             elif isinstance(stmt, ast.ClassDef):
                 methods = [m for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
                 siblings = {f"{module}.{stmt.name}.{m.name}" for m in methods}
                 for m in methods:
-                    self._function(m, f"{module}.{stmt.name}.{m.name}", idx, siblings)
+                    self._function(m, f"{module}.{stmt.name}.{m.name}", idx, siblings,
+                                   view=m.name in _HANDLERS and _takes_request(m, method=True))
 
-    def _function(
-        self, fn: ast.FunctionDef | ast.AsyncFunctionDef, q: str, idx: ModelIndex, siblings: set[str]
-    ) -> None:
-        if (
+    def _function(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, q: str, idx: ModelIndex, siblings: set[str],
+                  *, view: bool) -> None:
+        if idx.explicit_audit and not (
             q in idx.audit_callers
             or siblings & idx.audit_callers
             or q in idx.audit_services
             or any(q.startswith(s + ".") for s in idx.audit_services)
-        ):
-            return  # it audits, or a method of the same class does (e.g. form_valid around the save)
-        for n in ast.walk(fn):
-            if not (
-                isinstance(n, ast.Call)
-                and isinstance(n.func, ast.Attribute)
-                and n.func.attr in _WRITES
-                and not n.args
-            ):
-                continue
-            model = self._model_of(n.func.value, idx)
-            if model:
-                self.report(
-                    n,
-                    f"{dotted(n.func) or n.func.attr}() writes {last_part(model)} (patient data) but "
-                    f"{fn.name}() never calls the project's audit service ({idx.explicit_audit}): this change "
-                    "leaves no audit entry.",
-                    fix="Call the audit service for this write, as the project's other write paths do.",
-                )
+        ):  # else it audits, or a method of the same class does (e.g. form_valid around the save)
+            write = self._write(fn, idx, named_only=True)
+            if write:
+                node, verb, model = write
+                self.report(node, f"{verb} writes {last_part(model)} (patient data) but {fn.name}() never calls the "
+                            f"project's audit service ({idx.explicit_audit}): this change leaves no audit entry.",
+                            fix="Call the audit service for this write, as the project's other write paths do.")
                 return
+        if view and idx.audit_decorators and not self._audit_decorated(fn, idx):
+            write = self._write(fn, idx, named_only=False)
+            if write:
+                node, verb, model = write
+                deco, (log, uses) = sorted(idx.audit_decorators.items(), key=lambda kv: -kv[1][1])[0]
+                self.report(node, f"{verb} writes {last_part(model)} (patient data) in the view {fn.name}(), which "
+                            f"is not wrapped in the project's request-audit decorator @{last_part(deco)} (it records "
+                            f"requests in {last_part(log)} and wraps {uses} other functions): this change leaves no "
+                            "audit entry.",
+                            fix=f"Decorate {fn.name}() with @{last_part(deco)}, as the project's other views are.")
+
+    def _audit_decorated(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, idx: ModelIndex) -> bool:
+        names = [self.ctx.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "" for d in fn.decorator_list]
+        return any(n == deco or (last_part(n) == last_part(deco) and deco.endswith(n.split(".", 1)[-1]))
+                   for n in names for deco in idx.audit_decorators)
+
+    def _write(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, idx: ModelIndex, *,
+               named_only: bool) -> tuple[ast.AST, str, str] | None:
+        """The first write of a patient-data row in `fn`: `obj.save()`/`obj.delete()` on a receiver named for
+        its model (`self.participant`); unless `named_only`, also on instances typed by their assignment
+        (`image = Image.objects.get(...)`), `Model.objects.create(...)` and a queryset's `update()`/`delete()`."""
+        scope = PhiScope.of(fn, self.ctx.imports, self.ctx.project, frozenset())
+        qs = Scope.of(fn, self.ctx.imports, idx, self.ctx.project.fact("django_code"), None) \
+            if not named_only and self.ctx.project.fact("django_code") is not None else None
+        for n in walk(fn):
+            if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
+                continue
+            verb = f"{dotted(n.func) or n.func.attr}()"
+            model: str | None = None
+            if n.func.attr in _WRITES and not n.args:
+                # With an audit service, only a receiver named for its model: which other rows the project
+                # treats as audit-relevant is not known (an outbox row's status is not a clinical change).
+                model = self._model_of(n.func.value, idx) or (None if named_only else
+                                                              self._instance(n.func.value, scope, idx))
+                if model is None and qs is not None:
+                    model = qs.model_of(n.func.value)
+            elif qs is not None and n.func.attr in _QS_WRITES:
+                model = qs.model_of(n.func.value)
+            if model and model in idx.patient:
+                return n, verb, model
+        return None
+
+    def _instance(self, receiver: ast.expr, scope: PhiScope, idx: ModelIndex) -> str | None:
+        """`image = Image.objects.get(...)` or `vac = COVIDVac(**kwargs)`, then `image.delete()`."""
+        found = scope.instance_model(receiver)
+        if found and not found.startswith("?"):
+            return found
+        if isinstance(receiver, ast.Name):
+            for value in scope.env.get(receiver.id, []):
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                    m = idx.lookup(self.ctx.imports.qualname(value.func))
+                    if m is not None and m.qualname in idx.django:
+                        return m.qualname
+        return None
 
     @staticmethod
     def _model_of(receiver: ast.expr, idx: ModelIndex) -> str | None:
@@ -160,3 +253,8 @@ class WriteWithoutAuditCall(Check):
         camel = re.sub(r"(?:^|_)([a-z0-9])", lambda m: m.group(1).upper(), name)
         hits = [q for q in idx.by_name.get(camel, []) if q in idx.patient]
         return hits[0] if len(hits) == 1 else None
+
+
+def _takes_request(fn: ast.FunctionDef | ast.AsyncFunctionDef, *, method: bool = False) -> bool:
+    args = [a.arg for a in fn.args.args]
+    return len(args) > int(method) and args[int(method)] == "request"

@@ -16,7 +16,7 @@ from .libraries import library_class, neutral
 if TYPE_CHECKING:
     from .django_models import FileModels, ModelIndex
 
-_AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)
+AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)  # an audit-named model or function
 _TRIGGER = re.compile(r"create\s+(or\s+replace\s+)?trigger\b.*?\bon\s+\"?([\w.]+)\"?", re.IGNORECASE | re.DOTALL)
 
 
@@ -48,6 +48,7 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
         elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
             for match in _TRIGGER.finditer(node.value):
                 out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
+    _decorators(src, imports, out)
     if "audit" not in src.text.lower():
         scopes = []  # nothing audit-named to write or call here: skip the walk of every function
     local_calls: dict[str, set[str]] = {}  # scope -> names of this module's functions/methods it calls
@@ -58,9 +59,9 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
                 continue
             callee = imports.qualname(n.func) or _dotted(n.func)
             created = _created_model(n, imports)
-            if created and _AUDIT_NAME.search(last_part(created)):
+            if created and AUDIT_NAME.search(last_part(created)):
                 writes[name] = created
-            elif callee and _AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
+            elif callee and AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
                 out.audit_calls.append((name, callee))
             if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)
                                                 and _dotted(n.func.value) in ("self", "cls")):
@@ -78,6 +79,30 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
     for name, model in writes.items():
         owner = name.rsplit(".", 1)[0] if name.count(".") > imports.module.count(".") + 1 else name
         out.audit_writers.append((owner, model))
+
+
+def _decorators(src: SourceFile, imports: ImportMap, out: FileModels) -> None:
+    """How often each decorator is applied, and decorators whose wrapper writes a row recording the
+    requesting user (`def log_request(f): def wrapper(*args): RequestLog(user=request.user...).save()`)."""
+    for node in src.nodes:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for d in node.decorator_list:
+            name = imports.qualname(d.func if isinstance(d, ast.Call) else d)
+            if name:
+                out.decorator_uses[name] = out.decorator_uses.get(name, 0) + 1
+    for stmt in src.tree.body if src.tree is not None else []:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(stmt.args.args) != 1:
+            continue
+        returned = {r.value.id for r in stmt.body if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)}
+        for inner in stmt.body:
+            if not (isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) and inner.name in returned):
+                continue
+            nodes = list(walk(inner))
+            records_user = any(isinstance(n, ast.Attribute) and n.attr == "user" for n in nodes)
+            created = next((m for n in nodes if isinstance(n, ast.Call) for m in [_created_model(n, imports)] if m), None)
+            if records_user and created:
+                out.audit_decorators.append((f"{imports.module}.{stmt.name}", created))
 
 
 def _created_model(call: ast.Call, imports: ImportMap) -> str | None:
@@ -131,6 +156,27 @@ def unresolved_bases(idx: ModelIndex, q: str, seen: set[str]) -> list[str]:
         elif library_class(b) is None and not neutral(b):
             out.append(b)
     return out
+
+
+# A decorator is the project's audit convention once it wraps this many functions.
+MIN_DECORATOR_USES = 3
+
+
+def audit_decorators(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
+    """Decorators that log each request to a project model (not a patient model) and that the project
+    applies widely: views without one leave no audit entry where their neighbours do."""
+    uses: dict[str, int] = {}
+    for fm in per_file.values():
+        for name, n in fm.decorator_uses.items():
+            uses[name] = uses.get(name, 0) + n
+    for fm in per_file.values():
+        for deco, model in fm.audit_decorators:
+            found = idx.lookup(model)
+            count = sum(n for name, n in uses.items() if name == deco or (
+                last_part(name) == last_part(deco) and deco.endswith("." + name.split(".", 1)[-1])))
+            if found is not None and found.qualname in idx.django and found.qualname not in idx.patient \
+                    and count >= MIN_DECORATOR_USES:
+                idx.audit_decorators[deco] = (found.qualname, count)
 
 
 def explicit_audit(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:

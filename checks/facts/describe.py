@@ -48,6 +48,8 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         "drf_default_permission_classes": code.default_perms[0] if code.default_perms else None,
         "audit_signal_receivers": models.audit_receivers,
         "explicit_audit_service": models.explicit_audit,
+        "request_audit_decorators": {last_part(d): f"records requests in {last_part(m)}, wraps {n} functions"
+                                     for d, (m, n) in sorted(models.audit_decorators.items())} or None,
         "global_audit": models.global_audit,
         "reversion_revision_middleware": models.revision_middleware,
     }

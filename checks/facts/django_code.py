@@ -77,6 +77,8 @@ class FileCode:
     authorizes: str = ""  # a name of an authorization mechanism this file uses (role-less projects use none)
     routes: list[tuple[str, str, str]] = field(default_factory=list)  # (view, pattern, urls module)
     includes: list[tuple[str, str, str]] = field(default_factory=list)  # (urls module, prefix, included module)
+    sign_up: list[tuple[str, int]] = field(default_factory=list)  # (included self-registration URLconf, line)
+    registration_open: list[tuple[bool | None, int]] = field(default_factory=list)  # REGISTRATION_OPEN = ... (line)
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -293,7 +295,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                       for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
     if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
             or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
-            or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views):
+            or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
+            or out.registration_open):
         return out
     return None
 
@@ -309,6 +312,9 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
                 isinstance(e, ast.Constant) for e in stmt.value.elts)  # type: ignore[attr-defined]
             out.apps_dynamic |= not literal
             out.installed_apps.extend(apps or [])
+        elif isinstance(t, ast.Name) and t.id == "REGISTRATION_OPEN":  # django-registration(-redux); default True
+            value = stmt.value.value if isinstance(stmt.value, ast.Constant) else None
+            out.registration_open.append((value if isinstance(value, bool) else None, stmt.lineno))
         elif isinstance(t, ast.Name) and t.id == "REST_FRAMEWORK" and isinstance(stmt.value, ast.Dict):
             for k, v in zip(stmt.value.keys, stmt.value.values):
                 if isinstance(k, ast.Constant) and k.value == "DEFAULT_PERMISSION_CLASSES":
@@ -341,10 +347,29 @@ class ProjectCode:
     routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
 
+    def url_key(self, view: str) -> str:
+        """The name URLconfs use for `view`: itself, or its re-export by an enclosing package
+        (`views/__init__.py` importing `PatientView` from `views/patient.py`, routed as `views.PatientView`)."""
+        if view in self.url_views or view in self.routes or view in self.debug_views or "." not in view:
+            return view
+        module, name = view.rsplit(".", 1)
+        parts = module.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            key = f"{'.'.join(parts[:i])}.{name}"
+            if key in self.url_views or key in self.debug_views:
+                return key
+        return view
+
+    def is_url_view(self, view: str) -> bool:
+        return self.url_key(view) in self.url_views
+
+    def is_debug_view(self, view: str) -> bool:
+        return self.url_key(view) in self.debug_views
+
     def route(self, view: str) -> str | None:
         """Where a view is reachable, with the prefixes of the URLconfs that include its module
         (`/api/encounters/<int:pk>/summary/`); None when it is not routed in a URLconf wardgate read."""
-        for pattern, module in self.routes.get(view, []):
+        for pattern, module in self.routes.get(self.url_key(view), []):
             return "/" + (self._prefix(module, 0) + clean_pattern(pattern)).lstrip("/")
         return None
 
@@ -356,6 +381,9 @@ class ProjectCode:
         return ""
     apps_known: bool = False  # every INSTALLED_APPS entry is a literal, so "not installed" can be decided
     authorization: str = ""  # evidence that the project authorizes anywhere ("" = login is all it checks)
+    sign_up: list[tuple[str, str, int]] = field(default_factory=list)  # (path, included URLconf, line)
+    # REGISTRATION_OPEN as set in settings: (value or None when not a literal, path, line); None when unset.
+    registration_open: tuple[bool | None, str, int] | None = None
     # Lookups are memoised once `merge` has indexed every class (checks ask the same names often).
     _memo: dict[str, ClassInfo | None] | None = field(default=None, repr=False, compare=False)
     _login: dict[tuple[str, ...], str | None] = field(default_factory=dict, repr=False, compare=False)
@@ -364,7 +392,7 @@ class ProjectCode:
         """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
         if not self.has_urlconf:
             return None
-        if view in self.url_views:
+        if self.is_url_view(view):
             return True
         routers = self.router_views.get(view)
         if routers is None:
@@ -380,7 +408,9 @@ class ProjectCode:
         if not self.apps_known or not self.installed_apps:
             return None
         apps = {a.split(".apps.")[0] for a in self.installed_apps}
-        return any(module == a or module.startswith(a + ".") for a in apps)
+        # The scan root may sit above Django's import root (manage.py in `openrem/`, app `remapp`
+        # analysed as `openrem.remapp`): an app also matches inside the module's dotted path.
+        return any(module == a or module.startswith(a + ".") or f".{a}." in f".{module}." for a in apps)
 
     def in_project(self, ref: str) -> bool:
         return ref.split(".")[0] in self.packages
@@ -444,7 +474,7 @@ class ProjectCode:
     def url_guard(self, view: str) -> tuple[int, str]:
         """The strongest guard wrapped around `view` where it is routed (`login_required(...)` in urls.py)."""
         best = (NONE, "")
-        for w in self.url_guards.get(view, []):
+        for w in self.url_guards.get(self.url_key(view), []):
             kind = self.decorator(w)
             level = WRAPPER_LEVELS.get(last_part(w)) or (AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
             if level > best[0]:
@@ -535,6 +565,10 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
             pc.routes.setdefault(view, []).append((pattern, module))
         for module, prefix, included in fc.includes:
             pc.includes.setdefault(included, []).append((module, prefix))
+        pc.sign_up += [(fc_path, target, line) for target, line in fc.sign_up]
+        for value, line in fc.registration_open:
+            if pc.registration_open is None or pc.registration_open[0] != value:  # settings that disagree: unknown
+                pc.registration_open = (value if pc.registration_open is None else None, fc_path, line)
         if fc.authorizes and not pc.authorization:
             pc.authorization = f"{fc.authorizes} in {fc_path}"
     if not pc.authorization:

@@ -20,6 +20,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .audit_mechanisms import (
     admin_and_audit_calls,
+    audit_decorators,
     default_table,
     explicit_audit,
     is_version_admin,
@@ -85,6 +86,8 @@ class FileModels:
     reexports: list[tuple[str, str]] = field(default_factory=list)  # (module.Name, where Name comes from)
     writes: list[tuple[str, str]] = field(default_factory=list)  # (model ref, "request"|"batch"|"other")
     stars: list[tuple[str, str]] = field(default_factory=list)  # (module, module it star-imports)
+    audit_decorators: list[tuple[str, str]] = field(default_factory=list)  # (decorator, model its wrapper creates)
+    decorator_uses: dict[str, int] = field(default_factory=dict)  # decorator qualname -> functions it wraps
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
@@ -136,7 +139,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     out.models = [m for m in out.models if m.bases]
     return out if (out.models or out.registered or out.audit_receivers or out.admin_registrations
                    or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
-                   or out.reexports or out.writes) else None
+                   or out.reexports or out.writes or out.audit_decorators or out.decorator_uses) else None
 
 
 def _audit_named(module: str, func: str) -> bool:
@@ -237,6 +240,9 @@ class ModelIndex:
     explicit_audit: str | None = None  # the project's explicit audit service, with evidence
     audit_services: set[str] = field(default_factory=set)  # functions/classes that write audit-log rows
     audit_callers: set[str] = field(default_factory=set)  # functions that call an audit service
+    # Decorators whose wrapper records the request in a log model (`@log_request` -> RequestLog),
+    # with the model and how many functions they wrap: the project's per-view audit convention.
+    audit_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
     global_audit: str | None = None  # a mechanism that sees every model (easy-audit)
     revision_middleware: bool = False
     log_models: set[str] = field(default_factory=set)  # event/audit logs that point at any row (not patient data)
@@ -359,6 +365,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             if unread:
                 idx.unknown_audit[q] = unread[0]
     classify_patient(idx, vocab)
+    audit_decorators(idx, per_file)  # needs the patient models: a log of requests is not patient data
     return idx
 
 

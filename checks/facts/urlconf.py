@@ -113,24 +113,39 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
     elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
         out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
     if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
-        if len(node.args) >= 2:
-            pattern = node.args[0].value if isinstance(node.args[0], ast.Constant) and isinstance(
-                node.args[0].value, str) else "?"
-            q, wrappers = (None, []) if _is_include(node.args[1], imports) else _url_view(node.args[1], imports)
+        # path(route, view) or path(route, view=view), path(route=..., view=...)
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        route_arg = node.args[0] if node.args else kw.get("route") or kw.get("regex")
+        view_arg = node.args[1] if len(node.args) >= 2 else kw.get("view")
+        if route_arg is not None and view_arg is not None:
+            pattern = route_arg.value if isinstance(route_arg, ast.Constant) and isinstance(route_arg.value, str) else "?"
+            q, wrappers = (None, []) if _is_include(view_arg, imports) else _url_view(view_arg, imports)
             if q and debug_only:
-                out.debug_views.append(q)
+                out.debug_views.extend(imports.star_candidates(q) or [q])
             elif q:
-                out.url_views.append(q)
-                out.routes.append((q, pattern, imports.module))
-                if wrappers:
-                    out.url_guards.append((q, wrappers))
-            elif _is_include(node.args[1], imports):
-                target = node.args[1].args[0] if node.args[1].args else None  # type: ignore[attr-defined]
+                for view in imports.star_candidates(q) or [q]:  # only a candidate that is a real view matches
+                    out.url_views.append(view)
+                    out.routes.append((view, pattern, imports.module))
+                    if wrappers:
+                        out.url_guards.append((view, wrappers))
+            elif _is_include(view_arg, imports):
+                target = view_arg.args[0] if view_arg.args else None  # type: ignore[attr-defined]
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
                     out.includes.append((imports.module, pattern, target.value))
+                    if target.value in SIGN_UP_URLCONFS:
+                        out.sign_up.append((target.value, node.lineno))
                 elif isinstance(target, ast.Attribute) and target.attr == "urls":
                     out.includes.append((imports.module, pattern,
                                          f"<{last_part(imports.qualname(target.value) or dotted(target.value) or '')}>"))
+
+
+# URLconfs of django-registration(-redux) backends that let anyone create an account
+# (`admin_approval` needs an administrator and is not here). REGISTRATION_OPEN = False closes them.
+SIGN_UP_URLCONFS = frozenset({
+    "registration.backends.simple.urls", "registration.backends.default.urls", "registration.backends.hmac.urls",
+    "registration.backends.model_activation.urls", "django_registration.backends.one_step.urls",
+    "django_registration.backends.activation.urls",
+})
 
 
 def clean_pattern(pattern: str) -> str:

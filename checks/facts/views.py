@@ -31,6 +31,10 @@ _AUTHN_DECORATORS = ("login_required",)
 _AUTHZ_MIXINS = ("PermissionRequiredMixin", "UserPassesTestMixin", "SuperuserRequiredMixin",
                  "StaffuserRequiredMixin", "GroupRequiredMixin", "MultiplePermissionsRequiredMixin")
 _AUTHN_MIXINS = ("LoginRequiredMixin",)
+# Generic-view hooks that fill the page after access was decided: reading the user's groups there
+# (to show admin links) guards nothing; only a PermissionDenied raised there does.
+_RENDER_HOOKS = frozenset({"get_context_data", "get_success_url", "get_initial", "get_form_kwargs",
+                           "get_template_names", "get_success_message"})
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
 _WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destroy", "perform_create",
                                     "perform_update", "perform_destroy", "form_valid"}
@@ -323,7 +327,7 @@ class Analyzer:
         api = next((d for d, name in decs if last_part(name) == "api_view"), None)
         first = fn.args.args[0].arg if fn.args.args else ""
         ninja = self.code.ninja_auth(q)
-        routed = q in self.code.url_views or api is not None or ninja is not None
+        routed = self.code.is_url_view(q) or api is not None or ninja is not None
         if not (routed or first == "request"):
             return None
         if not routed and (fn.name.startswith("_") or fn.name in self.called or any(
@@ -371,7 +375,7 @@ class Analyzer:
             return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
         if self.code.routed(q) is False:
             return "registered only on routers whose urls no URLconf includes"
-        if q in self.code.debug_views:
+        if self.code.is_debug_view(q):
             return "routed only inside `if settings.DEBUG:` (a development endpoint)"
         return ""
 
@@ -423,7 +427,8 @@ class Analyzer:
                 evidence.append(f"{last_part(a)} checks {'login' if found == AUTHN else 'permissions or roles'}")
         level = max([level, *(self.decorator_level(d) for d in node.decorator_list)])
         level = max(level, max((self.body_level(m) for m in node.body
-                                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))), default=NONE))
+                                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _may_deny(m, self.imports)),
+                               default=NONE))
         wrapped, wrapper = self.code.url_guard(q)
         if wrapped > level:
             level = wrapped
@@ -522,3 +527,10 @@ def _compares_method(fn: ast.AST) -> bool:
                 if vals & _WRITE_METHODS:
                     return True
     return False
+
+
+def _may_deny(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """Can a check in this method turn a request away? Not in a render hook, unless it raises PermissionDenied."""
+    return fn.name not in _RENDER_HOOKS or any(
+        isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied"
+        for n in walk(fn))

@@ -281,3 +281,43 @@ def test_views_routed_only_when_debug_is_on_are_development_endpoints() -> None:
               "urlpatterns = [path('p/<int:pk>/', views.chart)]\n")
     assert lines(UnauthenticatedPatientView, VIEW, urls) == []
     assert lines(UnauthenticatedPatientView, VIEW, always) == [3]
+
+
+def test_routes_through_star_imports_view_keywords_and_package_reexports_name_the_route() -> None:
+    """`from clinic.views import *` in urls.py, `path("p/", view=chart)`, and a view routed by its
+    package's re-export (`clinic.views.chart` for `clinic/views/chart.py`) are all the same endpoint."""
+    view = VIEW
+    star = ("proj/urls.py", "from django.urls import path\nfrom clinic.views import *\n\n"
+            "urlpatterns = [path('charts/<int:pk>/', chart)]\n")
+    keyword = ("proj/urls.py", "from django.urls import path\nfrom clinic.views import chart\n\n"
+               "urlpatterns = [path('charts/<int:pk>/', view=chart)]\n")
+    for urls in (star, keyword):
+        [finding] = run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views.py", files=(MODELS, urls)))
+        assert "/charts/<int:pk>/" in finding.message
+    package = ("clinic/views/__init__.py", "from .chart import chart\n")
+    [finding] = run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views/chart.py",
+                                                              files=(MODELS, package, keyword)))
+    assert "/charts/<int:pk>/" in finding.message
+    # A star import of a module that does not define the name routes nothing.
+    other = ("proj/urls.py", "from django.urls import path\nfrom wards.views import *\n\n"
+             "urlpatterns = [path('charts/<int:pk>/', chart)]\n")
+    [finding] = run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views.py", files=(MODELS, other)))
+    assert "/charts/" not in finding.message
+
+
+def test_open_self_registration_matters_only_where_login_is_all_the_authorization() -> None:
+    from checks.domain.unauthenticated_account_change import UnauthenticatedAccountChange
+
+    urls = ("proj/urls.py", "from django.urls import include, re_path\n\n"
+            "urlpatterns = [re_path(r'^accounts/', include('registration.backends.simple.urls'))]\n")
+    settings = "SECRET_KEY = ''\nREGISTRATION_OPEN = True\n"
+    closed = "REGISTRATION_OPEN = False\n"
+    assert lines(UnauthenticatedAccountChange, settings, urls, path="proj/settings.py") == [2]
+    assert lines(UnauthenticatedAccountChange, closed, urls, path="proj/settings.py") == []
+    assert lines(UnauthenticatedAccountChange, "from django.urls import include, re_path\n\n"
+                 "urlpatterns = [re_path(r'^accounts/', include('registration.backends.simple.urls'))]\n",
+                 path="proj/urls.py") == [3]  # left at its default: open
+    roles = ("clinic/api.py", "from rest_framework.permissions import DjangoModelPermissions\n\n"
+             "class Charts:\n    permission_classes = [DjangoModelPermissions]\n")
+    assert lines(UnauthenticatedAccountChange, settings, urls, roles, path="proj/settings.py") == []
+    assert lines(UnauthenticatedAccountChange, settings, path="proj/settings.py") == []  # not routed
