@@ -7,7 +7,8 @@ from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.model_params import ModelParams, root_name
 from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
-from ..facts.raw_sql import NAME as RAW_SQL, RawSqlIndex
+from ..facts.raw_sql import NAME as RAW_SQL
+from ..facts.raw_sql import RawSqlIndex
 from ..facts.write_paths import calls_audit_service, derived_only, sees_every_write
 from ..finding import Category, Confidence, Severity
 from ..names import last_part

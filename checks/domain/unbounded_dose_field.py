@@ -4,8 +4,10 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import tokens
-from ..facts.django_models import NAME as MODELS, ModelIndex
-from ..facts.field_limits import NAME as LIMITS, FieldLimits
+from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import ModelIndex
+from ..facts.field_limits import NAME as LIMITS
+from ..facts.field_limits import FieldLimits
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 

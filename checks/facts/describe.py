@@ -22,9 +22,10 @@ from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .environment import site_packages
 from .guards import LEVEL_NAMES
-from .raw_sql import NAME as RAW_SQL, RawSqlIndex
-from .write_paths import Write, inventory
+from .raw_sql import NAME as RAW_SQL
+from .raw_sql import RawSqlIndex
 from .views import Analyzer
+from .write_paths import Write, inventory
 
 UNKNOWN = "unknown"
 

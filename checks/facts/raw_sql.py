@@ -249,8 +249,8 @@ def _extra_fragments(call: ast.Call) -> list[ast.expr]:
 
 
 def site_of(call: ast.Call, via: str, fn_name: str | None, env: _Env) -> RawSqlSite:
-    base = dict(line=call.lineno, col=call.col_offset, end_line=call.end_lineno or call.lineno, function=fn_name,
-                via=via)
+    base = {"line": call.lineno, "col": call.col_offset, "end_line": call.end_lineno or call.lineno,
+            "function": fn_name, "via": via}
     if via == "extra()" or via == "RawSQL":
         exprs = _extra_fragments(call) if via == "extra()" else call.args[:1]
         unknown = None

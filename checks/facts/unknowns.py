@@ -6,7 +6,8 @@ from ..index import ProjectIndex
 from ..names import last_part
 from .django_code import ProjectCode
 from .django_models import ModelIndex
-from .raw_sql import NAME as RAW_SQL, RawSqlIndex
+from .raw_sql import NAME as RAW_SQL
+from .raw_sql import RawSqlIndex
 from .views import is_view_base
 
 EXAMPLES = 3

@@ -61,7 +61,7 @@ def audit_sees(mechanism: str | None, kind: str, *, audit_call: bool, revision: 
     if mechanism.startswith("reversion") and kind != "queryset delete":
         if revision:
             return True, "reversion, inside a revision (create_revision, RevisionMiddleware or VersionAdmin)"
-        return False, "reversion records only inside a revision; none is open here"
+        return False, "reversion records only inside a revision; none is open in this function (a caller may open one)"
     return True, f"{_short(mechanism)} records it from the model's save/delete signals"
 
 

@@ -5,13 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from checks.base import Valid
 from checks.domain.audit_bypassing_write import AuditBypassingWrite
 from checks.engine import run_checks
 from checks.facts import COLLECTORS
 from checks.facts.raw_sql import SqlWrite, parse_sql
 from checks.facts.unknowns import unresolved
-from checks.testing import run_example
 from checks.vocabulary import Vocabulary
 from tests.checks.test_audit_trail import AUDIT, MODELS, lines
 
