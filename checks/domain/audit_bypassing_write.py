@@ -9,7 +9,7 @@ from ..facts.model_params import ModelParams, root_name
 from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
 from ..facts.raw_sql import NAME as RAW_SQL
 from ..facts.raw_sql import RawSqlIndex
-from ..facts.write_paths import calls_audit_service, derived_only, sees_every_write
+from ..facts.write_paths import calls_audit_service, command_not_installed, derived_only, sees_every_write
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -128,6 +128,12 @@ class AuditBypassingWrite(Check):
                       "    notes = models.TextField()\n"),
                      ("clinic/migrations/0002_trigger.py", "from django.db import migrations\n\nSQL = 'CREATE TRIGGER "
                       "visit_audit AFTER UPDATE ON clinic_visit FOR EACH ROW EXECUTE FUNCTION audit()'\n"))),
+        # A command of an app installed only outside production (`if DJANGO_ENV != "production":`).
+        Valid("from django.db import connection\n\nclass Command:\n    def handle(self):\n"
+              "        connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')\n",
+              path="demo/management/commands/reset_demo.py",
+              files=(*_FILES, ("proj/settings.py", "INSTALLED_APPS = ['clinic']\nif ENV != 'production':\n"
+                               "    INSTALLED_APPS.append('demo')\n"))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
         Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
               "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
@@ -154,6 +160,11 @@ class AuditBypassingWrite(Check):
         Invalid("from django.db import connection\n\ndef backfill():\n    with connection.cursor() as cursor:\n"
                 "        cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')\n",
                 line=5, files=_FILES),
+        # The same command in an installed app.
+        Invalid("from django.db import connection\n\nclass Command:\n    def handle(self):\n"
+                "        connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')\n", line=5,
+                path="clinic/management/commands/reset.py",
+                files=(*_FILES, ("proj/settings.py", "INSTALLED_APPS = ['clinic']\n"))),
         # SQL kept in a module constant, in another module, or built with a literal table name.
         Invalid("from django.db import connection\n\nCLOSE = 'UPDATE clinic_encounter SET patient_id = NULL'\n\n"
                 "def close():\n    with connection.cursor() as c:\n        c.execute(CLOSE)\n", line=7, files=_FILES),
@@ -184,8 +195,8 @@ class AuditBypassingWrite(Check):
     def visit_Module(self, node: ast.Module) -> None:
         models: ModelIndex | None = self.ctx.project.fact("django_models")
         code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if models is None or code is None or not models.audited:
-            return
+        if models is None or code is None or not models.audited or command_not_installed(self.ctx.imports.module, code):
+            return  # nothing audited, or a command manage.py cannot run in the deployed settings
         parents: dict[ast.AST, ast.AST] | None = None
         params: ModelParams | None = self.ctx.project.fact("model_params")
         for fn, cls in functions(node):

@@ -97,6 +97,14 @@ def derived_only(call: ast.Call, bookkeeping: Iterable[str] = ()) -> bool:
         k.arg and (DERIVED.match(k.arg) or k.arg in extra) for k in call.keywords)
 
 
+def command_not_installed(module: str, code: ProjectCode) -> bool:
+    """A management command of an app missing from INSTALLED_APPS (in every settings module wardgate read, e.g.
+    one added only `if DJANGO_ENV != "production"`): Django finds commands only in installed apps."""
+    if ".management.commands." not in f"{module}.":
+        return False
+    return code.installed(module.split(".management.commands", 1)[0]) is False
+
+
 def in_revision(fn: ast.AST, imports: ImportMap) -> bool:
     """`@reversion.create_revision()` on the function, or a `with reversion.create_revision():` in it."""
     decorators = getattr(fn, "decorator_list", [])
@@ -116,7 +124,8 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
     role = write_role(src)
     quiet_file = ("test fixture" if src.looks_like_test else
-                  "data migration (historical models, run once)" if src.looks_like_migration else None)
+                  "data migration (historical models, run once)" if src.looks_like_migration else
+                  "a command of an app not in INSTALLED_APPS" if command_not_installed(src.module, code) else None)
     sites = {(s.line, s.col): s for s in raw.sites(src.path)} if raw is not None else {}
     out: list[Write] = []
     for fn, cls in functions(src.tree):
