@@ -45,6 +45,7 @@ _MEASURE_NAMES = {"weight", "height", "age", "body_weight", "patient_weight", "p
 _MEASURE_ALONE = {"bsa"}
 _DOSING_MODEL = {"rx", "prescription", "prescriptions", "order", "medication", "dosing", "dose", "dosage", "regimen",
                  "refill", "infusion", "chemotherapy", "chemo", "protocol"}
+_BOUND = {"min", "max", "minimum", "maximum", "limit", "threshold", "lower", "upper", "cutoff"}
 _DERIVED_MEASURE = {"percent", "pct", "change", "drop", "delta", "diff", "ratio", "z", "zscore", "centile", "percentile"}
 
 
@@ -58,8 +59,8 @@ def _is_dose_field(name: str) -> bool:
 def _is_clinical_input(name: str) -> bool:
     """`weight_in_kgs`, `weight_kg`, `height_cm`, `bsa`, `body_surface_area`: what doses are computed from."""
     t = set(tokens(name))
-    if t & _DERIVED_MEASURE:
-        return False
+    if t & _DERIVED_MEASURE or t & _BOUND:
+        return False  # `min_age_months`, `max_weight_kg`: a limit the catalogue sets, not a measurement
     if "body_surface_area" in name or t & _MEASURE_ALONE or name in _MEASURE_NAMES:
         return True
     return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
@@ -128,6 +129,9 @@ class UnboundedDoseField(Check):
         # Every form and serializer that sets the field checks it (clean_<field>, DRF min_value/max_value).
         Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
               path="app/models.py", files=(_FORM, _SERIALIZER)),
+        # A drug's age limit is a bound the formulary sets, not a patient's age.
+        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(50)])\n"
+              "    min_age_months = models.PositiveSmallIntegerField(default=0)\n", path="app/models.py"),
         # A weight recorded on an admission feeds no dose on that model.
         Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
     ]

@@ -74,3 +74,12 @@ def test_unknown_raw_sql_reaches_the_unresolved_note(tmp_path: Path) -> None:
     assert [f for f in engine.findings if f.rule_id == "WG202"] == []  # no gating finding on an unknown
     assert [(p, n) for p, n, what in unresolved(engine.project) if "raw SQL" in what] == [
         ("clinic/jobs.py", 4), ("clinic/jobs.py", 5)]  # the test file's SQL is not the project's
+
+
+def test_audit_table_rewritten_through_a_constant_is_tampering() -> None:
+    from checks.domain.audit_trail_tampering import AuditTrailTampering
+
+    code = ("from django.db import connection\n\nPURGE = 'TRUNCATE TABLE clinic_historicalpatient'\n\n"
+            "def purge():\n    connection.cursor().execute(PURGE)\n")
+    assert lines(AuditTrailTampering, code, MODELS) == [6]
+    assert lines(AuditTrailTampering, code.replace("TRUNCATE TABLE", "SELECT * FROM"), MODELS) == []
