@@ -139,7 +139,8 @@ def _compared(fn: ast.AST, key, whole_value: str | None = None) -> set[str]:  # 
                 k = key(side, aliases)
                 if k:
                     out.add(k)
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("min", "max") and len(n.args) > 1:
+        elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("min", "max")
+              and len(n.args) > 1):
             for a in n.args:  # clamping: min(dose, MAX_DOSE)
                 k = key(a, aliases)
                 if k:

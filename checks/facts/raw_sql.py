@@ -5,10 +5,10 @@ Call sites: `cursor.execute(sql, ...)` / `executemany`, `Model.objects.raw(sql)`
 string literals, `+` and implicit concatenation, f-strings, `%`-formatting and `str.format()` (the
 interpolated parts become a marker, so a literal table name still resolves), local variables (`sql = ...;
 sql += ...`), module constants, and constants imported from another module of the project (resolved when
-the facts are merged). sqlglot parses the text (PostgreSQL, MySQL, SQLite, then its generic dialect) and
-every data-changing statement is found, including those inside CTEs: UPDATE, INSERT (and upserts), DELETE,
-MERGE, TRUNCATE. Tables map to models through `Meta.db_table` and Django's `<app_label>_<model>` default
-(`querysets.Scope.table_model`).
+the facts are merged). sqlglot parses the text (PostgreSQL, MySQL, SQLite, T-SQL, ClickHouse, then its
+generic dialect) and every data-changing statement is found, including those inside CTEs: UPDATE, INSERT (and
+upserts), DELETE, MERGE, TRUNCATE. Tables map to models through `Meta.db_table` and Django's
+`<app_label>_<model>` default (`querysets.Scope.table_model`).
 
 What cannot be resolved is a value, not a guess: SQL that looks like SQL but does not parse, and a write whose
 table name is built at run time, are `unknown` (listed by `wardgate facts` and the WG020 note; no gating
@@ -42,7 +42,7 @@ _OPAQUE_WRITES = frozenset({"REPLACE", "UPSERT", "COPY", "CALL", "EXEC", "EXECUT
 _PY_FORMAT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 _DB_PARAM = re.compile(r"%(?:\([^)]*\))?s|(?<![\w?])\?(?![\w?])")
 _BRACES = re.compile(r"\{[^{}]*\}")
-_DIALECTS = ("postgres", "mysql", "sqlite", None)
+_DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "clickhouse", None)
 
 logging.getLogger("sqlglot").setLevel(logging.CRITICAL)  # "falling back to parsing as a Command" is ours to judge
 

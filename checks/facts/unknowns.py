@@ -50,7 +50,8 @@ def unresolved_note(project: ProjectIndex, analysed: set[str]) -> Finding | None
                    path=path, start_line=max(line, 1), end_line=max(line, 1),
                    message=f"wardgate could not resolve {len(items)} fact(s): {shown}{more}. No finding rests on "
                    "them. Point wardgate at the project's environment ([tool.wardgate] python, or .venv/) or "
-                   "declare them in [tool.wardgate.domain]; `wardgate facts` lists them all.")
+                   "declare them in [tool.wardgate.domain] (raw SQL: keep the table name literal); `wardgate facts` lists "
+                   "them all.")
 
 
 def _looks_like_test(path: str) -> bool:

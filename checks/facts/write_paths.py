@@ -143,7 +143,8 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
             if meth in _BULK:
                 model = scope.model_of(call.func.value)
                 if model:
-                    found.append((model, _BULK[meth], meth == "update" and derived_only(call, vocab.bookkeeping_fields)))
+                    derived = meth == "update" and derived_only(call, vocab.bookkeeping_fields)
+                    found.append((model, _BULK[meth], derived))
             elif meth in ("save", "delete") and not call.args:
                 model = _instance_model(call.func.value, scope)
                 if model:

@@ -159,7 +159,8 @@ def _file_target(node: ast.expr, env: Env, depth: int = 0) -> bool:
     mode = next((k.value.value for k in node.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)), mode)
     if not isinstance(mode, str) or not any(m in mode for m in _WRITE_MODES):
         return False
-    path = node.args[0] if isinstance(f, ast.Name) and node.args else (f.value if isinstance(f, ast.Attribute) else None)
+    path = node.args[0] if isinstance(f, ast.Name) and node.args else (
+        f.value if isinstance(f, ast.Attribute) else None)
     return path is None or not _media(path)
 
 
