@@ -87,7 +87,7 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         src = load_source(root, rel, max_size)
         if not isinstance(src, SourceFile) or src.tree is None:
             continue
-        writes += inventory(src, models, code, raw, vocab)
+        writes += inventory(src, models, code, raw, vocab, engine.project)
         if src.looks_like_test or src.looks_like_migration:
             continue
         out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))

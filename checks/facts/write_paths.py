@@ -25,6 +25,7 @@ from ..walk import walk
 from .django_models import ModelIndex
 
 if TYPE_CHECKING:
+    from ..index import ProjectIndex
     from .django_code import ProjectCode
     from .querysets import Scope
     from .raw_sql import RawSqlIndex
@@ -115,9 +116,10 @@ def in_revision(fn: ast.AST, imports: ImportMap) -> bool:
 
 
 def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSqlIndex | None,
-              vocab: Vocabulary) -> list[Write]:
+              vocab: Vocabulary, project: ProjectIndex | None = None) -> list[Write]:
     """Every write to a patient model in one file, with whether the project's audit mechanism sees it."""
     from .django_models import write_role
+    from .phi_access import PhiScope
     from .querysets import Scope, functions, is_trail_model
 
     assert src.tree is not None
@@ -132,6 +134,7 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
         klass = f"{imports.module}.{cls.name}" if cls else None
         fq = f"{klass or imports.module}.{fn.name}"
         scope = Scope.of(fn, imports, models, code, klass)
+        phi = PhiScope.of(fn, imports, project, vocab.phi_field_names()) if project is not None else None
         audit_call = calls_audit_service(fq, models)
         revision = in_revision(fn, imports) or (models.revision_middleware and role == "request") or bool(
             klass and code.inherits(klass, lambda b: last_part(b) == "VersionAdmin"))
@@ -140,15 +143,16 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                 continue
             found: list[tuple[str, str, bool]] = []  # (model, kind, derived)
             meth = call.func.attr
-            if meth in _BULK:
-                model = scope.model_of(call.func.value)
-                if model:
-                    derived = meth == "update" and derived_only(call, vocab.bookkeeping_fields)
-                    found.append((model, _BULK[meth], derived))
-            elif meth in ("save", "delete") and not call.args:
-                model = _instance_model(call.func.value, scope)
-                if model:
+            qs_model = scope.model_of(call.func.value) if meth in _BULK else None
+            if meth in ("save", "delete") and qs_model is None and not call.args:  # an instance's save()/delete()
+                model = _instance_model(call.func.value, scope, code)
+                if model is None and phi is not None:
+                    model = phi.instance_model(call.func.value)
+                if model and not model.startswith("?"):  # "?patient": only the spelling says so
                     found.append((model, meth, False))
+            elif qs_model:
+                derived = meth == "update" and derived_only(call, vocab.bookkeeping_fields)
+                found.append((qs_model, _BULK[meth], derived))
             elif meth == "create" and scope.model_of(call.func.value):
                 found.append((scope.model_of(call.func.value) or "", "save", False))
             site = sites.get((call.lineno, call.col_offset))
@@ -172,11 +176,24 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
     return out
 
 
-def _instance_model(recv: ast.expr, scope: Scope) -> str | None:
-    """The model of an instance: a name bound to `Model(...)`, `Model.objects.get(...)`, `get_object_or_404(Model)`."""
+def _instance_model(recv: ast.expr, scope: Scope, code: ProjectCode) -> str | None:
+    """The model of an instance: a name bound to `Model(...)`, `Model.objects.get(...)`, `get_object_or_404(Model)`;
+    a ModelForm or ModelSerializer (`PatientForm(request.POST).save()`, `form.save()` in a view's `form_valid`,
+    `serializer.save()` in `perform_create`) writes its `Meta.model`."""
+    if isinstance(recv, ast.Attribute) and recv.attr in ("object", "instance") and isinstance(recv.value, ast.Name) \
+            and recv.value.id == "self":
+        return scope.class_model()  # a view's `self.object`, a form's `self.instance`
     if not isinstance(recv, ast.Name):
         return None
+    if recv.id in ("form", "serializer") and recv.id not in scope.env:
+        return scope.class_model()  # form_valid(self, form) / perform_create(self, serializer)
     for v in scope.env.get(recv.id, []):
+        if isinstance(v, ast.Call):
+            bound = code.lookup(scope.imports.qualname(v.func))
+            if bound is not None and bound.meta_model:
+                found = scope._model(bound.meta_model)
+                if found:
+                    return found
         if isinstance(v, ast.Call):
             f = v.func
             if isinstance(f, ast.Attribute) and f.attr in _INSTANCE_SOURCES:

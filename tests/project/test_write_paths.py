@@ -52,3 +52,18 @@ def test_revision_middleware_opens_a_revision_for_request_code(tmp_path: Path) -
     _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS, "clinic/views.py": VIEWS,
                       "proj/settings.py": "MIDDLEWARE = ['reversion.middleware.RevisionMiddleware']\n"})
     assert _writes(tmp_path)[("save", 8)][0] is True
+
+
+def test_form_serializer_and_related_instance_writes(tmp_path: Path) -> None:
+    _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS,
+                      "clinic/forms.py": "from django import forms\nfrom clinic.models import Patient\n\n"
+                      "class PatientForm(forms.ModelForm):\n    class Meta:\n        model = Patient\n"
+                      "        fields = ['nhs_number']\n",
+                      "clinic/views.py": "from django.views.generic import UpdateView\nfrom clinic.forms import PatientForm\n"
+                      "from clinic.models import Patient\n\ndef edit(request):\n    form = PatientForm(request.POST)\n"
+                      "    form.save()\n\nclass Edit(UpdateView):\n    model = Patient\n\n"
+                      "    def form_valid(self, form):\n        form.save()\n        self.object.delete()\n\n"
+                      "def loop():\n    for p in Patient.objects.all():\n        p.save()\n"
+                      "    note = Note()\n    note.save()\n"})
+    writes = _writes(tmp_path)
+    assert {k for k in writes} == {("save", 7), ("save", 13), ("delete", 14), ("save", 18)}  # Note is no model here
