@@ -12,14 +12,14 @@ from .domain import hardcoded_secret_key
 from .domain import (credentials_in_url, hardcoded_api_token, hardcoded_auth_password,  # secret (WG1xx)
                      hardcoded_database_password, hardcoded_secret_assignment)
 from .domain import (dose_ignores_age_or_weight, order_without_safety_check, unbounded_dose_calculation,  # dosage
-                     unbounded_dose_field)
+                     unbounded_dose_field, unenforced_dose_limit)
 from .domain import (partial_phi_mask, phi_copied_out_of_the_record, phi_in_exception, phi_in_log,  # phi (WG5xx)
                      phi_in_url_pattern, phi_sent_to_third_party, serializer_exposes_all_fields)
 from .domain import (audit_bypassing_write, audit_failure_swallowed, audit_trail_tampering,  # audit (WG2xx)
                      unaudited_patient_model, write_without_audit_call)
-from .domain import (admin_action_too_weak, anonymous_record_change, ignored_permission_check,
-                     unauthenticated_account_change,
-                     unauthenticated_patient_view, unauthorized_patient_write)
+from .domain import (admin_action_too_weak, anonymous_record_change, fixed_one_time_code,  # permission (WG3xx)
+                     ignored_permission_check, missing_sibling_guard, unauthenticated_account_change,
+                     unauthenticated_patient_view, unauthorized_patient_write, unverified_jwt)
 from .domain import controlled_drug_without_witness, unrecorded_safety_override  # dosage (seed 000 §25.2)
 from .domain import orm_query_in_loop, query_per_row_in_serializer  # quality (WG7xx)
 from .finding import Category, Severity
@@ -36,6 +36,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,
+    unenforced_dose_limit.UnenforcedDoseLimit,
     order_without_safety_check.OrderWithoutSafetyCheck,
     controlled_drug_without_witness.ControlledDrugWithoutWitness,
     unrecorded_safety_override.UnrecordedSafetyOverride,
@@ -56,6 +57,9 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     ignored_permission_check.IgnoredPermissionCheck,
     unauthenticated_account_change.UnauthenticatedAccountChange,
     anonymous_record_change.AnonymousRecordChange,
+    missing_sibling_guard.MissingSiblingGuard,
+    fixed_one_time_code.FixedOneTimeCode,
+    unverified_jwt.UnverifiedJwt,
     admin_action_too_weak.AdminActionTooWeak,
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

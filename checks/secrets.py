@@ -10,7 +10,8 @@ _PLACEHOLDER = re.compile(
     r"""^(
         |changeme|change[-_ ]?me.*|replace[-_ ]?me.*|todo|tbd|xxx+|\*+|\.\.\.|none|null|secret|password|
         dummy|example|sample|placeholder|your[-_ ].*|insert[-_ ].*|fill[-_ ]?me.*|
-        <[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%\([^)]*\)s|test|testing|dev|development|fake|not[-_ ]?set|unset
+        <[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%\([^)]*\)s|test|testing|dev|development|fake|not[-_ ]?set|unset|
+        unknown([-_ ].*)?|missing([-_ ].*)?
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -39,7 +39,8 @@ UNANALYSED = frozenset({UNREADABLE, BINARY, NOT_UTF8, TOO_LARGE, SYNTAX_ERROR, T
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
 # `tests.py` is the test module Django's `startapp` creates in every app.
-_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
+# Test modules, and the settings modules only test runs load (`testsettings.py`, `settings/test.py`).
+_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|testsettings[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
 
 
 @dataclass

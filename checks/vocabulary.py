@@ -36,6 +36,8 @@ DEFAULT_PHI_FIELDS = (
     "clinical_notes", "notes", "chief_complaint", "health_id", "abha_number",
     # Synonyms seen in real hospital code: an MRN by another name, UK/MX postcodes and national ids.
     "hospital_number", "hospital_no", "patient_number", "postcode", "post_code", "curp",
+    # Radiology: the accession number identifies one patient's imaging study (DICOM PS3.15 removes it).
+    "accession_number",
 )
 # Identifiers that name a patient on their own: a bare variable or dict key spelled like one is
 # treated as carrying it (flows, checks/flows/); generic words (`name`, `email`, `notes`) are not, nor
@@ -44,7 +46,7 @@ STRONG_IDENTIFIERS = frozenset({
     "mrn", "medical_record_number", "hospital_number", "hospital_no", "patient_number", "nhs_number",
     "ssn", "social_security_number", "national_id", "passport_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "curp", "date_of_birth", "dob", "birth_date", "birthdate",
-    "patient_name", "patient_full_name",
+    "patient_name", "patient_full_name", "accession_number",
 })
 
 DEFAULT_AUDIT_BASES: tuple[str, ...] = ()

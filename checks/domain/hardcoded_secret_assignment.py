@@ -5,11 +5,15 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import (is_secret_name, literal_value, looks_like_secret_value, name_tokens, real_looking_in_test,
+from ..secrets import (is_placeholder, is_secret_name, literal_value, looks_like_secret_value, name_tokens, real_looking_in_test,
                        target_name, token_kind, url_password)
 
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
 _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG102
+
+# Keys this service signs or verifies with itself: a placeholder fallback is a working key (an
+# outbound token's placeholder only makes the remote call fail).
+_LOCAL_KEY_WORDS = frozenset({"hmac", "signing"})
 
 
 class HardcodedSecretAssignment(Check):
@@ -19,7 +23,9 @@ class HardcodedSecretAssignment(Check):
     literal fallback of an environment lookup. Passwords are flagged whatever they look like;
     keys and tokens when the value is long and random (Shannon entropy). Names that only
     describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
-    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders pass; in test modules so do
+    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders pass (except a placeholder
+    fallback of a key the service signs or verifies with itself, `*_HMAC_*` / `*_SIGNING_*`: that
+    placeholder becomes the working key); in test modules so do
     fixture values (dummy/test/fake/example wording, `sk_test_` keys, readable passwords), but
     not a 20+ character random key.
 
@@ -50,6 +56,9 @@ class HardcodedSecretAssignment(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = [
+        # An outbound token's placeholder only makes the remote call fail.
+        Valid('import os\nVLM_CLIENT_SECRET = os.environ.get("VLM_CLIENT_SECRET", "unknown_client_secret")\n'),
+        Valid('import os\nMESSAGE_SENDER_TOKEN = os.environ.get("MESSAGE_SENDER_TOKEN", "REPLACEME")\n'),
         Valid('PASSWORD_RESET_TIMEOUT = 60 * 60 * 2\nAPI_TOKEN_TTL_SECONDS = 8 * 3600\nEMAIL_HOST_USER = "apikey"\n'),
         Valid('password_label = "Password"\nTOKEN_HEADER = "HTTP_X_KIOSK_TOKEN"\n'),
         Valid('LAB_FEED_TLS_PUBKEY_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"\n'),
@@ -65,6 +74,8 @@ class HardcodedSecretAssignment(Check):
               '    REFRESH_ACCESS_TOKEN = "refreshAccessToken"\n'),
     ]
     INVALID = [
+        # The key inbound webhooks are verified with: a placeholder fallback lets anyone sign them.
+        Invalid('import os\nTURN_HMAC_SECRET = os.environ.get("TURN_HMAC_SECRET", "REPLACEME")\n', line=2),
         Invalid('AWS_SECRET_ACCESS_KEY = "fAkE0sEcReT0aCcEsS0kEy0fOr0sTmArY0cLiNiC"\n', line=1),
         Invalid('import os\nSMTP_PASSWORD = os.getenv("SMTP_PASSWORD", "Relay-pw-2024")\n', line=2),
         Invalid('class Cfg:\n    client_secret: str = "q8Xr2LmZ0pV7sN4tY1wB6kD9"\n', line=2),
@@ -100,6 +111,14 @@ class HardcodedSecretAssignment(Check):
         password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
         if name_tokens(literal) == name_tokens(name):
             return  # an enum member or constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
+        if _LOCAL_KEY_WORDS & set(name_tokens(name)) and not isinstance(value, ast.Constant) and literal.strip() \
+                and is_placeholder(literal) and not self.ctx.src.looks_like_test:
+            self.report(node, f"`{name}` falls back to the placeholder {literal!r} when its environment variable is "
+                        "missing: this service then signs or verifies with a key everyone can read, so anyone can "
+                        "forge what it checks (webhook signatures, tokens).", end_node=end,
+                        fix=f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing key stops '
+                        "the service instead of opening it.")
+            return
         if not looks_like_secret_value(literal, password_like=password_like):
             return
         if self.ctx.src.looks_like_test and not real_looking_in_test(literal):

@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Finding, Severity
 from ..masking import mask
-from ..secrets import is_placeholder, literal_fallback
+from ..secrets import is_placeholder, literal_fallback, real_looking_in_test
 
 _NAMES = {"SECRET_KEY", "DJANGO_SECRET_KEY"}
 
@@ -14,7 +14,9 @@ class HardcodedSecretKey(Check):
     """## What it does
     Flags a Django `SECRET_KEY` whose value is written in the source: a string literal, or a
     literal fallback of an environment lookup (`os.environ.get("SECRET_KEY", "...")`,
-    `os.getenv`, django-environ's `env("SECRET_KEY", default="...")`).
+    `os.getenv`, django-environ's `env("SECRET_KEY", default="...")`). A placeholder fallback
+    (`"REPLACEME"`) counts too: it becomes the working key when the variable is missing. A
+    placeholder assigned outright (`SECRET_KEY = "changeme"`) and an empty fallback do not.
 
     ## Why is this bad?
     `SECRET_KEY` signs sessions, password-reset tokens and CSRF tokens. Anyone who reads the
@@ -49,6 +51,7 @@ class HardcodedSecretKey(Check):
         Valid('import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
+        Valid('SECRET_KEY = "tests-only-key"\n', path="proj/testsettings.py"),
         Valid('import environ\nenv = environ.Env()\nSECRET_KEY = env("DJANGO_SECRET_KEY")\n', path="proj/settings.py"),
     ]
     INVALID = [
@@ -64,6 +67,8 @@ class HardcodedSecretKey(Check):
                 line=2, path="proj/settings.py"),
         Invalid('import environ\nenv = environ.Env()\nSECRET_KEY = env("SECRET_KEY", default="p0$9ak3#lmq7!x4w8z+e3v")\n',
                 line=3, path="proj/settings.py"),
+        # A placeholder fallback signs sessions whenever the variable is missing.
+        Invalid('import os\nSECRET_KEY = os.environ.get("SECRET_KEY", "REPLACEME")\n', line=2, path="proj/settings.py"),
     ]
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -78,11 +83,18 @@ class HardcodedSecretKey(Check):
     def _check_value(self, stmt: ast.stmt, value: ast.expr) -> None:
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             literal, how = value.value, "is a string literal"
+            if is_placeholder(literal):
+                return  # replaced at deploy: nothing falls back to it
         else:
             literal = literal_fallback(value, self.ctx.imports)
-            how = "falls back to a literal when the environment variable is missing"
-        if literal is None or is_placeholder(literal):
-            return
+            if literal is None or not literal.strip():
+                return  # no fallback, or an empty one (Django refuses to start without a key)
+            # A placeholder fallback is still a working key: Django signs with "REPLACEME" as readily as with
+            # anything else, the day the variable is missing.
+            how = ("falls back to a placeholder that Django uses as the real key when the variable is missing"
+                   if is_placeholder(literal) else "falls back to a literal when the environment variable is missing")
+        if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
+            return  # a test settings module's key signs nothing outside the test run
         self.report(
             stmt,
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",

@@ -134,7 +134,7 @@ class WriteWithoutAuditCall(Check):
             "from clinic.models import Image\nfrom common.decorators import log_request\n\nclass ImageView:\n"
             "    @log_request\n    def get(self, request, pk):\n        return Image.objects.get(pk=pk)\n\n"
             "    def delete(self, request, pk):\n        image = Image.objects.get(pk=pk)\n        image.delete()\n",
-            line=11,
+            line=9,
             path="image/views.py",
             files=(_LOG, _DECORATOR, _DECORATED, _PATIENT),
         ),
@@ -188,7 +188,8 @@ class WriteWithoutAuditCall(Check):
             if write:
                 node, verb, model = write
                 deco, (log, uses) = sorted(idx.audit_decorators.items(), key=lambda kv: -kv[1][1])[0]
-                self.report(node, f"{verb} writes {last_part(model)} (patient data) in the view {fn.name}(), which "
+                # From the def (where the decorator belongs) to the write.
+                self.report(fn, end_node=node, message=f"{verb} writes {last_part(model)} (patient data) in the view {fn.name}(), which "
                             f"is not wrapped in the project's request-audit decorator @{last_part(deco)} (it records "
                             f"requests in {last_part(log)} and wraps {uses} other functions): this change leaves no "
                             "audit entry.",

@@ -5,6 +5,7 @@ from ..flows import index as flows
 from ..index import Collector
 from . import (
     clinical_functions,
+    compared_names,
     controlled_drugs,
     django_code,
     django_models,
@@ -17,4 +18,5 @@ from . import (
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
                                     clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
-                                    raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR)
+                                    raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR,
+                                    compared_names.COLLECTOR)

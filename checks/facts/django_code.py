@@ -78,6 +78,8 @@ class FileCode:
     routes: list[tuple[str, str, str]] = field(default_factory=list)  # (view, pattern, urls module)
     includes: list[tuple[str, str, str]] = field(default_factory=list)  # (urls module, prefix, included module)
     sign_up: list[tuple[str, int]] = field(default_factory=list)  # (included self-registration URLconf, line)
+    # `analyst_required = passes_test_factory(is_analyst)`: (module.name, factory) made at module level
+    decorator_aliases: list[tuple[str, str]] = field(default_factory=list)
     registration_open: list[tuple[bool | None, int]] = field(default_factory=list)  # REGISTRATION_OPEN = ... (line)
 
 
@@ -278,6 +280,11 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
+            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and isinstance(stmt.value, ast.Call) and stmt.targets[0].id.islower()):
+                factory = imports.qualname(stmt.value.func)
+                if factory:
+                    out.decorator_aliases.append((f"{imports.module}.{stmt.targets[0].id}", factory))
         collect_ninja(stmt, imports, out)
     debug = debug_only_nodes(src.tree) if "DEBUG" in src.text else set()
     for node in src.nodes:
@@ -296,7 +303,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
     if (out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
             or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
             or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
-            or out.registration_open):
+            or out.registration_open or out.decorator_aliases):
         return out
     return None
 
@@ -576,6 +583,11 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
             strong = [p for p in perms if last_part(p) not in ("IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly")]
             if strong:
                 pc.authorization = f"DEFAULT_PERMISSION_CLASSES {last_part(strong[0])}"
+    for fc in per_file.values():  # decorators made by a project factory guard like the factory's decorator
+        for alias, factory in fc.decorator_aliases:
+            kind = pc.decorator(factory)
+            if kind and alias not in pc.decorators:
+                pc.decorators[alias] = kind
     pc.debug_views -= pc.url_views  # also routed outside a DEBUG block: a production endpoint
     pc._memo = {}
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}

@@ -25,20 +25,38 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
     """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
     level = NONE
     aliases = _user_aliases(body)
+    # PermissionDenied raised for an unverified second factor or an inactive account refuses strangers,
+    # not roles: `if not request.user.is_verified(): raise PermissionDenied`.
+    authn_raises = {id(r) for n in walk(body) if isinstance(n, ast.If) and _authn_only(n.test, aliases)
+                    for st in n.body for r in walk(st) if isinstance(r, ast.Raise)}
+    # A role attribute guards only where it decides something (a test, a returned verdict, a stored flag),
+    # not where it is logged or listed for a template.
+    deciding = {id(x) for n in walk(body) for part in _decisions(n) for x in walk(part)}
     for n in walk(body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
             level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
         elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) in (
                 "PermissionDenied", "PermissionDeniedError"):
-            level = AUTHZ
-        elif isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups"):
+            level = max(level, AUTHN) if id(n) in authn_raises else AUTHZ
+        elif isinstance(n, ast.Attribute) and n.attr in ("is_staff", "is_superuser", "groups") and id(n) in deciding:
             level = AUTHZ
         elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
             level = max(level, AUTHN)
         elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
             level = AUTHZ
     return level
+
+
+def _decisions(n: ast.AST) -> list[ast.AST]:
+    """The parts of `n` that decide: an if/while/assert test, a returned value, a value stored in a name."""
+    if isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)):
+        return [n.test]
+    if isinstance(n, ast.Return) and n.value is not None:
+        return [n.value]
+    if isinstance(n, ast.Assign) and all(isinstance(t, ast.Name) for t in n.targets):
+        return [n.value]
+    return []
 
 
 def method_guard(cls: ast.ClassDef, imports: ImportMap) -> int:
@@ -102,7 +120,16 @@ def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> 
 # Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
 # `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
 _ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
-                        r"|is_(?!authenticated$|anonymous$|active$)\w+$")
+                        r"|is_(?!authenticated$|anonymous$|active$|verified$)\w+$")
+# What a user is, not what they may do: signed in, second factor verified (django-otp), account active.
+_AUTHN_ATTRS = frozenset({"is_authenticated", "is_anonymous", "is_verified", "is_active"})
+
+
+def _authn_only(test: ast.expr, aliases: set[str]) -> bool:
+    """The test reads only authentication predicates of the requesting user."""
+    attrs = [n for n in walk(test) if isinstance(n, ast.Attribute)]
+    return any(a.attr in _AUTHN_ATTRS for a in attrs) and not _tests_role(test, aliases) and not any(
+        a.attr in ("has_perm", "has_perms", "groups", "is_staff", "is_superuser") for a in attrs)
 
 
 def _is_user(node: ast.expr, aliases: set[str]) -> bool:

@@ -41,6 +41,7 @@ _WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destr
 _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFormView", "DeletionMixin",
                 "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
                 "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin")
+_DRF_HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy"})
 # Calls a view signs a new account up with: `user = form.save()`, `User.objects.create_user(...)`.
 _USER_CREATORS = ("save", "create_user", "create_superuser")
 _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signals", "backends", "utils", "helpers")
@@ -491,9 +492,9 @@ class Analyzer:
                                                                                             "Destroy"))
                 for a in ancestors):
             return True
-        for a in ancestors:
+        for a in ancestors:  # DRF's perform_* hooks run only under the Create/Update/Destroy mixins checked above
             info = self.code.lookup(a)
-            if info is not None and set(info.writing_methods) & _WRITE_HANDLERS:
+            if info is not None and set(info.writing_methods) & (_WRITE_HANDLERS - _DRF_HOOKS):
                 return True
         for m in node.body:
             if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -321,3 +321,20 @@ def test_open_self_registration_matters_only_where_login_is_all_the_authorizatio
              "class Charts:\n    permission_classes = [DjangoModelPermissions]\n")
     assert lines(UnauthenticatedAccountChange, settings, urls, roles, path="proj/settings.py") == []
     assert lines(UnauthenticatedAccountChange, settings, path="proj/settings.py") == []  # not routed
+
+
+def test_decorators_made_by_a_project_factory_at_module_level_guard_like_the_factory(tmp_path: Path) -> None:
+    factory = ("from django.contrib.auth.decorators import login_required, user_passes_test\n\n"
+               "def passes_test(test):\n    def decorator(view):\n"
+               "        return login_required(user_passes_test(test)(view))\n    return decorator\n\n"
+               "analyst_required = passes_test(lambda u: u.is_analyst)\n")
+    plain = ("def passes_test(test):\n    def decorator(view):\n        return view\n"
+             "    return decorator\n\nanalyst_required = passes_test(lambda u: u.is_analyst)\n")
+    for perms, reads in ((factory, "authorized users"), (plain, "unknown")):
+        _write(tmp_path, {
+            "clinic/models.py": MODELS[1], "core/perms.py": perms,
+            "clinic/views.py": "from core.perms import analyst_required\nfrom clinic.models import Patient\n\n"
+                               "@analyst_required\ndef chart(request, pk):\n    return Patient.objects.get(pk=pk)\n",
+        })
+        chart = next(e for e in _facts(tmp_path)["endpoints"] if e["view"] == "clinic.views.chart")
+        assert chart["reads"] == reads  # a plain decorator named like access control stays unknown

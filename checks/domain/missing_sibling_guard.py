@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
+from ..facts.guards import AUTHN, AUTHZ
+from ..facts.views import View, all_views
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+from ..walk import walk
+
+_MODELS = ("care/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
+           "    nhs_number = models.CharField(max_length=10)\n\nclass Visit(models.Model):\n"
+           "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n    weight = models.FloatField()\n")
+_MIXIN = ("care/mixins.py", "from django.core.exceptions import PermissionDenied\nfrom care.models import Patient\n\n"
+          "class CheckUnitMixin:\n    def dispatch(self, request, *args, **kwargs):\n"
+          "        patient = Patient.objects.get(pk=self.kwargs['patient_id'])\n"
+          "        if patient.unit_id != request.user.unit_id:\n            raise PermissionDenied()\n"
+          "        return super().dispatch(request, *args, **kwargs)\n")
+_HEAD = ("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views.generic import CreateView, "
+         "DeleteView, ListView, UpdateView\nfrom care.mixins import CheckUnitMixin\nfrom care.models import Visit\n\n"
+         "class VisitList(LoginRequiredMixin, CheckUnitMixin, ListView):\n    model = Visit\n\n"
+         "class VisitUpdate(LoginRequiredMixin, CheckUnitMixin, UpdateView):\n    model = Visit\n    fields = ['weight']\n\n"
+         "class VisitDelete(LoginRequiredMixin, CheckUnitMixin, DeleteView):\n    model = Visit\n\n")
+_SINGLE_OBJECT = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
+                            "BaseDeleteView", "SingleObjectMixin"})
+_FUNCS = ("from django.contrib.auth.decorators import login_required, permission_required\n"
+          "from imports.models import Upload\n\n"
+          "@login_required\n@permission_required('imports.add_upload')\ndef upload(request):\n"
+          "    Upload.objects.create(name=request.POST['name'])\n\n"
+          "@login_required\n@permission_required('imports.change_upload')\ndef rename(request):\n"
+          "    Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])\n\n"
+          "@login_required\n@permission_required('imports.change_upload')\ndef retry(request):\n"
+          "    Upload.objects.filter(pk=request.POST['pk']).update(state='queued')\n\n")
+# The minimum number of patient-data views in a module before their common check is its norm.
+_MIN_PEERS = 3
+
+
+class MissingSiblingGuard(Check):
+    """## What it does
+    Two departures from a module's own norm. First, a class-based view of patient data that acts on a record named in its URL
+    (`self.kwargs["patient_id"]`, `pk`) but lacks the project's own access-check mixin (a project
+    class whose `dispatch()`/`test_func()` authorizes, such as a care-unit or trust check) when at
+    least two thirds of the module's other patient-data views (three or more) carry one. Django's and
+    libraries' mixins (`LoginRequiredMixin`, `PermissionRequiredMixin`) do not make the norm: the
+    project's own check is what scopes a user to their patients. Second, a view that changes data with
+    login only where at least two thirds of the module's views that change data (three or more) check
+    a role or permission (patient-data writes at login only are WG302's).
+
+    ## Why is this bad?
+    When every view of a record checks that the patient belongs to the user's unit but one does
+    not, any clinician with the model permission can open or change any patient's records through
+    that one view (an insecure direct object reference), and nothing in the view's own code shows it.
+
+    ## Example
+    ```python
+    class VisitCreate(LoginRequiredMixin, PermissionRequiredMixin, CreateView):
+        model = Visit
+
+        def form_valid(self, form):
+            form.instance.patient_id = self.kwargs["patient_id"]
+            return super().form_valid(form)
+    ```
+
+    Use instead:
+    ```python
+    class VisitCreate(LoginRequiredMixin, CheckUnitMixin, PermissionRequiredMixin, CreateView):
+        ...
+    ```
+    """
+
+    code = "WG307"
+    name = "missing-sibling-guard"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 639
+    summary = "Patient-data view skips the access check its sibling views use"
+
+    VALID = [
+        Valid(_FUNCS + "@login_required\n@permission_required('imports.delete_upload')\ndef delete_upload(request):\n"
+              "    Upload.objects.filter(pk=request.POST['pk']).delete()\n", path="imports/views.py"),
+        Valid(_HEAD + "class VisitCreate(LoginRequiredMixin, CheckUnitMixin, CreateView):\n    model = Visit\n\n"
+              "    def form_valid(self, form):\n        form.instance.patient_id = self.kwargs['patient_id']\n",
+              path="care/views.py", files=(_MODELS, _MIXIN)),
+        # Creates a record that names no existing one: nothing from the URL to scope.
+        Valid(_HEAD + "class VisitCreate(LoginRequiredMixin, CreateView):\n    model = Visit\n    fields = ['weight']\n",
+              path="care/views.py", files=(_MODELS, _MIXIN)),
+        # Too few views for a norm.
+        Valid("from django.contrib.auth.mixins import LoginRequiredMixin\nfrom django.views.generic import "
+              "CreateView, ListView\nfrom care.mixins import CheckUnitMixin\nfrom care.models import Visit\n\n"
+              "class VisitList(LoginRequiredMixin, CheckUnitMixin, ListView):\n    model = Visit\n\n"
+              "class VisitCreate(LoginRequiredMixin, CreateView):\n    model = Visit\n\n"
+              "    def form_valid(self, form):\n        form.instance.patient_id = self.kwargs['patient_id']\n",
+              path="care/views.py", files=(_MODELS, _MIXIN)),
+    ]
+    INVALID = [
+        # A module whose other three writing views require a permission.
+        Invalid(_FUNCS + "@login_required\ndef delete_upload(request):\n"
+                "    Upload.objects.filter(pk=request.POST['pk']).delete()\n", line=20, path="imports/views.py"),
+        Invalid(_HEAD + "class VisitCreate(LoginRequiredMixin, CreateView):\n    model = Visit\n\n"
+                "    def form_valid(self, form):\n        form.instance.patient_id = self.kwargs['patient_id']\n",
+                line=16, path="care/views.py", files=(_MODELS, _MIXIN)),
+    ]
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if code is None:
+            return
+        live = [v for v in all_views(self.ctx, node) if not v.unknown and not v.unreachable]
+        self._login_only_writer(live)
+        self._missing_mixin(code, [v for v in live if isinstance(v.node, ast.ClassDef) and v.models])
+
+    def _login_only_writer(self, views: list[View]) -> None:
+        """A view that changes data with login only, where two thirds of the module's views that change data
+        check a role or permission. (Patient-data writes at login only are WG302's.)"""
+        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
+                 (self.qualname(x) or "" for x in v.node.bases)}
+        writers = [v for v in views if v.writes and v.node.name not in bases]  # a shared base is no endpoint
+        if len(writers) < _MIN_PEERS:
+            return
+        authorizing = [v for v in writers if v.writes_level >= AUTHZ]
+        if len(authorizing) * 3 < len(writers) * 2:
+            return
+        for view in writers:
+            if view.writes_level == AUTHN and not view.restricted and not view.models:
+                self.report(view.node, f"View {view.node.name} changes data with login only, while "
+                            f"{len(authorizing)} of the module's {len(writers) - 1} other views that change data "
+                            "check a role or permission: any signed-in user can do here what the others reserve.",
+                            fix="Add the role or permission check its sibling views make (a decorator, a mixin, or "
+                            "the test at the top of the view).")
+
+    def _missing_mixin(self, code: ProjectCode, views: list[View]) -> None:
+        module = self.ctx.imports.module
+        if len(views) < _MIN_PEERS:
+            return
+        guards = {id(v): _project_guards(code, f"{module}.{v.node.name}") for v in views}
+        guarded = [v for v in views if guards[id(v)]]
+        if len(guarded) * 3 < len(views) * 2:
+            return
+        norm = sorted({g for v in guarded for g in guards[id(v)]})
+        for view in views:
+            if guards[id(view)] or not _names_record_from_url(view, code, f"{module}.{view.node.name}") or not (
+                    set(view.models) & {m for v in guarded for m in v.models}):
+                continue
+            others = len(guarded)
+            self.report(view.node, f"View {view.node.name} acts on a record named in its URL "
+                        f"({', '.join(last_part(m) for m in view.models)}) without the project's access check that "
+                        f"{others} of the module's {len(views) - 1} other patient-data views use "
+                        f"({', '.join(norm[:3])}): any user who passes its other checks can reach any patient's "
+                        "records through it.",
+                        fix=f"Add {norm[0]} (or the check it makes) to {view.node.name}, as its sibling views do.")
+
+
+def _project_guards(code: ProjectCode, q: str) -> set[str]:
+    """The project's own classes in the view's ancestry that authorize in dispatch()/test_func()."""
+    out = set()
+    for a in code.ancestors(q):
+        info = code.lookup(a)
+        if info is not None and info.qualname != q and (
+                info.guard_level >= AUTHZ or {"test_func", "has_permission"} & set(info.methods)):
+            out.add(last_part(info.qualname))
+    return out
+
+
+def _names_record_from_url(view: View, code: ProjectCode, q: str) -> bool:
+    """A single-object generic view (its `pk`/`slug` comes from the URL), `self.kwargs[...]` anywhere in the
+    class, or a handler taking `pk`/`*_id`."""
+    if any(last_part(a) in _SINGLE_OBJECT for a in code.ancestors(q)):
+        return True
+    for n in walk(view.node):
+        if isinstance(n, ast.Attribute) and n.attr == "kwargs" and isinstance(n.value, ast.Name) and n.value.id == "self":
+            return True
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                a.arg == "pk" or a.arg.endswith("_id") for a in n.args.args[1:]):
+            return True
+    return False
