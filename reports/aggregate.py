@@ -25,7 +25,7 @@ def concept(f: Finding) -> str | None:
     if f.rule_id in _SECRET_TOOL_RULES or f.category is Category.SECRET:
         return "secret"
     if f.category.is_medical:
-        return f.category.value
+        return str(f.category.value)
     m = _BANDIT_LIKE.match(f.rule_id)
     if m:
         return f"bandit-{m[1]}"

@@ -16,6 +16,7 @@ from typing import Any
 from checks.finding import Finding
 
 from .fingerprint import base
+from .stats import BaselineEntry
 
 FORMAT = "wardgate-baseline/1"
 DEFAULT_FILE = ".wardgate-baseline.json"
@@ -67,7 +68,7 @@ def loads(text: str, path: str) -> dict[tuple[str, str, str], int]:
 
 
 def apply(findings: Sequence[Finding], baseline: dict[tuple[str, str, str], int],
-          paths: set[str] | None = None) -> tuple[list[Finding], list[dict[str, Any]]]:
+          paths: set[str] | None = None) -> tuple[list[Finding], list[BaselineEntry]]:
     """Mark findings new/unchanged; return them and the absent entries (limited to `paths`
     when only some files were analysed)."""
     left = dict(baseline)
@@ -79,6 +80,6 @@ def apply(findings: Sequence[Finding], baseline: dict[tuple[str, str, str], int]
             out.append(f.model_copy(update={"baseline_state": "unchanged"}))
         else:
             out.append(f.model_copy(update={"baseline_state": "new"}))
-    absent = [{"path": p, "rule_id": r, "fingerprint": fp, "count": n}
+    absent = [BaselineEntry(path=p, rule_id=r, fingerprint=fp, count=n)
               for (p, r, fp), n in sorted(left.items()) if n > 0 and (paths is None or p in paths)]
     return out, absent

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from .coverage_file import CoverageData, FileCoverage
 from .model import Condition
+from .sections import Coverage, CoverageTotals, CoveredFile
 
 # Test modules and migrations are rarely measured and never need tests of their own.
 _NOT_MEASURED_OK = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$|"
@@ -25,9 +25,9 @@ _NOT_MEASURED_OK = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_
 
 def evaluate(changed: Mapping[str, Collection[int]], data: CoverageData, *, minimum: float,
              clinical_minimum: float | None = None, clinical: Collection[str] = (),
-             line_counts: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """The JSON-ready coverage section of the report (see `conditions`). `line_counts`: the current
-    length of the changed files; a report naming lines past the end was made from other code."""
+             line_counts: Mapping[str, int] | None = None) -> Coverage:
+    """The coverage section of the report (see `conditions`). `line_counts`: the current length of the
+    changed files; a report naming lines past the end was made from other code."""
     files = []
     for path in sorted(changed):
         cov = data.files.get(path)
@@ -37,27 +37,22 @@ def evaluate(changed: Mapping[str, Collection[int]], data: CoverageData, *, mini
         if not lines:
             continue
         covered = lines & cov.covered
-        files.append({"path": path, "changed_lines": len(lines), "covered": len(covered),
-                      "clinical": path in clinical, "uncovered": ranges(sorted(lines - covered), cov)})
-    total = _totals(files, minimum)
-    out: dict[str, Any] = {"file": data.path, "format": data.format, **total, "files": files,
-                           "not_measured": [p for p in sorted(changed) if p.endswith(".py") and p not in data.files
-                                            and not _NOT_MEASURED_OK.search(p)]}
-    if clinical_minimum is not None:
-        out["clinical"] = _totals([f for f in files if f["clinical"]], clinical_minimum)
-    if data.unmapped:
-        out["unmapped"] = len(data.unmapped)
+        files.append(CoveredFile(path=path, changed_lines=len(lines), covered=len(covered),
+                                 clinical=path in clinical, uncovered=ranges(sorted(lines - covered), cov)))
     stale = [p for p, n in (line_counts or {}).items() if p in data.files and max(data.files[p].executable, default=0) > n]
-    if stale:
-        out["stale"] = sorted(stale)
-    return out
+    return Coverage(
+        file=data.path, format=data.format, **_totals(files, minimum).model_dump(), files=files,
+        not_measured=[p for p in sorted(changed) if p.endswith(".py") and p not in data.files
+                      and not _NOT_MEASURED_OK.search(p)],
+        clinical=_totals([f for f in files if f.clinical], clinical_minimum) if clinical_minimum is not None else None,
+        unmapped=len(data.unmapped) or None, stale=sorted(stale) or None)
 
 
-def _totals(files: list[dict[str, Any]], minimum: float) -> dict[str, Any]:
-    n = sum(f["changed_lines"] for f in files)
-    covered = sum(f["covered"] for f in files)
-    return {"changed_lines": n, "covered": covered, "percent": _floor(covered, n),
-            "minimum": minimum, "held": covered * 100 >= minimum * n}
+def _totals(files: list[CoveredFile], minimum: float) -> CoverageTotals:
+    n = sum(f.changed_lines for f in files)
+    covered = sum(f.covered for f in files)
+    return CoverageTotals(changed_lines=n, covered=covered, percent=_floor(covered, n), minimum=minimum,
+                          held=covered * 100 >= minimum * n)
 
 
 def _floor(covered: int, n: int) -> float | None:
@@ -77,18 +72,18 @@ def ranges(missing: list[int], cov: FileCoverage) -> list[list[int]]:
     return out
 
 
-def conditions(section: Mapping[str, Any]) -> list[Condition]:
+def conditions(section: Coverage) -> list[Condition]:
     out = [_condition("coverage:changed-lines", "Changed lines covered", section)]
-    if "clinical" in section:
+    if section.clinical is not None:
         out.append(_condition("coverage:changed-lines-clinical",
-                              "Changed lines in patient-data and dosage code covered", section["clinical"]))
+                              "Changed lines in patient-data and dosage code covered", section.clinical))
     return out
 
 
-def _condition(cid: str, what: str, t: Mapping[str, Any]) -> Condition:
-    detail = (f"{_pct(t['percent'])} ({t['covered']} of {t['changed_lines']})" if t["changed_lines"]
+def _condition(cid: str, what: str, t: Coverage | CoverageTotals) -> Condition:
+    detail = (f"{_pct(t.percent or 0)} ({t.covered} of {t.changed_lines})" if t.changed_lines
               else "no changed executable lines")
-    return Condition(id=cid, description=f"{what} ≥ {_pct(t['minimum'])}", held=t["held"], detail=detail)
+    return Condition(id=cid, description=f"{what} ≥ {_pct(t.minimum)}", held=t.held, detail=detail)
 
 
 def _pct(v: float) -> str:

@@ -1,11 +1,23 @@
-"""The immutable report every writer renders (JSON contract in ../shared/DESIGN.md)."""
+"""The immutable report every writer renders (JSON contract in ../shared/DESIGN.md).
+
+Typed all the way down: the writers, `wardgate merge` and the GitHub Action read fields, not dict keys.
+`docs/report.schema.json` is generated from these models (`python -m reports.schema`). A field that
+the JSON leaves out when it is unset is declared with `absent_if_unset`; any other None is written as
+null, as the contract has always had it.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from checks.finding import Finding
+
+from .sections import Approvals, ChangeMetrics, Coverage, TestSuggestion
+from .stats import Stats
+
+__all__ = ["Condition", "Gate", "Report"]
 
 
 class Condition(BaseModel):
@@ -22,7 +34,7 @@ class Condition(BaseModel):
 class Gate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    verdict: str  # "pass" | "fail" | "error"
+    verdict: str = Field(description='"pass", "fail" or "error" (the analysis did not complete)')
     passed: bool
     fail_on: str
     conditions: list[Condition] = Field(default_factory=list)
@@ -33,30 +45,26 @@ class Gate(BaseModel):
         return {"pass": 0, "fail": 1}.get(self.verdict, 3)
 
 
-class ToolStat(BaseModel):
-    name: str
-    status: str  # ok | failed | disabled | skipped
-    seconds: float = 0.0
-    files: int = 0
-    findings: int = 0
-    message: str = ""
-    executable: str = ""  # the program that ran (wardgate's own environment first, then PATH)
-    version: str = ""
+def _unset(value: object) -> bool:
+    return value is None
 
 
 class Report(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, title="wardgate report")
 
     version: str
-    root: str = Field(default=".", exclude=True)
+    root: SkipJsonSchema[str] = Field(default=".", exclude=True)  # where the paths are relative to
     findings: list[Finding]
     gate: Gate
-    stats: dict[str, Any] = Field(default_factory=dict)
-    # Diff mode only (wardgate/approvals/); None elsewhere, so absent from the JSON.
-    approvals: dict[str, Any] | None = None  # required roles, why, the triggering path:lines
-    change_metrics: dict[str, Any] | None = None  # changed functions before/after (radon, docstrings, hints)
-    test_suggestions: list[dict[str, Any]] | None = None  # behaviours a test should pin down
-    coverage: dict[str, Any] | None = None  # changed-line coverage, with --coverage (reports/coverage_gate.py)
+    stats: Stats = Field(default_factory=Stats)
+    # Diff mode only (wardgate/approvals/); absent from the JSON elsewhere.
+    approvals: Approvals | None = Field(default=None, exclude_if=_unset)
+    change_metrics: ChangeMetrics | None = Field(default=None, exclude_if=_unset)
+    test_suggestions: list[TestSuggestion] | None = Field(default=None, exclude_if=_unset)
+    coverage: Coverage | None = Field(default=None, exclude_if=_unset)  # with --coverage (reports/coverage_gate.py)
 
     def to_json_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+        # A finding leaves out its unset fields; the sections keep their nulls (see the module docstring).
+        out = self.model_dump(mode="json", exclude={"findings"})
+        return {"version": out.pop("version"),
+                "findings": [f.model_dump(mode="json", exclude_none=True) for f in self.findings], **out}

@@ -10,17 +10,18 @@ Base blobs are read with one `git cat-file --batch`, never one process per file.
 from __future__ import annotations
 
 import pickle
-import subprocess
 import time
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.changes import DATA_SUFFIXES, ChangeRun, Version, collect_text, compare
 from checks.engine import run_on_source
 from checks.facts import COLLECTORS
 from checks.source import SourceFile, decode_python
+from reports.stats import ChangeStats
 
+from . import git
 from .git import EMPTY_TREE, Diff
 
 if TYPE_CHECKING:
@@ -32,23 +33,11 @@ if TYPE_CHECKING:
     from .config import Config
 
 
-def _git(root: Path, *args: str, data: bytes | None = None) -> bytes | None:
-    proc = subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, timeout=300, check=False)
-    return proc.stdout if proc.returncode == 0 else None
-
-
-def base_ref(root: Path, diff: Diff, *, staged: bool) -> str:
-    if staged:
-        ok = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-        return "HEAD" if ok else EMPTY_TREE
-    return diff.base
-
-
 def blob_ids(root: Path, ref: str, paths: list[str]) -> dict[str, str]:
     """path -> blob id at `ref` (paths absent there are left out)."""
     if not paths or ref == EMPTY_TREE:
         return {}
-    out = _git(root, "ls-tree", "-r", "-z", ref, "--", *paths) or b""
+    out = git.run(root, "ls-tree", "-r", "-z", ref, "--", *paths) or b""
     ids: dict[str, str] = {}
     for entry in out.split(b"\0"):
         if not entry:
@@ -64,7 +53,7 @@ def read_blobs(root: Path, names: list[str]) -> dict[str, bytes]:
     """Object name (blob id, or `:path` for the index) -> content, with one `git cat-file --batch`."""
     if not names:
         return {}
-    out = _git(root, "cat-file", "--batch", data="".join(f"{n}\n" for n in names).encode()) or b""
+    out = git.run(root, "cat-file", "--batch", data="".join(f"{n}\n" for n in names).encode()) or b""
     blobs: dict[str, bytes] = {}
     pos = 0
     for name in names:
@@ -91,10 +80,10 @@ def _text(data: bytes | None, max_size: int) -> str | None:
 
 
 def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config, cache: Cache | None,
-                    files: list[str], *, staged: bool) -> tuple[ChangeRun, dict[str, Any]]:
+                    files: list[str], *, staged: bool) -> tuple[ChangeRun, ChangeStats]:
     """-> (the change rules' run: findings, errors, both refs' facts; stats) for the diff."""
     started = time.perf_counter()
-    ref = base_ref(root, diff, staged=staged)
+    ref = diff.ref
     wanted_suffixes = (".py", *DATA_SUFFIXES)
     py_changed = {p: lines for p, lines in diff.changed.items() if p.endswith(wanted_suffixes)}
     deleted = sorted(p for p in diff.deleted if p.endswith(wanted_suffixes))
@@ -137,7 +126,8 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
             hit = store.get(key)
             if hit is not None:
                 counts["base_facts_cached"] += 1
-                return pickle.loads(hit)  # signed, see checks/cache.py
+                cached: dict[str, Any] = pickle.loads(hit)  # signed, see checks/cache.py
+                return cached
         facts = collect_text(src, COLLECTORS, config.domain)
         counts["base_facts_collected"] += 1
         if store is not None and blob and facts is not None:
@@ -153,8 +143,8 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
     done = compare(root, versions, head=engine.project, head_per_file=engine.per_file,
                                vocab=config.domain, collectors=COLLECTORS, files=files, read_head=read_head,
                                base_facts=base_facts)
-    stats = {"base": ref, "files": len(versions), **counts, "findings": len(done.findings),
-             "seconds": round(time.perf_counter() - started, 3)}
+    stats = ChangeStats(base=ref, files=len(versions), **counts, findings=len(done.findings),
+                        seconds=round(time.perf_counter() - started, 3))
     return done, stats
 
 

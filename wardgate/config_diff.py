@@ -38,7 +38,7 @@ def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): data}
 
 
-def _sentences(key: str, old: Any, new: Any) -> list[str]:  # noqa: PLR0911 - one case per key
+def _sentences(key: str, old: Any, new: Any) -> list[str]:
     if key == "exclude":
         return [f"PR excludes {p} from analysis" for p in _added(old, new)] + \
                [f"PR stops excluding {p}" for p in _added(new, old)]

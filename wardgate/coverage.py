@@ -10,24 +10,20 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.facts.clinical_functions import is_dose_calculation
 from checks.walk import walk
 from reports.coverage_file import CoverageData, CoverageError, load, map_paths
-from reports.coverage_gate import conditions, evaluate
-from reports.gate import add_conditions
+from reports.coverage_gate import evaluate
+from reports.sections import Coverage
 
 from .files import matches_any
+from .git import Diff
 
-if TYPE_CHECKING:
-    from reports.model import Report
-
-    from .pipeline import RunResult
-
-__all__ = ["CoverageConfig", "CoverageError", "attach", "clinical_files", "load"]
+__all__ = ["CoverageConfig", "CoverageError", "clinical_files", "load", "measure"]
 
 
 class CoverageConfig(BaseModel):
@@ -41,21 +37,15 @@ class CoverageConfig(BaseModel):
     clinical_paths: list[str] = Field(default_factory=list, description="Globs of files that count as clinical")
 
 
-def attach(report: Report, result: RunResult, config: Any, data: CoverageData) -> Report:
-    """The report with its `coverage` section and the coverage conditions in its gate."""
-    diff = getattr(result, "diff", None)
-    if diff is None:
-        return report
-    cfg: CoverageConfig = getattr(config, "coverage", None) or CoverageConfig()
-    mapped = map_paths(data, result.root)
+def measure(root: Path, diff: Diff, models: Any, cfg: CoverageConfig, data: CoverageData) -> Coverage:
+    """The report's `coverage` section: the changed lines of `diff` against `data` (reports/coverage_gate.py)."""
+    mapped = map_paths(data, root)
     measured = [p for p in diff.changed if p in mapped.files]
-    clinical = (clinical_files(result.root, measured, result.engine.project.fact("django_models"), cfg.clinical_paths)
+    clinical = (clinical_files(root, measured, models, cfg.clinical_paths)
                 if cfg.min_changed_lines_clinical is not None else set())
-    section = evaluate(diff.changed, mapped, minimum=cfg.min_changed_lines,
-                       clinical_minimum=cfg.min_changed_lines_clinical, clinical=clinical,
-                       line_counts={p: _line_count(result.root / p) for p in measured})
-    return report.model_copy(update={"coverage": section,
-                                     "gate": add_conditions(report.gate, conditions(section))})
+    return evaluate(diff.changed, mapped, minimum=cfg.min_changed_lines,
+                    clinical_minimum=cfg.min_changed_lines_clinical, clinical=clinical,
+                    line_counts={p: _line_count(root / p) for p in measured})
 
 
 def clinical_files(root: Path, paths: Iterable[str], models: Any, globs: Iterable[str] = ()) -> set[str]:

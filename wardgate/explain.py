@@ -60,8 +60,8 @@ def _examples(meta: RuleMeta) -> list[str]:
     out = ["", "More examples (these are also the rule's tests):"]
     for ex in check.INVALID[:3]:
         out.append(f"\n  flagged (line {ex.line}, {ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
-    for ex in check.VALID[:3]:
-        out.append(f"\n  not flagged ({ex.path}):\n{indent(dedent(ex.code).rstrip(), '    ')}")
+    for ok in check.VALID[:3]:
+        out.append(f"\n  not flagged ({ok.path}):\n{indent(dedent(ok.code).rstrip(), '    ')}")
     return out
 
 

@@ -4,20 +4,16 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from . import git
+
 
 def git_toplevel(path: Path) -> Path | None:
-    folder = path if path.is_dir() else path.parent
-    try:
-        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True,
-                              text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return Path(proc.stdout.strip()).resolve() if proc.returncode == 0 and proc.stdout.strip() else None
+    top = (git.text(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel", timeout=30) or "").strip()
+    return Path(top).resolve() if top else None
 
 
 def scan_root(targets: Sequence[Path]) -> Path:
@@ -98,17 +94,12 @@ def _special(path: Path) -> bool:
 
 
 def _git_files(root: Path, target: Path) -> list[str] | None:
-    try:
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", str(target)],
-            cwd=root, capture_output=True, timeout=120,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
+    listed = git.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", str(target),
+                     timeout=120)
+    if listed is None:
         return None
     out = []
-    for raw in proc.stdout.split(b"\0"):
+    for raw in listed.split(b"\0"):
         if raw:
             rel = raw.decode("utf-8", "surrogateescape")
             if (root / rel).exists() or (root / rel).is_symlink():  # deleted but still in the index

@@ -24,8 +24,8 @@ def pages() -> dict[str, str]:
     rules = sorted((m for m in all_rules().values() if is_own(m.id)), key=lambda m: m.id)
     out = {f"{m.id}.md": page(m) for m in rules}
     index = [GENERATED, "", "# wardgate's rules", "",
-             "Tools' rules (`ruff:…`, `bandit:…`, `radon:…`, `semgrep:…`) are documented by the tools; "
-             "`wardgate explain RULE` prints any of them.", "",
+             ("Tools' rules (`ruff:…`, `bandit:…`, `radon:…`, `semgrep:…`) are documented by the tools; "
+              "`wardgate explain RULE` prints any of them."), "",
              "| rule | name | category | severity | tool | summary |", "|---|---|---|---|---|---|"]
     index += [f"| [{m.id}]({m.id}.md) | {m.name} | {m.category.value} | {m.severity.value} | {m.tool} | "
               f"{_cell(m.summary)} |" for m in rules]
@@ -55,7 +55,8 @@ def page(meta: RuleMeta) -> str:
         out += ["", "## More examples", "", "These are also the rule's tests."]
         for label, examples in (("Flagged", check.INVALID), ("Not flagged", check.VALID)):
             for ex in examples:
-                where = f"`{ex.path}`" + (f", line {ex.line}" if getattr(ex, "line", None) else "")
+                line = getattr(ex, "line", None)  # an Invalid example names its line
+                where = f"`{ex.path}`" + (f", line {line}" if line else "")
                 out += ["", f"{label} ({where}):", "", "```python", dedent(ex.code).strip("\n"), "```"]
     out += ["", f"`wardgate explain {meta.id}` prints this page in a terminal."]
     return "\n".join(out).rstrip() + "\n"

@@ -12,7 +12,6 @@ repository its *content* is still the change's, so it is read from BASE as well.
 """
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from checks.finding import Category, Finding, Severity
 
+from . import git
 from .config import Config, ConfigError, find_config, load_config, parse_config
 from .config_diff import describe
 
@@ -37,14 +37,6 @@ class Trusted:
     changes: list[Finding] = field(default_factory=list)  # WG012, one per difference
 
 
-def git_show(root: Path, rev: str, rel: str) -> str | None:
-    """The text of `rel` at `rev`, or None when it is not there."""
-    proc = subprocess.run(["git", "show", f"{rev}:{rel}"], cwd=root, capture_output=True, timeout=60, check=False)
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode("utf-8", "replace")
-
-
 def find_config_at(root: Path, rev: str, start: Path) -> tuple[str, str] | None:
     """(path relative to root, text) of the config `find_config` would pick, in the tree of `rev`."""
     try:
@@ -53,10 +45,10 @@ def find_config_at(root: Path, rev: str, start: Path) -> tuple[str, str] | None:
         return None
     for folder in (PurePosixPath(rel.as_posix()), *PurePosixPath(rel.as_posix()).parents):
         prefix = "" if str(folder) == "." else f"{folder}/"
-        text = git_show(root, rev, f"{prefix}wardgate.toml")
+        text = git.show(root, rev, f"{prefix}wardgate.toml")
         if text is not None:
             return f"{prefix}wardgate.toml", text
-        text = git_show(root, rev, f"{prefix}pyproject.toml")
+        text = git.show(root, rev, f"{prefix}pyproject.toml")
         if text is not None:
             try:
                 if "wardgate" in tomllib.loads(text).get("tool", {}):
@@ -75,7 +67,7 @@ def _inside(root: Path, path: Path) -> str | None:
 
 def _at(root: Path, rev: str, rel: str | None) -> Config:
     """The config `rel` holds at `rev`; the defaults when it is not there."""
-    text = git_show(root, rev, rel) if rel else None
+    text = git.show(root, rev, rel) if rel else None
     if text is None or rel is None:
         return Config(origin=f"defaults (no configuration at {rev})")
     config = parse_config(text, Path(rel), source=str(root / rel))
@@ -111,10 +103,8 @@ def load(root: Path, start: Path, explicit: Path | None, base: str, *, staged: b
     return Trusted(head if staged else trusted, changes)
 
 
-def _staged_files(root: Path, ref: str) -> set[str | None]:
-    proc = subprocess.run(["git", "diff", "--cached", "--name-only", "-z", ref], cwd=root, capture_output=True,
-                          timeout=60, check=False)
-    return set(proc.stdout.decode("utf-8", "surrogateescape").split("\0")) - {""}
+def _staged_files(root: Path, ref: str) -> set[str]:
+    return set((git.text(root, "diff", "--cached", "--name-only", "-z", ref) or "").split("\0")) - {""}
 
 
 def change_findings(base: Config, head: Config, rel: str, *, staged: bool = False) -> list[Finding]:
@@ -174,7 +164,7 @@ def trusted_baseline(root: Path, path: Path, diff: Diff | None, *, staged: bool
     rel = _inside(root, path)
     if diff is None or staged or rel is None:
         return baseline.load(path), []
-    text = git_show(root, diff.base, rel)
+    text = git.show(root, diff.base, rel)
     if text is None:
         return {}, [_baseline_note(rel, f"PR adds the baseline {rel}, which is not in {diff.base}: it is not used")]
     entries = baseline.loads(text, f"{diff.base}:{rel}")

@@ -7,9 +7,10 @@ from . import github, json_writer, junit, markdown, sarif, text
 
 Writer = Callable[..., str]
 
+# The CLI's --format and --output choices, in this order (wardgate/cliutil.py).
 WRITERS: dict[str, Writer] = {
-    "json": json_writer.render,
     "text": text.render,
+    "json": json_writer.render,
     "sarif": sarif.render,
     "sarif-github": sarif.render_github,
     "markdown": markdown.render,

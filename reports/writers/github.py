@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from checks.finding import Finding, Severity
 
-from ..coverage_render import annotations as coverage_annotations
+from ..coverage_render import uncovered_annotations
 from ..gate import counts_against_gate
 from ..model import Report
 
@@ -44,7 +44,7 @@ def render(report: Report, **_: object) -> str:
         if f.start_column:
             props += f",col={f.start_column}"
         out.append(f"::{level} {props},title={_escape_prop(title)}::{_escape_data(f.message)}")
-    for level, path, start, end, message in coverage_annotations(report):  # after the findings: they rank first
+    for level, path, start, end, message in uncovered_annotations(report):  # after the findings: they rank first
         if shown[level] >= PER_LEVEL:
             left += 1
             continue

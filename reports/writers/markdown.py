@@ -62,11 +62,11 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
     files = len({f.path for f in report.findings})
     out += ["", *textwrap.wrap(
         f"{plural(len(report.findings), 'finding')} in {plural(files, 'file')} "
-        f"({plural(report.stats.get('files_analysed', 0), 'file')} analysed): {len(counting)} count against the gate"
+        f"({plural(report.stats.files_analysed, 'file')} analysed): {len(counting)} count against the gate"
         + (f" ({', '.join(f'{counts[s]} {s.value}' for s in Severity if counts.get(s))})" if counts else "")
         + (f", {quiet} do not (suppressed, baselined or outside the diff)" if quiet else "") + ".", WIDTH)]
-    if "diff" in report.stats:
-        out.append(f"Diff-aware: compared with `{report.stats['diff'].get('base', '')}`.")
+    if report.stats.diff is not None:
+        out.append(f"Diff-aware: compared with `{report.stats.diff.base}`.")
     sections: list[list[str]] = []
     left_out = 0
     ordered = sorted(report.findings, key=lambda f: (not counts_against_gate(f), f.path, f.start_line))
@@ -88,7 +88,7 @@ def render(report: Report, *, link_base: str | None = None, max_rows: int = MAX_
     metrics = approvals_render.markdown_metrics(report)
     if metrics:
         tail += ["", *metrics]
-    errors = report.stats.get("errors", [])
+    errors = report.stats.errors
     if errors:
         tail += ["", "### Analysis errors", ""] + [f"- {_inline(e)}" for e in errors[:20]]
     budget = max_bytes - _size(out) - _size(tail)

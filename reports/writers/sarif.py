@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from checks.rulemeta import RuleMeta
 from .. import approvals_render, coverage_render
 from ..fingerprint import LINE_HASH
 from ..model import Report
+from ..stats import BaselineEntry, ToolStat
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS, MAX_RULES, MAX_TAGS, MAX_LOCATIONS = 25_000, 25_000, 20, 1_000
@@ -146,12 +148,12 @@ def _code_flow(f: Finding) -> dict[str, Any]:
             "threadFlows": [{"locations": locations}]}
 
 
-def _absent(entry: dict[str, Any], index: int) -> dict[str, Any]:
-    return {"ruleId": entry["rule_id"], "ruleIndex": index, "kind": "pass", "level": "none",
-            "message": {"text": f"Baseline finding no longer present ({entry['count']} occurrence(s))."},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(entry["path"]),
+def _absent(entry: BaselineEntry, index: int) -> dict[str, Any]:
+    return {"ruleId": entry.rule_id, "ruleIndex": index, "kind": "pass", "level": "none",
+            "message": {"text": f"Baseline finding no longer present ({entry.count} occurrence(s))."},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(entry.path),
                                                                      "uriBaseId": "%SRCROOT%"}}}],
-            "partialFingerprints": {"wardgate/v1": entry["fingerprint"]}, "baselineState": "absent"}
+            "partialFingerprints": {"wardgate/v1": entry.fingerprint}, "baselineState": "absent"}
 
 
 def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
@@ -163,36 +165,37 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
         notifications.append(_note("warning", f"{len(report.findings)} results exceed GitHub's limit of "
                                    f"{MAX_RESULTS} per run: only the {MAX_RESULTS} most severe are included."))
     rule_ids = list(dict.fromkeys([f.rule_id for f in findings]))
-    absent = [] if upload else list(report.stats.get("baseline", {}).get("absent", []))
-    rule_ids += [e["rule_id"] for e in absent if e["rule_id"] not in rule_ids]
+    absent = [] if upload or report.stats.baseline is None else report.stats.baseline.absent
+    rule_ids += [e.rule_id for e in absent if e.rule_id not in rule_ids]
     by_id = {f.rule_id: f for f in findings}
     metas = {rid: _meta(rid, by_id.get(rid)) for rid in rule_ids}
     index = {rid: i for i, rid in enumerate(rule_ids)}
     results = [_result(f, index[f.rule_id], metas[f.rule_id]) for f in findings]
-    results += [_absent(e, index[e["rule_id"]]) for e in absent]
-    tools = report.stats.get("tools", {})
+    results += [_absent(e, index[e.rule_id]) for e in absent]
+    tools = report.stats.tools
     for name, t in sorted(tools.items()):
-        if t.get("status") == "failed":
-            notifications.append(_note("error", f"{name} failed: {t.get('message', '')}", name))
-    for err in report.stats.get("errors", []):
+        if t.status == "failed":
+            notifications.append(_note("error", f"{name} failed: {t.message}", name))
+    for err in report.stats.errors:
         if not any(err.endswith(n["message"]["text"]) or n["message"]["text"].endswith(err) for n in notifications):
             notifications.append(_note("error", err))
-    llm = report.stats.get("llm") or {}
-    if llm.get("status") in ("skipped", "failed") and llm.get("reason"):
-        notifications.append(_note("note", f"LLM review {llm['status']}: {llm['reason']}", "llm"))
+    llm = report.stats.llm
+    if llm is not None and llm.status in ("skipped", "failed") and llm.reason:
+        notifications.append(_note("note", f"LLM review {llm.status}: {llm.reason}", "llm"))
     notifications += approvals_render.sarif_notifications(report)
     notifications += coverage_render.sarif_notifications(report)
-    invocation: dict[str, Any] = {"executionSuccessful": not report.stats.get("errors") and
-                                  not any(t.get("status") == "failed" for t in tools.values()),
+    invocation: dict[str, Any] = {"executionSuccessful": not report.stats.errors and
+                                  not any(t.status == "failed" for t in tools.values()),
                                   "toolExecutionNotifications": notifications}
     props: dict[str, Any] = {"gate": report.gate.model_dump(mode="json"), "profile": "github" if upload else "audit"}
-    for key in ("diff", "shard", "merged"):
-        if key in report.stats:
-            props[key] = report.stats[key]
+    for key, part in (("diff", report.stats.diff), ("shard", report.stats.shard), ("merged", report.stats.merged)):
+        if part is not None:
+            props[key] = part.model_dump(mode="json")
     props.update(approvals_render.sarif_properties(report))
     if report.coverage is not None:
-        props["coverage"] = report.coverage
-    category = "wardgate" + (f"/shard-{report.stats['shard']['index']}" if "shard" in report.stats else "")
+        props["coverage"] = report.coverage.model_dump(mode="json")
+    shard = report.stats.shard
+    category = "wardgate" + (f"/shard-{shard.index}" if shard is not None else "")
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "wardgate", "version": report.version, "semanticVersion": report.version,
                             "informationUri": "https://github.com/wardgate/wardgate",
@@ -209,10 +212,10 @@ def build(report: Report, *, upload: bool = False) -> dict[str, Any]:
     return _fit(log)
 
 
-def _tools_run(tools: dict[str, Any]) -> list[dict[str, Any]]:
+def _tools_run(tools: Mapping[str, ToolStat]) -> list[dict[str, Any]]:
     """The external tools that ran, each with its version and executable (stats.tools)."""
-    return [{"name": name, "version": t["version"], "properties": {"executable": t.get("executable", "")}}
-            for name, t in sorted(tools.items()) if t.get("status") == "ok" and t.get("version")]
+    return [{"name": name, "version": t.version, "properties": {"executable": t.executable}}
+            for name, t in sorted(tools.items()) if t.status == "ok" and t.version]
 
 
 def _root_uri(root: str) -> str:

@@ -37,11 +37,10 @@ def render(report: Report, *, color: bool = False, **_: object) -> str:
         if part:
             out += [c(_BOLD, f"{title} ({len(part)})"), ""]
             out += _by_file(part, c)
-    tools = report.stats.get("tools", {})
-    failed = [f"{name}: {t.get('message', '')}" for name, t in tools.items() if t.get("status") == "failed"]
+    failed = [f"{name}: {t.message}" for name, t in report.stats.tools.items() if t.status == "failed"]
     for line in failed:
         out.append(c(_RED, f"tool failure — {line}"))
-    for err in report.stats.get("errors", []):
+    for err in report.stats.errors:
         out.append(c(_RED, f"error — {err}"))
     out.extend(approvals_render.text_lines(report))
     out.extend(coverage_render.text_lines(report))
@@ -84,7 +83,7 @@ def counts_line(report: Report) -> str:
     line = f"{plural(len(report.findings), 'finding')} in {plural(with_findings, 'file')}"
     if parts:
         line += f" ({', '.join(parts)})"
-    line += f"; {plural(report.stats.get('files_analysed', 0), 'file')} analysed"
+    line += f"; {plural(report.stats.files_analysed, 'file')} analysed"
     if quiet:
         line += f"; {quiet} not counted (suppressed, baselined, outside the diff or advisory)"
     return line + "."
@@ -104,9 +103,9 @@ def render_statistics(report: Report, *, color: bool = False, **_: object) -> st
            f"({plural(len({f.path for f in report.findings if f.rule_id == rule}), 'file')})"
            for rule, n in sorted(per_rule.items(), key=lambda kv: (-kv[1], kv[0]))]
     out.append("")
-    for name, t in report.stats.get("tools", {}).items():
-        ran = f"{t.get('version', '')} ({t.get('executable', '')})" if t.get("executable") else ""
-        out.append(f"{name:<8} {t.get('status', '')} {ran}".rstrip())
+    for name, t in report.stats.tools.items():
+        ran = f"{t.version} ({t.executable})" if t.executable else ""
+        out.append(f"{name:<8} {t.status} {ran}".rstrip())
     verdict = c(_GREEN if report.gate.passed else _RED, report.gate.verdict.upper())
     out += ["", f"{verdict} — {report.gate.summary}", counts_line(report)]
     return "\n".join(out) + "\n"

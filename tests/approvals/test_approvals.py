@@ -13,7 +13,7 @@ from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 
 from wardgate.approvals import ApprovalsConfig, Context, detect, load_changes, parse_roles, route
-from wardgate.change_metrics import compute, function_source
+from wardgate.approvals.metrics import compute, function_source
 from wardgate.config import Config
 
 MODELS = '''\
@@ -165,7 +165,7 @@ def cli(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int,
 
 
 def _has_diff_option() -> bool:
-    from wardgate.cli import _parser
+    from wardgate.cli import parser as _parser
 
     try:
         args = _parser().parse_args(["check", "--diff", "main", "--approved-by", "dba"])
@@ -210,7 +210,7 @@ def test_changed_permission_decorator_needs_security(repo: Path) -> None:
     assert len(perm) == 1 and perm[0].path == "clinic/views.py" and perm[0].lines == [8]
     assert perm[0].symbol == "patient_update"
     assert "clinic.change_patient" in perm[0].why and "clinic.view_patient" in perm[0].why
-    from wardgate.test_suggestions import suggest
+    from wardgate.approvals.suggestions import suggest
 
     texts = [s.behaviour for s in suggest(triggers, None)]  # type: ignore[arg-type]
     assert "a user without `clinic.view_patient` gets 403 on `patient_update`" in texts
@@ -232,7 +232,7 @@ def test_bulk_delete_of_patients_needs_medical_director(repo: Path) -> None:
     dels = [t for t in reqs["medical-director"].triggers if t.kind == "patient-delete"]
     assert len(dels) == 1 and dels[0].path == "clinic/services.py" and dels[0].lines == [8]
     assert dels[0].data["bulk"] and "purge_inactive_patients" in dels[0].why
-    from wardgate.test_suggestions import suggest
+    from wardgate.approvals.suggestions import suggest
 
     texts = [s.behaviour for s in suggest(triggers, None)]  # type: ignore[arg-type]
     assert any("deletes only the `Patient` rows" in t and "simple-history" in t for t in texts)
@@ -301,23 +301,23 @@ def test_metrics_match_radon_at_both_refs(repo: Path) -> None:
     commit(repo)
     changes = load_changes(repo, "main")
     metrics = compute(changes, ApprovalsConfig().metrics)
-    fns = {f["function"]: f for f in metrics["functions"]}
+    fns = {f.function: f for f in metrics.functions}
     assert set(fns) == {"triage"}  # `untouched` is not a changed function
     before = {b.name: b for b in cc_visit(CHANGED_BEFORE)}["triage"]
     after = {b.name: b for b in cc_visit(CHANGED_AFTER)}["triage"]
     f = fns["triage"]
-    assert (f["complexity_before"], f["complexity_after"]) == (before.complexity, after.complexity)
-    assert f["complexity_delta"] == after.complexity - before.complexity
+    assert (f.complexity_before, f.complexity_after) == (before.complexity, after.complexity)
+    assert f.complexity_delta == after.complexity - before.complexity
     mi_b = mi_visit(function_source(CHANGED_BEFORE, before.lineno, before.endline), True)
     mi_a = mi_visit(function_source(CHANGED_AFTER, after.lineno, after.endline), True)
-    assert f["mi_before"] == round(mi_b, 2) and f["mi_after"] == round(mi_a, 2)
-    files = {x["path"]: x for x in metrics["files"]}
-    assert files["clinic/triage.py"]["mi_before"] == round(mi_visit(CHANGED_BEFORE, True), 2)
-    assert files["clinic/triage.py"]["mi_after"] == round(mi_visit(CHANGED_AFTER, True), 2)
-    assert (f["docstring_before"], f["docstring_after"]) == (False, True)
-    assert (f["type_hints_before"], f["type_hints_after"]) == ("0/3", "3/3")
-    assert metrics["totals"]["type_hint_coverage_before"] == 0.0
-    assert metrics["totals"]["type_hint_coverage_after"] == 100.0
+    assert f.mi_before == round(mi_b, 2) and f.mi_after == round(mi_a, 2)
+    files = {x.path: x for x in metrics.files}
+    assert files["clinic/triage.py"].mi_before == round(mi_visit(CHANGED_BEFORE, True), 2)
+    assert files["clinic/triage.py"].mi_after == round(mi_visit(CHANGED_AFTER, True), 2)
+    assert (f.docstring_before, f.docstring_after) == (False, True)
+    assert (f.type_hints_before, f.type_hints_after) == ("0/3", "3/3")
+    assert metrics.totals.type_hint_coverage_before == 0.0
+    assert metrics.totals.type_hint_coverage_after == 100.0
 
 
 @needs_cli
@@ -353,7 +353,7 @@ def test_cli_outside_diff_mode_reports_no_approvals(repo: Path) -> None:
 
 def test_suggestion_text_for_drf_permission_classes() -> None:
     from wardgate.approvals import Trigger
-    from wardgate.test_suggestions import suggest
+    from wardgate.approvals.suggestions import suggest
 
     t = Trigger("permission", "api.py", [3], "x", symbol="PrescriptionViewSet",
                 data={"added": ["permission_classes = [IsAuthenticated, IsPrescriber]"], "removed": []})
@@ -376,7 +376,7 @@ def test_dose_change_needs_medical_director_and_suggests_the_cap(repo: Path) -> 
     assert "medical-director" in reqs
     dose = [t for t in reqs["medical-director"].triggers if t.kind == "dose"]
     assert dose and dose[0].lines == [4, 5, 6]
-    from wardgate.test_suggestions import suggest
+    from wardgate.approvals.suggestions import suggest
 
     texts = [s.behaviour for s in suggest(triggers, Context(load_changes(repo, "main"), None, None, None))]
     assert "`calculate_dose` never returns more than `MAX_DOSE_MG`, also for the heaviest/oldest plausible " \

@@ -156,7 +156,7 @@ def changes(repo: Path) -> list[tuple[str, str, int, str, str]]:
         result = run(cfg, RunOptions(targets=[Path(".")], no_llm=True, diff="main", no_cache=True))
     finally:
         os.chdir(cwd)
-    assert not result.report.stats["errors"], result.report.stats["errors"]
+    assert not result.report.stats.errors, result.report.stats.errors
     return [(f.rule_id, f.path, f.start_line, f.severity.value, f.message) for f in result.report.findings
             if f.rule_id.startswith("WG8") and f.in_diff]
 

@@ -16,7 +16,8 @@ from checks.names import ImportMap
 from checks.source import SourceFile, parse_into
 from checks.testing import run_example
 from checks.vocabulary import Vocabulary
-from reports.gate import evaluate
+from reports.gate import decide
+from reports.stats import GatePolicy
 from reports.model import Report
 from reports.writers import sarif
 
@@ -163,7 +164,7 @@ def test_sarif_code_flows_are_valid() -> None:
              FlowStep(label="log.info", path="ward/services.py", line=5)]
     f = Finding(rule_id="WG501", category=Category.PHI, severity=Severity.HIGH, tool="wardgate",
                 path="ward/services.py", start_line=5, end_line=5, message="PHI", fingerprint="0" * 32, flow=steps)
-    log = sarif.build(Report(version="t", findings=[f], gate=evaluate([f], fail_on=Severity.HIGH), stats={}))
+    log = sarif.build(Report(version="t", findings=[f], gate=decide([f], GatePolicy(fail_on=Severity.HIGH)), stats={}))
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert list(jsonschema.validators.validator_for(schema)(schema).iter_errors(log)) == []
     flow = log["runs"][0]["results"][0]["codeFlows"][0]

@@ -338,3 +338,21 @@ def test_decorators_made_by_a_project_factory_at_module_level_guard_like_the_fac
         })
         chart = next(e for e in _facts(tmp_path)["endpoints"] if e["view"] == "clinic.views.chart")
         assert chart["reads"] == reads  # a plain decorator named like access control stays unknown
+
+
+def test_a_request_audit_decorator_on_three_views_is_the_projects_audit_convention(tmp_path: Path) -> None:
+    files = {
+        "clinic/models.py": MODELS[1] + "\nclass RequestLog(models.Model):\n    user = models.CharField(max_length=64)\n",
+        "common/decorators.py": "from clinic.models import RequestLog\n\ndef log_request(func):\n"
+                                "    def wrapper(view, request, *args, **kwargs):\n"
+                                "        RequestLog(user=request.user.username).save()\n"
+                                "        return func(view, request, *args, **kwargs)\n    return wrapper\n",
+        "clinic/views.py": "from common.decorators import log_request\n\nclass Charts:\n" + "".join(
+            f"    @log_request\n    def {m}(self, request):\n        pass\n\n" for m in ("get", "post", "put")),
+    }
+    _write(tmp_path, files)
+    assert _facts(tmp_path)["settings"]["request_audit_decorators"] == {
+        "log_request": "records requests in RequestLog, wraps 3 functions"}
+    files["clinic/views.py"] = files["clinic/views.py"].replace("    @log_request\n    def put", "    def put")
+    _write(tmp_path, files)
+    assert _facts(tmp_path)["settings"]["request_audit_decorators"] is None  # two uses are not yet a convention

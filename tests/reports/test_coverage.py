@@ -88,7 +88,7 @@ def test_uncovered_changed_lines_fail_with_their_ranges(pr, wardgate, tmp_path: 
     (f,) = report["coverage"]["files"]
     assert f["path"] == "app/flow.py"
     assert f["uncovered"] == [[6, 9], [14, 16]]
-    assert "not met: Changed lines covered ≥ 80%: " in report["gate"]["summary"]
+    assert "not met: Changed lines covered ≥ 80% (" in report["gate"]["summary"]
     _, text = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml, fmt="text")
     assert "app/flow.py: not covered 6-9, 14-16" in text
     _, md = wardgate("check", pr.root, "--no-llm", "--diff", "main", "--coverage", xml, fmt="markdown")

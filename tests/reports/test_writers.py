@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 
 from checks.finding import Category, Finding, Severity
-from reports.gate import evaluate
+from reports.gate import decide
+from reports.stats import GatePolicy
 from reports.model import Report
 from reports.writers import github, markdown, sarif
 
@@ -73,7 +74,7 @@ def _report(n: int, errors: tuple[str, ...] = ()) -> Report:
     findings = [Finding(rule_id="bandit:B307", category=Category.SECURITY, severity=Severity.MEDIUM, tool="bandit",
                         path=f"app/m{i % 50}.py", start_line=i + 1, end_line=i + 1, message="eval", fingerprint=f"{i:032x}")
                 for i in range(n)]
-    gate = evaluate(findings, fail_on=Severity.HIGH, errors=errors)
+    gate = decide(findings, GatePolicy(fail_on=Severity.HIGH), errors=errors)
     return Report(version="t", findings=findings, gate=gate,
                   stats={"errors": list(errors), "tools": {"semgrep": {"status": "failed", "message": "offline"}}})
 
@@ -103,7 +104,7 @@ def _medical(n: int, message: str) -> Report:
                         tool="wardgate", path=f"wards/views {i}.py", start_line=3, end_line=3, message=message,
                         fix="Log the record's internal id, never the patient's name or NHS number.",
                         fingerprint=f"{i:032x}") for i in range(n)]
-    return Report(version="t", findings=findings, gate=evaluate(findings, fail_on=Severity.HIGH),
+    return Report(version="t", findings=findings, gate=decide(findings, GatePolicy(fail_on=Severity.HIGH)),
                   stats={"files_analysed": n + 3})
 
 
@@ -188,7 +189,7 @@ def test_sarif_uris_are_encoded_and_every_rule_has_help_uri() -> None:
     ]
     tools = {"ruff": {"status": "ok", "version": "0.17.6", "executable": "/venv/bin/ruff"},
              "semgrep": {"status": "disabled"}}
-    log = sarif.build(Report(version="t", findings=findings, gate=evaluate(findings, fail_on=Severity.HIGH),
+    log = sarif.build(Report(version="t", findings=findings, gate=decide(findings, GatePolicy(fail_on=Severity.HIGH)),
                              stats={"tools": tools}))
     run = log["runs"][0]
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]

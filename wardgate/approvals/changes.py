@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import ast
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.source import DEFAULT_MAX_FILE_SIZE
+
+from .. import git
+from ..git import Diff, changed_lines
 
 
 @dataclass
@@ -33,31 +35,20 @@ class ChangeSet:
         return (f for f in self.files.values() if f.path.endswith(".py"))
 
 
-def _git(root: Path, *args: str) -> str | None:
-    proc = subprocess.run(["git", *args], cwd=root, check=False, capture_output=True, text=True, encoding="utf-8",
-                          errors="replace", timeout=120)
-    return proc.stdout if proc.returncode == 0 else None
-
-
-def load_changes(root: Path, base: str | None, *, staged: bool = False) -> ChangeSet:
-    """The changed files with both sides' text. Uses wardgate.git for the changed lines."""
-    from ..git import EMPTY_TREE, changed_lines
-
-    diff = changed_lines(root, base or None, staged=staged)
-    if staged:
-        old_ref = "HEAD" if _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}") else EMPTY_TREE
-    else:
-        old_ref = diff.base
-    cs = ChangeSet(root=root, base=old_ref)
-    tracked_old = set((_git(root, "ls-tree", "-r", "--name-only", old_ref) or "").splitlines())
+def load_changes(root: Path, base: str | None, *, staged: bool = False, diff: Diff | None = None) -> ChangeSet:
+    """The changed files with both sides' text; `diff`: the run's own diff, when it has one (git is asked once)."""
+    if diff is None:
+        diff = changed_lines(root, base or None, staged=staged)
+    cs = ChangeSet(root=root, base=diff.ref)
+    tracked_old = set((git.text(root, "ls-tree", "-r", "--name-only", diff.ref) or "").splitlines())
 
     def old(path: str) -> str | None:
-        return _git(root, "show", f"{old_ref}:{path}") if path in tracked_old else None
+        return git.show(root, diff.ref, path) if path in tracked_old else None
 
     for path, lines in diff.changed.items():
         old_path = diff.renamed.get(path, path)
-        if staged:
-            new_text = _git(root, "show", f":{path}")
+        if diff.staged:
+            new_text = git.show(root, "", path)
         else:
             try:
                 new_text = (root / path).read_text(encoding="utf-8", errors="replace")

@@ -4,12 +4,15 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from checks.walk import walk
 
 from .changes import FileChange
 from .triggers import Context, Trigger, clip, functions, span
+
+if TYPE_CHECKING:
+    from checks.facts.querysets import Scope
 
 
 def _module_name(path: str) -> str:
@@ -57,7 +60,7 @@ def deletion_triggers(ctx: Context, fc: FileChange, new: ast.Module) -> list[Tri
     return out
 
 
-def _instance_model(recv: ast.expr, fn: ast.AST, scope: Any) -> str | None:
+def _instance_model(recv: ast.expr, fn: ast.AST, scope: Scope) -> str | None:
     """`p = Patient.objects.get(...)`, `get_object_or_404(Patient, ...)`, `for p in Patient.objects...`,
     `self.get_object()` / `self.object` / `perform_destroy(self, instance)` in a view of a patient model."""
     if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Attribute):

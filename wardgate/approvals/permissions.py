@@ -115,10 +115,9 @@ def permission_triggers(ctx: Context, fc: FileChange, new: ast.Module, old: ast.
     out: list[Trigger] = []
     for sym, items in now.items():
         old_items = before.get(sym)
-        if old_items is None:
-            if fc.old_path is not None and not sym.startswith("settings") and not any(
-                    t.startswith(("Module(", "ClassDef(")) for t, _ in items):
-                continue  # a new view with its own decorators is not an edit of authorization
+        if old_items is None and fc.old_path is not None and not sym.startswith("settings") and not any(
+                t.startswith(("Module(", "ClassDef(")) for t, _ in items):
+            continue  # a new view with its own decorators is not an edit of authorization
         old_texts = {t for t, _ in old_items or []}
         new_texts = {t for t, _ in items}
         if old_items is not None and old_texts == new_texts:

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from reports.sections import Reason, RoleRequirement, join_whys
 
 from .triggers import Trigger, clip, ranges
 
@@ -23,11 +25,10 @@ class Requirement:
     why: str
     triggers: list[Trigger]
 
-    def to_dict(self, approved: bool | None) -> dict[str, Any]:
-        return {"role": self.role, "why": self.why, "approved": approved,
-                "reasons": [{"kind": t.kind, "why": t.why, "path": t.path, "lines": ranges(t.lines),
-                             "location": t.where(), **({"symbol": t.symbol} if t.symbol else {})}
-                            for t in self.triggers]}
+    def to_model(self, approved: bool | None) -> RoleRequirement:
+        return RoleRequirement(role=self.role, why=self.why, approved=approved, reasons=sorted(
+            (Reason(kind=t.kind, why=t.why, path=t.path, lines=ranges(t.lines), location=t.where(), symbol=t.symbol)
+             for t in self.triggers), key=Reason.order))
 
 
 def route(triggers: list[Trigger], findings: Iterable[Finding], changes: ChangeSet,
@@ -55,14 +56,11 @@ def route(triggers: list[Trigger], findings: Iterable[Finding], changes: ChangeS
         if not hits:
             continue
         req = by_role.setdefault(rule.role, Requirement(rule.role, rule.why, []))
-        if rule.why and rule.why not in req.why:
-            req.why = f"{req.why}; {rule.why}" if req.why else rule.why
+        req.why = join_whys([*req.why.split("; "), rule.why])
         for t in hits:
             if not any(t.kind == o.kind and t.path == o.path and t.lines == o.lines and t.why == o.why
                        for o in req.triggers):
                 req.triggers.append(t)
-    for req in by_role.values():
-        req.triggers.sort(key=lambda t: (t.path, t.lines[:1], t.kind))
     return sorted(by_role.values(), key=lambda r: r.role)
 
 

@@ -4,7 +4,7 @@ For every function whose lines the diff touches, before (the base ref, matched b
 and after: cyclomatic complexity from radon's own `cc_visit` (so the numbers are radon's), the
 maintainability index from radon's `mi_visit` on the function's own source (dedented), whether it has
 a docstring, and its type-hint coverage (annotated parameters and return, `self`/`cls` excluded).
-Per file, radon's module MI before and after. Thresholds (`MetricsConfig`) become gate conditions.
+Per file, radon's module MI before and after. Thresholds (`MetricsConfig`) become gate conditions (reports/gate.py).
 """
 from __future__ import annotations
 
@@ -12,18 +12,22 @@ import ast
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 
 from checks.source import DEFAULT_MAX_FILE_SIZE
 from checks.walk import walk
+from reports.sections import (
+    ChangeMetrics,
+    FileMaintainability,
+    FunctionChange,
+    MetricThresholds,
+    MetricTotals,
+)
 
-if TYPE_CHECKING:
-    from reports.model import Condition
-
-    from .approvals import ChangeSet, MetricsConfig
+from .changes import ChangeSet
+from .config import MetricsConfig
 
 
 @dataclass
@@ -92,20 +96,20 @@ def module_mi(text: str | None) -> float | None:
         return None
 
 
-def compute(changes: ChangeSet, cfg: MetricsConfig) -> dict[str, Any]:
-    functions: list[dict[str, Any]] = []
-    files: list[dict[str, Any]] = []
+def compute(changes: ChangeSet, cfg: MetricsConfig) -> ChangeMetrics:
+    functions: list[FunctionChange] = []
+    files: list[FileMaintainability] = []
     before_hints = before_slots = after_hints = after_slots = 0
     before_docs = before_n = after_docs = after_n = 0
     for fc in changes.python():
         if fc.path.split("/")[-2:-1] == ["migrations"]:
             continue
-        now = measure(fc.new_text, lambda _name, start, end, fc=fc: fc.touches(start, end))
+        now = measure(fc.new_text, lambda _name, start, end: fc.touches(start, end))  # noqa: B023 - used at once
         changed = list(now.values())
-        old = measure(fc.old_text, lambda name, _start, _end, names=set(now): name in names)
+        old = measure(fc.old_text, lambda name, _start, _end: name in now)  # noqa: B023 - used at once
         if not changed:
             continue
-        files.append({"path": fc.path, "mi_before": module_mi(fc.old_text), "mi_after": module_mi(fc.new_text)})
+        files.append(FileMaintainability(path=fc.path, mi_before=module_mi(fc.old_text), mi_after=module_mi(fc.new_text)))
         for m in sorted(changed, key=lambda m: m.lineno):
             b = old.get(m.name)
             after_hints, after_slots = after_hints + m.hints, after_slots + m.slots
@@ -113,58 +117,28 @@ def compute(changes: ChangeSet, cfg: MetricsConfig) -> dict[str, Any]:
             if b is not None:
                 before_hints, before_slots = before_hints + b.hints, before_slots + b.slots
                 before_docs, before_n = before_docs + b.docstring, before_n + 1
-            functions.append({
-                "path": fc.path, "function": m.name, "line": m.lineno, "status": "changed" if b else "new",
-                "complexity_before": b.complexity if b else None, "complexity_after": m.complexity,
-                "complexity_delta": m.complexity - b.complexity if b else None,
-                "mi_before": b.maintainability if b else None, "mi_after": m.maintainability,
-                "mi_delta": round(m.maintainability - b.maintainability, 2) if b else None,
-                "docstring_before": b.docstring if b else None, "docstring_after": m.docstring,
-                "type_hints_before": f"{b.hints}/{b.slots}" if b else None, "type_hints_after": f"{m.hints}/{m.slots}",
-            })
+            functions.append(_function_change(fc.path, m, b))
 
     def pct(a: int, n: int) -> float | None:
         return round(100.0 * a / n, 1) if n else None
 
-    return {
-        "functions": functions,
-        "files": files,
-        "totals": {
-            "changed_functions": len(functions),
-            "type_hint_coverage_before": pct(before_hints, before_slots),
-            "type_hint_coverage_after": pct(after_hints, after_slots),
-            "docstring_coverage_before": pct(before_docs, before_n),
-            "docstring_coverage_after": pct(after_docs, after_n),
-        },
-        "thresholds": cfg.model_dump(exclude={"enabled"}),
-    }
+    return ChangeMetrics(
+        functions=functions, files=files,
+        totals=MetricTotals(changed_functions=len(functions),
+                            type_hint_coverage_before=pct(before_hints, before_slots),
+                            type_hint_coverage_after=pct(after_hints, after_slots),
+                            docstring_coverage_before=pct(before_docs, before_n),
+                            docstring_coverage_after=pct(after_docs, after_n)),
+        thresholds=MetricThresholds.model_validate(cfg.model_dump(exclude={"enabled"})))
 
 
-def conditions(metrics: dict[str, Any]) -> list[Condition]:
-    """The configured thresholds as gate conditions, stated in words."""
-    from reports.model import Condition
-
-    th, totals, fns = metrics["thresholds"], metrics["totals"], metrics["functions"]
-    out: list[Condition] = []
-    if th.get("max_complexity") is not None and fns:
-        limit = th["max_complexity"]
-        over = [f for f in fns if f["complexity_after"] > limit]
-        out.append(Condition(
-            id="metrics:max-complexity", description=f"No changed function ends above complexity {limit}",
-            held=not over, detail=", ".join(f"{f['path']}:{f['line']} {f['function']} = {f['complexity_after']}"
-                                            for f in over[:5]) or "none"))
-    if th.get("min_maintainability") is not None and fns:
-        limit = th["min_maintainability"]
-        under = [f for f in fns if f["mi_after"] < limit]
-        out.append(Condition(
-            id="metrics:min-maintainability", description=f"No changed function ends below maintainability {limit}",
-            held=not under, detail=", ".join(f"{f['path']}:{f['line']} {f['function']} = {f['mi_after']}"
-                                             for f in under[:5]) or "none"))
-    for key, label, flag in (("type_hint_coverage", "Type-hint coverage", "type_hints_must_not_fall"),
-                             ("docstring_coverage", "Docstring coverage", "docstrings_must_not_fall")):
-        before, after = totals[f"{key}_before"], totals[f"{key}_after"]
-        if th.get(flag) and before is not None and after is not None:
-            out.append(Condition(
-                id=f"metrics:{key.replace('_', '-')}", description=f"{label} of changed code does not fall",
-                held=after >= before, detail=f"{before}% before, {after}% after"))
-    return out
+def _function_change(path: str, m: FunctionMetrics, b: FunctionMetrics | None) -> FunctionChange:
+    """One changed function, after (`m`) and before (`b`, None when it is new)."""
+    return FunctionChange(
+        path=path, function=m.name, line=m.lineno, status="changed" if b else "new",
+        complexity_before=b.complexity if b else None, complexity_after=m.complexity,
+        complexity_delta=m.complexity - b.complexity if b else None,
+        mi_before=b.maintainability if b else None, mi_after=m.maintainability,
+        mi_delta=round(m.maintainability - b.maintainability, 2) if b else None,
+        docstring_before=b.docstring if b else None, docstring_after=m.docstring,
+        type_hints_before=f"{b.hints}/{b.slots}" if b else None, type_hints_after=f"{m.hints}/{m.slots}")

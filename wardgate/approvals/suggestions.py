@@ -5,47 +5,35 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from checks.walk import walk
+from reports.sections import TestSuggestion
 
-from .approvals.changes import parse
-from .approvals.triggers import functions
-
-if TYPE_CHECKING:
-    from .approvals import Context, Trigger
+from .changes import parse
+from .triggers import Context, Trigger, functions
 
 
-@dataclass
-class Suggestion:
-    area: str  # permission | audit | dosing | deletion
-    path: str
-    line: int
-    symbol: str
-    behaviour: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"area": self.area, "path": self.path, "line": self.line, "symbol": self.symbol,
-                "behaviour": self.behaviour}
+def _suggestion(area: str, path: str, line: int, symbol: str, behaviour: str) -> TestSuggestion:
+    return TestSuggestion(area=area, path=path, line=line, symbol=symbol, behaviour=behaviour)
 
 
-def suggest(triggers: list[Trigger], ctx: Context | None) -> list[Suggestion]:
-    out: list[Suggestion] = []
+def suggest(triggers: list[Trigger], ctx: Context | None) -> list[TestSuggestion]:
+    """area: permission | audit | dosing | deletion."""
+    out: list[TestSuggestion] = []
     for t in triggers:
         line = t.lines[0] if t.lines else 1
         if t.kind == "permission":
             for text in _perm_behaviours(t, ctx):
-                out.append(Suggestion("permission", t.path, line, t.symbol or "", text))
+                out.append(_suggestion("permission", t.path, line, t.symbol or "", text))
         elif t.kind == "audit":
-            text = _audit_behaviour(t)
-            if text:
-                out.append(Suggestion("audit", t.path, line, t.symbol or "", text))
+            audit = _audit_behaviour(t)
+            if audit:
+                out.append(_suggestion("audit", t.path, line, t.symbol or "", audit))
         elif t.kind == "dose":
             for text in _dose_behaviours(t, ctx):
-                out.append(Suggestion("dosing", t.path, line, t.symbol or "", text))
+                out.append(_suggestion("dosing", t.path, line, t.symbol or "", text))
         elif t.kind == "patient-delete":
-            out.append(Suggestion("deletion", t.path, line, t.symbol or "", _delete_behaviour(t)))
+            out.append(_suggestion("deletion", t.path, line, t.symbol or "", _delete_behaviour(t)))
     seen: set[tuple[str, str]] = set()
     unique = []
     for s in out:
