@@ -270,7 +270,7 @@ class AuditBypassingWrite(Check):
     @staticmethod
     def _audited_patient(model: str, models: ModelIndex) -> bool:
         mech = models.audit_of(model)
-        return bool(mech) and not sees_every_write(mech) and models.is_patient_model(model)
+        return mech is not None and not sees_every_write(mech) and models.is_patient_model(model)
 
 
 def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:

@@ -221,7 +221,8 @@ class UnboundedDoseField(Check):
         limits: FieldLimits | None = self.ctx.project.fact(LIMITS)
         if limits is None:
             return None, None
-        bases, todo = [], [q]
+        bases: list[str] = []
+        todo = [q]
         while todo and len(bases) < 12:
             cur = todo.pop()
             if cur in bases or cur not in models.models:

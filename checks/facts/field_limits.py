@@ -141,8 +141,8 @@ def _compared(fn: ast.AST, key, whole_value: str | None = None) -> set[str]:  # 
                     out.add(k)
         elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("min", "max")
               and len(n.args) > 1):
-            for a in n.args:  # clamping: min(dose, MAX_DOSE)
-                k = key(a, aliases)
+            for operand in n.args:  # clamping: min(dose, MAX_DOSE)
+                k = key(operand, aliases)
                 if k:
                     out.add(k)
     return out
@@ -165,7 +165,7 @@ def _class(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassLimi
                     info.exclude = _strings(m.value) or []
                 elif name == "extra_kwargs" and isinstance(m.value, ast.Dict):
                     for k, v in zip(m.value.keys, m.value.values):
-                        if isinstance(k, ast.Constant) and isinstance(v, ast.Dict):
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Dict):
                             keys = {x.value for x in v.keys if isinstance(x, ast.Constant)}
                             if {"min_value", "max_value"} <= keys:
                                 info.checked[k.value] = f"Meta.extra_kwargs min_value/max_value ({_at(src, m)})"

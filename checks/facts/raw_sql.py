@@ -21,6 +21,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..names import ImportMap
 from ..source import SourceFile
@@ -91,7 +92,7 @@ def parse_sql(text: str, fragment: bool = False) -> SqlParse:
     return SqlParse(unknown="SQL wardgate could not parse")
 
 
-def _writes(statements: list, exp) -> SqlParse:  # type: ignore[no-untyped-def]
+def _writes(statements: list[Any], exp: Any) -> SqlParse:
     out: list[SqlWrite] = []
     for stmt in statements:
         if isinstance(stmt, exp.Command):
@@ -111,7 +112,7 @@ def _writes(statements: list, exp) -> SqlParse:  # type: ignore[no-untyped-def]
     return SqlParse(writes=tuple(dict.fromkeys(out)))
 
 
-def _targets(node, exp) -> tuple[str, list]:  # type: ignore[no-untyped-def]
+def _targets(node: Any, exp: Any) -> tuple[str, list[Any]]:
     if isinstance(node, exp.Update):
         return "UPDATE", [node.this]
     if isinstance(node, exp.Insert):
@@ -148,9 +149,11 @@ def _text(node: ast.AST | None, env: _Env, depth: int = 0) -> str | None:
         for v in node.values:
             if isinstance(v, ast.Constant) and isinstance(v.value, str):
                 parts.append(v.value)
-            else:
-                inner = _text(v.value, env, depth + 1) if isinstance(v, ast.FormattedValue) else None
+            elif isinstance(v, ast.FormattedValue):
+                inner = _text(v.value, env, depth + 1)
                 parts.append(inner if inner is not None and not v.format_spec else DYN)
+            else:
+                parts.append(DYN)
         return "".join(parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _text(node.left, env, depth + 1), _text(node.right, env, depth + 1)
@@ -166,8 +169,8 @@ def _text(node: ast.AST | None, env: _Env, depth: int = 0) -> str | None:
             base = _text(node.func.value, env, depth + 1)
             return _BRACES.sub(DYN, base).replace("{{", "{").replace("}}", "}") if base is not None else None
         if meth in ("strip", "lstrip", "rstrip", "dedent", "SQL"):  # textwrap.dedent(...), psycopg's sql.SQL(...)
-            inner = node.args[0] if meth in ("dedent", "SQL") and node.args else node.func.value
-            return _text(inner, env, depth + 1)
+            arg: ast.expr = node.args[0] if meth in ("dedent", "SQL") and node.args else node.func.value
+            return _text(arg, env, depth + 1)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("str", "dedent", "SQL") \
             and len(node.args) == 1:
         return _text(node.args[0], env, depth + 1)
@@ -249,8 +252,8 @@ def _extra_fragments(call: ast.Call) -> list[ast.expr]:
 
 
 def site_of(call: ast.Call, via: str, fn_name: str | None, env: _Env) -> RawSqlSite:
-    base = {"line": call.lineno, "col": call.col_offset, "end_line": call.end_lineno or call.lineno,
-            "function": fn_name, "via": via}
+    base: dict[str, Any] = {"line": call.lineno, "col": call.col_offset, "end_line": call.end_lineno or call.lineno,
+                            "function": fn_name, "via": via}
     if via == "extra()" or via == "RawSQL":
         exprs = _extra_fragments(call) if via == "extra()" else call.args[:1]
         unknown = None

@@ -154,8 +154,9 @@ def _file_target(node: ast.expr, env: Env, depth: int = 0) -> bool:
     name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
     if name != "open":
         return False
-    args = node.args[1:] if isinstance(f, ast.Name) or _name(f.value) in ("io", "codecs") else node.args
-    mode = next((a.value for a in args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)), None)
+    args = node.args[1:] if isinstance(f, ast.Name) or (isinstance(f, ast.Attribute) and _name(f.value) in (
+        "io", "codecs")) else node.args
+    mode: object = next((a.value for a in args[:1] if isinstance(a, ast.Constant)), None)
     mode = next((k.value.value for k in node.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)), mode)
     if not isinstance(mode, str) or not any(m in mode for m in _WRITE_MODES):
         return False
