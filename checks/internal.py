@@ -159,8 +159,10 @@ INTERNAL_RULES += (
              tool="wardgate", summary="Some access-control or audit facts could not be resolved",
              doc="""## What it does
 Reports, once per run, the views whose access control and the patient models whose audit trail wardgate
-could not resolve, because they come from a base class, mixin or decorator in a package it cannot read.
-No gating finding rests on such an unknown fact: these views and models are neither flagged nor cleared.
+could not resolve, because they come from a base class, mixin or decorator in a package it cannot read;
+and raw SQL whose effect it cannot tell (SQL that does not parse, or a write to a table named at run time).
+No gating finding rests on such an unknown fact: these views, models and statements are neither flagged nor
+cleared.
 
 ## Why is this bad?
 What wardgate cannot read it cannot judge. A gate that guessed would either cry wolf (calling an
@@ -173,7 +175,7 @@ in the tree.
 Use instead:
 Point wardgate at the project's environment (`[tool.wardgate] python = ".venv"`, or run it with the
 project's virtualenv as `VIRTUAL_ENV`), or declare what the base does in `[tool.wardgate.domain]`
-(`permission_mixins`, `audit_base_classes`, `login_required_middleware`). `wardgate facts` lists every
-unknown.
+(`permission_mixins`, `audit_base_classes`, `login_required_middleware`). For raw SQL, keep the table name
+literal (a constant or the string itself; parameters may vary). `wardgate facts` lists every unknown.
 """),
 )

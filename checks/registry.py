@@ -28,6 +28,7 @@ from .domain import (
     order_without_safety_check,
     orm_query_in_loop,
     partial_phi_mask,
+    phi_copied_out_of_the_record,
     phi_in_exception,
     phi_in_log,
     phi_in_url_pattern,
@@ -72,6 +73,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     serializer_exposes_all_fields.SerializerExposesAllFields,
     phi_sent_to_third_party.PhiSentToThirdParty,
     partial_phi_mask.PartialPhiMask,
+    phi_copied_out_of_the_record.PhiCopiedOutOfTheRecord,
     # audit trail (WG2xx)
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,

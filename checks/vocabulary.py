@@ -79,6 +79,8 @@ class Vocabulary(BaseModel):
     override_reason_fields: list[str] = Field(default_factory=list, description="Fields recording an override's reason")
     override_audit: list[str] = Field(default_factory=list, description="Fields/functions recording who overrode")
     phi_sanitisers: list[str] = Field(default_factory=list, description="Functions that mask, hash or pseudonymise PHI")
+    bookkeeping_fields: list[str] = Field(default_factory=list,
+                                          description="Derived/denormalised fields whose writes need no audit entry")
 
     def patient_model_words(self) -> tuple[str, ...]:
         return DEFAULT_PATIENT_MODEL_WORDS

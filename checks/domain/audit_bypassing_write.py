@@ -1,47 +1,48 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.model_params import ModelParams, root_name
-from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_write_tables, statement_of
+from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
+from ..facts.raw_sql import NAME as RAW_SQL
+from ..facts.raw_sql import RawSqlIndex
+from ..facts.write_paths import calls_audit_service, command_not_installed, derived_only, sees_every_write
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 from ..walk import walk
 
 _BULK = {"update": "QuerySet.update()", "bulk_update": "bulk_update()", "bulk_create": "bulk_create()"}
-_MODELS = """\
-    from django.db import models
-    from simple_history.models import HistoricalRecords
-
-    class Patient(models.Model):
-        mrn = models.CharField(max_length=9)
-        history = HistoricalRecords()
-
-    class Encounter(models.Model):
-        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
-        history = HistoricalRecords()
-
-    class Drug(models.Model):
-        name = models.CharField(max_length=80)
-    """
+_MODELS = (
+    "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+    "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n    history = HistoricalRecords()\n\n"
+    "class Encounter(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+    "    history = HistoricalRecords()\n\n"
+    "class Drug(models.Model):\n    name = models.CharField(max_length=80)\n"
+)
 _FILES = (("clinic/models.py", _MODELS),)
+_ADMIN = "from django.contrib import admin\nfrom clinic.models import Patient\n\n"
 
 
 class AuditBypassingWrite(Check):
     """## What it does
     Flags writes that skip Django's model signals on a patient-data model that IS audited:
     `QuerySet.update()`, `bulk_update()`, `bulk_create()` and raw SQL writes
-    (`cursor.execute("UPDATE clinic_encounter ...")`, `Model.objects.raw(...)`). The model is worked out
+    (`cursor.execute(...)`/`executemany(...)`, `Model.objects.raw(...)`). The model is worked out
     from the queryset: `Patient.objects.filter(...)`, a variable assigned from a queryset earlier in
     the function, a ModelAdmin action's `queryset` (the admin's registered model), or
-    `self.get_queryset()` in a view with `model`/`queryset`. `QuerySet.delete()` sends delete signals
-    and is not flagged, nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`,
-    nor models tracked by database triggers (pghistory).
+    `self.get_queryset()` in a view with `model`/`queryset`. Raw SQL is parsed with sqlglot: UPDATE,
+    INSERT, DELETE, MERGE and TRUNCATE (also inside CTEs), with the text rebuilt from literals,
+    concatenation, f-strings and `%`/`format()` with a literal table name, local variables and module
+    constants (also imported ones); tables map to models by `Meta.db_table` or Django's
+    `<app_label>_<model>`. SQL wardgate cannot parse, or whose table is named at run time, is unknown:
+    listed in the WG020 note, never flagged. `QuerySet.delete()` sends delete signals and is not flagged,
+    nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`, models tracked by
+    database triggers (pghistory, `CREATE TRIGGER` in a migration), or a write whose function also calls
+    the project's explicit audit service.
 
     ## Why is this bad?
     simple-history, auditlog and reversion record changes from `post_save`/`pre_save` signals. A
@@ -71,183 +72,120 @@ class AuditBypassingWrite(Check):
     summary = "Bulk or raw SQL write on an audited patient model bypasses the audit trail"
 
     VALID = (
-        Valid("""\
-            from clinic.models import Patient
-
-            def purge(ids):
-                Patient.objects.filter(pk__in=ids).delete()
-            """, files=_FILES),
-        Valid("""\
-            from simple_history.utils import bulk_update_with_history
-            from clinic.models import Patient
-
-            def fix(rows):
-                bulk_update_with_history(rows, Patient, ['mrn'])
-            """, files=_FILES),
-        Valid("""\
-            from clinic.models import Drug
-
-            def withdraw():
-                stale = Drug.objects.filter(name='x')
-                stale.update(name='y')
-            """, files=_FILES),
-        Valid("""\
-            def merge(d, extra):
-                d.update(extra)
-            """, files=_FILES),
-        Valid("""\
-            from django.db import connection
-
-            def fix():
-                with connection.cursor() as c:
-                    c.execute('UPDATE clinic_drug SET name = upper(name)')
-            """, files=_FILES),
-        Valid("""\
-            from clinic.models import Encounter
-
-            def close(e):
-                e.status = 'closed'
-                e.save()
-            """, files=_FILES),
+        Valid("from clinic.models import Patient\n\ndef purge(ids):\n"
+              "    Patient.objects.filter(pk__in=ids).delete()\n", files=_FILES),
+        Valid("from simple_history.utils import bulk_update_with_history\nfrom clinic.models import Patient\n\n"
+              "def fix(rows):\n    bulk_update_with_history(rows, Patient, ['mrn'])\n", files=_FILES),
+        Valid("from clinic.models import Drug\n\ndef withdraw():\n"
+              "    stale = Drug.objects.filter(name='x')\n    stale.update(name='y')\n", files=_FILES),
+        Valid("def merge(d, extra):\n    d.update(extra)\n", files=_FILES),
+        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
+              "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
+        Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
+              files=_FILES),
         # The same helper when its callers pass only catalogue models.
-        Valid("""\
-            def update_field(model, pk, **fields):
-                model.objects.filter(pk=pk).update(**fields)
-            """, path="clinic/helpers.py",
-            files=(*_FILES, ("clinic/views.py", """\
-                from clinic.helpers import update_field
-                from clinic.models import Drug
-
-                def rename(request, pk):
-                    update_field(Drug, pk, name='x')
-                """))),
-        # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content.
-        Valid("""\
-            from clinic.models import Encounter
-
-            def mark(patient):
-                Encounter.objects.filter(patient=patient).update(is_latest=False)
-            """, files=_FILES),
+        Valid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+              path="clinic/helpers.py",
+              files=(*_FILES, ("clinic/views.py", ("from clinic.helpers import update_field\nfrom clinic.models import Drug\n\n"
+                               "def rename(request, pk):\n    update_field(Drug, pk, name='x')\n")))),
+        # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content
+        # (more in [tool.wardgate.domain] bookkeeping_fields).
+        Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
+              "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
         # Bulk insert, then every row saved again: those saves write the history.
-        Valid("""\
-            from clinic.models import Encounter
-
-            def load(rows):
-                Encounter.objects.bulk_create(rows)
-                for e in Encounter.objects.all():
-                    e.save()
-            """, files=_FILES),
+        Valid("from clinic.models import Encounter\n\ndef load(rows):\n    Encounter.objects.bulk_create(rows)\n"
+              "    for e in Encounter.objects.all():\n        e.save()\n", files=_FILES),
         # An event log that points at any row (generic reference + JSON value) is the trail itself.
-        Valid("""\
-            from clinic.events import ConsultationEvent
-
-            def supersede(c):
-                ConsultationEvent.objects.filter(object_id=c.pk).update(value={})
-            """,
-            files=(*_FILES, ("clinic/events.py", """\
-                from django.db import models
-                from simple_history.models import HistoricalRecords
-
-                class ConsultationEvent(models.Model):
-                    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)
-                    object_id = models.IntegerField()
-                    value = models.JSONField()
-                    history = HistoricalRecords()
-                """))),
+        Valid("from clinic.events import ConsultationEvent\n\ndef supersede(c):\n"
+              "    ConsultationEvent.objects.filter(object_id=c.pk).update(value={})\n",
+              files=(*_FILES, ("clinic/events.py", ("from django.db import models\nfrom simple_history.models import "
+                               "HistoricalRecords\n\nclass ConsultationEvent(models.Model):\n"
+                               "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+                               "    object_id = models.IntegerField()\n    value = models.JSONField()\n"
+                               "    history = HistoricalRecords()\n")))),
+        # Raw SQL that only reads, SQL wardgate cannot parse, and a table named at run time: never a finding.
+        Valid("from django.db import connection\n\ndef report(pk):\n    with connection.cursor() as c:\n"
+              "        c.execute('SELECT mrn FROM clinic_patient WHERE id = %s', [pk])\n", files=_FILES),
+        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
+              "        c.execute(\"UPDATE clinic_patient SET mrn = 'x\")\n", files=_FILES),
+        Valid("from django.db import connection\n\ndef fix(table):\n    with connection.cursor() as c:\n"
+              "        c.execute(f'UPDATE {table} SET mrn = NULL')\n", files=_FILES),
+        # An explicit audit call in the same function records the change.
+        Valid("from django.db import connection\nfrom clinic.audit import Auditor\n\ndef fix(pk):\n"
+              "    with connection.cursor() as c:\n"
+              "        c.execute('UPDATE clinic_patient SET mrn = NULL WHERE id = %s', [pk])\n"
+              "    Auditor().audit_update('Patient', pk)\n",
+              files=(*_FILES, ("clinic/audit.py", ("from django.db import models\n\nclass AuditEntry(models.Model):\n"
+                               "    object_id = models.IntegerField()\n\nclass Auditor:\n"
+                               "    def audit_update(self, model, pk):\n"
+                               "        AuditEntry.objects.create(object_id=pk)\n")))),
+        # A database trigger sees raw SQL too.
+        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
+              "        c.execute('UPDATE clinic_visit SET notes = NULL')\n",
+              files=(("clinic/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+                      "    mrn = models.CharField(max_length=9)\n\nclass Visit(models.Model):\n"
+                      "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+                      "    notes = models.TextField()\n")),
+                     ("clinic/migrations/0002_trigger.py", ("from django.db import migrations\n\nSQL = 'CREATE TRIGGER "
+                      "visit_audit AFTER UPDATE ON clinic_visit FOR EACH ROW EXECUTE FUNCTION audit()'\n")))),
+        # A command of an app installed only outside production (`if DJANGO_ENV != "production":`).
+        Valid("from django.db import connection\n\nclass Command:\n    def handle(self):\n"
+              "        connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')\n",
+              path="demo/management/commands/reset_demo.py",
+              files=(*_FILES, ("proj/settings.py", ("INSTALLED_APPS = ['clinic']\nif ENV != 'production':\n"
+                               "    INSTALLED_APPS.append('demo')\n")))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
-        Valid("""\
-            from django.db import migrations
-
-            def fwd(apps, schema_editor):
-                Patient = apps.get_model('clinic', 'Patient')
-                Patient.objects.filter(mrn='').update(mrn=None)
-            """, path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
+        Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
+              "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
+              path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     )
     INVALID = (
         # A central helper that takes the model as a parameter: its callers pass audited patient models.
-        Invalid("""\
-            def update_field(model, pk, **fields):
-                model.objects.filter(pk=pk).update(**fields)
-            """, line=2, path="clinic/helpers.py",
-            files=(*_FILES, ("clinic/views.py", """\
-                from clinic.helpers import update_field
-                from clinic.models import Encounter
-
-                def close(request, pk):
-                    update_field(Encounter, pk, status='closed')
-                """))),
-        Invalid("""\
-            from clinic.models import Encounter
-
-            def close(cutoff):
-                stale = Encounter.objects.filter(started_at__lt=cutoff)
-                n = stale.update(status='closed')
-            """, line=5, files=_FILES),
-        Invalid("""\
-            from clinic import models as m
-
-            def normalise(rows):
-                m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)
-            """, line=4, files=_FILES),
-        Invalid("""\
-            from django.contrib import admin
-            from clinic.models import Patient
-
-            @admin.register(Patient)
-            class PatientAdmin(admin.ModelAdmin):
-                def archive(self, request, queryset):
-                    queryset.update(is_active=False)
-            """, line=7, path="clinic/admin.py", files=_FILES),
-        Invalid("""\
-            from django.contrib import admin
-            from clinic.models import Patient
-
-            class PatientAdmin(admin.ModelAdmin):
-                actions = ['archive']
-
-                def archive(self, request, queryset):
-                    queryset.update(is_active=False)
-
-            admin.site.register(Patient, PatientAdmin)
-            """, line=8, path="clinic/admin.py", files=_FILES),
-        Invalid("""\
-            from django.db import connection
-
-            def backfill():
-                with connection.cursor() as cursor:
-                    cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')
-            """, line=5, files=_FILES),
-        Invalid("""\
-            from django.views.generic import ListView
-            from clinic.models import Encounter
-
-            class CloseAll(ListView):
-                model = Encounter
-
-                def post(self, request):
-                    self.get_queryset().update(status='closed')
-            """, line=8, files=_FILES),
+        Invalid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+                line=2, path="clinic/helpers.py",
+                files=(*_FILES, ("clinic/views.py", ("from clinic.helpers import update_field\n"
+                                 "from clinic.models import Encounter\n\ndef close(request, pk):\n"
+                                 "    update_field(Encounter, pk, status='closed')\n")))),
+        Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
+                "    stale = Encounter.objects.filter(started_at__lt=cutoff)\n    n = stale.update(status='closed')\n",
+                line=5, files=_FILES),
+        Invalid("from clinic import models as m\n\ndef normalise(rows):\n"
+                "    m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)\n", line=4, files=_FILES),
+        Invalid(_ADMIN + "@admin.register(Patient)\nclass PatientAdmin(admin.ModelAdmin):\n"
+                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n",
+                line=7, path="clinic/admin.py", files=_FILES),
+        Invalid(_ADMIN + "class PatientAdmin(admin.ModelAdmin):\n    actions = ['archive']\n\n"
+                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n\n"
+                "admin.site.register(Patient, PatientAdmin)\n", line=8, path="clinic/admin.py", files=_FILES),
+        Invalid("from django.db import connection\n\ndef backfill():\n    with connection.cursor() as cursor:\n"
+                "        cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')\n",
+                line=5, files=_FILES),
+        # The same command in an installed app.
+        Invalid("from django.db import connection\n\nclass Command:\n    def handle(self):\n"
+                "        connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')\n", line=5,
+                path="clinic/management/commands/reset.py",
+                files=(*_FILES, ("proj/settings.py", "INSTALLED_APPS = ['clinic']\n"))),
+        # SQL kept in a module constant, in another module, or built with a literal table name.
+        Invalid("from django.db import connection\n\nCLOSE = 'UPDATE clinic_encounter SET patient_id = NULL'\n\n"
+                "def close():\n    with connection.cursor() as c:\n        c.execute(CLOSE)\n", line=7, files=_FILES),
+        Invalid("from django.db import connection\nfrom clinic.sql import MERGE_PATIENTS\n\ndef merge():\n"
+                "    connection.cursor().execute(MERGE_PATIENTS)\n", line=5,
+                files=(*_FILES, ("clinic/sql.py", ("MERGE_PATIENTS = (\n    'MERGE INTO clinic_patient t USING staging s '\n"
+                                 "    'ON t.id = s.id WHEN MATCHED THEN UPDATE SET mrn = s.mrn'\n)\n")))),
+        Invalid("from django.db import connection\n\ndef purge(ids):\n    where = ','.join(ids)\n"
+                "    with connection.cursor() as c:\n"
+                "        c.execute(f'DELETE FROM clinic_encounter WHERE id IN ({where})')\n", line=6, files=_FILES),
+        Invalid("from django.views.generic import ListView\nfrom clinic.models import Encounter\n\n"
+                "class CloseAll(ListView):\n    model = Encounter\n\n    def post(self, request):\n"
+                "        self.get_queryset().update(status='closed')\n", line=8, files=_FILES),
         # A project's own signal-based audit log is bypassed by a queryset update just the same.
-        Invalid("""\
-            from ward.models import DailyRound
-
-            def close(cutoff):
-                DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')
-            """, line=4,
-            files=(("ward/models.py", """\
-                from django.db import models
-
-                class DailyRound(models.Model):
-                    notes = models.TextField()
-                """),
-                       ("audit_log/receivers.py", """\
-                           from django.db.models.signals import post_save
-                           from django.dispatch import receiver
-
-                           @receiver(post_save)
-                           def post_save_signal(sender, instance, **kwargs):
-                               log(instance)
-                           """))),
+        Invalid("from ward.models import DailyRound\n\ndef close(cutoff):\n"
+                "    DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')\n", line=4,
+                files=(("ward/models.py", ("from django.db import models\n\nclass DailyRound(models.Model):\n"
+                        "    notes = models.TextField()\n")),
+                       ("audit_log/receivers.py", ("from django.db.models.signals import post_save\n"
+                        "from django.dispatch import receiver\n\n@receiver(post_save)\n"
+                        "def post_save_signal(sender, instance, **kwargs):\n    log(instance)\n")))),
     )
 
     @classmethod
@@ -257,12 +195,14 @@ class AuditBypassingWrite(Check):
     def visit_Module(self, node: ast.Module) -> None:
         models: ModelIndex | None = self.ctx.project.fact("django_models")
         code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if models is None or code is None or not models.audited:
-            return
+        if models is None or code is None or not models.audited or command_not_installed(self.ctx.imports.module, code):
+            return  # nothing audited, or a command manage.py cannot run in the deployed settings
         parents: dict[ast.AST, ast.AST] | None = None
         params: ModelParams | None = self.ctx.project.fact("model_params")
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
+            if calls_audit_service(f"{klass or self.ctx.imports.module}.{fn.name}", models):
+                continue  # an explicit audit call in the same function records the change
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
             helper = None if cls else f"{self.ctx.imports.module}.{fn.name}"
             for call in walk(fn):
@@ -280,7 +220,7 @@ class AuditBypassingWrite(Check):
             if scope.is_history(func.value):
                 return None  # tampering with the trail itself: WG203
             model = scope.model_of(func.value)
-            if meth == "update" and _derived_only(call):
+            if meth == "update" and derived_only(call, self.ctx.vocab.bookkeeping_fields):
                 return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
             if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
                 return None  # each row is saved afterwards: that save writes the history
@@ -290,18 +230,22 @@ class AuditBypassingWrite(Check):
                        "bulk_update": "simple_history.utils.bulk_update_with_history(...) or save() per row",
                        "bulk_create": "simple_history.utils.bulk_create_with_history(...) or create() per row"}
                 return ((f"{_BULK[meth]} on audited patient model {name} sends no save signals: "
-                         f"the {models.audit_of(model)} audit trail records nothing."),
+                        f"the {models.audit_of(model)} audit trail records nothing."),
                         f"Use {alt[meth]}, so each change is recorded in the audit trail.")
-        if meth in ("execute", "executemany", "raw", "RawSQL") and call.args:
-            for table in sql_write_tables(call.args[0], scope.env):
-                if is_trail_table(table):
+        if meth in ("execute", "executemany", "raw") and call.args:
+            raw: RawSqlIndex | None = self.ctx.project.fact(RAW_SQL)
+            site = raw.at(self.ctx.path, call.lineno, call.col_offset) if raw is not None else None
+            if site is None:
+                return None  # not a raw SQL call site wardgate resolved; unknown SQL never gates
+            for w in site.writes:
+                if is_trail_table(w.table):
                     continue  # WG203
-                model = scope.table_model(table)
+                model = scope.table_model(w.table)
                 if model and self._audited_patient(model, models):
-                    return ((f"Raw SQL write to {table} (audited patient model {last_part(model)}) bypasses the ORM "
-                             f"and the {models.audit_of(model)} audit trail."),
+                    return ((f"Raw SQL {w.kind} of {w.table} (audited patient model {last_part(model)}) bypasses the "
+                            f"ORM and the {models.audit_of(model)} audit trail, which records only ORM saves."),
                             ("Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
-                             "or record the change in the audit trail explicitly."))
+                            "or record the change with the project's audit service in the same function."))
         return None
 
     def _through_parameter(self, call: ast.Call, helper: str | None, params: ModelParams | None,
@@ -319,22 +263,14 @@ class AuditBypassingWrite(Check):
         mech = models.audit_of(next(m for m in params.models_for(helper, root.id) if self._audited_patient(m, models)))
         n = params.callers.get((helper, root.id), 0)
         return ((f"{_BULK[func.attr]} on `{root.id}` sends no save signals, and {n} caller(s) pass audited patient "
-                 f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
-                 "records none of these changes."),
+                f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
+                "records none of these changes."),
                 "Fetch the row and save() it (or use the audit library's bulk helpers), so each change is recorded.")
 
     @staticmethod
     def _audited_patient(model: str, models: ModelIndex) -> bool:
         mech = models.audit_of(model)
-        return bool(mech) and mech != "pghistory" and models.is_patient_model(model)
-
-
-# `is_latest=False`, `last_daily_round=...`, `patient_created=True`: pointers and flags derived from other rows.
-_DERIVED = re.compile(r"^(is_)?(latest|last|current)(_\w+)?$|^\w+_created$")
-
-
-def _derived_only(call: ast.Call) -> bool:
-    return bool(call.keywords) and not call.args and all(k.arg and _DERIVED.match(k.arg) for k in call.keywords)
+        return mech is not None and not sees_every_write(mech) and models.is_patient_model(model)
 
 
 def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:

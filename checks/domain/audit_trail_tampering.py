@@ -5,7 +5,9 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
-from ..facts.querysets import Scope, functions, is_trail_table, parent_map, sql_write_tables, statement_of
+from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
+from ..facts.raw_sql import NAME as RAW_SQL
+from ..facts.raw_sql import RawSqlIndex
 from ..finding import Category, Confidence, Severity
 from ..names import matches
 from ..source import SourceFile
@@ -205,10 +207,13 @@ class AuditTrailTampering(Check):
                         fix="Do not delete or edit audit rows from application code; archive them with the "
                         "records-retention process (export, verify, sign-off).")
         elif func.attr in ("execute", "executemany", "raw") and call.args:
-            tables = [t for t in sql_write_tables(call.args[0], scope.env) if is_trail_table(t)]
-            if tables:
+            raw: RawSqlIndex | None = self.ctx.project.fact(RAW_SQL)
+            site = raw.at(self.ctx.path, call.lineno, call.col_offset) if raw is not None else None
+            writes = [w for w in site.writes if is_trail_table(w.table)] if site is not None else []
+            if writes:
                 self.report(statement_of(call, parents),
-                            f"Raw SQL write to audit table {tables[0]}: this destroys or rewrites the audit trail.",
+                            f"Raw SQL {writes[0].kind} of audit table {writes[0].table}: this destroys or rewrites "
+                            "the audit trail.",
                             fix="Leave audit tables to the audit library; archive per the retention policy.")
 
     def _assign(self, node: ast.Assign | ast.AnnAssign) -> None:

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import ast
+import re
 from urllib.parse import urlparse
 
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
-from ..flows.model import HTTP, VENDOR
+from ..flows.model import HTTP, MESSAGE, RECORD, REQUEST, VENDOR, Flow
+
+
+def _names_identifier(flow: Flow, strong: frozenset[str]) -> bool:
+    """A step of the flow reads a strong identifier (`patient.nhs_number`, `row["date_of_birth"]`)."""
+    return any(t in strong for s in flow.steps for t in re.split(r"[^\w]+", s.label.lower()))
 
 
 class PhiSentToThirdParty(Check, FlowCheck):
@@ -16,7 +22,10 @@ class PhiSentToThirdParty(Check, FlowCheck):
     they arrive through the function's parameters from a caller in another module (flow analysis,
     checks/flows/); and the same data handed to an error tracker or analytics SDK (Sentry
     `set_user`/`capture_message`, Segment/PostHog/Mixpanel `track`/`identify`) or to an LLM API
-    (`client.chat.completions.create`, `client.messages.create`).
+    (`client.chat.completions.create`, `client.messages.create`). Email and text messages (`send_mail`,
+    `mail_admins`, `EmailMessage`, Twilio `client.messages.create(to=..., body=...)`, SNS `publish(PhoneNumber=...)`)
+    are flagged when the subject or body carries a strong identifier (NHS number, MRN, date of birth…) or a
+    whole record; a name to address the recipient is not flagged.
     Hosts listed in `third_party_hosts_allowed` (covered by a business associate agreement) pass.
 
     ## Why is this bad?
@@ -41,57 +50,34 @@ class PhiSentToThirdParty(Check, FlowCheck):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 359
-    summary = "Patient identifiers sent to an outside party: outbound HTTP, error trackers, analytics, LLM APIs"
+    summary = ("Patient identifiers sent to an outside party: outbound HTTP, error trackers, analytics, LLM APIs, "
+               "email and SMS")
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
     VALID = (
-        Valid("""\
-            import requests
-
-            def send(summary, since):
-                requests.post(U, json={'event': 'x', **summary})
-                requests.get(U, params={'since': since.isoformat()})
-            """),
-        Valid("""\
-            import requests
-
-            def send(patient):
-                requests.post(U, json={'id': patient.pk})
-            """),
-        Valid("""\
-            import sentry_sdk
-
-            def tag(request, patient):
-                sentry_sdk.set_user({'id': request.user.pk})
-                sentry_sdk.set_tag('patient', patient.pk)
-            """),
+        Valid("from django.core.mail import send_mail\n\ndef remind(patient, when):\n"
+              "    send_mail('Your appointment', f'Dear {patient.first_name}, see you on {when}.', None, [patient.email])\n"),
+        Valid("import requests\n\ndef send(summary, since):\n    requests.post(U, json={'event': 'x', **summary})\n"
+              "    requests.get(U, params={'since': since.isoformat()})\n"),
+        Valid("import requests\n\ndef send(patient):\n    requests.post(U, json={'id': patient.pk})\n"),
+        Valid("import sentry_sdk\n\ndef tag(request, patient):\n    sentry_sdk.set_user({'id': request.user.pk})\n"
+              "    sentry_sdk.set_tag('patient', patient.pk)\n"),
     )
     INVALID = (
-        Invalid("""\
-            import httpx as h
-
-            def send(result):
-                patient = result.patient
-                payload = {'text': f'{patient.full_name} DOB {patient.date_of_birth}'}
-                h.post(U, json=payload)
-            """, line=6),
-        Invalid("""\
-            from requests import post
-
-            def send(encounter):
-                post(U, data={'dx': encounter.patient.mrn}, timeout=5)
-            """, line=4),
-        Invalid("""\
-            import sentry_sdk
-
-            def tag(patient):
-                sentry_sdk.set_user({'username': patient.full_name})
-            """, line=4),
-        Invalid("""\
-            def summarise(client, patient, notes):
-                return client.chat.completions.create(model='m', messages=[
-                    {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])
-            """, line=2),
+        Invalid("from django.core.mail import send_mail\n\ndef remind(patient, when):\n"
+                "    send_mail(f'Appointment for {patient.nhs_number}', f'See you on {when}.', None, [patient.email])\n",
+                line=4),
+        Invalid("def text(client, patient):\n    client.messages.create(to=patient.phone, from_='+4400',\n"
+                "                           body=f'Results for DOB {patient.date_of_birth} are ready')\n", line=2),
+        Invalid("import httpx as h\n\ndef send(result):\n    patient = result.patient\n"
+                "    payload = {'text': f'{patient.full_name} DOB {patient.date_of_birth}'}\n"
+                "    h.post(U, json=payload)\n", line=6),
+        Invalid("from requests import post\n\ndef send(encounter):\n"
+                "    post(U, data={'dx': encounter.patient.mrn}, timeout=5)\n", line=4),
+        Invalid("import sentry_sdk\n\ndef tag(patient):\n    sentry_sdk.set_user({'username': patient.full_name})\n",
+                line=4),
+        Invalid("def summarise(client, patient, notes):\n    return client.chat.completions.create(model='m', messages=[\n"
+                "        {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])\n", line=2),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -99,6 +85,17 @@ class PhiSentToThirdParty(Check, FlowCheck):
         if found is None:
             return
         sink, flows = found
+        if sink.kind == MESSAGE:  # addressing a letter needs a name; a record number or birth date it does not
+            strong = self.ctx.vocab.strong_identifiers()
+            flows = [f for f in flows if f.kind in (RECORD, REQUEST) or _names_identifier(f, strong)]
+            if flows:
+                labels = list(dict.fromkeys(f.value for f in flows))
+                self.report(node, f"Patient identifiers in an email or text message ({sink.label}): "
+                            f"{', '.join(labels[:4])}. Flow: {describe(flows)}.", end_node=node,
+                            start_line=min(f.start_line for f in flows), flow=flow_steps(flows[0]),
+                            fix="Send a notice without identifiers and a link to the record behind login; mail "
+                            "and SMS pass through outside servers and land on shared and lock screens.")
+            return
         if sink.kind not in (HTTP, VENDOR) or not flows:
             return
         url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)

@@ -6,12 +6,30 @@ from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import tokens
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
+from ..facts.field_limits import NAME as LIMITS
+from ..facts.field_limits import FieldLimits
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 
 _NUMERIC = {"DecimalField", "FloatField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
             "SmallIntegerField", "BigIntegerField", "PositiveBigIntegerField"}
 _DOSE = {"dose", "dosage", "strength"}
+_MODELS = """from django.db import models
+from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+class Drug(models.Model):
+"""
+
+
+_FORM = ("app/forms.py", ("from django import forms\nfrom django.conf import settings\nfrom app.models import Order\n\n"
+         "class OrderForm(forms.ModelForm):\n    class Meta:\n        model = Order\n        fields = ['dose_mg']\n\n"
+         "    def clean_dose_mg(self):\n        dose = self.cleaned_data['dose_mg']\n"
+         "        if dose > settings.MAX_SINGLE_DOSE_MG:\n            raise forms.ValidationError('too high')\n"
+         "        return dose\n"))
+_SERIALIZER = ("app/api.py", ("from rest_framework import serializers\nfrom app.models import Order\n\n"
+               "class OrderSerializer(serializers.ModelSerializer):\n"
+               "    dose_mg = serializers.DecimalField(max_digits=8, decimal_places=3, min_value=0, max_value=5000)\n\n"
+               "    class Meta:\n        model = Order\n        fields = ['dose_mg']\n"))
 
 
 # A rounding mode, a precision or a divisor configures how a dose is rounded; it is not an amount.
@@ -21,10 +39,13 @@ _NOT_AMOUNT_TEXT = {"unit", "units", "route", "frequency", "form", "type", "sche
                     "comment", "comments", "note", "notes", "code", "name", "label", "description", "status", "reason"}
 _TEXT = {"CharField", "TextField"}
 # Clinical inputs that doses are computed from: a weight typed in grams makes a thousandfold dose.
-_MEASURE_UNITS = {"weight": {"kg", "kgs", "g", "grams", "lb", "lbs"}, "height": {"cm", "m", "in", "inches"}}
+_MEASURE_UNITS = {"weight": {"kg", "kgs", "g", "grams", "lb", "lbs"}, "height": {"cm", "m", "in", "inches"},
+                  "age": {"years", "yrs", "months", "weeks", "days"}}
+_MEASURE_NAMES = {"weight", "height", "age", "body_weight", "patient_weight", "patient_age", "age_at_dose"}
 _MEASURE_ALONE = {"bsa"}
 _DOSING_MODEL = {"rx", "prescription", "prescriptions", "order", "medication", "dosing", "dose", "dosage", "regimen",
                  "refill", "infusion", "chemotherapy", "chemo", "protocol"}
+_BOUND = {"min", "max", "minimum", "maximum", "limit", "threshold", "lower", "upper", "cutoff"}
 _DERIVED_MEASURE = {"percent", "pct", "change", "drop", "delta", "diff", "ratio", "z", "zscore", "centile", "percentile"}
 
 
@@ -38,28 +59,29 @@ def _is_dose_field(name: str) -> bool:
 def _is_clinical_input(name: str) -> bool:
     """`weight_in_kgs`, `weight_kg`, `height_cm`, `bsa`, `body_surface_area`: what doses are computed from."""
     t = set(tokens(name))
-    if t & _DERIVED_MEASURE:
-        return False
-    if "body_surface_area" in name or t & _MEASURE_ALONE:
+    if t & _DERIVED_MEASURE or t & _BOUND:
+        return False  # `min_age_months`, `max_weight_kg`: a limit the catalogue sets, not a measurement
+    if "body_surface_area" in name or t & _MEASURE_ALONE or name in _MEASURE_NAMES:
         return True
     return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
 
-
-
-def _field_assignments(cls: ast.ClassDef) -> list[tuple[ast.Assign, str, ast.Call]]:
-    """`name = models.SomeField(...)` statements of a class body."""
-    return [(s, s.targets[0].id, s.value) for s in cls.body if isinstance(s, ast.Assign) and len(s.targets) == 1
-            and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)]
 
 class UnboundedDoseField(Check):
     """## What it does
     Flags a Django model field that stores a dose or strength amount (`dose_mg`, `strength_mg`,
     `dose_per_m2_mg`, `infusion_rate_ml_per_hr`) as a `FloatField`, or as a numeric field without
     both a `MinValueValidator` and a `MaxValueValidator`; the same for the clinical inputs doses are
-    computed from (`weight_in_kgs`, `height_cm`, `bsa`) on a model where doses are prescribed or computed
-    (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free text
-    (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
+    computed from (`weight_in_kgs`, `height_cm`, `age_in_months`, `bsa`) on a model where doses are
+    prescribed or computed (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free
+    text (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
     settings (`round_dose`, `roundup_divisible_by`, fields with `choices=`) are not doses.
+
+    A field without validators is still capped when the limit lives where its value provably passes: the
+    model's own `clean()`/`save()` comparing it (against a literal, a setting, a constant or the formulary
+    row, with a `raise`), or every ModelForm, ModelSerializer and admin that sets it checking it
+    (`clean_<field>`, `clean()`, `validate_<field>`, `validate()`, `min_value`/`max_value`, Min/Max
+    validators on the declared field, DRF `extra_kwargs`). One path without the check (an API serializer,
+    the admin's default form) keeps the finding, and the message names it.
 
     ## Why is this bad?
     Validators are the database-side backstop when a form, an import or an API client skips the
@@ -88,92 +110,55 @@ class UnboundedDoseField(Check):
     summary = "Dose/strength model field stored as FloatField or without Min/Max validators"
 
     VALID = (
-        Valid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])
-            """, path="app/models.py"),
-        Valid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                value = models.FloatField(null=True)
-                doses_per_day = models.PositiveSmallIntegerField()
-                dose_unit = models.CharField(max_length=10)
-            """, path="app/models.py"),
-        Valid("""\
-            class DoseForm:
-                dose_mg = FloatField()
-            """, path="app/forms.py"),
-        Valid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)
-            """, path="app/models.py"),
+        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])\n",
+              path="app/models.py"),
+        Valid(_MODELS + "    value = models.FloatField(null=True)\n    doses_per_day = models.PositiveSmallIntegerField()\n"
+              "    dose_unit = models.CharField(max_length=10)\n", path="app/models.py"),
+        Valid("class DoseForm:\n    dose_mg = FloatField()\n", path="app/forms.py"),
+        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)\n",
+              path="app/models.py"),
         # Rounding settings, units and bounded inputs are not unbounded doses.
-        Valid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                round_dose = models.IntegerField(default=0)
-                dose_unit = models.CharField(max_length=9)
-                rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])
-                weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])
-            """, path="app/models.py"),
+        Valid(_MODELS + "    round_dose = models.IntegerField(default=0)\n    dose_unit = models.CharField(max_length=9)\n"
+              "    rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])\n"
+              "    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])\n",
+              path="app/models.py"),
+        # The limit lives in the model's clean(), against the formulary row.
+        Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n\n"
+              "    def clean(self):\n        if not 0 < self.dose_mg <= self.drug.max_single_dose_mg:\n"
+              "            raise ValidationError('dose out of range')\n", path="app/models.py"),
+        # Every form and serializer that sets the field checks it (clean_<field>, DRF min_value/max_value).
+        Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
+              path="app/models.py", files=(_FORM, _SERIALIZER)),
+        # A drug's age limit is a bound the formulary sets, not a patient's age.
+        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(50)])\n"
+              "    min_age_months = models.PositiveSmallIntegerField(default=0)\n", path="app/models.py"),
         # A weight recorded on an admission feeds no dose on that model.
-        Valid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Admission(models.Model):
-                weight_kg = models.FloatField(null=True)
-            """, path="app/models.py"),
+        Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
     )
     INVALID = (
-        Invalid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                strength_mg = models.DecimalField(max_digits=10, decimal_places=3)
-            """, line=5, path="app/models.py"),
-        Invalid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                dose_per_m2_mg = models.FloatField(null=True, validators=[Min(0), Max(9)])
-            """, line=5, path="app/models.py"),
-        Invalid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                infusion_rate_ml_per_hr = models.DecimalField(
-                    max_digits=6, decimal_places=2,
-                    validators=[Min(0)],
-                )
-            """, line=5, path="app/models.py"),
-        Invalid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Rx(models.Model):
-                weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, null=True)
-            """, line=5, path="app/models.py"),
-        Invalid("""\
-            from django.db import models
-            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
-
-            class Drug(models.Model):
-                dose = models.CharField(max_length=255, blank=True)
-            """, line=5, path="app/models.py"),
+        Invalid(_MODELS + "    strength_mg = models.DecimalField(max_digits=10, decimal_places=3)\n", line=5,
+                path="app/models.py"),
+        Invalid(_MODELS + "    dose_per_m2_mg = models.FloatField(null=True, validators=[Min(0), Max(9)])\n", line=5,
+                path="app/models.py"),
+        Invalid(_MODELS + "    infusion_rate_ml_per_hr = models.DecimalField(\n        max_digits=6, decimal_places=2,\n"
+                "        validators=[Min(0)],\n    )\n", line=5, path="app/models.py"),
+        Invalid(_MODELS.replace("Drug", "Rx") + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, "
+                "null=True)\n", line=5, path="app/models.py"),
+        Invalid(_MODELS + "    dose = models.CharField(max_length=255, blank=True)\n", line=5, path="app/models.py"),
+        # The form checks the dose, but an API serializer sets it with no check: the limit is not on every path.
+        Invalid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
+                line=5, path="app/models.py",
+                files=(_FORM, ("app/api.py", ("from rest_framework import serializers\nfrom app.models import Order\n\n"
+                               "class OrderSerializer(serializers.ModelSerializer):\n    class Meta:\n"
+                               "        model = Order\n        fields = ['dose_mg']\n")))),
+        # The Django admin edits it with its default form.
+        Invalid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
+                line=5, path="app/models.py",
+                files=(_FORM, ("app/admin.py", ("from django.contrib import admin\nfrom app.models import Order\n\n"
+                               "admin.site.register(Order)\n")))),
+        # Age is a dosing input too.
+        Invalid(_MODELS.replace("Drug", "Rx") + "    age_in_months = models.PositiveIntegerField(null=True)\n", line=5,
+                path="app/models.py"),
     )
 
     @staticmethod
@@ -190,10 +175,13 @@ class UnboundedDoseField(Check):
         q = f"{self.ctx.imports.module}.{node.name}" if self.ctx.imports.module else node.name
         if models is None or q not in models.django:
             return
-        for stmt, name, call in _field_assignments(node):
-            kind = last_part(self.qualname(call.func))
-            keywords = {k.arg for k in call.keywords}
-            validators = next((k.value for k in call.keywords if k.arg == "validators"), None)
+        for stmt in node.body:
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and isinstance(stmt.value, ast.Call)):
+                continue
+            name, kind = stmt.targets[0].id, last_part(self.qualname(stmt.value.func))
+            keywords = {k.arg for k in stmt.value.keywords}
+            validators = next((k.value for k in stmt.value.keywords if k.arg == "validators"), None)
             if kind in _TEXT and _is_dose_field(name) and not set(tokens(name)) & _NOT_AMOUNT_TEXT:
                 if validators is None and "choices" not in keywords:
                     self.report(stmt, f"Dose field `{node.name}.{name}` is free text ({kind}) with no validator: "
@@ -205,25 +193,60 @@ class UnboundedDoseField(Check):
             if kind not in _NUMERIC or not (_is_dose_field(name) or clinical) or "choices" in keywords:
                 continue
             what = "Clinical input" if clinical and not _is_dose_field(name) else "Dose field"
-            problem = self._bound_problem(kind, validators)
-            if problem is None:
-                continue
+            if kind == "FloatField":
+                problem = "is a FloatField (binary floating point)"
+            elif validators is None:
+                problem = "has no MinValueValidator/MaxValueValidator"
+            elif isinstance(validators, (ast.List, ast.Tuple)):
+                names = {last_part(self.qualname(v)) for v in validators.elts}
+                has_min = any(n.startswith("Min") for n in names)
+                has_max = any(n.startswith("Max") or n in {"RangeValidator"} for n in names)
+                if has_min and has_max:
+                    continue
+                problem = f"has no {'MaxValueValidator' if has_min else 'MinValueValidator'}"
+            else:
+                continue  # validators from a shared list: assume bounded
+            if kind != "FloatField":
+                checked, skipped = self._limit_elsewhere(q, name, models)
+                if checked:
+                    continue  # the limit lives in the model's clean(), or in every form/serializer that sets it
+                if skipped:
+                    problem += f", and {skipped} sets it without the check the project's other forms apply"
             self.report(stmt, f"{what} `{node.name}.{name}` {problem}.", end_node=stmt,
                         fix="Store doses as DecimalField with validators=[MinValueValidator(...), "
-                        "MaxValueValidator(...)] set from the formulary's plausible range.")
+                        "MaxValueValidator(...)] set from the formulary's plausible range, or check the range in "
+                        "the model's clean() or every form/serializer that sets it.")
 
-    def _bound_problem(self, kind: str, validators: ast.expr | None) -> str | None:
-        """What keeps a numeric field's values from being bounded, or None when both bounds are set
-        (or come from a shared list wardgate does not read)."""
-        if kind == "FloatField":
-            return "is a FloatField (binary floating point)"
-        if validators is None:
-            return "has no MinValueValidator/MaxValueValidator"
-        if not isinstance(validators, (ast.List, ast.Tuple)):
-            return None  # validators from a shared list: assume bounded
-        names = {last_part(self.qualname(v)) for v in validators.elts}
-        has_min = any(n.startswith("Min") for n in names)
-        has_max = any(n.startswith("Max") or n in {"RangeValidator"} for n in names)
-        if has_min and has_max:
-            return None
-        return f"has no {'MaxValueValidator' if has_min else 'MinValueValidator'}"
+    def _limit_elsewhere(self, q: str, name: str, models: ModelIndex) -> tuple[str | None, str | None]:
+        limits: FieldLimits | None = self.ctx.project.fact(LIMITS)
+        if limits is None:
+            return None, None
+        bases: list[str] = []
+        todo = [q]
+        while todo and len(bases) < 12:
+            cur = todo.pop()
+            if cur in bases or cur not in models.models:
+                continue
+            bases.append(cur)
+            todo += [m.qualname for m in (models.lookup(b) for b in models.models[cur].bases) if m is not None]
+
+        def resolve(ref: str) -> str | None:
+            found = models.lookup(ref)
+            return found.qualname if found is not None else None
+
+        family = {q} | {m for m in models.django if q in self._ancestors(m, models)}
+        return limits.limit(family, name, resolve, bases)
+
+    @staticmethod
+    def _ancestors(q: str, models: ModelIndex) -> set[str]:
+        out: set[str] = set()
+        todo = [q]
+        while todo and len(out) < 12:
+            cur = todo.pop()
+            info = models.models.get(cur)
+            for b in info.bases if info is not None else []:
+                found = models.lookup(b)
+                if found is not None and found.qualname not in out:
+                    out.add(found.qualname)
+                    todo.append(found.qualname)
+        return out

@@ -9,11 +9,14 @@ from . import (
     controlled_drugs,
     django_code,
     django_models,
+    field_limits,
     model_params,
     query_properties,
+    raw_sql,
 )
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
                                     clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
-                                    flows.COLLECTOR, compared_names.COLLECTOR)
+                                    raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR,
+                                    compared_names.COLLECTOR)

@@ -1,5 +1,6 @@
 """What wardgate believes about a project, for `wardgate facts`: patient-data models and why, the
-audit mechanism of each, every endpoint with its effective access, and what could not be resolved.
+audit mechanism of each, every endpoint with its effective access, every write to patient data and whether
+the audit trail sees it (or why it is not audit-relevant), and what could not be resolved.
 
 A team reads it in a minute and corrects it in `[tool.wardgate.domain]` (patient_models,
 not_patient_models, audit_base_classes, permission_mixins, login_required_middleware...). It is also
@@ -21,7 +22,10 @@ from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .environment import site_packages
 from .guards import LEVEL_NAMES
+from .raw_sql import NAME as RAW_SQL
+from .raw_sql import RawSqlIndex
 from .views import Analyzer
+from .write_paths import Write, inventory
 
 UNKNOWN = "unknown"
 
@@ -77,12 +81,23 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             "evidence": ["Django admin: staff login and the model's view/change/add/delete permissions",
                          *(f"action {a}" for a in actions)],
         })
+    raw: RawSqlIndex | None = engine.project.fact(RAW_SQL)
+    writes: list[Write] = []
     for rel in engine.parsed:
         src = load_source(root, rel, max_size)
-        if not isinstance(src, SourceFile) or src.tree is None or src.looks_like_test or src.looks_like_migration:
+        if not isinstance(src, SourceFile) or src.tree is None:
+            continue
+        writes += inventory(src, models, code, raw, vocab, engine.project)
+        if src.looks_like_test or src.looks_like_migration:
             continue
         out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))
+    out["write_paths"] = [{"model": w.model, "kind": w.kind, "path": w.path, "line": w.line, "function": w.function,
+                           "audit_sees_it": w.seen, "quiet": w.seen is None, "why": w.why}
+                          for w in sorted(writes, key=lambda w: (w.path, w.line, w.kind))]
     out["flows"] = _flows(engine.project.fact("flows"), models, vocab)
+    for path, line, what in raw.unknowns() if raw is not None else []:
+        out["unknown"].append({"what": "raw SQL", "path": path, "line": line,
+                               "why": what.split(" (", 1)[1].rstrip(")")})
     return out
 
 
@@ -167,6 +182,17 @@ def render_text(facts: dict[str, Any]) -> str:
         for ml in flows.get("mask_lists", []):
             lines.append(f"  mask list for {ml['model']} at {ml['path']}:{ml['line']}: unmasked PHI "
                          f"{', '.join(ml['unmasked_phi']) or '-'}")
+    writes = facts.get("write_paths", [])
+    if writes:
+        unseen = [w for w in writes if w["audit_sees_it"] is False]
+        seen = [w for w in writes if w["audit_sees_it"]]
+        quiet = [w for w in writes if w["quiet"]]
+        lines += ["", (f"Writes to patient data ({len(writes)}: {len(unseen)} the audit trail does not see, "
+                  f"{len(seen)} it sees, {len(quiet)} not audit-relevant)")]
+        for title, group in (("not seen", unseen), ("seen", seen), ("quiet", quiet)):
+            for w in group:
+                lines.append(f"  [{title}] {w['kind']} {last_part(w['model'])}  {w['path']}:{w['line']} "
+                             f"in {last_part(w['function'] or '-')}(): {w['why']}")
     if facts["unknown"]:
         lines += ["", (f"Could not be resolved ({len(facts['unknown'])}): no gating finding rests on these. Point "
                   "wardgate at the project's environment (VIRTUAL_ENV or .venv/) or declare the mechanism in "

@@ -45,6 +45,8 @@ class PhiScope:
                 for t in n.targets:
                     if isinstance(t, ast.Name):
                         scope.env.setdefault(t.id, []).append(n.value)
+            elif isinstance(n, ast.withitem) and isinstance(n.optional_vars, ast.Name):
+                scope.env.setdefault(n.optional_vars.id, []).append(n.context_expr)  # `with open(p, "w") as f`
             elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(n.target, ast.Name):
                 scope.loops.setdefault(n.target.id, []).append(n.iter)
             elif isinstance(n, ast.arguments):

@@ -17,6 +17,7 @@ from ..names import ImportMap, last_part, matches
 from ..walk import children, walk
 from .django_code import ProjectCode
 from .django_models import ModelIndex
+from .raw_sql import DYN, parse_sql
 
 QS_METHODS = frozenset({
     "filter", "exclude", "all", "select_related", "prefetch_related", "order_by", "only", "defer",
@@ -30,9 +31,6 @@ MANAGERS = frozenset({"objects", "_default_manager", "_base_manager", "all_objec
 TRAIL_MANAGER_METHODS = frozenset({
     "get_for_model", "get_for_object", "get_for_object_reference", "get_for_objects", "get_deleted",
 })
-_SQL_WRITE = re.compile(
-    r"\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"
-    r"(?:ONLY\s+)?[\"`\[]?(?:\w+[\"`\]]?\.[\"`\[]?)?(\w+)", re.IGNORECASE)
 _ADMIN_BASES = ("ModelAdmin", "SimpleHistoryAdmin", "VersionAdmin", "InlineModelAdmin", "TabularInline",
                 "StackedInline")
 
@@ -172,9 +170,9 @@ def default_table(model_qualname: str) -> str:
 
 
 def sql_write_tables(node: ast.AST | None, scope_env: dict[str, list[ast.expr]] | None = None) -> list[str]:
-    """Tables written by a SQL string literal (or f-string, or a local assigned one)."""
+    """Tables written by a SQL string literal (or f-string, or a local assigned one), parsed with sqlglot."""
     text = sql_text(node, scope_env or {})
-    return [m.group(1) for m in _SQL_WRITE.finditer(text)] if text else []
+    return [w.table for w in parse_sql(text).writes] if text else []
 
 
 def sql_text(node: ast.AST | None, env: dict[str, list[ast.expr]], depth: int = 0) -> str:
@@ -183,12 +181,12 @@ def sql_text(node: ast.AST | None, env: dict[str, list[ast.expr]], depth: int = 
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "x"
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else DYN
                        for v in node.values)
     if isinstance(node, ast.BinOp):
         return sql_text(node.left, env, depth + 1) + sql_text(node.right, env, depth + 1)
     if isinstance(node, ast.Name):
-        return " ".join(sql_text(v, env, depth + 1) for v in env.get(node.id, []))
+        return "; ".join(sql_text(v, env, depth + 1) for v in env.get(node.id, []))
     return ""
 
 

@@ -6,6 +6,8 @@ from ..index import ProjectIndex
 from ..names import last_part
 from .django_code import ProjectCode
 from .django_models import ModelIndex
+from .raw_sql import NAME as RAW_SQL
+from .raw_sql import RawSqlIndex
 from .views import is_view_base
 
 EXAMPLES = 3
@@ -13,7 +15,7 @@ EXAMPLES = 3
 
 def unresolved(project: ProjectIndex) -> list[tuple[str, int, str]]:
     """(path, line, what) of each patient model whose audit, and each view class whose access control,
-    rests on a base wardgate could not read."""
+    rests on a base wardgate could not read, and each raw SQL statement wardgate could not take apart."""
     models: ModelIndex | None = project.fact("django_models")
     code: ProjectCode | None = project.fact("django_code")
     out: list[tuple[str, int, str]] = []
@@ -30,6 +32,10 @@ def unresolved(project: ProjectIndex) -> list[tuple[str, int, str]]:
             unread = code.unresolved(q)
             if unread and any(is_view_base(a) for a in ancestors) and not _looks_like_test(info.path):
                 out.append((info.path, info.line, f"the access control of {last_part(q)} (base {unread[0]})"))
+    raw: RawSqlIndex | None = project.fact(RAW_SQL)
+    if raw is not None:
+        out += [(p, line, what) for p, line, what in raw.unknowns()
+                if not _looks_like_test(p) and "/migrations" not in f"/{p}"]
     return out
 
 
@@ -44,7 +50,8 @@ def unresolved_note(project: ProjectIndex, analysed: set[str]) -> Finding | None
                    path=path, start_line=max(line, 1), end_line=max(line, 1),
                    message=f"wardgate could not resolve {len(items)} fact(s): {shown}{more}. No finding rests on "
                    "them. Point wardgate at the project's environment ([tool.wardgate] python, or .venv/) or "
-                   "declare them in [tool.wardgate.domain]; `wardgate facts` lists them all.")
+                   "declare them in [tool.wardgate.domain] (raw SQL: keep the table name literal); `wardgate facts` lists "
+                   "them all.")
 
 
 def _looks_like_test(path: str) -> bool:

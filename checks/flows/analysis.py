@@ -20,7 +20,7 @@ from ..finding import FlowStep
 from ..names import last_part
 from .index import NAME, FlowIndex, apply_attrs
 from .local import FunctionFlow
-from .model import FIELD, INSTANCE, PARAM, PHI, RECORD, RENDERED, REQUEST, URL, Flow, Origin, Sink, Step
+from .model import FIELD, INSTANCE, PARAM, PHI, RECORD, RENDERED, REQUEST, TASK, URL, Flow, Origin, Sink, Step
 from .sinks import sink_of
 from .summaries import global_receiver, receiver_why
 
@@ -193,10 +193,12 @@ class FlowCheck(ScopedPhiCheck):
         m = models.lookup(info.meta_model)
         return m.name if m is not None and m.qualname in models.patient else None
 
-    def _leak(self, o: Origin) -> Origin | None:
+    def _leak(self, o: Origin, sink: Sink) -> Origin | None:
         if o.kind == FIELD:
             model = self._patient_form(o.why)
             return Origin(PHI, o.label, o.line, why=f"{last_part(o.why)} is bound to {model}") if model else None
+        if o.kind == INSTANCE and sink.kind == TASK:  # a task argument is serialised whole: every field of the row
+            return Origin(RECORD, o.label, o.line, why=o.why or "a patient-model instance, serialised whole")
         return o if o.kind in _LEAKS else None
 
     def _flows(self, o: Origin, sink: Sink, qualname: str | None, index: FlowIndex | None) -> list[Flow]:
@@ -208,7 +210,7 @@ class FlowCheck(ScopedPhiCheck):
             p, line, key = index.query_params[0]
             return [Flow((Step(o.label, path, o.line), end), o.label, URL, sink.kind, sink.line,
                          why=f"the project reads `{key}` from query strings ({posixpath.basename(p)}:{line})")]
-        leak = self._leak(o)
+        leak = self._leak(o, sink)
         if leak is not None:
             return [Flow((Step(o.label, path, o.line), end), o.label, leak.kind, sink.kind, _start(o, leak.kind, sink),
                          why=leak.why)]
@@ -217,7 +219,7 @@ class FlowCheck(ScopedPhiCheck):
         out: list[Flow] = []
         for up, steps in index.incoming(qualname, o.param):
             got = apply_attrs(up, o.attrs, index.phi_fields)
-            got = self._leak(got) if got is not None else None
+            got = self._leak(got, sink) if got is not None else None
             if got is None:
                 continue
             if got.kind == PHI and got.label != up.label:  # the field read at the sink names what left: `patient.full_name`

@@ -57,9 +57,12 @@ class Flow:
 
 @dataclass(frozen=True)
 class Sink:
-    kind: str  # LOG | OUTPUT | HTTP | VENDOR | EXCEPTION
+    kind: str  # LOG | OUTPUT | HTTP | VENDOR | EXCEPTION | TASK | CACHE | FILE | MESSAGE
     label: str  # "logger.info", "print", "requests.get"
     line: int
 
 
 LOG, OUTPUT, HTTP, VENDOR, EXCEPTION = "log", "output", "http", "vendor", "exception"
+# Where data is copied out of the record store: a task queue's message (Celery arguments), a cache key, a file
+# written outside the media store; and a message sent to a person (email, SMS).
+TASK, CACHE, FILE, MESSAGE = "task", "cache", "file", "message"

@@ -7,6 +7,13 @@ from `logging.getLogger` under any name. Output: `print`, `sys.stdout.write`, a 
 and the payload (`json`, `data`, `params`, `files`, `content`, `body`, `fields`). Vendors: error
 trackers and analytics SDKs (Sentry, Segment, PostHog, Mixpanel, Rollbar, New Relic…) and LLM SDK
 calls (`client.chat.completions.create`, `client.messages.create`, `model.generate_content`).
+Tasks: Celery `.delay(...)`, `.apply_async(args, kwargs)`, `send_task(name, args, kwargs)`: the arguments are
+serialised into the broker, shown by monitors and logged by workers. Cache: the key of `cache.set/get/add/
+delete/get_or_set/incr/...` (keys are listed by monitoring, slow logs and `KEYS`). Files: `.write()` on a file
+opened for writing, `csv` writers over one, `json.dump(x, f)`, `Path.write_text/write_bytes`, pandas `to_csv`
+and friends, unless the path is under the media store (`MEDIA_ROOT`, `default_storage`). Messages: Django's
+`send_mail`, `send_mass_mail`, `mail_admins`, `mail_managers`, `EmailMessage`/`EmailMultiAlternatives`,
+Twilio's `client.messages.create(to=..., body=...)` and SNS `publish(PhoneNumber=..., Message=...)`.
 """
 from __future__ import annotations
 
@@ -14,7 +21,7 @@ import ast
 from collections.abc import Callable
 
 from ..names import ImportMap, last_part
-from .model import HTTP, LOG, OUTPUT, VENDOR, Sink
+from .model import CACHE, FILE, HTTP, LOG, MESSAGE, OUTPUT, TASK, VENDOR, Sink
 
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "fatal",
                          "msg"})
@@ -36,6 +43,20 @@ _LLM_TAILS = (("chat", "completions", "create"), ("messages", "create"), ("respo
               ("completions", "create"), ("generate_content",), ("invoke",), ("chat", "complete"))
 _LLM_LAST = frozenset(t[-1] for t in _LLM_TAILS)
 
+_TASK_OPTIONS = frozenset({"countdown", "eta", "expires", "queue", "priority", "retry", "retry_policy", "routing_key",
+                           "exchange", "link", "link_error", "task_id", "serializer", "compression", "headers",
+                           "shadow", "ignore_result", "time_limit", "soft_time_limit"})
+_CACHE_METHODS = frozenset({"set", "get", "add", "delete", "get_or_set", "incr", "decr", "touch", "has_key",
+                            "set_many", "get_many", "delete_many", "aget", "aset", "adelete", "aadd"})
+_MAIL = frozenset({"send_mail", "send_mass_mail", "mail_admins", "mail_managers", "EmailMessage",
+                   "EmailMultiAlternatives"})
+_MAIL_PAYLOAD = frozenset({"subject", "message", "body", "html_message", "datatuple", "alternatives"})
+_SMS_KEYS = frozenset({"to", "from_", "body", "media_url"})
+_WRITE_MODES = ("w", "a", "x", "+")
+_FILE_DUMPS = frozenset({"json.dump", "pickle.dump", "yaml.dump", "yaml.safe_dump", "toml.dump"})
+_FRAME_WRITERS = frozenset({"to_csv", "to_excel", "to_json", "to_parquet", "to_pickle"})
+_MEDIA = ("MEDIA_ROOT", "default_storage", "storage", "upload_to", "FileSystemStorage")
+
 # name -> the expressions a name is assigned, in the function and in the module
 Env = Callable[[str], list[ast.expr]]
 
@@ -52,8 +73,16 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
             k.value for k in call.keywords if k.arg in HTTP_PAYLOAD]
     if q.startswith(_VENDOR_SDKS) and last_part(q) in _VENDOR_CALLS:
         return Sink(VENDOR, q, line), _payload(call)
+    if last_part(q) in _MAIL and (q.startswith("django.core.mail") or last_part(q) == q):
+        return Sink(MESSAGE, last_part(q), line), [*call.args[:2], *(k.value for k in call.keywords
+                                                                  if k.arg in _MAIL_PAYLOAD)]
+    if q in _FILE_DUMPS and len(call.args) >= 2 and _file_target(call.args[1], env):
+        return Sink(FILE, q, line), call.args[:1]
     if not isinstance(func, ast.Attribute):
         return None
+    other = _task_cache_file_or_message(call, func, imports, env)
+    if other is not None:
+        return other
     if _llm_call(func):
         return Sink(VENDOR, ast.unparse(func), line), _payload(call)
     recv = func.value
@@ -68,6 +97,77 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
     if logger:
         return Sink(LOG, f"{name}.{func.attr}" if name else func.attr, line), _payload(call)
     return None
+
+
+def _task_cache_file_or_message(call: ast.Call, func: ast.Attribute, imports: ImportMap,
+                                env: Env) -> tuple[Sink, list[ast.expr]] | None:
+    line, attr, recv = call.lineno, func.attr, func.value
+    if attr == "delay":
+        return Sink(TASK, f"{_name(recv) or 'task'}.delay", line), _payload(call)
+    if attr in ("apply_async", "send_task"):
+        args = call.args[1:] if attr == "send_task" else call.args
+        return Sink(TASK, f"{_name(recv) or 'task'}.{attr}", line), [
+            *args, *(k.value for k in call.keywords if k.arg in ("args", "kwargs"))]
+    if attr in _CACHE_METHODS and _is_cache(recv, imports):
+        key = call.args[:1] + [k.value for k in call.keywords if k.arg in ("key", "keys")]
+        if attr in ("set_many",) and call.args and isinstance(call.args[0], ast.Dict):
+            key = [k for k in call.args[0].keys if k is not None]
+        return Sink(CACHE, f"cache.{attr}", line), key
+    if attr == "create" and isinstance(recv, ast.Attribute) and recv.attr == "messages" \
+            and {k.arg for k in call.keywords} & _SMS_KEYS and not any(k.arg == "model" for k in call.keywords):
+        return Sink(MESSAGE, "messages.create (SMS)", line), [k.value for k in call.keywords if k.arg == "body"]
+    if attr == "publish" and any(k.arg == "PhoneNumber" for k in call.keywords):
+        return Sink(MESSAGE, "sns.publish (SMS)", line), [k.value for k in call.keywords if k.arg == "Message"]
+    if attr in ("write", "writelines") and isinstance(recv, ast.Name) and _file_target(recv, env):
+        return Sink(FILE, f"{recv.id}.{attr}", line), _payload(call)
+    if attr in ("writerow", "writerows") and isinstance(recv, ast.Name) and any(
+            isinstance(v, ast.Call) and last_part(imports.qualname(v.func) or "") in ("writer", "DictWriter")
+            and v.args and _file_target(v.args[0], env) for v in env(recv.id)):
+        return Sink(FILE, f"{recv.id}.{attr}", line), _payload(call)
+    if attr in ("write_text", "write_bytes") and not _media(recv):
+        return Sink(FILE, f"{ast.unparse(recv)[:40]}.{attr}", line), call.args[:1]
+    if attr in _FRAME_WRITERS and (call.args or call.keywords) and not any(_media(a) for a in call.args[:1]) \
+            and not (call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value is None):
+        if not call.args and not any(k.arg in ("path_or_buf", "excel_writer", "path") for k in call.keywords):
+            return None  # `df.to_csv()` returns the text: no file
+        return Sink(FILE, f"{_name(recv) or 'frame'}.{attr}", line), [recv]
+    return None
+
+
+def _is_cache(recv: ast.expr, imports: ImportMap) -> bool:
+    """Django's cache: `cache`, `caches["x"]`, `django.core.cache.cache`, a name bound to one of them."""
+    if isinstance(recv, ast.Subscript):
+        recv = recv.value
+    q = imports.qualname(recv) or ""
+    return q.startswith("django.core.cache") or _name(recv) in ("cache", "caches", "redis_cache")
+
+
+def _file_target(node: ast.expr, env: Env, depth: int = 0) -> bool:
+    """`f` opened for writing (`open(p, "w")`, `p.open("a")`, a name bound to one) outside the media store."""
+    if depth > 3:
+        return False
+    if isinstance(node, ast.Name):
+        return any(_file_target(v, env, depth + 1) for v in env(node.id))
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if name != "open":
+        return False
+    args = node.args[1:] if isinstance(f, ast.Name) or (isinstance(f, ast.Attribute) and _name(f.value) in (
+        "io", "codecs")) else node.args
+    mode: object = next((a.value for a in args[:1] if isinstance(a, ast.Constant)), None)
+    mode = next((k.value.value for k in node.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)), mode)
+    if not isinstance(mode, str) or not any(m in mode for m in _WRITE_MODES):
+        return False
+    path = node.args[0] if isinstance(f, ast.Name) and node.args else (
+        f.value if isinstance(f, ast.Attribute) else None)
+    return path is None or not _media(path)
+
+
+def _media(node: ast.expr) -> bool:
+    text = ast.unparse(node)
+    return any(m in text for m in _MEDIA)
 
 
 def _llm_call(func: ast.Attribute) -> bool:

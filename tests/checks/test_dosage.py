@@ -54,3 +54,41 @@ def test_medication_request_save_without_screening() -> None:
            "    mr.save()\n"
     found = run_example(OrderWithoutSafetyCheck, Invalid(code, line=3, path="pharmacy/orders.py", files=(MODELS, SAFETY)))
     assert [f.start_line for f in found] == [3]
+
+
+RX = ("pharmacy/models.py", ("from django.db import models\n\nclass RxBase(models.Model):\n"
+      "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n\n    class Meta:\n        abstract = True\n\n"
+      "class Prescription(RxBase):\n    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)\n"))
+VALIDATE = ("pharmacy/api.py", ("from rest_framework import serializers\nfrom .models import Prescription\n\n"
+            "class RxSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Prescription\n"
+            "        fields = '__all__'\n\n    def validate(self, attrs):\n        dose = attrs.get('dose_mg')\n"
+            "        if dose is not None and dose > attrs['drug'].max_single_dose_mg:\n"
+            "            raise serializers.ValidationError('dose above the formulary maximum')\n"
+            "        if not 0.3 <= attrs['weight_kg'] <= 400:\n            raise serializers.ValidationError('weight')\n"
+            "        return attrs\n"))
+
+
+def _dose_fields(*files: tuple[str, str]) -> list[str]:
+    from checks.domain.unbounded_dose_field import UnboundedDoseField
+
+    return [f.message.split("`")[1] for f in run_example(UnboundedDoseField, Valid(RX[1], path=RX[0], files=files))]
+
+
+def test_limits_in_a_serializer_validate_against_the_formulary() -> None:
+    assert _dose_fields() == ["RxBase.dose_mg", "Prescription.weight_kg"]  # no limit anywhere
+    assert _dose_fields(VALIDATE) == []
+    # The counter-case: the same validate() that only reads the values turns nothing away.
+    no_raise = (VALIDATE[0], VALIDATE[1].replace("raise serializers.ValidationError", "print"))
+    assert _dose_fields(no_raise) == ["RxBase.dose_mg", "Prescription.weight_kg"]
+
+
+def test_limit_in_the_model_clean_of_a_subclass_does_not_cap_the_base() -> None:
+    clean = RX[1] + "\n    def clean(self):\n        if self.dose_mg > 1000:\n            raise ValueError('dose')\n"
+    from checks.domain.unbounded_dose_field import UnboundedDoseField
+
+    # RxBase's field is checked in Prescription.clean() only: RxBase may have other subclasses.
+    assert [f.start_line for f in run_example(UnboundedDoseField, Valid(clean, path=RX[0]))] == [4, 10]
+    base_clean = RX[1].replace("    class Meta:\n        abstract = True\n",
+                               "    class Meta:\n        abstract = True\n\n    def clean(self):\n"
+                               "        if self.dose_mg > 1000:\n            raise ValueError('dose')\n")
+    assert [f.start_line for f in run_example(UnboundedDoseField, Valid(base_clean, path=RX[0]))] == [14]

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..finding import Category, Confidence, Severity
+from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.model import CACHE, FILE, TASK
+
+_MODELS = ("app/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+           "    nhs_number = models.CharField(max_length=10)\n    first_name = models.CharField(max_length=50)\n"))
+_WHERE = {TASK: "a task queue message", CACHE: "a cache key", FILE: "a file outside the media store"}
+_FIX = {TASK: "Pass the patient's primary key and load the row inside the task.",
+        CACHE: "Key the cache by the internal id (`f\"patient:{patient.pk}\"`) or a keyed hash of the identifier.",
+        FILE: "Write exports through the project's storage (default_storage, access-controlled and encrypted), or "
+              "leave the identifiers out of the file."}
+
+
+class PhiCopiedOutOfTheRecord(Check, FlowCheck):
+    """## What it does
+    Flags patient data copied to places outside the clinical record's access control: Celery task
+    arguments (`.delay(...)`, `.apply_async(args=..., kwargs=...)`, `send_task(...)`) carrying a patient
+    instance or an identifier, cache keys built from an identifier (`cache.set(f"p:{patient.nhs_number}", ...)`),
+    and files written outside the media store (`open(path, "w").write(...)`, `csv.writer(f).writerow(...)`,
+    `json.dump(row, f)`, `Path.write_text`, pandas `to_csv`). The data is followed across functions and
+    modules (flow analysis, checks/flows/); ids (`patient.pk`) and sanitised values pass, and so do files
+    written under `MEDIA_ROOT` or through `default_storage`.
+
+    ## Why is this bad?
+    The broker (Redis, RabbitMQ) keeps task arguments in clear, Flower and worker logs print them, and a
+    failed task is retried with them for days. Cache keys are listed by monitoring and `KEYS`/slow logs,
+    and outlive the row. A CSV in /tmp or the working directory has no access control, no audit and no
+    retention policy. Each is a copy of PHI nobody will find when the patient asks for it to be erased.
+    HIPAA §164.312(a)(1) access control; §164.530(c) safeguards.
+
+    ## Example
+    ```python
+    send_discharge_letter.delay(patient.nhs_number, patient.first_name)
+    ```
+
+    Use instead:
+    ```python
+    send_discharge_letter.delay(patient.pk)
+    ```
+    """
+
+    code = "WG508"
+    name = "phi-copied-out-of-the-record"
+    category = Category.PHI
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    cwe = 359
+    summary = "Patient data copied into task arguments, cache keys or files outside the media store"
+    hipaa = "§164.312(a)(1) access control; §164.530(c) safeguards"
+
+    VALID = (
+        Valid("from app.tasks import send_letter\n\ndef discharge(patient):\n    send_letter.delay(patient.pk)\n"
+              "    send_letter.apply_async(args=[patient.pk], countdown=60)\n"),
+        Valid("from django.core.cache import cache\n\ndef remember(patient, summary):\n"
+              "    cache.set(f'summary:{patient.pk}', summary, 300)\n"),
+        Valid("from django.conf import settings\nimport os\n\ndef export(patient):\n"
+              "    with open(os.path.join(settings.MEDIA_ROOT, 'exports', 'x.txt'), 'w') as f:\n"
+              "        f.write(patient.nhs_number)\n"),
+        Valid("def read(patient):\n    with open('/tmp/x.txt') as f:\n        return f.read() + patient.nhs_number\n"),
+    )
+    INVALID = (
+        Invalid("from app.tasks import send_letter\n\ndef discharge(patient):\n"
+                "    send_letter.delay(patient.nhs_number, patient.first_name)\n", line=4),
+        Invalid("from app.models import Patient\nfrom app.tasks import reindex\n\ndef save(pk):\n"
+                "    p = Patient.objects.get(pk=pk)\n    reindex.apply_async(args=[p], countdown=5)\n",
+                line=6, files=(_MODELS,)),
+        Invalid("from django.core.cache import cache\n\ndef remember(patient, summary):\n"
+                "    cache.set(f'summary:{patient.nhs_number}', summary, 300)\n", line=4),
+        Invalid("import csv\n\ndef export(patients):\n    with open('/tmp/patients.csv', 'w') as f:\n"
+                "        w = csv.writer(f)\n        for p in patients:\n            w.writerow([p.pk, p.nhs_number])\n",
+                line=7),
+    )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        found = self.flows_at(node)
+        if found is None:
+            return
+        sink, flows = found
+        if sink.kind not in _WHERE or not flows:
+            return
+        labels = list(dict.fromkeys(f.value for f in flows))
+        self.report(node, f"Patient data copied into {_WHERE[sink.kind]} ({sink.label}): {', '.join(labels[:4])}. "
+                    f"Flow: {describe(flows)}.", end_node=node, start_line=min(f.start_line for f in flows),
+                    flow=flow_steps(flows[0]), fix=_FIX[sink.kind])
