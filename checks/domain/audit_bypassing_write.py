@@ -72,120 +72,311 @@ class AuditBypassingWrite(Check):
     summary = "Bulk or raw SQL write on an audited patient model bypasses the audit trail"
 
     VALID = (
-        Valid("from clinic.models import Patient\n\ndef purge(ids):\n"
-              "    Patient.objects.filter(pk__in=ids).delete()\n", files=_FILES),
-        Valid("from simple_history.utils import bulk_update_with_history\nfrom clinic.models import Patient\n\n"
-              "def fix(rows):\n    bulk_update_with_history(rows, Patient, ['mrn'])\n", files=_FILES),
-        Valid("from clinic.models import Drug\n\ndef withdraw():\n"
-              "    stale = Drug.objects.filter(name='x')\n    stale.update(name='y')\n", files=_FILES),
-        Valid("def merge(d, extra):\n    d.update(extra)\n", files=_FILES),
-        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
-              "        c.execute('UPDATE clinic_drug SET name = upper(name)')\n", files=_FILES),
-        Valid("from clinic.models import Encounter\n\ndef close(e):\n    e.status = 'closed'\n    e.save()\n",
+        Valid("""\
+            from clinic.models import Patient
+
+            def purge(ids):
+                Patient.objects.filter(pk__in=ids).delete()
+            """, files=_FILES),
+        Valid("""\
+            from simple_history.utils import bulk_update_with_history
+            from clinic.models import Patient
+
+            def fix(rows):
+                bulk_update_with_history(rows, Patient, ['mrn'])
+            """, files=_FILES),
+        Valid("""\
+            from clinic.models import Drug
+
+            def withdraw():
+                stale = Drug.objects.filter(name='x')
+                stale.update(name='y')
+            """, files=_FILES),
+        Valid("""\
+            def merge(d, extra):
+                d.update(extra)
+            """, files=_FILES),
+        Valid("""\
+            from django.db import connection
+
+            def fix():
+                with connection.cursor() as c:
+                    c.execute('UPDATE clinic_drug SET name = upper(name)')
+            """, files=_FILES),
+        Valid("""\
+            from clinic.models import Encounter
+
+            def close(e):
+                e.status = 'closed'
+                e.save()
+            """,
               files=_FILES),
         # The same helper when its callers pass only catalogue models.
-        Valid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+        Valid("""\
+            def update_field(model, pk, **fields):
+                model.objects.filter(pk=pk).update(**fields)
+            """,
               path="clinic/helpers.py",
-              files=(*_FILES, ("clinic/views.py", ("from clinic.helpers import update_field\nfrom clinic.models import Drug\n\n"
-                               "def rename(request, pk):\n    update_field(Drug, pk, name='x')\n")))),
+              files=(*_FILES, ("clinic/views.py", ("""\
+            from clinic.helpers import update_field
+            from clinic.models import Drug
+
+            def rename(request, pk):
+                update_field(Drug, pk, name='x')
+            """)))),
         # Denormalised pointers and flags derived from other rows are bookkeeping, not clinical content
         # (more in [tool.wardgate.domain] bookkeeping_fields).
-        Valid("from clinic.models import Encounter\n\ndef mark(patient):\n"
-              "    Encounter.objects.filter(patient=patient).update(is_latest=False)\n", files=_FILES),
+        Valid("""\
+            from clinic.models import Encounter
+
+            def mark(patient):
+                Encounter.objects.filter(patient=patient).update(is_latest=False)
+            """, files=_FILES),
         # Bulk insert, then every row saved again: those saves write the history.
-        Valid("from clinic.models import Encounter\n\ndef load(rows):\n    Encounter.objects.bulk_create(rows)\n"
-              "    for e in Encounter.objects.all():\n        e.save()\n", files=_FILES),
+        Valid("""\
+            from clinic.models import Encounter
+
+            def load(rows):
+                Encounter.objects.bulk_create(rows)
+                for e in Encounter.objects.all():
+                    e.save()
+            """, files=_FILES),
         # An event log that points at any row (generic reference + JSON value) is the trail itself.
-        Valid("from clinic.events import ConsultationEvent\n\ndef supersede(c):\n"
-              "    ConsultationEvent.objects.filter(object_id=c.pk).update(value={})\n",
-              files=(*_FILES, ("clinic/events.py", ("from django.db import models\nfrom simple_history.models import "
-                               "HistoricalRecords\n\nclass ConsultationEvent(models.Model):\n"
-                               "    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
-                               "    object_id = models.IntegerField()\n    value = models.JSONField()\n"
-                               "    history = HistoricalRecords()\n")))),
+        Valid("""\
+            from clinic.events import ConsultationEvent
+
+            def supersede(c):
+                ConsultationEvent.objects.filter(object_id=c.pk).update(value={})
+            """,
+              files=(*_FILES, ("clinic/events.py", ("""\
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class ConsultationEvent(models.Model):
+                patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)
+                object_id = models.IntegerField()
+                value = models.JSONField()
+                history = HistoricalRecords()
+            """)))),
         # Raw SQL that only reads, SQL wardgate cannot parse, and a table named at run time: never a finding.
-        Valid("from django.db import connection\n\ndef report(pk):\n    with connection.cursor() as c:\n"
-              "        c.execute('SELECT mrn FROM clinic_patient WHERE id = %s', [pk])\n", files=_FILES),
-        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
-              "        c.execute(\"UPDATE clinic_patient SET mrn = 'x\")\n", files=_FILES),
-        Valid("from django.db import connection\n\ndef fix(table):\n    with connection.cursor() as c:\n"
-              "        c.execute(f'UPDATE {table} SET mrn = NULL')\n", files=_FILES),
+        Valid("""\
+            from django.db import connection
+
+            def report(pk):
+                with connection.cursor() as c:
+                    c.execute('SELECT mrn FROM clinic_patient WHERE id = %s', [pk])
+            """, files=_FILES),
+        Valid("""\
+            from django.db import connection
+
+            def fix():
+                with connection.cursor() as c:
+                    c.execute("UPDATE clinic_patient SET mrn = 'x")
+            """, files=_FILES),
+        Valid("""\
+            from django.db import connection
+
+            def fix(table):
+                with connection.cursor() as c:
+                    c.execute(f'UPDATE {table} SET mrn = NULL')
+            """, files=_FILES),
         # An explicit audit call in the same function records the change.
-        Valid("from django.db import connection\nfrom clinic.audit import Auditor\n\ndef fix(pk):\n"
-              "    with connection.cursor() as c:\n"
-              "        c.execute('UPDATE clinic_patient SET mrn = NULL WHERE id = %s', [pk])\n"
-              "    Auditor().audit_update('Patient', pk)\n",
-              files=(*_FILES, ("clinic/audit.py", ("from django.db import models\n\nclass AuditEntry(models.Model):\n"
-                               "    object_id = models.IntegerField()\n\nclass Auditor:\n"
-                               "    def audit_update(self, model, pk):\n"
-                               "        AuditEntry.objects.create(object_id=pk)\n")))),
+        Valid("""\
+            from django.db import connection
+            from clinic.audit import Auditor
+
+            def fix(pk):
+                with connection.cursor() as c:
+                    c.execute('UPDATE clinic_patient SET mrn = NULL WHERE id = %s', [pk])
+                Auditor().audit_update('Patient', pk)
+            """,
+              files=(*_FILES, ("clinic/audit.py", ("""\
+            from django.db import models
+
+            class AuditEntry(models.Model):
+                object_id = models.IntegerField()
+
+            class Auditor:
+                def audit_update(self, model, pk):
+                    AuditEntry.objects.create(object_id=pk)
+            """)))),
         # A database trigger sees raw SQL too.
-        Valid("from django.db import connection\n\ndef fix():\n    with connection.cursor() as c:\n"
-              "        c.execute('UPDATE clinic_visit SET notes = NULL')\n",
-              files=(("clinic/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
-                      "    mrn = models.CharField(max_length=9)\n\nclass Visit(models.Model):\n"
-                      "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
-                      "    notes = models.TextField()\n")),
-                     ("clinic/migrations/0002_trigger.py", ("from django.db import migrations\n\nSQL = 'CREATE TRIGGER "
-                      "visit_audit AFTER UPDATE ON clinic_visit FOR EACH ROW EXECUTE FUNCTION audit()'\n")))),
+        Valid("""\
+            from django.db import connection
+
+            def fix():
+                with connection.cursor() as c:
+                    c.execute('UPDATE clinic_visit SET notes = NULL')
+            """,
+              files=(("clinic/models.py", ("""\
+            from django.db import models
+
+            class Patient(models.Model):
+                mrn = models.CharField(max_length=9)
+
+            class Visit(models.Model):
+                patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+                notes = models.TextField()
+            """)),
+                     ("clinic/migrations/0002_trigger.py", ("""\
+            from django.db import migrations
+
+            SQL = 'CREATE TRIGGER visit_audit AFTER UPDATE ON clinic_visit FOR EACH ROW EXECUTE FUNCTION audit()'
+            """)))),
         # A command of an app installed only outside production (`if DJANGO_ENV != "production":`).
-        Valid("from django.db import connection\n\nclass Command:\n    def handle(self):\n"
-              "        connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')\n",
+        Valid("""\
+            from django.db import connection
+
+            class Command:
+                def handle(self):
+                    connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')
+            """,
               path="demo/management/commands/reset_demo.py",
-              files=(*_FILES, ("proj/settings.py", ("INSTALLED_APPS = ['clinic']\nif ENV != 'production':\n"
-                               "    INSTALLED_APPS.append('demo')\n")))),
+              files=(*_FILES, ("proj/settings.py", ("""\
+            INSTALLED_APPS = ['clinic']
+            if ENV != 'production':
+                INSTALLED_APPS.append('demo')
+            """)))),
         # A data migration (also in a renamed folder such as migrations_old/) works on historical models.
-        Valid("from django.db import migrations\n\ndef fwd(apps, schema_editor):\n"
-              "    Patient = apps.get_model('clinic', 'Patient')\n    Patient.objects.filter(mrn='').update(mrn=None)\n",
+        Valid("""\
+            from django.db import migrations
+
+            def fwd(apps, schema_editor):
+                Patient = apps.get_model('clinic', 'Patient')
+                Patient.objects.filter(mrn='').update(mrn=None)
+            """,
               path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     )
     INVALID = (
         # A central helper that takes the model as a parameter: its callers pass audited patient models.
-        Invalid("def update_field(model, pk, **fields):\n    model.objects.filter(pk=pk).update(**fields)\n",
+        Invalid("""\
+            def update_field(model, pk, **fields):
+                model.objects.filter(pk=pk).update(**fields)
+            """,
                 line=2, path="clinic/helpers.py",
-                files=(*_FILES, ("clinic/views.py", ("from clinic.helpers import update_field\n"
-                                 "from clinic.models import Encounter\n\ndef close(request, pk):\n"
-                                 "    update_field(Encounter, pk, status='closed')\n")))),
-        Invalid("from clinic.models import Encounter\n\ndef close(cutoff):\n"
-                "    stale = Encounter.objects.filter(started_at__lt=cutoff)\n    n = stale.update(status='closed')\n",
+                files=(*_FILES, ("clinic/views.py", ("""\
+            from clinic.helpers import update_field
+            from clinic.models import Encounter
+
+            def close(request, pk):
+                update_field(Encounter, pk, status='closed')
+            """)))),
+        Invalid("""\
+            from clinic.models import Encounter
+
+            def close(cutoff):
+                stale = Encounter.objects.filter(started_at__lt=cutoff)
+                n = stale.update(status='closed')
+            """,
                 line=5, files=_FILES),
-        Invalid("from clinic import models as m\n\ndef normalise(rows):\n"
-                "    m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)\n", line=4, files=_FILES),
-        Invalid(_ADMIN + "@admin.register(Patient)\nclass PatientAdmin(admin.ModelAdmin):\n"
-                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n",
+        Invalid("""\
+            from clinic import models as m
+
+            def normalise(rows):
+                m.Patient.objects.bulk_update(rows, ['mrn'], batch_size=500)
+            """, line=4, files=_FILES),
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import Patient
+
+            @admin.register(Patient)
+            class PatientAdmin(admin.ModelAdmin):
+                def archive(self, request, queryset):
+                    queryset.update(is_active=False)
+            """,
                 line=7, path="clinic/admin.py", files=_FILES),
-        Invalid(_ADMIN + "class PatientAdmin(admin.ModelAdmin):\n    actions = ['archive']\n\n"
-                "    def archive(self, request, queryset):\n        queryset.update(is_active=False)\n\n"
-                "admin.site.register(Patient, PatientAdmin)\n", line=8, path="clinic/admin.py", files=_FILES),
-        Invalid("from django.db import connection\n\ndef backfill():\n    with connection.cursor() as cursor:\n"
-                "        cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')\n",
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import Patient
+
+            class PatientAdmin(admin.ModelAdmin):
+                actions = ['archive']
+
+                def archive(self, request, queryset):
+                    queryset.update(is_active=False)
+
+            admin.site.register(Patient, PatientAdmin)
+            """, line=8, path="clinic/admin.py", files=_FILES),
+        Invalid("""\
+            from django.db import connection
+
+            def backfill():
+                with connection.cursor() as cursor:
+                    cursor.execute('UPDATE clinic_encounter SET department_id = 1 WHERE department_id IS NULL')
+            """,
                 line=5, files=_FILES),
         # The same command in an installed app.
-        Invalid("from django.db import connection\n\nclass Command:\n    def handle(self):\n"
-                "        connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')\n", line=5,
+        Invalid("""\
+            from django.db import connection
+
+            class Command:
+                def handle(self):
+                    connection.cursor().execute('TRUNCATE TABLE clinic_patient CASCADE')
+            """, line=5,
                 path="clinic/management/commands/reset.py",
                 files=(*_FILES, ("proj/settings.py", "INSTALLED_APPS = ['clinic']\n"))),
         # SQL kept in a module constant, in another module, or built with a literal table name.
-        Invalid("from django.db import connection\n\nCLOSE = 'UPDATE clinic_encounter SET patient_id = NULL'\n\n"
-                "def close():\n    with connection.cursor() as c:\n        c.execute(CLOSE)\n", line=7, files=_FILES),
-        Invalid("from django.db import connection\nfrom clinic.sql import MERGE_PATIENTS\n\ndef merge():\n"
-                "    connection.cursor().execute(MERGE_PATIENTS)\n", line=5,
-                files=(*_FILES, ("clinic/sql.py", ("MERGE_PATIENTS = (\n    'MERGE INTO clinic_patient t USING staging s '\n"
-                                 "    'ON t.id = s.id WHEN MATCHED THEN UPDATE SET mrn = s.mrn'\n)\n")))),
-        Invalid("from django.db import connection\n\ndef purge(ids):\n    where = ','.join(ids)\n"
-                "    with connection.cursor() as c:\n"
-                "        c.execute(f'DELETE FROM clinic_encounter WHERE id IN ({where})')\n", line=6, files=_FILES),
-        Invalid("from django.views.generic import ListView\nfrom clinic.models import Encounter\n\n"
-                "class CloseAll(ListView):\n    model = Encounter\n\n    def post(self, request):\n"
-                "        self.get_queryset().update(status='closed')\n", line=8, files=_FILES),
+        Invalid("""\
+            from django.db import connection
+
+            CLOSE = 'UPDATE clinic_encounter SET patient_id = NULL'
+
+            def close():
+                with connection.cursor() as c:
+                    c.execute(CLOSE)
+            """, line=7, files=_FILES),
+        Invalid("""\
+            from django.db import connection
+            from clinic.sql import MERGE_PATIENTS
+
+            def merge():
+                connection.cursor().execute(MERGE_PATIENTS)
+            """, line=5,
+                files=(*_FILES, ("clinic/sql.py", ("""\
+            MERGE_PATIENTS = (
+                'MERGE INTO clinic_patient t USING staging s '
+                'ON t.id = s.id WHEN MATCHED THEN UPDATE SET mrn = s.mrn'
+            )
+            """)))),
+        Invalid("""\
+            from django.db import connection
+
+            def purge(ids):
+                where = ','.join(ids)
+                with connection.cursor() as c:
+                    c.execute(f'DELETE FROM clinic_encounter WHERE id IN ({where})')
+            """, line=6, files=_FILES),
+        Invalid("""\
+            from django.views.generic import ListView
+            from clinic.models import Encounter
+
+            class CloseAll(ListView):
+                model = Encounter
+
+                def post(self, request):
+                    self.get_queryset().update(status='closed')
+            """, line=8, files=_FILES),
         # A project's own signal-based audit log is bypassed by a queryset update just the same.
-        Invalid("from ward.models import DailyRound\n\ndef close(cutoff):\n"
-                "    DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')\n", line=4,
-                files=(("ward/models.py", ("from django.db import models\n\nclass DailyRound(models.Model):\n"
-                        "    notes = models.TextField()\n")),
-                       ("audit_log/receivers.py", ("from django.db.models.signals import post_save\n"
-                        "from django.dispatch import receiver\n\n@receiver(post_save)\n"
-                        "def post_save_signal(sender, instance, **kwargs):\n    log(instance)\n")))),
+        Invalid("""\
+            from ward.models import DailyRound
+
+            def close(cutoff):
+                DailyRound.objects.filter(taken_at__lt=cutoff).update(status='closed')
+            """, line=4,
+                files=(("ward/models.py", ("""\
+            from django.db import models
+
+            class DailyRound(models.Model):
+                notes = models.TextField()
+            """)),
+                       ("audit_log/receivers.py", ("""\
+            from django.db.models.signals import post_save
+            from django.dispatch import receiver
+
+            @receiver(post_save)
+            def post_save_signal(sender, instance, **kwargs):
+                log(instance)
+            """)))),
     )
 
     @classmethod

@@ -54,25 +54,64 @@ class PhiCopiedOutOfTheRecord(Check, FlowCheck):
     hipaa = "§164.312(a)(1) access control; §164.530(c) safeguards"
 
     VALID = (
-        Valid("from app.tasks import send_letter\n\ndef discharge(patient):\n    send_letter.delay(patient.pk)\n"
-              "    send_letter.apply_async(args=[patient.pk], countdown=60)\n"),
-        Valid("from django.core.cache import cache\n\ndef remember(patient, summary):\n"
-              "    cache.set(f'summary:{patient.pk}', summary, 300)\n"),
-        Valid("from django.conf import settings\nimport os\n\ndef export(patient):\n"
-              "    with open(os.path.join(settings.MEDIA_ROOT, 'exports', 'x.txt'), 'w') as f:\n"
-              "        f.write(patient.nhs_number)\n"),
-        Valid("def read(patient):\n    with open('/tmp/x.txt') as f:\n        return f.read() + patient.nhs_number\n"),
+        Valid("""\
+            from app.tasks import send_letter
+
+            def discharge(patient):
+                send_letter.delay(patient.pk)
+                send_letter.apply_async(args=[patient.pk], countdown=60)
+            """),
+        Valid("""\
+            from django.core.cache import cache
+
+            def remember(patient, summary):
+                cache.set(f'summary:{patient.pk}', summary, 300)
+            """),
+        Valid("""\
+            from django.conf import settings
+            import os
+
+            def export(patient):
+                with open(os.path.join(settings.MEDIA_ROOT, 'exports', 'x.txt'), 'w') as f:
+                    f.write(patient.nhs_number)
+            """),
+        Valid("""\
+            def read(patient):
+                with open('/tmp/x.txt') as f:
+                    return f.read() + patient.nhs_number
+            """),
     )
     INVALID = (
-        Invalid("from app.tasks import send_letter\n\ndef discharge(patient):\n"
-                "    send_letter.delay(patient.nhs_number, patient.first_name)\n", line=4),
-        Invalid("from app.models import Patient\nfrom app.tasks import reindex\n\ndef save(pk):\n"
-                "    p = Patient.objects.get(pk=pk)\n    reindex.apply_async(args=[p], countdown=5)\n",
+        Invalid("""\
+            from app.tasks import send_letter
+
+            def discharge(patient):
+                send_letter.delay(patient.nhs_number, patient.first_name)
+            """, line=4),
+        Invalid("""\
+            from app.models import Patient
+            from app.tasks import reindex
+
+            def save(pk):
+                p = Patient.objects.get(pk=pk)
+                reindex.apply_async(args=[p], countdown=5)
+            """,
                 line=6, files=(_MODELS,)),
-        Invalid("from django.core.cache import cache\n\ndef remember(patient, summary):\n"
-                "    cache.set(f'summary:{patient.nhs_number}', summary, 300)\n", line=4),
-        Invalid("import csv\n\ndef export(patients):\n    with open('/tmp/patients.csv', 'w') as f:\n"
-                "        w = csv.writer(f)\n        for p in patients:\n            w.writerow([p.pk, p.nhs_number])\n",
+        Invalid("""\
+            from django.core.cache import cache
+
+            def remember(patient, summary):
+                cache.set(f'summary:{patient.nhs_number}', summary, 300)
+            """, line=4),
+        Invalid("""\
+            import csv
+
+            def export(patients):
+                with open('/tmp/patients.csv', 'w') as f:
+                    w = csv.writer(f)
+                    for p in patients:
+                        w.writerow([p.pk, p.nhs_number])
+            """,
                 line=7),
     )
 

@@ -55,29 +55,72 @@ class PhiSentToThirdParty(Check, FlowCheck):
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
     VALID = (
-        Valid("from django.core.mail import send_mail\n\ndef remind(patient, when):\n"
-              "    send_mail('Your appointment', f'Dear {patient.first_name}, see you on {when}.', None, [patient.email])\n"),
-        Valid("import requests\n\ndef send(summary, since):\n    requests.post(U, json={'event': 'x', **summary})\n"
-              "    requests.get(U, params={'since': since.isoformat()})\n"),
-        Valid("import requests\n\ndef send(patient):\n    requests.post(U, json={'id': patient.pk})\n"),
-        Valid("import sentry_sdk\n\ndef tag(request, patient):\n    sentry_sdk.set_user({'id': request.user.pk})\n"
-              "    sentry_sdk.set_tag('patient', patient.pk)\n"),
+        Valid("""\
+            from django.core.mail import send_mail
+
+            def remind(patient, when):
+                send_mail('Your appointment', f'Dear {patient.first_name}, see you on {when}.', None, [patient.email])
+            """),
+        Valid("""\
+            import requests
+
+            def send(summary, since):
+                requests.post(U, json={'event': 'x', **summary})
+                requests.get(U, params={'since': since.isoformat()})
+            """),
+        Valid("""\
+            import requests
+
+            def send(patient):
+                requests.post(U, json={'id': patient.pk})
+            """),
+        Valid("""\
+            import sentry_sdk
+
+            def tag(request, patient):
+                sentry_sdk.set_user({'id': request.user.pk})
+                sentry_sdk.set_tag('patient', patient.pk)
+            """),
     )
     INVALID = (
-        Invalid("from django.core.mail import send_mail\n\ndef remind(patient, when):\n"
-                "    send_mail(f'Appointment for {patient.nhs_number}', f'See you on {when}.', None, [patient.email])\n",
+        Invalid("""\
+            from django.core.mail import send_mail
+
+            def remind(patient, when):
+                send_mail(f'Appointment for {patient.nhs_number}', f'See you on {when}.', None, [patient.email])
+            """,
                 line=4),
-        Invalid("def text(client, patient):\n    client.messages.create(to=patient.phone, from_='+4400',\n"
-                "                           body=f'Results for DOB {patient.date_of_birth} are ready')\n", line=2),
-        Invalid("import httpx as h\n\ndef send(result):\n    patient = result.patient\n"
-                "    payload = {'text': f'{patient.full_name} DOB {patient.date_of_birth}'}\n"
-                "    h.post(U, json=payload)\n", line=6),
-        Invalid("from requests import post\n\ndef send(encounter):\n"
-                "    post(U, data={'dx': encounter.patient.mrn}, timeout=5)\n", line=4),
-        Invalid("import sentry_sdk\n\ndef tag(patient):\n    sentry_sdk.set_user({'username': patient.full_name})\n",
+        Invalid("""\
+            def text(client, patient):
+                client.messages.create(to=patient.phone, from_='+4400',
+                                       body=f'Results for DOB {patient.date_of_birth} are ready')
+            """, line=2),
+        Invalid("""\
+            import httpx as h
+
+            def send(result):
+                patient = result.patient
+                payload = {'text': f'{patient.full_name} DOB {patient.date_of_birth}'}
+                h.post(U, json=payload)
+            """, line=6),
+        Invalid("""\
+            from requests import post
+
+            def send(encounter):
+                post(U, data={'dx': encounter.patient.mrn}, timeout=5)
+            """, line=4),
+        Invalid("""\
+            import sentry_sdk
+
+            def tag(patient):
+                sentry_sdk.set_user({'username': patient.full_name})
+            """,
                 line=4),
-        Invalid("def summarise(client, patient, notes):\n    return client.chat.completions.create(model='m', messages=[\n"
-                "        {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])\n", line=2),
+        Invalid("""\
+            def summarise(client, patient, notes):
+                return client.chat.completions.create(model='m', messages=[
+                    {'role': 'user', 'content': f'Summarise for {patient.full_name}: {notes}'}])
+            """, line=2),
     )
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -110,17 +110,46 @@ class UnboundedDoseField(Check):
     summary = "Dose/strength model field stored as FloatField or without Min/Max validators"
 
     VALID = (
-        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])\n",
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])
+            """,
               path="app/models.py"),
-        Valid(_MODELS + "    value = models.FloatField(null=True)\n    doses_per_day = models.PositiveSmallIntegerField()\n"
-              "    dose_unit = models.CharField(max_length=10)\n", path="app/models.py"),
-        Valid("class DoseForm:\n    dose_mg = FloatField()\n", path="app/forms.py"),
-        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)\n",
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                value = models.FloatField(null=True)
+                doses_per_day = models.PositiveSmallIntegerField()
+                dose_unit = models.CharField(max_length=10)
+            """, path="app/models.py"),
+        Valid("""\
+            class DoseForm:
+                dose_mg = FloatField()
+            """, path="app/forms.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=DOSE_VALIDATORS)
+            """,
               path="app/models.py"),
         # Rounding settings, units and bounded inputs are not unbounded doses.
-        Valid(_MODELS + "    round_dose = models.IntegerField(default=0)\n    dose_unit = models.CharField(max_length=9)\n"
-              "    rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])\n"
-              "    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])\n",
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                round_dose = models.IntegerField(default=0)
+                dose_unit = models.CharField(max_length=9)
+                rounding = models.IntegerField(choices=[(0, 'none'), (1, 'up')])
+                weight_kg = models.DecimalField(max_digits=5, decimal_places=1, validators=[Min(0.3), Max(400)])
+            """,
               path="app/models.py"),
         # The limit lives in the model's clean(), against the formulary row.
         Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n\n"
@@ -130,32 +159,74 @@ class UnboundedDoseField(Check):
         Valid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
               path="app/models.py", files=(_FORM, _SERIALIZER)),
         # A drug's age limit is a bound the formulary sets, not a patient's age.
-        Valid(_MODELS + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(50)])\n"
-              "    min_age_months = models.PositiveSmallIntegerField(default=0)\n", path="app/models.py"),
+        Valid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(50)])
+                min_age_months = models.PositiveSmallIntegerField(default=0)
+            """, path="app/models.py"),
         # A weight recorded on an admission feeds no dose on that model.
         Valid(_MODELS.replace("Drug", "Admission") + "    weight_kg = models.FloatField(null=True)\n", path="app/models.py"),
     )
     INVALID = (
-        Invalid(_MODELS + "    strength_mg = models.DecimalField(max_digits=10, decimal_places=3)\n", line=5,
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                strength_mg = models.DecimalField(max_digits=10, decimal_places=3)
+            """, line=5,
                 path="app/models.py"),
-        Invalid(_MODELS + "    dose_per_m2_mg = models.FloatField(null=True, validators=[Min(0), Max(9)])\n", line=5,
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose_per_m2_mg = models.FloatField(null=True, validators=[Min(0), Max(9)])
+            """, line=5,
                 path="app/models.py"),
-        Invalid(_MODELS + "    infusion_rate_ml_per_hr = models.DecimalField(\n        max_digits=6, decimal_places=2,\n"
-                "        validators=[Min(0)],\n    )\n", line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                infusion_rate_ml_per_hr = models.DecimalField(
+                    max_digits=6, decimal_places=2,
+                    validators=[Min(0)],
+                )
+            """, line=5, path="app/models.py"),
         Invalid(_MODELS.replace("Drug", "Rx") + "    weight_in_kgs = models.DecimalField(max_digits=6, decimal_places=1, "
                 "null=True)\n", line=5, path="app/models.py"),
-        Invalid(_MODELS + "    dose = models.CharField(max_length=255, blank=True)\n", line=5, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+            from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
+
+            class Drug(models.Model):
+                dose = models.CharField(max_length=255, blank=True)
+            """, line=5, path="app/models.py"),
         # The form checks the dose, but an API serializer sets it with no check: the limit is not on every path.
         Invalid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
                 line=5, path="app/models.py",
-                files=(_FORM, ("app/api.py", ("from rest_framework import serializers\nfrom app.models import Order\n\n"
-                               "class OrderSerializer(serializers.ModelSerializer):\n    class Meta:\n"
-                               "        model = Order\n        fields = ['dose_mg']\n")))),
+                files=(_FORM, ("app/api.py", ("""\
+            from rest_framework import serializers
+            from app.models import Order
+
+            class OrderSerializer(serializers.ModelSerializer):
+                class Meta:
+                    model = Order
+                    fields = ['dose_mg']
+            """)))),
         # The Django admin edits it with its default form.
         Invalid(_MODELS.replace("Drug", "Order") + "    dose_mg = models.DecimalField(max_digits=8, decimal_places=3)\n",
                 line=5, path="app/models.py",
-                files=(_FORM, ("app/admin.py", ("from django.contrib import admin\nfrom app.models import Order\n\n"
-                               "admin.site.register(Order)\n")))),
+                files=(_FORM, ("app/admin.py", ("""\
+            from django.contrib import admin
+            from app.models import Order
+
+            admin.site.register(Order)
+            """)))),
         # Age is a dosing input too.
         Invalid(_MODELS.replace("Drug", "Rx") + "    age_in_months = models.PositiveIntegerField(null=True)\n", line=5,
                 path="app/models.py"),
