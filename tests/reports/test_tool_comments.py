@@ -45,7 +45,7 @@ def test_tool_comments_do_not_hide_security_or_medical_findings(repo, wardgate) 
     unexplained = sorted((f["path"], f["start_line"]) for f in rules["WG014"])
     assert unexplained == [("app/code.py", 6), ("app/code.py", 7), ("clinic_site/settings.py", 3),
                            ("clinic_site/settings.py", 4)]
-    # `# noqa` still silences a quality finding (as ruff would), and the project's ruff config has no say.
+    # A bare noqa comment still silences a quality finding (as ruff would), and the project's ruff config has no say.
     assert "ruff:F821" not in rules
     assert [f["start_line"] for f in rules["ruff:F401"]] == [1]
 
