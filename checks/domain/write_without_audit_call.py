@@ -4,6 +4,7 @@ import ast
 import re
 
 from ..base import Check, Invalid, Valid
+from ..facts.audit_mechanisms import same_decorator
 from ..facts.django_models import ModelIndex
 from ..facts.phi_access import PhiScope
 from ..facts.querysets import Scope
@@ -254,8 +255,7 @@ class WriteWithoutAuditCall(Check):
 
     def _audit_decorated(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, idx: ModelIndex) -> bool:
         names = [self.ctx.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "" for d in fn.decorator_list]
-        return any(n == deco or (last_part(n) == last_part(deco) and deco.endswith(n.split(".", 1)[-1]))
-                   for n in names for deco in idx.audit_decorators)
+        return any(same_decorator(n, deco) for n in names for deco in idx.audit_decorators)
 
     def _write(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, idx: ModelIndex, *,
                named_only: bool) -> tuple[ast.AST, str, str] | None:

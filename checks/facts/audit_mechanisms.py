@@ -196,6 +196,12 @@ def unresolved_bases(idx: ModelIndex, q: str, seen: set[str]) -> list[str]:
 MIN_DECORATOR_USES = 3
 
 
+def same_decorator(used: str, defined: str) -> bool:
+    """`used` (as a module spells it: `log_request`, `decorators.log_request`) names the decorator `defined`."""
+    return used == defined or (last_part(used) == last_part(defined)
+                               and defined.endswith("." + used.split(".", 1)[-1]))
+
+
 def audit_decorators(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
     """Decorators that log each request to a project model (not a patient model) and that the project
     applies widely: views without one leave no audit entry where their neighbours do."""
@@ -206,8 +212,7 @@ def audit_decorators(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
     for fm in per_file.values():
         for deco, model in fm.audit_decorators:
             found = idx.lookup(model)
-            count = sum(n for name, n in uses.items() if name == deco or (
-                last_part(name) == last_part(deco) and deco.endswith("." + name.split(".", 1)[-1])))
+            count = sum(n for name, n in uses.items() if same_decorator(name, deco))
             if found is not None and found.qualname in idx.django and found.qualname not in idx.patient \
                     and count >= MIN_DECORATOR_USES:
                 idx.audit_decorators[deco] = (found.qualname, count)
