@@ -85,6 +85,15 @@ class PhiInLog(Check, FlowCheck):
                 f = File(name=f'summary-{patient.full_name}.pdf')
                 logger.info('uploaded file %s', f.id)
             """),
+        # One field of the body that identifies nobody; the whole body handed to a task is integration.
+        Valid("""            import logging
+            from .tasks import register
+            logger = logging.getLogger(__name__)
+
+            def webhook(request):
+                logger.info('event %s', request.data.get('event_type'))
+                register.delay(request.data)
+            """),
     )
     INVALID = (
         Invalid("""\
@@ -125,6 +134,18 @@ class PhiInLog(Check, FlowCheck):
                 label = f'summary-{patient.full_name}.pdf'
                 logger.info('uploaded %s', label)
             """, line=6),
+        # The whole body a client sent (a registration, a pedigree upload), logged through a chosen level.
+        Invalid("""            import json
+            import logging
+            logger = logging.getLogger(__name__)
+
+            class LogRequestMiddleware:
+                def process_response(self, request, response):
+                    body = json.loads(request.body)
+                    level = logger.error if response.status_code >= 500 else logger.info
+                    level('request', extra={'body': body})
+                    return response
+            """, line=7),
     )
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -7,12 +7,31 @@ from urllib.parse import urlparse
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
-from ..flows.model import HTTP, MESSAGE, RECORD, REQUEST, VENDOR, Flow
+from ..flows.model import HTTP, MESSAGE, PHI, RECORD, RENDERED, REQUEST, VENDOR, Flow
 
 
 def _names_identifier(flow: Flow, strong: frozenset[str]) -> bool:
     """A step of the flow reads a strong identifier (`patient.nhs_number`, `row["date_of_birth"]`)."""
     return any(t in strong for s in flow.steps for t in re.split(r"[^\w]+", s.label.lower()))
+
+
+def _to_someone_else(call: ast.Call, sink: str) -> list[str] | None:
+    """The recipients of a mail, as written (`["[attending.email]"]`), or ["staff"] for `mail_admins`/
+    `mail_managers`; None when the call does not say (then a name may be the recipient's own)."""
+    if sink in ("mail_admins", "mail_managers"):
+        return ["staff"]
+    if sink not in ("send_mail", "EmailMessage", "EmailMultiAlternatives"):
+        return None
+    to = next((k.value for k in call.keywords if k.arg in ("recipient_list", "to")), None)
+    if to is None and len(call.args) >= 4:
+        to = call.args[3]
+    return [ast.unparse(to)] if to is not None else None
+
+
+def _mentions(recipients: list[str], flow: Flow) -> bool:
+    """The mail goes to the person the data is about: the recipients name the flow's source object."""
+    root = re.split(r"[.\[(]", flow.steps[0].label, maxsplit=1)[0]
+    return any(root in r or "patient" in r.lower() for r in recipients)
 
 
 class PhiSentToThirdParty(Check, FlowCheck):
@@ -25,7 +44,8 @@ class PhiSentToThirdParty(Check, FlowCheck):
     (`client.chat.completions.create`, `client.messages.create`). Email and text messages (`send_mail`,
     `mail_admins`, `EmailMessage`, Twilio `client.messages.create(to=..., body=...)`, SNS `publish(PhoneNumber=...)`)
     are flagged when the subject or body carries a strong identifier (NHS number, MRN, date of birth…) or a
-    whole record; a name to address the recipient is not flagged.
+    whole record, or a patient's name in mail to someone else (`mail_admins`, a list of patients mailed to a
+    clinician); a name to address the recipient (`[patient.email]`) is not flagged.
     Hosts listed in `third_party_hosts_allowed` (covered by a business associate agreement) pass.
 
     ## Why is this bad?
@@ -116,6 +136,33 @@ class PhiSentToThirdParty(Check, FlowCheck):
                 sentry_sdk.set_user({'username': patient.full_name})
             """,
                 line=4),
+        # The patient's name, through a `__str__` inherited from an abstract base, mailed to a clinician.
+        Invalid("""            from django.core.mail import send_mail
+            from django.db import models
+
+            class Person(models.Model):
+                first_name = models.CharField(max_length=50)
+                last_name = models.CharField(max_length=50)
+
+                class Meta:
+                    abstract = True
+
+                def name(self):
+                    return f'{self.last_name}, {self.first_name}'
+
+            class Patient(Person):
+                def __str__(self):
+                    return self.name()
+
+            class Workup(models.Model):
+                patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+            def remind(attending, workups):
+                lines = ['Please sign:']
+                for wu in workups.filter(signer=None):
+                    lines.append(' '.join(['-', str(wu.patient)]))
+                send_mail('Unsigned notes', '\\n'.join(lines), None, [attending.email])
+            """, line=25, path="clinic/models.py"),
         Invalid("""\
             def summarise(client, patient, notes):
                 return client.chat.completions.create(model='m', messages=[
@@ -130,7 +177,9 @@ class PhiSentToThirdParty(Check, FlowCheck):
         sink, flows = found
         if sink.kind == MESSAGE:  # addressing a letter needs a name; a record number or birth date it does not
             strong = self.ctx.vocab.strong_identifiers()
-            flows = [f for f in flows if f.kind in (RECORD, REQUEST) or _names_identifier(f, strong)]
+            others = _to_someone_else(node, sink.label)
+            flows = [f for f in flows if f.kind in (RECORD, REQUEST) or _names_identifier(f, strong)
+                     or (others and f.kind in (PHI, RENDERED) and not _mentions(others, f))]
             if flows:
                 labels = list(dict.fromkeys(f.value for f in flows))
                 self.report(node, f"Patient identifiers in an email or text message ({sink.label}): "

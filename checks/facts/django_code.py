@@ -21,10 +21,12 @@ from .libraries import library_class, neutral
 from .urlconf import (
     WRAPPER_LEVELS,
     NinjaRoute,
+    callback_decorators,
     clean_pattern,
     collect_ninja,
     collect_url_node,
     debug_only_nodes,
+    pattern_wrappers,
 )
 
 NAME = "django_code"
@@ -88,6 +90,9 @@ class FileCode:
     # `analyst_required = passes_test_factory(is_analyst)`: (module.name, factory) made at module level
     decorator_aliases: list[tuple[str, str]] = field(default_factory=list)
     registration_open: list[tuple[bool | None, int]] = field(default_factory=list)  # REGISTRATION_OPEN = ... (line)
+    # `def wrap(u): u.callback = login_required(u.callback)`: (function, decorators always applied, on some branches)
+    callback_wrappers: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    pattern_wrappers: list[str] = field(default_factory=list)  # functions applied to each of the module's patterns
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -170,10 +175,10 @@ SAVES = frozenset({"save", "create", "update", "delete", "bulk_create", "bulk_up
 
 def writes_in(fn: ast.AST) -> bool:
     """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`."""
-    return any(isinstance(n, ast.Call) and _is_write(n) for n in walk(fn))
+    return any(isinstance(n, ast.Call) and is_write(n) for n in walk(fn))
 
 
-def _is_write(n: ast.Call) -> bool:
+def is_write(n: ast.Call) -> bool:
     if not (isinstance(n.func, ast.Attribute) and n.func.attr in SAVES):
         return False
     if n.func.attr == "update" and isinstance(n.func.value, ast.Name) and not (
@@ -194,7 +199,7 @@ def writing_methods(cls: ast.ClassDef) -> list[str]:
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
                 if dotted(n.func.value) == "self":
                     called.add(n.func.attr)
-                if m.name not in writing and _is_write(n):
+                if m.name not in writing and is_write(n):
                     writing.add(m.name)
     changed = True
     while changed:
@@ -284,7 +289,29 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
     if not src.looks_like_test:
         out.authorizes = _authorization_name(src.nodes)
     out.urlconf = _defines_urlpatterns(src.tree)
+    loops = _callback_wrappers(src, imports, out) if "callback" in src.text else []
+    if out.urlconf:
+        out.pattern_wrappers += pattern_wrappers(src.nodes, imports) + loops
     return out if _has_project_facts(out) else None
+
+
+def _callback_wrappers(src: SourceFile, imports: ImportMap, out: FileCode) -> list[str]:
+    """Project functions that decorate URL patterns, and module-level loops that decorate every pattern
+    (`for u in urlpatterns: u.callback = login_required(u.callback)`, returned)."""
+    assert src.tree is not None
+    loops: list[str] = []
+    for stmt in src.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            always, some = callback_decorators(stmt.body, imports)
+            if always or some:
+                out.callback_wrappers.append((f"{imports.module}.{stmt.name}", always, some))
+        elif isinstance(stmt, ast.For):
+            always, some = callback_decorators(stmt.body, imports)
+            if always or some:
+                q = f"{imports.module}.<loop {stmt.lineno}>"
+                out.callback_wrappers.append((q, always, some))
+                loops.append(q)
+    return loops
 
 
 def _collect_class(stmt: ast.ClassDef, src: SourceFile, imports: ImportMap,
@@ -350,7 +377,7 @@ def _has_project_facts(out: FileCode) -> bool:
     return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
-                or out.registration_open or out.decorator_aliases)
+                or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers)
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
@@ -388,6 +415,8 @@ class ProjectCode:
     debug_views: set[str] = field(default_factory=set)  # routed only when DEBUG is on
     db_tables: dict[str, str] = field(default_factory=dict)
     url_guards: dict[str, list[str]] = field(default_factory=dict)  # view -> wrappers applied in urls.py
+    # function decorating URL patterns -> (decorators applied on every call, only on some branches)
+    callback_wrappers: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     installed_apps: list[str] = field(default_factory=list)
     ninja_owners: dict[str, str | None] = field(default_factory=dict)
     ninja_routes: dict[str, NinjaRoute] = field(default_factory=dict)
@@ -524,14 +553,36 @@ class ProjectCode:
 
 
     def url_guard(self, view: str) -> tuple[int, str]:
-        """The strongest guard wrapped around `view` where it is routed (`login_required(...)` in urls.py)."""
+        """The strongest guard wrapped around `view` where it is routed (`login_required(...)` in urls.py, or
+        applied to the pattern's callback by a project function)."""
         best = (NONE, "")
         for w in self.url_guards.get(self.url_key(view), []):
-            kind = self.decorator(w)
-            level = WRAPPER_LEVELS.get(last_part(w)) or (AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
-            if level > best[0]:
-                best = (level, last_part(w))
+            wrapper = self._callback_wrapper(w)
+            for d in wrapper[0] if wrapper is not None else [w]:
+                level = self._wrapper_level(d)
+                if level > best[0]:
+                    best = (level, last_part(d) if wrapper is None else f"{last_part(d)} (by {last_part(w)})")
         return best
+
+    def url_guard_unknown(self, view: str) -> str:
+        """Why the guard urls.py wraps around `view` cannot be known: a project function decorates the pattern's
+        callback on some branches only (which ones depends on the pattern)."""
+        for w in self.url_guards.get(self.url_key(view), []):
+            wrapper = self._callback_wrapper(w)
+            if wrapper is not None and wrapper[1]:
+                return (f"{last_part(w)}() in urls.py applies {', '.join(last_part(d) for d in wrapper[1])} to some "
+                        "patterns only")
+        return ""
+
+    def _callback_wrapper(self, ref: str) -> tuple[list[str], list[str]] | None:
+        if ref in self.callback_wrappers:
+            return self.callback_wrappers[ref]
+        hits = [k for k in self.callback_wrappers if k.endswith("." + ref) or ref.endswith("." + k)]
+        return self.callback_wrappers[hits[0]] if len(hits) == 1 else None
+
+    def _wrapper_level(self, ref: str) -> int:
+        kind = self.decorator(ref)
+        return WRAPPER_LEVELS.get(last_part(ref)) or (AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
 
     def ninja_auth(self, view: str) -> tuple[int, str] | None:
         """(level, evidence) of a django-ninja operation; None when `view` is not one. An operation's
@@ -620,6 +671,9 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.db_tables.update(dict(fc.db_tables))
     for view, wrappers in fc.url_guards:
         pc.url_guards.setdefault(view, []).extend(wrappers)
+    for view in fc.url_views:  # `[wrap(u) for u in patterns]`: every pattern of the module is wrapped
+        pc.url_guards.setdefault(view, []).extend(fc.pattern_wrappers)
+    pc.callback_wrappers.update({q: (always, some) for q, always, some in fc.callback_wrappers})
     pc.installed_apps.extend(fc.installed_apps)
     pc.ninja_owners.update(dict(fc.ninja_owners))
     pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})

@@ -54,7 +54,8 @@ def _decisions(n: ast.AST) -> list[ast.AST]:
         return [n.test]
     if isinstance(n, ast.Return) and n.value is not None:
         return [n.value]
-    if isinstance(n, ast.Assign) and all(isinstance(t, ast.Name) for t in n.targets):
+    if isinstance(n, ast.Assign) and all(isinstance(t, ast.Name) for t in n.targets) and not isinstance(
+            n.value, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):  # a listing for a menu decides nothing
         return [n.value]
     return []
 

@@ -2,7 +2,9 @@
 
 `path("x/", login_required(views.chart))`, `path("api/", include("clinic.urls"))`,
 `router.register("patients", PatientViewSet)` + `include(router.urls)`, and django-ninja's
-`NinjaAPI(auth=...)` / `Router(auth=...)` / `@api.get(..., auth=...)`.
+`NinjaAPI(auth=...)` / `Router(auth=...)` / `@api.get(..., auth=...)`. Patterns can also be decorated after they
+are built: `urlpatterns = [wrap(u) for u in patterns]` with a project `wrap()` that sets
+`u.callback = login_required(u.callback)`, or the same assignment in a loop over the patterns.
 """
 from __future__ import annotations
 
@@ -24,6 +26,51 @@ class NinjaRoute:
     view: str  # function qualname
     owner: str  # qualname of the NinjaAPI/Router object it is registered on
     auth: str | None  # None: not given (inherited); "none": `auth=None`; else the auth's qualname
+
+
+def callback_decorators(body: list[ast.stmt], imports: ImportMap) -> tuple[list[str], list[str]]:
+    """The decorators `pattern.callback = D(pattern.callback)` applies in `body`: (on every pass, only on some
+    branches). One inside an `if` depends on the pattern (its name, a list passed in): not every view gets it."""
+    always: list[str] = []
+    some: list[str] = []
+
+    def visit(stmts: list[ast.stmt], nested: bool) -> None:
+        for st in stmts:
+            if isinstance(st, ast.Assign) and _decorates_callback(st):
+                name = imports.qualname(st.value.func) or ""  # type: ignore[attr-defined]
+                (some if nested else always).append(name)
+            for field in ("body", "orelse", "handlers", "finalbody"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and not isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                     ast.ClassDef)):
+                    visit([s for s in inner if isinstance(s, ast.stmt)],
+                          nested or isinstance(st, (ast.If, ast.Try, ast.While)))
+
+    visit(body, False)
+    return always, [d for d in some if d not in always]
+
+
+def _decorates_callback(st: ast.Assign) -> bool:
+    t, v = st.targets[0], st.value
+    return (len(st.targets) == 1 and isinstance(t, ast.Attribute) and t.attr == "callback" and isinstance(v, ast.Call)
+            and bool(v.args) and isinstance(v.args[0], ast.Attribute) and v.args[0].attr == "callback")
+
+
+def pattern_wrappers(nodes: list[ast.AST], imports: ImportMap) -> list[str]:
+    """Functions applied to each URL pattern of the module: `[wrap(u, **cfg) for u in patterns]`, `map(wrap, ...)`."""
+    out: list[str] = []
+    for n in nodes:
+        if isinstance(n, ast.ListComp) and isinstance(n.elt, ast.Call) and n.elt.args and len(n.generators) == 1 \
+                and isinstance(n.elt.args[0], ast.Name) and isinstance(n.generators[0].target, ast.Name) \
+                and n.elt.args[0].id == n.generators[0].target.id:
+            name = imports.qualname(n.elt.func)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "map" and n.args:
+            name = imports.qualname(n.args[0])
+        else:
+            continue
+        if name and not name.startswith("django."):
+            out.append(name)
+    return out
 
 
 def _is_include(node: ast.expr, imports: ImportMap) -> bool:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..flows.index import NAME as FLOWS
+from ..flows.index import FlowIndex
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
@@ -44,6 +46,7 @@ _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFo
 _DRF_HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy"})
 # Calls a view signs a new account up with: `user = form.save()`, `User.objects.create_user(...)`.
 _USER_CREATORS = ("save", "create_user", "create_superuser")
+_AUTH_RELATIONS = frozenset({"groups", "user_permissions"})
 _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signals", "backends", "utils", "helpers")
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
@@ -78,7 +81,7 @@ def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
         return []
 
     def analyse() -> list[View]:
-        an = Analyzer(tree, ctx.imports, models, code, ctx.vocab)
+        an = Analyzer(tree, ctx.imports, models, code, ctx.vocab, ctx.project.fact(FLOWS))
         views = [an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
                  else an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None for stmt in tree.body]
         return [v for v in views if v is not None]
@@ -93,8 +96,8 @@ def patient_views(ctx: FileContext, tree: ast.Module) -> list[View]:
 
 class Analyzer:
     def __init__(self, tree: ast.Module, imports: ImportMap, models: ModelIndex, code: ProjectCode,
-                 vocab: Vocabulary) -> None:
-        self.imports, self.models, self.code, self.vocab = imports, models, code, vocab
+                 vocab: Vocabulary, flows: FlowIndex | None = None) -> None:
+        self.imports, self.models, self.code, self.vocab, self.flows = imports, models, code, vocab, flows
         self.login_middleware = code.login_middleware(vocab)
         # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
         self.called = {n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
@@ -288,7 +291,8 @@ class Analyzer:
                         and self._on_patient_data(n, name):
                     return True
                 if last_part(name) in ("filter", "get", "all", "get_object_or_404", "get_list_or_404") and isinstance(
-                        n.func, ast.Attribute) and mentions_user(n.func.value, user_names):
+                        n.func, ast.Attribute) and mentions_user(n.func.value, user_names) \
+                        and not _auth_relation(n.func.value):
                     return True  # through the user's own relations: `request.user.current_provider.participants.get()`
                 if last_part(name) in ("filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q",
                                        "for_user", "visible_to", "accessible_by"):
@@ -365,11 +369,24 @@ class Analyzer:
                 methods.add("post")
             elif last_part(name) == "require_http_methods" and isinstance(d, ast.Call) and d.args:
                 methods |= _methods_of(d.args[0]) or set()
-        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn)
+        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn) or self._writes_through(
+            q, evidence)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
-                    unknown=f"decorator {unknown[0]} could not be read" if unknown and level < AUTHZ else "",
+                    unknown=(f"decorator {unknown[0]} could not be read" if unknown else self.code.url_guard_unknown(q))
+                    if level < AUTHZ else "",
                     unreachable=self._unreachable(q))
+
+    def _writes_through(self, function: str, evidence: list[str]) -> bool:
+        """`function` changes rows through the project functions and Celery tasks it calls (not counting the
+        project's audit services, whose rows record a change rather than make one)."""
+        if self.flows is None:
+            return False
+        services = self.models.audit_services
+        path = self.flows.write_path(function, skip=lambda f: any(f == s or f.startswith(s + ".") for s in services))
+        if path:
+            evidence.append("changes data through " + " -> ".join(f"{last_part(f)}()" for f in path))
+        return path is not None
 
     def _unreachable(self, q: str) -> str:
         if self.code.installed(self.imports.module) is False:
@@ -450,7 +467,10 @@ class Analyzer:
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
-        writes = self._class_writes(node, ancestors, names)
+        # (DRF's perform_* hooks run only under the mixins `_class_writes` reads)
+        writes = self._class_writes(node, ancestors, names) or any(
+            self._writes_through(f"{q}.{m.name}", evidence) for m in node.body
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS - _DRF_HOOKS)
         serializer = self.code.attr(q, "serializer")
         model_refs = [self.code.attr(q, "model"),
                       self.code.attr(serializer, "meta_model") if isinstance(serializer, str) else None]
@@ -463,6 +483,8 @@ class Analyzer:
         unknown = ""
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"
+        elif min(reads, writes_level if writes else AUTHZ) < AUTHZ:
+            unknown = self.code.url_guard_unknown(q)
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q))
@@ -505,6 +527,11 @@ class Analyzer:
                         if (_methods_of(kw) or set()) & _WRITE_METHODS:
                             return True
         return False
+
+
+def _auth_relation(node: ast.expr) -> bool:
+    """`request.user.groups`, `user.user_permissions`: the account's own roles, not rows it may see."""
+    return isinstance(node, ast.Attribute) and node.attr in _AUTH_RELATIONS
 
 
 def is_view_base(q: str) -> bool:

@@ -20,7 +20,24 @@ from ..finding import FlowStep
 from ..names import last_part
 from .index import NAME, FlowIndex, apply_attrs
 from .local import FunctionFlow
-from .model import FIELD, INSTANCE, PARAM, PHI, RECORD, RENDERED, REQUEST, TASK, URL, Flow, Origin, Sink, Step
+from .model import (
+    BODY,
+    FIELD,
+    INSTANCE,
+    LOG,
+    OUTPUT,
+    PARAM,
+    PHI,
+    RECORD,
+    RENDERED,
+    REQUEST,
+    TASK,
+    URL,
+    Flow,
+    Origin,
+    Sink,
+    Step,
+)
 from .sinks import sink_of
 from .summaries import global_receiver, receiver_why
 
@@ -148,16 +165,18 @@ class FlowCheck(ScopedPhiCheck):
                 return found
             if isinstance(node, (ast.Attribute, ast.Call)):
                 read = scope.phi_read(node)
-                return [Origin(PHI, read, node.lineno)] if read else None
-            if isinstance(node, ast.Name) and models is not None:
-                model = scope.instance_model(node)
+                if read:
+                    return [Origin(PHI, read, node.lineno)]
+            if isinstance(node, (ast.Name, ast.Attribute)) and models is not None:
+                model = scope.instance_model(node)  # `visit`, or `visit.patient` through the foreign key
                 if not model or model.startswith("?") or model not in models.patient:
                     return None
                 fields = index.renders(model) if index is not None else ()
+                label = ast.unparse(node)
                 if fields:
-                    return [Origin(RENDERED, node.id, node.lineno,
+                    return [Origin(RENDERED, label, node.lineno,
                                    why=f"{last_part(model)}.__str__ renders {', '.join(fields)}")]
-                return [Origin(INSTANCE, node.id, node.lineno)]
+                return [Origin(INSTANCE, label, node.lineno)] if isinstance(node, ast.Name) else None
             return None
 
         return hook
@@ -197,6 +216,8 @@ class FlowCheck(ScopedPhiCheck):
         if o.kind == FIELD:
             model = self._patient_form(o.why)
             return Origin(PHI, o.label, o.line, why=f"{last_part(o.why)} is bound to {model}") if model else None
+        if o.kind == BODY:  # what the client sent, logged whole: the request's patient details included
+            return Origin(REQUEST, o.label, o.line, why="the whole request body") if sink.kind in (LOG, OUTPUT) else None
         if o.kind == INSTANCE and sink.kind == TASK:  # a task argument is serialised whole: every field of the row
             return Origin(RECORD, o.label, o.line, why=o.why or "a patient-model instance, serialised whole")
         return o if o.kind in _LEAKS else None

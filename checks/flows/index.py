@@ -9,11 +9,12 @@ else a unique function of that name whose qualname ends the same way.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..names import last_part
 from ..vocabulary import Vocabulary
-from .model import OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin, Step
+from .model import BODY, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin, Step
 from .summaries import NAME, CallSite, FileFlows, FnInfo, MaskList, collect
 
 MAX_DEPTH = 3
@@ -41,6 +42,7 @@ class FlowIndex:
     mask_lists: list[MaskList] = field(default_factory=list)
     phi_fields: frozenset[str] = frozenset()
     dose_calls: dict[str, list[bool]] = field(default_factory=dict)  # dose function -> capped at each call site
+    runs: dict[str, set[str]] = field(default_factory=dict)  # function -> the project functions it calls or enqueues
     _memo: dict[tuple[str, str, int], list[Incoming]] = field(default_factory=dict, repr=False)
 
     def lookup(self, ref: str) -> str | None:
@@ -52,6 +54,30 @@ class FlowIndex:
             package = ref.rsplit(".", 1)[0] + "."
             hits = [q for q in names if q.startswith(package) and q.count(".") == ref.count(".") + 1]
         return hits[0] if len(hits) == 1 else None
+
+    def write_path(self, function: str, skip: Callable[[str], bool] = lambda f: False,
+                   depth: int = MAX_DEPTH) -> tuple[str, ...] | None:
+        """The project calls through which `function` changes rows (`("services.discharge", "tasks.close")`),
+        `()` if it writes itself, None if it does not within `depth` calls. Functions `skip` accepts (the
+        project's audit services, whose rows record the change rather than make it) are not followed."""
+        info = self.functions.get(function)
+        if info is not None and info.writes:
+            return ()
+        todo: list[tuple[str, tuple[str, ...]]] = [(function, ())]
+        seen = {function}
+        for _ in range(depth):
+            following: list[tuple[str, tuple[str, ...]]] = []
+            for caller, chain in todo:
+                for callee in sorted(self.runs.get(caller, ())):
+                    if callee in seen or skip(callee):
+                        continue
+                    seen.add(callee)
+                    path = (*chain, callee)
+                    if self.functions[callee].writes:
+                        return path
+                    following.append((callee, path))
+            todo = following
+        return None
 
     def capped_by_every_caller(self, function: str) -> bool:
         """Called at least once, and every caller limits the result (a dose capped where it passes)."""
@@ -98,7 +124,7 @@ def apply_attrs(o: Origin, attrs: tuple[str, ...], phi_fields: frozenset[str]) -
         if attrs[0] in phi_fields:
             return Origin(PHI, f"{o.label}.{attrs[0]}", o.line)
         return None
-    if o.kind in (RECORD, REQUEST, URL):  # one field of a whole record: PHI if its name says so
+    if o.kind in (RECORD, REQUEST, URL, BODY):  # one field of a whole record: PHI if its name says so
         return Origin(PHI, f"{o.label}[{attrs[0]!r}]", o.line) if attrs[0] in phi_fields else None
     return o if o.kind != PARAM else None  # a PHI value or form field read further
 
@@ -117,6 +143,10 @@ def merge(per_file: dict[str, FileFlows], vocab: Vocabulary) -> FlowIndex:
     for path, ff in per_file.items():
         for c in ff.calls:
             _add(idx, c, path)
+        for caller, ref in ff.edges:
+            target = idx.lookup(ref)
+            if target is not None and target != caller:
+                idx.runs.setdefault(caller, set()).add(target)
         for ref, capped in ff.dose_calls:
             target = idx.lookup(ref)
             if target is not None:

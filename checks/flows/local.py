@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 from ..names import ImportMap, last_part
 from ..walk import walk
-from .model import FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin
+from .model import BODY, FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin
 from .sanitisers import NON_REVEALING, is_sanitiser
 from .sources import (
+    BODY_ATTRS,
     DUMP_FUNCS,
     NEVER,
     QUERY_ATTRS,
@@ -29,8 +30,9 @@ MAX_NAME_DEPTH = 4
 Hook = Callable[[ast.expr], "list[Origin] | None"]
 _RENDERS = frozenset({"str", "repr", "format", "join", "format_html", "pformat", "pprint"})
 _CURSOR_EXEC = frozenset({"execute", "executemany"})
+_GROWS = frozenset({"append", "extend", "insert", "add"})  # what is put in a list or set is in it
 # Values derived from these kinds still identify the patient (`dob.year`, `record["x"]`).
-_DERIVED = frozenset({PHI, RECORD, REQUEST, URL, FIELD})
+_DERIVED = frozenset({PHI, RECORD, REQUEST, URL, FIELD, BODY})
 # Frames and rows built with identifier columns: `df.assign(nhs_number=…)`, `DataFrame(rows, columns=[…])`.
 _FRAME_BUILDERS = frozenset({"assign", "rename", "DataFrame", "from_records", "read_csv", "read_excel", "dict"})
 _FORM_DATA = frozenset({"cleaned_data", "validated_data", "initial_data"})
@@ -41,7 +43,7 @@ _PASS = frozenset({"str", "repr", "format", "join", "format_html", "pformat", "p
                    "tuple", "set", "sorted", "reversed", "OrderedDict", "deepcopy", "copy", "getattr", "mark_safe",
                    "escape", "quote", "urlencode", "urljoin", "encode", "decode", "strip", "upper", "lower",
                    "title", "replace", "lstrip", "rstrip", "capitalize", "isoformat", "strftime", "append", "extend",
-                   "update", "setdefault", "gettext", "_", "ugettext", "gettext_lazy", "render_to_string"})
+                   "update", "setdefault", "loads", "gettext", "_", "ugettext", "gettext_lazy", "render_to_string"})
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -88,6 +90,9 @@ class FunctionFlow:
             elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _CURSOR_EXEC
                   and isinstance(n.func.value, ast.Name)):
                 self.env.setdefault(n.func.value.id, []).append(ast.Tuple(elts=list(n.args), ctx=ast.Load()))
+            elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWS
+                  and isinstance(n.func.value, ast.Name) and n.args):  # `lines.append(f"{patient}")`
+                self.env.setdefault(n.func.value.id, []).append(n.args[-1])
             if (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name)
                     and isinstance(n.slice, ast.Constant)
                     and isinstance(n.slice.value, str) and n.slice.value.lower() in strong):
@@ -186,6 +191,8 @@ class FunctionFlow:
             return self._dump(node.value, label, line, depth, seen)
         if attr in QUERY_ATTRS and spelled_request(node.value):
             return [Origin(URL, label, line)]
+        if attr in BODY_ATTRS and spelled_request(node.value):
+            return [Origin(BODY, label, line)]
         if attr.lower() in self.strong:
             return [Origin(PHI, label, line)]
         base = self._o(node.value, depth, seen)
@@ -255,7 +262,7 @@ class FunctionFlow:
             return [Origin(FIELD, label, line, why=self.klass or "")]
         out: list[Origin] = []
         for o in self._o(holder, depth, seen):
-            if o.kind in (RECORD, REQUEST, URL):  # one field of a whole record: PHI if its name says so
+            if o.kind in (RECORD, REQUEST, URL, BODY):  # one field of a whole record: PHI if its name says so
                 if key in self.phi_fields:
                     out.append(Origin(PHI, label, line))
             elif o.kind == PARAM and not o.attrs:

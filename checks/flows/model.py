@@ -15,6 +15,10 @@ RENDERED = "rendered"
 # FIELD: a PHI-named field of a form's or serializer's data (`self.cleaned_data["postcode"]`); PHI when the
 # class (`Origin.why`) is bound to a patient model (phase 2, from the project model).
 FIELD = "field"
+# BODY: the whole body of a request (`request.data`, `request.POST`, `json.loads(request.body)`): whatever a
+# client sent, patient details included. A leak where it is logged or printed; forwarding it to a task or an
+# API is how integrations work, so only those sinks count (analysis._leak).
+BODY = "body"
 OBJECTS = frozenset({INSTANCE, RENDERED})
 
 

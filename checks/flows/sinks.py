@@ -78,6 +78,11 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
                                                                   if k.arg in _MAIL_PAYLOAD)]
     if q in _FILE_DUMPS and len(call.args) >= 2 and _file_target(call.args[1], env):
         return Sink(FILE, q, line), call.args[:1]
+    if isinstance(func, ast.Name):  # `level = logger.error if failed else logger.info; level(msg, ...)`
+        method = next((v for v in env(func.id) for v in _alternatives(v) if isinstance(v, ast.Attribute)
+                       and v.attr in LOG_METHODS and _is_logger(v, imports, env)), None)
+        if method is not None:
+            return Sink(LOG, f"{_name(method.value)}.{method.attr}", line), _payload(call)
     if not isinstance(func, ast.Attribute):
         return None
     other = _task_cache_file_or_message(call, func, imports, env)
@@ -90,13 +95,25 @@ def sink_of(call: ast.Call, imports: ImportMap, env: Env) -> tuple[Sink, list[as
         return Sink(OUTPUT, f"{_name(recv.value)}.{recv.attr}.write".lstrip("."), line), _payload(call)
     if func.attr not in LOG_METHODS:
         return None
-    name = _name(recv)
-    logger = q.startswith(("logging.", "structlog.")) or name in LOGGER_NAMES or name.lower().endswith("logger")
-    if not logger and isinstance(recv, ast.Name):  # x = logging.getLogger(...) under any name
-        logger = any(last_part(imports.qualname(v)) in _LOGGER_FACTORIES for v in env(recv.id))
-    if logger:
+    if _is_logger(func, imports, env):
+        name = _name(recv)
         return Sink(LOG, f"{name}.{func.attr}" if name else func.attr, line), _payload(call)
     return None
+
+
+def _is_logger(method: ast.Attribute, imports: ImportMap, env: Env) -> bool:
+    """`method` (`log.info`, `logging.error`) is a logger's: by module, by the receiver's name, or bound from
+    `logging.getLogger(...)` under any name."""
+    recv, name = method.value, _name(method.value)
+    if (imports.qualname(method) or "").startswith(("logging.", "structlog.")) or name in LOGGER_NAMES \
+            or name.lower().endswith("logger"):
+        return True
+    return isinstance(recv, ast.Name) and any(last_part(imports.qualname(v)) in _LOGGER_FACTORIES for v in env(recv.id))
+
+
+def _alternatives(value: ast.expr) -> list[ast.expr]:
+    """The values an expression can take: both arms of `a if c else b`."""
+    return [*_alternatives(value.body), *_alternatives(value.orelse)] if isinstance(value, ast.IfExp) else [value]
 
 
 def _task_cache_file_or_message(call: ast.Call, func: ast.Attribute, imports: ImportMap,

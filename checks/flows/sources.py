@@ -4,6 +4,7 @@
   a variable or parameter called `date_of_birth` (vocabulary.STRONG_IDENTIFIERS + config).
 - A PHI field of an object spelled as a patient (`patient.full_name`, `encounter.patient.mrn`).
 - The whole request (`request.__dict__`: headers with session and Authorization tokens, query, body).
+- The whole request body (`request.data`, `request.POST`, `request.body`): a leak only where it is logged.
 - The request URL with its query string (`request.get_full_path()`), which carries identifiers only
   where the project reads them from query strings (`request.GET.get("hospital_number")`), recorded
   as evidence by the collector.
@@ -19,6 +20,7 @@ import ast
 PATIENT_SPELLINGS = frozenset({"patient", "pt", "current_patient", "the_patient"})
 REQUEST_URL_METHODS = frozenset({"get_full_path", "get_full_path_info", "build_absolute_uri", "get_raw_uri"})
 QUERY_ATTRS = frozenset({"GET", "query_params"})
+BODY_ATTRS = frozenset({"body", "data", "POST"})
 DUMP_FUNCS = frozenset({"vars", "model_to_dict"})
 NEVER = frozenset({"pk", "id", "uuid", "external_id", "_state", "__class__", "__name__", "_meta",
                    # the shape of a table, not its rows

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..facts.clinical_functions import caps_against_max
+from ..facts.django_code import is_write
 from ..facts.signals import global_signals
 from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
@@ -30,6 +31,8 @@ NAME = "flows"
 _LIBRARY = ("django.", "rest_framework.", "logging.", "json.", "os.", "sys.", "re.", "datetime.", "typing.",
             "collections.", "celery.", "requests.", "httpx.", "functools.", "itertools.", "math.", "decimal.",
             "uuid.", "pathlib.", "time.", "csv.", "hashlib.", "pandas.", "numpy.", "structlog.", "urllib.")
+# Celery: `task.delay(...)`, `task.apply_async(...)`, `task.s(...)` in a chain or group run the task.
+_ENQUEUE = frozenset({"delay", "apply_async", "s", "si", "signature"})
 _MASK_KEY = re.compile(r"mask|redact|scrub|sensitive|exclu|hide|hidden|obfuscat|anonymi|private", re.IGNORECASE)
 _MODEL_LABEL = re.compile(r"^\w+\.\w+$")
 _DOSE_NAME = re.compile(r"dose|dosage|dosing|_mg\b|mg_per|per_kg", re.IGNORECASE)
@@ -57,6 +60,7 @@ class FnInfo:
     qualname: str
     line: int
     params: tuple[str, ...]  # as declared, `self`/`cls` included
+    writes: bool = False  # changes rows itself: `obj.save()`, `qs.update(...)`, `X.objects.create(...)`
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class FileFlows:
     mask_lists: list[MaskList] = field(default_factory=list)
     receivers: list[str] = field(default_factory=list)  # global model-signal receivers (qualnames)
     dose_calls: list[tuple[str, bool]] = field(default_factory=list)  # (dose function called, result capped there)
+    # (caller, callee reference): every call of a possible project function, a Celery task it enqueues
+    # (`task.delay(...)`, `task.s(...)`) and a project function it hands over to be run (`Thread(target=f)`)
+    edges: list[tuple[str, str]] = field(default_factory=list)
 
 
 def global_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
@@ -99,15 +106,16 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
         owner = klass or prefix
         q = f"{owner}.{fn.name}" if owner else fn.name
         params = tuple(parameters(fn))
-        out.functions.append(FnInfo(q, fn.lineno, params))
+        nodes = walk(fn)
+        out.functions.append(FnInfo(q, fn.lineno, params, any(isinstance(n, ast.Call) and is_write(n) for n in nodes)))
         receiver = global_receiver(fn, imports) and "instance" in params
         if receiver:
             out.receivers.append(q)
         flow: FunctionFlow | None = None
-        nodes = walk(fn)
         for n in nodes:
             if not isinstance(n, ast.Call):
                 continue
+            out.edges += [(q, ref) for ref in _runs(n, imports, klass)]
             callee, bound = _callee(n, imports, klass)
             if callee is None:
                 continue
@@ -138,11 +146,13 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
             if isinstance(stmt, ast.ClassDef):
                 kq = f"{prefix}.{stmt.name}" if prefix else stmt.name
                 visit(stmt.body, kq)
-                _str_renders(stmt, kq, phi, out)
+                _str_renders(stmt, kq, phi, classes, out)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 function(stmt, klass)
 
+    classes = {s.name: s for s in src.tree.body if isinstance(s, ast.ClassDef)}
     visit(src.tree.body, None)
+    _canvases(src.tree, imports, out)
     if "GET" in src.text or "query_params" in src.text:
         for n in src.nodes:
             key = query_key(n)
@@ -151,6 +161,47 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
     if src.looks_like_settings:
         _mask_lists(src, out)
     return out if (out.functions or out.str_renders or out.query_params or out.mask_lists) else None
+
+
+def _canvases(tree: ast.Module, imports: ImportMap, out: FileFlows) -> None:
+    """A Celery canvas bound at module level (`forget = lookup.s() | scrub.s()`, `chain(a.s(), b.s())`) is
+    a function of its own: enqueuing it runs each task in it."""
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+            continue
+        q = f"{imports.module}.{stmt.targets[0].id}" if imports.module else stmt.targets[0].id
+        tasks = [ref for n in walk(stmt.value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                 and n.func.attr in _ENQUEUE for ref in _runs(n, imports, None)]
+        if tasks:
+            out.functions.append(FnInfo(q, stmt.lineno, ()))
+            out.edges += [(q, ref) for ref in tasks]
+
+
+def _runs(call: ast.Call, imports: ImportMap, klass: str | None) -> list[str]:
+    """The project functions a call may run: the callee, the task it enqueues, the functions it is handed."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in _ENQUEUE:
+        target = imports.qualname(func.value)
+        return [target] if target and _may_be_project(target, func.value, imports) else []
+    callee, _ = _callee(call, imports, klass)
+    out = [callee] if callee else []
+    for a in (*call.args, *(k.value for k in call.keywords)):
+        if isinstance(a, (ast.Name, ast.Attribute)):
+            ref = imports.qualname(a)
+            if ref and _may_be_project(ref, a, imports):
+                out.append(ref)
+    return out
+
+
+def _may_be_project(q: str, node: ast.expr, imports: ImportMap) -> bool:
+    """`q` (the qualname of `node`) can name one of the project's functions: not a library, a builtin or
+    a local variable."""
+    if q.startswith(_LIBRARY) or ("." not in q and q not in imports.defined):
+        return False
+    root = node
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and (root.id in imports.aliases or root.id in imports.defined)
 
 
 def _capped(call: ast.Call, fn: ast.AST, nodes: list[ast.AST]) -> bool:
@@ -181,13 +232,33 @@ def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str 
     return q, False
 
 
-def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], out: FileFlows) -> None:
-    for stmt in cls.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__str__", "__unicode__"):
-            reads = sorted({n.attr for n in walk(stmt) if isinstance(n, ast.Attribute)
-                            and dotted(n.value) == "self" and n.attr in phi})
-            if reads:
-                out.str_renders.append((qualname, tuple(reads)))
+def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], classes: dict[str, ast.ClassDef],
+                 out: FileFlows) -> None:
+    """The PHI fields `__str__` shows: read as `self.<field>`, or by a method it calls (`return self.name()`),
+    found on the class or on a base class of the same module (an abstract `Person`)."""
+    methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for klass in reversed(_same_module_mro(cls, classes)):
+        methods.update({m.name: m for m in klass.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))})
+    for name in ("__str__", "__unicode__"):
+        if name not in methods:
+            continue
+        shown = [methods[name]] + [methods[n.func.attr] for n in walk(methods[name]) if isinstance(n, ast.Call)
+                                   and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == "self"
+                                   and n.func.attr in methods]
+        reads = sorted({n.attr for m in shown for n in walk(m) if isinstance(n, ast.Attribute)
+                        and dotted(n.value) == "self" and n.attr in phi})
+        if reads:
+            out.str_renders.append((qualname, tuple(reads)))
+            return
+
+
+def _same_module_mro(cls: ast.ClassDef, classes: dict[str, ast.ClassDef], depth: int = 0) -> list[ast.ClassDef]:
+    """`cls` then its bases defined in the same module, depth first (enough for a model's abstract bases)."""
+    out = [cls]
+    for b in cls.bases:
+        if depth < 4 and isinstance(b, ast.Name) and b.id in classes and classes[b.id] is not cls:
+            out += [k for k in _same_module_mro(classes[b.id], classes, depth + 1) if k not in out]
+    return out
 
 
 def _mask_lists(src: SourceFile, out: FileFlows) -> None:

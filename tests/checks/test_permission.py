@@ -149,3 +149,18 @@ def test_helper_taking_request_called_by_a_view_is_not_a_view() -> None:
             "def load(request, pk):\n    return Patient.objects.get(pk=pk)\n\n"
             "@permission_required('clinic.view_patient')\ndef show(request, pk):\n    return load(request, pk)\n")
     assert lines(UnauthenticatedPatientView, code, path="clinic/views.py") == []
+
+
+def test_reading_the_users_groups_does_not_restrict_the_patient_rows() -> None:
+    # `request.user.groups.all()` lists the account's roles (for a template menu); the patient is still
+    # fetched by the id in the URL alone.
+    code = ("from django.contrib.auth.decorators import login_required\nfrom django.shortcuts import get_object_or_404\n"
+            "from clinic.models import Patient\n\n@login_required\n"
+            "def archive(request, pk):\n    menu = {g.name: True for g in request.user.groups.all()}\n"
+            "    for group in request.user.groups.all():\n        menu[group.name] = True\n"
+            "    p = get_object_or_404(Patient, pk=pk)\n    p.archived = True\n    p.save()\n    return menu\n")
+    assert lines(UnauthorizedPatientWrite, code, path="clinic/views.py") == [6]
+    decided = code.replace("    menu = {g.name", "    if not request.user.groups.filter(name='records').exists():\n"
+                           "        raise PermissionDenied\n    menu = {g.name").replace(
+        "from clinic.models", "from django.core.exceptions import PermissionDenied\nfrom clinic.models")
+    assert lines(UnauthorizedPatientWrite, decided, path="clinic/views.py") == []

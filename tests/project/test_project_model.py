@@ -12,6 +12,7 @@ from pathlib import Path
 from textwrap import dedent
 
 from checks.base import Valid
+from checks.domain.missing_sibling_guard import MissingSiblingGuard
 from checks.domain.unaudited_patient_model import UnauditedPatientModel
 from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
@@ -92,6 +93,27 @@ def test_django_ninja_auth_on_the_api_covers_its_operations_unless_an_operation_
            "    return Patient.objects.get(pk=pk)\n\n@api.get('/open/{pk}', auth=None)\ndef open_patient(request, pk: int):\n"
            "    return Patient.objects.get(pk=pk)\n")
     assert lines(UnauthenticatedPatientView, api, path="clinic/api.py") == [12]
+
+
+def test_patterns_decorated_after_they_are_built_by_a_project_wrapper_or_a_loop() -> None:
+    # `u.callback = login_required(u.callback)` applied to every pattern: by a function or a loop in urls.py.
+    wrap = ("core/urlwrap.py", ("from django.contrib.auth.decorators import login_required\n\n"
+            "def wrap_url(u, public=()):\n    u.callback = login_required(u.callback)\n    return u\n"))
+    branchy = ("core/urlwrap.py", ("from django.contrib.auth.decorators import login_required\n\n"
+               "def wrap_url(u, public=()):\n    if u.name in public:\n        pass\n"
+               "    else:\n        u.callback = login_required(u.callback)\n    return u\n"))
+    urls = ("clinic/urls.py", ("from django.urls import path\nfrom core.urlwrap import wrap_url\nfrom clinic import views\n\n"
+            "raw = [path('p/<int:pk>/', views.chart, name='chart')]\nurlpatterns = [wrap_url(u) for u in raw]\n"))
+    unwrapped = ("clinic/urls.py", ("from django.urls import path\nfrom core.urlwrap import wrap_url\n"
+                 "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', views.chart, name='chart')]\n"))
+    loop = ("clinic/urls.py", ("from django.urls import path\nfrom django.contrib.auth.decorators import login_required\n"
+            "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', views.chart)]\n"
+            "for u in urlpatterns:\n    u.callback = login_required(u.callback)\n"))
+    assert lines(UnauthenticatedPatientView, VIEW, wrap, urls) == []
+    assert lines(UnauthenticatedPatientView, VIEW, wrap, unwrapped) == [3]  # imported, never applied
+    assert lines(UnauthenticatedPatientView, VIEW, loop) == []
+    # Which patterns the wrapper protects depends on their names: unknown, so no finding either way.
+    assert lines(UnauthenticatedPatientView, VIEW, branchy, urls) == []
 
 
 def test_view_whose_base_cannot_be_read_is_unknown_not_a_finding() -> None:
@@ -356,3 +378,52 @@ def test_a_request_audit_decorator_on_three_views_is_the_projects_audit_conventi
     files["clinic/views.py"] = files["clinic/views.py"].replace("    @log_request\n    def put", "    def put")
     _write(tmp_path, files)
     assert _facts(tmp_path)["settings"]["request_audit_decorators"] is None  # two uses are not yet a convention
+
+
+def test_a_view_changes_data_through_the_services_and_celery_tasks_it_calls() -> None:
+    # ForgetContactView only enqueues a canvas whose second task rewrites rows: it changes data, with login
+    # only, where every other view of the module needs a model permission.
+    tasks = ("hub/tasks.py", """\
+        from celery import shared_task
+        from hub.models import Registration
+
+        @shared_task
+        def lookup(contact_id):
+            return contact_id
+
+        @shared_task
+        def scrub(contact_id):
+            Registration.objects.filter(contact_id=contact_id).update(id_number="")
+
+        forget_contact = lookup.s() | scrub.s()
+        """)
+    views = dedent("""\
+        from rest_framework import generics, permissions, viewsets
+        from hub.models import Registration
+        from hub.tasks import forget_contact
+
+        class ForgetContactView(generics.GenericAPIView):
+            permission_classes = (permissions.IsAuthenticated,)
+
+            def post(self, request):
+                forget_contact.apply_async(args=[request.data["contact_id"]])
+
+        class AView(viewsets.ModelViewSet):
+            queryset = Registration.objects.all()
+            permission_classes = (permissions.DjangoModelPermissions,)
+
+        class BView(viewsets.ModelViewSet):
+            queryset = Registration.objects.all()
+            permission_classes = (permissions.DjangoModelPermissions,)
+
+        class CView(viewsets.ModelViewSet):
+            queryset = Registration.objects.all()
+            permission_classes = (permissions.DjangoModelPermissions,)
+        """)
+    models = ("hub/models.py", ("from django.db import models\n\nclass Registration(models.Model):\n"
+              "    contact_id = models.CharField(max_length=36)\n    id_number = models.CharField(max_length=13)\n"))
+    found = run_example(MissingSiblingGuard, Valid(views, path="hub/views.py", files=(models, tasks)))
+    assert [f.start_line for f in found] == [5]
+    assert "changes data with login only" in found[0].message
+    idle = tasks[1].replace('Registration.objects.filter(contact_id=contact_id).update(id_number="")', "return None")
+    assert run_example(MissingSiblingGuard, Valid(views, path="hub/views.py", files=(models, ("hub/tasks.py", idle)))) == []
