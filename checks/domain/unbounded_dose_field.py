@@ -118,6 +118,24 @@ class UnboundedDoseField(Check):
                 dose_mg = models.DecimalField(max_digits=8, decimal_places=3, validators=[Min(0), Max(5000)])
             """,
               path="app/models.py"),
+        # The database refuses any dose outside the listed ones, and any dose above the row's maximum.
+        Valid("""\
+            from django.db import models
+
+            class TreatmentBase(models.Model):
+                dose = models.DecimalField(max_digits=5, decimal_places=1)
+                max_dose = models.DecimalField(max_digits=5, decimal_places=1)
+
+                class Meta:
+                    abstract = True
+                    constraints = [
+                        models.CheckConstraint(name="%(class)s_dose_under_max", check=models.Q(dose__lte=models.F("max_dose"))),
+                        models.CheckConstraint(name="%(class)s_listed", check=models.Q(max_dose__in=[100, 300, 900])),
+                    ]
+
+            class AllopurinolTreatment(TreatmentBase):
+                pass
+            """, path="app/models.py"),
         Valid("""\
             from django.db import models
             from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min

@@ -26,6 +26,7 @@ _ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _MODEL_METHODS = frozenset({"clean", "save", "full_clean", "clean_fields"})
 _DATA = frozenset({"cleaned_data", "attrs", "data", "validated_data", "value", "values"})
 _ADMIN_BASES = ("ModelAdmin", "SimpleHistoryAdmin", "VersionAdmin")
+_CAPS = frozenset({"lt", "lte", "in", "range"})  # lookups that put an upper bound on a field
 
 
 @dataclass
@@ -163,6 +164,9 @@ def _class(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassLimi
                     info.fields = _strings(m.value)
                 elif name == "exclude":
                     info.exclude = _strings(m.value) or []
+                elif name == "constraints":
+                    for fld, where in _constrained(m.value, imports):
+                        info.self_checked.setdefault(fld, f"{where} ({_at(src, m)})")
                 elif name == "extra_kwargs" and isinstance(m.value, ast.Dict):
                     for k, v in zip(m.value.keys, m.value.values):
                         if isinstance(k, ast.Constant) and isinstance(k.value, str) and isinstance(v, ast.Dict):
@@ -202,6 +206,24 @@ def _class(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassLimi
     if info.checked or info.self_checked or info.meta_model or info.kind == "admin":
         return info
     return None
+
+
+def _constrained(constraints: ast.expr, imports: ImportMap) -> list[tuple[str, str]]:
+    """Fields a database `CheckConstraint` caps: `Q(dose__lte=F("max_dose"))`, `Q(dose__in=Doses.values)`,
+    `Q(dose__range=(0, 50))`. The database refuses any other value, whatever path wrote it."""
+    out: list[tuple[str, str]] = []
+    for call in walk(constraints):
+        if not (isinstance(call, ast.Call) and last_part(imports.qualname(call.func) or "") == "CheckConstraint"):
+            continue
+        name = next((k.value.value for k in call.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)), "")
+        for k in call.keywords:
+            if k.arg not in ("check", "condition"):
+                continue
+            for q in walk(k.value):
+                if isinstance(q, ast.Call) and last_part(imports.qualname(q.func) or "") == "Q":
+                    out += [(kw.arg.rsplit("__", 1)[0], f"CheckConstraint {name}".rstrip()) for kw in q.keywords
+                            if kw.arg and kw.arg.rsplit("__", 1)[-1] in _CAPS and "__" in kw.arg]
+    return out
 
 
 def _at(src: SourceFile, node: ast.AST) -> str:
