@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
+from .facts.settings_modules import NAME as SETTINGS
+from .facts.settings_modules import SettingsModules
 from .names import ImportMap
 
 _PLACEHOLDER = re.compile(
@@ -245,3 +248,11 @@ def ci_only_nodes(tree: ast.AST) -> set[int]:
             for stmt in node.body:
                 out.update(id(n) for n in ast.walk(stmt))
     return out
+
+
+def development_only(ctx: Any) -> bool:
+    """The file is a settings module only developers load (DEBUG on, not what the WSGI/ASGI entry points serve)."""
+    if not ctx.src.looks_like_settings:
+        return False
+    facts: SettingsModules | None = ctx.project.fact(SETTINGS)
+    return facts is not None and facts.development_only(ctx.imports.module) is not None

@@ -5,7 +5,7 @@ import ast
 from ..base import Check, FileContext, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import ci_only_nodes, is_placeholder, literal_value, target_name
+from ..secrets import ci_only_nodes, development_only, is_placeholder, literal_value, target_name
 
 _DB_KEYS = {"ENGINE", "NAME", "HOST", "USER", "PORT"}
 
@@ -125,7 +125,7 @@ class HardcodedDatabasePassword(Check):
 
     def _check(self, start: ast.AST, value: ast.expr, end: ast.AST) -> None:
         literal = literal_value(value, self.ctx.imports)
-        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test:
+        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test or development_only(self.ctx):
             return
         if self._ci_only is None:
             self._ci_only = ci_only_nodes(self.ctx.src.tree) if self.ctx.src.tree is not None else set()

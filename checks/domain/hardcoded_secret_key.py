@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Finding, Severity
 from ..masking import mask
-from ..secrets import is_placeholder, literal_fallback, real_looking_in_test
+from ..secrets import development_only, is_placeholder, literal_fallback, real_looking_in_test
 
 _NAMES = {"SECRET_KEY", "DJANGO_SECRET_KEY"}
 
@@ -155,6 +155,8 @@ class HardcodedSecretKey(Check):
                    if is_placeholder(literal) else "falls back to a literal when the environment variable is missing")
         if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
             return  # a test settings module's key signs nothing outside the test run
+        if development_only(self.ctx):
+            return  # `runserver` on a laptop signs with it; the served settings read their own
         self.report(
             stmt,
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",

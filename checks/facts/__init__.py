@@ -13,10 +13,11 @@ from . import (
     model_params,
     query_properties,
     raw_sql,
+    settings_modules,
 )
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
                                     clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
                                     raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR,
-                                    compared_names.COLLECTOR)
+                                    compared_names.COLLECTOR, settings_modules.COLLECTOR)

@@ -24,6 +24,8 @@ from .environment import site_packages
 from .guards import LEVEL_NAMES
 from .raw_sql import NAME as RAW_SQL
 from .raw_sql import RawSqlIndex
+from .settings_modules import NAME as SETTINGS
+from .settings_modules import SettingsModules
 from .views import Analyzer
 from .write_paths import Write, inventory
 
@@ -43,6 +45,7 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
     if models is None or code is None:
         return out
     login = code.login_middleware(vocab)
+    served: SettingsModules | None = engine.project.fact(SETTINGS)
     out["settings"] = {
         "environment": [str(p) for p in sites] or None,
         "login_middleware": login or None,
@@ -53,6 +56,9 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
                                      for d, (m, n) in sorted(models.audit_decorators.items())} or None,
         "global_audit": models.global_audit,
         "reversion_revision_middleware": models.revision_middleware,
+        "served_settings": sorted(served.production) or None if served is not None else None,
+        "development_only_settings": sorted(m for m in served.debug_on if served.development_only(m))
+        or None if served is not None else None,
     }
     for q in sorted(models.patient):
         m = models.models[q]

@@ -215,7 +215,8 @@ def _constrained(constraints: ast.expr, imports: ImportMap) -> list[tuple[str, s
     for call in walk(constraints):
         if not (isinstance(call, ast.Call) and last_part(imports.qualname(call.func) or "") == "CheckConstraint"):
             continue
-        name = next((k.value.value for k in call.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)), "")
+        name = next((str(k.value.value) for k in call.keywords if k.arg == "name" and isinstance(k.value, ast.Constant)),
+                    "")
         for k in call.keywords:
             if k.arg not in ("check", "condition"):
                 continue

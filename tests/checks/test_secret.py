@@ -50,3 +50,24 @@ def test_non_secret_settings_and_split_settings_traps() -> None:
     """
     for check in (HardcodedApiToken, HardcodedSecretAssignment):
         assert run_example(check, Valid(code, path="proj/settings/production.py")) == []
+
+
+def test_settings_only_developers_load_are_not_production_secrets() -> None:
+    """cookiecutter-django's layout: wsgi.py serves production.py (which imports base.py); manage.py runs local.py."""
+    local = ('from .base import *  # noqa\nDEBUG = True\nSECRET_KEY = "uF0sHMCxlAmPJlxpIY8QLUJElAWigxVdOwC92qe0l7Q7"\n'
+             'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "PASSWORD": "Dev-Only-2024!"}}\n')
+    wsgi = ("config/wsgi.py", ('import os\nfrom django.core.wsgi import get_wsgi_application\n'
+                               'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")\n'
+                               'application = get_wsgi_application()\n'))
+    base = ("config/settings/base.py", "DEBUG = False\n")
+    production = ("config/settings/production.py", "from .base import *  # noqa\n")
+    from checks.domain.hardcoded_database_password import HardcodedDatabasePassword
+
+    def found(*files: tuple[str, str]) -> list[str]:
+        return [f.rule_id for check in (HardcodedSecretKey, HardcodedDatabasePassword)
+                for f in run_example(check, Valid(local, path="config/settings/local.py", files=files))]
+
+    assert found(wsgi, base, production) == []
+    assert found(base, production) == ["WG101", "WG102"]  # no entry point names what a server runs
+    served_local = ("config/settings/production.py", "from .local import *  # noqa\n")
+    assert found(wsgi, base, served_local) == ["WG101", "WG102"]  # production builds on it

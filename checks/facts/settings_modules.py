@@ -1,0 +1,87 @@
+"""Which settings module production runs, and which settings modules only a developer's machine loads.
+
+Django picks its settings from `DJANGO_SETTINGS_MODULE`; a project names its default where the server starts:
+`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")` beside
+`get_wsgi_application()` / `get_asgi_application()`. Those modules, and every module they import from (`from
+.base import *`), are what a deployed server runs. A settings module outside that set that turns `DEBUG = True`
+on (cookiecutter-django's `local.py`, a `dev.py`) is development-only: `manage.py runserver` loads it, no server
+does. When no entry point names a default, nothing is known to be development-only.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from ..names import ImportMap
+from ..source import SourceFile
+from ..vocabulary import Vocabulary
+
+NAME = "settings_modules"
+_SERVERS = frozenset({"get_wsgi_application", "get_asgi_application"})
+
+
+@dataclass
+class FileSettings:
+    module: str
+    served: list[str] = field(default_factory=list)  # DJANGO_SETTINGS_MODULE defaults beside a WSGI/ASGI app
+    debug_on: bool = False  # a settings module that sets `DEBUG = True`
+    imports: list[str] = field(default_factory=list)  # modules it imports from
+
+
+@dataclass
+class SettingsModules:
+    production: set[str] = field(default_factory=set)  # served modules and all they import from
+    debug_on: set[str] = field(default_factory=set)
+
+    def development_only(self, module: str) -> str | None:
+        """Why `module` never runs on a server (for a finding's note), or None when it may."""
+        if not self.production or module in self.production or module not in self.debug_on:
+            return None
+        served = sorted(m for m in self.production if m != module)[:1]
+        return (f"development-only settings (DEBUG = True; the WSGI/ASGI entry points load "
+                f"{served[0] if served else 'another module'})")
+
+
+def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSettings | None:
+    if src.tree is None or src.looks_like_test:
+        return None
+    text = src.text
+    out = FileSettings(imports.module)
+    if "DJANGO_SETTINGS_MODULE" in text and any(s in text for s in _SERVERS):
+        for node in src.nodes:
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault"
+                    and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value == "DJANGO_SETTINGS_MODULE" and isinstance(node.args[1], ast.Constant)
+                    and isinstance(node.args[1].value, str)):
+                out.served.append(node.args[1].value)
+    if src.looks_like_settings:
+        # `from .base import *`, `from .base import env`, `import config.settings.base`: the module and its names
+        out.imports = sorted(set(imports.stars) | {m.rsplit(".", 1)[0] for m in imports.aliases.values()}
+                             | set(imports.aliases.values()))
+        out.debug_on = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEBUG"
+                                                             for t in s.targets)
+                           and isinstance(s.value, ast.Constant) and s.value.value is True for s in src.tree.body)
+    return out if out.served or out.debug_on or out.imports else None
+
+
+def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModules:
+    by_module = {fs.module: fs for fs in per_file.values()}
+    out = SettingsModules(debug_on={m for m, fs in by_module.items() if fs.debug_on})
+    todo = [m for fs in per_file.values() for m in fs.served]
+    while todo:  # the served modules and, transitively, the settings modules they import from
+        m = todo.pop()
+        if m in out.production:
+            continue
+        out.production.add(m)
+        if m in by_module:
+            todo += [i for i in by_module[m].imports if i in by_module]
+    return out
+
+
+class _Collector:
+    name = NAME
+    collect = staticmethod(collect)
+    merge = staticmethod(merge)
+
+
+COLLECTOR = _Collector()
