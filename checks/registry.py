@@ -43,6 +43,7 @@ from .domain import (
     unbounded_dose_field,
     unenforced_dose_limit,
     unrecorded_safety_override,
+    untraced_patient_delete,
     unverified_jwt,
     write_without_audit_call,
 )
@@ -80,6 +81,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     audit_trail_tampering.AuditTrailTampering,
     write_without_audit_call.WriteWithoutAuditCall,
     audit_failure_swallowed.AuditFailureSwallowed,
+    untraced_patient_delete.UntracedPatientDelete,
     # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,

@@ -22,6 +22,16 @@ class Relations:
     many: dict[str, str] = field(default_factory=dict)  # accessor -> related model (a manager per row)
 
 
+_LAST: list[tuple[ModelIndex, dict[str, Relations]]] = []  # the run's model index and its relations
+
+
+def project_relations(models: ModelIndex) -> dict[str, Relations]:
+    """`relations(models)`, computed once per model index (a run has one)."""
+    if not _LAST or _LAST[0][0] is not models:
+        _LAST[:] = [(models, relations(models))]
+    return _LAST[0][1]
+
+
 def relations(models: ModelIndex) -> dict[str, Relations]:
     """Model qualname -> the relations of its rows, forward and reverse (inherited fields included)."""
     out = {q: Relations() for q in models.django}

@@ -17,6 +17,7 @@ from ..names import ImportMap, last_part, matches
 from ..walk import children, walk
 from .django_code import ProjectCode
 from .django_models import ModelIndex
+from .orm_relations import Relations, project_relations
 from .raw_sql import DYN, parse_sql
 
 QS_METHODS = frozenset({
@@ -25,6 +26,8 @@ QS_METHODS = frozenset({
     "values", "values_list", "get_queryset", "filter_by", "active",
 })
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager", "all_objects"})
+_ROW_GETTERS = frozenset({"get", "first", "last", "latest", "earliest", "create"})
+_NO_RELATIONS = Relations()
 # Manager methods of the audit libraries that return querysets of audit rows: reversion's
 # `Version.objects.get_for_model(M)` / `get_for_object(obj)` / `get_deleted(M)`, auditlog's
 # `LogEntry.objects.get_for_object(obj)` / `get_for_objects(qs)` / `get_for_model(M)`.
@@ -78,6 +81,23 @@ class Scope:
             return self._model(self.code.attr(ser, "meta_model"))  # type: ignore[arg-type]
         return None
 
+    def instance_of(self, expr: ast.AST, depth: int = 0) -> str | None:
+        """Model of a row a name holds: `x = Model.objects.get(...)`, `get_object_or_404(Model, ...)`."""
+        if depth > 6 or not isinstance(expr, ast.Name):
+            return None
+        for v in self.env.get(expr.id, []):
+            if not isinstance(v, ast.Call):
+                continue
+            if isinstance(v.func, ast.Attribute) and v.func.attr in _ROW_GETTERS:
+                found = self.model_of(v.func.value, depth + 1)
+            elif last_part(self.imports.qualname(v.func) or "") == "get_object_or_404" and v.args:
+                found = self.model_of(v.args[0], depth + 1) or self._model(self.imports.qualname(v.args[0]))
+            else:
+                continue
+            if found:
+                return found
+        return None
+
     def _model(self, ref: str | None) -> str | None:
         m = self.models.lookup(ref)
         return m.qualname if m is not None and m.qualname in self.models.django else None
@@ -102,7 +122,8 @@ class Scope:
                 return self._model(self.imports.qualname(expr.value))
             if _is_self(expr.value) and expr.attr == "queryset":
                 return self.class_model()
-            return None
+            owner = self.instance_of(expr.value, depth + 1)  # `submission.visits`, `patient.visit_set`
+            return project_relations(self.models).get(owner, _NO_RELATIONS).many.get(expr.attr) if owner else None
         if isinstance(expr, ast.Name):
             if expr.id in self.params:
                 return self.params[expr.id]

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
+from ..facts.django_models import ModelIndex, write_role
+from ..facts.raw_sql import NAME as RAW_SQL
+from ..facts.write_paths import inventory
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+
+_MODELS = ("clinic/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=9)
+
+    class Submission(models.Model):
+        created = models.DateTimeField(auto_now_add=True)
+
+    class Visit(models.Model):
+        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+        submission = models.ForeignKey(Submission, on_delete=models.CASCADE)
+        weight_kg = models.FloatField()
+    """)
+_DELETES = frozenset({"delete", "queryset delete", "raw SQL DELETE", "raw SQL TRUNCATE"})
+
+
+class UntracedPatientDelete(Check):
+    """## What it does
+    Flags a delete of patient-data rows in request-handling code (views, forms, serializers, admin) when the
+    model has no audit mechanism at all: no simple-history, auditlog, reversion, pghistory, audit signal
+    receiver, database trigger or explicit audit-service call in the same function. `instance.delete()`,
+    `QuerySet.delete()` (also through related managers: `submission.visits.all().delete()`) and raw SQL
+    `DELETE`/`TRUNCATE` count. A model that overrides `delete()` (a soft delete) is not flagged for instance
+    deletes. Models with an audit mechanism are WG202's; the model itself is WG201's.
+
+    ## Why is this bad?
+    A delete leaves nothing behind: no row, no history row, no record of who removed a patient's visits or
+    when. When a clinician or auditor later asks where a record went, the answer is gone with it. HIPAA
+    §164.312(b) audit controls; §164.316(b)(2) retention of records of activity.
+
+    ## Example
+    ```python
+    def delete_submission(request, pk):
+        submission = Submission.objects.get(pk=pk)
+        submission.visit_set.all().delete()
+    ```
+
+    Use instead: give the model a history (`history = HistoricalRecords()`) or record the delete with the
+    project's audit service before it happens, or mark the rows withdrawn instead of deleting them.
+    """
+
+    code = "WG206"
+    name = "untraced-patient-delete"
+    category = Category.AUDIT_TRAIL
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 778
+    summary = "Patient records deleted by request-handling code, with no audit trail of any kind"
+    hipaa = "§164.312(b) audit controls; §164.316(b)(2) retention"
+
+    VALID = (
+        # The model keeps a history: the delete is recorded.
+        Valid("""\
+            from clinic.models import Visit
+
+            def remove(request, pk):
+                Visit.objects.get(pk=pk).delete()
+            """, path="clinic/views.py", files=(("clinic/models.py", _MODELS[1].replace(
+                "        weight_kg = models.FloatField()\n",
+                "        weight_kg = models.FloatField()\n        history = HistoricalRecords()\n").replace(
+                "    from django.db import models\n",
+                "    from django.db import models\n    from simple_history.models import HistoricalRecords\n")),)),
+        # A management command's purge is a retention job, not a request.
+        Valid("""\
+            from django.core.management.base import BaseCommand
+            from clinic.models import Visit
+
+            class Command(BaseCommand):
+                def handle(self, **opts):
+                    Visit.objects.filter(weight_kg__isnull=True).delete()
+            """, path="clinic/management/commands/purge.py", files=(_MODELS,)),
+        # Not patient data.
+        Valid("""\
+            from clinic.models import Submission
+
+            def remove(request, pk):
+                Submission.objects.filter(pk=pk).delete()
+            """, path="clinic/views.py", files=(_MODELS,)),
+    )
+    INVALID = (
+        Invalid("""\
+            from django.shortcuts import get_object_or_404
+            from clinic.models import Visit
+
+            def remove(request, pk):
+                visit = get_object_or_404(Visit, pk=pk)
+                visit.delete()
+            """, line=6, path="clinic/views.py", files=(_MODELS,)),
+        Invalid("""\
+            from clinic.models import Patient
+
+            def forget(request, pk):
+                Patient.objects.filter(pk=pk).delete()
+            """, line=4, path="clinic/views.py", files=(_MODELS,)),        # Through a related manager: the submission's visits go with no trace.
+        Invalid("""\
+            from clinic.models import Submission
+
+            def withdraw(request, pk):
+                submission = Submission.objects.get(pk=pk)
+                submission.visit_set.all().delete()
+                submission.delete()
+            """, line=5, path="clinic/views.py", files=(_MODELS,)),
+    )
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return write_role(src) == "request"
+
+    def visit_Module(self, node: ast.Module) -> None:
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if models is None or code is None:
+            return
+        writes = inventory(self.ctx.src, models, code, self.ctx.project.fact(RAW_SQL), self.ctx.vocab, self.ctx.project)
+        calls = {n.lineno: n for n in self.ctx.src.nodes if isinstance(n, ast.Call)}
+        for w in writes:
+            if w.kind not in _DELETES or w.seen is not False or models.audited.get(w.model):
+                continue
+            if w.kind == "delete" and _overrides_delete(w.model, code):
+                continue  # `Model.delete()` of its own: a soft delete, or one that records itself
+            call = calls.get(w.line)
+            if call is None:
+                continue
+            self.report(call, f"{last_part(w.model)} rows deleted ({w.kind}) in {last_part(w.function or '?')}() "
+                        f"with no audit trail: {last_part(w.model)} has no history, audit log or trigger, and "
+                        "nothing here records who deleted what.", end_node=call,
+                        fix="Record the delete (a history on the model, or the project's audit service before it) or "
+                        "withdraw the rows instead of deleting them.")
+
+
+def _overrides_delete(model: str, code: ProjectCode) -> bool:
+    for q in code.ancestors(model):
+        info = code.lookup(q)
+        if info is not None and "delete" in info.methods:
+            return True
+    return False
