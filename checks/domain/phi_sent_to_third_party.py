@@ -40,7 +40,8 @@ class PhiSentToThirdParty(Check, FlowCheck):
     `data`, `params`, `files`, or a local dict built for them — carries patient identifiers, also when
     they arrive through the function's parameters from a caller in another module (flow analysis,
     checks/flows/); and the same data handed to an error tracker or analytics SDK (Sentry
-    `set_user`/`capture_message`, Segment/PostHog/Mixpanel `track`/`identify`) or to an LLM API
+    `set_user`/`capture_message`, Segment/PostHog/Mixpanel `track`/`identify`), to a chat tool (Slack's
+    `chat_postMessage`, Slacker's `chat.post_message`) or to an LLM API
     (`client.chat.completions.create`, `client.messages.create`). Email and text messages (`send_mail`,
     `mail_admins`, `EmailMessage`, Twilio `client.messages.create(to=..., body=...)`, SNS `publish(PhoneNumber=...)`)
     are flagged when the subject or body carries a strong identifier (NHS number, MRN, date of birth…) or a
@@ -163,6 +164,12 @@ class PhiSentToThirdParty(Check, FlowCheck):
                     lines.append(' '.join(['-', str(wu.patient)]))
                 send_mail('Unsigned notes', '\\n'.join(lines), None, [attending.email])
             """, line=25, path="clinic/models.py"),
+        Invalid("""\
+            from slack_sdk import WebClient
+
+            def page(ward, patient):
+                WebClient(token=T).chat_postMessage(channel=ward.channel, text=f'Deteriorating: {patient.full_name}')
+            """, line=4),
         Invalid("""\
             def summarise(client, patient, notes):
                 return client.chat.completions.create(model='m', messages=[

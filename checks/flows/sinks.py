@@ -13,7 +13,8 @@ delete/get_or_set/incr/...` (keys are listed by monitoring, slow logs and `KEYS`
 opened for writing, `csv` writers over one, `json.dump(x, f)`, `Path.write_text/write_bytes`, pandas `to_csv`
 and friends, unless the path is under the media store (`MEDIA_ROOT`, `default_storage`). Messages: Django's
 `send_mail`, `send_mass_mail`, `mail_admins`, `mail_managers`, `EmailMessage`/`EmailMultiAlternatives`,
-Twilio's `client.messages.create(to=..., body=...)` and SNS `publish(PhoneNumber=..., Message=...)`.
+Twilio's `client.messages.create(to=..., body=...)` and SNS `publish(PhoneNumber=..., Message=...)`. Chat:
+Slack's `client.chat_postMessage(...)` (slack_sdk) and `slack.chat.post_message(...)` (Slacker).
 """
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ _MAIL = frozenset({"send_mail", "send_mass_mail", "mail_admins", "mail_managers"
                    "EmailMultiAlternatives"})
 _MAIL_PAYLOAD = frozenset({"subject", "message", "body", "html_message", "datatuple", "alternatives"})
 _SMS_KEYS = frozenset({"to", "from_", "body", "media_url"})
+# Chat tools: slack_sdk's WebClient (`chat_postMessage`...) and Slacker's `slack.chat.post_message(...)`.
+_CHAT_CALLS = frozenset({"chat_postMessage", "chat_postEphemeral", "chat_update", "chat_scheduleMessage"})
 _WRITE_MODES = ("w", "a", "x", "+")
 _FILE_DUMPS = frozenset({"json.dump", "pickle.dump", "yaml.dump", "yaml.safe_dump", "toml.dump"})
 _FRAME_WRITERS = frozenset({"to_csv", "to_excel", "to_json", "to_parquet", "to_pickle"})
@@ -133,6 +136,8 @@ def _task_cache_file_or_message(call: ast.Call, func: ast.Attribute, imports: Im
     if attr == "create" and isinstance(recv, ast.Attribute) and recv.attr == "messages" \
             and {k.arg for k in call.keywords} & _SMS_KEYS and not any(k.arg == "model" for k in call.keywords):
         return Sink(MESSAGE, "messages.create (SMS)", line), [k.value for k in call.keywords if k.arg == "body"]
+    if attr in _CHAT_CALLS or (attr == "post_message" and isinstance(recv, ast.Attribute) and recv.attr == "chat"):
+        return Sink(VENDOR, f"{ast.unparse(func)[:40]} (chat)", line), _payload(call)
     if attr == "publish" and any(k.arg == "PhoneNumber" for k in call.keywords):
         return Sink(MESSAGE, "sns.publish (SMS)", line), [k.value for k in call.keywords if k.arg == "Message"]
     if attr in ("write", "writelines") and isinstance(recv, ast.Name) and _file_target(recv, env):
