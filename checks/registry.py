@@ -35,6 +35,7 @@ from .domain import (
     phi_sent_to_third_party,
     query_per_row_in_serializer,
     serializer_exposes_all_fields,
+    unattached_log_mask,
     unaudited_patient_model,
     unauthenticated_account_change,
     unauthenticated_patient_view,
@@ -75,6 +76,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     phi_sent_to_third_party.PhiSentToThirdParty,
     partial_phi_mask.PartialPhiMask,
     phi_copied_out_of_the_record.PhiCopiedOutOfTheRecord,
+    unattached_log_mask.UnattachedLogMask,
     # audit trail (WG2xx)
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
