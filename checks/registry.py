@@ -48,6 +48,7 @@ from .domain import (
     unverified_jwt,
     write_without_audit_call,
 )
+from .env_files import RULE as ENV_FILE_RULE
 from .finding import Category, Severity
 from .internal import INTERNAL_RULES
 from .rulemeta import RuleMeta, docs_url, is_own
@@ -117,8 +118,8 @@ def all_rules() -> dict[str, RuleMeta]:
     from .tools import tool_rules  # local: tool adapters import the registry's models
 
     rules: dict[str, RuleMeta] = {}
-    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), *(change_meta(r) for r in ALL_CHANGE_RULES),
-                 *tool_rules()):
+    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), ENV_FILE_RULE,
+                 *(change_meta(r) for r in ALL_CHANGE_RULES), *tool_rules()):
         rules[meta.id] = meta.model_copy(update={"help_uri": docs_url(meta.id)}) if is_own(meta.id) else meta
     return rules
 

@@ -6,6 +6,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from checks.env_files import is_env_file
 from checks.pathmatch import path_matches, path_patterns
 
 from . import git
@@ -56,6 +57,27 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
     return sorted(rels)
 
 
+def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str]) -> list[str]:
+    """POSIX paths relative to `root` of the dotenv files under `targets` (checks/env_files.py), sorted. Inside
+    git only committed or untracked-but-not-ignored ones: a `.env` in .gitignore is where it belongs."""
+    rels: set[str] = set()
+    in_git = (root / ".git").exists()
+    for target in targets:
+        target = target.resolve()
+        if target.is_file() and _within(target, root):
+            rel = target.relative_to(root).as_posix()
+            if is_env_file(rel):
+                rels.add(rel)
+            continue
+        if not target.is_dir():
+            continue
+        listed = _git_files(root, target, _ENV_PATHSPECS) if in_git else None
+        for rel in listed if listed is not None else _walk(root, target, exclude):
+            if is_env_file(rel) and not path_matches(rel, exclude):
+                rels.add(rel)
+    return sorted(rels)
+
+
 def _special(path: Path) -> bool:
     """Not a regular file, folder or symlink (lstat only: never opened here)."""
     try:
@@ -65,8 +87,10 @@ def _special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
 
 
-def _git_files(root: Path, target: Path) -> list[str] | None:
-    listed = git.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", str(target),
+def _git_files(root: Path, target: Path, patterns: Sequence[str] = ()) -> list[str] | None:
+    specs = [f":(glob){(target.relative_to(root) / p).as_posix()}" if target != root else f":(glob){p}"
+             for p in patterns] if patterns and _within(target, root) else [str(target)]
+    listed = git.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs,
                      timeout=120)
     if listed is None:
         return None
@@ -77,6 +101,9 @@ def _git_files(root: Path, target: Path) -> list[str] | None:
             if (root / rel).exists() or (root / rel).is_symlink():  # deleted but still in the index
                 out.append(rel)
     return out
+
+
+_ENV_PATHSPECS = ("**/.env", "**/.env.*", "**/*.env")
 
 
 def _walk(root: Path, target: Path, exclude: Sequence[str]) -> Iterable[str]:

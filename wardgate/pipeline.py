@@ -36,13 +36,13 @@ from .approvals import ApprovalsConfig, Context, load_changes, review_change
 from .changes import change_findings, mark_found_at_base
 from .config import Config
 from .coverage import measure as measure_coverage
-from .files import collect_files, scan_root
+from .files import collect_env_files, collect_files, scan_root
 from .git import Diff, changed_lines
 from .progress import Progress
 from .readers import line_reader, text_reader
 from .shard import select as shard_select
 from .shard import shard_of
-from .stage_one import run_stage_one
+from .stage_one import env_file_findings, run_stage_one
 
 
 @dataclass
@@ -79,6 +79,7 @@ class _Scope:
     diff: Diff | None
     check_paths: list[str] | None  # None: every file
     shard: tuple[int, int] | None
+    env_files: list[str] = field(default_factory=list)  # dotenv files to read for secrets (in the diff, if any)
 
     @property
     def analysed(self) -> list[str]:
@@ -110,6 +111,7 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
     cache = None if options.no_cache else open_cache(scope.root, Path(config.cache_dir) if config.cache_dir else None)
     one = run_stage_one(config, scope.root, scope.files, scope.check_paths, jobs, cache, progress)
     findings, errors, engine = one.findings, one.errors, one.engine
+    findings += env_file_findings(config, scope.root, scope.env_files)
     change_run, change_stats = None, None
     if scope.diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
         progress.update("comparing the change with its base")
@@ -161,7 +163,9 @@ def _scope(config: Config, options: RunOptions, progress: Progress) -> _Scope:
     if options.shard is not None:
         shard_files = set(shard_select(files, *options.shard))
         check_paths = [f for f in (files if check_paths is None else check_paths) if f in shard_files]
-    return _Scope(root, files, diff, check_paths, options.shard)
+    env_files = [f for f in collect_env_files(root, options.targets, config.excludes())
+                 if diff is None or f in diff.changed]
+    return _Scope(root, files, diff, check_paths, options.shard, env_files)
 
 
 def _aggregate(findings: list[Finding], config: Config, options: RunOptions,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checks import env_files as env_secrets
 from checks.cache import Cache
 from checks.context import raise_in_context
 from checks.engine import EngineResult, run_checks
@@ -19,7 +20,7 @@ from checks.facts.unknowns import unresolved_note
 from checks.finding import Finding
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
-from checks.source import read_source
+from checks.source import read_regular, read_source
 from checks.tools import ADAPTERS, ToolFailure, ToolResult, run_adapter
 from checks.tools import comments as tool_comments
 from reports.stats import ToolStat
@@ -77,6 +78,19 @@ def run_stage_one(config: Config, root: Path, files: list[str], check_paths: lis
     # Severity in context (checks/context.py): e.g. bandit B608 in a patient-data endpoint is high.
     findings = raise_in_context(root, findings, engine.project, config.domain, config.max_file_size)
     return StageOne(findings, errors, engine, tool_stats)
+
+
+def env_file_findings(config: Config, root: Path, env_files: list[str]) -> list[Finding]:
+    """WG107 on the committed dotenv files (the engine reads Python; these are read here, size-capped)."""
+    if not config.rule_enabled(env_secrets.CODE):
+        return []
+    out: list[Finding] = []
+    for rel in env_files:
+        data = read_regular(root, rel, env_secrets.MAX_BYTES)
+        if isinstance(data, Finding) or b"\x00" in data[:1024]:
+            continue  # unreadable, huge or binary: a dotenv file is none of these
+        out += env_secrets.scan(rel, data.decode("utf-8", "replace"))
+    return out
 
 
 def _start_tools(pool: ThreadPoolExecutor, config: Config, root: Path, readable: list[str],

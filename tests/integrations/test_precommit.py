@@ -8,6 +8,7 @@ this module.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -46,7 +47,9 @@ def test_hook_definitions() -> None:
     assert set(by_id) >= {"wardgate", "wardgate-secrets", "wardgate-review"}
     for hook in HOOKS:
         assert hook["language"] == "python"
-        assert hook["types"] == ["python"]
+        runs_on = re.compile(hook["files"])  # Python files and dotenv files (WG107), nothing else
+        assert all(runs_on.search(p) for p in ("clinic/views.py", "docker/.local.env", ".env", "deploy/prod.env"))
+        assert not any(runs_on.search(p) for p in ("README.md", "static/app.js", "envoy.yaml"))
         assert hook["pass_filenames"] is False and hook["require_serial"] is True
         assert "--staged" in hook["entry"]
         assert hook["minimum_pre_commit_version"]

@@ -1,0 +1,96 @@
+"""Secrets committed in dotenv files (`.env`, `docker/.local.env`, `.env.staging`): rule WG107.
+
+Settings read credentials from the environment, and the environment is often a file beside them. Committed, it
+publishes the credential. A dotenv file is read line by line (`KEY=value`, `export KEY=value`, quotes, comments)
+and a value is reported when its key names a secret (`HCX_PASSWORD`, `STRIPE_API_KEY`) and the value is no
+placeholder or stock local-service default (`postgres`, `guest`, `changeme`), or when a URL in it carries such a
+password (`postgres://app:S3cret@db/emr`). Files meant as templates (`.env.example`, `.env.sample`,
+`.env.template`, `.env.dist`) are skipped.
+"""
+from __future__ import annotations
+
+import re
+
+from .finding import Category, Confidence, Finding, Severity
+from .masking import mask
+from .rulemeta import RuleMeta
+from .secrets import is_placeholder, is_secret_name, looks_like_secret_value, url_password
+
+CODE = "WG107"
+# `.env`, `.env.production`, `prod.env`, `docker/.local.env`; not templates.
+ENV_FILE = re.compile(r"(^|/)(\.env(\.[\w-]+)?|[\w.-]+\.env)$")
+_TEMPLATE = re.compile(r"(^|[./_-])(example|sample|template|dist|tpl|defaults?)($|[./_-])", re.IGNORECASE)
+_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
+# What local containers ship with; a password equal to one of these protects nothing anyone relies on.
+_STOCK = frozenset({"postgres", "mysql", "root", "admin", "guest", "redis", "rabbitmq", "minio", "minioadmin",
+                    "localstack", "django", "user", "pass", "passw0rd", "password1", "secret1"})
+MAX_BYTES = 200_000
+
+RULE = RuleMeta(
+    id=CODE, name="secret-in-env-file", category=Category.SECRET, severity=Severity.HIGH, tool="wardgate",
+    summary="Credential committed in a dotenv file", cwe=798, confidence="high",
+    hipaa="§164.312(a)(1) access control; §164.312(d) person or entity authentication",
+    doc="""## What it does
+Reads committed dotenv files (`.env`, `.env.production`, `docker/.local.env`) line by line and flags a value whose
+key names a secret (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_API_KEY`) when it is no placeholder (`changeme`,
+`<your-key>`, `${VAR}`) and no stock local-service default (`postgres`, `guest`), and a URL whose password is
+such a value (`DATABASE_URL=postgres://app:S3cret@db/emr`). Template files (`.env.example`, `.env.sample`,
+`.env.template`, `.env.dist`) are skipped.
+
+## Why is this bad?
+A dotenv file is where the settings' `os.environ[...]` values come from; committed, it hands the credential to
+everyone who can read the repository, its forks and its CI logs. HIPAA §164.312(a)(1) access control and
+§164.312(d) person or entity authentication.
+
+## Example
+```sh
+# docker/.local.env
+HCX_PASSWORD=Opensaber@123
+```
+
+Use instead: commit `docker/.env.example` with `HCX_PASSWORD=<staging password>`, keep the real file out of git
+(`.gitignore`), and rotate the exposed credential.
+""")
+
+
+def is_env_file(path: str) -> bool:
+    return ENV_FILE.search(path) is not None and not _TEMPLATE.search(path.rsplit("/", 1)[-1].lstrip("."))
+
+
+def scan(path: str, text: str) -> list[Finding]:
+    """WG107 findings of one dotenv file's text."""
+    out: list[Finding] = []
+    for number, line in enumerate(text.splitlines()[:5000], 1):
+        m = _LINE.match(line)
+        if m is None or line.lstrip().startswith("#"):
+            continue
+        key, value = m.group(1), _unquote(m.group(2))
+        password = url_password(value)
+        if password is not None:
+            secret = password
+        elif is_secret_name(key) and looks_like_secret_value(value, password_like="pass" in key.lower()
+                                                              or "pwd" in key.lower()):
+            secret = value
+        else:
+            continue
+        if not _real(secret):
+            continue
+        out.append(Finding(
+            rule_id=CODE, category=RULE.category, severity=RULE.severity, tool="wardgate", path=path,
+            start_line=number, end_line=number, cwe=RULE.cwe, confidence=Confidence.HIGH,
+            message=f"{key} in a committed dotenv file holds a credential ({mask(secret)}).",
+            snippet=line.replace(secret, mask(secret)),
+            fix="Commit a template with a placeholder instead, keep the real file out of git, and rotate the "
+            "credential."))
+    return out
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value.split(" #", 1)[0].strip()  # an unquoted value ends at an inline comment
+
+
+def _real(value: str) -> bool:
+    v = value.strip()
+    return bool(v) and not is_placeholder(v) and v.lower() not in _STOCK and not v.startswith(("$", "%", "{{"))
