@@ -32,7 +32,8 @@ class UntracedPatientDelete(Check):
     """## What it does
     Flags a delete of patient-data rows in request-handling code (views, forms, serializers, admin) when the
     model has no audit mechanism at all: no simple-history, auditlog, reversion, pghistory, audit signal
-    receiver, database trigger or explicit audit-service call in the same function. `instance.delete()`,
+    receiver or database trigger, and the project audits nothing by explicit service calls or a request-audit
+    decorator (a view without those is WG204's). `instance.delete()`,
     `QuerySet.delete()` (also through related managers: `submission.visits.all().delete()`) and raw SQL
     `DELETE`/`TRUNCATE` count. A model that overrides `delete()` (a soft delete) is not flagged for instance
     deletes. Models with an audit mechanism are WG202's; the model itself is WG201's.
@@ -123,8 +124,8 @@ class UntracedPatientDelete(Check):
     def visit_Module(self, node: ast.Module) -> None:
         models: ModelIndex | None = self.ctx.project.fact("django_models")
         code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if models is None or code is None:
-            return
+        if models is None or code is None or models.explicit_audit or models.audit_decorators:
+            return  # a project that audits by explicit calls or a request decorator: WG204 names what lacks them
         writes = inventory(self.ctx.src, models, code, self.ctx.project.fact(RAW_SQL), self.ctx.vocab, self.ctx.project)
         calls = {n.lineno: n for n in self.ctx.src.nodes if isinstance(n, ast.Call)}
         for w in writes:

@@ -22,6 +22,7 @@ from ..names import ImportMap, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
+from .audit_mechanisms import same_decorator
 from .django_models import ModelIndex
 
 if TYPE_CHECKING:
@@ -106,6 +107,18 @@ def command_not_installed(module: str, code: ProjectCode) -> bool:
     return code.installed(module.split(".management.commands", 1)[0]) is False
 
 
+def request_audit_decorator(fn: ast.AST, imports: ImportMap, models: ModelIndex) -> str | None:
+    """The project's request-audit decorator on the function (`@log_request` saving a RequestLog row), if any."""
+    if not models.audit_decorators:
+        return None
+    for d in getattr(fn, "decorator_list", []):
+        used = imports.qualname(d.func if isinstance(d, ast.Call) else d) or ""
+        found = next((deco for deco in models.audit_decorators if same_decorator(used, deco)), None)
+        if found:
+            return found
+    return None
+
+
 def in_revision(fn: ast.AST, imports: ImportMap) -> bool:
     """`@reversion.create_revision()` on the function, or a `with reversion.create_revision():` in it."""
     decorators = getattr(fn, "decorator_list", [])
@@ -136,6 +149,7 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
         scope = Scope.of(fn, imports, models, code, klass)
         phi = PhiScope.of(fn, imports, project, vocab.phi_field_names()) if project is not None else None
         audit_call = calls_audit_service(fq, models)
+        recorded_by = request_audit_decorator(fn, imports, models)
         revision = in_revision(fn, imports) or (models.revision_middleware and role == "request") or bool(
             klass and code.inherits(klass, lambda b: last_part(b) == "VersionAdmin"))
         for call in walk(fn):
@@ -170,8 +184,12 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                 if quiet:
                     out.append(Write(model, kind, src.path, call.lineno, fq, None, quiet))
                     continue
-                seen, why = audit_sees(models.audited.get(model), kind, audit_call=audit_call, revision=revision,
-                                       explicit=models.explicit_audit)
+                if recorded_by:
+                    log = last_part(models.audit_decorators[recorded_by][0])
+                    seen, why = True, f"the request is recorded by @{last_part(recorded_by)} ({log})"
+                else:
+                    seen, why = audit_sees(models.audited.get(model), kind, audit_call=audit_call, revision=revision,
+                                           explicit=models.explicit_audit)
                 out.append(Write(model, kind, src.path, call.lineno, fq, seen, why))
     return out
 
