@@ -19,6 +19,9 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# "please-change-me", "insecure-replace-me-in-prod": a value that says it must be replaced
+_ASKS_TO_CHANGE = re.compile(r"(change|replace)[-_ ]?(me|this)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
+
 _ENV_GETTERS = (
     "os.environ.get",
     "os.getenv",
@@ -29,7 +32,7 @@ _ENV_GETTERS = (
 
 def is_placeholder(value: str) -> bool:
     v = value.strip()
-    return len(v) < 6 or _PLACEHOLDER.match(v) is not None
+    return len(v) < 6 or _PLACEHOLDER.match(v) is not None or _ASKS_TO_CHANGE.search(v) is not None
 
 
 def literal_fallback(value: ast.expr, imports: ImportMap) -> str | None:
