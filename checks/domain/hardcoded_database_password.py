@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..base import Check, FileContext, Invalid, Valid
 from ..finding import Category, Confidence, Severity
@@ -8,6 +9,7 @@ from ..masking import mask
 from ..secrets import ci_only_nodes, development_only, is_placeholder, literal_value, target_name
 
 _DB_KEYS = {"ENGINE", "NAME", "HOST", "USER", "PORT"}
+_TEMPLATE = re.compile(r"^(<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%\([^)]*\)s|\*+|\.\.\.|x{3,})$", re.IGNORECASE)
 
 
 class HardcodedDatabasePassword(Check):
@@ -15,7 +17,8 @@ class HardcodedDatabasePassword(Check):
     Flags a literal database password in Django's `DATABASES` setting: in the dict literal, in
     `DATABASES["replica"] = {...}`, in `DATABASES["default"]["PASSWORD"] = "..."`, in any
     connection dict that has `ENGINE`/`HOST`-style keys, and as the literal fallback of an
-    environment lookup (`os.environ.get("DB_PASSWORD", "s3cret")`).
+    environment lookup (`os.environ.get("DB_PASSWORD", "s3cret")`), a weak word included (`"password"`: the server
+    connects with it whenever the variable is missing); a template marker (`"<db-password>"`) is not flagged.
 
     ## Why is this bad?
     The clinical database holds every patient's record. A password in the repository gives
@@ -60,6 +63,10 @@ class HardcodedDatabasePassword(Check):
             """, path="proj/settings.py"),
         Valid('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "PASSWORD": ""}}\n'),
         Valid('DATABASES = {"default": {"ENGINE": "x", "PASSWORD": "<db-password>"}}\n'),
+        Valid("""\
+            import os
+            DATABASES = {"default": {"ENGINE": "x", "PASSWORD": os.environ.get("DB_PASSWORD", "<db-password>")}}
+            """),
         Valid('FORM_LABELS = {"PASSWORD": "Your password please"}\n'),
         Valid("""\
             import environ
@@ -89,6 +96,12 @@ class HardcodedDatabasePassword(Check):
             import os as o
             REPLICA = {"HOST": "db2", "NAME": "emr", "PASSWORD": o.getenv("PW", "Repl1ca-pw")}
             """, line=2),
+        # What the server connects with whenever the variable is unset.
+        Invalid("""\
+            import os
+            DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",
+                                     "PASSWORD": os.environ.get("POSTGRES_PASSWORD", "password")}}
+            """, line=3, path="proj/settings.py"),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -125,12 +138,18 @@ class HardcodedDatabasePassword(Check):
 
     def _check(self, start: ast.AST, value: ast.expr, end: ast.AST) -> None:
         literal = literal_value(value, self.ctx.imports)
-        if literal is None or is_placeholder(literal) or self.ctx.src.looks_like_test or development_only(self.ctx):
+        if literal is None or self.ctx.src.looks_like_test or development_only(self.ctx):
+            return
+        # A fallback is what the server connects with when the variable is missing: a weak word is still a
+        # password the database accepts (a template marker like `<db-password>` is not).
+        fallback = not isinstance(value, ast.Constant)
+        if is_placeholder(literal) and not (fallback and literal.strip() and not _TEMPLATE.match(literal.strip())):
             return
         if self._ci_only is None:
             self._ci_only = ci_only_nodes(self.ctx.src.tree) if self.ctx.src.tree is not None else set()
         if id(start) in self._ci_only:
             return  # a CI job's throwaway database (`if os.environ.get("GITHUB_WORKFLOW"):`) is not a secret
-        self.report(start, f"Database password hard-coded in DATABASES ({mask(literal)}).", end_node=end,
+        how = "falls back to a literal when the environment variable is missing" if fallback else "hard-coded"
+        self.report(start, f"Database password {how} ({mask(literal)}).", end_node=end,
                     fix='Read it from the environment: "PASSWORD": os.environ["POSTGRES_PASSWORD"] '
                     "(or a DATABASE_URL secret), and rotate the exposed password.", secret=literal)
