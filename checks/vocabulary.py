@@ -38,6 +38,8 @@ DEFAULT_PHI_FIELDS = (
     "hospital_number", "hospital_no", "patient_number", "postcode", "post_code", "curp",
     # Radiology: the accession number identifies one patient's imaging study (DICOM PS3.15 removes it).
     "accession_number",
+    # US Medicare's beneficiary identifiers; a subscriber's phone number as telecoms name it; national id numbers.
+    "mbi", "hicn", "medicare_number", "msisdn", "id_number",
 )
 # Identifiers that name a patient on their own: a bare variable or dict key spelled like one is
 # treated as carrying it (flows, checks/flows/); generic words (`name`, `email`, `notes`) are not, nor
