@@ -14,16 +14,13 @@ import re
 from .finding import Category, Confidence, Finding, Severity
 from .masking import mask
 from .rulemeta import RuleMeta
-from .secrets import is_placeholder, is_secret_name, looks_like_secret_value, url_password
+from .secrets import STOCK_PASSWORDS, is_placeholder, is_secret_name, looks_like_secret_value, url_password
 
 CODE = "WG107"
 # `.env`, `.env.production`, `prod.env`, `docker/.local.env`; not templates.
 ENV_FILE = re.compile(r"(^|/)(\.env(\.[\w-]+)?|[\w.-]+\.env)$")
 _TEMPLATE = re.compile(r"(^|[./_-])(example|sample|template|dist|tpl|defaults?)($|[./_-])", re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
-# What local containers ship with; a password equal to one of these protects nothing anyone relies on.
-_STOCK = frozenset({"postgres", "mysql", "root", "admin", "guest", "redis", "rabbitmq", "minio", "minioadmin",
-                    "localstack", "django", "user", "pass", "passw0rd", "password1", "secret1"})
 MAX_BYTES = 200_000
 
 RULE = RuleMeta(
@@ -93,4 +90,4 @@ def _unquote(value: str) -> str:
 
 def _real(value: str) -> bool:
     v = value.strip()
-    return bool(v) and not is_placeholder(v) and v.lower() not in _STOCK and not v.startswith(("$", "%", "{{"))
+    return bool(v) and not is_placeholder(v) and v.lower() not in STOCK_PASSWORDS and not v.startswith(("$", "%", "{{"))

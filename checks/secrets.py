@@ -19,6 +19,10 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# What local and CI containers ship with (`postgres://postgres:postgres@localhost`): protects nothing anyone
+# relies on, and a real server refuses it.
+STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "redis", "rabbitmq", "minio", "minioadmin",
+                             "localstack", "django", "user", "pass", "passw0rd", "password1", "secret1"})
 # "please-change-me", "insecure-replace-me-in-prod": a value that says it must be replaced
 _ASKS_TO_CHANGE = re.compile(r"(change|replace)[-_ ]?(me|this)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
 
@@ -153,7 +157,8 @@ def url_password(value: str) -> str | None:
     if not m:
         return None
     pw = m.group(2)
-    if pw.startswith(("$", "{", "%(", "<", "*")) or pw.lower() in {"password", "pass", "pw", "secret", "changeme"}:
+    if pw.startswith(("$", "{", "%(", "<", "*")) or pw.lower() in {"password", "pass", "pw", "secret", "changeme"} \
+            or pw.lower() in STOCK_PASSWORDS:
         return None
     return pw
 

@@ -52,6 +52,12 @@ class CredentialsInUrl(Check):
             """),
         Valid('DATABASE_URL = "postgres://app:${DB_PASSWORD}@db:5432/emr"\n'),
         Valid('TEMPLATE = "postgres://<user>:<password>@<host>/<db>"\n'),
+        # The local container's stock password: no server anyone relies on accepts it.
+        Valid("""\
+            import environ
+            env = environ.Env()
+            DATABASES = {"default": env.db(default="postgis://postgres:postgres@localhost:5432/healthcheck")}
+            """),
         Valid('URL = "postgres://u:fakepass@localhost/test"\n', path="app/tests/test_db.py"),
         Valid("""\
             from django.test import override_settings

@@ -165,6 +165,15 @@ class UnauthenticatedPatientView(Check):
                 admitted = Patient.objects.filter(encounter__status='admitted')
                 return JsonResponse({'patients': admitted.count(), 'wards': len(Encounter.objects.all()),
                                      'beds': Encounter.objects.aggregate(n=m.Count('ward', distinct=True))})
+            """, path="clinic/views.py", files=_AGG_FILES),        # Counts down a chain of names: the dashboard widget shows two numbers.
+        Valid("""\
+            from django.http import JsonResponse
+            from clinic.models import Patient
+
+            def patient_count(request, since):
+                patients = Patient.objects
+                recent = patients.filter(created_at__gte=since)
+                return JsonResponse({'all': patients.count(), 'recent': recent.count()})
             """, path="clinic/views.py", files=_AGG_FILES),
     )
     INVALID = (

@@ -81,6 +81,7 @@ class FileCode:
     ninja_links: list[tuple[str, str]] = field(default_factory=list)  # (api var, router) from add_router
     router_views: list[tuple[str, str]] = field(default_factory=list)  # (router var, viewset) from register()
     routers_used: list[str] = field(default_factory=list)  # routers whose `.urls` an active URLconf includes
+    router_links: list[tuple[str, str]] = field(default_factory=list)  # (router, router whose registry takes its)
     urlconf: bool = False  # the file defines `urlpatterns`
     apps_dynamic: bool = False  # INSTALLED_APPS built from something other than a list of strings
     authorizes: str = ""  # a name of an authorization mechanism this file uses (role-less projects use none)
@@ -377,7 +378,8 @@ def _has_project_facts(out: FileCode) -> bool:
     return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
-                or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers)
+                or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
+                or out.router_links)
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
@@ -424,6 +426,7 @@ class ProjectCode:
     packages: set[str] = field(default_factory=set)  # the project's own top-level packages
     router_views: dict[str, list[str]] = field(default_factory=dict)  # viewset -> routers it is registered on
     routers_used: set[str] = field(default_factory=set)
+    router_links: dict[str, list[str]] = field(default_factory=dict)  # router -> routers that serve its registry
     has_urlconf: bool = False
     routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
@@ -480,9 +483,19 @@ class ProjectCode:
             hits = [v for v in self.router_views if v.endswith("." + last_part(view)) and view.endswith(last_part(v))]
             routers = self.router_views[hits[0]] if len(hits) == 1 else None
         if routers is not None:
-            return any(r in self.routers_used or last_part(r) in {last_part(u) for u in self.routers_used}
-                       for r in routers)
+            used = {last_part(u) for u in self.routers_used}
+            return any(r in self.routers_used or last_part(r) in used for r in self._serving(routers))
         return None  # neither routed nor registered: maybe reached another way (include of a module list...)
+
+    def _serving(self, routers: list[str]) -> set[str]:
+        """The routers and every router whose registry took theirs (`a.registry.extend(b.registry)`)."""
+        out, todo = set(), list(routers)
+        while todo:
+            r = todo.pop()
+            if r not in out:
+                out.add(r)
+                todo += self.router_links.get(r, [])
+        return out
 
     def installed(self, module: str) -> bool | None:
         """Is the module's Django app in INSTALLED_APPS? None when that cannot be decided."""
@@ -681,6 +694,8 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     for router, viewset in fc.router_views:
         pc.router_views.setdefault(viewset, []).append(router)
     pc.routers_used.update(r for r in fc.routers_used if r)
+    for source, target in fc.router_links:
+        pc.router_links.setdefault(source, []).append(target)
     pc.has_urlconf |= fc.urlconf
     for view, pattern, module in fc.routes:
         pc.routes.setdefault(view, []).append((pattern, module))

@@ -2,10 +2,12 @@
 
 Django picks its settings from `DJANGO_SETTINGS_MODULE`; a project names its default where the server starts:
 `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")` beside
-`get_wsgi_application()` / `get_asgi_application()`. Those modules, and every module they import from (`from
-.base import *`), are what a deployed server runs. A settings module outside that set that turns `DEBUG = True`
-on (cookiecutter-django's `local.py`, a `dev.py`) is development-only: `manage.py runserver` loads it, no server
-does. When no entry point names a default, nothing is known to be development-only.
+`get_wsgi_application()` / `get_asgi_application()` (or, when those name no settings module of the project, the
+defaults `manage.py` chooses from). Those modules, and every module they import from (`from .base import *`),
+are what a deployed server runs. A settings module outside that set that turns `DEBUG` on (`DEBUG = True`, or an
+environment lookup defaulting to True; cookiecutter-django's `local.py`, a `dev.py`) is development-only:
+`manage.py runserver` loads it, no server does. When no entry point names a default, nothing is known to be
+development-only.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ _SERVERS = frozenset({"get_wsgi_application", "get_asgi_application"})
 class FileSettings:
     module: str
     served: list[str] = field(default_factory=list)  # DJANGO_SETTINGS_MODULE defaults beside a WSGI/ASGI app
+    managed: list[str] = field(default_factory=list)  # the defaults manage.py sets
     debug_on: bool = False  # a settings module that sets `DEBUG = True`
     imports: list[str] = field(default_factory=list)  # modules it imports from
 
@@ -47,27 +50,42 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
         return None
     text = src.text
     out = FileSettings(imports.module)
-    if "DJANGO_SETTINGS_MODULE" in text and any(s in text for s in _SERVERS):
+    server = any(s in text for s in _SERVERS)
+    if "DJANGO_SETTINGS_MODULE" in text and (server or src.path.endswith("manage.py")):
         for node in src.nodes:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "setdefault"
                     and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)
                     and node.args[0].value == "DJANGO_SETTINGS_MODULE" and isinstance(node.args[1], ast.Constant)
                     and isinstance(node.args[1].value, str)):
-                out.served.append(node.args[1].value)
+                (out.served if server else out.managed).append(node.args[1].value)
     if src.looks_like_settings:
         # `from .base import *`, `from .base import env`, `import config.settings.base`: the module and its names
         out.imports = sorted(set(imports.stars) | {m.rsplit(".", 1)[0] for m in imports.aliases.values()}
                              | set(imports.aliases.values()))
         out.debug_on = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEBUG"
-                                                             for t in s.targets)
-                           and isinstance(s.value, ast.Constant) and s.value.value is True for s in src.tree.body)
-    return out if out.served or out.debug_on or out.imports else None
+                                                             for t in s.targets) and _on(s.value)
+                           for s in src.tree.body)
+    return out if out.served or out.managed or out.debug_on or out.imports else None
+
+
+def _on(value: ast.expr) -> bool:
+    """`True`, or an environment lookup that defaults to it (`env.bool("DEBUG", True)`, `default=True`)."""
+    if isinstance(value, ast.Constant):
+        return value.value is True
+    if isinstance(value, ast.Call):
+        defaults = [*value.args[1:2], *(k.value for k in value.keywords if k.arg == "default")]
+        return any(isinstance(d, ast.Constant) and d.value in (True, "True", "true", "1", 1) for d in defaults)
+    return False
 
 
 def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModules:
     by_module = {fs.module: fs for fs in per_file.values()}
     out = SettingsModules(debug_on={m for m, fs in by_module.items() if fs.debug_on})
-    todo = [m for fs in per_file.values() for m in fs.served]
+    # The WSGI/ASGI defaults; when none of them names a settings module of the project (an empty package whose
+    # module the deployment sets), the defaults manage.py picks between stand in for them.
+    todo = [m for fs in per_file.values() for m in fs.served if m in by_module]
+    if not todo:
+        todo = [m for fs in per_file.values() for m in fs.managed if m in by_module]
     while todo:  # the served modules and, transitively, the settings modules they import from
         m = todo.pop()
         if m in out.production:

@@ -153,8 +153,19 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
         _router_registration(node.func.value, node.args[0], node.args[1], imports, out)
     elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
         out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
+    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "extend"
+          and _registry_of(node.func.value) is not None and node.args and _registry_of(node.args[0]) is not None):
+        # `global_router.registry.extend(app_router.registry)`: the app router's viewsets are served by the other
+        target, source = _registry_of(node.func.value), _registry_of(node.args[0])
+        out.router_links.append((imports.qualname(source) or dotted(source) or "",
+                                 imports.qualname(target) or dotted(target) or ""))
     if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
         _path_call(node, imports, out, debug_only)
+
+
+def _registry_of(node: ast.expr) -> ast.expr | None:
+    """The router of `router.registry`."""
+    return node.value if isinstance(node, ast.Attribute) and node.attr == "registry" else None
 
 
 def _path_call(call: ast.Call, imports: ImportMap, out: FileCode, debug_only: bool) -> None:

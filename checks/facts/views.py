@@ -50,7 +50,9 @@ _AUTH_RELATIONS = frozenset({"groups", "user_permissions"})
 _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signals", "backends", "utils", "helpers")
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
               "IsAuthenticatedOrReadOnly": (NONE, AUTHN),
-              "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ)}
+              "DjangoModelPermissionsOrAnonReadOnly": (NONE, AUTHZ),
+              # DRF's perms_map asks nothing of GET/HEAD/OPTIONS: any signed-in user reads every row.
+              "DjangoModelPermissions": (AUTHN, AUTHZ), "DjangoObjectPermissions": (AUTHN, AUTHZ)}
 # Aggregates: a queryset reduced to numbers carries no patient rows or fields.
 _AGGREGATE_FUNCS = {"Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance"}
 _RELATION_KINDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -184,13 +186,15 @@ class Analyzer:
                 skip |= {id(x) for x in walk(n)}
         assigns = [(t.id, a.value) for a in walk(node) if isinstance(a, ast.Assign)
                    for t in a.targets if isinstance(t, ast.Name)]
-        for _ in range(2):  # `qs = Patient.objects.filter(...)` then only `qs.count()` / `len(qs)`
+        loads: dict[str, list[ast.Name]] = {}
+        for x in walk(node):
+            if isinstance(x, ast.Name) and isinstance(x.ctx, ast.Load):
+                loads.setdefault(x.id, []).append(x)
+        # `qs = Patient.objects.filter(...)` then only `qs.count()` / `len(qs)`, also down a chain of names
+        # (`patients = Patient.objects; recent = patients.filter(...); recent.count()`)
+        for _ in range(3):
             for name, value in assigns:
-                if id(value) in skip or not self._models_in(value):
-                    continue
-                loads = [x for x in walk(node) if isinstance(x, ast.Name) and x.id == name
-                         and isinstance(x.ctx, ast.Load)]
-                if loads and all(id(x) in skip for x in loads):
+                if id(value) not in skip and loads.get(name) and all(id(x) in skip for x in loads[name]):
                     skip |= {id(x) for x in walk(value)}
         out: list[str] = []
 

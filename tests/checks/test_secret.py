@@ -71,3 +71,25 @@ def test_settings_only_developers_load_are_not_production_secrets() -> None:
     assert found(base, production) == ["WG101", "WG102"]  # no entry point names what a server runs
     served_local = ("config/settings/production.py", "from .local import *  # noqa\n")
     assert found(wsgi, base, served_local) == ["WG101", "WG102"]  # production builds on it
+
+
+def test_when_wsgi_names_no_settings_module_manage_py_defaults_say_what_production_runs() -> None:
+    """wsgi.py defaults to an empty settings package (the image sets the real module); manage.py picks
+    production; dev.py turns DEBUG on through the environment's default."""
+    dev = 'from proj.settings.base import *  # noqa\nSECRET_KEY = env.str("SECRET_KEY", "x9#kq2!zr7@p4$w8m+e3v^b1")\n' \
+          'DEBUG = env.bool("DEBUG", True)\n'
+    wsgi = ("proj/wsgi.py", ('import os\nfrom django.core.wsgi import get_wsgi_application\n'
+                             'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n'
+                             'application = get_wsgi_application()\n'))
+    manage = ("manage.py", ('import os\nimport sys\nif "test" in sys.argv:\n'
+                            '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.test")\nelse:\n'
+                            '    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings.production")\n'))
+    base = ("proj/settings/base.py", "import environ\nenv = environ.Env()\nDEBUG = False\n")
+    production = ("proj/settings/production.py", "from proj.settings.base import *  # noqa\n")
+
+    def found(*files: tuple[str, str]) -> list[int]:
+        return [f.start_line for f in run_example(HardcodedSecretKey, Valid(dev, path="proj/settings/dev.py",
+                                                                               files=files))]
+
+    assert found(wsgi, manage, base, production) == []
+    assert found(wsgi, base, production) == [2]  # nothing says which module a server runs
