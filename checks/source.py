@@ -95,7 +95,7 @@ class SourceFile:
 
     @cached_property
     def looks_like_test(self) -> bool:
-        return _TEST.search(self.path) is not None
+        return is_test_path(self.path)
 
 
 def _problem(rule_id: str, path: str, severity: Severity, message: str, line: int = 1) -> Finding:
@@ -123,6 +123,11 @@ def load_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
     if isinstance(src, SourceFile):
         parse_into(src)
     return src
+
+
+def is_test_path(path: str) -> bool:
+    """A test module, or a settings module only test runs load (`tests/`, `test_x.py`, `settings/test.py`)."""
+    return _TEST.search(path) is not None
 
 
 def read_source(root: Path, rel: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile | Finding:

@@ -48,7 +48,7 @@ STRONG_IDENTIFIERS = frozenset({
     "mrn", "medical_record_number", "hospital_number", "hospital_no", "patient_number", "nhs_number",
     "ssn", "social_security_number", "national_id", "passport_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "curp", "date_of_birth", "dob", "birth_date", "birthdate",
-    "patient_name", "patient_full_name", "accession_number",
+    "patient_name", "patient_full_name", "accession_number", "msisdn",
 })
 
 DEFAULT_AUDIT_BASES: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..names import last_part
+from ..source import is_test_path
 from ..vocabulary import Vocabulary
 from .model import BODY, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin, Step
 from .summaries import NAME, CallSite, FileFlows, FnInfo, MaskList, collect
@@ -141,6 +142,8 @@ def merge(per_file: dict[str, FileFlows], vocab: Vocabulary) -> FlowIndex:
         idx.query_params += [(path, line, key) for line, key in ff.query_params]
         idx.mask_lists += ff.mask_lists
     for path, ff in per_file.items():
+        if is_test_path(path):
+            continue  # a test hands made-up values to the code under test: they reach no real sink
         for c in ff.calls:
             _add(idx, c, path)
         for caller, ref in ff.edges:

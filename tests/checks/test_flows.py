@@ -54,6 +54,13 @@ def test_flow_across_modules_is_reported_at_the_sink_and_explained() -> None:
     assert [s.label for s in found[0].flow or []] == ["patient.full_name", "note()", "p.full_name", "log.info"]
 
 
+def test_made_up_values_a_test_passes_in_are_not_a_flow() -> None:
+    services = LOGGING + "\ndef note(p, text):\n    log.info('%s: %s', p.full_name, text)\n"
+    test = "from ward.services import note\n\ndef test_note(patient):\n    note(patient, 'discharged')\n"
+    assert run_example(PhiInLog, Valid(services, path="ward/services.py",
+                                       files=(MODELS, ("ward/tests/test_services.py", test)))) == []
+
+
 def test_hand_offs_are_followed_to_a_bounded_depth() -> None:
     def chain(n: int) -> tuple[tuple[str, str], ...]:
         files = [(f"ward/h{i}.py", f"from .h{i + 1} import f{i + 1}\n\ndef f{i}(v):\n    f{i + 1}(v)\n") for i in range(n)]

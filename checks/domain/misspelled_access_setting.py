@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import ast
+from difflib import SequenceMatcher
+
+from ..base import Check, Invalid, Valid
+from ..facts.views import all_views
+from ..finding import Category, Confidence, Severity
+from ..source import SourceFile
+
+# The attributes that decide who may call a DRF view, and what a Django class-based view requires.
+_DRF = ("permission_classes", "authentication_classes")
+_DJANGO = ("permission_required", "login_url", "raise_exception")
+
+
+class MisspelledAccessSetting(Check):
+    """## What it does
+    Flags a view class attribute that is a near miss of the attribute that decides access:
+    `permissions_classes`, `permission_class` or `permision_classes` on a DRF view (for `permission_classes` /
+    `authentication_classes`), `permissions_required` on a Django view (for `permission_required`), when the
+    class does not also set the real one.
+
+    ## Why is this bad?
+    Python accepts any attribute name and DRF and Django read only their own: the misspelt list is ignored and
+    the view falls back to `DEFAULT_PERMISSION_CLASSES`, which is `AllowAny` when the project sets none. The
+    code reads as protected and is open to anyone. HIPAA §164.312(a)(1) access control.
+
+    ## Example
+    ```python
+    class CaseViewSet(viewsets.ModelViewSet):
+        permissions_classes = (DjangoModelPermissions,)
+    ```
+
+    Use instead: `permission_classes = (DjangoModelPermissions,)`.
+    """
+
+    code = "WG310"
+    name = "misspelled-access-setting"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    cwe = 284
+    summary = "View attribute that decides access is misspelt, so the framework ignores it"
+    hipaa = "§164.312(a)(1) access control"
+
+    VALID = (
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import DjangoModelPermissions
+
+            class CaseViewSet(viewsets.ModelViewSet):
+                permission_classes = (DjangoModelPermissions,)
+            """, path="cases/views.py"),
+        # A project's own attribute beside the real one.
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import IsAuthenticated
+
+            class CaseViewSet(viewsets.ModelViewSet):
+                permission_classes = (IsAuthenticated,)
+                extra_permission_classes = ()
+            """, path="cases/views.py"),
+    )
+    INVALID = (
+        Invalid("""\
+            from rest_framework import viewsets
+            from rest_framework.permissions import DjangoModelPermissions
+
+            class CaseViewSet(viewsets.ModelViewSet):
+                permissions_classes = (DjangoModelPermissions,)
+            """, line=5, path="cases/views.py"),
+        Invalid("""\
+            from django.contrib.auth.mixins import PermissionRequiredMixin
+            from django.views.generic import DetailView
+
+            class ChartView(PermissionRequiredMixin, DetailView):
+                permissions_required = "clinic.view_chart"
+            """, line=5, path="clinic/views.py"),
+    )
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for view in all_views(self.ctx, node):
+            if not isinstance(view.node, ast.ClassDef):
+                continue
+            names = {t.id: st for st in view.node.body if isinstance(st, ast.Assign)
+                     for t in st.targets if isinstance(t, ast.Name)}
+            for name, stmt in names.items():
+                meant = _meant(name, _DRF if view.drf else _DJANGO)
+                if meant and meant not in names:
+                    self.report(stmt, f"`{name}` is not an attribute {'DRF' if view.drf else 'Django'} reads: "
+                                f"{view.node.name} is governed as if `{meant}` were unset.",
+                                fix=f"Rename it to `{meant}`.")
+
+
+def _meant(name: str, known: tuple[str, ...]) -> str | None:
+    """The access attribute `name` misspells, if any (one or two letters off, a plural or a singular)."""
+    if name in known:
+        return None
+    for k in known:
+        if SequenceMatcher(None, name, k).ratio() >= 0.9 and abs(len(name) - len(k)) <= 2:
+            return k
+    return None
