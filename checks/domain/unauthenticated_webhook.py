@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import ast
+import re
+
+from ..base import Check, Invalid, Valid
+from ..facts.views import NONE, all_views
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+from ..walk import walk
+
+# What a caller proves itself with: a header, a query or form token, a signature over the body.
+_CREDENTIAL = re.compile(r"auth|token|secret|signature|sig\b|hmac|api[-_]?key|key\b|password|passwd", re.IGNORECASE)
+_VERIFY = re.compile(r"verify|validate_sig|check_sig|signature|authenticat|compare_digest|hmac|check_token|"
+                     r"validate_token|is_valid_token", re.IGNORECASE)
+
+
+class UnauthenticatedWebhook(Check):
+    """## What it does
+    Flags a routed function view marked `@csrf_exempt` (an endpoint for other machines: an SMS gateway's
+    callback, a PACS or lab interface, an import trigger) that requires no login and checks no credential of
+    its caller, yet changes data, itself or through the project functions and Celery tasks it calls. A
+    credential check is a read of a header such as `Authorization` or `X-Hub-Signature`, of a `token`,
+    `key` or `signature` parameter, a comparison with a setting, or a call that verifies one (`hmac`,
+    `compare_digest`, `verify_*`).
+
+    ## Why is this bad?
+    `csrf_exempt` removes the one check Django would make on an anonymous POST. Anyone who can reach the URL
+    can then create, change or delete what the endpoint writes: fake delivery receipts, imported studies,
+    patients' "please call me" requests. HIPAA §164.312(a)(1) access control; §164.312(d) person or entity
+    authentication.
+
+    ## Example
+    ```python
+    @csrf_exempt
+    def delivery_report(request):
+        sms = SendSMS.objects.get(identifier=request.POST["id"])
+        sms.status = request.POST["status"]
+        sms.save()
+    ```
+
+    Use instead: authenticate the caller (a shared secret in a header compared with `hmac.compare_digest`,
+    or the gateway's signature) before anything is written.
+    """
+
+    code = "WG311"
+    name = "unauthenticated-webhook"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 306
+    summary = "CSRF-exempt endpoint changes data without authenticating its caller"
+    hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
+
+    VALID = (
+        Valid("""\
+            import hmac
+            from django.conf import settings
+            from django.views.decorators.csrf import csrf_exempt
+            from gateway.models import SendSMS
+
+            @csrf_exempt
+            def delivery_report(request):
+                if not hmac.compare_digest(request.headers.get('X-Token', ''), settings.GATEWAY_TOKEN):
+                    return HttpResponseForbidden()
+                sms = SendSMS.objects.get(identifier=request.POST['id'])
+                sms.status = request.POST['status']
+                sms.save()
+            """, path="gateway/views.py"),
+        # Reads only.
+        Valid("""\
+            from django.http import JsonResponse
+            from django.views.decorators.csrf import csrf_exempt
+            from gateway.models import SendSMS
+
+            @csrf_exempt
+            def status(request):
+                return JsonResponse({'n': SendSMS.objects.count()})
+            """, path="gateway/views.py"),
+    )
+    INVALID = (
+        Invalid("""\
+            from django.views.decorators.csrf import csrf_exempt
+            from gateway.models import SendSMS
+
+            @csrf_exempt
+            def delivery_report(request):
+                sms = SendSMS.objects.get(identifier=request.POST['id'])
+                sms.status = request.POST['status']
+                sms.save()
+            """, line=5, path="gateway/views.py"),
+    )
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for view in all_views(self.ctx, node):
+            fn = view.node
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or view.drf or view.unknown \
+                    or view.unreachable or not view.writes or min(view.reads, view.writes_level) > NONE:
+                continue
+            if not any(last_part(self.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "csrf_exempt"
+                       for d in fn.decorator_list) or _checks_credential(fn):
+                continue
+            how = next((e for e in view.evidence if e.startswith("changes data through")), "")
+            self.report(fn, f"{fn.name} is csrf_exempt, requires no login and checks no credential of its caller, "
+                        f"yet changes data{' (' + how + ')' if how else ''}: anyone who can reach the URL can make it "
+                        "write.", fix="Authenticate the caller before writing: a shared secret or signature in a "
+                        "header, compared with hmac.compare_digest.")
+
+
+def _checks_credential(fn: ast.AST) -> bool:
+    for n in walk(fn):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and _CREDENTIAL.search(n.value):
+            return True  # request.headers["Authorization"], request.GET.get("token"), META["HTTP_X_SIGNATURE"]
+        if isinstance(n, ast.Call):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else ""
+            if _VERIFY.search(name):
+                return True
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "settings" \
+                and _CREDENTIAL.search(n.attr):
+            return True  # compared with settings.WEBHOOK_SECRET
+    return False
