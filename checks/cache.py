@@ -73,21 +73,27 @@ def _note(msg: str) -> None:
 
 
 _CODE_HASH: str | None = None
+_CODE_HASH_LOCK = threading.Lock()  # the tool threads and the engine all ask at once: hash once
 
 
 def code_hash() -> str:
     """sha256 over wardgate's own source (any change to a check or collector invalidates)."""
     global _CODE_HASH
-    if _CODE_HASH is None:
-        h = hashlib.sha256(sys.version.encode())
-        for pkg in ("checks", "wardgate", "reports"):
-            base = _PACKAGE_ROOT / pkg
-            for path in sorted(base.rglob("*")):
-                if path.suffix in {".py", ".yaml", ".yml", ".toml", ".json", ".md"} and "__pycache__" not in path.parts:
-                    h.update(path.relative_to(_PACKAGE_ROOT).as_posix().encode() + b"\0")
-                    h.update(_sha(path.read_bytes()).encode())
-        _CODE_HASH = h.hexdigest()
-    return _CODE_HASH
+    with _CODE_HASH_LOCK:
+        if _CODE_HASH is None:
+            _CODE_HASH = _hash_own_source()
+        return _CODE_HASH
+
+
+def _hash_own_source() -> str:
+    h = hashlib.sha256(sys.version.encode())
+    for pkg in ("checks", "wardgate", "reports"):
+        base = _PACKAGE_ROOT / pkg
+        for path in sorted(base.rglob("*")):
+            if path.suffix in {".py", ".yaml", ".yml", ".toml", ".json", ".md"} and "__pycache__" not in path.parts:
+                h.update(path.relative_to(_PACKAGE_ROOT).as_posix().encode() + b"\0")
+                h.update(_sha(path.read_bytes()).encode())
+    return h.hexdigest()
 
 
 def _key_file() -> Path:
