@@ -156,11 +156,20 @@ def mark_found_at_base(findings: list[Finding], run: ChangeRun | None, checks: S
     if run is None or not findings:
         return findings
     changes = run.changes
+    # Only the checks that reported on a changed file run on its base version: every finding of a
+    # check carries its code as rule_id, and checks do not depend on one another.
+    reported: dict[str, set[str]] = {}
+    for f in findings:
+        if f.tool == "wardgate":
+            reported.setdefault(f.path, set()).add(f.rule_id)
     seen: set[tuple[str, str, str]] = set()
     for d in changes.deltas.values():
         if d.before is None or d.before.tree is None or d.after is None:
             continue
-        found, _errors = run_on_source(d.before, checks, changes.base, changes.vocab)
+        wanted = [c for c in checks if c.code in reported.get(d.path, ())]
+        if not wanted:
+            continue
+        found, _errors = run_on_source(d.before, wanted, changes.base, changes.vocab)
         seen.update((f.rule_id, d.path, f.message) for f in found)
     if not seen:
         return findings
