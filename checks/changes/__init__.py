@@ -8,7 +8,6 @@ job (wardgate/changes.py); nothing here runs a process.
 """
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +132,9 @@ def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str,
     """The base's project model: the head's facts of every unchanged file, the base facts of the changed ones."""
     changed_head = set(deltas)
     changed_base = {d.old_path for d in deltas.values() if d.old_path}
-    kept = [(p, f) for p, f in head_per_file if p not in changed_head and p not in changed_base]
-    per_file = pickle.loads(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))  # merging must not share objects
+    # Shared with the head's model, not copied: no merge, change rule or check mutates per-file facts
+    # (tests/changes/test_copy_free_merge.py).
+    per_file = [(p, f) for p, f in head_per_file if p not in changed_head and p not in changed_base]
     for d in deltas.values():
         if d.before is None or d.before.tree is None or d.old_path is None:
             continue
