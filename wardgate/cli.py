@@ -4,6 +4,7 @@ failed, 2 usage/config error, 3 internal or tool failure (fail closed: never 0 w
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import threading
@@ -27,6 +28,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A run builds hundreds of thousands of long-lived objects (the project's facts, parsed trees) and
+    # little cyclic garbage: with the default thresholds the collector rescans them again and again
+    # (0.13 s of a 10-file pre-commit run). Rarer young collections; the worker processes inherit it.
+    gc.set_threshold(10_000, 10, 10)
     args = parser().parse_args(argv)
     _stop_on_sigterm()
     try:
