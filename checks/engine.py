@@ -31,7 +31,7 @@ from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
 from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, read_source, syntax_problem
 from .vocabulary import Vocabulary
-from .walk import children
+from .walk import children, memoized
 
 if TYPE_CHECKING:
     from .cache import Cache, _Store
@@ -106,12 +106,13 @@ def _collect(st: _Settings, rel: str, src: SourceFile | Finding) -> tuple[str, s
         return rel, "unparsed", src.syntax_error
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
     facts: dict[str, Any] = {}
-    for c in st.collectors:
-        try:
-            facts[c.name] = c.collect(src, imports, st.vocab)
-        except Exception:  # noqa: BLE001 - reported as an engine error, the run goes on
-            facts[c.name] = None
-            facts.setdefault("__errors__", []).append(f"collector {c.name} failed on {rel}: {_tb()}")
+    with memoized():  # collectors walk the same functions
+        for c in st.collectors:
+            try:
+                facts[c.name] = c.collect(src, imports, st.vocab)
+            except Exception:  # noqa: BLE001 - reported as an engine error, the run goes on
+                facts[c.name] = None
+                facts.setdefault("__errors__", []).append(f"collector {c.name} failed on {rel}: {_tb()}")
     return rel, "ok", facts
 
 
@@ -136,6 +137,14 @@ def run_on_source(
     src: SourceFile, checks: Sequence[type[Check]], project: ProjectIndex, vocab: Vocabulary
 ) -> tuple[list[Finding], list[str]]:
     """Run `checks` on one parsed file with a single shared walk of its tree."""
+    assert src.tree is not None
+    with memoized():  # checks walk the same functions
+        return _run_on_source(src, checks, project, vocab)
+
+
+def _run_on_source(
+    src: SourceFile, checks: Sequence[type[Check]], project: ProjectIndex, vocab: Vocabulary
+) -> tuple[list[Finding], list[str]]:
     assert src.tree is not None
     active = [c for c in checks if c.applies_to(src)]
     if not active:
