@@ -87,13 +87,22 @@ def code_hash() -> str:
 
 def _hash_own_source() -> str:
     h = hashlib.sha256(sys.version.encode())
-    for pkg in ("checks", "wardgate", "reports"):
-        base = _PACKAGE_ROOT / pkg
-        for path in sorted(base.rglob("*")):
-            if path.suffix in {".py", ".yaml", ".yml", ".toml", ".json", ".md"} and "__pycache__" not in path.parts:
-                h.update(path.relative_to(_PACKAGE_ROOT).as_posix().encode() + b"\0")
-                h.update(_sha(path.read_bytes()).encode())
+    for rel in _own_source_files():
+        h.update(rel.encode() + b"\0")
+        h.update(_sha((_PACKAGE_ROOT / rel).read_bytes()).encode())
     return h.hexdigest()
+
+
+def _own_source_files() -> list[str]:
+    """POSIX paths (relative to the package root, sorted) of wardgate's source and data files."""
+    out = []
+    for pkg in ("checks", "wardgate", "reports"):
+        for folder, dirs, files in os.walk(_PACKAGE_ROOT / pkg):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            rel = Path(folder).relative_to(_PACKAGE_ROOT).as_posix()
+            out += [f"{rel}/{name}" for name in files
+                    if os.path.splitext(name)[1] in {".py", ".yaml", ".yml", ".toml", ".json", ".md"}]
+    return sorted(out)
 
 
 def _key_file() -> Path:
