@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import ImportMap
+from ..walk import children
 
 if TYPE_CHECKING:
     from ..facts.django_code import ProjectCode
@@ -182,14 +183,18 @@ def anchor(lines: set[int], start: int, end: int) -> tuple[int, int]:
 def scoped_nodes(tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:
     """(enclosing qualname, node) for every node, the qualname made of class/function names only,
     so that a function moved to another module keeps its identity."""
-    def visit(node: ast.AST, scope: str) -> Iterator[tuple[str, ast.AST]]:
-        for child in ast.iter_child_nodes(node):
-            yield scope, child
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                yield from visit(child, f"{scope}.{child.name}" if scope else child.name)
-            else:
-                yield from visit(child, scope)
-    return visit(tree, "")
+    # Depth first, each node before its children, with a stack: nested generators cost a step per level.
+    stack: list[tuple[str, Iterator[ast.AST]]] = [("", iter(children(tree)))]
+    while stack:
+        scope, siblings = stack[-1]
+        child = next(siblings, None)
+        if child is None:
+            stack.pop()
+            continue
+        yield scope, child
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scope = f"{scope}.{child.name}" if scope else child.name
+        stack.append((scope, iter(children(child))))
 
 
 def number(node: ast.AST | None) -> float | None:
