@@ -31,7 +31,7 @@ from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
 from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, read_source, syntax_problem
 from .vocabulary import Vocabulary
-from .walk import children, memoized
+from .walk import memoized
 
 if TYPE_CHECKING:
     from .cache import Cache, _Store
@@ -171,11 +171,18 @@ def _run_on_source(
             errors.append(f"check {instances[i].code} crashed on {src.path}: {_tb()}")
 
     def walk(node: ast.AST) -> None:
-        for i, fn in enter.get(type(node), ()):
+        kind = type(node)
+        for i, fn in enter.get(kind, ()):
             call(i, fn, node)
-        for child in children(node):
-            walk(child)
-        for i, fn in leave.get(type(node), ()):
+        for name in node._fields:  # the children in `children`'s order, without building its list
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                walk(value)
+            elif type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        walk(item)
+        for i, fn in leave.get(kind, ()):
             call(i, fn, node)
 
     try:
