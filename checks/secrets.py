@@ -198,6 +198,9 @@ def real_looking_in_test(value: str) -> bool:
 
 
 _BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+# Nodes that hold no literal, at any depth (a third of a tree's nodes): never pushed.
+_NO_LITERALS = frozenset({ast.Name, *(c for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop,
+                                                         ast.boolop) for c in base.__subclasses__())})
 
 
 def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant, str]]:
@@ -217,9 +220,11 @@ def string_literals(tree: ast.AST) -> list[tuple[ast.stmt, ast.Constant, str]]:
             value = getattr(node, name, None)
             inner = None if owner is node and name in _BODY_FIELDS else owner
             if isinstance(value, ast.AST):
-                stack.append((value, inner))
+                if type(value) not in _NO_LITERALS:
+                    stack.append((value, inner))
             elif type(value) is list:
-                stack.extend((item, inner) for item in value if isinstance(item, ast.AST))
+                stack.extend((item, inner) for item in value
+                             if isinstance(item, ast.AST) and type(item) not in _NO_LITERALS)
     return out
 
 
