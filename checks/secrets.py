@@ -19,6 +19,14 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# Template markers: a value to be filled in, never one anything accepts (`<db-password>`, `${DB_PASSWORD}`).
+_TEMPLATE_MARKER = re.compile(r"^(<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%\([^)]*\)s|\*+|\.\.\.|x{3,})$", re.IGNORECASE)
+
+
+def is_template_marker(value: str) -> bool:
+    return _TEMPLATE_MARKER.match(value.strip()) is not None
+
+
 # What local and CI containers ship with (`postgres://postgres:postgres@localhost`): protects nothing anyone
 # relies on, and a real server refuses it.
 STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "redis", "rabbitmq", "minio", "minioadmin",
@@ -268,4 +276,4 @@ def development_only(ctx: Any) -> bool:
     if not ctx.src.looks_like_settings:
         return False
     facts: SettingsModules | None = ctx.project.fact(SETTINGS)
-    return facts is not None and facts.development_only(ctx.imports.module) is not None
+    return facts is not None and facts.development_only(ctx.imports.module)

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from ..base import Check, FileContext, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import ci_only_nodes, development_only, is_placeholder, literal_value, target_name
+from ..secrets import (
+    ci_only_nodes,
+    development_only,
+    is_placeholder,
+    is_template_marker,
+    literal_value,
+    target_name,
+)
 
 _DB_KEYS = {"ENGINE", "NAME", "HOST", "USER", "PORT"}
-_TEMPLATE = re.compile(r"^(<[^>]*>|\$\{[^}]*\}|\{[^}]*\}|%\([^)]*\)s|\*+|\.\.\.|x{3,})$", re.IGNORECASE)
 
 
 class HardcodedDatabasePassword(Check):
@@ -143,7 +148,7 @@ class HardcodedDatabasePassword(Check):
         # A fallback is what the server connects with when the variable is missing: a weak word is still a
         # password the database accepts (a template marker like `<db-password>` is not).
         fallback = not isinstance(value, ast.Constant)
-        if is_placeholder(literal) and not (fallback and literal.strip() and not _TEMPLATE.match(literal.strip())):
+        if is_placeholder(literal) and not (fallback and literal.strip() and not is_template_marker(literal)):
             return
         if self._ci_only is None:
             self._ci_only = ci_only_nodes(self.ctx.src.tree) if self.ctx.src.tree is not None else set()

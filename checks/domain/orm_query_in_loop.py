@@ -7,7 +7,7 @@ from ..facts.django_code import NAME as CODE
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
-from ..facts.orm_relations import Prefetch, Relations, covered, prefetches, relations
+from ..facts.orm_relations import Prefetch, Relations, covered, prefetches, project_relations
 from ..facts.query_properties import NAME as PROPS
 from ..facts.query_properties import Query, querying_properties
 from ..facts.querysets import MANAGERS, Scope, functions
@@ -185,7 +185,7 @@ class OrmQueryInLoop(Check):
         code: ProjectCode | None = self.ctx.project.fact(CODE)
         if models is None or code is None or not models.django:
             return
-        rels = self.ctx.shared("orm_relations", lambda: relations(models))
+        rels = project_relations(models)
         for fn, klass in functions(node):
             cls = f"{self.ctx.imports.module}.{klass.name}" if klass is not None else None
             scope = Scope.of(fn, self.ctx.imports, models, code, cls)

@@ -7,7 +7,7 @@ from ..facts.django_code import NAME as CODE
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
-from ..facts.orm_relations import relations
+from ..facts.orm_relations import project_relations
 from ..facts.query_properties import NAME as PROPS
 from ..facts.query_properties import is_query, queries, querying_properties
 from ..finding import Category, Confidence, Severity
@@ -169,7 +169,7 @@ class QueryPerRowInSerializer(Check):
         used = self._list_use(node, qual, code)  # type: ignore[arg-type]
         if used is None:
             return
-        rels = self.ctx.shared("orm_relations", lambda: relations(models))
+        rels = project_relations(models)
         for fn in (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name.startswith("get_")):
             params = [a.arg for a in fn.args.args]
             if len(params) < 2 or not _method_field(node, fn.name):

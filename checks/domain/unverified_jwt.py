@@ -10,7 +10,7 @@ from ..source import SourceFile
 from ..walk import walk
 
 # PyJWT's and python-jose's decoders.
-_DECODERS = ("jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode", "jwt.decode_complete")
+_DECODERS = ("jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode")
 
 
 class UnverifiedJwt(Check):

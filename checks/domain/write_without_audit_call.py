@@ -4,10 +4,10 @@ import ast
 import re
 
 from ..base import Check, Invalid, Valid
-from ..facts.audit_mechanisms import same_decorator
 from ..facts.django_models import ModelIndex
 from ..facts.phi_access import PhiScope
 from ..facts.querysets import Scope
+from ..facts.write_paths import request_audit_decorator
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
 from ..source import SourceFile
@@ -241,7 +241,7 @@ class WriteWithoutAuditCall(Check):
                             f"project's audit service ({idx.explicit_audit}): this change leaves no audit entry.",
                             fix="Call the audit service for this write, as the project's other write paths do.")
                 return
-        if view and idx.audit_decorators and not self._audit_decorated(fn, idx):
+        if view and idx.audit_decorators and not request_audit_decorator(fn, self.ctx.imports, idx):
             write = self._write(fn, idx, named_only=False)
             if write:
                 node, verb, model = write
@@ -252,10 +252,6 @@ class WriteWithoutAuditCall(Check):
                             f"requests in {last_part(log)} and wraps {uses} other functions): this change leaves no "
                             "audit entry.",
                             fix=f"Decorate {fn.name}() with @{last_part(deco)}, as the project's other views are.")
-
-    def _audit_decorated(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, idx: ModelIndex) -> bool:
-        names = [self.ctx.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "" for d in fn.decorator_list]
-        return any(same_decorator(n, deco) for n in names for deco in idx.audit_decorators)
 
     def _write(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, idx: ModelIndex, *,
                named_only: bool) -> tuple[ast.AST, str, str] | None:

@@ -36,13 +36,9 @@ class SettingsModules:
     production: set[str] = field(default_factory=set)  # served modules and all they import from
     debug_on: set[str] = field(default_factory=set)
 
-    def development_only(self, module: str) -> str | None:
-        """Why `module` never runs on a server (for a finding's note), or None when it may."""
-        if not self.production or module in self.production or module not in self.debug_on:
-            return None
-        served = sorted(m for m in self.production if m != module)[:1]
-        return (f"development-only settings (DEBUG = True; the WSGI/ASGI entry points load "
-                f"{served[0] if served else 'another module'})")
+    def development_only(self, module: str) -> bool:
+        """`module` turns DEBUG on and no server runs it (nothing is development-only when production is unknown)."""
+        return bool(self.production) and module not in self.production and module in self.debug_on
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSettings | None:
