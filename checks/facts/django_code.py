@@ -16,7 +16,7 @@ from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .guards import AUTHN, AUTHZ, NONE, is_login_gate, method_guard
+from .guards import AUTHN, AUTHZ, NONE, body_level, is_login_gate, method_guard
 from .libraries import library_class, neutral
 from .urlconf import (
     WRAPPER_LEVELS,
@@ -94,6 +94,8 @@ class FileCode:
     # `def wrap(u): u.callback = login_required(u.callback)`: (function, decorators always applied, on some branches)
     callback_wrappers: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
     pattern_wrappers: list[str] = field(default_factory=list)  # functions applied to each of the module's patterns
+    # Top-level functions taking a user: (qualname, authorizes in its own body, project calls it makes).
+    user_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -275,6 +277,9 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             kind = decorator_kind(stmt, imports)
             if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
+            check = _user_check(stmt, imports)
+            if check:
+                out.user_checks.append(check)
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
             alias = _decorator_alias(stmt, imports)
@@ -349,6 +354,17 @@ def _decorator_alias(stmt: ast.Assign | ast.AugAssign, imports: ImportMap) -> tu
     return None
 
 
+def _user_check(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> tuple[str, bool, list[str]] | None:
+    """A function that takes the user (`def check_project_permissions(project, user)`): whether its body
+    authorizes (raises PermissionDenied, tests a role or a permission) and which functions it calls, so that
+    a wrapper around such a check authorizes too."""
+    if not any("user" in a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)):
+        return None
+    calls = sorted({q for n in walk(fn) if isinstance(n, ast.Call) for q in [imports.qualname(n.func)]
+                    if q and "." in q and not q.startswith(("django.", "builtins."))})
+    return f"{imports.module}.{fn.name}", body_level(fn, imports) >= AUTHZ, calls
+
+
 def _site_registration(node: ast.AST, imports: ImportMap) -> tuple[str, str] | None:
     """(admin class, model) of `admin.site.register(Model, ModelAdmin)`."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
@@ -379,7 +395,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
-                or out.router_links)
+                or out.router_links or out.user_checks)
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
@@ -430,6 +446,8 @@ class ProjectCode:
     has_urlconf: bool = False
     routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
+    authorizers: set[str] = field(default_factory=set)  # project functions that check a user's access (raise/deny)
+    user_functions: set[str] = field(default_factory=set)  # every top-level project function taking a user
 
     def url_key(self, view: str) -> str:
         """The name URLconfs use for `view`: itself, or its re-export by an enclosing package
@@ -556,6 +574,15 @@ class ProjectCode:
                 return getattr(info, name)
         return None
 
+    def authorizes(self, ref: str | None) -> bool | None:
+        """Does a call to `ref` check the user's access? None when it is not a project function taking a user
+        (a library's check, or something wardgate did not read)."""
+        if not ref:
+            return None
+        if ref in self.authorizers:
+            return True
+        return False if ref in self.user_functions else None
+
     def decorator(self, ref: str | None) -> str | None:
         if not ref:
             return None
@@ -658,6 +685,8 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         _add_file(pc, fc_path, fc)
     if not pc.authorization:
         pc.authorization = _default_authorization(pc.default_perms)
+    checks = [c for fc in per_file.values() for c in fc.user_checks]
+    pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
     for fc in per_file.values():  # decorators made by a project factory guard like the factory's decorator
         for alias, factory in fc.decorator_aliases:
             kind = pc.decorator(factory)
@@ -668,6 +697,14 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
     pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc
+
+
+def _authorizers(checks: list[tuple[str, bool, list[str]]]) -> set[str]:
+    """Functions taking a user that authorize, themselves or through such a function they call (to depth 3)."""
+    out = {q for q, authorizes, _ in checks if authorizes}
+    for _ in range(3):
+        out |= {q for q, _, calls in checks if out.intersection(calls)}
+    return out
 
 
 def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:

@@ -344,6 +344,19 @@ class ModelIndex:
         m = self.lookup(ref)
         return self.audited.get(m.qualname) if m else None
 
+    def find_field(self, ref: str | None, name: str) -> FieldInfo | None:
+        """The model's field `name`, declared on it or on a base model the project defines."""
+        todo, seen = [self.lookup(ref)], set()
+        while todo:
+            m = todo.pop()
+            if m is None or m.qualname in seen:
+                continue
+            seen.add(m.qualname)
+            if name in m.fields:
+                return m.fields[name]
+            todo += [self.lookup(b) for b in m.bases]
+        return None
+
 
 def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
     idx = ModelIndex()

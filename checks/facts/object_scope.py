@@ -1,0 +1,306 @@
+"""Rows a request handler fetches by an id the client sent, and what ties them to the caller.
+
+An insecure direct object reference (CWE-639) is a lookup such as `Visit.objects.get(pk=request.POST["visit"])`
+whose row nothing relates to the requesting user: the lookup names neither the user nor an object whose
+access the handler checked, and no check on the row follows. Whether that matters depends on the project (a
+hospital's clinicians may open every patient), so the rule asking this module also needs evidence that rows
+are not open to every caller: the handler checks access to some *other* object (`authorized`), or the module's
+other handlers restrict the same model to the requesting user (`restricted`).
+
+Not a collector: one function at a time, with light local data flow (names bound from request values, from
+the requesting user, from the rows fetched).
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..names import ImportMap, dotted, last_part
+from ..walk import walk
+from .django_code import ProjectCode
+from .django_models import ModelIndex
+from .guards import mentions_user, request_user_names
+
+# What a client sends: query string, form or JSON body, files, headers, and the URL's own captures.
+_REQUEST_PARTS = frozenset({"GET", "POST", "data", "body", "query_params", "FILES", "headers", "COOKIES",
+                            "resolver_match", "kwargs"})
+# What a form or serializer bound to the request hands back.
+_BOUND = frozenset({"cleaned_data", "validated_data"})
+_LOOKUPS = frozenset({"get", "filter", "exclude", "get_object_or_404", "get_list_or_404", "in_bulk"})
+_SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
+# Django's and DRF's own object checks: a row handed to them is checked.
+_OBJECT_CHECKS = frozenset({"has_perm", "has_perms", "has_object_permission", "check_object_permissions"})
+_IGNORED = frozenset({"self", "cls", "request"})
+
+
+@dataclass
+class Lookup:
+    node: ast.Call
+    model: str  # qualname
+    keys: list[str]  # the keyword arguments that carry the client's ids
+    target: str | None  # the name the rows are bound to
+
+
+@dataclass
+class HandlerScope:
+    """What one request handler fetches, checks and restricts."""
+    unscoped: list[Lookup] = field(default_factory=list)  # by a client id, tied to nothing
+    # (object, line, its model when known) the handler checks access to
+    authorized: list[tuple[str, int, str | None]] = field(default_factory=list)
+    restricted: dict[str, bool] = field(default_factory=dict)  # models it restricts to the requesting user ->
+    # whether through a relation to the user model (rows owned by users: `Answer.objects.filter(user=request.user)`)
+
+
+def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function given the request (`def v(request, pk)`, `def post(self, request)`), or a method that reads
+    `self.request`/`self.kwargs`."""
+    if any(a.arg == "request" for a in (*fn.args.posonlyargs, *fn.args.args)):
+        return True
+    return any(isinstance(n, ast.Attribute) and n.attr in ("request", "kwargs") and isinstance(n.value, ast.Name)
+               and n.value.id == "self" for n in walk(fn))
+
+
+def analyse(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
+            code: ProjectCode) -> HandlerScope:
+    return _Handler(fn, imports, models, code).scope()
+
+
+def relates(models: ModelIndex, model: str, other: str | None, depth: int = 2) -> bool:
+    """`model` points at `other` through its relations (`SavedVariant.family` -> Family), within `depth` hops."""
+    if other is None or depth < 0:
+        return False
+    info = models.lookup(model)
+    if info is None:
+        return False
+    if info.qualname == other:
+        return True
+    return any(relates(models, t.qualname, other, depth - 1) for f in info.fields.values() if f.target
+               for t in [models.lookup(f.target)] if t is not None and t.qualname != info.qualname)
+
+
+class _Handler:
+    def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
+                 code: ProjectCode) -> None:
+        self.fn, self.imports, self.models, self.code = fn, imports, models, code
+        self.users = request_user_names(fn)
+        self.bindings = _bindings(fn)
+        takes_request = any(a.arg == "request" for a in (*fn.args.posonlyargs, *fn.args.args))
+        # A handler's other parameters are the URL's captures (or what its view passes on).
+        seeds = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)
+                 if a.arg not in _IGNORED} if takes_request else set()
+        if fn.args.kwarg is not None:
+            seeds.add(fn.args.kwarg.arg)
+        self.client = self._closure(seeds - self.users, self._sends)
+
+    # -- data flow ----------------------------------------------------------------------------
+    def _closure(self, names: set[str], seed: Callable[[ast.AST], bool] | None = None) -> set[str]:
+        """Names bound (transitively) from `names`, or from an expression `seed` accepts."""
+        out = set(names)
+        for _ in range(3):
+            for target, value in self.bindings:
+                if target not in out and (_mentions(value, out) or (seed is not None and seed(value))):
+                    out.add(target)
+        return out
+
+    def _sends(self, node: ast.AST) -> bool:
+        """`node` reads something the client sent (not the requesting user)."""
+        for n in walk(node):
+            if isinstance(n, ast.Attribute):
+                if n.attr in _BOUND:
+                    return True
+                d = dotted(n) or ""
+                parts = d.split(".")
+                if parts[:1] == ["request"] and len(parts) > 1 and parts[1] in _REQUEST_PARTS:
+                    return True
+                if parts[:2] == ["self", "request"] and len(parts) > 2 and parts[2] in _REQUEST_PARTS:
+                    return True
+                if parts[:2] == ["self", "kwargs"]:
+                    return True
+        return False
+
+    def _from_client(self, node: ast.AST) -> bool:
+        return _mentions(node, self.client) or self._sends(node)
+
+    # -- lookups --------------------------------------------------------------------------------
+    def _lookup(self, call: ast.Call) -> tuple[str, ast.AST | None] | None:
+        """(model, receiver) of `M.objects....get(...)` or `get_object_or_404(M, ...)`."""
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else \
+            call.func.id if isinstance(call.func, ast.Name) else ""
+        if name not in _LOOKUPS:
+            return None
+        if name in _SHORTCUTS:
+            if last_part(self.imports.qualname(call.func) or "") not in _SHORTCUTS or not call.args:
+                return None
+            model = self._chain_model(call.args[0])
+            return (model, call.args[0]) if model else None
+        if not isinstance(call.func, ast.Attribute):
+            return None
+        model = self._chain_model(call.func.value)
+        return (model, call.func.value) if model else None
+
+    def _chain_model(self, node: ast.AST) -> str | None:
+        while True:
+            if isinstance(node, ast.Call):
+                node = node.func
+            elif isinstance(node, (ast.Attribute, ast.Name)):
+                info = self.models.lookup(self.imports.qualname(node)) if dotted(node) else None
+                if info is not None and info.qualname in self.models.django:
+                    return info.qualname
+                if not isinstance(node, ast.Attribute):
+                    return None
+                node = node.value
+            else:
+                return None
+
+    def _client_keys(self, call: ast.Call, model: str) -> list[str]:
+        """The keywords that pick rows by an id the client sent: the primary key, a unique field or a relation."""
+        keys = []
+        for k in call.keywords:
+            if k.arg is None or not self._from_client(k.value):
+                continue
+            base = k.arg.split("__")[0]
+            f = self.models.find_field(model, base) or (
+                self.models.find_field(model, base[:-3]) if base.endswith("_id") else None)
+            if base in ("pk", "id") or (f is not None and (f.unique or f.target)):
+                keys.append(k.arg)
+        if last_part(call.func.attr if isinstance(call.func, ast.Attribute) else "") == "in_bulk" and call.args \
+                and self._from_client(call.args[0]):
+            keys.append("in_bulk")
+        return keys
+
+    def _owned(self, call: ast.Call, model: str) -> bool:
+        """The lookup restricts rows through the model's relation to the user model (`user=request.user`)."""
+        for k in call.keywords:
+            f = self.models.find_field(model, (k.arg or "").split("__")[0])
+            if f is not None and f.target and mentions_user(k.value, self.users) and self._user_model(f.target):
+                return True
+        return False
+
+    def _user_model(self, target: str) -> bool:
+        if "AUTH_USER_MODEL" in target or last_part(target) in ("User", "get_user_model", "AbstractUser"):
+            return True
+        info = self.code.lookup(target)
+        return info is not None and any(last_part(a) in ("AbstractUser", "AbstractBaseUser")
+                                        for a in self.code.ancestors(info.qualname))
+
+    # -- checks ---------------------------------------------------------------------------------
+    def _checked_names(self) -> list[tuple[set[str], int, bool]]:
+        """Objects whose access the handler checks, with the line and whether a check call did it: handed with
+        the user to a project check function or to Django's `has_perm`, or tested together with the user."""
+        out = []
+        for n in walk(self.fn):
+            if isinstance(n, ast.Call) and self._is_check_call(n):
+                out.append((self._objects(n.args + [k.value for k in n.keywords]), n.lineno, True))
+            elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and self._involves_user(n.test):
+                out.append((self._objects([n.test]), n.lineno, False))
+        return [c for c in out if c[0]]
+
+    def _is_check_call(self, call: ast.Call) -> bool:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _OBJECT_CHECKS:
+            return True
+        args = call.args + [k.value for k in call.keywords]
+        return self.code.authorizes(self.imports.qualname(call.func)) is True and any(
+            mentions_user(a, self.users) for a in args)
+
+    def _involves_user(self, test: ast.AST) -> bool:
+        return mentions_user(test, self.users) or any(
+            isinstance(n, ast.Call) and self._is_check_call(n) for n in walk(test))
+
+    def _objects(self, nodes: Sequence[ast.AST]) -> set[str]:
+        """The local names (not the user, the request or self) that `nodes` read."""
+        return {n.id for node in nodes for n in walk(node) if isinstance(n, ast.Name)
+                and n.id not in _IGNORED and n.id not in self.users and not mentions_user(n, self.users)}
+
+    def _handed_to_unknown_check(self, rows: set[str]) -> bool:
+        """The rows go, with the user, to something wardgate cannot read (a method of the row such as
+        `search.delete_model(request.user)`, a library's check): it may check them, so they count as checked.
+        A project function known not to check (it reads the user only to record who acted) does not."""
+        for n in walk(self.fn):
+            if isinstance(n, ast.Call) and self.code.authorizes(self.imports.qualname(n.func)) is not False:
+                args = [*n.args, *(k.value for k in n.keywords)]
+                on_row = isinstance(n.func, ast.Attribute) and _mentions(n.func.value, rows)
+                if (on_row or any(_mentions(a, rows) for a in args)) and any(mentions_user(a, self.users) for a in args):
+                    return True
+        return False
+
+    def _rows(self) -> dict[str, str | None]:
+        """Names bound to rows the handler fetched, with their model when the binding says it
+        (`family = Family.objects.get(...)` -> Family; `project = family.project` -> unknown)."""
+        seeds: dict[str, str | None] = {}
+        for t, v in self.bindings:
+            for n in walk(v):
+                if isinstance(n, ast.Call):
+                    found = self._lookup(n)
+                    if found is not None or (isinstance(n.func, ast.Attribute) and n.func.attr == "get_object"):
+                        seeds[t] = found[0] if found and _inner_call(v) is n else seeds.get(t)
+                        break
+        return {name: seeds.get(name) for name in self._closure(set(seeds))}
+
+    def scope(self) -> HandlerScope:
+        out = HandlerScope()
+        checks = self._checked_names()
+        checked = self._closure(set().union(*(names for names, _, _ in checks))) if checks else set()
+        rows = self._rows()
+        # Evidence that access here is per object: a checked row, or a client-chosen id handed to a check.
+        for names, line, call in checks:
+            objects = sorted(names & (set(rows) | (self.client if call else set())))
+            if objects:
+                out.authorized.append((objects[0], line, rows.get(objects[0])))
+        assigned = {id(v): t for t, v in self.bindings}
+        for n in walk(self.fn):
+            if not isinstance(n, ast.Call):
+                continue
+            found = self._lookup(n)
+            if found is None:
+                continue
+            model, receiver = found
+            values: list[ast.AST] = [k.value for k in n.keywords]
+            values += n.args[1:] if isinstance(n.func, ast.Name) else n.args
+            if receiver is not None:
+                values.append(receiver)
+            if any(mentions_user(v, self.users) for v in values):
+                out.restricted[model] = out.restricted.get(model, False) or self._owned(n, model)
+                continue
+            keys = self._client_keys(n, model)
+            if not keys or any(_mentions(v, checked) for v in values):
+                continue
+            target = assigned.get(id(n)) or next((t for t, v in self.bindings if _inner_call(v) is n), None)
+            fetched = self._closure({target}) if target else set()
+            if fetched & checked or self._handed_to_unknown_check(fetched):
+                continue
+            out.unscoped.append(Lookup(n, model, keys, target))
+        return out
+
+
+def _bindings(fn: ast.AST) -> list[tuple[str, ast.AST]]:
+    """(name, value) for every simple binding in the function: assignments, loop targets, `with ... as`."""
+    out: list[tuple[str, ast.AST]] = []
+    for n in walk(fn):
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+            out += [(t.id, n.value) for tt in targets for t in walk(tt) if isinstance(t, ast.Name)]
+        elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
+            out += [(t.id, n.iter) for t in walk(n.target) if isinstance(t, ast.Name)]
+        elif isinstance(n, ast.withitem) and n.optional_vars is not None:
+            out += [(t.id, n.context_expr) for t in walk(n.optional_vars) if isinstance(t, ast.Name)]
+        elif isinstance(n, ast.NamedExpr):
+            out.append((n.target.id, n.value))
+    return out
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return bool(names) and any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
+
+
+def _inner_call(value: ast.AST) -> ast.AST | None:
+    """The lookup inside `X.objects.filter(...).first()` / `list(...)`: the call the bound value starts from."""
+    node = value
+    while isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+            node = node.func.value
+        elif isinstance(node.func, ast.Name) and node.args and isinstance(node.args[0], ast.Call):
+            node = node.args[0]
+        else:
+            return node
+    return node
