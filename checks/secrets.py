@@ -272,8 +272,13 @@ def ci_only_nodes(tree: ast.AST) -> set[int]:
 
 
 def development_only(ctx: Any) -> bool:
-    """The file is a settings module only developers load (DEBUG on, not what the WSGI/ASGI entry points serve)."""
+    """The file is a settings module only developers or test runs load: DEBUG on, or a test settings module
+    (`settings/test.py`), and not what the WSGI/ASGI entry points serve."""
     if not ctx.src.looks_like_settings:
         return False
     facts: SettingsModules | None = ctx.project.fact(SETTINGS)
-    return facts is not None and facts.development_only(ctx.imports.module)
+    if facts is None:
+        return False
+    if ctx.src.looks_like_test:
+        return bool(facts.production) and ctx.imports.module not in facts.production
+    return facts.development_only(ctx.imports.module)

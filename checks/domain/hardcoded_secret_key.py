@@ -10,6 +10,14 @@ from ..secrets import development_only, is_placeholder, literal_fallback, real_l
 _NAMES = {"SECRET_KEY", "DJANGO_SECRET_KEY"}
 
 
+_WSGI = ("config/wsgi.py", """\
+    import os
+    from django.core.wsgi import get_wsgi_application
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    application = get_wsgi_application()
+    """)
+
+
 class HardcodedSecretKey(Check):
     """## What it does
     Flags a Django `SECRET_KEY` whose value is written in the source: a string literal, or a
@@ -58,6 +66,9 @@ class HardcodedSecretKey(Check):
         Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "tests-only-key"\n', path="proj/testsettings.py"),
+        # A random-looking key in test settings that no server runs (wsgi.py serves production).
+        Valid('SECRET_KEY = "I1hs8ZDzJIaBFPLviE7SzlPZU8rtMwJyvoKG7EopQD45A39xcF9W"\n', path="config/settings/test.py",
+              files=(_WSGI, ("config/settings/production.py", "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n"))),
         Valid("""\
             import environ
             env = environ.Env()
@@ -65,6 +76,12 @@ class HardcodedSecretKey(Check):
             """, path="proj/settings.py"),
     )
     INVALID = (
+        # The same key where nothing says which settings a server runs.
+        Invalid('SECRET_KEY = "I1hs8ZDzJIaBFPLviE7SzlPZU8rtMwJyvoKG7EopQD45A39xcF9W"\n', line=1,
+                path="config/settings/test.py", fixed="""\
+            import os
+            SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+            """),
         Invalid(
             'SECRET_KEY = "django-insecure-q7#z!m2r@local-dev-9f$w8k+e3v^b1x0c6n"\n', line=1, path="proj/settings.py",
             fixed="""\
@@ -156,7 +173,7 @@ class HardcodedSecretKey(Check):
         if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
             return  # a test settings module's key signs nothing outside the test run
         if development_only(self.ctx):
-            return  # `runserver` on a laptop signs with it; the served settings read their own
+            return  # `runserver` on a laptop or a test run signs with it; the served settings read their own
         self.report(
             stmt,
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",

@@ -54,6 +54,24 @@ class UnauditedPatientModel(Check):
     summary = "Model holding patient data is not covered by any audit mechanism"
 
     VALID = (
+        # A staff account's profile (one-to-one with the user model) is no patient record.
+        Valid("""\
+            from django.conf import settings
+            from django.db import models
+
+            class StaffProfile(models.Model):
+                user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+                gender = models.CharField(max_length=1)
+                phone = models.CharField(max_length=20)
+            """, path="staff/models.py"),
+        # django-auditlog registers every model when the settings say so.
+        Valid("""\
+            from django.db import models
+
+            class Patient(models.Model):
+                mrn = models.CharField(max_length=20)
+            """, path="clinic/models.py",
+            files=(("config/settings.py", "INSTALLED_APPS = ['auditlog', 'clinic']\nAUDITLOG_INCLUDE_ALL_MODELS = True\n"),)),
         Valid("""\
             from django.db import models
             from simple_history.models import HistoricalRecords
@@ -175,6 +193,24 @@ class UnauditedPatientModel(Check):
                 """),)),
     )
     INVALID = (
+        # A person's demographics (sex with a name or an age) make a patient record whatever the class is called.
+        Invalid("""\
+            from django.db import models
+
+            class Individual(models.Model):
+                sex = models.CharField(max_length=1)
+                display_name = models.TextField()
+                birth_year = models.IntegerField()
+            """, line=3, path="genomics/models.py"),
+        # Every model but the excluded app's.
+        Invalid("""\
+            from django.db import models
+
+            class Patient(models.Model):
+                mrn = models.CharField(max_length=20)
+            """, line=3, path="clinic/models.py",
+            files=(("config/settings.py", ("AUDITLOG_INCLUDE_ALL_MODELS = True\n"
+                                           "AUDITLOG_EXCLUDE_TRACKING_MODELS = ('clinic',)\n")),)),
         Invalid("""\
             from django.db import models
             from simple_history import models as sh

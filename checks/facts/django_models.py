@@ -151,7 +151,8 @@ def _reexports(tree: ast.Module, imports: ImportMap, out: FileModels) -> None:
 
 
 def _audit_settings(tree: ast.Module) -> list[str]:
-    """Settings that audit every model: django-easy-audit installed, reversion's RevisionMiddleware."""
+    """Settings that audit every model: django-easy-audit installed, reversion's RevisionMiddleware, django-auditlog's
+    `AUDITLOG_INCLUDE_ALL_MODELS = True` (less the models or apps in `AUDITLOG_EXCLUDE_TRACKING_MODELS`)."""
     found = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.Assign, ast.AugAssign)):
@@ -162,6 +163,10 @@ def _audit_settings(tree: ast.Module) -> list[str]:
                 found.append("easyaudit")
             if names & {"MIDDLEWARE", "MIDDLEWARE_CLASSES"} and "reversion.middleware.RevisionMiddleware" in values:
                 found.append("revision-middleware")
+            if "AUDITLOG_INCLUDE_ALL_MODELS" in names and isinstance(stmt.value, ast.Constant) and stmt.value.value is True:
+                found.append("auditlog-all")  # auditlog's register_from_settings() registers every model
+            if "AUDITLOG_EXCLUDE_TRACKING_MODELS" in names:
+                found += [f"auditlog-exclude:{v}" for v in sorted(values)]
     return found
 
 
@@ -367,6 +372,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         idx.reexports.update(dict(fm.reexports))
         for module, target in fm.stars:
             idx.stars.setdefault(module, []).append(target)
+    excluded: list[str] = []  # AUDITLOG_EXCLUDE_TRACKING_MODELS
     for fm in per_file.values():
         for target, registered_by in fm.registered:
             found = idx.lookup(target)
@@ -376,6 +382,9 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         idx.revision_middleware |= "revision-middleware" in fm.settings
         if "easyaudit" in fm.settings:
             idx.global_audit = "django-easy-audit (installed: CRUD events for every model)"
+        if "auditlog-all" in fm.settings:
+            idx.global_audit = "django-auditlog (AUDITLOG_INCLUDE_ALL_MODELS: every model registered)"
+        excluded += [e.removeprefix("auditlog-exclude:") for e in fm.settings if e.startswith("auditlog-exclude:")]
     for fm in per_file.values():  # `admin.site.register(Patient, VersionAdmin)`: reversion registers it
         for model, admin_cls, where in fm.admin_registrations:
             found = idx.lookup(model)
@@ -400,7 +409,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             idx.audited[q] = mech
         elif table in triggers:
             idx.audited[q] = f"database trigger on {table} ({triggers[table]})"
-        elif idx.global_audit:
+        elif idx.global_audit and not _excluded_from_auditlog(q, excluded):
             idx.audited[q] = idx.global_audit
         elif idx.audit_receivers:  # a project-wide signal audit log sees every model's saves
             idx.audited[q] = SIGNAL_AUDIT
@@ -413,6 +422,13 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
     classify_patient(idx, vocab)
     audit_decorators(idx, per_file)  # needs the patient models: a log of requests is not patient data
     return idx
+
+
+def _excluded_from_auditlog(q: str, excluded: list[str]) -> bool:
+    """`AUDITLOG_EXCLUDE_TRACKING_MODELS = ("app", "app.Model")`: a whole app or one model."""
+    parts = q.split(".")
+    app, model = (parts[-3] if len(parts) >= 3 else parts[0]), parts[-1]
+    return any(e.lower() in (app.lower(), f"{app}.{model}".lower()) for e in excluded)
 
 
 def _add_library_models(idx: ModelIndex) -> None:

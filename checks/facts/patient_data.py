@@ -31,11 +31,33 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
 
 
+_STRONG_NORM = frozenset(_norm(f) for f in STRONG_PHI)  # `dateofbirth` is `date_of_birth`
+_SEX = frozenset({"sex", "gender"})
+_AGE = re.compile(r"^(age|ageinyears|ageyears|birthyear|yearofbirth)$")
+
+
+def _strong_fields(m: ModelInfo) -> list[str]:
+    return sorted(f for f in m.fields if _norm(f) in _STRONG_NORM)
+
+
+def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> list[str]:
+    """A person's demographics: a sex or gender field with a name, a contact or an age (`Individual(sex,
+    display_name)`, `SelfSwabRegistration(first_name, gender, age)`). Empty for an account's profile
+    (one-to-one with the user model): staff are people too, but not patients."""
+    sex = sorted(_SEX & set(m.fields))
+    if not sex or any(f.kind == "OneToOneField" and (f.target or "").rsplit(".", 1)[-1] in ("User", "AUTH_USER_MODEL")
+                      or f.target in users for f in m.fields.values()):
+        return []
+    other = sorted(f for f in m.fields if f in phi_names or _AGE.match(_norm(f)))
+    return sex + other[:2] if other else []
+
+
 def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
     explicit = {_norm(last_part(n)) for n in vocab.patient_models}
     excluded = {_norm(last_part(n)) for n in vocab.not_patient_models}
     words = vocab.patient_model_words()
     users = {q for q in idx.django if any(last_part(b) in USER_BASES for b in idx.models[q].bases)}
+    phi_names = vocab.phi_field_names()
 
     def own_signal(m: ModelInfo) -> bool:
         n = _norm(m.name)
@@ -43,7 +65,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
             return True
         if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES + CREDENTIAL_SUFFIXES):
             return False
-        if STRONG_PHI & set(m.fields):
+        if _strong_fields(m) or _person_fields(m, phi_names, users):
             return True
         return any(w in n for w in words) and not _reference_or_aggregate(m)
 
@@ -75,8 +97,9 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         elif kind:
             idx.patient_why[q] = kind.removeprefix("patient: ")
         elif own_signal(m):
-            phi = sorted(STRONG_PHI & set(m.fields))
-            idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else "a clinical model name"
+            phi, person = _strong_fields(m), _person_fields(m, phi_names, users)
+            idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else \
+                f"a person's demographics ({', '.join(person)})" if person else "a clinical model name"
         else:
             continue
         idx.patient.add(q)
