@@ -48,6 +48,7 @@ class ClassInfo:
     http_methods: list[str] | None = None
     methods: list[str] = field(default_factory=list)
     get_permissions: bool = False
+    get_perms: bool = False  # a DRF permission class whose `perms_map` asks a permission of GET
     decorators: list[str] = field(default_factory=list)
     writing_methods: list[str] = field(default_factory=list)  # methods that save, create, update or delete
     guard_level: int = NONE  # what its `dispatch()`/`test_func()`... enforce (guards.GUARD_METHODS)
@@ -167,9 +168,16 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                     info.serializer = imports.qualname(stmt.value)
                 elif name == "http_method_names":
                     info.http_methods = [m.lower() for m in _string_list(stmt.value, imports) or []]
-                elif name == "db_table" and isinstance(stmt.value, ast.Constant):
-                    pass
+                elif name == "perms_map":
+                    info.get_perms = _get_perms(stmt.value)
     return info
+
+
+def _get_perms(value: ast.expr) -> bool:
+    """A DRF `perms_map` that asks a permission of GET: `{..., "GET": ["%(app_label)s.view_%(model_name)s"]}`."""
+    return isinstance(value, ast.Dict) and any(
+        isinstance(k, ast.Constant) and k.value == "GET" and isinstance(v, (ast.List, ast.Tuple)) and bool(v.elts)
+        for k, v in zip(value.keys, value.values))
 
 
 SAVES = frozenset({"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",

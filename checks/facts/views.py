@@ -73,6 +73,7 @@ class View:
     evidence: list[str] = field(default_factory=list)  # where its effective access comes from
     unknown: str = ""  # why its access control cannot be resolved: no gating finding rests on it
     unreachable: str = ""  # why no request reaches it (app not installed, router never included)
+    perm_classes: list[str] = field(default_factory=list)  # DRF permission classes deciding every action
 
 
 def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
@@ -462,11 +463,14 @@ class Analyzer:
             evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
         unresolved = self.code.unresolved(q)
         reads = writes_level = level
+        perm_classes: list[str] = []
         if drf:
             perms = self._class_perms(ancestors)
             r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
             evidence.append(self._perm_evidence(perms))
+            perm_classes = perms if perms is not None else [p for ps in self.code.default_perms for p in ps]
             if self.code.attr(q, "get_permissions"):
+                perm_classes = []  # decided per action
                 own = next((m for m in node.body
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
@@ -491,7 +495,7 @@ class Analyzer:
             unknown = self.code.url_guard_unknown(q)
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
-                    unreachable=self._unreachable(q))
+                    unreachable=self._unreachable(q), perm_classes=perm_classes)
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         def levels(value: ast.expr | None) -> tuple[int, int] | None:
