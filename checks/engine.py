@@ -29,7 +29,14 @@ from .facts.environment import collect_environment
 from .finding import Finding
 from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
-from .source import DEFAULT_MAX_FILE_SIZE, SourceFile, load_source, read_source, syntax_problem
+from .source import (
+    DEFAULT_MAX_FILE_SIZE,
+    SourceFile,
+    load_source,
+    read_source,
+    rewritten_problem,
+    syntax_problem,
+)
 from .vocabulary import Vocabulary
 from .walk import memoized
 
@@ -105,7 +112,7 @@ def _collect(st: _Settings, rel: str, src: SourceFile | Finding) -> tuple[str, s
     if src.tree is None:  # told apart from newer syntax by `_unparsed`, in the main process
         return rel, "unparsed", src.syntax_error
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
-    facts: dict[str, Any] = {}
+    facts: dict[str, Any] = {"__newer__": rewritten_problem(src)} if src.rewritten else {}
     with memoized():  # collectors walk the same functions
         for c in st.collectors:
             try:
@@ -306,7 +313,10 @@ def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -
         if status == "ok":
             result.parsed.append(rel)
             result.errors.extend(payload.get("__errors__", []))
-            per_file.append((rel, {k: v for k, v in payload.items() if k != "__errors__"}))
+            if "__newer__" in payload:  # read through a rewrite: the AST-bound tools still skip it
+                result.file_problems.append(payload["__newer__"])
+                result.newer_syntax.append(rel)
+            per_file.append((rel, {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}))
         else:
             result.file_problems.append(payload)
             if status == "newer":

@@ -19,6 +19,7 @@ from io import BytesIO
 from pathlib import Path
 
 from .finding import Category, Finding, Severity
+from .newer_syntax import rewrite as rewrite_newer_syntax
 from .walk import walk
 
 BINARY_SNIFF_BYTES = 8192
@@ -53,6 +54,7 @@ class SourceFile:
     syntax_error: str | None = None
     _lines: list[str] | None = field(default=None, repr=False)
     package_depth: int | None = None  # leading path parts that are not packages (`src/` layouts); see module
+    rewritten: list[str] = field(default_factory=list)  # newer syntax read through checks/newer_syntax.py
 
     @property
     def lines(self) -> list[str]:
@@ -190,6 +192,27 @@ def parse_into(src: SourceFile) -> None:
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = getattr(exc, "lineno", None) or 1
             src.syntax_error = f"line {line}: {getattr(exc, 'msg', None) or exc}"
+            readable = rewrite_newer_syntax(src.text) if isinstance(exc, SyntaxError) else None
+            if readable is not None:  # same lines in 3.11 syntax: the AST checks read it
+                src.tree = ast.parse(readable[0], filename=src.path, type_comments=False)
+                src.rewritten = readable[1]
+
+
+def rewritten_problem(src: SourceFile) -> Finding:
+    """A file wardgate read through a rewrite of its newer syntax: bandit and radon, which parse with this
+    interpreter, still skip it."""
+    return _problem(
+        NEWER_SYNTAX, src.path, Severity.LOW,
+        f"bandit and radon skipped this file: it uses Python syntax newer than the interpreter wardgate runs on "
+        f"({src.syntax_error}). wardgate's AST checks read it with {', '.join(src.rewritten)} rewritten in place "
+        "(same lines); ruff and semgrep analysed it. Run wardgate on the project's Python version for full coverage.",
+        line=_error_line(src),
+    )
+
+
+def _error_line(src: SourceFile) -> int:
+    m = re.match(r"line (\d+)", src.syntax_error or "")
+    return min(max(1, int(m.group(1))) if m else 1, max(1, len(src.lines)))
 
 
 def syntax_problem(src: SourceFile) -> Finding:

@@ -135,7 +135,7 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
     policy = GatePolicy(fail_on=config.fail_on if options.fail_on is None else type(config.fail_on)(options.fail_on),
                         max_per_category=config.gate.max_per_category, max_per_severity=config.gate.max_per_severity)
     stats = Stats(
-        files_analysed=len(engine.parsed) + len(engine.newer_syntax),
+        files_analysed=len(set(engine.parsed) | set(engine.newer_syntax)),
         files_not_analysed=len(engine.file_problems) - len(engine.newer_syntax),
         files_total=len(scope.files), seconds=round(time.perf_counter() - started, 3), jobs=jobs,
         cache=cache.stats if cache is not None else {"status": "off"}, tools=one.tools, llm=llm, errors=errors,
