@@ -16,7 +16,7 @@ from ..names import last_part
 from ..source import is_test_path
 from ..vocabulary import Vocabulary
 from .model import BODY, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin, Step
-from .summaries import NAME, CallSite, FileFlows, FnInfo, MaskList, collect
+from .summaries import ANY_RECEIVER, NAME, CallSite, FileFlows, FnInfo, MaskList, collect
 
 MAX_DEPTH = 3
 Incoming = tuple[Origin, tuple[Step, ...]]
@@ -49,12 +49,22 @@ class FlowIndex:
     def lookup(self, ref: str) -> str | None:
         if ref in self.functions:
             return ref
+        if ref.startswith(ANY_RECEIVER + "."):
+            methods = self.methods_named(ref)
+            return methods[0] if len(methods) == 1 else None
         names = self.by_name.get(last_part(ref), [])
         hits = [q for q in names if q.endswith("." + ref) or ref.endswith("." + q)]
         if not hits and "." in ref:  # re-exported by a package: `pkg.f` is `pkg.sub.f`
             package = ref.rsplit(".", 1)[0] + "."
             hits = [q for q in names if q.startswith(package) and q.count(".") == ref.count(".") + 1]
         return hits[0] if len(hits) == 1 else None
+
+    def methods_named(self, ref: str) -> list[str]:
+        """`obj.update_from_dict()` on an object of unknown class: the project methods of that name, when they are
+        one method or its overrides in a single module (a base and its subclasses); else none."""
+        methods = [q for q in self.by_name.get(last_part(ref), []) if self.functions[q].params[:1] == ("self",)]
+        modules = {self.paths[q] for q in methods}
+        return methods if len(modules) == 1 else []
 
     def write_path(self, function: str, skip: Callable[[str], bool] = lambda f: False,
                    depth: int = MAX_DEPTH) -> tuple[str, ...] | None:
@@ -158,9 +168,13 @@ def merge(per_file: dict[str, FileFlows], vocab: Vocabulary) -> FlowIndex:
 
 
 def _add(idx: FlowIndex, c: CallSite, path: str) -> None:
-    target = idx.lookup(c.callee)
-    if target is None:
-        return
+    targets = idx.methods_named(c.callee) if c.callee.startswith(ANY_RECEIVER + ".") else [idx.lookup(c.callee)]
+    for target in targets:
+        if target is not None:
+            _add_to(idx, c, path, target)
+
+
+def _add_to(idx: FlowIndex, c: CallSite, path: str, target: str) -> None:
     params = list(idx.functions[target].params)
     bound = c.bound or (params[:1] in (["self"], ["cls"]) and "." in target)
     if bound and params[:1] in (["self"], ["cls"]):

@@ -46,6 +46,9 @@ class ArgFlow:
     origins: tuple[Origin, ...]
 
 
+ANY_RECEIVER = "?"  # CallSite.callee prefix: a method called on an object whose class is unknown
+
+
 @dataclass(frozen=True)
 class CallSite:
     caller: str  # qualname of the calling function
@@ -119,7 +122,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
             callee, bound = _callee(n, imports, klass)
             if callee is None:
                 continue
-            if _DOSE_NAME.search(last_part(callee)):
+            if _DOSE_NAME.search(last_part(callee)) and not callee.startswith(ANY_RECEIVER):
                 out.dose_calls.append((callee, _capped(n, fn, nodes)))
             if flow is None:
                 flow = FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
@@ -228,7 +231,9 @@ def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str 
         return None, False  # a builtin or a local variable's method
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in imports.aliases \
             and func.value.id not in imports.defined:
-        return None, False  # a method of a local object (`api.demographics(…)`): its class is unknown
+        # A method of a local object (`item.update_from_dict(...)`): its class is unknown, so the method is found
+        # by name, when its name is specific (two words or more) and one project class defines it (index.lookup).
+        return (f"{ANY_RECEIVER}.{func.attr}", True) if "_" in func.attr.strip("_") else (None, False)
     return q, False
 
 

@@ -205,3 +205,24 @@ def test_wardgate_facts_shows_where_flows_start(tmp_path: Path) -> None:
     assert flows["mask_lists"][0]["unmasked_phi"] == ["date_of_birth", "nhs_number", "phone"]
     assert "unmasked PHI date_of_birth, nhs_number, phone" in render_text(
         describe(tmp_path, sorted(files), Vocabulary(), jobs=1))
+
+
+def test_a_method_of_an_object_of_unknown_class_is_found_by_its_specific_name() -> None:
+    # `item.update_from_dict(request.data)`: nothing says what `item` is, but one base class and its override in
+    # one module define `update_from_dict`, so the request body reaches the log there.
+    models = LOGGING + (
+        "\nclass Subrecord:\n    def update_from_dict(self, data, user):\n"
+        "        log.info('updating with %s for %s', data, user)\n"
+        "\nclass Admission(Subrecord):\n    def update_from_dict(self, data, user):\n"
+        "        super().update_from_dict(data, user)\n")
+    views = "def update(request, items):\n    for item in items:\n        item.update_from_dict(request.data, request.user)\n"
+    found = run_example(PhiInLog, Invalid(models, line=6, path="ward/records.py", files=(("ward/views.py", views),)))
+    assert "request.data (views.py:3) -> update_from_dict()" in found[0].message
+
+
+def test_a_method_name_defined_in_two_modules_is_not_guessed() -> None:
+    records = LOGGING + "\nclass Subrecord:\n    def update_from_dict(self, data, user):\n        log.info('%s', data)\n"
+    other = "class Client:\n    def update_from_dict(self, data, user):\n        return data\n"
+    views = "def update(request, item):\n    item.update_from_dict(request.data, request.user)\n"
+    assert run_example(PhiInLog, Valid(records, path="ward/records.py",
+                                       files=(("ward/views.py", views), ("ward/client.py", other)))) == []
