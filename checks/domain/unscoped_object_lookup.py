@@ -12,6 +12,8 @@ from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 
+_SINGLE_OBJECT = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
+                            "BaseDeleteView"})
 _MODELS = ("genomics/models.py", """\
     from django.db import models
 
@@ -58,7 +60,9 @@ class UnscopedObjectLookup(Check):
     open to every caller: the same function checks access to another object (the project's own check
     function, `has_perm`, a test against the user) and the rows are patient data or belong to that kind of
     object; or restricting the model to the requesting user is the module's norm (two or more request
-    handlers, no more privileged, do it, twice as many as reach its rows unrestricted).
+    handlers, no more privileged, do it, twice as many as reach its rows unrestricted). Under that norm it also
+    flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
+    Django's own `get_object()` with no `get_queryset()` of its own.
 
     ## Why is this bad?
     An insecure direct object reference: a user allowed on one project, clinic or record changes the id in
@@ -141,6 +145,27 @@ class UnscopedObjectLookup(Check):
                 answer.text = request.POST["text"]
                 answer.save()
             """, path="survey/views.py", files=(_ANSWERS,)),
+        # The edit page restricts its rows like its siblings.
+        Valid("""\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import ListView, UpdateView
+            from survey.models import Answer
+
+            class AnswerList(LoginRequiredMixin, ListView):
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user)
+
+            class LatestAnswers(LoginRequiredMixin, ListView):
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user).order_by("-pk")[:5]
+
+            class AnswerEdit(LoginRequiredMixin, UpdateView):
+                model = Answer
+                fields = ["text"]
+
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user)
+            """, path="survey/views.py", files=(_ANSWERS,)),
         # A more privileged handler may reach rows its user-facing sibling restricts.
         Valid("""\
             from django.contrib.auth.decorators import permission_required
@@ -189,6 +214,24 @@ class UnscopedObjectLookup(Check):
                         answer.text = row["text"]
                         answer.save()
             """, line=13, path="survey/views.py", files=(_ANSWERS,)),
+        # Every list and form of the module shows the user's own answers; the edit page opens any answer.
+        Invalid("""\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import ListView, UpdateView
+            from survey.models import Answer
+
+            class AnswerList(LoginRequiredMixin, ListView):
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user)
+
+            class LatestAnswers(LoginRequiredMixin, ListView):
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user).order_by("-pk")[:5]
+
+            class AnswerEdit(LoginRequiredMixin, UpdateView):
+                model = Answer
+                fields = ["text"]
+            """, line=13, path="survey/views.py", files=(_ANSWERS,)),
     )
 
     @classmethod
@@ -222,9 +265,39 @@ class UnscopedObjectLookup(Check):
                 if self._norm_restricts(lookup.model, fn, level, scopes, views.values(), models):
                     peer = next(g for g, lv, s in scopes if g is not fn and lv >= level and lookup.model in s.restricted)
                     self._report_against_peers(fn, lookup, peer)
+        for view, model in self._single_object_views(views.values(), code, models):
+            if self._norm_restricts(model, view.node, view.reads, scopes, views.values(), models, {id(view.node)}):
+                peer = next(g for g, lv, s in scopes if lv >= view.reads and model in s.restricted)
+                self.report(view.node, f"{view.node.name} fetches the {last_part(model)} named in its URL from all "
+                            f"rows (Django's get_object() on `{last_part(model)}`), while {peer.name} (line "
+                            f"{peer.lineno}) restricts {last_part(model)} to the requesting user: a caller can open "
+                            "another user's row by changing the id in the URL.",
+                            fix=f"Override get_queryset() to restrict {last_part(model)} to the requesting user, "
+                            f"as {peer.name} does.")
+
+    def _single_object_views(self, views, code: ProjectCode, models: ModelIndex):
+        """(view, model) for generic single-object views (DetailView, UpdateView, DeleteView) whose object comes
+        from the URL through Django's own get_object(): no get_queryset()/get_object() in the class or its
+        project bases."""
+        module = self.ctx.imports.module
+        for view in views:
+            cls = view.node
+            if not isinstance(cls, ast.ClassDef) or view.unknown or view.unreachable or view.drf:
+                continue
+            q = f"{module}.{cls.name}"
+            ancestors = code.ancestors(q)
+            if not {last_part(a) for a in ancestors} & _SINGLE_OBJECT or any(
+                    {"get_queryset", "get_object"} & set(info.methods)
+                    for info in (code.lookup(a) for a in ancestors) if info is not None):
+                continue
+            ref = code.attr(q, "model")
+            model = models.lookup(ref) if isinstance(ref, str) else None
+            if model is not None and model.qualname in models.django:
+                yield view, model.qualname
 
     @staticmethod
-    def _norm_restricts(model: str, fn: ast.AST, level: int, scopes, views, models: ModelIndex) -> bool:
+    def _norm_restricts(model: str, fn: ast.AST, level: int, scopes, views, models: ModelIndex,
+                        also_open: set[int] | None = None) -> bool:
         """The module's norm for `model` is to restrict it to the requesting user: it holds patient data or
         rows related to users, two or more handlers no more privileged than `fn` restrict it, and they are at
         least twice as many as the handlers and views that reach its rows unrestricted (a "my patients"
@@ -234,6 +307,7 @@ class UnscopedObjectLookup(Check):
         restricting = [g for g, lv, s in scopes if g is not fn and lv >= level and model in s.restricted]
         open_ = {id(g) for g, _, s in scopes if any(lk.model == model for lk in s.unscoped)}
         open_ |= {id(v.node) for v in views if model in v.models and not v.restricted and isinstance(v.node, ast.ClassDef)}
+        open_ |= also_open or set()
         return len(restricting) >= 2 and len(restricting) >= 2 * len(open_)
 
     def _handlers(self, tree: ast.Module, code: ProjectCode):
