@@ -40,7 +40,13 @@ DEFAULT_PHI_FIELDS = (
     "accession_number",
     # US Medicare's beneficiary identifiers; a subscriber's phone number as telecoms name it; national id numbers.
     "mbi", "hicn", "medicare_number", "msisdn", "id_number",
+    # Provincial and national health-card numbers: Quebec's RAMQ, Ontario's OHIP, Scotland's CHI, New Zealand's
+    # NHI, Australia's IHI, British Columbia's PHN.
+    "ramq", "ramq_number", "ohip_number", "health_card_number", "chi_number", "nhi_number", "ihi_number", "phn",
 )
+# Health-card numbers name one patient on their own, like an NHS number.
+_HEALTH_CARDS = frozenset({"ramq", "ramq_number", "ohip_number", "health_card_number", "chi_number", "nhi_number",
+                           "ihi_number", "phn"})
 # Identifiers that name a patient on their own: a bare variable or dict key spelled like one is
 # treated as carrying it (flows, checks/flows/); generic words (`name`, `email`, `notes`) are not, nor
 # postcodes (hospitals and GP practices have them too: a patient's postcode is a field of a patient model).
@@ -49,7 +55,7 @@ STRONG_IDENTIFIERS = frozenset({
     "ssn", "social_security_number", "national_id", "passport_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "curp", "date_of_birth", "dob", "birth_date", "birthdate",
     "patient_name", "patient_full_name", "accession_number", "msisdn",
-})
+}) | _HEALTH_CARDS
 
 DEFAULT_AUDIT_BASES: tuple[str, ...] = ()
 DEFAULT_AUDIT_DECORATORS: tuple[str, ...] = ()
