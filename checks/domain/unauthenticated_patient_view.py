@@ -27,6 +27,41 @@ _SERIALIZERS = ("clinic/serializers.py", """\
             fields = ['id', 'mrn']
     """)
 _FILES = (_MODELS, _SERIALIZERS)
+# A project login middleware that lets the paths of a settings list through.
+_GATE = (("core/middleware.py", """\
+    import re
+    from django.conf import settings
+    from django.contrib.auth.views import redirect_to_login
+
+    class LoginRequiredMiddleware:
+        def __init__(self, get_response):
+            self.get_response = get_response
+            self.exempt = [re.compile(p) for p in settings.LOGIN_EXEMPT_URLS]
+
+        def __call__(self, request):
+            if not request.user.is_authenticated:
+                if not any(p.match(request.path_info.lstrip("/")) for p in self.exempt):
+                    return redirect_to_login(request.get_full_path())
+            return self.get_response(request)
+    """), ("proj/settings.py", """\
+    MIDDLEWARE = ["django.contrib.auth.middleware.AuthenticationMiddleware", "core.middleware.LoginRequiredMiddleware"]
+    LOGIN_EXEMPT_URLS = [r"^kiosk/", r"^healthz$"]
+    """), ("proj/urls.py", """\
+    from django.urls import path
+    from clinic import views
+
+    urlpatterns = [path("patients/<int:pk>/", views.patient), path("kiosk/<int:pk>/", views.kiosk)]
+    """))
+_GATED_VIEWS = """\
+    from django.http import JsonResponse
+    from clinic.models import Patient
+
+    def patient(request, pk):
+        return JsonResponse({"mrn": Patient.objects.get(pk=pk).mrn})
+
+    def kiosk(request, pk):
+        return JsonResponse({"mrn": Patient.objects.get(pk=pk).mrn})
+    """
 _SETTINGS = ("proj/settings/base.py", ("REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': "
              "['rest_framework.permissions.IsAuthenticated', 'rest_framework.permissions.DjangoModelPermissions']}\n"))
 _AGG_FILES = (("clinic/models.py", """\
@@ -177,6 +212,8 @@ class UnauthenticatedPatientView(Check):
             """, path="clinic/views.py", files=_AGG_FILES),
     )
     INVALID = (
+        # The login middleware turns anonymous requests away, except on the kiosk's exempt path.
+        Invalid(_GATED_VIEWS, line=7, path="clinic/views.py", files=(*_FILES, *_GATE)),
         Invalid("""\
             from rest_framework import viewsets, permissions
             from clinic.models import Patient, Drug

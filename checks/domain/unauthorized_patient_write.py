@@ -95,6 +95,41 @@ class UnauthorizedPatientWrite(Check):
     summary = "View changes patient data with authentication but no authorization"
 
     VALID = (
+        # A project decorator made by user_passes_test at module level checks a role.
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from django.shortcuts import get_object_or_404
+            from clinic.decorators import nurse_required
+            from clinic.models import Appointment
+
+            @login_required
+            @nurse_required
+            def cancel(request, pk):
+                a = get_object_or_404(Appointment, pk=pk)
+                a.save()
+            """, path="clinic/views.py", files=(*_FILES, ("clinic/decorators.py", """\
+                from django.contrib.auth.decorators import user_passes_test
+
+                def in_groups(*names):
+                    return lambda user: user.groups.filter(name__in=names).exists()
+
+                nurse_required = user_passes_test(in_groups("nurse"), login_url="/accounts/login/")
+                """))),
+        # A project mixin's get_queryset() keeps the rows to the user's own.
+        Valid("""\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import UpdateView
+            from clinic.mixins import OwnAppointmentsMixin
+            from clinic.models import Appointment
+
+            class AppointmentEdit(LoginRequiredMixin, OwnAppointmentsMixin, UpdateView):
+                model = Appointment
+                fields = ["reason"]
+            """, path="clinic/views.py", files=(*_FILES, ("clinic/mixins.py", """\
+                class OwnAppointmentsMixin:
+                    def get_queryset(self):
+                        return super().get_queryset().filter(**{"clinician": self.request.user})
+                """))),
         Valid("""\
             from django.contrib.auth.decorators import login_required
             from django.shortcuts import get_object_or_404

@@ -9,6 +9,7 @@ that wraps `user_passes_test`. Collected per file with the stdlib `ast`, merged 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -16,7 +17,16 @@ from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .guards import AUTHN, AUTHZ, NONE, body_level, is_login_gate, method_guard
+from .guards import (
+    AUTHN,
+    AUTHZ,
+    NONE,
+    body_level,
+    is_login_gate,
+    login_exemptions,
+    mentions_user,
+    method_guard,
+)
 from .libraries import library_class, neutral
 from .urlconf import (
     WRAPPER_LEVELS,
@@ -49,10 +59,13 @@ class ClassInfo:
     methods: list[str] = field(default_factory=list)
     get_permissions: bool = False
     get_perms: bool = False  # a DRF permission class whose `perms_map` asks a permission of GET
+    user_queryset: bool = False  # its get_queryset() reads the requesting user (a mixin restricting rows)
     decorators: list[str] = field(default_factory=list)
     writing_methods: list[str] = field(default_factory=list)  # methods that save, create, update or delete
     guard_level: int = NONE  # what its `dispatch()`/`test_func()`... enforce (guards.GUARD_METHODS)
     login_gate: bool = False  # a middleware that turns away anonymous requests
+    # a login gate's exemptions: settings it reads, path patterns of its own
+    login_exempt: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
     admin_actions: list[AdminAction] = field(default_factory=list)
 
 
@@ -95,6 +108,7 @@ class FileCode:
     # `def wrap(u): u.callback = login_required(u.callback)`: (function, decorators always applied, on some branches)
     callback_wrappers: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
     pattern_wrappers: list[str] = field(default_factory=list)  # functions applied to each of the module's patterns
+    string_settings: list[tuple[str, list[str]]] = field(default_factory=list)  # settings = [strings] (paths...)
     # Top-level functions taking a user: (qualname, authorizes in its own body, project calls it makes).
     user_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
 
@@ -144,11 +158,14 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                      bases=[imports.qualname(b) or "" for b in node.bases],
                      decorators=[imports.qualname(d) or "" for d in node.decorator_list],
                      guard_level=method_guard(node, imports), login_gate=is_login_gate(node, imports))
+    if info.login_gate:
+        info.login_exempt = login_exemptions(node)
     info.writing_methods = writing_methods(node)
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info.methods.append(stmt.name)
             info.get_permissions |= stmt.name == "get_permissions"
+            info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
             if action is not None:
                 info.admin_actions.append(action)
@@ -290,6 +307,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                 out.user_checks.append(check)
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
+            if src.looks_like_settings:
+                out.string_settings += _string_setting(stmt)
             alias = _decorator_alias(stmt, imports)
             if alias:
                 out.decorator_aliases.append(alias)
@@ -403,7 +422,18 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
-                or out.router_links or out.user_checks)
+                or out.router_links or out.user_checks or out.string_settings)
+
+
+def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
+    """`LOGIN_EXEMPT_URLS = [r"^api/", ...]`: a setting that is a list of strings."""
+    value = stmt.value
+    if not (isinstance(value, (ast.List, ast.Tuple)) and value.elts and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)):
+        return []
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return [(t.id, [e.value for e in value.elts]) for t in targets  # type: ignore[attr-defined]
+            if isinstance(t, ast.Name) and t.id.isupper()]
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
@@ -456,6 +486,7 @@ class ProjectCode:
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
     authorizers: set[str] = field(default_factory=set)  # project functions that check a user's access (raise/deny)
     user_functions: set[str] = field(default_factory=set)  # every top-level project function taking a user
+    string_settings: dict[str, list[str]] = field(default_factory=dict)
 
     def url_key(self, view: str) -> str:
         """The name URLconfs use for `view`: itself, or its re-export by an enclosing package
@@ -677,6 +708,27 @@ class ProjectCode:
                     return entry
         return None
 
+    def login_exempt_path(self, view: str, vocab: Vocabulary) -> bool:
+        """The project's login middleware lets the view's URL through: its route matches one of the middleware's
+        exempt path patterns (its own list, or a settings list it reads). False when the route is unknown."""
+        entry = self.login_middleware(vocab)
+        gate = next((self.lookup(a) for a in self.ancestors(entry) if self.lookup(a) is not None
+                     and self.lookup(a).login_gate), None) if entry else None  # type: ignore[union-attr]
+        if gate is None:
+            return False
+        settings, literals = gate.login_exempt
+        patterns = literals + [p for name in settings for p in self.string_settings.get(name, [])]
+        route = self.route(view) if patterns else None
+        if route is None:
+            return False
+        for p in patterns:
+            try:
+                if re.match(p, route.lstrip("/")) or re.match(p, route):
+                    return True
+            except re.error:
+                continue
+        return False
+
     def unresolved(self, ref: str | None) -> list[str]:
         """Ancestors of `ref` that wardgate cannot read: not in the project, not in the library
         table, not from a package known to add nothing (checks/facts/libraries.py)."""
@@ -696,8 +748,9 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     checks = [c for fc in per_file.values() for c in fc.user_checks]
     pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
     for fc in per_file.values():  # decorators made by a project factory guard like the factory's decorator
-        for alias, factory in fc.decorator_aliases:
-            kind = pc.decorator(factory)
+        for alias, factory in fc.decorator_aliases:  # `nurse_required = user_passes_test(in_groups(...))` too
+            kind = pc.decorator(factory) or ("authz" if last_part(factory) in ("user_passes_test", "permission_required")
+                                             and factory.startswith("django.") else None)
             if kind and alias not in pc.decorators:
                 pc.decorators[alias] = kind
     pc.debug_views -= pc.url_views  # also routed outside a DEBUG block: a production endpoint
@@ -717,6 +770,8 @@ def _authorizers(checks: list[tuple[str, bool, list[str]]]) -> set[str]:
 
 def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     """One file's facts into the project's."""
+    for name, values in fc.string_settings:
+        pc.string_settings.setdefault(name, []).extend(values)
     for c in fc.classes:
         pc.classes[c.qualname] = c
         pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)

@@ -80,10 +80,20 @@ def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
             if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
                     "is_authenticated", "is_anonymous") for a in walk(n.test))):
                 continue
-            for branch in (n.body, n.orelse):
-                if any(_refuses(st, imports) for st in branch):
+            for branch in (n.body, n.orelse):  # directly, or under a further test (an exempt path)
+                if any(_refuses(s, imports) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
                     return True
     return False
+
+
+def login_exemptions(cls: ast.ClassDef) -> tuple[list[str], list[str]]:
+    """What a login middleware may let through: the settings it reads (`settings.LOGIN_EXEMPT_URLS`) and the
+    strings of its own class-level lists (`EXEMPT = [r"^api/"]`), to be matched against URL paths."""
+    settings = sorted({n.attr for n in walk(cls) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                       and n.value.id == "settings"})
+    literals = [e.value for st in cls.body if isinstance(st, ast.Assign) and isinstance(st.value, (ast.List, ast.Tuple))
+                for e in st.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return settings, literals
 
 
 def _refuses(stmt: ast.stmt, imports: ImportMap) -> bool:

@@ -354,6 +354,9 @@ class Analyzer:
             level = max(level, ninja[0])
             evidence.append(ninja[1])
         exempt = any(last_part(n) == "login_not_required" for _, n in decs)
+        if self.login_middleware and not exempt and self.code.login_exempt_path(q, self.vocab):
+            exempt = True
+            evidence.append(f"its URL is exempt from login middleware {last_part(self.login_middleware)}")
         if self.login_middleware and not exempt and ninja is None:
             level = max(level, AUTHN)
             evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
@@ -458,6 +461,9 @@ class Analyzer:
             evidence.append(f"{wrapper}() around it in urls.py")
         exempt = any(last_part(self.imports.qualname(d.args[0]) if isinstance(d, ast.Call) and d.args else "")
                      == "login_not_required" for d in node.decorator_list)
+        if self.login_middleware and not exempt and self.code.login_exempt_path(q, self.vocab):
+            exempt = True
+            evidence.append(f"its URL is exempt from login middleware {last_part(self.login_middleware)}")
         if self.login_middleware and not exempt:
             level = max(level, AUTHN)
             evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
@@ -488,6 +494,8 @@ class Analyzer:
                   None)
         restricted = gq is not None and self.restricted(gq) or any(
             isinstance(m, ast.FunctionDef) and m.name == "get_queryset" and mentions_user(m, set()) for m in node.body)
+        if gq is None:  # a project mixin's get_queryset() restricting rows to the user (`CareTeamQuerysetMixin`)
+            restricted |= any(info is not None and info.user_queryset for info in map(self.code.lookup, ancestors[1:]))
         unknown = ""
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"
