@@ -13,7 +13,11 @@ from ..names import last_part
 
 _NUMERIC = {"DecimalField", "FloatField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
             "SmallIntegerField", "BigIntegerField", "PositiveBigIntegerField"}
-_DOSE = {"dose", "dosage", "strength"}
+_DOSE = {"dose", "dosage", "strength", "bolus"}
+# A record of one dose given or to give (`AdministeredDose`, `MedicationAdministration`): its amount is the dose.
+_DOSE_RECORD = {"dose", "dosage", "administration", "administered"}
+_AMOUNT = {"amount", "quantity", "qty"}
+_DOSE_UNITS = {"mg", "mcg", "ug", "g", "ml", "units", "iu", "mmol"}  # `amount_mg`
 _MODELS = """from django.db import models
 from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
 
@@ -69,7 +73,8 @@ def _is_clinical_input(name: str) -> bool:
 class UnboundedDoseField(Check):
     """## What it does
     Flags a Django model field that stores a dose or strength amount (`dose_mg`, `strength_mg`,
-    `dose_per_m2_mg`, `infusion_rate_ml_per_hr`) as a `FloatField`, or as a numeric field without
+    `dose_per_m2_mg`, `infusion_rate_ml_per_hr`, a heparin `bolus_units`, the `amount` of a dose record such as
+    `AdministeredDose`) as a `FloatField`, or as a numeric field without
     both a `MinValueValidator` and a `MaxValueValidator`; the same for the clinical inputs doses are
     computed from (`weight_in_kgs`, `height_cm`, `age_in_months`, `bsa`) on a model where doses are
     prescribed or computed (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free
@@ -110,6 +115,13 @@ class UnboundedDoseField(Check):
     summary = "Dose/strength model field stored as FloatField or without Min/Max validators"
 
     VALID = (
+        # An amount on a record that is no dose.
+        Valid("""\
+            from django.db import models
+
+            class Invoice(models.Model):
+                amount = models.DecimalField(max_digits=9, decimal_places=2)
+            """, path="app/models.py"),
         Valid("""\
             from django.db import models
             from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
@@ -197,6 +209,20 @@ class UnboundedDoseField(Check):
                 strength_mg = models.DecimalField(max_digits=10, decimal_places=3)
             """, line=5,
                 path="app/models.py"),
+        # The amount of a dose record is the dose; a heparin bolus is one.
+        Invalid("""\
+            from django.db import models
+
+            class AdministeredDose(models.Model):
+                amount = models.DecimalField(max_digits=9, decimal_places=2)
+                batch_number = models.CharField(max_length=20)
+            """, line=4, path="app/models.py"),
+        Invalid("""\
+            from django.db import models
+
+            class HeparinProtocol(models.Model):
+                bolus_units = models.FloatField()
+            """, line=4, path="app/models.py"),
         Invalid("""\
             from django.db import models
             from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
@@ -279,9 +305,12 @@ class UnboundedDoseField(Check):
                                 "its own field with choices.")
                 continue
             clinical = kind in _NUMERIC and _is_clinical_input(name) and self._doses(node)
-            if kind not in _NUMERIC or not (_is_dose_field(name) or clinical) or "choices" in keywords:
+            words = set(tokens(name))
+            dose = _is_dose_field(name) or (bool(set(tokens(node.name)) & _DOSE_RECORD) and bool(words & _AMOUNT)
+                                            and words <= _AMOUNT | _DOSE_UNITS)
+            if kind not in _NUMERIC or not (dose or clinical) or "choices" in keywords:
                 continue
-            what = "Clinical input" if clinical and not _is_dose_field(name) else "Dose field"
+            what = "Clinical input" if clinical and not dose else "Dose field"
             if kind == "FloatField":
                 problem = "is a FloatField (binary floating point)"
             elif validators is None:
