@@ -257,6 +257,28 @@ class AuditBypassingWrite(Check):
               path="clinic/migrations_old/0042_blank_mrn.py", files=_FILES),
     )
     INVALID = (
+        # Through the project's own QuerySet method (`open()` returns `self.filter(...)`), kept in a variable.
+        Invalid("""\
+            from clinic.models import Visit
+
+            def close_stale():
+                stale = Visit.objects.open().filter(ward="A")
+                stale.update(closed=True)
+            """, line=5, files=(("clinic/models.py", """\
+                from django.db import models
+                from simple_history.models import HistoricalRecords
+
+                class VisitQuerySet(models.QuerySet):
+                    def open(self):
+                        return self.filter(closed=False)
+
+                class Visit(models.Model):
+                    mrn = models.CharField(max_length=9)
+                    ward = models.CharField(max_length=9)
+                    closed = models.BooleanField(default=False)
+                    history = HistoricalRecords()
+                    objects = VisitQuerySet.as_manager()
+                """),)),
         # A central helper that takes the model as a parameter: its callers pass audited patient models.
         Invalid("""\
             def update_field(model, pk, **fields):

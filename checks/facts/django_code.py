@@ -60,6 +60,7 @@ class ClassInfo:
     get_permissions: bool = False
     get_perms: bool = False  # a DRF permission class whose `perms_map` asks a permission of GET
     user_queryset: bool = False  # its get_queryset() reads the requesting user (a mixin restricting rows)
+    queryset_methods: list[str] = field(default_factory=list)  # a QuerySet/Manager's methods returning its rows
     decorators: list[str] = field(default_factory=list)
     writing_methods: list[str] = field(default_factory=list)  # methods that save, create, update or delete
     guard_level: int = NONE  # what its `dispatch()`/`test_func()`... enforce (guards.GUARD_METHODS)
@@ -161,6 +162,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
     if info.login_gate:
         info.login_exempt = login_exemptions(node)
     info.writing_methods = writing_methods(node)
+    if {last_part(b) for b in info.bases} & _QUERYSET_BASES:
+        info.queryset_methods = [m.name for m in node.body if isinstance(m, ast.FunctionDef) and _returns_own_rows(m)]
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info.methods.append(stmt.name)
@@ -188,6 +191,24 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 elif name == "perms_map":
                     info.get_perms = _get_perms(stmt.value)
     return info
+
+
+_QUERYSET_BASES = frozenset({"QuerySet", "Manager", "BaseManager"})
+
+
+def _returns_own_rows(fn: ast.FunctionDef) -> bool:
+    """`def open(self): return self.filter(...)`: every value it returns is a chain on itself (`self.filter()`,
+    `self.get_queryset().exclude()`, `super().all()`), so it hands back rows of the same model."""
+    returns = [n.value for n in walk(fn) if isinstance(n, ast.Return)]
+
+    def rooted(expr: ast.AST | None) -> bool:
+        while isinstance(expr, (ast.Call, ast.Attribute, ast.Subscript)):
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super":
+                return True
+            expr = expr.func if isinstance(expr, ast.Call) else expr.value
+        return isinstance(expr, ast.Name) and expr.id == "self"
+
+    return bool(returns) and all(isinstance(r, ast.Call) and rooted(r) for r in returns)
 
 
 def _get_perms(value: ast.expr) -> bool:
@@ -528,6 +549,7 @@ class ProjectCode:
     # Lookups are memoised once `merge` has indexed every class (checks ask the same names often).
     _memo: dict[str, ClassInfo | None] | None = field(default=None, repr=False, compare=False)
     _login: dict[tuple[str, ...], str | None] = field(default_factory=dict, repr=False, compare=False)
+    _qs_methods: set[str] | None = field(default=None, repr=False, compare=False)
 
     def routed(self, view: str) -> bool | None:
         """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
@@ -612,6 +634,12 @@ class ProjectCode:
             if info is not None and getattr(info, name) not in (None, [], False):
                 return getattr(info, name)
         return None
+
+    def queryset_method(self, name: str) -> bool:
+        """A project QuerySet or Manager defines `name` and it returns rows of the same model."""
+        if self._qs_methods is None:
+            self._qs_methods = {m for c in self.classes.values() for m in c.queryset_methods}
+        return name in self._qs_methods
 
     def authorizes(self, ref: str | None) -> bool | None:
         """Does a call to `ref` check the user's access? None when it is not a project function taking a user

@@ -110,7 +110,7 @@ class Scope:
             meth, base = expr.func.attr, expr.func.value
             if meth == "get_queryset" and _is_self_or_super(base):
                 return self.class_model()
-            if meth in QS_METHODS:
+            if meth in QS_METHODS or self.code.queryset_method(meth):  # `Encounter.objects.open().filter()`
                 return self.model_of(base, depth + 1)
             return None
         if isinstance(expr, ast.Attribute):
