@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import ipaddress
 import re
 from urllib.parse import urlparse
 
@@ -34,6 +35,18 @@ def _mentions(recipients: list[str], flow: Flow) -> bool:
     return any(root in r or "patient" in r.lower() for r in recipients)
 
 
+_INTERNAL_SUFFIXES = (".internal", ".local", ".lan", ".intranet", ".corp", ".home.arpa", ".localdomain")
+
+
+def _internal(host: str) -> bool:
+    """A host on the organisation's own network: localhost, a private address, a name with no domain or under an
+    internal-only suffix (`lis.renal.trust.internal`)."""
+    try:
+        return ipaddress.ip_address(host).is_private
+    except ValueError:
+        return host == "localhost" or "." not in host or host.endswith(_INTERNAL_SUFFIXES)
+
+
 class PhiSentToThirdParty(Check, FlowCheck):
     """## What it does
     Flags outbound HTTP calls (`requests`, `httpx`, `urllib`, `aiohttp`) whose URL or payload — `json`,
@@ -47,7 +60,10 @@ class PhiSentToThirdParty(Check, FlowCheck):
     are flagged when the subject or body carries a strong identifier (NHS number, MRN, date of birth…) or a
     whole record, or a patient's name in mail to someone else (`mail_admins`, a list of patients mailed to a
     clinician); a name to address the recipient (`[patient.email]`) is not flagged.
-    Hosts listed in `third_party_hosts_allowed` (covered by a business associate agreement) pass.
+    Hosts listed in `third_party_hosts_allowed` (covered by a business associate agreement) pass, and so do the
+    organisation's own systems: a URL whose host, written out or read from a URL setting (directly or through an
+    attribute its class sets from one), is localhost, a private address or under an internal-only suffix
+    (`.internal`, `.local`, `.lan`, `.corp`).
 
     ## Why is this bad?
     Chat tools, analytics vendors and webhooks are third parties: sending them a name, date of
@@ -76,6 +92,19 @@ class PhiSentToThirdParty(Check, FlowCheck):
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
     VALID = (
+        # The trust's own laboratory system: its URL setting names an internal host.
+        Valid("""\
+            import httpx
+            from django.conf import settings
+
+            class LabClient:
+                def __init__(self, base_url=None):
+                    self.base_url = base_url or settings.LAB_BASE_URL
+
+                def fetch(self, patient):
+                    return httpx.get(f"{self.base_url}/results", params={"mrn": patient.mrn})
+            """, path="lab/clients.py", files=(("proj/settings.py", (
+            'import os\nLAB_BASE_URL = os.environ.get("LAB_BASE_URL", "https://lis.trust.internal/api")\n')),)),
         Valid("""\
             from django.core.mail import send_mail
 
@@ -104,6 +133,19 @@ class PhiSentToThirdParty(Check, FlowCheck):
             """),
     )
     INVALID = (
+        # The same client when the setting names a public host.
+        Invalid("""\
+            import httpx
+            from django.conf import settings
+
+            class LabClient:
+                def __init__(self, base_url=None):
+                    self.base_url = base_url or settings.LAB_BASE_URL
+
+                def fetch(self, patient):
+                    return httpx.get(f"{self.base_url}/results", params={"mrn": patient.mrn})
+            """, line=9, path="lab/clients.py", files=(("proj/settings.py", (
+            'import os\nLAB_BASE_URL = os.environ.get("LAB_BASE_URL", "https://api.labvendor.com/v2")\n')),)),
         Invalid("""\
             from django.core.mail import send_mail
 
@@ -177,6 +219,27 @@ class PhiSentToThirdParty(Check, FlowCheck):
             """, line=2),
     )
 
+    def _hosts(self, url: ast.expr, node: ast.Call) -> list[str]:
+        """The hosts a URL names: its literal start, or the URL settings it reads, directly (`settings.LAB_URL`) or
+        through an attribute the enclosing class sets from one (`self.base_url = settings.LAB_URL`). Empty when
+        they cannot be told."""
+        first = url.values[0] if isinstance(url, ast.JoinedStr) and url.values else url
+        if isinstance(first, ast.Constant) and isinstance(first.value, str) and "://" in first.value:
+            return [urlparse(first.value).hostname or ""]
+        code = self.ctx.project.fact("django_code")
+        exprs = [url]
+        attrs = {n.attr for n in ast.walk(url) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                 and n.value.id == "self"}
+        cls = next((c for c in ast.walk(self.ctx.src.tree) if isinstance(c, ast.ClassDef)  # type: ignore[arg-type]
+                    and c.lineno <= node.lineno <= (c.end_lineno or 0)), None) if attrs else None
+        if cls is not None:
+            exprs += [a.value for a in ast.walk(cls) if isinstance(a, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr in attrs for t in a.targets)]
+        names = {n.attr for e in exprs for n in ast.walk(e) if isinstance(n, ast.Attribute)
+                 and isinstance(n.value, ast.Name) and n.value.id == "settings"}
+        urls = [u for n in sorted(names) for u in (code.string_settings.get(n, []) if code else [])]
+        return [urlparse(u).hostname or "" for u in urls] if names and len(urls) >= len(names) else []
+
     def visit_Call(self, node: ast.Call) -> None:
         found = self.flows_at(node)
         if found is None:
@@ -198,10 +261,10 @@ class PhiSentToThirdParty(Check, FlowCheck):
         if sink.kind not in (HTTP, VENDOR) or not flows:
             return
         url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
-        if isinstance(url, ast.Constant) and isinstance(url.value, str):
-            host = urlparse(url.value).hostname or ""
-            if any(host == h or host.endswith("." + h) for h in self.ctx.vocab.third_party_hosts_allowed):
-                return
+        hosts = self._hosts(url, node) if url is not None else []
+        if hosts and all(_internal(h) or any(h == a or h.endswith("." + a) for a in
+                                             self.ctx.vocab.third_party_hosts_allowed) for h in hosts):
+            return  # the trust's own systems (`lis.trust.internal`), or a host with a business associate agreement
         labels = list(dict.fromkeys(f.value for f in flows))
         self.report(node, f"PHI sent to an external endpoint: {', '.join(labels[:4])}. Flow: {describe(flows)}.",
                     end_node=node, start_line=min(f.start_line for f in flows), flow=flow_steps(flows[0]),

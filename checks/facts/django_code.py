@@ -447,14 +447,19 @@ def _has_project_facts(out: FileCode) -> bool:
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
-    """`LOGIN_EXEMPT_URLS = [r"^api/", ...]`: a setting that is a list of strings."""
+    """`LOGIN_EXEMPT_URLS = [r"^api/", ...]`: a setting that is a list of strings; or a URL, written out or as the
+    default of an environment lookup (`LAB_URL = os.environ.get("LAB_URL", "https://lis.trust.internal/")`)."""
     value = stmt.value
-    if not (isinstance(value, (ast.List, ast.Tuple)) and value.elts and all(
-            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)):
-        return []
+    if isinstance(value, (ast.List, ast.Tuple)) and value.elts and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts):
+        strings = [e.value for e in value.elts]  # type: ignore[attr-defined]
+    else:
+        candidates = [value] if isinstance(value, ast.Constant) else [
+            *value.args[1:2], *(k.value for k in value.keywords if k.arg == "default")] if isinstance(value, ast.Call) else []
+        strings = [c.value for c in candidates if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                   and "://" in c.value]
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-    return [(t.id, [e.value for e in value.elts]) for t in targets  # type: ignore[attr-defined]
-            if isinstance(t, ast.Name) and t.id.isupper()]
+    return [(t.id, strings) for t in targets if strings and isinstance(t, ast.Name) and t.id.isupper()]
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
