@@ -15,6 +15,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -233,12 +234,15 @@ def run_checks(
     cache: Cache | None = None,
     niceness: int = 0,
     environment: Sequence[Path] = (),
+    meanwhile: Callable[[EngineResult], None] | None = None,
 ) -> EngineResult:
     """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
     phase 1 always sees every path so project-wide facts stay complete. `niceness` lowers the
     worker processes' priority (the pipeline runs the external tools beside them).
     With a `cache` (checks/cache.py), phase 1 runs only on files whose content it has not seen
-    (no process pool at all when every file hit); the project facts are still merged every run."""
+    (no process pool at all when every file hit); the project facts are still merged every run.
+    `meanwhile` is called with the result so far (the project model and per-file facts, no findings
+    yet) while phase 2 runs: in the worker processes, or in one forked child when there are none."""
     settings = _Settings(root=root, vocab=vocab, checks=tuple(checks), collectors=tuple(collectors),
                          max_size=max_size)
     jobs = jobs or os.cpu_count() or 1
@@ -269,7 +273,11 @@ def run_checks(
         result.project = project
         result.per_file = per_file
         targets = [p for p in result.parsed if wanted is None or p in wanted]
-        for found, errors in workers.map(partial(_phase2, project), _phase2_plan(workers, owner, targets)):
+        phase2 = workers.start(partial(_phase2, project), _phase2_plan(workers, owner, targets),
+                               background=meanwhile is not None)
+        if meanwhile is not None:
+            meanwhile(result)
+        for found, errors in phase2():
             result.findings.extend(found)
             result.errors.extend(errors)
     except BaseException:  # interrupted (SIGTERM, SIGINT): the workers stop now, not after their batch
@@ -333,6 +341,7 @@ class _Workers:
         self.root = root
         self.pools: list[ProcessPoolExecutor] = []
         self.errors: list[str] = []  # workers that died: their files are not analysed
+        self.child: int | None = None  # the forked child running phase 2 (`start`), until reaped
         if n <= 1:
             _init(settings)
             return
@@ -354,8 +363,20 @@ class _Workers:
     def map(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[T]:
         """The results of the batches whose worker finished; a worker that died (out of memory,
         killed) is an error in `self.errors`, and so is every later batch sent to it."""
+        return self.start(fn, batches)()
+
+    def start(self, fn: Callable[[list[str]], T], batches: list[list[str]],
+              background: bool = False) -> Callable[[], list[T]]:
+        """Start the batches; -> the function that waits for their results (as `map`). Without worker
+        processes, `background` runs them in a forked child, so that the caller can work meanwhile."""
         if not self.pools:
-            return [fn(batch) for batch in batches]
+            if background and hasattr(os, "fork") and any(batches):
+                return self._fork(fn, batches)
+            return lambda: [fn(batch) for batch in batches]
+        futures = self._submit(fn, batches)
+        return lambda: self._collect(futures)
+
+    def _submit(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[tuple[Any, list[str]]]:
         futures = []
         for pool, batch in zip(self.pools, batches):
             if batch:
@@ -363,6 +384,9 @@ class _Workers:
                     futures.append((pool.submit(fn, batch), batch))
                 except BrokenProcessPool:
                     self._died(batch)
+        return futures
+
+    def _collect(self, futures: list[tuple[Any, list[str]]]) -> list[Any]:
         out = []
         for future, batch in futures:
             try:
@@ -371,12 +395,55 @@ class _Workers:
                 self._died(batch)
         return out
 
+    def _fork(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> Callable[[], list[T]]:
+        """The batches in one forked child, their results sent back pickled through a pipe. Should the
+        child fail (killed, out of memory), they run here after all: never fewer findings."""
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+            code = 1
+            try:
+                os.close(read_fd)
+                gc.freeze()  # the collector need not scan (and copy) the parent's objects
+                data = pickle.dumps([fn(batch) for batch in batches], protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self.child = pid
+        reader = os.fdopen(read_fd, "rb")  # closed when read, or when dropped after an interruption
+
+        def result() -> list[T]:
+            with reader:
+                data = reader.read()
+            status = self._reap()
+            if status == 0 and data:
+                out: list[T] = pickle.loads(data)  # from our own child
+                return out
+            return [fn(batch) for batch in batches]
+        return result
+
+    def _reap(self) -> int | None:
+        """Wait for the forked child; -> its wait status (None: there was none)."""
+        pid, self.child = self.child, None
+        if pid is None:
+            return None
+        with contextlib.suppress(ChildProcessError):
+            return os.waitpid(pid, 0)[1]
+        return None
+
     def _died(self, batch: list[str]) -> None:
         self.errors.append(f"a wardgate worker process died (killed, or out of memory?) with {len(batch)} "
                            f"file(s) to analyse, e.g. {batch[0]}: they were not analysed. Retry with "
                            "--jobs 1 to see why.")
 
     def kill(self) -> None:
+        if self.child is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.child, signal.SIGKILL)
+            self._reap()
         # ProcessPoolExecutor has no public way to stop a running task; its processes are in
         # `_processes` (pid -> Process) since Python 3.2.
         for pool in self.pools:
@@ -386,6 +453,8 @@ class _Workers:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
+        if self.child is not None:  # not waited for: the run was interrupted
+            self.kill()
         _KEPT.clear()
         gc.unfreeze()  # in this process (no workers), the GC sees everything again
         for pool in self.pools:
