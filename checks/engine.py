@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
+import hashlib
 import multiprocessing
 import os
 import pickle
@@ -54,6 +55,8 @@ class EngineResult:
     # Each parsed file's own facts, before merging: change-aware runs (checks/changes/) rebuild the
     # base's project model from these plus the base versions of the changed files.
     per_file: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # With a cache: path -> sha256 of its per-file facts, pickled (what the merged model is cached by).
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -248,9 +251,12 @@ def run_checks(
     jobs = jobs or os.cpu_count() or 1
     result = EngineResult()
     done: dict[str, tuple[str, str, Any]] = {}  # rel -> (rel, phase-1 status, facts or problem)
-    store = None
+    store, namespace = None, ""
     if cache is not None:
-        store = _cached_phase1(cache, root, paths, settings, result, done)
+        from .cache import facts_namespace
+
+        namespace = facts_namespace(settings.vocab, settings.max_size, settings.collectors)
+        store = _cached_phase1(cache, root, paths, namespace, result, done)
     todo = [rel for rel in paths if rel not in done]
     wanted = None if check_paths is None else set(check_paths)
     work = max(len(todo), len(paths) if wanted is None else len(wanted))  # files in phase 1, or in phase 2
@@ -262,14 +268,16 @@ def run_checks(
                 if status == "unparsed":
                     status, payload = _unparsed(root, rel, max_size, payload)
                 if store is not None and rel in result.hashes and _cacheable(status, payload):
-                    store.put((rel, result.hashes[rel]),
-                              (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+                    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+                    store.put((rel, result.hashes[rel]), (status, data))
+                    result.digests[rel] = _sha(data)
                 done[rel] = (rel, status, payload)
         per_file = _phase1_results([done[rel] for rel in paths if rel in done], result)  # missing: its worker died
         if environment:  # bases from installed packages: read them from the project's environment
             per_file += collect_environment(list(environment), _unresolved_bases, per_file,
-                                            partial(_collect_package, settings))
-        project = merge_facts(settings.collectors, per_file, vocab)
+                                            partial(_collect_package, settings, result.digests))
+        merge = partial(merge_facts, settings.collectors, per_file, vocab)
+        project = merge() if cache is None else cache.merged(namespace, per_file, result.digests, merge)
         result.project = project
         result.per_file = per_file
         targets = [p for p in result.parsed if wanted is None or p in wanted]
@@ -289,19 +297,18 @@ def run_checks(
     return result
 
 
-def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], settings: _Settings, result: EngineResult,
+def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], namespace: str, result: EngineResult,
                    done: dict[str, tuple[str, str, Any]]) -> _Store:
     """Fill `done` with the phase-1 results the cache holds for these files' contents; the store that
     takes the new ones."""
-    from .cache import facts_namespace
-
     result.hashes = cache.hashes(root, paths)
-    store = cache.store(f"facts-{facts_namespace(settings.vocab, settings.max_size, settings.collectors)}.pickle")
+    store = cache.store(f"facts-{namespace}.pickle")
     for rel in paths:
         if rel in result.hashes:
             hit = store.get((rel, result.hashes[rel]))
             if hit is not None:  # stored pickled: merging can never alter the cached facts
                 done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
+                result.digests[rel] = _sha(hit[1])
     cache.stats["facts_hits"] += len(done)
     cache.stats["facts_misses"] += len(paths) - len(done)
     return store
@@ -479,8 +486,10 @@ def _unparsed(root: Path, rel: str, max_size: int, error: str) -> tuple[str, Fin
     return ("newer" if problem.rule_id == "WG006" else "problem"), problem
 
 
-def _collect_package(st: _Settings, src: SourceFile, imports: ImportMap) -> dict[str, Any]:
-    """The collectors' facts of an installed package's module (a collector that fails just adds nothing)."""
+def _collect_package(st: _Settings, digests: dict[str, str], src: SourceFile, imports: ImportMap) -> dict[str, Any]:
+    """The collectors' facts of an installed package's module (a collector that fails just adds nothing).
+    They follow from its path and text: the text's digest stands for them in `digests`."""
+    digests[src.path] = _sha(f"{src.path}\0{src.text}".encode("utf-8", "surrogatepass"))
     facts: dict[str, Any] = {}
     for c in st.collectors:
         try:
@@ -512,6 +521,10 @@ def _cacheable(status: str, payload: Any) -> bool:
     if status == "ok":
         return "__errors__" not in payload
     return getattr(payload, "rule_id", None) != "WG001"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _tb() -> str:
