@@ -10,6 +10,9 @@ What is cached, and what a key is made of:
   `--version`), its options and, for semgrep, the rules' content. The tool runs on the misses only.
 - `stat` -> sha256 (mtime_ns, size, inode, ctime_ns), so unchanged files are not read to be hashed;
   an entry is only trusted for files last modified a few seconds before it was recorded (racy stat).
+- merged project models (the head's, and in diff mode the base's): the sha256 of every per-file
+  facts entry that went into the merge, with its path, in order, in the facts namespace. A merge with
+  an entry of unknown digest is not cached. Only the models of the last run are kept.
 
 Each cache file is signed (HMAC-SHA256) with a random key kept outside the project
 (`$XDG_CACHE_HOME/wardgate/cache-key`), so a `.wardgate-cache/` committed to a repository cannot
@@ -32,9 +35,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import processes
 from .safe_paths import create_once, symlink_on_path
@@ -45,6 +48,7 @@ _RACY_SECONDS = 3.0  # a stat entry is trusted only for files older than this wh
 _TOOL_CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".bandit",
                       "radon.cfg", ".semgrepignore")
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds checks/, wardgate/, reports/
+T = TypeVar("T")
 
 
 def _read_regular(path: str) -> bytes | None:
@@ -138,12 +142,13 @@ def _signing_key() -> bytes | None:
 class _Store:
     """One signed pickle of a dict; loaded lazily, written atomically when changed."""
 
-    def __init__(self, cache: Cache, name: str) -> None:
+    def __init__(self, cache: Cache, name: str, keep_unused: bool = True) -> None:
         self.cache = cache
         self.path = cache.directory / name
         self._data: dict[Any, Any] | None = None
         self.used: set[Any] = set()
         self.dirty = False
+        self.keep_unused = keep_unused  # False: saved with this run's entries only
         self.lock = threading.Lock()
 
     @property
@@ -170,7 +175,7 @@ class _Store:
             if not self.dirty or self._data is None:
                 return
             data = self._data
-            if len(data) > 4 * max(len(self.used), 2000):  # drop what this project no longer has
+            if not self.keep_unused or len(data) > 4 * max(len(self.used), 2000):  # drop what this project no longer has
                 data = {k: v for k, v in data.items() if k in self.used}
             self.cache._write(self.path, data)
             self.dirty = False
@@ -225,10 +230,10 @@ class Cache:
         except OSError as exc:
             _note(f"cannot write {path} ({exc.strerror or exc}); the next run will be cold")
 
-    def store(self, name: str) -> _Store:
+    def store(self, name: str, keep_unused: bool = True) -> _Store:
         with self._lock:
             if name not in self._stores:
-                self._stores[name] = _Store(self, name)
+                self._stores[name] = _Store(self, name, keep_unused)
             return self._stores[name]
 
     def save(self) -> None:
@@ -261,6 +266,28 @@ class Cache:
             if max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 < now - _RACY_SECONDS:
                 stat_store.put(rel, (sig, digest))
         return out
+
+    # --- merged project models ---------------------------------------------------------------------
+    def merged(self, namespace: str, per_file: Sequence[tuple[str, Any]], digests: Mapping[str, str],
+               merge: Callable[[], T]) -> T:
+        """`merge()`, or its result from a run that merged the same per-file facts: each entry's `digests[path]`
+        (sha256 of its pickled facts), in order. An entry without a digest: merged afresh, not cached."""
+        h = hashlib.sha256(namespace.encode())
+        for path, _facts in per_file:
+            digest = digests.get(path)
+            if digest is None:
+                return merge()
+            h.update(f"{path}\0{digest}\0".encode())
+        store = self.store(f"merged-{namespace}.pickle", keep_unused=False)  # a model is ~2 MB: keep this run's
+        hit = store.get(h.hexdigest())
+        if hit is not None:
+            self.stats["models_cached"] = self.stats.get("models_cached", 0) + 1
+            cached: T = pickle.loads(hit)  # signed, see above
+            return cached
+        model = merge()
+        store.put(h.hexdigest(), pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        self.stats["models_merged"] = self.stats.get("models_merged", 0) + 1
+        return model
 
     # --- tools -----------------------------------------------------------------------------------
     def tool_namespace(self, name: str, exe: str, options: dict[str, Any]) -> str:

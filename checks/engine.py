@@ -12,9 +12,11 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
+import hashlib
 import multiprocessing
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -60,6 +62,8 @@ class EngineResult:
     # Each parsed file's own facts, before merging: change-aware runs (checks/changes/) rebuild the
     # base's project model from these plus the base versions of the changed files.
     per_file: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # With a cache: path -> sha256 of its per-file facts, pickled (what the merged model is cached by).
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -240,20 +244,26 @@ def run_checks(
     cache: Cache | None = None,
     niceness: int = 0,
     environment: Sequence[Path] = (),
+    meanwhile: Callable[[EngineResult], None] | None = None,
 ) -> EngineResult:
     """Analyse `paths` (relative to `root`). `check_paths` limits phase 2 (diff-aware runs);
     phase 1 always sees every path so project-wide facts stay complete. `niceness` lowers the
     worker processes' priority (the pipeline runs the external tools beside them).
     With a `cache` (checks/cache.py), phase 1 runs only on files whose content it has not seen
-    (no process pool at all when every file hit); the project facts are still merged every run."""
+    (no process pool at all when every file hit); the project facts are still merged every run.
+    `meanwhile` is called with the result so far (the project model and per-file facts, no findings
+    yet) while phase 2 runs: in the worker processes, or in one forked child when there are none."""
     settings = _Settings(root=root, vocab=vocab, checks=tuple(checks), collectors=tuple(collectors),
                          max_size=max_size)
     jobs = jobs or os.cpu_count() or 1
     result = EngineResult()
     done: dict[str, tuple[str, str, Any]] = {}  # rel -> (rel, phase-1 status, facts or problem)
-    store = None
+    store, namespace = None, ""
     if cache is not None:
-        store = _cached_phase1(cache, root, paths, settings, result, done)
+        from .cache import facts_namespace
+
+        namespace = facts_namespace(settings.vocab, settings.max_size, settings.collectors)
+        store = _cached_phase1(cache, root, paths, namespace, result, done)
     todo = [rel for rel in paths if rel not in done]
     wanted = None if check_paths is None else set(check_paths)
     work = max(len(todo), len(paths) if wanted is None else len(wanted))  # files in phase 1, or in phase 2
@@ -265,18 +275,24 @@ def run_checks(
                 if status == "unparsed":
                     status, payload = _unparsed(root, rel, max_size, payload)
                 if store is not None and rel in result.hashes and _cacheable(status, payload):
-                    store.put((rel, result.hashes[rel]),
-                              (status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+                    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+                    store.put((rel, result.hashes[rel]), (status, data))
+                    result.digests[rel] = _sha(data)
                 done[rel] = (rel, status, payload)
         per_file = _phase1_results([done[rel] for rel in paths if rel in done], result)  # missing: its worker died
         if environment:  # bases from installed packages: read them from the project's environment
             per_file += collect_environment(list(environment), _unresolved_bases, per_file,
-                                            partial(_collect_package, settings))
-        project = merge_facts(settings.collectors, per_file, vocab)
+                                            partial(_collect_package, settings, result.digests))
+        merge = partial(merge_facts, settings.collectors, per_file, vocab)
+        project = merge() if cache is None else cache.merged(namespace, per_file, result.digests, merge)
         result.project = project
         result.per_file = per_file
         targets = [p for p in result.parsed if wanted is None or p in wanted]
-        for found, errors in workers.map(partial(_phase2, project), _phase2_plan(workers, owner, targets)):
+        phase2 = workers.start(partial(_phase2, project), _phase2_plan(workers, owner, targets),
+                               background=meanwhile is not None)
+        if meanwhile is not None:
+            meanwhile(result)
+        for found, errors in phase2():
             result.findings.extend(found)
             result.errors.extend(errors)
     except BaseException:  # interrupted (SIGTERM, SIGINT): the workers stop now, not after their batch
@@ -288,19 +304,18 @@ def run_checks(
     return result
 
 
-def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], settings: _Settings, result: EngineResult,
+def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], namespace: str, result: EngineResult,
                    done: dict[str, tuple[str, str, Any]]) -> _Store:
     """Fill `done` with the phase-1 results the cache holds for these files' contents; the store that
     takes the new ones."""
-    from .cache import facts_namespace
-
     result.hashes = cache.hashes(root, paths)
-    store = cache.store(f"facts-{facts_namespace(settings.vocab, settings.max_size, settings.collectors)}.pickle")
+    store = cache.store(f"facts-{namespace}.pickle")
     for rel in paths:
         if rel in result.hashes:
             hit = store.get((rel, result.hashes[rel]))
             if hit is not None:  # stored pickled: merging can never alter the cached facts
                 done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
+                result.digests[rel] = _sha(hit[1])
     cache.stats["facts_hits"] += len(done)
     cache.stats["facts_misses"] += len(paths) - len(done)
     return store
@@ -343,6 +358,7 @@ class _Workers:
         self.root = root
         self.pools: list[ProcessPoolExecutor] = []
         self.errors: list[str] = []  # workers that died: their files are not analysed
+        self.child: int | None = None  # the forked child running phase 2 (`start`), until reaped
         if n <= 1:
             _init(settings)
             return
@@ -364,8 +380,20 @@ class _Workers:
     def map(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[T]:
         """The results of the batches whose worker finished; a worker that died (out of memory,
         killed) is an error in `self.errors`, and so is every later batch sent to it."""
+        return self.start(fn, batches)()
+
+    def start(self, fn: Callable[[list[str]], T], batches: list[list[str]],
+              background: bool = False) -> Callable[[], list[T]]:
+        """Start the batches; -> the function that waits for their results (as `map`). Without worker
+        processes, `background` runs them in a forked child, so that the caller can work meanwhile."""
         if not self.pools:
-            return [fn(batch) for batch in batches]
+            if background and hasattr(os, "fork") and any(batches):
+                return self._fork(fn, batches)
+            return lambda: [fn(batch) for batch in batches]
+        futures = self._submit(fn, batches)
+        return lambda: self._collect(futures)
+
+    def _submit(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[tuple[Any, list[str]]]:
         futures = []
         for pool, batch in zip(self.pools, batches):
             if batch:
@@ -373,6 +401,9 @@ class _Workers:
                     futures.append((pool.submit(fn, batch), batch))
                 except BrokenProcessPool:
                     self._died(batch)
+        return futures
+
+    def _collect(self, futures: list[tuple[Any, list[str]]]) -> list[Any]:
         out = []
         for future, batch in futures:
             try:
@@ -381,12 +412,55 @@ class _Workers:
                 self._died(batch)
         return out
 
+    def _fork(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> Callable[[], list[T]]:
+        """The batches in one forked child, their results sent back pickled through a pipe. Should the
+        child fail (killed, out of memory), they run here after all: never fewer findings."""
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+            code = 1
+            try:
+                os.close(read_fd)
+                gc.freeze()  # the collector need not scan (and copy) the parent's objects
+                data = pickle.dumps([fn(batch) for batch in batches], protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        self.child = pid
+        reader = os.fdopen(read_fd, "rb")  # closed when read, or when dropped after an interruption
+
+        def result() -> list[T]:
+            with reader:
+                data = reader.read()
+            status = self._reap()
+            if status == 0 and data:
+                out: list[T] = pickle.loads(data)  # from our own child
+                return out
+            return [fn(batch) for batch in batches]
+        return result
+
+    def _reap(self) -> int | None:
+        """Wait for the forked child; -> its wait status (None: there was none)."""
+        pid, self.child = self.child, None
+        if pid is None:
+            return None
+        with contextlib.suppress(ChildProcessError):
+            return os.waitpid(pid, 0)[1]
+        return None
+
     def _died(self, batch: list[str]) -> None:
         self.errors.append(f"a wardgate worker process died (killed, or out of memory?) with {len(batch)} "
                            f"file(s) to analyse, e.g. {batch[0]}: they were not analysed. Retry with "
                            "--jobs 1 to see why.")
 
     def kill(self) -> None:
+        if self.child is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.child, signal.SIGKILL)
+            self._reap()
         # ProcessPoolExecutor has no public way to stop a running task; its processes are in
         # `_processes` (pid -> Process) since Python 3.2.
         for pool in self.pools:
@@ -396,6 +470,8 @@ class _Workers:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
+        if self.child is not None:  # not waited for: the run was interrupted
+            self.kill()
         _KEPT.clear()
         gc.unfreeze()  # in this process (no workers), the GC sees everything again
         for pool in self.pools:
@@ -420,8 +496,10 @@ def _unparsed(root: Path, rel: str, max_size: int, error: str) -> tuple[str, Fin
     return ("newer" if problem.rule_id == "WG006" else "problem"), problem
 
 
-def _collect_package(st: _Settings, src: SourceFile, imports: ImportMap) -> dict[str, Any]:
-    """The collectors' facts of an installed package's module (a collector that fails just adds nothing)."""
+def _collect_package(st: _Settings, digests: dict[str, str], src: SourceFile, imports: ImportMap) -> dict[str, Any]:
+    """The collectors' facts of an installed package's module (a collector that fails just adds nothing).
+    They follow from its path and text: the text's digest stands for them in `digests`."""
+    digests[src.path] = _sha(f"{src.path}\0{src.text}".encode("utf-8", "surrogatepass"))
     facts: dict[str, Any] = {}
     for c in st.collectors:
         try:
@@ -453,6 +531,10 @@ def _cacheable(status: str, payload: Any) -> bool:
     if status == "ok":
         return "__errors__" not in payload
     return getattr(payload, "rule_id", None) != "WG001"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _tb() -> str:

@@ -142,3 +142,47 @@ def test_a_worker_that_dies_fails_the_run_and_keeps_the_rest(project: tuple[Path
     assert "worker process died" in error and "not analysed" in error
     seen = {f.path for f in result.findings}
     assert "clinic/views_7.py" not in seen and 0 < len(seen) < len(paths)  # the other worker's files
+
+
+class _SaysWhere(_Crashes):
+    """Reports the process it runs in; ends it on views_7.py unless it is the test's own process."""
+
+    code = "WG997"
+    parent = os.getpid()
+
+    def visit_Module(self, node: object) -> None:
+        if self.ctx.path.endswith("views_7.py") and os.getpid() != self.parent and self.die:
+            os._exit(9)
+        self.report(node, f"pid {os.getpid()}")  # type: ignore[arg-type]
+
+    die = False
+
+
+def test_meanwhile_runs_while_a_forked_child_does_phase_two(project: tuple[Path, list[str]]) -> None:
+    """Without worker processes (a pre-commit run's few files), phase 2 runs in one forked child while
+    `meanwhile` (the change rules) works on the project model: the same findings as in-process."""
+    root, paths = project
+    targets = ["clinic/views_3.py", "clinic/views_7.py"]
+    inline = _run(root, paths, jobs=1, check_paths=targets)
+    seen: list[int] = []
+
+    def meanwhile(result: EngineResult) -> None:
+        assert result.project.fact("django_models") is not None and result.findings == []
+        seen.append(os.getpid())
+
+    forked = _run(root, paths, jobs=1, check_paths=targets, meanwhile=meanwhile)
+    assert seen == [os.getpid()] and _summary(forked) == _summary(inline)
+    where = run_checks(root, paths, vocab=Vocabulary(), checks=[_SaysWhere], collectors=COLLECTORS, jobs=1,
+                       check_paths=targets, meanwhile=lambda _r: None)
+    assert {f.message for f in where.findings} - {f"pid {os.getpid()}"}  # not this process
+
+
+def test_a_forked_child_that_dies_means_phase_two_runs_here(project: tuple[Path, list[str]],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    root, paths = project
+    targets = ["clinic/views_3.py", "clinic/views_7.py"]
+    monkeypatch.setattr(_SaysWhere, "die", True)
+    result = run_checks(root, paths, vocab=Vocabulary(), checks=[_SaysWhere], collectors=COLLECTORS, jobs=1,
+                        check_paths=targets, meanwhile=lambda _r: None)
+    assert result.errors == []
+    assert sorted((f.path, f.message) for f in result.findings) == [(p, f"pid {os.getpid()}") for p in targets]

@@ -9,6 +9,7 @@ Base blobs are read with one `git cat-file --batch`, never one process per file.
 """
 from __future__ import annotations
 
+import hashlib
 import pickle
 import time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from checks.changes import DATA_SUFFIXES, ChangeRun, Version, collect_text, compare
 from checks.engine import run_on_source
 from checks.facts import COLLECTORS
+from checks.index import ProjectIndex, merge_facts
 from checks.source import SourceFile, decode_python
 from reports.stats import ChangeStats
 
@@ -111,28 +113,41 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
         if before is not None:
             versions.append(Version(path=path, old_path=path, before=before, after=None, lines=set()))
 
-    store = None
+    store, namespace = None, ""
     if cache is not None:
         from checks.cache import facts_namespace
 
-        store = cache.store(f"change-facts-{facts_namespace(config.domain, max_size, COLLECTORS)}.pickle")
+        namespace = facts_namespace(config.domain, max_size, COLLECTORS)
+        store = cache.store(f"change-facts-{namespace}.pickle")
     counts = {"base_facts_cached": 0, "base_facts_collected": 0}
     by_path = {v.old_path: ids.get(v.old_path or "") for v in versions if v.old_path}
+    # The digests of the base's per-file facts (the merged base model's cache key): the head's for the
+    # unchanged files; each changed file's own, once its base facts are known to the cache.
+    digests = dict(engine.digests)
 
     def base_facts(src: SourceFile) -> dict[str, Any] | None:
         blob = by_path.get(src.path)
         key = (src.path, blob)
+        digests.pop(src.path, None)  # never the head version's digest for the base version's facts
         if store is not None and blob:
             hit = store.get(key)
             if hit is not None:
                 counts["base_facts_cached"] += 1
+                digests[src.path] = hashlib.sha256(hit).hexdigest()
                 cached: dict[str, Any] = pickle.loads(hit)  # signed, see checks/cache.py
                 return cached
         facts = collect_text(src, COLLECTORS, config.domain)
         counts["base_facts_collected"] += 1
         if store is not None and blob and facts is not None:
-            store.put(key, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+            data = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+            store.put(key, data)
+            digests[src.path] = hashlib.sha256(data).hexdigest()
         return facts
+
+    def merge(per_file: list[tuple[str, dict[str, Any]]]) -> ProjectIndex:
+        def fresh() -> ProjectIndex:
+            return merge_facts(tuple(COLLECTORS), per_file, config.domain)
+        return fresh() if cache is None else cache.merged(namespace, per_file, digests, fresh)
 
     def read_head(rel: str) -> str | None:
         try:
@@ -142,7 +157,7 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
 
     done = compare(root, versions, head=engine.project, head_per_file=engine.per_file,
                                vocab=config.domain, collectors=COLLECTORS, files=files, read_head=read_head,
-                               base_facts=base_facts)
+                               base_facts=base_facts, merge=merge)
     stats = ChangeStats(base=ref, files=len(versions), **counts, findings=len(done.findings),
                         seconds=round(time.perf_counter() - started, 3))
     return done, stats

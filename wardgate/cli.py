@@ -4,7 +4,9 @@ failed, 2 usage/config error, 3 internal or tool failure (fail closed: never 0 w
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
+import os
 import signal
 import sys
 import threading
@@ -28,6 +30,27 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; -> the exit code. Run as the program (`argv` None: the console script,
+    `python -m wardgate`) it ends the process itself, see `_exit_now`."""
+    code = _main(argv)
+    if argv is None:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """Flush, run the atexit handlers, and end the process without tearing down the interpreter: freeing
+    the run's hundreds of thousands of objects one by one takes 0.15 s of a 1.5 s pre-commit run."""
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): as Python itself would, exit 120
+        os._exit(120)
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # A run builds hundreds of thousands of long-lived objects (the project's facts, parsed trees) and
     # little cyclic garbage: with the default thresholds the collector rescans them again and again
     # (0.13 s of a 10-file pre-commit run). Rarer young collections; the worker processes inherit it.

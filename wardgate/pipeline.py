@@ -17,7 +17,7 @@ from typing import Any
 
 from checks import processes
 from checks.cache import open_cache
-from checks.changes import ChangeSet
+from checks.changes import ChangeRun, ChangeSet
 from checks.engine import EngineResult
 from checks.facts.patient_data import phi_field_names
 from checks.finding import Finding
@@ -29,7 +29,7 @@ from reports.coverage_file import CoverageData
 from reports.gate import decide
 from reports.model import Report
 from reports.sections import Approvals, ChangeMetrics, Coverage, TestSuggestion
-from reports.stats import BaselineStats, GatePolicy, LLMStats, ShardStats, Stats
+from reports.stats import BaselineStats, ChangeStats, GatePolicy, LLMStats, ShardStats, Stats
 
 from . import __version__, trust
 from .approvals import ApprovalsConfig, Context, load_changes, review_change
@@ -109,14 +109,22 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
     scope = _scope(config, options, progress)
     jobs = options.jobs or config.jobs or os.cpu_count() or 1
     cache = None if options.no_cache else open_cache(scope.root, Path(config.cache_dir) if config.cache_dir else None)
-    one = run_stage_one(config, scope.root, scope.files, scope.check_paths, jobs, cache, progress)
+    changed: list[tuple[ChangeRun, ChangeStats]] = []
+    diff = scope.diff
+
+    def compare_with_base(engine: EngineResult) -> None:
+        # Change-aware rules: base vs head of the changed files (wardgate/changes.py). They need the
+        # project model only, so they run while the checks' phase 2 does.
+        assert diff is not None
+        progress.update("comparing the change with its base")
+        changed.append(change_findings(scope.root, diff, engine, config, cache, scope.files, staged=options.staged))
+
+    one = run_stage_one(config, scope.root, scope.files, scope.check_paths, jobs, cache, progress,
+                        meanwhile=compare_with_base if diff is not None else None)
     findings, errors, engine = one.findings, one.errors, one.engine
     findings += env_file_findings(config, scope.root, scope.env_files)
-    change_run, change_stats = None, None
-    if scope.diff is not None:  # change-aware rules: base vs head of the changed files (wardgate/changes.py)
-        progress.update("comparing the change with its base")
-        change_run, change_stats = change_findings(scope.root, scope.diff, engine, config, cache, scope.files,
-                                                   staged=options.staged)
+    change_run, change_stats = changed[0] if changed else (None, None)
+    if change_run is not None:
         checks = [c for c in ALL_CHECKS if config.rule_enabled(c.code)]
         findings = [*mark_found_at_base(findings, change_run, checks), *change_run.findings]
         errors.extend(change_run.errors)

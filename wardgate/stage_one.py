@@ -5,6 +5,7 @@ and analyse: the run then lasts about as long as its slowest tool.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +48,11 @@ class StageOne:
 
 
 def run_stage_one(config: Config, root: Path, files: list[str], check_paths: list[str] | None, jobs: int,
-                  cache: Cache | None, progress: Progress) -> StageOne:
+                  cache: Cache | None, progress: Progress,
+                  meanwhile: Callable[[EngineResult], None] | None = None) -> StageOne:
     """The project model and phase 1 from every file; phase 2 and the tools on `check_paths` (None: every
-    file). A file the engine finds unparsable is dropped from the tools' results afterwards."""
+    file). A file the engine finds unparsable is dropped from the tools' results afterwards. `meanwhile`
+    runs on the project model while phase 2 does (checks/engine.py)."""
     progress.update(f"reading {len(files)} files")
     readable = [f for f in (files if check_paths is None else check_paths)
                 if not isinstance(read_source(root, f, config.max_file_size), Finding)]
@@ -59,7 +62,7 @@ def run_stage_one(config: Config, root: Path, files: list[str], check_paths: lis
     engine = run_checks(root, files, vocab=config.domain, checks=[c for c in ALL_CHECKS if config.rule_enabled(c.code)],
                         collectors=COLLECTORS, jobs=jobs, max_size=config.max_file_size, check_paths=check_paths,
                         cache=cache, niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in futures else 0,
-                        environment=site_packages(root, config.python))
+                        environment=site_packages(root, config.python), meanwhile=meanwhile)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
     note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths))
     if note is not None:

@@ -92,14 +92,16 @@ def collect_text(src: SourceFile | None, collectors: Sequence[Collector], vocab:
 
 
 BaseFacts = Callable[[SourceFile], "dict[str, Any] | None"]
+Merge = Callable[[list[tuple[str, dict[str, Any]]]], ProjectIndex]
 
 
 def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
             head_per_file: Sequence[tuple[str, dict[str, Any]]], vocab: Vocabulary,
             collectors: Sequence[Collector], files: Sequence[str] = (),
             read_head: Callable[[str], str | None] | None = None, base_facts: BaseFacts | None = None,
-            rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES) -> ChangeRun:
-    """Run the change rules; a rule that crashes is an error, never silence."""
+            rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES, merge: Merge | None = None) -> ChangeRun:
+    """Run the change rules; a rule that crashes is an error, never silence. `merge` merges the base's
+    per-file facts (default: merge_facts; the driver's may take the model from its cache)."""
     py = [v for v in versions if (v.old_path or v.path).endswith(".py") or v.path.endswith(".py")]
     data: dict[str, FileDelta] = {}
     for v in versions:
@@ -112,7 +114,7 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
         before = source_of(root, v.old_path, v.before) if v.old_path else None
         after = source_of(root, v.path, v.after)
         deltas[v.path] = FileDelta(path=v.path, old_path=v.old_path, before=before, after=after, lines=set(v.lines))
-    base = _base_index(deltas, head_per_file, vocab, collectors, base_facts)
+    base = _base_index(deltas, head_per_file, vocab, collectors, base_facts, merge)
     changes = ChangeSet(deltas=deltas, base=base, head=head, vocab=vocab, files=list(files),
                         read_head=read_head or (lambda rel: None), data=data)
     findings: list[Finding] = []
@@ -128,7 +130,8 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
 
 
 def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, dict[str, Any]]],
-                vocab: Vocabulary, collectors: Sequence[Collector], base_facts: BaseFacts | None) -> ProjectIndex:
+                vocab: Vocabulary, collectors: Sequence[Collector], base_facts: BaseFacts | None,
+                merge: Merge | None = None) -> ProjectIndex:
     """The base's project model: the head's facts of every unchanged file, the base facts of the changed ones."""
     changed_head = set(deltas)
     changed_base = {d.old_path for d in deltas.values() if d.old_path}
@@ -141,4 +144,4 @@ def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str,
         facts = base_facts(d.before) if base_facts is not None else collect_text(d.before, collectors, vocab)
         if facts:
             per_file.append((d.old_path, facts))
-    return merge_facts(tuple(collectors), per_file, vocab)
+    return merge(per_file) if merge is not None else merge_facts(tuple(collectors), per_file, vocab)
