@@ -33,8 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; -> the exit code. Run as the program (`argv` None: the console script,
     `python -m wardgate`) it ends the process itself, see `_exit_now`."""
     code = _main(argv)
-    if argv is None:
-        _exit_now(code)
+    if argv is None and code in (0, 1):  # a finished run; after an interruption or a failure the interpreter's
+        _exit_now(code)                  # own exit joins what is still stopping (worker processes, tool threads)
     return code
 
 
