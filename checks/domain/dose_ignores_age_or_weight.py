@@ -7,6 +7,7 @@ from ..facts.clinical_functions import NAME as FUNCS
 from ..facts.clinical_functions import FunctionIndex, caps_against_max, is_dose_calculation, tokens
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex, ModelInfo
+from ..facts.orm_relations import Relations, project_relations
 from ..finding import Category, Confidence, Severity
 from ..walk import walk
 
@@ -37,6 +38,19 @@ class Syrup(models.Model):
     strength_mg_per_ml = models.DecimalField(max_digits=6, decimal_places=2)
     max_single_dose_mg = models.DecimalField(max_digits=6, decimal_places=2)
     min_weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+""")
+_BANDS = ("app/models.py", """
+from django.db import models
+
+class Medicine(models.Model):
+    name = models.CharField(max_length=100)
+
+class PaediatricDoseBand(models.Model):
+    medicine = models.ForeignKey(Medicine, on_delete=models.CASCADE, related_name="paediatric_bands")
+    min_age_months = models.PositiveSmallIntegerField()
+    max_age_months = models.PositiveSmallIntegerField()
+    dose_per_kg = models.DecimalField(max_digits=6, decimal_places=2)
+    max_dose = models.DecimalField(max_digits=6, decimal_places=2)
 """)
 _AGE = {"age", "dob", "birth", "birthdate", "months", "years"}
 _WEIGHT = {"weight", "kg", "bsa"}
@@ -83,8 +97,8 @@ def _limit_fields(model: ModelInfo, words: set[str]) -> list[str]:
 
 class DoseIgnoresAgeOrWeight(Check):
     """## What it does
-    Flags a dose calculation that takes a drug whose model declares an age limit
-    (`min_age_months`-like field) yet computes a weight-based (mg/kg) dose without ever looking
+    Flags a dose calculation that takes a drug whose model — or the rows it reads through it, such as
+    `drug.paediatric_bands` — declares an age limit (`min_age_months`-like field) yet computes a weight-based (mg/kg) dose without ever looking
     at the patient's age — or, symmetrically, one that declares a weight limit (`min_weight_kg`)
     yet picks or scales the dose by age alone. Body-surface-area dosing (weight only feeds the
     BSA formula) needs the age only when nothing caps it; generic helpers with no drug (callers
@@ -119,6 +133,12 @@ class DoseIgnoresAgeOrWeight(Check):
     summary = "Weight-based dose ignores age (or age-based dose ignores weight) although the drug model limits both"
 
     VALID = (
+        Valid("""\
+            def paediatric_dose(medicine, patient, weight_kg):
+                band = medicine.paediatric_bands.get(min_age_months__lte=patient.age_months,
+                                                     max_age_months__gte=patient.age_months)
+                return min(weight_kg * band.dose_per_kg, band.max_dose)
+            """, path="app/dosing.py", files=(_BANDS,)),
         Valid("""\
             from .models import Drug
 
@@ -165,6 +185,12 @@ class DoseIgnoresAgeOrWeight(Check):
             """, path="app/dosing.py", files=(_SYRUP,)),
     )
     INVALID = (
+        # The dose bands read through the drug are keyed by age; the function takes none and picks the first band.
+        Invalid("""\
+            def paediatric_dose(medicine, weight_kg):
+                band = medicine.paediatric_bands.order_by("min_age_months").first()
+                return min(weight_kg * band.dose_per_kg, band.max_dose)
+            """, line=1, path="app/dosing.py", files=(_BANDS,)),
         Invalid("""\
             from .models import Drug as D
 
@@ -208,9 +234,16 @@ class DoseIgnoresAgeOrWeight(Check):
         models: ModelIndex | None = self.ctx.project.fact(MODELS)
         if models is None or self.ctx.src.looks_like_test or not is_dose_calculation(node):
             return
-        drugs = [m for m in (self._model_of(a, models) for a in (*node.args.args, *node.args.kwonlyargs)) if m]
-        if not drugs:
+        args = [(a.arg, m) for a in (*node.args.args, *node.args.kwonlyargs) for m in [self._model_of(a, models)] if m]
+        if not args:
             return
+        # The drug's own limits, and those of the rows the function reads through it (`drug.paediatric_bands`:
+        # dose bands keyed by age).
+        rels = project_relations(models)
+        drugs = [m for _, m in args] + [models.models[q] for n in walk(node) if isinstance(n, ast.Attribute)
+                                         and isinstance(n.value, ast.Name) for name, m in args if n.value.id == name
+                                         for q in [rels.get(m.qualname, Relations()).many.get(n.attr)]
+                                         if q in models.models]
         words: set[str] = set()
         for n in walk(node):
             ident = n.arg if isinstance(n, ast.arg) else n.id if isinstance(n, ast.Name) else \
