@@ -12,6 +12,24 @@ from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 
+# Pages that keep answers to their user, and an edit page that relies on Django's get_object().
+_ANSWER_PAGES = """\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import ListView, UpdateView
+            from survey.models import Answer
+
+            class AnswerList(LoginRequiredMixin, ListView):
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user)
+
+            class LatestAnswers(LoginRequiredMixin, ListView):
+                def get_queryset(self):
+                    return Answer.objects.filter(user=self.request.user).order_by("-pk")[:5]
+
+            class AnswerEdit(LoginRequiredMixin, UpdateView):
+                model = Answer
+                fields = ["text"]
+"""
 _SINGLE_OBJECT = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
                             "BaseDeleteView"})
 _MODELS = ("genomics/models.py", """\
@@ -146,22 +164,7 @@ class UnscopedObjectLookup(Check):
                 answer.save()
             """, path="survey/views.py", files=(_ANSWERS,)),
         # The edit page restricts its rows like its siblings.
-        Valid("""\
-            from django.contrib.auth.mixins import LoginRequiredMixin
-            from django.views.generic import ListView, UpdateView
-            from survey.models import Answer
-
-            class AnswerList(LoginRequiredMixin, ListView):
-                def get_queryset(self):
-                    return Answer.objects.filter(user=self.request.user)
-
-            class LatestAnswers(LoginRequiredMixin, ListView):
-                def get_queryset(self):
-                    return Answer.objects.filter(user=self.request.user).order_by("-pk")[:5]
-
-            class AnswerEdit(LoginRequiredMixin, UpdateView):
-                model = Answer
-                fields = ["text"]
+        Valid(_ANSWER_PAGES + """\
 
                 def get_queryset(self):
                     return Answer.objects.filter(user=self.request.user)
@@ -215,22 +218,7 @@ class UnscopedObjectLookup(Check):
                         answer.save()
             """, line=13, path="survey/views.py", files=(_ANSWERS,)),
         # Every list and form of the module shows the user's own answers; the edit page opens any answer.
-        Invalid("""\
-            from django.contrib.auth.mixins import LoginRequiredMixin
-            from django.views.generic import ListView, UpdateView
-            from survey.models import Answer
-
-            class AnswerList(LoginRequiredMixin, ListView):
-                def get_queryset(self):
-                    return Answer.objects.filter(user=self.request.user)
-
-            class LatestAnswers(LoginRequiredMixin, ListView):
-                def get_queryset(self):
-                    return Answer.objects.filter(user=self.request.user).order_by("-pk")[:5]
-
-            class AnswerEdit(LoginRequiredMixin, UpdateView):
-                model = Answer
-                fields = ["text"]
+        Invalid(_ANSWER_PAGES + """\
             """, line=13, path="survey/views.py", files=(_ANSWERS,)),
     )
 
