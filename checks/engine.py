@@ -16,6 +16,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +32,7 @@ from .facts.environment import collect_environment
 from .finding import Finding
 from .index import Collector, ProjectIndex, merge_facts
 from .names import ImportMap
+from .processes import result_of
 from .source import (
     DEFAULT_MAX_FILE_SIZE,
     SourceFile,
@@ -407,7 +409,7 @@ class _Workers:
         out = []
         for future, batch in futures:
             try:
-                out.append(future.result())
+                out.append(result_of(future))
             except BrokenProcessPool:
                 self._died(batch)
         return out
@@ -434,6 +436,8 @@ class _Workers:
 
         def result() -> list[T]:
             with reader:
+                while not select.select([reader], [], [], 0.2)[0]:  # in slices: see processes.result_of
+                    pass
                 data = reader.read()
             status = self._reap()
             if status == 0 and data:

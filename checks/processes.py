@@ -12,7 +12,8 @@ import signal
 import subprocess
 import threading
 from collections.abc import Sequence
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 _GROUPS: set[int] = set()
 _LOCK = threading.Lock()
@@ -71,3 +72,20 @@ def run(cmd: Sequence[str], *, timeout: float, input: str | None = None,  # as s
         return proc.returncode, out, err
     finally:
         untrack(proc.pid)
+
+
+T = TypeVar("T")
+# How often the main thread, waiting on a worker or a tool, looks for a signal: POSIX delivers SIGTERM to any thread,
+# and one that lands on a tool thread does not wake a main thread blocked on a lock, so it would go unseen until the
+# result arrived (minutes on a large tree).
+_SIGNAL_SLICE = 0.2
+
+
+def result_of(future: Future[T]) -> T:
+    """`future.result()`, waited for in short slices so that an interruption stops the run at once."""
+    while True:
+        try:
+            return future.result(timeout=_SIGNAL_SLICE)
+        except TimeoutError:
+            if future.done():  # the future's own TimeoutError, raised by the task
+                raise

@@ -19,6 +19,7 @@ from checks.facts import COLLECTORS
 from checks.facts.environment import site_packages
 from checks.facts.unknowns import unresolved_note
 from checks.finding import Finding
+from checks.processes import result_of
 from checks.registry import ALL_CHECKS
 from checks.resources import rules_dir
 from checks.source import read_regular, read_source
@@ -132,7 +133,7 @@ def _tool_findings(name: str, future: Future[ToolResult], stat: ToolStat, config
 def _tool_result(name: str, future: Future[ToolResult], config: Config, root: Path, readable: list[str],
                  unparsable: set[str]) -> ToolResult:
     try:
-        return future.result()
+        return result_of(future)
     except ToolFailure:
         # A file no parser accepts can crash a tool too (ruff overflows its stack on 3,000 nested
         # parentheses): once more, without the files wardgate reported unparsable.
