@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.guards import AUTHN, AUTHZ
-from ..facts.views import View, all_views
+from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -32,8 +32,6 @@ _MIXIN = ("care/mixins.py", """\
                 raise PermissionDenied()
             return super().dispatch(request, *args, **kwargs)
     """)
-_SINGLE_OBJECT = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
-                            "BaseDeleteView", "SingleObjectMixin"})
 # The minimum number of patient-data views in a module before their common check is its norm.
 _MIN_PEERS = 3
 
@@ -280,7 +278,7 @@ def _project_guards(code: ProjectCode, q: str) -> set[str]:
 def _names_record_from_url(view: View, code: ProjectCode, q: str) -> bool:
     """A single-object generic view (its `pk`/`slug` comes from the URL), `self.kwargs[...]` anywhere in the
     class, or a handler taking `pk`/`*_id`."""
-    if any(last_part(a) in _SINGLE_OBJECT for a in code.ancestors(q)):
+    if any(last_part(a) in SINGLE_OBJECT_VIEWS for a in code.ancestors(q)):
         return True
     for n in walk(view.node):
         if isinstance(n, ast.Attribute) and n.attr == "kwargs" and isinstance(n.value, ast.Name) and n.value.id == "self":

@@ -7,7 +7,7 @@ from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.guards import NONE, body_level
 from ..facts.object_scope import HandlerScope, Lookup, analyse, is_request_handler, relates
-from ..facts.views import all_views
+from ..facts.views import SINGLE_OBJECT_VIEWS, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -30,8 +30,6 @@ _ANSWER_PAGES = """\
                 model = Answer
                 fields = ["text"]
 """
-_SINGLE_OBJECT = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
-                            "BaseDeleteView"})
 _MODELS = ("genomics/models.py", """\
     from django.db import models
 
@@ -274,7 +272,7 @@ class UnscopedObjectLookup(Check):
                 continue
             q = f"{module}.{cls.name}"
             ancestors = code.ancestors(q)
-            if not {last_part(a) for a in ancestors} & _SINGLE_OBJECT or any(
+            if not {last_part(a) for a in ancestors} & SINGLE_OBJECT_VIEWS or any(
                     {"get_queryset", "get_object"} & set(info.methods)
                     for info in (code.lookup(a) for a in ancestors) if info is not None):
                 continue

@@ -745,8 +745,7 @@ class ProjectCode:
         """The project's login middleware lets the view's URL through: its route matches one of the middleware's
         exempt path patterns (its own list, or a settings list it reads). False when the route is unknown."""
         entry = self.login_middleware(vocab)
-        gate = next((self.lookup(a) for a in self.ancestors(entry) if self.lookup(a) is not None
-                     and self.lookup(a).login_gate), None) if entry else None  # type: ignore[union-attr]
+        gate = next((i for i in map(self.lookup, self.ancestors(entry)) if i is not None and i.login_gate), None)
         if gate is None:
             return False
         settings, literals = gate.login_exempt

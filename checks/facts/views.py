@@ -37,6 +37,9 @@ _AUTHN_MIXINS = ("LoginRequiredMixin",)
 # (to show admin links) guards nothing; only a PermissionDenied raised there does.
 _RENDER_HOOKS = frozenset({"get_context_data", "get_success_url", "get_initial", "get_form_kwargs",
                            "get_template_names", "get_success_message"})
+# Generic views that take their one object from the URL (`pk`/`slug`) through Django's get_object().
+SINGLE_OBJECT_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
+                                 "BaseDeleteView", "SingleObjectMixin"})
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
 _WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destroy", "perform_create",
                                     "perform_update", "perform_destroy", "form_valid"}
@@ -354,12 +357,8 @@ class Analyzer:
             level = max(level, ninja[0])
             evidence.append(ninja[1])
         exempt = any(last_part(n) == "login_not_required" for _, n in decs)
-        if self.login_middleware and not exempt and self.code.login_exempt_path(q, self.vocab):
-            exempt = True
-            evidence.append(f"its URL is exempt from login middleware {last_part(self.login_middleware)}")
-        if self.login_middleware and not exempt and ninja is None:
+        if self._middleware_login(q, exempt, evidence, applies=ninja is None):
             level = max(level, AUTHN)
-            evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
         unknown = [n for d, n in decs if self._unknown_decorator(n)]
         if not evidence and level == NONE:
             evidence.append("no login decorator, mixin or middleware")
@@ -395,6 +394,20 @@ class Analyzer:
         if path:
             evidence.append("changes data through " + " -> ".join(f"{last_part(f)}()" for f in path))
         return path is not None
+
+    def _middleware_login(self, q: str, exempt: bool, evidence: list[str], applies: bool = True) -> bool:
+        """The project's login middleware guards the view `q`: installed, the view not exempt by decorator
+        (`exempt`) nor by its URL (the middleware's exempt paths); `applies` False for views it does not
+        decide (django-ninja operations). What decided it goes into `evidence`."""
+        if not self.login_middleware or exempt:
+            return False
+        name = last_part(self.login_middleware)
+        if self.code.login_exempt_path(q, self.vocab):
+            evidence.append(f"its URL is exempt from login middleware {name}")
+            return False
+        if applies:
+            evidence.append(f"login required by middleware {name}")
+        return applies
 
     def _unreachable(self, q: str) -> str:
         if self.code.installed(self.imports.module) is False:
@@ -461,12 +474,8 @@ class Analyzer:
             evidence.append(f"{wrapper}() around it in urls.py")
         exempt = any(last_part(self.imports.qualname(d.args[0]) if isinstance(d, ast.Call) and d.args else "")
                      == "login_not_required" for d in node.decorator_list)
-        if self.login_middleware and not exempt and self.code.login_exempt_path(q, self.vocab):
-            exempt = True
-            evidence.append(f"its URL is exempt from login middleware {last_part(self.login_middleware)}")
-        if self.login_middleware and not exempt:
+        if self._middleware_login(q, exempt, evidence):
             level = max(level, AUTHN)
-            evidence.append(f"login required by middleware {last_part(self.login_middleware)}")
         unresolved = self.code.unresolved(q)
         reads = writes_level = level
         perm_classes: list[str] = []
