@@ -47,3 +47,13 @@ def test_allowed_host_passes() -> None:
     vocab = Vocabulary(third_party_hosts_allowed=["hie.partner.example"])
     assert run_example(PhiSentToThirdParty, Valid(code), vocab=vocab) == []
     assert len(run_example(PhiSentToThirdParty, Invalid(code, line=4))) == 1
+
+
+
+def test_str_that_renders_phi_through_a_property() -> None:
+    models = (MODELS[0], MODELS[1].replace("        @property", "        def __str__(self):\n"
+                                           "            return self.display\n\n        @property"))
+    code = "from .models import Admission\n\ndef f():\n" \
+           "    for a in Admission.objects.all():\n        print(' '.join(['-', str(a.person)]))\n"
+    found = run_example(PhiInLog, Invalid(code, line=5, path="ehr/tasks.py", files=(models,)))
+    assert [f.start_line for f in found] == [5]
