@@ -38,6 +38,7 @@ from .source import (
     SourceFile,
     load_source,
     read_source,
+    python2_problem,
     rewritten_problem,
     syntax_problem,
 )
@@ -58,6 +59,7 @@ class EngineResult:
     file_problems: list[Finding] = field(default_factory=list)  # one per file that was not analysed
     parsed: list[str] = field(default_factory=list)  # stdlib ast parsed: every tool may see it
     newer_syntax: list[str] = field(default_factory=list)  # only libcst parses it: ruff/semgrep may see it
+    python2: list[str] = field(default_factory=list)  # read through a Python 2 rewrite: no tool analysed it
     errors: list[str] = field(default_factory=list)  # a check crashed: the run must not pass
     project: ProjectIndex = field(default_factory=ProjectIndex)
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 of each file, when a cache is used
@@ -118,7 +120,8 @@ def _collect(st: _Settings, rel: str, src: SourceFile | Finding) -> tuple[str, s
     if src.tree is None:  # told apart from newer syntax by `_unparsed`, in the main process
         return rel, "unparsed", src.syntax_error
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
-    facts: dict[str, Any] = {"__newer__": rewritten_problem(src)} if src.rewritten else {}
+    facts: dict[str, Any] = {"__newer__": rewritten_problem(src)} if src.rewritten else \
+        {"__python2__": python2_problem(src)} if src.python2 else {}
     with memoized():  # collectors walk the same functions
         for c in st.collectors:
             try:
@@ -333,7 +336,11 @@ def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -
             if "__newer__" in payload:  # read through a rewrite: the AST-bound tools still skip it
                 result.file_problems.append(payload["__newer__"])
                 result.newer_syntax.append(rel)
-            per_file.append((rel, {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}))
+            if "__python2__" in payload:  # read through a rewrite: no tool parses it (stage 1 skips it)
+                result.file_problems.append(payload["__python2__"])
+                result.python2.append(rel)
+            per_file.append((rel, {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__",
+                                                                                 "__python2__")}))
         else:
             result.file_problems.append(payload)
             if status == "newer":
