@@ -37,8 +37,8 @@ from .source import (
     DEFAULT_MAX_FILE_SIZE,
     SourceFile,
     load_source,
-    read_source,
     python2_problem,
+    read_source,
     rewritten_problem,
     syntax_problem,
 )
