@@ -46,6 +46,18 @@ def test_custom_login_gate_middleware_counts_only_when_it_turns_anonymous_users_
     assert lines(UnauthenticatedPatientView, VIEW, timing, ("proj/settings.py", "MIDDLEWARE = ['core.mw.Timing']\n")) == [3]
 
 
+def test_middleware_that_answers_through_login_required_is_a_gate() -> None:
+    """Old-style middleware (`MIDDLEWARE_CLASSES`) that runs every view through `login_required` in process_view."""
+    gate = ("core/mw.py", ("from django.contrib.auth.decorators import login_required\n\nclass LoginRequired(object):\n"
+            "    def process_view(self, request, view_func, view_args, view_kwargs):\n"
+            "        return login_required(view_func)(request, *view_args, **view_kwargs)\n"))
+    passes = ("core/mw.py", ("class LoginRequired(object):\n"
+              "    def process_view(self, request, view_func, view_args, view_kwargs):\n        return None\n"))
+    installed = ("proj/settings.py", "MIDDLEWARE_CLASSES = ['core.mw.LoginRequired']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, gate, installed) == []
+    assert lines(UnauthenticatedPatientView, VIEW, passes, installed) == [3]
+
+
 def test_login_required_wrapped_around_the_view_in_urls() -> None:
     urls = ("clinic/urls.py", ("from django.urls import path\nfrom django.contrib.auth.decorators import login_required\n"
             "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', login_required(views.chart))]\n"))
