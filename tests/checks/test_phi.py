@@ -57,3 +57,11 @@ def test_str_that_renders_phi_through_a_property() -> None:
            "    for a in Admission.objects.all():\n        print(' '.join(['-', str(a.person)]))\n"
     found = run_example(PhiInLog, Invalid(code, line=5, path="ehr/tasks.py", files=(models,)))
     assert [f.start_line for f in found] == [5]
+
+
+def test_django_1_request_dict_logged_item_by_item() -> None:
+    """`request.REQUEST` (Django < 1.9: GET and POST merged) is the whole request body, like request.POST."""
+    code = "import logging\n\ndef submit(request):\n    for key, value in request.REQUEST.items():\n" \
+           "        logging.info('submit %s:%s' % (key, value))\n"
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=4, path="app/views.py"))] == [4]
+    assert run_example(PhiInLog, Valid(code.replace("request.REQUEST", "request.META"), path="app/views.py")) == []
