@@ -439,3 +439,17 @@ def test_a_view_changes_data_through_the_services_and_celery_tasks_it_calls() ->
     assert "changes data with login only" in found[0].message
     idle = tasks[1].replace('Registration.objects.filter(contact_id=contact_id).update(id_number="")', "return None")
     assert run_example(MissingSiblingGuard, Valid(views, path="hub/views.py", files=(models, ("hub/tasks.py", idle)))) == []
+
+
+def test_fields_of_an_abstract_base_make_the_subclass_patient_data() -> None:
+    """Django copies an abstract model's fields into each subclass; a swappable FK names its default model."""
+    models = ("trial/models.py", (
+        "import swapper\nfrom django.db import models\n\nclass BaseParticipant(models.Model):\n"
+        "    birthdate = models.DateField()\n\n    class Meta:\n        abstract = True\n\n"
+        "class Participant(BaseParticipant):\n    pass\n\nclass Visit(models.Model):\n"
+        "    participant = models.ForeignKey(swapper.get_model_name('trial', 'Participant'), models.CASCADE)\n"))
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
+    assert sorted(f.start_line for f in found) == [10, 13]
+    concrete = models[1].replace("        abstract = True\n", "        ordering = ['birthdate']\n")
+    # A concrete parent keeps its fields in its own table: the parent is reported, not the subclass.
+    assert 10 not in [f.start_line for f in run_example(UnauditedPatientModel, Valid(concrete, path=models[0]))]
