@@ -245,10 +245,12 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
         target = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "to"), None)
         if isinstance(target, ast.Constant) and isinstance(target.value, str):
             fi.target = target.value
-        elif isinstance(target, ast.Call):  # django-swappable-models: `swapper.get_model_name("app", "Model")`
+        elif isinstance(target, ast.Call):  # `get_user_model()`; django-swappable-models' `get_model_name("app", "M")`
             args = [a.value for a in target.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
             if last_part(imports.qualname(target.func)) == "get_model_name" and len(args) == 2:
                 fi.target = ".".join(args)  # the default model; a swapped one is a setting's value
+            elif last_part(imports.qualname(target.func)) == "get_user_model":
+                fi.target = "django.conf.settings.AUTH_USER_MODEL"
         elif target is not None:
             fi.target = imports.qualname(target)
     for kw in call.keywords:

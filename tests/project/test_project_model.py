@@ -453,3 +453,14 @@ def test_fields_of_an_abstract_base_make_the_subclass_patient_data() -> None:
     concrete = models[1].replace("        abstract = True\n", "        ordering = ['birthdate']\n")
     # A concrete parent keeps its fields in its own table: the parent is reported, not the subclass.
     assert 10 not in [f.start_line for f in run_example(UnauditedPatientModel, Valid(concrete, path=models[0]))]
+
+
+def test_a_staff_profile_sharing_the_person_base_is_not_patient_data() -> None:
+    models = ("clinic/models.py", (
+        "from django.contrib.auth import get_user_model\nfrom django.db import models\n\n"
+        "class Person(models.Model):\n    first_name = models.CharField(max_length=50)\n"
+        "    gender = models.CharField(max_length=1)\n\n    class Meta:\n        abstract = True\n\n"
+        "class Provider(Person):\n    user = models.OneToOneField(get_user_model(), on_delete=models.PROTECT)\n\n"
+        "class Patient(Person):\n    pass\n"))
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
+    assert [f.start_line for f in found] == [14]  # Patient; Provider is a user's profile
