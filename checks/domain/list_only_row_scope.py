@@ -119,7 +119,7 @@ class ListOnlyRowScope(Check):
                 continue
             gq = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"), None)
             gap = _unrestricted_branch(gq) if gq is not None else None
-            if gap is None:
+            if gq is None or gap is None:
                 continue
             scoped, open_ = gap
             text = ast.unparse(gq)  # the models the queryset names, else every patient model the view touches

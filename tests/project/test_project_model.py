@@ -464,3 +464,16 @@ def test_a_staff_profile_sharing_the_person_base_is_not_patient_data() -> None:
         "class Patient(Person):\n    pass\n"))
     found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
     assert [f.start_line for f in found] == [14]  # Patient; Provider is a user's profile
+
+
+def test_an_exempt_entry_that_would_match_every_path_exempts_no_view() -> None:
+    """`EXCLUDE_FROM_LOGIN = ["", "/"]` read as `path in settings.EXCLUDE_FROM_LOGIN`: exact paths, not prefixes."""
+    gate = ("core/mw.py", ("from django.conf import settings\nfrom django.contrib.auth.decorators import login_required\n\n"
+            "class LoginRequired(object):\n    def process_view(self, request, view_func, view_args, view_kwargs):\n"
+            "        if request.get_full_path() in settings.EXCLUDE_FROM_LOGIN:\n            return None\n"
+            "        return login_required(view_func)(request, *view_args, **view_kwargs)\n"))
+    urls = ("proj/urls.py", ("from django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = [path('p/<int:pk>/', views.chart)]\n"))
+    settings = "MIDDLEWARE_CLASSES = ['core.mw.LoginRequired']\nEXCLUDE_FROM_LOGIN = {}\n"
+    assert lines(UnauthenticatedPatientView, VIEW, gate, urls, ("proj/settings.py", settings.format("['', '/']"))) == []
+    assert lines(UnauthenticatedPatientView, VIEW, gate, urls, ("proj/settings.py", settings.format("['p/']"))) == [3]
