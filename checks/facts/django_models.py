@@ -295,6 +295,7 @@ class ModelIndex:
     stars: dict[str, list[str]] = field(default_factory=dict)
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
     _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
+    _lowered: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)  # lower name -> qualnames
 
     def lookup(self, ref: str | None) -> ModelInfo | None:
         """Find a model by qualified name, a dotted suffix of one, `app.Model` string or bare name."""
@@ -350,6 +351,16 @@ class ModelIndex:
     def is_patient_model(self, ref: str | None) -> bool:
         m = self.lookup(ref)
         return m is not None and m.qualname in self.patient
+
+    def spelled_patient_model(self, name: str) -> str | None:
+        """The patient model a variable's name spells (`participant`, `lab_result` -> LabResult): the one Django
+        model of that name, or the first of same-named variants that all hold patient data (swappable models)."""
+        if self._lowered is None:
+            self._lowered = {}
+            for model_name, qualnames in self.by_name.items():
+                self._lowered.setdefault(model_name.lower(), []).extend(qualnames)
+        hits = sorted(q for q in self._lowered.get(name.lower().replace("_", ""), []) if q in self.django)
+        return hits[0] if hits and all(q in self.patient for q in hits) else None
 
     def audit_of(self, ref: str | None) -> str | None:
         m = self.lookup(ref)

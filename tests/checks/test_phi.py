@@ -65,3 +65,26 @@ def test_django_1_request_dict_logged_item_by_item() -> None:
            "        logging.info('submit %s:%s' % (key, value))\n"
     assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=4, path="app/views.py"))] == [4]
     assert run_example(PhiInLog, Valid(code.replace("request.REQUEST.items()", "[(\"method\", request.method)]"), path="app/views.py")) == []
+
+
+def test_a_name_that_spells_a_patient_model_is_taken_for_one_of_its_rows() -> None:
+    """`message.participant`: `message` spells the Message model, whose `participant` is a Participant."""
+    models = ("trial/models.py", """\
+        from django.db import models
+
+        class Participant(models.Model):
+            display_name = models.CharField(max_length=30)
+            birthdate = models.DateField()
+
+            def __str__(self):
+                return self.display_name.title()
+
+        class Message(models.Model):
+            participant = models.ForeignKey(Participant, on_delete=models.CASCADE)
+            text = models.TextField()
+        """)
+    code = "def on_stop(message):\n    print('STOP messaging for {}'.format(message.participant))\n"
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=2, path="trial/actions.py",
+                                                                files=(models,)))] == [2]
+    other = "def on_stop(sms):\n    print('STOP messaging for {}'.format(sms))\n"  # spells no model: unknown type
+    assert run_example(PhiInLog, Valid(other, path="trial/actions.py", files=(models,))) == []
