@@ -14,7 +14,9 @@ _PLACEHOLDER = re.compile(
         |changeme|change[-_ ]?me.*|replace[-_ ]?me.*|todo|tbd|xxx+|\*+|\.\.\.|none|null|secret|password|
         dummy|example|sample|placeholder|your[-_ ].*|insert[-_ ].*|fill[-_ ]?me.*|
         <[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%\([^)]*\)s|test|testing|dev|development|fake|not[-_ ]?set|unset|
-        unknown([-_ ].*)?|missing([-_ ].*)?
+        unknown([-_ ].*)?|missing([-_ ].*)?|
+        (fake|dummy|example|sample|placeholder)[-_ ]?(password|passwd|pass|pwd|secret|key|token)|
+        (password|secret|token)[-_ ]?(here|placeholder|goes[-_ ]?here)
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )

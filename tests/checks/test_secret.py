@@ -93,3 +93,10 @@ def test_when_wsgi_names_no_settings_module_manage_py_defaults_say_what_producti
 
     assert found(wsgi, manage, base, production) == []
     assert found(wsgi, base, production) == [2]  # nothing says which module a server runs
+
+
+def test_a_value_that_names_itself_fake_is_a_placeholder() -> None:
+    """A scrubbed deployment settings file: `'fakepassword'` stands for the real one, like `'changeme'`."""
+    assert run_example(HardcodedSecretAssignment, Valid("EMAIL_PASSWORD = 'fakepassword'\n", path="proj/settings.py")) == []
+    assert len(run_example(HardcodedSecretAssignment, Invalid("EMAIL_PASSWORD = 'Kq8-fake-Zr2w!'\n", line=1,
+                                                               path="proj/settings.py"))) == 1
