@@ -44,9 +44,10 @@ def _strong_fields(m: ModelInfo) -> list[str]:
 def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> list[str]:
     """A person's demographics: a sex or gender field with a name, a contact or an age (`Individual(sex,
     display_name)`, `SelfSwabRegistration(first_name, gender, age)`). Empty for an account's profile
-    (one-to-one with the user model): staff are people too, but not patients."""
+    (one-to-one with the user model): staff are people too, but not patients; and for a model with a `slug`,
+    which names a kind of thing (`Event(name, slug, gender)`: an event type specific to one sex), not a person."""
     sex = sorted(_SEX & set(m.fields))
-    if not sex or any(f.kind == "OneToOneField" and (f.target or "").rsplit(".", 1)[-1] in ("User", "AUTH_USER_MODEL")
+    if not sex or "slug" in m.fields or any(f.kind == "OneToOneField" and (f.target or "").rsplit(".", 1)[-1] in ("User", "AUTH_USER_MODEL")
                       or f.target in users for f in m.fields.values()):
         return []
     other = sorted(f for f in m.fields if f in phi_names or _AGE.match(_norm(f)))

@@ -477,3 +477,12 @@ def test_an_exempt_entry_that_would_match_every_path_exempts_no_view() -> None:
     settings = "MIDDLEWARE_CLASSES = ['core.mw.LoginRequired']\nEXCLUDE_FROM_LOGIN = {}\n"
     assert lines(UnauthenticatedPatientView, VIEW, gate, urls, ("proj/settings.py", settings.format("['', '/']"))) == []
     assert lines(UnauthenticatedPatientView, VIEW, gate, urls, ("proj/settings.py", settings.format("['p/']"))) == [3]
+
+
+def test_a_kind_of_event_specific_to_one_sex_is_not_a_person() -> None:
+    event = ("reminders/models.py", ("from django.db import models\n\nclass Event(models.Model):\n"
+             "    name = models.CharField(max_length=255)\n    slug = models.CharField(max_length=255)\n"
+             "    gender = models.CharField(max_length=1, blank=True)\n"))
+    assert run_example(UnauditedPatientModel, Valid(event[1], path=event[0])) == []
+    person = event[1].replace("    slug = models.CharField(max_length=255)\n", "")
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(person, path=event[0]))] == [3]
