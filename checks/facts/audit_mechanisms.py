@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .django_models import FileModels, ModelIndex
 
 AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)  # an audit-named model or function
+# The rows an audit service writes: an audit-named model, or a log of who did what (`ActivityLog`, `AccessLog`).
+_TRAIL_MODEL = re.compile(r"audit|activity_?log|access_?log|change_?log", re.IGNORECASE)
 _TRIGGER = re.compile(r"create\s+(or\s+replace\s+)?trigger\b.*?\bon\s+\"?([\w.]+)\"?", re.IGNORECASE | re.DOTALL)
 
 
@@ -91,7 +93,7 @@ def _audit_writes_and_calls(scopes: list[tuple[str, ast.AST]], imports: ImportMa
                 continue
             callee = imports.qualname(n.func) or _dotted(n.func)
             created = _created_model(n, imports)
-            if created and AUDIT_NAME.search(last_part(created)):
+            if created and _TRAIL_MODEL.search(last_part(created)):
                 writes[name] = created
             elif callee and AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
                 out.audit_calls.append((name, callee))

@@ -75,3 +75,23 @@ def test_history_tampering_through_a_variable_and_instance_history() -> None:
             "    old.delete()\n")
     assert lines(AuditTrailTampering, code) == [3]
     assert lines(AuditBypassingWrite, code, MODELS) == []
+
+
+def test_an_audit_service_writing_an_activity_log_is_the_projects_audit_mechanism() -> None:
+    """`AuditService.log_activity()` creates `ActivityLog` rows: a patient write that never calls it is reported."""
+    from checks.base import Invalid
+    from checks.domain.write_without_audit_call import WriteWithoutAuditCall
+
+    models = ("core/models.py", "from django.db import models\n\nclass ActivityLog(models.Model):\n"
+              "    object_id = models.CharField(max_length=64)\n    action = models.CharField(max_length=20)\n\n"
+              "class Appointment(models.Model):\n    patient_name = models.CharField(max_length=80)\n")
+    service = ("core/services.py", "from core.models import ActivityLog\n\nclass AuditService:\n"
+               "    @staticmethod\n    def log_activity(obj):\n        ActivityLog.objects.create(object_id=obj.pk)\n")
+    used = ("core/views.py", "from core.services import AuditService\n\ndef update(request, appointment):\n"
+            "    appointment.save()\n    AuditService.log_activity(appointment)\n")
+    code = "class AppointmentForm:\n    def save(self):\n        self.appointment.status = 'x'\n        self.appointment.save()\n"
+    found = run_example(WriteWithoutAuditCall, Invalid(code, line=4, path="core/forms.py", files=(models, service, used)))
+    assert [f.start_line for f in found] == [4]
+    plain = (models[0], models[1].replace("ActivityLog", "Reminder"))  # a row of something else: no audit service
+    assert run_example(WriteWithoutAuditCall, Valid(code, path="core/forms.py",
+                                                    files=(plain, (service[0], service[1].replace("ActivityLog", "Reminder")), used))) == []
