@@ -82,13 +82,13 @@ def test_an_audit_service_writing_an_activity_log_is_the_projects_audit_mechanis
     from checks.base import Invalid
     from checks.domain.write_without_audit_call import WriteWithoutAuditCall
 
-    models = ("core/models.py", "from django.db import models\n\nclass ActivityLog(models.Model):\n"
+    models = ("core/models.py", ("from django.db import models\n\nclass ActivityLog(models.Model):\n"
               "    object_id = models.CharField(max_length=64)\n    action = models.CharField(max_length=20)\n\n"
-              "class Appointment(models.Model):\n    patient_name = models.CharField(max_length=80)\n")
-    service = ("core/services.py", "from core.models import ActivityLog\n\nclass AuditService:\n"
-               "    @staticmethod\n    def log_activity(obj):\n        ActivityLog.objects.create(object_id=obj.pk)\n")
-    used = ("core/views.py", "from core.services import AuditService\n\ndef update(request, appointment):\n"
-            "    appointment.save()\n    AuditService.log_activity(appointment)\n")
+              "class Appointment(models.Model):\n    patient_name = models.CharField(max_length=80)\n"))
+    service = ("core/services.py", ("from core.models import ActivityLog\n\nclass AuditService:\n"
+               "    @staticmethod\n    def log_activity(obj):\n        ActivityLog.objects.create(object_id=obj.pk)\n"))
+    used = ("core/views.py", ("from core.services import AuditService\n\ndef update(request, appointment):\n"
+            "    appointment.save()\n    AuditService.log_activity(appointment)\n"))
     code = "class AppointmentForm:\n    def save(self):\n        self.appointment.status = 'x'\n        self.appointment.save()\n"
     found = run_example(WriteWithoutAuditCall, Invalid(code, line=4, path="core/forms.py", files=(models, service, used)))
     assert [f.start_line for f in found] == [4]
