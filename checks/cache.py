@@ -299,6 +299,21 @@ class Cache:
                 h.update(f"{path}\0{_tree_hash(Path(path))}\0".encode())
         return h.hexdigest()[:24]
 
+    def remembered_version(self, name: str, exe: str, ask: Callable[[], str]) -> str:
+        """`ask()`, the version a report names for a tool, kept until the executable changes (as `_exe_identity`
+        keeps `--version`): a warm run whose tools all hit the cache then starts nothing and reads no metadata."""
+        sig = _exe_signature(exe)
+        if sig is None:
+            return ask()
+        versions = self.store("versions.pickle")
+        key = ("reported", name, sig)
+        version: str | None = versions.get(key)
+        if version is None:
+            version = ask()
+            if version != "unknown":  # could not tell this time: ask again next run
+                versions.put(key, version)
+        return version
+
     def config_hash(self, root: Path, rel: str, memo: dict[str, str]) -> str:
         """Configuration files a tool might read for this file: the file's folders up to `/`."""
         folder = os.path.dirname(os.path.join(os.path.abspath(root), rel))
@@ -329,14 +344,21 @@ def _tree_hash(base: Path) -> str:
     return h.hexdigest()
 
 
-def _exe_identity(cache: Cache, exe: str) -> str:
-    """The executable's real path, stat and `--version` (asked again whenever the file changes)."""
+def _exe_signature(exe: str) -> str | None:
+    """The executable's real path and stat (None: it cannot be stat'ed)."""
     real = os.path.realpath(exe)
     try:
         st = os.stat(real)
     except OSError:
-        return real
-    sig = f"{real}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+        return None
+    return f"{real}:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def _exe_identity(cache: Cache, exe: str) -> str:
+    """The executable's real path, stat and `--version` (asked again whenever the file changes)."""
+    sig = _exe_signature(exe)
+    if sig is None:
+        return os.path.realpath(exe)
     versions = cache.store("versions.pickle")
     version = versions.get(sig)
     if version is None:
