@@ -19,6 +19,7 @@ from ..names import ImportMap
 from ..rulemeta import RuleMeta
 from ..source import SourceFile, import_root_depth, parse_into
 from ..vocabulary import Vocabulary
+from ..walk import memoized
 from . import (
     audit_removed,
     authorization_weakened,
@@ -119,13 +120,14 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
                         read_head=read_head or (lambda rel: None), data=data)
     findings: list[Finding] = []
     errors: list[str] = []
-    for rule in rules:
-        try:
-            findings.extend(rule(changes).run())
-        except Exception as exc:  # noqa: BLE001 - reported; the run then fails closed (exit 3)
-            import traceback
+    with memoized():  # the rules walk the same functions of the same trees
+        for rule in rules:
+            try:
+                findings.extend(rule(changes).run())
+            except Exception as exc:  # noqa: BLE001 - reported; the run then fails closed (exit 3)
+                import traceback
 
-            errors.append(f"change rule {rule.code} crashed: {exc!r}\n{traceback.format_exc(limit=6)}")
+                errors.append(f"change rule {rule.code} crashed: {exc!r}\n{traceback.format_exc(limit=6)}")
     return ChangeRun(findings, errors, changes)
 
 
