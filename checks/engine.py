@@ -19,18 +19,18 @@ import pickle
 import select
 import signal
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .base import Check, FileContext
 from .facts.environment import collect_environment
 from .finding import Finding
-from .index import Collector, ProjectIndex, merge_facts
+from .index import Collector, FileFacts, ProjectIndex, merge_facts
 from .names import ImportMap
 from .processes import result_of
 from .source import (
@@ -63,7 +63,7 @@ class EngineResult:
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 of each file, when a cache is used
     # Each parsed file's own facts, before merging: change-aware runs (checks/changes/) rebuild the
     # base's project model from these plus the base versions of the changed files.
-    per_file: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    per_file: list[tuple[str, FileFacts]] = field(default_factory=list)
     # With a cache: path -> sha256 of its per-file facts, pickled (what the merged model is cached by).
     digests: dict[str, str] = field(default_factory=dict)
 
@@ -277,9 +277,9 @@ def run_checks(
                 if status == "unparsed":
                     status, payload = _unparsed(root, rel, max_size, payload)
                 if store is not None and rel in result.hashes and _cacheable(status, payload):
-                    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-                    store.put((rel, result.hashes[rel]), (status, data))
-                    result.digests[rel] = _sha(data)
+                    entry = _cache_entry(status, payload)
+                    store.put((rel, result.hashes[rel]), entry)
+                    result.digests[rel] = _sha(entry[1])
                 done[rel] = (rel, status, payload)
         per_file = _phase1_results([done[rel] for rel in paths if rel in done], result)  # missing: its worker died
         if environment:  # bases from installed packages: read them from the project's environment
@@ -316,24 +316,74 @@ def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], namespace: st
         if rel in result.hashes:
             hit = store.get((rel, result.hashes[rel]))
             if hit is not None:  # stored pickled: merging can never alter the cached facts
-                done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
-                result.digests[rel] = _sha(hit[1])
+                status, data, newer = hit
+                # A file's facts are unpickled when first read: a warm run whose merged models come from the
+                # cache (checks/cache.py) reads none of them.
+                done[rel] = (rel, status, _Cached(_PickledFacts(data), newer) if status == "ok"
+                             else pickle.loads(data))  # signed, see checks/cache.py
+                result.digests[rel] = _sha(data)
     cache.stats["facts_hits"] += len(done)
     cache.stats["facts_misses"] += len(paths) - len(done)
     return store
 
 
-def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -> list[tuple[str, dict[str, Any]]]:
+class _PickledFacts(Mapping[str, Any]):
+    """A cached file's facts, unpickled on first use (from a signed cache file, see checks/cache.py)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._facts: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._facts is None:
+            self._facts = pickle.loads(self._data)
+        return self._facts
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as the plain dict of facts it stands for
+        return dict, (self._loaded(),)
+
+
+class _Cached(NamedTuple):
+    """Phase 1 of a file, from the cache: its facts and, for a file read through a rewrite, its WG006."""
+
+    facts: FileFacts
+    newer: Finding | None
+
+
+def _cache_entry(status: str, payload: Any) -> tuple[str, bytes, Finding | None]:
+    """(status, the pickled facts or problem, the WG006 of a file read through a rewrite): the finding is
+    kept beside the facts so that they can stay pickled until they are used (`_PickledFacts`)."""
+    if status != "ok":
+        return status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), None
+    facts = {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}
+    return status, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), payload.get("__newer__")
+
+
+def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -> list[tuple[str, FileFacts]]:
     """Each file's facts (returned, in order), or its problem (unparsable, newer syntax...) in `result`."""
-    per_file: list[tuple[str, dict[str, Any]]] = []
+    per_file: list[tuple[str, FileFacts]] = []
     for rel, status, payload in results:
         if status == "ok":
             result.parsed.append(rel)
-            result.errors.extend(payload.get("__errors__", []))
-            if "__newer__" in payload:  # read through a rewrite: the AST-bound tools still skip it
-                result.file_problems.append(payload["__newer__"])
+            if isinstance(payload, _Cached):  # never cached with collector errors
+                facts, newer = payload.facts, payload.newer
+            else:
+                result.errors.extend(payload.get("__errors__", []))
+                facts = {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}
+                newer = payload.get("__newer__")
+            if newer is not None:  # read through a rewrite: the AST-bound tools still skip it
+                result.file_problems.append(newer)
                 result.newer_syntax.append(rel)
-            per_file.append((rel, {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}))
+            per_file.append((rel, facts))
         else:
             result.file_problems.append(payload)
             if status == "newer":
@@ -513,7 +563,7 @@ def _collect_package(st: _Settings, digests: dict[str, str], src: SourceFile, im
     return facts
 
 
-def _unresolved_bases(per_file: list[tuple[str, dict[str, Any]]]) -> set[str]:
+def _unresolved_bases(per_file: list[tuple[str, FileFacts]]) -> set[str]:
     """Base classes named by the project (and the package modules read so far) that none of them define."""
     defined: set[str] = set()
     bases: set[str] = set()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..finding import Finding
-from ..index import Collector, ProjectIndex, merge_facts
+from ..index import Collector, FileFacts, ProjectIndex, merge_facts
 from ..names import ImportMap
 from ..rulemeta import RuleMeta
 from ..source import SourceFile, import_root_depth, parse_into
@@ -93,11 +93,11 @@ def collect_text(src: SourceFile | None, collectors: Sequence[Collector], vocab:
 
 
 BaseFacts = Callable[[SourceFile], "dict[str, Any] | None"]
-Merge = Callable[[list[tuple[str, dict[str, Any]]]], ProjectIndex]
+Merge = Callable[[list[tuple[str, FileFacts]]], ProjectIndex]
 
 
 def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
-            head_per_file: Sequence[tuple[str, dict[str, Any]]], vocab: Vocabulary,
+            head_per_file: Sequence[tuple[str, FileFacts]], vocab: Vocabulary,
             collectors: Sequence[Collector], files: Sequence[str] = (),
             read_head: Callable[[str], str | None] | None = None, base_facts: BaseFacts | None = None,
             rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES, merge: Merge | None = None) -> ChangeRun:
@@ -131,7 +131,7 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
     return ChangeRun(findings, errors, changes)
 
 
-def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, dict[str, Any]]],
+def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, FileFacts]],
                 vocab: Vocabulary, collectors: Sequence[Collector], base_facts: BaseFacts | None,
                 merge: Merge | None = None) -> ProjectIndex:
     """The base's project model: the head's facts of every unchanged file, the base facts of the changed ones."""
