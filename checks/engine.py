@@ -13,15 +13,12 @@ import ast
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import select
 import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -45,6 +42,8 @@ from .vocabulary import Vocabulary
 from .walk import memoized
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from .cache import Cache, _Store
 
 # Below this many files worker processes cost more than they save.
@@ -414,6 +413,10 @@ class _Workers:
         if n <= 1:
             _init(settings)
             return
+        # Imported here: a pre-commit run on a few files starts no pool, and these imports cost 10 ms.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         ctx = multiprocessing.get_context("fork") if os.name == "posix" else None
         self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init,
                                           initargs=(settings, niceness)) for _ in range(n)]
@@ -446,6 +449,8 @@ class _Workers:
         return lambda: self._collect(futures)
 
     def _submit(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[tuple[Any, list[str]]]:
+        from concurrent.futures.process import BrokenProcessPool  # loaded with the pools (`__init__`)
+
         futures = []
         for pool, batch in zip(self.pools, batches):
             if batch:
@@ -456,6 +461,8 @@ class _Workers:
         return futures
 
     def _collect(self, futures: list[tuple[Any, list[str]]]) -> list[Any]:
+        from concurrent.futures.process import BrokenProcessPool  # loaded with the pools (`__init__`)
+
         out = []
         for future, batch in futures:
             try:
