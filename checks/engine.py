@@ -34,6 +34,7 @@ from .source import (
     DEFAULT_MAX_FILE_SIZE,
     SourceFile,
     load_source,
+    python2_problem,
     read_source,
     rewritten_problem,
     syntax_problem,
@@ -57,6 +58,7 @@ class EngineResult:
     file_problems: list[Finding] = field(default_factory=list)  # one per file that was not analysed
     parsed: list[str] = field(default_factory=list)  # stdlib ast parsed: every tool may see it
     newer_syntax: list[str] = field(default_factory=list)  # only libcst parses it: ruff/semgrep may see it
+    python2: list[str] = field(default_factory=list)  # read through a Python 2 rewrite: no tool analysed it
     errors: list[str] = field(default_factory=list)  # a check crashed: the run must not pass
     project: ProjectIndex = field(default_factory=ProjectIndex)
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 of each file, when a cache is used
@@ -117,7 +119,8 @@ def _collect(st: _Settings, rel: str, src: SourceFile | Finding) -> tuple[str, s
     if src.tree is None:  # told apart from newer syntax by `_unparsed`, in the main process
         return rel, "unparsed", src.syntax_error
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
-    facts: dict[str, Any] = {"__newer__": rewritten_problem(src)} if src.rewritten else {}
+    facts: dict[str, Any] = {"__newer__": rewritten_problem(src)} if src.rewritten else \
+        {"__python2__": python2_problem(src)} if src.python2 else {}
     with memoized():  # collectors walk the same functions
         for c in st.collectors:
             try:
@@ -315,10 +318,10 @@ def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], namespace: st
         if rel in result.hashes:
             hit = store.get((rel, result.hashes[rel]))
             if hit is not None:  # stored pickled: merging can never alter the cached facts
-                status, data, newer = hit
+                status, data, notes = hit
                 # A file's facts are unpickled when first read: a warm run whose merged models come from the
                 # cache (checks/cache.py) reads none of them.
-                done[rel] = (rel, status, _Cached(_PickledFacts(data), newer) if status == "ok"
+                done[rel] = (rel, status, _Cached(_PickledFacts(data), notes) if status == "ok"
                              else pickle.loads(data))  # signed, see checks/cache.py
                 result.digests[rel] = _sha(data)
     cache.stats["facts_hits"] += len(done)
@@ -351,20 +354,30 @@ class _PickledFacts(Mapping[str, Any]):
         return dict, (self._loaded(),)
 
 
+# What phase 1 notes beside a file's facts: the finding that says it was read through a rewrite (WG006, WG016).
+_NOTES = ("__newer__", "__python2__")
+
+
 class _Cached(NamedTuple):
-    """Phase 1 of a file, from the cache: its facts and, for a file read through a rewrite, its WG006."""
+    """Phase 1 of a file, from the cache: its facts and its notes (`_NOTES`)."""
 
     facts: FileFacts
-    newer: Finding | None
+    notes: dict[str, Finding]
 
 
-def _cache_entry(status: str, payload: Any) -> tuple[str, bytes, Finding | None]:
-    """(status, the pickled facts or problem, the WG006 of a file read through a rewrite): the finding is
-    kept beside the facts so that they can stay pickled until they are used (`_PickledFacts`)."""
+def _split(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Finding]]:
+    """A file's phase-1 payload -> (its facts, its notes)."""
+    facts = {k: v for k, v in payload.items() if k != "__errors__" and k not in _NOTES}
+    return facts, {k: payload[k] for k in _NOTES if k in payload}
+
+
+def _cache_entry(status: str, payload: Any) -> tuple[str, bytes, dict[str, Finding]]:
+    """(status, the pickled facts or problem, the notes): the notes are kept beside the facts so that the facts
+    can stay pickled until they are used (`_PickledFacts`)."""
     if status != "ok":
-        return status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), None
-    facts = {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}
-    return status, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), payload.get("__newer__")
+        return status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), {}
+    facts, notes = _split(payload)
+    return status, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), notes
 
 
 def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -> list[tuple[str, FileFacts]]:
@@ -374,14 +387,16 @@ def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -
         if status == "ok":
             result.parsed.append(rel)
             if isinstance(payload, _Cached):  # never cached with collector errors
-                facts, newer = payload.facts, payload.newer
+                facts, notes = payload.facts, payload.notes
             else:
                 result.errors.extend(payload.get("__errors__", []))
-                facts = {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__")}
-                newer = payload.get("__newer__")
-            if newer is not None:  # read through a rewrite: the AST-bound tools still skip it
-                result.file_problems.append(newer)
+                facts, notes = _split(payload)
+            if "__newer__" in notes:  # read through a rewrite: the AST-bound tools still skip it
+                result.file_problems.append(notes["__newer__"])
                 result.newer_syntax.append(rel)
+            if "__python2__" in notes:  # read through a rewrite: no tool parses it (stage 1 skips it)
+                result.file_problems.append(notes["__python2__"])
+                result.python2.append(rel)
             per_file.append((rel, facts))
         else:
             result.file_problems.append(payload)

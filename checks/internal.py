@@ -53,6 +53,11 @@ INTERNAL_RULES: tuple[RuleMeta, ...] = (
           "does not (e.g. Python 3.12 `type` statements on 3.11): wardgate's AST checks, bandit and radon "
           "skipped it.", "`type Vector = list[float]` analysed by wardgate on Python 3.11.",
           "Run wardgate with the Python version the project targets."),
+    _rule("WG016", "python2-file", Severity.LOW, "Tools skipped a Python 2 file that wardgate's checks read",
+          "Reports a file written in Python 2 (print statements, `except E, e:`): wardgate's AST checks read it "
+          "through a line-preserving rewrite of its Python 2 syntax (fissix, the maintained lib2to3), while ruff, "
+          "bandit, radon and semgrep, which parse Python 3, did not analyse it.", "`print \"admitted\", patient` "
+          "in a legacy management command.", "Port the file to Python 3 (2to3), or run the tools on it separately."),
     _rule("WG015", "file-nested-too-deeply", Severity.HIGH, "File nested too deeply to parse: not analysed",
           "Reports a file that Python's parser refuses for its nesting (thousands of chained operators or "
           "nested brackets) or that crashed libcst in its child process. The run goes on without it.",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .finding import Category, Finding, Severity
 from .newer_syntax import rewrite as rewrite_newer_syntax
+from .python2_syntax import rewrite as rewrite_python2
 from .walk import walk
 
 BINARY_SNIFF_BYTES = 8192
@@ -32,9 +33,11 @@ NOT_UTF8 = "WG003"
 TOO_LARGE = "WG004"
 SYNTAX_ERROR = "WG005"
 NEWER_SYNTAX = "WG006"
+PYTHON2 = "WG016"
 TOO_DEEP = "WG015"
 # Files not analysed at all: they fail the gate condition "every Python file analysed" (reports/gate.py).
-# WG006 (newer syntax) is left out: ruff and semgrep still analysed those files.
+# WG006 (newer syntax) is left out: ruff and semgrep still analysed those files; so is WG016 (Python 2,
+# read by wardgate's own checks).
 UNANALYSED = frozenset({UNREADABLE, BINARY, NOT_UTF8, TOO_LARGE, SYNTAX_ERROR, TOO_DEEP})
 
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
@@ -55,6 +58,7 @@ class SourceFile:
     _lines: list[str] | None = field(default=None, repr=False)
     package_depth: int | None = None  # leading path parts that are not packages (`src/` layouts); see module
     rewritten: list[str] = field(default_factory=list)  # newer syntax read through checks/newer_syntax.py
+    python2: bool = False  # Python 2 read through checks/python2_syntax.py
 
     @property
     def lines(self) -> list[str]:
@@ -196,6 +200,9 @@ def parse_into(src: SourceFile) -> None:
             if readable is not None:  # same lines in 3.11 syntax: the AST checks read it
                 src.tree = ast.parse(readable[0], filename=src.path, type_comments=False)
                 src.rewritten = readable[1]
+            elif isinstance(exc, SyntaxError) and (python3 := rewrite_python2(src.text)) is not None:
+                src.tree = ast.parse(python3, filename=src.path, type_comments=False)
+                src.python2 = True
 
 
 def rewritten_problem(src: SourceFile) -> Finding:
@@ -206,6 +213,17 @@ def rewritten_problem(src: SourceFile) -> Finding:
         f"bandit and radon skipped this file: it uses Python syntax newer than the interpreter wardgate runs on "
         f"({src.syntax_error}). wardgate's AST checks read it with {', '.join(src.rewritten)} rewritten in place "
         "(same lines); ruff and semgrep analysed it. Run wardgate on the project's Python version for full coverage.",
+        line=_error_line(src),
+    )
+
+
+def python2_problem(src: SourceFile) -> Finding:
+    """A Python 2 file wardgate's own checks read through a rewrite: the tools, which parse Python 3, skipped it."""
+    return _problem(
+        PYTHON2, src.path, Severity.LOW,
+        f"Python 2 file: as Python 3 it does not parse ({src.syntax_error}). wardgate's AST checks read it with "
+        "its Python 2 syntax rewritten in place (same lines); ruff, bandit, radon and semgrep did not analyse it. "
+        "Port it to Python 3 for full coverage.",
         line=_error_line(src),
     )
 

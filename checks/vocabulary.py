@@ -27,7 +27,7 @@ CREDENTIAL_SUFFIXES = ("otp", "token", "onetimepassword", "verificationcode")
 
 DEFAULT_PHI_FIELDS = (
     "name", "full_name", "first_name", "last_name", "middle_name", "given_name", "family_name",
-    "surname", "maiden_name", "patient_name", "date_of_birth", "dob", "birth_date", "birthdate",
+    "surname", "maiden_name", "patient_name", "display_name", "preferred_name", "nickname", "date_of_birth", "dob", "birth_date", "birthdate",
     "ssn", "social_security_number", "national_id", "nhs_number", "aadhar", "aadhaar",
     "passport_number", "mrn", "medical_record_number", "address", "address_line1",
     "address_line2", "street", "postal_code", "zip", "zip_code", "pincode", "phone",

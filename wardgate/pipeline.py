@@ -146,7 +146,7 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
                         max_per_category=config.gate.max_per_category, max_per_severity=config.gate.max_per_severity)
     stats = Stats(
         files_analysed=len(set(engine.parsed) | set(engine.newer_syntax)),
-        files_not_analysed=len(engine.file_problems) - len(engine.newer_syntax),
+        files_not_analysed=len(engine.file_problems) - len(engine.newer_syntax) - len(engine.python2),
         files_total=len(scope.files), seconds=round(time.perf_counter() - started, 3), jobs=jobs,
         cache=cache.stats if cache is not None else {"status": "off"}, tools=one.tools, llm=llm, errors=errors,
         config=config.source, config_origin=config.origin or ("working tree" if config.source else "defaults"),

@@ -477,9 +477,11 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
             value = stmt.value.value if isinstance(stmt.value, ast.Constant) else None
             out.registration_open.append((value if isinstance(value, bool) else None, stmt.lineno))
         elif isinstance(t, ast.Name) and t.id == "REST_FRAMEWORK" and isinstance(stmt.value, ast.Dict):
-            for k, v in zip(stmt.value.keys, stmt.value.values):
-                if isinstance(k, ast.Constant) and k.value == "DEFAULT_PERMISSION_CLASSES":
-                    out.default_perms.append(perm_list(v, imports) or [])
+            # A key repeated in the literal keeps its last value, as Python does.
+            values = [v for k, v in zip(stmt.value.keys, stmt.value.values)
+                      if isinstance(k, ast.Constant) and k.value == "DEFAULT_PERMISSION_CLASSES"]
+            if values:
+                out.default_perms.append(perm_list(values[-1], imports) or [])
         elif (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == "REST_FRAMEWORK"
               and isinstance(t.slice, ast.Constant) and t.slice.value == "DEFAULT_PERMISSION_CLASSES"):
             out.default_perms.append(perm_list(stmt.value, imports) or [])
@@ -755,6 +757,8 @@ class ProjectCode:
             return False
         for p in patterns:
             try:
+                if _matches_every_path(p):  # `""`, `"/"`: a list of exact paths (`path in settings.X`), not prefixes
+                    continue
                 if re.match(p, route.lstrip("/")) or re.match(p, route):
                     return True
             except re.error:
@@ -769,6 +773,12 @@ class ProjectCode:
             if a and self.lookup(a) is None and library_class(a) is None and not neutral(a):
                 out.append(a)
         return out
+
+
+def _matches_every_path(pattern: str) -> bool:
+    """A login middleware meant to exempt every path would be no gate: such a pattern is an exact path."""
+    return all(re.match(pattern, probe) or re.match(pattern, probe.lstrip("/"))  # as login_exempt_path matches
+               for probe in ("/wardgate-probe/a/", "/zz-other-probe/"))
 
 
 def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:

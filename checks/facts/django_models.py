@@ -245,6 +245,12 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
         target = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "to"), None)
         if isinstance(target, ast.Constant) and isinstance(target.value, str):
             fi.target = target.value
+        elif isinstance(target, ast.Call):  # `get_user_model()`; django-swappable-models' `get_model_name("app", "M")`
+            args = [a.value for a in target.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if last_part(imports.qualname(target.func)) == "get_model_name" and len(args) == 2:
+                fi.target = ".".join(args)  # the default model; a swapped one is a setting's value
+            elif last_part(imports.qualname(target.func)) == "get_user_model":
+                fi.target = "django.conf.settings.AUTH_USER_MODEL"
         elif target is not None:
             fi.target = imports.qualname(target)
     for kw in call.keywords:
@@ -289,6 +295,7 @@ class ModelIndex:
     stars: dict[str, list[str]] = field(default_factory=dict)
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
     _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
+    _lowered: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)  # lower name -> qualnames
 
     def lookup(self, ref: str | None) -> ModelInfo | None:
         """Find a model by qualified name, a dotted suffix of one, `app.Model` string or bare name."""
@@ -344,6 +351,16 @@ class ModelIndex:
     def is_patient_model(self, ref: str | None) -> bool:
         m = self.lookup(ref)
         return m is not None and m.qualname in self.patient
+
+    def spelled_patient_model(self, name: str) -> str | None:
+        """The patient model a variable's name spells (`participant`, `lab_result` -> LabResult): the one Django
+        model of that name, or the first of same-named variants that all hold patient data (swappable models)."""
+        if self._lowered is None:
+            self._lowered = {}
+            for model_name, qualnames in self.by_name.items():
+                self._lowered.setdefault(model_name.lower(), []).extend(qualnames)
+        hits = sorted(q for q in self._lowered.get(name.lower().replace("_", ""), []) if q in self.django)
+        return hits[0] if hits and all(q in self.patient for q in hits) else None
 
     def audit_of(self, ref: str | None) -> str | None:
         m = self.lookup(ref)

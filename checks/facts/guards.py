@@ -10,7 +10,7 @@ import ast
 import re
 from collections.abc import Callable
 
-from ..names import ImportMap, dotted, last_part
+from ..names import ImportMap, dotted, last_part, matches
 from ..walk import walk
 
 NONE, AUTHN, AUTHZ = 0, 1, 2
@@ -71,11 +71,16 @@ def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
     """A middleware class that turns away anonymous requests: in its `__call__`/`process_view`/
     `process_request`, a branch on `is_authenticated` (or `is_anonymous`) answers with a redirect to the
     login page, an error response or PermissionDenied instead of calling the view. A middleware that
-    tests the user and lets anonymous requests through (`return None`) is no gate."""
+    tests the user and lets anonymous requests through (`return None`) is no gate. One that answers
+    through the view wrapped in `login_required` (`return login_required(view_func)(request, ...)`) is one."""
     for m in cls.body:
         if not (isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and m.name in ("__call__", "process_view", "process_request")):
             continue
+        if any(isinstance(n, ast.Return) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Call)
+               and matches(imports.qualname(n.value.func.func), "django.contrib.auth.decorators.login_required")
+               for n in walk(m)):
+            return True
         for n in walk(m):
             if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
                     "is_authenticated", "is_anonymous") for a in walk(n.test))):

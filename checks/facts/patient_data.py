@@ -7,6 +7,7 @@ or config says so. Reference data, statistics, credentials, event logs, workflow
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..names import last_part
@@ -15,7 +16,7 @@ from .libraries import library_class
 
 if TYPE_CHECKING:
     from ..index import ProjectIndex
-    from .django_models import ModelIndex, ModelInfo
+    from .django_models import FieldInfo, ModelIndex, ModelInfo
 
 USER_BASES = ("AbstractUser", "AbstractBaseUser", "PermissionsMixin")
 RELATION_FIELDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
@@ -52,12 +53,30 @@ def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> 
     return sex + other[:2] if other else []
 
 
+def with_inherited_fields(idx: ModelIndex, m: ModelInfo) -> ModelInfo:
+    """The model with the fields of its abstract ancestors that it does not override: Django copies an
+    abstract model's fields into every subclass (`Participant(BaseParticipant)` holds BaseParticipant's
+    `birthdate`). A concrete parent's fields stay in the parent's table (multi-table inheritance): not copied."""
+    inherited: dict[str, FieldInfo] = {}
+    todo, seen = list(m.bases), {m.qualname}
+    while todo and len(seen) < 12:
+        base = idx.lookup(todo.pop(0))
+        if base is None or base.qualname in seen or not base.abstract:
+            continue
+        seen.add(base.qualname)
+        for name, f in base.fields.items():
+            inherited.setdefault(name, f)
+        todo += base.bases
+    return replace(m, fields={**inherited, **m.fields}) if inherited.keys() - m.fields.keys() else m
+
+
 def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
     explicit = {_norm(last_part(n)) for n in vocab.patient_models}
     excluded = {_norm(last_part(n)) for n in vocab.not_patient_models}
     words = vocab.patient_model_words()
     users = {q for q in idx.django if any(last_part(b) in USER_BASES for b in idx.models[q].bases)}
     phi_names = vocab.phi_field_names()
+    full = {q: with_inherited_fields(idx, idx.models[q]) for q in idx.django}
 
     def own_signal(m: ModelInfo) -> bool:
         n = _norm(m.name)
@@ -86,7 +105,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         return None
 
     for q in idx.django:
-        m = idx.models[q]
+        m = full[q]
         if _norm(m.name) in excluded or m.abstract:
             continue
         kind = library_kind(m, {q})
@@ -107,7 +126,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
     for _ in range(3):
         added = False
         for q in idx.django - idx.patient:
-            m = idx.models[q]
+            m = full[q]
             if _norm(m.name) in excluded or m.abstract or q in users:
                 continue
             for f in m.fields.values():
@@ -121,7 +140,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
     # Workflow and link rows are not clinical records, and an event or audit log is the trail itself (WG203
     # guards it), unless configured as patient models.
     for q in sorted(idx.patient):
-        m = idx.models[q]
+        m = full.get(q, idx.models[q])
         if _norm(m.name) not in explicit and (_bookkeeping_only(m, idx, words) or is_log_model(m)):
             idx.patient.discard(q)
             idx.patient_why.pop(q, None)

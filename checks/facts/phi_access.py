@@ -125,7 +125,8 @@ class PhiScope:
         low = name.lower()
         if low == "patient" or low.endswith("_patient") or low in ("pt", "current_patient"):
             return self._patient_model() or "?patient"
-        return None
+        # `participant`, `message`: named after one of the project's patient models
+        return self.models.spelled_patient_model(low) if self.models is not None else None
 
     # -- PHI reads -----------------------------------------------------------------------------
     def phi_read(self, node: ast.AST) -> str | None:

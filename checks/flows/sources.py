@@ -20,7 +20,7 @@ import ast
 PATIENT_SPELLINGS = frozenset({"patient", "pt", "current_patient", "the_patient"})
 REQUEST_URL_METHODS = frozenset({"get_full_path", "get_full_path_info", "build_absolute_uri", "get_raw_uri"})
 QUERY_ATTRS = frozenset({"GET", "query_params"})
-BODY_ATTRS = frozenset({"body", "data", "POST"})
+BODY_ATTRS = frozenset({"body", "data", "POST", "REQUEST"})  # REQUEST: Django < 1.9, GET and POST merged
 DUMP_FUNCS = frozenset({"vars", "model_to_dict"})
 NEVER = frozenset({"pk", "id", "uuid", "external_id", "_state", "__class__", "__name__", "_meta",
                    # the shape of a table, not its rows

@@ -239,17 +239,18 @@ def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str 
 
 def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], classes: dict[str, ast.ClassDef],
                  out: FileFlows) -> None:
-    """The PHI fields `__str__` shows: read as `self.<field>`, or by a method it calls (`return self.name()`),
-    found on the class or on a base class of the same module (an abstract `Person`)."""
+    """The PHI fields `__str__` shows: read as `self.<field>`, or by the methods and properties it reaches
+    (`return self.name()`, `return self.display`), found on the class or on a base class of the same module (an abstract `Person`)."""
     methods: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     for klass in reversed(_same_module_mro(cls, classes)):
         methods.update({m.name: m for m in klass.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))})
     for name in ("__str__", "__unicode__"):
         if name not in methods:
             continue
-        shown = [methods[name]] + [methods[n.func.attr] for n in walk(methods[name]) if isinstance(n, ast.Call)
-                                   and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == "self"
-                                   and n.func.attr in methods]
+        shown = [methods[name]]
+        for m in shown:  # grows: what `__str__` reaches through `self.name()` or a property `self.display`
+            shown += [methods[n.attr] for n in walk(m) if isinstance(n, ast.Attribute) and dotted(n.value) == "self"
+                      and n.attr in methods and methods[n.attr] not in shown]
         reads = sorted({n.attr for m in shown for n in walk(m) if isinstance(n, ast.Attribute)
                         and dotted(n.value) == "self" and n.attr in phi})
         if reads:

@@ -49,6 +49,20 @@ def test_split_settings_subscript_default_applies_to_viewsets_without_permission
     assert lines(UnauthenticatedPatientView, code) == [4]  # no settings: DRF's default is AllowAny
 
 
+def test_a_repeated_settings_key_keeps_its_last_value_as_python_does() -> None:
+    code = API + "class Patients(viewsets.ModelViewSet):\n    serializer_class = PatientSerializer\n"
+    settings = ("proj/settings.py", """\
+        REST_FRAMEWORK = {
+            'DEFAULT_PERMISSION_CLASSES': ('rest_framework.permissions.IsAdminUser',),
+            'PAGE_SIZE': 100,
+            'DEFAULT_PERMISSION_CLASSES': ('rest_framework.permissions.AllowAny',),
+        }
+        """)
+    assert lines(UnauthenticatedPatientView, code, settings) == [4]
+    fixed = (settings[0], settings[1].replace("AllowAny", "IsAdminUser"))
+    assert lines(UnauthenticatedPatientView, code, fixed) == []
+
+
 def test_custom_permission_through_an_intermediate_base_in_another_module() -> None:
     perms = ("core/permissions.py", """\
         from rest_framework import permissions

@@ -47,3 +47,44 @@ def test_allowed_host_passes() -> None:
     vocab = Vocabulary(third_party_hosts_allowed=["hie.partner.example"])
     assert run_example(PhiSentToThirdParty, Valid(code), vocab=vocab) == []
     assert len(run_example(PhiSentToThirdParty, Invalid(code, line=4))) == 1
+
+
+
+def test_str_that_renders_phi_through_a_property() -> None:
+    models = (MODELS[0], MODELS[1].replace("        @property", "        def __str__(self):\n"
+                                           "            return self.display\n\n        @property"))
+    code = "from .models import Admission\n\ndef f():\n" \
+           "    for a in Admission.objects.all():\n        print(' '.join(['-', str(a.person)]))\n"
+    found = run_example(PhiInLog, Invalid(code, line=5, path="ehr/tasks.py", files=(models,)))
+    assert [f.start_line for f in found] == [5]
+
+
+def test_django_1_request_dict_logged_item_by_item() -> None:
+    """`request.REQUEST` (Django < 1.9: GET and POST merged) is the whole request body, like request.POST."""
+    code = "import logging\n\ndef submit(request):\n    for key, value in request.REQUEST.items():\n" \
+           "        logging.info('submit %s:%s' % (key, value))\n"
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=4, path="app/views.py"))] == [4]
+    assert run_example(PhiInLog, Valid(code.replace("request.REQUEST.items()", "[(\"method\", request.method)]"), path="app/views.py")) == []
+
+
+def test_a_name_that_spells_a_patient_model_is_taken_for_one_of_its_rows() -> None:
+    """`message.participant`: `message` spells the Message model, whose `participant` is a Participant."""
+    models = ("trial/models.py", """\
+        from django.db import models
+
+        class Participant(models.Model):
+            display_name = models.CharField(max_length=30)
+            birthdate = models.DateField()
+
+            def __str__(self):
+                return self.display_name.title()
+
+        class Message(models.Model):
+            participant = models.ForeignKey(Participant, on_delete=models.CASCADE)
+            text = models.TextField()
+        """)
+    code = "def on_stop(message):\n    print('STOP messaging for {}'.format(message.participant))\n"
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=2, path="trial/actions.py",
+                                                                files=(models,)))] == [2]
+    other = "def on_stop(sms):\n    print('STOP messaging for {}'.format(sms))\n"  # spells no model: unknown type
+    assert run_example(PhiInLog, Valid(other, path="trial/actions.py", files=(models,))) == []

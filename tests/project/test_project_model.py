@@ -46,6 +46,18 @@ def test_custom_login_gate_middleware_counts_only_when_it_turns_anonymous_users_
     assert lines(UnauthenticatedPatientView, VIEW, timing, ("proj/settings.py", "MIDDLEWARE = ['core.mw.Timing']\n")) == [3]
 
 
+def test_middleware_that_answers_through_login_required_is_a_gate() -> None:
+    """Old-style middleware (`MIDDLEWARE_CLASSES`) that runs every view through `login_required` in process_view."""
+    gate = ("core/mw.py", ("from django.contrib.auth.decorators import login_required\n\nclass LoginRequired(object):\n"
+            "    def process_view(self, request, view_func, view_args, view_kwargs):\n"
+            "        return login_required(view_func)(request, *view_args, **view_kwargs)\n"))
+    passes = ("core/mw.py", ("class LoginRequired(object):\n"
+              "    def process_view(self, request, view_func, view_args, view_kwargs):\n        return None\n"))
+    installed = ("proj/settings.py", "MIDDLEWARE_CLASSES = ['core.mw.LoginRequired']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, gate, installed) == []
+    assert lines(UnauthenticatedPatientView, VIEW, passes, installed) == [3]
+
+
 def test_login_required_wrapped_around_the_view_in_urls() -> None:
     urls = ("clinic/urls.py", ("from django.urls import path\nfrom django.contrib.auth.decorators import login_required\n"
             "from clinic import views\n\nurlpatterns = [path('p/<int:pk>/', login_required(views.chart))]\n"))
@@ -427,3 +439,41 @@ def test_a_view_changes_data_through_the_services_and_celery_tasks_it_calls() ->
     assert "changes data with login only" in found[0].message
     idle = tasks[1].replace('Registration.objects.filter(contact_id=contact_id).update(id_number="")', "return None")
     assert run_example(MissingSiblingGuard, Valid(views, path="hub/views.py", files=(models, ("hub/tasks.py", idle)))) == []
+
+
+def test_fields_of_an_abstract_base_make_the_subclass_patient_data() -> None:
+    """Django copies an abstract model's fields into each subclass; a swappable FK names its default model."""
+    models = ("trial/models.py", (
+        "import swapper\nfrom django.db import models\n\nclass BaseParticipant(models.Model):\n"
+        "    birthdate = models.DateField()\n\n    class Meta:\n        abstract = True\n\n"
+        "class Participant(BaseParticipant):\n    pass\n\nclass Visit(models.Model):\n"
+        "    participant = models.ForeignKey(swapper.get_model_name('trial', 'Participant'), models.CASCADE)\n"))
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
+    assert sorted(f.start_line for f in found) == [10, 13]
+    concrete = models[1].replace("        abstract = True\n", "        ordering = ['birthdate']\n")
+    # A concrete parent keeps its fields in its own table: the parent is reported, not the subclass.
+    assert 10 not in [f.start_line for f in run_example(UnauditedPatientModel, Valid(concrete, path=models[0]))]
+
+
+def test_a_staff_profile_sharing_the_person_base_is_not_patient_data() -> None:
+    models = ("clinic/models.py", (
+        "from django.contrib.auth import get_user_model\nfrom django.db import models\n\n"
+        "class Person(models.Model):\n    first_name = models.CharField(max_length=50)\n"
+        "    gender = models.CharField(max_length=1)\n\n    class Meta:\n        abstract = True\n\n"
+        "class Provider(Person):\n    user = models.OneToOneField(get_user_model(), on_delete=models.PROTECT)\n\n"
+        "class Patient(Person):\n    pass\n"))
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
+    assert [f.start_line for f in found] == [14]  # Patient; Provider is a user's profile
+
+
+def test_an_exempt_entry_that_would_match_every_path_exempts_no_view() -> None:
+    """`EXCLUDE_FROM_LOGIN = ["", "/"]` read as `path in settings.EXCLUDE_FROM_LOGIN`: exact paths, not prefixes."""
+    gate = ("core/mw.py", ("from django.conf import settings\nfrom django.contrib.auth.decorators import login_required\n\n"
+            "class LoginRequired(object):\n    def process_view(self, request, view_func, view_args, view_kwargs):\n"
+            "        if request.get_full_path() in settings.EXCLUDE_FROM_LOGIN:\n            return None\n"
+            "        return login_required(view_func)(request, *view_args, **view_kwargs)\n"))
+    urls = ("proj/urls.py", ("from django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = [path('p/<int:pk>/', views.chart)]\n"))
+    settings = "MIDDLEWARE_CLASSES = ['core.mw.LoginRequired']\nEXCLUDE_FROM_LOGIN = {}\n"
+    assert lines(UnauthenticatedPatientView, VIEW, gate, urls, ("proj/settings.py", settings.format("['', '/']"))) == []
+    assert lines(UnauthenticatedPatientView, VIEW, gate, urls, ("proj/settings.py", settings.format("['p/']"))) == [3]

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.guards import mentions_user, request_user_names
+from ..facts.views import all_views
+from ..finding import Category, Confidence, Severity
+from ..source import SourceFile
+from ..walk import walk
+
+_MODELS = ("trial/models.py", """\
+    from django.db import models
+
+    class Participant(models.Model):
+        birthdate = models.DateField()
+        facility = models.CharField(max_length=15)
+    """)
+
+
+class ListOnlyRowScope(Check):
+    """## What it does
+    Flags a view whose `get_queryset()` restricts rows to the requesting user on one branch and returns
+    patient rows unrestricted on another, where the branch is chosen by something other than the user: the
+    action or the HTTP method (`if self.action == "list": return qs.for_user(user)` ... `return qs`). The
+    list shows the user's own patients; retrieve, update and delete, which look rows up through the same
+    `get_queryset()`, reach every patient's record by id. A branch chosen by the user's privilege
+    (`if user.is_superuser: return qs`) is a decision, not a gap, and is not flagged.
+
+    ## Why is this bad?
+    The restriction shows what the author meant: a user sees only their facility's or care team's
+    patients. Restricting only the list hides the other records from the screen but not from the API: any
+    signed-in user can read or change them by guessing or enumerating ids (an insecure direct object
+    reference, OWASP API1:2023).
+
+    ## Example
+    ```python
+    def get_queryset(self):
+        qs = Participant.objects.all()
+        if self.action == "list":
+            return qs.for_user(self.request.user)
+        return qs
+    ```
+
+    Use instead:
+    ```python
+    def get_queryset(self):
+        return Participant.objects.for_user(self.request.user)
+    ```
+    """
+
+    code = "WG314"
+    name = "list-only-row-scope"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 639
+    summary = "get_queryset() restricts patient rows to the user only for some actions"
+    hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
+
+    VALID = (
+        # Restricted on every path.
+        Valid("""\
+            from rest_framework import viewsets
+            from trial.models import Participant
+
+            class ParticipantViewSet(viewsets.ModelViewSet):
+                def get_queryset(self):
+                    qs = Participant.objects.filter(facility=self.request.user.facility)
+                    if self.action == "list":
+                        return qs.order_by("birthdate")
+                    return qs
+            """, path="trial/views.py", files=(_MODELS,)),
+        # The unrestricted branch is chosen by the user's privilege.
+        Valid("""\
+            from rest_framework import viewsets
+            from trial.models import Participant
+
+            class ParticipantViewSet(viewsets.ModelViewSet):
+                def get_queryset(self):
+                    if self.request.user.is_superuser:
+                        return Participant.objects.all()
+                    return Participant.objects.filter(facility=self.request.user.facility)
+            """, path="trial/views.py", files=(_MODELS,)),
+        # The other branch returns no rows at all.
+        Valid("""\
+            from rest_framework import viewsets
+            from trial.models import Participant
+
+            class ParticipantViewSet(viewsets.ReadOnlyModelViewSet):
+                def get_queryset(self):
+                    if self.action == "list":
+                        return Participant.objects.filter(facility=self.request.user.facility)
+                    return Participant.objects.none()
+            """, path="trial/views.py", files=(_MODELS,)),
+    )
+    INVALID = (
+        Invalid("""\
+            from rest_framework import viewsets
+            from trial.models import Participant
+
+            class ParticipantViewSet(viewsets.ModelViewSet):
+                def get_queryset(self):
+                    qs = Participant.objects.all()
+                    if self.action == "list":
+                        return qs.filter(facility=self.request.user.facility)
+                    return qs
+            """, line=4, path="trial/views.py", files=(_MODELS,)),
+    )
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for view in all_views(self.ctx, node):
+            cls = view.node
+            if not (isinstance(cls, ast.ClassDef) and view.models) or view.unknown or view.unreachable:
+                continue
+            gq = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"), None)
+            gap = _unrestricted_branch(gq) if gq is not None else None
+            if gq is None or gap is None:
+                continue
+            scoped, open_ = gap
+            text = ast.unparse(gq)  # the models the queryset names, else every patient model the view touches
+            names = [n for n in (m.rsplit(".", 1)[-1] for m in view.models) if n in text] or \
+                [m.rsplit(".", 1)[-1] for m in view.models]
+            self.report(
+                cls,
+                f"{cls.name}.get_queryset() restricts {', '.join(names)} rows to "
+                f"the requesting user on one branch (line {scoped}) but returns them unrestricted on another "
+                f"(line {open_}), chosen by the action or method, not by the user: the actions that take that "
+                "branch (retrieve, update, delete by id) reach every patient's rows.",
+                fix="Restrict the queryset before branching, so that every action sees only the user's rows.",
+            )
+
+
+def _unrestricted_branch(fn: ast.FunctionDef) -> tuple[int, int] | None:
+    """(line of a return restricted to the user, line of an unrestricted one) when the unrestricted return sits
+    under no test of the user and nothing outside the branches restricts the rows first."""
+    users = request_user_names(fn)
+    top = [s for s in fn.body if not isinstance(s, (ast.If, ast.Return))]
+    if any(mentions_user(s, users) for s in top):
+        return None  # the rows are restricted (or the user consulted) before any branch
+    parents: dict[ast.AST, ast.AST] = {}
+    for p in walk(fn):
+        for child in ast.iter_child_nodes(p):
+            parents[child] = p
+    returns = [n for n in walk(fn) if isinstance(n, ast.Return) and n.value is not None]
+    scoped = [r for r in returns if mentions_user(r, users)]
+    if not scoped:
+        return None
+    for r in returns:
+        if r in scoped or _under_user_test(r, parents, users) or _no_rows_or_inherited(r.value):
+            continue
+        return scoped[0].lineno, r.lineno
+    return None
+
+
+def _no_rows_or_inherited(value: ast.expr | None) -> bool:
+    """`qs.none()` returns nothing; `super().get_queryset()` is the base's own decision (read elsewhere)."""
+    for n in walk(value) if value is not None else ():
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            receiver = n.func.value
+            if n.func.attr == "none" or (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name)
+                                         and receiver.func.id == "super"):
+                return True
+    return False
+
+
+def _under_user_test(node: ast.AST, parents: dict[ast.AST, ast.AST], users: set[str]) -> bool:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.If) and mentions_user(node.test, users):
+            return True
+    return False
