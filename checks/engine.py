@@ -13,24 +13,21 @@ import ast
 import contextlib
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 import select
 import signal
 import traceback
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .base import Check, FileContext
 from .facts.environment import collect_environment
 from .finding import Finding
-from .index import Collector, ProjectIndex, merge_facts
+from .index import Collector, FileFacts, ProjectIndex, merge_facts
 from .names import ImportMap
 from .processes import result_of
 from .source import (
@@ -46,6 +43,8 @@ from .vocabulary import Vocabulary
 from .walk import memoized
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from .cache import Cache, _Store
 
 # Below this many files worker processes cost more than they save.
@@ -65,7 +64,7 @@ class EngineResult:
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 of each file, when a cache is used
     # Each parsed file's own facts, before merging: change-aware runs (checks/changes/) rebuild the
     # base's project model from these plus the base versions of the changed files.
-    per_file: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    per_file: list[tuple[str, FileFacts]] = field(default_factory=list)
     # With a cache: path -> sha256 of its per-file facts, pickled (what the merged model is cached by).
     digests: dict[str, str] = field(default_factory=dict)
 
@@ -280,9 +279,9 @@ def run_checks(
                 if status == "unparsed":
                     status, payload = _unparsed(root, rel, max_size, payload)
                 if store is not None and rel in result.hashes and _cacheable(status, payload):
-                    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-                    store.put((rel, result.hashes[rel]), (status, data))
-                    result.digests[rel] = _sha(data)
+                    entry = _cache_entry(status, payload)
+                    store.put((rel, result.hashes[rel]), entry)
+                    result.digests[rel] = _sha(entry[1])
                 done[rel] = (rel, status, payload)
         per_file = _phase1_results([done[rel] for rel in paths if rel in done], result)  # missing: its worker died
         if environment:  # bases from installed packages: read them from the project's environment
@@ -319,28 +318,86 @@ def _cached_phase1(cache: Cache, root: Path, paths: Sequence[str], namespace: st
         if rel in result.hashes:
             hit = store.get((rel, result.hashes[rel]))
             if hit is not None:  # stored pickled: merging can never alter the cached facts
-                done[rel] = (rel, hit[0], pickle.loads(hit[1]))  # signed, see checks/cache.py
-                result.digests[rel] = _sha(hit[1])
+                status, data, notes = hit
+                # A file's facts are unpickled when first read: a warm run whose merged models come from the
+                # cache (checks/cache.py) reads none of them.
+                done[rel] = (rel, status, _Cached(_PickledFacts(data), notes) if status == "ok"
+                             else pickle.loads(data))  # signed, see checks/cache.py
+                result.digests[rel] = _sha(data)
     cache.stats["facts_hits"] += len(done)
     cache.stats["facts_misses"] += len(paths) - len(done)
     return store
 
 
-def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -> list[tuple[str, dict[str, Any]]]:
+class _PickledFacts(Mapping[str, Any]):
+    """A cached file's facts, unpickled on first use (from a signed cache file, see checks/cache.py)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._facts: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._facts is None:
+            self._facts = pickle.loads(self._data)
+        return self._facts
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as the plain dict of facts it stands for
+        return dict, (self._loaded(),)
+
+
+# What phase 1 notes beside a file's facts: the finding that says it was read through a rewrite (WG006, WG016).
+_NOTES = ("__newer__", "__python2__")
+
+
+class _Cached(NamedTuple):
+    """Phase 1 of a file, from the cache: its facts and its notes (`_NOTES`)."""
+
+    facts: FileFacts
+    notes: dict[str, Finding]
+
+
+def _split(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Finding]]:
+    """A file's phase-1 payload -> (its facts, its notes)."""
+    facts = {k: v for k, v in payload.items() if k != "__errors__" and k not in _NOTES}
+    return facts, {k: payload[k] for k in _NOTES if k in payload}
+
+
+def _cache_entry(status: str, payload: Any) -> tuple[str, bytes, dict[str, Finding]]:
+    """(status, the pickled facts or problem, the notes): the notes are kept beside the facts so that the facts
+    can stay pickled until they are used (`_PickledFacts`)."""
+    if status != "ok":
+        return status, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), {}
+    facts, notes = _split(payload)
+    return status, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), notes
+
+
+def _phase1_results(results: list[tuple[str, str, Any]], result: EngineResult) -> list[tuple[str, FileFacts]]:
     """Each file's facts (returned, in order), or its problem (unparsable, newer syntax...) in `result`."""
-    per_file: list[tuple[str, dict[str, Any]]] = []
+    per_file: list[tuple[str, FileFacts]] = []
     for rel, status, payload in results:
         if status == "ok":
             result.parsed.append(rel)
-            result.errors.extend(payload.get("__errors__", []))
-            if "__newer__" in payload:  # read through a rewrite: the AST-bound tools still skip it
-                result.file_problems.append(payload["__newer__"])
+            if isinstance(payload, _Cached):  # never cached with collector errors
+                facts, notes = payload.facts, payload.notes
+            else:
+                result.errors.extend(payload.get("__errors__", []))
+                facts, notes = _split(payload)
+            if "__newer__" in notes:  # read through a rewrite: the AST-bound tools still skip it
+                result.file_problems.append(notes["__newer__"])
                 result.newer_syntax.append(rel)
-            if "__python2__" in payload:  # read through a rewrite: no tool parses it (stage 1 skips it)
-                result.file_problems.append(payload["__python2__"])
+            if "__python2__" in notes:  # read through a rewrite: no tool parses it (stage 1 skips it)
+                result.file_problems.append(notes["__python2__"])
                 result.python2.append(rel)
-            per_file.append((rel, {k: v for k, v in payload.items() if k not in ("__errors__", "__newer__",
-                                                                                 "__python2__")}))
+            per_file.append((rel, facts))
         else:
             result.file_problems.append(payload)
             if status == "newer":
@@ -371,6 +428,10 @@ class _Workers:
         if n <= 1:
             _init(settings)
             return
+        # Imported here: a pre-commit run on a few files starts no pool, and these imports cost 10 ms.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         ctx = multiprocessing.get_context("fork") if os.name == "posix" else None
         self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init,
                                           initargs=(settings, niceness)) for _ in range(n)]
@@ -403,6 +464,8 @@ class _Workers:
         return lambda: self._collect(futures)
 
     def _submit(self, fn: Callable[[list[str]], T], batches: list[list[str]]) -> list[tuple[Any, list[str]]]:
+        from concurrent.futures.process import BrokenProcessPool  # loaded with the pools (`__init__`)
+
         futures = []
         for pool, batch in zip(self.pools, batches):
             if batch:
@@ -413,6 +476,8 @@ class _Workers:
         return futures
 
     def _collect(self, futures: list[tuple[Any, list[str]]]) -> list[Any]:
+        from concurrent.futures.process import BrokenProcessPool  # loaded with the pools (`__init__`)
+
         out = []
         for future, batch in futures:
             try:
@@ -520,7 +585,7 @@ def _collect_package(st: _Settings, digests: dict[str, str], src: SourceFile, im
     return facts
 
 
-def _unresolved_bases(per_file: list[tuple[str, dict[str, Any]]]) -> set[str]:
+def _unresolved_bases(per_file: list[tuple[str, FileFacts]]) -> set[str]:
     """Base classes named by the project (and the package modules read so far) that none of them define."""
     defined: set[str] = set()
     bases: set[str] = set()

@@ -10,6 +10,7 @@ A collector is a plain object with `name`, `collect(src, imports)` and `merge(pe
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from .names import ImportMap
     from .source import SourceFile
     from .vocabulary import Vocabulary
+
+
+# One file's facts by collector name: a dict, or a cached file's facts still pickled (checks/engine.py).
+FileFacts = Mapping[str, Any]
 
 
 class Collector(Protocol):
@@ -38,7 +43,7 @@ class ProjectIndex:
 
 
 def merge_facts(
-    collectors: tuple[Collector, ...], per_file: list[tuple[str, dict[str, Any]]], vocab: Vocabulary
+    collectors: tuple[Collector, ...], per_file: list[tuple[str, FileFacts]], vocab: Vocabulary
 ) -> ProjectIndex:
     index = ProjectIndex()
     for c in collectors:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
-from .coverage_file import CoverageData, FileCoverage
 from .model import Condition
 from .sections import Coverage, CoverageTotals, CoveredFile
+
+if TYPE_CHECKING:  # reading a report (xml, defusedxml) is imported only when --coverage is given
+    from .coverage_file import CoverageData, FileCoverage
 
 # Test modules and migrations are rarely measured and never need tests of their own.
 _NOT_MEASURED_OK = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$|"

@@ -71,6 +71,21 @@ def test_warm_run_reports_exactly_what_a_cold_run_does(project: Path) -> None:
     assert (project / ".wardgate-cache" / ".gitignore").read_text().strip().endswith("*")
 
 
+def test_files_read_through_a_rewrite_keep_their_findings_on_a_warm_run(project: Path) -> None:
+    """A cached file's facts stay pickled until read; WG006 (newer syntax) and WG016 (Python 2), which phase 1
+    notes beside the facts, still come back on every warm run."""
+    (project / "clinic" / "typed.py").write_text("type Ids = list[int]\n\n\ndef first(ids: Ids) -> int:\n"
+                                                 "    return ids[0]\n")
+    (project / "clinic" / "legacy.py").write_text('def show(pk):\n    print "admitted", pk\n')
+    for p in project.rglob("*.py"):
+        os.utime(p, (1_600_000_000, 1_600_000_000))
+    cold, _ = check(project)
+    warm, _ = check(project)
+    assert "WG006" in rules_at(warm, "clinic/typed.py") and "WG016" in rules_at(warm, "clinic/legacy.py")
+    assert keys(warm) == keys(cold) == keys(check(project, "--no-cache")[0])
+    assert warm["stats"]["cache"]["facts_misses"] == 0 and warm["stats"]["cache"]["models_cached"] == 1
+
+
 def test_editing_a_file_invalidates_its_entries(project: Path) -> None:
     check(project)
     before, _ = check(project)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from checks.changes import DATA_SUFFIXES, ChangeRun, Version, collect_text, compare
 from checks.engine import run_on_source
 from checks.facts import COLLECTORS
-from checks.index import ProjectIndex, merge_facts
+from checks.index import FileFacts, ProjectIndex, merge_facts
 from checks.source import SourceFile, decode_python
 from reports.stats import ChangeStats
 
@@ -144,7 +144,7 @@ def change_findings(root: Path, diff: Diff, engine: EngineResult, config: Config
             digests[src.path] = hashlib.sha256(data).hexdigest()
         return facts
 
-    def merge(per_file: list[tuple[str, dict[str, Any]]]) -> ProjectIndex:
+    def merge(per_file: list[tuple[str, FileFacts]]) -> ProjectIndex:
         def fresh() -> ProjectIndex:
             return merge_facts(tuple(COLLECTORS), per_file, config.domain)
         return fresh() if cache is None else cache.merged(namespace, per_file, digests, fresh)

@@ -5,11 +5,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checks.finding import Severity
 from checks.tools import ADAPTERS
 from reports.baseline import BaselineError
-from reports.coverage_file import CoverageData
 
 from . import trust
 from .approvals import ENV_VAR, parse_roles
@@ -26,8 +26,6 @@ from .cliutil import (
     write_reports,
 )
 from .config import Config, ConfigError
-from .coverage import CoverageError
-from .coverage import load as load_coverage
 from .files import scan_root
 from .fixes import apply_fixes
 from .git import DiffError, resolve_base
@@ -35,6 +33,9 @@ from .paths import check_inside
 from .pipeline import RunOptions, RunResult, run
 from .progress import Progress
 from .shard import parse as parse_shard
+
+if TYPE_CHECKING:
+    from reports.coverage_file import CoverageData
 
 
 def add_parser(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -139,8 +140,10 @@ def _coverage(args: argparse.Namespace) -> CoverageData | None:
         return None
     if args.diff is None and not args.staged:
         raise UsageError("--coverage gates the changed lines: use it with --diff [BASE] or --staged")
+    from reports.coverage_file import CoverageError, load  # xml and defusedxml: only for --coverage
+
     try:
-        return load_coverage(args.coverage)
+        return load(args.coverage)
     except CoverageError as exc:
         raise UsageError(str(exc)) from None
 

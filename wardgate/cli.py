@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import os
 import signal
 import sys
@@ -51,10 +50,6 @@ def _exit_now(code: int) -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    # A run builds hundreds of thousands of long-lived objects (the project's facts, parsed trees) and
-    # little cyclic garbage: with the default thresholds the collector rescans them again and again
-    # (0.13 s of a 10-file pre-commit run). Rarer young collections; the worker processes inherit it.
-    gc.set_threshold(10_000, 10, 10)
     args = parser().parse_args(argv)
     _stop_on_sigterm()
     try:

@@ -10,20 +10,22 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from checks.facts.clinical_functions import is_dose_calculation
 from checks.pathmatch import PathPattern, path_matches
 from checks.walk import walk
-from reports.coverage_file import CoverageData, CoverageError, load, map_paths
 from reports.coverage_gate import evaluate
 from reports.sections import Coverage
 
 from .git import Diff
 
-__all__ = ["CoverageConfig", "CoverageError", "clinical_files", "load", "measure"]
+if TYPE_CHECKING:  # reading a report (reports/coverage_file.py: xml, defusedxml) only when --coverage is given
+    from reports.coverage_file import CoverageData
+
+__all__ = ["CoverageConfig", "clinical_files", "measure"]
 
 
 class CoverageConfig(BaseModel):
@@ -39,6 +41,8 @@ class CoverageConfig(BaseModel):
 
 def measure(root: Path, diff: Diff, models: Any, cfg: CoverageConfig, data: CoverageData) -> Coverage:
     """The report's `coverage` section: the changed lines of `diff` against `data` (reports/coverage_gate.py)."""
+    from reports.coverage_file import map_paths
+
     mapped = map_paths(data, root)
     measured = [p for p in diff.changed if p in mapped.files]
     clinical = (clinical_files(root, measured, models, cfg.clinical_paths)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -51,9 +50,7 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
             continue
         listed = _git_files(root, target) if in_git else None
         if listed is not None:  # git lists no FIFOs, sockets or devices: they are reported, not skipped
-            # (lstat before the pattern: a real repository has ten times more files than Python files)
-            listed += [rel for rel in _walk(root, target, exclude) if _special(os.path.join(root, rel))
-                       and included.matches(rel)]
+            listed += [rel for rel in _special_files(root, target, exclude) if included.matches(rel)]
         for rel in listed if listed is not None else _walk(root, target, exclude):
             if included.matches(rel) and not excluded.matches(rel):
                 rels.add(rel)
@@ -81,13 +78,32 @@ def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str
     return sorted(rels)
 
 
-def _special(path: str) -> bool:
-    """Not a regular file, folder or symlink (lstat only: never opened here)."""
-    try:
-        mode = os.lstat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
+def _special_files(root: Path, target: Path, exclude: Sequence[str]) -> list[str]:
+    """The files under `target` (as `_walk` finds them) that are not regular files, folders or symlinks: FIFOs,
+    sockets, devices. Told from the folder listings' own entry types (never opened, and not stat'ed one by
+    one where the file system gives the type: a real repository has ten times more files than Python files)."""
+    excluded = path_patterns(tuple(exclude))
+    out: list[str] = []
+    folders = [str(target)]
+    while folders:
+        folder = folders.pop()
+        rel_folder = Path(folder).relative_to(root).as_posix()
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        try:
+            with os.scandir(folder) as entries:
+                listing = list(entries)
+        except OSError:  # as os.walk: a folder that cannot be listed is skipped
+            continue
+        for entry in listing:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not excluded.covers_folder(f"{prefix}{entry.name}/"):
+                        folders.append(entry.path)
+                elif not (entry.is_file(follow_symlinks=False) or entry.is_symlink()):
+                    out.append(f"{prefix}{entry.name}")
+            except OSError:  # gone meanwhile
+                continue
+    return out
 
 
 def _git_files(root: Path, target: Path, patterns: Sequence[str] = ()) -> list[str] | None:

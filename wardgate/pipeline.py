@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks import processes
 from checks.cache import open_cache
@@ -25,14 +25,13 @@ from checks.pathmatch import path_matches
 from checks.registry import ALL_CHECKS
 from checks.source import UNANALYSED
 from reports import aggregate, baseline, fingerprint, redact, suppress
-from reports.coverage_file import CoverageData
 from reports.gate import decide
 from reports.model import Report
 from reports.sections import Approvals, ChangeMetrics, Coverage, TestSuggestion
 from reports.stats import BaselineStats, ChangeStats, GatePolicy, LLMStats, ShardStats, Stats
 
 from . import __version__, trust
-from .approvals import ApprovalsConfig, Context, load_changes, review_change
+from .approvals import ApprovalsConfig, Context
 from .changes import change_findings, mark_found_at_base
 from .config import Config
 from .coverage import measure as measure_coverage
@@ -43,6 +42,9 @@ from .readers import line_reader, text_reader
 from .shard import select as shard_select
 from .shard import shard_of
 from .stage_one import env_file_findings, run_stage_one
+
+if TYPE_CHECKING:
+    from reports.coverage_file import CoverageData
 
 
 @dataclass
@@ -245,6 +247,8 @@ def _change_review(findings: list[Finding], config: Config, options: RunOptions,
         # A commit has no approvers: routing and metrics are pull-request gates (`--diff` in CI).
         # Skipping them keeps the pre-commit hook under a second; `--approved-by` turns them on.
         return None, None, None
+    from .approvals import load_changes, review_change  # the detectors load only when routing runs
+
     changes = load_changes(scope.root, options.diff, staged=options.staged, diff=scope.diff)
     project = engine.project
     base = change_run.changes if change_run is not None else None  # the base's project model (change rules)

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..finding import Finding
-from ..index import Collector, ProjectIndex, merge_facts
+from ..index import Collector, FileFacts, ProjectIndex, merge_facts
 from ..names import ImportMap
 from ..rulemeta import RuleMeta
 from ..source import SourceFile, import_root_depth, parse_into
 from ..vocabulary import Vocabulary
+from ..walk import memoized
 from . import (
     audit_removed,
     authorization_weakened,
@@ -92,11 +93,11 @@ def collect_text(src: SourceFile | None, collectors: Sequence[Collector], vocab:
 
 
 BaseFacts = Callable[[SourceFile], "dict[str, Any] | None"]
-Merge = Callable[[list[tuple[str, dict[str, Any]]]], ProjectIndex]
+Merge = Callable[[list[tuple[str, FileFacts]]], ProjectIndex]
 
 
 def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
-            head_per_file: Sequence[tuple[str, dict[str, Any]]], vocab: Vocabulary,
+            head_per_file: Sequence[tuple[str, FileFacts]], vocab: Vocabulary,
             collectors: Sequence[Collector], files: Sequence[str] = (),
             read_head: Callable[[str], str | None] | None = None, base_facts: BaseFacts | None = None,
             rules: Sequence[type[ChangeRule]] = ALL_CHANGE_RULES, merge: Merge | None = None) -> ChangeRun:
@@ -119,17 +120,18 @@ def compare(root: Path, versions: Sequence[Version], *, head: ProjectIndex,
                         read_head=read_head or (lambda rel: None), data=data)
     findings: list[Finding] = []
     errors: list[str] = []
-    for rule in rules:
-        try:
-            findings.extend(rule(changes).run())
-        except Exception as exc:  # noqa: BLE001 - reported; the run then fails closed (exit 3)
-            import traceback
+    with memoized():  # the rules walk the same functions of the same trees
+        for rule in rules:
+            try:
+                findings.extend(rule(changes).run())
+            except Exception as exc:  # noqa: BLE001 - reported; the run then fails closed (exit 3)
+                import traceback
 
-            errors.append(f"change rule {rule.code} crashed: {exc!r}\n{traceback.format_exc(limit=6)}")
+                errors.append(f"change rule {rule.code} crashed: {exc!r}\n{traceback.format_exc(limit=6)}")
     return ChangeRun(findings, errors, changes)
 
 
-def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, dict[str, Any]]],
+def _base_index(deltas: dict[str, FileDelta], head_per_file: Sequence[tuple[str, FileFacts]],
                 vocab: Vocabulary, collectors: Sequence[Collector], base_facts: BaseFacts | None,
                 merge: Merge | None = None) -> ProjectIndex:
     """The base's project model: the head's facts of every unchanged file, the base facts of the changed ones."""

@@ -10,6 +10,7 @@ from ..facts.querysets import Scope, sql_write_tables
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
 from ..source import SourceFile
+from ..walk import walk
 from .base import ChangeRule, Dangerous, FileDelta, Refactor, scoped_nodes
 
 _BYPASS = frozenset({"update", "bulk_update", "bulk_create", "_raw_delete", "raw"})
@@ -51,10 +52,10 @@ def _audit_statement(d: FileDelta, name: str) -> int | None:
 def _audit_calls(fn: ast.AST, services: set[str]) -> list[int]:
     """Lines of calls to the project's explicit audit service (`self.auditor.audit_update(x)`,
     `Auditor.from_request(r).audit_create(x)`): a call whose callee chain names a service."""
-    calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call) and services and {
+    calls = [n for n in walk(fn) if isinstance(n, ast.Call) and services and {
         x.id.lower() if isinstance(x, ast.Name) else x.attr.lower()
-        for x in ast.walk(n.func) if isinstance(x, (ast.Name, ast.Attribute))} & services]
-    inner = {id(x) for c in calls for x in ast.walk(c.func)}  # `Auditor()` inside `Auditor().audit_update(p)`
+        for x in walk(n.func) if isinstance(x, (ast.Name, ast.Attribute))} & services]
+    inner = {id(x) for c in calls for x in walk(c.func)}  # `Auditor()` inside `Auditor().audit_update(p)`
     return sorted(c.lineno for c in calls if id(c) not in inner)
 
 
@@ -89,7 +90,7 @@ def _writes(d: FileDelta, side: str, rule: AuditRemoved) -> dict[str, tuple[int,
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 scope = Scope.of(stmt, imports, models, code, f"{imports.module}.{cls}" if cls else None)
                 saves, bypass = 0, []
-                for n in ast.walk(stmt):
+                for n in walk(stmt):
                     if not isinstance(n, ast.Call) or not isinstance(n.func, ast.Attribute):
                         continue
                     if n.func.attr == "save":
@@ -256,7 +257,7 @@ class AuditRemoved(ChangeRule):
             removed = _audit_statement(own, name)
             if removed is not None:
                 return own, own.head_line(removed)
-            for node in ast.walk(own.after.tree):
+            for node in walk(own.after.tree):
                 if isinstance(node, ast.ClassDef) and node.name == name:
                     return own, node.lineno
         for d in self.changes.deltas.values():

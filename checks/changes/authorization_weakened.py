@@ -9,6 +9,7 @@ from ..facts.guards import LEVEL_NAMES, NONE
 from ..facts.views import Analyzer, View
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import ImportMap, last_part
+from ..walk import walk
 from .base import ChangeRule, Dangerous, FileDelta, Refactor
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def _level_text(view: View) -> str:
 def _perm_text(node: ast.AST) -> str:
     """What the view's own code says about access, for the message (`permission_classes = [AllowAny]`)."""
     parts = []
-    for n in ast.walk(node):
+    for n in walk(node):
         if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "permission_classes" for t in n.targets):
             parts.append(ast.unparse(n.value))
             break

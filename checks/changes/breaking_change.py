@@ -7,6 +7,7 @@ import re
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
 from ..source import SourceFile
+from ..walk import walk
 from .base import ChangeRule, Dangerous, FileDelta, Refactor
 from .destructive_migration import is_migration
 
@@ -298,7 +299,7 @@ class BreakingChange(ChangeRule):
         for d in self.changes.deltas.values():
             if not is_migration(d.path) or d.after is None or d.after.tree is None:
                 continue
-            for n in ast.walk(d.after.tree):
+            for n in walk(d.after.tree):
                 if isinstance(n, ast.Call) and getattr(n.func, "attr", "") in ("RemoveField", "AlterField") and \
                         fname in ast.unparse(n) and model.lower() in ast.unparse(n).lower():
                     return d, n.lineno

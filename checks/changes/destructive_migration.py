@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from ..facts.querysets import default_table
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import last_part
+from ..walk import walk
 from .base import ChangeRule, Dangerous, FileDelta, Refactor, number
 
 _SQL = re.compile(r"\b(DROP\s+TABLE|DROP\s+COLUMN|TRUNCATE|DELETE\s+FROM|UPDATE|ALTER\s+TABLE)\s+(?:IF\s+EXISTS\s+)?"
@@ -177,7 +178,7 @@ class DestructiveMigration(ChangeRule):
                             f"{last_part(model)} → dropped", end_line=end, severity=Severity.CRITICAL,
                             properties={"model": model, "operation": op})
         elif op == "RunSQL":
-            sql = " ".join(s for s in (_str(n) for n in ast.walk(call)) if s)
+            sql = " ".join(s for s in (_str(n) for n in walk(call)) if s)
             for m in _SQL.finditer(sql):
                 model = self._table(m.group(2))
                 if model is not None:
@@ -249,7 +250,7 @@ class DestructiveMigration(ChangeRule):
             tree = ast.parse(src_text)
         except SyntaxError:
             return None
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.ClassDef) and node.name == info.name:
                 for s in node.body:
                     if isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == fname for t in s.targets) \

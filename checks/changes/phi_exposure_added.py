@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..names import ImportMap
+from ..walk import walk
 from .base import ChangeRule, Dangerous, FileDelta, Refactor
 
 if TYPE_CHECKING:
@@ -121,17 +122,17 @@ def _declared_fields(cls: ast.ClassDef) -> list[tuple[str, int]]:
 def _response_exposure(fn: ast.FunctionDef | ast.AsyncFunctionDef, phi: frozenset[str]) -> Exposure:
     """PHI keys of dicts a view returns or hands to a response: `JsonResponse({"dob": p.date_of_birth})`."""
     exp = Exposure(set(), False, fn.lineno)
-    for n in ast.walk(fn):
+    for n in walk(fn):
         if not isinstance(n, ast.Call):
             continue
         callee = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
         if callee not in _RESPONSES:
             continue
         for arg in [*n.args, *(k.value for k in n.keywords)]:
-            for d in (x for x in ast.walk(arg) if isinstance(x, ast.Dict)):
+            for d in (x for x in walk(arg) if isinstance(x, ast.Dict)):
                 for k, v in zip(d.keys, d.values):
                     names = {k.value} if isinstance(k, ast.Constant) and isinstance(k.value, str) else set()
-                    names |= {a.attr for a in ast.walk(v) if isinstance(a, ast.Attribute)}
+                    names |= {a.attr for a in walk(v) if isinstance(a, ast.Attribute)}
                     for name in names:
                         if name.lower() in phi:
                             exp.fields.add(name)

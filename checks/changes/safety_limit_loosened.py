@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..finding import Category, Confidence, Finding, Severity
 from ..source import SourceFile
+from ..walk import walk
 from .base import ChangeRule, Dangerous, FileDelta, Refactor, fmt, number, scoped_nodes
 
 # Records one bound: add(key, label, kind, value, line, context) (see `limits`).
@@ -82,7 +83,7 @@ def limits(src: SourceFile | None, patient_classes: frozenset[str] = frozenset()
                     add(where, name, _kind(_snake(name)), number(node.value), node.lineno, name)
                 if isinstance(node.value, ast.Dict):
                     _dict_limits(node.value, where, name, add)
-                for call in (n for n in ast.walk(node.value) if isinstance(n, ast.Call)):
+                for call in (n for n in walk(node.value) if isinstance(n, ast.Call)):
                     _call_limits(call, where, f"{scope}_{name}", add, where)  # a field and its validators
                     assigned.add(id(call))
         elif isinstance(node, ast.Call) and id(node) not in assigned:
@@ -173,7 +174,7 @@ def _call_limits(call: ast.Call, key: str, context: str, add: _Add, shown: str) 
 def _compare_limits(fn: ast.FunctionDef | ast.AsyncFunctionDef, fq: str, add: _Add) -> None:
     """`if dose_mg > 4000: raise ...`: the literal bounds the value (above: a maximum); `min(dose, 4000)`
     caps it (a maximum), `max(dose, 0.5)` floors it (a minimum)."""
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max") \
                 and len(node.args) == 2 and not node.keywords:
             values = [number(a) for a in node.args]
@@ -201,7 +202,7 @@ def _compare_limits(fn: ast.FunctionDef | ast.AsyncFunctionDef, fq: str, add: _A
 
 
 def _names(node: ast.AST) -> str:
-    return "_".join(n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
+    return "_".join(n.id if isinstance(n, ast.Name) else n.attr for n in walk(node)
                     if isinstance(n, (ast.Name, ast.Attribute)))
 
 

@@ -12,11 +12,14 @@ import ast
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..names import ImportMap
 from ..source import SourceFile
 from .libraries import library_class, neutral
+
+if TYPE_CHECKING:
+    from ..index import FileFacts
 
 MAX_FILES = 300  # an upper bound on package modules read per run
 ROUNDS = 4  # bases of bases of bases...
@@ -63,14 +66,14 @@ def wanted_modules(refs: Iterable[str]) -> set[str]:
     return out
 
 
-def collect_environment(sites: list[Path], unresolved: Callable[[list[tuple[str, dict[str, Any]]]], set[str]],
-                        project_facts: list[tuple[str, dict[str, Any]]],
-                        collect: Callable[[SourceFile, ImportMap], dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def collect_environment(sites: list[Path], unresolved: Callable[[list[tuple[str, FileFacts]]], set[str]],
+                        project_facts: list[tuple[str, FileFacts]],
+                        collect: Callable[[SourceFile, ImportMap], dict[str, Any]]) -> list[tuple[str, FileFacts]]:
     """Facts of the package modules the project's unresolved bases live in, followed `ROUNDS` deep.
     `unresolved(facts)` names what is still unknown given all facts so far; `collect` runs the collectors."""
     if not sites:
         return []
-    found: list[tuple[str, dict[str, Any]]] = []
+    found: list[tuple[str, FileFacts]] = []
     seen: set[str] = set()
     reexported: set[str] = set()  # modules a package __init__ imports a wanted name from
     for _ in range(ROUNDS):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +43,6 @@ _PY_FORMAT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 _DB_PARAM = re.compile(r"%(?:\([^)]*\))?s|(?<![\w?])\?(?![\w?])")
 _BRACES = re.compile(r"\{[^{}]*\}")
 _DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "clickhouse", None)
-
-logging.getLogger("sqlglot").setLevel(logging.CRITICAL)  # "falling back to parsing as a Command" is ours to judge
 
 
 @dataclass(frozen=True)
@@ -73,11 +70,21 @@ class RawSqlSite:
     ref: str | None = None  # an imported constant, resolved at merge
 
 
+@functools.cache
+def _quiet_sqlglot() -> None:
+    """Once, with sqlglot (and logging, which only it needs): "falling back to parsing as a Command" is ours to
+    judge, not a warning for the user."""
+    import logging
+
+    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_sql(text: str, fragment: bool = False) -> SqlParse:
     """The data-changing statements of `text`; `fragment`: an expression or clause (RawSQL, extra())."""
     import sqlglot
     from sqlglot import exp
+    _quiet_sqlglot()
     if not fragment and not _SQL_START.match(text):
         return SqlParse()  # not SQL (a GraphQL query, a shell command)
     text = _DB_PARAM.sub(":p", text)  # the driver's parameters (%s, %(name)s, ?): older sqlglot rejects %s

@@ -30,7 +30,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -137,6 +136,8 @@ def tool_version(name: str, exe: str) -> str:
     """The version of the tool that runs: from the installed distribution's metadata when `exe` is
     one of wardgate's own environment's scripts (no process started), else from `exe --version`."""
     if os.path.dirname(os.path.abspath(exe)) in {os.path.abspath(d) for d in own_scripts_dirs()}:
+        from importlib import metadata  # here: importing it costs more than a warm run's cached tools
+
         with contextlib.suppress(metadata.PackageNotFoundError):
             return metadata.version(name)
     try:
@@ -166,7 +167,9 @@ def run_adapter(
                           f"environment (pip install {adapter.NAME}) or disable it: "
                           f"[tool.wardgate.tools.{adapter.NAME}] enabled = false")
     result = _run_cached(adapter, exe, root, files, options, timeout, cache, hashes, niceness)
-    result.executable, result.version = exe, tool_version(adapter.NAME, exe)
+    result.executable = exe
+    result.version = (tool_version(adapter.NAME, exe) if cache is None
+                      else cache.remembered_version(adapter.NAME, exe, lambda: tool_version(adapter.NAME, exe)))
     return result
 
 

@@ -2,13 +2,13 @@
 gate (a failure) plus one per gate condition; the rest are skipped test cases."""
 from __future__ import annotations
 
-from xml.etree import ElementTree as ET
-
 from ..gate import counts_against_gate
 from ..model import Report
 
 
 def render(report: Report, **_: object) -> str:
+    from xml.etree import ElementTree as ET  # here: every other format would pay for its import
+
     suites = ET.Element("testsuites", name="wardgate")
     gate_suite = ET.SubElement(suites, "testsuite", name="wardgate.gate")
     for c in report.gate.conditions:
