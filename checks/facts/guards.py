@@ -85,10 +85,33 @@ def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
             if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
                     "is_authenticated", "is_anonymous") for a in walk(n.test))):
                 continue
-            for branch in (n.body, n.orelse):  # directly, or under a further test (an exempt path)
-                if any(_refuses(s, imports) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
-                    return True
+            # The branch an anonymous request takes: a refusal in the other one (a signed-in user's idle session
+            # logged out and sent to the login page) turns nobody anonymous away. Unknown: the `if` body.
+            anonymous = _for_anonymous(n.test)
+            branch = n.orelse if anonymous is False else n.body
+            if any(_refuses(s, imports) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
+                return True  # directly, or under a further test (an exempt path)
     return False
+
+
+def _for_anonymous(test: ast.expr) -> bool | None:
+    """The test's value for an anonymous user (`is_authenticated` False, `is_anonymous` True), None when other
+    conditions decide it."""
+    if isinstance(test, ast.Attribute) and test.attr in ("is_authenticated", "is_anonymous"):
+        return test.attr == "is_anonymous"
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in (
+            "is_authenticated", "is_anonymous") and not test.args:  # Django < 1.10 spelled them as methods
+        return test.func.attr == "is_anonymous"
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _for_anonymous(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_for_anonymous(v) for v in test.values]
+        decisive = isinstance(test.op, ast.And) and False in values or isinstance(test.op, ast.Or) and True in values
+        if decisive:
+            return isinstance(test.op, ast.Or)
+        return None if None in values else isinstance(test.op, ast.And)
+    return None
 
 
 def login_exemptions(cls: ast.ClassDef) -> tuple[list[str], list[str]]:

@@ -486,3 +486,16 @@ def test_a_kind_of_event_specific_to_one_sex_is_not_a_person() -> None:
     assert run_example(UnauditedPatientModel, Valid(event[1], path=event[0])) == []
     person = event[1].replace("    slug = models.CharField(max_length=255)\n", "")
     assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(person, path=event[0]))] == [3]
+
+
+def test_a_session_timeout_middleware_that_only_logs_out_signed_in_users_is_no_gate() -> None:
+    timeout = ("core/mw.py", ("from django.contrib.auth import logout\nfrom django.shortcuts import redirect\n\n"
+               "class SessionTimeoutMiddleware:\n    def __init__(self, get_response):\n"
+               "        self.get_response = get_response\n\n    def __call__(self, request):\n"
+               "        if hasattr(request, 'user') and request.user.is_authenticated:\n"
+               "            if idle(request):\n                logout(request)\n                return redirect('login')\n"
+               "        return self.get_response(request)\n"))
+    installed = ("proj/settings.py", "MIDDLEWARE = ['core.mw.SessionTimeoutMiddleware']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, timeout, installed) == [3]  # anonymous requests pass straight on
+    gate = (timeout[0], timeout[1].replace("request.user.is_authenticated:", "not request.user.is_authenticated:"))
+    assert lines(UnauthenticatedPatientView, VIEW, gate, installed) == []
