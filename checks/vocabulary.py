@@ -20,6 +20,8 @@ CATALOGUE_SUFFIXES = (
     "type", "types", "category", "template", "catalog", "catalogue", "master", "code", "codes",
     "kind", "status", "choice", "choices", "definition", "config", "setting", "settings", "unit",
     "group", "form", "question", "questionnaire",
+    # Places and bookable times (`ConsultationRoom`, `AppointmentSlot`): patient data only through a link to a patient.
+    "room", "rooms", "slot", "slots",
 )
 # Credentials that merely carry a patient's name prefix (`PatientMobileOTP`, `PatientAccessToken`):
 # login artefacts, not clinical records; the secret rules cover them.

@@ -37,8 +37,19 @@ _SEX = frozenset({"sex", "gender"})
 _AGE = re.compile(r"^(age|ageinyears|ageyears|birthyear|yearofbirth)$")
 
 
-def _strong_fields(m: ModelInfo) -> list[str]:
-    return sorted(f for f in m.fields if _norm(f) in _STRONG_NORM)
+_BIRTH_DATE = frozenset({"dob", "dateofbirth", "birthdate"})
+
+
+def _strong_fields(m: ModelInfo, users: set[str]) -> list[str]:
+    """Identifying fields; a birth date alone does not make an account's profile (one-to-one with the user
+    model: `Profile(user, department, dob)`) a patient record: staff have birthdays too."""
+    strong = sorted(f for f in m.fields if _norm(f) in _STRONG_NORM)
+    return [f for f in strong if _norm(f) not in _BIRTH_DATE] if _account_profile(m, users) else strong
+
+
+def _account_profile(m: ModelInfo, users: set[str]) -> bool:
+    return any(f.kind == "OneToOneField" and ((f.target or "").rsplit(".", 1)[-1] in ("User", "AUTH_USER_MODEL")
+                                             or f.target in users) for f in m.fields.values())
 
 
 def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> list[str]:
@@ -47,8 +58,7 @@ def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> 
     (one-to-one with the user model): staff are people too, but not patients; and for a model with a `slug`,
     which names a kind of thing (`Event(name, slug, gender)`: an event type specific to one sex), not a person."""
     sex = sorted(_SEX & set(m.fields))
-    if not sex or "slug" in m.fields or any(f.kind == "OneToOneField" and (f.target or "").rsplit(".", 1)[-1] in ("User", "AUTH_USER_MODEL")
-                      or f.target in users for f in m.fields.values()):
+    if not sex or "slug" in m.fields or _account_profile(m, users):
         return []
     other = sorted(f for f in m.fields if f in phi_names or _AGE.match(_norm(f)))
     return sex + other[:2] if other else []
@@ -85,7 +95,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
             return True
         if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES + CREDENTIAL_SUFFIXES):
             return False
-        if _strong_fields(m) or _person_fields(m, phi_names, users):
+        if _strong_fields(m, users) or _person_fields(m, phi_names, users):
             return True
         return any(w in n for w in words) and not _reference_or_aggregate(m)
 
@@ -117,7 +127,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         elif kind:
             idx.patient_why[q] = kind.removeprefix("patient: ")
         elif own_signal(m):
-            phi, person = _strong_fields(m), _person_fields(m, phi_names, users)
+            phi, person = _strong_fields(m, users), _person_fields(m, phi_names, users)
             idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else \
                 f"a person's demographics ({', '.join(person)})" if person else "a clinical model name"
         else:

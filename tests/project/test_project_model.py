@@ -499,3 +499,22 @@ def test_a_session_timeout_middleware_that_only_logs_out_signed_in_users_is_no_g
     assert lines(UnauthenticatedPatientView, VIEW, timeout, installed) == [3]  # anonymous requests pass straight on
     gate = (timeout[0], timeout[1].replace("request.user.is_authenticated:", "not request.user.is_authenticated:"))
     assert lines(UnauthenticatedPatientView, VIEW, gate, installed) == []
+
+
+def test_a_staff_accounts_birth_date_does_not_make_it_a_patient_record() -> None:
+    profile = ("staff/models.py", ("from django.contrib.auth.models import User\nfrom django.db import models\n\n"
+               "class Profile(models.Model):\n    user = models.OneToOneField(User, on_delete=models.CASCADE)\n"
+               "    department = models.CharField(max_length=80)\n    dob = models.DateField(null=True)\n"))
+    assert run_example(UnauditedPatientModel, Valid(profile[1], path=profile[0])) == []
+    portal = profile[1].replace("class Profile(", "class PatientProfile(")  # the name says whose account it is
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(portal, path=profile[0]))] == [4]
+    with_mrn = profile[1].replace("    dob = models.DateField(null=True)\n", "    mrn = models.CharField(max_length=9)\n")
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(with_mrn, path=profile[0]))] == [4]
+
+
+def test_a_consultation_room_is_a_place_and_a_booked_slot_is_patient_data() -> None:
+    models = ("clinic/models.py", ("from django.db import models\n\nclass ConsultationRoom(models.Model):\n"
+              "    name = models.CharField(max_length=50)\n\nclass Patient(models.Model):\n"
+              "    mrn = models.CharField(max_length=9)\n\nclass AppointmentSlot(models.Model):\n"
+              "    starts = models.DateTimeField()\n    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)\n"))
+    assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [6, 9]
