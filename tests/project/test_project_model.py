@@ -516,5 +516,6 @@ def test_a_consultation_room_is_a_place_and_a_booked_slot_is_patient_data() -> N
     models = ("clinic/models.py", ("from django.db import models\n\nclass ConsultationRoom(models.Model):\n"
               "    name = models.CharField(max_length=50)\n\nclass Patient(models.Model):\n"
               "    mrn = models.CharField(max_length=9)\n\nclass AppointmentSlot(models.Model):\n"
-              "    starts = models.DateTimeField()\n    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)\n"))
+              "    starts = models.DateTimeField()\n    reason = models.TextField()\n"
+              "    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)\n"))
     assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [6, 9]
