@@ -33,8 +33,8 @@ def is_template_marker(value: str) -> bool:
 # relies on, and a real server refuses it.
 STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "redis", "rabbitmq", "minio", "minioadmin",
                              "localstack", "django", "user", "pass", "passw0rd", "password1", "secret1"})
-# "please-change-me", "insecure-replace-me-in-prod": a value that says it must be replaced
-_ASKS_TO_CHANGE = re.compile(r"(change|replace)[-_ ]?(me|this)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
+# "please-change-me", "insecure-replace-me-in-prod", "update-with-strong-secret": a value that says it must be replaced
+_ASKS_TO_CHANGE = re.compile(r"(change|replace|update)[-_ ]?(me|this|with)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
 
 _ENV_GETTERS = (
     "os.environ.get",
@@ -107,6 +107,7 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*([A-Za-z0-9+/=\s:,\-]{40,})")
 _URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@[^\s/@]+")
+_ALPHABET = re.compile(r"abcdefghij|ABCDEFGHIJ|0123456789")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 # Obvious dummies (Stripe's `sk_test_`/`pk_test_` keys included): fine in a tests module, never a production secret.
@@ -177,6 +178,8 @@ def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
     """A literal that could be a real credential for a secret-like name (not a label, path or id)."""
     v = value.strip()
     if is_placeholder(v) or len(v) < 8 or any(c.isspace() for c in v) or _UUID.match(v) or _DOTTED.match(v):
+        return False
+    if _ALPHABET.search(v):  # a character set tokens are drawn from (`"ABC…xyz0123456789"`), not a token
         return False
     if v.startswith(("/", "http://", "https://", "./", "~")) or v.endswith((".pem", ".key", ".json", ".txt")):
         return False

@@ -100,3 +100,12 @@ def test_a_value_that_names_itself_fake_is_a_placeholder() -> None:
     assert run_example(HardcodedSecretAssignment, Valid("EMAIL_PASSWORD = 'fakepassword'\n", path="proj/settings.py")) == []
     assert len(run_example(HardcodedSecretAssignment, Invalid("EMAIL_PASSWORD = 'Kq8-fake-Zr2w!'\n", line=1,
                                                                path="proj/settings.py"))) == 1
+
+
+def test_a_token_alphabet_and_an_update_me_value_are_not_secrets() -> None:
+    alphabet = '_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"\n'
+    assert run_example(HardcodedSecretAssignment, Valid(alphabet, path="core/models/invitation.py")) == []
+    assert run_example(HardcodedSecretAssignment, Valid('AUTH_SECRET = "update-with-strong-secret"\n',
+                                                        path="proj/settings.py")) == []
+    assert len(run_example(HardcodedSecretAssignment, Invalid('AUTH_SECRET = "u9Xq-2Lr8!wKz#4Tf"\n', line=1,
+                                                               path="proj/settings.py"))) == 1
