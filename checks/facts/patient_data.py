@@ -187,10 +187,12 @@ def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> 
     """A workflow or link row: besides relations it stores only timestamps, flags and enumerations
     (`StateChange(patient, station, state, time_in)`, `BedAsset(bed, asset, since)`), and it links no
     clinical concept (`PatientAllergy(patient, allergy)` does): it records that something happened to a
-    patient, not clinical content. A row with any free value, or with no field of its own, is not."""
+    patient, not clinical content. A row with any free value, or with no field of its own, is not; nor is one
+    named for a clinical record other than the patient itself (`LabResult(test, patient, overall_status)`: its
+    enumerations are the clinical content)."""
     own = [f for f in m.fields.values() if f.kind not in RELATION_FIELDS]
     relations = [f for f in m.fields.values() if f.kind in RELATION_FIELDS]
-    if not relations or STRONG_PHI & set(m.fields):
+    if not relations or STRONG_PHI & set(m.fields) or any(w in _norm(m.name) for w in words if w != "patient"):
         return False
     others = 0  # relations to rows that are neither patient data nor clinical concepts (a bed's monitor)
     for f in relations:

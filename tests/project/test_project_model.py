@@ -519,3 +519,14 @@ def test_a_consultation_room_is_a_place_and_a_booked_slot_is_patient_data() -> N
               "    starts = models.DateTimeField()\n    reason = models.TextField()\n"
               "    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)\n"))
     assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [6, 9]
+
+
+def test_a_lab_result_of_statuses_and_links_is_still_a_clinical_record() -> None:
+    """Enumerations are a lab result's clinical content; a station-change row of the same shape is bookkeeping."""
+    models = ("lab/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+              "    mrn = models.CharField(max_length=9)\n\nclass LabResult(models.Model):\n"
+              "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+              "    overall_status = models.CharField(max_length=20, choices=[('normal', 'Normal')])\n"))
+    assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [3, 6]
+    station = models[1].replace("LabResult", "StationChange")
+    assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(station, path=models[0]))) == [3]
