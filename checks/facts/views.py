@@ -49,6 +49,13 @@ _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFo
 _DRF_HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy"})
 # Calls a view signs a new account up with: `user = form.save()`, `User.objects.create_user(...)`.
 _USER_CREATORS = ("save", "create_user", "create_superuser")
+
+
+def _attaches_to(call: ast.Call, rows: set[str]) -> bool:
+    """A row created for one of `rows` (a keyword or a `defaults={...}` entry names it)."""
+    values = [k.value for k in call.keywords]
+    values += [v for k in call.keywords if k.arg == "defaults" and isinstance(k.value, ast.Dict) for v in k.value.values]
+    return any(isinstance(v, ast.Name) and v.id in rows for v in values)
 _AUTH_RELATIONS = frozenset({"groups", "user_permissions"})
 _NOT_VIEW_MODULES = ("context_processors", "middleware", "templatetags", "signals", "backends", "utils", "helpers")
 _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
@@ -291,12 +298,16 @@ class Analyzer:
                      and last_part(dotted(n.value.func) or "") in _USER_CREATORS
                      for t in n.targets if isinstance(t, ast.Name) and "user" in t.id.lower()}
         owners = user_names | new_users
+        # Rows reached through the requesting user (`patient = request.user.get_patient()`): the user's own.
+        own_rows = {t.id for n in walk(body) if isinstance(n, ast.Assign) and isinstance(n.value, (ast.Call, ast.Attribute))
+                    and dotted(n.value) not in ("request.user", "self.request.user") and mentions_user(n.value, set())
+                    for t in n.targets if isinstance(t, ast.Name)}
         for n in walk(body):
             if isinstance(n, ast.Call):
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
-                if last_part(name) in ("create", "get_or_create", "update_or_create") and any(
-                        k.arg == "user" and mentions_user(k.value, owners) for k in n.keywords) \
-                        and self._on_patient_data(n, name):
+                if last_part(name) in ("create", "get_or_create", "update_or_create") and (any(
+                        k.arg == "user" and mentions_user(k.value, owners) for k in n.keywords) or _attaches_to(
+                        n, own_rows)) and self._on_patient_data(n, name):
                     return True
                 if last_part(name) in ("filter", "get", "all", "get_object_or_404", "get_list_or_404") and isinstance(
                         n.func, ast.Attribute) and mentions_user(n.func.value, user_names) \

@@ -178,3 +178,18 @@ def test_reading_the_users_groups_does_not_restrict_the_patient_rows() -> None:
                            "        raise PermissionDenied\n    menu = {g.name").replace(
         "from clinic.models", "from django.core.exceptions import PermissionDenied\nfrom clinic.models")
     assert lines(UnauthorizedPatientWrite, decided, path="clinic/views.py") == []
+
+
+def test_a_row_attached_to_the_requesting_users_own_patient_record_is_restricted() -> None:
+    ident = ("clinic/idmodels.py", ("from django.db import models\nfrom clinic.models import Patient\n\n"
+             "class PatientIdentifier(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+             "    value = models.CharField(max_length=64)\n"))
+    code = ("from rest_framework.decorators import api_view, permission_classes\n"
+            "from rest_framework.permissions import IsAuthenticated\nfrom clinic.idmodels import PatientIdentifier\n\n"
+            "@api_view(['POST'])\n@permission_classes([IsAuthenticated])\ndef save_identifier(request):\n"
+            "    patient = request.user.get_patient()\n"
+            "    PatientIdentifier.objects.get_or_create(value=request.data['value'], defaults={'patient': patient})\n")
+    assert lines(UnauthorizedPatientWrite, code, ident) == []
+    anyone = code.replace("request.user.get_patient()", "Patient.objects.get(pk=request.data['patient'])").replace(
+        "from clinic.idmodels import", "from clinic.models import Patient\nfrom clinic.idmodels import")
+    assert lines(UnauthorizedPatientWrite, anyone, ident) == [8]
