@@ -108,6 +108,7 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*([A-Za-z0-9+/=\s:,\-]{40,})")
 _URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@[^\s/@]+")
 _ALPHABET = re.compile(r"abcdefghij|ABCDEFGHIJ|0123456789")
+_PASSWORD_HASH = re.compile(r"^(pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt|md5|sha1)\$\S+\$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 # Obvious dummies (Stripe's `sk_test_`/`pk_test_` keys included): fine in a tests module, never a production secret.
@@ -180,6 +181,8 @@ def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
     if is_placeholder(v) or len(v) < 8 or any(c.isspace() for c in v) or _UUID.match(v) or _DOTTED.match(v):
         return False
     if _ALPHABET.search(v):  # a character set tokens are drawn from (`"ABC…xyz0123456789"`), not a token
+        return False
+    if _PASSWORD_HASH.match(v):  # Django's stored form of a password: what is checked against, not the secret
         return False
     if v.startswith(("/", "http://", "https://", "./", "~")) or v.endswith((".pem", ".key", ".json", ".txt")):
         return False

@@ -109,3 +109,14 @@ def test_a_token_alphabet_and_an_update_me_value_are_not_secrets() -> None:
                                                         path="proj/settings.py")) == []
     assert len(run_example(HardcodedSecretAssignment, Invalid('AUTH_SECRET = "u9Xq-2Lr8!wKz#4Tf"\n', line=1,
                                                                path="proj/settings.py"))) == 1
+
+
+def test_a_stored_password_hash_is_not_the_secret() -> None:
+    """A seeded OAuth application's `client_secret` in Django's hashed form (pbkdf2_sha256$…) is no credential."""
+    from checks.domain.hardcoded_api_token import HardcodedApiToken
+
+    hashed = "pbkdf2_sha256$870000$Hrxk93CVKgRSGJdyusw4go$umXWiaCn152vXWiXl1bQZwupccDt18QiQcotff+hBmQ="
+    code = f'def seed(app):\n    app.objects.create(client_type="public", client_secret="{hashed}")\n'
+    assert run_example(HardcodedApiToken, Valid(code, path="core/management/commands/seed.py")) == []
+    plain = code.replace(hashed, "Hrxk93CVKgRSGJdyusw4goumXWiaCn152vXWiXl1bQZ")
+    assert len(run_example(HardcodedApiToken, Invalid(plain, line=2, path="core/management/commands/seed.py"))) == 1
