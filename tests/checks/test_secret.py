@@ -118,5 +118,5 @@ def test_a_stored_password_hash_is_not_the_secret() -> None:
     hashed = "pbkdf2_sha256$870000$Hrxk93CVKgRSGJdyusw4go$umXWiaCn152vXWiXl1bQZwupccDt18QiQcotff+hBmQ="
     code = f'def seed(app):\n    app.objects.create(client_type="public", client_secret="{hashed}")\n'
     assert run_example(HardcodedApiToken, Valid(code, path="core/management/commands/seed.py")) == []
-    plain = code.replace(hashed, "Hrxk93CVKgRSGJdyusw4goumXWiaCn152vXWiXl1bQZ")
+    plain = code.replace(hashed, "sk_live_51Hq8XrLmZ0pV7sN4tY1wB6kD9")
     assert len(run_example(HardcodedApiToken, Invalid(plain, line=2, path="core/management/commands/seed.py"))) == 1
