@@ -4,6 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.guards import mentions_user, request_user_names
+from ..facts.querysets import parent_map
 from ..facts.views import all_views
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
@@ -142,10 +143,7 @@ def _unrestricted_branch(fn: ast.FunctionDef) -> tuple[int, int] | None:
     top = [s for s in fn.body if not isinstance(s, (ast.If, ast.Return))]
     if any(mentions_user(s, users) for s in top):
         return None  # the rows are restricted (or the user consulted) before any branch
-    parents: dict[ast.AST, ast.AST] = {}
-    for p in walk(fn):
-        for child in ast.iter_child_nodes(p):
-            parents[child] = p
+    parents = parent_map(fn)
     returns = [n for n in walk(fn) if isinstance(n, ast.Return) and n.value is not None]
     scoped = [r for r in returns if mentions_user(r, users)]
     if not scoped:
