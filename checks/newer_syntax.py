@@ -45,13 +45,18 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
     if not edits:
         return None
     out = _apply(text, edits)
+    return (out, sorted(kinds)) if parses(out) else None
+
+
+def parses(text: str) -> bool:
+    """The running interpreter's parser accepts `text` (a rewrite that does not is of no use)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            ast.parse(out)
+            ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-    return out, sorted(kinds)
+            return False
+    return True
 
 
 def _drop_brackets(tokens: list[tokenize.TokenInfo], open_at: int, edits: list) -> bool:

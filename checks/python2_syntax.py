@@ -10,12 +10,12 @@ and reported (WG005).
 """
 from __future__ import annotations
 
-import ast
 import logging
 import re
-import warnings
 from functools import cache
 from typing import TYPE_CHECKING
+
+from .newer_syntax import parses
 
 if TYPE_CHECKING:
     from fissix.refactor import RefactoringTool
@@ -46,12 +46,6 @@ def rewrite(text: str) -> str | None:
         out = str(tool.refactor_string(source, "<wardgate>"))
     except Exception:  # noqa: BLE001 - fissix's ParseError/TokenError, or whatever a fixer trips on
         return None
-    if out == text or out.count("\n") != source.count("\n"):
+    if out == text or out.count("\n") != source.count("\n") or not parses(out):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ast.parse(out)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
     return out
