@@ -153,8 +153,6 @@ def token_kind(value: str) -> tuple[str, str] | None:
     """(kind, matched text) of a known credential format inside `value`, else None."""
     if len(value) < 15:  # every known format is at least this long (a Slack token: 15)
         return None
-    if _PASSWORD_HASH.match(value.strip()):  # its random salt and digest may look like a vendor token
-        return None
     m = _PRIVATE_KEY.search(value)
     if m and "PUBLIC" not in m.group(0).split("-----")[1]:
         return "private key block", value
