@@ -15,7 +15,7 @@ _PLACEHOLDER = re.compile(
         dummy|example|sample|placeholder|your[-_ ].*|insert[-_ ].*|fill[-_ ]?me.*|
         <[^>]*>|\{[^}]*\}|\$\{[^}]*\}|%\([^)]*\)s|test|testing|dev|development|fake|not[-_ ]?set|unset|
         unknown([-_ ].*)?|missing([-_ ].*)?|
-        (fake|dummy|example|sample|placeholder)[-_ ]?(password|passwd|pass|pwd|secret|key|token)|
+        (fake|dummy|example|sample|placeholder|some|my|the)[-_ ]?(password|passwd|pass|pwd|secret|key|token)|
         (password|secret|token)[-_ ]?(here|placeholder|goes[-_ ]?here)
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -135,6 +135,16 @@ _PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "fingerprint", "sha1", "sh
 def name_tokens(name: str) -> list[str]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return [t for t in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if t]
+
+
+def names_itself(name: str, literal: str) -> bool:
+    """The value is an identifier spelling the name it is assigned to (`SECRET_KEY = "secret_key"`, a command
+    `GENERATE_NEW_DJANGO_SECRET_KEY = "crate_generate_new_django_secret_key"`): a key or command name, not a secret."""
+    v = literal.strip()
+    if not v.isidentifier() or any(c.isdigit() for c in v):  # an identifier of words: `"s3cr3t_key"` is no name
+        return False
+    want, have = name_tokens(name), name_tokens(literal)
+    return bool(want) and any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
 
 
 def is_secret_name(name: str) -> bool:

@@ -65,7 +65,7 @@ def run_stage_one(config: Config, root: Path, files: list[str], check_paths: lis
                         cache=cache, niceness=BACKGROUND_NICENESS if CRITICAL_TOOL in futures else 0,
                         environment=site_packages(root, config.python), meanwhile=meanwhile)
     findings: list[Finding] = [*engine.file_problems, *engine.findings]
-    note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths))
+    note = unresolved_note(engine.project, set(engine.parsed if check_paths is None else check_paths), config.domain)
     if note is not None:
         findings.append(note)
     errors = list(engine.errors)

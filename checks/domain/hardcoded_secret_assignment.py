@@ -11,6 +11,7 @@ from ..secrets import (
     literal_value,
     looks_like_secret_value,
     name_tokens,
+    names_itself,
     real_looking_in_test,
     target_name,
     token_kind,
@@ -109,6 +110,9 @@ class HardcodedSecretAssignment(Check):
                 GET_STREAM_TOKEN = "get_stream_token"
                 REFRESH_ACCESS_TOKEN = "refreshAccessToken"
             """),
+        # A command name that contains the constant's name: a CLI entry point, not a key.
+        Valid('GENERATE_NEW_DJANGO_SECRET_KEY = "crate_generate_new_django_secret_key"\n'),
+        Valid('EMAIL_HOST_PASSWORD = "mypassword"\n'),
     )
     INVALID = (
         # The key inbound webhooks are verified with: a placeholder fallback lets anyone sign them.
@@ -161,8 +165,8 @@ class HardcodedSecretAssignment(Check):
         if literal is None or token_kind(literal) or url_password(literal):
             return  # known formats and URLs have their own rules
         password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
-        if name_tokens(literal) == name_tokens(name):
-            return  # an enum member or constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
+        if names_itself(name, literal):
+            return  # a constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
         if _LOCAL_KEY_WORDS & set(name_tokens(name)) and not isinstance(value, ast.Constant) and literal.strip() \
                 and is_placeholder(literal) and not self.ctx.src.looks_like_test:
             self.report(node, f"`{name}` falls back to the placeholder {literal!r} when its environment variable is "

@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Finding, Severity
 from ..masking import mask
-from ..secrets import development_only, is_placeholder, literal_fallback, real_looking_in_test
+from ..secrets import development_only, is_placeholder, literal_fallback, names_itself, real_looking_in_test
 
 _NAMES = {"SECRET_KEY", "DJANGO_SECRET_KEY"}
 
@@ -66,6 +66,8 @@ class HardcodedSecretKey(Check):
         Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "tests-only-key"\n', path="proj/testsettings.py"),
+        # The name of a key in a config file the project reads, not the key.
+        Valid('class HashConfigKeys:\n    SECRET_KEY = "secret_key"\n', path="anonymise/constants.py"),
         # A random-looking key in test settings that no server runs (wsgi.py serves production).
         Valid('SECRET_KEY = "I1hs8ZDzJIaBFPLviE7SzlPZU8rtMwJyvoKG7EopQD45A39xcF9W"\n', path="config/settings/test.py",
               files=(_WSGI, ("config/settings/production.py", "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n"))),
@@ -160,8 +162,8 @@ class HardcodedSecretKey(Check):
         literal: str | None
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             literal, how = value.value, "is a string literal"
-            if is_placeholder(literal):
-                return  # replaced at deploy: nothing falls back to it
+            if is_placeholder(literal) or names_itself("SECRET_KEY", literal):
+                return  # replaced at deploy: nothing falls back to it; or a config key's name (`"secret_key"`)
         else:
             literal = literal_fallback(value, self.ctx.imports)
             if literal is None or not literal.strip():

@@ -45,10 +45,11 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
     if models is None or code is None:
         return out
     login = code.login_middleware(vocab)
+    unknown_gate = code.unknown_login_middleware(vocab)
     served: SettingsModules | None = engine.project.fact(SETTINGS)
     out["settings"] = {
         "environment": [str(p) for p in sites] or None,
-        "login_middleware": login or None,
+        "login_middleware": login or (f"{UNKNOWN} ({unknown_gate} could not be read)" if unknown_gate else None),
         "drf_default_permission_classes": code.default_perms[0] if code.default_perms else None,
         "audit_signal_receivers": models.audit_receivers,
         "explicit_audit_service": models.explicit_audit,
@@ -101,6 +102,11 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
                            "audit_sees_it": w.seen, "quiet": w.seen is None, "why": w.why}
                           for w in sorted(writes, key=lambda w: (w.path, w.line, w.kind))]
     out["flows"] = _flows(engine.project.fact("flows"), models, vocab)
+    if unknown_gate:
+        path, line = code.middleware_at
+        out["unknown"].append({"what": f"middleware {unknown_gate}", "path": path, "line": line,
+                               "why": "from a package wardgate cannot read; views without their own login check are "
+                               "not judged (declare it in [tool.wardgate.domain] login_required_middleware)"})
     for path, line, what in raw.unknowns() if raw is not None else []:
         out["unknown"].append({"what": "raw SQL", "path": path, "line": line,
                                "why": what.split(" (", 1)[1].rstrip(")")})

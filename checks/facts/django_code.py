@@ -18,6 +18,7 @@ from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
 from .guards import (
+    ACCESS_WORDS,
     AUTHN,
     AUTHZ,
     NONE,
@@ -68,6 +69,7 @@ class ClassInfo:
     # a login gate's exemptions: settings it reads, path patterns of its own
     login_exempt: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
     admin_actions: list[AdminAction] = field(default_factory=list)
+    app_name: str | None = None  # an AppConfig's `name`: the app an INSTALLED_APPS entry naming it installs
 
 
 @dataclass
@@ -86,6 +88,7 @@ class FileCode:
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
+    middleware_line: int = 0  # where MIDDLEWARE is assigned
     url_views: list[str] = field(default_factory=list)
     debug_views: list[str] = field(default_factory=list)  # routed only inside `if settings.DEBUG:`
     db_tables: list[tuple[str, str]] = field(default_factory=list)  # (table, model qualname)
@@ -112,6 +115,8 @@ class FileCode:
     string_settings: list[tuple[str, list[str]]] = field(default_factory=list)  # settings = [strings] (paths...)
     # Top-level functions taking a user: (qualname, authorizes in its own body, project calls it makes).
     user_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
+    # methods taking a user: (name, raises/denies itself, names of the methods it calls on objects)
+    method_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -190,6 +195,9 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                     info.http_methods = [m.lower() for m in _string_list(stmt.value, imports) or []]
                 elif name == "perms_map":
                     info.get_perms = _get_perms(stmt.value)
+                elif name == "name" and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str) \
+                        and any(last_part(b) == "AppConfig" for b in info.bases):
+                    info.app_name = stmt.value.value
     return info
 
 
@@ -373,6 +381,8 @@ def _collect_class(stmt: ast.ClassDef, src: SourceFile, imports: ImportMap,
     info = _class_info(stmt, src, imports)
     info.admin_actions += [module_actions[n] for n in _class_list(stmt, "actions") if n in module_actions]
     out.classes.append(info)
+    out.method_checks += [c for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                          for c in [_method_check(m, imports)] if c]
     for d in stmt.decorator_list:  # @admin.register(Patient)
         if (isinstance(d, ast.Call) and last_part(imports.qualname(d.func)) == "register" and d.args
                 and "admin" in (imports.qualname(d.func) or "")):
@@ -413,6 +423,27 @@ def _user_check(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) 
     return f"{imports.module}.{fn.name}", body_level(fn, imports) >= AUTHZ, calls
 
 
+def _method_check(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> tuple[str, bool, list[str]] | None:
+    """A method that takes a user (`def check_can_write(self, user)`, `def get_for_user(cls, user, pk)`): whether
+    it authorizes, and the methods it calls on objects (`obj.check_permission(user)`), to follow."""
+    if not any("user" in a.arg for a in (*fn.args.args[1:], *fn.args.kwonlyargs)):
+        return None
+    calls = sorted({n.func.attr for n in walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)})
+    return fn.name, body_level(fn, imports) >= AUTHZ, calls
+
+
+def _authorizing_methods(checks: list[tuple[str, bool, list[str]]]) -> set[str]:
+    """Names of project methods that check a user's access (raise PermissionDenied, test a permission), themselves
+    or through such a method (to depth 3). A name counts only when every method so named and taking a user does."""
+    out: set[str] = set()
+    for _ in range(4):
+        verdict: dict[str, bool] = {}
+        for name, authorizes, calls in checks:
+            verdict[name] = verdict.get(name, True) and (authorizes or bool(out.intersection(calls)))
+        out = {name for name, ok in verdict.items() if ok}
+    return out
+
+
 def _site_registration(node: ast.AST, imports: ImportMap) -> tuple[str, str] | None:
     """(admin class, model) of `admin.site.register(Model, ModelAdmin)`."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
@@ -443,7 +474,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
-                or out.router_links or out.user_checks or out.string_settings)
+                or out.router_links or out.user_checks or out.method_checks or out.string_settings)
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
@@ -467,6 +498,7 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
     for t in targets:
         if isinstance(t, ast.Name) and t.id in ("MIDDLEWARE", "MIDDLEWARE_CLASSES"):
             out.middleware.extend(_string_list(stmt.value, imports) or [])
+            out.middleware_line = out.middleware_line or stmt.lineno
         elif isinstance(t, ast.Name) and t.id == "INSTALLED_APPS":
             apps = _string_list(stmt.value, imports)
             literal = apps is not None and all(
@@ -495,6 +527,7 @@ class ProjectCode:
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
+    middleware_at: tuple[str, int] = ("", 0)  # (path, line) of a MIDDLEWARE setting
     url_views: set[str] = field(default_factory=set)
     debug_views: set[str] = field(default_factory=set)  # routed only when DEBUG is on
     db_tables: dict[str, str] = field(default_factory=dict)
@@ -513,6 +546,7 @@ class ProjectCode:
     routes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # view -> [(pattern, urls module)]
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
     authorizers: set[str] = field(default_factory=set)  # project functions that check a user's access (raise/deny)
+    authorizing_methods: set[str] = field(default_factory=set)  # ...and names of such methods (`check_can_write`)
     user_functions: set[str] = field(default_factory=set)  # every top-level project function taking a user
     string_settings: dict[str, list[str]] = field(default_factory=dict)
 
@@ -587,10 +621,18 @@ class ProjectCode:
         """Is the module's Django app in INSTALLED_APPS? None when that cannot be decided."""
         if not self.apps_known or not self.installed_apps:
             return None
-        apps = {a.split(".apps.")[0] for a in self.installed_apps}
+        apps = {self._app_module(a) for a in self.installed_apps}
         # The scan root may sit above Django's import root (manage.py in `openrem/`, app `remapp`
         # analysed as `openrem.remapp`): an app also matches inside the module's dotted path.
         return any(module == a or module.startswith(a + ".") or f".{a}." in f".{module}." for a in apps)
+
+    def _app_module(self, entry: str) -> str:
+        """The app an INSTALLED_APPS entry installs: a module, or an AppConfig class whose `name` says which
+        (`config.apps.ConsentAppConfig` installs `crateweb.consent`, which need not be its own package)."""
+        info = self.lookup(entry)
+        if info is not None and info.app_name:
+            return info.app_name
+        return entry.split(".apps.")[0]
 
     def in_project(self, ref: str) -> bool:
         return ref.split(".")[0] in self.packages
@@ -744,13 +786,14 @@ class ProjectCode:
         return None
 
     def login_exempt_path(self, view: str, vocab: Vocabulary) -> bool:
-        """The project's login middleware lets the view's URL through: its route matches one of the middleware's
-        exempt path patterns (its own list, or a settings list it reads). False when the route is unknown."""
+        """The project's login middleware lets the view through: its route matches one of the middleware's
+        exempt path patterns (its own list, or a settings list it reads), or a settings list of public views
+        names it. False when the route is unknown."""
         entry = self.login_middleware(vocab)
-        gate = next((i for i in map(self.lookup, self.ancestors(entry)) if i is not None and i.login_gate), None)
-        if gate is None:
-            return False
-        settings, literals = gate.login_exempt
+        settings, literals, view_settings = self._login_exemptions(entry)
+        if any(view == v or view.endswith("." + v) or v.endswith("." + view)
+               for name in view_settings for v in self.string_settings.get(name, [])):
+            return True
         patterns = literals + [p for name in settings for p in self.string_settings.get(name, [])]
         route = self.route(view) if patterns else None
         if route is None:
@@ -764,6 +807,38 @@ class ProjectCode:
             except re.error:
                 continue
         return False
+
+    def _login_exemptions(self, entry: str | None) -> tuple[list[str], list[str], list[str]]:
+        """(settings of exempt path patterns, literal patterns, settings of exempt view names) of a login gate:
+        read from the project's own middleware, or declared for a package's (checks/library_models.toml)."""
+        for a in self.ancestors(entry):
+            info = self.lookup(a)
+            if info is not None and info.login_gate:
+                return info.login_exempt[0], info.login_exempt[1], []
+            lib = library_class(a)
+            if lib is not None and lib.login_middleware:
+                return list(lib.exempt_path_settings), [], list(lib.exempt_view_settings)
+        return [], [], []
+
+    def login_exempt_decorators(self, vocab: Vocabulary) -> set[str]:
+        """Last names of the decorators (and mixins) that take a view out of the login middleware's reach."""
+        out = {"login_not_required"}
+        for a in self.ancestors(self.login_middleware(vocab)):
+            lib = library_class(a)
+            if lib is not None:
+                out |= {last_part(d) for d in lib.exempt_decorators}
+        return out
+
+    def unknown_login_middleware(self, vocab: Vocabulary) -> str | None:
+        """An installed middleware from a package wardgate cannot read, named like access control
+        (`cardinal_pythonlib.django.middleware.LoginRequiredMiddleware`): it may require login for every
+        view, so a view's authentication is unknown rather than absent. None when a known gate is installed."""
+        if self.login_middleware(vocab):
+            return None
+        for entry in self.middleware:
+            if self.unresolved(entry) and ACCESS_WORDS.search(last_part(entry)):
+                return entry
+        return None
 
     def unresolved(self, ref: str | None) -> list[str]:
         """Ancestors of `ref` that wardgate cannot read: not in the project, not in the library
@@ -789,6 +864,7 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.authorization = _default_authorization(pc.default_perms)
     checks = [c for fc in per_file.values() for c in fc.user_checks]
     pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
+    pc.authorizing_methods = _authorizing_methods([c for fc in per_file.values() for c in fc.method_checks])
     for fc in per_file.values():  # decorators made by a project factory guard like the factory's decorator
         for alias, factory in fc.decorator_aliases:  # `nurse_required = user_passes_test(in_groups(...))` too
             kind = pc.decorator(factory) or ("authz" if last_part(factory) in ("user_passes_test", "permission_required")
@@ -821,6 +897,8 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
     pc.middleware.extend(fc.middleware)
+    if fc.middleware_line and not pc.middleware_at[1]:
+        pc.middleware_at = (fc_path, fc.middleware_line)
     pc.url_views.update(fc.url_views)
     pc.debug_views.update(fc.debug_views)
     pc.db_tables.update(dict(fc.db_tables))

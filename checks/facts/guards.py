@@ -15,6 +15,9 @@ from ..walk import walk
 
 NONE, AUTHN, AUTHZ = 0, 1, 2
 LEVEL_NAMES = {NONE: "anyone", AUTHN: "any signed-in user", AUTHZ: "authorized users"}
+# Names that say a decorator or middleware from an unreadable package is access control (`@require_role`).
+ACCESS_WORDS = re.compile(r"login|auth|perm|role|require|access|staff|group|allow|restrict|member|otp|verified",
+                          re.IGNORECASE)
 # Methods of a class that run before every request it serves, so a check in them guards the view.
 GUARD_METHODS = ("dispatch", "setup", "test_func", "has_permission", "check_permissions", "initial")
 _LOGIN_REDIRECTS = ("redirect_to_login", "redirect", "HttpResponseRedirect", "HttpResponseForbidden",

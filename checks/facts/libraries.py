@@ -37,6 +37,9 @@ class LibraryClass:
     reference: bool = False
     view: bool = False
     login_middleware: bool = False
+    exempt_path_settings: tuple[str, ...] = ()  # a login middleware's settings of public path patterns
+    exempt_view_settings: tuple[str, ...] = ()  # ... of public views, by dotted name
+    exempt_decorators: tuple[str, ...] = ()  # ... decorators and mixins that make a view public
     revision_middleware: bool = False
     version_admin: bool = False
 
@@ -44,7 +47,8 @@ class LibraryClass:
 @cache
 def _table() -> dict[str, LibraryClass]:
     raw = tomllib.loads(resources.files("checks").joinpath("library_models.toml").read_text(encoding="utf-8"))
-    return {name: LibraryClass(qualname=name, **facts) for name, facts in raw.items()}
+    return {name: LibraryClass(qualname=name, **{k: tuple(v) if isinstance(v, list) else v for k, v in facts.items()})
+            for name, facts in raw.items()}
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..finding import Category, Finding, Severity
 from ..index import ProjectIndex
 from ..names import last_part
+from ..vocabulary import Vocabulary
 from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .raw_sql import NAME as RAW_SQL
@@ -13,7 +14,8 @@ from .views import is_view_base
 EXAMPLES = 3
 
 
-def unresolved(project: ProjectIndex, paths: set[str] | None = None) -> list[tuple[str, int, str]]:
+def unresolved(project: ProjectIndex, paths: set[str] | None = None,
+               vocab: Vocabulary | None = None) -> list[tuple[str, int, str]]:
     """(path, line, what) of each patient model whose audit, and each view class whose access control,
     rests on a base wardgate could not read, and each raw SQL statement wardgate could not take apart;
     only in `paths` when given (a diff run: resolving every class's ancestors costs more than its files)."""
@@ -34,6 +36,11 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None) -> list[tup
             unread = code.unresolved(q)
             if unread and any(is_view_base(a) for a in ancestors) and not _looks_like_test(info.path):
                 out.append((info.path, info.line, f"the access control of {last_part(q)} (base {unread[0]})"))
+        gate = code.unknown_login_middleware(vocab or Vocabulary())
+        path, line = code.middleware_at
+        if gate and (paths is None or path in paths):
+            what = f"whether middleware {gate} requires login (views without a login check of their own are not judged)"
+            out.append((path, line, what))
     raw: RawSqlIndex | None = project.fact(RAW_SQL)
     if raw is not None:
         out += [(p, line, what) for p, line, what in raw.unknowns()
@@ -41,8 +48,8 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None) -> list[tup
     return out
 
 
-def unresolved_note(project: ProjectIndex, analysed: set[str]) -> Finding | None:
-    items = [i for i in unresolved(project, analysed) if i[0] in analysed]
+def unresolved_note(project: ProjectIndex, analysed: set[str], vocab: Vocabulary | None = None) -> Finding | None:
+    items = [i for i in unresolved(project, analysed, vocab) if i[0] in analysed]
     if not items:
         return None
     path, line, _ = items[0]

@@ -9,7 +9,6 @@ login-required middleware makes every view authenticated unless it is `login_not
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ from ..walk import walk
 from .django_code import ClassInfo, ProjectCode, perm_list, writes_in
 from .django_models import ModelIndex
 from .drf_permissions import per_action_levels
-from .guards import AUTHN, AUTHZ, NONE, body_level, mentions_user, request_user_names
+from .guards import ACCESS_WORDS, AUTHN, AUTHZ, NONE, body_level, mentions_user, request_user_names
 from .libraries import library_class, neutral
 
 if TYPE_CHECKING:
@@ -66,9 +65,6 @@ _DRF_PERMS = {"AllowAny": (NONE, NONE), "IsAuthenticated": (AUTHN, AUTHN),
 # Aggregates: a queryset reduced to numbers carries no patient rows or fields.
 _AGGREGATE_FUNCS = {"Count", "Sum", "Avg", "Min", "Max", "StdDev", "Variance"}
 _RELATION_KINDS = ("ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey")
-_ACCESS_WORDS = re.compile(r"login|auth|perm|role|require|access|staff|group|allow|restrict|member|otp|verified",
-                           re.IGNORECASE)
-
 
 @dataclass
 class View:
@@ -112,6 +108,8 @@ class Analyzer:
                  vocab: Vocabulary, flows: FlowIndex | None = None) -> None:
         self.imports, self.models, self.code, self.vocab, self.flows = imports, models, code, vocab, flows
         self.login_middleware = code.login_middleware(vocab)
+        self.unknown_middleware = code.unknown_login_middleware(vocab)
+        self.public_markers = code.login_exempt_decorators(vocab)  # `@login_not_required`, stronghold's `@public`
         # Module-level names built from models: `PatientForm = modelform_factory(Patient, ...)`.
         self.called = {n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         self.module_models: dict[str, list[str]] = {}
@@ -291,8 +289,9 @@ class Analyzer:
         return sorted({m for m in models if self.models.is_patient_model(m)})
 
     def restricted(self, body: ast.AST) -> bool:
-        """A lookup filtered by the requesting user (directly or through a local variable), or a
-        row created for that user, or for the account the view itself signs up (`user=...`)."""
+        """A lookup filtered by the requesting user (directly or through a local variable), a project method
+        that checks the user's access to a row, or a row created for that user, or for the account the view
+        itself signs up (`user=...`)."""
         user_names = request_user_names(body)
         new_users = {t.id for n in walk(body) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                      and last_part(dotted(n.value.func) or "") in _USER_CREATORS
@@ -305,6 +304,9 @@ class Analyzer:
         for n in walk(body):
             if isinstance(n, ast.Call):
                 name = n.func.attr if isinstance(n.func, ast.Attribute) else dotted(n.func) or ""
+                if isinstance(n.func, ast.Attribute) and name in self.code.authorizing_methods and any(
+                        mentions_user(a, user_names) for a in [*n.args, *(k.value for k in n.keywords)]):
+                    return True  # an object-level check: `Patient.get_for_user(request.user, pk)`, `p.check_can_write(user)`
                 if last_part(name) in ("create", "get_or_create", "update_or_create") and (any(
                         k.arg == "user" and mentions_user(k.value, owners) for k in n.keywords) or _attaches_to(
                         n, own_rows)) and self._on_patient_data(n, name):
@@ -367,10 +369,12 @@ class Analyzer:
         if ninja is not None:
             level = max(level, ninja[0])
             evidence.append(ninja[1])
-        exempt = any(last_part(n) == "login_not_required" for _, n in decs)
+        exempt = any(last_part(n) in self.public_markers for _, n in decs)
         if self._middleware_login(q, exempt, evidence, applies=ninja is None):
             level = max(level, AUTHN)
-        unknown = [n for d, n in decs if self._unknown_decorator(n)]
+        unknown = [f"decorator {n} could not be read" for d, n in decs if self._unknown_decorator(n)]
+        if self.unknown_middleware and level < AUTHN and not exempt and ninja is None:
+            unknown.append(f"middleware {self.unknown_middleware} could not be read")
         if not evidence and level == NONE:
             evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level
@@ -391,7 +395,7 @@ class Analyzer:
             q, evidence)
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
-                    unknown=(f"decorator {unknown[0]} could not be read" if unknown else self.code.url_guard_unknown(q))
+                    unknown=(unknown[0] if unknown else self.code.url_guard_unknown(q))
                     if level < AUTHZ else "",
                     unreachable=self._unreachable(q))
 
@@ -432,11 +436,12 @@ class Analyzer:
     def _unknown_decorator(self, name: str) -> bool:
         """A decorator from a package wardgate cannot read, named like access control
         (`@require_role`, `@shared_auth.staff_only`): it may well guard the view."""
-        if not name or self.code.decorator(name) or neutral(name) or library_class(name) is not None:
+        if not name or self.code.decorator(name) or neutral(name) or library_class(name) is not None \
+                or last_part(name) in self.public_markers:
             return False
         if self.code.lookup(name) is not None or self.code.in_project(name):
             return False  # the project's own code: read, and not access control
-        return bool(_ACCESS_WORDS.search(last_part(name)))
+        return bool(ACCESS_WORDS.search(last_part(name)))
 
     def _perm_evidence(self, names: list[str] | None) -> str:
         if names is not None:
@@ -483,8 +488,10 @@ class Analyzer:
         if wrapped > level:
             level = wrapped
             evidence.append(f"{wrapper}() around it in urls.py")
-        exempt = any(last_part(self.imports.qualname(d.args[0]) if isinstance(d, ast.Call) and d.args else "")
-                     == "login_not_required" for d in node.decorator_list)
+        exempt = bool(names & self.public_markers) or any(
+            last_part(self.imports.qualname(w) or "") in self.public_markers
+            for d in node.decorator_list if isinstance(d, ast.Call) and d.args  # method_decorator(x) or ([x, y])
+            for w in (d.args[0].elts if isinstance(d.args[0], (ast.List, ast.Tuple)) else [d.args[0]]))
         if self._middleware_login(q, exempt, evidence):
             level = max(level, AUTHN)
         unresolved = self.code.unresolved(q)
@@ -521,6 +528,9 @@ class Analyzer:
             unknown = f"base {unresolved[0]} could not be read"
         elif min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = self.code.url_guard_unknown(q)
+        if not unknown and self.unknown_middleware and min(reads, writes_level if writes else AUTHZ) < AUTHN \
+                and not exempt:
+            unknown = f"middleware {self.unknown_middleware} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes)

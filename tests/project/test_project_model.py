@@ -530,3 +530,54 @@ def test_a_lab_result_of_statuses_and_links_is_still_a_clinical_record() -> None
     assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [3, 6]
     station = models[1].replace("LabResult", "StationChange")
     assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(station, path=models[0]))) == [3]
+
+
+def test_login_everywhere_packages_gate_every_view_except_their_public_paths_and_decorators() -> None:
+    """django-global-login-required: PUBLIC_PATHS (regexes on the path) and `@login_not_required` let views out."""
+    urls = ("proj/urls.py", ("from django.urls import path\nfrom clinic import views\n\n"
+            "urlpatterns = [path('patients/<int:pk>/', views.chart)]\n"))
+    settings = "MIDDLEWARE = ['global_login_required.GlobalLoginRequiredMiddleware']\nPUBLIC_PATHS = {}\n"
+    assert lines(UnauthenticatedPatientView, VIEW, urls, ("proj/settings.py", settings.format("['^/about/']"))) == []
+    assert lines(UnauthenticatedPatientView, VIEW, urls, ("proj/settings.py", settings.format("['^/patients/']"))) == [3]
+    public = "from global_login_required import login_not_required\n" + VIEW.replace("def chart", "@login_not_required\ndef chart")
+    assert lines(UnauthenticatedPatientView, public, urls, ("proj/settings.py", settings.format("[]"))) == [5]
+    stronghold = ("proj/settings.py", "MIDDLEWARE = ['stronghold.middleware.LoginRequiredMiddleware']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, urls, stronghold) == []
+    public = "from stronghold.decorators import public\n" + VIEW.replace("def chart", "@public\ndef chart")
+    assert lines(UnauthenticatedPatientView, public, urls, stronghold) == [5]
+
+
+def test_a_login_middleware_from_a_package_wardgate_cannot_read_makes_authentication_unknown(tmp_path: Path) -> None:
+    """`cardinal_pythonlib.django.middleware.LoginRequiredMiddleware`: not in the library table, not installed here."""
+    installed = ("proj/settings.py", "MIDDLEWARE = ['somelib.middleware.LoginRequiredMiddleware']\n")
+    other = ("proj/settings.py", "MIDDLEWARE = ['somelib.middleware.GzipEverything']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, installed) == []
+    assert lines(UnauthenticatedPatientView, VIEW, other) == [3]
+    _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS[1], "clinic/views.py": VIEW,
+                      "proj/__init__.py": "", "proj/settings.py": installed[1]})
+    facts = _facts(tmp_path)
+    assert facts["settings"]["login_middleware"].startswith("unknown")
+    assert any("somelib.middleware.LoginRequiredMiddleware" in u["what"] for u in facts["unknown"])
+
+
+def test_an_app_installed_through_its_appconfig_class_is_installed() -> None:
+    """`INSTALLED_APPS = ["config.apps.ClinicConfig"]` whose `name = "clinic"`: the views of `clinic` are served."""
+    apps = ("config/apps.py", "from django.apps import AppConfig\n\nclass ClinicConfig(AppConfig):\n    name = 'clinic'\n")
+    installed = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'config.apps.ClinicConfig']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, apps, installed) == [3]
+    other = (apps[0], apps[1].replace("'clinic'", "'billing'"))
+    assert lines(UnauthenticatedPatientView, VIEW, other, installed) == []  # clinic is not installed: unreachable
+
+
+def test_a_project_method_that_checks_the_users_access_to_the_row_restricts_the_view() -> None:
+    """`Patient.get_for_user(request.user, pk)` on a project mixin that raises PermissionDenied: an object check."""
+    mixin = ("core/perms.py", ("from django.core.exceptions import PermissionDenied\n\nclass Guarded:\n"
+             "    @classmethod\n    def get_for_user(cls, user, pk):\n        obj = cls.objects.get(pk=pk)\n"
+             "        obj.check_can_view(user)\n        return obj\n\n"
+             "    def check_can_view(self, user):\n        if not user.has_perm('view', self):\n"
+             "            raise PermissionDenied()\n"))
+    checked = "from clinic.models import Patient\n\ndef chart(request, pk):\n    return Patient.get_for_user(request.user, pk)\n"
+    assert lines(UnauthenticatedPatientView, checked, mixin) == []
+    lax = (mixin[0], mixin[1].replace("        if not user.has_perm('view', self):\n            raise PermissionDenied()\n",
+                                      "        return True\n"))
+    assert lines(UnauthenticatedPatientView, checked, lax) == [3]
