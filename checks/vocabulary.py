@@ -20,6 +20,9 @@ CATALOGUE_SUFFIXES = (
     "type", "types", "category", "template", "catalog", "catalogue", "master", "code", "codes",
     "kind", "status", "choice", "choices", "definition", "config", "setting", "settings", "unit",
     "group", "form", "question", "questionnaire",
+    # Schemas and lookups named after a patient attribute (`PatientProjectsFields`, `PatientSex`): the values live
+    # on the patient's own rows.
+    "field", "fields", "sex", "gender", "project", "projects",
     # Places and bookable times (`ConsultationRoom`, `AppointmentSlot`): patient data only through a link to a patient.
     "room", "rooms", "slot", "slots",
 )

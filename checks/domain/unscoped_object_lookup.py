@@ -132,6 +132,18 @@ class UnscopedObjectLookup(Check):
                 variant.note = request.POST["note"]
                 variant.save()
             """, path="genomics/views.py", files=(_MODELS, _CHECKS)),
+        # Whether a row exists is asked before fetching it; the fetched row is then checked.
+        Valid("""\
+            from genomics.models import Variant
+            from genomics.permissions import check_project_permissions
+
+            def add_note(request, variant_guid):
+                if Variant.objects.filter(guid=variant_guid).exists():
+                    variant = Variant.objects.filter(guid=variant_guid).last()
+                    check_project_permissions(variant.family.project, request.user)
+                    variant.note = request.POST["note"]
+                    variant.save()
+            """, path="genomics/views.py", files=(_MODELS, _CHECKS)),
         # No evidence of per-object access: every clinician may open every variant.
         Valid("""\
             from django.contrib.auth.decorators import login_required

@@ -248,8 +248,11 @@ class _Handler:
             if objects:
                 out.authorized.append((objects[0], line, rows.get(objects[0])))
         assigned = {id(v): t for t, v in self.bindings}
+        # `M.objects.filter(pk=pk).exists()`: a yes/no about an id, no row handed out
+        probes = {id(n.func.value) for n in walk(self.fn) if isinstance(n, ast.Call)
+                  and isinstance(n.func, ast.Attribute) and n.func.attr in ("exists", "count")}
         for n in walk(self.fn):
-            if not isinstance(n, ast.Call):
+            if not isinstance(n, ast.Call) or id(n) in probes:
                 continue
             found = self._lookup(n)
             if found is None:

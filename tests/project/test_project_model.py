@@ -551,8 +551,10 @@ def test_a_login_middleware_from_a_package_wardgate_cannot_read_makes_authentica
     """`cardinal_pythonlib.django.middleware.LoginRequiredMiddleware`: not in the library table, not installed here."""
     installed = ("proj/settings.py", "MIDDLEWARE = ['somelib.middleware.LoginRequiredMiddleware']\n")
     other = ("proj/settings.py", "MIDDLEWARE = ['somelib.middleware.GzipEverything']\n")
+    otp = ("proj/settings.py", "MIDDLEWARE = ['django_otp.middleware.OTPMiddleware']\n")  # declared: gates nothing
     assert lines(UnauthenticatedPatientView, VIEW, installed) == []
     assert lines(UnauthenticatedPatientView, VIEW, other) == [3]
+    assert lines(UnauthenticatedPatientView, VIEW, otp) == [3]
     _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS[1], "clinic/views.py": VIEW,
                       "proj/__init__.py": "", "proj/settings.py": installed[1]})
     facts = _facts(tmp_path)
@@ -581,3 +583,16 @@ def test_a_project_method_that_checks_the_users_access_to_the_row_restricts_the_
     lax = (mixin[0], mixin[1].replace("        if not user.has_perm('view', self):\n            raise PermissionDenied()\n",
                                       "        return True\n"))
     assert lines(UnauthenticatedPatientView, checked, lax) == [3]
+
+
+def test_lookups_and_schemas_named_after_a_patient_attribute_are_not_patient_records() -> None:
+    """`PatientSex(sex)` is the list of sexes and `PatientProjectsFields` the fields a project asks for; the patient's
+    own rows (here `PatientCore`, which links to both) hold the values."""
+    models = ("core/models.py", ("from django.db import models\n\nclass PatientSex(models.Model):\n"
+              "    sex = models.CharField(max_length=16)\n\nclass PatientProjectsFields(models.Model):\n"
+              "    project_field_name = models.CharField(max_length=50)\n\nclass PatientCore(models.Model):\n"
+              "    patient_code = models.CharField(max_length=255)\n"
+              "    sex = models.ForeignKey(PatientSex, on_delete=models.CASCADE)\n"))
+    assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [9]
+    record = models[1].replace("PatientSex", "PatientSexHistory").replace("PatientProjectsFields", "PatientProjectsEntry")
+    assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(record, path=models[0]))) == [3, 6, 9]
