@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)  # an audit-named model or function
 # The rows an audit service writes: an audit-named model, or a log of who did what (`ActivityLog`, `AccessLog`).
 _TRAIL_MODEL = re.compile(r"audit|activity_?log|access_?log|change_?log", re.IGNORECASE)
+SELF_AUDIT = "explicit audit method"  # a model's own method writing audit rows about it
+# Calls that change rows: a function making them and calling the audit service records changes, not reads.
+_CHANGES = frozenset({"save", "delete", "create", "update", "get_or_create", "update_or_create", "bulk_create",
+                      "bulk_update"})
 _TRIGGER = re.compile(r"create\s+(or\s+replace\s+)?trigger\b.*?\bon\s+\"?([\w.]+)\"?", re.IGNORECASE | re.DOTALL)
 
 
@@ -97,6 +101,9 @@ def _audit_writes_and_calls(scopes: list[tuple[str, ast.AST]], imports: ImportMa
                 writes[name] = created
             elif callee and AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
                 out.audit_calls.append((name, callee))
+            elif isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES and not (
+                    n.func.attr == "update" and n.args):  # `context.update(extra)` is a dict's; a queryset's takes keywords
+                out.changing_scopes.append(name)
             if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)
                                                 and _dotted(n.func.value) in ("self", "cls")):
                 local_calls.setdefault(name, set()).add(n.func.id if isinstance(n.func, ast.Name) else n.func.attr)
@@ -223,23 +230,41 @@ def audit_decorators(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
 def explicit_audit(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
     """An audit service the project calls explicitly: code that creates rows of an audit-log model
     (a project model with an audit name, e.g. `AuditLog.objects.create(...)` in `Auditor`), called from
-    other code. Such a project audits per write, so WG201 defers to the write checks."""
+    other code, some of which changes rows. Such a project audits per write, so WG201 defers to the write
+    checks. A service only code that changes nothing calls (a log of queries run or files viewed) records
+    access, not changes: it is no trail of patient-data changes."""
     for fm in per_file.values():
         for owner, model in fm.audit_writers:
-            if idx.lookup(model) is not None and idx.is_django_model(model):
+            found = idx.lookup(model)
+            if found is not None and idx.is_django_model(model):
                 idx.audit_services.add(owner)
+                idx.trail_models.add(found.qualname)
     if not idx.audit_services:
         return
     by_name = {last_part(s).lower(): s for s in idx.audit_services}
+    callers: dict[str, set[str]] = {}  # service -> the functions calling it
     for fm in per_file.values():
         for caller, callee in fm.audit_calls:
             if any(caller.startswith(s + ".") or caller == s for s in idx.audit_services):
                 continue  # the service calling itself
             parts = callee.split(".")
-            if any(callee == s or callee.startswith(s + ".") for s in idx.audit_services) or any(
-                    p.lower() in by_name for p in parts[:-1]):
+            hit = {s for s in idx.audit_services if callee == s or callee.startswith(s + ".")} or {
+                by_name[p.lower()] for p in parts[:-1] if p.lower() in by_name}
+            for service in hit:
+                callers.setdefault(service, set()).add(caller)
                 idx.audit_callers.add(caller)
-    if idx.audit_callers:
-        services = ", ".join(sorted(last_part(s) for s in idx.audit_services)[:3])
-        idx.explicit_audit = (f"explicit audit service ({services}, called from {len(idx.audit_callers)} places; "
+    changing = {name for fm in per_file.values() for name in fm.changing_scopes}
+    # A model's own method writing its audit rows (`Query.audit()`) records that model's use, not every model's
+    # changes; a service elsewhere counts once code that changes rows calls it (else it is an access log).
+    wide = {s for s in callers if not idx.is_django_model(s) and callers[s] & changing}
+    for s in callers.keys() - wide:
+        if idx.is_django_model(s) and callers[s] & changing:
+            found = idx.lookup(s)
+            if found is not None:
+                idx.self_audited[found.qualname] = (f"{SELF_AUDIT} of {last_part(s)} (called from "
+                                                    f"{len(callers[s])} places)")
+    if wide:
+        services = ", ".join(sorted(last_part(s) for s in wide)[:3])
+        called = set().union(*(callers[s] for s in wide))
+        idx.explicit_audit = (f"explicit audit service ({services}, called from {len(called)} places; "
                               "coverage depends on each write calling it)")

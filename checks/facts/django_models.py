@@ -81,6 +81,7 @@ class FileModels:
     admin_registrations: list[tuple[str, str, str]] = field(default_factory=list)  # (model, admin class, where)
     audit_writers: list[tuple[str, str]] = field(default_factory=list)  # (function or class, model it creates)
     audit_calls: list[tuple[str, str]] = field(default_factory=list)  # (calling function, audit-named callee)
+    changing_scopes: list[str] = field(default_factory=list)  # functions (in files naming audit) that change rows
     triggers: list[tuple[str, str]] = field(default_factory=list)  # (table, where): CREATE TRIGGER in a migration
     settings: list[str] = field(default_factory=list)  # "easyaudit" installed, "revision-middleware" installed
     reexports: list[tuple[str, str]] = field(default_factory=list)  # (module.Name, where Name comes from)
@@ -284,6 +285,8 @@ class ModelIndex:
     explicit_audit: str | None = None  # the project's explicit audit service, with evidence
     audit_services: set[str] = field(default_factory=set)  # functions/classes that write audit-log rows
     audit_callers: set[str] = field(default_factory=set)  # functions that call an audit service
+    self_audited: dict[str, str] = field(default_factory=dict)  # model -> its own audit method, with evidence
+    trail_models: set[str] = field(default_factory=set)  # the audit-log models audit services write
     # Decorators whose wrapper records the request in a log model (`@log_request` -> RequestLog),
     # with the model and how many functions they wrap: the project's per-view audit convention.
     audit_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -430,6 +433,8 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             idx.audited[q] = idx.global_audit
         elif idx.audit_receivers:  # a project-wide signal audit log sees every model's saves
             idx.audited[q] = SIGNAL_AUDIT
+        elif q in idx.self_audited:
+            idx.audited[q] = idx.self_audited[q]
         elif idx.explicit_audit:
             idx.audited[q] = idx.explicit_audit
         else:

@@ -152,10 +152,11 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
     # guards it), unless configured as patient models.
     for q in sorted(idx.patient):
         m = full.get(q, idx.models[q])
-        if _norm(m.name) not in explicit and (_bookkeeping_only(m, idx, words) or is_log_model(m)):
+        log = is_log_model(m) or q in idx.trail_models  # the rows an audit service writes are the trail
+        if _norm(m.name) not in explicit and (_bookkeeping_only(m, idx, words) or log):
             idx.patient.discard(q)
             idx.patient_why.pop(q, None)
-            if is_log_model(m):
+            if log:
                 idx.log_models.add(q)
 
 

@@ -22,7 +22,7 @@ from ..names import ImportMap, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .audit_mechanisms import same_decorator
+from .audit_mechanisms import SELF_AUDIT, same_decorator
 from .django_models import ModelIndex
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def audit_sees(mechanism: str | None, kind: str, *, audit_call: bool, revision: 
         return False, "the model has no audit mechanism"
     if sees_every_write(mechanism):
         return True, f"{mechanism}: a database trigger sees every statement"
-    if explicit and mechanism == explicit:
+    if explicit and mechanism == explicit or mechanism.startswith(SELF_AUDIT):
         return False, "the function never calls the project's audit service"
     if kind not in SIGNALLED:
         return False, f"{kind} sends no model signals; {_short(mechanism)} records only ORM saves and deletes"

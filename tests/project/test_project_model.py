@@ -172,6 +172,10 @@ def test_explicit_audit_service_called_from_views_is_the_projects_audit_mechanis
             "    obj.save()\n    Auditor().audit_update(obj)\n"))
     assert lines(UnauditedPatientModel, MODELS[1], service, log, view, path="clinic/models.py") == []
     assert lines(UnauditedPatientModel, MODELS[1], service, log, path="clinic/models.py") == [3]  # never called
+    reads = ("clinic/views.py", ("from core.audit import Auditor\n\ndef show(request, obj):\n"
+             "    Auditor().audit_update(obj)\n    return obj\n"))
+    # Called only where nothing changes: a log of what was looked at, not a trail of changes.
+    assert lines(UnauditedPatientModel, MODELS[1], service, log, reads, path="clinic/models.py") == [3]
 
 
 def test_src_layout_resolves_absolute_imports_between_packages(tmp_path: Path) -> None:
@@ -596,3 +600,18 @@ def test_lookups_and_schemas_named_after_a_patient_attribute_are_not_patient_rec
     assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))) == [9]
     record = models[1].replace("PatientSex", "PatientSexHistory").replace("PatientProjectsFields", "PatientProjectsEntry")
     assert sorted(f.start_line for f in run_example(UnauditedPatientModel, Valid(record, path=models[0]))) == [3, 6, 9]
+
+
+def test_a_models_own_audit_method_audits_that_model_only_and_its_log_is_the_trail() -> None:
+    """`Query.audit()` writing QueryAudit rows (CRATE): Query is audited where the code that changes it calls it;
+    other patient models are not, and QueryAudit, the trail itself, is no patient record to audit."""
+    models = ("research/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+              "    nhs_number = models.CharField(max_length=10)\n\nclass Query(models.Model):\n"
+              "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n\n"
+              "    def audit(self):\n        QueryAudit.objects.create(query=self)\n\n"
+              "class QueryAudit(models.Model):\n"
+              "    query = models.ForeignKey(Query, on_delete=models.CASCADE)\n"))
+    view = ("research/views.py", ("from research.models import Query\n\ndef run(request, pk):\n"
+            "    query = Query.objects.get(pk=pk)\n    query.save()\n    query.audit()\n"))
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(view,)))
+    assert sorted(f.start_line for f in found) == [3]  # Patient only: Query audits itself, its log is the trail
