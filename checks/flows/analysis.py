@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from typing import Any
 
 from ..facts.django_code import NAME as CODE
@@ -43,6 +44,18 @@ from .summaries import global_receiver, receiver_why
 
 # Kinds that are a flow wherever they reach a sink; URL only with evidence, objects only when rendered.
 _LEAKS = frozenset({PHI, RECORD, REQUEST, RENDERED})
+# Fields that name a person only on a person's record: a sample's, specimen's or ward's `name` is its label.
+_ROW_LABELS = frozenset({"name", "title", "label"})
+_PERSON = re.compile(r"(patient|person|participant|subject|client|resident|mother|child|infant|member)s?$", re.IGNORECASE)
+
+
+def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None) -> tuple[str, ...]:
+    """The fields `model.__str__` renders that identify a patient: a bare `name` counts on a record that is a
+    person (identifying fields, demographics, or configured), not on one that is patient data through a link."""
+    why = models.patient_why.get(model, "") if models is not None else ""
+    if why.startswith(("identifying fields", "a person's demographics", "listed in")) or _PERSON.search(last_part(model)):
+        return fields
+    return tuple(f for f in fields if f not in _ROW_LABELS)
 # A finding points at the sink statement. A whole-object dump (`changes = instance.__dict__`) bound a
 # few lines above the sink is the statement to fix, so the range starts there (up to this many lines).
 DUMP_REACH = 10
@@ -156,7 +169,7 @@ class FlowCheck(ScopedPhiCheck):
                     and node.value.id == "self" and node.attr in phi:
                 return [Origin(PHI, ast.unparse(node), node.lineno)]  # a patient model's own method
             if own_model and isinstance(node, ast.Name) and node.id == "self":
-                fields = index.renders(own_model) if index is not None else ()
+                fields = shown_fields(own_model, index.renders(own_model), models) if index is not None else ()
                 kind = RENDERED if fields else INSTANCE
                 return [Origin(kind, "self", node.lineno, why=f"{last_part(own_model)}.__str__ renders "
                                f"{', '.join(fields)}" if fields else "")]
@@ -171,7 +184,7 @@ class FlowCheck(ScopedPhiCheck):
                 model = scope.instance_model(node)  # `visit`, or `visit.patient` through the foreign key
                 if not model or model.startswith("?") or model not in models.patient:
                     return None
-                fields = index.renders(model) if index is not None else ()
+                fields = shown_fields(model, index.renders(model), models) if index is not None else ()
                 label = ast.unparse(node)
                 if fields:
                     return [Origin(RENDERED, label, node.lineno,

@@ -226,3 +226,19 @@ def test_a_method_name_defined_in_two_modules_is_not_guessed() -> None:
     views = "def update(request, item):\n    item.update_from_dict(request.data, request.user)\n"
     assert run_example(PhiInLog, Valid(records, path="ward/records.py",
                                        files=(("ward/views.py", views), ("ward/client.py", other)))) == []
+
+
+def test_a_linked_rows_own_name_is_its_label_but_a_patients_name_is_phi() -> None:
+    """`Sample.__str__` returning the sample's `name` (a lab ID): the row is patient data through its link, but
+    its name is no person's; `Patient.__str__` returning `name` is."""
+    models = ("lab/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+              "    name = models.CharField(max_length=80)\n    nhs_number = models.CharField(max_length=10)\n\n"
+              "    def __str__(self):\n        return self.name\n\nclass Sample(models.Model):\n"
+              "    name = models.CharField(max_length=80)\n"
+              "    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n\n"
+              "    def __str__(self):\n        return self.name\n"))
+    code = LOGGING + ("from lab.models import Patient, Sample\n\ndef imported(pk):\n"
+                      "    sample = Sample.objects.get(pk=pk)\n    log.info('imported %s', sample)\n"
+                      "    patient = Patient.objects.get(pk=pk)\n    log.info('for %s', patient)\n")
+    found = run_example(PhiInLog, Invalid(code, line=9, path="lab/tasks.py", files=(models,)))
+    assert [f.start_line for f in found] == [9]
