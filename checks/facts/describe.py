@@ -26,6 +26,7 @@ from .raw_sql import NAME as RAW_SQL
 from .raw_sql import RawSqlIndex
 from .settings_modules import NAME as SETTINGS
 from .settings_modules import SettingsModules
+from .unknowns import middleware_site
 from .views import Analyzer
 from .write_paths import Write, inventory
 
@@ -97,13 +98,13 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         writes += inventory(src, models, code, raw, vocab, engine.project)
         if src.looks_like_test or src.looks_like_migration:
             continue
-        out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"]))
+        out["endpoints"].extend(_endpoints(src, models, code, vocab, out["unknown"], engine.project.fact("flows")))
     out["write_paths"] = [{"model": w.model, "kind": w.kind, "path": w.path, "line": w.line, "function": w.function,
                            "audit_sees_it": w.seen, "quiet": w.seen is None, "why": w.why}
                           for w in sorted(writes, key=lambda w: (w.path, w.line, w.kind))]
     out["flows"] = _flows(engine.project.fact("flows"), models, vocab)
     if unknown_gate:
-        path, line = code.middleware_at
+        path, line = middleware_site(engine.project)
         out["unknown"].append({"what": f"middleware {unknown_gate}", "path": path, "line": line,
                                "why": "from a package wardgate cannot read; views without their own login check are "
                                "not judged (declare it in [tool.wardgate.domain] login_required_middleware)"})
@@ -132,10 +133,10 @@ def _flows(index: Any, models: ModelIndex, vocab: Vocabulary) -> dict[str, Any]:
 
 
 def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vocabulary,
-               unknown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+               unknown: list[dict[str, Any]], flows: Any = None) -> list[dict[str, Any]]:
     assert src.tree is not None
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
-    an = Analyzer(src.tree, imports, models, code, vocab)
+    an = Analyzer(src.tree, imports, models, code, vocab, flows)  # as the checks see it: service-layer writes too
     found = []
     for stmt in src.tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):

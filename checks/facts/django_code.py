@@ -527,7 +527,7 @@ class ProjectCode:
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
-    middleware_at: tuple[str, int] = ("", 0)  # (path, line) of a MIDDLEWARE setting
+    middleware_at: list[tuple[str, int]] = field(default_factory=list)  # (path, line) of each MIDDLEWARE setting
     url_views: set[str] = field(default_factory=set)
     debug_views: set[str] = field(default_factory=set)  # routed only when DEBUG is on
     db_tables: dict[str, str] = field(default_factory=dict)
@@ -897,8 +897,8 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
     pc.middleware.extend(fc.middleware)
-    if fc.middleware_line and not pc.middleware_at[1]:
-        pc.middleware_at = (fc_path, fc.middleware_line)
+    if fc.middleware_line:
+        pc.middleware_at.append((fc_path, fc.middleware_line))
     pc.url_views.update(fc.url_views)
     pc.debug_views.update(fc.debug_views)
     pc.db_tables.update(dict(fc.db_tables))

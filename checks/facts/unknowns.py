@@ -9,6 +9,8 @@ from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .raw_sql import NAME as RAW_SQL
 from .raw_sql import RawSqlIndex
+from .settings_modules import NAME as SETTINGS
+from .settings_modules import SettingsModules
 from .views import is_view_base
 
 EXAMPLES = 3
@@ -37,7 +39,7 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
             if unread and any(is_view_base(a) for a in ancestors) and not _looks_like_test(info.path):
                 out.append((info.path, info.line, f"the access control of {last_part(q)} (base {unread[0]})"))
         gate = code.unknown_login_middleware(vocab or Vocabulary())
-        path, line = code.middleware_at
+        path, line = middleware_site(project)
         if gate and (paths is None or path in paths):
             what = f"whether middleware {gate} requires login (views without a login check of their own are not judged)"
             out.append((path, line, what))
@@ -46,6 +48,15 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
         out += [(p, line, what) for p, line, what in raw.unknowns()
                 if not _looks_like_test(p) and "/migrations" not in f"/{p}"]
     return out
+
+
+def middleware_site(project: ProjectIndex) -> tuple[str, int]:
+    """Where the MIDDLEWARE setting is: in the settings a server runs when wardgate knows which."""
+    code: ProjectCode | None = project.fact("django_code")
+    sites = code.middleware_at if code is not None else []
+    served: SettingsModules | None = project.fact(SETTINGS)
+    production = served.production if served is not None else set()
+    return next((s for s in sites if s[0].removesuffix(".py").replace("/", ".") in production), sites[0] if sites else ("", 0))
 
 
 def unresolved_note(project: ProjectIndex, analysed: set[str], vocab: Vocabulary | None = None) -> Finding | None:

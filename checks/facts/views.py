@@ -114,6 +114,7 @@ class Analyzer:
         self.called = {n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
         self.module_models: dict[str, list[str]] = {}
         self._views: dict[int, View | None] = {}  # node id -> view (the tree outlives the analyzer)
+        self._reached: dict[str, list[str]] = {}  # view function -> models its write path queries
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign):
                 found = self._models_in(stmt.value)
@@ -391,10 +392,11 @@ class Analyzer:
                 methods.add("post")
             elif last_part(name) == "require_http_methods" and isinstance(d, ast.Call) and d.args:
                 methods |= _methods_of(d.args[0]) or set()
-        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn) or self._writes_through(
-            q, evidence)
+        through = self._writes_through(q, evidence)  # also what rows the write path reaches
+        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn) or through
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(self._row_models_in(fn)), restricted=self.restricted(fn), evidence=evidence,
+                    models=self.patient(self._row_models_in(fn) + self._reached.get(q, [])),
+                    restricted=self.restricted(fn), evidence=evidence,
                     unknown=(unknown[0] if unknown else self.code.url_guard_unknown(q))
                     if level < AUTHZ else "",
                     unreachable=self._unreachable(q))
@@ -408,6 +410,8 @@ class Analyzer:
         path = self.flows.write_path(function, skip=lambda f: any(f == s or f.startswith(s + ".") for s in services))
         if path:
             evidence.append("changes data through " + " -> ".join(f"{last_part(f)}()" for f in path))
+            # the rows it reaches there: a view whose service layer changes samples touches samples
+            self._reached[function] = [m for m in map(self._model, self.flows.models_on(function, path)) if m]
         return path is not None
 
     def _middleware_login(self, q: str, exempt: bool, evidence: list[str], applies: bool = True) -> bool:
@@ -509,14 +513,15 @@ class Analyzer:
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
         # (DRF's perform_* hooks run only under the mixins `_class_writes` reads)
-        writes = self._class_writes(node, ancestors, names) or any(
-            self._writes_through(f"{q}.{m.name}", evidence) for m in node.body
-            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS - _DRF_HOOKS)
+        through = [self._writes_through(f"{q}.{m.name}", evidence) for m in node.body  # each: rows reached too
+                   if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS - _DRF_HOOKS]
+        writes = self._class_writes(node, ancestors, names) or any(through)
         serializer = self.code.attr(q, "serializer")
         model_refs = [self.code.attr(q, "model"),
                       self.code.attr(serializer, "meta_model") if isinstance(serializer, str) else None]
         touched = [m for m in (self._model(r) for r in model_refs if isinstance(r, str)) if m]
         touched += self._row_models_in(node)
+        touched += [m for f, found in self._reached.items() if f.startswith(q + ".") for m in found]
         gq = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name in ("get_queryset", "get_object")),
                   None)
         restricted = gq is not None and self.restricted(gq) or any(

@@ -49,7 +49,8 @@ class FlowIndex:
     def lookup(self, ref: str) -> str | None:
         if ref in self.functions:
             return ref
-        if ref.startswith(ANY_RECEIVER + "."):
+        # `Sample.objects.create_sample(...)`: a method of the model's custom manager, found by its name
+        if ref.startswith(ANY_RECEIVER + ".") or ".objects." in ref or "._default_manager." in ref:
             methods = self.methods_named(ref)
             return methods[0] if len(methods) == 1 else None
         names = self.by_name.get(last_part(ref), [])
@@ -89,6 +90,10 @@ class FlowIndex:
                     following.append((callee, path))
             todo = following
         return None
+
+    def models_on(self, function: str, path: tuple[str, ...]) -> tuple[str, ...]:
+        """What `function` and the functions of its write path query (references as written there)."""
+        return tuple(m for f in (function, *path) if f in self.functions for m in self.functions[f].models)
 
     def capped_by_every_caller(self, function: str) -> bool:
         """Called at least once, and every caller limits the result (a dose capped where it passes)."""

@@ -64,6 +64,7 @@ class FnInfo:
     line: int
     params: tuple[str, ...]  # as declared, `self`/`cls` included
     writes: bool = False  # changes rows itself: `obj.save()`, `qs.update(...)`, `X.objects.create(...)`
+    models: tuple[str, ...] = ()  # what it queries, as written: `X.objects...`, `get_object_or_404(X, ...)`
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
         q = f"{owner}.{fn.name}" if owner else fn.name
         params = tuple(parameters(fn))
         nodes = walk(fn)
-        out.functions.append(FnInfo(q, fn.lineno, params, any(isinstance(n, ast.Call) and is_write(n) for n in nodes)))
+        out.functions.append(FnInfo(q, fn.lineno, params, any(isinstance(n, ast.Call) and is_write(n) for n in nodes),
+                                    _queried_models(nodes, imports)))
         receiver = global_receiver(fn, imports) and "instance" in params
         if receiver:
             out.receivers.append(q)
@@ -256,6 +258,24 @@ def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], classes:
         if reads:
             out.str_renders.append((qualname, tuple(reads)))
             return
+
+
+def _queried_models(nodes: list[ast.AST], imports: ImportMap) -> tuple[str, ...]:
+    """References the function queries rows of (`Sample.objects.filter(...)`, `get_object_or_404(Sample, ...)`),
+    resolved to models when the project model is known."""
+    out: dict[str, None] = {}
+    for n in nodes:
+        if isinstance(n, ast.Attribute) and n.attr in ("objects", "_default_manager") \
+                and isinstance(n.value, (ast.Name, ast.Attribute)):
+            ref = imports.qualname(n.value)
+        elif isinstance(n, ast.Call) and n.args and last_part(imports.qualname(n.func) or "") in (
+                "get_object_or_404", "get_list_or_404"):
+            ref = imports.qualname(n.args[0]) if isinstance(n.args[0], (ast.Name, ast.Attribute)) else None
+        else:
+            continue
+        if ref:
+            out[ref] = None
+    return tuple(out)
 
 
 def _same_module_mro(cls: ast.ClassDef, classes: dict[str, ast.ClassDef], depth: int = 0) -> list[ast.ClassDef]:

@@ -615,3 +615,17 @@ def test_a_models_own_audit_method_audits_that_model_only_and_its_log_is_the_tra
             "    query = Query.objects.get(pk=pk)\n    query.save()\n    query.audit()\n"))
     found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(view,)))
     assert sorted(f.start_line for f in found) == [3]  # Patient only: Query audits itself, its log is the trail
+
+
+def test_a_view_whose_service_layer_changes_patient_rows_touches_patient_data() -> None:
+    """The view itself names no model: its helper creates rows through the model's custom manager."""
+    models = ("lab/models.py", ("from django.db import models\n\nclass SampleManager(models.Manager):\n"
+              "    def create_sample(self, data):\n        return self.create(**data)\n\n"
+              "class Sample(models.Model):\n    patient_name = models.CharField(max_length=80)\n"
+              "    nhs_number = models.CharField(max_length=10)\n    objects = SampleManager()\n"))
+    service = ("lab/services.py", ("from lab.models import Sample\n\ndef record_samples(rows):\n"
+               "    for row in rows:\n        Sample.objects.create_sample(row)\n"))
+    view = "from lab.services import record_samples\n\ndef upload(request):\n    record_samples(request.POST)\n"
+    assert lines(UnauthenticatedPatientView, view, models, service, path="lab/views.py") == [3]
+    idle = (service[0], service[1].replace("Sample.objects.create_sample(row)", "print(row)"))
+    assert lines(UnauthenticatedPatientView, view, models, idle, path="lab/views.py") == []
