@@ -248,8 +248,8 @@ class UnscopedObjectLookup(Check):
         scopes: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int, HandlerScope]] = []
         for fn, owner in handlers:
             view = views.get(id(owner))
-            if view is not None and (view.unreachable or view.unknown):
-                continue
+            if view is not None and (view.unreachable or view.unknown and not view.unknown_login_only):
+                continue  # (whether a login is needed changes nothing about which rows a signed-in user reaches)
             level = max(body_level(fn, self.ctx.imports), view.reads if view is not None else NONE)
             scopes.append((fn, level, analyse(fn, self.ctx.imports, models, code)))
         for fn, level, scope in scopes:
@@ -261,7 +261,9 @@ class UnscopedObjectLookup(Check):
                     self._report_other_object(fn, lookup, other)
                     continue
                 if self._norm_restricts(lookup.model, fn, level, scopes, views.values(), models):
-                    peer = next(g for g, lv, s in scopes if g is not fn and lv >= level and lookup.model in s.restricted)
+                    peers = [g for g, lv, s in scopes if g is not fn and lv >= level and lookup.model in s.restricted]
+                    by_id = [g for g, lv, s in scopes if g in peers and lookup.model in s.owner_by_id]
+                    peer = (by_id or peers)[0]  # the best evidence: a peer fetching one row with its owner
                     self._report_against_peers(fn, lookup, peer)
         for view, model in self._single_object_views(views.values(), code, models):
             if self._norm_restricts(model, view.node, view.reads, scopes, views.values(), models, {id(view.node)}):
@@ -299,14 +301,18 @@ class UnscopedObjectLookup(Check):
         """The module's norm for `model` is to restrict it to the requesting user: it holds patient data or
         rows related to users, two or more handlers no more privileged than `fn` restrict it, and they are at
         least twice as many as the handlers and views that reach its rows unrestricted (a "my patients"
-        list beside open record pages is a convenience, not a rule)."""
+        list beside open record pages is a convenience, not a rule); or three or more fetch one row by id together
+        with the user, at least as many as reach it unrestricted."""
         if not (models.is_patient_model(model) or any(s.restricted.get(model) for _, _, s in scopes)):
             return False
         restricting = [g for g, lv, s in scopes if g is not fn and lv >= level and model in s.restricted]
         open_ = {id(g) for g, _, s in scopes if any(lk.model == model for lk in s.unscoped)}
         open_ |= {id(v.node) for v in views if model in v.models and not v.restricted and isinstance(v.node, ast.ClassDef)}
         open_ |= also_open or set()
-        return len(restricting) >= 2 and len(restricting) >= 2 * len(open_)
+        # Single rows fetched by id together with the user, three times or more and at least as often as without:
+        # owner scoping of one row is the module's rule, whatever its lists do.
+        by_id = [g for g, lv, s in scopes if g is not fn and lv >= level and model in s.owner_by_id]
+        return len(restricting) >= 2 and (len(restricting) >= 2 * len(open_) or len(by_id) >= 3 and len(by_id) >= len(open_))
 
     def _handlers(self, tree: ast.Module, code: ProjectCode):
         """(function, the top-level definition it belongs to) for the module's request handlers; ModelAdmin

@@ -316,7 +316,34 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
                 kind = "authn"
         elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied":
             return "authz"
+        elif isinstance(n, ast.Return) and _refuses_caller(n.value, imports):
+            # Answers 401/403: to anonymous users (a login), or to callers without a credential it lists (a partner's
+            # API token, a signature): the latter admits named callers only.
+            signed_in = any(isinstance(m, ast.Attribute) and m.attr in ("is_authenticated", "is_anonymous")
+                            for m in walk(fn))
+            kind = "authn" if signed_in else "authz"
     return kind
+
+
+def _refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
+    """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`: a refusal of the caller."""
+    if not isinstance(value, ast.Call):
+        return False
+    if last_part(imports.qualname(value.func) or "") in ("HttpResponseForbidden", "HttpResponseUnauthorized"):
+        return True
+    return any(k.arg == "status" and isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
+               for k in value.keywords)
+
+
+def _returned_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> list[str]:
+    """The project function a decorator-shaped function returns a call of (`return other_required(view_func)`),
+    when the function takes the view (its first parameter is passed on)."""
+    if not fn.args.args or fn.args.args[0].arg in ("self", "request"):
+        return []
+    first = fn.args.args[0].arg
+    return [q for st in fn.body if isinstance(st, ast.Return) and isinstance(st.value, ast.Call)
+            for q in [imports.qualname(st.value.func)] if q and "." in q and any(
+                isinstance(n, ast.Name) and n.id == first for n in walk(st.value))][:1]
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode | None:
@@ -331,6 +358,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             kind = decorator_kind(stmt, imports)
             if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
+            elif not kind:  # `return login_active_required(_policies(view_func))`: guards as the decorator it returns
+                out.decorator_aliases += [(f"{imports.module}.{stmt.name}", r) for r in _returned_decorator(stmt, imports)]
             check = _user_check(stmt, imports)
             if check:
                 out.user_checks.append(check)
@@ -416,8 +445,8 @@ def _user_check(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) 
     """A function that takes the user (`def check_project_permissions(project, user)`): whether its body
     authorizes (raises PermissionDenied, tests a role or a permission) and which functions it calls, so that
     a wrapper around such a check authorizes too."""
-    if not any("user" in a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)):
-        return None
+    if not any("user" in a.arg or a.arg == "request" for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)):
+        return None  # (a helper given the request reads the user from it: `update_note_handler(request, ...)`)
     calls = sorted({q for n in walk(fn) if isinstance(n, ast.Call) for q in [imports.qualname(n.func)]
                     if q and "." in q and not q.startswith(("django.", "builtins."))})
     return f"{imports.module}.{fn.name}", body_level(fn, imports) >= AUTHZ, calls
@@ -865,8 +894,9 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     checks = [c for fc in per_file.values() for c in fc.user_checks]
     pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
     pc.authorizing_methods = _authorizing_methods([c for fc in per_file.values() for c in fc.method_checks])
-    for fc in per_file.values():  # decorators made by a project factory guard like the factory's decorator
-        for alias, factory in fc.decorator_aliases:  # `nurse_required = user_passes_test(in_groups(...))` too
+    aliases = [a for fc in per_file.values() for a in fc.decorator_aliases]
+    for _ in range(3):  # decorators made by a project factory guard like the factory's decorator, through chains
+        for alias, factory in aliases:  # `nurse_required = user_passes_test(in_groups(...))` too
             kind = pc.decorator(factory) or ("authz" if last_part(factory) in ("user_passes_test", "permission_required")
                                              and factory.startswith("django.") else None)
             if kind and alias not in pc.decorators:

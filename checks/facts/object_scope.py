@@ -50,6 +50,7 @@ class HandlerScope:
     authorized: list[tuple[str, int, str | None]] = field(default_factory=list)
     restricted: dict[str, bool] = field(default_factory=dict)  # models it restricts to the requesting user ->
     # whether through a relation to the user model (rows owned by users: `Answer.objects.filter(user=request.user)`)
+    owner_by_id: set[str] = field(default_factory=set)  # models it fetches by a client id *and* the user
 
 
 def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -262,10 +263,12 @@ class _Handler:
             values += n.args[1:] if isinstance(n.func, ast.Name) else n.args
             if receiver is not None:
                 values.append(receiver)
+            keys = self._client_keys(n, model)
             if any(mentions_user(v, self.users) for v in values):
                 out.restricted[model] = out.restricted.get(model, False) or self._owned(n, model)
+                if keys:  # `Query.objects.get(id=query_id, user=request.user)`
+                    out.owner_by_id.add(model)
                 continue
-            keys = self._client_keys(n, model)
             if not keys or any(_mentions(v, checked) for v in values):
                 continue
             target = assigned.get(id(n)) or next((t for t, v in self.bindings if _inner_call(v) is n), None)

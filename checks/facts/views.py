@@ -81,6 +81,14 @@ class View:
     unreachable: str = ""  # why no request reaches it (app not installed, router never included)
     perm_classes: list[str] = field(default_factory=list)  # DRF permission classes deciding every action
 
+    @property
+    def unknown_login_only(self) -> bool:
+        """Only whether an unreadable middleware requires login is unknown: what the view checks per row is not."""
+        return self.unknown.startswith(UNREAD_MIDDLEWARE)
+
+
+UNREAD_MIDDLEWARE = "middleware "  # the prefix of `View.unknown` for a login middleware wardgate cannot read
+
 
 def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
     """The module's top-level views, analysed once per file for every view check."""
@@ -160,7 +168,17 @@ class Analyzer:
         return AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE
 
     def body_level(self, body: ast.AST) -> int:
-        return body_level(body, self.imports)
+        """What the code checks itself, or through a project function that authorizes the requesting user
+        (`check_project_permissions(project, request.user)` raising PermissionDenied)."""
+        level = body_level(body, self.imports)
+        if level < AUTHZ and self.code.authorizers:
+            users = request_user_names(body)
+            if any(isinstance(n, ast.Call) and self.code.authorizes(self.imports.qualname(n.func)) is True
+                   and any(mentions_user(a, users) or dotted(a) in ("request", "self.request")
+                           for a in [*n.args, *(k.value for k in n.keywords)])
+                   for n in walk(body)):
+                return AUTHZ
+        return level
 
     # -- models and data flow ------------------------------------------------------------
     def _model(self, ref: str | None) -> str | None:
@@ -375,7 +393,7 @@ class Analyzer:
             level = max(level, AUTHN)
         unknown = [f"decorator {n} could not be read" for d, n in decs if self._unknown_decorator(n)]
         if self.unknown_middleware and level < AUTHN and not exempt and ninja is None:
-            unknown.append(f"middleware {self.unknown_middleware} could not be read")
+            unknown.append(f"{UNREAD_MIDDLEWARE}{self.unknown_middleware} could not be read")
         if not evidence and level == NONE:
             evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level
@@ -535,7 +553,7 @@ class Analyzer:
             unknown = self.code.url_guard_unknown(q)
         if not unknown and self.unknown_middleware and min(reads, writes_level if writes else AUTHZ) < AUTHN \
                 and not exempt:
-            unknown = f"middleware {self.unknown_middleware} could not be read"
+            unknown = f"{UNREAD_MIDDLEWARE}{self.unknown_middleware} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes)

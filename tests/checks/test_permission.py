@@ -193,3 +193,23 @@ def test_a_row_attached_to_the_requesting_users_own_patient_record_is_restricted
     anyone = code.replace("request.user.get_patient()", "Patient.objects.get(pk=request.data['patient'])").replace(
         "from clinic.idmodels import", "from clinic.models import Patient\nfrom clinic.idmodels import")
     assert lines(UnauthorizedPatientWrite, anyone, ident) == [8]
+
+
+def test_single_rows_fetched_with_their_owner_make_owner_scoping_the_modules_rule() -> None:
+    """Three handlers fetch a saved query by id *and* the user; two fetch it by id alone (CRATE's query_activate):
+    the two are flagged, though a list filter beside open pages would not make such a rule."""
+    from checks.domain.unscoped_object_lookup import UnscopedObjectLookup
+
+    models = ("research/models.py", ("from django.conf import settings\nfrom django.db import models\n\n"
+              "class Query(models.Model):\n"
+              "    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)\n"
+              "    sql = models.TextField()\n"))
+    scoped = "def {name}(request, query_id):\n    return Query.objects.get(id=query_id, user=request.user)\n\n\n"
+    open_ = "def {name}(request, query_id):\n    return Query.objects.get(id=query_id)\n\n\n"
+    head = "from research.models import Query\n\n\n"
+    code = head + "".join(scoped.format(name=n) for n in ("results", "edit", "save")) + \
+        "".join(open_.format(name=n) for n in ("activate", "delete"))
+    found = run_example(UnscopedObjectLookup, Valid(code, path="research/views.py", files=(models,)))
+    assert [f.start_line for f in found] == [17, 21]
+    more_open = code + "".join(open_.format(name=n) for n in ("tsv", "zip"))
+    assert run_example(UnscopedObjectLookup, Valid(more_open, path="research/views.py", files=(models,))) == []

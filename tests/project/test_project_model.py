@@ -629,3 +629,37 @@ def test_a_view_whose_service_layer_changes_patient_rows_touches_patient_data() 
     assert lines(UnauthenticatedPatientView, view, models, service, path="lab/views.py") == [3]
     idle = (service[0], service[1].replace("Sample.objects.create_sample(row)", "print(row)"))
     assert lines(UnauthenticatedPatientView, view, models, idle, path="lab/views.py") == []
+
+
+def test_decorators_that_return_another_guard_or_refuse_callers_without_a_listed_token() -> None:
+    """seqr: `login_and_policies_required` returns `login_active_required(...)`, which wraps `login_required`;
+    `authenticate_mme_request` answers 401 unless the request carries a partner node's token."""
+    perms = ("core/perms.py", ("from django.contrib.auth.decorators import login_required\n\n"
+             "def login_active_required(view_func):\n    return login_required(view_func)\n\n"
+             "def login_and_policies_required(view_func):\n    return login_active_required(view_func)\n\n"
+             "NODES = {'secret-token': 'node-a'}\n\ndef token_required(view_func):\n"
+             "    def wrapped(request, *args):\n        if request.META.get('HTTP_X_AUTH_TOKEN') not in NODES:\n"
+             "            return JsonResponse({'error': 'Unauthorized'}, status=401)\n"
+             "        return view_func(request, *args)\n    return wrapped\n"))
+    for deco in ("login_and_policies_required", "token_required"):
+        view = f"from core.perms import {deco}\n" + VIEW.replace("def chart", f"@{deco}\ndef chart")
+        assert lines(UnauthenticatedPatientView, view, perms) == []
+    bare = (perms[0], perms[1].replace("    return login_required(view_func)\n", "    return view_func\n"))
+    view = "from core.perms import login_and_policies_required\n" + VIEW.replace(
+        "def chart", "@login_and_policies_required\ndef chart")
+    assert lines(UnauthenticatedPatientView, view, bare) == [5]
+
+
+def test_a_helper_given_the_request_that_checks_the_users_rights_authorizes_the_view() -> None:
+    """`update_note_handler(request, ...)` calls `check_created_by(note, request.user)`, which raises PermissionDenied."""
+    helpers = ("core/notes.py", ("from django.core.exceptions import PermissionDenied\n\n"
+               "def check_created_by(obj, user):\n    if obj.created_by != user:\n        raise PermissionDenied()\n\n"
+               "def update_note_handler(request, obj):\n    check_created_by(obj, request.user)\n    obj.save()\n"))
+    view = ("from django.contrib.auth.decorators import login_required\nfrom core.notes import update_note_handler\n"
+            "from clinic.models import Patient\n\n@login_required\ndef edit(request, pk):\n"
+            "    return update_note_handler(request, Patient.objects.get(pk=pk))\n")
+    roles = ("clinic/other.py", ("from django.contrib.auth.decorators import permission_required\n\n"
+             "@permission_required('clinic.change_patient')\ndef other(request):\n    return None\n"))
+    assert lines(UnauthorizedPatientWrite, view, helpers, roles) == []
+    lax = (helpers[0], helpers[1].replace("        raise PermissionDenied()\n", "        pass\n"))
+    assert lines(UnauthorizedPatientWrite, view, lax, roles) == [6]
