@@ -208,7 +208,7 @@ class UnscopedObjectLookup(Check):
                 variant = Variant.objects.get(guid=variant_guid)
                 variant.note = request.POST["note"]
                 variant.save()
-            """, line=7, path="genomics/views.py", files=(_MODELS, _CHECKS)),
+            """, line=4, path="genomics/views.py", files=(_MODELS, _CHECKS)),
         # The module restricts answers to their user, except where a form names one.
         Invalid("""\
             from django.shortcuts import get_object_or_404
@@ -226,7 +226,7 @@ class UnscopedObjectLookup(Check):
                         answer = get_object_or_404(Answer, pk=row.pop("answer_id"))
                         answer.text = row["text"]
                         answer.save()
-            """, line=13, path="survey/views.py", files=(_ANSWERS,)),
+            """, line=11, path="survey/views.py", files=(_ANSWERS,)),
         # Every list and form of the module shows the user's own answers; the edit page opens any answer.
         Invalid(_ANSWER_PAGES + """\
             """, line=13, path="survey/views.py", files=(_ANSWERS,)),
@@ -333,13 +333,16 @@ class UnscopedObjectLookup(Check):
 
     def _report_other_object(self, fn: ast.AST, lookup: Lookup, checked: tuple[str, int, str | None]) -> None:
         name, line, _ = checked
-        self.report(lookup.node, f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} with nothing tying them to "
+        # From the handler's def (where a reader looks for its access control) to the lookup.
+        self.report(fn, end_node=lookup.node, message=f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} (line "
+                    f"{lookup.node.lineno}) with nothing tying them to "
                     f"the requesting user: it checks access to `{name}` (line {line}), not to these rows, so a user "
                     f"allowed on one {name} can reach another's {last_part(lookup.model)} records by changing the id.",
                     fix=f"Fetch the rows through `{name}` (a filter on it) or check them as `{name}` is checked.")
 
     def _report_against_peers(self, fn: ast.AST, lookup: Lookup, peer: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.report(lookup.node, f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} with nothing tying them to "
+        self.report(fn, end_node=lookup.node, message=f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} (line "
+                    f"{lookup.node.lineno}) with nothing tying them to "
                     f"the requesting user, while {peer.name} (line {peer.lineno}) restricts "
                     f"{last_part(lookup.model)} to the requesting user: a caller can reach another user's "
                     f"{last_part(lookup.model)} rows by sending their id.",

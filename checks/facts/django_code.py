@@ -115,6 +115,7 @@ class FileCode:
     string_settings: list[tuple[str, list[str]]] = field(default_factory=list)  # settings = [strings] (paths...)
     # Top-level functions taking a user: (qualname, authorizes in its own body, project calls it makes).
     user_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
+    enforcers: list[str] = field(default_factory=list)  # user checks that raise PermissionDenied themselves
     # methods taking a user: (name, raises/denies itself, names of the methods it calls on objects)
     method_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
 
@@ -363,6 +364,10 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             check = _user_check(stmt, imports)
             if check:
                 out.user_checks.append(check)
+                if any(isinstance(n, ast.Raise) and n.exc is not None and last_part(
+                        imports.qualname(n.exc.func if isinstance(n.exc, ast.Call) else n.exc) or "") == "PermissionDenied"
+                       for n in walk(stmt)):
+                    out.enforcers.append(check[0])
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
             if src.looks_like_settings:
@@ -503,7 +508,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
-                or out.router_links or out.user_checks or out.method_checks or out.string_settings)
+                or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings)
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
@@ -576,6 +581,7 @@ class ProjectCode:
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
     authorizers: set[str] = field(default_factory=set)  # project functions that check a user's access (raise/deny)
     authorizing_methods: set[str] = field(default_factory=set)  # ...and names of such methods (`check_can_write`)
+    enforcers: set[str] = field(default_factory=set)  # project functions that turn the user away (raise), not predicates
     user_functions: set[str] = field(default_factory=set)  # every top-level project function taking a user
     string_settings: dict[str, list[str]] = field(default_factory=dict)
 
@@ -893,6 +899,9 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.authorization = _default_authorization(pc.default_perms)
     checks = [c for fc in per_file.values() for c in fc.user_checks]
     pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
+    pc.enforcers = {q for fc in per_file.values() for q in fc.enforcers}
+    for _ in range(3):  # a function that calls an enforcer enforces too
+        pc.enforcers |= {q for q, _, calls in checks if pc.enforcers.intersection(calls)}
     pc.authorizing_methods = _authorizing_methods([c for fc in per_file.values() for c in fc.method_checks])
     aliases = [a for fc in per_file.values() for a in fc.decorator_aliases]
     for _ in range(3):  # decorators made by a project factory guard like the factory's decorator, through chains

@@ -168,12 +168,13 @@ class Analyzer:
         return AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE
 
     def body_level(self, body: ast.AST) -> int:
-        """What the code checks itself, or through a project function that authorizes the requesting user
-        (`check_project_permissions(project, request.user)` raising PermissionDenied)."""
+        """What the code checks itself, or through a project function that turns the requesting user away
+        (`check_project_permissions(project, request.user)` raising PermissionDenied; a predicate such as
+        `is_manager(request)` decides nothing by being called)."""
         level = body_level(body, self.imports)
-        if level < AUTHZ and self.code.authorizers:
+        if level < AUTHZ and self.code.enforcers:
             users = request_user_names(body)
-            if any(isinstance(n, ast.Call) and self.code.authorizes(self.imports.qualname(n.func)) is True
+            if any(isinstance(n, ast.Call) and self.imports.qualname(n.func) in self.code.enforcers
                    and any(mentions_user(a, users) or dotted(a) in ("request", "self.request")
                            for a in [*n.args, *(k.value for k in n.keywords)])
                    for n in walk(body)):
