@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from ..base import Check, Invalid, Valid
-from ..facts.views import AUTHN, patient_views
+from ..facts.views import AUTHN, AUTHZ, patient_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -402,9 +403,17 @@ class UnauthorizedPatientWrite(Check):
         if code is not None and not code.authorization:
             return  # a role-less project: login is its whole access model (`wardgate facts` says so), not one view's gap
         for view in patient_views(self.ctx, node):
-            if view.unknown or view.unreachable:  # unread access control; dead code no request reaches
+            # A view whose only unknown is an unread login middleware still checks no role: signed-in users can
+            # change any record whatever that middleware does.
+            unread_login = view.unknown_login_only and view.writes_level < AUTHZ
+            if view.unreachable or (view.unknown and not unread_login):  # unread access control; dead code
                 continue
-            if view.writes and view.reads >= AUTHN and view.writes_level == AUTHN:
+            login_only = view.reads >= AUTHN and view.writes_level == AUTHN
+            if view.writes and (login_only or unread_login):
+                if unread_login:
+                    gate = view.unknown.removesuffix(" could not be read")
+                    note = f"whether it needs a login depends on {gate}, which wardgate could not read"
+                    view = replace(view, evidence=[*view.evidence, note])
                 what = ", ".join(last_part(m) for m in view.models)
                 fix = ("Add an authorizing permission class (DjangoModelPermissions, or a BasePermission that "
                        "checks the care team), or restrict get_queryset() to the requesting user's patients."
@@ -412,5 +421,6 @@ class UnauthorizedPatientWrite(Check):
                        "Add @permission_required('app.change_model', raise_exception=True) (or "
                        "PermissionRequiredMixin), or restrict the lookup to the requesting user's patients.")
                 how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
-                self.report(view.node, f"View {view.node.name} changes patient data ({what}) with authentication "
-                            f"only{how}: any signed-in user can change any patient's records.", fix=fix)
+                access = "authentication only" if login_only else "no role or permission check"
+                self.report(view.node, f"View {view.node.name} changes patient data ({what}) with {access}{how}: "
+                            "any signed-in user can change any patient's records.", fix=fix)

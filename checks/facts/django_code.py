@@ -27,6 +27,7 @@ from .guards import (
     login_exemptions,
     mentions_user,
     method_guard,
+    refuses_caller,
 )
 from .libraries import library_class, neutral
 from .urlconf import (
@@ -317,23 +318,13 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
                 kind = "authn"
         elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied":
             return "authz"
-        elif isinstance(n, ast.Return) and _refuses_caller(n.value, imports):
+        elif isinstance(n, ast.Return) and refuses_caller(n.value, imports):
             # Answers 401/403: to anonymous users (a login), or to callers without a credential it lists (a partner's
             # API token, a signature): the latter admits named callers only.
             signed_in = any(isinstance(m, ast.Attribute) and m.attr in ("is_authenticated", "is_anonymous")
                             for m in walk(fn))
             kind = "authn" if signed_in else "authz"
     return kind
-
-
-def _refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
-    """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`: a refusal of the caller."""
-    if not isinstance(value, ast.Call):
-        return False
-    if last_part(imports.qualname(value.func) or "") in ("HttpResponseForbidden", "HttpResponseUnauthorized"):
-        return True
-    return any(k.arg == "status" and isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
-               for k in value.keywords)
 
 
 def _returned_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> list[str]:

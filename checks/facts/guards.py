@@ -48,7 +48,21 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
             level = max(level, AUTHN)
         elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
             level = AUTHZ
+        elif isinstance(n, ast.If) and isinstance(n.test, ast.Compare) and not _authn_only(n.test, aliases) and not any(
+                isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and any(
+                isinstance(st, ast.Return) and refuses_caller(st.value, imports) for st in n.body):
+            level = AUTHZ  # `if token != response.token: return HttpResponseForbidden()`: a per-row credential
     return level
+
+
+def refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
+    """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`: a refusal of the caller."""
+    if not isinstance(value, ast.Call):
+        return False
+    if last_part(imports.qualname(value.func) or "") in ("HttpResponseForbidden", "HttpResponseUnauthorized"):
+        return True
+    return any(k.arg == "status" and isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
+               for k in value.keywords)
 
 
 def _decisions(n: ast.AST) -> list[ast.AST]:

@@ -663,3 +663,18 @@ def test_a_helper_given_the_request_that_checks_the_users_rights_authorizes_the_
     assert lines(UnauthorizedPatientWrite, view, helpers, roles) == []
     lax = (helpers[0], helpers[1].replace("        raise PermissionDenied()\n", "        pass\n"))
     assert lines(UnauthorizedPatientWrite, view, lax, roles) == [6]
+
+
+def test_without_a_role_check_a_view_under_an_unread_login_middleware_lets_signed_in_users_change_records() -> None:
+    """Whether CRATE's middleware requires login is unknown; that the view checks no role is not. A view that refuses
+    unless the request carries the row's own token (an e-mailed link) checks access to that row."""
+    installed = ("proj/settings.py", "MIDDLEWARE = ['somelib.middleware.LoginRequiredMiddleware']\n")
+    roles = ("clinic/other.py", ("from django.contrib.auth.decorators import permission_required\n\n"
+             "@permission_required('clinic.change_patient')\ndef other(request):\n    return None\n"))
+    edit = ("from clinic.models import Patient\n\ndef edit(request, pk):\n    p = Patient.objects.get(pk=pk)\n"
+            "    p.mrn = request.POST['mrn']\n    p.save()\n")
+    found = run_example(UnauthorizedPatientWrite, Valid(edit, path="clinic/views.py", files=(MODELS, installed, roles)))
+    assert [f.start_line for f in found] == [3] and "whether it needs a login depends on" in found[0].message
+    assert lines(UnauthenticatedPatientView, edit, installed, roles) == []  # the login itself stays unknown
+    token = edit.replace("    p.mrn", "    if request.POST['token'] != p.token:\n        return HttpResponseForbidden()\n    p.mrn")
+    assert lines(UnauthorizedPatientWrite, token, installed, roles) == []
