@@ -52,7 +52,7 @@ def raise_in_context(root: Path, findings: Sequence[Finding], project: ProjectIn
             per_file[f.path] = None
             if isinstance(src, SourceFile) and src.tree is not None and not src.looks_like_test:
                 imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
-                per_file[f.path] = (src, Analyzer(src.tree, imports, models, code, vocab))
+                per_file[f.path] = (src, Analyzer(src.tree, imports, models, code, vocab, project.fact("flows")))
         loaded = per_file[f.path]
         out.append(_sql_in_patient_endpoint(f, *loaded) if loaded is not None else f)
     return out
