@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
 from ..walk import walk
+from .django_code import SAVES
 from .libraries import library_class, neutral
 
 if TYPE_CHECKING:
@@ -20,9 +21,6 @@ AUDIT_NAME = re.compile(r"audit", re.IGNORECASE)  # an audit-named model or func
 # The rows an audit service writes: an audit-named model, or a log of who did what (`ActivityLog`, `AccessLog`).
 _TRAIL_MODEL = re.compile(r"audit|activity_?log|access_?log|change_?log", re.IGNORECASE)
 SELF_AUDIT = "explicit audit method"  # a model's own method writing audit rows about it
-# Calls that change rows: a function making them and calling the audit service records changes, not reads.
-_CHANGES = frozenset({"save", "delete", "create", "update", "get_or_create", "update_or_create", "bulk_create",
-                      "bulk_update"})
 _TRIGGER = re.compile(r"create\s+(or\s+replace\s+)?trigger\b.*?\bon\s+\"?([\w.]+)\"?", re.IGNORECASE | re.DOTALL)
 
 
@@ -101,7 +99,7 @@ def _audit_writes_and_calls(scopes: list[tuple[str, ast.AST]], imports: ImportMa
                 writes[name] = created
             elif callee and AUDIT_NAME.search(callee) and not callee.startswith(("auditlog.", "simple_history.")):
                 out.audit_calls.append((name, callee))
-            elif isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGES and not (
+            elif isinstance(n.func, ast.Attribute) and n.func.attr in SAVES and not (
                     n.func.attr == "update" and n.args):  # `context.update(extra)` is a dict's; a queryset's takes keywords
                 out.changing_scopes.append(name)
             if isinstance(n.func, ast.Name) or (isinstance(n.func, ast.Attribute)

@@ -27,6 +27,7 @@ from .guards import (
     login_exemptions,
     mentions_user,
     method_guard,
+    raises_permission_denied,
     refuses_caller,
 )
 from .libraries import library_class, neutral
@@ -355,9 +356,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             check = _user_check(stmt, imports)
             if check:
                 out.user_checks.append(check)
-                if any(isinstance(n, ast.Raise) and n.exc is not None and last_part(
-                        imports.qualname(n.exc.func if isinstance(n.exc, ast.Call) else n.exc) or "") == "PermissionDenied"
-                       for n in walk(stmt)):
+                if raises_permission_denied(stmt, imports):
                     out.enforcers.append(check[0])
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
@@ -890,9 +889,8 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.authorization = _default_authorization(pc.default_perms)
     checks = [c for fc in per_file.values() for c in fc.user_checks]
     pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
-    pc.enforcers = {q for fc in per_file.values() for q in fc.enforcers}
-    for _ in range(3):  # a function that calls an enforcer enforces too
-        pc.enforcers |= {q for q, _, calls in checks if pc.enforcers.intersection(calls)}
+    raising = {q for fc in per_file.values() for q in fc.enforcers}  # and those calling them enforce too
+    pc.enforcers = _authorizers([(q, q in raising, calls) for q, _, calls in checks])
     pc.authorizing_methods = _authorizing_methods([c for fc in per_file.values() for c in fc.method_checks])
     aliases = [a for fc in per_file.values() for a in fc.decorator_aliases]
     for _ in range(3):  # decorators made by a project factory guard like the factory's decorator, through chains

@@ -55,6 +55,12 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
     return level
 
 
+def raises_permission_denied(node: ast.AST, imports: ImportMap) -> bool:
+    """`raise PermissionDenied` (or `PermissionDenied("...")`) anywhere in `node`."""
+    return any(isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc) or "")
+               == "PermissionDenied" for n in walk(node))
+
+
 def refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
     """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`: a refusal of the caller."""
     if not isinstance(value, ast.Call):

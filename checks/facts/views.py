@@ -20,7 +20,16 @@ from ..walk import walk
 from .django_code import ClassInfo, ProjectCode, perm_list, writes_in
 from .django_models import ModelIndex
 from .drf_permissions import per_action_levels
-from .guards import ACCESS_WORDS, AUTHN, AUTHZ, NONE, body_level, mentions_user, request_user_names
+from .guards import (
+    ACCESS_WORDS,
+    AUTHN,
+    AUTHZ,
+    NONE,
+    body_level,
+    mentions_user,
+    raises_permission_denied,
+    request_user_names,
+)
 from .libraries import library_class, neutral
 
 if TYPE_CHECKING:
@@ -630,6 +639,4 @@ def _compares_method(fn: ast.AST) -> bool:
 
 def _may_deny(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
     """Can a check in this method turn a request away? Not in a render hook, unless it raises PermissionDenied."""
-    return fn.name not in _RENDER_HOOKS or any(
-        isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied"
-        for n in walk(fn))
+    return fn.name not in _RENDER_HOOKS or raises_permission_denied(fn, imports)
