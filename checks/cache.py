@@ -286,23 +286,43 @@ class Cache:
                merge: Callable[[], T]) -> T:
         """`merge()`, or its result from a run that merged the same per-file facts: each entry's `digests[path]`
         (sha256 of its pickled facts), in order. An entry without a digest: merged afresh, not cached."""
-        h = hashlib.sha256(namespace.encode())
-        for path, _facts in per_file:
-            digest = digests.get(path)
-            if digest is None:
-                return merge()
-            h.update(f"{path}\0{digest}\0".encode())
+        key = _facts_key(namespace, per_file, digests)
+        if key is None:
+            return merge()
         store = self.store(f"merged-{namespace}.pickle", keep_unused=False)  # a model is ~2 MB: keep this run's
-        hit = store.get(h.hexdigest())
+        hit = store.get(key)
         if hit is not None:
             self.stats["models_cached"] = self.stats.get("models_cached", 0) + 1
             with _no_collection():
                 cached: T = pickle.loads(hit)  # signed, see above
             return cached
         model = merge()
-        store.put(h.hexdigest(), pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        store.put(key, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
         self.stats["models_merged"] = self.stats.get("models_merged", 0) + 1
         return model
+
+    def environment(self, namespace: str, per_file: Sequence[tuple[str, Any]], digests: dict[str, str],
+                    sites: Sequence[Path], collect: Callable[[dict[str, Any]], list[tuple[str, Any]]],
+                    current: Callable[[dict[str, Any]], bool]) -> list[tuple[str, Any]]:
+        """`collect(lookups)`, the facts of the installed package modules the project builds on, or the last
+        run's when the project's per-file facts are the same and `current(lookups)` says every module it looked
+        up is still where it was, unchanged. Their digests go into `digests`, as `collect` would put them."""
+        key = _facts_key(namespace + "\0" + "\0".join(map(str, sites)), per_file, digests)
+        if key is None:
+            return collect({})
+        store = self.store(f"environment-{namespace}.pickle", keep_unused=False)
+        hit = store.get(key)
+        if hit is not None:
+            data, found_digests, lookups = hit
+            if current(lookups):
+                digests.update(found_digests)
+                cached: list[tuple[str, Any]] = pickle.loads(data)  # signed, see above
+                return cached
+        lookups: dict[str, Any] = {}
+        found = collect(lookups)
+        store.put(key, (pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
+                        {path: digests[path] for path, _facts in found if path in digests}, lookups))
+        return found
 
     # --- tools -----------------------------------------------------------------------------------
     def tool_namespace(self, name: str, exe: str, options: dict[str, Any]) -> str:
@@ -333,6 +353,18 @@ class Cache:
         """Configuration files a tool might read for this file: the file's folders up to `/`."""
         folder = os.path.dirname(os.path.join(os.path.abspath(root), rel))
         return _folder_config_hash(folder, memo)
+
+
+def _facts_key(namespace: str, per_file: Sequence[tuple[str, Any]], digests: Mapping[str, str]) -> str | None:
+    """The key of a result computed from these per-file facts: each entry's path and digest, in order (None
+    when an entry has no digest: such a result is not cached)."""
+    h = hashlib.sha256(namespace.encode())
+    for path, _facts in per_file:
+        digest = digests.get(path)
+        if digest is None:
+            return None
+        h.update(f"{path}\0{digest}\0".encode())
+    return h.hexdigest()
 
 
 def _folder_config_hash(folder: str, memo: dict[str, str]) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .base import Check, FileContext
-from .facts.environment import collect_environment
+from .facts.environment import collect_environment, lookups_current
 from .finding import Finding
 from .index import Collector, FileFacts, ProjectIndex, merge_facts
 from .names import ImportMap
@@ -285,8 +285,7 @@ def run_checks(
                 done[rel] = (rel, status, payload)
         per_file = _phase1_results([done[rel] for rel in paths if rel in done], result)  # missing: its worker died
         if environment:  # bases from installed packages: read them from the project's environment
-            per_file += collect_environment(list(environment), _unresolved_bases, per_file,
-                                            partial(_collect_package, settings, result.digests))
+            per_file += _environment_facts(settings, list(environment), per_file, result, cache, namespace)
         merge = partial(merge_facts, settings.collectors, per_file, vocab)
         project = merge() if cache is None else cache.merged(namespace, per_file, result.digests, merge)
         result.project = project
@@ -570,6 +569,18 @@ def _unparsed(root: Path, rel: str, max_size: int, error: str) -> tuple[str, Fin
     src.syntax_error = error
     problem = syntax_problem(src)
     return ("newer" if problem.rule_id == "WG006" else "problem"), problem
+
+
+def _environment_facts(st: _Settings, sites: list[Path], per_file: list[tuple[str, FileFacts]],
+                       result: EngineResult, cache: Cache | None, namespace: str) -> list[tuple[str, FileFacts]]:
+    """The facts of the installed package modules the project's classes build on (checks/facts/environment.py);
+    cached, as finding them unpickles every file's facts and parses the package modules."""
+    def collect(lookups: dict[str, Any]) -> list[tuple[str, FileFacts]]:
+        return collect_environment(sites, _unresolved_bases, per_file, partial(_collect_package, st, result.digests),
+                                   lookups)
+    if cache is None:
+        return collect({})
+    return cache.environment(namespace, per_file, result.digests, sites, collect, partial(lookups_current, sites))
 
 
 def _collect_package(st: _Settings, digests: dict[str, str], src: SourceFile, imports: ImportMap) -> dict[str, Any]:

@@ -144,3 +144,31 @@ def test_a_cache_written_with_another_key_is_not_trusted(project: Path, tmp_path
     honest, err = check(project)  # the real user's key: every forged file is ignored
     assert "ignoring corrupt cache file" in err
     assert keys(honest) == keys(cold)
+
+
+def test_installed_packages_read_last_run_are_read_again_when_they_change(project: Path) -> None:
+    """The facts of the project's environment are cached with every module lookup they took: a package
+    installed, edited or upgraded since the last run is read again, the project's own files unchanged."""
+    (project / "clinic" / "vitals.py").write_text(
+        "from django.db import models\nfrom trialkit.models import CrfModel\n\n\n"
+        "class Vitals(CrfModel):\n    patient = models.ForeignKey('clinic.Patient', on_delete=models.CASCADE)\n"
+        "    weight = models.DecimalField(max_digits=5, decimal_places=1)\n")
+    os.utime(project / "clinic" / "vitals.py", (1_600_000_000, 1_600_000_000))
+    check(project)
+    unknown, _ = check(project)  # CrfModel is nowhere: its audit is unknown, no finding
+    assert "WG201" not in rules_at(unknown, "clinic/vitals.py")
+
+    package = project / ".venv" / "lib" / "python3.11" / "site-packages" / "trialkit"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    base = "from django.db import models\n{}\n\nclass CrfModel(models.Model):\n{}    class Meta:\n        abstract = True\n"
+    (package / "models.py").write_text(base.format("", ""))
+    installed, _ = check(project)  # installed since: now known to have no history
+    assert "WG201" in rules_at(installed, "clinic/vitals.py")
+    assert installed["stats"]["cache"]["facts_misses"] == 0
+
+    (package / "models.py").write_text(base.format("from simple_history.models import HistoricalRecords",
+                                                   "    history = HistoricalRecords(inherit=True)\n\n"))
+    upgraded, _ = check(project)
+    assert "WG201" not in rules_at(upgraded, "clinic/vitals.py")
+    assert keys(upgraded) == keys(check(project, "--no-cache")[0])

@@ -66,11 +66,17 @@ def wanted_modules(refs: Iterable[str]) -> set[str]:
     return out
 
 
+# What a module lookup found: (file, mtime_ns, size), or None when no site has the module.
+Found = tuple[str, int, int] | None
+
+
 def collect_environment(sites: list[Path], unresolved: Callable[[list[tuple[str, FileFacts]]], set[str]],
                         project_facts: list[tuple[str, FileFacts]],
-                        collect: Callable[[SourceFile, ImportMap], dict[str, Any]]) -> list[tuple[str, FileFacts]]:
+                        collect: Callable[[SourceFile, ImportMap], dict[str, Any]],
+                        lookups: dict[str, Found] | None = None) -> list[tuple[str, FileFacts]]:
     """Facts of the package modules the project's unresolved bases live in, followed `ROUNDS` deep.
-    `unresolved(facts)` names what is still unknown given all facts so far; `collect` runs the collectors."""
+    `unresolved(facts)` names what is still unknown given all facts so far; `collect` runs the collectors.
+    Every module looked up is recorded in `lookups`: the result holds while `lookups_current` says so."""
     if not sites:
         return []
     found: list[tuple[str, FileFacts]] = []
@@ -87,6 +93,8 @@ def collect_environment(sites: list[Path], unresolved: Callable[[list[tuple[str,
             if len(seen) > MAX_FILES:
                 return found
             hit = module_file(sites, module)
+            if lookups is not None:
+                lookups[module] = _found(hit)
             if hit is None:
                 continue
             site, path = hit
@@ -106,6 +114,22 @@ def collect_environment(sites: list[Path], unresolved: Callable[[list[tuple[str,
                     elif target:
                         reexported.add(target.rsplit(".", 1)[0])
     return found
+
+
+def lookups_current(sites: list[Path], lookups: dict[str, Found]) -> bool:
+    """Whether every module lookup of an earlier run finds the same file, unchanged (a package installed,
+    upgraded or removed since then makes the environment's facts stale). Costs a few stats per module."""
+    return all(_found(module_file(sites, module)) == found for module, found in lookups.items())
+
+
+def _found(hit: tuple[Path, Path] | None) -> Found:
+    if hit is None:
+        return None
+    try:
+        st = hit[1].stat()
+    except OSError:
+        return None
+    return str(hit[1]), st.st_mtime_ns, st.st_size
 
 
 def _resolve_from(module: str, is_init: bool, node: ast.ImportFrom) -> str | None:
