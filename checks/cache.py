@@ -313,12 +313,12 @@ class Cache:
         store = self.store(f"environment-{namespace}.pickle", keep_unused=False)
         hit = store.get(key)
         if hit is not None:
-            data, found_digests, lookups = hit
-            if current(lookups):
+            data, found_digests, last_lookups = hit
+            if current(last_lookups):
                 digests.update(found_digests)
                 cached: list[tuple[str, Any]] = pickle.loads(data)  # signed, see above
                 return cached
-        lookups: dict[str, Any] = {}
+        lookups: dict[str, Any] = {}  # filled by `collect`
         found = collect(lookups)
         store.put(key, (pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL),
                         {path: digests[path] for path, _facts in found if path in digests}, lookups))

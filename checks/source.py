@@ -294,10 +294,13 @@ def import_root_depth(root: Path, rel: str) -> int:
         depth -= 1
     if depth == len(parents) or depth == 0:
         return 0
-    # Only a source root strips: `src/`, `lib/`, or folders that cannot be module names (`demo-edc/src`).
-    # Elsewhere a folder without `__init__.py` is a namespace package and stays in the name.
+    # Only a source root strips: `src/`, `lib/`, a Django project's folder (`manage.py` runs there, so it is
+    # first on sys.path: `backend/variants/views.py` is `variants.views`), or folders that cannot be module
+    # names (`demo-edc/src`). Elsewhere a folder without `__init__.py` is a namespace package and stays in the name.
     prefix = parents[:depth]
-    return depth if prefix[-1] in _SOURCE_ROOTS or not all(p.isidentifier() for p in prefix) else 0
+    if prefix[-1] in _SOURCE_ROOTS or not all(p.isidentifier() for p in prefix) or _runs_manage(root, "/".join(prefix)):
+        return depth
+    return 0
 
 
 _SOURCE_ROOTS = frozenset({"src", "lib", "source", "python"})
@@ -306,6 +309,15 @@ _SOURCE_ROOTS = frozenset({"src", "lib", "source", "python"})
 @lru_cache(maxsize=4096)
 def _package_cached(root: str, folder: str) -> bool:
     return (Path(root) / folder / "__init__.py").is_file()
+
+
+@lru_cache(maxsize=1024)
+def _manage_cached(root: str, folder: str) -> bool:
+    return (Path(root) / folder / "manage.py").is_file()
+
+
+def _runs_manage(root: Path, folder: str) -> bool:
+    return _manage_cached(str(root), folder)
 
 
 def _is_package(root: Path, folder: str) -> bool:

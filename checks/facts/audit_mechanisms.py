@@ -194,7 +194,7 @@ def unresolved_bases(idx: ModelIndex, q: str, seen: set[str]) -> list[str]:
         found = idx.lookup(b)
         if found is not None:
             out += unresolved_bases(idx, found.qualname, seen)
-        elif library_class(b) is None and not neutral(b):
+        elif library_class(b) is None and not neutral(b) and b not in idx.plain:
             out.append(b)
     return out
 

@@ -89,6 +89,7 @@ class FileModels:
     stars: list[tuple[str, str]] = field(default_factory=list)  # (module, module it star-imports)
     audit_decorators: list[tuple[str, str]] = field(default_factory=list)  # (decorator, model its wrapper creates)
     decorator_uses: dict[str, int] = field(default_factory=dict)  # decorator qualname -> functions it wraps
+    plain: list[str] = field(default_factory=list)  # classes with no base that cannot add an audit trail
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
@@ -100,6 +101,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
         if isinstance(node, ast.ClassDef):
             if not in_migration:
                 out.models.append(_model_info(node, src, imports))
+                if _plain_mixin(node):
+                    out.plain.append(out.models[-1].qualname)
         elif isinstance(node, ast.Call):
             _audit_registration_or_receiver(node, imports, out)
         elif (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _global_save_receiver(node, imports)
@@ -116,11 +119,18 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     return out if _has_model_facts(out) else None
 
 
+def _plain_mixin(node: ast.ClassDef) -> bool:
+    """A class of no base (`class IndexableMixin:` adding a property): not a model, and with no `save()` or
+    `delete()` of its own it cannot record changes, so a model built on it is judged by its other bases."""
+    return not node.bases and not node.keywords and not node.decorator_list and not any(
+        isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in ("save", "delete") for st in node.body)
+
+
 def _has_model_facts(out: FileModels) -> bool:
     """Whether the file adds anything to the model index (most files add nothing and are not kept)."""
     return bool(out.models or out.registered or out.audit_receivers or out.admin_registrations
                 or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
-                or out.reexports or out.writes or out.audit_decorators or out.decorator_uses)
+                or out.reexports or out.writes or out.audit_decorators or out.decorator_uses or out.plain)
 
 
 def _audit_registration_or_receiver(call: ast.Call, imports: ImportMap, out: FileModels) -> None:
@@ -296,6 +306,7 @@ class ModelIndex:
     write_roles: dict[str, set[str]] = field(default_factory=dict)  # qualname -> where its rows are written
     reexports: dict[str, str] = field(default_factory=dict)
     stars: dict[str, list[str]] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)  # project classes of no base and no save()/delete()
     # Lookups are memoised once `merge` has classified every model (checks ask the same refs often).
     _memo: dict[str, ModelInfo | None] | None = field(default=None, repr=False, compare=False)
     _lowered: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)  # lower name -> qualnames
@@ -392,6 +403,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         idx.reexports.update(dict(fm.reexports))
         for module, target in fm.stars:
             idx.stars.setdefault(module, []).append(target)
+        idx.plain.update(fm.plain)
     excluded: list[str] = []  # AUDITLOG_EXCLUDE_TRACKING_MODELS
     for fm in per_file.values():
         for target, registered_by in fm.registered:
@@ -483,7 +495,7 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
             return True
     # Django model fields on a class whose base wardgate cannot read (an installed package's model mixin).
     if any(f.qualname.startswith("django.db.models") for f in m.fields.values()) and any(
-            idx.lookup(b) is None and not neutral(b) for b in m.bases):
+            idx.lookup(b) is None and not neutral(b) and b not in idx.plain for b in m.bases):
         return True
     return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
 

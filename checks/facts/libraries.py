@@ -47,8 +47,9 @@ class LibraryClass:
 @cache
 def _table() -> dict[str, LibraryClass]:
     raw = tomllib.loads(resources.files("checks").joinpath("library_models.toml").read_text(encoding="utf-8"))
-    return {name: LibraryClass(qualname=name, **{k: tuple(v) if isinstance(v, list) else v for k, v in facts.items()})
-            for name, facts in raw.items()}
+    def fields(facts: dict[str, Any]) -> dict[str, Any]:  # TOML lists are the dataclass's tuples
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in facts.items()}
+    return {name: LibraryClass(qualname=name, **fields(facts)) for name, facts in raw.items()}
 
 
 @cache

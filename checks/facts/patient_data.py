@@ -34,6 +34,11 @@ def _norm(name: str) -> str:
 
 _STRONG_NORM = frozenset(_norm(f) for f in STRONG_PHI)  # `dateofbirth` is `date_of_birth`
 _SEX = frozenset({"sex", "gender"})
+# Model names that are people (`Individual`, `StudyParticipant`): on them a bare `name` is a person's name.
+PERSON_NOUN = re.compile(r"(patient|person|participant|subject|client|resident|mother|child|infant|member|individual|"
+                         r"proband|donor)s?$", re.IGNORECASE)
+# Fields that name a person only on a person's record: a term's, sample's or ward's `name` is its label.
+ROW_LABELS = frozenset({"name", "title", "label"})
 _AGE = re.compile(r"^(age|ageinyears|ageyears|birthyear|yearofbirth)$")
 
 
@@ -54,13 +59,15 @@ def _account_profile(m: ModelInfo, users: set[str]) -> bool:
 
 def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> list[str]:
     """A person's demographics: a sex or gender field with a name, a contact or an age (`Individual(sex,
-    display_name)`, `SelfSwabRegistration(first_name, gender, age)`). Empty for an account's profile
-    (one-to-one with the user model): staff are people too, but not patients; and for a model with a `slug`,
-    which names a kind of thing (`Event(name, slug, gender)`: an event type specific to one sex), not a person."""
+    display_name)`, `SelfSwabRegistration(first_name, gender, age)`); a bare `name` only on a model named as a
+    person. Empty for an account's profile (one-to-one with the user model): staff are people too, but not
+    patients; and for a model with a `slug`, which names a kind of thing (`Event(name, slug, gender)`: an event type specific to one sex), not a person."""
     sex = sorted(_SEX & set(m.fields))
     if not sex or "slug" in m.fields or _account_profile(m, users):
         return []
     other = sorted(f for f in m.fields if f in phi_names or _AGE.match(_norm(f)))
+    if set(other) <= ROW_LABELS and not PERSON_NOUN.search(m.name):  # `Hpo(name, sex)`: a term for one sex
+        return []
     return sex + other[:2] if other else []
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import ast
 import posixpath
-import re
 from typing import Any
 
 from ..facts.django_code import NAME as CODE
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
+from ..facts.patient_data import PERSON_NOUN, ROW_LABELS
 from ..facts.phi_access import PhiScope, ScopedPhiCheck
 from ..finding import FlowStep
 from ..names import last_part
@@ -44,18 +44,15 @@ from .summaries import global_receiver, receiver_why
 
 # Kinds that are a flow wherever they reach a sink; URL only with evidence, objects only when rendered.
 _LEAKS = frozenset({PHI, RECORD, REQUEST, RENDERED})
-# Fields that name a person only on a person's record: a sample's, specimen's or ward's `name` is its label.
-_ROW_LABELS = frozenset({"name", "title", "label"})
-_PERSON = re.compile(r"(patient|person|participant|subject|client|resident|mother|child|infant|member)s?$", re.IGNORECASE)
 
 
 def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None) -> tuple[str, ...]:
     """The fields `model.__str__` renders that identify a patient: a bare `name` counts on a record that is a
     person (identifying fields, demographics, or configured), not on one that is patient data through a link."""
     why = models.patient_why.get(model, "") if models is not None else ""
-    if why.startswith(("identifying fields", "a person's demographics", "listed in")) or _PERSON.search(last_part(model)):
+    if why.startswith(("identifying fields", "a person's demographics", "listed in")) or PERSON_NOUN.search(last_part(model)):
         return fields
-    return tuple(f for f in fields if f not in _ROW_LABELS)
+    return tuple(f for f in fields if f not in ROW_LABELS)
 # A finding points at the sink statement. A whole-object dump (`changes = instance.__dict__`) bound a
 # few lines above the sink is the statement to fix, so the range starts there (up to this many lines).
 DUMP_REACH = 10

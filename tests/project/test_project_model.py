@@ -196,6 +196,57 @@ def test_src_layout_resolves_absolute_imports_between_packages(tmp_path: Path) -
     assert "StaffOnly checks permissions or roles" in chart["evidence"]
 
 
+def test_a_django_project_in_a_subfolder_is_imported_from_the_folder_manage_py_runs_in(tmp_path: Path) -> None:
+    """`backend/manage.py`: Django puts `backend/` first on sys.path, so `backend/clinic/api.py` is `clinic.api`,
+    as the URLconf (`include("clinic.urls")`) and every import spell it."""
+    _write(tmp_path, {
+        "backend/manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n",
+        "backend/config/__init__.py": "",
+        "backend/config/wsgi.py": "import os\nfrom django.core.wsgi import get_wsgi_application\n\n"
+                                  "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n"
+                                  "application = get_wsgi_application()\n",
+        "backend/config/settings.py": "from pathlib import Path\n\nBASE_DIR = Path(__file__).parent.parent\n"
+                                      "ROOT_URLCONF = 'config.urls'\nINSTALLED_APPS = ['clinic']\n",
+        "backend/config/urls.py": "from django.urls import include, path\n\n"
+                                  "urlpatterns = [path('clinic/', include('clinic.urls'))]\n",
+        "backend/clinic/__init__.py": "",
+        "backend/clinic/models.py": MODELS[1],
+        "backend/clinic/api.py": "from rest_framework.generics import RetrieveAPIView\nfrom clinic.models import Patient\n\n"
+                                 "class PatientDetail(RetrieveAPIView):\n    queryset = Patient.objects.all()\n",
+        "backend/clinic/urls.py": "from django.urls import path\nfrom clinic import api\n\n"
+                                  "urlpatterns = [path('patients/<int:pk>/', api.PatientDetail.as_view())]\n",
+    })
+    facts = _facts(tmp_path)
+    detail = next(e for e in facts["endpoints"] if e["view"] == "clinic.api.PatientDetail")
+    assert detail["route"] == "/clinic/patients/<int:pk>/" and detail["reads"] == "anyone"
+    assert facts["settings"]["served_settings"] == ["config.settings"]
+
+
+def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) -> None:
+    """A base class of no base and no save()/delete() (`IndexableMixin` adding a property) records nothing:
+    the model's audit is what its other bases say, not unknown."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/mixins.py": "class IndexableMixin:\n    @property\n    def index_id(self):\n        return str(self.pk)\n\n"
+                            "class SavesNotes:\n    def save(self, *a, **k):\n        super().save(*a, **k)\n",
+        "clinic/models.py": "from django.db import models\nfrom clinic.mixins import IndexableMixin, SavesNotes\n\n"
+                            "class Individual(models.Model, IndexableMixin):\n    date_of_birth = models.DateField()\n\n"
+                            "class Sample(models.Model, SavesNotes):\n    mrn = models.CharField(max_length=9)\n",
+    })
+    models = {m["model"]: m for m in _facts(tmp_path)["patient_models"]}
+    assert models["clinic.models.Individual"]["audit"] is None
+    assert "audit_unknown_because" not in models["clinic.models.Individual"]
+    assert models["clinic.models.Sample"]["audit_unknown_because"] == "base clinic.mixins.SavesNotes could not be read"
+
+
+def test_a_bare_name_with_a_sex_is_a_person_only_on_a_model_named_as_one() -> None:
+    code = ("from django.db import models\n\nclass Hpo(models.Model):\n    name = models.CharField(max_length=99)\n"
+            "    sex = models.CharField(max_length=8)\n    hpo_id = models.CharField(max_length=16)\n\n"
+            "class Individual(models.Model):\n    name = models.CharField(max_length=99)\n"
+            "    sex = models.CharField(max_length=8)\n")
+    assert lines(UnauditedPatientModel, code, path="clinic/genetics.py") == [8]
+
+
 def test_wardgate_facts_json_names_models_audit_endpoints_and_unknowns(tmp_path: Path) -> None:
     _write(tmp_path, {
         "clinic/__init__.py": "",
