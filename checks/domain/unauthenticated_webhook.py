@@ -4,7 +4,8 @@ import ast
 import re
 
 from ..base import Check, Invalid, Valid
-from ..facts.views import NONE, all_views
+from ..facts.django_code import ProjectCode
+from ..facts.views import NONE, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -12,6 +13,8 @@ from ..walk import walk
 
 # What a caller proves itself with: a header, a query or form token, a signature over the body.
 _CREDENTIAL = re.compile(r"auth|token|secret|signature|sig\b|hmac|api[-_]?key|key\b|password|passwd", re.IGNORECASE)
+# DRF's generic views and mixins that change rows already stored (`UpdateAPIView`, `DestroyModelMixin`, ...).
+_CHANGING = {"Update": "change", "Destroy": "delete"}
 _VERIFY = re.compile(r"verify|validate_sig|check_sig|signature|authenticat|compare_digest|hmac|check_token|"
                      r"validate_token|is_valid_token", re.IGNORECASE)
 
@@ -23,7 +26,10 @@ class UnauthenticatedWebhook(Check):
     its caller, yet changes data, itself or through the project functions and Celery tasks it calls. A
     credential check is a read of a header such as `Authorization` or `X-Hub-Signature`, of a `token`,
     `key` or `signature` parameter, a comparison with a setting, or a call that verifies one (`hmac`,
-    `compare_digest`, `verify_*`).
+    `compare_digest`, `verify_*`). Also flags a DRF class view that updates or deletes rows (`UpdateAPIView`,
+    `DestroyModelMixin`, a `ModelViewSet`) with no permission to pass (no `permission_classes` and no
+    `DEFAULT_PERMISSION_CLASSES`, or `AllowAny`): DRF exempts its views from CSRF too, and an anonymous caller
+    passes. Patient rows are WG301's; a create-only endpoint (a public form, sign-up) may be public by design.
 
     ## Why is this bad?
     `csrf_exempt` removes the one check Django would make on an anonymous POST. Anyone who can reach the URL
@@ -50,7 +56,7 @@ class UnauthenticatedWebhook(Check):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 306
-    summary = "CSRF-exempt endpoint changes data without authenticating its caller"
+    summary = "CSRF-exempt endpoint (or open DRF view) changes data without authenticating its caller"
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
@@ -78,8 +84,29 @@ class UnauthenticatedWebhook(Check):
             def status(request):
                 return JsonResponse({'n': SendSMS.objects.count()})
             """, path="gateway/views.py"),
+        # Create-only, as a public form or sign-up may be by design; and an API that requires a login.
+        Valid("""\
+            from rest_framework.generics import CreateAPIView, UpdateAPIView
+            from rest_framework.permissions import IsAuthenticated
+            from feedback.models import Comment
+
+            class Feedback(CreateAPIView):
+                queryset = Comment.objects.all()
+
+            class EditComment(UpdateAPIView):
+                permission_classes = [IsAuthenticated]
+                queryset = Comment.objects.all()
+            """, path="feedback/views.py"),
     )
     INVALID = (
+        # DRF's default permission is AllowAny, and its views are exempt from CSRF.
+        Invalid("""\
+            from rest_framework.generics import DestroyAPIView
+            from variants.models import VariantFlag
+
+            class DeleteFlag(DestroyAPIView):
+                queryset = VariantFlag.objects.all()
+            """, line=4, path="variants/views.py"),
         Invalid("""\
             from django.views.decorators.csrf import csrf_exempt
             from gateway.models import SendSMS
@@ -99,8 +126,12 @@ class UnauthenticatedWebhook(Check):
     def visit_Module(self, node: ast.Module) -> None:
         for view in all_views(self.ctx, node):
             fn = view.node
-            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or view.drf or view.unknown \
-                    or view.unreachable or not view.writes or min(view.reads, view.writes_level) > NONE:
+            if view.unknown or view.unreachable or not view.writes or min(view.reads, view.writes_level) > NONE:
+                continue
+            if isinstance(fn, ast.ClassDef):
+                self._open_api_view(view, fn)
+                continue
+            if view.drf:
                 continue
             if not any(last_part(self.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "csrf_exempt"
                        for d in fn.decorator_list) or _checks_credential(fn):
@@ -110,6 +141,24 @@ class UnauthenticatedWebhook(Check):
                         f"yet changes data{' (' + how + ')' if how else ''}: anyone who can reach the URL can make it "
                         "write.", fix="Authenticate the caller before writing: a shared secret or signature in a "
                         "header, compared with hmac.compare_digest.")
+
+    def _open_api_view(self, view: View, cls: ast.ClassDef) -> None:
+        """A DRF class view that updates or deletes rows with no permission to pass: DRF exempts its views from
+        CSRF and an anonymous caller passes AllowAny, so anyone can change or delete any row by its id. (Patient
+        rows are WG301's; a create-only endpoint may be public by design: sign-up, a public form.)"""
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if not view.drf or view.models or code is None or _checks_credential(cls):
+            return
+        q = f"{self.ctx.imports.module}.{cls.name}"
+        changes = [verb for base, verb in _CHANGING.items()
+                   if any(a.startswith("rest_framework.") and base in last_part(a) for a in code.ancestors(q))]
+        if not changes:
+            return
+        self.report(cls, f"{cls.name} lets anyone {' and '.join(changes)} rows by id: "
+                    f"{'; '.join(e for e in view.evidence if e)}. DRF exempts its views from CSRF and an anonymous "
+                    "caller passes, so whoever reaches the URL can change what it serves.",
+                    fix="Set permission_classes (IsAuthenticated and an object or role check), or "
+                    "REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] for every view.")
 
 
 def _checks_credential(fn: ast.AST) -> bool:

@@ -355,6 +355,8 @@ class ModelIndex:
                 exported = self._lookup(f"{app_label}.models.{short}", 1)
                 if exported is not None:
                     return exported
+        if "." in ref and neutral(ref):  # DRF's `Response` is not the project's `beacon.models.Response`
+            return None
         django_candidates = [q for q in candidates if q in self.django]
         return self.models[django_candidates[0]] if len(django_candidates) == 1 else None
 

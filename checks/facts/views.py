@@ -437,7 +437,7 @@ class Analyzer:
         services = self.models.audit_services
         path = self.flows.write_path(function, skip=lambda f: any(f == s or f.startswith(s + ".") for s in services))
         if path:
-            evidence.append("changes data through " + " -> ".join(f"{last_part(f)}()" for f in path))
+            evidence.append("changes data through " + self.flows.shown(path))
             # the rows it reaches there: a view whose service layer changes samples touches samples
             self._reached[function] = [m for m in map(self._model, self.flows.models_on(function, path)) if m]
         return path is not None

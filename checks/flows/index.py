@@ -91,6 +91,12 @@ class FlowIndex:
             todo = following
         return None
 
+    def shown(self, path: tuple[str, ...]) -> str:
+        """A call path as a reader follows it: `discharge() -> HANDLERS[…] -> close()`."""
+        info = self.functions.get
+        return " -> ".join(f"{last_part(f)}[…]" if getattr(info(f), "table", False) else f"{last_part(f)}()"
+                           for f in path)
+
     def models_on(self, function: str, path: tuple[str, ...]) -> tuple[str, ...]:
         """What `function` and the functions of its write path query (references as written there)."""
         return tuple(m for f in (function, *path) if f in self.functions for m in self.functions[f].models)

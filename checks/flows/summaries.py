@@ -65,6 +65,7 @@ class FnInfo:
     params: tuple[str, ...]  # as declared, `self`/`cls` included
     writes: bool = False  # changes rows itself: `obj.save()`, `qs.update(...)`, `X.objects.create(...)`
     models: tuple[str, ...] = ()  # what it queries, as written: `X.objects...`, `get_object_or_404(X, ...)`
+    table: bool = False  # a dispatch table (a dict of functions), called as `TABLE[key](...)`
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
     classes = {s.name: s for s in src.tree.body if isinstance(s, ast.ClassDef)}
     visit(src.tree.body, None)
     _canvases(src.tree, imports, out)
+    _dispatch_tables(src.tree, imports, out)
     if "GET" in src.text or "query_params" in src.text:
         for n in src.nodes:
             key = query_key(n)
@@ -182,9 +184,29 @@ def _canvases(tree: ast.Module, imports: ImportMap, out: FileFlows) -> None:
             out.edges += [(q, ref) for ref in tasks]
 
 
+def _dispatch_tables(tree: ast.Module, imports: ImportMap, out: FileFlows) -> None:
+    """A module-level dict of project functions (`INGEST = {"phenopackets": ingest_phenopackets, ...}`) is a
+    function of its own: calling through it (`INGEST[kind](data)`) may run any of them."""
+    for stmt in tree.body:
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
+            stmt.target if isinstance(stmt, ast.AnnAssign) else None
+        if not (isinstance(target, ast.Name) and isinstance(stmt.value, ast.Dict)):
+            continue
+        runs = [ref for v in stmt.value.values if isinstance(v, (ast.Name, ast.Attribute))
+                for ref in [imports.qualname(v)] if ref and _may_be_project(ref, v, imports)]
+        if runs:
+            q = f"{imports.module}.{target.id}" if imports.module else target.id
+            out.functions.append(FnInfo(q, stmt.lineno, (), table=True))
+            out.edges += [(q, ref) for ref in runs]
+
+
 def _runs(call: ast.Call, imports: ImportMap, klass: str | None) -> list[str]:
-    """The project functions a call may run: the callee, the task it enqueues, the functions it is handed."""
+    """The project functions a call may run: the callee, the task it enqueues, the functions it is handed, the
+    dispatch table it calls through (`HANDLERS[kind](data)`)."""
     func = call.func
+    if isinstance(func, ast.Subscript) and isinstance(func.value, (ast.Name, ast.Attribute)):
+        table = imports.qualname(func.value)
+        return [table] if table and _may_be_project(table, func.value, imports) else []
     if isinstance(func, ast.Attribute) and func.attr in _ENQUEUE:
         target = imports.qualname(func.value)
         return [target] if target and _may_be_project(target, func.value, imports) else []
@@ -261,8 +283,8 @@ def _str_renders(cls: ast.ClassDef, qualname: str, phi: frozenset[str], classes:
 
 
 def _queried_models(nodes: list[ast.AST], imports: ImportMap) -> tuple[str, ...]:
-    """References the function queries rows of (`Sample.objects.filter(...)`, `get_object_or_404(Sample, ...)`),
-    resolved to models when the project model is known."""
+    """References the function queries or builds rows of (`Sample.objects.filter(...)`, `get_object_or_404(Sample,
+    ...)`, `Sample(...)`), resolved to models when the project model is known (other classes drop out there)."""
     out: dict[str, None] = {}
     for n in nodes:
         if isinstance(n, ast.Attribute) and n.attr in ("objects", "_default_manager") \
@@ -271,6 +293,10 @@ def _queried_models(nodes: list[ast.AST], imports: ImportMap) -> tuple[str, ...]
         elif isinstance(n, ast.Call) and n.args and last_part(imports.qualname(n.func) or "") in (
                 "get_object_or_404", "get_list_or_404"):
             ref = imports.qualname(n.args[0]) if isinstance(n.args[0], (ast.Name, ast.Attribute)) else None
+        elif isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute)) \
+                and last_part(dotted(n.func) or "")[:1].isupper():
+            ref = imports.qualname(n.func)
+            ref = ref if ref and _may_be_project(ref, n.func, imports) else None
         else:
             continue
         if ref:

@@ -222,6 +222,26 @@ def test_a_django_project_in_a_subfolder_is_imported_from_the_folder_manage_py_r
     assert facts["settings"]["served_settings"] == ["config.settings"]
 
 
+def test_a_call_through_a_dispatch_table_may_run_every_function_in_it(tmp_path: Path) -> None:
+    """`INGEST[kind](request.data)`, with `INGEST = {"visit": ingest_visit, ...}` in another module: the view
+    changes whatever the table's functions change."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/ingest/__init__.py": "from typing import Callable\n\nfrom .patients import ingest_patients\n\n"
+                                     "INGEST: dict[str, Callable] = {'patients': ingest_patients}\n",
+        "clinic/ingest/patients.py": "from clinic.models import Patient\n\n"
+                                     "def ingest_patients(data):\n    Patient(mrn=data['mrn']).save()\n",
+        "clinic/views.py": "from rest_framework.decorators import api_view, permission_classes\n"
+                           "from rest_framework.permissions import AllowAny\nfrom clinic.ingest import INGEST\n\n"
+                           "@api_view(['POST'])\n@permission_classes([AllowAny])\ndef ingest(request, kind):\n"
+                           "    INGEST[kind](request.data)\n",
+    })
+    ingest = next(e for e in _facts(tmp_path)["endpoints"] if e["view"] == "clinic.views.ingest")
+    assert ingest["writes"] == "anyone" and ingest["patient_data"] == ["Patient"], ingest
+    assert "changes data through INGEST[…] -> ingest_patients()" in ingest["evidence"]
+
+
 def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) -> None:
     """A base class of no base and no save()/delete() (`IndexableMixin` adding a property) records nothing:
     the model's audit is what its other bases say, not unknown."""
@@ -539,7 +559,9 @@ def test_a_kind_of_event_specific_to_one_sex_is_not_a_person() -> None:
              "    name = models.CharField(max_length=255)\n    slug = models.CharField(max_length=255)\n"
              "    gender = models.CharField(max_length=1, blank=True)\n"))
     assert run_example(UnauditedPatientModel, Valid(event[1], path=event[0])) == []
-    person = event[1].replace("    slug = models.CharField(max_length=255)\n", "")
+    no_slug = event[1].replace("    slug = models.CharField(max_length=255)\n", "")
+    assert run_example(UnauditedPatientModel, Valid(no_slug, path=event[0])) == []  # a bare name: not a person's
+    person = no_slug.replace("class Event(", "class Mother(")
     assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(person, path=event[0]))] == [3]
 
 
