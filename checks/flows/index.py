@@ -142,9 +142,9 @@ def apply_attrs(o: Origin, attrs: tuple[str, ...], phi_fields: frozenset[str]) -
         return o
     if o.kind in OBJECTS:
         if attrs[0] == "__dict__":
-            return Origin(RECORD, f"{o.label}.__dict__", o.line, why=o.why)
+            return Origin(RECORD, f"{o.label}.__dict__", o.line, why=o.why, model=o.model)
         if attrs[0] in phi_fields:
-            return Origin(PHI, f"{o.label}.{attrs[0]}", o.line)
+            return Origin(PHI, f"{o.label}.{attrs[0]}", o.line, model=o.model)
         return None
     if o.kind in (RECORD, REQUEST, URL, BODY):  # one field of a whole record: PHI if its name says so
         return Origin(PHI, f"{o.label}[{attrs[0]!r}]", o.line) if attrs[0] in phi_fields else None

@@ -97,11 +97,17 @@ class FunctionFlow:
                     and isinstance(n.slice, ast.Constant)
                     and isinstance(n.slice.value, str) and n.slice.value.lower() in strong):
                 self.records.setdefault(n.value.id, f"`{n.value.id}[{n.slice.value!r}]` is read ({n.lineno})")
+        # Names bound to rows of a model (`p = Patient.objects.get(...)`, `for v in Visit.objects.filter(...)`):
+        # objects of that model, whatever they are called (whether it holds PHI is judged with the project model).
+        self.typed: dict[str, str] = {}
         for name, values in self.env.items():
             for v in values:
                 col = _identifier_column(v, strong)
                 if col and name not in self.records:
                     self.records[name] = f"built with a `{col}` column ({v.lineno})"
+                model = rows_of(v, imports)
+                if model:
+                    self.typed.setdefault(name, model)
 
     def _bind(self, target: ast.AST, value: ast.expr) -> None:
         if isinstance(target, ast.Name):
@@ -166,8 +172,8 @@ class FunctionFlow:
             out.append(Origin(RECORD, name, node.lineno, why=f"a patient record: {self.records[name]}"))
         if name in self.params:
             out.append(Origin(PARAM, name, node.lineno, param=name))
-        if spelled_patient(node):
-            out.append(Origin(INSTANCE, name, node.lineno))
+        if spelled_patient(node) or name in self.typed:
+            out.append(Origin(INSTANCE, name, node.lineno, model=self.typed.get(name, "")))
         if name in seen or depth >= MAX_NAME_DEPTH:
             return out
         if depth == 0 and name in self._memo:
@@ -199,7 +205,7 @@ class FunctionFlow:
         out: list[Origin] = []
         for o in base:
             if o.kind in OBJECTS and attr in self.phi_fields:
-                out.append(Origin(PHI, label, line))
+                out.append(Origin(PHI, label, line, model=o.model))
             elif o.kind == PARAM and not o.attrs:
                 out.append(Origin(PARAM, label, line, param=o.param, attrs=(attr,)))
             elif o.kind in _DERIVED or o.kind == PARAM:
@@ -212,7 +218,7 @@ class FunctionFlow:
         out: list[Origin] = []
         for o in self._o(obj, depth, seen):
             if o.kind in OBJECTS:
-                out.append(Origin(RECORD, label, line, why=o.why))
+                out.append(Origin(RECORD, label, line, why=o.why, model=o.model))
             elif o.kind == PARAM and not o.attrs:
                 out.append(Origin(PARAM, label, line, param=o.param, attrs=("__dict__",)))
             elif o.kind in _DERIVED:
@@ -239,7 +245,7 @@ class FunctionFlow:
                 return [Origin(URL, ast.unparse(node), node.lineno)]
             recv = self._o(func.value, depth, seen)
             if func.attr in ("get_full_name", "get_short_name"):
-                out += [Origin(PHI, ast.unparse(node), node.lineno) for o in recv if o.kind in OBJECTS][:1]
+                out += [Origin(PHI, ast.unparse(node), node.lineno, model=o.model) for o in recv if o.kind in OBJECTS][:1]
             out += [o for o in recv if o.kind not in OBJECTS or func.attr in ("format", "join")]
         renders = short in _RENDERS  # only these show an object itself; other calls return something else
         if short not in _PASS and depth > 0:
@@ -276,6 +282,28 @@ class FunctionFlow:
         if isinstance(node, ast.Attribute):
             return node.attr in _FORM_DATA
         return isinstance(node, ast.Name) and node.id in ("validated_data", "cleaned_data") and self.klass is not None
+
+
+# Queryset methods that still hold the model's rows (as opposed to values(), count(), exists(), ...).
+_ROW_METHODS = frozenset({"get", "first", "last", "earliest", "latest", "create", "filter", "exclude", "all",
+                          "order_by", "select_related", "prefetch_related", "distinct", "only", "defer", "using"})
+
+
+def rows_of(value: ast.expr, imports: ImportMap) -> str | None:
+    """The model whose rows `value` holds, as the code names it: `Patient.objects.filter(...).first()`,
+    `get_object_or_404(Patient, pk=pk)`; None for anything else."""
+    if not isinstance(value, ast.Call):
+        return None
+    if last_part(imports.qualname(value.func) or "") == "get_object_or_404" and value.args \
+            and isinstance(value.args[0], (ast.Name, ast.Attribute)):
+        return imports.qualname(value.args[0])
+    node: ast.expr = value
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _ROW_METHODS:
+        node = node.func.value
+    if isinstance(node, ast.Attribute) and node.attr in ("objects", "_default_manager") \
+            and isinstance(node.value, (ast.Name, ast.Attribute)):
+        return imports.qualname(node.value)
+    return None
 
 
 def _identifier_column(value: ast.expr, strong: frozenset[str]) -> str | None:

@@ -30,6 +30,7 @@ class Origin:
     param: str | None = None  # PARAM: the parameter's name
     attrs: tuple[str, ...] = ()  # PARAM: what is read of it (`p.full_name` -> ("full_name",)); () = p itself
     why: str = ""  # evidence for a judgement the label does not show ("Case.__str__ renders first_name")
+    model: str = ""  # INSTANCE: the model its rows come from, as the code names it (`p = Patient.objects.get(...)`)
 
 
 @dataclass(frozen=True)

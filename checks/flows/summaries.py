@@ -188,6 +188,8 @@ def _dispatch_tables(tree: ast.Module, imports: ImportMap, out: FileFlows) -> No
     """A module-level dict of project functions (`INGEST = {"phenopackets": ingest_phenopackets, ...}`) is a
     function of its own: calling through it (`INGEST[kind](data)`) may run any of them."""
     for stmt in tree.body:
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            continue
         target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else \
             stmt.target if isinstance(stmt, ast.AnnAssign) else None
         if not (isinstance(target, ast.Name) and isinstance(stmt.value, ast.Dict)):

@@ -242,3 +242,16 @@ def test_a_linked_rows_own_name_is_its_label_but_a_patients_name_is_phi() -> Non
                       "    patient = Patient.objects.get(pk=pk)\n    log.info('for %s', patient)\n")
     found = run_example(PhiInLog, Invalid(code, line=9, path="lab/tasks.py", files=(models,)))
     assert [f.start_line for f in found] == [9]
+
+
+def test_rows_fetched_into_any_name_reach_a_logging_helper() -> None:
+    """`p = Patient.objects.get(...)` is a patient object whatever it is called: formatted into a message for a
+    project logging helper, its `__str__` (the patient's name) reaches the log. A row of another model does not."""
+    helper = "import logging\n\nlog = logging.getLogger(__name__)\n\ndef note(msg):\n    log.info('linkage: %s' % msg)\n"
+    caller = ("ward/linkage.py", ("from .models import Bed, Patient\nfrom .helpers import note\n\n"
+              "def relink(pk, bed_pk):\n    p = Patient.objects.get(pk=pk)\n    note('index = %s' % p)\n"
+              "    b = Bed.objects.filter(pk=bed_pk).first()\n    note(b)\n    note(b.name)\n"))
+    found = run_example(PhiInLog, Invalid(helper, line=6, path="ward/helpers.py", files=(MODELS, caller)))
+    assert len(found) == 1, found
+    assert "p (linkage.py:6) -> note() -> log.info (helpers.py:6) [Patient.__str__ renders full_name]" in found[0].message
+    assert "linkage.py:8" not in found[0].message and "linkage.py:9" not in found[0].message
