@@ -60,6 +60,8 @@ def literal_fallback(value: ast.expr, imports: ImportMap) -> str | None:
         if isinstance(last, ast.Constant) and isinstance(last.value, str):
             return last.value
         return None
+    if isinstance(value, ast.IfExp):  # `read_secret(f) if PASSWORD_FILE else os.environ.get("X", "lit")`
+        return literal_fallback(value.body, imports) or literal_fallback(value.orelse, imports)
     if not isinstance(value, ast.Call):
         return None
     name = imports.qualname(value.func) or ""

@@ -120,3 +120,13 @@ def test_a_stored_password_hash_is_not_the_secret() -> None:
     assert run_example(HardcodedApiToken, Valid(code, path="core/management/commands/seed.py")) == []
     plain = code.replace(hashed, "sk_live_51Hq8XrLmZ0pV7sN4tY1wB6kD9")
     assert len(run_example(HardcodedApiToken, Invalid(plain, line=2, path="core/management/commands/seed.py"))) == 1
+
+
+def test_the_fallback_of_an_environment_lookup_inside_a_conditional_is_a_hard_coded_secret() -> None:
+    from checks.domain.hardcoded_database_password import HardcodedDatabasePassword
+
+    code = ("import os\n\nDATABASES = {'default': {\n    'ENGINE': 'django.db.backends.postgresql',\n    'PASSWORD': (\n"
+            "        read_secret(os.environ['PW_FILE'])\n        if os.environ.get('PW_FILE')\n"
+            "        else os.environ.get('POSTGRES_PASSWORD', 'pgAdmin-2024')\n    ),\n}}\n")
+    found = run_example(HardcodedDatabasePassword, Invalid(code, line=5, path="proj/settings.py"))
+    assert len(found) == 1 and "pgAdmin-2024" not in found[0].message
