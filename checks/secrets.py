@@ -141,12 +141,18 @@ def name_tokens(name: str) -> list[str]:
 
 def names_itself(name: str, literal: str) -> bool:
     """The value is an identifier spelling the name it is assigned to (`SECRET_KEY = "secret_key"`, a command
-    `GENERATE_NEW_DJANGO_SECRET_KEY = "crate_generate_new_django_secret_key"`): a key or command name, not a secret."""
+    `GENERATE_NEW_DJANGO_SECRET_KEY = "crate_generate_new_django_secret_key"`), or two or more of its words (an event
+    type `PASSWORD_EXPIRY_WARNING = "password-expiry-warning"`, an attribute name `..._PASSWORD_CHANGE_DATE_ATTR =
+    "password_change_date"`): a key, command or field name, not a secret."""
     v = literal.strip()
-    if not v.isidentifier() or any(c.isdigit() for c in v):  # an identifier of words: `"s3cr3t_key"` is no name
+    if not v.replace("-", "_").isidentifier() or any(c.isdigit() for c in v):  # words: `"s3cr3t_key"` is no name
         return False
     want, have = name_tokens(name), name_tokens(literal)
-    return bool(want) and any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+    return bool(want) and (_runs_within(want, have) or len(have) >= 2 and _runs_within(have, want))
+
+
+def _runs_within(part: list[str], whole: list[str]) -> bool:
+    return any(whole[i:i + len(part)] == part for i in range(len(whole) - len(part) + 1))
 
 
 def is_secret_name(name: str) -> bool:

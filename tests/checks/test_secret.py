@@ -130,3 +130,12 @@ def test_the_fallback_of_an_environment_lookup_inside_a_conditional_is_a_hard_co
             "        else os.environ.get('POSTGRES_PASSWORD', 'pgAdmin-2024')\n    ),\n}}\n")
     found = run_example(HardcodedDatabasePassword, Invalid(code, line=5, path="proj/settings.py"))
     assert len(found) == 1 and "pgAdmin-2024" not in found[0].message
+
+
+def test_a_value_made_of_words_of_its_own_name_is_an_identifier() -> None:
+    """An event type and a model attribute's name, spelled with words of the setting's name, are no credentials."""
+    code = ("PASSWORD_EXPIRY_WARNING = 'password-expiry-warning'\n"
+            "AUTH_USER_MODEL_PASSWORD_CHANGE_DATE_ATTR = 'password_change_date'\n")
+    assert run_example(HardcodedSecretAssignment, Valid(code, path="proj/settings.py")) == []
+    assert len(run_example(HardcodedSecretAssignment, Invalid("SMTP_PASSWORD = 'relay-mail-pw'\n", line=1,
+                                                               path="proj/settings.py"))) == 1
