@@ -632,6 +632,8 @@ def test_a_login_middleware_from_a_package_wardgate_cannot_read_makes_authentica
     assert lines(UnauthenticatedPatientView, VIEW, installed) == []
     assert lines(UnauthenticatedPatientView, VIEW, other) == [3]
     assert lines(UnauthenticatedPatientView, VIEW, otp) == [3]
+    by_address = ("proj/settings.py", "MIDDLEWARE = ['iprestrict.middleware.IPRestrictMiddleware']\n")  # no account
+    assert lines(UnauthenticatedPatientView, VIEW, by_address) == [3]
     _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS[1], "clinic/views.py": VIEW,
                       "proj/__init__.py": "", "proj/settings.py": installed[1]})
     facts = _facts(tmp_path)
