@@ -65,6 +65,8 @@ class ClassInfo:
     user_queryset: bool = False  # its get_queryset() reads the requesting user (a mixin restricting rows)
     queryset_methods: list[str] = field(default_factory=list)  # a QuerySet/Manager's methods returning its rows
     decorators: list[str] = field(default_factory=list)
+    # `dispatch()` and HTTP handlers (`get()`, `post()`...) -> what decorates them (`method_decorator(x)` as x)
+    handler_decorators: dict[str, list[str]] = field(default_factory=dict)
     writing_methods: list[str] = field(default_factory=list)  # methods that save, create, update or delete
     guard_level: int = NONE  # what its `dispatch()`/`test_func()`... enforce (guards.GUARD_METHODS)
     login_gate: bool = False  # a middleware that turns away anonymous requests
@@ -162,6 +164,25 @@ def model_ref(node: ast.AST | None, imports: ImportMap) -> str | None:
     return None
 
 
+# The methods a class-based view answers requests with: decorators on them guard those requests.
+HANDLERS = frozenset({"dispatch", "get", "post", "put", "patch", "delete", "head"})
+
+
+def _unwrapped(decorators: list[ast.expr], imports: ImportMap) -> list[str]:
+    """Qualnames of the decorators, `method_decorator(x)` / `method_decorator([x, y])` read as x (and y)."""
+    out: list[str] = []
+    for d in decorators:
+        target = d.func if isinstance(d, ast.Call) else d
+        q = imports.qualname(target) or ""
+        if last_part(q) == "method_decorator" and isinstance(d, ast.Call) and d.args:
+            inner = d.args[0]
+            items = inner.elts if isinstance(inner, (ast.List, ast.Tuple)) else [inner]
+            out += [imports.qualname(i.func if isinstance(i, ast.Call) else i) or "" for i in items]
+        else:
+            out.append(q)
+    return out
+
+
 def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassInfo:
     info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path, line=node.lineno,
                      bases=[imports.qualname(b) or "" for b in node.bases],
@@ -175,6 +196,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info.methods.append(stmt.name)
+            if stmt.name in HANDLERS and stmt.decorator_list:
+                info.handler_decorators[stmt.name] = _unwrapped(stmt.decorator_list, imports)
             info.get_permissions |= stmt.name == "get_permissions"
             info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
@@ -318,7 +341,10 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
             if last in _AUTHN_CALLS:
                 kind = "authn"
         elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) == "PermissionDenied":
-            return "authz"
+            # Raised for anonymous users only (`if request.user.is_anonymous: raise PermissionDenied`): a login.
+            if body_level(fn, imports) >= AUTHZ:
+                return "authz"
+            kind = "authn"
         elif isinstance(n, ast.Return) and refuses_caller(n.value, imports):
             # Answers 401/403: to anonymous users (a login), or to callers without a credential it lists (a partner's
             # API token, a signature): the latter admits named callers only.

@@ -17,7 +17,7 @@ from ..flows.index import FlowIndex
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .django_code import ClassInfo, ProjectCode, perm_list, writes_in
+from .django_code import HANDLERS, ClassInfo, ProjectCode, perm_list, writes_in
 from .django_models import ModelIndex
 from .drf_permissions import per_action_levels
 from .guards import (
@@ -167,6 +167,9 @@ class Analyzer:
             inner = dec.args[0]
             items = inner.elts if isinstance(inner, (ast.List, ast.Tuple)) else [inner]
             return max((self.decorator_level(i) for i in items), default=NONE)
+        return self.named_decorator_level(q)
+
+    def named_decorator_level(self, q: str) -> int:
         if last_part(q) in _AUTHZ_DECORATORS or (self.vocab.permission_decorators and
                                                  matches(q, *self.vocab.permission_decorators)):
             return AUTHZ
@@ -512,7 +515,8 @@ class Analyzer:
             if found > level:
                 level = found
                 evidence.append(f"{last_part(a)} checks {'login' if found == AUTHN else 'permissions or roles'}")
-        level = max([level, *(self.decorator_level(d) for d in node.decorator_list)])
+        level = max([level, *(self.decorator_level(d) for d in node.decorator_list),
+                     self._handler_level(q, ancestors, evidence, level)])
         level = max(level, max((self.body_level(m) for m in node.body
                                 if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _may_deny(m, self.imports)),
                                default=NONE))
@@ -584,6 +588,26 @@ class Analyzer:
             if info is not None and info.perm_classes is not None:
                 return info.perm_classes
         return None
+
+    def _handler_level(self, q: str, ancestors: list[str], evidence: list[str], before: int) -> int:
+        """What the decorators on a class view's own or inherited request methods enforce: on `dispatch()`, every
+        request; on the handlers (`@method_decorator(login_required) def get`), the least guarded of them."""
+        found: dict[str, list[str]] = {}
+        for a in (q, *ancestors):  # the first definition of each method along the MRO is the one that runs
+            info = self.code.lookup(a)
+            for name in info.methods if info is not None else ():
+                if name in HANDLERS and name not in found:
+                    found[name] = info.handler_decorators.get(name, [])  # type: ignore[union-attr]
+
+        def level(names: list[str]) -> int:
+            return max((self.named_decorator_level(n) for n in names), default=NONE)
+        handlers = {name: level(d) for name, d in found.items() if name != "dispatch"}
+        out = max(level(found.get("dispatch", [])), min(handlers.values(), default=NONE))
+        if out > before:
+            where = "dispatch()" if level(found.get("dispatch", [])) == out else "/".join(f"{h}()" for h in handlers)
+            shown = sorted({last_part(n) for ds in found.values() for n in ds if self.named_decorator_level(n) >= out})
+            evidence.append(f"{', '.join(shown)} on {where}")
+        return out
 
     def _class_writes(self, node: ast.ClassDef, ancestors: list[str], names: set[str]) -> bool:
         http = self.code.attr(f"{self.imports.module}.{node.name}", "http_methods")

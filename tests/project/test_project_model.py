@@ -242,6 +242,37 @@ def test_a_call_through_a_dispatch_table_may_run_every_function_in_it(tmp_path: 
     assert "changes data through INGEST[…] -> ingest_patients()" in ingest["evidence"]
 
 
+def test_decorators_on_a_class_views_request_methods_guard_the_requests_they_answer(tmp_path: Path) -> None:
+    """`@method_decorator(login_required)` on `dispatch()` guards every request, on `get()` the GETs; a handler
+    inherited from a project base keeps its decorators; one undecorated handler leaves its requests open. A
+    project decorator that refuses only anonymous users authenticates, it does not authorize."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/decorators.py": "from django.core.exceptions import PermissionDenied\n\ndef no_anonymous(view):\n"
+                                "    def check(request, *a, **k):\n        if request.user.is_anonymous:\n"
+                                "            raise PermissionDenied\n        return view(request, *a, **k)\n    return check\n",
+        "clinic/views.py": (
+            "from django.contrib.auth.decorators import login_required\n"
+            "from django.utils.decorators import method_decorator\nfrom django.views import View\n"
+            "from clinic.decorators import no_anonymous\nfrom clinic.models import Patient\n\n"
+            "class Chart(View):\n    @method_decorator(login_required)\n    def dispatch(self, *a, **k):\n"
+            "        return super().dispatch(*a, **k)\n\n    def get(self, request, pk):\n"
+            "        return Patient.objects.get(pk=pk)\n\n"
+            "class ReadOnly(View):\n    @method_decorator(no_anonymous)\n    def get(self, request, pk):\n"
+            "        return Patient.objects.get(pk=pk)\n\n"
+            "class Demographics(ReadOnly):\n    template_name = 'demographics.html'\n\n"
+            "class Half(View):\n    @method_decorator(login_required)\n    def post(self, request, pk):\n"
+            "        Patient.objects.filter(pk=pk).delete()\n\n    def get(self, request, pk):\n"
+            "        return Patient.objects.get(pk=pk)\n"),
+    })
+    views = {e["view"].rsplit(".", 1)[1]: e for e in _facts(tmp_path)["endpoints"]}
+    assert views["Chart"]["reads"] == "any signed-in user" and views["Chart"]["evidence"] == ["login_required on dispatch()"]
+    assert views["ReadOnly"]["reads"] == views["Demographics"]["reads"] == "any signed-in user"
+    assert views["Demographics"]["evidence"] == ["no_anonymous on get()"]
+    assert views["Half"]["reads"] == "anyone"
+
+
 def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) -> None:
     """A base class of no base and no save()/delete() (`IndexableMixin` adding a property) records nothing:
     the model's audit is what its other bases say, not unknown."""
