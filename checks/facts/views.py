@@ -184,12 +184,19 @@ class Analyzer:
         (`check_project_permissions(project, request.user)` raising PermissionDenied; a predicate such as
         `is_manager(request)` decides nothing by being called)."""
         level = body_level(body, self.imports)
-        if level < AUTHZ and self.code.enforcers:
+        if level < AUTHZ and (self.code.enforcers or self.code.authorizing_methods):
             users = request_user_names(body)
-            if any(isinstance(n, ast.Call) and self.imports.qualname(n.func) in self.code.enforcers
-                   and any(mentions_user(a, users) or dotted(a) in ("request", "self.request")
+
+            def given_user(n: ast.Call) -> bool:
+                return any(mentions_user(a, users) or dotted(a) in ("request", "self.request")
                            for a in [*n.args, *(k.value for k in n.keywords)])
+            if any(isinstance(n, ast.Call) and self.imports.qualname(n.func) in self.code.enforcers and given_user(n)
                    for n in walk(body)):
+                return AUTHZ
+            # `self.security_check(user, registry, patient)` as a statement of its own: a method that checks the
+            # user's access, called for its effect, can only turn the request away (raise).
+            if any(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and isinstance(n.value.func, ast.Attribute)
+                   and n.value.func.attr in self.code.authorizing_methods and given_user(n.value) for n in walk(body)):
                 return AUTHZ
         return level
 

@@ -695,6 +695,22 @@ def test_a_project_method_that_checks_the_users_access_to_the_row_restricts_the_
     assert lines(UnauthenticatedPatientView, checked, lax) == [3]
 
 
+def test_a_view_calling_a_mixins_access_check_for_its_effect_authorizes() -> None:
+    """`self.security_check(user, patient)` as a statement: a method of the user's access that raises PermissionDenied."""
+    mixin = ("core/security.py", ("from django.core.exceptions import PermissionDenied\n\nclass SecurityMixin:\n"
+             "    def security_check(self, user, patient):\n        if patient.clinician_id != user.pk:\n"
+             "            raise PermissionDenied()\n"))
+    view = ("from django.contrib.auth.decorators import login_required\nfrom django.utils.decorators import "
+            "method_decorator\nfrom django.views import View\nfrom clinic.models import Patient\n"
+            "from core.security import SecurityMixin\n\nclass Verify(View, SecurityMixin):\n"
+            "    @method_decorator(login_required)\n    def post(self, request, pk):\n"
+            "        patient = Patient.objects.get(pk=pk)\n        self.security_check(request.user, patient)\n"
+            "        patient.save()\n")
+    assert lines(UnauthorizedPatientWrite, view, mixin) == []
+    unchecked = view.replace("        self.security_check(request.user, patient)\n", "")
+    assert lines(UnauthorizedPatientWrite, unchecked, mixin) == [7]
+
+
 def test_lookups_and_schemas_named_after_a_patient_attribute_are_not_patient_records() -> None:
     """`PatientSex(sex)` is the list of sexes and `PatientProjectsFields` the fields a project asks for; the patient's
     own rows (here `PatientCore`, which links to both) hold the values."""
