@@ -239,6 +239,13 @@ class FunctionFlow:
             return self._field(node, func.value, node.args[0].value, depth, seen)
         if short in DUMP_FUNCS and node.args:
             return self._dump(node.args[0], ast.unparse(node), node.lineno, depth, seen)
+        if short == "getattr" and len(node.args) >= 2:  # one field of the object, not the object itself
+            field = node.args[1]
+            if isinstance(field, ast.Constant) and isinstance(field.value, str) and field.value.isidentifier():
+                read = ast.copy_location(ast.Attribute(value=node.args[0], attr=field.value, ctx=ast.Load()), node)
+                return self._attribute(read, depth, seen)
+            return [Origin(PARAM, ast.unparse(node), node.lineno, param=o.param, attrs=("?",)) if o.kind == PARAM
+                    and not o.attrs else o for o in self._o(node.args[0], depth, seen) if o.kind not in OBJECTS]
         out: list[Origin] = []
         if isinstance(func, ast.Attribute):
             if func.attr in REQUEST_URL_METHODS and spelled_request(func.value):
