@@ -262,8 +262,8 @@ def test_a_field_read_by_a_name_from_settings_is_not_the_whole_object() -> None:
     `__str__`; `getattr(patient, "full_name")` is that field."""
     helper = ("import logging\nfrom django.conf import settings\n\nlog = logging.getLogger(__name__)\n\n"
               "def violation(user, patient):\n    log.warning('denied %s %s' % (user.pk, getattr(patient, settings.LOG_FIELD)))\n")
-    caller = ("ward/views.py", "from .models import Patient\nfrom .helpers import violation\n\n"
-              "def chart(request, pk):\n    violation(request.user, Patient.objects.get(pk=pk))\n")
+    caller = ("ward/views.py", ("from .models import Patient\nfrom .helpers import violation\n\n"
+              "def chart(request, pk):\n    violation(request.user, Patient.objects.get(pk=pk))\n"))
     assert run_example(PhiInLog, Valid(helper, path="ward/helpers.py", files=(MODELS, caller))) == []
     named = helper.replace("settings.LOG_FIELD", "'full_name'")
     assert len(run_example(PhiInLog, Invalid(named, line=7, path="ward/helpers.py", files=(MODELS, caller)))) == 1
