@@ -37,6 +37,9 @@ _SEX = frozenset({"sex", "gender"})
 # Model names that are people (`Individual`, `StudyParticipant`): on them a bare `name` is a person's name.
 PERSON_NOUN = re.compile(r"(patient|person|participant|subject|client|resident|mother|child|infant|member|individual|"
                          r"proband|donor)s?$", re.IGNORECASE)
+# Model names that are staff (`Doctor`, `ReferringClinician`): a directory of practitioners, not patients.
+STAFF_NOUN = re.compile(r"(doctor|clinician|physician|practitioner|nurse|staff|surgeon|therapist|pharmacist|"
+                        r"employee|gp)s?$", re.IGNORECASE)
 # Fields that name a person only on a person's record: a term's, sample's or ward's `name` is its label.
 ROW_LABELS = frozenset({"name", "title", "label"})
 _AGE = re.compile(r"^(age|ageinyears|ageyears|birthyear|yearofbirth)$")
@@ -102,6 +105,8 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
             return True
         if n.startswith("historical") or m.qualname in users or n.endswith(CATALOGUE_SUFFIXES + CREDENTIAL_SUFFIXES):
             return False
+        if STAFF_NOUN.search(m.name) and not any(w in n for w in words):
+            return False  # a practitioner's demographics are no patient's
         if _strong_fields(m, users) or _person_fields(m, phi_names, users):
             return True
         return any(w in n for w in words) and not _reference_or_aggregate(m)

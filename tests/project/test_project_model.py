@@ -290,6 +290,14 @@ def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) ->
     assert models["clinic.models.Sample"]["audit_unknown_because"] == "base clinic.mixins.SavesNotes could not be read"
 
 
+def test_a_practitioners_demographics_are_no_patients() -> None:
+    """A directory of doctors has names, sexes and addresses too; the same fields on a guardian's record are a person's."""
+    code = ("from django.db import models\n\nclass Doctor(models.Model):\n    family_name = models.CharField(max_length=99)\n"
+            "    sex = models.CharField(max_length=1)\n    address = models.TextField()\n    email = models.EmailField()\n")
+    assert lines(UnauditedPatientModel, code, path="clinic/doctors.py") == []
+    assert lines(UnauditedPatientModel, code.replace("Doctor", "Guardian"), path="clinic/doctors.py") == [3]
+
+
 def test_a_bare_name_with_a_sex_is_a_person_only_on_a_model_named_as_one() -> None:
     code = ("from django.db import models\n\nclass Hpo(models.Model):\n    name = models.CharField(max_length=99)\n"
             "    sex = models.CharField(max_length=8)\n    hpo_id = models.CharField(max_length=16)\n\n"
