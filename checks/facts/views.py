@@ -414,6 +414,10 @@ class Analyzer:
         unknown = [f"decorator {n} could not be read" for d, n in decs if self._unknown_decorator(n)]
         if self.unknown_middleware and level < AUTHN and not exempt and ninja is None:
             unknown.append(f"{UNREAD_MIDDLEWARE}{self.unknown_middleware} could not be read")
+        if not routed and self.code.has_urlconf and self.code.routed(q) is None:
+            # A function taking the request that no URLconf routes: something wardgate could not follow calls it
+            # (a dispatcher looking handlers up by name), and that caller's checks decide who reaches it.
+            unknown.append("how requests reach it: no URLconf routes it, so a caller wardgate could not follow does")
         if not evidence and level == NONE:
             evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level

@@ -446,11 +446,11 @@ def test_routes_through_star_imports_view_keywords_and_package_reexports_name_th
     [finding] = run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views/chart.py",
                                                               files=(MODELS, package, keyword)))
     assert "/charts/<int:pk>/" in finding.message
-    # A star import of a module that does not define the name routes nothing.
+    # A star import of a module that does not define the name routes nothing: how requests reach the function is
+    # then unknown (a dispatcher wardgate cannot follow may call it), and no gating finding rests on it.
     other = ("proj/urls.py", ("from django.urls import path\nfrom wards.views import *\n\n"
              "urlpatterns = [path('charts/<int:pk>/', chart)]\n"))
-    [finding] = run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views.py", files=(MODELS, other)))
-    assert "/charts/" not in finding.message
+    assert run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views.py", files=(MODELS, other))) == []
 
 
 def test_open_self_registration_matters_only_where_login_is_all_the_authorization() -> None:
