@@ -161,6 +161,28 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
                                  imports.qualname(target) or dotted(target) or ""))
     if isinstance(node, ast.Call) and last_part(imports.qualname(node.func)) in ("path", "re_path", "url"):
         _path_call(node, imports, out, debug_only)
+    elif isinstance(node, ast.Call) and last_part(imports.qualname(node.func) or "") == "patterns" and node.args:
+        _old_patterns(node, imports, out, debug_only)
+
+
+def _old_patterns(call: ast.Call, imports: ImportMap, out: FileCode, debug_only: bool) -> None:
+    """Django < 1.10: `patterns(prefix, (regex, view, kwargs, name), url(...), ...)`; a view may be a dotted string,
+    completed by the prefix (`patterns("clinic.views", (r"^$", "index"))`). url() entries are read as url() calls."""
+    prefix = call.args[0].value if isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str) else ""
+    for entry in call.args[1:]:
+        if not (isinstance(entry, ast.Tuple) and len(entry.elts) >= 2 and isinstance(entry.elts[0], ast.Constant)
+                and isinstance(entry.elts[0].value, str)):
+            continue
+        pattern, view = entry.elts[0].value, entry.elts[1]
+        if _is_include(view, imports):
+            _include(view, pattern, entry.lineno, imports, out)
+        elif isinstance(view, ast.Constant) and isinstance(view.value, str):
+            q = f"{prefix}.{view.value}" if prefix else view.value
+            (out.debug_views if debug_only else out.url_views).append(q)
+            if not debug_only:
+                out.routes.append((q, pattern, imports.module))
+        else:
+            _route(view, pattern, imports, out, debug_only)
 
 
 def _registry_of(node: ast.expr) -> ast.expr | None:

@@ -453,6 +453,22 @@ def test_routes_through_star_imports_view_keywords_and_package_reexports_name_th
     assert run_example(UnauthenticatedPatientView, Valid(view, path="clinic/views.py", files=(MODELS, other))) == []
 
 
+def test_old_style_patterns_route_their_views(tmp_path: Path) -> None:
+    """Django < 1.10 URLconfs: `patterns(prefix, (regex, view, kwargs, name), ...)`, views by reference or by a dotted
+    string the prefix completes."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/views.py": VIEW + "\ndef index(request):\n    return Patient.objects.get(pk=1)\n",
+        "clinic/urls.py": "from django.conf.urls import patterns\nfrom clinic import views\n\n"
+                          "urlpatterns = patterns('',\n    (r'^chart/(?P<pk>\\d+)/$', views.chart, {}, 'chart'),\n)\n"
+                          "urlpatterns += patterns('clinic.views',\n    (r'^$', 'index'),\n)\n",
+    })
+    views = {e["view"]: e for e in _facts(tmp_path)["endpoints"]}
+    assert views["clinic.views.chart"]["route"] == "/chart/(?P<pk>\\d+)/" and views["clinic.views.chart"]["reads"] == "anyone"
+    assert views["clinic.views.index"]["route"] == "/"
+
+
 def test_open_self_registration_matters_only_where_login_is_all_the_authorization() -> None:
     from checks.domain.unauthenticated_account_change import UnauthenticatedAccountChange
 
