@@ -33,4 +33,4 @@ def test_wheel_contents(tmp_path: Path) -> None:
                for p in (REPO / top).rglob("*.py") if "__pycache__" not in p.parts}
     assert sources <= set(names), sorted(sources - set(names))
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "wardgate = wardgate.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "wardgate = wardgate.console:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
