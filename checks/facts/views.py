@@ -613,6 +613,13 @@ class Analyzer:
         def level(names: list[str]) -> int:
             return max((self.named_decorator_level(n) for n in names), default=NONE)
         handlers = {name: level(d) for name, d in found.items() if name != "dispatch"}
+        # Handlers a Django or DRF generic base brings, which no project decorator wraps: `get()` of a
+        # DetailView, `post()` of an UpdateView. (The base `View`/`APIView` define none.)
+        library = [last_part(a) for a in ancestors if self.code.lookup(a) is None and is_view_base(a)]
+        if any(n.endswith("View") and n not in ("View", "APIView", "GenericAPIView") for n in library):
+            handlers.setdefault("get", NONE)
+        if any(w in n for n in library for w in ("Form", "Create", "Update", "Delete", "Destroy")):
+            handlers.setdefault("post", NONE)
         out = max(level(found.get("dispatch", [])), min(handlers.values(), default=NONE))
         if out > before:
             where = "dispatch()" if level(found.get("dispatch", [])) == out else "/".join(f"{h}()" for h in handlers)

@@ -271,6 +271,14 @@ def test_decorators_on_a_class_views_request_methods_guard_the_requests_they_ans
     assert views["ReadOnly"]["reads"] == views["Demographics"]["reads"] == "any signed-in user"
     assert views["Demographics"]["evidence"] == ["no_anonymous on get()"]
     assert views["Half"]["reads"] == "anyone"
+    # A generic edit view whose own post() is decorated still answers GET with Django's undecorated get().
+    (tmp_path / "clinic" / "views.py").write_text(
+        "from django.contrib.auth.decorators import login_required\nfrom django.utils.decorators import method_decorator\n"
+        "from django.views.generic import UpdateView\nfrom clinic.models import Patient\n\n"
+        "class Edit(UpdateView):\n    model = Patient\n    fields = ['mrn']\n\n    @method_decorator(login_required)\n"
+        "    def post(self, request, *a, **k):\n        return super().post(request, *a, **k)\n")
+    edit = next(e for e in _facts(tmp_path)["endpoints"] if e["view"] == "clinic.views.Edit")
+    assert edit["reads"] == "anyone", edit
 
 
 def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) -> None:
