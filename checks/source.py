@@ -290,7 +290,7 @@ def import_root_depth(root: Path, rel: str) -> int:
     A file outside any package keeps its path as its module name (0)."""
     parents = Path(rel).parts[:-1]
     depth = len(parents)
-    while depth > 0 and _is_package(root, "/".join(parents[:depth])):
+    while depth > 0 and _has_file(str(root), "/".join(parents[:depth]), "__init__.py"):
         depth -= 1
     if depth == len(parents) or depth == 0:
         return 0
@@ -298,7 +298,8 @@ def import_root_depth(root: Path, rel: str) -> int:
     # first on sys.path: `backend/variants/views.py` is `variants.views`), or folders that cannot be module
     # names (`demo-edc/src`). Elsewhere a folder without `__init__.py` is a namespace package and stays in the name.
     prefix = parents[:depth]
-    if prefix[-1] in _SOURCE_ROOTS or not all(p.isidentifier() for p in prefix) or _runs_manage(root, "/".join(prefix)):
+    if prefix[-1] in _SOURCE_ROOTS or not all(p.isidentifier() for p in prefix) \
+            or _has_file(str(root), "/".join(prefix), "manage.py"):
         return depth
     return 0
 
@@ -307,18 +308,6 @@ _SOURCE_ROOTS = frozenset({"src", "lib", "source", "python"})
 
 
 @lru_cache(maxsize=4096)
-def _package_cached(root: str, folder: str) -> bool:
-    return (Path(root) / folder / "__init__.py").is_file()
-
-
-@lru_cache(maxsize=1024)
-def _manage_cached(root: str, folder: str) -> bool:
-    return (Path(root) / folder / "manage.py").is_file()
-
-
-def _runs_manage(root: Path, folder: str) -> bool:
-    return _manage_cached(str(root), folder)
-
-
-def _is_package(root: Path, folder: str) -> bool:
-    return _package_cached(str(root), folder)
+def _has_file(root: str, folder: str, name: str) -> bool:
+    """`folder` (relative to `root`) holds a regular file `name`: `__init__.py` (a package), `manage.py`."""
+    return (Path(root) / folder / name).is_file()

@@ -168,7 +168,7 @@ def model_ref(node: ast.AST | None, imports: ImportMap) -> str | None:
 HANDLERS = frozenset({"dispatch", "get", "post", "put", "patch", "delete", "head"})
 
 
-def _unwrapped(decorators: list[ast.expr], imports: ImportMap) -> list[str]:
+def unwrapped_decorators(decorators: list[ast.expr], imports: ImportMap) -> list[str]:
     """Qualnames of the decorators, `method_decorator(x)` / `method_decorator([x, y])` read as x (and y)."""
     out: list[str] = []
     for d in decorators:
@@ -197,7 +197,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info.methods.append(stmt.name)
             if stmt.name in HANDLERS and stmt.decorator_list:
-                info.handler_decorators[stmt.name] = _unwrapped(stmt.decorator_list, imports)
+                info.handler_decorators[stmt.name] = unwrapped_decorators(stmt.decorator_list, imports)
             info.get_permissions |= stmt.name == "get_permissions"
             info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)

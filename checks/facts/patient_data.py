@@ -64,7 +64,8 @@ def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> 
     """A person's demographics: a sex or gender field with a name, a contact or an age (`Individual(sex,
     display_name)`, `SelfSwabRegistration(first_name, gender, age)`); a bare `name` only on a model named as a
     person. Empty for an account's profile (one-to-one with the user model): staff are people too, but not
-    patients; and for a model with a `slug`, which names a kind of thing (`Event(name, slug, gender)`: an event type specific to one sex), not a person."""
+    patients; and for a model with a `slug`, which names a kind of thing (`Event(name, slug, gender)`: an event
+    type specific to one sex), not a person."""
     sex = sorted(_SEX & set(m.fields))
     if not sex or "slug" in m.fields or _account_profile(m, users):
         return []

@@ -17,7 +17,7 @@ from ..flows.index import FlowIndex
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .django_code import HANDLERS, ClassInfo, ProjectCode, perm_list, writes_in
+from .django_code import HANDLERS, ClassInfo, ProjectCode, perm_list, unwrapped_decorators, writes_in
 from .django_models import ModelIndex
 from .drf_permissions import per_action_levels
 from .guards import (
@@ -161,13 +161,7 @@ class Analyzer:
         return _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
 
     def decorator_level(self, dec: ast.expr) -> int:
-        target = dec.func if isinstance(dec, ast.Call) else dec
-        q = self.imports.qualname(target) or ""
-        if last_part(q) == "method_decorator" and isinstance(dec, ast.Call) and dec.args:
-            inner = dec.args[0]
-            items = inner.elts if isinstance(inner, (ast.List, ast.Tuple)) else [inner]
-            return max((self.decorator_level(i) for i in items), default=NONE)
-        return self.named_decorator_level(q)
+        return max((self.named_decorator_level(q) for q in unwrapped_decorators([dec], self.imports)), default=NONE)
 
     def named_decorator_level(self, q: str) -> int:
         if last_part(q) in _AUTHZ_DECORATORS or (self.vocab.permission_decorators and
@@ -620,9 +614,10 @@ class Analyzer:
             handlers.setdefault("get", NONE)
         if any(w in n for n in library for w in ("Form", "Create", "Update", "Delete", "Destroy")):
             handlers.setdefault("post", NONE)
-        out = max(level(found.get("dispatch", [])), min(handlers.values(), default=NONE))
+        dispatch = level(found.get("dispatch", []))
+        out = max(dispatch, min(handlers.values(), default=NONE))
         if out > before:
-            where = "dispatch()" if level(found.get("dispatch", [])) == out else "/".join(f"{h}()" for h in handlers)
+            where = "dispatch()" if dispatch == out else "/".join(f"{h}()" for h in handlers)
             shown = sorted({last_part(n) for ds in found.values() for n in ds if self.named_decorator_level(n) >= out})
             evidence.append(f"{', '.join(shown)} on {where}")
         return out

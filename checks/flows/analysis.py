@@ -222,28 +222,31 @@ class FlowCheck(ScopedPhiCheck):
         m = models.lookup(info.meta_model)
         return m.name if m is not None and m.qualname in models.patient else None
 
+    def _patient_model(self, ref: str) -> tuple[str, ModelIndex] | None:
+        """The patient-data model `ref` names (the model of a row an origin was read off), with the model index."""
+        models: ModelIndex | None = self.ctx.project.fact(MODELS)  # type: ignore[attr-defined]
+        m = models.lookup(ref) if models is not None else None
+        return (m.qualname, models) if m is not None and models is not None and m.qualname in models.patient else None
+
     def _identifies(self, o: Origin) -> bool:
         """Something read off a row of `o.model` (known from the query that fetched it) can identify a patient: the
         model holds patient data, and a bare `name` is read only off a person's record (a bed's name is its label)."""
-        models: ModelIndex | None = self.ctx.project.fact(MODELS)  # type: ignore[attr-defined]
-        m = models.lookup(o.model) if models is not None else None
-        if m is None or m.qualname not in models.patient:  # type: ignore[union-attr]
+        found = self._patient_model(o.model)
+        if found is None:
             return False
         field = o.label.rsplit(".", 1)[-1]
-        return o.kind != PHI or bool(shown_fields(m.qualname, (field,), models))
+        return o.kind != PHI or bool(shown_fields(found[0], (field,), found[1]))
 
     def _rendered(self, o: Origin, index: FlowIndex) -> Origin:
         """An object of a known model (`p = Patient.objects.get(...)` in a caller) shows PHI when it is
         formatted, if its model is patient data whose `__str__` renders identifying fields."""
-        models: ModelIndex | None = self.ctx.project.fact(MODELS)  # type: ignore[attr-defined]
-        if o.kind != INSTANCE or not o.model or models is None:
+        found = self._patient_model(o.model) if o.kind == INSTANCE and o.model else None
+        if found is None:
             return o
-        m = models.lookup(o.model)
-        if m is None or m.qualname not in models.patient:
-            return o
-        fields = shown_fields(m.qualname, index.renders(m.qualname), models)
-        return Origin(RENDERED, o.label, o.line, why=f"{m.name}.__str__ renders {', '.join(fields)}", model=o.model) \
-            if fields else o
+        q, models = found
+        fields = shown_fields(q, index.renders(q), models)
+        return Origin(RENDERED, o.label, o.line, why=f"{last_part(q)}.__str__ renders {', '.join(fields)}",
+                      model=o.model) if fields else o
 
     def _leak(self, o: Origin, sink: Sink) -> Origin | None:
         if o.model and not self._identifies(o):  # read off a row of a model that holds no patient data
