@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from . import processes
 from .base import Check, FileContext
 from .facts.environment import collect_environment, lookups_current
 from .finding import Finding
@@ -508,7 +509,7 @@ class _Workers:
         def result() -> list[T]:
             with reader:
                 while not select.select([reader], [], [], 0.2)[0]:  # in slices: see processes.result_of
-                    pass
+                    processes.raise_if_interrupted()
                 data = reader.read()
             status = self._reap()
             if status == 0 and data:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 _GROUPS: set[int] = set()
 _LOCK = threading.Lock()
 _STOPPING = threading.Event()  # set by kill_all: a group started afterwards is killed at once
+_INTERRUPTED = threading.Event()  # set by on_stop_signal: every later wait raises KeyboardInterrupt
 
 
 def track(pgid: int) -> None:
@@ -81,9 +82,27 @@ T = TypeVar("T")
 _SIGNAL_SLICE = 0.2
 
 
+def on_stop_signal(signum: int, frame: object) -> None:
+    """The handler of SIGTERM and SIGINT: KeyboardInterrupt, remembered. Python ignores an exception raised
+    in some places a signal can land (a fork handler, a finaliser: "Exception ignored in ..."), and the run
+    would go on; the next wait raises it again (`raise_if_interrupted`)."""
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def reset_interrupted() -> None:
+    _INTERRUPTED.clear()
+
+
+def raise_if_interrupted() -> None:
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 def result_of(future: Future[T]) -> T:
     """`future.result()`, waited for in short slices so that an interruption stops the run at once."""
     while True:
+        raise_if_interrupted()
         try:
             return future.result(timeout=_SIGNAL_SLICE)
         except TimeoutError:

@@ -12,6 +12,8 @@ import threading
 import traceback
 from collections.abc import Sequence
 
+from checks import processes
+
 from . import __version__, checkcli, factscli, gatecli, rulescli
 from .cliutil import EXIT_INTERNAL, EXIT_USAGE, Parser, UsageError
 from .config import ConfigError
@@ -72,9 +74,13 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _stop_on_sigterm() -> None:
     """SIGTERM (CI cancelling a job) stops the run like Ctrl-C: workers and tool process groups are
-    killed on the way out (pipeline.run, checks/processes.py) and the exit code is 3."""
+    killed on the way out (pipeline.run, checks/processes.py) and the exit code is 3. The handler also
+    remembers the signal, should Python swallow the exception it raises (processes.on_stop_signal)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        processes.reset_interrupted()
+        signal.signal(signal.SIGTERM, processes.on_stop_signal)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when SIGINT is ignored
+            signal.signal(signal.SIGINT, processes.on_stop_signal)
 
 
 if __name__ == "__main__":

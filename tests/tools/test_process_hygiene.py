@@ -3,6 +3,7 @@ workers and tools (issue 14; checks/processes.py). wardgate runs as a real subpr
 misbehaving tool is a script on PATH standing in for a hung ruff or bandit."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -129,3 +130,23 @@ def _name(p: psutil.Process) -> str:
         return " ".join(p.cmdline())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return ""
+
+
+def test_a_swallowed_interruption_stops_the_next_wait() -> None:
+    # A SIGTERM landing in a fork handler raises KeyboardInterrupt where Python only prints
+    # "Exception ignored"; the run went on and hung in CI's cancel. The wait after it must stop.
+    from concurrent.futures import Future
+
+    from checks import processes
+
+    pending: Future[int] = Future()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # what Python does to it in a fork handler
+            processes.on_stop_signal(signal.SIGTERM, None)
+        with pytest.raises(KeyboardInterrupt):
+            processes.result_of(pending)
+    finally:
+        processes.reset_interrupted()
+    done: Future[int] = Future()
+    done.set_result(7)
+    assert processes.result_of(done) == 7
