@@ -17,6 +17,7 @@ from .model import BODY, FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, 
 from .sanitisers import NON_REVEALING, is_sanitiser
 from .sources import (
     BODY_ATTRS,
+    CLINICAL_MESSAGE_PARSERS,
     DUMP_FUNCS,
     NEVER,
     QUERY_ATTRS,
@@ -234,6 +235,9 @@ class FunctionFlow:
         key = query_key(node)
         if key is not None:
             return [Origin(PHI, ast.unparse(node), node.lineno)] if key.lower() in self.strong else []
+        if q in CLINICAL_MESSAGE_PARSERS:
+            return [Origin(RECORD, ast.unparse(node), node.lineno,
+                           why="a parsed HL7 message: its PID segment holds the patient's identifiers")]
         if (isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "getlist") and node.args
                 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
             return self._field(node, func.value, node.args[0].value, depth, seen)

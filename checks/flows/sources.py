@@ -10,6 +10,8 @@
   as evidence by the collector.
 - A whole record (`x.__dict__`, `vars(x)`, `model_to_dict(x)`) of a patient object or of the
   `instance` of a signal receiver registered for every model.
+- A parsed clinical message (`hl7.parse(raw)`, hl7apy's `parse_message`): its PID segment is the patient's
+  identifiers and demographics, so the message logged or sent whole is a patient record.
 The model-aware sources (fields of patient models, models whose `__str__` renders PHI) come from
 the project model in phase 2 (analysis.py).
 """
@@ -22,6 +24,10 @@ REQUEST_URL_METHODS = frozenset({"get_full_path", "get_full_path_info", "build_a
 QUERY_ATTRS = frozenset({"GET", "query_params"})
 BODY_ATTRS = frozenset({"body", "data", "POST", "REQUEST"})  # REQUEST: Django < 1.9, GET and POST merged
 DUMP_FUNCS = frozenset({"vars", "model_to_dict"})
+# Parsers of HL7 v2 messages (python-hl7, hl7apy): what they return holds a whole message, PID segment included.
+CLINICAL_MESSAGE_PARSERS = frozenset({"hl7.parse", "hl7.parse_batch", "hl7.parse_file", "hl7.parse_hl7",
+                                      "hl7.containers.Message", "hl7apy.parser.parse_message",
+                                      "hl7apy.parser.parse_messages", "hl7apy.core.Message"})
 NEVER = frozenset({"pk", "id", "uuid", "external_id", "_state", "__class__", "__name__", "_meta",
                    # the shape of a table, not its rows
                    "dtypes", "columns", "shape", "ndim"})

@@ -267,3 +267,14 @@ def test_a_field_read_by_a_name_from_settings_is_not_the_whole_object() -> None:
     assert run_example(PhiInLog, Valid(helper, path="ward/helpers.py", files=(MODELS, caller))) == []
     named = helper.replace("settings.LOG_FIELD", "'full_name'")
     assert len(run_example(PhiInLog, Invalid(named, line=7, path="ward/helpers.py", files=(MODELS, caller)))) == 1
+
+
+def test_a_parsed_hl7_message_is_a_patient_record() -> None:
+    """A message parsed by python-hl7 carries the PID segment (name, MRN, date of birth): logged whole, here or in
+    the task it is handed to, it is a patient record in the log. Its event code read by a helper is not."""
+    task = ("ward/tasks.py", LOGGING + "\ndef handle(message):\n    log.info(f'message: {message}')\n"
+            "    code = event_code(message)\n    log.info('event %s', code)\n\ndef event_code(m):\n    return 'A08'\n")
+    hub = "import hl7\nfrom .tasks import handle\n\ndef receive(raw):\n    msg = hl7.parse(raw)\n    handle(msg)\n"
+    found = run_example(PhiInLog, Invalid(task[1], line=5, path=task[0], files=(MODELS, ("ward/hub.py", hub))))
+    assert [f.start_line for f in found] == [5], found
+    assert "hl7.parse(raw) (hub.py:5)" in found[0].message and "PID segment" in found[0].message
