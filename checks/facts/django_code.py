@@ -28,7 +28,9 @@ from .guards import (
     mentions_user,
     method_guard,
     raises_permission_denied,
+    refuses_anonymous,
     refuses_caller,
+    refuses_failed_test,
 )
 from .libraries import library_class, neutral
 from .urlconf import (
@@ -67,6 +69,8 @@ class ClassInfo:
     decorators: list[str] = field(default_factory=list)
     # `dispatch()` and HTTP handlers (`get()`, `post()`...) -> what decorates them (`method_decorator(x)` as x)
     handler_decorators: dict[str, list[str]] = field(default_factory=dict)
+    # handlers that call the next definition along the MRO (`return super().dispatch(...)`): its decorators apply
+    handlers_calling_super: list[str] = field(default_factory=list)
     writing_methods: list[str] = field(default_factory=list)  # methods that save, create, update or delete
     guard_level: int = NONE  # what its `dispatch()`/`test_func()`... enforce (guards.GUARD_METHODS)
     login_gate: bool = False  # a middleware that turns away anonymous requests
@@ -183,6 +187,13 @@ def unwrapped_decorators(decorators: list[ast.expr], imports: ImportMap) -> list
     return out
 
 
+def _calls_super(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`super().dispatch(...)` (or `super(Cls, self).dispatch(...)`) in the method `dispatch`."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == fn.name
+               and isinstance(n.func.value, ast.Call) and isinstance(n.func.value.func, ast.Name)
+               and n.func.value.func.id == "super" for n in walk(fn))
+
+
 def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassInfo:
     info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path, line=node.lineno,
                      bases=[imports.qualname(b) or "" for b in node.bases],
@@ -198,6 +209,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
             info.methods.append(stmt.name)
             if stmt.name in HANDLERS and stmt.decorator_list:
                 info.handler_decorators[stmt.name] = unwrapped_decorators(stmt.decorator_list, imports)
+            if stmt.name in HANDLERS and _calls_super(stmt):
+                info.handlers_calling_super.append(stmt.name)
             info.get_permissions |= stmt.name == "get_permissions"
             info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
@@ -332,7 +345,9 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
         isinstance(n, ast.Return) and isinstance(n.value, ast.Call) for n in walk(fn))
     if not returns_callable:
         return None
-    kind = None
+    if refuses_failed_test(fn, imports):  # `_passes(view_func, is_member)`: user_passes_test's shape
+        return "authz"
+    kind = "authn" if inner and refuses_anonymous(fn, imports) else None
     for n in walk(fn):
         if isinstance(n, ast.Call):
             last = last_part(imports.qualname(n.func)) or (n.func.attr if isinstance(n.func, ast.Attribute) else "")

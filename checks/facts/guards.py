@@ -104,16 +104,40 @@ def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
                and matches(imports.qualname(n.value.func.func), "django.contrib.auth.decorators.login_required")
                for n in walk(m)):
             return True
-        for n in walk(m):
-            if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
-                    "is_authenticated", "is_anonymous") for a in walk(n.test))):
-                continue
-            # The branch an anonymous request takes: a refusal in the other one (a signed-in user's idle session
-            # logged out and sent to the login page) turns nobody anonymous away. Unknown: the `if` body.
-            anonymous = _for_anonymous(n.test)
-            branch = n.orelse if anonymous is False else n.body
-            if any(_refuses(s, imports) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
-                return True  # directly, or under a further test (an exempt path)
+        if refuses_anonymous(m, imports):
+            return True
+    return False
+
+
+def refuses_anonymous(fn: ast.AST, imports: ImportMap) -> bool:
+    """A branch on `is_authenticated` (or `is_anonymous`) in `fn` answers an anonymous request with a redirect to
+    the login page, an error response or PermissionDenied, directly or under a further test (an exempt path)."""
+    for n in walk(fn):
+        if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
+                "is_authenticated", "is_anonymous") for a in walk(n.test))):
+            continue
+        # The branch an anonymous request takes: a refusal in the other one (a signed-in user's idle session
+        # logged out and sent to the login page) turns nobody anonymous away. Unknown: the `if` body.
+        anonymous = _for_anonymous(n.test)
+        branch = n.orelse if anonymous is False else n.body
+        if any(_refuses(s, imports) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
+            return True
+    return False
+
+
+def refuses_failed_test(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """A decorator factory in the manner of `user_passes_test`: it calls a test it was given (one of its
+    parameters) on the request or the user and refuses the request when the test fails
+    (`if not test(request): raise Http404()`), whatever the test checks."""
+    params = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    for n in walk(fn):
+        if not isinstance(n, ast.If):
+            continue
+        test = n.test.operand if isinstance(n.test, ast.UnaryOp) and isinstance(n.test.op, ast.Not) else n.test
+        if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in params and test.args
+                and any(_refuses(s, imports, not_found=True) for b in n.body for s in walk(b)
+                        if isinstance(s, ast.stmt))):
+            return True
     return False
 
 
@@ -147,12 +171,14 @@ def login_exemptions(cls: ast.ClassDef) -> tuple[list[str], list[str]]:
     return settings, literals
 
 
-def _refuses(stmt: ast.stmt, imports: ImportMap) -> bool:
-    """`return redirect_to_login(...)`, `return HttpResponseForbidden()`, `raise PermissionDenied`."""
+def _refuses(stmt: ast.stmt, imports: ImportMap, not_found: bool = False) -> bool:
+    """`return redirect_to_login(...)`, `return HttpResponseForbidden()`, `raise PermissionDenied`; with
+    `not_found`, also `raise Http404` (a check that hides what the caller may not see)."""
     if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.Call):
         return last_part(imports.qualname(stmt.value.func) or dotted(stmt.value.func) or "") in _LOGIN_REDIRECTS
     if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-        return last_part(imports.qualname(stmt.exc) or "") in ("PermissionDenied",)
+        return last_part(imports.qualname(stmt.exc) or dotted(stmt.exc) or "") in (
+            ("PermissionDenied", "Http404") if not_found else ("PermissionDenied",))
     return False
 
 

@@ -598,11 +598,16 @@ class Analyzer:
         """What the decorators on a class view's own or inherited request methods enforce: on `dispatch()`, every
         request; on the handlers (`@method_decorator(login_required) def get`), the least guarded of them."""
         found: dict[str, list[str]] = {}
+        chained: set[str] = set()  # methods whose definitions so far each call the next one (`super().dispatch()`)
         for a in (q, *ancestors):  # the first definition of each method along the MRO is the one that runs
             info = self.code.lookup(a)
             for name in info.methods if info is not None else ():
-                if name in HANDLERS and name not in found:
-                    found[name] = info.handler_decorators.get(name, [])  # type: ignore[union-attr]
+                if name not in HANDLERS or name in found and name not in chained:
+                    continue
+                found[name] = [*found.get(name, []), *info.handler_decorators.get(name, [])]  # type: ignore[union-attr]
+                chained.discard(name)
+                if name in info.handlers_calling_super:  # type: ignore[union-attr]
+                    chained.add(name)
 
         def level(names: list[str]) -> int:
             return max((self.named_decorator_level(n) for n in names), default=NONE)

@@ -281,6 +281,44 @@ def test_decorators_on_a_class_views_request_methods_guard_the_requests_they_ans
     assert edit["reads"] == "anyone", edit
 
 
+def test_decorators_built_by_a_project_factory_and_reached_through_super(tmp_path: Path) -> None:
+    """`member_required = lambda view: _passes(view, is_member)`, where `_passes` sends anonymous users to the login
+    page and answers 404 when the test fails, is `user_passes_test`'s shape: it authorizes. A view's own
+    undecorated dispatch() that ends in `super().dispatch()` still runs the mixin's decorated one; one that does
+    not call it replaces it."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/decorators.py": (
+            "from functools import wraps\nfrom django.http import Http404, HttpResponseRedirect\n"
+            "from django.utils.decorators import method_decorator\n\n"
+            "def _passes(view_func, test):\n    @wraps(view_func)\n    def inner(request, *a, **k):\n"
+            "        if not request.user.is_authenticated:\n            return HttpResponseRedirect('/login/')\n"
+            "        if not test(request):\n            raise Http404()\n        return view_func(request, *a, **k)\n"
+            "    return inner\n\n"
+            "def is_member(request):\n    return request.org_membership is not None\n\n"
+            "def member_required(view_func):\n    return _passes(view_func, is_member)\n\n"
+            "class MemberMixin:\n    @method_decorator(member_required)\n    def dispatch(self, request, *a, **k):\n"
+            "        return super().dispatch(request, *a, **k)\n"),
+        "clinic/views.py": (
+            "from django.views.generic import DetailView\nfrom clinic.decorators import MemberMixin, member_required\n"
+            "from clinic.models import Patient\n\n"
+            "@member_required\ndef chart(request, pk):\n    return Patient.objects.get(pk=pk)\n\n"
+            "class Record(MemberMixin, DetailView):\n    model = Patient\n\n"
+            "    def dispatch(self, request, *a, **k):\n        self.ward = request.GET.get('ward')\n"
+            "        return super().dispatch(request, *a, **k)\n\n"
+            "class Kiosk(MemberMixin, DetailView):\n    model = Patient\n\n"
+            "    def dispatch(self, request, *a, **k):\n        return self.get(request, *a, **k)\n"),
+        "clinic/urls.py": ("from django.urls import path\nfrom clinic import views\n\nurlpatterns = [\n"
+                           "    path('chart/<int:pk>/', views.chart),\n    path('record/<int:pk>/', views.Record.as_view()),\n"
+                           "    path('kiosk/<int:pk>/', views.Kiosk.as_view()),\n]\n"),
+    })
+    views = {e["view"].rsplit(".", 1)[1]: e for e in _facts(tmp_path)["endpoints"]}
+    assert views["chart"]["reads"] == "authorized users", views["chart"]
+    assert views["Record"]["reads"] == "authorized users", views["Record"]
+    assert views["Kiosk"]["reads"] == "anyone", views["Kiosk"]
+
+
 def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) -> None:
     """A base class of no base and no save()/delete() (`IndexableMixin` adding a property) records nothing:
     the model's audit is what its other bases say, not unknown."""
