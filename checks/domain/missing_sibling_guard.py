@@ -7,7 +7,7 @@ from ..facts.django_code import ProjectCode
 from ..facts.guards import AUTHN, AUTHZ
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
 from ..finding import Category, Confidence, Severity
-from ..names import last_part
+from ..names import dotted, last_part
 from ..source import SourceFile
 from ..walk import walk
 
@@ -124,6 +124,40 @@ class MissingSiblingGuard(Check):
                 def form_valid(self, form):
                     form.instance.patient_id = self.kwargs['patient_id']
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
+        # Login only, but what it writes belongs to the requesting user (a key of their own); the role check in
+        # the body of the last one is a request attribute the project's middleware sets.
+        Valid("""\
+            from django.contrib.auth.decorators import login_required, permission_required
+            from django.http import Http404
+            from imports.models import ApiKey, Upload
+
+            @login_required
+            @permission_required('imports.add_upload')
+            def upload(request):
+                Upload.objects.create(name=request.POST['name'])
+
+            @login_required
+            @permission_required('imports.change_upload')
+            def rename(request):
+                Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])
+
+            @login_required
+            @permission_required('imports.change_upload')
+            def retry(request):
+                Upload.objects.filter(pk=request.POST['pk']).update(state='queued')
+
+            @login_required
+            def add_key(request):
+                key = ApiKey(label=request.POST['label'])
+                key.user = request.user
+                key.save()
+
+            @login_required
+            def delete_upload(request):
+                if not request.is_upload_manager:
+                    raise Http404()
+                Upload.objects.filter(pk=request.POST['pk']).delete()
+            """, path="imports/views.py"),
         # Creates a record that names no existing one: nothing from the URL to scope.
         Valid("""\
             from django.contrib.auth.mixins import LoginRequiredMixin
@@ -235,7 +269,7 @@ class MissingSiblingGuard(Check):
         if len(authorizing) * 3 < len(writers) * 2:
             return
         for view in writers:
-            if view.writes_level == AUTHN and not view.restricted and not view.models:
+            if view.writes_level == AUTHN and not view.restricted and not view.models and not _owned_by_requester(view):
                 self.report(view.node, f"View {view.node.name} changes data with login only, while "
                             f"{len(authorizing)} of the module's {len(writers) - 1} other views that change data "
                             "check a role or permission: any signed-in user can do here what the others reserve.",
@@ -262,6 +296,25 @@ class MissingSiblingGuard(Check):
                         f"({', '.join(norm[:3])}): any user who passes its other checks can reach any patient's "
                         "records through it.",
                         fix=f"Add {norm[0]} (or the check it makes) to {view.node.name}, as its sibling views do.")
+
+
+_OWNER_NAMES = frozenset({"user", "owner", "account"})
+
+
+def _owned_by_requester(view: View) -> bool:
+    """The view makes the requesting user the owner of what it writes: `key.user = request.user`,
+    `Token.objects.create(user=request.user)`, `org.members.add(request.user)`: a signed-in user's own rows
+    (an API key, an organisation they found), which no role need guard."""
+    def requester(e: ast.expr) -> bool:
+        return dotted(e) in ("request.user", "self.request.user")
+    for n in walk(view.node):
+        if isinstance(n, ast.Assign) and requester(n.value) and any(
+                isinstance(t, ast.Attribute) and t.attr in _OWNER_NAMES for t in n.targets):
+            return True
+        if isinstance(n, ast.Call) and (any(k.arg in _OWNER_NAMES and requester(k.value) for k in n.keywords) or (
+                isinstance(n.func, ast.Attribute) and n.func.attr == "add" and n.args and requester(n.args[0]))):
+            return True
+    return False
 
 
 def _project_guards(code: ProjectCode, q: str) -> set[str]:

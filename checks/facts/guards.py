@@ -35,6 +35,7 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
     # A role attribute guards only where it decides something (a test, a returned verdict, a stored flag),
     # not where it is logged or listed for a template.
     deciding = {id(x) for n in walk(body) for part in _decisions(n) for x in walk(part)}
+    params = {a.arg for a in body.args.args} if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else set()
     for n in walk(body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
@@ -48,6 +49,9 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
             level = max(level, AUTHN)
         elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
             level = AUTHZ
+        elif isinstance(n, ast.Call) and any(k.arg and _SECRET_KEY.search(k.arg) and isinstance(k.value, ast.Name)
+                                             and k.value.id in params for k in n.keywords):
+            level = AUTHZ  # `get_object_or_404(Invite, token=token)`: the row a secret in the URL names, to its holder
         elif isinstance(n, ast.If) and isinstance(n.test, ast.Compare) and not _authn_only(n.test, aliases) and not any(
                 isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and any(
                 isinstance(st, ast.Return) and refuses_caller(st.value, imports) for st in n.body):
@@ -209,6 +213,10 @@ def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> 
 # `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
 _ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
                         r"|is_(?!authenticated$|anonymous$|active$|verified$)\w+$")
+# Lookup keywords naming a secret the caller holds (a capability URL: an invitation or reset token).
+_SECRET_KEY = re.compile(r"(^|_)(token|secret|signature)$")
+# HttpRequest's own predicates: what the request is, not who sent it.
+_REQUEST_OWN = frozenset({"is_ajax", "is_secure", "is_htmx"})
 # What a user is, not what they may do: signed in, second factor verified (django-otp), account active.
 _AUTHN_ATTRS = frozenset({"is_authenticated", "is_anonymous", "is_verified", "is_active"})
 
@@ -226,9 +234,11 @@ def _is_user(node: ast.expr, aliases: set[str]) -> bool:
 
 
 def _tests_role(test: ast.expr, aliases: set[str]) -> bool:
-    """`test` (of an if/while/assert) reads a role of the requesting user."""
-    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and _is_user(n.value, aliases)
-               for n in walk(test))
+    """`test` (of an if/while/assert) reads a role of the requesting user, or one a project middleware put on the
+    request (`request.is_opportunity_pm`: HttpRequest has no such attribute of its own)."""
+    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and (
+        _is_user(n.value, aliases) or n.attr not in _REQUEST_OWN and dotted(n.value) in ("request", "self.request"))
+        for n in walk(test))
 
 
 def mentions_user(node: ast.AST, names: set[str]) -> bool:
