@@ -237,7 +237,7 @@ class PhiSentToThirdParty(Check, FlowCheck):
                 isinstance(t, ast.Attribute) and t.attr in attrs for t in a.targets)]
         names = {n.attr for e in exprs for n in ast.walk(e) if isinstance(n, ast.Attribute)
                  and isinstance(n.value, ast.Name) and n.value.id == "settings"}
-        urls = [u for n in sorted(names) for u in (code.string_settings.get(n, []) if code else [])]
+        urls = [u for n in sorted(names) for u in (code.string_settings.get(n, []) if code else []) if "://" in u]
         return [urlparse(u).hostname or "" for u in urls] if names and len(urls) >= len(names) else []
 
     def visit_Call(self, node: ast.Call) -> None:

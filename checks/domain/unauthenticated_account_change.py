@@ -171,29 +171,23 @@ class UnauthenticatedAccountChange(Check):
                             "account behind login.")
 
     def _open_sign_up(self, node: ast.Module) -> None:
-        """django-registration routed and open in a project where signing in is all the authorization there
-        is: anyone can register, and every registered user reaches every patient record."""
+        """Self-registration routed and open (django-registration, django-allauth) in a project where signing in
+        is all the authorization there is: anyone can register, and every registered user reaches every patient
+        record. Reported where it is decided: the setting, the adapter, or the include of the sign-up URLs."""
         code: ProjectCode | None = self.ctx.project.fact("django_code")
         models: ModelIndex | None = self.ctx.project.fact("django_models")
         if code is None or models is None or not code.sign_up or code.authorization or not models.patient:
             return
-        setting = code.registration_open
-        if setting is not None and setting[0] is not True:
-            return  # closed, or set from the environment: not decidable here
-        where = next(((s.lineno, f"REGISTRATION_OPEN = True with {code.sign_up[0][1]} routed")
-                      for s in node.body if setting is not None and setting[1] == self.ctx.path
-                      and s.lineno == setting[2]), None)
-        if where is None and setting is None:
-            where = next(((line, f"{target} routed and REGISTRATION_OPEN left at its default (True)")
-                          for path, target, line in code.sign_up if path == self.ctx.path), None)
-        if where is None:
+        sign_up = code.open_sign_up()
+        if sign_up.open is not True or sign_up.path != self.ctx.path:
+            return  # closed, decided at run time (an environment variable), or reported in another file
+        stmt = next((n for n in walk(node) if isinstance(n, ast.stmt) and getattr(n, "lineno", 0) == sign_up.line), None)
+        if stmt is None:
             return
-        line, what = where
-        stmt = next(n for n in walk(node) if isinstance(n, ast.stmt) and getattr(n, "lineno", 0) == line)
-        self.report(stmt, f"Anyone can create an account ({what}), and this project checks only that a user is "
-                    f"signed in, never a role: every self-registered user can read and change patient records.",
-                    fix="Set REGISTRATION_OPEN = False (or use the admin_approval backend), or require a role or "
-                    "permission on the patient views.")
+        self.report(stmt, f"Anyone can create an account ({sign_up.why}), and this project checks only that a user "
+                    "is signed in, never a role: every self-registered user can read and change patient records.",
+                    fix="Close self-registration (REGISTRATION_OPEN = False, or an allauth adapter whose "
+                    "is_open_for_signup() returns False), or require a role or permission on the patient views.")
 
     def _bases(self, node: ast.AST) -> list[str]:
         return [self.ctx.imports.qualname(b) or "" for b in node.bases] if isinstance(node, ast.ClassDef) else []

@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.views import NONE, View, patient_views
+from ..facts.django_code import ProjectCode
+from ..facts.views import AUTHN, NONE, View, patient_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -310,15 +311,22 @@ class UnauthenticatedPatientView(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        # Where anyone can create an account, a login is no barrier; in a project that checks roles nowhere, that
+        # is one finding where sign-up is opened (WG304), here one per view that checks nothing beyond the login.
+        sign_up = code.open_sign_up() if code is not None and code.authorization else None
         for view in patient_views(self.ctx, node):
             if view.unknown or view.unreachable:  # unread access control; dead code no request reaches
                 continue
             if view.reads == NONE or (view.writes and view.writes_level == NONE):
                 self._flag(view)
+            elif sign_up is not None and sign_up.open is True and (view.reads == AUTHN or (
+                    view.writes and view.writes_level == AUTHN)):
+                self._flag(view, AUTHN, f"anyone can sign up: {sign_up.why}")
 
-    def _flag(self, view: View) -> None:
+    def _flag(self, view: View, level: int = NONE, sign_up: str = "") -> None:
         what = ", ".join(last_part(m) for m in view.models)
-        action = "read and change" if view.writes and view.writes_level == NONE else "read"
+        action = "read and change" if view.writes and view.writes_level == level else "read"
         fix = ("Set permission_classes to an authenticating and authorizing policy, e.g. "
                "[IsAuthenticated, DjangoModelPermissions] (or rely on a safe DEFAULT_PERMISSION_CLASSES)."
                if view.drf else
@@ -328,5 +336,11 @@ class UnauthenticatedPatientView(Check):
         route = code.route(f"{self.ctx.imports.module}.{view.node.name}") if code is not None else None
         where = f" at {route}" if route else ""
         how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
+        if sign_up:
+            self.report(view.node, f"View {view.node.name}{where} lets any signed-in user {action} patient data "
+                        f"({what}){how}, and {sign_up}: anyone can create an account and then {action} them.",
+                        fix="Close self-registration, or require a role or permission on this view (and restrict "
+                        "its rows to the user's own patients).")
+            return
         self.report(view.node, f"View {view.node.name}{where} lets anyone {action} patient data ({what}) without "
                     f"authentication{how}.", fix=fix)

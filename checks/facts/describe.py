@@ -48,6 +48,7 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
     login = code.login_middleware(vocab)
     unknown_gate = code.unknown_login_middleware(vocab)
     served: SettingsModules | None = engine.project.fact(SETTINGS)
+    sign_up = code.open_sign_up()
     out["settings"] = {
         "environment": [str(p) for p in sites] or None,
         "login_middleware": login or (f"{UNKNOWN} ({unknown_gate} could not be read)" if unknown_gate else None),
@@ -58,6 +59,8 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
                                      for d, (m, n) in sorted(models.audit_decorators.items())} or None,
         "global_audit": models.global_audit,
         "reversion_revision_middleware": models.revision_middleware,
+        "open_sign_up": (f"{'yes' if sign_up.open else UNKNOWN}: {sign_up.why}" if sign_up.open is not False
+                         else "no" + (f": {sign_up.why}" if sign_up.why else "")),
         "served_settings": sorted(served.production) or None if served is not None else None,
         "development_only_settings": sorted(m for m in served.debug_on if served.development_only(m))
         or None if served is not None else None,

@@ -12,6 +12,7 @@ import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
@@ -78,6 +79,18 @@ class ClassInfo:
     login_exempt: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
     admin_actions: list[AdminAction] = field(default_factory=list)
     app_name: str | None = None  # an AppConfig's `name`: the app an INSTALLED_APPS entry naming it installs
+    # An allauth adapter's `is_open_for_signup()`: (its literal answer, or the setting it returns and that setting's
+    # default); ("?", None) when it decides otherwise. None: the class does not define it.
+    signup: tuple[bool | str, bool | None] | None = None
+
+
+class SignUp(NamedTuple):
+    """Whether anyone can create an account (None: decided at run time, or unread), why, and where."""
+
+    open: bool | None
+    why: str
+    path: str
+    line: int
 
 
 @dataclass
@@ -121,6 +134,8 @@ class FileCode:
     callback_wrappers: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
     pattern_wrappers: list[str] = field(default_factory=list)  # functions applied to each of the module's patterns
     string_settings: list[tuple[str, list[str]]] = field(default_factory=list)  # settings = [strings] (paths...)
+    # Settings that are switches: (name, the literal bool or None when computed, line)
+    flag_settings: list[tuple[str, bool | None, int]] = field(default_factory=list)
     # Top-level functions taking a user: (qualname, authorizes in its own body, project calls it makes).
     user_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
     enforcers: list[str] = field(default_factory=list)  # user checks that raise PermissionDenied themselves
@@ -194,6 +209,25 @@ def _calls_super(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                and n.func.value.func.id == "super" for n in walk(fn))
 
 
+def _signup_answer(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool | str, bool | None]:
+    """What an adapter's `is_open_for_signup()` returns: `return False`, or a setting
+    (`return getattr(settings, "ACCOUNT_ALLOW_REGISTRATION", True)`, `return settings.SIGNUP_OPEN`)."""
+    if len(fn.body) == 1 or (len(fn.body) == 2 and isinstance(fn.body[0], ast.Expr)):  # one return, maybe a docstring
+        ret = fn.body[-1]
+        value = ret.value if isinstance(ret, ast.Return) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+            return value.value, None
+        if isinstance(value, ast.Attribute) and dotted(value.value) == "settings":
+            return value.attr, None
+        if (isinstance(value, ast.Call) and dotted(value.func) == "getattr" and len(value.args) >= 2
+                and dotted(value.args[0]) == "settings" and isinstance(value.args[1], ast.Constant)
+                and isinstance(value.args[1].value, str)):
+            default = value.args[2] if len(value.args) > 2 else None
+            return value.args[1].value, default.value if isinstance(default, ast.Constant) and isinstance(
+                default.value, bool) else None
+    return "?", None
+
+
 def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassInfo:
     info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path, line=node.lineno,
                      bases=[imports.qualname(b) or "" for b in node.bases],
@@ -211,6 +245,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 info.handler_decorators[stmt.name] = unwrapped_decorators(stmt.decorator_list, imports)
             if stmt.name in HANDLERS and _calls_super(stmt):
                 info.handlers_calling_super.append(stmt.name)
+            if stmt.name == "is_open_for_signup":
+                info.signup = _signup_answer(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
             info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
@@ -403,6 +439,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             _settings(stmt, imports, out)
             if src.looks_like_settings:
                 out.string_settings += _string_setting(stmt)
+                out.flag_settings += _flag_setting(stmt)
             alias = _decorator_alias(stmt, imports)
             if alias:
                 out.decorator_aliases.append(alias)
@@ -539,7 +576,8 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
-                or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings)
+                or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
+                or out.flag_settings)
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
@@ -553,9 +591,25 @@ def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[st
         candidates = [value] if isinstance(value, ast.Constant) else [
             *value.args[1:2], *(k.value for k in value.keywords if k.arg == "default")] if isinstance(value, ast.Call) else []
         strings = [c.value for c in candidates if isinstance(c, ast.Constant) and isinstance(c.value, str)
-                   and "://" in c.value]
+                   and ("://" in c.value or _CLASS_PATH.fullmatch(c.value))]
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     return [(t.id, strings) for t in targets if strings and isinstance(t, ast.Name) and t.id.isupper()]
+
+
+_CLASS_PATH = re.compile(r"[a-z_][\w.]*\.[A-Z]\w*")  # "clinic.users.adapters.AccountAdapter"
+
+
+def _flag_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, bool | None, int]]:
+    """`ACCOUNT_ALLOW_REGISTRATION = True` (the literal), or `= env.bool("...", True)` (None: decided at run time)."""
+    value = stmt.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+        flag: bool | None = value.value
+    elif isinstance(value, (ast.Call, ast.BoolOp, ast.Compare, ast.UnaryOp, ast.Name, ast.Attribute)):
+        flag = None
+    else:
+        return []
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return [(t.id, flag, stmt.lineno) for t in targets if isinstance(t, ast.Name) and t.id.isupper()]
 
 
 def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCode) -> None:
@@ -615,6 +669,8 @@ class ProjectCode:
     enforcers: set[str] = field(default_factory=set)  # project functions that turn the user away (raise), not predicates
     user_functions: set[str] = field(default_factory=set)  # every top-level project function taking a user
     string_settings: dict[str, list[str]] = field(default_factory=dict)
+    # switch settings: name -> (literal value, or None when computed or when settings modules disagree, path, line)
+    flag_settings: dict[str, tuple[bool | None, str, int]] = field(default_factory=dict)
 
     def url_key(self, view: str) -> str:
         """The name URLconfs use for `view`: itself, or its re-export by an enclosing package
@@ -657,6 +713,44 @@ class ProjectCode:
     _memo: dict[str, ClassInfo | None] | None = field(default=None, repr=False, compare=False)
     _login: dict[tuple[str, ...], str | None] = field(default_factory=dict, repr=False, compare=False)
     _qs_methods: set[str] | None = field(default=None, repr=False, compare=False)
+
+    def open_sign_up(self) -> SignUp:
+        """Can anyone create an account? django-allauth's sign-up is open unless ACCOUNT_ADAPTER's
+        `is_open_for_signup()` says otherwise; django-registration's unless REGISTRATION_OPEN is False. Where
+        it is decided: the setting that decides it, or the include of the sign-up URLconf."""
+        allauth = next(((p, t, line) for p, t, line in self.sign_up if t.startswith("allauth.")), None)
+        if allauth is not None:
+            path, target, line = allauth
+            where = f"{target} included at {path}:{line}"
+            adapters = self.string_settings.get("ACCOUNT_ADAPTER", [])
+            if not adapters:
+                return SignUp(True, f"{where}, allauth's default adapter open to anyone", path, line)
+            info = next((i for a in self.ancestors(adapters[0]) for i in [self.lookup(a)]
+                         if i is not None and i.signup is not None), None)
+            if info is None or info.signup is None:  # allauth's own answer, unless an unread base gives another
+                unread = [a for a in self.ancestors(adapters[0]) if self.lookup(a) is None and not a.startswith("allauth.")]
+                if unread or self.lookup(adapters[0]) is None:
+                    return SignUp(None, f"ACCOUNT_ADAPTER {adapters[0]} was not read", path, line)
+                return SignUp(True, f"{where}, ACCOUNT_ADAPTER {last_part(adapters[0])} keeps allauth's open sign-up",
+                              path, line)
+            answer, default = info.signup
+            adapter = f"{last_part(info.qualname)}.is_open_for_signup()"
+            if isinstance(answer, bool):
+                return SignUp(answer, f"{where}, {adapter} returns {answer}", info.path, info.line)
+            if answer == "?":
+                return SignUp(None, f"{adapter} decides at run time", info.path, info.line)
+            flag = self.flag_settings.get(answer)
+            if flag is None:
+                return SignUp(default, f"{where}, {adapter} returns {answer}, unset (default {default})", path, line)
+            return SignUp(flag[0], f"{where}, {adapter} returns {answer} = {flag[0]} ({flag[1]}:{flag[2]})",
+                          flag[1], flag[2])
+        if self.sign_up:
+            path, target, line = self.sign_up[0]
+            setting = self.registration_open
+            if setting is None:
+                return SignUp(True, f"{target} routed and REGISTRATION_OPEN left at its default (True)", path, line)
+            return SignUp(setting[0], f"REGISTRATION_OPEN = {setting[0]} with {target} routed", setting[1], setting[2])
+        return SignUp(False, "", "", 0)
 
     def routed(self, view: str) -> bool | None:
         """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
@@ -959,6 +1053,10 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     """One file's facts into the project's."""
     for name, values in fc.string_settings:
         pc.string_settings.setdefault(name, []).extend(values)
+    for name, flag, line in fc.flag_settings:
+        seen = pc.flag_settings.get(name)
+        pc.flag_settings[name] = (flag, fc_path, line) if seen is None else (seen[0] if seen[0] == flag else None,
+                                                                             *seen[1:])
     for c in fc.classes:
         pc.classes[c.qualname] = c
         pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)

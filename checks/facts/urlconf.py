@@ -246,6 +246,7 @@ SIGN_UP_URLCONFS = frozenset({
     "registration.backends.simple.urls", "registration.backends.default.urls", "registration.backends.hmac.urls",
     "registration.backends.model_activation.urls", "django_registration.backends.one_step.urls",
     "django_registration.backends.activation.urls",
+    "allauth.urls", "allauth.account.urls",
 })
 
 

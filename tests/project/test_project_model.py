@@ -533,6 +533,30 @@ def test_open_self_registration_matters_only_where_login_is_all_the_authorizatio
     assert lines(UnauthenticatedAccountChange, settings, path="proj/settings.py") == []  # not routed
 
 
+def test_open_allauth_sign_up_makes_a_login_only_patient_view_open_to_anyone() -> None:
+    """django-allauth routed with an adapter whose is_open_for_signup() returns ACCOUNT_ALLOW_REGISTRATION = True:
+    anyone can create an account, so a patient view checking only the login is open to anyone (WG301) in a project
+    that checks permissions elsewhere; in one that checks none, it is one finding where sign-up opens (WG304). A
+    setting read from the environment is decided at deploy time: no finding."""
+    from checks.domain.unauthenticated_account_change import UnauthenticatedAccountChange
+
+    urls = ("proj/urls.py", "from django.urls import include, path\nfrom clinic.views import chart\n\n"
+            "urlpatterns = [path('accounts/', include('allauth.urls')), path('chart/<int:pk>/', chart)]\n")
+    adapter = ("users/adapters.py", ("from allauth.account.adapter import DefaultAccountAdapter\nfrom django.conf import settings\n\n"
+               "class AccountAdapter(DefaultAccountAdapter):\n    def is_open_for_signup(self, request):\n"
+               "        return getattr(settings, 'ACCOUNT_ALLOW_REGISTRATION', True)\n"))
+    settings = "ACCOUNT_ADAPTER = 'users.adapters.AccountAdapter'\nACCOUNT_ALLOW_REGISTRATION = {}\n"
+    roles = ("clinic/api.py", ("from rest_framework.permissions import DjangoModelPermissions\n\n"
+             "class Charts:\n    permission_classes = [DjangoModelPermissions]\n"))
+    view = "from django.contrib.auth.decorators import login_required\n" + VIEW.replace("def chart", "@login_required\ndef chart")
+    for value, found in (("True", [5]), ("False", []), ("env.bool('ALLOW_SIGNUP', True)", [])):
+        assert lines(UnauthenticatedPatientView, view, urls, adapter, roles,
+                     ("proj/settings.py", settings.format(value))) == found, value
+    assert lines(UnauthenticatedPatientView, view, urls, roles, ("proj/settings.py", "DEBUG = False\n")) == [5]  # default adapter
+    assert lines(UnauthenticatedPatientView, view, urls, adapter, ("proj/settings.py", settings.format("True"))) == []
+    assert lines(UnauthenticatedAccountChange, settings.format("True"), urls, adapter, path="proj/settings.py") == [2]
+
+
 def test_decorators_made_by_a_project_factory_at_module_level_guard_like_the_factory(tmp_path: Path) -> None:
     factory = ("from django.contrib.auth.decorators import login_required, user_passes_test\n\n"
                "def passes_test(test):\n    def decorator(view):\n"
