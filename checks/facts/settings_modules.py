@@ -7,7 +7,8 @@ defaults `manage.py` chooses from). Those modules, and every module they import 
 are what a deployed server runs. A settings module outside that set that turns `DEBUG` on (`DEBUG = True`, or an
 environment lookup defaulting to True; cookiecutter-django's `local.py`, a `dev.py`) is development-only:
 `manage.py runserver` loads it, no server does. When no entry point names a default, nothing is known to be
-development-only.
+development-only. An entry point defaulting to a module fixed at `DEBUG = True` beside another defaulting to one
+that is not names a developer's fallback, not production.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class FileSettings:
     module: str
     served: list[str] = field(default_factory=list)  # DJANGO_SETTINGS_MODULE defaults beside a WSGI/ASGI app
     managed: list[str] = field(default_factory=list)  # the defaults manage.py sets
-    debug_on: bool = False  # a settings module that sets `DEBUG = True`
+    debug_on: bool = False  # a settings module that turns DEBUG on (`DEBUG = True`, or an env default of True)
+    debug_fixed: bool = False  # ...with the literal `DEBUG = True`, which no deployment can turn off
     imports: list[str] = field(default_factory=list)  # modules it imports from
 
 
@@ -58,9 +60,10 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
         # `from .base import *`, `from .base import env`, `import config.settings.base`: the module and its names
         out.imports = sorted(set(imports.stars) | {m.rsplit(".", 1)[0] for m in imports.aliases.values()}
                              | set(imports.aliases.values()))
-        out.debug_on = any(isinstance(s, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEBUG"
-                                                             for t in s.targets) and _on(s.value)
-                           for s in src.tree.body)
+        debug = [s.value for s in src.tree.body if isinstance(s, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "DEBUG" for t in s.targets)]
+        out.debug_on = any(_on(v) for v in debug)
+        out.debug_fixed = any(isinstance(v, ast.Constant) and v.value is True for v in debug)
     return out if out.served or out.managed or out.debug_on or out.imports else None
 
 
@@ -82,6 +85,11 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
     todo = [m for fs in per_file.values() for m in fs.served if m in by_module]
     if not todo:
         todo = [m for fs in per_file.values() for m in fs.managed if m in by_module]
+    # One entry point defaulting to a module fixed at DEBUG = True beside another defaulting to one that is not
+    # (cookiecutter-django's asgi.py -> local, wsgi.py -> production): the first is a developer's fallback.
+    fixed = {m for m in todo if by_module[m].debug_fixed}
+    if fixed and set(todo) - fixed:
+        todo = [m for m in todo if m not in fixed]
     while todo:  # the served modules and, transitively, the settings modules they import from
         m = todo.pop()
         if m in out.production:

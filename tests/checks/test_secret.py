@@ -71,6 +71,12 @@ def test_settings_only_developers_load_are_not_production_secrets() -> None:
     assert found(base, production) == ["WG101", "WG102"]  # no entry point names what a server runs
     served_local = ("config/settings/production.py", "from .local import *  # noqa\n")
     assert found(wsgi, base, served_local) == ["WG101", "WG102"]  # production builds on it
+    # asgi.py falls back to local.py (fixed at DEBUG = True) while wsgi.py names production: a developer's fallback.
+    asgi = ("config/asgi.py", ('import os\nfrom django.core.asgi import get_asgi_application\n'
+                               'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")\n'
+                               'application = get_asgi_application()\n'))
+    assert found(wsgi, asgi, base, production) == []
+    assert found(asgi, base, production) == ["WG101", "WG102"]  # the only server entry point runs it
 
 
 def test_when_wsgi_names_no_settings_module_manage_py_defaults_say_what_production_runs() -> None:
