@@ -145,7 +145,7 @@ class PhiInLog(Check, FlowCheck):
                     level = logger.error if response.status_code >= 500 else logger.info
                     level('request', extra={'body': body})
                     return response
-            """, line=7),
+            """, line=7, files=(_MODELS,)),
     )
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -383,7 +383,8 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
         return None
     if refuses_failed_test(fn, imports):  # `_passes(view_func, is_member)`: user_passes_test's shape
         return "authz"
-    kind = "authn" if inner and refuses_anonymous(fn, imports) else None
+    view = fn.args.args[0].arg if fn.args.args else None  # the function it wraps
+    kind = "authn" if inner and refuses_anonymous(fn, imports, view) else None
     for n in walk(fn):
         if isinstance(n, ast.Call):
             last = last_part(imports.qualname(n.func)) or (n.func.attr if isinstance(n.func, ast.Attribute) else "")

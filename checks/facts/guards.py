@@ -52,10 +52,12 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
         elif isinstance(n, ast.Call) and any(k.arg and _SECRET_KEY.search(k.arg) and isinstance(k.value, ast.Name)
                                              and k.value.id in params for k in n.keywords):
             level = AUTHZ  # `get_object_or_404(Invite, token=token)`: the row a secret in the URL names, to its holder
-        elif isinstance(n, ast.If) and isinstance(n.test, ast.Compare) and not _authn_only(n.test, aliases) and not any(
+        elif isinstance(n, ast.If) and not _authn_only(n.test, aliases) and not any(
                 isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and any(
                 isinstance(st, ast.Return) and refuses_caller(st.value, imports) for st in n.body):
-            level = AUTHZ  # `if token != response.token: return HttpResponseForbidden()`: a per-row credential
+            # `if token != response.token: return HttpResponseForbidden()` (a per-row credential), `if not
+            # is_manager: return HttpResponse(status=403)`: a test other than the login, failed with 403
+            level = AUTHZ
     return level
 
 
@@ -113,9 +115,15 @@ def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:
     return False
 
 
-def refuses_anonymous(fn: ast.AST, imports: ImportMap) -> bool:
+def refuses_anonymous(fn: ast.AST, imports: ImportMap, view: str | None = None) -> bool:
     """A branch on `is_authenticated` (or `is_anonymous`) in `fn` answers an anonymous request with a redirect to
-    the login page, an error response or PermissionDenied, directly or under a further test (an exempt path)."""
+    the login page, an error response or PermissionDenied, directly or under a further test (an exempt path). In
+    a decorator wrapping `view` (its parameter), any answer there that is not the view's counts
+    (`return logout_redirect(request)`, a project helper)."""
+    def refuses(st: ast.stmt) -> bool:
+        return _refuses(st, imports) or (view is not None and isinstance(st, ast.Return) and st.value is not None
+                                         and not any(isinstance(c, ast.Call) and dotted(c.func) == view
+                                                     for c in walk(st.value)))
     for n in walk(fn):
         if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
                 "is_authenticated", "is_anonymous") for a in walk(n.test))):
@@ -124,7 +132,7 @@ def refuses_anonymous(fn: ast.AST, imports: ImportMap) -> bool:
         # logged out and sent to the login page) turns nobody anonymous away. Unknown: the `if` body.
         anonymous = _for_anonymous(n.test)
         branch = n.orelse if anonymous is False else n.body
-        if any(_refuses(s, imports) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
+        if any(refuses(s) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
             return True
     return False
 

@@ -228,6 +228,11 @@ class FlowCheck(ScopedPhiCheck):
         m = models.lookup(ref) if models is not None else None
         return (m.qualname, models) if m is not None and models is not None and m.qualname in models.patient else None
 
+    def _holds_patient_data(self) -> bool:
+        """The project has a patient-data model (or its models could not be read: then assume it does)."""
+        models: ModelIndex | None = self.ctx.project.fact(MODELS)  # type: ignore[attr-defined]
+        return models is None or bool(models.patient)
+
     def _identifies(self, o: Origin) -> bool:
         """Something read off a row of `o.model` (known from the query that fetched it) can identify a patient: the
         model holds patient data, and a bare `name` is read only off a person's record (a bed's name is its label)."""
@@ -255,6 +260,8 @@ class FlowCheck(ScopedPhiCheck):
             model = self._patient_form(o.why)
             return Origin(PHI, o.label, o.line, why=f"{last_part(o.why)} is bound to {model}") if model else None
         if o.kind == BODY:  # what the client sent, logged whole: the request's patient details included
+            if not self._holds_patient_data():  # a project with no patient records receives none either
+                return None
             return Origin(REQUEST, o.label, o.line, why="the whole request body") if sink.kind in (LOG, OUTPUT) else None
         if o.kind == INSTANCE and sink.kind == TASK:  # a task argument is serialised whole: every field of the row
             return Origin(RECORD, o.label, o.line, why=o.why or "a patient-model instance, serialised whole")

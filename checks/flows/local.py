@@ -35,6 +35,7 @@ _GROWS = frozenset({"append", "extend", "insert", "add"})  # what is put in a li
 # Values derived from these kinds still identify the patient (`dob.year`, `record["x"]`).
 _DERIVED = frozenset({PHI, RECORD, REQUEST, URL, FIELD, BODY})
 # Frames and rows built with identifier columns: `df.assign(nhs_number=…)`, `DataFrame(rows, columns=[…])`.
+_WHOLE = frozenset({BODY, REQUEST, URL})  # the whole request: one field of it, named at run time, is not
 _FRAME_BUILDERS = frozenset({"assign", "rename", "DataFrame", "from_records", "read_csv", "read_excel", "dict"})
 _FORM_DATA = frozenset({"cleaned_data", "validated_data", "initial_data"})
 # Calls whose result is built from their arguments. Other calls pass their arguments' origins on only when
@@ -146,7 +147,9 @@ class FunctionFlow:
             s = node.slice
             if isinstance(s, ast.Constant) and isinstance(s.value, str):
                 return self._field(node, node.value, s.value, depth, seen)
-            return self._o(node.value, depth, seen)
+            found = self._o(node.value, depth, seen)
+            # `request.POST[name]`: one field, not the whole body; `rows[i]` is still one of the rows
+            return [o for o in found if o.kind not in _WHOLE] if isinstance(s, ast.Name) else found
         if isinstance(node, (ast.Compare, ast.Lambda)) or (
                 isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
             return []
@@ -238,9 +241,11 @@ class FunctionFlow:
         if q in CLINICAL_MESSAGE_PARSERS:
             return [Origin(RECORD, ast.unparse(node), node.lineno,
                            why="a parsed HL7 message: its PID segment holds the patient's identifiers")]
-        if (isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "getlist") and node.args
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            return self._field(node, func.value, node.args[0].value, depth, seen)
+        if isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "getlist") and node.args:
+            if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                return self._field(node, func.value, node.args[0].value, depth, seen)
+            # `request.data.get(name)`: one field whose name is decided at run time, not the whole body
+            return [o for o in self._o(func.value, depth, seen) if o.kind not in _WHOLE]
         if short in DUMP_FUNCS and node.args:
             return self._dump(node.args[0], ast.unparse(node), node.lineno, depth, seen)
         if short == "getattr" and len(node.args) >= 2:  # one field of the object, not the object itself

@@ -216,7 +216,7 @@ def test_a_method_of_an_object_of_unknown_class_is_found_by_its_specific_name() 
         "\nclass Admission(Subrecord):\n    def update_from_dict(self, data, user):\n"
         "        super().update_from_dict(data, user)\n")
     views = "def update(request, items):\n    for item in items:\n        item.update_from_dict(request.data, request.user)\n"
-    found = run_example(PhiInLog, Invalid(models, line=6, path="ward/records.py", files=(("ward/views.py", views),)))
+    found = run_example(PhiInLog, Invalid(models, line=6, path="ward/records.py", files=(MODELS, ("ward/views.py", views))))
     assert "request.data (views.py:3) -> update_from_dict()" in found[0].message
 
 

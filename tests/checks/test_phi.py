@@ -63,8 +63,11 @@ def test_django_1_request_dict_logged_item_by_item() -> None:
     """`request.REQUEST` (Django < 1.9: GET and POST merged) is the whole request body, like request.POST."""
     code = "import logging\n\ndef submit(request):\n    for key, value in request.REQUEST.items():\n" \
            "        logging.info('submit %s:%s' % (key, value))\n"
-    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=4, path="app/views.py"))] == [4]
-    assert run_example(PhiInLog, Valid(code.replace("request.REQUEST.items()", "[(\"method\", request.method)]"), path="app/views.py")) == []
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=4, path="app/views.py", files=(MODELS,)))] == [4]
+    assert run_example(PhiInLog, Valid(code.replace("request.REQUEST.items()", "[(\"method\", request.method)]"),
+                                       path="app/views.py", files=(MODELS,))) == []
+    # A project that keeps no patient records (a research portal's researchers, a CSP report) receives none either.
+    assert run_example(PhiInLog, Valid(code, path="app/views.py")) == []
 
 
 def test_a_name_that_spells_a_patient_model_is_taken_for_one_of_its_rows() -> None:
@@ -88,3 +91,12 @@ def test_a_name_that_spells_a_patient_model_is_taken_for_one_of_its_rows() -> No
                                                                 files=(models,)))] == [2]
     other = "def on_stop(sms):\n    print('STOP messaging for {}'.format(sms))\n"  # spells no model: unknown type
     assert run_example(PhiInLog, Valid(other, path="trial/actions.py", files=(models,))) == []
+
+
+def test_one_request_field_named_at_run_time_is_not_the_whole_body() -> None:
+    """`request.data.get(key_arg)` and `request.POST[name]` read one field (a project key), not the request body."""
+    code = ("import logging\nlog = logging.getLogger(__name__)\n\ndef check(request, key_arg):\n"
+            "    key = request.data.get(key_arg, request.POST[key_arg])\n    log.warning('no access to %s', key)\n")
+    assert run_example(PhiInLog, Valid(code, path="app/views.py", files=(MODELS,))) == []
+    whole = code.replace("request.data.get(key_arg, request.POST[key_arg])", "request.data")
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(whole, line=5, path="app/views.py", files=(MODELS,)))] == [5]

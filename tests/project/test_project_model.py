@@ -319,6 +319,37 @@ def test_decorators_built_by_a_project_factory_and_reached_through_super(tmp_pat
     assert views["Kiosk"]["reads"] == "anyone", views["Kiosk"]
 
 
+def test_a_decorator_sending_anonymous_users_anywhere_but_the_view_authenticates(tmp_path: Path) -> None:
+    """A project decorator whose anonymous branch answers with a project helper's redirect (`return
+    logout_redirect(request)`) never runs the view for strangers: a login. A dispatch() answering 403 when the
+    caller's access test fails (`if not is_manager: return HttpResponse(status=403)`) authorizes."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/auth.py": (
+            "from functools import wraps\n\n"
+            "def logout_redirect(request):\n    return None\n\n"
+            "def user_and_jwt(function):\n    @wraps(function)\n    def wrap(request, *args, **kwargs):\n"
+            "        jwt = request.COOKIES.get('JWT')\n"
+            "        if request.user.is_authenticated and jwt is not None:\n            return function(request, *args, **kwargs)\n"
+            "        else:\n            return logout_redirect(request)\n    return wrap\n"),
+        "clinic/views.py": (
+            "from django.http import HttpResponse\nfrom django.utils.decorators import method_decorator\n"
+            "from django.views import View\nfrom clinic.auth import user_and_jwt\nfrom clinic.models import Patient\n\n"
+            "@user_and_jwt\ndef chart(request, pk):\n    return Patient.objects.get(pk=pk)\n\n"
+            "@method_decorator(user_and_jwt, name='dispatch')\nclass Team(View):\n"
+            "    def dispatch(self, request, *a, **k):\n        is_manager = request.session.get('manager')\n"
+            "        if not is_manager:\n            return HttpResponse('Unauthorized', status=403)\n"
+            "        return super().dispatch(request, *a, **k)\n\n    def get(self, request, pk):\n"
+            "        return Patient.objects.get(pk=pk)\n"),
+        "clinic/urls.py": ("from django.urls import path\nfrom clinic import views\n\nurlpatterns = [\n"
+                           "    path('chart/<int:pk>/', views.chart),\n    path('team/<int:pk>/', views.Team.as_view()),\n]\n"),
+    })
+    views = {e["view"].rsplit(".", 1)[1]: e for e in _facts(tmp_path)["endpoints"]}
+    assert views["chart"]["reads"] == "any signed-in user", views["chart"]
+    assert views["Team"]["reads"] == "authorized users", views["Team"]
+
+
 def test_a_model_on_a_plain_mixin_has_a_known_audit_mechanism(tmp_path: Path) -> None:
     """A base class of no base and no save()/delete() (`IndexableMixin` adding a property) records nothing:
     the model's audit is what its other bases say, not unknown."""
