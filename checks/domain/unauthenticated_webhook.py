@@ -7,7 +7,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.views import NONE, View, all_views
 from ..finding import Category, Confidence, Severity
-from ..names import last_part
+from ..names import dotted, last_part
 from ..source import SourceFile
 from ..walk import walk
 
@@ -97,6 +97,29 @@ class UnauthenticatedWebhook(Check):
                 permission_classes = [IsAuthenticated]
                 queryset = Comment.objects.all()
             """, path="feedback/views.py"),
+        Valid("""\
+            from rest_framework.permissions import AllowAny
+            from rest_framework.views import APIView
+            from twilio.request_validator import RequestValidator
+            from gateway.models import ContactMessage, Invite
+
+            class SMSStatusCallback(APIView):
+                permission_classes = [AllowAny]
+
+                def post(self, request):
+                    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
+                    if not RequestValidator("t").validate(request.build_absolute_uri(), request.data, signature):
+                        return None
+                    invite = Invite.objects.get(message_sid=request.data.get("MessageSid"))
+                    invite.save()
+
+            class Contact(APIView):
+                permission_classes = [AllowAny]
+
+                def post(self, request):
+                    message = ContactMessage(text=request.data.get("text"))
+                    message.save()
+            """, path="gateway/views.py"),
     )
     INVALID = (
         # DRF's default permission is AllowAny, and its views are exempt from CSRF.
@@ -117,6 +140,21 @@ class UnauthenticatedWebhook(Check):
                 sms.status = request.POST['status']
                 sms.save()
             """, line=5, path="gateway/views.py"),
+        # A DRF status callback open to anyone that updates whichever row the caller names.
+        Invalid("""\
+            from django.shortcuts import get_object_or_404
+            from rest_framework.permissions import AllowAny
+            from rest_framework.views import APIView
+            from gateway.models import Invite
+
+            class SMSStatusCallback(APIView):
+                permission_classes = [AllowAny]
+
+                def post(self, request):
+                    invite = get_object_or_404(Invite, message_sid=request.data.get("MessageSid"))
+                    invite.status = request.data.get("MessageStatus")
+                    invite.save()
+            """, line=6, path="gateway/views.py"),
     )
 
     @classmethod
@@ -152,6 +190,7 @@ class UnauthenticatedWebhook(Check):
         q = f"{self.ctx.imports.module}.{cls.name}"
         changes = [verb for base, verb in _CHANGING.items()
                    if any(a.startswith("rest_framework.") and base in last_part(a) for a in code.ancestors(q))]
+        changes = changes or _changes_fetched_rows(cls)
         if not changes:
             return
         self.report(cls, f"{cls.name} lets anyone {' and '.join(changes)} rows by id: "
@@ -159,6 +198,30 @@ class UnauthenticatedWebhook(Check):
                     "caller passes, so whoever reaches the URL can change what it serves.",
                     fix="Set permission_classes (IsAuthenticated and an object or role check), or "
                     "REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'] for every view.")
+
+
+_FETCH = frozenset({"get_object_or_404", "get", "first", "last"})
+
+
+def _changes_fetched_rows(cls: ast.ClassDef) -> list[str]:
+    """A handler of the class (`post()`, `put()`...) fetches an existing row (`get_object_or_404(...)`,
+    `X.objects.get(...)`) and saves or deletes it, or updates/deletes a filtered queryset: a status callback
+    changing whatever row the caller names."""
+    out: list[str] = []
+    for fn in (m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and m.name in ("post", "put", "patch", "delete")):
+        fetched = {t.id for n in walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                   and (last_part(dotted(n.value.func) or "") in _FETCH) for t in n.targets if isinstance(t, ast.Name)}
+        for n in walk(fn):
+            if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
+                continue
+            verb = {"save": "change", "update": "change", "delete": "delete"}.get(n.func.attr)
+            on = n.func.value
+            if verb and (isinstance(on, ast.Name) and on.id in fetched and n.func.attr != "update" or (
+                    n.func.attr != "save" and isinstance(on, ast.Call) and isinstance(on.func, ast.Attribute)
+                    and on.func.attr == "filter")) and verb not in out:
+                out.append(verb)
+    return out
 
 
 def _checks_credential(fn: ast.AST) -> bool:
