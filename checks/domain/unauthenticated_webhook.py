@@ -27,7 +27,8 @@ class UnauthenticatedWebhook(Check):
     credential check is a read of a header such as `Authorization` or `X-Hub-Signature`, of a `token`,
     `key` or `signature` parameter, a comparison with a setting, or a call that verifies one (`hmac`,
     `compare_digest`, `verify_*`). Also flags a DRF class view that updates or deletes rows (`UpdateAPIView`,
-    `DestroyModelMixin`, a `ModelViewSet`) with no permission to pass (no `permission_classes` and no
+    `DestroyModelMixin`, a `ModelViewSet`, or an `APIView` whose `post()`/`put()`... saves or deletes a row it
+    fetched by the caller's values) with no permission to pass (no `permission_classes` and no
     `DEFAULT_PERMISSION_CLASSES`, or `AllowAny`): DRF exempts its views from CSRF too, and an anonymous caller
     passes. Patient rows are WG301's; a create-only endpoint (a public form, sign-up) may be public by design.
 
