@@ -25,7 +25,11 @@ class UnauthenticatedAccountChange(Check):
     Flags a view that anyone can call without signing in and that creates user accounts or sets a
     user's password or PIN (`User.objects.create_user(...)`, `user.set_password(...)`). Sign-up views
     (named for sign-up or registration) and password-reset views that verify an emailed token are
-    public by design and are not flagged; nor are views no request reaches.
+    public by design and are not flagged; nor are views no request reaches. In a project that holds patient
+    data and checks nothing beyond the login anywhere, it also flags open self-registration where it is decided:
+    django-registration's URLs with `REGISTRATION_OPEN` not False, or django-allauth's whose `ACCOUNT_ADAPTER`
+    leaves `is_open_for_signup()` open (a setting it returns, read from settings; from the environment: not
+    decided, not flagged).
 
     ## Why is this bad?
     In a hospital system every account is a key to patient records. An endpoint that creates staff

@@ -94,6 +94,9 @@ class UnauthenticatedPatientView(Check):
     so does a queryset restricted to `request.user`, and so do views that only return aggregates
     of patient models (`.count()`, `.aggregate(...)`, `len(...)`, GROUP BY counts
     `.values(<non-PHI keys>).annotate(n=Count(...))`): no patient row or field reaches the response.
+    Where anyone can create an account (django-allauth or django-registration routed with sign-up open, as
+    `wardgate facts` shows under `open_sign_up`), a view that checks nothing beyond the login is flagged too, in
+    projects that check roles or permissions elsewhere (in one that checks none, WG304 reports the sign-up once).
 
     ## Why is this bad?
     Anyone on the network — or the internet — can read or change names, dates of birth, MRNs and
