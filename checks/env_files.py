@@ -5,7 +5,8 @@ publishes the credential. A dotenv file is read line by line (`KEY=value`, `expo
 and a value is reported when its key names a secret (`HCX_PASSWORD`, `STRIPE_API_KEY`) and the value is no
 placeholder or stock local-service default (`postgres`, `guest`, `changeme`), or when a URL in it carries such a
 password (`postgres://app:S3cret@db/emr`). Files meant as templates (`.env.example`, `.env.sample`,
-`.env.template`, `.env.dist`) are skipped.
+`.env.template`, `.env.dist`) and the environments of test runs and CI jobs (`.env.test`, `.test.env`,
+`.env.ci`) are skipped.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from .secrets import STOCK_PASSWORDS, is_placeholder, is_secret_name, looks_like
 CODE = "WG107"
 # `.env`, `.env.production`, `prod.env`, `docker/.local.env`; not templates.
 ENV_FILE = re.compile(r"(^|/)(\.env(\.[\w-]+)?|[\w.-]+\.env)$")
-_TEMPLATE = re.compile(r"(^|[./_-])(example|sample|template|dist|tpl|defaults?)($|[./_-])", re.IGNORECASE)
+# Templates, and the environments of a test run or CI job (`.test.env`, `.env.ci`): their values reach no server.
+_TEMPLATE = re.compile(r"(^|[./_-])(example|sample|template|dist|tpl|defaults?|tests?|testing|ci)($|[./_-])",
+                       re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 MAX_BYTES = 200_000
 
@@ -32,7 +35,8 @@ Reads committed dotenv files (`.env`, `.env.production`, `docker/.local.env`) li
 key names a secret (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_API_KEY`) when it is no placeholder (`changeme`,
 `<your-key>`, `${VAR}`) and no stock local-service default (`postgres`, `guest`), and a URL whose password is
 such a value (`DATABASE_URL=postgres://app:S3cret@db/emr`). Template files (`.env.example`, `.env.sample`,
-`.env.template`, `.env.dist`) are skipped.
+`.env.template`, `.env.dist`) and the environments of test runs and CI jobs (`.env.test`, `.test.env`, `.env.ci`)
+are skipped.
 
 ## Why is this bad?
 A dotenv file is where the settings' `os.environ[...]` values come from; committed, it hands the credential to

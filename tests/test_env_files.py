@@ -24,6 +24,8 @@ def test_secret_named_keys_with_real_values_only() -> None:
 def test_templates_are_not_env_files() -> None:
     assert is_env_file(".env") and is_env_file("docker/.local.env") and is_env_file("deploy/.env.production")
     assert not any(is_env_file(p) for p in (".env.example", "ops/.env.sample", ".env.template", "env.py", ".envrc"))
+    assert not any(is_env_file(p) for p in (".test.env", ".env.test", "ci/.env.ci", ".env.testing"))  # no server reads them
+    assert is_env_file(".env.staging") and is_env_file("contest.env")
 
 
 def _git(cwd: Path, *args: str) -> None:

@@ -54,6 +54,11 @@ class HardcodedDatabasePassword(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # A settings template an install script fills in (its PORT is a word, not a number).
+        Valid("""\
+            DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "USER": "djangouser",
+                                     "PASSWORD": "djangopass", "PORT": "djangoport", "HOST": "djangohost"}}
+            """, path="conf/template_settings.py"),
         Valid("""\
             import os
             if os.environ.get("GITHUB_WORKFLOW"):
@@ -137,6 +142,8 @@ class HardcodedDatabasePassword(Check):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)}
         if "PASSWORD" not in keys:
             return
+        if _template(keys):
+            return
         if self._in_databases or len(_DB_KEYS & set(keys)) >= 1:
             key = next(k for k in node.keys if isinstance(k, ast.Constant) and k.value == "PASSWORD")
             self._check(key, keys["PASSWORD"], keys["PASSWORD"])
@@ -158,3 +165,11 @@ class HardcodedDatabasePassword(Check):
         self.report(start, f"Database password {how} ({mask(literal)}).", end_node=end,
                     fix='Read it from the environment: "PASSWORD": os.environ["POSTGRES_PASSWORD"] '
                     "(or a DATABASE_URL secret), and rotate the exposed password.", secret=literal)
+
+
+def _template(keys: dict[str, ast.expr]) -> bool:
+    """A connection dict of a settings template an install script fills in: its PORT is a word, not a number
+    (`"PORT": "djangoport"` beside `"PASSWORD": "djangopass"`), so no database was ever reached with it."""
+    port = keys.get("PORT")
+    return (isinstance(port, ast.Constant) and isinstance(port.value, str) and port.value.strip() != ""
+            and not port.value.strip().isdigit())
