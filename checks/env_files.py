@@ -15,7 +15,14 @@ import re
 from .finding import Category, Confidence, Finding, Severity
 from .masking import mask
 from .rulemeta import RuleMeta
-from .secrets import STOCK_PASSWORDS, is_placeholder, is_secret_name, looks_like_secret_value, url_password
+from .secrets import (
+    DEMO_PASSWORDS,
+    STOCK_PASSWORDS,
+    is_placeholder,
+    is_secret_name,
+    looks_like_secret_value,
+    url_password,
+)
 
 CODE = "WG107"
 # `.env`, `.env.production`, `prod.env`, `docker/.local.env`; not templates.
@@ -94,4 +101,5 @@ def _unquote(value: str) -> str:
 
 def _real(value: str) -> bool:
     v = value.strip()
-    return bool(v) and not is_placeholder(v) and v.lower() not in STOCK_PASSWORDS and not v.startswith(("$", "%", "{{"))
+    return bool(v) and not is_placeholder(v) and v.lower() not in STOCK_PASSWORDS | DEMO_PASSWORDS \
+        and not v.startswith(("$", "%", "{{"))

@@ -33,6 +33,9 @@ def is_template_marker(value: str) -> bool:
 # relies on, and a real server refuses it.
 STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "redis", "rabbitmq", "minio", "minioadmin",
                              "localstack", "django", "user", "pass", "passw0rd", "password1", "secret1"})
+# The published logins of the public demo servers of DHIS2 (admin/district, play.dhis2.org) and OpenMRS
+# (admin/Admin123): seed data and sandboxes point at those servers; they guard nothing of the project's.
+DEMO_PASSWORDS = frozenset({"district", "admin123"})
 # "please-change-me", "insecure-replace-me-in-prod", "update-with-strong-secret": a value that says it must be replaced
 _ASKS_TO_CHANGE = re.compile(r"(change|replace|update)[-_ ]?(me|this|with)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
 
@@ -188,7 +191,7 @@ def url_password(value: str) -> str | None:
         return None
     pw = m.group(2)
     if pw.startswith(("$", "{", "%(", "<", "*")) or pw.lower() in {"password", "pass", "pw", "secret", "changeme"} \
-            or pw.lower() in STOCK_PASSWORDS:
+            or pw.lower() in STOCK_PASSWORDS or pw.lower() in DEMO_PASSWORDS:
         return None
     return pw
 
@@ -197,6 +200,8 @@ def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
     """A literal that could be a real credential for a secret-like name (not a label, path or id)."""
     v = value.strip()
     if is_placeholder(v) or len(v) < 8 or any(c.isspace() for c in v) or _UUID.match(v) or _DOTTED.match(v):
+        return False
+    if v.lower() in DEMO_PASSWORDS:
         return False
     if _ALPHABET.search(v):  # a character set tokens are drawn from (`"ABC…xyz0123456789"`), not a token
         return False
@@ -224,6 +229,8 @@ def real_looking_in_test(value: str) -> bool:
         return False
     if token_kind(v) is not None:
         return True
+    if len([w for w in re.split(r"[-_ ]+", v) if w.isalpha() and w.islower()]) >= 3:
+        return False  # a readable phrase ("a-complex-pass-with-lots-of-stuff"): a password validator's fixture
     from .masking import shannon_entropy
 
     # Stricter than outside tests: a readable fixture passphrase ("correct-horse-battery", 3.3 bits)

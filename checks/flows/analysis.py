@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+from dataclasses import replace
 from typing import Any
 
 from ..facts.django_code import NAME as CODE
@@ -32,6 +33,7 @@ from .model import (
     RECORD,
     RENDERED,
     REQUEST,
+    REQUEST_FIELD,
     TASK,
     URL,
     Flow,
@@ -259,9 +261,11 @@ class FlowCheck(ScopedPhiCheck):
         if o.kind == FIELD:
             model = self._patient_form(o.why)
             return Origin(PHI, o.label, o.line, why=f"{last_part(o.why)} is bound to {model}") if model else None
-        if o.kind == BODY:  # what the client sent, logged whole: the request's patient details included
+        if o.kind == BODY or o.why == REQUEST_FIELD:  # what the client sent: the request's patient details included
             if not self._holds_patient_data():  # a project with no patient records receives none either
                 return None
+            o = replace(o, why="") if o.why == REQUEST_FIELD else o
+        if o.kind == BODY:
             return Origin(REQUEST, o.label, o.line, why="the whole request body") if sink.kind in (LOG, OUTPUT) else None
         if o.kind == INSTANCE and sink.kind == TASK:  # a task argument is serialised whole: every field of the row
             return Origin(RECORD, o.label, o.line, why=o.why or "a patient-model instance, serialised whole")

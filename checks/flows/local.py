@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ..names import ImportMap, last_part
 from ..walk import walk
-from .model import BODY, FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, URL, Origin
+from .model import BODY, FIELD, INSTANCE, OBJECTS, PARAM, PHI, RECORD, REQUEST, REQUEST_FIELD, URL, Origin
 from .sanitisers import NON_REVEALING, is_sanitiser
 from .sources import (
     BODY_ATTRS,
@@ -35,6 +35,8 @@ _GROWS = frozenset({"append", "extend", "insert", "add"})  # what is put in a li
 # Values derived from these kinds still identify the patient (`dob.year`, `record["x"]`).
 _DERIVED = frozenset({PHI, RECORD, REQUEST, URL, FIELD, BODY})
 # Frames and rows built with identifier columns: `df.assign(nhs_number=…)`, `DataFrame(rows, columns=[…])`.
+# What a login form sends to name the account signing in.
+ACCOUNT_FIELDS = frozenset({"email", "username", "user_name", "login", "phone", "mobile", "phone_number"})
 _WHOLE = frozenset({BODY, REQUEST, URL})  # the whole request: one field of it, named at run time, is not
 _FRAME_BUILDERS = frozenset({"assign", "rename", "DataFrame", "from_records", "read_csv", "read_excel", "dict"})
 _FORM_DATA = frozenset({"cleaned_data", "validated_data", "initial_data"})
@@ -75,6 +77,7 @@ class FunctionFlow:
         # builds with identifier columns: printed or logged whole, they are patient records.
         self.records: dict[str, str] = {}
         self.params = {p for p in parameters(fn) if p not in ("self", "cls")}
+        self.signin = _signs_in(fn)
         self.env: dict[str, list[ast.expr]] = {}
         self._memo: dict[str, list[Origin]] = {}
         if nodes is None:
@@ -285,8 +288,10 @@ class FunctionFlow:
         out: list[Origin] = []
         for o in self._o(holder, depth, seen):
             if o.kind in (RECORD, REQUEST, URL, BODY):  # one field of a whole record: PHI if its name says so
+                if o.kind != RECORD and key.lower() in ACCOUNT_FIELDS and self.signin:
+                    continue  # the login form's e-mail or username: the account signing in, not a patient
                 if key in self.phi_fields:
-                    out.append(Origin(PHI, label, line))
+                    out.append(Origin(PHI, label, line, why=REQUEST_FIELD if o.kind != RECORD else ""))
             elif o.kind == PARAM and not o.attrs:
                 out.append(Origin(PARAM, label, line, param=o.param, attrs=(key,)))
             elif o.kind not in OBJECTS:
@@ -303,6 +308,27 @@ class FunctionFlow:
 # Queryset methods that still hold the model's rows (as opposed to values(), count(), exists(), ...).
 _ROW_METHODS = frozenset({"get", "first", "last", "earliest", "latest", "create", "filter", "exclude", "all",
                           "order_by", "select_related", "prefetch_related", "distinct", "only", "defer", "using"})
+
+
+def _signs_in(fn: ast.AST) -> bool:
+    """Authentication code: it reads a password from the request (`request.POST.get("password")`) or hides one
+    from error reports (`@sensitive_variables("password")`, `@sensitive_post_parameters`), or it is a login
+    step by name (`throttle_login`, `clear_throttled_login`)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    if "login" in fn.name.lower() or "signin" in fn.name.lower():
+        return True
+    for d in fn.decorator_list:
+        name = _callee_name(d) if isinstance(d, ast.Call) else getattr(d, "attr", getattr(d, "id", ""))
+        if name in ("sensitive_variables", "sensitive_post_parameters"):
+            return True
+    return any(query_key(n) in _PASSWORD_KEYS or (
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args
+        and isinstance(n.args[0], ast.Constant) and n.args[0].value in _PASSWORD_KEYS
+        and isinstance(n.func.value, ast.Attribute) and n.func.value.attr in BODY_ATTRS) for n in walk(fn))
+
+
+_PASSWORD_KEYS = frozenset({"password", "passwd", "password1"})
 
 
 def rows_of(value: ast.expr, imports: ImportMap) -> str | None:

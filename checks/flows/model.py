@@ -20,6 +20,9 @@ FIELD = "field"
 # API is how integrations work, so only those sinks count (analysis._leak).
 BODY = "body"
 OBJECTS = frozenset({INSTANCE, RENDERED})
+# Origin.why of a PHI-named field of the request (`request.POST.get("email")`): patient data only in a project
+# that keeps patient records (analysis._leak).
+REQUEST_FIELD = "a PHI-named field of the request"
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,16 @@ def test_one_request_field_named_at_run_time_is_not_the_whole_body() -> None:
     assert run_example(PhiInLog, Valid(code, path="app/views.py", files=(MODELS,))) == []
     whole = code.replace("request.data.get(key_arg, request.POST[key_arg])", "request.data")
     assert [f.start_line for f in run_example(PhiInLog, Invalid(whole, line=5, path="app/views.py", files=(MODELS,)))] == [5]
+
+
+def test_the_login_forms_email_is_the_account_signing_in_not_a_patient() -> None:
+    """A login throttle logs the e-mail typed into the login form: the account holder's, not a patient's. The same
+    field read by a patient-registration view is a patient's; in a project with no patient model, nobody's PHI."""
+    login = ("import logging\nlog = logging.getLogger(__name__)\n\ndef throttle(request):\n"
+             "    email = request.POST.get('email')\n    password = request.POST.get('password')\n"
+             "    log.debug('login attempt %s', email)\n")
+    assert run_example(PhiInLog, Valid(login, path="accounts/utils.py", files=(MODELS,))) == []
+    register = login.replace("    password = request.POST.get('password')\n", "")
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(register, line=6, path="ehr/views.py",
+                                                                files=(MODELS,)))] == [6]
+    assert run_example(PhiInLog, Valid(register, path="ehr/views.py")) == []

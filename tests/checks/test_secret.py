@@ -145,3 +145,17 @@ def test_a_value_made_of_words_of_its_own_name_is_an_identifier() -> None:
     assert run_example(HardcodedSecretAssignment, Valid(code, path="proj/settings.py")) == []
     assert len(run_example(HardcodedSecretAssignment, Invalid("SMTP_PASSWORD = 'relay-mail-pw'\n", line=1,
                                                                path="proj/settings.py"))) == 1
+
+
+def test_public_demo_logins_and_readable_test_passwords_are_no_leaks() -> None:
+    """DHIS2's public demo login (admin/district) in seed data; a password validator's readable fixture phrase in a
+    test module. A random 40-character key in the same test module still is."""
+    seed = 'def seed(creds):\n    creds.create(url="https://play.dhis2.org/", login="admin", password="district")\n'
+    assert run_example(HardcodedSecretAssignment, Valid('DHIS_PASSWORD = "district"\n', path="setup/projects.py")) == []
+    from checks.domain.hardcoded_auth_password import HardcodedAuthPassword
+    assert all(run_example(c, Valid(seed, path="app/management/commands/seed.py")) == []
+               for c in (HardcodedAuthPassword, HardcodedSecretAssignment))
+    fixture = 'def test_ok():\n    password = "this-is-a-very-long-password-with-lots-of-stuff-7777azertyuiop#@@012345"\n'
+    assert run_example(HardcodedSecretAssignment, Valid(fixture, path="app/tests/test_password.py")) == []
+    real = 'def test_ok():\n    password = "Xq7vL2pR9sT4wK8mZ3nB6cF1hJ5dG0aY"\n'
+    assert len(run_example(HardcodedSecretAssignment, Invalid(real, line=2, path="app/tests/test_password.py"))) == 1
