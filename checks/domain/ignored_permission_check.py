@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from ..base import Check, Invalid, Valid
+from ..base import Check, FileContext, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 
 _CHECKS = ("has_perm", "has_perms", "has_module_perms", "has_permission", "has_object_permission")
@@ -43,6 +43,15 @@ class IgnoredPermissionCheck(Check):
     summary = "Permission check whose result is ignored"
 
     VALID = (
+        # Inside a DRF permission's object check, has_permission() has already run for the request.
+        Valid("""\
+            from rest_framework import permissions
+
+            class SubmissionPermission(permissions.BasePermission):
+                def has_object_permission(self, request, view, obj):
+                    self.has_permission(request, view)
+                    return obj.can_user_modify(request.user)
+            """),
         Valid("""\
             from django.core.exceptions import PermissionDenied
 
@@ -84,10 +93,27 @@ class IgnoredPermissionCheck(Check):
             """, line=3),
     )
 
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._functions: list[str] = []  # the enclosing functions' names, innermost last
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._functions.append(node.name)
+
+    def leave_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._functions.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    leave_AsyncFunctionDef = leave_FunctionDef
+
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
         if isinstance(call, ast.Await):
             call = call.value
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "has_permission"
+                and isinstance(call.func.value, ast.Name) and call.func.value.id == "self"
+                and self._functions[-1:] == ["has_object_permission"]):
+            return  # a DRF permission's object check: DRF has run has_permission() for the request already
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _CHECKS:
             self.report(node, f"{call.func.attr}() returns a boolean that is thrown away here: the check "
                         "guards nothing.",

@@ -61,6 +61,13 @@ class UnboundedDoseCalculation(Check):
     summary = "Dose calculation returned without an upper bound (no cap, no maximum check, no limit helper)"
 
     VALID = (
+        # Vaccine doses counted as stock for a report: supply accounting, no patient's dose.
+        Valid("""\
+            def write_vials_doses_stock_balance(sheet, sums, doses_per_vial):
+                row = [""] * len(sums)
+                row[0] = sums["vials_in"] * doses_per_vial - sums["doses_used"]
+                sheet.append(row)
+            """),
         Valid("""\
             def weight_based_dose_mg(weight_kg, mg_per_kg, max_dose_mg):
                 return min(weight_kg * mg_per_kg, max_dose_mg)

@@ -200,6 +200,8 @@ COLLECTOR = _Collector()
 _DOSE_TOKENS = frozenset({"dose", "doses", "dosage", "dosing"})
 _AMOUNT_TOKENS = frozenset({"mg", "mcg", "microgram", "micrograms", "units", "iu", "mmol"})
 _PATIENT_MEASURE = re.compile(r"weight|kg|bsa|surface|m2|age|clearance|crcl|egfr|gfr", re.IGNORECASE)
+# Doses counted as stock (vaccine vials in and out, a store's balance): supply accounting, no patient's dose.
+_STOCK_TOKENS = frozenset({"vial", "vials", "stock", "inventory", "balance", "wastage", "shipment", "shipments"})
 _NOT_DOSE_PREFIX = ("enforce", "cap", "clamp", "limit", "check", "validate", "verify", "assert", "get_max", "max_")
 
 
@@ -218,6 +220,8 @@ def is_dose_calculation(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     named = bool(toks & _DOSE_TOKENS) or "mg_per_kg" in name or "per_kg" in name or (
         "infusion" in toks and "rate" in toks)
     measured = bool(toks & _AMOUNT_TOKENS) and any(_PATIENT_MEASURE.search(p) for p in params)
-    if not (named or measured):
+    if not (named or measured) or (not measured and toks & _STOCK_TOKENS):
         return False
-    return any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)) for n in walk(fn))
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)) and not any(
+        isinstance(side, (ast.List, ast.Tuple, ast.Constant)) and not isinstance(getattr(side, "value", 0), (int, float))
+        for side in (n.left, n.right)) for n in walk(fn))  # `[""] * n` repeats a list; it computes nothing
