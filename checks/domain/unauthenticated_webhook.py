@@ -21,12 +21,14 @@ _VERIFY = re.compile(r"verify|validate_sig|check_sig|signature|authenticat|compa
 
 class UnauthenticatedWebhook(Check):
     """## What it does
-    Flags a routed function view marked `@csrf_exempt` (an endpoint for other machines: an SMS gateway's
+    Flags a routed function view marked `@csrf_exempt` (or wrapped in `csrf_exempt(...)` where urls.py routes
+    it; an endpoint for other machines: an SMS gateway's
     callback, a PACS or lab interface, an import trigger) that requires no login and checks no credential of
     its caller, yet changes data, itself or through the project functions and Celery tasks it calls. A
     credential check is a read of a header such as `Authorization` or `X-Hub-Signature`, of a `token`,
     `key` or `signature` parameter, a comparison with a setting, or a call that verifies one (`hmac`,
-    `compare_digest`, `verify_*`). Also flags a DRF class view that updates or deletes rows (`UpdateAPIView`,
+    `compare_digest`, `verify_*`), in the view or in a function of its module it hands the request to
+    (`return wrap_api(request, f)`). Also flags a DRF class view that updates or deletes rows (`UpdateAPIView`,
     `DestroyModelMixin`, a `ModelViewSet`, or an `APIView` whose `post()`/`put()`... saves or deletes a row it
     fetched by the caller's values) with no permission to pass (no `permission_classes` and no
     `DEFAULT_PERMISSION_CLASSES`, or `AllowAny`): DRF exempts its views from CSRF too, and an anonymous caller
@@ -61,6 +63,25 @@ class UnauthenticatedWebhook(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # The view hands its request to the module's API wrapper, which checks the caller's token.
+        Valid("""\
+            import json
+            from django.http import HttpResponseBadRequest
+            from django.views.decorators.csrf import csrf_exempt
+            from lims.models import Tag
+
+            def wrap_api(request, f):
+                data = json.loads(request.body)
+                if not data.get("token"):
+                    return HttpResponseBadRequest()
+                return f(data)
+
+            @csrf_exempt
+            def add_tag(request):
+                def f(data):
+                    Tag.objects.create(name=data["name"])
+                return wrap_api(request, f)
+            """, path="lims/api_views.py"),
         Valid("""\
             import hmac
             from django.conf import settings
@@ -141,6 +162,24 @@ class UnauthenticatedWebhook(Check):
                 sms.status = request.POST['status']
                 sms.save()
             """, line=5, path="gateway/views.py"),
+        # Exempted from CSRF where urls.py routes it; it trusts a chat user id from the body, and its message
+        # about authentication checks nothing.
+        Invalid("""\
+            from django.contrib.auth.models import User
+            from django.http import HttpResponse
+
+            def bot_approve(request):
+                user = User.objects.filter(username=request.POST["text"]).first()
+                user.is_active = True
+                user.save()
+                return HttpResponse("User %s is now able to authenticate." % user.username)
+            """, line=4, path="lims/bot_views.py", files=(("lims/urls.py", """\
+            from django.urls import path
+            from django.views.decorators.csrf import csrf_exempt
+            from lims import bot_views
+
+            urlpatterns = [path("bot/approve", csrf_exempt(bot_views.bot_approve))]
+            """),)),
         # A DRF status callback open to anyone that updates whichever row the caller names.
         Invalid("""\
             from django.shortcuts import get_object_or_404
@@ -172,14 +211,31 @@ class UnauthenticatedWebhook(Check):
                 continue
             if view.drf:
                 continue
-            if not any(last_part(self.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "csrf_exempt"
-                       for d in fn.decorator_list) or _checks_credential(fn):
+            if not (any(last_part(self.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "csrf_exempt"
+                        for d in fn.decorator_list) or self._exempted_in_urls(fn)) or _checks_credential(fn) \
+                    or any(_checks_credential(g) for g in self._request_helpers(fn, node)):
                 continue
             how = next((e for e in view.evidence if e.startswith("changes data through")), "")
             self.report(fn, f"{fn.name} is csrf_exempt, requires no login and checks no credential of its caller, "
                         f"yet changes data{' (' + how + ')' if how else ''}: anyone who can reach the URL can make it "
                         "write.", fix="Authenticate the caller before writing: a shared secret or signature in a "
                         "header, compared with hmac.compare_digest.")
+
+    @staticmethod
+    def _request_helpers(fn: ast.FunctionDef | ast.AsyncFunctionDef, module: ast.Module) -> list[ast.FunctionDef]:
+        """The module's functions the view hands its request to (`return wrap_api(request, f)`): a credential
+        they check guards the view."""
+        called = {n.func.id for n in walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                  and any(isinstance(a, ast.Name) and a.id == "request" for a in n.args)}
+        return [g for g in module.body if isinstance(g, ast.FunctionDef) and g.name in called and g is not fn]
+
+    def _exempted_in_urls(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """`path("bot/approve", csrf_exempt(views.approve))`: exempted where it is routed."""
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if code is None:
+            return False
+        wrappers = code.url_guards.get(code.url_key(f"{self.ctx.imports.module}.{fn.name}"), [])
+        return any(last_part(w) == "csrf_exempt" for w in wrappers)
 
     def _open_api_view(self, view: View, cls: ast.ClassDef) -> None:
         """A DRF class view that updates or deletes rows with no permission to pass: DRF exempts its views from
@@ -227,8 +283,10 @@ def _changes_fetched_rows(cls: ast.ClassDef) -> list[str]:
 
 def _checks_credential(fn: ast.AST) -> bool:
     for n in walk(fn):
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and _CREDENTIAL.search(n.value):
-            return True  # request.headers["Authorization"], request.GET.get("token"), META["HTTP_X_SIGNATURE"]
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " not in n.value.strip() \
+                and _CREDENTIAL.search(n.value):
+            return True  # request.headers["Authorization"], request.GET.get("token"), META["HTTP_X_SIGNATURE"] (a
+            # name, not a message: "User %s is now able to authenticate." checks nothing)
         if isinstance(n, ast.Call):
             name = n.func.attr if isinstance(n.func, ast.Attribute) else n.func.id if isinstance(n.func, ast.Name) else ""
             if _VERIFY.search(name):
