@@ -77,7 +77,7 @@ class FunctionFlow:
         # builds with identifier columns: printed or logged whole, they are patient records.
         self.records: dict[str, str] = {}
         self.params = {p for p in parameters(fn) if p not in ("self", "cls")}
-        self.signin = _signs_in(fn)
+        self._signin: bool | None = None  # computed when a login-form field is read (`signin`)
         self.env: dict[str, list[ast.expr]] = {}
         self._memo: dict[str, list[Origin]] = {}
         if nodes is None:
@@ -288,7 +288,7 @@ class FunctionFlow:
         out: list[Origin] = []
         for o in self._o(holder, depth, seen):
             if o.kind in (RECORD, REQUEST, URL, BODY):  # one field of a whole record: PHI if its name says so
-                if o.kind != RECORD and key.lower() in ACCOUNT_FIELDS and self.signin:
+                if o.kind != RECORD and key.lower() in ACCOUNT_FIELDS and self.signin():
                     continue  # the login form's e-mail or username: the account signing in, not a patient
                 if key in self.phi_fields:
                     out.append(Origin(PHI, label, line, why=REQUEST_FIELD if o.kind != RECORD else ""))
@@ -297,6 +297,11 @@ class FunctionFlow:
             elif o.kind not in OBJECTS:
                 out.append(o)
         return out
+
+    def signin(self) -> bool:
+        if self._signin is None:
+            self._signin = _signs_in(self.fn)
+        return self._signin
 
     def _form_data(self, node: ast.expr) -> bool:
         """`self.cleaned_data`, `serializer.validated_data`, `validated_data` (a serializer's create())."""
