@@ -49,6 +49,9 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
             level = max(level, AUTHN)
         elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
             level = AUTHZ
+        elif isinstance(n, ast.If) and _tests_request_role(n.test) and any(
+                _refuses(st, imports, not_found=True) for b in n.body for st in walk(b) if isinstance(st, ast.stmt)):
+            level = AUTHZ  # `if not request.is_opportunity_pm: raise Http404()`: refused unless the role is there
         elif isinstance(n, ast.Call) and any(k.arg and _SECRET_KEY.search(k.arg) and isinstance(k.value, ast.Name)
                                              and k.value.id in params for k in n.keywords):
             level = AUTHZ  # `get_object_or_404(Invite, token=token)`: the row a secret in the URL names, to its holder
@@ -242,11 +245,16 @@ def _is_user(node: ast.expr, aliases: set[str]) -> bool:
 
 
 def _tests_role(test: ast.expr, aliases: set[str]) -> bool:
-    """`test` (of an if/while/assert) reads a role of the requesting user, or one a project middleware put on the
-    request (`request.is_opportunity_pm`: HttpRequest has no such attribute of its own)."""
-    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and (
-        _is_user(n.value, aliases) or n.attr not in _REQUEST_OWN and dotted(n.value) in ("request", "self.request"))
-        for n in walk(test))
+    """`test` (of an if/while/assert) reads a role of the requesting user."""
+    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and _is_user(n.value, aliases)
+               for n in walk(test))
+
+
+def _tests_request_role(test: ast.expr) -> bool:
+    """`test` reads a role a project middleware put on the request (`request.is_opportunity_pm`: HttpRequest has
+    no such attribute of its own)."""
+    return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and n.attr not in _REQUEST_OWN
+               and dotted(n.value) in ("request", "self.request") for n in walk(test))
 
 
 def mentions_user(node: ast.AST, names: set[str]) -> bool:
