@@ -499,6 +499,28 @@ def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
     assert not [f for f in report["findings"] if f["rule_id"] in ("WG301", "WG302")]
 
 
+def test_a_project_without_any_patient_model_is_told_so_rather_than_passed_in_silence(tmp_path: Path) -> None:
+    """Patient records kept in a JSON field of a generic `Submission`: no model is recognised as patient data, so the
+    patient-data checks judged nothing, and the run says so once (WG020, not gating) naming `patient_models`. A
+    declared patient model makes the note go away."""
+    _write(tmp_path, {
+        "forms/__init__.py": "",
+        "forms/models.py": ("from django.db import models\n\nclass Submission(models.Model):\n"
+                            "    json = models.JSONField()\n    created_at = models.DateTimeField(auto_now_add=True)\n"),
+    })
+
+    def notes() -> list[dict]:
+        run = subprocess.run([sys.executable, "-m", "wardgate", "check", str(tmp_path), "--format", "json", "--no-llm",
+                              "--no-cache", "--select", "WG"], capture_output=True, text=True, check=False)
+        return [f for f in json.loads(run.stdout)["findings"] if f["rule_id"] == "WG020"]
+
+    found = notes()
+    assert len(found) == 1 and found[0]["severity"] == "info" and found[0]["path"] == "forms/models.py"
+    assert "none of the project's 1 models" in found[0]["message"] and "patient_models" in found[0]["message"]
+    (tmp_path / "wardgate.toml").write_text('[domain]\npatient_models = ["Submission"]\n')
+    assert notes() == []
+
+
 def test_views_routed_only_when_debug_is_on_are_development_endpoints() -> None:
     urls = ("proj/urls.py", ("from django.conf import settings\nfrom django.urls import path\nfrom clinic import views\n\n"
             "urlpatterns = []\nif settings.DEBUG:\n    urlpatterns += [path('p/<int:pk>/', views.chart)]\n"))
