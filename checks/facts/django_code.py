@@ -12,7 +12,6 @@ import ast
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
@@ -34,6 +33,7 @@ from .guards import (
     refuses_failed_test,
 )
 from .libraries import library_class, neutral
+from .sign_up import SignUp, open_sign_up, signup_answer
 from .urlconf import (
     WRAPPER_LEVELS,
     NinjaRoute,
@@ -82,15 +82,6 @@ class ClassInfo:
     # An allauth adapter's `is_open_for_signup()`: (its literal answer, or the setting it returns and that setting's
     # default); ("?", None) when it decides otherwise. None: the class does not define it.
     signup: tuple[bool | str, bool | None] | None = None
-
-
-class SignUp(NamedTuple):
-    """Whether anyone can create an account (None: decided at run time, or unread), why, and where."""
-
-    open: bool | None
-    why: str
-    path: str
-    line: int
 
 
 @dataclass
@@ -209,25 +200,6 @@ def _calls_super(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                and n.func.value.func.id == "super" for n in walk(fn))
 
 
-def _signup_answer(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool | str, bool | None]:
-    """What an adapter's `is_open_for_signup()` returns: `return False`, or a setting
-    (`return getattr(settings, "ACCOUNT_ALLOW_REGISTRATION", True)`, `return settings.SIGNUP_OPEN`)."""
-    if len(fn.body) == 1 or (len(fn.body) == 2 and isinstance(fn.body[0], ast.Expr)):  # one return, maybe a docstring
-        ret = fn.body[-1]
-        value = ret.value if isinstance(ret, ast.Return) else None
-        if isinstance(value, ast.Constant) and isinstance(value.value, bool):
-            return value.value, None
-        if isinstance(value, ast.Attribute) and dotted(value.value) == "settings":
-            return value.attr, None
-        if (isinstance(value, ast.Call) and dotted(value.func) == "getattr" and len(value.args) >= 2
-                and dotted(value.args[0]) == "settings" and isinstance(value.args[1], ast.Constant)
-                and isinstance(value.args[1].value, str)):
-            default = value.args[2] if len(value.args) > 2 else None
-            return value.args[1].value, default.value if isinstance(default, ast.Constant) and isinstance(
-                default.value, bool) else None
-    return "?", None
-
-
 def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> ClassInfo:
     info = ClassInfo(qualname=f"{imports.module}.{node.name}", path=src.path, line=node.lineno,
                      bases=[imports.qualname(b) or "" for b in node.bases],
@@ -246,7 +218,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
             if stmt.name in HANDLERS and _calls_super(stmt):
                 info.handlers_calling_super.append(stmt.name)
             if stmt.name == "is_open_for_signup":
-                info.signup = _signup_answer(stmt)
+                info.signup = signup_answer(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
             info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
@@ -716,42 +688,8 @@ class ProjectCode:
     _qs_methods: set[str] | None = field(default=None, repr=False, compare=False)
 
     def open_sign_up(self) -> SignUp:
-        """Can anyone create an account? django-allauth's sign-up is open unless ACCOUNT_ADAPTER's
-        `is_open_for_signup()` says otherwise; django-registration's unless REGISTRATION_OPEN is False. Where
-        it is decided: the setting that decides it, or the include of the sign-up URLconf."""
-        allauth = next(((p, t, line) for p, t, line in self.sign_up if t.startswith("allauth.")), None)
-        if allauth is not None:
-            path, target, line = allauth
-            where = f"{target} included at {path}:{line}"
-            adapters = self.string_settings.get("ACCOUNT_ADAPTER", [])
-            if not adapters:
-                return SignUp(True, f"{where}, allauth's default adapter open to anyone", path, line)
-            info = next((i for a in self.ancestors(adapters[0]) for i in [self.lookup(a)]
-                         if i is not None and i.signup is not None), None)
-            if info is None or info.signup is None:  # allauth's own answer, unless an unread base gives another
-                unread = [a for a in self.ancestors(adapters[0]) if self.lookup(a) is None and not a.startswith("allauth.")]
-                if unread or self.lookup(adapters[0]) is None:
-                    return SignUp(None, f"ACCOUNT_ADAPTER {adapters[0]} was not read", path, line)
-                return SignUp(True, f"{where}, ACCOUNT_ADAPTER {last_part(adapters[0])} keeps allauth's open sign-up",
-                              path, line)
-            answer, default = info.signup
-            adapter = f"{last_part(info.qualname)}.is_open_for_signup()"
-            if isinstance(answer, bool):
-                return SignUp(answer, f"{where}, {adapter} returns {answer}", info.path, info.line)
-            if answer == "?":
-                return SignUp(None, f"{adapter} decides at run time", info.path, info.line)
-            flag = self.flag_settings.get(answer)
-            if flag is None:
-                return SignUp(default, f"{where}, {adapter} returns {answer}, unset (default {default})", path, line)
-            return SignUp(flag[0], f"{where}, {adapter} returns {answer} = {flag[0]} ({flag[1]}:{flag[2]})",
-                          flag[1], flag[2])
-        if self.sign_up:
-            path, target, line = self.sign_up[0]
-            setting = self.registration_open
-            if setting is None:
-                return SignUp(True, f"{target} routed and REGISTRATION_OPEN left at its default (True)", path, line)
-            return SignUp(setting[0], f"REGISTRATION_OPEN = {setting[0]} with {target} routed", setting[1], setting[2])
-        return SignUp(False, "", "", 0)
+        """Can anyone create an account, why, and where that is decided (facts/sign_up.py)."""
+        return open_sign_up(self)
 
     def routed(self, view: str) -> bool | None:
         """Is the view reachable through a URLconf? None when wardgate cannot tell (no URLconf found)."""
