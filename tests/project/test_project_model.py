@@ -593,8 +593,8 @@ def test_open_allauth_sign_up_makes_a_login_only_patient_view_open_to_anyone() -
     setting read from the environment is decided at deploy time: no finding."""
     from checks.domain.unauthenticated_account_change import UnauthenticatedAccountChange
 
-    urls = ("proj/urls.py", "from django.urls import include, path\nfrom clinic.views import chart\n\n"
-            "urlpatterns = [path('accounts/', include('allauth.urls')), path('chart/<int:pk>/', chart)]\n")
+    urls = ("proj/urls.py", ("from django.urls import include, path\nfrom clinic.views import chart\n\n"
+            "urlpatterns = [path('accounts/', include('allauth.urls')), path('chart/<int:pk>/', chart)]\n"))
     adapter = ("users/adapters.py", ("from allauth.account.adapter import DefaultAccountAdapter\nfrom django.conf import settings\n\n"
                "class AccountAdapter(DefaultAccountAdapter):\n    def is_open_for_signup(self, request):\n"
                "        return getattr(settings, 'ACCOUNT_ALLOW_REGISTRATION', True)\n"))
