@@ -36,6 +36,29 @@ _MIXIN = ("care/mixins.py", """\
 _MIN_PEERS = 3
 
 
+# Three views of a module that each require a permission to write: the module's norm (after its imports).
+_UPLOAD_IMPORTS = """\
+            from django.contrib.auth.decorators import login_required, permission_required
+            from imports.models import Upload
+
+"""
+_PERMITTED_UPLOADS = """\
+            @login_required
+            @permission_required('imports.add_upload')
+            def upload(request):
+                Upload.objects.create(name=request.POST['name'])
+
+            @login_required
+            @permission_required('imports.change_upload')
+            def rename(request):
+                Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])
+
+            @login_required
+            @permission_required('imports.change_upload')
+            def retry(request):
+                Upload.objects.filter(pk=request.POST['pk']).update(state='queued')
+"""
+
 class MissingSiblingGuard(Check):
     """## What it does
     Two departures from a module's own norm. First, a class-based view of patient data that acts on a record named in its URL
@@ -78,24 +101,7 @@ class MissingSiblingGuard(Check):
     summary = "Patient-data view skips the access check its sibling views use"
 
     VALID = (
-        Valid("""\
-            from django.contrib.auth.decorators import login_required, permission_required
-            from imports.models import Upload
-
-            @login_required
-            @permission_required('imports.add_upload')
-            def upload(request):
-                Upload.objects.create(name=request.POST['name'])
-
-            @login_required
-            @permission_required('imports.change_upload')
-            def rename(request):
-                Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])
-
-            @login_required
-            @permission_required('imports.change_upload')
-            def retry(request):
-                Upload.objects.filter(pk=request.POST['pk']).update(state='queued')
+        Valid(_UPLOAD_IMPORTS + _PERMITTED_UPLOADS + """\
 
             @login_required
             @permission_required('imports.delete_upload')
@@ -131,20 +137,7 @@ class MissingSiblingGuard(Check):
             from django.http import Http404
             from imports.models import ApiKey, Upload
 
-            @login_required
-            @permission_required('imports.add_upload')
-            def upload(request):
-                Upload.objects.create(name=request.POST['name'])
-
-            @login_required
-            @permission_required('imports.change_upload')
-            def rename(request):
-                Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])
-
-            @login_required
-            @permission_required('imports.change_upload')
-            def retry(request):
-                Upload.objects.filter(pk=request.POST['pk']).update(state='queued')
+""" + _PERMITTED_UPLOADS + """\
 
             @login_required
             def add_key(request):
@@ -198,24 +191,7 @@ class MissingSiblingGuard(Check):
     )
     INVALID = (
         # A module whose other three writing views require a permission.
-        Invalid("""\
-            from django.contrib.auth.decorators import login_required, permission_required
-            from imports.models import Upload
-
-            @login_required
-            @permission_required('imports.add_upload')
-            def upload(request):
-                Upload.objects.create(name=request.POST['name'])
-
-            @login_required
-            @permission_required('imports.change_upload')
-            def rename(request):
-                Upload.objects.filter(pk=request.POST['pk']).update(name=request.POST['name'])
-
-            @login_required
-            @permission_required('imports.change_upload')
-            def retry(request):
-                Upload.objects.filter(pk=request.POST['pk']).update(state='queued')
+        Invalid(_UPLOAD_IMPORTS + _PERMITTED_UPLOADS + """\
 
             @login_required
             def delete_upload(request):
