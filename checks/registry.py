@@ -51,6 +51,7 @@ from .domain import (
     unscoped_object_lookup,
     untraced_patient_delete,
     unverified_jwt,
+    write_handler_skips_check,
     write_without_audit_call,
 )
 from .env_files import RULE as ENV_FILE_RULE
@@ -105,6 +106,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     fixed_one_time_code.FixedOneTimeCode,
     unverified_jwt.UnverifiedJwt,
     admin_action_too_weak.AdminActionTooWeak,
+    write_handler_skips_check.WriteHandlerSkipsCheck,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

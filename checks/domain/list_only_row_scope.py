@@ -3,10 +3,12 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.guards import mentions_user, request_user_names
+from ..facts.django_code import ProjectCode
+from ..facts.guards import AUTHZ, LEVEL_NAMES, decides_by_user, mentions_user, request_user_names
 from ..facts.querysets import parent_map
-from ..facts.views import all_views
+from ..facts.views import View, all_views
 from ..finding import Category, Confidence, Severity
+from ..names import last_part
 from ..source import SourceFile
 from ..walk import walk
 
@@ -27,6 +29,11 @@ class ListOnlyRowScope(Check):
     list shows the user's own patients; retrieve, update and delete, which look rows up through the same
     `get_queryset()`, reach every patient's record by id. A branch chosen by the user's privilege
     (`if user.is_superuser: return qs`) is a decision, not a gap, and is not flagged.
+
+    Also flags a DRF viewset that overrides `list()` to show only the rows the requesting user may see
+    (filtered by the user, or kept when a test of the user passes) while it inherits `retrieve`, `update`
+    or `destroy` from DRF over an unrestricted `queryset`, with no permission class that authorizes: the
+    author's own scoping shows the rows are not everyone's, whatever model they hold.
 
     ## Why is this bad?
     The restriction shows what the author meant: a user sees only their facility's or care team's
@@ -56,7 +63,7 @@ class ListOnlyRowScope(Check):
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM
     cwe = 639
-    summary = "get_queryset() restricts patient rows to the user only for some actions"
+    summary = "Rows restricted to the user for the list, not for the actions that look rows up by id"
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
@@ -94,8 +101,39 @@ class ListOnlyRowScope(Check):
                         return Participant.objects.filter(facility=self.request.user.facility)
                     return Participant.objects.none()
             """, path="trial/views.py", files=(_MODELS,)),
+        # list() restricted, and get_queryset() restricts every other action too.
+        Valid("""\
+            from rest_framework import viewsets
+            from rest_framework.response import Response
+            from trial.models import Site
+            from trial.serializers import SiteSerializer
+
+            class SiteViewSet(viewsets.ModelViewSet):
+                serializer_class = SiteSerializer
+
+                def get_queryset(self):
+                    return Site.objects.filter(staff=self.request.user)
+
+                def list(self, request, *args, **kwargs):
+                    return Response(SiteSerializer(self.get_queryset(), many=True).data)
+            """, path="trial/views.py", files=(_MODELS,)),
     )
     INVALID = (
+        # list() keeps the user's sites; retrieve, update and destroy come from ModelViewSet over every site.
+        Invalid("""\
+            from rest_framework import viewsets
+            from rest_framework.response import Response
+            from trial.models import Site
+            from trial.serializers import SiteSerializer
+
+            class SiteViewSet(viewsets.ModelViewSet):
+                queryset = Site.objects.all()
+                serializer_class = SiteSerializer
+
+                def list(self, request, *args, **kwargs):
+                    sites = [s for s in Site.objects.all() if request.user in s.staff.all()]
+                    return Response(SiteSerializer(sites, many=True).data)
+            """, line=6, path="trial/views.py", files=(_MODELS,)),
         Invalid("""\
             from rest_framework import viewsets
             from trial.models import Participant
@@ -114,9 +152,14 @@ class ListOnlyRowScope(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
         for view in all_views(self.ctx, node):
             cls = view.node
-            if not (isinstance(cls, ast.ClassDef) and view.models) or view.unknown or view.unreachable:
+            if not isinstance(cls, ast.ClassDef) or view.unknown or view.unreachable:
+                continue
+            if code is not None:
+                self._list_override(view, cls, code)
+            if not view.models:
                 continue
             gq = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"), None)
             gap = _unrestricted_branch(gq) if gq is not None else None
@@ -134,6 +177,37 @@ class ListOnlyRowScope(Check):
                 "branch (retrieve, update, delete by id) reach every patient's rows.",
                 fix="Restrict the queryset before branching, so that every action sees only the user's rows.",
             )
+
+
+    def _list_override(self, view: View, cls: ast.ClassDef, code: ProjectCode) -> None:
+        """A viewset whose own `list()` keeps the user's rows while DRF's retrieve/update/destroy, inherited,
+        look rows up in the unrestricted queryset."""
+        own = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        listing = own.get("list")
+        if not view.drf or view.restricted or view.shared[0] >= AUTHZ or listing is None or not decides_by_user(
+                listing) or {"get_queryset", "get_object"} & set(own):
+            return
+        bases = {last_part(a) for a in code.ancestors(f"{self.ctx.imports.module}.{cls.name}")}
+        inherited = [action for action, mixin in _DETAIL_ACTIONS
+                     if bases & {mixin, *_FULL_VIEWSETS[mixin]} and action not in own]
+        if not inherited:
+            return
+        self.report(
+            cls,
+            f"{cls.name}.list() shows only the rows the requesting user may see (line {listing.lineno}), but the "
+            f"{', '.join(inherited)} it inherits from DRF look rows up by id in its unrestricted queryset, with "
+            f"no permission class that authorizes ({LEVEL_NAMES[view.shared[0]]} may call them): a user reaches "
+            "any row the list hides by its id.",
+            fix="Restrict get_queryset() to the user's rows (list() can then use it), or check each object in a "
+            "permission class's has_object_permission().",
+        )
+
+
+# The detail actions DRF's mixins give a viewset, each with its mixin; and the viewsets that bring each mixin.
+_DETAIL_ACTIONS = (("retrieve", "RetrieveModelMixin"), ("update", "UpdateModelMixin"),
+                   ("destroy", "DestroyModelMixin"))
+_FULL_VIEWSETS = {"RetrieveModelMixin": ("ModelViewSet", "ReadOnlyModelViewSet"),
+                  "UpdateModelMixin": ("ModelViewSet",), "DestroyModelMixin": ("ModelViewSet",)}
 
 
 def _unrestricted_branch(fn: ast.FunctionDef) -> tuple[int, int] | None:

@@ -5,12 +5,13 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
-from ..facts.guards import NONE, body_level
+from ..facts.guards import NONE, body_level, looks_up_by_user
 from ..facts.object_scope import HandlerScope, Lookup, analyse, is_request_handler, relates
-from ..facts.views import SINGLE_OBJECT_VIEWS, all_views
+from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
+from ..walk import walk
 
 # Pages that keep answers to their user, and an edit page that relies on Django's get_object().
 _ANSWER_PAGES = """\
@@ -67,6 +68,38 @@ _ANSWERS = ("survey/models.py", """\
     """)
 
 
+_CHAT_MODELS = ("assist/models.py", """\
+    from django.conf import settings
+    from django.db import models
+
+    class Chat(models.Model):
+        user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+        external_id = models.UUIDField(unique=True)
+        title = models.CharField(max_length=200)
+    """)
+# A viewset that shows each user their own chats, and an extra action on one chat.
+_CHATS = """\
+            from rest_framework import viewsets
+            from rest_framework.decorators import action
+            from rest_framework.response import Response
+            from assist.models import Chat
+
+            class ChatViewSet(viewsets.ModelViewSet):
+                queryset = Chat.objects.all()
+                lookup_field = "external_id"
+
+                def get_queryset(self):
+                    return self.queryset.filter(user=self.request.user)
+
+                @action(detail=True, methods=["post"])
+                def rename(self, *args, **kwargs):
+                    chat = Chat.objects.get(external_id=kwargs["external_id"])
+                    chat.title = self.request.data["title"]
+                    chat.save()
+                    return Response({"title": chat.title})
+            """
+
+
 class UnscopedObjectLookup(Check):
     """## What it does
     Flags a lookup in request code that fetches rows by an id the client sent (a URL capture, a query or
@@ -75,7 +108,9 @@ class UnscopedObjectLookup(Check):
     access the code checked, and no check on the fetched rows follows. It needs evidence that rows are not
     open to every caller: the same function checks access to another object (the project's own check
     function, `has_perm`, a test against the user) and the rows are patient data or belong to that kind of
-    object; or restricting the model to the requesting user is the module's norm (two or more request
+    object; or the handler's own class view keeps only the user's rows in `get_queryset()` and the handler
+    (a DRF `@action`, an overridden `retrieve`) fetches that model, or rows that belong to it, past it instead
+    of through `self.get_object()`; or restricting the model to the requesting user is the module's norm (two or more request
     handlers, no more privileged, do it, twice as many as reach its rows unrestricted). Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
     Django's own `get_object()` with no `get_queryset()` of its own.
@@ -109,6 +144,9 @@ class UnscopedObjectLookup(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # The extra action goes through the view's own restricted queryset.
+        Valid(_CHATS.replace('Chat.objects.get(external_id=kwargs["external_id"])', "self.get_object()"),
+              path="assist/views.py", files=(_CHAT_MODELS,)),
         # The variant is fetched through the family whose project was checked.
         Valid("""\
             from genomics.models import Family, Variant
@@ -198,6 +236,8 @@ class UnscopedObjectLookup(Check):
             """, path="survey/views.py", files=(_ANSWERS,)),
     )
     INVALID = (
+        # The viewset keeps each user's chats; its extra action looks a chat up past that restriction.
+        Invalid(_CHATS, line=14, path="assist/views.py", files=(_CHAT_MODELS,)),
         Invalid("""\
             from genomics.models import Family, Variant
             from genomics.permissions import check_project_permissions
@@ -246,12 +286,16 @@ class UnscopedObjectLookup(Check):
             return
         views = {id(v.node): v for v in all_views(self.ctx, node)}
         scopes: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int, HandlerScope]] = []
+        restricting_views: dict[int, str] = {}  # handler -> the model its own view restricts in get_queryset()
         for fn, owner in handlers:
             view = views.get(id(owner))
             if view is not None and (view.unreachable or view.unknown and not view.unknown_login_only):
                 continue  # (whether a login is needed changes nothing about which rows a signed-in user reaches)
             level = max(body_level(fn, self.ctx.imports), view.reads if view is not None else NONE)
             scopes.append((fn, level, analyse(fn, self.ctx.imports, models, code)))
+            model = self._restricted_queryset(view, code, models) if view is not None else None
+            if model is not None and not _uses_own_queryset(fn):
+                restricting_views[id(fn)] = model
         for fn, level, scope in scopes:
             for lookup in scope.unscoped:
                 # Patient rows, or rows that belong to the kind of object checked (a family's variants).
@@ -259,6 +303,10 @@ class UnscopedObjectLookup(Check):
                               or relates(models, lookup.model, a[2])), None)
                 if other is not None:
                     self._report_other_object(fn, lookup, other)
+                    continue
+                own = restricting_views.get(id(fn))
+                if own is not None and relates(models, lookup.model, own):
+                    self._report_bypass(fn, lookup, own)
                     continue
                 if self._norm_restricts(lookup.model, fn, level, scopes, views.values(), models):
                     peers = [g for g, lv, s in scopes if g is not fn and lv >= level and lookup.model in s.restricted]
@@ -274,6 +322,28 @@ class UnscopedObjectLookup(Check):
                             "another user's row by changing the id in the URL.",
                             fix=f"Override get_queryset() to restrict {last_part(model)} to the requesting user, "
                             f"as {peer.name} does.")
+
+    def _restricted_queryset(self, view: View, code: ProjectCode, models: ModelIndex) -> str | None:
+        """The model of a class view whose get_queryset() (its own or a project base's) keeps the requesting
+        user's rows."""
+        if not isinstance(view.node, ast.ClassDef):
+            return None
+        q = f"{self.ctx.imports.module}.{view.node.name}"
+        own = next((m for m in view.node.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"), None)
+        if not (looks_up_by_user(own) if own is not None else any(
+                info is not None and info.user_queryset for info in map(code.lookup, code.ancestors(q)[1:]))):
+            return None  # (a get_queryset() that only tests the user's role keeps no rows to them)
+        ref = code.attr(q, "model")
+        model = models.lookup(ref) if isinstance(ref, str) else None
+        return model.qualname if model is not None and model.qualname in models.django else None
+
+    def _report_bypass(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, model: str) -> None:
+        self.report(fn, end_node=lookup.node, message=f"{fn.name} fetches {self._what(lookup)} (line "
+                    f"{lookup.node.lineno}) itself, past its view's get_queryset(), which keeps only the requesting "
+                    f"user's {last_part(model)} rows: a caller reaches another user's rows through {fn.name} by "
+                    "sending their id.",
+                    fix="Look the row up through the view's own queryset (`self.get_object()`, or a filter on "
+                    "`self.get_queryset()`).")
 
     def _single_object_views(self, views, code: ProjectCode, models: ModelIndex):
         """(view, model) for generic single-object views (DetailView, UpdateView, DeleteView) whose object comes
@@ -348,3 +418,10 @@ class UnscopedObjectLookup(Check):
                     f"{last_part(lookup.model)} rows by sending their id.",
                     fix="Restrict the lookup to the requesting user (a filter on the owner), as "
                     f"{peer.name} does, or check the fetched row's owner.")
+
+
+def _uses_own_queryset(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`self.get_object()`, `self.get_queryset()`, `self.filter_queryset(...)`: the rows pass the view's restriction."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+               and n.func.value.id == "self" and n.func.attr in ("get_object", "get_queryset", "filter_queryset")
+               for n in walk(fn))

@@ -57,9 +57,10 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
             level = AUTHZ  # `get_object_or_404(Invite, token=token)`: the row a secret in the URL names, to its holder
         elif isinstance(n, ast.If) and not _authn_only(n.test, aliases) and not any(
                 isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and any(
-                isinstance(st, ast.Return) and refuses_caller(st.value, imports) for st in n.body):
+                isinstance(st, ast.Return) and refuses_caller(st.value, imports) for st in (*n.body, *n.orelse)):
             # `if token != response.token: return HttpResponseForbidden()` (a per-row credential), `if not
-            # is_manager: return HttpResponse(status=403)`: a test other than the login, failed with 403
+            # is_manager: return HttpResponse(status=403)`, `if p.is_member(user): ... else: return Response(status=403)`:
+            # a test other than the login, failed with 403
             level = AUTHZ
     return level
 
@@ -76,8 +77,12 @@ def refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
         return False
     if last_part(imports.qualname(value.func) or "") in ("HttpResponseForbidden", "HttpResponseUnauthorized"):
         return True
-    return any(k.arg == "status" and isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
-               for k in value.keywords)
+    return any(k.arg == "status" and (isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
+                                      or last_part(dotted(k.value) or "") in _REFUSAL_CODES) for k in value.keywords)
+
+
+# DRF's names for the refusal status codes (`status=status.HTTP_403_FORBIDDEN`).
+_REFUSAL_CODES = ("HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN")
 
 
 def _decisions(n: ast.AST) -> list[ast.AST]:
@@ -255,6 +260,32 @@ def _tests_request_role(test: ast.expr) -> bool:
     no such attribute of its own)."""
     return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and n.attr not in _REQUEST_OWN
                and dotted(n.value) in ("request", "self.request") for n in walk(test))
+
+
+def decides_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The function tests something about the requesting user, or looks rows up through the user."""
+    users = request_user_names(fn)
+    return any(isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and mentions_user(n.test, users) or
+               isinstance(n, ast.comprehension) and any(mentions_user(c, users) for c in n.ifs)
+               for n in walk(fn)) or looks_up_by_user(fn)
+
+
+def looks_up_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The function looks rows up by the requesting user: `filter(owner=request.user)`, `user.studies.get()`."""
+    users = request_user_names(fn)
+    for n in walk(fn):
+        if isinstance(n, ast.Call):
+            name = n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+            if name in _USER_LOOKUPS and any(mentions_user(v, users) for v in [*n.args, *(k.value for k in n.keywords)]):
+                return True
+            if isinstance(n.func, ast.Attribute) and name in ("filter", "get", "all") and \
+                    mentions_user(n.func.value, users):
+                return True  # through the user's own relations: `request.user.studies.get(pk=pk)`
+    return False
+
+
+# Lookups whose arguments, when they name the requesting user, scope the rows to that user.
+_USER_LOOKUPS = frozenset({"filter", "get", "exclude", "get_object_or_404", "get_list_or_404", "Q", "for_user"})
 
 
 def mentions_user(node: ast.AST, names: set[str]) -> bool:

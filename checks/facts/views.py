@@ -55,6 +55,9 @@ _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFo
                 "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
                 "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin")
 _DRF_HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy"})
+# Methods that answer one kind of request: the HTTP handlers and DRF's viewset actions.
+_OWN_HANDLERS = frozenset(HANDLERS - {"dispatch"} | {"list", "retrieve", "create", "update", "partial_update",
+                                                     "destroy"})
 # Calls a view signs a new account up with: `user = form.save()`, `User.objects.create_user(...)`.
 _USER_CREATORS = ("save", "create_user", "create_superuser")
 
@@ -89,6 +92,10 @@ class View:
     unknown: str = ""  # why its access control cannot be resolved: no gating finding rests on it
     unreachable: str = ""  # why no request reaches it (app not installed, router never included)
     perm_classes: list[str] = field(default_factory=list)  # DRF permission classes deciding every action
+    # A class view's (reads, writes) levels from everything but its handlers' own bodies, and what each handler it
+    # defines (`get`, `put`, `destroy`) checks in its own body.
+    shared: tuple[int, int] = (NONE, NONE)
+    handler_levels: dict[str, int] = field(default_factory=dict)
 
     @property
     def unknown_login_only(self) -> bool:
@@ -522,9 +529,12 @@ class Analyzer:
                 evidence.append(f"{last_part(a)} checks {'login' if found == AUTHN else 'permissions or roles'}")
         level = max([level, *(self.decorator_level(d) for d in node.decorator_list),
                      self._handler_level(q, ancestors, evidence, level)])
-        level = max(level, max((self.body_level(m) for m in node.body
-                                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and _may_deny(m, self.imports)),
-                               default=NONE))
+        methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        # A check in a request handler's own body guards that handler; one in any other method (`dispatch()`, a
+        # `get_object()` that checks the row) guards them all.
+        handler_levels = {m.name: self.body_level(m) for m in methods if m.name in _OWN_HANDLERS}
+        level = max(level, max((self.body_level(m) for m in methods
+                                if m.name not in handler_levels and _may_deny(m, self.imports)), default=NONE))
         wrapped, wrapper = self.code.url_guard(q)
         if wrapped > level:
             level = wrapped
@@ -549,6 +559,9 @@ class Analyzer:
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
+        shared = (reads, writes_level)
+        best = max(handler_levels.values(), default=NONE)  # (as before: the best-guarded handler speaks for the class)
+        reads, writes_level = max(reads, best), max(writes_level, best)
         # (DRF's perform_* hooks run only under the mixins `_class_writes` reads)
         through = [self._writes_through(f"{q}.{m.name}", evidence) for m in node.body  # each: rows reached too
                    if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS - _DRF_HOOKS]
@@ -575,7 +588,8 @@ class Analyzer:
             unknown = f"{UNREAD_MIDDLEWARE}{self.unknown_middleware} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
-                    unreachable=self._unreachable(q), perm_classes=perm_classes)
+                    unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
+                    handler_levels=handler_levels)
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         def levels(value: ast.expr | None) -> tuple[int, int] | None:
