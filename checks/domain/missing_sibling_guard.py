@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.guards import AUTHN, AUTHZ
+from ..facts.guards import AUTHN, AUTHZ, consults_user, decorated_for_access
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
@@ -59,6 +59,37 @@ _PERMITTED_UPLOADS = """\
                 Upload.objects.filter(pk=request.POST['pk']).update(state='queued')
 """
 
+# Three views of a module that check the caller belongs to the organisation named in the URL.
+_ORG_VIEWS = """\
+            from django.http import JsonResponse
+            from rest_framework.views import APIView
+            from orgs.models import Organization
+            from orgs.tasks import send_top_up
+
+            def _member(org_id, user):
+                return Organization.objects.filter(id=org_id, users=user).exists()
+
+            class Balance(APIView):
+                def get(self, request, org_id):
+                    if not _member(org_id, request.user):
+                        return JsonResponse({}, status=401)
+                    return JsonResponse({"balance": 0})
+
+            class TopUp(APIView):
+                def get(self, request, org_id):
+                    if not _member(org_id, request.user):
+                        return JsonResponse({}, status=401)
+                    send_top_up.delay(org_id, request.GET["msisdn"])
+                    return JsonResponse({})
+
+            class Products(APIView):
+                def get(self, request, org_id):
+                    if not _member(org_id, request.user):
+                        return JsonResponse({}, status=401)
+                    return JsonResponse({"products": []})
+"""
+
+
 class MissingSiblingGuard(Check):
     """## What it does
     Two departures from a module's own norm. First, a class-based view of patient data that acts on a record named in its URL
@@ -68,7 +99,12 @@ class MissingSiblingGuard(Check):
     libraries' mixins (`LoginRequiredMixin`, `PermissionRequiredMixin`) do not make the norm: the
     project's own check is what scopes a user to their patients. Second, a view that changes data with
     login only where at least two thirds of the module's views that change data (three or more) check
-    a role or permission (patient-data writes at login only are WG302's).
+    a role or permission (patient-data writes at login only are WG302's). Third, a view or handler that
+    takes a named capture from its URL (`org_id`, `patient_id`, `registry_code`; not a bare `pk`) and checks
+    nothing about the caller, where at least two thirds of the module's other views taking the same capture
+    (three or more in all) check the caller's access: the capture names a tenant or a record the module
+    guards everywhere else. A view that hands the user to any call that may decide
+    (`Patient.get_for_user(request.user, patient_id)`) is not flagged.
 
     ## Why is this bad?
     When every view of a record checks that the patient belongs to the user's unit but one does
@@ -101,6 +137,15 @@ class MissingSiblingGuard(Check):
     summary = "Patient-data view skips the access check its sibling views use"
 
     VALID = (
+        # The fourth view hands the user to the project's own lookup, which decides.
+        Valid(_ORG_VIEWS + """\
+
+            class BuyProduct(APIView):
+                def get(self, request, org_id, product_id):
+                    org = Organization.get_for_user(request.user, org_id)
+                    send_top_up.delay(org.id, request.GET["msisdn"], product_id)
+                    return JsonResponse({})
+            """, path="orgs/views.py"),
         Valid(_UPLOAD_IMPORTS + _PERMITTED_UPLOADS + """\
 
             @login_required
@@ -190,6 +235,14 @@ class MissingSiblingGuard(Check):
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
     )
     INVALID = (
+        # The module checks membership of the organisation named in the URL everywhere but here.
+        Invalid(_ORG_VIEWS + """\
+
+            class BuyProduct(APIView):
+                def get(self, request, org_id, product_id):
+                    send_top_up.delay(org_id, request.GET["msisdn"], product_id)
+                    return JsonResponse({})
+            """, line=29, path="orgs/views.py"),
         # A module whose other three writing views require a permission.
         Invalid(_UPLOAD_IMPORTS + _PERMITTED_UPLOADS + """\
 
@@ -231,6 +284,7 @@ class MissingSiblingGuard(Check):
             return
         live = [v for v in all_views(self.ctx, node) if not v.unknown and not v.unreachable]
         self._login_only_writer(live)
+        self._unchecked_capture(live)
         self._missing_mixin(code, [v for v in live if isinstance(v.node, ast.ClassDef) and v.models])
 
     def _login_only_writer(self, views: list[View]) -> None:
@@ -251,6 +305,24 @@ class MissingSiblingGuard(Check):
                             "check a role or permission: any signed-in user can do here what the others reserve.",
                             fix="Add the role or permission check its sibling views make (a decorator, a mixin, or "
                             "the test at the top of the view).")
+
+    def _unchecked_capture(self, views: list[View]) -> None:
+        """A view or handler taking a named URL capture and checking nothing, where two thirds of the module's
+        views taking the same capture (three or more in all) check the caller's access."""
+        units = [u for v in views for u in _units(v)]
+        for capture in sorted({c for _, _, _, caps in units for c in caps}):
+            takers = [u for u in units if capture in u[3]]
+            checking = [u for u in takers if u[2]]
+            if len(takers) < _MIN_PEERS or len(checking) * 3 < len(takers) * 2:
+                continue
+            for name, fn, checks, _ in takers:
+                if checks or consults_user(fn) or decorated_for_access(fn, self.ctx.imports):
+                    continue
+                self.report(fn, f"{name} takes `{capture}` from its URL and checks nothing about the caller, while "
+                            f"{len(checking)} of the module's {len(takers) - 1} other views taking `{capture}` check the "
+                            f"caller's access (such as {checking[0][0]}, line {checking[0][1].lineno}): any caller "
+                            f"who reaches it can act on any `{capture}`.",
+                            fix=f"Make the check {checking[0][0]} makes on `{capture}` here too.")
 
     def _missing_mixin(self, code: ProjectCode, views: list[View]) -> None:
         module = self.ctx.imports.module
@@ -316,3 +388,47 @@ def _names_record_from_url(view: View, code: ProjectCode, q: str) -> bool:
                 a.arg == "pk" or a.arg.endswith("_id") for a in n.args.args[1:]):
             return True
     return False
+
+
+# URL captures too generic to say that two views name the same kind of thing.
+_GENERIC_CAPTURES = frozenset({"pk", "id", "slug", "uuid", "format", "args", "kwargs"})
+Unit = tuple[str, "ast.FunctionDef | ast.AsyncFunctionDef", bool, set[str]]
+
+
+def _units(view: View) -> list[Unit]:
+    """(name, function, whether it checks the caller's access, named URL captures it reads) for a function
+    view, or for each request handler a class view defines."""
+    node = view.node
+    if not isinstance(node, ast.ClassDef):
+        checks = view.restricted or min(view.reads, view.writes_level if view.writes else AUTHZ) >= AUTHZ
+        return [(node.name, node, checks, _captures(node, method=False))]
+    out: list[Unit] = []
+    for m in node.body:
+        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in view.handler_levels:
+            shared = view.shared[1] if m.name in _WRITING else view.shared[0]
+            checks = view.restricted or max(shared, view.handler_levels[m.name]) >= AUTHZ
+            out.append((f"{node.name}.{m.name}", m, checks, _captures(m, method=True)))
+    return out
+
+
+_WRITING = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
+
+
+def _captures(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> set[str]:
+    """Named URL captures a handler reads: its parameters after the request, `kwargs["org_id"]`,
+    `self.kwargs.get("org_id")`."""
+    params = [a.arg for a in fn.args.args][1 if method else 0:]
+    if not params or params[0] != "request":
+        return set()
+    found = set(params[1:])
+    holders = {"kwargs", "self.kwargs"} | ({fn.args.kwarg.arg} if fn.args.kwarg else set())
+    for n in walk(fn):
+        key = None
+        if isinstance(n, ast.Subscript) and dotted(n.value) in holders:
+            key = n.slice
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and \
+                dotted(n.func.value) in holders and n.args:
+            key = n.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.add(key.value)
+    return found - _GENERIC_CAPTURES

@@ -5,11 +5,11 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
-from ..facts.guards import NONE, body_level, looks_up_by_user
+from ..facts.guards import NONE, body_level, looks_up_by_user, mentions_user
 from ..facts.object_scope import HandlerScope, Lookup, analyse, is_request_handler, relates
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
 from ..finding import Category, Confidence, Severity
-from ..names import last_part
+from ..names import dotted, last_part
 from ..source import SourceFile
 from ..walk import walk
 
@@ -144,6 +144,13 @@ class UnscopedObjectLookup(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # The row looked up is the one the base view just created for this caller.
+        Valid(_CHATS.replace("""                @action(detail=True, methods=["post"])
+                def rename(self, *args, **kwargs):
+                    chat = Chat.objects.get(external_id=kwargs["external_id"])""", """                def create(self, request, *args, **kwargs):
+                    made = super().create(request, *args, **kwargs)
+                    chat = Chat.objects.get(external_id=made.data["external_id"])"""),
+              path="assist/views.py", files=(_CHAT_MODELS,)),
         # The extra action goes through the view's own restricted queryset.
         Valid(_CHATS.replace('Chat.objects.get(external_id=kwargs["external_id"])', "self.get_object()"),
               path="assist/views.py", files=(_CHAT_MODELS,)),
@@ -236,6 +243,12 @@ class UnscopedObjectLookup(Check):
             """, path="survey/views.py", files=(_ANSWERS,)),
     )
     INVALID = (
+        # The rows are kept to the API key the caller sent; the action looks a chat up past that.
+        Invalid(_CHATS.replace("""                    return self.queryset.filter(user=self.request.user)""",
+                               """                    key = ApiKey.objects.get(key=self.request.headers["X-API-KEY"])
+                    return self.queryset.filter(api_key=key)""").replace(
+            "from assist.models import Chat", "from assist.models import ApiKey, Chat"),
+            line=15, path="assist/views.py", files=(_CHAT_MODELS,)),
         # The viewset keeps each user's chats; its extra action looks a chat up past that restriction.
         Invalid(_CHATS, line=14, path="assist/views.py", files=(_CHAT_MODELS,)),
         Invalid("""\
@@ -324,13 +337,12 @@ class UnscopedObjectLookup(Check):
                             f"as {peer.name} does.")
 
     def _restricted_queryset(self, view: View, code: ProjectCode, models: ModelIndex) -> str | None:
-        """The model of a class view whose get_queryset() (its own or a project base's) keeps the requesting
-        user's rows."""
+        """The model of a class view whose get_queryset() (its own or a project base's) keeps the caller's rows."""
         if not isinstance(view.node, ast.ClassDef):
             return None
         q = f"{self.ctx.imports.module}.{view.node.name}"
         own = next((m for m in view.node.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"), None)
-        if not (looks_up_by_user(own) if own is not None else any(
+        if not (_keeps_callers_rows(own) if own is not None else any(
                 info is not None and info.user_queryset for info in map(code.lookup, code.ancestors(q)[1:]))):
             return None  # (a get_queryset() that only tests the user's role keeps no rows to them)
         ref = code.attr(q, "model")
@@ -339,9 +351,8 @@ class UnscopedObjectLookup(Check):
 
     def _report_bypass(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, model: str) -> None:
         self.report(fn, end_node=lookup.node, message=f"{fn.name} fetches {self._what(lookup)} (line "
-                    f"{lookup.node.lineno}) itself, past its view's get_queryset(), which keeps only the requesting "
-                    f"user's {last_part(model)} rows: a caller reaches another user's rows through {fn.name} by "
-                    "sending their id.",
+                    f"{lookup.node.lineno}) itself, past its view's get_queryset(), which keeps only the caller's "
+                    f"{last_part(model)} rows: a caller reaches others' rows through {fn.name} by sending their id.",
                     fix="Look the row up through the view's own queryset (`self.get_object()`, or a filter on "
                     "`self.get_queryset()`).")
 
@@ -425,3 +436,23 @@ def _uses_own_queryset(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
                and n.func.value.id == "self" and n.func.attr in ("get_object", "get_queryset", "filter_queryset")
                for n in walk(fn))
+
+
+# What identifies the caller on a request besides the user: the credential it sent.
+_CREDENTIALS = ("self.request.headers", "self.request.META", "self.request.auth", "self.request.COOKIES")
+
+
+def _keeps_callers_rows(fn: ast.FunctionDef) -> bool:
+    """get_queryset() keeps the requesting user's rows, or the rows of the credential the caller sent
+    (`key = APIKey.objects.get(key=self.request.headers["X-API-KEY"])`, then `filter(api_key=key)`)."""
+    if looks_up_by_user(fn):
+        return True
+    caller: set[str] = set()
+    for _ in range(2):
+        for n in walk(fn):
+            if isinstance(n, ast.Assign) and any((dotted(x) or "").startswith(_CREDENTIALS) or mentions_user(x, caller)
+                                                 for x in walk(n.value) if isinstance(x, (ast.Attribute, ast.Name))):
+                caller.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    return bool(caller) and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("filter", "get")
+        and any(mentions_user(k.value, caller) for k in n.keywords) for n in walk(fn))

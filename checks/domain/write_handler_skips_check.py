@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.guards import AUTHZ, LEVEL_NAMES, decides_by_user
+from ..facts.guards import AUTHZ, LEVEL_NAMES, decides_by_user, decorated_for_access
 from ..facts.views import all_views
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
@@ -200,6 +200,7 @@ class WriteHandlerSkipsCheck(Check):
             for fn in cls.body:
                 if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name not in _WRITERS or \
                         view.handler_levels.get(fn.name, 0) >= AUTHZ or decides_by_user(fn) or \
+                        decorated_for_access(fn, self.ctx.imports) or \
                         _hands_over(fn, view.handler_levels):
                     continue
                 self.report(

@@ -270,6 +270,31 @@ def decides_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                for n in walk(fn)) or looks_up_by_user(fn)
 
 
+def consults_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Broader than `decides_by_user`: the function also hands the requesting user to a call that may decide
+    (`Patient.get_for_user(request.user, pk)`, `check_can_write(user)`), not only to one that records or
+    shows it (`create(owner=user)`, `log.info(user)`, `render(...)`)."""
+    if decides_by_user(fn):
+        return True
+    users = request_user_names(fn)
+    return any(isinstance(n, ast.Call) and (last_part(dotted(n.func) or "") or "") not in _RECORDING_CALLS and any(
+        mentions_user(a, users) for a in [*n.args, *(k.value for k in n.keywords)]) for n in walk(fn))
+
+
+# Calls that record, send or show the user they are given, deciding nothing.
+_RECORDING_CALLS = frozenset({"create", "update", "save", "get_or_create", "update_or_create", "add", "set", "append",
+                              "debug", "info", "warning", "error", "exception", "critical", "log", "send", "delay",
+                              "apply_async", "format", "render", "Response", "JsonResponse", "HttpResponse", "dict",
+                              "str", "print"})
+
+
+def decorated_for_access(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """A decorator whose name speaks of access control (`@patient_questionnaire_access`,
+    `@method_decorator(require_role("nurse"))`): it decides something, even where wardgate cannot read what."""
+    return any(ACCESS_WORDS.search(last_part(imports.qualname(n) or dotted(n) or "")) for d in fn.decorator_list
+               for n in walk(d) if isinstance(n, (ast.Name, ast.Attribute)))
+
+
 def looks_up_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """The function looks rows up by the requesting user: `filter(owner=request.user)`, `user.studies.get()`."""
     users = request_user_names(fn)

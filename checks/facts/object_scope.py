@@ -102,7 +102,8 @@ class _Handler:
         out = set(names)
         for _ in range(3):
             for target, value in self.bindings:
-                if target not in out and (_mentions(value, out) or (seed is not None and seed(value))):
+                if target not in out and not _inherited_answer(value) and (
+                        _mentions(value, out) or (seed is not None and seed(value))):
                     out.add(target)
         return out
 
@@ -295,6 +296,12 @@ def _bindings(fn: ast.AST) -> list[tuple[str, ast.AST]]:
         elif isinstance(n, ast.NamedExpr):
             out.append((n.target.id, n.value))
     return out
+
+
+def _inherited_answer(value: ast.AST) -> bool:
+    """`super().create(request, ...)`: the base view's answer (the row it just made), not what the client sent."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and isinstance(
+        value.func.value, ast.Call) and isinstance(value.func.value.func, ast.Name) and value.func.value.func.id == "super"
 
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:

@@ -532,7 +532,8 @@ class Analyzer:
         methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
         # A check in a request handler's own body guards that handler; one in any other method (`dispatch()`, a
         # `get_object()` that checks the row) guards them all.
-        handler_levels = {m.name: self.body_level(m) for m in methods if m.name in _OWN_HANDLERS}
+        handler_levels = {m.name: max([self.body_level(m), *(self.decorator_level(d) for d in m.decorator_list)])
+                          for m in methods if m.name in _OWN_HANDLERS}
         level = max(level, max((self.body_level(m) for m in methods
                                 if m.name not in handler_levels and _may_deny(m, self.imports)), default=NONE))
         wrapped, wrapper = self.code.url_guard(q)
