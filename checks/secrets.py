@@ -36,6 +36,10 @@ STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "red
 # The published logins of the public demo servers of DHIS2 (admin/district, play.dhis2.org) and OpenMRS
 # (admin/Admin123): seed data and sandboxes point at those servers; they guard nothing of the project's.
 DEMO_PASSWORDS = frozenset({"district", "admin123"})
+# Keys a vendor publishes for everyone's tests: Google's reCAPTCHA test site key and secret (they pass every check
+# and protect nothing), AWS's documented example access key.
+PUBLISHED_TEST_KEYS = frozenset({"6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe", "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
+                                 "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
 # "please-change-me", "insecure-replace-me-in-prod", "update-with-strong-secret": a value that says it must be replaced
 _ASKS_TO_CHANGE = re.compile(r"(change|replace|update)[-_ ]?(me|this|with)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
 
@@ -191,8 +195,8 @@ def url_password(value: str) -> str | None:
         return None
     pw = m.group(2)
     if pw.startswith(("$", "{", "%(", "<", "*")) or pw.lower() in {"password", "pass", "pw", "secret", "changeme"} \
-            or pw.lower() in STOCK_PASSWORDS or pw.lower() in DEMO_PASSWORDS:
-        return None
+            or pw.lower() in STOCK_PASSWORDS or pw.lower() in DEMO_PASSWORDS or pw == m.group(1):
+        return None  # (a password that repeats the user name, `postgres://app:app@db`, is a container's default)
     return pw
 
 
@@ -201,7 +205,7 @@ def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
     v = value.strip()
     if is_placeholder(v) or len(v) < 8 or any(c.isspace() for c in v) or _UUID.match(v) or _DOTTED.match(v):
         return False
-    if v.lower() in DEMO_PASSWORDS:
+    if v.lower() in DEMO_PASSWORDS or v in PUBLISHED_TEST_KEYS:
         return False
     if _ALPHABET.search(v):  # a character set tokens are drawn from (`"ABC…xyz0123456789"`), not a token
         return False

@@ -51,6 +51,8 @@ class CredentialsInUrl(Check):
             DOCS = "https://example.org/a:b@c"
             """),
         Valid('DATABASE_URL = "postgres://app:${DB_PASSWORD}@db:5432/emr"\n'),
+        # A container's default login, the password repeating the user name, as the fallback of a setting.
+        Valid('DATABASES = {"default": env.db("DATABASE_URL", default="postgres://debug:debug@postgres/clinic")}\n'),
         Valid('TEMPLATE = "postgres://<user>:<password>@<host>/<db>"\n'),
         # The local container's stock password: no server anyone relies on accepts it.
         Valid("""\

@@ -66,6 +66,12 @@ class HardcodedSecretAssignment(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # Google's published reCAPTCHA test secret: it passes every check and guards nothing.
+        Valid("""\
+            import environ
+            env = environ.Env()
+            GOOGLE_RECAPTCHA_SECRET_KEY = env("GOOGLE_RECAPTCHA_SECRET_KEY", default="6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe")
+            """),
         # An outbound token's placeholder only makes the remote call fail.
         Valid("""\
             import os
