@@ -408,19 +408,24 @@ def _units(view: View) -> list[Unit]:
             shared = view.shared[1] if m.name in _WRITING else view.shared[0]
             checks = view.restricted or max(shared, view.handler_levels[m.name]) >= AUTHZ
             out.append((f"{node.name}.{m.name}", m, checks, _captures(m, method=True)))
+    if not out:  # its handlers are a generic view's (`TemplateView.get`): the class is the unit
+        caps = {c for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                for c in _captures(m, method=True, params=m.name == "dispatch")}
+        out.append((node.name, node, view.restricted or view.reads >= AUTHZ, caps))
     return out
 
 
 _WRITING = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
 
 
-def _captures(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> set[str]:
+def _captures(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, params: bool = True) -> set[str]:
     """Named URL captures a handler reads: its parameters after the request, `kwargs["org_id"]`,
-    `self.kwargs.get("org_id")`."""
-    params = [a.arg for a in fn.args.args][1 if method else 0:]
-    if not params or params[0] != "request":
+    `self.kwargs.get("org_id")`. (A method that is no handler, `params=False`: only `self.kwargs`.)"""
+    names = [a.arg for a in fn.args.args][1 if method else 0:]
+    takes_request = bool(names) and names[0] == "request"
+    if not takes_request and not (method and not params):
         return set()
-    found = set(params[1:])
+    found = set(names[1:]) if takes_request and params else set()
     holders = {"kwargs", "self.kwargs"} | ({fn.args.kwarg.arg} if fn.args.kwarg else set())
     for n in walk(fn):
         key = None

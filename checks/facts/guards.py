@@ -75,8 +75,12 @@ def refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
     """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`: a refusal of the caller."""
     if not isinstance(value, ast.Call):
         return False
-    if last_part(imports.qualname(value.func) or "") in ("HttpResponseForbidden", "HttpResponseUnauthorized"):
+    name = last_part(imports.qualname(value.func) or "")
+    if name in ("HttpResponseForbidden", "HttpResponseUnauthorized"):
         return True
+    if name == "HttpResponse" and value.args and isinstance(value.args[0], ast.Constant) and value.args[0].value in (
+            401, 403):
+        return True  # `return HttpResponse(403)`: meant as a refusal (it answers 200 with the body "403", but no data)
     return any(k.arg == "status" and (isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
                                       or last_part(dotted(k.value) or "") in _REFUSAL_CODES) for k in value.keywords)
 
