@@ -392,7 +392,7 @@ def _names_record_from_url(view: View, code: ProjectCode, q: str) -> bool:
 
 # URL captures too generic to say that two views name the same kind of thing.
 _GENERIC_CAPTURES = frozenset({"pk", "id", "slug", "uuid", "format", "args", "kwargs"})
-Unit = tuple[str, "ast.FunctionDef | ast.AsyncFunctionDef", bool, set[str]]
+Unit = tuple[str, "ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef", bool, set[str]]
 
 
 def _units(view: View) -> list[Unit]:

@@ -266,7 +266,7 @@ def _tests_request_role(test: ast.expr) -> bool:
                and dotted(n.value) in ("request", "self.request") for n in walk(test))
 
 
-def decides_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def decides_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     """The function tests something about the requesting user, or looks rows up through the user."""
     users = request_user_names(fn)
     return any(isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and mentions_user(n.test, users) or
@@ -274,7 +274,7 @@ def decides_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                for n in walk(fn)) or looks_up_by_user(fn)
 
 
-def consults_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def consults_user(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     """Broader than `decides_by_user`: the function also hands the requesting user to a call that may decide
     (`Patient.get_for_user(request.user, pk)`, `check_can_write(user)`), not only to one that records or
     shows it (`create(owner=user)`, `log.info(user)`, `render(...)`)."""
@@ -292,14 +292,14 @@ _RECORDING_CALLS = frozenset({"create", "update", "save", "get_or_create", "upda
                               "str", "print"})
 
 
-def decorated_for_access(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+def decorated_for_access(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, imports: ImportMap) -> bool:
     """A decorator whose name speaks of access control (`@patient_questionnaire_access`,
     `@method_decorator(require_role("nurse"))`): it decides something, even where wardgate cannot read what."""
     return any(ACCESS_WORDS.search(last_part(imports.qualname(n) or dotted(n) or "")) for d in fn.decorator_list
                for n in walk(d) if isinstance(n, (ast.Name, ast.Attribute)))
 
 
-def looks_up_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def looks_up_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     """The function looks rows up by the requesting user: `filter(owner=request.user)`, `user.studies.get()`."""
     users = request_user_names(fn)
     for n in walk(fn):
