@@ -216,6 +216,23 @@ class UnauthenticatedPatientView(Check):
             """, path="clinic/views.py", files=_AGG_FILES),
     )
     INVALID = (
+        # Refusing numbers outside a configured list decides which record may be read, not who reads it.
+        Invalid("""\
+            from django.conf import settings
+            from django.shortcuts import get_object_or_404
+            from rest_framework import status, viewsets
+            from rest_framework.permissions import AllowAny
+            from rest_framework.response import Response
+            from clinic.models import Patient
+
+            class PatientLookup(viewsets.ViewSet):
+                permission_classes = [AllowAny]
+
+                def retrieve(self, request, pk):
+                    if pk not in settings.LOOKUP_NUMBERS:
+                        return Response({}, status=status.HTTP_403_FORBIDDEN)
+                    return Response({"nhs": get_object_or_404(Patient, pk=pk).nhs_number})
+            """, line=8, path="clinic/api.py", files=(*_FILES, _SETTINGS)),
         # The login middleware turns anonymous requests away, except on the kiosk's exempt path.
         Invalid(_GATED_VIEWS, line=7, path="clinic/views.py", files=(*_FILES, *_GATE)),
         Invalid("""\

@@ -56,13 +56,21 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
                                              and k.value.id in params for k in n.keywords):
             level = AUTHZ  # `get_object_or_404(Invite, token=token)`: the row a secret in the URL names, to its holder
         elif isinstance(n, ast.If) and not _authn_only(n.test, aliases) and not any(
-                isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and any(
+                isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and not _only_params_and_settings(
+                n.test, params) and any(
                 isinstance(st, ast.Return) and refuses_caller(st.value, imports) for st in (*n.body, *n.orelse)):
             # `if token != response.token: return HttpResponseForbidden()` (a per-row credential), `if not
             # is_manager: return HttpResponse(status=403)`, `if p.is_member(user): ... else: return Response(status=403)`:
             # a test other than the login, failed with 403
             level = AUTHZ
     return level
+
+
+def _only_params_and_settings(test: ast.expr, params: set[str]) -> bool:
+    """`if pk not in settings.ALLOWED_NUMBERS`: the test weighs only what the URL names against configuration, so
+    it decides what may be acted on, not who may act."""
+    roots = {(dotted(n) or "").split(".")[0] for n in walk(test) if isinstance(n, ast.Name)}
+    return bool(roots) and roots <= params | {"settings"}
 
 
 def raises_permission_denied(node: ast.AST, imports: ImportMap) -> bool:
