@@ -243,6 +243,20 @@ class UnscopedObjectLookup(Check):
             """, path="survey/views.py", files=(_ANSWERS,)),
     )
     INVALID = (
+        # Kept to the user by a project queryset method; destroy() looks the row up through another manager.
+        Invalid("""\
+            from rest_framework import viewsets
+            from rest_framework.response import Response
+            from assist.models import Chat
+
+            class ChatViewSet(viewsets.ModelViewSet):
+                def get_queryset(self):
+                    return Chat.objects.filter_for_user(self.request.user)
+
+                def destroy(self, request, pk=None):
+                    Chat.all_objects.get(pk=pk).delete()
+                    return Response(status=204)
+            """, line=9, path="assist/views.py", files=(_CHAT_MODELS,)),
         # The rows are kept to the API key the caller sent; the action looks a chat up past that.
         Invalid(_CHATS.replace("""                    return self.queryset.filter(user=self.request.user)""",
                                """                    key = ApiKey.objects.get(key=self.request.headers["X-API-KEY"])
@@ -345,9 +359,15 @@ class UnscopedObjectLookup(Check):
         if not (_keeps_callers_rows(own) if own is not None else any(
                 info is not None and info.user_queryset for info in map(code.lookup, code.ancestors(q)[1:]))):
             return None  # (a get_queryset() that only tests the user's role keeps no rows to them)
-        ref = code.attr(q, "model")
-        model = models.lookup(ref) if isinstance(ref, str) else None
-        return model.qualname if model is not None and model.qualname in models.django else None
+        refs = [code.attr(q, "model")]
+        if own is not None:  # `Entity.objects.filter_for_user(...)` in get_queryset() names the model too
+            refs += [self.ctx.imports.qualname(n.value) for n in walk(own)
+                     if isinstance(n, ast.Attribute) and n.attr == "objects"]
+        for ref in refs:
+            model = models.lookup(ref) if isinstance(ref, str) else None
+            if model is not None and model.qualname in models.django:
+                return model.qualname
+        return None
 
     def _report_bypass(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, model: str) -> None:
         self.report(fn, end_node=lookup.node, message=f"{fn.name} fetches {self._what(lookup)} (line "

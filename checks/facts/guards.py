@@ -318,7 +318,15 @@ def looks_up_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) 
             if isinstance(n.func, ast.Attribute) and name in ("filter", "get", "all") and \
                     mentions_user(n.func.value, users):
                 return True  # through the user's own relations: `request.user.studies.get(pk=pk)`
+            if isinstance(n.func, ast.Attribute) and name not in _RECORDING_CALLS and _on_manager(n.func.value) and any(
+                    mentions_user(a, users) for a in [*n.args, *(k.value for k in n.keywords)]):
+                return True  # a project manager's scope: `Entity.objects.filter_for_user(request.user)`
     return False
+
+
+def _on_manager(receiver: ast.expr) -> bool:
+    """`Model.objects`, `Model.objects.filter(...)`: a queryset or its manager."""
+    return any(isinstance(n, ast.Attribute) and n.attr == "objects" for n in walk(receiver))
 
 
 # Lookups whose arguments, when they name the requesting user, scope the rows to that user.
