@@ -101,9 +101,9 @@ class MissingSiblingGuard(Check):
     login only where at least two thirds of the module's views that change data (three or more) check
     a role or permission (patient-data writes at login only are WG302's). Third, a view or handler that
     takes a named capture from its URL (`org_id`, `patient_id`, `registry_code`; not a bare `pk`) and checks
-    nothing about the caller, where at least two thirds of the module's other views taking the same capture
-    (three or more in all) check the caller's access: the capture names a tenant or a record the module
-    guards everywhere else. A view that hands the user to any call that may decide
+    nothing about the caller, where at least two thirds of the module's views taking the same capture
+    (three or more in all; or half, of four or more) check the caller's access: the capture names a tenant
+    or a record the module guards on purpose. A view that hands the user to any call that may decide
     (`Patient.get_for_user(request.user, patient_id)`) is not flagged.
 
     ## Why is this bad?
@@ -235,6 +235,17 @@ class MissingSiblingGuard(Check):
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
     )
     INVALID = (
+        # Half of the four views taking `org_id` check membership (the third hands the user to a lookup).
+        Invalid(_ORG_VIEWS.replace("""                    if not _member(org_id, request.user):
+                        return JsonResponse({}, status=401)
+                    return JsonResponse({"products": []})""", """                    org = Organization.get_for_user(request.user, org_id)
+                    return JsonResponse({"products": list(org.products)})""") + """\
+
+            class BuyProduct(APIView):
+                def get(self, request, org_id, product_id):
+                    send_top_up.delay(org_id, request.GET["msisdn"], product_id)
+                    return JsonResponse({})
+            """, line=28, path="orgs/views.py"),
         # The module checks membership of the organisation named in the URL everywhere but here.
         Invalid(_ORG_VIEWS + """\
 
@@ -313,7 +324,10 @@ class MissingSiblingGuard(Check):
         for capture in sorted({c for _, _, _, caps in units for c in caps}):
             takers = [u for u in units if capture in u[3]]
             checking = [u for u in takers if u[2]]
-            if len(takers) < _MIN_PEERS or len(checking) * 3 < len(takers) * 2:
+            # A norm: two thirds of three or more, or half of four or more (`project_key` checked in half a module's
+            # views is checked on purpose; the other half forgot).
+            if not (len(takers) >= _MIN_PEERS and len(checking) * 3 >= len(takers) * 2
+                    or len(takers) > _MIN_PEERS and len(checking) * 2 >= len(takers)):
                 continue
             for name, fn, checks, _ in takers:
                 if checks or consults_user(fn) or decorated_for_access(fn, self.ctx.imports):
