@@ -11,6 +11,7 @@ from .base import Check
 from .domain import (
     admin_action_too_weak,
     anonymous_record_change,
+    any_user_changes_accounts,
     audit_bypassing_write,
     audit_failure_swallowed,
     audit_trail_tampering,
@@ -107,6 +108,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unverified_jwt.UnverifiedJwt,
     admin_action_too_weak.AdminActionTooWeak,
     write_handler_skips_check.WriteHandlerSkipsCheck,
+    any_user_changes_accounts.AnyUserChangesAccounts,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

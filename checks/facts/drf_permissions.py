@@ -49,6 +49,17 @@ def per_action_levels(fn: ast.FunctionDef, inherited: tuple[int, int],
                 return True
             elif isinstance(st, ast.Assign) and (found := levels(st.value)) is not None:
                 assigned.append((guard, found))
+            elif assigned and (extra := _appended(st)) is not None:
+                # `classes.append(IsSelf)` under a test: those actions need both; the others keep the list as it was
+                more = levels(extra)
+                if more is None or guard.only is not None and guard.never:
+                    raise _Unreadable
+                before = list(assigned)
+                assigned.clear()
+                for g0, (r0, w0) in before:
+                    assigned.append((g0.both(guard), (max(r0, more[0]), max(w0, more[1]))))
+                    if guard != _Guard():
+                        assigned.append((g0.both(guard.negated()), (r0, w0)))
             elif not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)):  # a docstring
                 raise _Unreadable
         return False
@@ -90,6 +101,19 @@ class _Guard:
 
     def admits(self, actions: frozenset[str] | set[str]) -> bool:
         return any((self.only is None or a in self.only) and a not in self.never for a in actions)
+
+
+def _appended(st: ast.stmt) -> ast.expr | None:
+    """The permission classes `classes.append(P)`, `classes.extend([P, Q])` or `classes += [P]` adds, as a list."""
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute) \
+            and len(st.value.args) == 1:
+        if st.value.func.attr == "append":
+            return ast.List(elts=[st.value.args[0]], ctx=ast.Load())
+        if st.value.func.attr == "extend":
+            return st.value.args[0]
+    if isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add):
+        return st.value
+    return None
 
 
 def _inherits_permissions(value: ast.expr | None) -> bool:

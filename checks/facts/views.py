@@ -533,7 +533,7 @@ class Analyzer:
         # A check in a request handler's own body guards that handler; one in any other method (`dispatch()`, a
         # `get_object()` that checks the row) guards them all.
         handler_levels = {m.name: max([self.body_level(m), *(self.decorator_level(d) for d in m.decorator_list)])
-                          for m in methods if m.name in _OWN_HANDLERS}
+                          for m in methods if m.name in _OWN_HANDLERS or self._is_action(m)}
         level = max(level, max((self.body_level(m) for m in methods
                                 if m.name not in handler_levels and _may_deny(m, self.imports)), default=NONE))
         wrapped, wrapper = self.code.url_guard(q)
@@ -591,6 +591,11 @@ class Analyzer:
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
                     handler_levels=handler_levels)
+
+    def _is_action(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """A DRF viewset's extra action (`@action(detail=True)`): it answers requests of its own."""
+        return any(last_part(self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "action"
+                   for d in fn.decorator_list)
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         def levels(value: ast.expr | None) -> tuple[int, int] | None:

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import ast
+
+from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
+from ..facts.django_models import ModelIndex
+from ..facts.guards import AUTHZ, LEVEL_NAMES, mentions_user
+from ..facts.views import View, all_views
+from ..finding import Category, Confidence, Severity
+from ..names import last_part
+from ..source import SourceFile
+from ..walk import walk
+
+# The bases every Django user model is built on, and Django's own user model.
+_USER_BASES = ("AbstractUser", "AbstractBaseUser")
+_DJANGO_USER = "django.contrib.auth.models.User"
+
+_ACCOUNTS = ("accounts/models.py", """\
+    from django.contrib.auth.models import AbstractUser
+    from django.db import models
+
+    class Member(AbstractUser):
+        phone = models.CharField(max_length=20)
+    """)
+
+
+class AnyUserChangesAccounts(Check):
+    """## What it does
+    Flags a DRF view that changes or deletes user accounts (rows of Django's user model or of a project
+    model built on `AbstractUser`/`AbstractBaseUser`) where any signed-in user passes its permission
+    classes for writes and its rows are not restricted to the requesting user: a `ModelViewSet` over
+    `User.objects.all()` with only `IsAuthenticated`. A view whose `get_queryset()` or `get_object()`
+    reads the requesting user (their own account) is not flagged; nor is one whose permission classes
+    require a role or object permission for writes.
+
+    ## Why is this bad?
+    Every account is a key to patient records. An endpoint that lets any signed-in user update or delete
+    any account lets a patient or a junior user change a clinician's e-mail address (and so take over the
+    account through a password reset), rename them, or delete them: account takeover and denial of
+    service in one request (OWASP API1 and API5:2023).
+
+    ## Example
+    ```python
+    class UserViewSet(viewsets.ModelViewSet):
+        queryset = User.objects.all()
+        serializer_class = UserSerializer
+        permission_classes = [IsAuthenticated]
+    ```
+
+    Use instead: a read-only viewset for the directory, and changes through a view of the requester's own
+    account (`get_object()` returning `request.user`) or one that requires an administrator.
+    """
+
+    code = "WG316"
+    name = "any-user-changes-accounts"
+    category = Category.PERMISSION
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    cwe = 639
+    summary = "Any signed-in user can change or delete any user account through the API"
+    hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
+
+    VALID = (
+        # Only the requester's own account.
+        Valid("""\
+            from rest_framework import generics, permissions
+            from accounts.models import Member
+            from accounts.serializers import MemberSerializer
+
+            class MyAccount(generics.RetrieveUpdateAPIView):
+                queryset = Member.objects.all()
+                serializer_class = MemberSerializer
+                permission_classes = [permissions.IsAuthenticated]
+
+                def get_object(self):
+                    return self.request.user
+            """, path="accounts/api.py", files=(_ACCOUNTS,)),
+        # Administrators only.
+        Valid("""\
+            from rest_framework import permissions, viewsets
+            from accounts.models import Member
+            from accounts.serializers import MemberSerializer
+
+            class MemberViewSet(viewsets.ModelViewSet):
+                queryset = Member.objects.all()
+                serializer_class = MemberSerializer
+                permission_classes = [permissions.IsAdminUser]
+            """, path="accounts/api.py", files=(_ACCOUNTS,)),
+        # Reading the directory changes nothing.
+        Valid("""\
+            from django.contrib.auth.models import User
+            from rest_framework import permissions, viewsets
+            from accounts.serializers import UserSerializer
+
+            class UserViewSet(viewsets.ReadOnlyModelViewSet):
+                queryset = User.objects.all()
+                serializer_class = UserSerializer
+                permission_classes = [permissions.IsAuthenticated]
+            """, path="accounts/api.py", files=(_ACCOUNTS,)),
+    )
+    INVALID = (
+        Invalid("""\
+            from django.contrib.auth.models import User
+            from rest_framework import permissions, viewsets
+            from accounts.serializers import UserSerializer
+
+            class UserViewSet(viewsets.ModelViewSet):
+                queryset = User.objects.all()
+                serializer_class = UserSerializer
+                permission_classes = [permissions.IsAuthenticated]
+            """, line=5, path="accounts/api.py", files=(_ACCOUNTS,)),
+        # The project's user model, named in get_queryset(); only retrieve is limited to the requester, and the
+        # extra action's staff test guards only that action.
+        Invalid("""\
+            from rest_framework import permissions, viewsets
+            from rest_framework.decorators import action
+            from rest_framework.response import Response
+            from accounts.models import Member
+            from accounts.permissions import IsSelf
+            from accounts.serializers import MemberSerializer
+
+            class MemberViewSet(viewsets.ModelViewSet):
+                serializer_class = MemberSerializer
+
+                def get_permissions(self):
+                    classes = [permissions.IsAuthenticated]
+                    if self.action == "retrieve":
+                        classes.append(IsSelf)
+                    return [c() for c in classes]
+
+                def get_queryset(self):
+                    return Member.objects.order_by("last_name")
+
+                @action(detail=False)
+                def clinicians(self, request):
+                    if not request.user.is_staff:
+                        return Response(status=403)
+                    return Response([])
+            """, line=8, path="accounts/api.py", files=(_ACCOUNTS,)),
+    )
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not (src.looks_like_migration or src.looks_like_test)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if models is None or code is None:
+            return
+        for view in all_views(self.ctx, node):
+            cls = view.node
+            if not isinstance(cls, ast.ClassDef) or not view.drf or not view.writes or view.restricted \
+                    or view.unknown or view.unreachable or _serves_requester(cls):
+                continue
+            # What guards the account writes: the shared permission classes, and each write handler's own check
+            # (an extra action that tests a role guards only itself).
+            own = view.handler_levels
+            # An APIView answers with the handlers it defines; a viewset or generic view also with DRF's inherited
+            # update and destroy.
+            writes: list[str] = [h for h in ("put", "patch", "delete") if h in own] or ["update", "partial_update", "destroy"]
+            level = min(max(view.shared[1], own.get(h, view.shared[1])) for h in writes)
+            if level >= AUTHZ:
+                continue
+            account = self._account_model(view, cls, code, models)
+            if account is None:
+                continue
+            self.report(cls, f"{cls.name} lets {LEVEL_NAMES[level]} change or delete any "
+                        f"{last_part(account)} account: its permission classes ask nothing more for writes, and "
+                        "its rows are every account, not the requester's own.",
+                        fix="Serve only the requester's account (`get_object()` returning `request.user`), or "
+                        "require an administrator for writes; keep the directory read-only.")
+
+    def _account_model(self, view: View, cls: ast.ClassDef, code: ProjectCode, models: ModelIndex) -> str | None:
+        q = f"{self.ctx.imports.module}.{cls.name}"
+        serializer = code.attr(q, "serializer")
+        refs = [code.attr(q, "model"), code.attr(serializer, "meta_model") if isinstance(serializer, str) else None]
+        refs += [self.ctx.imports.qualname(n.value) for m in cls.body if isinstance(m, ast.FunctionDef)
+                 and m.name == "get_queryset" for n in walk(m) if isinstance(n, ast.Attribute) and n.attr == "objects"]
+        return next((r for r in refs if isinstance(r, str) and _is_user_model(r, models)), None)
+
+
+def _serves_requester(cls: ast.ClassDef) -> bool:
+    """get_object()/get_queryset() read the requesting user: the requester's own account."""
+    return any(isinstance(m, ast.FunctionDef) and m.name in ("get_object", "get_queryset") and mentions_user(m, set())
+               for m in cls.body)
+
+
+def _is_user_model(ref: str, models: ModelIndex, depth: int = 4) -> bool:
+    if ref == _DJANGO_USER or ref.endswith("settings.AUTH_USER_MODEL"):
+        return True
+    info = models.lookup(ref)
+    if info is None or depth == 0:
+        return False
+    return any(last_part(b) in _USER_BASES or _is_user_model(b, models, depth - 1) for b in info.bases)
