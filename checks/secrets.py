@@ -36,10 +36,9 @@ STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "red
 # The published logins of the public demo servers of DHIS2 (admin/district, play.dhis2.org) and OpenMRS
 # (admin/Admin123): seed data and sandboxes point at those servers; they guard nothing of the project's.
 DEMO_PASSWORDS = frozenset({"district", "admin123"})
-# Keys a vendor publishes for everyone's tests: Google's reCAPTCHA test site key and secret (they pass every check
-# and protect nothing), AWS's documented example access key.
-PUBLISHED_TEST_KEYS = frozenset({"6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe", "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
-                                 "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
+# Keys a vendor publishes for everyone's tests: Google's reCAPTCHA test site key and secret, which pass every check
+# and protect nothing. (AWS's documented example keys stay findings: in settings they stand where a real key goes.)
+PUBLISHED_TEST_KEYS = frozenset({"6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe", "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"})
 # "please-change-me", "insecure-replace-me-in-prod", "update-with-strong-secret": a value that says it must be replaced
 _ASKS_TO_CHANGE = re.compile(r"(change|replace|update)[-_ ]?(me|this|with)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
 
