@@ -137,6 +137,13 @@ class MissingSiblingGuard(Check):
     summary = "Patient-data view skips the access check its sibling views use"
 
     VALID = (
+        # The fourth view only redirects: it acts on nothing the capture names.
+        Valid(_ORG_VIEWS + """\
+
+            class SwitchOrg(APIView):
+                def post(self, request, org_id):
+                    return JsonResponse({"next": f"/orgs/{request.POST['org']}/"})
+            """, path="orgs/views.py"),
         # The fourth view hands the user to the project's own lookup, which decides.
         Valid(_ORG_VIEWS + """\
 
@@ -330,7 +337,7 @@ class MissingSiblingGuard(Check):
                     or len(takers) > _MIN_PEERS and len(checking) * 2 >= len(takers)):
                 continue
             for name, fn, checks, _ in takers:
-                if checks or consults_user(fn) or decorated_for_access(fn, self.ctx.imports):
+                if checks or consults_user(fn) or decorated_for_access(fn, self.ctx.imports) or not _touches_data(fn):
                     continue
                 self.report(fn, f"{name} takes `{capture}` from its URL and checks nothing about the caller, while "
                             f"{len(checking)} of the module's {len(takers) - 1} other views taking `{capture}` check the "
@@ -451,3 +458,15 @@ def _captures(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, params: 
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             found.add(key.value)
     return found - _GENERIC_CAPTURES
+
+
+# Calls that reach stored rows or hand work to a task queue.
+_DATA_CALLS = frozenset({"get_object_or_404", "get_list_or_404", "get_object", "get_queryset", "save", "delete",
+                         "update", "create", "bulk_create", "bulk_update", "delay", "apply_async"})
+
+
+def _touches_data(node: ast.AST) -> bool:
+    """The view reads or changes stored rows (`Model.objects...`, `get_object_or_404`, `.save()`) or starts a task;
+    one that only redirects or renders a form acts on nothing the capture names."""
+    return any(isinstance(n, ast.Attribute) and n.attr == "objects" or isinstance(n, ast.Call) and (
+        last_part(dotted(n.func) or "") in _DATA_CALLS) for n in walk(node))

@@ -144,6 +144,10 @@ class UnscopedObjectLookup(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # The client's id is looked up together with an object the view fetched for the user.
+        Valid(_CHATS.replace('Chat.objects.get(external_id=kwargs["external_id"])',
+                             'Chat.objects.get(external_id=kwargs["external_id"], user=self.get_owner())'),
+              path="assist/views.py", files=(_CHAT_MODELS,)),
         # The row looked up is the one the base view just created for this caller.
         Valid(_CHATS.replace("""                @action(detail=True, methods=["post"])
                 def rename(self, *args, **kwargs):
@@ -332,7 +336,7 @@ class UnscopedObjectLookup(Check):
                     self._report_other_object(fn, lookup, other)
                     continue
                 own = restricting_views.get(id(fn))
-                if own is not None and relates(models, lookup.model, own):
+                if own is not None and relates(models, lookup.model, own) and _by_client_alone(lookup):
                     self._report_bypass(fn, lookup, own)
                     continue
                 if self._norm_restricts(lookup.model, fn, level, scopes, views.values(), models):
@@ -476,3 +480,9 @@ def _keeps_callers_rows(fn: ast.FunctionDef) -> bool:
     return bool(caller) and any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("filter", "get")
         and any(mentions_user(k.value, caller) for k in n.keywords) for n in walk(fn))
+
+
+def _by_client_alone(lookup: Lookup) -> bool:
+    """Every condition of the lookup is a value the client sent: nothing else (`facility=facility`, fetched through
+    the user) narrows the rows."""
+    return all(k.arg in lookup.keys for k in lookup.node.keywords if k.arg is not None)
