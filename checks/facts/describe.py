@@ -21,13 +21,13 @@ from . import COLLECTORS
 from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .environment import site_packages
-from .guards import LEVEL_NAMES
+from .guards import AUTHZ, LEVEL_NAMES, decides_by_user
 from .raw_sql import NAME as RAW_SQL
 from .raw_sql import RawSqlIndex
 from .settings_modules import NAME as SETTINGS
 from .settings_modules import SettingsModules
 from .unknowns import middleware_site
-from .views import Analyzer
+from .views import Analyzer, View
 from .write_paths import Write, inventory
 
 UNKNOWN = "unknown"
@@ -161,8 +161,25 @@ def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vo
             "writes": (UNKNOWN if view.unknown else LEVEL_NAMES[view.writes_level]) if view.writes else None,
             "patient_data": [last_part(m) for m in view.models], "rows_restricted_to_user": view.restricted,
             "evidence": view.evidence, **({"unknown_because": view.unknown} if view.unknown else {}),
+            **({"handlers": _handlers(view)} if not view.unknown and _handlers(view) else {}),
         })
     return found
+
+
+_WRITING_HANDLERS = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
+
+
+def _handlers(view: View) -> dict[str, str]:
+    """Who may call each handler a class view defines, where they differ (`get` checks membership, `put` does
+    not): the class's shared guard for that kind of request, raised by what the handler checks itself."""
+    levels = {h: max(view.shared[1] if h in _WRITING_HANDLERS else view.shared[0], own)
+              for h, own in view.handler_levels.items()}
+    if len(set(levels.values())) < 2:
+        return {}
+    tested = {m.name for m in getattr(view.node, "body", []) if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+              and levels.get(m.name, AUTHZ) < AUTHZ and decides_by_user(m)}
+    return {h: LEVEL_NAMES[lv] + (" (then a test of the user wardgate does not read)" if h in tested else "")
+            for h, lv in sorted(levels.items())}
 
 
 def render_text(facts: dict[str, Any]) -> str:
@@ -185,9 +202,11 @@ def render_text(facts: dict[str, Any]) -> str:
         scoped = "; rows restricted to the user" if e["rows_restricted_to_user"] else ""
         route = f" {e['route']}" if e["route"] else ""
         dead = f" (unreachable: {e['unreachable']})" if e.get("unreachable") else ""
+        handlers = "; ".join(f"{h}: {who}" for h, who in e.get("handlers", {}).items())
         lines.append(f"  {e['view']}{route}  {e['path']}:{e['line']}{dead}\n      {access}{scoped}; data: "
                      f"{', '.join(e['patient_data'])}" + (f"\n      evidence: {'; '.join(e['evidence'])}"
-                                                        if e["evidence"] else ""))
+                                                        if e["evidence"] else "")
+                     + (f"\n      per handler: {handlers}" if handlers else ""))
     flows = facts.get("flows") or {}
     if any(flows.values()):
         lines += ["", "Where patient data starts flowing (besides PHI fields of patient models)"]

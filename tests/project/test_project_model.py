@@ -408,6 +408,38 @@ def test_wardgate_facts_json_names_models_audit_endpoints_and_unknowns(tmp_path:
     assert text.returncode == 0 and "Could not be resolved (1)" in text.stdout
 
 
+def test_wardgate_facts_shows_what_each_handler_of_a_class_view_checks(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": MODELS[1],
+        "clinic/views.py": """\
+            from rest_framework.response import Response
+            from rest_framework.views import APIView
+            from clinic.models import Patient
+
+            class PatientDetail(APIView):
+                def get(self, request, pk):
+                    if not request.user.has_perm("clinic.view_patient"):
+                        return Response(status=403)
+                    return Response({"nhs": Patient.objects.get(pk=pk).nhs_number})
+
+                def put(self, request, pk):
+                    Patient.objects.filter(pk=pk).update(nhs_number=request.data["nhs"])
+                    return Response(status=204)
+
+                def delete(self, request, pk):
+                    if Patient.objects.filter(pk=pk, team__members=request.user).exists():
+                        Patient.objects.filter(pk=pk).delete()
+                    return Response(status=204)
+            """,
+        "proj/__init__.py": "",
+        "proj/settings.py": "REST_FRAMEWORK = {'DEFAULT_PERMISSION_CLASSES': ['rest_framework.permissions.IsAuthenticated']}\n",
+    })
+    detail = next(e for e in _facts(tmp_path)["endpoints"] if e["view"] == "clinic.views.PatientDetail")
+    assert detail["handlers"] == {"delete": "any signed-in user (then a test of the user wardgate does not read)",
+                                  "get": "authorized users", "put": "any signed-in user"}
+
+
 def _write(root: Path, files: dict[str, str]) -> None:
     for rel, code in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
