@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.guards import AUTHN, AUTHZ, consults_user, decorated_for_access
+from ..facts.guards import AUTHN, AUTHZ, NONE, consults_user, decorated_for_access
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
@@ -104,7 +105,10 @@ class MissingSiblingGuard(Check):
     nothing about the caller, where at least two thirds of the module's views taking the same capture
     (three or more in all; or half, of four or more) check the caller's access: the capture names a tenant
     or a record the module guards on purpose. A view that hands the user to any call that may decide
-    (`Patient.get_for_user(request.user, patient_id)`) is not flagged.
+    (`Patient.get_for_user(request.user, patient_id)`), or that touches no stored rows, is not flagged.
+    Fourth, a view that changes data with no login at all where two thirds of the module's views that
+    change data (three or more) require one; views named for sign-up, login, password resets, webhooks or
+    health checks are public by design.
 
     ## Why is this bad?
     When every view of a record checks that the patient belongs to the user's unit but one does
@@ -242,6 +246,12 @@ class MissingSiblingGuard(Check):
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
     )
     INVALID = (
+        # Every other upload view needs a login and a permission; the delete needs nothing.
+        Invalid(_UPLOAD_IMPORTS + _PERMITTED_UPLOADS + """\
+
+            def delete_upload(request):
+                Upload.objects.filter(pk=request.POST['pk']).delete()
+            """, line=19, path="imports/views.py"),
         # Half of the four views taking `org_id` check membership (the third hands the user to a lookup).
         Invalid(_ORG_VIEWS.replace("""                    if not _member(org_id, request.user):
                         return JsonResponse({}, status=401)
@@ -302,6 +312,7 @@ class MissingSiblingGuard(Check):
             return
         live = [v for v in all_views(self.ctx, node) if not v.unknown and not v.unreachable]
         self._login_only_writer(live)
+        self._anonymous_writer(live)
         self._unchecked_capture(live)
         self._missing_mixin(code, [v for v in live if isinstance(v.node, ast.ClassDef) and v.models])
 
@@ -323,6 +334,26 @@ class MissingSiblingGuard(Check):
                             "check a role or permission: any signed-in user can do here what the others reserve.",
                             fix="Add the role or permission check its sibling views make (a decorator, a mixin, or "
                             "the test at the top of the view).")
+
+    def _anonymous_writer(self, views: list[View]) -> None:
+        """A view that changes data with no login at all, where two thirds of the module's views that change data
+        (three or more) require at least a login. (Patient-data writes by anyone are WG301's.)"""
+        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
+                 (self.qualname(x) or "" for x in v.node.bases)}
+        writers = [v for v in views if v.writes and v.node.name not in bases]
+        if len(writers) < _MIN_PEERS:
+            return
+        signed_in = [v for v in writers if v.writes_level >= AUTHN]
+        if len(signed_in) * 3 < len(writers) * 2:
+            return
+        for view in writers:
+            if view.writes_level == NONE and not view.models and not _PUBLIC_BY_NAME.search(view.node.name) \
+                    and not consults_user(view.node):
+                self.report(view.node, f"View {view.node.name} changes data with no login at all, while "
+                            f"{len(signed_in)} of the module's {len(writers) - 1} other views that change data require "
+                            "one: anyone who can reach the site can do here what the others keep to signed-in users.",
+                            fix="Add the login (and any role check) its sibling views have, or mark it public on "
+                            "purpose (`login_not_required`) if it must be.")
 
     def _unchecked_capture(self, views: list[View]) -> None:
         """A view or handler taking a named URL capture and checking nothing, where two thirds of the module's
@@ -411,6 +442,9 @@ def _names_record_from_url(view: View, code: ProjectCode, q: str) -> bool:
     return False
 
 
+# Views public by design: signing up, logging in, resetting a password with an e-mailed token, webhooks.
+_PUBLIC_BY_NAME = re.compile(r"sign_?up|regist|login|log_in|logout|reset|forgot|activat|verif|webhook|callback|hook|"
+                             r"health|ping|status", re.IGNORECASE)
 # URL captures too generic to say that two views name the same kind of thing.
 _GENERIC_CAPTURES = frozenset({"pk", "id", "slug", "uuid", "format", "args", "kwargs"})
 Unit = tuple[str, "ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef", bool, set[str]]

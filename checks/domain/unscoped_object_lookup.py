@@ -144,6 +144,17 @@ class UnscopedObjectLookup(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # The row is read for the record kept after the base handler's own (restricted) lookup has passed.
+        Valid(_CHATS.replace("""                @action(detail=True, methods=["post"])
+                def rename(self, *args, **kwargs):
+                    chat = Chat.objects.get(external_id=kwargs["external_id"])
+                    chat.title = self.request.data["title"]
+                    chat.save()
+                    return Response({"title": chat.title})""", """                def destroy(self, request, *args, **kwargs):
+                    before = Chat.objects.get(external_id=kwargs["external_id"]).title
+                    answer = super().destroy(request, *args, **kwargs)
+                    print("deleted", before)
+                    return answer"""), path="assist/views.py", files=(_CHAT_MODELS,)),
         # The client's id is looked up together with an object the view fetched for the user.
         Valid(_CHATS.replace('Chat.objects.get(external_id=kwargs["external_id"])',
                              'Chat.objects.get(external_id=kwargs["external_id"], user=self.get_owner())'),
@@ -324,7 +335,8 @@ class UnscopedObjectLookup(Check):
                 continue  # (whether a login is needed changes nothing about which rows a signed-in user reaches)
             level = max(body_level(fn, self.ctx.imports), view.reads if view is not None else NONE)
             scopes.append((fn, level, analyse(fn, self.ctx.imports, models, code)))
-            model = self._restricted_queryset(view, code, models) if view is not None else None
+            model = self._restricted_queryset(view, code, models) if view is not None and _answers_requests(fn) \
+                else None
             if model is not None and not _uses_own_queryset(fn):
                 restricting_views[id(fn)] = model
         for fn, level, scope in scopes:
@@ -456,10 +468,30 @@ class UnscopedObjectLookup(Check):
 
 
 def _uses_own_queryset(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """`self.get_object()`, `self.get_queryset()`, `self.filter_queryset(...)`: the rows pass the view's restriction."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
-               and n.func.value.id == "self" and n.func.attr in ("get_object", "get_queryset", "filter_queryset")
-               for n in walk(fn))
+    """`self.get_object()`, `self.get_queryset()`, `self.filter_queryset(...)`, or the base handler
+    (`super().destroy(...)`, which looks the row up through them): the rows pass the view's restriction."""
+    for n in walk(fn):
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
+            continue
+        receiver, name = n.func.value, n.func.attr
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and name in _OWN_QUERYSET:
+            return True
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super" \
+                and name in _OWN_QUERYSET | _DETAIL_HANDLERS:
+            return True
+    return False
+
+
+_OWN_QUERYSET = frozenset({"get_object", "get_queryset", "filter_queryset"})
+_DETAIL_HANDLERS = frozenset({"retrieve", "update", "partial_update", "destroy"})
+# The methods of a view that answer requests: HTTP handlers and DRF actions (get_queryset() and
+# get_permissions() read the request but answer none).
+_REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "list", "create"}) | _DETAIL_HANDLERS
+
+
+def _answers_requests(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return fn.name in _REQUEST_METHODS or any(
+        last_part(dotted(d.func if isinstance(d, ast.Call) else d) or "") == "action" for d in fn.decorator_list)
 
 
 # What identifies the caller on a request besides the user: the credential it sent.
