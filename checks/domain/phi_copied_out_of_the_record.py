@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
-from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.analysis import FlowCheck, addresses_only, describe, flow_steps
 from ..flows.model import CACHE, FILE, TASK
 
 _MODELS = ("app/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
@@ -54,6 +54,13 @@ class PhiCopiedOutOfTheRecord(Check, FlowCheck):
     hipaa = "§164.312(a)(1) access control; §164.530(c) safeguards"
 
     VALID = (
+        # The task texts the patient: the number is its address, and nothing else of the record goes with it.
+        Valid("""\
+            from app.tasks import send_reminder
+
+            def remind(patient):
+                send_reminder.delay(patient.phone, "Your appointment is tomorrow")
+            """),
         Valid("""\
             from app.tasks import send_letter
 
@@ -120,6 +127,8 @@ class PhiCopiedOutOfTheRecord(Check, FlowCheck):
         if found is None:
             return
         sink, flows = found
+        if sink.kind == TASK:  # the task that will text or top up the number needs it; a whole record it does not
+            flows = [f for f in flows if not addresses_only(f)]
         if sink.kind not in _WHERE or not flows:
             return
         labels = list(dict.fromkeys(f.value for f in flows))

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
-from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.analysis import FlowCheck, addresses_only, describe, flow_steps
 from ..flows.model import HTTP, MESSAGE, PHI, RECORD, RENDERED, REQUEST, VENDOR, Flow
 
 
@@ -92,6 +92,13 @@ class PhiSentToThirdParty(Check, FlowCheck):
     hipaa = "§164.502(e) business associate contracts; §164.312(e)(1) transmission security"
 
     VALID = (
+        # The SMS gateway needs the number it texts; the message carries nothing of the record.
+        Valid("""\
+            import requests
+
+            def remind(patient):
+                requests.post(SMS_GATEWAY, json={"msisdn": patient.msisdn, "text": "See you tomorrow"}, timeout=5)
+            """),
         # The trust's own laboratory system: its URL setting names an internal host.
         Valid("""\
             import httpx
@@ -258,6 +265,8 @@ class PhiSentToThirdParty(Check, FlowCheck):
                             fix="Send a notice without identifiers and a link to the record behind login; mail "
                             "and SMS pass through outside servers and land on shared and lock screens.")
             return
+        if sink.kind == HTTP:  # a number handed to the gateway that texts or tops it up addresses, not discloses
+            flows = [f for f in flows if not addresses_only(f)]
         if sink.kind not in (HTTP, VENDOR) or not flows:
             return
         url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -307,6 +308,18 @@ def _start(o: Origin, kind: str, sink: Sink) -> int:
 
 def flow_steps(flow: Flow) -> list[FlowStep]:
     return [FlowStep(label=s.label, path=s.path, line=s.line) for s in flow.steps]
+
+
+# Contact addresses: what a message to a person, or an operation on their number, must carry.
+CONTACT_ADDRESSES = frozenset({"msisdn", "msisdns", "phone", "phone_number", "mobile", "mobile_number", "telephone",
+                               "email", "wa_id", "urn", "urns", "to_addr"})
+
+
+def addresses_only(flow: Flow) -> bool:
+    """The flow carries a contact address alone (`msisdn`, `patient.phone`), nothing else of the record: handed to
+    the service that messages or tops up that number, or to the task that will, it addresses, it discloses nothing."""
+    words = re.findall(r"\w+", flow.steps[0].label.lower())
+    return flow.kind == PHI and bool(words) and words[-1] in CONTACT_ADDRESSES
 
 
 def describe(flows: list[Flow], limit: int = 2) -> str:
