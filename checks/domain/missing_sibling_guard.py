@@ -316,12 +316,16 @@ class MissingSiblingGuard(Check):
         self._unchecked_capture(live)
         self._missing_mixin(code, [v for v in live if isinstance(v.node, ast.ClassDef) and v.models])
 
+    def _writers(self, views: list[View]) -> list[View]:
+        """The module's views that change data, less the shared bases other views there build on (no endpoints)."""
+        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
+                 (self.qualname(x) or "" for x in v.node.bases)}
+        return [v for v in views if v.writes and v.node.name not in bases]
+
     def _login_only_writer(self, views: list[View]) -> None:
         """A view that changes data with login only, where two thirds of the module's views that change data
         check a role or permission. (Patient-data writes at login only are WG302's.)"""
-        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
-                 (self.qualname(x) or "" for x in v.node.bases)}
-        writers = [v for v in views if v.writes and v.node.name not in bases]  # a shared base is no endpoint
+        writers = self._writers(views)
         if len(writers) < _MIN_PEERS:
             return
         authorizing = [v for v in writers if v.writes_level >= AUTHZ]
@@ -338,9 +342,7 @@ class MissingSiblingGuard(Check):
     def _anonymous_writer(self, views: list[View]) -> None:
         """A view that changes data with no login at all, where two thirds of the module's views that change data
         (three or more) require at least a login. (Patient-data writes by anyone are WG301's.)"""
-        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
-                 (self.qualname(x) or "" for x in v.node.bases)}
-        writers = [v for v in views if v.writes and v.node.name not in bases]
+        writers = self._writers(views)
         if len(writers) < _MIN_PEERS:
             return
         signed_in = [v for v in writers if v.writes_level >= AUTHN]
