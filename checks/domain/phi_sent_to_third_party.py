@@ -9,6 +9,7 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, addresses_only, describe, flow_steps
 from ..flows.model import HTTP, MESSAGE, PHI, RECORD, RENDERED, REQUEST, VENDOR, Flow
+from ..walk import walk
 
 
 def _names_identifier(flow: Flow, strong: frozenset[str]) -> bool:
@@ -265,11 +266,12 @@ class PhiSentToThirdParty(Check, FlowCheck):
                             fix="Send a notice without identifiers and a link to the record behind login; mail "
                             "and SMS pass through outside servers and land on shared and lock screens.")
             return
-        if sink.kind == HTTP:  # a number handed to the gateway that texts or tops it up addresses, not discloses
-            flows = [f for f in flows if not addresses_only(f)]
+        url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
+        if sink.kind == HTTP:  # a number handed to the gateway that texts or tops it up (in the payload) addresses
+            in_url = {n.id for n in walk(url) if isinstance(n, ast.Name)} if url is not None else set()
+            flows = [f for f in flows if not addresses_only(f) or f.value in in_url]
         if sink.kind not in (HTTP, VENDOR) or not flows:
             return
-        url = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "url"), None)
         hosts = self._hosts(url, node) if url is not None else []
         if hosts and all(_internal(h) or any(h == a or h.endswith("." + a) for a in
                                              self.ctx.vocab.third_party_hosts_allowed) for h in hosts):

@@ -532,8 +532,9 @@ class Analyzer:
         methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
         # A check in a request handler's own body guards that handler; one in any other method (`dispatch()`, a
         # `get_object()` that checks the row) guards them all.
-        handler_levels = {m.name: max([self.body_level(m), *(self.decorator_level(d) for d in m.decorator_list)])
-                          for m in methods if m.name in _OWN_HANDLERS or self._is_action(m)}
+        body_levels = {m.name: self.body_level(m) for m in methods if m.name in _OWN_HANDLERS or self._is_action(m)}
+        handler_levels = {m.name: max([body_levels[m.name], *(self.decorator_level(d) for d in m.decorator_list)])
+                          for m in methods if m.name in body_levels}
         level = max(level, max((self.body_level(m) for m in methods
                                 if m.name not in handler_levels and _may_deny(m, self.imports)), default=NONE))
         wrapped, wrapper = self.code.url_guard(q)
@@ -561,7 +562,9 @@ class Analyzer:
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
         shared = (reads, writes_level)
-        best = max(handler_levels.values(), default=NONE)  # (as before: the best-guarded handler speaks for the class)
+        # As before: the best check in a handler's body speaks for the class (its handlers' decorators count through
+        # _handler_level, the least guarded of them).
+        best = max(body_levels.values(), default=NONE)
         reads, writes_level = max(reads, best), max(writes_level, best)
         # (DRF's perform_* hooks run only under the mixins `_class_writes` reads)
         through = [self._writes_through(f"{q}.{m.name}", evidence) for m in node.body  # each: rows reached too
