@@ -15,6 +15,13 @@ from ..walk import walk
 # The bases every Django user model is built on, and Django's own user model.
 _USER_BASES = ("AbstractUser", "AbstractBaseUser")
 _DJANGO_USER = "django.contrib.auth.models.User"
+# DRF's write actions and the bases that bring each; the write handlers a class may define itself.
+_DRF_WRITES = {
+    "update": {"ModelViewSet", "UpdateModelMixin", "UpdateAPIView", "RetrieveUpdateAPIView", "RetrieveUpdateDestroyAPIView"},
+    "destroy": {"ModelViewSet", "DestroyModelMixin", "DestroyAPIView", "RetrieveDestroyAPIView",
+                "RetrieveUpdateDestroyAPIView"},
+}
+_WRITE_HANDLERS = ("update", "partial_update", "destroy", "put", "patch", "delete")
 
 _ACCOUNTS = ("accounts/models.py", """\
     from django.contrib.auth.models import AbstractUser
@@ -31,8 +38,9 @@ class AnyUserChangesAccounts(Check):
     model built on `AbstractUser`/`AbstractBaseUser`) where any signed-in user passes its permission
     classes for writes and its rows are not restricted to the requesting user: a `ModelViewSet` over
     `User.objects.all()` with only `IsAuthenticated`. A view whose `get_queryset()` or `get_object()`
-    reads the requesting user (their own account) is not flagged; nor is one whose permission classes
-    require a role or object permission for writes.
+    reads the requesting user, or whose own write handlers act on the requester (`self.request.user`),
+    changes their own account and is not flagged; nor is one whose permission classes require a role or
+    object permission for writes.
 
     ## Why is this bad?
     Every account is a key to patient records. An endpoint that lets any signed-in user update or delete
@@ -62,6 +70,20 @@ class AnyUserChangesAccounts(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # A password change acts on the requester's own account.
+        Valid("""\
+            from django.contrib.auth.models import User
+            from rest_framework.generics import UpdateAPIView
+            from rest_framework.response import Response
+
+            class ChangePassword(UpdateAPIView):
+                queryset = User.objects.all()
+
+                def update(self, request, *args, **kwargs):
+                    request.user.set_password(request.data["new_password"])
+                    request.user.save()
+                    return Response(status=204)
+            """, path="accounts/api.py", files=(_ACCOUNTS,)),
         # Only the requester's own account.
         Valid("""\
             from rest_framework import generics, permissions
@@ -154,13 +176,13 @@ class AnyUserChangesAccounts(Check):
             if not isinstance(cls, ast.ClassDef) or not view.drf or not view.writes or view.restricted \
                     or view.unknown or view.unreachable or _serves_requester(cls):
                 continue
-            # What guards the account writes: the shared permission classes, and each write handler's own check
-            # (an extra action that tests a role guards only itself).
-            own = view.handler_levels
-            # An APIView answers with the handlers it defines; a viewset or generic view also with DRF's inherited
-            # update and destroy.
-            writes: list[str] = [h for h in ("put", "patch", "delete") if h in own] or ["update", "partial_update", "destroy"]
-            level = min(max(view.shared[1], own.get(h, view.shared[1])) for h in writes)
+            # The handlers that change an account taken from the URL: DRF's inherited update/destroy, and the class's
+            # own write handlers unless they act on the requester (`self.object = self.request.user`). Each is guarded
+            # by the shared permission classes and its own check (an extra action's role test guards only itself).
+            writes = self._account_writes(cls, code)
+            if not writes:
+                continue
+            level = min(max(view.shared[1], view.handler_levels.get(h, view.shared[1])) for h in writes)
             if level >= AUTHZ:
                 continue
             account = self._account_model(view, cls, code, models)
@@ -171,6 +193,12 @@ class AnyUserChangesAccounts(Check):
                         "its rows are every account, not the requester's own.",
                         fix="Serve only the requester's account (`get_object()` returning `request.user`), or "
                         "require an administrator for writes; keep the directory read-only.")
+
+    def _account_writes(self, cls: ast.ClassDef, code: ProjectCode) -> list[str]:
+        own = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        bases = {last_part(a) for a in code.ancestors(f"{self.ctx.imports.module}.{cls.name}")}
+        inherited = [h for h, givers in _DRF_WRITES.items() if bases & givers and h not in own]
+        return inherited + [h for h in _WRITE_HANDLERS if h in own and not mentions_user(own[h], set())]
 
     def _account_model(self, view: View, cls: ast.ClassDef, code: ProjectCode, models: ModelIndex) -> str | None:
         q = f"{self.ctx.imports.module}.{cls.name}"
