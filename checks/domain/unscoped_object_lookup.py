@@ -144,6 +144,10 @@ class UnscopedObjectLookup(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # A viewset's router never sends a request to a method named `delete` (DELETE goes to `destroy`).
+        Valid(_CHATS.replace("""                @action(detail=True, methods=["post"])
+                def rename(self, *args, **kwargs):""", """                def delete(self, *args, **kwargs):"""),
+              path="assist/views.py", files=(_CHAT_MODELS,)),
         # The row is read for the record kept after the base handler's own (restricted) lookup has passed.
         Valid(_CHATS.replace("""                @action(detail=True, methods=["post"])
                 def rename(self, *args, **kwargs):
@@ -335,8 +339,10 @@ class UnscopedObjectLookup(Check):
                 continue  # (whether a login is needed changes nothing about which rows a signed-in user reaches)
             level = max(body_level(fn, self.ctx.imports), view.reads if view is not None else NONE)
             scopes.append((fn, level, analyse(fn, self.ctx.imports, models, code)))
-            model = self._restricted_queryset(view, code, models) if view is not None and _answers_requests(fn) \
-                else None
+            viewset = any(last_part(a) in ("ViewSetMixin", "ViewSet", "GenericViewSet", "ModelViewSet")
+                          for a in code.ancestors(f"{self.ctx.imports.module}.{owner.name}"))
+            model = self._restricted_queryset(view, code, models) \
+                if view is not None and _answers_requests(fn, viewset) else None
             if model is not None and not _uses_own_queryset(fn):
                 restricting_views[id(fn)] = model
         for fn, level, scope in scopes:
@@ -486,11 +492,14 @@ _OWN_QUERYSET = frozenset({"get_object", "get_queryset", "filter_queryset"})
 _DETAIL_HANDLERS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 # The methods of a view that answer requests: HTTP handlers and DRF actions (get_queryset() and
 # get_permissions() read the request but answer none).
-_REQUEST_METHODS = frozenset({"get", "post", "put", "patch", "delete", "list", "create"}) | _DETAIL_HANDLERS
+_HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
+_REQUEST_METHODS = _HTTP_METHODS | {"list", "create"} | _DETAIL_HANDLERS
 
 
-def _answers_requests(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    return fn.name in _REQUEST_METHODS or any(
+def _answers_requests(fn: ast.FunctionDef | ast.AsyncFunctionDef, viewset: bool) -> bool:
+    """A router sends a viewset's requests to its actions (`destroy`), never to a method named `delete`."""
+    names = _REQUEST_METHODS - _HTTP_METHODS if viewset else _REQUEST_METHODS
+    return fn.name in names or any(
         last_part(dotted(d.func if isinstance(d, ast.Call) else d) or "") == "action" for d in fn.decorator_list)
 
 
