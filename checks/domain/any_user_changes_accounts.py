@@ -6,11 +6,10 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHZ, LEVEL_NAMES, mentions_user
-from ..facts.views import View, all_views
+from ..facts.views import View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
-from ..walk import walk
 
 # The bases every Django user model is built on, and Django's own user model.
 _USER_BASES = ("AbstractUser", "AbstractBaseUser")
@@ -201,12 +200,7 @@ class AnyUserChangesAccounts(Check):
         return inherited + [h for h in _WRITE_HANDLERS if h in own and not mentions_user(own[h], set())]
 
     def _account_model(self, view: View, cls: ast.ClassDef, code: ProjectCode, models: ModelIndex) -> str | None:
-        q = f"{self.ctx.imports.module}.{cls.name}"
-        serializer = code.attr(q, "serializer")
-        refs = [code.attr(q, "model"), code.attr(serializer, "meta_model") if isinstance(serializer, str) else None]
-        refs += [self.ctx.imports.qualname(n.value) for m in cls.body if isinstance(m, ast.FunctionDef)
-                 and m.name == "get_queryset" for n in walk(m) if isinstance(n, ast.Attribute) and n.attr == "objects"]
-        return next((r for r in refs if isinstance(r, str) and _is_user_model(r, models)), None)
+        return next((r for r in served_model_refs(code, self.ctx.imports, cls) if _is_user_model(r, models)), None)
 
 
 def _serves_requester(cls: ast.ClassDef) -> bool:

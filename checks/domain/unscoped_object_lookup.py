@@ -7,7 +7,7 @@ from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.guards import NONE, body_level, looks_up_by_user, mentions_user
 from ..facts.object_scope import HandlerScope, Lookup, analyse, is_request_handler, relates
-from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
+from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
 from ..source import SourceFile
@@ -381,11 +381,7 @@ class UnscopedObjectLookup(Check):
         if not (_keeps_callers_rows(own) if own is not None else any(
                 info is not None and info.user_queryset for info in map(code.lookup, code.ancestors(q)[1:]))):
             return None  # (a get_queryset() that only tests the user's role keeps no rows to them)
-        refs = [code.attr(q, "model")]
-        if own is not None:  # `Entity.objects.filter_for_user(...)` in get_queryset() names the model too
-            refs += [self.ctx.imports.qualname(n.value) for n in walk(own)
-                     if isinstance(n, ast.Attribute) and n.attr == "objects"]
-        for ref in refs:
+        for ref in served_model_refs(code, self.ctx.imports, view.node):
             model = models.lookup(ref) if isinstance(ref, str) else None
             if model is not None and model.qualname in models.django:
                 return model.qualname

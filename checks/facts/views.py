@@ -678,6 +678,17 @@ def _auth_relation(node: ast.expr) -> bool:
     return isinstance(node, ast.Attribute) and node.attr in _AUTH_RELATIONS
 
 
+def served_model_refs(code: ProjectCode, imports: ImportMap, cls: ast.ClassDef) -> list[str]:
+    """What a class view says it serves, most explicit first: its `model`/`queryset`, its serializer's
+    `Meta.model`, the `X.objects` its own get_queryset() reads."""
+    q = f"{imports.module}.{cls.name}"
+    serializer = code.attr(q, "serializer")
+    refs = [code.attr(q, "model"), code.attr(serializer, "meta_model") if isinstance(serializer, str) else None]
+    refs += [imports.qualname(n.value) for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"
+             for n in walk(m) if isinstance(n, ast.Attribute) and n.attr == "objects"]
+    return [r for r in refs if isinstance(r, str)]
+
+
 def is_view_base(q: str) -> bool:
     if not q.startswith(("django.views.", "rest_framework.", "django.contrib.")):
         return False
