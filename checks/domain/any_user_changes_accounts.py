@@ -181,7 +181,7 @@ class AnyUserChangesAccounts(Check):
             writes = self._account_writes(cls, code)
             if not writes:
                 continue
-            level = min(max(view.shared[1], view.handler_levels.get(h, view.shared[1])) for h in writes)
+            level = min(view.handler_level(h) for h in writes)
             if level >= AUTHZ:
                 continue
             account = self._account_model(view, cls, code, models)

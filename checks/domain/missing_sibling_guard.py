@@ -462,17 +462,13 @@ def _units(view: View) -> list[Unit]:
     out: list[Unit] = []
     for m in node.body:
         if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in view.handler_levels:
-            shared = view.shared[1] if m.name in _WRITING else view.shared[0]
-            checks = view.restricted or max(shared, view.handler_levels[m.name]) >= AUTHZ
+            checks = view.restricted or view.handler_level(m.name) >= AUTHZ
             out.append((f"{node.name}.{m.name}", m, checks, _captures(m, method=True)))
     if not out:  # its handlers are a generic view's (`TemplateView.get`): the class is the unit
         caps = {c for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
                 for c in _captures(m, method=True, params=m.name == "dispatch")}
         out.append((node.name, node, view.restricted or view.reads >= AUTHZ, caps))
     return out
-
-
-_WRITING = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
 
 
 def _captures(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, params: bool = True) -> set[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_code import ProjectCode
+from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
 from ..facts.guards import NONE, body_level, looks_up_by_user, mentions_user
 from ..facts.object_scope import HandlerScope, Lookup, analyse, is_request_handler, relates
@@ -495,8 +495,7 @@ _REQUEST_METHODS = _HTTP_METHODS | {"list", "create"} | _DETAIL_HANDLERS
 def _answers_requests(fn: ast.FunctionDef | ast.AsyncFunctionDef, viewset: bool) -> bool:
     """A router sends a viewset's requests to its actions (`destroy`), never to a method named `delete`."""
     names = _REQUEST_METHODS - _HTTP_METHODS if viewset else _REQUEST_METHODS
-    return fn.name in names or any(
-        last_part(dotted(d.func if isinstance(d, ast.Call) else d) or "") == "action" for d in fn.decorator_list)
+    return fn.name in names or is_extra_action(fn)
 
 
 # What identifies the caller on a request besides the user: the credential it sent.

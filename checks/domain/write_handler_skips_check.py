@@ -4,14 +4,13 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.guards import AUTHZ, LEVEL_NAMES, decides_by_user, decorated_for_access
-from ..facts.views import all_views
+from ..facts.views import WRITING_HANDLERS, all_views
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
 from ..walk import walk
 
-# The handlers that only read, and those that change something (or run work for the caller on a POST).
+# The handlers that only read (those that change something, or run work for the caller on a POST: WRITING_HANDLERS).
 _READERS = ("get", "head", "list", "retrieve")
-_WRITERS = ("post", "put", "patch", "delete", "create", "update", "partial_update", "destroy")
 
 _MODELS = ("research/models.py", """\
     from django.db import models
@@ -198,7 +197,7 @@ class WriteHandlerSkipsCheck(Check):
             if not checked:
                 continue
             for fn in cls.body:
-                if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name not in _WRITERS or \
+                if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name not in WRITING_HANDLERS or \
                         view.handler_levels.get(fn.name, 0) >= AUTHZ or decides_by_user(fn) or \
                         decorated_for_access(fn, self.ctx.imports) or \
                         _hands_over(fn, view.handler_levels):

@@ -166,14 +166,10 @@ def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vo
     return found
 
 
-_WRITING_HANDLERS = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
-
-
 def _handlers(view: View) -> dict[str, str]:
     """Who may call each handler a class view defines, where they differ (`get` checks membership, `put` does
     not): the class's shared guard for that kind of request, raised by what the handler checks itself."""
-    levels = {h: max(view.shared[1] if h in _WRITING_HANDLERS else view.shared[0], own)
-              for h, own in view.handler_levels.items()}
+    levels = {h: view.handler_level(h) for h in view.handler_levels}
     if len(set(levels.values())) < 2:
         return {}
     tested = {m.name for m in getattr(view.node, "body", []) if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))

@@ -178,6 +178,12 @@ def model_ref(node: ast.AST | None, imports: ImportMap) -> str | None:
 HANDLERS = frozenset({"dispatch", "get", "post", "put", "patch", "delete", "head"})
 
 
+def is_extra_action(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap | None = None) -> bool:
+    """A DRF viewset's extra action (`@action(detail=True)`): it answers requests of its own."""
+    return any(last_part((imports.qualname(t) if imports is not None else None) or dotted(t) or "") == "action"
+               for d in fn.decorator_list for t in [d.func if isinstance(d, ast.Call) else d])
+
+
 def unwrapped_decorators(decorators: list[ast.expr], imports: ImportMap) -> list[str]:
     """Qualnames of the decorators, `method_decorator(x)` / `method_decorator([x, y])` read as x (and y)."""
     out: list[str] = []

@@ -289,7 +289,7 @@ def consults_user(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> 
     if decides_by_user(fn):
         return True
     users = request_user_names(fn)
-    return any(isinstance(n, ast.Call) and (last_part(dotted(n.func) or "") or "") not in _RECORDING_CALLS and any(
+    return any(isinstance(n, ast.Call) and last_part(dotted(n.func) or "") not in _RECORDING_CALLS and any(
         mentions_user(a, users) for a in [*n.args, *(k.value for k in n.keywords)]) for n in walk(fn))
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..names import ImportMap, dotted, last_part
 from ..walk import walk
-from .django_code import ProjectCode
+from .django_code import ProjectCode, is_extra_action
 from .django_models import ModelIndex
 from .guards import mentions_user, request_user_names
 
@@ -58,8 +58,8 @@ def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     `self.request`/`self.kwargs`."""
     if any(a.arg == "request" for a in (*fn.args.posonlyargs, *fn.args.args)):
         return True
-    if any(last_part(dotted(d.func if isinstance(d, ast.Call) else d) or "") == "action" for d in fn.decorator_list):
-        return True  # a DRF viewset's extra action: its URL captures come in as keyword arguments
+    if is_extra_action(fn):
+        return True  # its URL captures come in as keyword arguments
     return any(isinstance(n, ast.Attribute) and n.attr in ("request", "kwargs") and isinstance(n.value, ast.Name)
                and n.value.id == "self" for n in walk(fn))
 

@@ -17,7 +17,15 @@ from ..flows.index import FlowIndex
 from ..names import ImportMap, dotted, last_part, matches
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .django_code import HANDLERS, ClassInfo, ProjectCode, perm_list, unwrapped_decorators, writes_in
+from .django_code import (
+    HANDLERS,
+    ClassInfo,
+    ProjectCode,
+    is_extra_action,
+    perm_list,
+    unwrapped_decorators,
+    writes_in,
+)
 from .django_models import ModelIndex
 from .drf_permissions import per_action_levels
 from .guards import (
@@ -55,9 +63,10 @@ _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFo
                 "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
                 "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin")
 _DRF_HOOKS = frozenset({"perform_create", "perform_update", "perform_destroy"})
-# Methods that answer one kind of request: the HTTP handlers and DRF's viewset actions.
+# Methods that answer one kind of request: the HTTP handlers and DRF's viewset actions; those that change data.
 _OWN_HANDLERS = frozenset(HANDLERS - {"dispatch"} | {"list", "retrieve", "create", "update", "partial_update",
                                                      "destroy"})
+WRITING_HANDLERS = frozenset({"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy"})
 # Calls a view signs a new account up with: `user = form.save()`, `User.objects.create_user(...)`.
 _USER_CREATORS = ("save", "create_user", "create_superuser")
 
@@ -96,6 +105,11 @@ class View:
     # defines (`get`, `put`, `destroy`) checks in its own body.
     shared: tuple[int, int] = (NONE, NONE)
     handler_levels: dict[str, int] = field(default_factory=dict)
+
+    def handler_level(self, name: str) -> int:
+        """Who may call a handler: the class's shared guard for that kind of request, raised by what the handler
+        checks itself (an inherited handler, `destroy` from ModelViewSet, has the shared guard alone)."""
+        return max(self.shared[1] if name in WRITING_HANDLERS else self.shared[0], self.handler_levels.get(name, NONE))
 
     @property
     def unknown_login_only(self) -> bool:
@@ -532,7 +546,7 @@ class Analyzer:
         methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
         # A check in a request handler's own body guards that handler; one in any other method (`dispatch()`, a
         # `get_object()` that checks the row) guards them all.
-        body_levels = {m.name: self.body_level(m) for m in methods if m.name in _OWN_HANDLERS or self._is_action(m)}
+        body_levels = {m.name: self.body_level(m) for m in methods if m.name in _OWN_HANDLERS or is_extra_action(m, self.imports)}
         handler_levels = {m.name: max([body_levels[m.name], *(self.decorator_level(d) for d in m.decorator_list)])
                           for m in methods if m.name in body_levels}
         level = max(level, max((self.body_level(m) for m in methods
@@ -594,11 +608,6 @@ class Analyzer:
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
                     handler_levels=handler_levels)
-
-    def _is_action(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        """A DRF viewset's extra action (`@action(detail=True)`): it answers requests of its own."""
-        return any(last_part(self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "action"
-                   for d in fn.decorator_list)
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         def levels(value: ast.expr | None) -> tuple[int, int] | None:
