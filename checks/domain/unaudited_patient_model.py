@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
+from ..names import last_part
 from ..source import SourceFile
 
 
@@ -21,7 +22,9 @@ class UnauditedPatientModel(Check):
     built on model signals (a `pre_save`/`post_save` receiver with no `sender` in an audit-named
     module or function). Catalogue models (drugs, wards, templates, code lists with a unique
     natural key), statistics (only counts) and login credentials (`*OTP`, `*Token`) hold no patient
-    data and are not flagged.
+    data and are not flagged. In a project that audits nothing at all, a model that is patient data only
+    through its link to another (`Upload.participant`) is named in that model's finding instead of
+    reported on its own: one gap, one finding.
 
     ## Why is this bad?
     Hospitals must be able to say who changed a clinical record, when, and what it said before
@@ -193,6 +196,29 @@ class UnauditedPatientModel(Check):
                 """),)),
     )
     INVALID = (
+        # DICOM's patient-module attributes name the patient whatever the table is called.
+        Invalid("""\
+            from django.db import models
+
+            class PACSSeries(models.Model):
+                PatientID = models.CharField(max_length=100)
+                PatientName = models.CharField(max_length=150)
+                PatientBirthDate = models.DateField(null=True)
+                SeriesInstanceUID = models.CharField(max_length=100)
+            """, line=3, path="pacsfiles/models.py"),
+        # A study participant known by a pseudonymous identifier of its own is still a person's record; with no
+        # audit anywhere, the rows linked to it (their uploads) are named in its finding, not each reported.
+        Invalid("""\
+            from django.db import models
+
+            class Participant(models.Model):
+                patient_id = models.CharField(max_length=8, unique=True)
+                device_id = models.CharField(max_length=256)
+
+            class Upload(models.Model):
+                participant = models.ForeignKey(Participant, on_delete=models.CASCADE)
+                file_path = models.CharField(max_length=256)
+            """, line=3, path="study/models.py"),
         # A person's demographics (sex with a name or an age) make a patient record whatever the class is called.
         Invalid("""\
             from django.db import models
@@ -318,11 +344,20 @@ class UnauditedPatientModel(Check):
             return  # a copy loaded by batch imports that no user edits: the source system keeps its history
         if info.abstract or _is_proxy(node):
             return
+        # With no audit anywhere in the project, the gap is one per record, not per table hanging off it: a model
+        # that is patient data only by its link to another is reported with that one.
+        audits_nothing = not any(idx.audited.values())
+        if audits_nothing and qualname in idx.linked_patient:
+            return
+        linked = sorted(last_part(q) for q, target in idx.linked_patient.items() if target == qualname) \
+            if audits_nothing else []
+        shown = f"; nor the {len(linked)} models linked to it ({', '.join(linked[:4])}{', …' if len(linked) > 4 else ''})" \
+            if linked else ""
         self.report(
             node,
             f"Model {node.name} holds patient data ({idx.patient_why.get(qualname, 'patient data')}) but no audit "
             "mechanism (simple-history, auditlog, reversion, pghistory, signal receivers, an audit service, database "
-            "triggers) covers it: changes to these records cannot be traced.",
+            f"triggers) covers it{shown}: changes to these records cannot be traced.",
             fix=f"Add `history = HistoricalRecords()` to {node.name}, or register it with the project's "
             f"audit mechanism (e.g. `auditlog.register({node.name})`).",
         )

@@ -291,6 +291,7 @@ class ModelIndex:
     audited: dict[str, str] = field(default_factory=dict)  # qualname -> mechanism, with its evidence
     django: set[str] = field(default_factory=set)  # qualnames that are Django models
     patient_why: dict[str, str] = field(default_factory=dict)  # qualname -> why it holds patient data
+    linked_patient: dict[str, str] = field(default_factory=dict)  # patient data only by a link: qualname -> target
     unknown_audit: dict[str, str] = field(default_factory=dict)  # qualname -> the base wardgate could not read
     explicit_audit: str | None = None  # the project's explicit audit service, with evidence
     audit_services: set[str] = field(default_factory=set)  # functions/classes that write audit-log rows

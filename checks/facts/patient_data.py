@@ -48,10 +48,31 @@ _AGE = re.compile(r"^(age|ageinyears|ageyears|birthyear|yearofbirth)$")
 _BIRTH_DATE = frozenset({"dob", "dateofbirth", "birthdate"})
 
 
+# A field named for whose value it is (`patient_name`, DICOM's `PatientName`, `PatientBirthDate`): the person's noun,
+# then a name or an identifying attribute.
+_PERSON_PREFIX = re.compile(r"^(patient|person|participant|subject|proband|donor|mother|child|infant)")
+_NAME_NORM = frozenset({"name", "fullname", "firstname", "lastname", "givenname", "familyname", "surname"})
+# The person's own identifier on a model named as a person (`Participant.patient_id`, unique): the row is the person.
+_OWN_ID = re.compile(r"^(patient|participant|subject|proband|donor)(id|identifier|number|no|code)$")
+
+
+def _identifying(field: str) -> bool:
+    n = _norm(field)
+    if n in _STRONG_NORM:
+        return True
+    prefix = _PERSON_PREFIX.match(n)
+    rest = n[prefix.end():] if prefix else ""
+    return bool(rest) and (rest in _STRONG_NORM or rest in _NAME_NORM)
+
+
 def _strong_fields(m: ModelInfo, users: set[str]) -> list[str]:
     """Identifying fields; a birth date alone does not make an account's profile (one-to-one with the user
-    model: `Profile(user, department, dob)`) a patient record: staff have birthdays too."""
-    strong = sorted(f for f in m.fields if _norm(f) in _STRONG_NORM)
+    model: `Profile(user, department, dob)`) a patient record: staff have birthdays too. On a model named as a
+    person, its own unique identifier (`Participant.patient_id`) identifies it too (pseudonymous, still personal)."""
+    strong = sorted(f for f in m.fields if _identifying(f))
+    if PERSON_NOUN.search(m.name) and not STAFF_NOUN.search(m.name):
+        strong += sorted(n for n, f in m.fields.items() if f.unique and f.kind not in RELATION_FIELDS
+                         and _OWN_ID.match(_norm(n)) and n not in strong)
     return [f for f in strong if _norm(f) not in _BIRTH_DATE] if _account_profile(m, users) else strong
 
 
@@ -154,9 +175,11 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
             if _norm(m.name) in excluded or m.abstract or q in users:
                 continue
             for f in m.fields.values():
-                if f.kind in RELATION_FIELDS[:2] and idx.is_patient_model(f.target):
+                target = idx.lookup(f.target) if f.kind in RELATION_FIELDS[:2] else None
+                if target is not None and target.qualname in idx.patient:
                     idx.patient.add(q)
                     idx.patient_why[q] = f"{f.name} links it to {last_part(f.target or '')}"
+                    idx.linked_patient[q] = target.qualname
                     added = True
                     break
         if not added:
@@ -169,6 +192,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         if _norm(m.name) not in explicit and (_bookkeeping_only(m, idx, words) or log):
             idx.patient.discard(q)
             idx.patient_why.pop(q, None)
+            idx.linked_patient.pop(q, None)
             if log:
                 idx.log_models.add(q)
 
