@@ -29,6 +29,7 @@ from .domain import (
     missing_sibling_guard,
     misspelled_access_setting,
     model_permissions_open_reads,
+    object_check_never_runs,
     order_without_safety_check,
     orm_query_in_loop,
     partial_phi_mask,
@@ -109,6 +110,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     admin_action_too_weak.AdminActionTooWeak,
     write_handler_skips_check.WriteHandlerSkipsCheck,
     any_user_changes_accounts.AnyUserChangesAccounts,
+    object_check_never_runs.ObjectCheckNeverRuns,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

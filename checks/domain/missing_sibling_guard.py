@@ -228,6 +228,44 @@ class MissingSiblingGuard(Check):
                 model = Visit
                 fields = ['weight']
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
+        # The detail views' "check" is an owner test made per object (has_object_permission): no role the list
+        # and create view, which has no object yet, could share.
+        Valid("""\
+            from rest_framework import generics, permissions
+            from pipelines.models import Pipeline, Plugin
+
+            class IsOwnerOrReadOnly(permissions.BasePermission):
+                def has_object_permission(self, request, view, obj):
+                    if request.method in permissions.SAFE_METHODS:
+                        return True
+                    return obj.owner == request.user
+
+            class PipelineDetail(generics.RetrieveUpdateDestroyAPIView):
+                queryset = Pipeline.objects.all()
+                permission_classes = (permissions.IsAuthenticated, IsOwnerOrReadOnly)
+
+            class PluginDetail(generics.RetrieveUpdateDestroyAPIView):
+                queryset = Plugin.objects.all()
+                permission_classes = (permissions.IsAuthenticated, IsOwnerOrReadOnly)
+
+            class PluginParameterDetail(generics.RetrieveUpdateDestroyAPIView):
+                queryset = Plugin.objects.all()
+                permission_classes = (permissions.IsAuthenticated, IsOwnerOrReadOnly)
+
+            class PipelineSourceUpload(generics.ListCreateAPIView):
+                queryset = Pipeline.objects.all()
+                permission_classes = (permissions.IsAuthenticated,)
+            """, path="pipelines/views.py", files=(("pipelines/models.py", """\
+                from django.db import models
+
+                class Pipeline(models.Model):
+                    owner = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+                    name = models.CharField(max_length=50)
+
+                class Plugin(models.Model):
+                    owner = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+                    name = models.CharField(max_length=50)
+                """),)),
         # Too few views for a norm.
         Valid("""\
             from django.contrib.auth.mixins import LoginRequiredMixin
@@ -328,7 +366,8 @@ class MissingSiblingGuard(Check):
         writers = self._writers(views)
         if len(writers) < _MIN_PEERS:
             return
-        authorizing = [v for v in writers if v.writes_level >= AUTHZ]
+        # An owner test made per object (DRF's has_object_permission) is no role a list or create view could share.
+        authorizing = [v for v in writers if v.writes_level >= AUTHZ and v.object_only is None]
         if len(authorizing) * 3 < len(writers) * 2:
             return
         for view in writers:

@@ -17,6 +17,7 @@ from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
+from .drf_permissions import object_check_kind, runs_object_check
 from .guards import (
     ACCESS_WORDS,
     AUTHN,
@@ -82,6 +83,12 @@ class ClassInfo:
     # An allauth adapter's `is_open_for_signup()`: (its literal answer, or the setting it returns and that setting's
     # default); ("?", None) when it decides otherwise. None: the class does not define it.
     signup: tuple[bool | str, bool | None] | None = None
+    # A DRF permission class: what its own `has_permission()` checks (None: not defined here) and what its own
+    # `has_object_permission()` decides (drf_permissions.object_check_kind; None: not defined here).
+    permission_test: int | None = None
+    object_check: str | None = None
+    object_checking_methods: list[str] = field(default_factory=list)  # methods calling get_object()/check_object_...
+    filter_backends: list[str] | None = None  # DRF `filter_backends` ("": unreadable)
 
 
 @dataclass
@@ -99,6 +106,7 @@ class FileCode:
     admin: list[tuple[str, str]] = field(default_factory=list)  # (admin class, model)
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
+    default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
     middleware: list[str] = field(default_factory=list)
     middleware_line: int = 0  # where MIDDLEWARE is assigned
     url_views: list[str] = field(default_factory=list)
@@ -214,6 +222,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
     if info.login_gate:
         info.login_exempt = login_exemptions(node)
     info.writing_methods = writing_methods(node)
+    info.object_checking_methods = runs_object_check(node)
     if {last_part(b) for b in info.bases} & _QUERYSET_BASES:
         info.queryset_methods = [m.name for m in node.body if isinstance(m, ast.FunctionDef) and _returns_own_rows(m)]
     for stmt in node.body:
@@ -225,6 +234,10 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 info.handlers_calling_super.append(stmt.name)
             if stmt.name == "is_open_for_signup":
                 info.signup = signup_answer(stmt)
+            elif stmt.name == "has_permission":
+                info.permission_test = body_level(stmt, imports)
+            elif stmt.name == "has_object_permission":
+                info.object_check = object_check_kind(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
             info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
@@ -240,6 +253,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 name = t.id if isinstance(t, ast.Name) else ""
                 if name == "permission_classes":
                     info.perm_classes = perm_list(stmt.value, imports) or []
+                elif name == "filter_backends":
+                    info.filter_backends = perm_list(stmt.value, imports) or [""]
                 elif name in ("model", "queryset"):
                     info.model = model_ref(stmt.value, imports)
                 elif name == "serializer_class":
@@ -612,6 +627,10 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
                       if isinstance(k, ast.Constant) and k.value == "DEFAULT_PERMISSION_CLASSES"]
             if values:
                 out.default_perms.append(perm_list(values[-1], imports) or [])
+            filters = [v for k, v in zip(stmt.value.keys, stmt.value.values)
+                       if isinstance(k, ast.Constant) and k.value == "DEFAULT_FILTER_BACKENDS"]
+            if filters:
+                out.default_filters.append(perm_list(filters[-1], imports) or [""])
         elif (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == "REST_FRAMEWORK"
               and isinstance(t.slice, ast.Constant) and t.slice.value == "DEFAULT_PERMISSION_CLASSES"):
             out.default_perms.append(perm_list(stmt.value, imports) or [])
@@ -624,6 +643,7 @@ class ProjectCode:
     admin_models: dict[str, str] = field(default_factory=dict)
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
+    default_filters: list[list[str]] = field(default_factory=list)
     middleware: list[str] = field(default_factory=list)
     middleware_at: list[tuple[str, int]] = field(default_factory=list)  # (path, line) of each MIDDLEWARE setting
     url_views: set[str] = field(default_factory=set)
@@ -1008,6 +1028,7 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.admin_models.update({admin_cls: model for admin_cls, model in fc.admin if admin_cls and model})
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
+    pc.default_filters.extend(fc.default_filters)
     pc.middleware.extend(fc.middleware)
     if fc.middleware_line:
         pc.middleware_at.append((fc_path, fc.middleware_line))

@@ -8,9 +8,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..names import dotted, last_part
-from .guards import AUTHZ
+from ..walk import walk
+from .guards import AUTHN, AUTHZ, NONE
+from .libraries import neutral
+
+if TYPE_CHECKING:
+    from .django_code import ProjectCode
 
 
 def per_action_levels(fn: ast.FunctionDef, inherited: tuple[int, int],
@@ -160,3 +166,84 @@ def _action_test(test: ast.expr, custom: set[str]) -> _Guard | None:
     return None
 
 
+
+
+# -- checks made per object --------------------------------------------------------------------------------------
+# DRF runs a permission class's `has_permission()` on every request, but its `has_object_permission()` only when the
+# view calls `check_object_permissions()`, which `GenericAPIView.get_object()` does: a list, or a handler that fetches
+# its row itself (`get_object_or_404(Feed, pk=pk)`), never runs it.
+_LOGIN_ONLY = {"AllowAny": NONE, "IsAuthenticated": AUTHN, "IsAuthenticatedOrReadOnly": NONE, "BasePermission": NONE}
+OBJECT_CHECK_CALLS = frozenset({"get_object", "check_object_permissions"})
+
+
+def object_check_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """What a `has_object_permission()` decides: "allows" (every return is True), "reads-open" (it first lets
+    every read through: `if request.method in SAFE_METHODS: return True`) or "restricts"."""
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    returns = [n.value for n in walk(fn) if isinstance(n, ast.Return)]
+    if returns and all(isinstance(v, ast.Constant) and v.value is True for v in returns):
+        return "allows"
+    first = body[0] if body else None
+    if isinstance(first, ast.If) and len(first.body) == 1 and isinstance(first.body[0], ast.Return) \
+            and isinstance(first.body[0].value, ast.Constant) and first.body[0].value.value is True:
+        test = _action_test(first.test, set())
+        if test is not None and test.only == _READ_ACTIONS and not test.never:
+            return "reads-open"
+    return "restricts"
+
+
+def runs_object_check(cls: ast.ClassDef) -> list[str]:
+    """The methods of a view class that run its permission classes' object checks (`self.get_object()`,
+    `self.check_object_permissions(request, obj)`)."""
+    return [m.name for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in OBJECT_CHECK_CALLS
+        for n in walk(m))]
+
+
+@dataclass(frozen=True)
+class ObjectOnly:
+    """Permission classes whose only restriction beyond login is made per object."""
+
+    classes: list[str]  # the classes whose `has_object_permission()` restricts
+    reads_open: bool  # every one of them lets any caller read
+    before: int = NONE  # who passes before the row: anyone, or any signed-in user (IsAuthenticated)
+
+
+def object_only(code: ProjectCode, names: list[str]) -> ObjectOnly | None:
+    """The classes of a view's `permission_classes` that restrict per object, when no class restricts before the row
+    (a role test in `has_permission()`, `IsAdminUser`, model permissions) and every class could be read; else None."""
+    found: list[str] = []
+    reads_open = True
+    passes = NONE
+    for name in names:
+        if not name or "|" in name or "&" in name:
+            return None
+        if name.startswith("rest_framework."):
+            if last_part(name) not in _LOGIN_ONLY:
+                return None
+            passes = max(passes, _LOGIN_ONLY[last_part(name)])
+            continue
+        if code.lookup(name) is None:
+            return None  # a package's class: wardgate cannot tell where it restricts
+        before: int | None = None
+        kind: str | None = None
+        for a in code.ancestors(name):
+            info = code.lookup(a)
+            if info is None:
+                if last_part(a) in _LOGIN_ONLY:
+                    before = _LOGIN_ONLY[last_part(a)] if before is None else before
+                    continue
+                if a.startswith("rest_framework.") or neutral(a):
+                    continue
+                return None
+            if before is None and info.permission_test is not None:
+                before = info.permission_test
+            if kind is None and info.object_check is not None:
+                kind = info.object_check
+        if before is not None and before >= AUTHZ:
+            return None
+        passes = max(passes, before or NONE)
+        if kind in ("restricts", "reads-open"):
+            found.append(name)
+            reads_open &= kind == "reads-open"
+    return ObjectOnly(found, reads_open, passes) if found else None

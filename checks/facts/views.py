@@ -9,7 +9,7 @@ login-required middleware makes every view authenticated unless it is `login_not
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..flows.index import NAME as FLOWS
@@ -27,7 +27,7 @@ from .django_code import (
     writes_in,
 )
 from .django_models import ModelIndex
-from .drf_permissions import per_action_levels
+from .drf_permissions import ObjectOnly, object_only, per_action_levels
 from .guards import (
     ACCESS_WORDS,
     AUTHN,
@@ -105,6 +105,9 @@ class View:
     # defines (`get`, `put`, `destroy`) checks in its own body.
     shared: tuple[int, int] = (NONE, NONE)
     handler_levels: dict[str, int] = field(default_factory=dict)
+    # Its permission classes restrict beyond login only per object (`has_object_permission()`), and nothing else it
+    # has checks a role or permission: DRF runs that check only through get_object()/check_object_permissions().
+    object_only: ObjectOnly | None = None
 
     def handler_level(self, name: str) -> int:
         """Who may call a handler: the class's shared guard for that kind of request, raised by what the handler
@@ -563,6 +566,7 @@ class Analyzer:
             level = max(level, AUTHN)
         unresolved = self.code.unresolved(q)
         reads = writes_level = level
+        before_perms = level
         perm_classes: list[str] = []
         if drf:
             perms = self._class_perms(ancestors)
@@ -580,6 +584,10 @@ class Analyzer:
         # _handler_level, the least guarded of them).
         best = max(body_levels.values(), default=NONE)
         reads, writes_level = max(reads, best), max(writes_level, best)
+        per_object = object_only(self.code, perm_classes) if perm_classes and max(before_perms, best) < AUTHZ \
+            else None
+        if per_object is not None:
+            per_object = replace(per_object, before=max(per_object.before, before_perms, best))
         # (DRF's perform_* hooks run only under the mixins `_class_writes` reads)
         through = [self._writes_through(f"{q}.{m.name}", evidence) for m in node.body  # each: rows reached too
                    if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS - _DRF_HOOKS]
@@ -607,7 +615,7 @@ class Analyzer:
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
-                    handler_levels=handler_levels)
+                    handler_levels=handler_levels, object_only=per_object)
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         def levels(value: ast.expr | None) -> tuple[int, int] | None:
