@@ -51,6 +51,20 @@ _PERMISSIONS = ("feeds/permissions.py", """\
         def has_object_permission(self, request, view, obj):
             return obj.owner == request.user
     """)
+# The URLconf that serves the examples' views (FeedArchive is served by none).
+_URLS = ("feeds/urls.py", """\
+    from django.urls import path
+    from feeds import views
+
+    urlpatterns = [
+        path("feeds/<int:pk>/comments/", views.FeedCommentList.as_view()),
+        path("feeds/<int:pk>/clear/", views.FeedClear.as_view()),
+        path("feeds/", views.FeedList.as_view()),
+        path("feeds/mine/", views.MyFeeds.as_view()),
+        path("feeds/<int:pk>/", views.FeedDetail.as_view()),
+        path("comments/", views.CommentList.as_view()),
+    ]
+    """)
 _IMPORTS = """\
             from django.shortcuts import get_object_or_404
             from rest_framework import generics, permissions
@@ -70,7 +84,8 @@ class ObjectCheckNeverRuns(Check):
     - a list (`ListAPIView`, a viewset's `list()`) whose rows are not restricted to the caller by
       `get_queryset()` or a filter backend of the project.
 
-    Views whose permission classes restrict before the row (`IsAdminUser`, model permissions, a role test in
+    Only views a URLconf (or a router it includes) is seen to serve are judged. Views whose permission classes
+    restrict before the row (`IsAdminUser`, model permissions, a role test in
     `has_permission()`), classes wardgate cannot read, and object checks that let every read through
     (`if request.method in SAFE_METHODS: return True`) on a read are not flagged.
 
@@ -114,7 +129,7 @@ class ObjectCheckNeverRuns(Check):
 
                 def get_queryset(self):
                     return self.get_object().comments.all()
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # The view checks the row it fetched itself.
         Valid(_IMPORTS + """\
             class FeedCommentList(generics.ListAPIView):
@@ -124,7 +139,7 @@ class ObjectCheckNeverRuns(Check):
                     feed = get_object_or_404(Feed, pk=self.kwargs["pk"])
                     self.check_object_permissions(self.request, feed)
                     return feed.comments.all()
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # The lookup is restricted to the caller's own feeds.
         Valid(_IMPORTS + """\
             class FeedCommentList(generics.ListAPIView):
@@ -132,7 +147,7 @@ class ObjectCheckNeverRuns(Check):
 
                 def get_queryset(self):
                     return get_object_or_404(Feed, pk=self.kwargs["pk"], owner=self.request.user).comments.all()
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # The permission class restricts before the row (a group test in has_permission()).
         Valid(_IMPORTS + """\
             class FeedCommentList(generics.ListAPIView):
@@ -140,13 +155,13 @@ class ObjectCheckNeverRuns(Check):
 
                 def get_queryset(self):
                     return get_object_or_404(Feed, pk=self.kwargs["pk"]).comments.all()
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # Every read is open by design (IsOwnerOrReadOnly); the list only reads.
         Valid(_IMPORTS + """\
             class CommentList(generics.ListAPIView):
                 permission_classes = (permissions.IsAuthenticated, IsOwnerOrReadOnly)
                 queryset = Comment.objects.all()
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # The list is restricted to the caller's rows.
         Valid(_IMPORTS + """\
             class MyFeeds(generics.ListCreateAPIView):
@@ -154,13 +169,19 @@ class ObjectCheckNeverRuns(Check):
 
                 def get_queryset(self):
                     return Feed.objects.filter(owner=self.request.user)
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # A detail view: DRF's retrieve/update/destroy run IsOwner through get_object().
         Valid(_IMPORTS + """\
             class FeedDetail(generics.RetrieveUpdateDestroyAPIView):
                 permission_classes = (permissions.IsAuthenticated, IsOwner)
                 queryset = Feed.objects.all()
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
+        # No URLconf serves it (a viewset left off the router, a class kept for later): nothing reaches it.
+        Valid(_IMPORTS + """\
+            class FeedArchive(generics.ListAPIView):
+                permission_classes = (permissions.IsAuthenticated, IsOwner)
+                queryset = Feed.objects.all()
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # A project filter backend decides which rows a list shows (it may restrict them to the caller).
         Valid(_IMPORTS + """\
             from feeds.filters import OwnFeedsFilter
@@ -169,7 +190,7 @@ class ObjectCheckNeverRuns(Check):
                 permission_classes = (permissions.IsAuthenticated, IsOwner)
                 queryset = Feed.objects.all()
                 filter_backends = (OwnFeedsFilter,)
-            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, ("feeds/filters.py", """\
+            """, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS, ("feeds/filters.py", """\
                 class OwnFeedsFilter:
                     def filter_queryset(self, request, queryset, view):
                         return queryset.filter(owner=request.user)
@@ -185,7 +206,7 @@ class ObjectCheckNeverRuns(Check):
                 def get_queryset(self):
                     feed = get_object_or_404(Feed, pk=self.kwargs["pk"])
                     return feed.comments.all()
-            """, line=6, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, line=6, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # A handler that looks the feed up by its URL argument and deletes it: the write IsOwnerOrReadOnly
         # was written to stop.
         Invalid(_IMPORTS + """\
@@ -198,13 +219,13 @@ class ObjectCheckNeverRuns(Check):
                 def post(self, request, pk):
                     Feed.objects.get(pk=pk).comments.all().delete()
                     return Response(status=204)
-            """, line=9, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, line=9, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
         # Object permissions do not apply to lists: every user's feeds are listed.
         Invalid(_IMPORTS + """\
             class FeedList(generics.ListAPIView):
                 permission_classes = (permissions.IsAuthenticated, IsOwner)
                 queryset = Feed.objects.all()
-            """, line=6, path="feeds/views.py", files=(_MODELS, _PERMISSIONS)),
+            """, line=6, path="feeds/views.py", files=(_MODELS, _PERMISSIONS, _URLS)),
     )
 
     @classmethod
@@ -222,6 +243,8 @@ class ObjectCheckNeverRuns(Check):
             if not isinstance(cls, ast.ClassDef) or per_object is None or view.unknown or view.unreachable:
                 continue
             q = f"{self.ctx.imports.module}.{cls.name}"
+            if code.routed(q) is not True:
+                continue  # only where a URLconf or a router included by one is seen to serve it
             checking = {m for a in code.ancestors(q) if (info := code.lookup(a)) is not None
                         for m in info.object_checking_methods}
             if view.restricted or per_object.reads_open:

@@ -351,8 +351,9 @@ class UnauditedPatientModel(Check):
             return
         linked = sorted(last_part(q) for q, target in idx.linked_patient.items() if target == qualname) \
             if audits_nothing else []
-        shown = f"; nor the {len(linked)} models linked to it ({', '.join(linked[:4])}{', …' if len(linked) > 4 else ''})" \
-            if linked else ""
+        names = f"{', '.join(linked[:4])}{', …' if len(linked) > 4 else ''}"
+        shown = "" if not linked else f"; nor the model linked to it ({names})" if len(linked) == 1 else \
+            f"; nor the {len(linked)} models linked to it ({names})"
         self.report(
             node,
             f"Model {node.name} holds patient data ({idx.patient_why.get(qualname, 'patient data')}) but no audit "

@@ -741,7 +741,7 @@ def test_fields_of_an_abstract_base_make_the_subclass_patient_data() -> None:
         "    participant = models.ForeignKey(swapper.get_model_name('trial', 'Participant'), models.CASCADE)\n"))
     found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
     # (no audit anywhere: the visits linked to the participant are named in its finding)
-    assert [f.start_line for f in found] == [10] and "linked to it (Visit)" in found[0].message
+    assert [f.start_line for f in found] == [10] and "model linked to it (Visit)" in found[0].message
     concrete = models[1].replace("        abstract = True\n", "        ordering = ['birthdate']\n")
     # A concrete parent keeps its fields in its own table: the parent is reported, not the subclass.
     assert 10 not in [f.start_line for f in run_example(UnauditedPatientModel, Valid(concrete, path=models[0]))]
@@ -814,7 +814,7 @@ def test_a_consultation_room_is_a_place_and_a_booked_slot_is_patient_data() -> N
               "    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)\n"))
     found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
     # (no audit anywhere: the slot, patient data by its link, is named in the patient's finding)
-    assert [f.start_line for f in found] == [6] and "linked to it (AppointmentSlot)" in found[0].message
+    assert [f.start_line for f in found] == [6] and "model linked to it (AppointmentSlot)" in found[0].message
 
 
 def test_a_lab_result_of_statuses_and_links_is_still_a_clinical_record() -> None:
