@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..secrets import (
+    development_only,
     is_placeholder,
     is_secret_name,
     literal_value,
@@ -25,6 +26,21 @@ _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG1
 # outbound token's placeholder only makes the remote call fail).
 _LOCAL_KEY_WORDS = frozenset({"hmac", "signing"})
 
+# The server runs production.py (asgi.py's default); manage.py defaults to local.py, which turns DEBUG on.
+_SERVED_ELSEWHERE = (
+    ("config/asgi.py", """\
+        import os
+        from django.core.asgi import get_asgi_application
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+        application = get_asgi_application()
+        """),
+    ("manage.py", """\
+        import os
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        """),
+    ("config/settings/production.py", "import os\nLDAP_BIND_PASSWORD = os.environ['LDAP_BIND_PASSWORD']\n"),
+)
+
 
 class HardcodedSecretAssignment(Check):
     """## What it does
@@ -35,9 +51,10 @@ class HardcodedSecretAssignment(Check):
     describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
     fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders pass (except a placeholder
     fallback of a key the service signs or verifies with itself, `*_HMAC_*` / `*_SIGNING_*`: that
-    placeholder becomes the working key); in test modules so do
-    fixture values (dummy/test/fake/example wording, `sk_test_` keys, readable passwords), but
-    not a 20+ character random key.
+    placeholder becomes the working key); in test modules, and in settings modules only a
+    developer's machine loads (`DEBUG = True`, not what the WSGI/ASGI entry points serve:
+    cookiecutter-django's `local.py`), so do fixture values (dummy/test/fake/example wording,
+    `sk_test_` keys, readable passwords), but not a 20+ character random key.
 
     ## Why is this bad?
     A credential in source is shared with everyone who can read the repository and cannot be
@@ -119,6 +136,12 @@ class HardcodedSecretAssignment(Check):
         # A command name that contains the constant's name: a CLI entry point, not a key.
         Valid('GENERATE_NEW_DJANGO_SECRET_KEY = "crate_generate_new_django_secret_key"\n'),
         Valid('EMAIL_HOST_PASSWORD = "mypassword"\n'),
+        # A development settings module: manage.py runs it, the ASGI server runs production.py.
+        Valid("""\
+            DEBUG = True
+            SUPERUSER_PASSWORD = "clinic1234"
+            LDAP_BIND_PASSWORD = "clinic1234"
+            """, path="config/settings/local.py", files=_SERVED_ELSEWHERE),
     )
     INVALID = (
         # The key inbound webhooks are verified with: a placeholder fallback lets anyone sign them.
@@ -147,6 +170,21 @@ class HardcodedSecretAssignment(Check):
             DEBUG = False
             LAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"
             """, line=2, path="clinic/tests/settings_test.py"),
+        # The same module when the server runs it (asgi.py defaults to it): a production password.
+        Invalid("""\
+            DEBUG = True
+            LDAP_BIND_PASSWORD = "clinic1234"
+            """, line=2, path="config/settings/local.py", files=(("config/asgi.py", """\
+                import os
+                from django.core.asgi import get_asgi_application
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+                application = get_asgi_application()
+                """),)),
+        # A random key in a development settings module can still be a real account's (a vendor sandbox's).
+        Invalid("""\
+            DEBUG = True
+            LAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"
+            """, line=2, path="config/settings/local.py", files=_SERVED_ELSEWHERE),
     )
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -173,8 +211,10 @@ class HardcodedSecretAssignment(Check):
         password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
         if names_itself(name, literal):
             return  # a constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
+        # Test modules, and settings modules only developers run: what they hold reaches no server.
+        fixtures = self.ctx.src.looks_like_test or development_only(self.ctx)
         if _LOCAL_KEY_WORDS & set(name_tokens(name)) and not isinstance(value, ast.Constant) and literal.strip() \
-                and is_placeholder(literal) and not self.ctx.src.looks_like_test:
+                and is_placeholder(literal) and not fixtures:
             self.report(node, f"`{name}` falls back to the placeholder {literal!r} when its environment variable is "
                         "missing: this service then signs or verifies with a key everyone can read, so anyone can "
                         "forge what it checks (webhook signatures, tokens).", end_node=end,
@@ -183,8 +223,8 @@ class HardcodedSecretAssignment(Check):
             return
         if not looks_like_secret_value(literal, password_like=password_like):
             return
-        if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
-            return  # fixture values in tests: "test-password", "dummy-key", Stripe sk_test_ keys
+        if fixtures and not real_looking_in_test(literal):
+            return  # fixture values: "test-password", "dummy-key", Stripe sk_test_ keys, a dev superuser's password
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)
