@@ -49,7 +49,8 @@ class HardcodedSecretAssignment(Check):
     literal fallback of an environment lookup. Passwords are flagged whatever they look like;
     keys and tokens when the value is long and random (Shannon entropy). Names that only
     describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
-    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders pass (except a placeholder
+    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders (`changeme`, `<api-key>`, values
+    whose words ask to be replaced: `replace_with_random_string`, `your_key_here`) pass (except a placeholder
     fallback of a key the service signs or verifies with itself, `*_HMAC_*` / `*_SIGNING_*`: that
     placeholder becomes the working key); in test modules, and in settings modules only a
     developer's machine loads (`DEBUG = True`, not what the WSGI/ASGI entry points serve:
@@ -111,6 +112,13 @@ class HardcodedSecretAssignment(Check):
         Valid("""\
             import os
             ANALYTICS_WRITE_KEY = os.environ.get("ANALYTICS_WRITE_KEY", "<your-write-key>")
+            """),
+        # Values written to be replaced: their words ask for it.
+        Valid("""\
+            import os
+            os.environ["FLASK_SECRET_KEY"] = "replace_with_random_string"
+            STRIPE_API_KEY = "put_your_stripe_api_key_here"
+            LAB_FEED_CLIENT_SECRET = "enterYourClientSecret"
             """),
         Valid("""\
             API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"
