@@ -25,6 +25,9 @@ _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG1
 # Keys this service signs or verifies with itself: a placeholder fallback is a working key (an
 # outbound token's placeholder only makes the remote call fail).
 _LOCAL_KEY_WORDS = frozenset({"hmac", "signing"})
+# Keys that encrypt the service's own data: in a test, the test's own rows and files, and nothing outside the run
+# (a token, password or shared signing secret in a test may still be a real account's).
+_DATA_KEY_WORDS = frozenset({"encryption", "decryption", "cipher", "fernet", "aes"})
 
 # The server runs production.py (asgi.py's default); manage.py defaults to local.py, which turns DEBUG on.
 _SERVED_ELSEWHERE = (
@@ -55,7 +58,9 @@ class HardcodedSecretAssignment(Check):
     placeholder becomes the working key); in test modules, and in settings modules only a
     developer's machine loads (`DEBUG = True`, not what the WSGI/ASGI entry points serve:
     cookiecutter-django's `local.py`), so do fixture values (dummy/test/fake/example wording,
-    `sk_test_` keys, readable passwords), but not a 20+ character random key.
+    `sk_test_` keys, readable passwords), but not a 20+ character random key, except a test's
+    encryption key (`*_ENCRYPTION_KEY`, a Fernet or AES key in a test module): the code under
+    test encrypts only the test's own data with it.
 
     ## Why is this bad?
     A credential in source is shared with everyone who can read the repository and cannot be
@@ -125,6 +130,12 @@ class HardcodedSecretAssignment(Check):
             TOKEN_MODEL = "rest_framework.authtoken.Token"
             """),
         Valid('DB_PASSWORD = "not-a-real-pw"\n', path="clinic/tests/settings_test.py"),
+        # A test's encryption key: what it encrypts is the test's own data.
+        Valid("""\
+            class RecordFixtures:
+                DEFAULT_ENCRYPTION_KEY = "q8Xr2LmZ0pV7sN4tY1wB6kD9hJ3fT5wA"
+                FERNET_SECRET = "Zk3v9Qp0Lr7XwT2mN8bY5cH1aQ4sD6fG"
+            """, path="clinic/tests/helpers.py"),
         Valid('PRIVATE_KEY_PATH = "/etc/clinic/keys/rx-signing.pem"\n'),
         Valid("""\
             from django.test import TestCase
@@ -173,6 +184,11 @@ class HardcodedSecretAssignment(Check):
             }
             """, line=3),
         Invalid('TWILIO_AUTH_TOKEN = "0a1b2c3d4e5f67890a1b2c3d4e5f6789"\n', line=1),
+        # Outside tests, the same encryption key protects real patient data.
+        Invalid("""\
+            class RecordFixtures:
+                DEFAULT_ENCRYPTION_KEY = "q8Xr2LmZ0pV7sN4tY1wB6kD9hJ3fT5wA"
+            """, line=2, path="clinic/crypto.py"),
         # A random, real-looking token committed in a test settings module is still a leak.
         Invalid("""\
             DEBUG = False
@@ -233,6 +249,8 @@ class HardcodedSecretAssignment(Check):
             return
         if fixtures and not real_looking_in_test(literal):
             return  # fixture values: "test-password", "dummy-key", Stripe sk_test_ keys, a dev superuser's password
+        if self.ctx.src.looks_like_test and _DATA_KEY_WORDS & set(name_tokens(name)):
+            return  # a test's encryption key: the code under test encrypts the test's own data with it
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)
