@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from typing import Any
 
@@ -39,8 +40,15 @@ DEMO_PASSWORDS = frozenset({"district", "admin123"})
 # Keys a vendor publishes for everyone's tests: Google's reCAPTCHA test site key and secret, which pass every check
 # and protect nothing. (AWS's documented example keys stay findings: in settings they stand where a real key goes.)
 PUBLISHED_TEST_KEYS = frozenset({"6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe", "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"})
-# "please-change-me", "insecure-replace-me-in-prod", "update-with-strong-secret": a value that says it must be replaced
-_ASKS_TO_CHANGE = re.compile(r"(change|replace|update)[-_ ]?(me|this|with)\b|must[-_ ]set|set[-_ ]me", re.IGNORECASE)
+# A value that says it must be replaced, read word by word (words split at `-`, `_`, `.`, spaces and case changes, so
+# `replace_with_random_string` reads as `replace-with-random-string`): an instruction ("please-change-me",
+# "insecure-replace-me-in-prod", "update-with-strong-secret", "fill_in_secret", "must-set"), a word addressed to
+# the reader ("your_api_key_here", "enterYourToken"), a note ("TODO_set_in_prod"), or a slot marker at the end
+# ("api_key_here", "token-goes-here").
+_REPLACE_VERBS = frozenset({"change", "replace", "update", "fill", "set", "put", "enter", "insert", "paste"})
+_ASKING_PAIRS = frozenset({*((v, o) for v in _REPLACE_VERBS for o in ("me", "this", "it", "with")), ("fill", "in"),
+                           ("must", "set"), ("must", "be")})
+_ASKING_WORDS = frozenset({"your", "yours", "todo", "tbd", "fixme", *(v + o for v in _REPLACE_VERBS for o in ("me", "this"))})
 
 _ENV_GETTERS = (
     "os.environ.get",
@@ -52,7 +60,16 @@ _ENV_GETTERS = (
 
 def is_placeholder(value: str) -> bool:
     v = value.strip()
-    return len(v) < 6 or _PLACEHOLDER.match(v) is not None or _ASKS_TO_CHANGE.search(v) is not None
+    return len(v) < 6 or _PLACEHOLDER.match(v) is not None or _asks_to_be_replaced(v)
+
+
+def _asks_to_be_replaced(value: str) -> bool:
+    """`replace_with_random_string`, `your_api_key_here`, `CHANGE_ME`, `TODO: set in prod`: words of a value written
+    to be replaced, not used."""
+    words = name_tokens(value)
+    if len(words) >= 2 and words[-1] == "here":
+        return True
+    return bool(_ASKING_WORDS & set(words)) or any(pair in _ASKING_PAIRS for pair in itertools.pairwise(words))
 
 
 def literal_fallback(value: ast.expr, imports: ImportMap) -> str | None:

@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..secrets import (
+    development_only,
     is_placeholder,
     is_secret_name,
     literal_value,
@@ -24,6 +25,24 @@ _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG1
 # Keys this service signs or verifies with itself: a placeholder fallback is a working key (an
 # outbound token's placeholder only makes the remote call fail).
 _LOCAL_KEY_WORDS = frozenset({"hmac", "signing"})
+# Keys that encrypt the service's own data: in a test, the test's own rows and files, and nothing outside the run
+# (a token, password or shared signing secret in a test may still be a real account's).
+_DATA_KEY_WORDS = frozenset({"encryption", "decryption", "cipher", "fernet", "aes"})
+
+# The server runs production.py (asgi.py's default); manage.py defaults to local.py, which turns DEBUG on.
+_SERVED_ELSEWHERE = (
+    ("config/asgi.py", """\
+        import os
+        from django.core.asgi import get_asgi_application
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+        application = get_asgi_application()
+        """),
+    ("manage.py", """\
+        import os
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+        """),
+    ("config/settings/production.py", "import os\nLDAP_BIND_PASSWORD = os.environ['LDAP_BIND_PASSWORD']\n"),
+)
 
 
 class HardcodedSecretAssignment(Check):
@@ -33,11 +52,15 @@ class HardcodedSecretAssignment(Check):
     literal fallback of an environment lookup. Passwords are flagged whatever they look like;
     keys and tokens when the value is long and random (Shannon entropy). Names that only
     describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
-    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders pass (except a placeholder
+    fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders (`changeme`, `<api-key>`, values
+    whose words ask to be replaced: `replace_with_random_string`, `your_key_here`) pass (except a placeholder
     fallback of a key the service signs or verifies with itself, `*_HMAC_*` / `*_SIGNING_*`: that
-    placeholder becomes the working key); in test modules so do
-    fixture values (dummy/test/fake/example wording, `sk_test_` keys, readable passwords), but
-    not a 20+ character random key.
+    placeholder becomes the working key); in test modules, and in settings modules only a
+    developer's machine loads (`DEBUG = True`, not what the WSGI/ASGI entry points serve:
+    cookiecutter-django's `local.py`), so do fixture values (dummy/test/fake/example wording,
+    `sk_test_` keys, readable passwords), but not a 20+ character random key, except a test's
+    encryption key (`*_ENCRYPTION_KEY`, a Fernet or AES key in a test module): the code under
+    test encrypts only the test's own data with it.
 
     ## Why is this bad?
     A credential in source is shared with everyone who can read the repository and cannot be
@@ -95,11 +118,24 @@ class HardcodedSecretAssignment(Check):
             import os
             ANALYTICS_WRITE_KEY = os.environ.get("ANALYTICS_WRITE_KEY", "<your-write-key>")
             """),
+        # Values written to be replaced: their words ask for it.
+        Valid("""\
+            import os
+            os.environ["FLASK_SECRET_KEY"] = "replace_with_random_string"
+            STRIPE_API_KEY = "put_your_stripe_api_key_here"
+            LAB_FEED_CLIENT_SECRET = "enterYourClientSecret"
+            """),
         Valid("""\
             API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"
             TOKEN_MODEL = "rest_framework.authtoken.Token"
             """),
         Valid('DB_PASSWORD = "not-a-real-pw"\n', path="clinic/tests/settings_test.py"),
+        # A test's encryption key: what it encrypts is the test's own data.
+        Valid("""\
+            class RecordFixtures:
+                DEFAULT_ENCRYPTION_KEY = "q8Xr2LmZ0pV7sN4tY1wB6kD9hJ3fT5wA"
+                FERNET_SECRET = "Zk3v9Qp0Lr7XwT2mN8bY5cH1aQ4sD6fG"
+            """, path="clinic/tests/helpers.py"),
         Valid('PRIVATE_KEY_PATH = "/etc/clinic/keys/rx-signing.pem"\n'),
         Valid("""\
             from django.test import TestCase
@@ -119,6 +155,12 @@ class HardcodedSecretAssignment(Check):
         # A command name that contains the constant's name: a CLI entry point, not a key.
         Valid('GENERATE_NEW_DJANGO_SECRET_KEY = "crate_generate_new_django_secret_key"\n'),
         Valid('EMAIL_HOST_PASSWORD = "mypassword"\n'),
+        # A development settings module: manage.py runs it, the ASGI server runs production.py.
+        Valid("""\
+            DEBUG = True
+            SUPERUSER_PASSWORD = "clinic1234"
+            LDAP_BIND_PASSWORD = "clinic1234"
+            """, path="config/settings/local.py", files=_SERVED_ELSEWHERE),
     )
     INVALID = (
         # The key inbound webhooks are verified with: a placeholder fallback lets anyone sign them.
@@ -142,11 +184,31 @@ class HardcodedSecretAssignment(Check):
             }
             """, line=3),
         Invalid('TWILIO_AUTH_TOKEN = "0a1b2c3d4e5f67890a1b2c3d4e5f6789"\n', line=1),
+        # Outside tests, the same encryption key protects real patient data.
+        Invalid("""\
+            class RecordFixtures:
+                DEFAULT_ENCRYPTION_KEY = "q8Xr2LmZ0pV7sN4tY1wB6kD9hJ3fT5wA"
+            """, line=2, path="clinic/crypto.py"),
         # A random, real-looking token committed in a test settings module is still a leak.
         Invalid("""\
             DEBUG = False
             LAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"
             """, line=2, path="clinic/tests/settings_test.py"),
+        # The same module when the server runs it (asgi.py defaults to it): a production password.
+        Invalid("""\
+            DEBUG = True
+            LDAP_BIND_PASSWORD = "clinic1234"
+            """, line=2, path="config/settings/local.py", files=(("config/asgi.py", """\
+                import os
+                from django.core.asgi import get_asgi_application
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+                application = get_asgi_application()
+                """),)),
+        # A random key in a development settings module can still be a real account's (a vendor sandbox's).
+        Invalid("""\
+            DEBUG = True
+            LAB_FEED_API_TOKEN = "Zk3v9Qp0Lr7XwT2mN8bY5cH1"
+            """, line=2, path="config/settings/local.py", files=_SERVED_ELSEWHERE),
     )
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -173,8 +235,10 @@ class HardcodedSecretAssignment(Check):
         password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
         if names_itself(name, literal):
             return  # a constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
+        # Test modules, and settings modules only developers run: what they hold reaches no server.
+        fixtures = self.ctx.src.looks_like_test or development_only(self.ctx)
         if _LOCAL_KEY_WORDS & set(name_tokens(name)) and not isinstance(value, ast.Constant) and literal.strip() \
-                and is_placeholder(literal) and not self.ctx.src.looks_like_test:
+                and is_placeholder(literal) and not fixtures:
             self.report(node, f"`{name}` falls back to the placeholder {literal!r} when its environment variable is "
                         "missing: this service then signs or verifies with a key everyone can read, so anyone can "
                         "forge what it checks (webhook signatures, tokens).", end_node=end,
@@ -183,8 +247,10 @@ class HardcodedSecretAssignment(Check):
             return
         if not looks_like_secret_value(literal, password_like=password_like):
             return
-        if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
-            return  # fixture values in tests: "test-password", "dummy-key", Stripe sk_test_ keys
+        if fixtures and not real_looking_in_test(literal):
+            return  # fixture values: "test-password", "dummy-key", Stripe sk_test_ keys, a dev superuser's password
+        if self.ctx.src.looks_like_test and _DATA_KEY_WORDS & set(name_tokens(name)):
+            return  # a test's encryption key: the code under test encrypts the test's own data with it
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)

@@ -16,7 +16,7 @@ _FIX = {TASK: "Pass the patient's primary key and load the row inside the task."
               "leave the identifiers out of the file."}
 
 
-class PhiCopiedOutOfTheRecord(Check, FlowCheck):
+class PhiCopiedOutOfTheRecord(FlowCheck, Check):
     """## What it does
     Flags patient data copied to places outside the clinical record's access control: Celery task
     arguments (`.delay(...)`, `.apply_async(args=..., kwargs=...)`, `send_task(...)`) carrying a patient
@@ -25,6 +25,9 @@ class PhiCopiedOutOfTheRecord(Check, FlowCheck):
     `json.dump(row, f)`, `Path.write_text`, pandas `to_csv`). The data is followed across functions and
     modules (flow analysis, checks/flows/); ids (`patient.pk`) and sanitised values pass, and so do files
     written under `MEDIA_ROOT` or through `default_storage`.
+
+    Test code (`tests/`, `test_*.py`, `*_test.py`, conftest.py) is left out: its patients are
+    made up and its sinks are the test runner's and its mocks'.
 
     ## Why is this bad?
     The broker (Redis, RabbitMQ) keeps task arguments in clear, Flower and worker logs print them, and a

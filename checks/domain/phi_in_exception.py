@@ -12,11 +12,14 @@ from ..flows.model import EXCEPTION, PHI, RECORD, RENDERED, Sink
 _USER_FACING = frozenset({"ValidationError", "Http404", "NotFound", "ParseError"})
 
 
-class PhiInException(Check, FlowCheck):
+class PhiInException(FlowCheck, Check):
     """## What it does
     Flags `raise SomeError(...)` whose message carries patient identifiers (PHI fields of
     patient-data models), e.g. `raise DoseError(f"No weight for {patient.full_name} ({patient.mrn})")`,
     also when they reach the function through its parameters (flow analysis, checks/flows/).
+
+    Test code (`tests/`, `test_*.py`, `*_test.py`, conftest.py) is left out: its patients are
+    made up and what it raises reaches the test runner.
 
     ## Why is this bad?
     Exception messages travel further than any log line: error trackers (Sentry and similar
@@ -61,6 +64,15 @@ class PhiInException(Check, FlowCheck):
             def f(patient):
                 raise
             """),
+        # Test code: the test's patient is made up, and what it raises reaches the test runner.
+        Valid("""\
+            class WeightTests:
+                PATIENT_NAME = "Ann Example"
+
+                def test_weight(self, patient):
+                    if patient.full_name != self.PATIENT_NAME:
+                        raise AssertionError(f'expected {patient.full_name} (MRN {patient.mrn})')
+            """, path="clinic/tests/test_weights.py"),
     )
     INVALID = (
         Invalid("""\

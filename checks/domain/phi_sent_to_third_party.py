@@ -48,7 +48,7 @@ def _internal(host: str) -> bool:
         return host == "localhost" or "." not in host or host.endswith(_INTERNAL_SUFFIXES)
 
 
-class PhiSentToThirdParty(Check, FlowCheck):
+class PhiSentToThirdParty(FlowCheck, Check):
     """## What it does
     Flags outbound HTTP calls (`requests`, `httpx`, `urllib`, `aiohttp`) whose URL or payload — `json`,
     `data`, `params`, `files`, or a local dict built for them — carries patient identifiers, also when
@@ -65,6 +65,9 @@ class PhiSentToThirdParty(Check, FlowCheck):
     organisation's own systems: a URL whose host, written out or read from a URL setting (directly or through an
     attribute its class sets from one), is localhost, a private address or under an internal-only suffix
     (`.internal`, `.local`, `.lan`, `.corp`).
+
+    Test code (`tests/`, `test_*.py`, `*_test.py`, conftest.py) is left out: its patients are
+    made up and its sinks are the test runner's and its mocks'.
 
     ## Why is this bad?
     Chat tools, analytics vendors and webhooks are third parties: sending them a name, date of

@@ -1,6 +1,7 @@
 """Phase 2: the question the PHI rules ask: *what patient data reaches this sink call?*
 
-`FlowCheck` is a mixin for checks (it keeps the `self.phi` scope of `ScopedPhiCheck` too):
+`FlowCheck` is a mixin for checks, listed before `Check` so its `applies_to` holds (`class PhiInLog(FlowCheck,
+Check)`; it keeps the `self.phi` scope of `ScopedPhiCheck` too):
 `self.flows_at(call)` returns the sink the call is and the `Flow`s into it, or None. Sources
 are those of `sources.py` plus the project model's: fields of patient models (and their
 PHI-reading properties), and patient objects whose model's `__str__` renders PHI fields. A value
@@ -12,7 +13,7 @@ import ast
 import posixpath
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..facts.django_code import NAME as CODE
 from ..facts.django_models import NAME as MODELS
@@ -45,6 +46,9 @@ from .model import (
 from .sinks import sink_of
 from .summaries import global_receiver, receiver_why
 
+if TYPE_CHECKING:
+    from ..source import SourceFile
+
 # Kinds that are a flow wherever they reach a sink; URL only with evidence, objects only when rendered.
 _LEAKS = frozenset({PHI, RECORD, REQUEST, RENDERED})
 
@@ -67,6 +71,12 @@ class FlowCheck(ScopedPhiCheck):
 
     _fns: list[tuple[ast.AST, str | None]]
     _classes: list[str]
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        """Not test code (`tests/`, `test_*.py`, `*_test.py`, conftest.py): a test's patients are made up, and its
+        logs, raises and requests reach the test runner and its mocks (the index leaves test callers out too)."""
+        return not src.looks_like_test
 
     def _stack(self) -> list[tuple[ast.AST, str | None]]:
         if not getattr(self, "_fns", None):

@@ -278,3 +278,16 @@ def test_a_parsed_hl7_message_is_a_patient_record() -> None:
     found = run_example(PhiInLog, Invalid(task[1], line=5, path=task[0], files=(MODELS, ("ward/hub.py", hub))))
     assert [f.start_line for f in found] == [5], found
     assert "hl7.parse(raw) (hub.py:5)" in found[0].message and "PID segment" in found[0].message
+
+
+def test_phi_flow_rules_leave_test_code_out() -> None:
+    """Every PHI-flow rule skips test modules (a fixture patient's name in a test's assertion message is no leak);
+    `FlowCheck` comes before `Check` in their bases, or Check's `applies_to` would win."""
+    from checks.flows.analysis import FlowCheck
+    from checks.registry import ALL_CHECKS
+
+    flow_rules = [c for c in ALL_CHECKS if issubclass(c, FlowCheck)]
+    assert {c.code for c in flow_rules} >= {"WG501", "WG502", "WG505", "WG508"}
+    for path in ("app/tests/helpers.py", "app/test_views.py", "app/views_test.py", "conftest.py", "app/tests.py"):
+        assert [c.code for c in flow_rules if c.applies_to(SourceFile(path=path, text=""))] == [], path
+    assert all(c.applies_to(SourceFile(path="app/views.py", text="")) for c in flow_rules)

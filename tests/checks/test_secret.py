@@ -1,11 +1,14 @@
 """Tricky cases for the secret rules (WG101-WG106): masking, autofix, traps."""
 from __future__ import annotations
 
+import pytest
+
 from checks.base import Invalid, Valid
 from checks.domain.hardcoded_api_token import HardcodedApiToken
 from checks.domain.hardcoded_secret_assignment import HardcodedSecretAssignment
 from checks.domain.hardcoded_secret_key import HardcodedSecretKey
 from checks.masking import mask_in
+from checks.secrets import is_placeholder
 from checks.testing import run_example
 
 
@@ -159,3 +162,21 @@ def test_public_demo_logins_and_readable_test_passwords_are_no_leaks() -> None:
     assert run_example(HardcodedSecretAssignment, Valid(fixture, path="app/tests/test_password.py")) == []
     real = 'def test_ok():\n    password = "Xq7vL2pR9sT4wK8mZ3nB6cF1hJ5dG0aY"\n'
     assert len(run_example(HardcodedSecretAssignment, Invalid(real, line=2, path="app/tests/test_password.py"))) == 1
+
+
+@pytest.mark.parametrize("value", [
+    "replace_with_random_string", "REPLACE_THIS_WITH_THE_REAL_KEY", "please-change-me", "ChangeMe", "setme",
+    "your_api_key_here", "put-your-token-here", "enterYourClientSecret", "api_key_here", "token-goes-here",
+    "fill_in_secret", "must_be_set", "TODO: set in prod",
+])
+def test_values_written_to_be_replaced_are_placeholders(value: str) -> None:
+    """Read word by word: `_` separates words as `-` and spaces do, and so do case changes."""
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize("value", [
+    "Relay-pw-2024", "Yourself-2024!", "SetInStone99", "must-have-2024x", "nowhere123456",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "Zk3v9Qp0Lr7XwT2mN8bY5cH1",
+])
+def test_values_that_only_contain_those_letters_are_not(value: str) -> None:
+    assert not is_placeholder(value)
