@@ -107,6 +107,7 @@ class FileCode:
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
+    unread_decorators: list[tuple[str, str, int]] = field(default_factory=list)  # (decorator, path, line)
     middleware: list[str] = field(default_factory=list)
     middleware_line: int = 0  # where MIDDLEWARE is assigned
     url_views: list[str] = field(default_factory=list)
@@ -376,8 +377,12 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
         return None
     if refuses_failed_test(fn, imports):  # `_passes(view_func, is_member)`: user_passes_test's shape
         return "authz"
-    view = fn.args.args[0].arg if fn.args.args else None  # the function it wraps
-    kind = "authn" if inner and refuses_anonymous(fn, imports, view) else None
+    # the function it wraps: its parameter, or a factory's (`@credential_check()` returns the decorator)
+    view = fn.args.args[0].arg if fn.args.args else next(
+        (f.args.args[0].arg for f in inner if f.args.args and f.args.args[0].arg != "request"), None)
+    kind = "authn" if inner and (refuses_anonymous(fn, imports, view) or _gates_on_request_test(fn, view)) else None
+    if kind is None and inner and _hands_request_on(fn, view, imports):
+        kind = UNREAD_CHECK  # unless something below decides
     for n in walk(fn):
         if isinstance(n, ast.Call):
             last = last_part(imports.qualname(n.func)) or (n.func.attr if isinstance(n.func, ast.Attribute) else "")
@@ -400,14 +405,79 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
 
 
 def _returned_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> list[str]:
-    """The project function a decorator-shaped function returns a call of (`return other_required(view_func)`),
-    when the function takes the view (its first parameter is passed on)."""
+    """The project function a decorator-shaped function returns a call of, when the function takes the view and
+    passes it on: `return other_required(view_func)`, or from its wrapper `return check_and_call(view_func, *args,
+    **kwargs)` (the checks live in a function the wrapper hands the view to)."""
     if not fn.args.args or fn.args.args[0].arg in ("self", "request"):
         return []
     first = fn.args.args[0].arg
-    return [q for st in fn.body if isinstance(st, ast.Return) and isinstance(st.value, ast.Call)
+    returns = [st for st in fn.body if isinstance(st, ast.Return)]
+    returns += [st for inner in walk(fn) if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) and inner is not fn
+                for st in inner.body if isinstance(st, ast.Return)]
+    return [q for st in returns if isinstance(st.value, ast.Call)
             for q in [imports.qualname(st.value.func)] if q and "." in q and any(
                 isinstance(n, ast.Name) and n.id == first for n in walk(st.value))][:1]
+
+
+# A decorator kind: its wrapper hands the request to the project's own code before the view runs
+# (`request.researcher = api_get_and_validate_researcher(request)`), which may refuse it: unknown, not "no check".
+UNREAD_CHECK = "unknown"
+
+
+def _hands_request_on(fn: ast.FunctionDef | ast.AsyncFunctionDef, view: str | None, imports: ImportMap) -> bool:
+    """The decorator's wrapper calls the view, and before it a function of the project given the request."""
+    if view is None:
+        return False
+    for inner in walk(fn):
+        if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) or inner is fn:
+            continue
+        calls = [c for c in walk(inner) if isinstance(c, ast.Call)]
+        if not any(dotted(c.func) == view for c in calls):
+            continue
+        for c in calls:
+            q = imports.qualname(c.func) or ""
+            if "." in q and not q.startswith(("django.", "builtins.", "logging.", "functools.")) and any(
+                    isinstance(a, ast.Name) and a.id == "request" for a in c.args):
+                return True
+    return False
+
+
+_TURNED_AWAY = re.compile(r"redirect|login|abort|forbidden|denied|unauthori[sz]ed", re.IGNORECASE)
+
+
+def _gates_on_request_test(fn: ast.FunctionDef | ast.AsyncFunctionDef, view: str | None) -> bool:
+    """A decorator whose wrapper calls the view only when a check of the request passes, and otherwise sends the
+    caller to the login page or refuses them: `if check_is_logged_in(request): return view(...)` / `else: return
+    do_login_page_redirect(request)` (a session login kept by hand). The check is a function given the request,
+    not a test of its method or headers."""
+    if view is None:
+        return False
+    for inner in walk(fn):
+        if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) or inner is fn:
+            continue
+        request = {a.arg for a in inner.args.args if a.arg == "request"} | {  # `request: HttpRequest = args[0]`
+            t.id for st in walk(inner) if isinstance(st, (ast.Assign, ast.AnnAssign))
+            for t in (st.targets if isinstance(st, ast.Assign) else [st.target])
+            if isinstance(t, ast.Name) and t.id == "request"}
+        blocks = [b for n in walk(inner) for b in (getattr(n, "body", None), getattr(n, "orelse", None))
+                  if isinstance(b, list)]
+        for block in blocks:
+            for i, n in enumerate(block):
+                if not isinstance(n, ast.If):
+                    continue
+                test = n.test.operand if isinstance(n.test, ast.UnaryOp) and isinstance(n.test.op, ast.Not) else n.test
+                if not (isinstance(test, ast.Call) and any(isinstance(a, ast.Name) and a.id in request
+                                                           for a in test.args)):
+                    continue
+                calls_view = [any(isinstance(c, ast.Call) and dotted(c.func) == view for s in b for c in walk(s))
+                              for b in (n.body, n.orelse)]
+                # `if ok(request): return view(...)` then the refusal after it, or in its `else`
+                refusing = (n.orelse or block[i + 1:]) if calls_view[0] else n.body
+                if calls_view[0] != calls_view[1] and any(
+                        isinstance(s, ast.Return) and isinstance(s.value, ast.Call)
+                        and _TURNED_AWAY.search(dotted(s.value.func) or "") for s in refusing):
+                    return True
+    return False
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode | None:
@@ -422,6 +492,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             kind = decorator_kind(stmt, imports)
             if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
+                if kind == UNREAD_CHECK:
+                    out.unread_decorators.append((f"{imports.module}.{stmt.name}", src.path, stmt.lineno))
             elif not kind:  # `return login_active_required(_policies(view_func))`: guards as the decorator it returns
                 out.decorator_aliases += [(f"{imports.module}.{stmt.name}", r) for r in _returned_decorator(stmt, imports)]
             check = _user_check(stmt, imports)
@@ -559,15 +631,19 @@ def _authorization_name(nodes: Iterable[ast.AST]) -> str:
 
 
 def _defines_urlpatterns(tree: ast.Module) -> bool:
+    """`urlpatterns = [...]`, `urlpatterns: list[URLPattern] = []`, `urlpatterns += [...]`, or `urlpatterns.extend(...)`
+    on a list imported from elsewhere (a project helper appending each route)."""
     return any(isinstance(t, ast.Name) and t.id == "urlpatterns" for st in tree.body
-               if isinstance(st, (ast.Assign, ast.AugAssign))
-               for t in (st.targets if isinstance(st, ast.Assign) else [st.target]))
+               if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+               for t in (st.targets if isinstance(st, ast.Assign) else [st.target])) or any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("extend", "append")
+        and isinstance(n.func.value, ast.Name) and n.func.value.id == "urlpatterns" for n in walk(tree))
 
 
 def _has_project_facts(out: FileCode) -> bool:
     """Whether the file adds anything to the project model (most files add nothing and are not kept)."""
     return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
-                or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
+                or out.installed_apps or out.ninja_owners or out.unread_decorators or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
@@ -644,6 +720,8 @@ class ProjectCode:
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)
+    # Decorators that hand the request to project code wardgate does not follow before the view runs: where defined
+    unread_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
     middleware: list[str] = field(default_factory=list)
     middleware_at: list[tuple[str, int]] = field(default_factory=list)  # (path, line) of each MIDDLEWARE setting
     url_views: set[str] = field(default_factory=set)
@@ -1029,6 +1107,7 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
     pc.default_filters.extend(fc.default_filters)
+    pc.unread_decorators.update({q: (path, line) for q, path, line in fc.unread_decorators})
     pc.middleware.extend(fc.middleware)
     if fc.middleware_line:
         pc.middleware_at.append((fc_path, fc.middleware_line))

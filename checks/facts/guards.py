@@ -89,6 +89,9 @@ def refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
     if name == "HttpResponse" and value.args and isinstance(value.args[0], ast.Constant) and value.args[0].value in (
             401, 403):
         return True  # `return HttpResponse(403)`: meant as a refusal (it answers 200 with the body "403", but no data)
+    if name == "abort" and value.args and all(isinstance(c, ast.Constant) and c.value in (401, 403) for c in (
+            [value.args[0].body, value.args[0].orelse] if isinstance(value.args[0], ast.IfExp) else [value.args[0]])):
+        return True  # werkzeug's `abort(403)` (`abort(401 if ios else 403)`), and projects that keep the idiom
     return any(k.arg == "status" and (isinstance(k.value, ast.Constant) and k.value.value in (401, 403)
                                       or last_part(dotted(k.value) or "") in _REFUSAL_CODES) for k in value.keywords)
 

@@ -19,6 +19,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .django_code import (
     HANDLERS,
+    UNREAD_CHECK,
     ClassInfo,
     ProjectCode,
     is_extra_action,
@@ -200,8 +201,14 @@ class Analyzer:
     def body_level(self, body: ast.AST) -> int:
         """What the code checks itself, or through a project function that turns the requesting user away
         (`check_project_permissions(project, request.user)` raising PermissionDenied; a predicate such as
-        `is_manager(request)` decides nothing by being called)."""
+        `is_manager(request)` decides nothing by being called), or through an access decorator's own check
+        function called directly (`authenticate_study_access_and_call(noop, request, study_id=...)`)."""
         level = body_level(body, self.imports)
+        if level < AUTHZ:
+            for n in walk(body):
+                if isinstance(n, ast.Call) and any(isinstance(a, ast.Name) and a.id == "request" for a in n.args):
+                    kind = self.code.decorator(self.imports.qualname(n.func))
+                    level = max(level, AUTHZ if kind == "authz" else AUTHN if kind == "authn" else NONE)
         if level < AUTHZ and (self.code.enforcers or self.code.authorizing_methods):
             users = request_user_names(body)
 
@@ -248,7 +255,7 @@ class Analyzer:
         only that way."""
         skip: set[int] = set()
         for n in walk(node):
-            if isinstance(n, ast.Call) and id(n) not in skip and self._is_aggregate(n):
+            if isinstance(n, ast.Call) and id(n) not in skip and self._is_aggregate(n) or isinstance(n, ast.Attribute) and n.attr == "_meta":
                 skip |= {id(x) for x in walk(n)}
         assigns = [(t.id, a.value) for a in walk(node) if isinstance(a, ast.Assign)
                    for t in a.targets if isinstance(t, ast.Name)]
@@ -489,7 +496,8 @@ class Analyzer:
         return applies
 
     def _unreachable(self, q: str) -> str:
-        if self.code.installed(self.imports.module) is False:
+        # (a view needs no app of its own: a module of views that a URLconf routes is served all the same)
+        if self.code.installed(self.imports.module) is False and self.code.routed(q) is not True:
             return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
         if self.code.routed(q) is False:
             return "registered only on routers whose urls no URLconf includes"
@@ -500,6 +508,8 @@ class Analyzer:
     def _unknown_decorator(self, name: str) -> bool:
         """A decorator from a package wardgate cannot read, named like access control
         (`@require_role`, `@shared_auth.staff_only`): it may well guard the view."""
+        if self.code.decorator(name) == UNREAD_CHECK:
+            return True  # the project's own code, given the request before the view runs: it may refuse
         if not name or self.code.decorator(name) or neutral(name) or library_class(name) is not None \
                 or last_part(name) in self.public_markers:
             return False

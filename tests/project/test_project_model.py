@@ -988,3 +988,108 @@ def test_without_a_role_check_a_view_under_an_unread_login_middleware_lets_signe
     assert lines(UnauthenticatedPatientView, edit, installed, roles) == []  # the login itself stays unknown
     token = edit.replace("    p.mrn", "    if request.POST['token'] != p.token:\n        return HttpResponseForbidden()\n    p.mrn")
     assert lines(UnauthorizedPatientWrite, token, installed, roles) == []
+
+
+# A project that keeps its own session login (Flask-style decorators over plain function views, in a package of
+# views that is no Django app), routed through a helper that appends to `urlpatterns`.
+_SESSION_AUTH = ("auth/decorators.py", dedent("""\
+    import functools
+    from django.shortcuts import redirect
+    from middleware.abort import abort
+
+    def check_is_logged_in(request):
+        return "session_uuid" in request.session
+
+    def login_page_redirect(request):
+        return redirect("/login")
+
+    def researcher_login(some_function):
+        @functools.wraps(some_function)
+        def wrapper(*args, **kwargs):
+            request = args[0]
+            if check_is_logged_in(request):
+                return some_function(*args, **kwargs)
+            else:
+                return login_page_redirect(request)
+        return wrapper
+
+    def study_access(some_function):
+        @functools.wraps(some_function)
+        def wrapper(*args, **kwargs):
+            return study_access_and_call(some_function, *args, **kwargs)
+        return wrapper
+
+    def study_access_and_call(some_function, *args, **kwargs):
+        request = args[0]
+        if not request.session.get("studies", {}).get(kwargs["study_id"]):
+            return abort(401 if request.is_ios else 403)
+        return some_function(*args, **kwargs)
+
+    def api_key_check():
+        def the_decorator(some_function):
+            @functools.wraps(some_function)
+            def inner(*args, **kwargs):
+                request = args[0]
+                request.api_user = validate_api_key(request)
+                return some_function(*args, **kwargs)
+            return inner
+        return the_decorator
+
+    def validate_api_key(request):
+        return request.headers["X-Key"]
+    """))
+_SESSION_URLS = ("urls.py", dedent("""\
+    from django.urls import path as simplepath
+    from endpoints import pages
+
+    urlpatterns = []
+
+    def path(route, view):
+        urlpatterns.extend([simplepath(route, view), simplepath(route + "/", view)])
+
+    path("chart/<int:pk>", pages.chart)
+    path("study/<int:study_id>/chart/<int:pk>", pages.study_chart)
+    path("api/chart/<int:pk>", pages.api_chart)
+    path("open/<int:pk>", pages.open_chart)
+    path("columns", pages.columns)
+    path("table/<int:study_id>", pages.table)
+    """))
+_SESSION_SETTINGS = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.contenttypes', 'clinic']\n")
+
+
+def test_hand_kept_session_logins_and_their_check_functions_guard_views_outside_any_app() -> None:
+    """A view module no INSTALLED_APPS entry names is served all the same when a URLconf routes it; decorators
+    that turn the caller to the login page or abort(403), themselves or through the function their wrapper hands
+    the view to, guard it; one that hands the request to project code wardgate does not follow is unknown."""
+    pages = dedent("""\
+        from auth.decorators import api_key_check, researcher_login, study_access, study_access_and_call
+        from clinic.models import Patient
+
+        @researcher_login
+        def chart(request, pk):
+            return Patient.objects.get(pk=pk)
+
+        @study_access
+        def study_chart(request, study_id, pk):
+            return Patient.objects.get(pk=pk)
+
+        @api_key_check()
+        def api_chart(request, pk):
+            return Patient.objects.get(pk=pk)
+
+        def open_chart(request, pk):
+            return Patient.objects.get(pk=pk)
+
+        def columns(request):
+            return [f.name for f in Patient._meta.fields]
+
+        def table(request, study_id):
+            def noop(*args, **kwargs):
+                pass
+            if study_access_and_call(noop, request, study_id=study_id) is not None:
+                return []
+            return list(Patient.objects.all())
+        """)
+    files = (_SESSION_AUTH, _SESSION_URLS, _SESSION_SETTINGS,
+             ("middleware/abort.py", "def abort(code):\n    raise ValueError(code)\n"))
+    assert lines(UnauthenticatedPatientView, pages, *files, path="endpoints/pages.py") == [16]
