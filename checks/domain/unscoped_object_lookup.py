@@ -78,6 +78,42 @@ _CHAT_MODELS = ("assist/models.py", """\
         title = models.CharField(max_length=200)
     """)
 # A viewset that shows each user their own chats, and an extra action on one chat.
+# A study-access decorator that checks the URL's `study_id` (and that a `survey_id` belongs to it).
+_STUDY_FILES = (("study/models.py", """\
+    from django.db import models
+
+    class Study(models.Model):
+        name = models.CharField(max_length=80)
+
+    class Participant(models.Model):
+        patient_id = models.CharField(max_length=8, unique=True)
+        study = models.ForeignKey(Study, on_delete=models.PROTECT)
+
+    class Survey(models.Model):
+        study = models.ForeignKey(Study, on_delete=models.PROTECT)
+    """), ("study/auth.py", """\
+    import functools
+    from django.core.exceptions import PermissionDenied
+    from study.models import Study
+
+    def study_access(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            study_id = kwargs.get("study_id")
+            survey_id = kwargs.get("survey_id", request.POST.get("survey_id"))
+            if not request.user.studies.filter(pk=study_id).exists():
+                raise PermissionDenied
+            if survey_id and not Study.objects.filter(pk=study_id, survey=survey_id).exists():
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+        return wrapper
+    """))
+_STUDY_IMPORTS = """\
+            from django.shortcuts import get_object_or_404
+            from study.auth import study_access
+            from study.models import Participant, Survey
+
+"""
 _CHATS = """\
             from rest_framework import viewsets
             from rest_framework.decorators import action
@@ -110,7 +146,9 @@ class UnscopedObjectLookup(Check):
     function, `has_perm`, a test against the user) and the rows are patient data or belong to that kind of
     object; or the handler's own class view keeps only the user's rows in `get_queryset()` and the handler
     (a DRF `@action`, an overridden `retrieve`) fetches that model, or rows that belong to it, past it instead
-    of through `self.get_object()`; or restricting the model to the requesting user is the module's norm (two or more request
+    of through `self.get_object()`; or the function view's access decorator checks one URL value (`study_id`,
+    read from the view's keyword arguments) and the rows belong to that kind of object (`Participant.study`) but
+    the lookup does not filter on it (`Participant.objects.get(patient_id=pid)`); or restricting the model to the requesting user is the module's norm (two or more request
     handlers, no more privileged, do it, twice as many as reach its rows unrestricted). Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
     Django's own `get_object()` with no `get_queryset()` of its own.
@@ -144,6 +182,21 @@ class UnscopedObjectLookup(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # The participant is looked up within the study the decorator checked, directly or through a tied row; the
+        # survey id is one the decorator itself matched to the study.
+        Valid(_STUDY_IMPORTS + """\
+            @study_access
+            def participant_page(request, study_id, patient_id):
+                participant = get_object_or_404(Participant, patient_id=patient_id, study_id=study_id)
+                others = Participant.objects.filter(study=study_id).exclude(patient_id=patient_id)
+                again = Participant.objects.get(pk=participant.pk)
+                return render(request, "p.html", {"p": participant, "others": others, "again": again})
+
+            @study_access
+            def resend(request, study_id):
+                survey_id = request.POST["survey_id"]
+                return Survey.objects.get(pk=survey_id)
+            """, path="study/views.py", files=_STUDY_FILES),
         # A viewset's router never sends a request to a method named `delete` (DELETE goes to `destroy`).
         Valid(_CHATS.replace("""                @action(detail=True, methods=["post"])
                 def rename(self, *args, **kwargs):""", """                def delete(self, *args, **kwargs):"""),
@@ -262,6 +315,14 @@ class UnscopedObjectLookup(Check):
             """, path="survey/views.py", files=(_ANSWERS,)),
     )
     INVALID = (
+        # The decorator checks the caller's access to the URL's study; the participant is fetched by its own id alone:
+        # one study's researcher opens (and changes) another study's participants.
+        Invalid(_STUDY_IMPORTS + """\
+            @study_access
+            def participant_page(request, study_id, patient_id):
+                participant = get_object_or_404(Participant, patient_id=patient_id)
+                return render(request, "p.html", {"p": participant})
+            """, line=6, path="study/views.py", files=_STUDY_FILES),
         # Kept to the user by a project queryset method; destroy() looks the row up through another manager.
         Invalid("""\
             from rest_framework import viewsets
@@ -346,12 +407,17 @@ class UnscopedObjectLookup(Check):
             if model is not None and not _uses_own_queryset(fn):
                 restricting_views[id(fn)] = model
         for fn, level, scope in scopes:
+            captures = self._decorator_captures(fn, code)
             for lookup in scope.unscoped:
                 # Patient rows, or rows that belong to the kind of object checked (a family's variants).
                 other = next((a for a in scope.authorized if models.is_patient_model(lookup.model)
                               or relates(models, lookup.model, a[2])), None)
                 if other is not None:
                     self._report_other_object(fn, lookup, other)
+                    continue
+                capture = _untied_capture(fn, lookup, captures, models) if captures else None
+                if capture is not None:
+                    self._report_other_capture(fn, lookup, capture, captures[capture])
                     continue
                 own = restricting_views.get(id(fn))
                 if own is not None and relates(models, lookup.model, own) and _by_client_alone(lookup):
@@ -447,6 +513,25 @@ class UnscopedObjectLookup(Check):
                     if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_request_handler(m):
                         yield m, stmt
 
+    def _decorator_captures(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, code: ProjectCode) -> dict[str, str]:
+        """The values a function view's access decorators check (`study_id` for a decorator reading
+        `kwargs["study_id"]`), each with the decorator's name."""
+        out: dict[str, str] = {}
+        for d in fn.decorator_list:
+            q = self.ctx.imports.qualname(d.func if isinstance(d, ast.Call) else d) or ""
+            if code.decorator(q) == "authz":
+                out.update({k: last_part(q) for k in code.checked_captures(q)})
+        return out
+
+    def _report_other_capture(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, capture: str,
+                              decorator: str) -> None:
+        self.report(fn, end_node=lookup.node, message=f"{fn.name} fetches {self._what(lookup)} (line "
+                    f"{lookup.node.lineno}) without tying them to `{capture}`, the URL value its access check "
+                    f"(@{decorator}) is about: a user allowed on one {capture.removesuffix('_id')} reaches another's "
+                    f"{last_part(lookup.model)} rows by changing the id.",
+                    fix=f"Filter the lookup by `{capture}` too (`{capture.removesuffix('_id')}_id={capture}`), so the "
+                    "row must belong to what the check allowed.")
+
     def _what(self, lookup: Lookup) -> str:
         return f"{last_part(lookup.model)} rows by {', '.join(lookup.keys)} from the request"
 
@@ -522,3 +607,33 @@ def _by_client_alone(lookup: Lookup) -> bool:
     """Every condition of the lookup is a value the client sent: nothing else (`facility=facility`, fetched through
     the user) narrows the rows."""
     return all(k.arg in lookup.keys for k in lookup.node.keywords if k.arg is not None)
+
+
+def _untied_capture(fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, captures: dict[str, str],
+                    models: ModelIndex) -> str | None:
+    """A checked capture (`study_id`) naming a relation of the looked-up model (`Participant.study`) that the lookup
+    neither filters on (`study=`, `study_id=`) nor reads, directly or through a row already tied to it
+    (`participant = get_object_or_404(Participant, patient_id=pid, study_id=study_id)`, then `participant.id`).
+    A value the access check itself reads (`survey_id`, which the decorator matches to the study) ties it too."""
+    tied = set(captures)
+    for _ in range(2):
+        for n in walk(fn):
+            if isinstance(n, ast.Assign) and any(_ties(c, captures, tied) for c in walk(n.value)
+                                                 if isinstance(c, ast.Call)):
+                tied |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    if any(_ties(c, captures, tied) for c in walk(lookup.node) if isinstance(c, ast.Call)):  # the chain's filters too
+        return None
+    params = {a.arg for a in (*fn.args.args, *fn.args.kwonlyargs)}
+    for capture in sorted(captures.keys() & params):  # what the URL passes the view
+        f = models.find_field(lookup.model, capture.removesuffix("_id"))
+        if f is not None and f.target:
+            return capture
+    return None
+
+
+def _ties(call: ast.Call, captures: dict[str, str], tied: set[str]) -> bool:
+    """The call filters on a checked relation (`study=`, `study_id=`, `study__pk=`) or reads a tied name."""
+    relations = {c.removesuffix("_id") for c in captures} | set(captures)
+    return any((k.arg or "").split("__")[0] in relations or any(
+        isinstance(n, ast.Name) and n.id in tied for n in walk(k.value)) for k in call.keywords) or any(
+        isinstance(n, ast.Name) and n.id in tied for a in call.args for n in walk(a))

@@ -108,6 +108,7 @@ class FileCode:
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
     unread_decorators: list[tuple[str, str, int]] = field(default_factory=list)  # (decorator, path, line)
+    kwarg_keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (function, URL captures it reads)
     middleware: list[str] = field(default_factory=list)
     middleware_line: int = 0  # where MIDDLEWARE is assigned
     url_views: list[str] = field(default_factory=list)
@@ -419,6 +420,23 @@ def _returned_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: Imp
                 isinstance(n, ast.Name) and n.id == first for n in walk(st.value))][:1]
 
 
+def kwarg_keys(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The view's keyword arguments (its URL captures) a decorator or check function reads: `kwargs["study_id"]`,
+    `kwargs.get("study_id")`, for the `**kwargs` of the function or of its wrapper."""
+    names = {f.args.kwarg.arg for f in walk(fn) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and f.args.kwarg is not None}
+    keys: set[str] = set()
+    for n in walk(fn):
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in names \
+                and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
+            keys.add(n.slice.value)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" \
+                and isinstance(n.func.value, ast.Name) and n.func.value.id in names and n.args \
+                and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+            keys.add(n.args[0].value)
+    return sorted(keys)
+
+
 # A decorator kind: its wrapper hands the request to the project's own code before the view runs
 # (`request.researcher = api_get_and_validate_researcher(request)`), which may refuse it: unknown, not "no check".
 UNREAD_CHECK = "unknown"
@@ -496,6 +514,9 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                     out.unread_decorators.append((f"{imports.module}.{stmt.name}", src.path, stmt.lineno))
             elif not kind:  # `return login_active_required(_policies(view_func))`: guards as the decorator it returns
                 out.decorator_aliases += [(f"{imports.module}.{stmt.name}", r) for r in _returned_decorator(stmt, imports)]
+            keys = kwarg_keys(stmt)
+            if keys:
+                out.kwarg_keys.append((f"{imports.module}.{stmt.name}", keys))
             check = _user_check(stmt, imports)
             if check:
                 out.user_checks.append(check)
@@ -643,7 +664,7 @@ def _defines_urlpatterns(tree: ast.Module) -> bool:
 def _has_project_facts(out: FileCode) -> bool:
     """Whether the file adds anything to the project model (most files add nothing and are not kept)."""
     return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
-                or out.installed_apps or out.ninja_owners or out.unread_decorators or out.ninja_routes or out.router_views or out.urlconf
+                or out.installed_apps or out.ninja_owners or out.unread_decorators or out.kwarg_keys or out.ninja_routes or out.router_views or out.urlconf
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
@@ -722,6 +743,8 @@ class ProjectCode:
     default_filters: list[list[str]] = field(default_factory=list)
     # Decorators that hand the request to project code wardgate does not follow before the view runs: where defined
     unread_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
+    kwarg_keys: dict[str, set[str]] = field(default_factory=dict)  # function -> the view's keyword arguments it reads
+    decorator_alias_targets: list[tuple[str, str]] = field(default_factory=list)  # (decorator, what it guards as)
     middleware: list[str] = field(default_factory=list)
     middleware_at: list[tuple[str, int]] = field(default_factory=list)  # (path, line) of each MIDDLEWARE setting
     url_views: set[str] = field(default_factory=set)
@@ -902,6 +925,17 @@ class ProjectCode:
             return True
         return False if ref in self.user_functions else None
 
+    def checked_captures(self, ref: str | None) -> set[str]:
+        """The URL captures an access decorator reads (what its check is about: `study_id`), itself or through the
+        check function its wrapper hands the view to."""
+        if not ref:
+            return set()
+        found = set(self.kwarg_keys.get(ref, set()))
+        for alias, target in self.decorator_alias_targets:
+            if alias == ref:
+                found |= self.kwarg_keys.get(target, set())
+        return found
+
     def decorator(self, ref: str | None) -> str | None:
         if not ref:
             return None
@@ -1071,6 +1105,7 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc.enforcers = _authorizers([(q, q in raising, calls) for q, _, calls in checks])
     pc.authorizing_methods = _authorizing_methods([c for fc in per_file.values() for c in fc.method_checks])
     aliases = [a for fc in per_file.values() for a in fc.decorator_aliases]
+    pc.decorator_alias_targets = aliases
     for _ in range(3):  # decorators made by a project factory guard like the factory's decorator, through chains
         for alias, factory in aliases:  # `nurse_required = user_passes_test(in_groups(...))` too
             kind = pc.decorator(factory) or ("authz" if last_part(factory) in ("user_passes_test", "permission_required")
@@ -1108,6 +1143,7 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.default_perms.extend(fc.default_perms)
     pc.default_filters.extend(fc.default_filters)
     pc.unread_decorators.update({q: (path, line) for q, path, line in fc.unread_decorators})
+    pc.kwarg_keys.update({q: set(keys) for q, keys in fc.kwarg_keys})
     pc.middleware.extend(fc.middleware)
     if fc.middleware_line:
         pc.middleware_at.append((fc_path, fc.middleware_line))
