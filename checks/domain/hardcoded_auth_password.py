@@ -56,6 +56,14 @@ class HardcodedAuthPassword(Check):
     hipaa = "§164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management"
 
     VALID = (
+        # An option whose default is no credential (the user name), or a password option with no default.
+        Valid("""\
+            import argparse
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--user", default="pfcon")
+            parser.add_argument("--password", help="the compute resource's password")
+            """, path="plugins/manage.py"),
         Valid("""\
             import requests
             requests.get(u, auth=(settings.FEED_USER, settings.FEED_PASSWORD))
@@ -78,6 +86,14 @@ class HardcodedAuthPassword(Check):
             """, path="lab/tests.py"),
     )
     INVALID = (
+        # A command-line option's default password: every deployment that runs the command without it uses it.
+        Invalid("""\
+            from django.core.management.base import BaseCommand
+
+            class Command(BaseCommand):
+                def add_arguments(self, parser):
+                    parser.add_argument("--password", default="pfcon1234", help="the compute resource's password")
+            """, line=5, path="plugins/management/commands/add_compute.py"),
         Invalid("""\
             import requests
 
@@ -112,8 +128,12 @@ class HardcodedAuthPassword(Check):
     def visit_Call(self, node: ast.Call) -> None:
         if last_part(self.qualname(node.func)) in _AUTH_CLASSES and len(node.args) >= 2:
             self._check(node, node.args[1], password_like=True)
+        option = _option_name(node)
         for kw in node.keywords:
-            if kw.arg == "auth" and isinstance(kw.value, (ast.Tuple, ast.List)) and len(kw.value.elts) == 2:
+            if kw.arg == "default" and option and is_secret_name(option):
+                # argparse: `add_argument("--password", default="pfcon1234")` is the password whoever runs it gets
+                self._check(node, kw.value, password_like=bool(_PASSWORD_WORDS & set(name_tokens(option))))
+            elif kw.arg == "auth" and isinstance(kw.value, (ast.Tuple, ast.List)) and len(kw.value.elts) == 2:
                 self._check(node, kw.value.elts[1], password_like=True)
             elif kw.arg and is_secret_name(kw.arg):
                 self._check(node, kw.value, password_like=bool(_PASSWORD_WORDS & set(name_tokens(kw.arg))))
@@ -128,3 +148,12 @@ class HardcodedAuthPassword(Check):
                     fix="Pass settings read from the environment or a secrets manager, e.g. "
                     "auth=(settings.FEED_USER, settings.FEED_PASSWORD); rotate the exposed password.",
                     secret=literal)
+
+
+def _option_name(call: ast.Call) -> str | None:
+    """The destination of an argparse/click option (`add_argument("--auth-password", ...)` -> `auth_password`)."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr in ("add_argument", "option")):
+        return None
+    names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    long = [n for n in names if n.startswith("--")] or names
+    return long[0].lstrip("-").replace("-", "_") if long else None

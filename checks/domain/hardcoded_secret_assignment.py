@@ -18,6 +18,7 @@ from ..secrets import (
     token_kind,
     url_password,
 )
+from ..walk import walk
 
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
 _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG102
@@ -27,6 +28,8 @@ _OWNED_ELSEWHERE = {"SECRET_KEY", "DJANGO_SECRET_KEY", "PASSWORD"}  # WG101, WG1
 _LOCAL_KEY_WORDS = frozenset({"hmac", "signing"})
 # Keys that encrypt the service's own data: in a test, the test's own rows and files, and nothing outside the run
 # (a token, password or shared signing secret in a test may still be a real account's).
+# Calls that make or reset a login's password.
+_ACCOUNT_CALLS = frozenset({"create_user", "create_superuser", "set_password"})
 _DATA_KEY_WORDS = frozenset({"encryption", "decryption", "cipher", "fernet", "aes"})
 
 # The server runs production.py (asgi.py's default); manage.py defaults to local.py, which turns DEBUG on.
@@ -89,6 +92,12 @@ class HardcodedSecretAssignment(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # A short fallback that makes no login (a mail relay's optional password): not a guessable account.
+        Valid("""\
+            import os
+
+            SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "none")
+            """, path="mailer/config.py"),
         # Google's published reCAPTCHA test secret: it passes every check and guards nothing.
         Valid("""\
             import environ
@@ -163,6 +172,18 @@ class HardcodedSecretAssignment(Check):
             """, path="config/settings/local.py", files=_SERVED_ELSEWHERE),
     )
     INVALID = (
+        # The admin account an init command creates opens with "admin" wherever ADMIN_PASSWORD is not set.
+        Invalid("""\
+            import os
+            from django.contrib.auth.models import User
+            from django.core.management.base import BaseCommand
+
+            ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "admin")
+
+            class Command(BaseCommand):
+                def handle(self, *args, **options):
+                    User.objects.create_superuser("admin", "admin@example.org", password=ADMIN_PASSWORD)
+            """, line=5, path="accounts/management/commands/load_initial_data.py"),
         # The key inbound webhooks are verified with: a placeholder fallback lets anyone sign them.
         Invalid("""\
             import os
@@ -226,6 +247,20 @@ class HardcodedSecretAssignment(Check):
             if isinstance(k, ast.Constant) and isinstance(k.value, str):
                 self._check(k, k.value, v, end=v)
 
+    def _account_password_site(self, name: str) -> int | None:
+        """The line where the module makes or resets an account's password from `name` (`create_user(...,
+        password=ADMIN_PASSWORD)`, `user.set_password(ADMIN_PASSWORD)`)."""
+        tree = self.ctx.src.tree
+        for n in walk(tree) if tree is not None else ():
+            if not isinstance(n, ast.Call):
+                continue
+            given = [k.value for k in n.keywords if k.arg == "password"]
+            if isinstance(n.func, ast.Attribute) and n.func.attr in _ACCOUNT_CALLS:
+                given += n.args
+            if any(isinstance(v, ast.Name) and v.id == name for v in given):
+                return n.lineno
+        return None
+
     def _check(self, node: ast.AST, name: str | None, value: ast.expr | None, end: ast.AST | None = None) -> None:
         if not name or name in _OWNED_ELSEWHERE or not is_secret_name(name):
             return
@@ -246,6 +281,15 @@ class HardcodedSecretAssignment(Check):
                         "the service instead of opening it.")
             return
         if not looks_like_secret_value(literal, password_like=password_like):
+            if password_like and not isinstance(value, ast.Constant) and not fixtures and literal.strip() \
+                    and (site := self._account_password_site(name)):
+                # too short or too common to be a secret, which is the problem: the account opens with it (even
+                # "changeme" is the password of an account made with it)
+                self.report(node, f"`{name}` falls back to a literal password ({mask(literal)}) when its environment "
+                            f"variable is missing, and the account made with it (line {site}) then opens with "
+                            "a password anyone with the source knows.", end_node=end,
+                            fix=f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing '
+                            "password stops the command instead of creating a known login.", secret=literal)
             return
         if fixtures and not real_looking_in_test(literal):
             return  # fixture values: "test-password", "dummy-key", Stripe sk_test_ keys, a dev superuser's password
