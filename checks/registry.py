@@ -17,6 +17,7 @@ from .domain import (
     audit_trail_tampering,
     controlled_drug_without_witness,
     credentials_in_url,
+    csrf_protection_off,
     dose_ignores_age_or_weight,
     fixed_one_time_code,
     hardcoded_api_token,
@@ -111,6 +112,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     write_handler_skips_check.WriteHandlerSkipsCheck,
     any_user_changes_accounts.AnyUserChangesAccounts,
     object_check_never_runs.ObjectCheckNeverRuns,
+    csrf_protection_off.CsrfProtectionOff,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

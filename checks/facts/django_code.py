@@ -107,7 +107,8 @@ class FileCode:
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
-    unread_decorators: list[tuple[str, str, int]] = field(default_factory=list)  # (decorator, path, line)
+    # (decorator, path, line, the functions its wrapper hands the request to)
+    unread_decorators: list[tuple[str, str, int, list[str]]] = field(default_factory=list)
     kwarg_keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (function, URL captures it reads)
     middleware: list[str] = field(default_factory=list)
     middleware_line: int = 0  # where MIDDLEWARE is assigned
@@ -382,8 +383,8 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
     view = fn.args.args[0].arg if fn.args.args else next(
         (f.args.args[0].arg for f in inner if f.args.args and f.args.args[0].arg != "request"), None)
     kind = "authn" if inner and (refuses_anonymous(fn, imports, view) or _gates_on_request_test(fn, view)) else None
-    if kind is None and inner and _hands_request_on(fn, view, imports):
-        kind = UNREAD_CHECK  # unless something below decides
+    if kind is None and inner and request_callees(fn, view, imports):
+        kind = UNREAD_CHECK  # unless something below decides (and, once the project is known, its own code is called)
     for n in walk(fn):
         if isinstance(n, ast.Call):
             last = last_part(imports.qualname(n.func)) or (n.func.attr if isinstance(n.func, ast.Attribute) else "")
@@ -442,22 +443,20 @@ def kwarg_keys(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
 UNREAD_CHECK = "unknown"
 
 
-def _hands_request_on(fn: ast.FunctionDef | ast.AsyncFunctionDef, view: str | None, imports: ImportMap) -> bool:
-    """The decorator's wrapper calls the view, and before it a function of the project given the request."""
+def request_callees(fn: ast.FunctionDef | ast.AsyncFunctionDef, view: str | None, imports: ImportMap) -> list[str]:
+    """The functions a decorator's wrapper hands the request to, where it also calls the view (`request.researcher =
+    validate_api_key(request)`); whether they are the project's is decided once the project is known."""
     if view is None:
-        return False
+        return []
+    out: list[str] = []
     for inner in walk(fn):
         if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) or inner is fn:
             continue
         calls = [c for c in walk(inner) if isinstance(c, ast.Call)]
-        if not any(dotted(c.func) == view for c in calls):
-            continue
-        for c in calls:
-            q = imports.qualname(c.func) or ""
-            if "." in q and not q.startswith(("django.", "builtins.", "logging.", "functools.")) and any(
-                    isinstance(a, ast.Name) and a.id == "request" for a in c.args):
-                return True
-    return False
+        if any(dotted(c.func) == view for c in calls):
+            out += [q for c in calls for q in [imports.qualname(c.func) or ""] if "." in q and any(
+                isinstance(a, ast.Name) and a.id == "request" for a in c.args)]
+    return out
 
 
 _TURNED_AWAY = re.compile(r"redirect|login|abort|forbidden|denied|unauthori[sz]ed", re.IGNORECASE)
@@ -508,10 +507,14 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
             _collect_class(stmt, src, imports, module_actions, out)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind = decorator_kind(stmt, imports)
-            if kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
+            if kind == UNREAD_CHECK:
+                view = stmt.args.args[0].arg if stmt.args.args else next(
+                    (f.args.args[0].arg for f in walk(stmt) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and f is not stmt and f.args.args and f.args.args[0].arg != "request"), None)
+                out.unread_decorators.append((f"{imports.module}.{stmt.name}", src.path, stmt.lineno,
+                                              request_callees(stmt, view, imports)))
+            elif kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
-                if kind == UNREAD_CHECK:
-                    out.unread_decorators.append((f"{imports.module}.{stmt.name}", src.path, stmt.lineno))
             elif not kind:  # `return login_active_required(_policies(view_func))`: guards as the decorator it returns
                 out.decorator_aliases += [(f"{imports.module}.{stmt.name}", r) for r in _returned_decorator(stmt, imports)]
             keys = kwarg_keys(stmt)
@@ -827,6 +830,8 @@ class ProjectCode:
         routers = self.router_views.get(view)
         if routers is None:
             hits = [v for v in self.router_views if v.endswith("." + last_part(view)) and view.endswith(last_part(v))]
+            if len(hits) > 1:  # same-named viewsets of two apps: the one re-exported by an enclosing package
+                hits = [v for v in hits if view.startswith(v.rsplit(".", 1)[0] + ".")]
             routers = self.router_views[hits[0]] if len(hits) == 1 else None
         if routers is not None:
             used = {last_part(u) for u in self.routers_used}
@@ -1115,6 +1120,11 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc.debug_views -= pc.url_views  # also routed outside a DEBUG block: a production endpoint
     pc._memo = {}
     pc.packages = {q.split(".")[0] for q in pc.classes} | {q.split(".")[0] for q in pc.decorators}
+    for fc in per_file.values():  # a decorator handing the request to the project's own code: unknown (json.load is not)
+        for q, path, line, callees in fc.unread_decorators:
+            if q not in pc.decorators and any(pc.in_project(c) for c in callees):
+                pc.decorators[q] = UNREAD_CHECK
+                pc.unread_decorators[q] = (path, line)
     pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc
 
@@ -1142,7 +1152,6 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
     pc.default_filters.extend(fc.default_filters)
-    pc.unread_decorators.update({q: (path, line) for q, path, line in fc.unread_decorators})
     pc.kwarg_keys.update({q: set(keys) for q, keys in fc.kwarg_keys})
     pc.middleware.extend(fc.middleware)
     if fc.middleware_line:

@@ -56,7 +56,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
                     and node.args[0].value == "DJANGO_SETTINGS_MODULE" and isinstance(node.args[1], ast.Constant)
                     and isinstance(node.args[1].value, str)):
                 (out.served if server else out.managed).append(node.args[1].value)
-    if src.looks_like_settings:
+    is_settings = src.looks_like_settings or _defines_settings(src.tree)
+    if is_settings:
         # `from .base import *`, `from .base import env`, `import config.settings.base`: the module and its names
         out.imports = sorted(set(imports.stars) | {m.rsplit(".", 1)[0] for m in imports.aliases.values()}
                              | set(imports.aliases.values()))
@@ -64,7 +65,17 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
             isinstance(t, ast.Name) and t.id == "DEBUG" for t in s.targets)]
         out.debug_on = any(_on(v) for v in debug)
         out.debug_fixed = any(isinstance(v, ast.Constant) and v.value is True for v in debug)
-    return out if out.served or out.managed or out.debug_on or out.imports else None
+    return out if out.served or out.managed or out.debug_on or out.imports or is_settings else None
+
+
+# Settings only a Django settings module defines: a module that sets them is one, whatever its file is called
+# (`config/django_settings.py`).
+_CORE_SETTINGS = frozenset({"INSTALLED_APPS", "ROOT_URLCONF", "MIDDLEWARE"})
+
+
+def _defines_settings(tree: ast.Module) -> bool:
+    return any(isinstance(t, ast.Name) and t.id in _CORE_SETTINGS for s in tree.body if isinstance(s, ast.Assign)
+               for t in s.targets)
 
 
 def _on(value: ast.expr) -> bool:

@@ -13,6 +13,7 @@ from textwrap import dedent
 
 from checks.base import Valid
 from checks.domain.missing_sibling_guard import MissingSiblingGuard
+from checks.domain.object_check_never_runs import ObjectCheckNeverRuns
 from checks.domain.unaudited_patient_model import UnauditedPatientModel
 from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
@@ -994,6 +995,7 @@ def test_without_a_role_check_a_view_under_an_unread_login_middleware_lets_signe
 # views that is no Django app), routed through a helper that appends to `urlpatterns`.
 _SESSION_AUTH = ("auth/decorators.py", dedent("""\
     import functools
+    import json
     from django.shortcuts import redirect
     from middleware.abort import abort
 
@@ -1037,6 +1039,13 @@ _SESSION_AUTH = ("auth/decorators.py", dedent("""\
 
     def validate_api_key(request):
         return request.headers["X-Key"]
+
+    def expect_json(func):
+        @functools.wraps(func)
+        def wrapper(request, *args, **kwargs):
+            request.json = json.load(request)
+            return func(request, *args, **kwargs)
+        return wrapper
     """))
 _SESSION_URLS = ("urls.py", dedent("""\
     from django.urls import path as simplepath
@@ -1053,6 +1062,7 @@ _SESSION_URLS = ("urls.py", dedent("""\
     path("open/<int:pk>", pages.open_chart)
     path("columns", pages.columns)
     path("table/<int:study_id>", pages.table)
+    path("json/<int:pk>", pages.json_chart)
     """))
 _SESSION_SETTINGS = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.contenttypes', 'clinic']\n")
 
@@ -1062,7 +1072,7 @@ def test_hand_kept_session_logins_and_their_check_functions_guard_views_outside_
     that turn the caller to the login page or abort(403), themselves or through the function their wrapper hands
     the view to, guard it; one that hands the request to project code wardgate does not follow is unknown."""
     pages = dedent("""\
-        from auth.decorators import api_key_check, researcher_login, study_access, study_access_and_call
+        from auth.decorators import api_key_check, expect_json, researcher_login, study_access, study_access_and_call
         from clinic.models import Patient
 
         @researcher_login
@@ -1089,7 +1099,42 @@ def test_hand_kept_session_logins_and_their_check_functions_guard_views_outside_
             if study_access_and_call(noop, request, study_id=study_id) is not None:
                 return []
             return list(Patient.objects.all())
+
+        @expect_json
+        def json_chart(request, pk):
+            return Patient.objects.get(pk=pk)
         """)
     files = (_SESSION_AUTH, _SESSION_URLS, _SESSION_SETTINGS,
              ("middleware/abort.py", "def abort(code):\n    raise ValueError(code)\n"))
-    assert lines(UnauthenticatedPatientView, pages, *files, path="endpoints/pages.py") == [16]
+    # (json.load given the request is no check: expect_json only parses the body)
+    assert lines(UnauthenticatedPatientView, pages, *files, path="endpoints/pages.py") == [16, 30]
+
+
+
+def test_a_viewset_re_exported_by_its_package_is_told_apart_from_a_same_named_one() -> None:
+    """Two apps each define FhirFilterViewSet; the exports router registers the one its `views` package re-exports,
+    so that one is served (and judged by WG317, which needs a route)."""
+    viewset = ("from rest_framework import permissions, viewsets\nfrom exports.models import Filter\n\n"
+               "class IsOwner(permissions.BasePermission):\n    def has_object_permission(self, request, view, obj):\n"
+               "        return obj.owner == request.user\n\n"
+               "class FhirFilterViewSet(viewsets.ReadOnlyModelViewSet):\n    queryset = Filter.objects.all()\n"
+               "    permission_classes = [permissions.IsAuthenticated, IsOwner]\n")
+    files = (
+        ("proj/settings.py", "INSTALLED_APPS = ['cohort', 'exports']\nROOT_URLCONF = 'proj.urls'\n"),
+        ("proj/urls.py", "from django.urls import include, path\n\nurlpatterns = [path('x/', include('exports.urls'))]\n"),
+        ("cohort/__init__.py", ""),
+        ("cohort/views.py", "from rest_framework import viewsets\n\nclass FhirFilterViewSet(viewsets.ModelViewSet):\n    pass\n"),
+        ("cohort/urls.py", ("from rest_framework.routers import DefaultRouter\nfrom cohort.views import FhirFilterViewSet\n\n"
+                            "router = DefaultRouter()\nrouter.register('fhir-filters', FhirFilterViewSet)\n"
+                            "urlpatterns = router.urls\n")),
+        ("exports/__init__.py", ""),
+        ("exports/models.py", ("from django.db import models\n\nclass Filter(models.Model):\n"
+                               "    owner = models.ForeignKey('auth.User', on_delete=models.CASCADE)\n")),
+        ("exports/views/__init__.py", "from exports.views.fhir_filter import FhirFilterViewSet\n"),
+        ("exports/urls.py", ("from rest_framework.routers import DefaultRouter\nfrom django.urls import include, path\n"
+                             "from exports.views import FhirFilterViewSet\n\nrouter = DefaultRouter()\n"
+                             "router.register('fhir-filters', FhirFilterViewSet)\n"
+                             "urlpatterns = [path('', include(router.urls))]\n")),
+    )
+    found = run_example(ObjectCheckNeverRuns, Valid(viewset, path="exports/views/fhir_filter.py", files=files))
+    assert [f.start_line for f in found] == [8]
