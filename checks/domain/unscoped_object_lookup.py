@@ -6,7 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
 from ..facts.guards import NONE, body_level, looks_up_by_user, mentions_user
-from ..facts.object_scope import HandlerScope, Lookup, analyse, is_request_handler, relates
+from ..facts.object_scope import HandlerScope, Lookup, analyse, bindings, is_request_handler, relates
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
@@ -616,11 +616,12 @@ def _untied_capture(fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, 
     (`participant = get_object_or_404(Participant, patient_id=pid, study_id=study_id)`, then `participant.id`).
     A value the access check itself reads (`survey_id`, which the decorator matches to the study) ties it too."""
     tied = set(captures)
-    for _ in range(2):
-        for n in walk(fn):
-            if isinstance(n, ast.Assign) and any(_ties(c, captures, tied) for c in walk(n.value)
-                                                 if isinstance(c, ast.Call)):
-                tied |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+    bound = bindings(fn)  # assignments, loop targets (`for site in case.site.all()`), `with ... as`
+    for _ in range(3):
+        for target, value in bound:
+            if target not in tied and (any(isinstance(n, ast.Name) and n.id in tied for n in walk(value)) or any(
+                    _ties(c, captures, tied) for c in walk(value) if isinstance(c, ast.Call))):
+                tied.add(target)
     if any(_ties(c, captures, tied) for c in walk(lookup.node) if isinstance(c, ast.Call)):  # the chain's filters too
         return None
     params = {a.arg for a in (*fn.args.args, *fn.args.kwonlyargs)}

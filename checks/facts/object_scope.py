@@ -87,7 +87,7 @@ class _Handler:
                  code: ProjectCode) -> None:
         self.fn, self.imports, self.models, self.code = fn, imports, models, code
         self.users = request_user_names(fn)
-        self.bindings = _bindings(fn)
+        self.bindings = bindings(fn)
         takes_request = any(a.arg == "request" for a in (*fn.args.posonlyargs, *fn.args.args))
         # A handler's other parameters are the URL's captures (or what its view passes on).
         seeds = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)
@@ -282,7 +282,7 @@ class _Handler:
         return out
 
 
-def _bindings(fn: ast.AST) -> list[tuple[str, ast.AST]]:
+def bindings(fn: ast.AST) -> list[tuple[str, ast.AST]]:
     """(name, value) for every simple binding in the function: assignments, loop targets, `with ... as`."""
     out: list[tuple[str, ast.AST]] = []
     for n in walk(fn):

@@ -50,7 +50,7 @@ _BIRTH_DATE = frozenset({"dob", "dateofbirth", "birthdate"})
 
 # A field named for whose value it is (`patient_name`, DICOM's `PatientName`, `PatientBirthDate`): the person's noun,
 # then a name or an identifying attribute.
-_PERSON_PREFIX = re.compile(r"^(patient|person|participant|subject|proband|donor|mother|child|infant)")
+_PERSON_PREFIX = re.compile(r"^(patient|participant|subject|proband|donor|mother|child|infant)")
 _NAME_NORM = frozenset({"name", "fullname", "firstname", "lastname", "givenname", "familyname", "surname"})
 # The person's own identifier on a model named as a person (`Participant.patient_id`, unique): the row is the person.
 _OWN_ID = re.compile(r"^(patient|participant|subject|proband|donor)(id|identifier|number|no|code)$")
@@ -167,16 +167,19 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         else:
             continue
         idx.patient.add(q)
-    # A record that belongs to a patient-data record is patient data too (VitalSigns -> Encounter).
-    for _ in range(3):
+    # A record that belongs to a patient-data record is patient data too (VitalSigns -> Encounter), up to four
+    # links away; each pass reads the previous one's result, so the depth does not depend on the order of a set
+    # (it did: a pass over a set could chain any number of links, differently from run to run).
+    for _ in range(4):
         added = False
-        for q in idx.django - idx.patient:
+        reached = set(idx.patient)
+        for q in sorted(idx.django - idx.patient):
             m = full[q]
             if _norm(m.name) in excluded or m.abstract or q in users:
                 continue
             for f in m.fields.values():
                 target = idx.lookup(f.target) if f.kind in RELATION_FIELDS[:2] else None
-                if target is not None and target.qualname in idx.patient:
+                if target is not None and target.qualname in reached:
                     idx.patient.add(q)
                     idx.patient_why[q] = f"{f.name} links it to {last_part(f.target or '')}"
                     idx.linked_patient[q] = target.qualname

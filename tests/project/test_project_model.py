@@ -5,7 +5,9 @@ so a test cannot pass by the check going quiet.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -1138,3 +1140,21 @@ def test_a_viewset_re_exported_by_its_package_is_told_apart_from_a_same_named_on
     )
     found = run_example(ObjectCheckNeverRuns, Valid(viewset, path="exports/views/fhir_filter.py", files=files))
     assert [f.start_line for f in found] == [8]
+
+
+def test_patient_data_reaches_four_links_the_same_way_on_every_run(tmp_path: Path) -> None:
+    """Records linked to a patient's record are patient data up to four links away, whatever order Python's hash seed
+    gives a set (one pass could chain any number of links before, so results changed from run to run)."""
+    chain = ["Patient", "Visit", "Sample", "Library", "Run", "RunStat"]
+    body = "from django.db import models\n\nclass Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n"
+    for parent, child in itertools.pairwise(chain):
+        body += (f"\nclass {child}(models.Model):\n    {parent.lower()} = models.ForeignKey({parent!r}, "
+                 "on_delete=models.CASCADE)\n    note = models.TextField()\n")
+    (tmp_path / "clinic").mkdir()
+    (tmp_path / "clinic" / "models.py").write_text(body)
+    found = []
+    for seed in ("1", "2", "3"):
+        run = subprocess.run([sys.executable, "-m", "wardgate", "facts", str(tmp_path), "--format", "json"],
+                             capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        found.append(sorted(m["model"].rsplit(".", 1)[1] for m in json.loads(run.stdout)["patient_models"]))
+    assert found[0] == found[1] == found[2] == sorted(chain[:5])
