@@ -63,6 +63,20 @@ class UnauthenticatedWebhook(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # Anonymous callers may read; writes need a login (IsAuthenticatedOrReadOnly).
+        Valid("""\
+            from rest_framework import mixins, permissions, viewsets
+            from calendar_app.models import CampaignGroup
+
+            class CampaignGroupViewSet(mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+                queryset = CampaignGroup.objects.all()
+                permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+            """, path="calendar_app/views.py", files=(("calendar_app/models.py", """\
+                from django.db import models
+
+                class CampaignGroup(models.Model):
+                    name = models.CharField(max_length=80)
+                """),)),
         # The view hands its request to the module's API wrapper, which checks the caller's token.
         Valid("""\
             import json
@@ -204,7 +218,8 @@ class UnauthenticatedWebhook(Check):
     def visit_Module(self, node: ast.Module) -> None:
         for view in all_views(self.ctx, node):
             fn = view.node
-            if view.unknown or view.unreachable or not view.writes or min(view.reads, view.writes_level) > NONE:
+            # (what matters is who may write: `IsAuthenticatedOrReadOnly` opens reads only)
+            if view.unknown or view.unreachable or not view.writes or view.writes_level > NONE:
                 continue
             if isinstance(fn, ast.ClassDef):
                 self._open_api_view(view, fn)
