@@ -148,7 +148,8 @@ class UnscopedObjectLookup(Check):
     (a DRF `@action`, an overridden `retrieve`) fetches that model, or rows that belong to it, past it instead
     of through `self.get_object()`; or the function view's access decorator checks one URL value (`study_id`,
     read from the view's keyword arguments) and the rows belong to that kind of object (`Participant.study`) but
-    the lookup does not filter on it (`Participant.objects.get(patient_id=pid)`); or restricting the model to the requesting user is the module's norm (two or more request
+    the lookup does not filter on it (`Participant.objects.get(patient_id=pid)`); or restricting the model to the
+    requesting user is the module's norm (two or more request
     handlers, no more privileged, do it, twice as many as reach its rows unrestricted). Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
     Django's own `get_object()` with no `get_queryset()` of its own.

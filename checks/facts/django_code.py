@@ -379,9 +379,7 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
         return None
     if refuses_failed_test(fn, imports):  # `_passes(view_func, is_member)`: user_passes_test's shape
         return "authz"
-    # the function it wraps: its parameter, or a factory's (`@credential_check()` returns the decorator)
-    view = fn.args.args[0].arg if fn.args.args else next(
-        (f.args.args[0].arg for f in inner if f.args.args and f.args.args[0].arg != "request"), None)
+    view = _wrapped_view(fn)
     kind = "authn" if inner and (refuses_anonymous(fn, imports, view) or _gates_on_request_test(fn, view)) else None
     if kind is None and inner and request_callees(fn, view, imports):
         kind = UNREAD_CHECK  # unless something below decides (and, once the project is known, its own code is called)
@@ -404,6 +402,15 @@ def decorator_kind(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMa
                             for m in walk(fn))
             kind = "authn" if signed_in else "authz"
     return kind
+
+
+def _wrapped_view(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The name a decorator gives the view it wraps: its first parameter, or, for a factory taking none
+    (`@credential_check()` returns the decorator), the first parameter of the decorator it defines."""
+    if fn.args.args:
+        return fn.args.args[0].arg
+    return next((f.args.args[0].arg for f in walk(fn) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and f is not fn and f.args.args and f.args.args[0].arg != "request"), None)
 
 
 def _returned_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> list[str]:
@@ -508,11 +515,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind = decorator_kind(stmt, imports)
             if kind == UNREAD_CHECK:
-                view = stmt.args.args[0].arg if stmt.args.args else next(
-                    (f.args.args[0].arg for f in walk(stmt) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and f is not stmt and f.args.args and f.args.args[0].arg != "request"), None)
                 out.unread_decorators.append((f"{imports.module}.{stmt.name}", src.path, stmt.lineno,
-                                              request_callees(stmt, view, imports)))
+                                              request_callees(stmt, _wrapped_view(stmt), imports)))
             elif kind and not (stmt.args.args and stmt.args.args[0].arg == "request"):  # `@login_and_otp_required()`
                 out.decorators.append((f"{imports.module}.{stmt.name}", kind))
             elif not kind:  # `return login_active_required(_policies(view_func))`: guards as the decorator it returns
@@ -667,7 +671,8 @@ def _defines_urlpatterns(tree: ast.Module) -> bool:
 def _has_project_facts(out: FileCode) -> bool:
     """Whether the file adds anything to the project model (most files add nothing and are not kept)."""
     return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
-                or out.installed_apps or out.ninja_owners or out.unread_decorators or out.kwarg_keys or out.ninja_routes or out.router_views or out.urlconf
+                or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
+                or out.unread_decorators or out.kwarg_keys
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings

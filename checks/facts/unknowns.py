@@ -5,7 +5,7 @@ from ..finding import Category, Finding, Severity
 from ..index import ProjectIndex
 from ..names import last_part
 from ..vocabulary import Vocabulary
-from .django_code import UNREAD_CHECK, ProjectCode
+from .django_code import ProjectCode
 from .django_models import ModelIndex
 from .raw_sql import NAME as RAW_SQL
 from .raw_sql import RawSqlIndex
@@ -48,8 +48,7 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
             if unread and any(is_view_base(a) for a in ancestors) and not _looks_like_test(info.path):
                 out.append((info.path, info.line, f"the access control of {last_part(q)} (base {unread[0]})"))
         for q, (path, line) in sorted(code.unread_decorators.items()):
-            if (paths is None or path in paths) and not _looks_like_test(path) and \
-                    code.decorator(q) == UNREAD_CHECK:  # (not made a guard by an alias chain since)
+            if (paths is None or path in paths) and not _looks_like_test(path):
                 out.append((path, line, (f"whether decorator {last_part(q)} checks access (it hands the request to "
                             "project code before the view runs; views relying on it are not judged)")))
         gate = code.unknown_login_middleware(vocab or Vocabulary())

@@ -255,7 +255,9 @@ class Analyzer:
         only that way."""
         skip: set[int] = set()
         for n in walk(node):
-            if isinstance(n, ast.Call) and id(n) not in skip and self._is_aggregate(n) or isinstance(n, ast.Attribute) and n.attr == "_meta":
+            aggregate = isinstance(n, ast.Call) and id(n) not in skip and self._is_aggregate(n)
+            schema = isinstance(n, ast.Attribute) and n.attr == "_meta"  # `Model._meta.fields`: no rows read
+            if aggregate or schema:
                 skip |= {id(x) for x in walk(n)}
         assigns = [(t.id, a.value) for a in walk(node) if isinstance(a, ast.Assign)
                    for t in a.targets if isinstance(t, ast.Name)]
@@ -559,7 +561,8 @@ class Analyzer:
         methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
         # A check in a request handler's own body guards that handler; one in any other method (`dispatch()`, a
         # `get_object()` that checks the row) guards them all.
-        body_levels = {m.name: self.body_level(m) for m in methods if m.name in _OWN_HANDLERS or is_extra_action(m, self.imports)}
+        body_levels = {m.name: self.body_level(m) for m in methods
+                       if m.name in _OWN_HANDLERS or is_extra_action(m, self.imports)}
         handler_levels = {m.name: max([body_levels[m.name], *(self.decorator_level(d) for d in m.decorator_list)])
                           for m in methods if m.name in body_levels}
         level = max(level, max((self.body_level(m) for m in methods
