@@ -145,6 +145,24 @@ class PhiInLog(FlowCheck, Check):
                 label = f'summary-{patient.full_name}.pdf'
                 logger.info('uploaded %s', label)
             """, line=6),
+        # A phone number in a variable of its own: the person it reaches is named in the log.
+        Invalid("""\
+            import logging
+            logger = logging.getLogger(__name__)
+
+            def send_sms(phone_number, message):
+                logger.info("SMS to %s: %s", phone_number, message[:50])
+            """, line=5),
+        # An import row read by its column constants: the row holds the birth date, the log gets all of it.
+        Invalid("""\
+            import logging
+            from .columns import PatientColumns
+
+            def process_record(row):
+                logging.info(row)
+                born = row[PatientColumns.DATE_OF_BIRTH]
+                return born
+            """, line=5),
         # The whole body a client sent (a registration, a pedigree upload), logged through a chosen level.
         Invalid("""            import json
             import logging

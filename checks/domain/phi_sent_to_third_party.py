@@ -103,6 +103,13 @@ class PhiSentToThirdParty(FlowCheck, Check):
             def remind(patient):
                 requests.post(SMS_GATEWAY, json={"msisdn": patient.msisdn, "text": "See you tomorrow"}, timeout=5)
             """),
+        # A bare phone number is an identifier in a log, but the gateway that texts it needs it.
+        Valid("""\
+            import requests
+
+            def send_sms(phone_number, text):
+                requests.post("https://sms.example.com/send", data={"to": phone_number, "text": text}, timeout=5)
+            """),
         # The trust's own laboratory system: its URL setting names an internal host.
         Valid("""\
             import httpx

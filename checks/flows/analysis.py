@@ -23,9 +23,10 @@ from ..facts.phi_access import PhiScope, ScopedPhiCheck
 from ..finding import FlowStep
 from ..names import last_part
 from .index import NAME, FlowIndex, apply_attrs
-from .local import FunctionFlow
+from .local import FunctionFlow, module_assignments
 from .model import (
     BODY,
+    EXCEPTION,
     FIELD,
     INSTANCE,
     LOG,
@@ -44,7 +45,8 @@ from .model import (
     Step,
 )
 from .sinks import sink_of
-from .summaries import global_receiver, receiver_why
+from .sources import PHONE_WHY
+from .summaries import ANY_RECEIVER, global_receiver, resolve_callee, receiver_why
 
 if TYPE_CHECKING:
     from ..source import SourceFile
@@ -114,8 +116,40 @@ class FlowCheck(ScopedPhiCheck):
         scope = self.phi  # its assignments name the loggers; the flow analysis is built only for sinks
         found = sink_of(call, ctx.imports, lambda name: scope.env.get(name, []) + _module_env(ctx, name))
         if found is None:
+            found = self._wrapper_sink(call)
+        if found is None:
             return None
         return found[0], self.flows_into(*found)
+
+    def _wrapper_sink(self, call: ast.Call) -> tuple[Sink, list[ast.expr]] | None:
+        """A call of a project function that logs or prints a parameter whole (`fml_log(f"... {patient}")`): what
+        the call passes there is what is logged, so the call is the sink (and the finding, where a change adds it)."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        index: FlowIndex | None = ctx.project.fact(NAME)
+        if index is None or not index.sink_params:
+            return None
+        ref, bound = resolve_callee(call, ctx.imports, self._klass())
+        if ref is None:
+            return None
+        # `item.update_from_dict(...)` on an object of unknown class: the project's methods of that specific name
+        targets = index.methods_named(ref) if ref.startswith(ANY_RECEIVER + ".") else [index.lookup(ref)]
+        target = next((t for t in targets if t is not None and index.sink_params.get(t)), None)
+        if target is None:
+            return None
+        payload: list[ast.expr] = []
+        via: tuple[Step, ...] = ()
+        kind = LOG
+        for position, name, sink_kind, steps in index.wrapper_params(target, bound or ref.startswith(ANY_RECEIVER)):
+            given = [k.value for k in call.keywords if k.arg == name]
+            if not given and position is not None and position < len(call.args) \
+                    and not any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
+                given = [call.args[position]]
+            if given:
+                payload += given
+                kind, via = (kind, via) if via else (sink_kind, steps)
+        if not payload:
+            return None
+        return Sink(kind, f"{last_part(target)}()", call.lineno, via=via), payload
 
     def flows_into(self, sink: Sink, payload: list[ast.expr]) -> list[Flow]:
         """The flows of `payload`, evaluated in the enclosing function, into `sink` (any statement that
@@ -188,8 +222,10 @@ class FlowCheck(ScopedPhiCheck):
                 return found
             if isinstance(node, (ast.Attribute, ast.Call)):
                 read = scope.phi_read(node)
-                if read:
-                    return [Origin(PHI, read, node.lineno)]
+                if read:  # with its model, so a linked row's own label (`bed.name`) is told from a person's name
+                    base = node.func.value if isinstance(node, ast.Call) else node.value  # type: ignore[attr-defined]
+                    model = scope.instance_model(base) or ""
+                    return [Origin(PHI, read, node.lineno, model="" if model.startswith("?") else model)]
             if isinstance(node, (ast.Name, ast.Attribute)) and models is not None:
                 model = scope.instance_model(node)  # `visit`, or `visit.patient` through the foreign key
                 if not model or model.startswith("?") or model not in models.patient:
@@ -267,6 +303,8 @@ class FlowCheck(ScopedPhiCheck):
                       model=o.model) if fields else o
 
     def _leak(self, o: Origin, sink: Sink) -> Origin | None:
+        if o.why == PHONE_WHY and sink.kind not in (LOG, OUTPUT, EXCEPTION):
+            return None
         if o.model and not self._identifies(o):  # read off a row of a model that holds no patient data
             return None
         if o.kind == FIELD:
@@ -284,19 +322,21 @@ class FlowCheck(ScopedPhiCheck):
 
     def _flows(self, o: Origin, sink: Sink, qualname: str | None, index: FlowIndex | None) -> list[Flow]:
         path = self.ctx.path  # type: ignore[attr-defined]
-        end = Step(sink.label, path, sink.line)
+        end: tuple[Step, ...] = (Step(sink.label), *sink.via) if sink.via else (Step(sink.label, path, sink.line),)
         if o.kind == URL:
             if index is None or not index.query_params:
                 return []
             p, line, key = index.query_params[0]
-            return [Flow((Step(o.label, path, o.line), end), o.label, URL, sink.kind, sink.line,
+            return [Flow((Step(o.label, path, o.line), *end), o.label, URL, sink.kind, sink.line,
                          why=f"the project reads `{key}` from query strings ({posixpath.basename(p)}:{line})")]
         leak = self._leak(o, sink)
         if leak is not None:
-            return [Flow((Step(o.label, path, o.line), end), o.label, leak.kind, sink.kind, _start(o, leak.kind, sink),
+            return [Flow((Step(o.label, path, o.line), *end), o.label, leak.kind, sink.kind, _start(o, leak.kind, sink),
                          why=leak.why)]
         if o.kind != PARAM or index is None or qualname is None or o.param is None:
             return []
+        if not o.attrs and sink.kind in (LOG, OUTPUT) and o.param in index.sink_params.get(qualname, {}):
+            return []  # a log wrapper's parameter: each call that passes patient data is the finding
         out: list[Flow] = []
         for up, steps in index.incoming(qualname, o.param):
             got = apply_attrs(self._rendered(up, index), o.attrs, index.phi_fields)
@@ -306,7 +346,7 @@ class FlowCheck(ScopedPhiCheck):
             if got.kind == PHI and got.label != up.label:  # the field read at the sink names what left: `patient.full_name`
                 steps = (Step(got.label, steps[0].path, steps[0].line), *steps[1:])
             here = (Step(o.label, path, o.line),) if o.attrs else ()
-            out.append(Flow((*steps, *here, end), o.label, got.kind, sink.kind, _start(o, got.kind, sink),
+            out.append(Flow((*steps, *here, *end), o.label, got.kind, sink.kind, _start(o, got.kind, sink),
                             why=got.why))
         return out
 
@@ -339,15 +379,4 @@ def describe(flows: list[Flow], limit: int = 2) -> str:
 
 
 def _module_env(ctx: Any, name: str) -> list[ast.expr]:
-    return ctx.shared("flows:module-env", lambda: _assignments(ctx.src.tree)).get(name, [])
-
-
-def _assignments(tree: ast.Module) -> dict[str, list[ast.expr]]:
-    out: dict[str, list[ast.expr]] = {}
-    for s in tree.body:
-        if isinstance(s, ast.Assign):
-            for t in s.targets:
-                if isinstance(t, ast.Name):
-                    out.setdefault(t.id, []).append(s.value)
-    return out
-
+    return ctx.shared("flows:module-env", lambda: module_assignments(ctx.src.tree)).get(name, [])

@@ -44,6 +44,9 @@ class FlowIndex:
     phi_fields: frozenset[str] = frozenset()
     dose_calls: dict[str, list[bool]] = field(default_factory=dict)  # dose function -> capped at each call site
     runs: dict[str, set[str]] = field(default_factory=dict)  # function -> the project functions it calls or enqueues
+    # function -> parameter -> (sink kind, the steps to the log/print it reaches whole: `fml_log()`,
+    # `logger.info (x.py:21)`)
+    sink_params: dict[str, dict[str, tuple[str, tuple[Step, ...]]]] = field(default_factory=dict)
     _memo: dict[tuple[str, str, int], list[Incoming]] = field(default_factory=dict, repr=False)
 
     def lookup(self, ref: str) -> str | None:
@@ -105,6 +108,17 @@ class FlowIndex:
         """Called at least once, and every caller limits the result (a dose capped where it passes)."""
         calls = self.dose_calls.get(function, [])
         return bool(calls) and all(calls)
+
+    def wrapper_params(self, function: str, bound: bool) -> list[tuple[int | None, str, str, tuple[Step, ...]]]:
+        """The parameters of `function` that reach a log or print whole: (position at a call, name, sink kind, the
+        steps from the call to that sink). Position counts after the receiver for a bound call (`self.log(msg)`)."""
+        found = self.sink_params.get(function)
+        if not found:
+            return []
+        params = list(self.functions[function].params)
+        if (bound or "." in function) and params[:1] in (["self"], ["cls"]):
+            params = params[1:]
+        return [(params.index(p) if p in params else None, p, kind, via) for p, (kind, via) in found.items()]
 
     def renders(self, class_ref: str) -> tuple[str, ...]:
         if class_ref in self.str_renders:
@@ -175,7 +189,33 @@ def merge(per_file: dict[str, FileFlows], vocab: Vocabulary) -> FlowIndex:
             target = idx.lookup(ref)
             if target is not None:
                 idx.dose_calls.setdefault(target, []).append(capped)
+    _wrappers(idx, per_file)
     return idx
+
+
+def _wrappers(idx: FlowIndex, per_file: dict[str, FileFlows]) -> None:
+    """Log wrappers: functions that only log or print a parameter (whole), and the functions that only hand one of
+    theirs on, whole, to such a wrapper (`def note(text): fml_log(text)`), up to MAX_DEPTH calls."""
+    for path, ff in per_file.items():
+        if not is_test_path(path):
+            for function, param, sink in ff.sink_params:
+                idx.sink_params.setdefault(function, {}).setdefault(param, (sink.kind, (Step(sink.label, path, sink.line),)))
+    forwarded = {f for path, ff in per_file.items() if not is_test_path(path) for f in ff.forwarded}
+    for _ in range(MAX_DEPTH - 1):
+        added = False
+        for (target, name), entries in list(idx.entries.items()):
+            found = idx.sink_params.get(target, {}).get(name)
+            if found is None:
+                continue
+            kind, via = found
+            for e in entries:
+                o = e.origin
+                if o.kind == PARAM and not o.attrs and o.param and (e.caller, o.param) in forwarded \
+                        and o.param not in idx.sink_params.get(e.caller, {}):
+                    idx.sink_params.setdefault(e.caller, {})[o.param] = (kind, (Step(f"{last_part(target)}()"), *via))
+                    added = True
+        if not added:
+            break
 
 
 def _add(idx: FlowIndex, c: CallSite, path: str) -> None:

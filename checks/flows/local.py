@@ -9,6 +9,7 @@ sources in phase 2; without it (phase 1) only the spelling-based sources of `sou
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 from ..names import ImportMap, last_part
@@ -20,6 +21,8 @@ from .sources import (
     CLINICAL_MESSAGE_PARSERS,
     DUMP_FUNCS,
     NEVER,
+    PHONE_NUMBERS,
+    PHONE_WHY,
     QUERY_ATTRS,
     REQUEST_URL_METHODS,
     query_key,
@@ -98,10 +101,9 @@ class FunctionFlow:
             elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GROWS
                   and isinstance(n.func.value, ast.Name) and n.args):  # `lines.append(f"{patient}")`
                 self.env.setdefault(n.func.value.id, []).append(n.args[-1])
-            if (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name)
-                    and isinstance(n.slice, ast.Constant)
-                    and isinstance(n.slice.value, str) and n.slice.value.lower() in strong):
-                self.records.setdefault(n.value.id, f"`{n.value.id}[{n.slice.value!r}]` is read ({n.lineno})")
+            read = _identifier_read(n, strong)
+            if read:
+                self.records.setdefault(read[0], f"`{read[1]}` is read ({n.lineno})")
         # Names bound to rows of a model (`p = Patient.objects.get(...)`, `for v in Visit.objects.filter(...)`):
         # objects of that model, whatever they are called (whether it holds PHI is judged with the project model).
         self.typed: dict[str, str] = {}
@@ -172,6 +174,8 @@ class FunctionFlow:
         name = node.id
         if name.lower() in self.strong:
             return [Origin(PHI, name, node.lineno)]
+        if name.lower() in PHONE_NUMBERS:
+            return [Origin(PHI, name, node.lineno, why=PHONE_WHY)]
         if name in self.instance_params:
             return [Origin(INSTANCE, name, node.lineno, why=self.why_instance)]
         out: list[Origin] = []
@@ -353,6 +357,27 @@ def rows_of(value: ast.expr, imports: ImportMap) -> str | None:
     return None
 
 
+def _identifier_read(n: ast.AST, strong: frozenset[str]) -> tuple[str, str] | None:
+    """`row["nhs_number"]`, `row.get("Date of Birth")`, `row[Columns.DATE_OF_BIRTH]` -> ("row", what was read):
+    the function reads an identifier out of the row, so the row is a patient record."""
+    if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name):
+        holder, key = n.value, n.slice
+    elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args
+          and isinstance(n.func.value, ast.Name)):
+        holder, key = n.func.value, n.args[0]
+    else:
+        return None
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        spelled = key.value  # a column heading spells it with spaces: "Date of Birth"
+    elif isinstance(key, ast.Attribute) and key.attr.isupper():
+        spelled = key.attr  # a constant of a columns class: `PatientColumns.DATE_OF_BIRTH`
+    else:
+        return None
+    if re.sub(r"[^a-z0-9]+", "_", spelled.lower()).strip("_") in strong:
+        return holder.id, ast.unparse(n)
+    return None
+
+
 def _identifier_column(value: ast.expr, strong: frozenset[str]) -> str | None:
     n: ast.expr = value
     while isinstance(n, ast.Call):  # the calls of a chain: `pd.read_csv(p).assign(…).drop(…)`
@@ -386,4 +411,15 @@ def _module_level(tree: ast.AST) -> list[ast.AST]:
     for stmt in body:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out += walk(stmt)
+    return out
+
+
+def module_assignments(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """`name = value` at module level (`logger = logging.getLogger(__name__)`), by name."""
+    out: dict[str, list[ast.expr]] = {}
+    for s in tree.body:
+        if isinstance(s, ast.Assign):
+            for t in s.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(s.value)
     return out

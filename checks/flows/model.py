@@ -66,8 +66,11 @@ class Flow:
 @dataclass(frozen=True)
 class Sink:
     kind: str  # LOG | OUTPUT | HTTP | VENDOR | EXCEPTION | TASK | CACHE | FILE | MESSAGE
-    label: str  # "logger.info", "print", "requests.get"
+    label: str  # "logger.info", "print", "requests.get"; "fml_log()" for a call of a project wrapper
     line: int
+    # A project function that hands its parameter whole to a log or print (`def fml_log(msg): logger.info(msg)`):
+    # the sink statement inside it. The call passing patient data is the finding, not the wrapper.
+    via: tuple[Step, ...] = ()
 
 
 LOG, OUTPUT, HTTP, VENDOR, EXCEPTION = "log", "output", "http", "vendor", "exception"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..facts.clinical_functions import caps_against_max
@@ -22,8 +23,9 @@ from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .local import FunctionFlow, parameters
-from .model import Origin
+from .local import FunctionFlow, module_assignments, parameters
+from .model import LOG, OUTPUT, PARAM, Origin, Sink
+from .sinks import sink_of
 from .sources import query_key
 
 NAME = "flows"
@@ -89,6 +91,10 @@ class FileFlows:
     # (caller, callee reference): every call of a possible project function, a Celery task it enqueues
     # (`task.delay(...)`, `task.s(...)`) and a project function it hands over to be run (`Thread(target=f)`)
     edges: list[tuple[str, str]] = field(default_factory=list)
+    # (function, parameter, sink): the parameter goes whole to a log or print inside the function (a log wrapper)
+    sink_params: list[tuple[str, str, Sink]] = field(default_factory=list)
+    # (function, parameter): every use of the parameter is an argument of a call (`def note(text): fml_log(text)`)
+    forwarded: list[tuple[str, str]] = field(default_factory=list)
 
 
 def global_receiver(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
@@ -117,21 +123,35 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
         receiver = global_receiver(fn, imports) and "instance" in params
         if receiver:
             out.receivers.append(q)
-        flow: FunctionFlow | None = None
+        made: list[FunctionFlow] = []
+
+        def function_flow() -> FunctionFlow:
+            if not made:
+                made.append(FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
+                                         instance_params=frozenset({"instance"}) if receiver else frozenset(),
+                                         why_instance=receiver_why(src.path, fn.lineno) if receiver else "",
+                                         klass=klass, nodes=nodes))
+            return made[0]
+
+        wrapped: list[tuple[str, str, Sink]] = []
+        in_sinks: set[int] = set()  # the names inside what logs and prints are given
+        in_calls: set[int] = set()  # the names inside what any call is given
         for n in nodes:
             if not isinstance(n, ast.Call):
                 continue
+            given = {id(x) for a in (*n.args, *n.keywords) for x in ast.walk(a) if isinstance(x, ast.Name)}
+            in_calls |= given
+            found = _wrapped_sink(n, q, params, imports, function_flow, module_env)
+            if found:
+                wrapped += found
+                in_sinks |= given
             out.edges += [(q, ref) for ref in _runs(n, imports, klass)]
-            callee, bound = _callee(n, imports, klass)
+            callee, bound = resolve_callee(n, imports, klass)
             if callee is None:
                 continue
             if _DOSE_NAME.search(last_part(callee)) and not callee.startswith(ANY_RECEIVER):
                 out.dose_calls.append((callee, _capped(n, fn, nodes)))
-            if flow is None:
-                flow = FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
-                                    instance_params=frozenset({"instance"}) if receiver else frozenset(),
-                                    why_instance=receiver_why(src.path, fn.lineno) if receiver else "",
-                                    klass=klass, nodes=nodes)
+            flow = function_flow()
             args: list[ArgFlow] = []
             for i, a in enumerate(n.args):
                 if isinstance(a, ast.Starred):
@@ -147,6 +167,13 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
             if args:
                 out.calls.append(CallSite(q, callee, n.lineno, bound, tuple(args)))
 
+        # A log wrapper only logs the parameter (`def fml_log(msg)`); a helper that also queries or saves with it
+        # (`execute_query(query, params)` logging its params) is itself what logs patient data.
+        loads = {p: [id(n) for n in nodes if isinstance(n, ast.Name) and n.id == p and isinstance(n.ctx, ast.Load)]
+                 for p in params if p not in ("self", "cls")}
+        out.sink_params += [w for w in wrapped if all(i in in_sinks for i in loads.get(w[1], ()))]
+        out.forwarded += [(q, p) for p, ids in loads.items() if ids and all(i in in_calls for i in ids)]
+
     def visit(body: list[ast.stmt], klass: str | None) -> None:
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):
@@ -157,6 +184,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
                 function(stmt, klass)
 
     classes = {s.name: s for s in src.tree.body if isinstance(s, ast.ClassDef)}
+    module_env = module_assignments(src.tree)
     visit(src.tree.body, None)
     _canvases(src.tree, imports, out)
     _dispatch_tables(src.tree, imports, out)
@@ -168,6 +196,17 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
     if src.looks_like_settings:
         _mask_lists(src, out)
     return out if (out.functions or out.str_renders or out.query_params or out.mask_lists) else None
+
+
+def _wrapped_sink(call: ast.Call, qualname: str, params: tuple[str, ...], imports: ImportMap,
+                  flow: Callable[[], FunctionFlow], module_env: dict[str, list[ast.expr]]) -> list[tuple[str, str, Sink]]:
+    """`def fml_log(msg): logger.info("FAMILY LINKAGE: %s" % msg)`: a log or print whose payload carries one of
+    the function's parameters whole (formatted, not a field of it); its callers decide what is logged."""
+    found = sink_of(call, imports, lambda n: flow().env.get(n, []) + module_env.get(n, []))
+    if found is None or found[0].kind not in (LOG, OUTPUT):
+        return []
+    return [(qualname, o.param, found[0]) for o in flow().origins(found[1])
+            if o.kind == PARAM and not o.attrs and o.param in params and o.param not in ("self", "cls")]
 
 
 def _canvases(tree: ast.Module, imports: ImportMap, out: FileFlows) -> None:
@@ -212,7 +251,7 @@ def _runs(call: ast.Call, imports: ImportMap, klass: str | None) -> list[str]:
     if isinstance(func, ast.Attribute) and func.attr in _ENQUEUE:
         target = imports.qualname(func.value)
         return [target] if target and _may_be_project(target, func.value, imports) else []
-    callee, _ = _callee(call, imports, klass)
+    callee, _ = resolve_callee(call, imports, klass)
     out = [callee] if callee else []
     for a in (*call.args, *(k.value for k in call.keywords)):
         if isinstance(a, (ast.Name, ast.Attribute)):
@@ -246,7 +285,7 @@ def _capped(call: ast.Call, fn: ast.AST, nodes: list[ast.AST]) -> bool:
     return False
 
 
-def _callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str | None, bool]:
+def resolve_callee(call: ast.Call, imports: ImportMap, klass: str | None) -> tuple[str | None, bool]:
     func = call.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
         return (f"{klass}.{func.attr}", True) if klass else (None, False)

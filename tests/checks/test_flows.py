@@ -67,8 +67,17 @@ def test_hand_offs_are_followed_to_a_bounded_depth() -> None:
         files.append(("ward/entry.py", "from .h0 import f0\n\ndef go(patient):\n    f0(patient.nhs_number)\n"))
         return tuple(files)
 
+    # The value goes whole to the log three calls down: the call that hands it over is the finding, not the log.
     sink = LOGGING + "\ndef f{n}(v):\n    log.warning('x %s', v)\n"
-    assert len(run_example(PhiInLog, Invalid(sink.format(n=2), line=5, path="ward/h2.py", files=chain(2)))) == 1
+    files = dict(chain(2))
+    entry = files.pop("ward/entry.py")
+    found = run_example(PhiInLog, Invalid(entry, line=4, path="ward/entry.py",
+                                          files=(*files.items(), ("ward/h2.py", sink.format(n=2)))))
+    assert len(found) == 1 and "f0() -> f1() -> f2() -> log.warning (h2.py:5)" in found[0].message, found
+    assert run_example(PhiInLog, Valid(sink.format(n=2), path="ward/h2.py", files=chain(2))) == []
+    files = dict(chain(5))
+    assert run_example(PhiInLog, Valid(files.pop("ward/entry.py"), path="ward/entry.py",
+                                       files=(*files.items(), ("ward/h5.py", sink.format(n=5))))) == []
     assert run_example(PhiInLog, Valid(sink.format(n=5), path="ward/h5.py", files=chain(5))) == []
 
 
@@ -216,8 +225,9 @@ def test_a_method_of_an_object_of_unknown_class_is_found_by_its_specific_name() 
         "\nclass Admission(Subrecord):\n    def update_from_dict(self, data, user):\n"
         "        super().update_from_dict(data, user)\n")
     views = "def update(request, items):\n    for item in items:\n        item.update_from_dict(request.data, request.user)\n"
-    found = run_example(PhiInLog, Invalid(models, line=6, path="ward/records.py", files=(MODELS, ("ward/views.py", views))))
-    assert "request.data (views.py:3) -> update_from_dict()" in found[0].message
+    found = run_example(PhiInLog, Invalid(views, line=3, path="ward/views.py", files=(MODELS, ("ward/records.py", models))))
+    assert "request.data (views.py:3) -> update_from_dict() -> log.info (records.py:6)" in found[0].message
+    assert run_example(PhiInLog, Valid(models, path="ward/records.py", files=(MODELS, ("ward/views.py", views)))) == []
 
 
 def test_a_method_name_defined_in_two_modules_is_not_guessed() -> None:
@@ -246,15 +256,27 @@ def test_a_linked_rows_own_name_is_its_label_but_a_patients_name_is_phi() -> Non
 
 def test_rows_fetched_into_any_name_reach_a_logging_helper() -> None:
     """`p = Patient.objects.get(...)` is a patient object whatever it is called: formatted into a message for a
-    project logging helper, its `__str__` (the patient's name) reaches the log. A row of another model does not."""
-    helper = "import logging\n\nlog = logging.getLogger(__name__)\n\ndef note(msg):\n    log.info('linkage: %s' % msg)\n"
-    caller = ("ward/linkage.py", ("from .models import Bed, Patient\nfrom .helpers import note\n\n"
+    project logging helper, its `__str__` (the patient's name) reaches the log. A row of another model does not.
+    The helper logs whatever it is given, so the call that gives it the patient is the finding (and the line a
+    change adds), not the helper."""
+    helper = ("ward/helpers.py",
+              "import logging\n\nlog = logging.getLogger(__name__)\n\ndef note(msg):\n    log.info('linkage: %s' % msg)\n")
+    caller = ("from .models import Bed, Patient\nfrom .helpers import note\n\n"
               "def relink(pk, bed_pk):\n    p = Patient.objects.get(pk=pk)\n    note('index = %s' % p)\n"
-              "    b = Bed.objects.filter(pk=bed_pk).first()\n    note(b)\n    note(b.name)\n"))
-    found = run_example(PhiInLog, Invalid(helper, line=6, path="ward/helpers.py", files=(MODELS, caller)))
+              "    b = Bed.objects.filter(pk=bed_pk).first()\n    note(b)\n    note(b.name)\n")
+    found = run_example(PhiInLog, Invalid(caller, line=6, path="ward/linkage.py", files=(MODELS, helper)))
     assert len(found) == 1, found
     assert "p (linkage.py:6) -> note() -> log.info (helpers.py:6) [Patient.__str__ renders full_name]" in found[0].message
-    assert "linkage.py:8" not in found[0].message and "linkage.py:9" not in found[0].message
+    assert run_example(PhiInLog, Valid(helper[1], path="ward/helpers.py", files=(MODELS, ("ward/linkage.py", caller)))) == []
+
+
+def test_a_helper_that_logs_a_field_of_its_parameter_is_the_finding_itself() -> None:
+    """`def note(p): log.info(p.full_name)` reads the identifier itself: the helper is what to fix, once."""
+    helper = LOGGING + "\ndef note(p):\n    log.info('seen %s', p.full_name)\n"
+    caller = ("ward/views.py", "from .services import note\n\ndef a(patient):\n    note(patient)\n")
+    assert len(run_example(PhiInLog, Invalid(helper, line=5, path="ward/services.py", files=(MODELS, caller)))) == 1
+    assert run_example(PhiInLog, Valid(caller[1], path="ward/views.py",
+                                       files=(MODELS, ("ward/services.py", helper)))) == []
 
 
 def test_a_field_read_by_a_name_from_settings_is_not_the_whole_object() -> None:
