@@ -121,6 +121,8 @@ class View:
         return self.unknown.startswith(UNREAD_MIDDLEWARE)
 
 
+# The evidence of a DRF view whose permission is DRF's own default, AllowAny, because nothing set another.
+DEFAULT_ALLOW_ANY = "no permission_classes and no DEFAULT_PERMISSION_CLASSES (DRF's default is AllowAny)"
 UNREAD_MIDDLEWARE = "middleware "  # the prefix of `View.unknown` for a login middleware wardgate cannot read
 
 
@@ -524,7 +526,7 @@ class Analyzer:
             return f"permission_classes = [{', '.join(last_part(n) for n in names)}]"
         if self.code.default_perms:
             return f"DEFAULT_PERMISSION_CLASSES [{', '.join(last_part(n) for n in self.code.default_perms[0])}]"
-        return "no permission_classes and no DEFAULT_PERMISSION_CLASSES (DRF's default is AllowAny)"
+        return DEFAULT_ALLOW_ANY
 
     def default_perms(self) -> tuple[int, int]:
         if not self.code.default_perms:
