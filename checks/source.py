@@ -44,7 +44,11 @@ _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings
 _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
 # `tests.py` is the test module Django's `startapp` creates in every app.
 # Test modules, and the settings modules only test runs load (`testsettings.py`, `settings/test.py`).
-_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|testsettings[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$)")
+# Test suites by the kind of test (`integration_tests/`), not any `*_tests/` package: a hospital's `lab_tests/` app is
+# clinical code.
+_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|testsettings[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$"
+                   r"|(integration|functional|unit|e2e|end_to_end|acceptance|system|regression|smoke|selenium|browser"
+                   r"|load|performance)_tests?/)")
 
 
 @dataclass

@@ -89,3 +89,13 @@ def test_collect_files_nested_classes_and_negation(tmp_path: Path, in_git: bool,
 def test_a_pattern_git_would_reject_is_a_configuration_error(text: str) -> None:
     with pytest.raises(ConfigError, match="is not a .gitignore pattern"):
         parse_config(text, Path("wardgate.toml"))
+
+
+def test_test_suites_are_named_by_their_kind_not_any_tests_suffix() -> None:
+    """`integration_tests/lab_settings.py` is a test run's settings; `lab_tests/views.py` is a hospital's lab app."""
+    from checks.source import is_test_path
+
+    for path in ("integration_tests/lab_settings.py", "app/functional_tests/test_flow.py", "e2e_tests/conf.py"):
+        assert is_test_path(path), path
+    for path in ("lab_tests/views.py", "blood_tests/models.py", "latest/views.py"):
+        assert not is_test_path(path), path

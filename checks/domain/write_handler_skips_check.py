@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.guards import AUTHZ, LEVEL_NAMES, decides_by_user, decorated_for_access
+from ..facts.guards import AUTHZ, LEVEL_NAMES, body_level, decides_by_user, decorated_for_access
 from ..facts.views import WRITING_HANDLERS, all_views
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
@@ -193,7 +193,9 @@ class WriteHandlerSkipsCheck(Check):
             cls = view.node
             if not isinstance(cls, ast.ClassDef) or view.unknown or view.unreachable or view.shared[1] >= AUTHZ:
                 continue
-            checked = [h for h in _READERS if view.handler_levels.get(h, 0) >= AUTHZ]
+            # A reader that only looks its row up by a secret from the URL (a sign-in or invitation link) serves
+            # the link's holder; the handler that sends the link has no one to check yet.
+            checked = [h for h in _READERS if view.handler_levels.get(h, 0) >= AUTHZ and not _token_only(cls, h, self)]
             if not checked:
                 continue
             for fn in cls.body:
@@ -211,6 +213,13 @@ class WriteHandlerSkipsCheck(Check):
                     fix=f"Make {checked[0]}()'s check in {fn.name}() too, or move it where every handler runs it "
                     "(`dispatch()`, `initial()`, a permission class).",
                 )
+
+
+def _token_only(cls: ast.ClassDef, name: str, check: Check) -> bool:
+    fn = next((f for f in cls.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name == name), None)
+    imports = check.ctx.imports
+    return fn is not None and not decorated_for_access(fn, imports) and body_level(fn, imports) >= AUTHZ \
+        and body_level(fn, imports, tokens=False) < AUTHZ
 
 
 def _line(cls: ast.ClassDef, name: str) -> int:

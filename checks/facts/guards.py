@@ -24,8 +24,9 @@ _LOGIN_REDIRECTS = ("redirect_to_login", "redirect", "HttpResponseRedirect", "Ht
                     "HttpResponseNotAllowed", "JsonResponse", "HttpResponse")
 
 
-def body_level(body: ast.AST, imports: ImportMap) -> int:
-    """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates."""
+def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
+    """A used `has_perm()`, a raised PermissionDenied or a role test authorizes; `is_authenticated` authenticates.
+    So does a row looked up by a secret the URL carries (an invitation or reset token), unless `tokens` is False."""
     level = NONE
     aliases = _user_aliases(body)
     # PermissionDenied raised for an unverified second factor or an inactive account refuses strangers,
@@ -52,9 +53,11 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
         elif isinstance(n, ast.If) and _tests_request_role(n.test) and any(
                 _refuses(st, imports, not_found=True) for b in n.body for st in walk(b) if isinstance(st, ast.stmt)):
             level = AUTHZ  # `if not request.is_opportunity_pm: raise Http404()`: refused unless the role is there
-        elif isinstance(n, ast.Call) and any(k.arg and _SECRET_KEY.search(k.arg) and isinstance(k.value, ast.Name)
-                                             and k.value.id in params for k in n.keywords):
-            level = AUTHZ  # `get_object_or_404(Invite, token=token)`: the row a secret in the URL names, to its holder
+        elif tokens and isinstance(n, ast.Call) and (any(k.arg and _SECRET_KEY.search(k.arg) and _url_value(k.value, params)
+                                              for k in n.keywords) or any(_url_secret(a) for a in n.args)):
+            # `get_object_or_404(Invite, token=token)`, `Signup.objects.get(link_token=kwargs["token"])`,
+            # `try_authenticate(self.kwargs["token"])`: the row a secret in the URL names, to its holder
+            level = AUTHZ
         elif isinstance(n, ast.If) and not _authn_only(n.test, aliases) and not any(
                 isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and not _only_params_and_settings(
                 n.test, params) and any(
@@ -64,6 +67,30 @@ def body_level(body: ast.AST, imports: ImportMap) -> int:
             # a test other than the login, failed with 403
             level = AUTHZ
     return level
+
+
+def _url_value(node: ast.expr, params: set[str]) -> bool:
+    """A value the URL captured: a parameter of the view function, or `kwargs[...]` / `self.kwargs[...]`."""
+    return (isinstance(node, ast.Name) and node.id in params) or _url_key(node) is not None
+
+
+def _url_secret(node: ast.expr) -> bool:
+    """`kwargs["token"]`, `self.kwargs.get("link_token")`: a URL capture named as a secret."""
+    key = _url_key(node)
+    return key is not None and _SECRET_KEY.search(key) is not None
+
+
+def _url_key(node: ast.expr) -> str | None:
+    """The key of `kwargs["k"]`, `self.kwargs["k"]`, `kwargs.get("k")`; None for anything else."""
+    if isinstance(node, ast.Subscript):
+        holder, key = node.value, node.slice
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+        holder, key = node.func.value, node.args[0]
+    else:
+        return None
+    if dotted(holder) in ("kwargs", "self.kwargs") and isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return None
 
 
 def _only_params_and_settings(test: ast.expr, params: set[str]) -> bool:

@@ -230,11 +230,15 @@ def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> 
     clinical concept (`PatientAllergy(patient, allergy)` does): it records that something happened to a
     patient, not clinical content. A row with any free value, or with no field of its own, is not; nor is one
     named for a clinical record other than the patient itself (`LabResult(test, patient, overall_status)`: its
-    enumerations are the clinical content)."""
+    enumerations are the clinical content), nor a person whose details live one-to-one in another table."""
     own = [f for f in m.fields.values() if f.kind not in RELATION_FIELDS]
     relations = [f for f in m.fields.values() if f.kind in RELATION_FIELDS]
     if not relations or STRONG_PHI & set(m.fields) or any(w in _norm(m.name) for w in words if w != "patient"):
         return False
+    if PERSON_NOUN.search(m.name) and not STAFF_NOUN.search(m.name) and any(
+            f.kind == "OneToOneField" and (t := idx.lookup(f.target)) is not None and t.qualname in idx.patient
+            for f in relations):
+        return False  # the person, their details kept one-to-one apart (`Participant.data -> ParticipantData`)
     others = 0  # relations to rows that are neither patient data nor clinical concepts (a bed's monitor)
     for f in relations:
         target = idx.lookup(f.target)

@@ -213,3 +213,26 @@ def test_single_rows_fetched_with_their_owner_make_owner_scoping_the_modules_rul
     assert [f.start_line for f in found] == [16, 20]  # the defs of activate and delete
     more_open = code + "".join(open_.format(name=n) for n in ("tsv", "zip"))
     assert run_example(UnscopedObjectLookup, Valid(more_open, path="research/views.py", files=(models,))) == []
+
+
+def test_a_row_named_by_a_secret_in_the_url_serves_the_links_holder() -> None:
+    """An e-mail verification or sign-in link: the row is looked up by the token the URL carries, so only whoever
+    holds the link reaches it; the handler that sends a new link has no one to check yet (not WG315's departure)."""
+    from checks.domain.write_handler_skips_check import WriteHandlerSkipsCheck
+
+    urls = ("clinic/urls.py", "from django.urls import path\nfrom clinic import api\n\n"
+            "urlpatterns = [path('verify/<str:token>/', api.VerifyView.as_view())]\n")
+    view = ("from rest_framework import views\nfrom rest_framework.response import Response\n"
+            "from clinic.models import Patient\n\n"
+            "class VerifyView(views.APIView):\n"
+            "    def get(self, request, *args, **kwargs):\n"
+            "        patient = Patient.objects.get(link_token=kwargs['token'])\n"
+            "        patient.save()\n"
+            "        return Response({'mrn': patient.mrn})\n\n"
+            "    def post(self, request, *args, **kwargs):\n"
+            "        Patient.objects.filter(mrn=request.data['mrn']).update(link_token='new')\n"
+            "        return Response({})\n")
+    assert lines(WriteHandlerSkipsCheck, view, urls) == []
+    # Named by its primary key instead, the row is anyone's: the view is open.
+    assert lines(UnauthenticatedPatientView, view.replace("link_token=kwargs['token']", "pk=kwargs['token']"),
+                 urls) == [5]
