@@ -7,9 +7,9 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.guards import AUTHN
 from ..facts.views import DEFAULT_ALLOW_ANY, NONE, View, all_views
+from ..finding import Category, Confidence, Severity
 from ..flows.index import NAME as FLOWS
 from ..flows.index import FlowIndex
-from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 

@@ -26,6 +26,7 @@ from .audit_mechanisms import (
     is_version_admin,
     unresolved_bases,
 )
+from .django_code import is_write
 from .libraries import concrete_models, library_class, neutral
 from .patient_data import RELATION_FIELDS, USER_BASES, classify_patient
 from .signals import SAVE_SIGNALS, global_signals
@@ -121,9 +122,18 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
 
 def _plain_mixin(node: ast.ClassDef) -> bool:
     """A class of no base (`class IndexableMixin:` adding a property): not a model, and with no `save()` or
-    `delete()` of its own it cannot record changes, so a model built on it is judged by its other bases."""
+    `delete()` of its own that writes anything but the row itself (`super().save()`, then a notification) it cannot
+    record changes, so a model built on it is judged by its other bases."""
     return not node.bases and not node.keywords and not node.decorator_list and not any(
-        isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in ("save", "delete") for st in node.body)
+        isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)) and st.name in ("save", "delete") and any(
+            isinstance(n, ast.Call) and is_write(n) and not _super_call(n) for n in walk(st)) for st in node.body)
+
+
+def _super_call(call: ast.Call) -> bool:
+    """`super().save(...)`, `super(Mixin, self).delete()`: the row's own write, passed on."""
+    f = call.func
+    return isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call) and isinstance(f.value.func, ast.Name) \
+        and f.value.func.id == "super"
 
 
 def _has_model_facts(out: FileModels) -> bool:

@@ -46,7 +46,7 @@ from .model import (
 )
 from .sinks import sink_of
 from .sources import PHONE_WHY
-from .summaries import ANY_RECEIVER, global_receiver, resolve_callee, receiver_why
+from .summaries import ANY_RECEIVER, global_receiver, receiver_why, resolve_callee
 
 if TYPE_CHECKING:
     from ..source import SourceFile

@@ -220,8 +220,8 @@ def test_a_row_named_by_a_secret_in_the_url_serves_the_links_holder() -> None:
     holds the link reaches it; the handler that sends a new link has no one to check yet (not WG315's departure)."""
     from checks.domain.write_handler_skips_check import WriteHandlerSkipsCheck
 
-    urls = ("clinic/urls.py", "from django.urls import path\nfrom clinic import api\n\n"
-            "urlpatterns = [path('verify/<str:token>/', api.VerifyView.as_view())]\n")
+    urls = ("clinic/urls.py", ("from django.urls import path\nfrom clinic import api\n\n"
+                               "urlpatterns = [path('verify/<str:token>/', api.VerifyView.as_view())]\n"))
     view = ("from rest_framework import views\nfrom rest_framework.response import Response\n"
             "from clinic.models import Patient\n\n"
             "class VerifyView(views.APIView):\n"
