@@ -4,6 +4,7 @@ import ast
 from difflib import SequenceMatcher
 
 from ..base import Check, Invalid, Valid
+from ..facts.django_code import ProjectCode
 from ..facts.views import all_views
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
@@ -32,6 +33,10 @@ class MisspelledAccessSetting(Check):
     ```
 
     Use instead: `permission_classes = (DjangoModelPermissions,)`.
+
+    Also flags DRF's `permission_classes` / `authentication_classes` set on a plain Django class-based view
+    (`TemplateView`, `ListView`): only DRF's `APIView` reads them, so the listed checks never run, unless a project
+    base of the view decides access itself (and may read them).
     """
 
     code = "WG310"
@@ -44,6 +49,22 @@ class MisspelledAccessSetting(Check):
     hipaa = "§164.312(a)(1) access control"
 
     VALID = (
+        # A project base reads the list in dispatch(), the way DRF would.
+        Valid("""\
+            from django.views.generic import TemplateView
+            from clinic.permissions import IsCareTeam
+
+            class ChecksPermissionClasses:
+                def dispatch(self, request, *args, **kwargs):
+                    for p in self.permission_classes:
+                        if not p().has_permission(request, self):
+                            raise PermissionError()
+                    return super().dispatch(request, *args, **kwargs)
+
+            class InviteParticipants(ChecksPermissionClasses, TemplateView):
+                permission_classes = [IsCareTeam]
+                template_name = "invite.html"
+            """, path="clinic/views.py"),
         Valid("""\
             from rest_framework import viewsets
             from rest_framework.permissions import DjangoModelPermissions
@@ -62,6 +83,15 @@ class MisspelledAccessSetting(Check):
             """, path="cases/views.py"),
     )
     INVALID = (
+        # DRF's attribute on a Django TemplateView: nothing reads it, anyone can post.
+        Invalid("""\
+            from django.views.generic import TemplateView
+            from clinic.permissions import IsCareTeam
+
+            class InviteParticipants(TemplateView):
+                permission_classes = [IsCareTeam]
+                template_name = "invite.html"
+            """, line=5, path="clinic/views.py"),
         Invalid("""\
             from rest_framework import viewsets
             from rest_framework.permissions import DjangoModelPermissions
@@ -83,17 +113,33 @@ class MisspelledAccessSetting(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_Module(self, node: ast.Module) -> None:
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
         for view in all_views(self.ctx, node):
             if not isinstance(view.node, ast.ClassDef):
                 continue
             names = {t.id: st for st in view.node.body if isinstance(st, ast.Assign)
                      for t in st.targets if isinstance(t, ast.Name)}
+            drf_attr = next((n for n in _DRF if n in names), None)
+            if not view.drf and not view.unknown and drf_attr and code is not None \
+                    and not _reads_drf_attributes(code, f"{self.ctx.imports.module}.{view.node.name}"):
+                self.report(names[drf_attr], f"`{drf_attr}` is DRF's, but {view.node.name} is a Django view, not a DRF "
+                            "one: Django never reads the attribute, so nothing it lists checks the caller.",
+                            fix="Use Django's access mixins (LoginRequiredMixin, PermissionRequiredMixin, "
+                            "UserPassesTestMixin) or make the view a DRF APIView.")
             for name, stmt in names.items():
                 meant = _meant(name, _DRF if view.drf else _DJANGO)
                 if meant and meant not in names:
                     self.report(stmt, f"`{name}` is not an attribute {'DRF' if view.drf else 'Django'} reads: "
                                 f"{view.node.name} is governed as if `{meant}` were unset.",
                                 fix=f"Rename it to `{meant}`.")
+
+
+def _reads_drf_attributes(code: ProjectCode, q: str) -> bool:
+    """A project base of the view decides access itself (`dispatch()`, `test_func()`, `get_permissions()`…): it may
+    be the one reading `permission_classes`, the way DRF does."""
+    return any(info is not None and (info.guard_level or info.get_permissions or {"dispatch", "check_permissions",
+                                                                                  "has_permission"} & set(info.methods))
+               for info in (code.classes.get(a) for a in [q, *code.ancestors(q)]))
 
 
 def _meant(name: str, known: tuple[str, ...]) -> str | None:
