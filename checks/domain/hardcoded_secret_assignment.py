@@ -293,8 +293,8 @@ class HardcodedSecretAssignment(Check):
             return
         if fixtures and not real_looking_in_test(literal):
             return  # fixture values: "test-password", "dummy-key", Stripe sk_test_ keys, a dev superuser's password
-        if self.ctx.src.looks_like_test and _DATA_KEY_WORDS & set(name_tokens(name)):
-            return  # a test's encryption key: the code under test encrypts the test's own data with it
+        if fixtures and _DATA_KEY_WORDS & set(name_tokens(name)):
+            return  # a test's or a developer's encryption key: it encrypts that run's own data, no patient's
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)

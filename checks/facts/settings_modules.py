@@ -8,7 +8,8 @@ are what a deployed server runs. A settings module outside that set that turns `
 environment lookup defaulting to True; cookiecutter-django's `local.py`, a `dev.py`) is development-only:
 `manage.py runserver` loads it, no server does. When no entry point names a default, nothing is known to be
 development-only. An entry point defaulting to a module fixed at `DEBUG = True` beside another defaulting to one
-that is not names a developer's fallback, not production.
+that is not names a developer's fallback, not production; so does one whose project has a sibling module, built on
+the same base, that turns DEBUG off (`settings.py` beside `settings_prod.py`): that sibling is what is deployed.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class FileSettings:
     managed: list[str] = field(default_factory=list)  # the defaults manage.py sets
     debug_on: bool = False  # a settings module that turns DEBUG on (`DEBUG = True`, or an env default of True)
     debug_fixed: bool = False  # ...with the literal `DEBUG = True`, which no deployment can turn off
+    debug_off: bool = False  # a settings module that sets the literal `DEBUG = False`
     imports: list[str] = field(default_factory=list)  # modules it imports from
 
 
@@ -65,6 +67,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
             isinstance(t, ast.Name) and t.id == "DEBUG" for t in s.targets)]
         out.debug_on = any(_on(v) for v in debug)
         out.debug_fixed = any(isinstance(v, ast.Constant) and v.value is True for v in debug)
+        out.debug_off = any(isinstance(v, ast.Constant) and v.value is False for v in debug)
     return out if out.served or out.managed or out.debug_on or out.imports or is_settings else None
 
 
@@ -101,6 +104,14 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
     fixed = {m for m in todo if by_module[m].debug_fixed}
     if fixed and set(todo) - fixed:
         todo = [m for m in todo if m not in fixed]
+    elif fixed and set(todo) == fixed:
+        # Every entry point defaults to a module fixed at DEBUG = True (`settings.py` beside `settings_prod.py`):
+        # the deployment names its own, a sibling that turns DEBUG off and builds on the same base.
+        bases = {i for m in fixed for i in by_module[m].imports if i in by_module}
+        siblings = sorted(m for m, fs in by_module.items() if fs.debug_off and m not in fixed
+                          and bases & set(fs.imports))
+        if siblings:
+            todo = siblings
     while todo:  # the served modules and, transitively, the settings modules they import from
         m = todo.pop()
         if m in out.production:

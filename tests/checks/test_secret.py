@@ -82,6 +82,28 @@ def test_settings_only_developers_load_are_not_production_secrets() -> None:
     assert found(asgi, base, production) == ["WG101", "WG102"]  # the only server entry point runs it
 
 
+def test_a_served_debug_module_beside_a_production_sibling_is_the_developers() -> None:
+    """wsgi.py and manage.py default to settings.py, fixed at DEBUG = True; settings_prod.py builds on the same
+    base, turns DEBUG off and reads its secrets: the deployment names that one, so settings.py's key and field
+    encryption key are a developer's."""
+    dev = ('from .settings_base import *\nSECRET_KEY = "hk+83s0m6j8(ei)gxgy)e59b@^n77y_bmd4(#yyknr"\nDEBUG = True\n'
+           'FIELD_ENCRYPTION_KEY = "IhWBKI5MORNNtI5WWqZwOflEwojBACtuz9lKXwcF4HI="\n')
+    wsgi = ("ppn/wsgi.py", ('import os\nfrom django.core.wsgi import get_wsgi_application\n'
+                            'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ppn.settings")\n'
+                            'application = get_wsgi_application()\n'))
+    base = ("ppn/settings_base.py", "INSTALLED_APPS = ['django.contrib.auth']\n")
+    prod = ("ppn/settings_prod.py", ('import os\nfrom ppn.settings_base import *\nDEBUG = False\n'
+                                     'SECRET_KEY = os.environ["SECRET_KEY"]\n'
+                                     'FIELD_ENCRYPTION_KEY = os.environ["FIELD_ENCRYPTION_KEY"]\n'))
+
+    def found(*files: tuple[str, str]) -> list[str]:
+        return [f.rule_id for check in (HardcodedSecretKey, HardcodedSecretAssignment)
+                for f in run_example(check, Valid(dev, path="ppn/settings.py", files=files))]
+
+    assert found(wsgi, base, prod) == []
+    assert found(wsgi, base) == ["WG101", "WG106"]  # the served module is all there is: production runs it
+
+
 def test_when_wsgi_names_no_settings_module_manage_py_defaults_say_what_production_runs() -> None:
     """wsgi.py defaults to an empty settings package (the image sets the real module); manage.py picks
     production; dev.py turns DEBUG on through the environment's default."""
