@@ -51,6 +51,7 @@ from .domain import (
     unbounded_dose_field,
     unenforced_dose_limit,
     unrecorded_safety_override,
+    unscoped_child_rows,
     unscoped_object_lookup,
     untraced_patient_delete,
     unverified_jwt,
@@ -113,6 +114,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     any_user_changes_accounts.AnyUserChangesAccounts,
     object_check_never_runs.ObjectCheckNeverRuns,
     csrf_protection_off.CsrfProtectionOff,
+    unscoped_child_rows.UnscopedChildRows,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

@@ -236,3 +236,38 @@ def test_a_row_named_by_a_secret_in_the_url_serves_the_links_holder() -> None:
     # Named by its primary key instead, the row is anyone's: the view is open.
     assert lines(UnauthenticatedPatientView, view.replace("link_token=kwargs['token']", "pk=kwargs['token']"),
                  urls) == [5]
+
+
+def test_child_rows_of_a_scoped_subclass_and_not_of_an_account() -> None:
+    """The view scopes `AnnotationProject`, a concrete subclass of `Project`; annotations link to `Project`: they
+    belong to the scoped rows. A user who sees only their own account draws no tenant boundary."""
+    from checks.domain.unscoped_child_rows import UnscopedChildRows
+
+    models = ("annotate/models.py", (
+        "from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\n"
+        "class User(AbstractUser):\n    pass\n\n"
+        "class Project(models.Model):\n    name = models.CharField(max_length=100)\n\n"
+        "class AnnotationProject(Project):\n    members = models.ManyToManyField(User)\n\n"
+        "class Annotation(models.Model):\n    project = models.ForeignKey(Project, on_delete=models.CASCADE)\n\n"
+        "class Token(models.Model):\n    user = models.ForeignKey(User, on_delete=models.CASCADE)\n"))
+    urls = ("annotate/urls.py", (
+        "from django.urls import include, path\nfrom rest_framework.routers import DefaultRouter\n"
+        "from annotate import views\n\nrouter = DefaultRouter()\n"
+        "router.register('p', views.Projects)\nrouter.register('a', views.Annotations)\n"
+        "router.register('u', views.Users)\nrouter.register('t', views.Tokens)\n"
+        "urlpatterns = [path('api/', include(router.urls))]\n"))
+    code = ("from rest_framework import viewsets\nfrom rest_framework.permissions import IsAuthenticated\n"
+            "from annotate.models import Annotation, AnnotationProject, Token, User\n\n"
+            "class Projects(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n"
+            "    queryset = AnnotationProject.objects.all()\n\n    def get_queryset(self):\n"
+            "        return AnnotationProject.objects.filter(members=self.request.user)\n\n"
+            "class Annotations(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n"
+            "    queryset = Annotation.objects.all()\n\n"
+            "class Users(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n"
+            "    queryset = User.objects.all()\n\n    def get_queryset(self):\n"
+            "        return User.objects.filter(pk=self.request.user.pk)\n\n"
+            "class Tokens(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n"
+            "    queryset = Token.objects.all()\n")
+    found = run_example(UnscopedChildRows, Valid(code, path="annotate/views.py", files=(models, urls)))
+    assert [f.start_line for f in found] == [12], [f.message for f in found]
+    assert "Annotation -> project" in found[0].message
