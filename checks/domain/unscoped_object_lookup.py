@@ -421,7 +421,8 @@ class UnscopedObjectLookup(Check):
                     self._report_other_capture(fn, lookup, capture, captures[capture])
                     continue
                 own = restricting_views.get(id(fn))
-                if own is not None and relates(models, lookup.model, own) and _by_client_alone(lookup):
+                if own is not None and (relates(models, lookup.model, own) or _filters_through(lookup, own)) \
+                        and _by_client_alone(lookup):
                     self._report_bypass(fn, lookup, own)
                     continue
                 if self._norm_restricts(lookup.model, fn, level, scopes, views.values(), models):
@@ -602,6 +603,14 @@ def _keeps_callers_rows(fn: ast.FunctionDef) -> bool:
     return bool(caller) and any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("filter", "get")
         and any(mentions_user(k.value, caller) for k in n.keywords) for n in walk(fn))
+
+
+def _filters_through(lookup: Lookup, model: str) -> bool:
+    """The lookup reaches `model`'s rows by the client's id through a relation path (`Call.objects.filter(
+    ambulancecall__ambulance_id=pk)`: the calls of whichever ambulance the client names)."""
+    name = last_part(model).lower()
+    return any(k.arg is not None and k.arg in lookup.keys and "__" in k.arg
+               and ({name, f"{name}_id"} & set(k.arg.split("__"))) for k in lookup.node.keywords)
 
 
 def _by_client_alone(lookup: Lookup) -> bool:

@@ -393,6 +393,21 @@ class ModelIndex:
         m = self.lookup(ref)
         return self.audited.get(m.qualname) if m else None
 
+    def reverse_relation(self, ref: str | None, name: str) -> ModelInfo | None:
+        """The model whose relation `name` follows backwards from `ref` in a lookup
+        (`Call.objects.filter(ambulancecall__ambulance=...)`: `AmbulanceCall`, through `AmbulanceCall.call`, by its
+        default query name, the lowercased model name, or by its `related_name`)."""
+        target = self.lookup(ref)
+        if target is None:
+            return None
+        for m in self.models.values():
+            for f in m.fields.values():
+                if f.target and (f.related_name == name or (f.related_name is None and m.name.lower() == name)):
+                    found = self.lookup(f.target)
+                    if found is not None and found.qualname == target.qualname:
+                        return m
+        return None
+
     def find_field(self, ref: str | None, name: str) -> FieldInfo | None:
         """The model's field `name`, declared on it or on a base model the project defines."""
         todo, seen = [self.lookup(ref)], set()

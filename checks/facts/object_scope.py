@@ -166,12 +166,24 @@ class _Handler:
             base = k.arg.split("__")[0]
             f = self.models.find_field(model, base) or (
                 self.models.find_field(model, base[:-3]) if base.endswith("_id") else None)
-            if base in ("pk", "id") or (f is not None and (f.unique or f.target)):
+            if base in ("pk", "id") or (f is not None and (f.unique or f.target)) or (
+                    f is None and self._through_link(model, k.arg)):
                 keys.append(k.arg)
         if last_part(call.func.attr if isinstance(call.func, ast.Attribute) else "") == "in_bulk" and call.args \
                 and self._from_client(call.args[0]):
             keys.append("in_bulk")
         return keys
+
+    def _through_link(self, model: str, key: str) -> bool:
+        """`ambulancecall__ambulance_id`: back along a link row's relation to `model`, then forward along its relation
+        to another object, which the client names: the rows linked to that object."""
+        parts = key.split("__")
+        link = self.models.reverse_relation(model, parts[0]) if len(parts) >= 2 else None
+        if link is None:
+            return False
+        f = self.models.find_field(link.qualname, parts[1]) or (
+            self.models.find_field(link.qualname, parts[1][:-3]) if parts[1].endswith("_id") else None)
+        return f is not None and f.target is not None
 
     def _owned(self, call: ast.Call, model: str) -> bool:
         """The lookup restricts rows through the model's relation to the user model (`user=request.user`)."""

@@ -271,3 +271,35 @@ def test_child_rows_of_a_scoped_subclass_and_not_of_an_account() -> None:
     found = run_example(UnscopedChildRows, Valid(code, path="annotate/views.py", files=(models, urls)))
     assert [f.start_line for f in found] == [12], [f.message for f in found]
     assert "Annotation -> project" in found[0].message
+
+
+def test_an_action_reaching_rows_through_a_reverse_relation_to_the_named_object_bypasses_the_scope() -> None:
+    """`Call.objects.filter(ambulancecall__ambulance_id=pk)` in an @action of a viewset whose get_queryset() keeps
+    the caller's ambulances: the calls of whichever ambulance the client names, past that scope."""
+    from checks.domain.unscoped_object_lookup import UnscopedObjectLookup
+
+    models = ("amb/models.py", (
+        "from django.db import models\n\nclass Ambulance(models.Model):\n    name = models.CharField(max_length=5)\n\n"
+        "class Call(models.Model):\n    details = models.CharField(max_length=500)\n\n"
+        "class AmbulanceCall(models.Model):\n    call = models.ForeignKey(Call, on_delete=models.CASCADE)\n"
+        "    ambulance = models.ForeignKey(Ambulance, on_delete=models.CASCADE)\n"))
+    mixin = ("amb/mixins.py", (
+        "class BasePermissionMixin:\n    def get_queryset(self):\n        user = self.request.user\n"
+        "        return super().get_queryset().filter(id__in=user.profile.ambulances)\n"))
+    urls = ("amb/urls.py", (
+        "from django.urls import include, path\nfrom rest_framework.routers import DefaultRouter\n"
+        "from amb import api\n\nrouter = DefaultRouter()\nrouter.register('ambulance', api.AmbulanceViewSet)\n"
+        "urlpatterns = [path('api/', include(router.urls))]\n"))
+    code = ("from rest_framework import mixins, viewsets\nfrom rest_framework.decorators import action\n"
+            "from rest_framework.response import Response\nfrom amb.mixins import BasePermissionMixin\n"
+            "from amb.models import Ambulance, Call\n\n"
+            "class AmbulanceViewSet(mixins.RetrieveModelMixin, BasePermissionMixin, viewsets.GenericViewSet):\n"
+            "    queryset = Ambulance.objects.all()\n\n    @action(detail=True, methods=['get'])\n"
+            "    def calls(self, request, pk=None, **kwargs):\n"
+            "        calls = Call.objects.filter(ambulancecall__ambulance_id=pk)\n"
+            "        return Response([c.details for c in calls])\n")
+    found = run_example(UnscopedObjectLookup, Valid(code, path="amb/api.py", files=(models, mixin, urls)))
+    assert [f.start_line for f in found] == [11], [f.message for f in found]
+    through_scope = code.replace("Call.objects.filter(ambulancecall__ambulance_id=pk)",
+                                 "Call.objects.filter(ambulancecall__ambulance=self.get_object())")
+    assert run_example(UnscopedObjectLookup, Valid(through_scope, path="amb/api.py", files=(models, mixin, urls))) == []
