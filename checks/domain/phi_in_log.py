@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..flows.analysis import FlowCheck, describe, flow_steps
+from ..flows.local import CREDENTIALS
 from ..flows.model import LOG, OUTPUT, RECORD, REQUEST
 
 _MODELS = ("app/models.py", """\
@@ -145,6 +146,15 @@ class PhiInLog(FlowCheck, Check):
                 label = f'summary-{patient.full_name}.pdf'
                 logger.info('uploaded %s', label)
             """, line=6),
+        # The Authorization header: whoever reads the log can act as the caller (a parent's session token).
+        Invalid("""\
+            import logging
+            log = logging.getLogger()
+
+            def check(request):
+                auth = request.headers.get("Authorization")
+                log.warning("could not decode %s", auth)
+            """, line=5),
         # A phone number in a variable of its own: the person it reaches is named in the log.
         Invalid("""\
             import logging
@@ -186,6 +196,8 @@ class PhiInLog(FlowCheck, Check):
             return
         labels = list(dict.fromkeys(f.value for f in flows))
         what = "A whole patient record or request" if all(f.kind in (RECORD, REQUEST) for f in flows) else "PHI"
+        if all(f.why == CREDENTIALS for f in flows):
+            what = "The caller's credentials"
         note = self.mask_note(flows)
         self.report(node, f"{what} written to a log/output sink: {', '.join(labels[:4])}. Flow: {describe(flows)}."
                     + (f" {note}" if note else ""),

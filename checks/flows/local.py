@@ -285,6 +285,8 @@ class FunctionFlow:
         label, line = ast.unparse(node), node.lineno
         if key.lower() in self.strong:
             return [Origin(PHI, label, line)]
+        if key.lower().replace("-", "_") in CREDENTIAL_HEADERS and _request_part(holder):
+            return [Origin(REQUEST, label, line, why=CREDENTIALS)]
         if key in NEVER:
             return []
         if key in self.phi_fields and self._form_data(holder):
@@ -317,6 +319,17 @@ class FunctionFlow:
 # Queryset methods that still hold the model's rows (as opposed to values(), count(), exists(), ...).
 _ROW_METHODS = frozenset({"get", "first", "last", "earliest", "latest", "create", "filter", "exclude", "all",
                           "order_by", "select_related", "prefetch_related", "distinct", "only", "defer", "using"})
+
+
+# Request headers and cookies that carry the caller's credentials: logged, they let whoever reads the log act as them.
+CREDENTIALS = "the caller's credentials (a session or bearer token)"
+CREDENTIAL_HEADERS = frozenset({"authorization", "http_authorization", "cookie", "http_cookie", "sessionid",
+                                "x_api_key", "http_x_api_key", "proxy_authorization"})
+
+
+def _request_part(node: ast.expr) -> bool:
+    """`request.headers`, `request.META`, `request.COOKIES` (of `request` or `self.request`)."""
+    return isinstance(node, ast.Attribute) and node.attr in ("headers", "META", "COOKIES") and spelled_request(node.value)
 
 
 def _signs_in(fn: ast.AST) -> bool:
