@@ -405,7 +405,8 @@ class UnscopedObjectLookup(Check):
                           for a in code.ancestors(f"{self.ctx.imports.module}.{owner.name}"))
             model = self._restricted_queryset(view, code, models) \
                 if view is not None and _answers_requests(fn, viewset) else None
-            if model is not None and not _uses_own_queryset(fn):
+            if model is not None and not _uses_own_queryset(fn) \
+                    and not (view is not None and _reads_only(fn) and _open_to_anonymous(owner, view)):
                 restricting_views[id(fn)] = model
         for fn, level, scope in scopes:
             captures = self._decorator_captures(fn, code)
@@ -577,6 +578,43 @@ _DETAIL_HANDLERS = frozenset({"retrieve", "update", "partial_update", "destroy"}
 # get_permissions() read the request but answer none).
 _HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 _REQUEST_METHODS = _HTTP_METHODS | {"list", "create"} | _DETAIL_HANDLERS
+
+
+def _reads_only(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A handler of safe requests only: `get`, `list`, `retrieve`, or an `@action` for GET (DRF's default)."""
+    if fn.name in ("get", "head", "list", "retrieve"):
+        return True
+    for d in fn.decorator_list:
+        if isinstance(d, ast.Call) and last_part(dotted(d.func) or "") == "action":
+            methods = next((k.value for k in d.keywords if k.arg == "methods"), None)
+            return methods is None or (isinstance(methods, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Constant) and str(e.value).upper() in ("GET", "HEAD", "OPTIONS")
+                for e in methods.elts))
+    return False
+
+
+_ANON_READS = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly", "DjangoModelPermissionsOrAnonReadOnly"})
+
+
+def _open_to_anonymous(owner: ast.ClassDef, view: View) -> bool:
+    """The view lets anonymous callers read, and its own get_queryset() gives them rows on purpose (`if not
+    user.is_authenticated:` then a queryset, not `.none()`): the per-user scope is no boundary for reads, so a read
+    past it crosses none."""
+    if not any(last_part(p) in _ANON_READS for p in view.perm_classes):
+        return False
+    own = next((m for m in owner.body if isinstance(m, ast.FunctionDef) and m.name == "get_queryset"), None)
+    for n in walk(own) if own is not None else ():
+        if not isinstance(n, ast.If):
+            continue
+        test = n.test
+        negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+        attr = test.operand if isinstance(test, ast.UnaryOp) and negated else test
+        if isinstance(attr, ast.Attribute) and attr.attr in ("is_authenticated", "is_anonymous"):
+            anonymous = n.body if negated == (attr.attr == "is_authenticated") else n.orelse
+            return bool(anonymous) and not any(
+                isinstance(x, ast.Raise) or (isinstance(x, ast.Attribute) and x.attr == "none")
+                for st in anonymous for x in walk(st))
+    return False
 
 
 def _answers_requests(fn: ast.FunctionDef | ast.AsyncFunctionDef, viewset: bool) -> bool:

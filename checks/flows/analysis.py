@@ -224,8 +224,8 @@ class FlowCheck(ScopedPhiCheck):
                 read = scope.phi_read(node)
                 if read:  # with its model, so a linked row's own label (`bed.name`) is told from a person's name
                     base = node.func.value if isinstance(node, ast.Call) else node.value  # type: ignore[attr-defined]
-                    model = scope.instance_model(base) or ""
-                    return [Origin(PHI, read, node.lineno, model="" if model.startswith("?") else model)]
+                    of = scope.instance_model(base) or ""
+                    return [Origin(PHI, read, node.lineno, model="" if of.startswith("?") else of)]
             if isinstance(node, (ast.Name, ast.Attribute)) and models is not None:
                 model = scope.instance_model(node)  # `visit`, or `visit.patient` through the foreign key
                 if not model or model.startswith("?") or model not in models.patient:

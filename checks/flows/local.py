@@ -103,7 +103,7 @@ class FunctionFlow:
                 self.env.setdefault(n.func.value.id, []).append(n.args[-1])
             read = _identifier_read(n, strong)
             if read:
-                self.records.setdefault(read[0], f"`{read[1]}` is read ({n.lineno})")
+                self.records.setdefault(read[0], f"`{read[1]}` is read ({getattr(n, 'lineno', 0)})")
         # Names bound to rows of a model (`p = Patient.objects.get(...)`, `for v in Visit.objects.filter(...)`):
         # objects of that model, whatever they are called (whether it holds PHI is judged with the project model).
         self.typed: dict[str, str] = {}

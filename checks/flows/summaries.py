@@ -141,9 +141,9 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
                 continue
             given = {id(x) for a in (*n.args, *n.keywords) for x in ast.walk(a) if isinstance(x, ast.Name)}
             in_calls |= given
-            found = _wrapped_sink(n, q, params, imports, function_flow, module_env)
-            if found:
-                wrapped += found
+            logs = _wrapped_sink(n, q, params, imports, function_flow, module_env)
+            if logs:
+                wrapped += logs
                 in_sinks |= given
             out.edges += [(q, ref) for ref in _runs(n, imports, klass)]
             callee, bound = resolve_callee(n, imports, klass)

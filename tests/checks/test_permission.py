@@ -303,3 +303,37 @@ def test_an_action_reaching_rows_through_a_reverse_relation_to_the_named_object_
     through_scope = code.replace("Call.objects.filter(ambulancecall__ambulance_id=pk)",
                                  "Call.objects.filter(ambulancecall__ambulance=self.get_object())")
     assert run_example(UnscopedObjectLookup, Valid(through_scope, path="amb/api.py", files=(models, mixin, urls))) == []
+
+
+def test_a_read_past_a_scope_that_anonymous_callers_see_through_is_no_bypass() -> None:
+    """Reads are public on purpose (IsAuthenticatedOrReadOnly, and get_queryset() gives anonymous callers every
+    campaign): a GET action fetching a campaign by id crosses no boundary; a POST one does; and where anonymous
+    callers get `.none()`, the GET one does too."""
+    from checks.domain.unscoped_object_lookup import UnscopedObjectLookup
+
+    models = ("polio/models.py", ("from django.db import models\n\nclass Campaign(models.Model):\n"
+                                  "    name = models.CharField(max_length=5)\n"
+                                  "    account = models.ForeignKey('auth.User', on_delete=models.CASCADE)\n"))
+    urls = ("polio/urls.py", ("from django.urls import include, path\nfrom rest_framework.routers import DefaultRouter\n"
+                              "from polio import api\n\nrouter = DefaultRouter()\n"
+                              "router.register('campaigns', api.CampaignViewSet)\n"
+                              "urlpatterns = [path('api/', include(router.urls))]\n"))
+    code = ("from rest_framework import permissions, viewsets\nfrom rest_framework.decorators import action\n"
+            "from rest_framework.response import Response\nfrom polio.models import Campaign\n\n"
+            "class CampaignViewSet(viewsets.ModelViewSet):\n"
+            "    permission_classes = [permissions.IsAuthenticatedOrReadOnly]\n"
+            "    queryset = Campaign.objects.all()\n\n"
+            "    def get_queryset(self):\n        user = self.request.user\n"
+            "        if not user.is_authenticated:\n            return Campaign.objects.all()\n"
+            "        return Campaign.objects.filter(account=user)\n\n"
+            "    @action(detail=False, methods=['GET'])\n    def export(self, request):\n"
+            "        return Response(Campaign.objects.get(pk=request.GET['id']).name)\n\n"
+            "    @action(detail=False, methods=['POST'])\n    def notify(self, request):\n"
+            "        return Response(Campaign.objects.get(pk=request.data['id']).name)\n")
+
+    def lines(text: str) -> list[int]:
+        return [f.start_line for f in run_example(UnscopedObjectLookup, Valid(text, path="polio/api.py",
+                                                                             files=(models, urls)))]
+
+    assert lines(code) == [21]
+    assert lines(code.replace("return Campaign.objects.all()\n", "return Campaign.objects.none()\n")) == [17, 21]
