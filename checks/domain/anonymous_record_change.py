@@ -6,7 +6,7 @@ import re
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.guards import AUTHN
-from ..facts.views import DEFAULT_ALLOW_ANY, NONE, View, all_views
+from ..facts.views import DEFAULT_ALLOW_ANY, NONE, View, all_views, is_generic_view_base
 from ..finding import Category, Confidence, Severity
 from ..flows.index import NAME as FLOWS
 from ..flows.index import FlowIndex
@@ -236,7 +236,7 @@ class AnonymousRecordChange(Check):
 def _changes_rows(q: str, node: ast.AST, code: ProjectCode, index: FlowIndex | None) -> str | None:
     """How the view changes rows (" through save_models() -> ...", "" when its own body does), or None."""
     if isinstance(node, ast.ClassDef):
-        if any(_generic(last_part(a)) for a in code.ancestors(q)):
+        if any(is_generic_view_base(last_part(a)) for a in code.ancestors(q)):
             return None  # DRF's generic views: their writes by the client's id are WG311's
         handlers = [f"{q}.{m.name}" for m in node.body
                     if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS]
@@ -249,8 +249,3 @@ def _changes_rows(q: str, node: ast.AST, code: ProjectCode, index: FlowIndex | N
         if path is not None:
             return f" through {index.shown(path)}" if path else ""
     return None
-
-
-def _generic(base: str) -> bool:
-    """DRF's generic views and viewsets (`DestroyAPIView`, `ModelViewSet`, `UpdateModelMixin`), not `APIView`."""
-    return (base.endswith("APIView") and base != "APIView") or "ViewSet" in base or base.endswith("ModelMixin")

@@ -7,7 +7,7 @@ from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, AUTHZ, LEVEL_NAMES
 from ..facts.patient_data import RELATION_FIELDS, USER_BASES
-from ..facts.views import all_views
+from ..facts.views import all_views, is_generic_view_base
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -201,11 +201,7 @@ _DJANGO_GENERIC = frozenset({"ListView", "DetailView", "UpdateView", "DeleteView
 
 
 def _serves_rows(code: ProjectCode, q: str) -> bool:
-    for a in code.ancestors(q):
-        base = last_part(a)
-        if (base.endswith("APIView") and base != "APIView") or "ViewSet" in base or base in _DJANGO_GENERIC:
-            return True
-    return False
+    return any(is_generic_view_base(last_part(a)) or last_part(a) in _DJANGO_GENERIC for a in code.ancestors(q))
 
 
 def _path_to(models: ModelIndex, model: str, scoped: dict[str, str]) -> tuple[str, list[str]] | None:

@@ -25,6 +25,7 @@ from .guards import (
     NONE,
     body_level,
     is_login_gate,
+    key_read,
     login_exemptions,
     mentions_user,
     method_guard,
@@ -433,16 +434,8 @@ def kwarg_keys(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     `kwargs.get("study_id")`, for the `**kwargs` of the function or of its wrapper."""
     names = {f.args.kwarg.arg for f in walk(fn) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
              and f.args.kwarg is not None}
-    keys: set[str] = set()
-    for n in walk(fn):
-        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in names \
-                and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str):
-            keys.add(n.slice.value)
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" \
-                and isinstance(n.func.value, ast.Name) and n.func.value.id in names and n.args \
-                and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
-            keys.add(n.args[0].value)
-    return sorted(keys)
+    reads = [key_read(n) for n in walk(fn)]
+    return sorted({r[1] for r in reads if r is not None and isinstance(r[0], ast.Name) and r[0].id in names})
 
 
 # A decorator kind: its wrapper hands the request to the project's own code before the view runs

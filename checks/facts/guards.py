@@ -82,15 +82,19 @@ def _url_secret(node: ast.expr) -> bool:
 
 def _url_key(node: ast.expr) -> str | None:
     """The key of `kwargs["k"]`, `self.kwargs["k"]`, `kwargs.get("k")`; None for anything else."""
+    read = key_read(node)
+    return read[1] if read is not None and dotted(read[0]) in ("kwargs", "self.kwargs") else None
+
+
+def key_read(node: ast.AST) -> tuple[ast.expr, str] | None:
+    """`x["k"]` or `x.get("k")` -> (x, "k"); None for anything else."""
     if isinstance(node, ast.Subscript):
         holder, key = node.value, node.slice
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
         holder, key = node.func.value, node.args[0]
     else:
         return None
-    if dotted(holder) in ("kwargs", "self.kwargs") and isinstance(key, ast.Constant) and isinstance(key.value, str):
-        return key.value
-    return None
+    return (holder, key.value) if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
 
 
 def _only_params_and_settings(test: ast.expr, params: set[str]) -> bool:

@@ -721,6 +721,12 @@ def served_model_refs(code: ProjectCode, imports: ImportMap, cls: ast.ClassDef) 
     return [r for r in refs if isinstance(r, str)]
 
 
+def is_generic_view_base(name: str) -> bool:
+    """DRF's generic views, viewsets and model mixins (`DestroyAPIView`, `ModelViewSet`, `UpdateModelMixin`), which
+    serve their queryset themselves; not the bare `APIView`."""
+    return (name.endswith("APIView") and name != "APIView") or "ViewSet" in name or name.endswith("ModelMixin")
+
+
 def is_view_base(q: str) -> bool:
     if not q.startswith(("django.views.", "rest_framework.", "django.contrib.")):
         return False
