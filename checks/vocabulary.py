@@ -60,7 +60,9 @@ STRONG_IDENTIFIERS = frozenset({
     "ssn", "social_security_number", "national_id", "passport_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "curp", "date_of_birth", "dob", "birth_date", "birthdate",
     "patient_name", "patient_full_name", "accession_number", "msisdn",
-}) | _HEALTH_CARDS
+}) | _HEALTH_CARDS | {
+    # A field spelled as the patient's (`patient_first_name`, `PatientColumns.PATIENT_EMAIL`): the prefix says whose.
+    f"patient_{f}" for f in DEFAULT_PHI_FIELDS if not f.startswith("patient")}
 
 DEFAULT_AUDIT_BASES: tuple[str, ...] = ()
 DEFAULT_AUDIT_DECORATORS: tuple[str, ...] = ()

@@ -66,6 +66,7 @@ def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None)
 # few lines above the sink is the statement to fix, so the range starts there (up to this many lines).
 DUMP_REACH = 10
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 class FlowCheck(ScopedPhiCheck):
@@ -155,8 +156,9 @@ class FlowCheck(ScopedPhiCheck):
         """The flows of `payload`, evaluated in the enclosing function, into `sink` (any statement that
         lets data out: a call, or a `raise` whose message travels to error trackers)."""
         ctx: Any = self.ctx  # type: ignore[attr-defined]
-        fn, qualname = self._stack()[-1]
-        flow = ctx.shared(f"flow:{id(fn)}", lambda: self._function_flow(fn))
+        stack = self._stack()
+        qualname = stack[-1][1]
+        flow = self._flow_of(len(stack) - 1)
         index: FlowIndex | None = ctx.project.fact(NAME)
         flows: list[Flow] = []
         for o in flow.origins(payload):
@@ -169,7 +171,16 @@ class FlowCheck(ScopedPhiCheck):
         module = self.ctx.imports.module  # type: ignore[attr-defined]
         return f"{module}.{self._classes[-1]}" if module else self._classes[-1]
 
-    def _function_flow(self, fn: ast.AST) -> FunctionFlow:
+    def _flow_of(self, level: int) -> FunctionFlow:
+        """The flow of the function at `level` of the stack; a nested function's free names are the enclosing one's."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        stack = self._stack()
+        fn = stack[level][0]
+        nested = level >= 2 and isinstance(fn, FUNCTIONS) and isinstance(stack[level - 1][0], FUNCTIONS)
+        return ctx.shared(f"flow:{id(fn)}", lambda: self._function_flow(
+            fn, self._flow_of(level - 1) if nested else None))
+
+    def _function_flow(self, fn: ast.AST, outer: FunctionFlow | None = None) -> FunctionFlow:
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         vocab = ctx.vocab
         receiver = isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and global_receiver(fn, ctx.imports)
@@ -177,7 +188,8 @@ class FlowCheck(ScopedPhiCheck):
             fn, ctx.imports, vocab.strong_identifiers(), vocab.phi_field_names(), hook=self._hook(),
             sanitisers=tuple(vocab.phi_sanitisers),
             instance_params=frozenset({"instance"}) if receiver else frozenset(),
-            why_instance=receiver_why(ctx.path, getattr(fn, "lineno", 0)) if receiver else "", klass=self._klass())
+            why_instance=receiver_why(ctx.path, getattr(fn, "lineno", 0)) if receiver else "", klass=self._klass(),
+            outer=outer)
 
     def _hook(self):
         scope: PhiScope = self.phi
@@ -369,7 +381,7 @@ def addresses_only(flow: Flow) -> bool:
     """The flow carries a contact address alone (`msisdn`, `patient.phone`), nothing else of the record: handed to
     the service that messages or tops up that number, or to the task that will, it addresses, it discloses nothing."""
     words = re.findall(r"\w+", flow.steps[0].label.lower())
-    return flow.kind == PHI and bool(words) and words[-1] in CONTACT_ADDRESSES
+    return flow.kind == PHI and bool(words) and words[-1].removeprefix("patient_") in CONTACT_ADDRESSES
 
 
 def describe(flows: list[Flow], limit: int = 2) -> str:

@@ -20,6 +20,7 @@ from .sources import (
     BODY_ATTRS,
     CLINICAL_MESSAGE_PARSERS,
     DUMP_FUNCS,
+    DUMP_METHODS,
     NEVER,
     PHONE_NUMBERS,
     PHONE_WHY,
@@ -66,8 +67,9 @@ class FunctionFlow:
     def __init__(self, fn: ast.AST, imports: ImportMap, strong: frozenset[str], phi_fields: frozenset[str],
                  *, hook: Hook | None = None, instance_params: frozenset[str] = frozenset(),
                  sanitisers: tuple[str, ...] = (), why_instance: str = "", klass: str | None = None,
-                 nodes: list[ast.AST] | None = None) -> None:
+                 nodes: list[ast.AST] | None = None, outer: FunctionFlow | None = None) -> None:
         self.fn = fn
+        self.outer = outer  # the enclosing function's flow: a closure's free names are bound there
         self.imports = imports
         self.strong = strong
         self.phi_fields = phi_fields
@@ -152,6 +154,8 @@ class FunctionFlow:
             s = node.slice
             if isinstance(s, ast.Constant) and isinstance(s.value, str):
                 return self._field(node, node.value, s.value, depth, seen)
+            if isinstance(s, ast.Attribute) and s.attr.isupper():  # a column constant: `row[Columns.SAMPLE_NAME]`
+                return self._field(node, node.value, s.attr.lower(), depth, seen)
             found = self._o(node.value, depth, seen)
             # `request.POST[name]`: one field, not the whole body; `rows[i]` is still one of the rows
             return [o for o in found if o.kind not in _WHOLE] if isinstance(s, ast.Name) else found
@@ -185,6 +189,8 @@ class FunctionFlow:
             out.append(Origin(PARAM, name, node.lineno, param=name))
         if spelled_patient(node) or name in self.typed:
             out.append(Origin(INSTANCE, name, node.lineno, model=self.typed.get(name, "")))
+        if self.outer is not None and name not in self.env and name not in self.params and not out:
+            return self.outer._name(node, depth, seen)
         if name in seen or depth >= MAX_NAME_DEPTH:
             return out
         if depth == 0 and name in self._memo:
@@ -255,6 +261,8 @@ class FunctionFlow:
             return [o for o in self._o(func.value, depth, seen) if o.kind not in _WHOLE]
         if short in DUMP_FUNCS and node.args:
             return self._dump(node.args[0], ast.unparse(node), node.lineno, depth, seen)
+        if isinstance(func, ast.Attribute) and func.attr in DUMP_METHODS and not node.args:
+            return self._dump(func.value, ast.unparse(node), node.lineno, depth, seen)
         if short == "getattr" and len(node.args) >= 2:  # one field of the object, not the object itself
             field = node.args[1]
             if isinstance(field, ast.Constant) and isinstance(field.value, str) and field.value.isidentifier():
@@ -371,13 +379,17 @@ def rows_of(value: ast.expr, imports: ImportMap) -> str | None:
 
 
 def _identifier_read(n: ast.AST, strong: frozenset[str]) -> tuple[str, str] | None:
-    """`row["nhs_number"]`, `row.get("Date of Birth")`, `row[Columns.DATE_OF_BIRTH]` -> ("row", what was read):
-    the function reads an identifier out of the row, so the row is a patient record."""
+    """`row["nhs_number"]`, `row.get("Date of Birth")`, `row[Columns.DATE_OF_BIRTH]`, a getter helper's
+    `value_of(row, "dob")` -> ("row", what was read): the function reads an identifier out of the row, so the row
+    is a patient record."""
     if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name):
         holder, key = n.value, n.slice
     elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args
           and isinstance(n.func.value, ast.Name)):
         holder, key = n.func.value, n.args[0]
+    elif (isinstance(n, ast.Call) and len(n.args) >= 2 and isinstance(n.args[0], ast.Name)
+          and _callee_name(n) not in _NOT_GETTERS):
+        holder, key = n.args[0], n.args[1]
     else:
         return None
     if isinstance(key, ast.Constant) and isinstance(key.value, str):
@@ -389,6 +401,10 @@ def _identifier_read(n: ast.AST, strong: frozenset[str]) -> tuple[str, str] | No
     if re.sub(r"[^a-z0-9]+", "_", spelled.lower()).strip("_") in strong:
         return holder.id, ast.unparse(n)
     return None
+
+
+# Calls with an (object, "name") pair that do not read the named value out of the object.
+_NOT_GETTERS = frozenset({"setattr", "hasattr", "delattr", "isinstance", "issubclass"})
 
 
 def _identifier_column(value: ast.expr, strong: frozenset[str]) -> str | None:

@@ -8,7 +8,7 @@
 - The request URL with its query string (`request.get_full_path()`), which carries identifiers only
   where the project reads them from query strings (`request.GET.get("hospital_number")`), recorded
   as evidence by the collector.
-- A whole record (`x.__dict__`, `vars(x)`, `model_to_dict(x)`) of a patient object or of the
+- A whole record (`x.__dict__`, `vars(x)`, `model_to_dict(x)`, `x.to_dict()`) of a patient object or of the
   `instance` of a signal receiver registered for every model.
 - A parsed clinical message (`hl7.parse(raw)`, hl7apy's `parse_message`): its PID segment is the patient's
   identifiers and demographics, so the message logged or sent whole is a patient record.
@@ -24,6 +24,8 @@ REQUEST_URL_METHODS = frozenset({"get_full_path", "get_full_path_info", "build_a
 QUERY_ATTRS = frozenset({"GET", "query_params"})
 BODY_ATTRS = frozenset({"body", "data", "POST", "REQUEST"})  # REQUEST: Django < 1.9, GET and POST merged
 DUMP_FUNCS = frozenset({"vars", "model_to_dict"})
+# Methods that return every field of their object (namedtuples, attrs/pydantic/dataclass-style helpers).
+DUMP_METHODS = frozenset({"_asdict", "to_dict", "as_dict", "todict", "to_json", "model_dump", "model_dump_json"})
 # Parsers of HL7 v2 messages (python-hl7, hl7apy): what they return holds a whole message, PID segment included.
 CLINICAL_MESSAGE_PARSERS = frozenset({"hl7.parse", "hl7.parse_batch", "hl7.parse_file", "hl7.parse_hl7",
                                       "hl7.containers.Message", "hl7apy.parser.parse_message",

@@ -313,3 +313,34 @@ def test_phi_flow_rules_leave_test_code_out() -> None:
     for path in ("app/tests/helpers.py", "app/test_views.py", "app/views_test.py", "conftest.py", "app/tests.py"):
         assert [c.code for c in flow_rules if c.applies_to(SourceFile(path=path, text=""))] == [], path
     assert all(c.applies_to(SourceFile(path="app/views.py", text="")) for c in flow_rules)
+
+
+def test_a_row_read_by_patient_prefixed_columns_or_a_getter_helper_is_a_record() -> None:
+    """An import row read by `PatientColumns.PATIENT_LAST_NAME` (the prefix says whose name) or by a getter helper
+    with an identifier's key (`value_of(record, "dob")`) is a patient record: logged whole, it is a finding. A row
+    read only for a ward's code, or a name set on an object with `setattr`, is not."""
+    importer = LOGGING + (
+        "\nclass PatientColumns:\n    PATIENT_LAST_NAME = 'Last Name'\n    WARD = 'Ward'\n\n"
+        "def value_of(record, key):\n    return record.get(key)\n\n"
+        "def import_row(row):\n    last_name = row[PatientColumns.PATIENT_LAST_NAME]\n    log.info(row)\n"
+        "    log.info('ward %s', row[PatientColumns.WARD])\n\n"
+        "def import_record(record):\n    born = value_of(record, 'dob')\n    log.warning('bad record %s' % record)\n")
+    found = run_example(PhiInLog, Invalid(importer, line=13, path="ward/importer.py", files=(MODELS,)))
+    assert sorted(f.start_line for f in found) == [13, 18], found
+    quiet = LOGGING + ("\ndef import_ward(row, obj):\n    code = row['ward']\n    setattr(obj, 'dob', code)\n"
+                       "    log.info(row)\n    log.info(obj)\n")
+    assert run_example(PhiInLog, Valid(quiet, path="ward/importer.py", files=(MODELS,))) == []
+
+
+def test_a_closure_sees_the_enclosing_functions_record_and_dump_methods_dump_the_object() -> None:
+    """An error helper nested in an import function logs the function's record (a free name of the closure), and
+    `patient.to_dict()` is every field of the patient."""
+    importer = LOGGING + ("\ndef accept(record):\n    dob = record['dob']\n\n    def cant_save(why):\n"
+                          "        log.error('cannot save %s: %s' % (record, why))\n\n    cant_save('no ward')\n")
+    found = run_example(PhiInLog, Invalid(importer, line=8, path="ward/importer.py", files=(MODELS,)))
+    assert [f.start_line for f in found] == [8], found
+    dumped = ("from .models import Patient\n" + LOGGING +
+              "\ndef show(pk):\n    p = Patient.objects.get(pk=pk)\n    log.info('%s', p.to_dict())\n")
+    found = run_example(PhiInLog, Invalid(dumped, line=7, path="ward/show.py", files=(MODELS,)))
+    assert [f.start_line for f in found] == [7], found
+    assert run_example(PhiInLog, Valid(dumped.replace("Patient", "Ward"), path="ward/show.py", files=(MODELS,))) == []
