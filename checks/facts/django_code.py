@@ -533,13 +533,15 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         collect_ninja(stmt, imports, out)
     debug = debug_only_nodes(src.tree) if "DEBUG" in src.text else set()
     for node in src.nodes:
+        if type(node) is not ast.Call and type(node) is not ast.Attribute:
+            continue  # only calls (`path()`, `register()`) and `.urls` say anything here
         registered = _site_registration(node, imports)
         if registered:
             out.admin.append(registered)
         collect_url_node(node, imports, out, debug_only=id(node) in debug)
     if not src.looks_like_test:
         out.authorizes = _authorization_name(src.nodes)
-    out.urlconf = _defines_urlpatterns(src.tree)
+    out.urlconf = "urlpatterns" in src.text and _defines_urlpatterns(src.tree)
     loops = _callback_wrappers(src, imports, out) if "callback" in src.text else []
     if out.urlconf:
         out.pattern_wrappers += pattern_wrappers(src.nodes, imports) + loops
