@@ -46,7 +46,7 @@ _MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_o
 # Test modules, and the settings modules only test runs load (`testsettings.py`, `settings/test.py`).
 # Test suites by the kind of test (`integration_tests/`), not any `*_tests/` package: a hospital's `lab_tests/` app is
 # clinical code.
-_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|test_[^/]*\.py$|testsettings[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$"
+_TEST = re.compile(r"(^|/)(tests?/|tests?\.py$|tests?_[^/]*\.py$|testsettings[^/]*\.py$|[^/]*_tests?\.py$|conftest\.py$"
                    r"|(integration|functional|unit|e2e|end_to_end|acceptance|system|regression|smoke|selenium|browser"
                    r"|load|performance)_tests?/)")
 

@@ -6,7 +6,7 @@ import re
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.guards import AUTHN, AUTHZ, NONE, consults_user, decorated_for_access
-from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views
+from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, owned_by_requester
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
 from ..source import SourceFile
@@ -207,6 +207,20 @@ class MissingSiblingGuard(Check):
                     raise Http404()
                 Upload.objects.filter(pk=request.POST['pk']).delete()
             """, path="imports/views.py"),
+        # Login only, but the form is handed the requesting user and writes for them (a follow of their own).
+        Valid(_UPLOAD_IMPORTS.replace("from imports.models import Upload", """from imports.models import Follow, Upload
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import CreateView""") + _PERMITTED_UPLOADS + """\
+
+            class FollowCreate(LoginRequiredMixin, CreateView):
+                model = Follow
+                fields = ['upload']
+
+                def get_form_kwargs(self):
+                    kwargs = super().get_form_kwargs()
+                    kwargs.update({"follower": self.request.user})
+                    return kwargs
+            """, path="imports/views.py"),
         # Creates a record that names no existing one: nothing from the URL to scope.
         Valid("""\
             from django.contrib.auth.mixins import LoginRequiredMixin
@@ -371,7 +385,7 @@ class MissingSiblingGuard(Check):
         if len(authorizing) * 3 < len(writers) * 2:
             return
         for view in writers:
-            if view.writes_level == AUTHN and not view.restricted and not view.models and not _owned_by_requester(view):
+            if view.writes_level == AUTHN and not view.restricted and not view.models and not owned_by_requester(view.node):
                 self.report(view.node, f"View {view.node.name} changes data with login only, while "
                             f"{len(authorizing)} of the module's {len(writers) - 1} other views that change data "
                             "check a role or permission: any signed-in user can do here what the others reserve.",
@@ -437,25 +451,6 @@ class MissingSiblingGuard(Check):
                         f"({', '.join(norm[:3])}): any user who passes its other checks can reach any patient's "
                         "records through it.",
                         fix=f"Add {norm[0]} (or the check it makes) to {view.node.name}, as its sibling views do.")
-
-
-_OWNER_NAMES = frozenset({"user", "owner", "account"})
-
-
-def _owned_by_requester(view: View) -> bool:
-    """The view makes the requesting user the owner of what it writes: `key.user = request.user`,
-    `Token.objects.create(user=request.user)`, `org.members.add(request.user)`: a signed-in user's own rows
-    (an API key, an organisation they found), which no role need guard."""
-    def requester(e: ast.expr) -> bool:
-        return dotted(e) in ("request.user", "self.request.user")
-    for n in walk(view.node):
-        if isinstance(n, ast.Assign) and requester(n.value) and any(
-                isinstance(t, ast.Attribute) and t.attr in _OWNER_NAMES for t in n.targets):
-            return True
-        if isinstance(n, ast.Call) and (any(k.arg in _OWNER_NAMES and requester(k.value) for k in n.keywords) or (
-                isinstance(n.func, ast.Attribute) and n.func.attr == "add" and n.args and requester(n.args[0]))):
-            return True
-    return False
 
 
 def _project_guards(code: ProjectCode, q: str) -> set[str]:

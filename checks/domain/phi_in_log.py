@@ -65,6 +65,16 @@ class PhiInLog(FlowCheck, Check):
             def f(patient, patients):
                 log.info('updated %s of %d', patient.pk, len(patients))
             """),
+        # The sender's own number (its configuration), not a person's.
+        Valid("""\
+            import logging
+            from django.conf import settings
+            log = logging.getLogger(__name__)
+
+            class Sender:
+                def send(self, text):
+                    log.info('from %s via %s', self.phone_number, settings.SMS.phone_number)
+            """),
         # A test's patient is made up; its log goes to the test runner.
         Valid("""\
             import logging
@@ -163,6 +173,15 @@ class PhiInLog(FlowCheck, Check):
             def send_sms(phone_number, message):
                 logger.info("SMS to %s: %s", phone_number, message[:50])
             """, line=5),
+        # ... or on an object of no known model (a message handed to an SMS provider): still a person's number.
+        Invalid("""\
+            import logging
+            logger = logging.getLogger(__name__)
+
+            class TwilioProvider:
+                def send(self, message):
+                    logger.info(f"Sending SMS to {message.phone_number}")
+            """, line=6),
         # An import row read by its column constants: the row holds the birth date, the log gets all of it.
         Invalid("""\
             import logging

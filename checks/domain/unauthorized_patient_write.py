@@ -291,6 +291,20 @@ class UnauthorizedPatientWrite(Check):
                     return redirect('login')
                 return render(request, 'register.html', {'form': form})
             """, path="clinic/views.py", files=_PROFILE_FILES),
+        # A create view that makes the new row the caller's own: a user adds their own records, no one else's.
+        Valid("""\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import CreateView
+            from clinic.models import Appointment
+
+            class Book(LoginRequiredMixin, CreateView):
+                model = Appointment
+                fields = ['reason']
+
+                def form_valid(self, form):
+                    form.instance.user = self.request.user
+                    return super().form_valid(form)
+            """, path="clinic/views.py", files=_FILES),
     )
     INVALID = (
         Invalid("""\
@@ -320,6 +334,31 @@ class UnauthorizedPatientWrite(Check):
             class Edit(m.LoginRequiredMixin, UpdateView):
                 model = Appointment
                 fields = ['reason']
+            """, line=5, path="clinic/views.py", files=_FILES),
+        # A create view whose form names the owner: the caller can file a record for anyone.
+        Invalid("""\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import CreateView
+            from clinic.models import Appointment
+
+            class Book(LoginRequiredMixin, CreateView):
+                model = Appointment
+                fields = ['reason', 'user']
+            """, line=5, path="clinic/views.py", files=_FILES),
+        # ... or attaches the row to the patient named in the URL: the requesting user is only its author.
+        Invalid("""\
+            from django.contrib.auth.mixins import LoginRequiredMixin
+            from django.views.generic import CreateView
+            from clinic.models import Appointment
+
+            class Book(LoginRequiredMixin, CreateView):
+                model = Appointment
+                fields = ['reason']
+
+                def form_valid(self, form):
+                    form.instance.patient_id = self.kwargs['patient_id']
+                    form.instance.user = self.request.user
+                    return super().form_valid(form)
             """, line=5, path="clinic/views.py", files=_FILES),
         Invalid("""\
             from rest_framework import viewsets

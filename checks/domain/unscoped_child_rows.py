@@ -7,7 +7,7 @@ from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, AUTHZ, LEVEL_NAMES
 from ..facts.patient_data import RELATION_FIELDS, USER_BASES
-from ..facts.views import all_views, is_generic_view_base
+from ..facts.views import all_views, is_generic_view_base, runs_filter_backends
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -166,10 +166,12 @@ def _model(code: ProjectCode, models: ModelIndex, q: str) -> str | None:
 
 
 def _scopes_itself(code: ProjectCode, q: str) -> bool:
-    """The view or a project base defines how rows are chosen (`get_queryset`, `filter_queryset`, `get_object`)."""
+    """The view or a project base defines how rows are chosen (`get_queryset`, `filter_queryset`, `get_object`), or
+    a filter backend keeps only the rows the user may see."""
     return any(info is not None and ({"get_queryset", "filter_queryset", "get_object"} & set(info.methods)
                                      or info.user_queryset)
-               for info in (code.lookup(a) for a in [q, *code.ancestors(q)]))
+               for info in (code.lookup(a) for a in [q, *code.ancestors(q)])) or (
+        runs_filter_backends(code.ancestors(q)) and code.filters_rows_by_user(q))
 
 
 def _scoped_models(code: ProjectCode, models: ModelIndex) -> dict[str, str]:

@@ -243,7 +243,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
             elif stmt.name == "has_object_permission":
                 info.object_check = object_check_kind(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
-            info.user_queryset |= stmt.name == "get_queryset" and mentions_user(stmt, set())
+            # a mixin's get_queryset(), or a DRF filter backend's filter_queryset(), restricting rows to the user
+            info.user_queryset |= stmt.name in ("get_queryset", "filter_queryset") and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
             if action is not None:
                 info.admin_actions.append(action)
@@ -736,6 +737,10 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
             out.default_perms.append(perm_list(stmt.value, imports) or [])
 
 
+# Library filter backends that keep only the rows the requesting user has object permissions on.
+USER_FILTERS = frozenset({"ObjectPermissionsFilter", "DRYPermissionFiltersBase"})
+
+
 @dataclass
 class ProjectCode:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
@@ -914,6 +919,15 @@ class ProjectCode:
             if info is not None and getattr(info, name) not in (None, [], False):
                 return getattr(info, name)
         return None
+
+    def filters_rows_by_user(self, ref: str | None) -> bool:
+        """A filter backend of the view (its own `filter_backends`, else DEFAULT_FILTER_BACKENDS) keeps only the rows
+        the requesting user may see: django-guardian's object-permission filters, or a project backend whose
+        `filter_queryset()` reads the user (`filter_by_permission(queryset, user=request.user)`)."""
+        backends = self.attr(ref, "filter_backends")
+        names = backends if isinstance(backends, list) else [b for bs in self.default_filters for b in bs]
+        return any(last_part(b) in USER_FILTERS or any(
+            info is not None and info.user_queryset for info in map(self.lookup, self.ancestors(b))) for b in names if b)
 
     def queryset_method(self, name: str) -> bool:
         """A project QuerySet or Manager defines `name` and it returns rows of the same model."""

@@ -72,6 +72,43 @@ WRITING_HANDLERS = frozenset({"post", "put", "patch", "delete", "create", "updat
 _USER_CREATORS = ("save", "create_user", "create_superuser")
 
 
+def _creates_own_rows(node: ast.ClassDef, ancestors: list[str]) -> bool:
+    """A CreateView that makes the new row the requesting user's (`form.instance.user = self.request.user`) and
+    names no record in its URL: a user adds records of their own and reaches no other user's. (One that attaches
+    the row to a patient from the URL, `form.instance.patient = ...self.kwargs[...]`, records its author.)"""
+    return any(last_part(a) == "CreateView" for a in ancestors) and not any(
+        last_part(a) in ("UpdateView", "DeleteView", "BaseUpdateView", "BaseDeleteView") for a in ancestors) \
+        and not any(dotted(n) == "self.kwargs" for n in walk(node)) and owned_by_requester(node)
+
+
+OWNER_NAMES = frozenset({"user", "owner", "account"})
+
+
+def owned_by_requester(node: ast.AST) -> bool:
+    """The view makes the requesting user the owner of what it writes: `key.user = request.user`,
+    `Token.objects.create(user=request.user)`, `org.members.add(request.user)`, or hands the user to its form
+    (`get_form_kwargs()` adding `{"user": self.request.user}`), which then writes for that user: a signed-in user's
+    own rows (an API key, an organisation they found, a follow), which no role need guard."""
+    aliases = {"request.user", "self.request.user"} | {
+        t.id for n in walk(node) if isinstance(n, ast.Assign) and dotted(n.value) in ("request.user", "self.request.user")
+        for t in n.targets if isinstance(t, ast.Name)}
+
+    def requester(e: ast.expr | None) -> bool:
+        return e is not None and dotted(e) in aliases
+    for n in walk(node):
+        if isinstance(n, ast.Assign) and requester(n.value) and any(
+                isinstance(t, ast.Attribute) and t.attr in OWNER_NAMES for t in n.targets):
+            return True
+        if isinstance(n, ast.Call) and (any(k.arg in OWNER_NAMES and requester(k.value) for k in n.keywords) or (
+                isinstance(n.func, ast.Attribute) and n.func.attr == "add" and n.args and requester(n.args[0]))):
+            return True
+    return any(isinstance(m, ast.FunctionDef) and m.name == "get_form_kwargs" and any(
+        (isinstance(n, ast.Dict) and any(requester(v) for v in n.values))
+        or (isinstance(n, ast.Call) and any(requester(k.value) for k in n.keywords))
+        or (isinstance(n, ast.Assign) and requester(n.value) and isinstance(n.targets[0], ast.Subscript))
+        for n in walk(m)) for m in getattr(node, "body", []))
+
+
 def _attaches_to(call: ast.Call, rows: set[str]) -> bool:
     """A row created for one of `rows` (a keyword or a `defaults={...}` entry names it)."""
     values = [k.value for k in call.keywords]
@@ -619,6 +656,8 @@ class Analyzer:
             isinstance(m, ast.FunctionDef) and m.name == "get_queryset" and mentions_user(m, set()) for m in node.body)
         if gq is None:  # a project mixin's get_queryset() restricting rows to the user (`CareTeamQuerysetMixin`)
             restricted |= any(info is not None and info.user_queryset for info in map(self.code.lookup, ancestors[1:]))
+        restricted |= runs_filter_backends(ancestors) and self.code.filters_rows_by_user(q)  # keeps the user's rows
+        restricted |= _creates_own_rows(node, ancestors)
         unknown = ""
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"
@@ -725,6 +764,13 @@ def is_generic_view_base(name: str) -> bool:
     """DRF's generic views, viewsets and model mixins (`DestroyAPIView`, `ModelViewSet`, `UpdateModelMixin`), which
     serve their queryset themselves; not the bare `APIView`."""
     return (name.endswith("APIView") and name != "APIView") or "ViewSet" in name or name.endswith("ModelMixin")
+
+
+def runs_filter_backends(ancestors: list[str]) -> bool:
+    """A DRF generic view or viewset: its list() and get_object() pass the queryset through `filter_backends` (a
+    bare APIView or ViewSet never does)."""
+    return any(a.startswith("rest_framework.") and is_generic_view_base(last_part(a)) and last_part(a) != "ViewSet"
+               for a in ancestors)
 
 
 def is_view_base(q: str) -> bool:

@@ -219,10 +219,19 @@ class FunctionFlow:
         if attr.lower() in self.strong:
             return [Origin(PHI, label, line)]
         base = self._o(node.value, depth, seen)
+        if attr.lower() in PHONE_NUMBERS and not _own_or_settings(node.value) \
+                and not any(o.kind in OBJECTS and o.model for o in base):
+            # `message.phone_number` of an object whose model is unknown: a person's number, like a variable of
+            # that name (a known model's field is judged by its model below)
+            return [Origin(PHI, label, line, why=PHONE_WHY)]
         out: list[Origin] = []
         for o in base:
             if o.kind in OBJECTS and attr in self.phi_fields:
                 out.append(Origin(PHI, label, line, model=o.model))
+            elif o.kind == RECORD and o.label.isidentifier() and attr not in _WHOLE_VIEWS:
+                # one attribute of a record (`resource.resource_type`): the identifier only if it is one
+                if attr in self.phi_fields:
+                    out.append(Origin(PHI, label, line))
             elif o.kind == PARAM and not o.attrs:
                 out.append(Origin(PARAM, label, line, param=o.param, attrs=(attr,)))
             elif o.kind in _DERIVED or o.kind == PARAM:
@@ -277,7 +286,8 @@ class FunctionFlow:
             recv = self._o(func.value, depth, seen)
             if func.attr in ("get_full_name", "get_short_name"):
                 out += [Origin(PHI, ast.unparse(node), node.lineno, model=o.model) for o in recv if o.kind in OBJECTS][:1]
-            out += [o for o in recv if o.kind not in OBJECTS or func.attr in ("format", "join")]
+            out += [o for o in recv if (o.kind not in OBJECTS or func.attr in ("format", "join")) and not (
+                o.kind == RECORD and o.label.isidentifier() and func.attr.startswith(_ONE_VALUE_METHODS))]
         renders = short in _RENDERS  # only these show an object itself; other calls return something else
         if short not in _PASS and depth > 0:
             return out
@@ -333,6 +343,13 @@ _ROW_METHODS = frozenset({"get", "first", "last", "earliest", "latest", "create"
 CREDENTIALS = "the caller's credentials (a session or bearer token)"
 CREDENTIAL_HEADERS = frozenset({"authorization", "http_authorization", "cookie", "http_cookie", "sessionid",
                                 "x_api_key", "http_x_api_key", "proxy_authorization"})
+
+
+def _own_or_settings(node: ast.expr) -> bool:
+    """`self.x`, `cls.x`, `settings.SMS.x`: the object's own configuration (a sender's number), not a person's."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in ("self", "cls", "settings", "config", "conf")
 
 
 def _request_part(node: ast.expr) -> bool:
@@ -403,6 +420,10 @@ def _identifier_read(n: ast.AST, strong: frozenset[str]) -> tuple[str, str] | No
     return None
 
 
+# Methods of a record that answer one value about it (`resource.get_resource_type()`), not the record.
+_ONE_VALUE_METHODS = ("get_", "is_", "has_")
+# Attributes of a table or row that are still all of it (`frame.values`, `frame.T`).
+_WHOLE_VIEWS = frozenset({"values", "T", "iloc", "loc", "data", "items", "rows"})
 # Calls with an (object, "name") pair that do not read the named value out of the object.
 _NOT_GETTERS = frozenset({"setattr", "hasattr", "delattr", "isinstance", "issubclass"})
 

@@ -318,7 +318,8 @@ def test_phi_flow_rules_leave_test_code_out() -> None:
 def test_a_row_read_by_patient_prefixed_columns_or_a_getter_helper_is_a_record() -> None:
     """An import row read by `PatientColumns.PATIENT_LAST_NAME` (the prefix says whose name) or by a getter helper
     with an identifier's key (`value_of(record, "dob")`) is a patient record: logged whole, it is a finding. A row
-    read only for a ward's code, or a name set on an object with `setattr`, is not."""
+    read only for a ward's code, a name set on an object with `setattr`, or one attribute of a record that is no
+    identifier (`res.resource_type`), is not."""
     importer = LOGGING + (
         "\nclass PatientColumns:\n    PATIENT_LAST_NAME = 'Last Name'\n    WARD = 'Ward'\n\n"
         "def value_of(record, key):\n    return record.get(key)\n\n"
@@ -328,7 +329,10 @@ def test_a_row_read_by_patient_prefixed_columns_or_a_getter_helper_is_a_record()
     found = run_example(PhiInLog, Invalid(importer, line=13, path="ward/importer.py", files=(MODELS,)))
     assert sorted(f.start_line for f in found) == [13, 18], found
     quiet = LOGGING + ("\ndef import_ward(row, obj):\n    code = row['ward']\n    setattr(obj, 'dob', code)\n"
-                       "    log.info(row)\n    log.info(obj)\n")
+                       "    log.info(row)\n    log.info(obj)\n\n"
+                       "def check(res):\n    born = getattr(res, 'birthDate', None)\n"
+                       "    log.info('bad %s', res.resource_type)\n    kind = res.get_resource_type()\n"
+                       "    log.info('bad %s', kind)\n")
     assert run_example(PhiInLog, Valid(quiet, path="ward/importer.py", files=(MODELS,))) == []
 
 

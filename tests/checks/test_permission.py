@@ -337,3 +337,38 @@ def test_a_read_past_a_scope_that_anonymous_callers_see_through_is_no_bypass() -
 
     assert lines(code) == [21]
     assert lines(code.replace("return Campaign.objects.all()\n", "return Campaign.objects.none()\n")) == [17, 21]
+
+
+def test_a_filter_backend_that_keeps_the_users_rows_scopes_the_view() -> None:
+    """`filter_backends` with a backend whose filter_queryset() reads the user (a project's object-permission filter,
+    django-guardian's `ObjectPermissionsFilter`), on the view or in DEFAULT_FILTER_BACKENDS, keeps each user to the
+    rows they may see: the view serves no other user's rows. A search/ordering backend does not."""
+    from checks.domain.unscoped_child_rows import UnscopedChildRows
+
+    models = ("annotate/models.py", (
+        "from django.db import models\n\nclass Project(models.Model):\n    members = models.ManyToManyField('auth.User')\n\n"
+        "class Annotation(models.Model):\n    project = models.ForeignKey(Project, on_delete=models.CASCADE)\n"))
+    urls = ("annotate/urls.py", (
+        "from django.urls import include, path\nfrom rest_framework.routers import DefaultRouter\n"
+        "from annotate import views\n\nrouter = DefaultRouter()\n"
+        "router.register('p', views.Projects)\nrouter.register('a', views.Annotations)\n"
+        "urlpatterns = [path('api/', include(router.urls))]\n"))
+    filters = ("annotate/filters.py", (
+        "from rest_framework.filters import BaseFilterBackend\n\nclass ViewPermissionFilter(BaseFilterBackend):\n"
+        "    def filter_queryset(self, request, queryset, view):\n"
+        "        return filter_by_permission(queryset=queryset, user=request.user, codename='view')\n"))
+    code = ("from rest_framework import viewsets\nfrom rest_framework.filters import OrderingFilter\n"
+            "from rest_framework.permissions import IsAuthenticated\n"
+            "from annotate.filters import ViewPermissionFilter\nfrom annotate.models import Annotation, Project\n\n"
+            "class Projects(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n"
+            "    queryset = Project.objects.all()\n\n    def get_queryset(self):\n"
+            "        return Project.objects.filter(members=self.request.user)\n\n"
+            "class Annotations(viewsets.ModelViewSet):\n    permission_classes = [IsAuthenticated]\n"
+            "    queryset = Annotation.objects.all()\n    filter_backends = [OrderingFilter, ViewPermissionFilter]\n")
+    assert run_example(UnscopedChildRows, Valid(code, path="annotate/views.py", files=(models, urls, filters))) == []
+    guardian = code.replace("from annotate.filters import ViewPermissionFilter",
+                            "from rest_framework_guardian.filters import ObjectPermissionsFilter as ViewPermissionFilter")
+    assert run_example(UnscopedChildRows, Valid(guardian, path="annotate/views.py", files=(models, urls))) == []
+    ordering_only = code.replace("[OrderingFilter, ViewPermissionFilter]", "[OrderingFilter]")
+    found = run_example(UnscopedChildRows, Valid(ordering_only, path="annotate/views.py", files=(models, urls, filters)))
+    assert [f.start_line for f in found] == [14], [f.message for f in found]
