@@ -475,6 +475,8 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             idx.audited[q] = SIGNAL_AUDIT
         elif q in idx.self_audited:
             idx.audited[q] = idx.self_audited[q]
+        elif _version_chain(idx.models[q]):
+            idx.audited[q] = f"versioned rows: {_version_chain(idx.models[q])}"
         elif idx.explicit_audit:
             idx.audited[q] = idx.explicit_audit
         else:
@@ -526,6 +528,20 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
             idx.lookup(b) is None and not neutral(b) and b not in idx.plain for b in m.bases):
         return True
     return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
+
+
+# A link from a row to the row it replaced: each change is saved as a new version (`previous = ForeignKey("self")`).
+_VERSION_LINKS = frozenset({"previous", "previous_version", "prior", "prior_version", "supersedes", "replaces"})
+
+
+def _version_chain(m: ModelInfo) -> str:
+    """`previous = ForeignKey("self")`: the model keeps its history as a chain of rows, each version linked to the one
+    it replaced (an update is a new row), "" if it has no such link."""
+    for f in m.fields.values():
+        if f.name in _VERSION_LINKS and f.kind in ("ForeignKey", "OneToOneField") and f.target in ("self", m.qualname,
+                                                                                                  m.name):
+            return f"{m.name}.{f.name} links each row to the version it replaced"
+    return ""
 
 
 def _audit(idx: ModelIndex, q: str, vocab: Vocabulary, seen: set[str]) -> str | None:

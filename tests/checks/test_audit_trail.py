@@ -95,3 +95,15 @@ def test_an_audit_service_writing_an_activity_log_is_the_projects_audit_mechanis
     plain = (models[0], models[1].replace("ActivityLog", "Reminder"))  # a row of something else: no audit service
     assert run_example(WriteWithoutAuditCall, Valid(code, path="core/forms.py",
                                                     files=(plain, (service[0], service[1].replace("ActivityLog", "Reminder")), used))) == []
+
+
+def test_a_model_that_saves_each_change_as_a_new_linked_row_keeps_its_history() -> None:
+    """`previous = ForeignKey("self")`: each update is a new row linked to the version it replaced, so the table is
+    its own history (WG201 stays quiet); a self link of another name (a parent in a tree) is no history."""
+    versioned = ("from django.db import models\n\nclass Demographics(models.Model):\n"
+                 "    date_of_birth = models.DateField()\n    address = models.TextField()\n"
+                 "    previous = models.ForeignKey('self', null=True, on_delete=models.CASCADE)\n")
+    assert run_example(UnauditedPatientModel, Valid(versioned, path="clinic/models.py", files=(AUDIT,))) == []
+    tree = versioned.replace("previous =", "parent =")
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(tree, path="clinic/models.py",
+                                                                           files=(AUDIT,)))] == [3]
