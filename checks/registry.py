@@ -41,6 +41,7 @@ from .domain import (
     phi_sent_to_third_party,
     query_per_row_in_serializer,
     serializer_exposes_all_fields,
+    skipped_authentication_check,
     unattached_log_mask,
     unaudited_patient_model,
     unauthenticated_account_change,
@@ -115,6 +116,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     object_check_never_runs.ObjectCheckNeverRuns,
     csrf_protection_off.CsrfProtectionOff,
     unscoped_child_rows.UnscopedChildRows,
+    skipped_authentication_check.SkippedAuthenticationCheck,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

@@ -53,6 +53,8 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         "environment": [str(p) for p in sites] or None,
         "login_middleware": login or (f"{UNKNOWN} ({unknown_gate} could not be read)" if unknown_gate else None),
         "drf_default_permission_classes": code.default_perms[0] if code.default_perms else None,
+        "drf_default_authentication_classes": code.default_auth[0] if code.default_auth else None,
+        "drf_default_filter_backends": code.default_filters[0] if code.default_filters else None,
         "audit_signal_receivers": models.audit_receivers,
         "explicit_audit_service": models.explicit_audit,
         "request_audit_decorators": {last_part(d): f"records requests in {last_part(m)}, wraps {n} functions"

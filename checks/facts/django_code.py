@@ -90,6 +90,8 @@ class ClassInfo:
     object_check: str | None = None
     object_checking_methods: list[str] = field(default_factory=list)  # methods calling get_object()/check_object_...
     filter_backends: list[str] | None = None  # DRF `filter_backends` ("": unreadable)
+    auth_classes: list[str] | None = None  # DRF `authentication_classes` (None: not set, or unreadable)
+    auth_classes_line: int = 0
 
 
 @dataclass
@@ -108,6 +110,7 @@ class FileCode:
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
+    default_auth: list[list[str]] = field(default_factory=list)  # DEFAULT_AUTHENTICATION_CLASSES ("": unreadable)
     # (decorator, path, line, the functions its wrapper hands the request to)
     unread_decorators: list[tuple[str, str, int, list[str]]] = field(default_factory=list)
     kwarg_keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (function, URL captures it reads)
@@ -260,6 +263,9 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                     info.perm_classes = perm_list(stmt.value, imports) or []
                 elif name == "filter_backends":
                     info.filter_backends = perm_list(stmt.value, imports) or [""]
+                elif name == "authentication_classes":
+                    info.auth_classes = perm_list(stmt.value, imports)
+                    info.auth_classes_line = stmt.lineno
                 elif name in ("model", "queryset"):
                     info.model = model_ref(stmt.value, imports)
                 elif name == "serializer_class":
@@ -672,7 +678,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
-                or out.flag_settings)
+                or out.flag_settings or out.default_filters or out.default_auth)
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
@@ -732,6 +738,10 @@ def _settings(stmt: ast.Assign | ast.AugAssign, imports: ImportMap, out: FileCod
                        if isinstance(k, ast.Constant) and k.value == "DEFAULT_FILTER_BACKENDS"]
             if filters:
                 out.default_filters.append(perm_list(filters[-1], imports) or [""])
+            auth = [v for k, v in zip(stmt.value.keys, stmt.value.values)
+                    if isinstance(k, ast.Constant) and k.value == "DEFAULT_AUTHENTICATION_CLASSES"]
+            if auth:
+                out.default_auth.append(perm_list(auth[-1], imports) or [""])
         elif (isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == "REST_FRAMEWORK"
               and isinstance(t.slice, ast.Constant) and t.slice.value == "DEFAULT_PERMISSION_CLASSES"):
             out.default_perms.append(perm_list(stmt.value, imports) or [])
@@ -749,6 +759,7 @@ class ProjectCode:
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)
+    default_auth: list[list[str]] = field(default_factory=list)
     # Decorators that hand the request to project code wardgate does not follow before the view runs: where defined
     unread_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
     kwarg_keys: dict[str, set[str]] = field(default_factory=dict)  # function -> the view's keyword arguments it reads
@@ -1166,6 +1177,7 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
     pc.default_filters.extend(fc.default_filters)
+    pc.default_auth.extend(fc.default_auth)
     pc.kwarg_keys.update({q: set(keys) for q, keys in fc.kwarg_keys})
     pc.middleware.extend(fc.middleware)
     if fc.middleware_line:

@@ -43,6 +43,7 @@ class LibraryClass:
     exempt_decorators: tuple[str, ...] = ()  # ... decorators and mixins that make a view public
     revision_middleware: bool = False
     version_admin: bool = False
+    bases: tuple[str, ...] = ()  # the package's own bases of the class (what a project subclass extends)
 
 
 @cache
@@ -69,6 +70,20 @@ def library_class(ref: str | None) -> LibraryClass | None:
         return hits[0]
     module = ref.rsplit(".", 1)[0]
     return table.get(module + ".*")
+
+
+def library_ancestors(ref: str) -> list[str]:
+    """The package bases of `ref` declared in the table, nearest first (`JWTCookieAuthentication` ->
+    `JWTAuthentication`)."""
+    out: list[str] = []
+    todo = [ref]
+    while todo:
+        found = library_class(todo.pop(0))
+        for b in found.bases if found is not None else ():
+            if b not in out:
+                out.append(b)
+                todo.append(b)
+    return out
 
 
 def concrete_models() -> list[LibraryClass]:
