@@ -250,6 +250,15 @@ class UnscopedObjectLookup(Check):
                 variant.note = request.POST["note"]
                 variant.save()
             """, path="genomics/views.py", files=(_MODELS, _CHECKS)),
+        # What is read off the fetched row (its family's project) is what is checked: the row's own access.
+        Valid("""\
+            from genomics.models import Variant
+            from genomics.permissions import check_project_permissions
+
+            def add_note(request, variant_guid):
+                project = Variant.objects.get(guid=variant_guid).family.project
+                check_project_permissions(project, request.user)
+            """, path="genomics/views.py", files=(_MODELS, _CHECKS)),
         # Whether a row exists is asked before fetching it; the fetched row is then checked.
         Valid("""\
             from genomics.models import Variant

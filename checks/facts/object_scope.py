@@ -286,7 +286,10 @@ class _Handler:
                 continue
             if not keys or any(_mentions(v, checked) for v in values):
                 continue
-            target = assigned.get(id(n)) or next((t for t, v in self.bindings if _inner_call(v) is n), None)
+            # the row, or what is read off it (`study = Response.objects.get(id=rid).study`: checking the study
+            # checks the row the client named)
+            target = assigned.get(id(n)) or next((t for t, v in self.bindings
+                                                  if _inner_call(v) is n or _inner_call(_read_off(v)) is n), None)
             fetched = self._closure({target}) if target else set()
             if fetched & checked or self._handed_to_unknown_check(fetched):
                 continue
@@ -318,6 +321,13 @@ def _inherited_answer(value: ast.AST) -> bool:
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
     return bool(names) and any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
+
+
+def _read_off(value: ast.AST) -> ast.AST:
+    """`call().study.site` -> `call()`: the object an attribute chain is read off."""
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return value
 
 
 def _inner_call(value: ast.AST) -> ast.AST | None:

@@ -59,9 +59,17 @@ def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None)
     """The fields `model.__str__` renders that identify a patient: a bare `name` counts on a record that is a
     person (identifying fields, demographics, or configured), not on one that is patient data through a link."""
     why = models.patient_why.get(model, "") if models is not None else ""
+    info = models.models.get(model) if models is not None else None
+    if info is not None and PERSON_NAME_FIELDS & set(info.fields):
+        return tuple(f for f in fields if f not in ROW_LABELS)  # `Image(name, patient_name)`: `name` is the file's
     if why.startswith(("identifying fields", "a person's demographics", "listed in")) or PERSON_NOUN.search(last_part(model)):
         return fields
     return tuple(f for f in fields if f not in ROW_LABELS)
+
+
+# Fields that hold a person's name: beside one of them, a bare `name` labels the row itself.
+PERSON_NAME_FIELDS = frozenset({"patient_name", "first_name", "last_name", "full_name", "given_name", "family_name",
+                                "surname", "forename"})
 # A finding points at the sink statement. A whole-object dump (`changes = instance.__dict__`) bound a
 # few lines above the sink is the statement to fix, so the range starts there (up to this many lines).
 DUMP_REACH = 10
@@ -222,8 +230,9 @@ class FlowCheck(ScopedPhiCheck):
 
         def hook(node: ast.expr) -> list[Origin] | None:
             if own_model and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                    and node.value.id == "self" and node.attr in phi:
-                return [Origin(PHI, ast.unparse(node), node.lineno)]  # a patient model's own method
+                    and node.value.id == "self" and node.attr in phi:  # a patient model's own method
+                return [Origin(PHI, ast.unparse(node), node.lineno)] if shown_fields(own_model, (node.attr,), models) \
+                    else []
             if own_model and isinstance(node, ast.Name) and node.id == "self":
                 fields = shown_fields(own_model, index.renders(own_model), models) if index is not None else ()
                 kind = RENDERED if fields else INSTANCE

@@ -137,7 +137,7 @@ class FunctionFlow:
     def _o(self, node: ast.AST, depth: int, seen: frozenset[str]) -> list[Origin]:
         if self.hook is not None and isinstance(node, (ast.Name, ast.Attribute, ast.Call)):
             found = self.hook(node)
-            if found:
+            if found is not None:  # [] : the hook knows it carries nothing (a label of the row, not a person's name)
                 return found
         if isinstance(node, ast.Constant):
             return []

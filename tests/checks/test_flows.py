@@ -348,3 +348,20 @@ def test_a_closure_sees_the_enclosing_functions_record_and_dump_methods_dump_the
     found = run_example(PhiInLog, Invalid(dumped, line=7, path="ward/show.py", files=(MODELS,)))
     assert [f.start_line for f in found] == [7], found
     assert run_example(PhiInLog, Valid(dumped.replace("Patient", "Ward"), path="ward/show.py", files=(MODELS,))) == []
+
+
+def test_beside_a_persons_name_field_a_bare_name_labels_the_row() -> None:
+    """`Image(name, patient_name)`: the image's `name` is its file's, `patient_name` the person's; in the model's own
+    methods and elsewhere."""
+    from checks.domain.phi_in_exception import PhiInException
+
+    models = ("scans/models.py", ("from django.db import models\n\nclass Image(models.Model):\n"
+              "    name = models.CharField(max_length=99)\n    patient_name = models.CharField(max_length=99)\n"
+              "    patient_birth_date = models.DateField()\n\n    def open(self):\n"
+              "        raise FileNotFoundError(f'no file for image {self.name}')\n"))
+    assert run_example(PhiInException, Valid(models[1], path=models[0])) == []
+    told = models[1].replace("{self.name}", "{self.patient_name}")
+    assert [f.start_line for f in run_example(PhiInException, Valid(told, path=models[0]))] == [9]
+    caller = ("from scans.models import Image\n" + LOGGING + "\ndef show(pk):\n    i = Image.objects.get(pk=pk)\n"
+              "    log.info('opened %s', i.name)\n    log.info('for %s', i.patient_name)\n")
+    assert [f.start_line for f in run_example(PhiInLog, Valid(caller, path="scans/show.py", files=(models,)))] == [8]
