@@ -54,6 +54,7 @@ from .domain import (
     unrecorded_safety_override,
     unscoped_child_rows,
     unscoped_object_lookup,
+    unscoped_related_field,
     untraced_patient_delete,
     unverified_jwt,
     write_handler_skips_check,
@@ -117,6 +118,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     csrf_protection_off.CsrfProtectionOff,
     unscoped_child_rows.UnscopedChildRows,
     skipped_authentication_check.SkippedAuthenticationCheck,
+    unscoped_related_field.UnscopedRelatedField,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

@@ -6,8 +6,9 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, AUTHZ, LEVEL_NAMES
-from ..facts.patient_data import RELATION_FIELDS, USER_BASES
-from ..facts.views import all_views, is_generic_view_base, runs_filter_backends
+from ..facts.patient_data import RELATION_FIELDS
+from ..facts.user_scope import is_account, serves_rows, user_scoped_models, view_model
+from ..facts.views import all_views, runs_filter_backends
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -135,12 +136,12 @@ class UnscopedChildRows(Check):
                     or view.object_only is not None or not AUTHN <= min(view.reads, AUTHZ) < AUTHZ:
                 continue
             q = f"{self.ctx.imports.module}.{cls.name}"
-            model = _model(code, models, q)
-            if model is None or code.routed(q) is not True or _scopes_itself(code, q) or not _serves_rows(code, q) \
-                    or _is_account(models, model):
+            model = view_model(code, models, q)
+            if model is None or code.routed(q) is not True or _scopes_itself(code, q) or not serves_rows(code, q) \
+                    or is_account(models, model):
                 continue
             if scoped is None:
-                scoped = _scoped_models(code, models)
+                scoped = user_scoped_models(code, models)
             if not scoped or model in scoped:
                 continue
             path = _path_to(models, model, scoped)
@@ -159,12 +160,6 @@ class UnscopedChildRows(Check):
                         f"(`{last_part(model)}.objects.filter({'__'.join(links[1:])}__<the same user filter>)`).")
 
 
-def _model(code: ProjectCode, models: ModelIndex, q: str) -> str | None:
-    ref = code.attr(q, "model")
-    found = models.lookup(ref) if isinstance(ref, str) else None
-    return found.qualname if found is not None else None
-
-
 def _scopes_itself(code: ProjectCode, q: str) -> bool:
     """The view or a project base defines how rows are chosen (`get_queryset`, `filter_queryset`, `get_object`), or
     a filter backend keeps only the rows the user may see."""
@@ -172,38 +167,6 @@ def _scopes_itself(code: ProjectCode, q: str) -> bool:
                                      or info.user_queryset)
                for info in (code.lookup(a) for a in [q, *code.ancestors(q)])) or (
         runs_filter_backends(code.ancestors(q)) and code.filters_rows_by_user(q))
-
-
-def _scoped_models(code: ProjectCode, models: ModelIndex) -> dict[str, str]:
-    """Models some view restricts to the requesting user in its get_queryset(), and the first such view; with the
-    concrete model a scoped one extends (`ProjectAnnotateEntities(Project)`: the rows children link to). Accounts
-    are left out: a user seeing only their own account draws no tenant boundary."""
-    out: dict[str, str] = {}
-    for q, info in sorted(code.classes.items()):
-        if not info.user_queryset or not _serves_rows(code, q):
-            continue
-        found = _model(code, models, q)
-        if found is None or _is_account(models, found):
-            continue
-        out.setdefault(found, q)
-        for base in models.models[found].bases:
-            parent = models.lookup(base)
-            if parent is not None and not parent.abstract and parent.qualname in models.django:
-                out.setdefault(parent.qualname, q)
-    return out
-
-
-def _is_account(models: ModelIndex, q: str) -> bool:
-    info = models.models.get(q)
-    return info is None or last_part(q) == "User" or any(last_part(b) in USER_BASES for b in info.bases)
-
-
-# Views that serve their queryset through the framework: DRF's generic views and viewsets, Django's generic views.
-_DJANGO_GENERIC = frozenset({"ListView", "DetailView", "UpdateView", "DeleteView", "BaseListView", "BaseDetailView"})
-
-
-def _serves_rows(code: ProjectCode, q: str) -> bool:
-    return any(is_generic_view_base(last_part(a)) or last_part(a) in _DJANGO_GENERIC for a in code.ancestors(q))
 
 
 def _path_to(models: ModelIndex, model: str, scoped: dict[str, str]) -> tuple[str, list[str]] | None:
@@ -218,7 +181,7 @@ def _path_to(models: ModelIndex, model: str, scoped: dict[str, str]) -> tuple[st
                 if f.kind not in RELATION_FIELDS[:2]:
                     continue
                 target = models.lookup(f.target) if f.target else None
-                if target is None or target.qualname == q or _is_account(models, target.qualname):
+                if target is None or target.qualname == q or is_account(models, target.qualname):
                     continue
                 if target.qualname in scoped:
                     return target.qualname, [*links, f.name]
