@@ -34,6 +34,7 @@ from .domain import (
     order_without_safety_check,
     orm_query_in_loop,
     partial_phi_mask,
+    permission_on_another_object,
     phi_copied_out_of_the_record,
     phi_in_exception,
     phi_in_log,
@@ -119,6 +120,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unscoped_child_rows.UnscopedChildRows,
     skipped_authentication_check.SkippedAuthenticationCheck,
     unscoped_related_field.UnscopedRelatedField,
+    permission_on_another_object.PermissionOnAnotherObject,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

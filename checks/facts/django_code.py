@@ -66,6 +66,9 @@ class ClassInfo:
     http_methods: list[str] | None = None
     methods: list[str] = field(default_factory=list)
     get_permissions: bool = False
+    # get_permission_object() (django-guardian, django-rules) checks another object than the one the view serves
+    permission_object_other: bool = False
+    permission_object_line: int = 0
     get_perms: bool = False  # a DRF permission class whose `perms_map` asks a permission of GET
     user_queryset: bool = False  # its get_queryset() reads the requesting user (a mixin restricting rows)
     queryset_methods: list[str] = field(default_factory=list)  # a QuerySet/Manager's methods returning its rows
@@ -161,6 +164,18 @@ def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
     return None
 
 
+def _returns_own_object(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """get_permission_object() hands over the view's own object (`self.get_object()`, `self.object`, super's)."""
+    for n in walk(fn):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
+                "get_object", "get_permission_object"):
+            return True
+        if isinstance(n, ast.Attribute) and n.attr == "object" and isinstance(n.value, ast.Name) \
+                and n.value.id == "self":
+            return True
+    return False
+
+
 def perm_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
     """`[IsAuthenticated, perms.IsCareTeam]`, `(A & B,)` -> qualnames; `A | B` counts as its weakest."""
     if isinstance(node, (ast.List, ast.Tuple)):
@@ -246,6 +261,9 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
             elif stmt.name == "has_object_permission":
                 info.object_check = object_check_kind(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
+            if stmt.name == "get_permission_object":
+                info.permission_object_line = stmt.lineno
+                info.permission_object_other = not _returns_own_object(stmt)
             # a mixin's get_queryset(), or a DRF filter backend's filter_queryset(), restricting rows to the user
             info.user_queryset |= stmt.name in ("get_queryset", "filter_queryset") and mentions_user(stmt, set())
             action = admin_action(stmt, imports)
