@@ -412,6 +412,9 @@ class Analyzer:
                 if isinstance(n.func, ast.Attribute) and name in self.code.authorizing_methods and any(
                         mentions_user(a, user_names) for a in [*n.args, *(k.value for k in n.keywords)]):
                     return True  # an object-level check: `Patient.get_for_user(request.user, pk)`, `p.check_can_write(user)`
+                if self.code.authorizes(self.imports.qualname(n.func)) is True and any(
+                        mentions_user(a, user_names) for a in [*n.args, *(k.value for k in n.keywords)]):
+                    return True  # a project function checking the user's access to the row: `get_object_if_allowed(...)`
                 if last_part(name) in ("create", "get_or_create", "update_or_create") and (any(
                         k.arg == "user" and mentions_user(k.value, owners) for k in n.keywords) or _attaches_to(
                         n, own_rows)) and self._on_patient_data(n, name):
@@ -658,6 +661,8 @@ class Analyzer:
             restricted |= any(info is not None and info.user_queryset for info in map(self.code.lookup, ancestors[1:]))
         restricted |= runs_filter_backends(ancestors) and self.code.filters_rows_by_user(q)  # keeps the user's rows
         restricted |= _creates_own_rows(node, ancestors)
+        handlers = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in HANDLERS]
+        restricted |= bool(handlers) and all(self.restricted(h) for h in handlers)  # each handler's rows: the user's
         unknown = ""
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"

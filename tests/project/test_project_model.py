@@ -1164,3 +1164,25 @@ def test_patient_data_reaches_four_links_the_same_way_on_every_run(tmp_path: Pat
                              capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed})
         found.append(sorted(m["model"].rsplit(".", 1)[1] for m in json.loads(run.stdout)["patient_models"]))
     assert found[0] == found[1] == found[2] == sorted(chain[:5])
+
+
+def test_a_row_fetched_through_a_project_function_checking_the_users_permission_is_restricted() -> None:
+    """A view (a function, or a class view's handler) that fetches the row through a project function checking the
+    user's permission on it (`get_object_if_allowed(..., user=request.user)`) serves only what the user may see; the
+    same function without the check does not restrict."""
+    helpers = ("clinic/access.py", ("def get_object_if_allowed(*, model, pk, user):\n    obj = model.objects.get(pk=pk)\n"
+               "    if user.has_perm('view', obj):\n        return obj\n"))
+    unchecked = ("clinic/access.py", "def get_object_if_allowed(*, model, pk, user):\n    return model.objects.get(pk=pk)\n")
+    urls = ("proj/urls.py", ("from django.urls import path\nfrom clinic.views import chart, Chart\n\n"
+            "urlpatterns = [path('chart/<int:pk>/', chart), path('c/<int:pk>/', Chart.as_view())]\n"))
+    fn = ("from clinic.access import get_object_if_allowed\nfrom clinic.models import Patient\n\n"
+          "def chart(request, pk):\n    return get_object_if_allowed(model=Patient, pk=pk, user=request.user)\n\n"
+          "class Chart:\n    pass\n")
+    assert lines(UnauthenticatedPatientView, fn, helpers, urls) == []
+    assert lines(UnauthenticatedPatientView, fn, unchecked, urls) == [4]
+    cls = ("from django.views import View\nfrom clinic.access import get_object_if_allowed\n"
+           "from clinic.models import Patient\n\ndef chart(request, pk):\n    return None\n\n"
+           "class Chart(View):\n    def get(self, request, pk):\n"
+           "        return get_object_if_allowed(model=Patient, pk=pk, user=request.user)\n")
+    assert lines(UnauthenticatedPatientView, cls, helpers, urls) == []
+    assert lines(UnauthenticatedPatientView, cls, unchecked, urls) == [8]
