@@ -35,7 +35,7 @@ class SkippedAuthenticationCheck(Check):
     """## What it does
     Flags a DRF view whose `authentication_classes` list a package class that the project's own default
     authentication class extends with a check (`TenantJWTAuthentication(JWTAuthentication)` overriding
-    `get_validated_token()` to refuse another tenant's tokens), and not that project class: requests to the view
+    `get_validated_token()` to raise on another tenant's tokens), and not that project class: requests to the view
     are authenticated by the plain package class, without the project's check.
 
     The project's default comes from `REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]`; the package ancestry of
@@ -78,7 +78,7 @@ class SkippedAuthenticationCheck(Check):
                 authentication_classes = [TenantJWTAuthentication]
                 permission_classes = [IsAuthenticated]
             """, path="clinic/views.py", files=(_AUTH, _SETTINGS)),
-        # The project's default adds nothing to the package class: nothing is skipped.
+        # The project's default adds no check to the package class (it caches the lookup): nothing is skipped.
         Valid("""\
             from rest_framework import viewsets
             from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -89,7 +89,8 @@ class SkippedAuthenticationCheck(Check):
                 from rest_framework_simplejwt.authentication import JWTAuthentication
 
                 class TenantJWTAuthentication(JWTAuthentication):
-                    www_authenticate_realm = "clinic"
+                    def get_validated_token(self, raw_token):
+                        return cache.get_or_set(raw_token, lambda: super().get_validated_token(raw_token))
                 """), _SETTINGS)),
     )
     INVALID = (
@@ -159,7 +160,7 @@ def _extended_defaults(code: ProjectCode) -> dict[str, tuple[set[str], list[str]
         info = code.lookup(default)
         if info is None:
             continue
-        methods = sorted(_AUTH_METHODS & set(info.methods))
+        methods = sorted(_AUTH_METHODS & set(info.raising_methods))  # a check refuses: it raises
         if not methods:
             continue
         bases = {a for a in code.ancestors(info.qualname) if a not in (default, info.qualname)}

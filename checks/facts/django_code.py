@@ -69,6 +69,7 @@ class ClassInfo:
     # get_permission_object() (django-guardian, django-rules) checks another object than the one the view serves
     permission_object_other: bool = False
     permission_object_line: int = 0
+    raising_methods: list[str] = field(default_factory=list)  # methods that raise (refuse) somewhere in their body
     get_perms: bool = False  # a DRF permission class whose `perms_map` asks a permission of GET
     user_queryset: bool = False  # its get_queryset() reads the requesting user (a mixin restricting rows)
     queryset_methods: list[str] = field(default_factory=list)  # a QuerySet/Manager's methods returning its rows
@@ -261,6 +262,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
             elif stmt.name == "has_object_permission":
                 info.object_check = object_check_kind(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
+            if any(isinstance(n, ast.Raise) for n in walk(stmt)):
+                info.raising_methods.append(stmt.name)
             if stmt.name == "get_permission_object":
                 info.permission_object_line = stmt.lineno
                 info.permission_object_other = not _returns_own_object(stmt)
