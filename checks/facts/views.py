@@ -412,9 +412,6 @@ class Analyzer:
                 if isinstance(n.func, ast.Attribute) and name in self.code.authorizing_methods and any(
                         mentions_user(a, user_names) for a in [*n.args, *(k.value for k in n.keywords)]):
                     return True  # an object-level check: `Patient.get_for_user(request.user, pk)`, `p.check_can_write(user)`
-                if self.code.authorizes(self.imports.qualname(n.func)) is True and any(
-                        mentions_user(a, user_names) for a in [*n.args, *(k.value for k in n.keywords)]):
-                    return True  # a project function checking the user's access to the row: `get_object_if_allowed(...)`
                 if last_part(name) in ("create", "get_or_create", "update_or_create") and (any(
                         k.arg == "user" and mentions_user(k.value, owners) for k in n.keywords) or _attaches_to(
                         n, own_rows)) and self._on_patient_data(n, name):
@@ -430,6 +427,14 @@ class Analyzer:
                     if any(mentions_user(v, user_names) for v in values) and self._on_patient_data(n, name):
                         return True
         return False
+
+    def _checked_by_function(self, body: ast.AST) -> bool:
+        """The row is fetched through a project function that checks the user's permission on it, handed the user and
+        the row's key: `get_object_if_allowed(model=Image, pk=pk, user=request.user)`."""
+        user_names = request_user_names(body)
+        return any(isinstance(n, ast.Call) and any(k.arg and (k.arg in ("pk", "id", "model") or k.arg.endswith(
+            ("_pk", "_id"))) for k in n.keywords) and self.code.authorizes(self.imports.qualname(n.func)) is True
+            and any(mentions_user(a, user_names) for a in [*n.args, *(k.value for k in n.keywords)]) for n in walk(body))
 
     def _on_patient_data(self, call: ast.Call, name: str) -> bool:
         """The user-restricted lookup is on patient data (or on something we cannot resolve)."""
@@ -507,7 +512,7 @@ class Analyzer:
         writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn) or through
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn) + self._reached.get(q, [])),
-                    restricted=self.restricted(fn), evidence=evidence,
+                    restricted=self.restricted(fn) or self._checked_by_function(fn), evidence=evidence,
                     unknown=(unknown[0] if unknown else self.code.url_guard_unknown(q))
                     if level < AUTHZ else "",
                     unreachable=self._unreachable(q))
@@ -662,7 +667,8 @@ class Analyzer:
         restricted |= runs_filter_backends(ancestors) and self.code.filters_rows_by_user(q)  # keeps the user's rows
         restricted |= _creates_own_rows(node, ancestors)
         handlers = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in HANDLERS]
-        restricted |= bool(handlers) and all(self.restricted(h) for h in handlers)  # each handler's rows: the user's
+        # each handler fetches its rows through a project function that checks the user's permission on them
+        restricted |= bool(handlers) and all(self._checked_by_function(h) for h in handlers)
         unknown = ""
         if unresolved and min(reads, writes_level if writes else AUTHZ) < AUTHZ:
             unknown = f"base {unresolved[0]} could not be read"
