@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.django_models import ModelIndex
+from ..facts.django_models import VERSIONED_ROWS, ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -346,7 +346,7 @@ class UnauditedPatientModel(Check):
             return
         # With no audit anywhere in the project, the gap is one per record, not per table hanging off it: a model
         # that is patient data only by its link to another is reported with that one.
-        audits_nothing = not any(idx.audited.values())
+        audits_nothing = not any(v and not v.startswith(VERSIONED_ROWS) for v in idx.audited.values())
         if audits_nothing and qualname in idx.linked_patient:
             return
         linked = sorted(last_part(q) for q, target in idx.linked_patient.items() if target == qualname) \

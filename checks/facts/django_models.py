@@ -476,7 +476,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         elif q in idx.self_audited:
             idx.audited[q] = idx.self_audited[q]
         elif _version_chain(idx.models[q]):
-            idx.audited[q] = f"versioned rows: {_version_chain(idx.models[q])}"
+            idx.audited[q] = f"{VERSIONED_ROWS}: {_version_chain(idx.models[q])}"
         elif idx.explicit_audit:
             idx.audited[q] = idx.explicit_audit
         else:
@@ -530,6 +530,7 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
     return any(_is_django(idx, b.qualname, seen) for b in _bases(idx, q))
 
 
+VERSIONED_ROWS = "versioned rows"  # the model's own history, not a mechanism the project applies to other models
 # A link from a row to the row it replaced: each change is saved as a new version (`previous = ForeignKey("self")`).
 _VERSION_LINKS = frozenset({"previous", "previous_version", "prior", "prior_version", "supersedes", "replaces"})
 

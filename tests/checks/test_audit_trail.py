@@ -107,3 +107,16 @@ def test_a_model_that_saves_each_change_as_a_new_linked_row_keeps_its_history() 
     tree = versioned.replace("previous =", "parent =")
     assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(tree, path="clinic/models.py",
                                                                            files=(AUDIT,)))] == [3]
+
+
+def test_a_versioned_model_is_no_audit_mechanism_of_the_projects_other_models() -> None:
+    """With no audit mechanism anywhere, the rows linked to an unaudited record are named in its one finding; a
+    model that versions its own rows does not make the project one that audits, so that grouping stays."""
+    code = ("from django.db import models\n\nclass Child(models.Model):\n    date_of_birth = models.DateField()\n"
+            "    given_name = models.CharField(max_length=9)\n\n"
+            "class Visit(models.Model):\n    child = models.ForeignKey(Child, on_delete=models.CASCADE)\n\n"
+            "class Demographics(models.Model):\n    date_of_birth = models.DateField()\n"
+            "    previous = models.ForeignKey('self', null=True, on_delete=models.CASCADE)\n")
+    found = run_example(UnauditedPatientModel, Valid(code, path="clinic/models.py"))
+    assert [f.start_line for f in found] == [3], [f.message for f in found]
+    assert "nor the model linked to it (Visit)" in found[0].message
