@@ -65,6 +65,16 @@ class PhiInLog(FlowCheck, Check):
             def f(patient, patients):
                 log.info('updated %s of %d', patient.pk, len(patients))
             """),
+        # Printed only on a developer's machine: `if settings.DEBUG:` never runs in production.
+        Valid("""\
+            from django.conf import settings
+
+            def send_otp(patient, otp):
+                if settings.USE_SMS:
+                    sms(patient.phone_number, otp)
+                elif settings.DEBUG:
+                    print(otp, patient.phone_number)
+            """),
         # The sender's own number (its configuration), not a person's.
         Valid("""\
             import logging

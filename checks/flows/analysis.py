@@ -20,6 +20,7 @@ from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
 from ..facts.patient_data import PERSON_NOUN, ROW_LABELS
 from ..facts.phi_access import PhiScope, ScopedPhiCheck
+from ..facts.urlconf import debug_only_nodes
 from ..finding import FlowStep
 from ..names import last_part
 from .index import NAME, FlowIndex, apply_attrs
@@ -122,6 +123,8 @@ class FlowCheck(ScopedPhiCheck):
     def flows_at(self, call: ast.Call) -> tuple[Sink, list[Flow]] | None:
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         self._stack()
+        if id(call) in ctx.shared("flows:debug-only", lambda: debug_only_nodes(ctx.src.tree)):
+            return None  # under `if settings.DEBUG:`: a developer's machine, never production's logs
         scope = self.phi  # its assignments name the loggers; the flow analysis is built only for sinks
         found = sink_of(call, ctx.imports, lambda name: scope.env.get(name, []) + _module_env(ctx, name))
         if found is None:
