@@ -24,7 +24,7 @@ from ..facts.urlconf import debug_only_nodes
 from ..finding import FlowStep
 from ..names import last_part
 from .index import NAME, FlowIndex, apply_attrs
-from .local import FunctionFlow, module_assignments
+from .local import SENT_RECORDS, FunctionFlow, module_assignments
 from .model import (
     BODY,
     EXCEPTION,
@@ -376,7 +376,7 @@ class FlowCheck(ScopedPhiCheck):
 
 
 def _start(o: Origin, kind: str, sink: Sink) -> int:
-    dump = kind in (RECORD, REQUEST) and 0 <= sink.line - o.line <= DUMP_REACH
+    dump = kind in (RECORD, REQUEST) and 0 <= sink.line - o.line <= DUMP_REACH and not o.why.startswith(SENT_RECORDS)
     return o.line if dump else sink.line
 
 

@@ -22,6 +22,7 @@ from .sources import (
     DUMP_FUNCS,
     DUMP_METHODS,
     NEVER,
+    PATIENT_SPELLINGS,
     PHONE_NUMBERS,
     PHONE_WHY,
     QUERY_ATTRS,
@@ -309,6 +310,11 @@ class FunctionFlow:
             return []
         if key in self.phi_fields and self._form_data(holder):
             return [Origin(FIELD, label, line, why=self.klass or "")]
+        if _patient_rows_key(key) and (self._form_data(holder) or spelled_request(holder)
+                                       or (isinstance(holder, ast.Attribute) and holder.attr in BODY_ATTRS
+                                           and spelled_request(holder.value))):
+            # `validated_data.pop("patient_set")`: the nested patient records a client sent
+            return [Origin(RECORD, label, line, why=f"{SENT_RECORDS} (`{key}`)")]
         out: list[Origin] = []
         for o in self._o(holder, depth, seen):
             if o.kind in (RECORD, REQUEST, URL, BODY):  # one field of a whole record: PHI if its name says so
@@ -343,6 +349,15 @@ _ROW_METHODS = frozenset({"get", "first", "last", "earliest", "latest", "create"
 CREDENTIALS = "the caller's credentials (a session or bearer token)"
 CREDENTIAL_HEADERS = frozenset({"authorization", "http_authorization", "cookie", "http_cookie", "sessionid",
                                 "x_api_key", "http_x_api_key", "proxy_authorization"})
+
+
+SENT_RECORDS = "the patient records the client sent"  # read out of the request, not dumped: the sink is the finding
+
+
+def _patient_rows_key(key: str) -> bool:
+    """`patient`, `patients`, `patient_set` (DRF's and Django's default name for the rows of a reverse relation)."""
+    low = key.lower().removesuffix("_set")
+    return low in PATIENT_SPELLINGS or low.removesuffix("s") in PATIENT_SPELLINGS
 
 
 def _own_or_settings(node: ast.expr) -> bool:

@@ -365,3 +365,17 @@ def test_beside_a_persons_name_field_a_bare_name_labels_the_row() -> None:
     caller = ("from scans.models import Image\n" + LOGGING + "\ndef show(pk):\n    i = Image.objects.get(pk=pk)\n"
               "    log.info('opened %s', i.name)\n    log.info('for %s', i.patient_name)\n")
     assert [f.start_line for f in run_example(PhiInLog, Valid(caller, path="scans/show.py", files=(models,)))] == [8]
+
+
+def test_nested_patient_rows_a_client_sent_are_patient_records() -> None:
+    """`validated_data.pop("patient_set")` in a serializer (or `request.data["patients"]`): the patient records the
+    client sent, logged whole; the finding is the log line. Another nested list (`waypoint_set`) is not."""
+    serializer = ("from rest_framework import serializers\n" + LOGGING +
+                  "\nclass CallSerializer(serializers.ModelSerializer):\n    def update(self, instance, validated_data):\n"
+                  "        patient_set = validated_data.pop('patient_set')\n        if patient_set:\n"
+                  "            log.debug(patient_set)\n        return instance\n")
+    found = run_example(PhiInLog, Valid(serializer, path="calls/serializers.py", files=(MODELS,)))
+    assert [f.start_line for f in found] == [9], found
+    assert "the patient records the client sent" in found[0].message
+    other = serializer.replace("patient_set", "waypoint_set")
+    assert run_example(PhiInLog, Valid(other, path="calls/serializers.py", files=(MODELS,))) == []
