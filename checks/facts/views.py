@@ -72,6 +72,13 @@ WRITING_HANDLERS = frozenset({"post", "put", "patch", "delete", "create", "updat
 _USER_CREATORS = ("save", "create_user", "create_superuser")
 
 
+def _narrows_super_queryset(fn: ast.FunctionDef) -> bool:
+    """`def get_queryset(self): qs = super().get_queryset(); return qs.filter(...)`: the inherited rows, narrowed."""
+    return fn.name == "get_queryset" and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get_queryset"
+        and isinstance(n.func.value, ast.Call) and dotted(n.func.value.func) == "super" for n in walk(fn))
+
+
 def _creates_own_rows(node: ast.ClassDef, ancestors: list[str]) -> bool:
     """A CreateView that makes the new row the requesting user's (`form.instance.user = self.request.user`) and
     names no record in its URL: a user adds records of their own and reaches no other user's. (One that attaches
@@ -662,7 +669,9 @@ class Analyzer:
                   None)
         restricted = gq is not None and self.restricted(gq) or any(
             isinstance(m, ast.FunctionDef) and m.name == "get_queryset" and mentions_user(m, set()) for m in node.body)
-        if gq is None:  # a project mixin's get_queryset() restricting rows to the user (`CareTeamQuerysetMixin`)
+        if gq is None or _narrows_super_queryset(gq):
+            # a project mixin's get_queryset() restricting rows to the user (`CareTeamQuerysetMixin`), inherited or
+            # narrowed further (`qs = super().get_queryset()`)
             restricted |= any(info is not None and info.user_queryset for info in map(self.code.lookup, ancestors[1:]))
         restricted |= runs_filter_backends(ancestors) and self.code.filters_rows_by_user(q)  # keeps the user's rows
         restricted |= _creates_own_rows(node, ancestors)

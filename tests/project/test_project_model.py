@@ -1186,3 +1186,18 @@ def test_a_row_fetched_through_a_project_function_checking_the_users_permission_
            "        return get_object_if_allowed(model=Patient, pk=pk, user=request.user)\n")
     assert lines(UnauthenticatedPatientView, cls, helpers, urls) == []
     assert lines(UnauthenticatedPatientView, cls, unchecked, urls) == [8]
+
+
+def test_a_get_queryset_narrowing_the_inherited_user_scope_keeps_it() -> None:
+    """`qs = super().get_queryset()` then a filter: the rows are still the ones the project base keeps to the user; a
+    get_queryset() of its own that does not start from super()'s is not."""
+    base = ("clinic/mixins.py", ("class OwnPatientsMixin:\n    def get_queryset(self):\n"
+            "        return super().get_queryset().filter(carers=self.request.user)\n"))
+    urls = ("proj/urls.py", ("from django.urls import path\nfrom clinic.views import Charts\n\n"
+            "urlpatterns = [path('charts/', Charts.as_view())]\n"))
+    view = ("from django.views.generic import ListView\nfrom clinic.mixins import OwnPatientsMixin\n"
+            "from clinic.models import Patient\n\nclass Charts(OwnPatientsMixin, ListView):\n    model = Patient\n\n"
+            "    def get_queryset(self):\n        qs = super().get_queryset()\n        return qs.filter(mrn__isnull=False)\n")
+    assert lines(UnauthenticatedPatientView, view, base, urls) == []
+    own = view.replace("qs = super().get_queryset()", "qs = Patient.objects.all()")
+    assert lines(UnauthenticatedPatientView, own, base, urls) == [5]
