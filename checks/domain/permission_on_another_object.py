@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ClassInfo, ProjectCode
 from ..facts.django_models import ModelIndex
+from ..facts.user_scope import view_model
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -135,9 +136,8 @@ class PermissionOnAnotherObject(Check):
 
     @staticmethod
     def _severity(code: ProjectCode, models: ModelIndex | None, q: str) -> Severity:
-        ref = code.attr(q, "model")
-        patient = models is not None and isinstance(ref, str) and models.is_patient_model(ref)
-        return Severity.HIGH if patient or models is None else Severity.MEDIUM
+        model = view_model(code, models, q) if models is not None else None
+        return Severity.HIGH if models is None or model in models.patient else Severity.MEDIUM
 
 
 def _serves_any_row_checked_elsewhere(code: ProjectCode, q: str) -> ClassInfo | None:
@@ -160,6 +160,5 @@ def _serves_any_row_checked_elsewhere(code: ProjectCode, q: str) -> ClassInfo | 
 
 
 def _model_name(code: ProjectCode, models: ModelIndex | None, q: str) -> str:
-    ref = code.attr(q, "model")
-    found = models.lookup(ref) if models is not None and isinstance(ref, str) else None
-    return found.name if found is not None else "row"
+    model = view_model(code, models, q) if models is not None else None
+    return last_part(model) if model else "row"

@@ -8,7 +8,7 @@ from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, AUTHZ, LEVEL_NAMES
 from ..facts.patient_data import RELATION_FIELDS
 from ..facts.user_scope import is_account, serves_rows, user_scoped_models, view_model
-from ..facts.views import all_views, runs_filter_backends
+from ..facts.views import all_views, filter_backends_keep_users_rows
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -165,8 +165,7 @@ def _scopes_itself(code: ProjectCode, q: str) -> bool:
     a filter backend keeps only the rows the user may see."""
     return any(info is not None and ({"get_queryset", "filter_queryset", "get_object"} & set(info.methods)
                                      or info.user_queryset)
-               for info in (code.lookup(a) for a in [q, *code.ancestors(q)])) or (
-        runs_filter_backends(code.ancestors(q)) and code.filters_rows_by_user(q))
+               for info in (code.lookup(a) for a in [q, *code.ancestors(q)])) or filter_backends_keep_users_rows(code, q)
 
 
 def _path_to(models: ModelIndex, model: str, scoped: dict[str, str]) -> tuple[str, list[str]] | None:

@@ -475,8 +475,8 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             idx.audited[q] = SIGNAL_AUDIT
         elif q in idx.self_audited:
             idx.audited[q] = idx.self_audited[q]
-        elif _version_chain(idx.models[q]):
-            idx.audited[q] = f"{VERSIONED_ROWS}: {_version_chain(idx.models[q])}"
+        elif versioned := _version_chain(idx.models[q]):
+            idx.audited[q] = f"{VERSIONED_ROWS}: {versioned}"
         elif idx.explicit_audit:
             idx.audited[q] = idx.explicit_audit
         else:

@@ -88,7 +88,7 @@ def _creates_own_rows(node: ast.ClassDef, ancestors: list[str]) -> bool:
         and not any(dotted(n) == "self.kwargs" for n in walk(node)) and owned_by_requester(node)
 
 
-OWNER_NAMES = frozenset({"user", "owner", "account"})
+_OWNER_NAMES = frozenset({"user", "owner", "account"})
 
 
 def owned_by_requester(node: ast.AST) -> bool:
@@ -104,9 +104,9 @@ def owned_by_requester(node: ast.AST) -> bool:
         return e is not None and dotted(e) in aliases
     for n in walk(node):
         if isinstance(n, ast.Assign) and requester(n.value) and any(
-                isinstance(t, ast.Attribute) and t.attr in OWNER_NAMES for t in n.targets):
+                isinstance(t, ast.Attribute) and t.attr in _OWNER_NAMES for t in n.targets):
             return True
-        if isinstance(n, ast.Call) and (any(k.arg in OWNER_NAMES and requester(k.value) for k in n.keywords) or (
+        if isinstance(n, ast.Call) and (any(k.arg in _OWNER_NAMES and requester(k.value) for k in n.keywords) or (
                 isinstance(n.func, ast.Attribute) and n.func.attr == "add" and n.args and requester(n.args[0]))):
             return True
     return any(isinstance(m, ast.FunctionDef) and m.name == "get_form_kwargs" and any(
@@ -673,7 +673,7 @@ class Analyzer:
             # a project mixin's get_queryset() restricting rows to the user (`CareTeamQuerysetMixin`), inherited or
             # narrowed further (`qs = super().get_queryset()`)
             restricted |= any(info is not None and info.user_queryset for info in map(self.code.lookup, ancestors[1:]))
-        restricted |= runs_filter_backends(ancestors) and self.code.filters_rows_by_user(q)  # keeps the user's rows
+        restricted |= filter_backends_keep_users_rows(self.code, q)
         restricted |= _creates_own_rows(node, ancestors)
         handlers = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in HANDLERS]
         # each handler fetches its rows through a project function that checks the user's permission on them
@@ -786,11 +786,11 @@ def is_generic_view_base(name: str) -> bool:
     return (name.endswith("APIView") and name != "APIView") or "ViewSet" in name or name.endswith("ModelMixin")
 
 
-def runs_filter_backends(ancestors: list[str]) -> bool:
-    """A DRF generic view or viewset: its list() and get_object() pass the queryset through `filter_backends` (a
-    bare APIView or ViewSet never does)."""
+def filter_backends_keep_users_rows(code: ProjectCode, q: str) -> bool:
+    """A DRF generic view or viewset (its list() and get_object() pass the queryset through `filter_backends`; a bare
+    APIView or ViewSet never does) whose filter backends keep only the requesting user's rows."""
     return any(a.startswith("rest_framework.") and is_generic_view_base(last_part(a)) and last_part(a) != "ViewSet"
-               for a in ancestors)
+               for a in code.ancestors(q)) and code.filters_rows_by_user(q)
 
 
 def is_view_base(q: str) -> bool:
