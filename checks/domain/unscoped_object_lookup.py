@@ -108,6 +108,33 @@ _STUDY_FILES = (("study/models.py", """\
             return view(request, *args, **kwargs)
         return wrapper
     """))
+# A page offering the user's own children, and the child a form posts back.
+_CHILDREN = ("family/models.py", """\
+    from django.conf import settings
+    from django.db import models
+
+    class Child(models.Model):
+        user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="children", on_delete=models.CASCADE)
+        uuid = models.UUIDField(unique=True)
+        birthday = models.DateField()
+
+    class Session(models.Model):
+        child = models.ForeignKey(Child, on_delete=models.CASCADE)
+    """)
+_CHOOSE_CHILD = """\
+            from django.views.generic import DetailView
+            from family.models import Child, Session
+
+            class StudyPage(DetailView):
+                def get_context_data(self, **kwargs):
+                    context = super().get_context_data(**kwargs)
+                    context["children"] = self.request.user.children.filter(deleted=False)
+                    return context
+
+                def post(self, request, *args, **kwargs):
+                    child = Child.objects.get(uuid=request.POST["child_id"])
+                    Session.objects.create(child=child)
+"""
 _STUDY_IMPORTS = """\
             from django.shortcuts import get_object_or_404
             from study.auth import study_access
@@ -148,7 +175,9 @@ class UnscopedObjectLookup(Check):
     (a DRF `@action`, an overridden `retrieve`) fetches that model, or rows that belong to it, past it instead
     of through `self.get_object()`; or the function view's access decorator checks one URL value (`study_id`,
     read from the view's keyword arguments) and the rows belong to that kind of object (`Participant.study`) but
-    the lookup does not filter on it (`Participant.objects.get(patient_id=pid)`); or restricting the model to the
+    the lookup does not filter on it (`Participant.objects.get(patient_id=pid)`); or the same view (or function)
+    reads the model only through the requesting user elsewhere (`self.request.user.children.filter(...)` for the
+    choices a page offers) and then fetches the row a form posts back from all rows; or restricting the model to the
     requesting user is the module's norm (two or more request
     handlers, no more privileged, do it, twice as many as reach its rows unrestricted). Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
@@ -306,6 +335,14 @@ class UnscopedObjectLookup(Check):
                 def get_queryset(self):
                     return Answer.objects.filter(user=self.request.user)
             """, path="survey/views.py", files=(_ANSWERS,)),
+        # The posted child is checked against the user before it is used.
+        Valid(_CHOOSE_CHILD.replace(
+            '                    Session.objects.create(child=child)',
+            '                    if child.user != request.user:\n'
+            '                        raise PermissionDenied\n'
+            '                    Session.objects.create(child=child)').replace(
+            "from django.views", "from django.core.exceptions import PermissionDenied\n            from django.views"),
+            path="family/views.py", files=(_CHILDREN,)),
         # A more privileged handler may reach rows its user-facing sibling restricts.
         Valid("""\
             from django.contrib.auth.decorators import permission_required
@@ -325,6 +362,8 @@ class UnscopedObjectLookup(Check):
             """, path="survey/views.py", files=(_ANSWERS,)),
     )
     INVALID = (
+        # The page offers the user's own children; the posted id may name anyone's child.
+        Invalid(_CHOOSE_CHILD, line=10, path="family/views.py", files=(_CHILDREN,)),
         # The decorator checks the caller's access to the URL's study; the participant is fetched by its own id alone:
         # one study's researcher opens (and changes) another study's participants.
         Invalid(_STUDY_IMPORTS + """\
@@ -404,6 +443,7 @@ class UnscopedObjectLookup(Check):
         views = {id(v.node): v for v in all_views(self.ctx, node)}
         scopes: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, int, HandlerScope]] = []
         restricting_views: dict[int, str] = {}  # handler -> the model its own view restricts in get_queryset()
+        owner_of = {id(fn): owner for fn, owner in handlers}
         for fn, owner in handlers:
             view = views.get(id(owner))
             if view is not None and (view.unreachable or view.unknown and not view.unknown_login_only):
@@ -434,6 +474,13 @@ class UnscopedObjectLookup(Check):
                 if own is not None and (relates(models, lookup.model, own) or _filters_through(lookup, own)) \
                         and _by_client_alone(lookup):
                     self._report_bypass(fn, lookup, own)
+                    continue
+                # The same view (or function) keeps this model to the user elsewhere: the choices it offers are the
+                # user's own rows (`request.user.children`), the id it acts on is anyone's.
+                sibling = next((g for g, _, s in scopes if owner_of[id(g)] is owner_of[id(fn)]
+                                and lookup.model in s.through_user), None)
+                if sibling is not None:
+                    self._report_own_rows_elsewhere(fn, lookup, sibling)
                     continue
                 if self._norm_restricts(lookup.model, fn, level, scopes, views.values(), models):
                     peers = [g for g, lv, s in scopes if g is not fn and lv >= level and lookup.model in s.restricted]
@@ -555,6 +602,17 @@ class UnscopedObjectLookup(Check):
                     f"the requesting user: it checks access to `{name}` (line {line}), not to these rows, so a user "
                     f"allowed on one {name} can reach another's {last_part(lookup.model)} records by changing the id.",
                     fix=f"Fetch the rows through `{name}` (a filter on it) or check them as `{name}` is checked.")
+
+    def _report_own_rows_elsewhere(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup,
+                                   where: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        model = last_part(lookup.model)
+        elsewhere = "elsewhere in the same function" if where is fn else f"in {where.name} (line {where.lineno})"
+        self.report(fn, end_node=lookup.node, message=f"{fn.name} fetches {self._what(lookup)} (line "
+                    f"{lookup.node.lineno}) from all {model} rows, while the same view reads only the requesting "
+                    f"user's own {model} rows {elsewhere}: the page offers the user's rows, but a caller who sends "
+                    f"another id acts on someone else's {model}.",
+                    fix=f"Fetch it through the same restriction (the user's own {model} rows), or check the fetched "
+                    "row's owner before using it.")
 
     def _report_against_peers(self, fn: ast.AST, lookup: Lookup, peer: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.report(fn, end_node=lookup.node, message=f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} (line "

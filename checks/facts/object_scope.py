@@ -51,6 +51,7 @@ class HandlerScope:
     restricted: dict[str, bool] = field(default_factory=dict)  # models it restricts to the requesting user ->
     # whether through a relation to the user model (rows owned by users: `Answer.objects.filter(user=request.user)`)
     owner_by_id: set[str] = field(default_factory=set)  # models it fetches by a client id *and* the user
+    through_user: set[str] = field(default_factory=set)  # models it reads through the user (`user.children.all()`)
 
 
 def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -193,6 +194,20 @@ class _Handler:
                 return True
         return False
 
+    def _through_user(self, call: ast.Call) -> str | None:
+        """The model of `request.user.children.filter(...)`: rows read through a relation from the user
+        (`Child.user = ForeignKey(User, related_name="children")`), so only the user's own."""
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in _LOOKUPS | {"all"}
+                and isinstance(call.func.value, ast.Attribute) and mentions_user(call.func.value.value, self.users)):
+            return None
+        name = call.func.value.attr
+        for m in self.models.models.values():
+            for f in m.fields.values():
+                if f.target and (f.related_name == name or f.related_name is None and name == f"{m.name.lower()}_set") \
+                        and m.qualname in self.models.django and self._user_model(f.target):
+                    return m.qualname
+        return None
+
     def _user_model(self, target: str) -> bool:
         if "AUTH_USER_MODEL" in target or last_part(target) in ("User", "get_user_model", "AbstractUser"):
             return True
@@ -267,11 +282,16 @@ class _Handler:
         # `M.objects.filter(pk=pk).exists()`: a yes/no about an id, no row handed out
         probes = {id(n.func.value) for n in walk(self.fn) if isinstance(n, ast.Call)
                   and isinstance(n.func, ast.Attribute) and n.func.attr in ("exists", "count")}
+        # `lab in user.labs.all()`: a membership test, no rows handed out
+        probes |= {id(c) for n in walk(self.fn) if isinstance(n, ast.Compare) for c in n.comparators}
         for n in walk(self.fn):
             if not isinstance(n, ast.Call) or id(n) in probes:
                 continue
             found = self._lookup(n)
             if found is None:
+                own = self._through_user(n)
+                if own is not None:  # `request.user.children.filter(...)`: the user's own rows
+                    out.through_user.add(own)
                 continue
             model, receiver = found
             values: list[ast.AST] = [k.value for k in n.keywords]
