@@ -47,6 +47,18 @@ _SERVED_ELSEWHERE = (
     ("config/settings/production.py", "import os\nLDAP_BIND_PASSWORD = os.environ['LDAP_BIND_PASSWORD']\n"),
 )
 
+# A webhook view that verifies the sender's HMAC signature with a setting.
+_HOOK_VIEW = ("recordings/views.py", """\
+    import hashlib
+    import hmac
+    import requests
+    from django.conf import settings
+
+    def recorder_hook(request):
+        key = bytes(settings.RECORDER_HOOK_KEY, "utf-8")
+        return hmac.new(key, request.body, hashlib.sha1).hexdigest() == request.headers["X-Signature"]
+    """)
+
 
 class HardcodedSecretAssignment(Check):
     """## What it does
@@ -58,7 +70,9 @@ class HardcodedSecretAssignment(Check):
     fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders (`changeme`, `<api-key>`, values
     whose words ask to be replaced: `replace_with_random_string`, `your_key_here`) pass (except a placeholder
     fallback of a key the service signs or verifies with itself, `*_HMAC_*` / `*_SIGNING_*`: that
-    placeholder becomes the working key); in test modules, and in settings modules only a
+    placeholder becomes the working key); any literal fallback of a setting the project verifies incoming requests
+    with (the key of an `hmac.new()`, of a `jwt.decode()`, a token compared with a request header) is flagged,
+    whatever it looks like; in test modules, and in settings modules only a
     developer's machine loads (`DEBUG = True`, not what the WSGI/ASGI entry points serve:
     cookiecutter-django's `local.py`), so do fixture values (dummy/test/fake/example wording,
     `sk_test_` keys, readable passwords), but not a 20+ character random key, except a test's
@@ -92,6 +106,13 @@ class HardcodedSecretAssignment(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # The same fallback of a key the service only sends out: a missing variable makes the remote call fail.
+        Valid("""\
+            import os
+            RECORDER_HOOK_KEY = os.environ.get("RECORDER_HOOK_KEY", "abcdefghijkl1")
+            """, path="project/settings.py", files=((_HOOK_VIEW[0], _HOOK_VIEW[1].replace(
+                "hmac.new(key, request.body, hashlib.sha1).hexdigest() == request.headers[\"X-Signature\"]",
+                "requests.post(URL, headers={\"X-Key\": key}).ok")),)),
         # A short fallback that makes no login (a mail relay's optional password): not a guessable account.
         Valid("""\
             import os
@@ -172,6 +193,11 @@ class HardcodedSecretAssignment(Check):
             """, path="config/settings/local.py", files=_SERVED_ELSEWHERE),
     )
     INVALID = (
+        # The webhook view verifies signatures with this setting: its fallback is a key anyone can sign with.
+        Invalid("""\
+            import os
+            RECORDER_HOOK_KEY = os.environ.get("RECORDER_HOOK_KEY", "abcdefghijkl1")
+            """, line=2, path="project/settings.py", files=(_HOOK_VIEW,)),
         # The admin account an init command creates opens with "admin" wherever ADMIN_PASSWORD is not set.
         Invalid("""\
             import os
@@ -247,6 +273,14 @@ class HardcodedSecretAssignment(Check):
             if isinstance(k, ast.Constant) and isinstance(k.value, str):
                 self._check(k, k.value, v, end=v)
 
+    def _verifies_requests(self, name: str, value: ast.expr | None) -> tuple[str, int, str] | None:
+        """Where the project verifies incoming requests with the setting `name`, when this is a settings module
+        reading it from the environment with a fallback."""
+        if value is None or isinstance(value, ast.Constant) or not self.ctx.src.looks_like_settings:
+            return None
+        keys: dict[str, tuple[str, int, str]] | None = self.ctx.project.fact("verifying_keys")
+        return keys.get(name) if keys else None
+
     def _account_password_site(self, name: str) -> int | None:
         """The line where the module makes or resets an account's password from `name` (`create_user(...,
         password=ADMIN_PASSWORD)`, `user.set_password(ADMIN_PASSWORD)`)."""
@@ -262,7 +296,10 @@ class HardcodedSecretAssignment(Check):
         return None
 
     def _check(self, node: ast.AST, name: str | None, value: ast.expr | None, end: ast.AST | None = None) -> None:
-        if not name or name in _OWNED_ELSEWHERE or not is_secret_name(name):
+        if not name or name in _OWNED_ELSEWHERE:
+            return
+        verifier = self._verifies_requests(name, value)
+        if not (is_secret_name(name) or verifier):
             return
         literal = literal_value(value, self.ctx.imports)
         if literal is None or token_kind(literal) or url_password(literal):
@@ -272,6 +309,14 @@ class HardcodedSecretAssignment(Check):
             return  # a constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
         # Test modules, and settings modules only developers run: what they hold reaches no server.
         fixtures = self.ctx.src.looks_like_test or development_only(self.ctx)
+        if verifier is not None and literal.strip() and not fixtures:
+            path, line, how = verifier
+            self.report(node, f"`{name}` falls back to a literal ({mask(literal)}) when its environment variable is "
+                        f"missing, and {path}:{line} verifies incoming requests with it ({how}): anyone who reads "
+                        "the source can then sign requests this service accepts.", end_node=end,
+                        fix=f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing key stops '
+                        "the service instead of opening it.", secret=literal)
+            return
         if _LOCAL_KEY_WORDS & set(name_tokens(name)) and not isinstance(value, ast.Constant) and literal.strip() \
                 and is_placeholder(literal) and not fixtures:
             self.report(node, f"`{name}` falls back to the placeholder {literal!r} when its environment variable is "

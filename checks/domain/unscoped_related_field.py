@@ -6,12 +6,16 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, model_ref
 from ..facts.django_models import ModelIndex
 from ..facts.guards import mentions_user
+from ..facts.object_scope import analyse
 from ..facts.user_scope import is_account, user_scoped_models
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 from ..walk import walk
 
+# Serializer methods handed the payload as their last parameter (`validate(attrs)`, `create(validated_data)`,
+# `update(instance, validated_data)`; `validate_<field>(value)` too).
+_PAYLOAD_METHODS = frozenset({"validate", "create", "update", "to_internal_value"})
 # DRF fields that turn a client-sent key into a row of their `queryset`.
 _RELATED_FIELDS = frozenset({"PrimaryKeyRelatedField", "SlugRelatedField", "HyperlinkedRelatedField"})
 
@@ -39,6 +43,19 @@ _VIEWS = ("clinic/views.py", """\
             return Consultation.objects.filter(owner=self.request.user)
     """)
 
+_BY_HAND = """\
+            from rest_framework import serializers
+            from clinic.models import Consultation, Reminder
+
+            class ReminderSerializer(serializers.Serializer):
+                consultation_id = serializers.IntegerField()
+                text = serializers.CharField()
+
+                def create(self, validated_data):
+                    consultation = Consultation.objects.get(id=validated_data.pop("consultation_id"))
+                    return Reminder.objects.create(consultation=consultation, **validated_data)
+            """
+
 
 class UnscopedRelatedField(Check):
     """## What it does
@@ -46,6 +63,9 @@ class UnscopedRelatedField(Check):
     declared on a serializer with `queryset=Model.objects.all()`, when the project shows users only their own rows
     of that patient-data model elsewhere (a view's `get_queryset()` keeps the requesting user's consultations): the
     field accepts the id of any row, the user's or not, and the serializer links or writes to it.
+
+    The same goes for a serializer method that fetches such a row by an id from the payload itself
+    (`Consultation.objects.get(id=self.validated_data["consultation_id"])` in a property, `validate()` or `create()`).
 
     Not flagged: a read-only field, a serializer that narrows the field to the user (a `validate_<field>()` or
     `__init__()` that reads the requesting user), models no view scopes per user (every clinician may link any
@@ -77,6 +97,11 @@ class UnscopedRelatedField(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # The lookup is narrowed to the requesting user.
+        Valid(_BY_HAND.replace("Consultation.objects.get(id=validated_data.pop(\"consultation_id\"))",
+                               'Consultation.objects.get(id=validated_data.pop("consultation_id"), '
+                               'owner=self.context["request"].user)'),
+              path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
         Valid("""\
             from rest_framework import serializers
             from clinic.models import Consultation, Reminder
@@ -108,6 +133,8 @@ class UnscopedRelatedField(Check):
                 "owner=self.request.user", "notes__isnull=False")))),
     )
     INVALID = (
+        # The serializer resolves the payload's id itself, from every consultation.
+        Invalid(_BY_HAND, line=9, path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
         Invalid("""\
             from rest_framework import serializers
             from clinic.models import Consultation, Reminder
@@ -124,7 +151,7 @@ class UnscopedRelatedField(Check):
 
     @classmethod
     def applies_to(cls, src: SourceFile) -> bool:
-        return not (src.looks_like_migration or src.looks_like_test) and "RelatedField" in src.text
+        return not (src.looks_like_migration or src.looks_like_test) and "Serializer" in src.text
 
     def visit_Module(self, node: ast.Module) -> None:
         code: ProjectCode | None = self.ctx.project.fact("django_code")
@@ -134,6 +161,11 @@ class UnscopedRelatedField(Check):
         scoped: dict[str, str] | None = None
         for cls in (s for s in node.body if isinstance(s, ast.ClassDef)):
             narrowed = _narrowed_fields(cls)
+            if "*" not in narrowed and any(last_part(a).endswith("Serializer") for a in
+                                           code.ancestors(f"{self.ctx.imports.module}.{cls.name}")[1:]):
+                if scoped is None:
+                    scoped = user_scoped_models(code, models)
+                self._by_hand(cls, models, code, scoped)
             for stmt in cls.body:
                 found = self._related_field(stmt, models)
                 if found is None:
@@ -154,6 +186,30 @@ class UnscopedRelatedField(Check):
                             "another user's record by sending its id.",
                             fix=f"Narrow the field's queryset to the requesting user (in __init__() or "
                             f"validate_{field}()), as {last_part(by)} does.")
+
+    def _by_hand(self, cls: ast.ClassDef, models: ModelIndex, code: ProjectCode,
+                 scoped: dict[str, str]) -> None:
+        """Lookups a serializer's own methods make with an id from the payload (`Consultation.objects.get(
+        id=self.validated_data["consultation_id"])` in a property, `validate()`, `create()`): the same open door as a
+        field's `queryset=X.objects.all()`, written by hand."""
+        for m in cls.body:
+            if not isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) or _reads_user(m):
+                continue
+            params = [a.arg for a in (*m.args.posonlyargs, *m.args.args)][1:]
+            client = frozenset(params[-1:] if m.name in _PAYLOAD_METHODS or m.name.startswith("validate_") else ())
+            for lookup in analyse(m, self.ctx.imports, models, code, client).unscoped:
+                model = lookup.model
+                by = scoped.get(model)
+                if by is None or model not in models.patient or is_account(models, model):
+                    continue
+                where = code.lookup(by)
+                site = f" ({where.path}:{where.line})" if where is not None else ""
+                self.report(lookup.node, f"{cls.name}.{m.name} fetches the {last_part(model)} the payload names "
+                            f"({', '.join(lookup.keys)}) from all rows, while {last_part(by)}.get_queryset(){site} "
+                            f"shows a user only their own {last_part(model)} rows: a client links or writes to "
+                            "another user's record by sending its id.",
+                            fix=f"Fetch it from the rows the requesting user may see (`self.context['request'].user`), "
+                            f"as {last_part(by)} does.")
 
     def _related_field(self, stmt: ast.stmt, models: ModelIndex) -> tuple[str, str] | None:
         """(field name, model) of `name = PrimaryKeyRelatedField(queryset=Model.objects.all())`, writable."""
@@ -189,7 +245,7 @@ def _narrowed_fields(cls: ast.ClassDef) -> set[str]:
     return out
 
 
-def _reads_user(fn: ast.FunctionDef) -> bool:
+def _reads_user(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """`self.context["request"].user`, `request.user`, `self.context.get("request").user`."""
     return mentions_user(fn, set()) or any(isinstance(n, ast.Attribute) and n.attr == "user"
                                            and "context" in ast.unparse(n.value) for n in walk(fn))

@@ -14,10 +14,12 @@ from . import (
     query_properties,
     raw_sql,
     settings_modules,
+    verifying_keys,
 )
 
 COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLECTOR,
                                     clinical_functions.COLLECTOR, controlled_drugs.COLLECTOR,
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
                                     raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR,
-                                    compared_names.COLLECTOR, settings_modules.COLLECTOR)
+                                    compared_names.COLLECTOR, settings_modules.COLLECTOR,
+                                    verifying_keys.COLLECTOR)

@@ -26,7 +26,7 @@ from .guards import mentions_user, request_user_names
 _REQUEST_PARTS = frozenset({"GET", "POST", "data", "body", "query_params", "FILES", "headers", "COOKIES",
                             "resolver_match", "kwargs"})
 # What a form or serializer bound to the request hands back.
-_BOUND = frozenset({"cleaned_data", "validated_data"})
+_BOUND = frozenset({"cleaned_data", "validated_data", "initial_data"})
 _LOOKUPS = frozenset({"get", "filter", "exclude", "get_object_or_404", "get_list_or_404", "in_bulk"})
 _SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
 # Django's and DRF's own object checks: a row handed to them is checked.
@@ -66,8 +66,9 @@ def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def analyse(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
-            code: ProjectCode) -> HandlerScope:
-    return _Handler(fn, imports, models, code).scope()
+            code: ProjectCode, client: frozenset[str] = frozenset()) -> HandlerScope:
+    """`client`: parameters that carry what the client sent besides a request's (a serializer's `attrs`)."""
+    return _Handler(fn, imports, models, code, client).scope()
 
 
 def relates(models: ModelIndex, model: str, other: str | None, depth: int = 2) -> bool:
@@ -85,7 +86,7 @@ def relates(models: ModelIndex, model: str, other: str | None, depth: int = 2) -
 
 class _Handler:
     def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
-                 code: ProjectCode) -> None:
+                 code: ProjectCode, client: frozenset[str] = frozenset()) -> None:
         self.fn, self.imports, self.models, self.code = fn, imports, models, code
         self.users = request_user_names(fn)
         self.bindings = bindings(fn)
@@ -95,6 +96,7 @@ class _Handler:
                  if a.arg not in _IGNORED} if takes_request else set()
         if fn.args.kwarg is not None:
             seeds.add(fn.args.kwarg.arg)
+        seeds |= client
         self.client = self._closure(seeds - self.users, self._sends)
 
     # -- data flow ----------------------------------------------------------------------------

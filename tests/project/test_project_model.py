@@ -1201,3 +1201,16 @@ def test_a_get_queryset_narrowing_the_inherited_user_scope_keeps_it() -> None:
     assert lines(UnauthenticatedPatientView, view, base, urls) == []
     own = view.replace("qs = super().get_queryset()", "qs = Patient.objects.all()")
     assert lines(UnauthenticatedPatientView, own, base, urls) == [5]
+
+
+def test_a_setting_counts_as_a_verifying_key_only_where_a_request_is_checked_with_it() -> None:
+    from checks.domain.hardcoded_secret_assignment import HardcodedSecretAssignment
+    settings = 'import os\nHOOK_TOKEN = os.environ.get("HOOK_TOKEN", "x")\n'
+    compared = ("hooks/views.py", ("from django.conf import settings\n\ndef hook(request):\n"
+                "    return request.headers.get('X-Token') == settings.HOOK_TOKEN\n"))
+    decoded = ("hooks/views.py", ("import jwt\nfrom django.conf import settings\n\ndef hook(request):\n"
+               "    secret = settings.HOOK_TOKEN.encode()\n    return jwt.decode(request.body, secret)\n"))
+    sent = ("hooks/views.py", ("import requests\nfrom django.conf import settings\n\ndef ping():\n"
+            "    return requests.get('https://x', headers={'X-Token': settings.HOOK_TOKEN})\n"))
+    for views, expected in ((compared, [2]), (decoded, [2]), (sent, [])):
+        assert lines(HardcodedSecretAssignment, settings, views, path="proj/settings.py") == expected, views[1]
