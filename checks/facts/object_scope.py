@@ -325,7 +325,7 @@ def bindings(fn: ast.AST) -> list[tuple[str, ast.AST]]:
     for n in walk(fn):
         if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and n.value is not None:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]
-            out += [(t.id, n.value) for tt in targets for t in walk(tt) if isinstance(t, ast.Name)]
+            out += [(t.id, n.value) for tt in targets for t in _bound_names(tt)]
         elif isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)):
             out += [(t.id, n.iter) for t in walk(n.target) if isinstance(t, ast.Name)]
         elif isinstance(n, ast.withitem) and n.optional_vars is not None:
@@ -333,6 +333,18 @@ def bindings(fn: ast.AST) -> list[tuple[str, ast.AST]]:
         elif isinstance(n, ast.NamedExpr):
             out.append((n.target.id, n.value))
     return out
+
+
+def _bound_names(target: ast.AST) -> list[ast.Name]:
+    """The names an assignment target binds: `a`, `a, b`, `[a, *b]`; not the object of `row.field = ...` or
+    `rows[i] = ...`, which stays what it was."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _bound_names(e)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
 
 
 def _inherited_answer(value: ast.AST) -> bool:
