@@ -30,11 +30,26 @@ from typing import Any
 if __name__ == "__main__":  # run as a script, this folder comes first on sys.path: its radon.py is not radon
     sys.path.pop(0)
 
-from radon.cli.tools import cc_to_dict
-from radon.complexity import SCORE, add_inner_blocks, sorted_results
+from radon.complexity import SCORE, add_inner_blocks, cc_rank, sorted_results
 from radon.metrics import h_visit_ast, mi_compute, mi_rank
 from radon.raw import analyze
-from radon.visitors import ComplexityVisitor
+from radon.visitors import ComplexityVisitor, Function
+
+
+def cc_to_dict(obj: Any) -> dict[str, Any]:
+    """radon.cli.tools.cc_to_dict, the JSON of one `radon cc -j` block. Not imported: importing radon.cli reads
+    radon.cfg, setup.cfg and pyproject.toml from the working directory (the scanned project's files then configure
+    radon, and a `%` in them, a logging format or a URL, makes the import raise)."""
+    result: dict[str, Any] = {"type": ("method" if obj.is_method else "function") if isinstance(obj, Function)
+                              else "class", "rank": cc_rank(obj.complexity)}
+    for a in set(Function._fields) - {"is_method", "closures"}:
+        v = getattr(obj, a, None)
+        if v is not None:
+            result[a] = v
+    for key in ("methods", "closures"):
+        if hasattr(obj, key):
+            result[key] = [cc_to_dict(x) for x in getattr(obj, key)]
+    return result
 
 
 def measure(root: Path, files: list[str], mi_max_bytes: int, mi_at_most: float | None = None,

@@ -138,3 +138,20 @@ def test_measurement_equals_the_radon_cli(tmp_path: Path) -> None:
         assert {f for f in mi if "error" in mi[f] or mi[f]["mi"] <= at_most} <= set(ours["mi"])
     assert set(run(sys.executable, script, ".", "150000", "9", *files)["mi"]) == {"clinic/broken.py",
                                                                                 "clinic/sprawl.py"}
+
+
+def test_the_projects_config_files_neither_configure_nor_break_radon(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """radon's CLI reads radon.cfg, setup.cfg and pyproject.toml from its working directory: a `%` there (a logging
+    format) made it raise, and a `[radon]` section would have steered the gate from the change under review."""
+    (tmp_path / "setup.cfg").write_text("[radon]\nexclude = *.py\n\n[tool:pytest]\n"
+                                        "log_format = %(asctime)s [%(levelname)8s] %(message)s\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.radon]\nexclude = "*.py"\n[tool.x]\nurl = "a%2Fb"\n')
+    (tmp_path / "m.py").write_text(branching("f", 14))
+    monkeypatch.chdir(tmp_path)  # the in-process measurement runs in wardgate's working directory
+    exe = shutil.which("radon")
+    assert exe
+    for limit in (100, 0):  # in process, then in a subprocess run in the scan root
+        monkeypatch.setattr(radon, "IN_PROCESS_MAX_FILES", limit)
+        result = radon.run(exe, tmp_path, ["m.py"], {})
+        assert [(f.rule_id, f.path) for f in result.findings] == [("radon:CC", "m.py")], limit
