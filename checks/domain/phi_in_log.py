@@ -20,11 +20,27 @@ _MODELS = ("app/models.py", """\
         name = models.CharField(max_length=50)
     """)
 
+_DICOM = """\
+            import logging
+            from pydicom import Dataset
+
+            logger = logging.getLogger(__name__)
+
+            class ResultDataset:
+                def __init__(self, ds: Dataset):
+                    self._ds = ds
+
+                def birth_date(self):
+                    if not self._ds.get("PatientBirthDate"):
+                        logger.exception(f"Invalid birth date in:\\n{self._ds}")
+            """
+
 
 class PhiInLog(FlowCheck, Check):
     """## What it does
     Flags patient identifiers (PHI fields of patient-data models: name, MRN, date of birth, SSN,
-    phone, address…) passed to a logging call (`logging.getLogger` loggers under any name),
+    phone, address…; the patient module of a DICOM dataset, whole or by keyword: `ds.PatientName`) passed to a
+    logging call (`logging.getLogger` loggers under any name),
     `print`, or a management command's `self.stdout.write` / `self.stderr.write`.
     Internal ids and counts (`patient.pk`, `len(patients)`) and non-PHI fields pass.
 
@@ -58,6 +74,19 @@ class PhiInLog(FlowCheck, Check):
     hipaa = "§164.502(b) minimum necessary; §164.312(b) audit controls"
 
     VALID = (
+        # One non-identifying element of the dataset, and the DIMSE status sets a C-GET answers with.
+        Valid(_DICOM.replace('logger.exception(f"Invalid birth date in:\\n{self._ds}")',
+                             'logger.exception("Invalid birth date in %s", self._ds.SOPInstanceUID)'),
+              path="pacs/dataset.py"),
+        Valid("""\
+            import logging
+            from collections.abc import Iterator
+            from pydicom import Dataset
+
+            def handle(responses: Iterator[tuple[Dataset, Dataset | None]]):
+                for status, identifier in responses:
+                    logging.getLogger(__name__).debug("status response:\\n%s", status)
+            """, path="pacs/dimse.py"),
         Valid("""\
             import logging
             log = logging.getLogger(__name__)
@@ -128,6 +157,15 @@ class PhiInLog(FlowCheck, Check):
             """),
     )
     INVALID = (
+        # A DICOM dataset printed whole: pydicom lists every element, the patient module's name, ID and birth date too.
+        Invalid(_DICOM, line=12, path="pacs/dataset.py"),
+        Invalid("""\
+            import logging
+            import pydicom
+
+            def load(path):
+                logging.getLogger(__name__).info("patient %s", pydicom.dcmread(path).PatientID)
+            """, line=5, path="pacs/load.py"),
         Invalid("""\
             import logging as lg
             _l = lg.getLogger('x')

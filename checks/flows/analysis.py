@@ -24,7 +24,7 @@ from ..facts.urlconf import debug_only_nodes
 from ..finding import FlowStep
 from ..names import last_part
 from .index import NAME, FlowIndex, apply_attrs
-from .local import SENT_RECORDS, FunctionFlow, module_assignments
+from .local import SENT_RECORDS, FunctionFlow, module_assignments, record_attributes
 from .model import (
     BODY,
     EXCEPTION,
@@ -200,7 +200,15 @@ class FlowCheck(ScopedPhiCheck):
             sanitisers=tuple(vocab.phi_sanitisers),
             instance_params=frozenset({"instance"}) if receiver else frozenset(),
             why_instance=receiver_why(ctx.path, getattr(fn, "lineno", 0)) if receiver else "", klass=self._klass(),
-            outer=outer)
+            outer=outer, own_records=self._own_records())
+
+    def _own_records(self) -> dict[str, str] | None:
+        """The attributes of the enclosing class that hold a whole record (`self._ds`, a DICOM dataset)."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        if not self._classes or "pydicom" not in ctx.src.text:
+            return None
+        per_class = ctx.shared("record-attributes", lambda: record_attributes(ctx.src.tree, ctx.imports))
+        return per_class.get(self._classes[-1])
 
     def _hook(self):
         scope: PhiScope = self.phi

@@ -19,6 +19,10 @@ from .sanitisers import NON_REVEALING, is_sanitiser
 from .sources import (
     BODY_ATTRS,
     CLINICAL_MESSAGE_PARSERS,
+    DICOM_DATASETS,
+    DICOM_IDENTIFIERS,
+    DICOM_READERS,
+    DICOM_WHY,
     DUMP_FUNCS,
     DUMP_METHODS,
     NEVER,
@@ -68,7 +72,8 @@ class FunctionFlow:
     def __init__(self, fn: ast.AST, imports: ImportMap, strong: frozenset[str], phi_fields: frozenset[str],
                  *, hook: Hook | None = None, instance_params: frozenset[str] = frozenset(),
                  sanitisers: tuple[str, ...] = (), why_instance: str = "", klass: str | None = None,
-                 nodes: list[ast.AST] | None = None, outer: FunctionFlow | None = None) -> None:
+                 nodes: list[ast.AST] | None = None, outer: FunctionFlow | None = None,
+                 own_records: dict[str, str] | None = None) -> None:
         self.fn = fn
         self.outer = outer  # the enclosing function's flow: a closure's free names are bound there
         self.imports = imports
@@ -79,10 +84,15 @@ class FunctionFlow:
         self.instance_params = instance_params
         self.why_instance = why_instance
         self.klass = klass
+        self.own_records = own_records or {}  # attributes of `self` that hold a whole record (record_attributes)
         # Names of rows/dicts/frames the function reads an identifier out of (`record["nhs_number"]`), or
         # builds with identifier columns: printed or logged whole, they are patient records.
         self.records: dict[str, str] = {}
         self.params = {p for p in parameters(fn) if p not in ("self", "cls")}
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs):
+                if a.annotation is not None and _dicom_dataset(a.annotation, imports):
+                    self.records[a.arg] = f"{DICOM_WHY} (`{a.arg}: {ast.unparse(a.annotation)}`)"
         self._signin: bool | None = None  # computed when a login-form field is read (`signin`)
         self.env: dict[str, list[ast.expr]] = {}
         self._memo: dict[str, list[Origin]] = {}
@@ -217,8 +227,10 @@ class FunctionFlow:
             return [Origin(URL, label, line)]
         if attr in BODY_ATTRS and spelled_request(node.value):
             return [Origin(BODY, label, line)]
-        if attr.lower() in self.strong:
+        if attr.lower() in self.strong or attr in DICOM_IDENTIFIERS:
             return [Origin(PHI, label, line)]
+        if attr in self.own_records and isinstance(node.value, ast.Name) and node.value.id == "self":
+            return [Origin(RECORD, label, line, why=self.own_records[attr])]
         base = self._o(node.value, depth, seen)
         if attr.lower() in PHONE_NUMBERS and not _own_or_settings(node.value) \
                 and not any(o.kind in OBJECTS and o.model for o in base):
@@ -229,7 +241,7 @@ class FunctionFlow:
         for o in base:
             if o.kind in OBJECTS and attr in self.phi_fields:
                 out.append(Origin(PHI, label, line, model=o.model))
-            elif o.kind == RECORD and o.label.isidentifier() and attr not in _WHOLE_VIEWS:
+            elif o.kind == RECORD and _named(o.label) and attr not in _WHOLE_VIEWS:
                 # one attribute of a record (`resource.resource_type`): the identifier only if it is one
                 if attr in self.phi_fields:
                     out.append(Origin(PHI, label, line))
@@ -264,6 +276,8 @@ class FunctionFlow:
         if q in CLINICAL_MESSAGE_PARSERS:
             return [Origin(RECORD, ast.unparse(node), node.lineno,
                            why="a parsed HL7 message: its PID segment holds the patient's identifiers")]
+        if q in DICOM_READERS:
+            return [Origin(RECORD, ast.unparse(node), node.lineno, why=DICOM_WHY)]
         if isinstance(func, ast.Attribute) and func.attr in ("get", "pop", "getlist") and node.args:
             if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 return self._field(node, func.value, node.args[0].value, depth, seen)
@@ -288,7 +302,7 @@ class FunctionFlow:
             if func.attr in ("get_full_name", "get_short_name"):
                 out += [Origin(PHI, ast.unparse(node), node.lineno, model=o.model) for o in recv if o.kind in OBJECTS][:1]
             out += [o for o in recv if (o.kind not in OBJECTS or func.attr in ("format", "join")) and not (
-                o.kind == RECORD and o.label.isidentifier() and func.attr.startswith(_ONE_VALUE_METHODS))]
+                o.kind == RECORD and _named(o.label) and func.attr.startswith(_ONE_VALUE_METHODS))]
         renders = short in _RENDERS  # only these show an object itself; other calls return something else
         if short not in _PASS and depth > 0:
             return out
@@ -302,7 +316,7 @@ class FunctionFlow:
     def _field(self, node: ast.expr, holder: ast.expr, key: str, depth: int, seen: frozenset[str]) -> list[Origin]:
         """One named field of a dict, row, form or request: `x["k"]`, `x.get("k")`."""
         label, line = ast.unparse(node), node.lineno
-        if key.lower() in self.strong:
+        if key.lower() in self.strong or key in DICOM_IDENTIFIERS:
             return [Origin(PHI, label, line)]
         if key.lower().replace("-", "_") in CREDENTIAL_HEADERS and _request_part(holder):
             return [Origin(REQUEST, label, line, why=CREDENTIALS)]
@@ -408,6 +422,52 @@ def rows_of(value: ast.expr, imports: ImportMap) -> str | None:
             and isinstance(node.value, (ast.Name, ast.Attribute)):
         return imports.qualname(node.value)
     return None
+
+
+def _named(label: str) -> bool:
+    """A record held by a name (`row`, `self._ds`), not one built in the expression itself."""
+    return label.removeprefix("self.").isidentifier()
+
+
+def record_attributes(tree: ast.Module, imports: ImportMap) -> dict[str, dict[str, str]]:
+    """Per class name: the attributes that hold a DICOM dataset (`self._ds = ds` for a parameter `ds: Dataset`,
+    `self.ds = pydicom.dcmread(path)`, a class-level `ds: Dataset`), each with why. Read in any method of the class
+    (`self._ds`), they are patient records."""
+    out: dict[str, dict[str, str]] = {}
+    for cls in (n for n in walk(tree) if isinstance(n, ast.ClassDef)):
+        found: dict[str, str] = {}
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+                    and _dicom_dataset(stmt.annotation, imports):
+                found[stmt.target.id] = f"{DICOM_WHY} (`{stmt.target.id}: {ast.unparse(stmt.annotation)}`)"
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            typed = {a.arg for a in (*stmt.args.posonlyargs, *stmt.args.args, *stmt.args.kwonlyargs)
+                     if a.annotation is not None and _dicom_dataset(a.annotation, imports)}
+            for n in walk(stmt):
+                if not isinstance(n, ast.Assign) or len(n.targets) != 1:
+                    continue
+                t, v = n.targets[0], n.value
+                if not (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"):
+                    continue
+                if (isinstance(v, ast.Name) and v.id in typed) or (
+                        isinstance(v, ast.Call) and imports.qualname(v.func) in DICOM_READERS):
+                    found.setdefault(t.attr, f"{DICOM_WHY} (`self.{t.attr} = {ast.unparse(v)}`, line {n.lineno})")
+        if found:
+            out[cls.name] = found
+    return out
+
+
+def _dicom_dataset(annotation: ast.expr, imports: ImportMap) -> bool:
+    """`Dataset`, `pydicom.Dataset`, `Dataset | None`, `Optional[Dataset]`: one dataset. Not a container or a union
+    with other types (`Iterator[tuple[Dataset, Dataset]]` of DIMSE status sets, `Dataset | Path`)."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        nones = [x for x in sides if isinstance(x, ast.Constant) and x.value is None]
+        return len(nones) == 1 and _dicom_dataset(next(x for x in sides if x not in nones), imports)
+    if isinstance(annotation, ast.Subscript) and last_part(imports.qualname(annotation.value) or "") == "Optional":
+        return _dicom_dataset(annotation.slice, imports)
+    return isinstance(annotation, (ast.Name, ast.Attribute)) and imports.qualname(annotation) in DICOM_DATASETS
 
 
 def _identifier_read(n: ast.AST, strong: frozenset[str]) -> tuple[str, str] | None:

@@ -12,6 +12,9 @@
   `instance` of a signal receiver registered for every model.
 - A parsed clinical message (`hl7.parse(raw)`, hl7apy's `parse_message`): its PID segment is the patient's
   identifiers and demographics, so the message logged or sent whole is a patient record.
+- A DICOM dataset (`pydicom.dcmread(path)`, a parameter annotated `Dataset`): its patient module holds the
+  patient's name, ID and birth date, and pydicom prints every element. One of those elements read by its DICOM
+  keyword (`ds.PatientName`, `ds["PatientID"]`) is an identifier, whatever object it is read from.
 The model-aware sources (fields of patient models, models whose `__str__` renders PHI) come from
 the project model in phase 2 (analysis.py).
 """
@@ -30,6 +33,18 @@ DUMP_METHODS = frozenset({"_asdict", "to_dict", "as_dict", "todict", "to_json", 
 CLINICAL_MESSAGE_PARSERS = frozenset({"hl7.parse", "hl7.parse_batch", "hl7.parse_file", "hl7.parse_hl7",
                                       "hl7.containers.Message", "hl7apy.parser.parse_message",
                                       "hl7apy.parser.parse_messages", "hl7apy.core.Message"})
+# pydicom's readers and dataset classes: a DICOM object, patient module included.
+DICOM_READERS = frozenset({"pydicom.dcmread", "pydicom.read_file", "pydicom.filereader.dcmread",
+                           "pydicom.filereader.read_file", "pydicom.filereader.read_partial"})
+DICOM_DATASETS = frozenset({"pydicom.Dataset", "pydicom.dataset.Dataset", "pydicom.FileDataset",
+                            "pydicom.dataset.FileDataset"})
+DICOM_WHY = "a DICOM dataset: its patient module holds the patient's name, ID and birth date"
+# The DICOM keywords of the patient module's identifying attributes (PS3.3 C.7.1.1), spelled exactly as pydicom and
+# DICOMweb JSON spell them: no other code spells an attribute `PatientBirthDate`.
+DICOM_IDENTIFIERS = frozenset({"PatientName", "PatientID", "PatientBirthDate", "PatientBirthTime", "OtherPatientIDs",
+                               "OtherPatientIDsSequence", "OtherPatientNames", "PatientBirthName",
+                               "PatientMotherBirthName", "PatientAddress", "PatientTelephoneNumbers",
+                               "MedicalRecordLocator", "PatientInsurancePlanCodeSequence"})
 # A phone number held in a variable of its own: whose it is the code does not say, but written to a log, the
 # console or an exception it is a person's identifier (HIPAA's fourth). Handed to the gateway that texts it, it
 # only addresses the message, so other sinks ignore it (analysis._leak).

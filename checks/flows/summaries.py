@@ -23,7 +23,7 @@ from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .local import FunctionFlow, module_assignments, parameters
+from .local import FunctionFlow, module_assignments, parameters, record_attributes
 from .model import LOG, OUTPUT, PARAM, Origin, Sink
 from .sinks import sink_of
 from .sources import query_key
@@ -130,7 +130,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
                 made.append(FunctionFlow(fn, imports, strong, phi, sanitisers=sanitisers,
                                          instance_params=frozenset({"instance"}) if receiver else frozenset(),
                                          why_instance=receiver_why(src.path, fn.lineno) if receiver else "",
-                                         klass=klass, nodes=nodes))
+                                         klass=klass, nodes=nodes,
+                                         own_records=own_records.get(last_part(klass) if klass else "")))
             return made[0]
 
         wrapped: list[tuple[str, str, Sink]] = []
@@ -184,6 +185,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
                 function(stmt, klass)
 
     classes = {s.name: s for s in src.tree.body if isinstance(s, ast.ClassDef)}
+    own_records = record_attributes(src.tree, imports) if "pydicom" in src.text else {}
     module_env = module_assignments(src.tree)
     visit(src.tree.body, None)
     _canvases(src.tree, imports, out)
