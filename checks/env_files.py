@@ -42,8 +42,9 @@ Reads committed dotenv files (`.env`, `.env.production`, `docker/.local.env`) li
 key names a secret (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_API_KEY`) when it is no placeholder (`changeme`,
 `<your-key>`, `${VAR}`) and no stock local-service default (`postgres`, `guest`), and a URL whose password is
 such a value (`DATABASE_URL=postgres://app:S3cret@db/emr`). Template files (`.env.example`, `.env.sample`,
-`.env.template`, `.env.dist`) and the environments of test runs and CI jobs (`.env.test`, `.test.env`, `.env.ci`)
-are skipped.
+`.env.template`, `.env.dist`), the environments of test runs and CI jobs (`.env.test`, `.test.env`, `.env.ci`)
+and files that start Django with a developer's or a test run's settings module
+(`DJANGO_SETTINGS_MODULE=config.settings.local`) are skipped.
 
 ## Why is this bad?
 A dotenv file is where the settings' `os.environ[...]` values come from; committed, it hands the credential to
@@ -68,7 +69,10 @@ def is_env_file(path: str) -> bool:
 def scan(path: str, text: str) -> list[Finding]:
     """WG107 findings of one dotenv file's text."""
     out: list[Finding] = []
-    for number, line in enumerate(text.splitlines()[:5000], 1):
+    lines = text.splitlines()[:5000]
+    if _developer_environment(lines):
+        return out
+    for number, line in enumerate(lines, 1):
         m = _LINE.match(line)
         if m is None or line.lstrip().startswith("#"):
             continue
@@ -91,6 +95,20 @@ def scan(path: str, text: str) -> list[Finding]:
             fix="Commit a template with a placeholder instead, keep the real file out of git, and rotate the "
             "credential."))
     return out
+
+
+# Settings modules only a developer's machine or a test run loads (`config.settings.local`, `app.settings.testing`).
+_DEVELOPER_SETTINGS = re.compile(r"(^|_)(local|dev|development|test|tests|testing|ci)(_settings)?$")
+
+
+def _developer_environment(lines: list[str]) -> bool:
+    """The file starts Django with a developer's or a test run's settings module
+    (`DJANGO_SETTINGS_MODULE=isic.settings.development`): it is that machine's environment, its services local ones."""
+    for line in lines:
+        m = _LINE.match(line)
+        if m is not None and m.group(1) == "DJANGO_SETTINGS_MODULE":
+            return _DEVELOPER_SETTINGS.search(_unquote(m.group(2)).rsplit(".", 1)[-1]) is not None
+    return False
 
 
 def _unquote(value: str) -> str:

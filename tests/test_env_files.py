@@ -21,6 +21,16 @@ def test_secret_named_keys_with_real_values_only() -> None:
     assert all(SECRET not in f.message and SECRET not in (f.snippet or "") for f in found)
 
 
+def test_the_environment_of_a_developers_settings_module_is_a_developers() -> None:
+    local = "DJANGO_SETTINGS_MODULE=isic.settings.development\nMINIO_SECRET_KEY=tq7Vz2Lp9Xw4Rk8Ns3Bh6Jd1\n"
+    assert scan("dev/.env.docker-compose", local) == []
+    for module in ("config.settings.local", "app.settings.testing", "proj.test_settings"):
+        assert scan(".env", local.replace("isic.settings.development", module)) == [], module
+    served = local.replace("isic.settings.development", "isic.settings.production")
+    assert [f.start_line for f in scan(".env", served)] == [2]
+    assert [f.start_line for f in scan(".env", local.split("\n", 1)[1])] == [1]  # no settings module named
+
+
 def test_templates_are_not_env_files() -> None:
     assert is_env_file(".env") and is_env_file("docker/.local.env") and is_env_file("deploy/.env.production")
     assert not any(is_env_file(p) for p in (".env.example", "ops/.env.sample", ".env.template", "env.py", ".envrc"))

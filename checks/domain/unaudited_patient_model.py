@@ -20,7 +20,10 @@ class UnauditedPatientModel(Check):
     django-reversion (`@reversion.register()`), django-pghistory (`@pghistory.track(...)`), an
     audit base class/decorator named in `[tool.wardgate.domain]`, or the project's own audit log
     built on model signals (a `pre_save`/`post_save` receiver with no `sender` in an audit-named
-    module or function). Catalogue models (drugs, wards, templates, code lists with a unique
+    module or function). A model that keeps its own versions is covered too: each row linked to the one it replaced
+    (`previous = ForeignKey("self")`), or a method of the model that saves it and writes a row of a related model
+    naming the editor (`self.versions.create(creator=user, snapshot=...)`); those version rows are the trail, not
+    patient data of their own. Catalogue models (drugs, wards, templates, code lists with a unique
     natural key), statistics (only counts) and login credentials (`*OTP`, `*Token`) hold no patient
     data and are not flagged. In a project that audits nothing at all, a model that is patient data only
     through its link to another (`Upload.participant`) is named in that model's finding instead of

@@ -72,6 +72,8 @@ class ModelInfo:
     history_inherit: bool = False  # HistoricalRecords(inherit=True): subclasses get a history too
     decorators: list[str] = field(default_factory=list)
     db_table: str | None = None
+    # `self.metadata_versions.create(creator=user, ...)` in a method that saves the row: (relation, method, editor key)
+    version_writes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -220,6 +222,8 @@ def _model_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Mode
     for stmt in node.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
             _read_meta(stmt, info)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            info.version_writes += _version_writes(stmt)
         names, call = _called_attribute(stmt)
         if call is None:
             continue
@@ -475,7 +479,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
             idx.audited[q] = SIGNAL_AUDIT
         elif q in idx.self_audited:
             idx.audited[q] = idx.self_audited[q]
-        elif versioned := _version_chain(idx.models[q]):
+        elif versioned := _version_chain(idx.models[q]) or _version_rows(idx, idx.models[q]):
             idx.audited[q] = f"{VERSIONED_ROWS}: {versioned}"
         elif idx.explicit_audit:
             idx.audited[q] = idx.explicit_audit
@@ -533,6 +537,42 @@ def _is_django(idx: ModelIndex, q: str, seen: set[str]) -> bool:
 VERSIONED_ROWS = "versioned rows"  # the model's own history, not a mechanism the project applies to other models
 # A link from a row to the row it replaced: each change is saved as a new version (`previous = ForeignKey("self")`).
 _VERSION_LINKS = frozenset({"previous", "previous_version", "prior", "prior_version", "supersedes", "replaces"})
+
+
+# Who made a change, as a version row names them.
+_EDITOR_KEYS = frozenset({"creator", "created_by", "user", "author", "editor", "changed_by", "modified_by",
+                          "updated_by", "actor"})
+
+
+def _version_writes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, str, str]]:
+    """(relation, method, editor key) for a method that saves its own row (`self.save()`) and writes a row of a
+    related model naming who did it (`self.metadata_versions.create(creator=user, metadata=...)`)."""
+    nodes = walk(fn)
+    saves = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "save"
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == "self" for n in nodes)
+    if not saves:
+        return []
+    out = []
+    for n in nodes:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "create" \
+                and isinstance(n.func.value, ast.Attribute) and isinstance(n.func.value.value, ast.Name) \
+                and n.func.value.value.id == "self":
+            editor = next((k.arg for k in n.keywords if k.arg in _EDITOR_KEYS), None)
+            if editor:
+                out.append((n.func.value.attr, fn.name, editor))
+    return out
+
+
+def _version_rows(idx: ModelIndex, m: ModelInfo) -> str:
+    """The model's own methods record each change as a row of a related model that names the editor
+    (`Accession.update_metadata()` writes `MetadataVersion(creator=user, metadata=...)`), "" if none does. Those
+    rows are the trail (WG203 guards it), not patient records of their own."""
+    for rel, method, editor in m.version_writes:
+        v = idx.reverse_relation(m.qualname, rel)
+        if v is not None and v.qualname in idx.django and editor in v.fields:
+            idx.trail_models.add(v.qualname)
+            return f"{m.name}.{method}() records each change as a {v.name} row naming its {editor}"
+    return ""
 
 
 def _version_chain(m: ModelInfo) -> str:

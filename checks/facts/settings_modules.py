@@ -10,10 +10,14 @@ environment lookup defaulting to True; cookiecutter-django's `local.py`, a `dev.
 development-only. An entry point defaulting to a module fixed at `DEBUG = True` beside another defaulting to one
 that is not names a developer's fallback, not production; so does one whose project has a sibling module, built on
 the same base, that turns DEBUG off (`settings.py` beside `settings_prod.py`): that sibling is what is deployed.
+When no entry point names a default (the deployment sets DJANGO_SETTINGS_MODULE), a module of a settings package
+named for production (`settings/production.py`) that leaves DEBUG off stands for it. Test-run settings modules
+(`settings/testing.py`) outside production are development-only too.
 """
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ..names import ImportMap
@@ -21,6 +25,9 @@ from ..source import SourceFile
 from ..vocabulary import Vocabulary
 
 NAME = "settings_modules"
+# How a project names the settings module its deployment runs, and the one its test runs load.
+_PRODUCTION_MODULE = re.compile(r"(^|_)(production|prod)(_settings)?$")
+_TEST_MODULE = re.compile(r"(^|_)(test|tests|testing|ci)(_settings)?$")
 _SERVERS = frozenset({"get_wsgi_application", "get_asgi_application"})
 
 
@@ -41,8 +48,10 @@ class SettingsModules:
     debug_on: set[str] = field(default_factory=set)
 
     def development_only(self, module: str) -> bool:
-        """`module` turns DEBUG on and no server runs it (nothing is development-only when production is unknown)."""
-        return bool(self.production) and module not in self.production and module in self.debug_on
+        """`module` turns DEBUG on, or is named for test runs (`settings/testing.py`), and no server runs it
+        (nothing is development-only when production is unknown)."""
+        return bool(self.production) and module not in self.production and (
+            module in self.debug_on or _TEST_MODULE.search(module.rsplit(".", 1)[-1]) is not None)
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSettings | None:
@@ -91,6 +100,12 @@ def _on(value: ast.expr) -> bool:
     return False
 
 
+def _is_settings_package(module: str, by_module: dict[str, FileSettings]) -> bool:
+    """`module` sits in a package of settings modules (`isic.settings.production` beside `isic.settings.base`)."""
+    package = module.rsplit(".", 1)[0]
+    return sum(1 for m in by_module if m.rsplit(".", 1)[0] == package) >= 2
+
+
 def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModules:
     by_module = {fs.module: fs for fs in per_file.values()}
     out = SettingsModules(debug_on={m for m, fs in by_module.items() if fs.debug_on})
@@ -99,6 +114,11 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
     todo = [m for fs in per_file.values() for m in fs.served if m in by_module]
     if not todo:
         todo = [m for fs in per_file.values() for m in fs.managed if m in by_module]
+    if not todo:
+        # No entry point names one (the deployment sets DJANGO_SETTINGS_MODULE): the settings module named for
+        # production (`settings/production.py`, `heroku_production.py`), unless it turns DEBUG on.
+        todo = [m for m, fs in by_module.items() if _PRODUCTION_MODULE.search(m.rsplit(".", 1)[-1])
+                and not fs.debug_on and (fs.imports or fs.debug_off or _is_settings_package(m, by_module))]
     # One entry point defaulting to a module fixed at DEBUG = True beside another defaulting to one that is not
     # (cookiecutter-django's asgi.py -> local, wsgi.py -> production): the first is a developer's fallback.
     fixed = {m for m in todo if by_module[m].debug_fixed}

@@ -1214,3 +1214,43 @@ def test_a_setting_counts_as_a_verifying_key_only_where_a_request_is_checked_wit
             "    return requests.get('https://x', headers={'X-Token': settings.HOOK_TOKEN})\n"))
     for views, expected in ((compared, [2]), (decoded, [2]), (sent, [])):
         assert lines(HardcodedSecretAssignment, settings, views, path="proj/settings.py") == expected, views[1]
+
+
+def test_a_settings_module_named_for_production_makes_the_debug_and_test_modules_development_only() -> None:
+    from checks.domain.hardcoded_secret_key import HardcodedSecretKey
+    base = ("proj/settings/base.py", "INSTALLED_APPS = ['django.contrib.auth']\nROOT_URLCONF = 'proj.urls'\n")
+    production = ("proj/settings/production.py", ("import os\nfrom .base import *\n"
+                  "SECRET_KEY = os.environ['SECRET_KEY']\n"))
+    development = "from .base import *\nDEBUG = True\nSECRET_KEY = 'insecure-secret-for-my-laptop'\n"
+    testing = "from .base import *\nSECRET_KEY = 'insecure-secret-for-the-test-run'\n"
+    for path, code in (("proj/settings/development.py", development), ("proj/settings/testing.py", testing)):
+        assert lines(HardcodedSecretKey, code, base, production, path=path) == [], path
+        assert lines(HardcodedSecretKey, code, base, path=path) == [3 if "DEBUG" in code else 2], path
+
+
+def test_a_model_whose_own_method_writes_version_rows_naming_the_editor_keeps_its_history() -> None:
+    models = ("clinic/models.py", dedent("""\
+        from django.conf import settings
+        from django.db import models
+
+        class Patient(models.Model):
+            mrn = models.CharField(max_length=9)
+            date_of_birth = models.DateField()
+
+            def update_details(self, user, **changes):
+                for k, v in changes.items():
+                    setattr(self, k, v)
+                self.versions.create(creator=user, snapshot=changes)
+                self.save()
+
+        class PatientVersion(models.Model):
+            patient = models.ForeignKey(Patient, related_name="versions", on_delete=models.PROTECT)
+            creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+            created = models.DateTimeField(auto_now_add=True)
+            snapshot = models.JSONField()
+        """))
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))
+    assert [f.start_line for f in found] == []
+    unnamed = models[1].replace("creator=user, ", "")  # a copy of the changes, but not who made them
+    found = run_example(UnauditedPatientModel, Valid(unnamed, path=models[0]))
+    assert [f.start_line for f in found] == [4, 14]  # and the copies are patient data of their own
