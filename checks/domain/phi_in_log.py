@@ -78,6 +78,21 @@ class PhiInLog(FlowCheck, Check):
         Valid(_DICOM.replace('logger.exception(f"Invalid birth date in:\\n{self._ds}")',
                              'logger.exception("Invalid birth date in %s", self._ds.SOPInstanceUID)'),
               path="pacs/dataset.py"),
+        # One element fetched by a getter or by its tag, and an identifier whose start is masked out.
+        Valid("""\
+            import logging
+            import pydicom
+            from pacs.tags import get_value_kw
+
+            logger = logging.getLogger(__name__)
+
+            def load(path):
+                ds = pydicom.dcmread(path)
+                logger.error(f"no date from {get_value_kw('ManufacturerModelName', ds)}")
+                logger.debug("CTDIvol %s", ds[0x7005, 0x1063].value)
+                patient_id = getattr(ds, "PatientID", "")
+                logger.info(f"PatientID=*******{patient_id[7:]}")
+            """, path="pacs/load.py"),
         Valid("""\
             import logging
             from collections.abc import Iterator

@@ -168,11 +168,19 @@ class FunctionFlow:
             if isinstance(s, ast.Attribute) and s.attr.isupper():  # a column constant: `row[Columns.SAMPLE_NAME]`
                 return self._field(node, node.value, s.attr.lower(), depth, seen)
             found = self._o(node.value, depth, seen)
+            if _named(ast.unparse(node.value)) and (isinstance(s, ast.Constant) or isinstance(s, ast.Tuple) and all(
+                    isinstance(e, ast.Constant) for e in s.elts)):
+                # `ds[0x7005, 0x1063]`: one element of a record held in a name (a DICOM tag), not the record
+                return [o for o in found if o.kind != RECORD]
             # `request.POST[name]`: one field, not the whole body; `rows[i]` is still one of the rows
             return [o for o in found if o.kind not in _WHOLE] if isinstance(s, ast.Name) else found
         if isinstance(node, (ast.Compare, ast.Lambda)) or (
                 isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
             return []
+        if isinstance(node, ast.JoinedStr):  # f"*******{patient_id[7:]}": a masked tail shows no identifier
+            values = [v for i, v in enumerate(node.values) if not (i and _masked_tail(node.values[i - 1], v))]
+            if len(values) < len(node.values):
+                return self._o(ast.JoinedStr(values=values), depth, seen)
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
             return self._o(node.elt, depth, seen)
         if isinstance(node, ast.DictComp):
@@ -241,7 +249,8 @@ class FunctionFlow:
         for o in base:
             if o.kind in OBJECTS and attr in self.phi_fields:
                 out.append(Origin(PHI, label, line, model=o.model))
-            elif o.kind == RECORD and _named(o.label) and attr not in _WHOLE_VIEWS:
+            elif o.kind == RECORD and (_named(o.label) or _named(ast.unparse(node.value))) \
+                    and attr not in _WHOLE_VIEWS:
                 # one attribute of a record (`resource.resource_type`): the identifier only if it is one
                 if attr in self.phi_fields:
                     out.append(Origin(PHI, label, line))
@@ -306,9 +315,19 @@ class FunctionFlow:
         renders = short in _RENDERS  # only these show an object itself; other calls return something else
         if short not in _PASS and depth > 0:
             return out
+        # `get_value_kw("ManufacturerModelName", dataset)`: a getter handed a record and the name of one field
+        # returns that field, not the record
+        key = next((a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    and a.value.isidentifier()), None) if not renders and short not in _PASS else None
         for a in (*node.args, *(k.value for k in node.keywords)):
-            for o in self._o(a, depth, seen):
-                if o not in out and (renders or o.kind not in OBJECTS):
+            for found in self._o(a, depth, seen):
+                o: Origin | None = found
+                if key is not None and found.kind == RECORD:
+                    o = Origin(PHI, ast.unparse(node), node.lineno) if key in DICOM_IDENTIFIERS or \
+                        key.lower() in self.strong else None
+                elif key is not None and found.kind == PARAM and not found.attrs:
+                    o = Origin(PARAM, ast.unparse(node), node.lineno, param=found.param, attrs=(key,))
+                if o is not None and o not in out and (renders or o.kind not in OBJECTS):
                     out.append(o)
         return out
 
@@ -422,6 +441,14 @@ def rows_of(value: ast.expr, imports: ImportMap) -> str | None:
             and isinstance(node.value, (ast.Name, ast.Attribute)):
         return imports.qualname(node.value)
     return None
+
+
+def _masked_tail(before: ast.expr, value: ast.expr) -> bool:
+    """`"*******"` then `{patient_id[7:]}` in an f-string: the identifier's start replaced by mask characters."""
+    return isinstance(before, ast.Constant) and isinstance(before.value, str) \
+        and re.search(r"[*xX#]{3,}$", before.value) is not None and isinstance(value, ast.FormattedValue) \
+        and isinstance(value.value, ast.Subscript) and isinstance(value.value.slice, ast.Slice) \
+        and value.value.slice.lower is not None and value.value.slice.upper is None
 
 
 def _named(label: str) -> bool:

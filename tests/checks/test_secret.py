@@ -71,7 +71,9 @@ def test_settings_only_developers_load_are_not_production_secrets() -> None:
                 for f in run_example(check, Valid(local, path="config/settings/local.py", files=files))]
 
     assert found(wsgi, base, production) == []
-    assert found(base, production) == ["WG101", "WG102"]  # no entry point names what a server runs
+    assert found(base, production) == []  # no entry point names one: the module named for production stands for it
+    server = ("config/settings/server.py", production[1])
+    assert found(base, server) == ["WG101", "WG102"]  # nothing says what a server runs
     served_local = ("config/settings/production.py", "from .local import *  # noqa\n")
     assert found(wsgi, base, served_local) == ["WG101", "WG102"]  # production builds on it
     # asgi.py falls back to local.py (fixed at DEBUG = True) while wsgi.py names production: a developer's fallback.
@@ -123,7 +125,8 @@ def test_when_wsgi_names_no_settings_module_manage_py_defaults_say_what_producti
                                                                                files=files))]
 
     assert found(wsgi, manage, base, production) == []
-    assert found(wsgi, base, production) == [2]  # nothing says which module a server runs
+    assert found(wsgi, base, production) == []  # the module named for production stands for what a server runs
+    assert found(wsgi, base, ("proj/settings/server.py", production[1])) == [2]  # nothing says which one
 
 
 def test_a_value_that_names_itself_fake_is_a_placeholder() -> None:
