@@ -167,7 +167,8 @@ Reports, once per run, the views whose access control and the patient models who
 could not resolve, because they come from a base class, mixin or decorator in a package it cannot read;
 and raw SQL whose effect it cannot tell (SQL that does not parse, or a write to a table named at run time); and
 a project with Django models none of which it recognises as holding patient data (records kept in JSON fields or
-generic entities), where the patient-data checks had nothing to judge. No gating finding rests on such an unknown fact: these views, models and statements are neither flagged nor
+generic entities), where the patient-data checks had nothing to judge; and a routed GraphQL API (graphene-django,
+strawberry, ariadne), whose queries and mutations wardgate does not read. No gating finding rests on such an unknown fact: these views, models and statements are neither flagged nor
 cleared.
 
 ## Why is this bad?

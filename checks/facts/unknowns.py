@@ -51,6 +51,15 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
             if (paths is None or path in paths) and not _looks_like_test(path):
                 out.append((path, line, (f"whether decorator {last_part(q)} checks access (it hands the request to "
                             "project code before the view runs; views relying on it are not judged)")))
+        for view, sites in sorted(code.routes.items()):
+            if not _graphql(view):
+                continue
+            for _pattern, module in sites[:1]:
+                path = module.replace(".", "/") + ".py"
+                if paths is None or path in paths:
+                    out.append((path, 1, (f"the access control of the GraphQL API at {code.route(view) or '?'} "
+                                          f"({last_part(view)}): its queries and mutations are endpoints wardgate "
+                                          "does not read, so none of them is judged")))
         gate = code.unknown_login_middleware(vocab or Vocabulary())
         path, line = middleware_site(project)
         if gate and (paths is None or path in paths):
@@ -85,6 +94,14 @@ def unresolved_note(project: ProjectIndex, analysed: set[str], vocab: Vocabulary
                    "them. Point wardgate at the project's environment ([tool.wardgate] python, or .venv/) or "
                    "declare them in [tool.wardgate.domain] (raw SQL: keep the table name literal); `wardgate facts` lists "
                    "them all.")
+
+
+# Views that serve a whole GraphQL schema (graphene-django, strawberry, ariadne, graphene-file-upload's subclass).
+_GRAPHQL_PACKAGES = ("graphene_django.", "strawberry.", "ariadne", "graphene_file_upload.", "graphql_jwt.")
+
+
+def _graphql(view: str) -> bool:
+    return last_part(view).endswith("GraphQLView") or view.startswith(_GRAPHQL_PACKAGES)
 
 
 def _looks_like_test(path: str) -> bool:

@@ -1254,3 +1254,26 @@ def test_a_model_whose_own_method_writes_version_rows_naming_the_editor_keeps_it
     unnamed = models[1].replace("creator=user, ", "")  # a copy of the changes, but not who made them
     found = run_example(UnauditedPatientModel, Valid(unnamed, path=models[0]))
     assert [f.start_line for f in found] == [4, 14]  # and the copies are patient data of their own
+
+
+def test_a_routed_graphql_api_is_reported_as_unjudged(tmp_path: Path) -> None:
+    """wardgate reads no GraphQL schema: the run says so instead of passing its resolvers in silence."""
+    from checks.engine import run_checks
+    from checks.facts import COLLECTORS
+    from checks.facts.unknowns import unresolved
+    from checks.vocabulary import Vocabulary
+
+    urls = ('from django.urls import path\nfrom django.views.decorators.csrf import csrf_exempt\n'
+            'from graphene_django.views import GraphQLView\n\n'
+            'urlpatterns = [path("graphql/", csrf_exempt(GraphQLView.as_view(graphiql=True)))]\n')
+    (tmp_path / "proj").mkdir()
+    for rel, code in (("proj/urls.py", urls), ("proj/settings.py", "ROOT_URLCONF = 'proj.urls'\n")):
+        (tmp_path / rel).write_text(code)
+    engine = run_checks(tmp_path, ["proj/settings.py", "proj/urls.py"], vocab=Vocabulary(), checks=[],
+                        collectors=COLLECTORS, jobs=1)
+    found = [what for _p, _l, what in unresolved(engine.project) if "GraphQL" in what]
+    assert found and "/graphql/" in found[0]
+    (tmp_path / "proj/urls.py").write_text(urls.replace("GraphQLView.as_view(graphiql=True)", "graphql_view"))
+    engine = run_checks(tmp_path, ["proj/settings.py", "proj/urls.py"], vocab=Vocabulary(), checks=[],
+                        collectors=COLLECTORS, jobs=1)
+    assert not [what for _p, _l, what in unresolved(engine.project) if "GraphQL" in what]
