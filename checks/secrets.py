@@ -153,6 +153,9 @@ _NOT_SECRET_TAIL = frozenset({
     "help", "text", "message", "template", "location", "env", "var", "variable", "setting", "key_name",
     "hint", "placeholder", "description", "title", "view", "form", "attempts", "retries", "interval",
 })
+# A push service's device token addresses a phone (`fcm_token`, `apns_device_token`, `registration_token`): the
+# sender's server key, not the address, is the credential.
+_DEVICE_ADDRESS = frozenset({"fcm", "gcm", "apns", "push", "device", "registration"})
 _PUBLIC_WORDS = frozenset({"public", "pub", "pubkey", "fingerprint", "sha1", "sha256", "sha512", "md5",
                            "hash", "checksum", "digest", "pin", "pins", "thumbprint"})
 
@@ -184,6 +187,8 @@ def is_secret_name(name: str) -> bool:
     if not tokens or tokens[-1] in _NOT_SECRET_TAIL or _PUBLIC_WORDS & set(tokens):
         return False
     if "pubkey" in name.lower():
+        return False
+    if tokens[-1] == "token" and _DEVICE_ADDRESS & set(tokens) and set(tokens) <= _DEVICE_ADDRESS | {"token", "user"}:
         return False
     if _SECRET_WORDS & set(tokens):
         return True

@@ -56,6 +56,13 @@ class HardcodedAuthPassword(Check):
     hipaa = "§164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management"
 
     VALID = (
+        # A push service's device token addresses a phone; it opens nothing (the server key does).
+        Valid("""\
+            from accounts.models import User
+
+            def make_reporter():
+                return User.objects.create(username="r1", fcm_token="cAEB3jpvQ-SHtTrFmuHuhW:APA91bFAniPLajWJT21tJdA3Iv")
+            """),
         # An option whose default is no credential (the user name), or a password option with no default.
         Valid("""\
             import argparse
