@@ -10,6 +10,7 @@ from functools import cache
 from .base import Check
 from .domain import (
     admin_action_too_weak,
+    anonymous_personal_data,
     anonymous_record_change,
     any_user_changes_accounts,
     audit_bypassing_write,
@@ -121,6 +122,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     skipped_authentication_check.SkippedAuthenticationCheck,
     unscoped_related_field.UnscopedRelatedField,
     permission_on_another_object.PermissionOnAnotherObject,
+    anonymous_personal_data.AnonymousPersonalData,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,
