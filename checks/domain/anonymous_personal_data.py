@@ -91,8 +91,45 @@ class AnonymousPersonalData(Check):
             def reporter_count(request):
                 return Reporter.objects.count()
             """, path="reports/views.py", files=(_URLS, _MODELS)),
+        # The view checks the caller's API token itself; a sign-up page shows back what its caller typed.
+        Valid("""\
+            from accounts.models import Reporter
+            from django.http import HttpResponse, HttpResponseForbidden
+
+            def export_reporters(request):
+                if not Reporter.objects.filter(api_key=request.META.get("HTTP_X_API_TOKEN"), is_staff=True).exists():
+                    return HttpResponseForbidden()
+                return HttpResponse([(r.first_name, r.telephone) for r in Reporter.objects.all()])
+
+            def reporter_count(request):
+                r = Reporter(first_name=request.POST["first_name"], telephone=request.POST["telephone"])
+                return HttpResponse(f"{r.first_name} {r.telephone}")
+            """, path="reports/views.py", files=(_URLS, _MODELS)),
+        # django-oauth-toolkit admits only a valid access token.
+        Valid("""\
+            from oauth2_provider.decorators import protected_resource
+            from accounts.models import Reporter
+
+            @protected_resource()
+            def export_reporters(request):
+                return list(Reporter.objects.values("first_name", "last_name", "telephone", "address"))
+
+            def reporter_count(request):
+                return Reporter.objects.count()
+            """, path="reports/views.py", files=(_URLS, _MODELS)),
     )
     INVALID = (
+        # Rows read one by one off a query.
+        Invalid("""\
+            from django.http import HttpResponse
+            from accounts.models import Reporter
+
+            def export_reporters(request):
+                return HttpResponse([(r.first_name, r.telephone) for r in Reporter.objects.all()])
+
+            def reporter_count(request):
+                return Reporter.objects.count()
+            """, line=4, path="reports/views.py", files=(_URLS, _MODELS)),
         Invalid("""\
             from accounts.models import Reporter
 
@@ -119,7 +156,7 @@ class AnonymousPersonalData(Check):
             if route is None:
                 continue
             names, contact = _personal_columns(view.node)
-            if not (names and contact):
+            if not (names and contact) or _checks_a_credential(view.node):
                 continue
             how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
             self.report(view.node, f"View {view.node.name} at {route} lets anyone, without signing in{how}, read "
@@ -129,13 +166,56 @@ class AnonymousPersonalData(Check):
 
 
 def _personal_columns(view: ast.AST) -> tuple[list[str], list[str]]:
-    """The person-name and contact columns the view selects (`.values("first_name", "telephone")`) or reads off rows
-    (`row.telephone`)."""
+    """The person-name and contact columns the view selects (`.values("first_name", "telephone")`) or reads off the
+    rows it queries (`for r in Reporter.objects.all(): r.telephone`); not what a form fills in (a sign-up's own
+    `u.email = form.cleaned_data["email"]`)."""
+    rows = _query_rows(view)
     read: set[str] = set()
     for n in walk(view):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _COLUMNS:
             read |= {a.value.rsplit("__", 1)[-1] for a in n.args if isinstance(a, ast.Constant)
                      and isinstance(a.value, str)}
-        elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load):
+        elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) \
+                and n.value.id in rows:
             read.add(n.attr)
     return sorted(read & _PERSON_NAMES), sorted(read & _CONTACT)
+
+
+def _query_rows(view: ast.AST) -> set[str]:
+    """Names bound to rows the view queries: `for u in User.objects.all()`, `u = get_object_or_404(User, pk=pk)`."""
+    out: set[str] = set()
+    for n in walk(view):
+        if isinstance(n, (ast.For, ast.comprehension)):
+            target, value = n.target, n.iter
+        elif isinstance(n, ast.Assign) and len(n.targets) == 1:
+            target, value = n.targets[0], n.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and any(
+                (isinstance(x, ast.Attribute) and x.attr == "objects")
+                or (isinstance(x, ast.Name) and x.id in ("get_object_or_404", "get_list_or_404")) for x in walk(value)):
+            out.add(target.id)
+    return out
+
+
+# What a caller presents when a view authenticates it itself: an API key or token header, HTTP Basic credentials.
+_CREDENTIAL_WORDS = ("AUTH", "TOKEN", "KEY", "SECRET")
+
+
+def _checks_a_credential(view: ast.AST) -> bool:
+    """The view reads a credential from the request (`request.META.get("HTTP_MAJORA_TOKEN")`,
+    `request.headers["Authorization"]`, `request.auth`): it authenticates its caller its own way."""
+    for n in walk(view):
+        if isinstance(n, ast.Attribute) and n.attr == "auth" and isinstance(n.value, (ast.Name, ast.Attribute)) \
+                and (n.value.id if isinstance(n.value, ast.Name) else n.value.attr) == "request":
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get" and n.args:
+            holder, key = n.func.value, n.args[0]
+        elif isinstance(n, ast.Subscript):
+            holder, key = n.value, n.slice
+        else:
+            continue
+        if isinstance(holder, ast.Attribute) and holder.attr in ("META", "headers") and isinstance(key, ast.Constant) \
+                and isinstance(key.value, str) and any(w in key.value.upper() for w in _CREDENTIAL_WORDS):
+            return True
+    return False

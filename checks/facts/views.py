@@ -46,10 +46,12 @@ if TYPE_CHECKING:
 
 _AUTHZ_DECORATORS = ("permission_required", "user_passes_test", "staff_member_required", "superuser_required",
                      "permission_required_or_403")
-_AUTHN_DECORATORS = ("login_required",)
+# django-oauth-toolkit's `protected_resource()` / `rw_protected_resource()` admit only a valid access token.
+_AUTHN_DECORATORS = ("login_required", "protected_resource", "rw_protected_resource")
 _AUTHZ_MIXINS = ("PermissionRequiredMixin", "UserPassesTestMixin", "SuperuserRequiredMixin",
                  "StaffuserRequiredMixin", "GroupRequiredMixin", "MultiplePermissionsRequiredMixin")
-_AUTHN_MIXINS = ("LoginRequiredMixin",)
+_AUTHN_MIXINS = ("LoginRequiredMixin", "ProtectedResourceMixin", "ScopedResourceMixin", "ReadWriteScopedResourceMixin",
+                 "ProtectedResourceView", "ScopedProtectedResourceView", "ReadWriteScopedResourceView")
 # Generic-view hooks that fill the page after access was decided: reading the user's groups there
 # (to show admin links) guards nothing; only a PermissionDenied raised there does.
 _RENDER_HOOKS = frozenset({"get_context_data", "get_success_url", "get_initial", "get_form_kwargs",
