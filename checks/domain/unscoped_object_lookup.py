@@ -268,6 +268,19 @@ class UnscopedObjectLookup(Check):
                 variant.note = request.POST["note"]
                 variant.save()
             """, path="genomics/views.py", files=(_MODELS, _CHECKS)),
+        # The same through a name for the family's project, checked.
+        Valid("""\
+            from genomics.models import Family, Variant
+            from genomics.permissions import check_project_permissions
+
+            def add_note(request, variant_guid):
+                family = Family.objects.get(guid=request.POST["family"])
+                project = family.project
+                check_project_permissions(project, request.user)
+                variant = Variant.objects.get(guid=variant_guid, family=family)
+                variant.note = request.POST["note"]
+                variant.save()
+            """, path="genomics/views.py", files=(_MODELS, _CHECKS)),
         # The fetched row itself is checked.
         Valid("""\
             from genomics.models import Variant

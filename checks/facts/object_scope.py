@@ -274,6 +274,12 @@ class _Handler:
         out = HandlerScope()
         checks = self._checked_names()
         checked = self._closure(set().union(*(names for names, _, _ in checks))) if checks else set()
+        # `project = family.project` then the project checked: the family is one the user may reach, and so is what
+        # is filtered by it
+        owners = {r.id for t, v in self.bindings if t in checked and isinstance(v, ast.Attribute)
+                  for r in [_read_off(v)] if isinstance(r, ast.Name) and r.id not in self.users and r.id not in _IGNORED}
+        if owners - checked:
+            checked = self._closure(checked | owners)
         rows = self._rows()
         # Evidence that access here is per object: a checked row, or a client-chosen id handed to a check.
         for names, line, call in checks:
