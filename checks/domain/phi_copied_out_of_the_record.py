@@ -16,6 +16,18 @@ _FIX = {TASK: "Pass the patient's primary key and load the row inside the task."
               "leave the identifiers out of the file."}
 
 
+_TAG_DUMP = """\
+            import pydicom
+
+            TAGS = ["StationName", "ProtocolName", "KVP", "Exposure"]
+
+            out = open("tags.csv", "w")
+            for path in ["a.dcm", "b.dcm"]:
+                ds = pydicom.dcmread(path)
+                for tag in TAGS:
+                    out.write(str(ds[tag].value) + ",")
+            """
+
 class PhiCopiedOutOfTheRecord(FlowCheck, Check):
     """## What it does
     Flags patient data copied to places outside the clinical record's access control: Celery task
@@ -57,6 +69,8 @@ class PhiCopiedOutOfTheRecord(FlowCheck, Check):
     hipaa = "§164.312(a)(1) access control; §164.530(c) safeguards"
 
     VALID = (
+        # Equipment and dose tags of each DICOM file: none of them identifies the patient.
+        Valid(_TAG_DUMP, path="scripts/dump_tags.py"),
         # The task texts the patient: the number is its address, and nothing else of the record goes with it.
         Valid("""\
             from app.tasks import send_reminder
@@ -92,6 +106,8 @@ class PhiCopiedOutOfTheRecord(FlowCheck, Check):
             """),
     )
     INVALID = (
+        # One of the tags written out of each DICOM file names the patient.
+        Invalid(_TAG_DUMP.replace('"KVP",', '"KVP", "PatientName",'), line=7, path="scripts/dump_tags.py"),
         Invalid("""\
             from app.tasks import send_letter
 

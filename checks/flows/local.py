@@ -169,8 +169,9 @@ class FunctionFlow:
                 return self._field(node, node.value, s.attr.lower(), depth, seen)
             found = self._o(node.value, depth, seen)
             if _named(ast.unparse(node.value)) and (isinstance(s, ast.Constant) or isinstance(s, ast.Tuple) and all(
-                    isinstance(e, ast.Constant) for e in s.elts)):
-                # `ds[0x7005, 0x1063]`: one element of a record held in a name (a DICOM tag), not the record
+                    isinstance(e, ast.Constant) for e in s.elts) or self._plain_keys(s)):
+                # `ds[0x7005, 0x1063]`, `ds[tag] for tag in ("StationName", "KVP")`: one element of a record held in a
+                # name, none of them an identifier, not the record
                 return [o for o in found if o.kind != RECORD]
             # `request.POST[name]`: one field, not the whole body; `rows[i]` is still one of the rows
             return [o for o in found if o.kind not in _WHOLE] if isinstance(s, ast.Name) else found
@@ -331,6 +332,19 @@ class FunctionFlow:
                     out.append(o)
         return out
 
+
+    def _plain_keys(self, s: ast.expr) -> bool:
+        """`tag` bound only by `for tag in TAGS` over a literal list of strings (here or one name away), none of which
+        names an identifier."""
+        if not isinstance(s, ast.Name):
+            return False
+        values = self.env.get(s.id, [])
+        values = [w for v in values for w in (self.env.get(v.id, [v]) if isinstance(v, ast.Name) else [v])]
+        keys = [e.value for v in values if isinstance(v, (ast.List, ast.Tuple)) for e in v.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return bool(values) and all(isinstance(v, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in v.elts) for v in values) and not any(
+            k in DICOM_IDENTIFIERS or k.lower() in self.strong or k in self.phi_fields for k in keys)
 
     def _field(self, node: ast.expr, holder: ast.expr, key: str, depth: int, seen: frozenset[str]) -> list[Origin]:
         """One named field of a dict, row, form or request: `x["k"]`, `x.get("k")`."""
