@@ -314,16 +314,14 @@ class HardcodedSecretAssignment(Check):
             self.report(node, f"`{name}` falls back to a literal ({mask(literal)}) when its environment variable is "
                         f"missing, and {path}:{line} verifies incoming requests with it ({how}): anyone who reads "
                         "the source can then sign requests this service accepts.", end_node=end,
-                        fix=f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing key stops '
-                        "the service instead of opening it.", secret=literal)
+                        fix=_no_default(name, "key stops the service instead of opening it"), secret=literal)
             return
         if _LOCAL_KEY_WORDS & set(name_tokens(name)) and not isinstance(value, ast.Constant) and literal.strip() \
                 and is_placeholder(literal) and not fixtures:
             self.report(node, f"`{name}` falls back to the placeholder {literal!r} when its environment variable is "
                         "missing: this service then signs or verifies with a key everyone can read, so anyone can "
                         "forge what it checks (webhook signatures, tokens).", end_node=end,
-                        fix=f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing key stops '
-                        "the service instead of opening it.")
+                        fix=_no_default(name, "key stops the service instead of opening it"))
             return
         if not looks_like_secret_value(literal, password_like=password_like):
             if password_like and not isinstance(value, ast.Constant) and not fixtures and literal.strip() \
@@ -333,8 +331,8 @@ class HardcodedSecretAssignment(Check):
                 self.report(node, f"`{name}` falls back to a literal password ({mask(literal)}) when its environment "
                             f"variable is missing, and the account made with it (line {site}) then opens with "
                             "a password anyone with the source knows.", end_node=end,
-                            fix=f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing '
-                            "password stops the command instead of creating a known login.", secret=literal)
+                            fix=_no_default(name, "password stops the command instead of creating a known login"),
+                            secret=literal)
             return
         if fixtures and not real_looking_in_test(literal):
             return  # fixture values: "test-password", "dummy-key", Stripe sk_test_ keys, a dev superuser's password
@@ -343,3 +341,8 @@ class HardcodedSecretAssignment(Check):
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)
+
+
+def _no_default(name: str, effect: str) -> str:
+    """The fix for a literal fallback: read the variable with no default, so that a missing one stops the program."""
+    return f'Read it with no default: {name} = os.environ["{name.upper()}"], so a missing {effect}.'

@@ -89,13 +89,13 @@ def _held(value: ast.AST, names: dict[str, str]) -> str | None:
 
 def _verifies(n: ast.AST, keys: dict[str, str], imports: ImportMap) -> list[tuple[str, str]]:
     if isinstance(n, ast.Call):
-        q = imports.qualname(n.func) or dotted(n.func) or ""
-        parts = q.rsplit(".", 1)
-        spot = _KEYED.get((last_part(parts[0]), parts[1])) if len(parts) == 2 else None
-        if len(parts) != 2 or (last_part(parts[0]), parts[1]) not in _KEYED:
+        module, _, function = (imports.qualname(n.func) or dotted(n.func) or "").rpartition(".")
+        key = (last_part(module), function)
+        if key not in _KEYED:
             return []
-        how = "an HMAC key" if parts[0].endswith("hmac") and parts[1] != "compare_digest" else \
-            "a JWT key" if parts[1] == "decode" else "a token compared with the request's"
+        spot = _KEYED[key]
+        how = "an HMAC key" if key[0] == "hmac" and function != "compare_digest" else \
+            "a JWT key" if function == "decode" else "a token compared with the request's"
         args = n.args if spot is None else n.args[spot:spot + 1]
         args = [*args, *(k.value for k in n.keywords if k.arg in ("key", "secret"))]
         return [(s, how) for a in args if (s := _held(a, keys)) is not None]
