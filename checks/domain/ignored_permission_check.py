@@ -4,6 +4,7 @@ import ast
 
 from ..base import Check, FileContext, Invalid, Valid
 from ..finding import Category, Confidence, Severity
+from ..source import SourceFile
 
 _CHECKS = ("has_perm", "has_perms", "has_module_perms", "has_permission", "has_object_permission")
 
@@ -43,6 +44,14 @@ class IgnoredPermissionCheck(Check):
     summary = "Permission check whose result is ignored"
 
     VALID = (
+        # A test calls the check to see what it decides (here that it raises): nothing is guarded there.
+        Valid("""\
+            import pytest
+            from rest_framework import exceptions
+            def test_missing_header(permission, request, view):
+                with pytest.raises(exceptions.ParseError):
+                    permission.has_permission(request, view)
+            """, path="clinic/tests/test_permissions.py"),
         # Inside a DRF permission's object check, has_permission() has already run for the request.
         Valid("""\
             from rest_framework import permissions
@@ -92,6 +101,10 @@ class IgnoredPermissionCheck(Check):
                 perm.has_object_permission(request, view, obj)
             """, line=3),
     )
+
+    @classmethod
+    def applies_to(cls, src: SourceFile) -> bool:
+        return not src.looks_like_test
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
