@@ -27,7 +27,10 @@ class UnauditedPatientModel(Check):
     natural key), statistics (only counts) and login credentials (`*OTP`, `*Token`) hold no patient
     data and are not flagged. In a project that audits nothing at all, a model that is patient data only
     through its link to another (`Upload.participant`) is named in that model's finding instead of
-    reported on its own: one gap, one finding.
+    reported on its own: one gap, one finding. Rows no user edits are not flagged either: a copy of another
+    system's records written only by loaders, commands and scheduled tasks, or a table that is patient data only by
+    its link (per-sample counts, pipeline results) written only outside views, forms, serializers and admin and
+    edited by no form, serializer, admin or view class; its source is where changes are traced.
 
     ## Why is this bad?
     Hospitals must be able to say who changed a clinical record, when, and what it said before
@@ -196,6 +199,25 @@ class UnauditedPatientModel(Check):
 
                 def load(rows):
                     LabObservation.objects.bulk_create(LabObservation(**r) for r in rows)
+                """),)),
+        # Counts computed per sample by the project's analysis code: derived from the sample, edited by no one.
+        Valid("""\
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class Sample(models.Model):
+                mrn = models.CharField(max_length=20)
+                history = HistoricalRecords()
+
+            class SampleLocusCount(models.Model):
+                sample = models.ForeignKey(Sample, on_delete=models.CASCADE)
+                count = models.IntegerField()
+            """, path="genomics/models.py",
+            files=(("genomics/locus_counts.py", """\
+                from genomics.models import SampleLocusCount
+
+                def count_loci(sample, counts):
+                    SampleLocusCount.objects.bulk_create(SampleLocusCount(sample=sample, count=c) for c in counts)
                 """),)),
     )
     INVALID = (
@@ -378,10 +400,14 @@ def _is_proxy(node: ast.ClassDef) -> bool:
 
 
 def imported_only(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> bool:
-    """Rows written only by loaders, management commands and scheduled tasks, never from a view, form,
-    serializer or service, and no admin, form, serializer or view class edits the model: a read-only
-    copy of another system's data (an upstream lab or ADT feed)."""
-    if idx.write_roles.get(qualname) != {"batch"} or code is None:
+    """Rows no user edits: written only by loaders, management commands and scheduled tasks, never from a
+    view, form, serializer or service, and no admin, form, serializer or view class edits the model: a
+    read-only copy of another system's data (an upstream lab or ADT feed). A table that is patient data only by
+    its link to a record may also be filled by the project's own library code (statistics, pipeline results):
+    what it derives from is where changes are traced. Seen writes are required: none seen is not evidence."""
+    roles = idx.write_roles.get(qualname)
+    allowed = {"batch", "other"} if qualname in idx.linked_patient else {"batch"}
+    if not roles or not roles <= allowed or code is None:
         return False
     name = qualname.rsplit(".", 1)[-1]
     edited = [q for q in (*code.admin_models.values(),
