@@ -188,6 +188,22 @@ def refuses_anonymous(fn: ast.AST, imports: ImportMap, view: str | None = None) 
         branch = n.orelse if anonymous is False else n.body
         if any(refuses(s) for b in branch for s in walk(b) if isinstance(s, ast.stmt)):
             return True
+    return _refused_after_signed_in_branch(fn, refuses)
+
+
+def _refused_after_signed_in_branch(fn: ast.AST, refuses: Callable[[ast.stmt], bool]) -> bool:
+    """`if request.user.is_authenticated: ... return` followed by `return redirect(login_url)`: an anonymous request
+    skips the branch and meets the next statement that ends the function (two-factor middlewares' shape)."""
+    for parent in walk(fn):
+        for block in (getattr(parent, f, None) for f in ("body", "orelse", "finalbody")):
+            if not isinstance(block, list):
+                continue
+            for i, st in enumerate(block):
+                if not (isinstance(st, ast.If) and _for_anonymous(st.test) is False and not st.orelse):
+                    continue
+                end = next((nxt for nxt in block[i + 1:] if isinstance(nxt, (ast.Return, ast.Raise))), None)
+                if end is not None and refuses(end):
+                    return True
     return False
 
 

@@ -804,6 +804,20 @@ def test_a_session_timeout_middleware_that_only_logs_out_signed_in_users_is_no_g
     assert lines(UnauthenticatedPatientView, VIEW, gate, installed) == []
 
 
+def test_a_middleware_that_returns_for_signed_in_users_and_redirects_everyone_else_is_a_gate() -> None:
+    """Two-factor middlewares: signed-in, verified users return early; an anonymous request skips that branch and
+    meets the redirect to the login page after it."""
+    two_factor = ("core/mw.py", ("from django.shortcuts import redirect\nfrom django.utils.deprecation import MiddlewareMixin\n\n"
+                  "class TwoStageAuthenticationRequired(MiddlewareMixin):\n    def process_request(self, request):\n"
+                  "        if request.user.is_authenticated:\n            if request.user.is_verified():\n"
+                  "                return\n            return redirect('two-factor-setup')\n"
+                  "        return redirect('/accounts/login/')\n"))
+    installed = ("proj/settings.py", "MIDDLEWARE = ['core.mw.TwoStageAuthenticationRequired']\n")
+    assert lines(UnauthenticatedPatientView, VIEW, two_factor, installed) == []
+    passes = (two_factor[0], two_factor[1].replace("        return redirect('/accounts/login/')\n", "        return None\n"))
+    assert lines(UnauthenticatedPatientView, VIEW, passes, installed) == [3]  # anonymous requests go on to the view
+
+
 def test_a_staff_accounts_birth_date_does_not_make_it_a_patient_record() -> None:
     profile = ("staff/models.py", ("from django.contrib.auth.models import User\nfrom django.db import models\n\n"
                "class Profile(models.Model):\n    user = models.OneToOneField(User, on_delete=models.CASCADE)\n"
