@@ -4,12 +4,18 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.django_models import VERSIONED_ROWS, ModelIndex
+from ..facts.django_models import VERSIONED_ROWS, ModelIndex, write_role
 from ..facts.model_params import ModelParams, root_name
 from ..facts.querysets import Scope, functions, is_trail_table, parent_map, statement_of
 from ..facts.raw_sql import NAME as RAW_SQL
 from ..facts.raw_sql import RawSqlIndex
-from ..facts.write_paths import calls_audit_service, command_not_installed, derived_only, sees_every_write
+from ..facts.write_paths import (
+    calls_audit_service,
+    command_not_installed,
+    derived_only,
+    in_revision,
+    sees_every_write,
+)
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -41,8 +47,10 @@ class AuditBypassingWrite(Check):
     `<app_label>_<model>`. SQL wardgate cannot parse, or whose table is named at run time, is unknown:
     listed in the WG020 note, never flagged. `QuerySet.delete()` sends delete signals and is not flagged,
     nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`, models tracked by
-    database triggers (pghistory, `CREATE TRIGGER` in a migration), or a write whose function also calls
-    the project's explicit audit service.
+    database triggers (pghistory, `CREATE TRIGGER` in a migration), a write whose function also calls
+    the project's explicit audit service, or a write to a reversion-registered model in a management command,
+    loader or scheduled job that opens no revision (`reversion.create_revision()`): reversion records a save
+    only inside a revision, so there a `save()` would be recorded no more than the bulk write.
 
     ## Why is this bad?
     simple-history, auditlog and reversion record changes from `post_save`/`pre_save` signals. A
@@ -421,21 +429,26 @@ class AuditBypassingWrite(Check):
             return  # nothing audited, or a command manage.py cannot run in the deployed settings
         parents: dict[ast.AST, ast.AST] | None = None
         params: ModelParams | None = self.ctx.project.fact("model_params")
+        batch = write_role(self.ctx.src) == "batch"
         for fn, cls in functions(node):
             klass = f"{self.ctx.imports.module}.{cls.name}" if cls else None
             if calls_audit_service(f"{klass or self.ctx.imports.module}.{fn.name}", models):
                 continue  # an explicit audit call in the same function records the change
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
             helper = None if cls else f"{self.ctx.imports.module}.{fn.name}"
+            # reversion records saves only inside a revision: in a command that opens none, save() would record
+            # nothing either, so a bulk write there loses nothing the trail had (the missing revision is the gap)
+            no_revision = batch and not in_revision(fn, self.ctx.imports)
             for call in walk(fn):
                 if not isinstance(call, ast.Call):
                     continue
-                hit = self._bypass(call, scope, models) or self._through_parameter(call, helper, params, models)
+                hit = self._bypass(call, scope, models, no_revision) or \
+                    self._through_parameter(call, helper, params, models, no_revision)
                 if hit:
                     parents = parents or self.ctx.shared("parents", lambda: parent_map(node))
                     self.report(statement_of(call, parents), hit[0], fix=hit[1])
 
-    def _bypass(self, call: ast.Call, scope: Scope, models: ModelIndex) -> tuple[str, str] | None:
+    def _bypass(self, call: ast.Call, scope: Scope, models: ModelIndex, no_revision: bool) -> tuple[str, str] | None:
         func = call.func
         meth = func.attr if isinstance(func, ast.Attribute) else last_part(self.qualname(func))
         if meth in _BULK and isinstance(func, ast.Attribute):
@@ -446,7 +459,7 @@ class AuditBypassingWrite(Check):
                 return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
             if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
                 return None  # each row is saved afterwards: that save writes the history
-            if model and self._audited_patient(model, models):
+            if model and self._audited_patient(model, models, no_revision):
                 name = last_part(model)
                 alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
                        "bulk_update": "simple_history.utils.bulk_update_with_history(...) or save() per row",
@@ -463,7 +476,7 @@ class AuditBypassingWrite(Check):
                 if is_trail_table(w.table):
                     continue  # WG203
                 model = scope.table_model(w.table)
-                if model and self._audited_patient(model, models):
+                if model and self._audited_patient(model, models, no_revision):
                     return ((f"Raw SQL {w.kind} of {w.table} (audited patient model {last_part(model)}) bypasses the "
                             f"ORM and the {models.audit_of(model)} audit trail, which records only ORM saves."),
                             ("Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
@@ -471,7 +484,7 @@ class AuditBypassingWrite(Check):
         return None
 
     def _through_parameter(self, call: ast.Call, helper: str | None, params: ModelParams | None,
-                           models: ModelIndex) -> tuple[str, str] | None:
+                           models: ModelIndex, no_revision: bool) -> tuple[str, str] | None:
         """`model.objects.filter(pk=pk).update(...)` in a helper whose callers pass audited patient models."""
         func = call.func
         if helper is None or params is None or not isinstance(func, ast.Attribute) or func.attr not in _BULK:
@@ -479,10 +492,12 @@ class AuditBypassingWrite(Check):
         root = root_name(func.value)
         if root is None:
             return None
-        passed = sorted(last_part(m) for m in params.models_for(helper, root.id) if self._audited_patient(m, models))
+        passed = sorted(last_part(m) for m in params.models_for(helper, root.id)
+                        if self._audited_patient(m, models, no_revision))
         if not passed:
             return None
-        mech = models.audit_of(next(m for m in params.models_for(helper, root.id) if self._audited_patient(m, models)))
+        mech = models.audit_of(next(m for m in params.models_for(helper, root.id)
+                                    if self._audited_patient(m, models, no_revision)))
         n = params.callers.get((helper, root.id), 0)
         return ((f"{_BULK[func.attr]} on `{root.id}` sends no save signals, and {n} caller(s) pass audited patient "
                 f"models ({', '.join(passed[:5])}{', ...' if len(passed) > 5 else ''}): the {mech} audit trail "
@@ -490,11 +505,11 @@ class AuditBypassingWrite(Check):
                 "Fetch the row and save() it (or use the audit library's bulk helpers), so each change is recorded.")
 
     @staticmethod
-    def _audited_patient(model: str, models: ModelIndex) -> bool:
+    def _audited_patient(model: str, models: ModelIndex, no_revision: bool = False) -> bool:
         mech = models.audit_of(model)
         # (a model that keeps its own versions records no signal: a queryset write skips nothing it listens to)
         return mech is not None and not sees_every_write(mech) and not mech.startswith(VERSIONED_ROWS) \
-            and models.is_patient_model(model)
+            and not (no_revision and mech.startswith("reversion")) and models.is_patient_model(model)
 
 
 def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:

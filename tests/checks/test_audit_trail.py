@@ -48,7 +48,18 @@ def test_update_on_reversion_model_but_not_on_trigger_based_pghistory() -> None:
     code = ("from clinic.models import Encounter, Referral\n\ndef close():\n"
             "    Encounter.objects.filter(notes='').update(notes='-')\n"
             "    Referral.objects.all().update(reason='-')\n")
-    assert lines(AuditBypassingWrite, code, MODELS, AUDIT) == [5]
+    assert lines(AuditBypassingWrite, code, MODELS, AUDIT, path="clinic/services.py") == [5]
+
+
+def test_a_command_that_opens_no_revision_loses_nothing_to_a_bulk_write_on_a_reversion_model() -> None:
+    """reversion records saves only inside a revision: where none is open, save() would record nothing either."""
+    code = "from clinic.models import Referral\n\ndef close():\n    Referral.objects.all().update(reason='-')\n"
+    command = "clinic/management/commands/close_referrals.py"
+    assert lines(AuditBypassingWrite, code, MODELS, AUDIT, path=command) == []
+    in_revision = ("import reversion\nfrom clinic.models import Referral\n\n@reversion.create_revision()\n"
+                   "def close():\n    Referral.objects.all().update(reason='-')\n")
+    assert lines(AuditBypassingWrite, in_revision, MODELS, AUDIT, path=command) == [6]
+    assert lines(AuditBypassingWrite, code, MODELS, AUDIT, path="clinic/views.py") == [4]
 
 
 def test_raw_sql_on_custom_db_table_and_sql_in_a_variable() -> None:
