@@ -96,13 +96,17 @@ def _person_fields(m: ModelInfo, phi_names: frozenset[str], users: set[str]) -> 
     return sex + other[:2] if other else []
 
 
+_MAX_ANCESTORS = 64
+
+
 def with_inherited_fields(idx: ModelIndex, m: ModelInfo) -> ModelInfo:
     """The model with the fields of its abstract ancestors that it does not override: Django copies an
     abstract model's fields into every subclass (`Participant(BaseParticipant)` holds BaseParticipant's
     `birthdate`). A concrete parent's fields stay in the parent's table (multi-table inheritance): not copied."""
     inherited: dict[str, FieldInfo] = {}
     todo, seen = list(m.bases), {m.qualname}
-    while todo and len(seen) < 12:
+    # A bound on the ancestors read, not on depth: an EDC consent model has a dozen field mixins, each with bases.
+    while todo and len(seen) < _MAX_ANCESTORS:
         base = idx.lookup(todo.pop(0))
         if base is None or base.qualname in seen or not base.abstract:
             continue

@@ -818,6 +818,20 @@ def test_a_middleware_that_returns_for_signed_in_users_and_redirects_everyone_el
     assert lines(UnauthenticatedPatientView, VIEW, passes, installed) == [3]  # anonymous requests go on to the view
 
 
+def test_fields_of_every_abstract_ancestor_count_however_many_mixins_a_model_has() -> None:
+    """EDC consent models combine a dozen field mixins; the birth date sits in a base of the last of them."""
+    mixins = "".join(f"class Mixin{i}(models.Model):\n    f{i} = models.TextField()\n\n    class Meta:\n"
+                     f"        abstract = True\n\n\n" for i in range(12))
+    code = ("from django.db import models\n\n\nclass BaseFields(models.Model):\n    dob = models.DateField()\n\n"
+            "    class Meta:\n        abstract = True\n\n\n" + mixins +
+            "class PersonalFields(BaseFields):\n    initials = models.CharField(max_length=3)\n\n"
+            "    class Meta:\n        abstract = True\n\n\n"
+            f"class Consent({', '.join(f'Mixin{i}' for i in range(12))}, PersonalFields):\n"
+            "    consent_datetime = models.DateTimeField()\n")
+    line = code.splitlines().index(next(x for x in code.splitlines() if x.startswith("class Consent("))) + 1
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(code, path="trial/models.py"))] == [line]
+
+
 def test_a_staff_accounts_birth_date_does_not_make_it_a_patient_record() -> None:
     profile = ("staff/models.py", ("from django.contrib.auth.models import User\nfrom django.db import models\n\n"
                "class Profile(models.Model):\n    user = models.OneToOneField(User, on_delete=models.CASCADE)\n"
