@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_code import ProjectCode, admin_action, writes_in
+from ..facts.django_code import ProjectCode, admin_action, is_write, writes_in, writing_methods
 from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -101,6 +101,22 @@ class AdminActionTooWeak(Check):
             class RxAdmin(admin.ModelAdmin):
                 actions = [renew]
             """, line=5, path="clinic/admin.py", files=_FILES),
+        # The rows are saved by a helper method of the admin; `save_base()` still writes them.
+        Invalid("""\
+            from django.contrib import admin
+            from clinic.models import LabResult, Prescription
+
+            @admin.register(LabResult)
+            class LabAdmin(admin.ModelAdmin):
+                @admin.action(permissions=['view'])
+                def recalculate(self, request, queryset):
+                    for result in queryset:
+                        result.value = result.value * 2
+                        self._store(result)
+
+                def _store(self, result):
+                    result.save_base()
+            """, line=7, path="clinic/admin.py", files=_FILES),
     )
 
     @classmethod
@@ -117,14 +133,16 @@ class AdminActionTooWeak(Check):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._action(stmt, None, models, code)
             elif isinstance(stmt, ast.ClassDef):
+                writing = set(writing_methods(stmt))  # an action may save through a helper method of its admin
                 for m in stmt.body:
                     if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        self._action(m, f"{module}.{stmt.name}", models, code)
+                        self._action(m, f"{module}.{stmt.name}", models, code, m.name in writing)
 
     def _action(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, admin_cls: str | None, models: ModelIndex,
-                code: ProjectCode) -> None:
+                code: ProjectCode, writes: bool | None = None) -> None:
         action = admin_action(fn, self.ctx.imports)
-        if action is None or action.permissions is None or set(action.permissions) - {"view"} or not writes_in(fn):
+        if action is None or action.permissions is None or set(action.permissions) - {"view"} or not (
+                writes_in(fn) if writes is None else writes):
             return
         touched = self._patient_models(fn, admin_cls, models, code)
         if touched:
@@ -133,10 +151,14 @@ class AdminActionTooWeak(Check):
                         fix="Declare the permission the change needs, e.g. permissions=['change'] (or 'add'/'delete').")
 
     def _patient_models(self, fn: ast.AST, admin_cls: str | None, models: ModelIndex, code: ProjectCode) -> list[str]:
-        found = {last_part(q) for q in (self.ctx.imports.qualname(n) for n in walk(fn)
-                                        if isinstance(n, (ast.Name, ast.Attribute))) if q and models.is_patient_model(q)}
+        """The patient models the action writes: its admin's model (the queryset's rows) and those named in a write
+        (`Rx.objects.create(...)`); else every patient model it names (the writes go through helpers)."""
+        def named(nodes: list[ast.AST]) -> set[str]:
+            return {last_part(q) for q in (self.ctx.imports.qualname(n) for n in nodes
+                                           if isinstance(n, (ast.Name, ast.Attribute))) if q and models.is_patient_model(q)}
+        written = named([n for c in walk(fn) if isinstance(c, ast.Call) and is_write(c) for n in walk(c.func)])
         if admin_cls:
             registered = next((code.admin_models[a] for a in code.ancestors(admin_cls) if a in code.admin_models), None)
             if registered and models.is_patient_model(registered):
-                found.add(last_part(registered))
-        return sorted(found)
+                written.add(last_part(registered))
+        return sorted(written or named(list(walk(fn))))

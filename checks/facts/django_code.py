@@ -326,7 +326,8 @@ def _get_perms(value: ast.expr) -> bool:
         for k, v in zip(value.keys, value.values))
 
 
-SAVES = frozenset({"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",
+# (`save_base()` is Model.save() without its hooks: it still writes the row and sends the save signals)
+SAVES = frozenset({"save", "save_base", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",
                    "update_or_create"})
 
 

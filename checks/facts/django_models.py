@@ -352,7 +352,8 @@ class ModelIndex:
             if depth:
                 return None
         short = last_part(ref)
-        candidates = self.by_name.get(short, [])
+        # Django's lazy references ignore the model name's case: `"meta_prn.pregnancynotification"`
+        candidates = self.by_name.get(short, []) or (self._by_lower_name().get(short.lower(), []) if "." in ref else [])
         suffix = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
         if len(suffix) == 1:
             return self.models[suffix[0]]
@@ -375,6 +376,13 @@ class ModelIndex:
         django_candidates = [q for q in candidates if q in self.django]
         return self.models[django_candidates[0]] if len(django_candidates) == 1 else None
 
+    def _by_lower_name(self) -> dict[str, list[str]]:
+        if self._lowered is None:
+            self._lowered = {}
+            for model_name, qualnames in self.by_name.items():
+                self._lowered.setdefault(model_name.lower(), []).extend(qualnames)
+        return self._lowered
+
     def is_django_model(self, ref: str | None) -> bool:
         m = self.lookup(ref)
         return m is not None and m.qualname in self.django
@@ -386,11 +394,7 @@ class ModelIndex:
     def spelled_patient_model(self, name: str) -> str | None:
         """The patient model a variable's name spells (`participant`, `lab_result` -> LabResult): the one Django
         model of that name, or the first of same-named variants that all hold patient data (swappable models)."""
-        if self._lowered is None:
-            self._lowered = {}
-            for model_name, qualnames in self.by_name.items():
-                self._lowered.setdefault(model_name.lower(), []).extend(qualnames)
-        hits = sorted(q for q in self._lowered.get(name.lower().replace("_", ""), []) if q in self.django)
+        hits = sorted(q for q in self._by_lower_name().get(name.lower().replace("_", ""), []) if q in self.django)
         return hits[0] if hits and all(q in self.patient for q in hits) else None
 
     def audit_of(self, ref: str | None) -> str | None:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..names import ImportMap, last_part, matches
+from ..names import ImportMap, dotted, last_part, matches
 from ..walk import children, walk
 from .django_code import ProjectCode
 from .django_models import ModelIndex
@@ -98,6 +98,22 @@ class Scope:
                 return found
         return None
 
+    def _registry_model(self, expr: ast.expr) -> str | None:
+        """A model class taken from Django's app registry by its label: `model_cls = apps.get_model("clinic.visit")`
+        or `apps.get_model("clinic", "Visit")` (also `django_apps.get_model(...)`), directly or in a local name."""
+        values = self.env.get(expr.id, []) if isinstance(expr, ast.Name) else [expr]
+        for v in values:
+            if not (isinstance(v, ast.Call) and (dotted(v.func) or "").rsplit(".", 1)[-1] == "get_model"):
+                continue
+            parts = [a.value for a in v.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            label = ".".join(parts) if len(parts) == 2 else parts[0] if len(parts) == 1 and "." in parts[0] else None
+            if not label or label.count(".") != 1:
+                continue
+            found = self._model(label)
+            if found and f".{label.split('.')[0]}." in f".{found}":  # the app must be the label's, not a namesake's
+                return found
+        return None
+
     def _model(self, ref: str | None) -> str | None:
         m = self.models.lookup(ref)
         return m.qualname if m is not None and m.qualname in self.models.django else None
@@ -119,7 +135,7 @@ class Scope:
             if expr.attr in MANAGERS:
                 if isinstance(expr.value, ast.Attribute) and _is_self(expr.value.value) and expr.value.attr == "model":
                     return self.class_model()
-                return self._model(self.imports.qualname(expr.value))
+                return self._model(self.imports.qualname(expr.value)) or self._registry_model(expr.value)
             if _is_self(expr.value) and expr.attr == "queryset":
                 return self.class_model()
             owner = self.instance_of(expr.value, depth + 1)  # `submission.visits`, `patient.visit_set`

@@ -62,6 +62,18 @@ def test_a_command_that_opens_no_revision_loses_nothing_to_a_bulk_write_on_a_rev
     assert lines(AuditBypassingWrite, code, MODELS, AUDIT, path="clinic/views.py") == [4]
 
 
+def test_a_model_class_taken_from_the_app_registry_by_its_label() -> None:
+    """`apps.get_model("clinic.referral")`: Django's lazy label, the model name in any case."""
+    code = ("from django.apps import apps as django_apps\n\ndef close(pk):\n"
+            "    model_cls = django_apps.get_model('clinic.referral')\n"
+            "    model_cls.objects.filter(pk=pk).update(reason='-')\n")
+    assert lines(AuditBypassingWrite, code, MODELS, AUDIT, path="clinic/services.py") == [5]
+    two_args = code.replace("get_model('clinic.referral')", "get_model('clinic', 'Referral')")
+    assert lines(AuditBypassingWrite, two_args, MODELS, AUDIT, path="clinic/services.py") == [5]
+    other_app = code.replace("get_model('clinic.referral')", "get_model('billing.referral')")
+    assert lines(AuditBypassingWrite, other_app, MODELS, AUDIT, path="clinic/services.py") == []
+
+
 def test_raw_sql_on_custom_db_table_and_sql_in_a_variable() -> None:
     code = ("from django.db import connection\n\ndef fix():\n    sql = f\"UPDATE adt_admission SET ward = '{1}'\"\n"
             "    with connection.cursor() as c:\n        c.execute(sql)\n")

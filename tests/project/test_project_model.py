@@ -14,6 +14,7 @@ from pathlib import Path
 from textwrap import dedent
 
 from checks.base import Valid
+from checks.domain.audit_bypassing_write import AuditBypassingWrite
 from checks.domain.missing_sibling_guard import MissingSiblingGuard
 from checks.domain.object_check_never_runs import ObjectCheckNeverRuns
 from checks.domain.unaudited_patient_model import UnauditedPatientModel
@@ -159,11 +160,26 @@ def test_history_on_an_abstract_base_is_inherited_only_with_inherit_true() -> No
 
 
 def test_library_base_from_opal_is_patient_data_audited_by_reversion_and_unknown_bases_stay_quiet() -> None:
-    opal = ("from django.db import models\nfrom opal import models as omodels\nfrom edc_model.models import BaseUuidModel\n\n"
+    opal = ("from django.db import models\nfrom opal import models as omodels\nfrom acme_base.models import TrackedModel\n\n"
             "class Referral(omodels.EpisodeSubrecord):\n    reason = models.TextField()\n\n"
-            "class Encounter(BaseUuidModel, models.Model):\n    notes = models.TextField()\n\n"
+            "class Encounter(TrackedModel, models.Model):\n    notes = models.TextField()\n\n"
             "class Admission(models.Model):\n    notes = models.TextField()\n")
     assert lines(UnauditedPatientModel, opal, path="clinic/records.py") == [11]  # only the plain Django model
+
+
+def test_a_trial_apps_forms_on_clinicedc_bases_are_participant_records_with_the_history_their_bases_give() -> None:
+    """clinicedc's declared models: a CRF on edc_crf's CrfModelMixin inherits its history; one on the manager-less
+    mixin, or a PRN form on BaseUuidModel (user stamps only), has none unless it declares one."""
+    code = ("from django.db import models\nfrom edc_crf.model_mixins import CrfModelMixin, CrfNoManagerModelMixin\n"
+            "from edc_model.models import BaseUuidModel\n\n"
+            "class Vitals(CrfModelMixin, BaseUuidModel):\n    weight = models.DecimalField(max_digits=5, decimal_places=1)\n\n"
+            "class Followup(CrfNoManagerModelMixin, BaseUuidModel):\n    notes = models.TextField()\n\n"
+            "class PregnancyNotification(BaseUuidModel):\n    edd = models.DateField()\n")
+    assert lines(UnauditedPatientModel, code, path="trial_subject/models.py") == [8, 11]
+    update = ("trial_subject/services.py", ("from trial_subject.models import Vitals\n\ndef fix(pk):\n"
+                                            "    Vitals.objects.filter(pk=pk).update(weight=0)\n"))
+    assert [f.start_line for f in run_example(AuditBypassingWrite, Valid(update[1], path=update[0], files=(
+        ("trial_subject/models.py", code),)))] == [4]
 
 
 def test_explicit_audit_service_called_from_views_is_the_projects_audit_mechanism() -> None:
