@@ -48,6 +48,8 @@ DEFAULT_PHI_FIELDS = (
     # Provincial and national health-card numbers: Quebec's RAMQ, Ontario's OHIP, Scotland's CHI, New Zealand's
     # NHI, Australia's IHI, British Columbia's PHN.
     "ramq", "ramq_number", "ohip_number", "health_card_number", "chi_number", "nhi_number", "ihi_number", "phn",
+    # Clinical trials identify a participant by initials with the subject identifier, sex and birth date (GCP CRFs).
+    "initials",
 )
 # Health-card numbers name one patient on their own, like an NHS number.
 _HEALTH_CARDS = frozenset({"ramq", "ramq_number", "ohip_number", "health_card_number", "chi_number", "nhi_number",

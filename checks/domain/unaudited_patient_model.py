@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.django_models import VERSIONED_ROWS, ModelIndex
+from ..facts.django_models import VERSIONED_ROWS, ModelIndex, ModelInfo
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -219,8 +219,46 @@ class UnauditedPatientModel(Check):
                 def count_loci(sample, counts):
                     SampleLocusCount.objects.bulk_create(SampleLocusCount(sample=sample, count=c) for c in counts)
                 """),)),
+        # The parent's history is inherited (or the proxy declares its own): each proxy gets a history model.
+        Valid("""\
+            from django.contrib import admin
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class Consent(models.Model):
+                first_name = models.CharField(max_length=50)
+                dob = models.DateField()
+                history = HistoricalRecords(inherit=True)
+
+            class ConsentForWithdrawal(Consent):
+                class Meta:
+                    proxy = True
+
+            @admin.register(ConsentForWithdrawal)
+            class ConsentForWithdrawalAdmin(admin.ModelAdmin):
+                fields = ["first_name", "dob"]
+            """, path="trial/models.py"),
     )
     INVALID = (
+        # Edited through its own admin, a proxy of a model whose history is not inherited saves with no trace.
+        Invalid("""\
+            from django.contrib import admin
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class Consent(models.Model):
+                first_name = models.CharField(max_length=50)
+                dob = models.DateField()
+                history = HistoricalRecords()
+
+            class ConsentForWithdrawal(Consent):
+                class Meta:
+                    proxy = True
+
+            @admin.register(ConsentForWithdrawal)
+            class ConsentForWithdrawalAdmin(admin.ModelAdmin):
+                fields = ["first_name", "dob"]
+            """, line=10, path="trial/models.py"),
         # DICOM's patient-module attributes name the patient whatever the table is called.
         Invalid("""\
             from django.db import models
@@ -361,6 +399,9 @@ class UnauditedPatientModel(Check):
             return
         qualname = f"{self.ctx.imports.module}.{node.name}"
         info = idx.models.get(qualname)
+        if info is not None and _is_proxy(node):
+            self._proxy(node, info, idx)
+            return
         if info is None or qualname not in idx.django or qualname not in idx.patient or idx.audited.get(qualname):
             return
         if qualname in idx.unknown_audit:  # a base wardgate cannot read may add the trail: `wardgate facts` says so
@@ -389,6 +430,33 @@ class UnauditedPatientModel(Check):
         )
 
 
+    def _proxy(self, node: ast.ClassDef, info: ModelInfo, idx: ModelIndex) -> None:
+        """A proxy that users edit, of a patient model whose history is its own `HistoricalRecords()` (no
+        `inherit=True`): simple-history listens to the parent's save signals only, and Django sends them with the
+        proxy as sender, so every change made through the proxy goes unrecorded."""
+        if info.history_field or idx.audited.get(info.qualname):
+            return  # the proxy declares its own history (or is registered with another mechanism)
+        parent = next((m for m in (idx.lookup(b) for b in info.bases) if m is not None), None)
+        if parent is None or parent.qualname not in idx.patient or idx.audited.get(parent.qualname) != "simple-history":
+            return
+        code: ProjectCode | None = self.ctx.project.fact("django_code")
+        if code is None or not _edited(info.qualname, code):
+            return
+        self.report(node, f"Proxy model {node.name} of {parent.name} has no history of its own: {parent.name}'s "
+                    f"`HistoricalRecords()` (without inherit=True) records saves of {parent.name} only, so changes "
+                    f"made through {node.name} (its admin or forms) leave no trace.",
+                    fix=f"Add `history = HistoricalRecords()` to {node.name}, or declare {parent.name}'s history with "
+                    "`HistoricalRecords(inherit=True)`.")
+
+
+def _edited(qualname: str, code: ProjectCode) -> bool:
+    """An admin, form, serializer or view class of the project edits the model."""
+    name = qualname.rsplit(".", 1)[-1]
+    return any(q and (q == qualname or q.rsplit(".", 1)[-1] == name)
+               for q in (*code.admin_models.values(), *(c.model for c in code.classes.values()),
+                         *(c.meta_model for c in code.classes.values())))
+
+
 def _is_proxy(node: ast.ClassDef) -> bool:
     for stmt in node.body:
         if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
@@ -409,8 +477,4 @@ def imported_only(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> b
     allowed = {"batch", "other"} if qualname in idx.linked_patient else {"batch"}
     if not roles or not roles <= allowed or code is None:
         return False
-    name = qualname.rsplit(".", 1)[-1]
-    edited = [q for q in (*code.admin_models.values(),
-                          *(c.model for c in code.classes.values()), *(c.meta_model for c in code.classes.values()))
-              if q and (q == qualname or q.rsplit(".", 1)[-1] == name)]
-    return not edited
+    return not _edited(qualname, code)
