@@ -30,7 +30,10 @@ class UnauditedPatientModel(Check):
     reported on its own: one gap, one finding. Rows no user edits are not flagged either: a copy of another
     system's records written only by loaders, commands and scheduled tasks, or a table that is patient data only by
     its link (per-sample counts, pipeline results) written only outside views, forms, serializers and admin and
-    edited by no form, serializer, admin or view class; its source is where changes are traced.
+    edited by no form, serializer, admin or view class; its source is where changes are traced. A proxy model that
+    users edit (its own admin, form or serializer) is flagged when its patient-data parent keeps a simple-history
+    `HistoricalRecords()` without `inherit=True` and the proxy declares none: simple-history listens to the parent's
+    save signals only, and Django sends them with the proxy as sender.
 
     ## Why is this bad?
     Hospitals must be able to say who changed a clinical record, when, and what it said before
