@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..names import ImportMap, last_part, matches
+from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
@@ -100,9 +100,10 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     out = FileModels()
     # A migration's classes are `Migration`s, never models (and there are hundreds of them).
     in_migration = src.looks_like_migration
+    typing_only = _type_checking_classes(src.tree)
     for node in src.nodes:
         if isinstance(node, ast.ClassDef):
-            if not in_migration:
+            if not in_migration and id(node) not in typing_only:
                 out.models.append(_model_info(node, src, imports))
                 if _plain_mixin(node):
                     out.plain.append(out.models[-1].qualname)
@@ -120,6 +121,16 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     out.settings += _audit_settings(src.tree)
     out.models = [m for m in out.models if m.bases]
     return out if _has_model_facts(out) else None
+
+
+def _type_checking_classes(tree: ast.Module) -> set[int]:
+    """Classes declared under `if TYPE_CHECKING:` at module level: shapes for type hints
+    (`class RelatedVisitModel(VisitModelMixin, BaseUuidModel): pass`), never defined when the code runs."""
+    out: set[int] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and (dotted(stmt.test) or "").rsplit(".", 1)[-1] == "TYPE_CHECKING":
+            out.update(id(n) for n in walk(stmt) if isinstance(n, ast.ClassDef))
+    return out
 
 
 def _plain_mixin(node: ast.ClassDef) -> bool:
@@ -352,8 +363,11 @@ class ModelIndex:
             if depth:
                 return None
         short = last_part(ref)
-        # Django's lazy references ignore the model name's case: `"meta_prn.pregnancynotification"`
-        candidates = self.by_name.get(short, []) or (self._by_lower_name().get(short.lower(), []) if "." in ref else [])
+        candidates = self.by_name.get(short, [])
+        if not candidates and ref.count(".") == 1:  # a lazy "app_label.modelname": Django ignores the name's case
+            app = ref.split(".")[0]
+            hits = [q for q in self._by_lower_name().get(short.lower(), []) if f".{app}." in f".{q}"]
+            return self.models[hits[0]] if len(hits) == 1 else None
         suffix = [q for q in candidates if q.endswith("." + ref) or ref.endswith("." + q)]
         if len(suffix) == 1:
             return self.models[suffix[0]]

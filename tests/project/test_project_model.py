@@ -182,6 +182,27 @@ def test_a_trial_apps_forms_on_clinicedc_bases_are_participant_records_with_the_
         ("trial_subject/models.py", code),)))] == [4]
 
 
+def test_a_class_declared_for_type_hints_only_is_no_model() -> None:
+    code = ("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from django.db import models\n\n"
+            "    class RelatedVisit(models.Model):\n        date_of_birth = models.DateField()\n")
+    assert lines(UnauditedPatientModel, code, path="trial_metadata/metadata.py") == []
+    runtime = code.replace("if TYPE_CHECKING:", "if True:")
+    assert lines(UnauditedPatientModel, runtime, path="trial_metadata/metadata.py") == [6]
+
+
+def test_a_lazy_model_label_matches_the_name_in_any_case_but_only_in_its_own_app() -> None:
+    """`"clinic.patient"` is clinic's Patient; a module path that ends in a model's name is not that model."""
+    from checks.facts.django_models import ModelIndex, ModelInfo
+    idx = ModelIndex()
+    for q in ("clinic.models.Patient", "core.models.Samples"):
+        idx.models[q] = ModelInfo(name=q.rsplit(".", 1)[1], qualname=q, path="x.py", line=1, bases=["models.Model"])
+        idx.by_name.setdefault(q.rsplit(".", 1)[1], []).append(q)
+        idx.django.add(q)
+    assert (m := idx.lookup("clinic.patient")) is not None and m.qualname == "clinic.models.Patient"
+    assert idx.lookup("billing.patient") is None
+    assert idx.lookup("core.utils.samples") is None
+
+
 def test_explicit_audit_service_called_from_views_is_the_projects_audit_mechanism() -> None:
     service = ("core/audit.py", ("from core.models import AuditLog\n\nclass Auditor:\n"
                "    def audit_update(self, obj):\n        AuditLog.objects.create(object_id=obj.pk)\n"))
