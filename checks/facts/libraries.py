@@ -44,6 +44,7 @@ class LibraryClass:
     revision_middleware: bool = False
     version_admin: bool = False
     bases: tuple[str, ...] = ()  # the package's own bases of the class (what a project subclass extends)
+    injects: str | None = None  # a view decorator that fetches a row by the URL's pk and hands it to the view
 
 
 @cache

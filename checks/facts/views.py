@@ -39,7 +39,7 @@ from .guards import (
     raises_permission_denied,
     request_user_names,
 )
-from .libraries import library_class, neutral
+from .libraries import library_ancestors, library_class, neutral
 
 if TYPE_CHECKING:
     from ..base import FileContext
@@ -592,6 +592,8 @@ class Analyzer:
     def _class_view(self, node: ast.ClassDef) -> View | None:
         q = f"{self.imports.module}.{node.name}"
         ancestors = self.code.ancestors(q)
+        # a package's view base declared with its own bases (OPAL's LoginRequiredViewset is a DRF ViewSet)
+        ancestors = [*ancestors, *(b for a in ancestors for b in library_ancestors(a) if b not in ancestors)]
         if not any(is_view_base(a) for a in ancestors):
             return None
         drf = any(a.startswith("rest_framework.") for a in ancestors)
@@ -640,7 +642,8 @@ class Analyzer:
         if drf:
             perms = self._class_perms(ancestors)
             r, w = self.perm_levels(perms) if perms is not None else self.default_perms()
-            evidence.append(self._perm_evidence(perms))
+            if perms is not None or not any((lib := library_class(a)) is not None and lib.auth for a in ancestors):
+                evidence.append(self._perm_evidence(perms))  # (a package base's own permission_classes: said above)
             perm_classes = perms if perms is not None else [p for ps in self.code.default_perms for p in ps]
             if self.code.attr(q, "get_permissions"):
                 perm_classes = []  # decided per action
@@ -667,6 +670,7 @@ class Analyzer:
         touched = [m for m in (self._model(r) for r in model_refs if isinstance(r, str)) if m]
         touched += self._row_models_in(node)
         touched += [m for f, found in self._reached.items() if f.startswith(q + ".") for m in found]
+        touched += self._injected(node)
         gq = next((m for m in node.body if isinstance(m, ast.FunctionDef) and m.name in ("get_queryset", "get_object")),
                   None)
         restricted = gq is not None and self.restricted(gq) or any(
@@ -692,6 +696,19 @@ class Analyzer:
                     models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
                     handler_levels=handler_levels, object_only=per_object)
+
+    def _injected(self, node: ast.ClassDef) -> list[str]:
+        """Models whose rows a package decorator on a handler fetches by the URL's pk and passes in
+        (`@patient_from_pk def destroy(self, request, patient)`, checks/library_models.toml `injects`)."""
+        out = []
+        for m in node.body:
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for d in m.decorator_list:
+                    lib = library_class(self.imports.qualname(d.func if isinstance(d, ast.Call) else d))
+                    model = self._model(lib.injects) if lib is not None and lib.injects else None
+                    if model:
+                        out.append(model)
+        return out
 
     def _per_action_levels(self, fn: ast.FunctionDef, inherited: tuple[int, int]) -> tuple[int, int] | None:
         def levels(value: ast.expr | None) -> tuple[int, int] | None:

@@ -372,3 +372,16 @@ def test_a_filter_backend_that_keeps_the_users_rows_scopes_the_view() -> None:
     ordering_only = code.replace("[OrderingFilter, ViewPermissionFilter]", "[OrderingFilter]")
     found = run_example(UnscopedChildRows, Valid(ordering_only, path="annotate/views.py", files=(models, urls, filters)))
     assert [f.start_line for f in found] == [14], [f.message for f in found]
+
+
+def test_an_opal_viewset_that_deletes_the_patient_its_decorator_fetches() -> None:
+    """OPAL's LoginRequiredViewset is a DRF ViewSet requiring login, and `@patient_from_pk` hands the handler the
+    Patient the URL names: deleting it with no role check is a write any signed-in user can make."""
+    code = ("from opal.core.api import LoginRequiredViewset, OPALRouter, patient_from_pk\n\n\n"
+            "class DeletePatientViewset(LoginRequiredViewset):\n    basename = 'delete_patient'\n\n"
+            "    @patient_from_pk\n    def destroy(self, request, patient):\n        patient.delete()\n\n\n"
+            "router = OPALRouter()\nrouter.register('delete_patient', DeletePatientViewset)\n")
+    urls = ("proj/urls.py", "from django.urls import include, path\nfrom clinic import api\n\n"
+            "urlpatterns = [path('indigo/', include(api.router.urls))]\n")
+    assert lines(UnauthorizedPatientWrite, code, urls) == [4]
+    assert lines(UnauthenticatedPatientView, code, urls) == []
