@@ -381,7 +381,7 @@ def test_an_opal_viewset_that_deletes_the_patient_its_decorator_fetches() -> Non
             "class DeletePatientViewset(LoginRequiredViewset):\n    basename = 'delete_patient'\n\n"
             "    @patient_from_pk\n    def destroy(self, request, patient):\n        patient.delete()\n\n\n"
             "router = OPALRouter()\nrouter.register('delete_patient', DeletePatientViewset)\n")
-    urls = ("proj/urls.py", "from django.urls import include, path\nfrom clinic import api\n\n"
-            "urlpatterns = [path('indigo/', include(api.router.urls))]\n")
+    urls = ("proj/urls.py", ("from django.urls import include, path\nfrom clinic import api\n\n"
+                             "urlpatterns = [path('indigo/', include(api.router.urls))]\n"))
     assert lines(UnauthorizedPatientWrite, code, urls) == [4]
     assert lines(UnauthenticatedPatientView, code, urls) == []
