@@ -47,8 +47,9 @@ PUBLISHED_TEST_KEYS = frozenset({"6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe", "6L
 # ("api_key_here", "token-goes-here").
 _REPLACE_VERBS = frozenset({"change", "replace", "update", "fill", "set", "put", "enter", "insert", "paste"})
 _ASKING_PAIRS = frozenset({*((v, o) for v in _REPLACE_VERBS for o in ("me", "this", "it", "with")), ("fill", "in"),
-                           ("must", "set"), ("must", "be")})
-_ASKING_WORDS = frozenset({"your", "yours", "todo", "tbd", "fixme", *(v + o for v in _REPLACE_VERBS for o in ("me", "this"))})
+                           ("must", "set"), ("must", "be"), ("not", "used")})  # "not-used-private-key-jwt": no secret
+_ASKING_WORDS = frozenset({"your", "yours", "todo", "tbd", "fixme", "unused",
+                           *(v + o for v in _REPLACE_VERBS for o in ("me", "this"))})
 
 _ENV_GETTERS = (
     "os.environ.get",

@@ -68,7 +68,8 @@ class HardcodedSecretAssignment(Check):
     keys and tokens when the value is long and random (Shannon entropy). Names that only
     describe a secret (`PASSWORD_RESET_TIMEOUT`, `TOKEN_TTL`, `password_label`), public
     fingerprints (`*_SHA256`, `*_PUBKEY*`), UUIDs and placeholders (`changeme`, `<api-key>`, values
-    whose words ask to be replaced: `replace_with_random_string`, `your_key_here`) pass (except a placeholder
+    whose words ask to be replaced or say they are not used: `replace_with_random_string`, `your_key_here`,
+    `not-used-private-key-jwt`) pass (except a placeholder
     fallback of a key the service signs or verifies with itself, `*_HMAC_*` / `*_SIGNING_*`: that
     placeholder becomes the working key); any literal fallback of a setting the project verifies incoming requests
     with (the key of an `hmac.new()`, of a `jwt.decode()`, a token compared with a request header) is flagged,
@@ -154,6 +155,7 @@ class HardcodedSecretAssignment(Check):
             os.environ["FLASK_SECRET_KEY"] = "replace_with_random_string"
             STRIPE_API_KEY = "put_your_stripe_api_key_here"
             LAB_FEED_CLIENT_SECRET = "enterYourClientSecret"
+            OIDC_RP_CLIENT_SECRET = "not-used-private-key-jwt"
             """),
         Valid("""\
             API_KEY = "3f2b7c1e-9a4d-4e8f-b6a1-0c2d3e4f5a6b"
