@@ -16,7 +16,6 @@ from .domain import (
     audit_bypassing_write,
     audit_failure_swallowed,
     audit_trail_tampering,
-    change_outside_revision,
     controlled_drug_without_witness,
     credentials_in_url,
     csrf_protection_off,
@@ -100,7 +99,6 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     write_without_audit_call.WriteWithoutAuditCall,
     audit_failure_swallowed.AuditFailureSwallowed,
     untraced_patient_delete.UntracedPatientDelete,
-    change_outside_revision.ChangeOutsideRevision,
     # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,

@@ -109,22 +109,6 @@ def command_not_installed(module: str, code: ProjectCode) -> bool:
     return code.installed(module.split(".management.commands", 1)[0]) is False
 
 
-def missing_import(tree: ast.Module, code: ProjectCode, models: ModelIndex) -> str | None:
-    """A class the module imports from a project `models` module that defines no such class (`from legacy.models
-    import ActionLog` after ActionLog was removed): loading the module raises ImportError, so its code never runs.
-    Judged only where wardgate read that module (another class imported with it is defined there)."""
-    for stmt in tree.body:
-        if not isinstance(stmt, ast.ImportFrom) or stmt.level or not stmt.module or \
-                stmt.module.rsplit(".", 1)[-1] != "models":
-            continue
-        names = [f"{stmt.module}.{a.name}" for a in stmt.names if a.name[:1].isupper() and not a.name.isupper()]
-        defined = [q for q in names if (m := models.lookup(q)) is not None and m.qualname.startswith(stmt.module + ".")]
-        missing = [q for q in names if models.lookup(q) is None and code.lookup(q) is None]
-        if defined and missing:
-            return missing[0]
-    return None
-
-
 def request_audit_decorator(fn: ast.AST, imports: ImportMap, models: ModelIndex) -> str | None:
     """The project's request-audit decorator on the function (`@log_request` saving a RequestLog row), if any."""
     if not models.audit_decorators:
