@@ -9,6 +9,26 @@ from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
 
+# A proxy of a patient model, edited through its own admin (the parent's history decides whether saves are recorded).
+_PROXY = """\
+            from django.contrib import admin
+            from django.db import models
+            from simple_history.models import HistoricalRecords
+
+            class Consent(models.Model):
+                first_name = models.CharField(max_length=50)
+                dob = models.DateField()
+                history = HistoricalRecords()
+
+            class ConsentForWithdrawal(Consent):
+                class Meta:
+                    proxy = True
+
+            @admin.register(ConsentForWithdrawal)
+            class ConsentForWithdrawalAdmin(admin.ModelAdmin):
+                fields = ["first_name", "dob"]
+            """
+
 
 class UnauditedPatientModel(Check):
     """## What it does
@@ -223,45 +243,11 @@ class UnauditedPatientModel(Check):
                     SampleLocusCount.objects.bulk_create(SampleLocusCount(sample=sample, count=c) for c in counts)
                 """),)),
         # The parent's history is inherited (or the proxy declares its own): each proxy gets a history model.
-        Valid("""\
-            from django.contrib import admin
-            from django.db import models
-            from simple_history.models import HistoricalRecords
-
-            class Consent(models.Model):
-                first_name = models.CharField(max_length=50)
-                dob = models.DateField()
-                history = HistoricalRecords(inherit=True)
-
-            class ConsentForWithdrawal(Consent):
-                class Meta:
-                    proxy = True
-
-            @admin.register(ConsentForWithdrawal)
-            class ConsentForWithdrawalAdmin(admin.ModelAdmin):
-                fields = ["first_name", "dob"]
-            """, path="trial/models.py"),
+        Valid(_PROXY.replace("HistoricalRecords()", "HistoricalRecords(inherit=True)"), path="trial/models.py"),
     )
     INVALID = (
         # Edited through its own admin, a proxy of a model whose history is not inherited saves with no trace.
-        Invalid("""\
-            from django.contrib import admin
-            from django.db import models
-            from simple_history.models import HistoricalRecords
-
-            class Consent(models.Model):
-                first_name = models.CharField(max_length=50)
-                dob = models.DateField()
-                history = HistoricalRecords()
-
-            class ConsentForWithdrawal(Consent):
-                class Meta:
-                    proxy = True
-
-            @admin.register(ConsentForWithdrawal)
-            class ConsentForWithdrawalAdmin(admin.ModelAdmin):
-                fields = ["first_name", "dob"]
-            """, line=10, path="trial/models.py"),
+        Invalid(_PROXY, line=10, path="trial/models.py"),
         # DICOM's patient-module attributes name the patient whatever the table is called.
         Invalid("""\
             from django.db import models
