@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import VERSIONED_ROWS, ModelIndex, ModelInfo
+from ..facts.write_paths import edited_by_a_class, imported_only
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -429,21 +430,13 @@ class UnauditedPatientModel(Check):
         if parent is None or parent.qualname not in idx.patient or idx.audited.get(parent.qualname) != "simple-history":
             return
         code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if code is None or not _edited(info.qualname, code):
+        if code is None or not edited_by_a_class(info.qualname, code):
             return
         self.report(node, f"Proxy model {node.name} of {parent.name} has no history of its own: {parent.name}'s "
                     f"`HistoricalRecords()` (without inherit=True) records saves of {parent.name} only, so changes "
                     f"made through {node.name} (its admin or forms) leave no trace.",
                     fix=f"Add `history = HistoricalRecords()` to {node.name}, or declare {parent.name}'s history with "
                     "`HistoricalRecords(inherit=True)`.")
-
-
-def _edited(qualname: str, code: ProjectCode) -> bool:
-    """An admin, form, serializer or view class of the project edits the model."""
-    name = qualname.rsplit(".", 1)[-1]
-    return any(q and (q == qualname or q.rsplit(".", 1)[-1] == name)
-               for q in (*code.admin_models.values(), *(c.model for c in code.classes.values()),
-                         *(c.meta_model for c in code.classes.values())))
 
 
 def _is_proxy(node: ast.ClassDef) -> bool:
@@ -454,16 +447,3 @@ def _is_proxy(node: ast.ClassDef) -> bool:
                         and isinstance(m.value, ast.Constant) and m.value.value is True):
                     return True
     return False
-
-
-def imported_only(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> bool:
-    """Rows no user edits: written only by loaders, management commands and scheduled tasks, never from a
-    view, form, serializer or service, and no admin, form, serializer or view class edits the model: a
-    read-only copy of another system's data (an upstream lab or ADT feed). A table that is patient data only by
-    its link to a record may also be filled by the project's own library code (statistics, pipeline results):
-    what it derives from is where changes are traced. Seen writes are required: none seen is not evidence."""
-    roles = idx.write_roles.get(qualname)
-    allowed = {"batch", "other"} if qualname in idx.linked_patient else {"batch"}
-    if not roles or not roles <= allowed or code is None:
-        return False
-    return not _edited(qualname, code)

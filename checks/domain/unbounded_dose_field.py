@@ -5,14 +5,13 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.clinical_functions import tokens
 from ..facts.django_models import NAME as MODELS
+from ..facts.django_models import NUMERIC_FIELDS as _NUMERIC
 from ..facts.django_models import ModelIndex
 from ..facts.field_limits import NAME as LIMITS
-from ..facts.field_limits import FieldLimits
+from ..facts.field_limits import limit_in_project
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 
-_NUMERIC = {"DecimalField", "FloatField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-            "SmallIntegerField", "BigIntegerField", "PositiveBigIntegerField"}
 _DOSE = {"dose", "dosage", "strength", "bolus"}
 # A record of one dose given or to give (`AdministeredDose`, `MedicationAdministration`): its amount is the dose.
 _DOSE_RECORD = {"dose", "dosage", "administration", "administered"}
@@ -60,7 +59,7 @@ def _is_dose_field(name: str) -> bool:
     return bool(t & _DOSE) or "infusion_rate" in name or ("rate" in t and bool(t & {"ml", "mg", "mcg"}))
 
 
-def _is_clinical_input(name: str) -> bool:
+def is_clinical_input(name: str) -> bool:
     """`weight_in_kgs`, `weight_kg`, `height_cm`, `bsa`, `body_surface_area`: what doses are computed from."""
     t = set(tokens(name))
     if t & _DERIVED_MEASURE or t & _BOUND:
@@ -68,6 +67,15 @@ def _is_clinical_input(name: str) -> bool:
     if "body_surface_area" in name or t & _MEASURE_ALONE or name in _MEASURE_NAMES:
         return True
     return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
+
+
+def doses_on_model(node: ast.ClassDef) -> bool:
+    """A model where doses are prescribed or computed (an Rx, an order, a regimen, or one with dose
+    fields): its weight or height feeds a dose. An admission's recorded weight does not, by itself."""
+    if set(tokens(node.name)) & _DOSING_MODEL:
+        return True
+    return any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+               and _is_dose_field(s.targets[0].id) for s in node.body)
 
 
 class UnboundedDoseField(Check):
@@ -276,15 +284,6 @@ class UnboundedDoseField(Check):
                 path="app/models.py"),
     )
 
-    @staticmethod
-    def _doses(node: ast.ClassDef) -> bool:
-        """A model where doses are prescribed or computed (an Rx, an order, a regimen, or one with dose
-        fields): its weight or height feeds a dose. An admission's recorded weight does not, by itself."""
-        if set(tokens(node.name)) & _DOSING_MODEL:
-            return True
-        return any(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
-                   and _is_dose_field(s.targets[0].id) for s in node.body)
-
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         models: ModelIndex | None = self.ctx.project.fact(MODELS)
         q = f"{self.ctx.imports.module}.{node.name}" if self.ctx.imports.module else node.name
@@ -304,7 +303,7 @@ class UnboundedDoseField(Check):
                                 fix="Store the amount as a DecimalField with Min/MaxValueValidator and the unit in "
                                 "its own field with choices.")
                 continue
-            clinical = kind in _NUMERIC and _is_clinical_input(name) and self._doses(node)
+            clinical = kind in _NUMERIC and is_clinical_input(name) and doses_on_model(node)
             words = set(tokens(name))
             dose = _is_dose_field(name) or (bool(set(tokens(node.name)) & _DOSE_RECORD) and bool(words & _AMOUNT)
                                             and words <= _AMOUNT | _DOSE_UNITS)
@@ -325,7 +324,7 @@ class UnboundedDoseField(Check):
             else:
                 continue  # validators from a shared list: assume bounded
             if kind != "FloatField":
-                checked, skipped = self._limit_elsewhere(q, name, models)
+                checked, skipped = limit_in_project(self.ctx.project.fact(LIMITS), models, q, name)
                 if checked:
                     continue  # the limit lives in the model's clean(), or in every form/serializer that sets it
                 if skipped:
@@ -334,37 +333,3 @@ class UnboundedDoseField(Check):
                         fix="Store doses as DecimalField with validators=[MinValueValidator(...), "
                         "MaxValueValidator(...)] set from the formulary's plausible range, or check the range in "
                         "the model's clean() or every form/serializer that sets it.")
-
-    def _limit_elsewhere(self, q: str, name: str, models: ModelIndex) -> tuple[str | None, str | None]:
-        limits: FieldLimits | None = self.ctx.project.fact(LIMITS)
-        if limits is None:
-            return None, None
-        bases: list[str] = []
-        todo = [q]
-        while todo and len(bases) < 12:
-            cur = todo.pop()
-            if cur in bases or cur not in models.models:
-                continue
-            bases.append(cur)
-            todo += [m.qualname for m in (models.lookup(b) for b in models.models[cur].bases) if m is not None]
-
-        def resolve(ref: str) -> str | None:
-            found = models.lookup(ref)
-            return found.qualname if found is not None else None
-
-        family = {q} | {m for m in models.django if q in self._ancestors(m, models)}
-        return limits.limit(family, name, resolve, bases)
-
-    @staticmethod
-    def _ancestors(q: str, models: ModelIndex) -> set[str]:
-        out: set[str] = set()
-        todo = [q]
-        while todo and len(out) < 12:
-            cur = todo.pop()
-            info = models.models.get(cur)
-            for b in info.bases if info is not None else []:
-                found = models.lookup(b)
-                if found is not None and found.qualname not in out:
-                    out.add(found.qualname)
-                    todo.append(found.qualname)
-        return out

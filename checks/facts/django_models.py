@@ -42,6 +42,10 @@ _AUDIT_REGISTER_CALLS = (
 )
 _SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
 SIGNAL_AUDIT = "signal-receiver"
+# Model fields that hold a number a person types in (a measurement, a dose, an amount).
+NUMERIC_FIELDS = frozenset({"DecimalField", "FloatField", "IntegerField", "PositiveIntegerField",
+                            "PositiveSmallIntegerField", "SmallIntegerField", "BigIntegerField",
+                            "PositiveBigIntegerField"})
 
 
 @dataclass

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..names import ImportMap, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
+
+if TYPE_CHECKING:
+    from .django_models import ModelIndex
 
 NAME = "field_limits"
 _ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
@@ -293,6 +297,42 @@ class FieldLimits:
         if checked and not unchecked:
             return "; ".join(checked[:2]) + " checks it", None
         return None, unchecked[0] if checked and unchecked else None
+
+
+def limit_in_project(limits: FieldLimits | None, models: ModelIndex, q: str, fld: str) -> tuple[str | None, str | None]:
+    """(where the limit on model `q`'s field is, a path that skips it), looking through the model's project bases
+    (their `clean()`/`save()`) and every model that inherits the field (their forms, serializers and admins)."""
+    if limits is None:
+        return None, None
+    bases: list[str] = []
+    todo = [q]
+    while todo and len(bases) < 12:
+        cur = todo.pop()
+        if cur in bases or cur not in models.models:
+            continue
+        bases.append(cur)
+        todo += [m.qualname for m in (models.lookup(b) for b in models.models[cur].bases) if m is not None]
+
+    def resolve(ref: str) -> str | None:
+        found = models.lookup(ref)
+        return found.qualname if found is not None else None
+
+    family = {q} | {m for m in models.django if q in ancestors(m, models)}
+    return limits.limit(family, fld, resolve, bases)
+
+
+def ancestors(q: str, models: ModelIndex) -> set[str]:
+    out: set[str] = set()
+    todo = [q]
+    while todo and len(out) < 12:
+        cur = todo.pop()
+        info = models.models.get(cur)
+        for b in info.bases if info is not None else []:
+            found = models.lookup(b)
+            if found is not None and found.qualname not in out:
+                out.add(found.qualname)
+                todo.append(found.qualname)
+    return out
 
 
 def merge(per_file: dict[str, FileLimits], vocab: Vocabulary) -> FieldLimits:

@@ -229,3 +229,24 @@ def _instance_model(recv: ast.expr, scope: Scope, code: ProjectCode) -> str | No
             if model:
                 return model
     return None
+
+
+def imported_only(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> bool:
+    """Rows no user edits: written only by loaders, management commands and scheduled tasks, never from a
+    view, form, serializer or service, and no admin, form, serializer or view class edits the model: a
+    read-only copy of another system's data (an upstream lab or ADT feed). A table that is patient data only by
+    its link to a record may also be filled by the project's own library code (statistics, pipeline results):
+    what it derives from is where changes are traced. Seen writes are required: none seen is not evidence."""
+    roles = idx.write_roles.get(qualname)
+    allowed = {"batch", "other"} if qualname in idx.linked_patient else {"batch"}
+    if not roles or not roles <= allowed or code is None:
+        return False
+    return not edited_by_a_class(qualname, code)
+
+
+def edited_by_a_class(qualname: str, code: ProjectCode) -> bool:
+    """An admin, form, serializer or view class of the project edits the model."""
+    name = qualname.rsplit(".", 1)[-1]
+    return any(q and (q == qualname or q.rsplit(".", 1)[-1] == name)
+               for q in (*code.admin_models.values(), *(c.model for c in code.classes.values()),
+                         *(c.meta_model for c in code.classes.values())))
