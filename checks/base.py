@@ -106,14 +106,18 @@ class Check:
         properties: dict[str, Any] | None = None,
         secret: str | None = None,
         start_line: int | None = None,
+        end_line: int | None = None,
         flow: list[FlowStep] | None = None,
     ) -> None:
         """Record a finding. Pass `secret` (the literal) on secret rules: it is masked in the snippet.
-        Flow findings pass their `flow` steps, and `start_line` when the range begins at the source."""
+        Flow findings pass their `flow` steps, and `start_line` when the range begins at the source; `end_line`
+        extends a class's range down to the line inside it that matters (the handler that writes)."""
         start = _start_line(node) if start_line is None else min(start_line, _start_line(node))
         end = getattr(end_node or node, "end_lineno", None) or start
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and end_node is None:
             end = node.lineno  # point at the def/class line, not the whole body
+        if end_line is not None:
+            end = end_line
         self.findings.append(
             Finding(
                 rule_id=self.code,

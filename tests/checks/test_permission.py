@@ -385,3 +385,23 @@ def test_an_opal_viewset_that_deletes_the_patient_its_decorator_fetches() -> Non
                              "urlpatterns = [path('indigo/', include(api.router.urls))]\n"))
     assert lines(UnauthorizedPatientWrite, code, urls) == [4]
     assert lines(UnauthenticatedPatientView, code, urls) == []
+
+
+def test_a_login_only_write_runs_from_the_class_line_to_the_handler_that_writes() -> None:
+    code = API + """\
+from rest_framework.permissions import IsAuthenticated
+from clinic.models import Patient
+
+
+class DeletePatient(viewsets.ViewSet):
+    permission_classes = [IsAuthenticated]
+
+    def retrieve(self, request, pk=None):
+        return None
+
+    def destroy(self, request, pk=None):
+        Patient.objects.get(pk=pk).delete()
+"""
+    found = run_example(UnauthorizedPatientWrite, Valid(code, path="clinic/api.py", files=(MODELS, SER, AUTHZ)))
+    assert [(f.start_line, f.end_line) for f in found] == [(8, 14)]
+    assert "in destroy()" in found[0].message
