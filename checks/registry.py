@@ -50,7 +50,6 @@ from .domain import (
     unauthenticated_patient_view,
     unauthenticated_webhook,
     unauthorized_patient_write,
-    unbounded_clinical_measurement,
     unbounded_dose_calculation,
     unbounded_dose_field,
     unenforced_dose_limit,
@@ -77,7 +76,6 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     hardcoded_auth_password.HardcodedAuthPassword,
     hardcoded_secret_assignment.HardcodedSecretAssignment,
     # dosage (WG4xx)
-    unbounded_clinical_measurement.UnboundedClinicalMeasurement,
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
     unbounded_dose_field.UnboundedDoseField,

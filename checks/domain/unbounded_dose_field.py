@@ -59,7 +59,7 @@ def _is_dose_field(name: str) -> bool:
     return bool(t & _DOSE) or "infusion_rate" in name or ("rate" in t and bool(t & {"ml", "mg", "mcg"}))
 
 
-def is_clinical_input(name: str) -> bool:
+def _is_clinical_input(name: str) -> bool:
     """`weight_in_kgs`, `weight_kg`, `height_cm`, `bsa`, `body_surface_area`: what doses are computed from."""
     t = set(tokens(name))
     if t & _DERIVED_MEASURE or t & _BOUND:
@@ -69,7 +69,7 @@ def is_clinical_input(name: str) -> bool:
     return any(word in t and bool(t & units) for word, units in _MEASURE_UNITS.items())
 
 
-def doses_on_model(node: ast.ClassDef) -> bool:
+def _doses_on_model(node: ast.ClassDef) -> bool:
     """A model where doses are prescribed or computed (an Rx, an order, a regimen, or one with dose
     fields): its weight or height feeds a dose. An admission's recorded weight does not, by itself."""
     if set(tokens(node.name)) & _DOSING_MODEL:
@@ -303,7 +303,7 @@ class UnboundedDoseField(Check):
                                 fix="Store the amount as a DecimalField with Min/MaxValueValidator and the unit in "
                                 "its own field with choices.")
                 continue
-            clinical = kind in _NUMERIC and is_clinical_input(name) and doses_on_model(node)
+            clinical = kind in _NUMERIC and _is_clinical_input(name) and _doses_on_model(node)
             words = set(tokens(name))
             dose = _is_dose_field(name) or (bool(set(tokens(node.name)) & _DOSE_RECORD) and bool(words & _AMOUNT)
                                             and words <= _AMOUNT | _DOSE_UNITS)

@@ -317,11 +317,11 @@ def limit_in_project(limits: FieldLimits | None, models: ModelIndex, q: str, fld
         found = models.lookup(ref)
         return found.qualname if found is not None else None
 
-    family = {q} | {m for m in models.django if q in ancestors(m, models)}
+    family = {q} | {m for m in models.django if q in _ancestors(m, models)}
     return limits.limit(family, fld, resolve, bases)
 
 
-def ancestors(q: str, models: ModelIndex) -> set[str]:
+def _ancestors(q: str, models: ModelIndex) -> set[str]:
     out: set[str] = set()
     todo = [q]
     while todo and len(out) < 12:
