@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_PATIENT_MODEL_WORDS = (
-    "patient", "encounter", "admission", "discharge", "appointment", "referral",
+    "patient", "paciente", "paziente", "prontuario", "historiaclinica", "encounter", "admission", "discharge", "appointment", "referral",
     "prescription", "medicationorder", "medicationrequest", "medicationadministration",
     "labresult", "labreport", "labtest", "labrequest", "observation", "vitalsign", "vitals",
     "diagnosis", "allergy", "immunization", "vaccination", "clinicalnote", "progressnote",
@@ -30,6 +30,13 @@ CATALOGUE_SUFFIXES = (
 # login artefacts, not clinical records; the secret rules cover them.
 CREDENTIAL_SUFFIXES = ("otp", "token", "onetimepassword", "verificationcode")
 
+# Hospital code is written in its team's language: birth dates and national or record identifiers in Spanish,
+# Portuguese, French, German and Italian (Argentina's DNI, Brazil's CPF, a cédula, a historia clínica number).
+BIRTH_DATES = ("fecha_nacimiento", "fecha_de_nacimiento", "data_nascimento", "data_de_nascimento", "date_naissance",
+               "date_de_naissance", "geburtsdatum", "data_nascita", "data_di_nascita")
+NATIONAL_IDS = ("dni", "cpf", "cedula", "rut", "numero_documento", "nro_documento", "numero_de_documento",
+                "historia_clinica", "numero_historia_clinica", "prontuario", "numero_prontuario")
+
 DEFAULT_PHI_FIELDS = (
     "name", "full_name", "first_name", "last_name", "middle_name", "given_name", "family_name",
     "surname", "maiden_name", "patient_name", "display_name", "preferred_name", "nickname", "date_of_birth", "dob", "birth_date", "birthdate",
@@ -50,6 +57,11 @@ DEFAULT_PHI_FIELDS = (
     "ramq", "ramq_number", "ohip_number", "health_card_number", "chi_number", "nhi_number", "ihi_number", "phn",
     # Clinical trials identify a participant by initials with the subject identifier, sex and birth date (GCP CRFs).
     "initials",
+    # The same in other languages: names, phone numbers and addresses.
+    *BIRTH_DATES, *NATIONAL_IDS,
+    "nombre", "nombres", "apellido", "apellidos", "nombre_completo", "nome", "sobrenome", "nome_completo",
+    "prenom", "nom_de_famille", "vorname", "nachname", "cognome",
+    "telefono", "telefone", "celular", "direccion", "domicilio", "endereco",
 )
 # Health-card numbers name one patient on their own, like an NHS number.
 _HEALTH_CARDS = frozenset({"ramq", "ramq_number", "ohip_number", "health_card_number", "chi_number", "nhi_number",
@@ -61,7 +73,7 @@ STRONG_IDENTIFIERS = frozenset({
     "mrn", "medical_record_number", "hospital_number", "hospital_no", "patient_number", "nhs_number",
     "ssn", "social_security_number", "national_id", "passport_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "curp", "date_of_birth", "dob", "birth_date", "birthdate",
-    "patient_name", "patient_full_name", "accession_number", "msisdn",
+    "patient_name", "patient_full_name", "accession_number", "msisdn", *BIRTH_DATES, *NATIONAL_IDS,
 }) | _HEALTH_CARDS | {
     # A field spelled as the patient's (`patient_first_name`, `PatientColumns.PATIENT_EMAIL`): the prefix says whose.
     f"patient_{f}" for f in DEFAULT_PHI_FIELDS if not f.startswith("patient")}

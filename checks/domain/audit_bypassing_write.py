@@ -48,9 +48,11 @@ class AuditBypassingWrite(Check):
     listed in the WG020 note, never flagged. `QuerySet.delete()` sends delete signals and is not flagged,
     nor are simple-history's `bulk_create_with_history`/`bulk_update_with_history`, models tracked by
     database triggers (pghistory, `CREATE TRIGGER` in a migration), a write whose function also calls
-    the project's explicit audit service, or a write to a reversion-registered model in a management command,
-    loader or scheduled job that opens no revision (`reversion.create_revision()`): reversion records a save
-    only inside a revision, so there a `save()` would be recorded no more than the bulk write.
+    the project's explicit audit service, or rows of a reversion-registered model created in bulk by a management
+    command, loader or scheduled job that opens no revision (`reversion.create_revision()`): reversion records a
+    save only inside a revision, so there one `create()` per row would be recorded no more than the bulk load.
+    A queryset update or raw UPDATE/DELETE of existing rows there is still flagged: their versions stop at the old
+    values and nothing records the change.
 
     ## Why is this bad?
     simple-history, auditlog and reversion record changes from `post_save`/`pre_save` signals. A
@@ -436,8 +438,9 @@ class AuditBypassingWrite(Check):
                 continue  # an explicit audit call in the same function records the change
             scope = Scope.of(fn, self.ctx.imports, models, code, klass)
             helper = None if cls else f"{self.ctx.imports.module}.{fn.name}"
-            # reversion records saves only inside a revision: in a command that opens none, save() would record
-            # nothing either, so a bulk write there loses nothing the trail had (the missing revision is the gap)
+            # reversion records saves only inside a revision: in a command that opens none, create() would record
+            # nothing either, so loading new rows in bulk there loses nothing the trail had. Changing rows that
+            # exist does: their versions stop at the old values with no record of the change.
             no_revision = batch and not in_revision(fn, self.ctx.imports)
             for call in walk(fn):
                 if not isinstance(call, ast.Call):
@@ -459,7 +462,7 @@ class AuditBypassingWrite(Check):
                 return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
             if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
                 return None  # each row is saved afterwards: that save writes the history
-            if model and self._audited_patient(model, models, no_revision):
+            if model and self._audited_patient(model, models, no_revision and meth == "bulk_create"):
                 name = last_part(model)
                 alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
                        "bulk_update": "simple_history.utils.bulk_update_with_history(...) or save() per row",
@@ -476,7 +479,7 @@ class AuditBypassingWrite(Check):
                 if is_trail_table(w.table):
                     continue  # WG203
                 model = scope.table_model(w.table)
-                if model and self._audited_patient(model, models, no_revision):
+                if model and self._audited_patient(model, models, no_revision and w.kind == "INSERT"):
                     return ((f"Raw SQL {w.kind} of {w.table} (audited patient model {last_part(model)}) bypasses the "
                             f"ORM and the {models.audit_of(model)} audit trail, which records only ORM saves."),
                             ("Change the rows through the ORM (instance.save()) or a history-aware bulk helper, "
@@ -492,6 +495,7 @@ class AuditBypassingWrite(Check):
         root = root_name(func.value)
         if root is None:
             return None
+        no_revision = no_revision and func.attr == "bulk_create"
         passed = sorted(last_part(m) for m in params.models_for(helper, root.id)
                         if self._audited_patient(m, models, no_revision))
         if not passed:

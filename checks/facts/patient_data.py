@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..names import last_part
-from ..vocabulary import CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, Vocabulary
+from ..vocabulary import BIRTH_DATES, CATALOGUE_SUFFIXES, CREDENTIAL_SUFFIXES, NATIONAL_IDS, Vocabulary
 from .libraries import library_class
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ STRONG_PHI = frozenset({
     "date_of_birth", "dob", "birth_date", "birthdate", "ssn", "social_security_number", "mrn",
     "medical_record_number", "national_id", "nhs_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "diagnosis", "diagnosis_code", "clinical_notes",
+    *BIRTH_DATES, *NATIONAL_IDS,
 })
 
 
@@ -33,19 +34,21 @@ def _norm(name: str) -> str:
 
 
 _STRONG_NORM = frozenset(_norm(f) for f in STRONG_PHI)  # `dateofbirth` is `date_of_birth`
-_SEX = frozenset({"sex", "gender"})
+_SEX = frozenset({"sex", "gender", "sexo", "genero", "sexe", "geschlecht", "sesso"})
 # Model names that are people (`Individual`, `StudyParticipant`): on them a bare `name` is a person's name.
 PERSON_NOUN = re.compile(r"(patient|person|participant|subject|client|resident|mother|child|infant|member|individual|"
+                         r"paciente|persona|pessoa|personne|participante|beneficiario|"
                          r"proband|donor)s?$", re.IGNORECASE)
 # Model names that are staff (`Doctor`, `ReferringClinician`): a directory of practitioners, not patients.
 STAFF_NOUN = re.compile(r"(doctor|clinician|physician|practitioner|nurse|staff|surgeon|therapist|pharmacist|"
+                        r"medico|profesional|profissional|enfermero|enfermera|enfermeiro|funcionario|"
                         r"employee|gp)s?$", re.IGNORECASE)
 # Fields that name a person only on a person's record: a term's, sample's or ward's `name` is its label.
-ROW_LABELS = frozenset({"name", "title", "label"})
+ROW_LABELS = frozenset({"name", "title", "label", "nombre", "nome", "nom"})
 _AGE = re.compile(r"^(age|ageinyears|ageyears|birthyear|yearofbirth)$")
 
 
-_BIRTH_DATE = frozenset({"dob", "dateofbirth", "birthdate"})
+_BIRTH_DATE = frozenset({"dob", "dateofbirth", "birthdate", *(_norm(f) for f in BIRTH_DATES)})
 
 
 # A field named for whose value it is (`patient_name`, DICOM's `PatientName`, `PatientBirthDate`): the person's noun,

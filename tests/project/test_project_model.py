@@ -17,6 +17,7 @@ from checks.base import Valid
 from checks.domain.audit_bypassing_write import AuditBypassingWrite
 from checks.domain.missing_sibling_guard import MissingSiblingGuard
 from checks.domain.object_check_never_runs import ObjectCheckNeverRuns
+from checks.domain.phi_in_log import PhiInLog
 from checks.domain.unaudited_patient_model import UnauditedPatientModel
 from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
@@ -1342,3 +1343,22 @@ def test_a_routed_graphql_api_is_reported_as_unjudged(tmp_path: Path) -> None:
     engine = run_checks(tmp_path, ["proj/settings.py", "proj/urls.py"], vocab=Vocabulary(), checks=[],
                         collectors=COLLECTORS, jobs=1)
     assert not [what for _p, _l, what in unresolved(engine.project) if "GraphQL" in what]
+
+
+def test_patient_records_written_in_spanish_or_portuguese() -> None:
+    """A Spanish `Paciente(Persona)` with `numero_documento` and `fecha_nacimiento` is a patient record; a `dni`
+    logged is an identifier; a professional's record with the same demographics is staff, not a patient."""
+    models = ("core/models.py", (
+        "from django.db import models\n\n\nclass Persona(models.Model):\n"
+        "    nombres = models.CharField(max_length=100)\n    apellidos = models.CharField(max_length=100)\n"
+        "    sexo = models.CharField(max_length=1)\n    fecha_nacimiento = models.DateField()\n"
+        "    numero_documento = models.CharField(max_length=20)\n\n    class Meta:\n        abstract = True\n\n\n"
+        "class Paciente(Persona):\n    grupo_sanguineo = models.CharField(max_length=3)\n\n\n"
+        "class Profesional(Persona):\n    matricula = models.CharField(max_length=20)\n"))
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(models[1], path=models[0]))] == [15]
+    lookup = ("import logging\n\nlogger = logging.getLogger(__name__)\n\n\ndef buscar(dni):\n"
+              "    logger.info(f'Buscando DNI {dni}')\n")
+    assert [f.start_line for f in run_example(PhiInLog, Valid(lookup, path="core/services.py", files=(models,)))] \
+        == [7]
+    brazil = models[1].replace("fecha_nacimiento", "data_nascimento").replace("numero_documento", "cpf")
+    assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(brazil, path=models[0]))] == [15]
