@@ -42,6 +42,8 @@ _AUDIT_REGISTER_CALLS = (
 )
 _SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
 SIGNAL_AUDIT = "signal-receiver"
+# A lazy reference whose app label is a setting's value (`f"{settings.SUBJECT_APP_LABEL}.subjectvisit"`).
+ANY_APP = "*."
 # Model fields that hold a number a person types in (a measurement, a dose, an amount).
 NUMERIC_FIELDS = frozenset({"DecimalField", "FloatField", "IntegerField", "PositiveIntegerField",
                             "PositiveSmallIntegerField", "SmallIntegerField", "BigIntegerField",
@@ -291,6 +293,11 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
                 fi.target = ".".join(args)  # the default model; a swapped one is a setting's value
             elif last_part(imports.qualname(target.func)) == "get_user_model":
                 fi.target = "django.conf.settings.AUTH_USER_MODEL"
+        elif isinstance(target, ast.JoinedStr):  # f"{settings.ADVERSE_EVENT_APP_LABEL}.aeinitial": the app is a setting
+            tail = target.values[-1] if target.values else None
+            if isinstance(tail, ast.Constant) and isinstance(tail.value, str) and tail.value.startswith(".") \
+                    and tail.value[1:].isidentifier():
+                fi.target = ANY_APP + tail.value[1:]
         elif target is not None:
             fi.target = imports.qualname(target)
     for kw in call.keywords:
@@ -366,6 +373,9 @@ class ModelIndex:
                     return found
             if depth:
                 return None
+        if ref.startswith(ANY_APP):  # the app label is a setting's value: the one model of that name, if only one
+            hits = self._by_lower_name().get(ref.removeprefix(ANY_APP).lower(), [])
+            return self.models[hits[0]] if len(hits) == 1 else None
         short = last_part(ref)
         candidates = self.by_name.get(short, [])
         if not candidates and ref.count(".") == 1:  # a lazy "app_label.modelname": Django ignores the name's case

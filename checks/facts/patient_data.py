@@ -141,20 +141,24 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         return any(w in n for w in words) and not _reference_or_aggregate(m)
 
     def library_kind(m: ModelInfo, seen: set[str]) -> str | None:
-        """"patient: why" / "reference" from a package base (checks/library_models.toml)."""
+        """"patient: why" / "reference" from a package base (checks/library_models.toml). A reference base wins
+        whatever the order: a QA-report table keyed by subject identifier is derived rows, not a record."""
+        kinds: list[str] = []
         for b in m.bases:
             lib = library_class(b)
             if lib is not None and lib.reference:
                 return "reference"
             if lib is not None and lib.patient:
-                return f"patient: {lib.patient}"
+                kinds.append(f"patient: {lib.patient}")
             found = idx.lookup(b)
             if found is not None and found.qualname not in seen:
                 seen.add(found.qualname)
                 kind = library_kind(found, seen)
-                if kind:
+                if kind == "reference":
                     return kind
-        return None
+                if kind:
+                    kinds.append(kind)
+        return kinds[0] if kinds else None
 
     for q in idx.django:
         m = full[q]

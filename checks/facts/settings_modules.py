@@ -12,7 +12,11 @@ that is not names a developer's fallback, not production; so does one whose proj
 the same base, that turns DEBUG off (`settings.py` beside `settings_prod.py`): that sibling is what is deployed.
 When no entry point names a default (the deployment sets DJANGO_SETTINGS_MODULE), a module of a settings package
 named for production (`settings/production.py`) that leaves DEBUG off stands for it. Test-run settings modules
-(`settings/testing.py`) outside production are development-only too.
+(`settings/testing.py`) outside production are development-only too, and so is a module of a settings package that
+nothing loads: no entry point, no other module (no import, no `--settings=...` or `DJANGO_SETTINGS_MODULE` string,
+no mention in any Python file) names it while the entry points name its siblings (an EDC template's
+`settings/minimal.py`). A module named for a deployment (`production`, `staging`, `live`, `docker`) is never taken
+as unused: a server may name it from outside the tree.
 """
 from __future__ import annotations
 
@@ -27,8 +31,15 @@ from ..vocabulary import Vocabulary
 NAME = "settings_modules"
 # How a project names the settings module its deployment runs, and the one its test runs load.
 _PRODUCTION_MODULE = re.compile(r"(^|_)(production|prod)(_settings)?$")
+# Names a deployment gives its own settings module: one is never taken as unused, as a server may name it from outside
+# the tree (a container's environment, a host's config).
+_DEPLOYED_MODULE = re.compile(r"(^|_)(production|prod|staging|stage|live|uat|preprod|deploy|deployed|server|heroku|"
+                              r"docker|aws|azure|gcp|k8s|kubernetes)(_settings)?$")
 _TEST_MODULE = re.compile(r"(^|_)(test|tests|testing|ci)(_settings)?$")
 _SERVERS = frozenset({"get_wsgi_application", "get_asgi_application"})
+# A dotted module name with a `settings` part (`effect_edc.settings.live`, `config.settings`), as code, scripts and
+# docstrings name the settings module to load.
+_SETTINGS_NAME = re.compile(r"\b[A-Za-z_]\w*(?:\.\w+)*\.?settings(?:\.\w+)*\b|\b\w+(?:\.\w+)*_settings\b")
 
 
 @dataclass
@@ -40,18 +51,22 @@ class FileSettings:
     debug_fixed: bool = False  # ...with the literal `DEBUG = True`, which no deployment can turn off
     debug_off: bool = False  # a settings module that sets the literal `DEBUG = False`
     imports: list[str] = field(default_factory=list)  # modules it imports from
+    is_settings: bool = False
+    mentions: list[str] = field(default_factory=list)  # settings module names its text mentions
 
 
 @dataclass
 class SettingsModules:
     production: set[str] = field(default_factory=set)  # served modules and all they import from
     debug_on: set[str] = field(default_factory=set)
+    unused: set[str] = field(default_factory=set)  # settings-package modules nothing names or imports
 
     def development_only(self, module: str) -> bool:
-        """`module` turns DEBUG on, or is named for test runs (`settings/testing.py`), and no server runs it
-        (nothing is development-only when production is unknown)."""
+        """`module` turns DEBUG on, is named for test runs (`settings/testing.py`) or is loaded by nothing, and no
+        server runs it (nothing is development-only when production is unknown)."""
         return bool(self.production) and module not in self.production and (
-            module in self.debug_on or _TEST_MODULE.search(module.rsplit(".", 1)[-1]) is not None)
+            module in self.debug_on or module in self.unused
+            or _TEST_MODULE.search(module.rsplit(".", 1)[-1]) is not None)
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSettings | None:
@@ -68,6 +83,9 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
                     and isinstance(node.args[1].value, str)):
                 (out.served if server else out.managed).append(node.args[1].value)
     is_settings = src.looks_like_settings or _defines_settings(src.tree)
+    out.is_settings = is_settings
+    if "settings" in text:
+        out.mentions = sorted({m.group(0).strip(".") for m in _SETTINGS_NAME.finditer(text)} - {imports.module})
     if is_settings:
         # `from .base import *`, `from .base import env`, `import config.settings.base`: the module and its names
         out.imports = sorted(set(imports.stars) | {m.rsplit(".", 1)[0] for m in imports.aliases.values()}
@@ -77,7 +95,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
         out.debug_on = any(_on(v) for v in debug)
         out.debug_fixed = any(isinstance(v, ast.Constant) and v.value is True for v in debug)
         out.debug_off = any(isinstance(v, ast.Constant) and v.value is False for v in debug)
-    return out if out.served or out.managed or out.debug_on or out.imports or is_settings else None
+    return out if out.served or out.managed or out.debug_on or out.imports or is_settings or out.mentions else None
 
 
 # Settings only a Django settings module defines: a module that sets them is one, whatever its file is called
@@ -139,6 +157,10 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
         out.production.add(m)
         if m in by_module:
             todo += [i for i in by_module[m].imports if i in by_module]
+    named = {n for fs in per_file.values() for n in (*fs.mentions, *fs.imports, *fs.served, *fs.managed)}
+    out.unused = {m for m, fs in by_module.items() if fs.is_settings and out.production and m not in out.production
+                  and _is_settings_package(m, by_module) and not _DEPLOYED_MODULE.search(m.rsplit(".", 1)[-1])
+                  and not any(n == m or n.startswith(m + ".") or m.endswith("." + n) for n in named)}
     return out
 
 

@@ -1362,3 +1362,21 @@ def test_patient_records_written_in_spanish_or_portuguese() -> None:
         == [7]
     brazil = models[1].replace("fecha_nacimiento", "data_nascimento").replace("numero_documento", "cpf")
     assert [f.start_line for f in run_example(UnauditedPatientModel, Valid(brazil, path=models[0]))] == [15]
+
+
+def test_a_settings_module_that_nothing_names_or_imports_runs_nowhere() -> None:
+    """An EDC template's `settings/minimal.py`: the entry points name its siblings, no module or script names it."""
+    from checks.domain.hardcoded_secret_key import HardcodedSecretKey
+    base = ("proj/settings/defaults.py", ("import os\nINSTALLED_APPS = ['django.contrib.auth']\n"
+            "ROOT_URLCONF = 'proj.urls'\nSECRET_KEY = os.environ['SECRET_KEY']\n"))
+    live = ("proj/settings/live.py", "from .defaults import *\n")
+    wsgi = ("proj/wsgi.py", ("import os\nfrom django.core.wsgi import get_wsgi_application\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.live')\n"
+            "application = get_wsgi_application()\n"))
+    minimal = "INSTALLED_APPS = []\nSECRET_KEY = 'blahblahblah'\n"
+    path = "proj/settings/minimal.py"
+    assert lines(HardcodedSecretKey, minimal, base, live, wsgi, path=path) == []
+    script = ("scripts/load.py", '"""Run with --settings=proj.settings.minimal"""\n')
+    assert lines(HardcodedSecretKey, minimal, base, live, wsgi, script, path=path) == [2]  # a script names it
+    assert lines(HardcodedSecretKey, minimal, base, live, path=path) == [2]  # production unknown
+    assert lines(HardcodedSecretKey, minimal, base, live, wsgi, path="proj/settings/staging.py") == [2]
