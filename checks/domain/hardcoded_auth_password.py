@@ -9,6 +9,7 @@ from ..names import last_part
 from ..secrets import (
     is_secret_name,
     literal_value,
+    looks_dummy,
     looks_like_secret_value,
     name_tokens,
     real_looking_in_test,
@@ -17,6 +18,7 @@ from ..secrets import (
 
 _AUTH_CLASSES = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
+_ACCOUNT_CALLS = frozenset({"create_user", "create_superuser"})
 
 
 class HardcodedAuthPassword(Check):
@@ -26,7 +28,8 @@ class HardcodedAuthPassword(Check):
     such as `connect(password="...")` or `Client(api_key="...")`. `password=None`, values from
     variables or the environment, and placeholders pass. In test modules (`tests.py`, `tests/`,
     `test_*.py`) fixture and `override_settings` values pass unless they look like a real key
-    (no dummy/test/fake/example wording, 20+ random characters).
+    (no dummy/test/fake/example wording, 20+ random characters). So do accounts seeded with a test password
+    (`create_user(..., password="testpass123")`) or one spelled as their own user name.
 
     ## Why is this bad?
     Integration passwords (lab feeds, PACS, pharmacy wholesalers, HL7 gateways) open systems
@@ -56,6 +59,15 @@ class HardcodedAuthPassword(Check):
     hipaa = "§164.312(d) person or entity authentication; §164.308(a)(5)(ii)(D) password management"
 
     VALID = (
+        # Seed accounts for an end-to-end run: a test password, and passwords spelled as the user name.
+        Valid("""\
+            from django.contrib.auth import get_user_model
+
+            def seed():
+                get_user_model().objects.create_user(username="manager", password="testpass123")
+                get_user_model().objects.create_user(username="recupero", email="recupero@test.com",
+                                                     password="recupero")
+            """, path="testing_utils/views.py"),
         # A push service's device token addresses a phone; it opens nothing (the server key does).
         Valid("""\
             from accounts.models import User
@@ -130,6 +142,13 @@ class HardcodedAuthPassword(Check):
             def test_send():
                 pass
             """, line=3, path="lab/tests.py"),
+        # The production superuser a deploy command makes opens with a password the source gives away.
+        Invalid("""\
+            from django.contrib.auth import get_user_model
+
+            def bootstrap():
+                get_user_model().objects.create_superuser(username="admin", password="Wr4ngler-Ward-7!")
+            """, line=4, path="accounts/management/commands/bootstrap.py"),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -151,6 +170,8 @@ class HardcodedAuthPassword(Check):
             return  # known token formats are WG103's
         if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
             return  # fixture credentials and `override_settings(API_KEY="dummy-key")` in tests
+        if _seed_login(call, literal):
+            return  # `create_user(username="prof", password="prof")`, `password="testpass123"`: a fixture account
         self.report(call, f"Credential passed as a literal in a call ({mask(literal)}).", end_node=call,
                     fix="Pass settings read from the environment or a secrets manager, e.g. "
                     "auth=(settings.FEED_USER, settings.FEED_PASSWORD); rotate the exposed password.",
@@ -164,3 +185,15 @@ def _option_name(call: ast.Call) -> str | None:
     names = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     long = [n for n in names if n.startswith("--")] or names
     return long[0].lstrip("-").replace("-", "_") if long else None
+
+
+def _seed_login(call: ast.Call, literal: str) -> bool:
+    """An account made with a password spelled as a test value (`testpass123`) or as its own user name
+    (`create_user(username="prof", password="prof")`): a seed or fixture login anyone can guess, not a credential
+    to another system (a seed command run in production is a weak-password problem, not a leaked secret)."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr in _ACCOUNT_CALLS):
+        return False
+    names = {k.value.value for k in call.keywords
+             if k.arg in ("username", "email") and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+    names |= {n.split("@", 1)[0] for n in names}
+    return looks_dummy(literal) or literal in names

@@ -78,7 +78,8 @@ class HardcodedSecretAssignment(Check):
     cookiecutter-django's `local.py`), so do fixture values (dummy/test/fake/example wording,
     `sk_test_` keys, readable passwords), but not a 20+ character random key, except a test's
     encryption key (`*_ENCRYPTION_KEY`, a Fernet or AES key in a test module): the code under
-    test encrypts only the test's own data with it.
+    test encrypts only the test's own data with it. The edit-protection password of a spreadsheet the project
+    writes (openpyxl's `sheet.protection.password`, `wb.security.workbookPassword`) opens nothing and passes.
 
     ## Why is this bad?
     A credential in source is shared with everyone who can read the repository and cannot be
@@ -107,6 +108,13 @@ class HardcodedSecretAssignment(Check):
     hipaa = "§164.312(a)(1) access control; §164.312(d) person or entity authentication"
 
     VALID = (
+        # An exported spreadsheet's edit protection opens nothing.
+        Valid("""\
+            def template(wb):
+                sheet = wb["Metadata"]
+                sheet.protection.sheet = True
+                sheet.protection.password = "xQvzLit1@SS69"
+            """, path="reports/export.py"),
         # The same fallback of a key the service only sends out: a missing variable makes the remote call fail.
         Valid("""\
             import os
@@ -262,7 +270,8 @@ class HardcodedSecretAssignment(Check):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for t in node.targets:
-            self._check(node, target_name(t), node.value)
+            if not _document_protection(t):
+                self._check(node, target_name(t), node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._check(node, target_name(node.target), node.value)
@@ -343,6 +352,16 @@ class HardcodedSecretAssignment(Check):
         self.report(node, f"`{name}` is assigned a hard-coded credential ({mask(literal)}).", end_node=end,
                     fix=f'Read it from the environment or a secrets manager: {name} = os.environ["{name.upper()}"] '
                     "(no literal default), and rotate the exposed value.", secret=literal)
+
+
+def _document_protection(target: ast.expr) -> bool:
+    """`sheet.protection.password = "..."`, `wb.security.workbookPassword = "..."` (openpyxl): the password of an
+    Excel file's edit protection, which only keeps casual hands off a file the project hands out; it opens nothing."""
+    chain = []
+    while isinstance(target, ast.Attribute):
+        chain.append(target.attr)
+        target = target.value
+    return len(chain) >= 2 and chain[1] in ("protection", "security")
 
 
 def _no_default(name: str, effect: str) -> str:
