@@ -33,6 +33,7 @@ class LibraryClass:
     auth: str | None = None  # "authn" | "authz"
     audit: str | None = None
     patient: str | None = None
+    link: str | None = None  # the model its rows point at by an identifier rather than a foreign key
     model: bool = False
     concrete: bool = False
     reference: bool = False

@@ -145,12 +145,18 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         whatever the order: a QA-report table keyed by subject identifier is derived rows, not a record."""
         kinds: list[str] = []
         for b in m.bases:
-            lib = library_class(b)
+            found = idx.lookup(b)
+            # declarations stand in for a package wardgate cannot read; the package's own tree is read instead
+            # (the package itself, not a declared package model nor a project class of the same name)
+            in_tree = found is not None and not found.path.startswith("<") \
+                and found.qualname.split(".")[0] == b.split(".")[0]
+            lib = None if in_tree else library_class(b)
             if lib is not None and lib.reference:
                 return "reference"
             if lib is not None and lib.patient:
                 kinds.append(f"patient: {lib.patient}")
-            found = idx.lookup(b)
+            if lib is not None and lib.link:
+                kinds.append(f"link: {lib.link}")
             if found is not None and found.qualname not in seen:
                 seen.add(found.qualname)
                 kind = library_kind(found, seen)
@@ -158,7 +164,8 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
                     return kind
                 if kind:
                     kinds.append(kind)
-        return kinds[0] if kinds else None
+        # a record of its own beats a row that only names whose it is
+        return next((k for k in kinds if k.startswith("patient: ")), kinds[0] if kinds else None)
 
     for q in idx.django:
         m = full[q]
@@ -167,10 +174,16 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         kind = library_kind(m, {q})
         if kind == "reference":
             continue
+        link = kind.removeprefix("link: ") if kind and kind.startswith("link: ") else None
         if _norm(m.name) in explicit:
             idx.patient_why[q] = "listed in [tool.wardgate.domain] patient_models"
-        elif kind:
+        elif kind and not link:
             idx.patient_why[q] = kind.removeprefix("patient: ")
+        elif link and not own_signal(m):
+            # a row that names a participant by identifier (EDC's subject_identifier): patient data by that link,
+            # like a foreign key to the participant's record
+            idx.patient_why[q] = f"its identifier links it to {last_part(link)}"
+            idx.linked_patient[q] = link
         elif own_signal(m):
             phi, person = _strong_fields(m, users), _person_fields(m, phi_names, users)
             idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else \

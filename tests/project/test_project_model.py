@@ -1380,3 +1380,24 @@ def test_a_settings_module_that_nothing_names_or_imports_runs_nowhere() -> None:
     assert lines(HardcodedSecretKey, minimal, base, live, wsgi, script, path=path) == [2]  # a script names it
     assert lines(HardcodedSecretKey, minimal, base, live, path=path) == [2]  # production unknown
     assert lines(HardcodedSecretKey, minimal, base, live, wsgi, path="proj/settings/staging.py") == [2]
+
+
+def test_a_row_naming_a_trial_participant_by_subject_identifier_is_patient_data_by_that_link() -> None:
+    """clinicedc's subject-identifier mixins: a deviation report keyed by subject_identifier belongs to the
+    participant. Inside the package's own tree (the clinicedc monorepo) the declaration gives way to its code."""
+    audited = ("trial/models.py", ("from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
+               "class Screening(models.Model):\n    initials = models.CharField(max_length=3)\n"
+               "    gender = models.CharField(max_length=1)\n    history = HistoricalRecords()\n"))
+    code = ("from django.db import models\nfrom edc_identifier.model_mixins import NonUniqueSubjectIdentifierFieldMixin\n"
+            "\n\nclass ProtocolDeviation(NonUniqueSubjectIdentifierFieldMixin, models.Model):\n"
+            "    description = models.TextField()\n")
+    found = run_example(UnauditedPatientModel, Valid(code, path="trial/deviations.py", files=(audited,)))
+    assert [f.start_line for f in found] == [5]
+    assert "identifier links it to RegisteredSubject" in found[0].message
+    package = ("edc_identifier/model_mixins.py", ("from django.db import models\n\n\n"
+               "class NonUniqueSubjectIdentifierFieldMixin(models.Model):\n"
+               "    subject_identifier = models.CharField(max_length=50)\n\n    class Meta:\n        abstract = True\n"))
+    metadata = code.replace("ProtocolDeviation", "CrfMetadata").replace("description = models.TextField()",
+                                                                          "entry_status = models.CharField(max_length=25)")
+    assert run_example(UnauditedPatientModel, Valid(metadata, path="edc_metadata/models.py",
+                                                    files=(audited, package))) == []
