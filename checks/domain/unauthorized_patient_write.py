@@ -54,7 +54,9 @@ class UnauthorizedPatientWrite(Check):
     no project decorator that wraps one of these, and a queryset that is not restricted to the
     requesting user (nor rows created for the user's own, or just signed-up, account). Write-capable
     means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView, ModelViewSet
-    and the DRF write mixins, `@action(methods=["post"])`, or handlers that really save.
+    and the DRF write mixins, `@action(methods=["post"])`, or handlers that really save. A permission to
+    view is no authorization to change: `permission_required = "billing.view_invoice"` (the mixin or the
+    decorator) as a writing view's only check is flagged, like WG305's `permissions=["view"]` admin actions.
 
     Views no request reaches (an app missing from INSTALLED_APPS, a viewset registered only on a router
     no URLconf includes) and views whose guard wardgate cannot read (`unknown` in `wardgate facts`) are not
@@ -461,10 +463,13 @@ class UnauthorizedPatientWrite(Check):
                        "PermissionRequiredMixin), or restrict the lookup to the requesting user's patients.")
                 how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
                 access = "authentication only" if login_only else "no role or permission check"
+                impact = "any signed-in user can change any patient's records"
+                if any(e.endswith("the permission to view") for e in view.evidence):
+                    access, impact = "only a permission to view", "whoever may see the records can change them"
                 handler = _writing_handler(view.node)
                 where = f" in {handler.name}()" if handler is not None else ""
                 self.report(view.node, f"View {view.node.name} changes patient data ({what}){where} with {access}{how}: "
-                            "any signed-in user can change any patient's records.", fix=fix,
+                            f"{impact}.", fix=fix,
                             end_line=handler.lineno if handler is not None else None)
 
 

@@ -482,7 +482,12 @@ class Analyzer:
                 part in self.imports.module for part in _NOT_VIEW_MODULES)):
             return None  # a helper taking `request` (called by views, context processors…), not a view
         evidence: list[str] = []
-        level = max((self.decorator_level(d) for d, _ in decs), default=NONE)
+        levels = [(self.decorator_level(d), d, name) for d, name in decs]
+        level = max((lv for lv, _, _ in levels), default=NONE)
+        # `@permission_required("billing.view_invoice")` as its only authorization: a permission to view
+        view_only = [_view_permissions(d.args[0] if isinstance(d, ast.Call) and d.args else None)
+                     for lv, d, name in levels if lv == AUTHZ and last_part(name) == "permission_required"]
+        authz_others = any(lv == AUTHZ and last_part(name) != "permission_required" for lv, _, name in levels)
         level = max(level, self.body_level(fn))
         wrapped, wrapper = self.code.url_guard(q)
         if wrapped > level:
@@ -504,6 +509,10 @@ class Analyzer:
         if not evidence and level == NONE:
             evidence.append("no login decorator, mixin or middleware")
         reads = writes_level = level
+        if view_only and all(view_only) and not authz_others and self.body_level(fn) < AUTHZ \
+                and self.code.url_guard(q)[0] < AUTHZ:
+            writes_level = AUTHN  # whoever may see the rows may change them
+            evidence.append(f"it requires only {view_only[0]}, the permission to view")
         methods: set[str] = set()
         if api is not None:
             perms = next((d for d, n in decs if last_part(n) == "permission_classes" and isinstance(d, ast.Call)), None)
@@ -605,15 +614,19 @@ class Analyzer:
         elif names & set(_AUTHN_MIXINS):
             level = AUTHN
         evidence: list[str] = []
+        own_guard = NONE  # what the project's own code of the class and its bases checks (`dispatch()`, `test_func()`)
         for a in ancestors:  # guarding methods (`dispatch()`, `test_func()`) of the class or its bases
             info = self.code.lookup(a)
             lib = library_class(a)
-            found = max(info.guard_level if info is not None else NONE,
-                        AUTHZ if info is not None and {"test_func", "has_permission"} & set(info.methods) else NONE,
-                        {"authn": AUTHN, "authz": AUTHZ}.get(lib.auth or "", NONE) if lib is not None else NONE)
+            mine = max(info.guard_level if info is not None else NONE,
+                       AUTHZ if info is not None and {"test_func", "has_permission"} & set(info.methods) else NONE)
+            own_guard = max(own_guard, mine)
+            found = max(mine, {"authn": AUTHN, "authz": AUTHZ}.get(lib.auth or "", NONE) if lib is not None else NONE)
             if found > level:
                 level = found
                 evidence.append(f"{last_part(a)} checks {'login' if found == AUTHN else 'permissions or roles'}")
+        view_only = _view_permissions(next((s.value for s in node.body if isinstance(s, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "permission_required" for t in s.targets)), None))
         level = max([level, *(self.decorator_level(d) for d in node.decorator_list),
                      self._handler_level(q, ancestors, evidence, level)])
         methods = [m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -637,6 +650,10 @@ class Analyzer:
             level = max(level, AUTHN)
         unresolved = self.code.unresolved(q)
         reads = writes_level = level
+        if view_only and level == AUTHZ and own_guard < AUTHZ and self.code.url_guard(q)[0] < AUTHZ \
+                and not any(self.decorator_level(d) == AUTHZ for d in node.decorator_list):
+            writes_level = AUTHN  # whoever may see the rows may change them
+            evidence.append(f"it requires only {view_only}, the permission to view")
         before_perms = level
         perm_classes: list[str] = []
         if drf:
@@ -839,3 +856,13 @@ def _compares_method(fn: ast.AST) -> bool:
 def _may_deny(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
     """Can a check in this method turn a request away? Not in a render hook, unless it raises PermissionDenied."""
     return fn.name not in _RENDER_HOOKS or raises_permission_denied(fn, imports)
+
+
+def _view_permissions(value: ast.expr | None) -> str:
+    """The codenames of a `permission_required` value when each is Django's permission to view
+    (`"billing.view_invoice"`, `("recupero.view_factura",)`), else ""."""
+    elts = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value] if value is not None else []
+    names = [e.value for e in elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if not names or len(names) != len(elts) or not all(n.rsplit(".", 1)[-1].startswith("view_") for n in names):
+        return ""
+    return ", ".join(names)

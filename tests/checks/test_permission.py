@@ -405,3 +405,31 @@ class DeletePatient(viewsets.ViewSet):
     found = run_example(UnauthorizedPatientWrite, Valid(code, path="clinic/api.py", files=(MODELS, SER, AUTHZ)))
     assert [(f.start_line, f.end_line) for f in found] == [(8, 14)]
     assert "in destroy()" in found[0].message
+
+
+def test_a_permission_to_view_does_not_authorize_a_write() -> None:
+    """`permission_required = "clinic.view_patient"` guards reading; a handler that changes the row under it lets
+    whoever may see the records change them (WG305's `permissions=["view"]`, for views)."""
+    code = """\
+from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.views.generic import View
+from clinic.models import Patient
+
+
+class Archive(PermissionRequiredMixin, View):
+    permission_required = ("clinic.view_patient",)
+
+    def post(self, request, pk):
+        Patient.objects.filter(pk=pk).update(mrn="")
+
+
+@permission_required("clinic.view_patient")
+def archive(request, pk):
+    Patient.objects.filter(pk=pk).delete()
+"""
+    found = run_example(UnauthorizedPatientWrite, Valid(code, path="clinic/views.py", files=(MODELS, AUTHZ)))
+    assert [f.start_line for f in found] == [7, 15]
+    assert all("only a permission to view" in f.message for f in found)
+    change = code.replace('"clinic.view_patient"', '"clinic.change_patient"')
+    assert run_example(UnauthorizedPatientWrite, Valid(change, path="clinic/views.py", files=(MODELS, AUTHZ))) == []
