@@ -16,7 +16,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 
 NAME = "model_params"
-_WRITES = frozenset({"update", "bulk_update", "bulk_create"})
+_WRITES = frozenset({"update", "bulk_update", "bulk_create", "delete"})
 
 
 @dataclass

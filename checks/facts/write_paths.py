@@ -24,6 +24,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .audit_mechanisms import SELF_AUDIT, same_decorator
 from .django_models import ModelIndex
+from .model_params import ModelParams, root_name
 
 if TYPE_CHECKING:
     from ..index import ProjectIndex
@@ -144,6 +145,7 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                   "data migration (historical models, run once)" if src.looks_like_migration else
                   "a command of an app not in INSTALLED_APPS" if command_not_installed(src.module, code) else None)
     sites = {(s.line, s.col): s for s in raw.sites(src.path)} if raw is not None else {}
+    params: ModelParams | None = project.fact("model_params") if project is not None else None
     out: list[Write] = []
     for fn, cls in functions(src.tree):
         klass = f"{imports.module}.{cls.name}" if cls else None
@@ -160,7 +162,14 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
             found: list[tuple[str, str, bool]] = []  # (model, kind, derived)
             meth = call.func.attr
             qs_model = scope.model_of(call.func.value) if meth in _BULK else None
-            if meth in ("save", "delete") and qs_model is None and not call.args:  # an instance's save()/delete()
+            # `through_model.objects.filter(...).delete()` in a helper: the models its callers pass
+            root = root_name(call.func.value) if meth in _BULK and qs_model is None and cls is None else None
+            passed = [m for m in map(models.lookup, sorted(params.models_for(fq, root.id))) if m is not None] \
+                if root is not None and params is not None else []
+            if passed:
+                derived = meth == "update" and derived_only(call, vocab.bookkeeping_fields)
+                found += [(m.qualname, _BULK[meth], derived) for m in passed]
+            elif meth in ("save", "delete") and qs_model is None and not call.args:  # an instance's save()/delete()
                 model = _instance_model(call.func.value, scope, code)
                 if model is None and phi is not None:
                     model = phi.instance_model(call.func.value)

@@ -67,3 +67,15 @@ def test_form_serializer_and_related_instance_writes(tmp_path: Path) -> None:
                       "    note = Note()\n    note.save()\n"})
     writes = _writes(tmp_path)
     assert {k for k in writes} == {("save", 7), ("save", 13), ("delete", 14), ("save", 18)}  # Note is no model here
+
+
+def test_a_helper_writing_the_model_its_callers_pass(tmp_path: Path) -> None:
+    """`through_model.objects.filter(...).delete()` in a helper: the writes are to the models the callers pass."""
+    helper = ("def reset(through_model, patient):\n    through_model.objects.filter(patient=patient).delete()\n"
+              "    through_model.objects.filter(patient=patient).update(reason='')\n")
+    views = ("from clinic.helpers import reset\nfrom clinic.models import Referral\n\n"
+             "def clear(request, pk):\n    reset(through_model=Referral, patient=pk)\n")
+    _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS, "clinic/helpers.py": helper,
+                      "clinic/views.py": views})
+    writes = _writes(tmp_path)
+    assert ("queryset delete", 2) in writes and ("queryset update", 3) in writes
