@@ -142,6 +142,13 @@ class AuditBypassingWrite(Check):
             def mark(patient):
                 Encounter.objects.filter(patient=patient).update(is_latest=False)
             """, files=_FILES),
+        # An existence flag set after loading the rows it stands for.
+        Valid("""\
+            from clinic.models import Encounter
+
+            def loaded(patients):
+                Encounter.objects.filter(patient__in=patients).update(has_results=True)
+            """, files=_FILES),
         # A receipt of who looked at the rows, not their content.
         Valid("""\
             from django.utils import timezone

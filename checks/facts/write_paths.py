@@ -78,9 +78,10 @@ _BULK = {"update": "queryset update", "delete": "queryset delete", "bulk_create"
          "bulk_update": "bulk_update"}
 _INSTANCE_SOURCES = frozenset({"get", "create", "get_or_create", "update_or_create", "first", "last", "latest",
                                "earliest"})
-# `is_latest=False`, `last_round=...`, `patient_created=True`: pointers and flags derived from other rows; and
-# receipts of who looked at or passed on a row (`viewed_at`, `viewed_by`, `is_read`, `notified_at`), not its content.
-DERIVED = re.compile(r"^(is_)?(latest|last|current)(_\w+)?$|^\w+_created$|^(modified|updated)(_at|_on|_by)?$"
+# `is_latest=False`, `last_round=...`, `patient_created=True`, `has_encounters=True` (set after loading the
+# encounters): pointers and flags derived from other rows; and receipts of who looked at or passed on a row
+# (`viewed_at`, `viewed_by`, `is_read`, `notified_at`), not its content.
+DERIVED = re.compile(r"^(is_)?(latest|last|current)(_\w+)?$|^\w+_created$|^(modified|updated)(_at|_on|_by)?$|^has_\w+$"
                      r"|^(is_)?(viewed|seen|read|opened|notified|synced|exported)(_at|_on|_by|_date)?$")
 
 
