@@ -425,6 +425,23 @@ class ModelIndex:
         hits = sorted(q for q in self._by_lower_name().get(name.lower().replace("_", ""), []) if q in self.django)
         return hits[0] if hits and all(q in self.patient for q in hits) else None
 
+    def declared_phi_properties(self, ref: str | None) -> set[str]:
+        """Properties a package base of the model renders a person's identifying fields from (OPAL's
+        `Demographics.name`), declared in checks/library_models.toml."""
+        out: set[str] = set()
+        todo: list[str] = [ref] if ref else []
+        seen: set[str] = set()
+        while todo and len(seen) < 32:
+            cur = todo.pop()
+            if cur in seen:
+                continue
+            seen.add(cur)
+            lib = library_class(cur)
+            out |= set(lib.phi_properties) if lib is not None else set()
+            m = self.lookup(cur)
+            todo += m.bases if m is not None else []
+        return out
+
     def audit_of(self, ref: str | None) -> str | None:
         m = self.lookup(ref)
         return self.audited.get(m.qualname) if m else None

@@ -34,6 +34,7 @@ class LibraryClass:
     audit: str | None = None
     patient: str | None = None
     link: str | None = None  # the model its rows point at by an identifier rather than a foreign key
+    phi_properties: tuple[str, ...] = ()  # properties that render a person's identifying fields (`name`)
     model: bool = False
     concrete: bool = False
     reference: bool = False

@@ -111,6 +111,10 @@ class PhiScope:
                 return self._model(self.imports.qualname(expr.args[0])) or self.queryset_model(expr.args[0])
             if isinstance(f, ast.Attribute) and f.attr in _GETTERS:
                 return self.queryset_model(f.value, depth + 1)
+            if isinstance(f, ast.Attribute) and not expr.args and not expr.keywords and self.models is not None \
+                    and self.instance_model(f.value, depth + 1):
+                # a record's accessor named for a patient model (OPAL's `patient.demographics()`)
+                return self.models.spelled_patient_model(f.attr)
             return None
         if isinstance(expr, ast.Attribute):
             owner = self.instance_model(expr.value, depth + 1)
@@ -152,6 +156,7 @@ class PhiScope:
             info = self.models.models[model]
             if self.funcs is not None:
                 props = self.funcs.phi_properties.get(info.name, set())
+            props = props | self.models.declared_phi_properties(model)
             if attr not in props and attr not in self.phi_fields:
                 return None
         elif attr not in self.phi_fields:

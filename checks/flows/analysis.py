@@ -61,11 +61,12 @@ def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None)
     person (identifying fields, demographics, or configured), not on one that is patient data through a link."""
     why = models.patient_why.get(model, "") if models is not None else ""
     info = models.models.get(model) if models is not None else None
-    if info is not None and PERSON_NAME_FIELDS & set(info.fields):
-        return tuple(f for f in fields if f not in ROW_LABELS)  # `Image(name, patient_name)`: `name` is the file's
+    declared = models.declared_phi_properties(model) if models is not None else set()  # OPAL's Demographics.name
+    if info is not None and PERSON_NAME_FIELDS & set(info.fields):  # `Image(name, patient_name)`: the file's name
+        return tuple(f for f in fields if f not in ROW_LABELS or f in declared)
     if why.startswith(("identifying fields", "a person's demographics", "listed in")) or PERSON_NOUN.search(last_part(model)):
         return fields
-    return tuple(f for f in fields if f not in ROW_LABELS)
+    return tuple(f for f in fields if f not in ROW_LABELS or f in declared)
 
 
 # Fields that hold a person's name: beside one of them, a bare `name` labels the row itself.

@@ -113,3 +113,21 @@ def test_the_login_forms_email_is_the_account_signing_in_not_a_patient() -> None
     assert [f.start_line for f in run_example(PhiInLog, Invalid(register, line=6, path="ehr/views.py",
                                                                 files=(MODELS,)))] == [6]
     assert run_example(PhiInLog, Valid(register, path="ehr/views.py")) == []
+
+
+def test_opal_demographics_name_reached_through_the_patient_accessor() -> None:
+    """OPAL: `patient.demographics()` is the patient's Demographics row, and OPAL's `Demographics.name` property
+    renders first name and surname (declared in checks/library_models.toml); an equipment row's `name` stays a label."""
+    models = ("app/models.py", (
+        "from django.db import models\nfrom opal import models as omodels\n\n\n"
+        "class Demographics(omodels.Demographics):\n    height = models.IntegerField(null=True)\n\n\n"
+        "class Details(models.Model):\n    patient = models.ForeignKey(omodels.Patient, on_delete=models.CASCADE)\n"
+        "    notes = models.TextField()\n\n\n"
+        "class Device(models.Model):\n    name = models.CharField(max_length=50)\n"))
+    code = ("from django.core.management.base import BaseCommand\nfrom app.models import Details, Device\n\n\n"
+            "class Command(BaseCommand):\n    def handle(self, *a, **k):\n"
+            "        for detail in Details.objects.all():\n"
+            "            print(detail.patient.demographics().name)\n"
+            "        for device in Device.objects.all():\n            print(device.name)\n")
+    found = run_example(PhiInLog, Valid(code, path="app/management/commands/report.py", files=(models,)))
+    assert [f.start_line for f in found] == [8]
