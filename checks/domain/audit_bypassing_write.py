@@ -52,7 +52,8 @@ class AuditBypassingWrite(Check):
     command, loader or scheduled job that opens no revision (`reversion.create_revision()`): reversion records a
     save only inside a revision, so there one `create()` per row would be recorded no more than the bulk load.
     A queryset update or raw UPDATE/DELETE of existing rows there is still flagged: their versions stop at the old
-    values and nothing records the change.
+    values and nothing records the change. A bulk insert or update followed, in the same function, by a loop saving
+    each row of the model (`save()` or `save_base()`) is not: those saves record every row's final value.
 
     ## Why is this bad?
     simple-history, auditlog and reversion record changes from `post_save`/`pre_save` signals. A
@@ -141,6 +142,16 @@ class AuditBypassingWrite(Check):
 
             def mark(patient):
                 Encounter.objects.filter(patient=patient).update(is_latest=False)
+            """, files=_FILES),
+        # A reset followed by a save of every row: the history records each row's final value.
+        Valid("""\
+            from clinic.models import Encounter
+
+            def recompute():
+                Encounter.objects.update(outcome="")
+                for e in Encounter.objects.all():
+                    e.outcome = classify(e)
+                    e.save_base(update_fields=["outcome"])
             """, files=_FILES),
         # An existence flag set after loading the rows it stands for.
         Valid("""\
@@ -467,8 +478,9 @@ class AuditBypassingWrite(Check):
             model = scope.model_of(func.value)
             if meth == "update" and derived_only(call, self.ctx.vocab.bookkeeping_fields):
                 return None  # denormalised pointers and flags (`is_latest=False`, `last_round=...`)
-            if model and meth == "bulk_create" and scope.fn is not None and _saved_again(scope.fn, model, scope):
-                return None  # each row is saved afterwards: that save writes the history
+            if model and meth in ("bulk_create", "update") and scope.fn is not None \
+                    and _saved_again(scope.fn, model, scope, after=call.lineno):
+                return None  # each row is saved afterwards: that save writes the history of its final values
             if model and self._audited_patient(model, models, no_revision and meth == "bulk_create"):
                 name = last_part(model)
                 alt = {"update": f"save() each {name} (or use bulk_update_with_history)",
@@ -523,16 +535,20 @@ class AuditBypassingWrite(Check):
             and not (no_revision and mech.startswith("reversion")) and models.is_patient_model(model)
 
 
-def _saved_again(fn: ast.AST, model: str, scope: Scope) -> bool:
-    """The function later saves rows of the same model one by one (`for c in Case.objects.all(): c.save()`)."""
+def _saved_again(fn: ast.AST, model: str, scope: Scope, after: int = 0) -> bool:
+    """The function later saves rows of the same model one by one (`for c in Case.objects.all(): c.save()`,
+    or `save_base()`), in a loop after line `after`."""
     for loop in walk(fn):
+        if getattr(loop, "lineno", 0) <= after:
+            continue
         it, tgt = (loop.iter, loop.target) if isinstance(loop, ast.For) else (None, None)
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and it.args:
             it = it.args[0]  # `for i, row in enumerate(Case.objects.all())`
             tgt = tgt.elts[-1] if isinstance(tgt, ast.Tuple) and tgt.elts else tgt
         if it is not None and scope.model_of(it) == model:
             target = tgt.id if isinstance(tgt, ast.Name) else None
-            if target and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "save"
+            if target and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                              and n.func.attr in ("save", "save_base")
                               and isinstance(n.func.value, ast.Name) and n.func.value.id == target
                               for n in walk(loop)):
                 return True
