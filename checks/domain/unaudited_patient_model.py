@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import VERSIONED_ROWS, ModelIndex, ModelInfo
-from ..facts.write_paths import edited_by_a_class, imported_only
+from ..facts.write_paths import edited_by_a_class, imported_only, never_changed
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -51,7 +51,9 @@ class UnauditedPatientModel(Check):
     reported on its own: one gap, one finding. Rows no user edits are not flagged either: a copy of another
     system's records written only by loaders, commands and scheduled tasks, or a table that is patient data only by
     its link (per-sample counts, pipeline results) written only outside views, forms, serializers and admin and
-    edited by no form, serializer, admin or view class; its source is where changes are traced. A proxy model that
+    edited by no form, serializer, admin or view class; its source is where changes are traced. Nor is such a
+    linked table that nothing writes and nothing edits (an unused model whose admin module the app's `admin`
+    package never imports: Django loads `<app>.admin` only). A proxy model that
     users edit (its own admin, form or serializer) is flagged when its patient-data parent keeps a simple-history
     `HistoricalRecords()` without `inherit=True` and the proxy declares none: simple-history listens to the parent's
     save signals only, and Django sends them with the proxy as sender.
@@ -398,6 +400,8 @@ class UnauditedPatientModel(Check):
             return
         if imported_only(qualname, idx, self.ctx.project.fact("django_code")):
             return  # a copy loaded by batch imports that no user edits: the source system keeps its history
+        if never_changed(qualname, idx, self.ctx.project.fact("django_code")):
+            return  # nothing writes or edits it: there are no changes to trace
         if info.abstract or _is_proxy(node):
             return
         # With no audit anywhere in the project, the gap is one per record, not per table hanging off it: a model

@@ -111,6 +111,12 @@ class AdminAction:
 class FileCode:
     classes: list[ClassInfo] = field(default_factory=list)
     admin: list[tuple[str, str]] = field(default_factory=list)  # (admin class, model)
+    # a module of an `admin` package (`trial.admin.ae_review`): its dotted name, whether it is the package's
+    # `__init__`, and what it imports (Django imports only `<app>.admin`; the rest only through it)
+    admin_module: str = ""
+    admin_init: bool = False
+    admin_imports: list[str] = field(default_factory=list)
+    form_uses: list[str] = field(default_factory=list)  # form and serializer class names the code uses
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
@@ -568,6 +574,13 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         if registered:
             out.admin.append(registered)
         collect_url_node(node, imports, out, debug_only=id(node) in debug)
+    if ".admin." in f"{imports.module}." and not src.looks_like_test:
+        out.admin_module, out.admin_init = imports.module, src.is_package_init
+        out.admin_imports = sorted({*imports.aliases.values(), *imports.stars, *(
+            a.name for n in src.nodes if isinstance(n, ast.Import) for a in n.names)})
+    out.form_uses = sorted({n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
+                            if isinstance(n, (ast.Name, ast.Attribute))
+                            and (n.id if isinstance(n, ast.Name) else n.attr).endswith(_FORM_SUFFIXES)})
     if not src.looks_like_test:
         out.authorizes = _authorization_name(src.nodes)
     out.urlconf = "urlpatterns" in src.text and _defines_urlpatterns(src.tree)
@@ -700,7 +713,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
-                or out.flag_settings or out.default_filters or out.default_auth)
+                or out.flag_settings or out.default_filters or out.default_auth or out.admin_module or out.form_uses)
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
@@ -778,6 +791,8 @@ class ProjectCode:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     by_name: dict[str, list[str]] = field(default_factory=dict)
     admin_models: dict[str, str] = field(default_factory=dict)
+    form_uses: set[str] = field(default_factory=set)  # form/serializer class names used by loaded code
+    unloaded_admin_models: set[str] = field(default_factory=set)  # models registered in never-imported admin modules
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)
@@ -1147,8 +1162,9 @@ def _matches_every_path(pattern: str) -> bool:
 
 def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
     pc = ProjectCode()
+    unloaded = _unloaded_admin_modules(per_file)
     for fc_path, fc in per_file.items():
-        _add_file(pc, fc_path, fc)
+        _add_file(pc, fc_path, fc, loaded=fc.admin_module not in unloaded)
     if not pc.authorization:
         pc.authorization = _default_authorization(pc.default_perms)
     checks = [c for fc in per_file.values() for c in fc.user_checks]
@@ -1184,8 +1200,29 @@ def _authorizers(checks: list[tuple[str, bool, list[str]]]) -> set[str]:
     return out
 
 
-def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
-    """One file's facts into the project's."""
+_FORM_SUFFIXES = ("Form", "FormSet", "Serializer")
+
+
+def _unloaded_admin_modules(per_file: dict[str, FileCode]) -> set[str]:
+    """Modules of an `admin` package that its `__init__` never imports, directly or through the package's other
+    modules: Django's autodiscovery imports `<app>.admin` only, so their registrations never run (an EDC app's
+    admin of a model marked "not used", its import commented out)."""
+    modules = {fc.admin_module: fc for fc in per_file.values() if fc.admin_module}
+    out: set[str] = set()
+    for root in (m for m, fc in modules.items() if fc.admin_init and m.endswith(".admin")):
+        reached, todo = {root}, [root]
+        while todo:
+            for name in modules[todo.pop()].admin_imports:
+                for m in modules:
+                    if m not in reached and (name == m or name.startswith(m + ".")):
+                        reached.add(m)
+                        todo.append(m)
+        out |= {m for m in modules if m.startswith(root + ".") and m not in reached}
+    return out
+
+
+def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode, *, loaded: bool = True) -> None:
+    """One file's facts into the project's; `loaded` False for an admin module Django never imports."""
     for name, values in fc.string_settings:
         pc.string_settings.setdefault(name, []).extend(values)
     for name, flag, line in fc.flag_settings:
@@ -1195,7 +1232,11 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode) -> None:
     for c in fc.classes:
         pc.classes[c.qualname] = c
         pc.by_name.setdefault(last_part(c.qualname), []).append(c.qualname)
-    pc.admin_models.update({admin_cls: model for admin_cls, model in fc.admin if admin_cls and model})
+    if loaded:
+        pc.admin_models.update({admin_cls: model for admin_cls, model in fc.admin if admin_cls and model})
+        pc.form_uses.update(fc.form_uses)
+    else:
+        pc.unloaded_admin_models.update(model for _admin_cls, model in fc.admin if model)
     pc.decorators.update(dict(fc.decorators))
     pc.default_perms.extend(fc.default_perms)
     pc.default_filters.extend(fc.default_filters)

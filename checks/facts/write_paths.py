@@ -255,8 +255,21 @@ def imported_only(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> b
 
 
 def edited_by_a_class(qualname: str, code: ProjectCode) -> bool:
-    """An admin, form, serializer or view class of the project edits the model."""
+    """An admin, form, serializer or view class of the project edits the model (a form or serializer only when
+    loaded code uses it: one only a never-imported admin module names edits nothing)."""
     name = qualname.rsplit(".", 1)[-1]
+    forms = (c.meta_model for q, c in code.classes.items() if q.rsplit(".", 1)[-1] in code.form_uses)
     return any(q and (q == qualname or q.rsplit(".", 1)[-1] == name)
-               for q in (*code.admin_models.values(), *(c.model for c in code.classes.values()),
-                         *(c.meta_model for c in code.classes.values())))
+               for q in (*code.admin_models.values(), *(c.model for c in code.classes.values()), *forms))
+
+
+def never_changed(qualname: str, idx: ModelIndex, code: ProjectCode | None) -> bool:
+    """A table that is patient data only by its link to a record, whose admin is registered in a module Django never
+    imports, and which no code of the project writes and no loaded admin, used form or serializer, or view edits:
+    an unused model (an EDC app's review form marked "not used", its admin import commented out). Without that
+    evidence nothing is concluded from writes not seen (generic code may edit a table unseen)."""
+    if code is None or qualname not in idx.linked_patient or idx.write_roles.get(qualname):
+        return False
+    name = qualname.rsplit(".", 1)[-1]
+    dead_admin = any(m == qualname or m.rsplit(".", 1)[-1] == name for m in code.unloaded_admin_models)
+    return dead_admin and not edited_by_a_class(qualname, code)  # its admin exists and is never loaded

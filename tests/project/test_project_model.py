@@ -1401,3 +1401,28 @@ def test_a_row_naming_a_trial_participant_by_subject_identifier_is_patient_data_
                                                                           "entry_status = models.CharField(max_length=25)")
     assert run_example(UnauditedPatientModel, Valid(metadata, path="edc_metadata/models.py",
                                                     files=(audited, package))) == []
+
+
+def test_a_linked_table_only_a_never_imported_admin_module_edits_is_unused() -> None:
+    """Django imports `<app>.admin` only: an admin module of the package that `__init__` does not import never
+    registers, and the form only it names edits nothing. A linked table nothing else writes has no changes to trace."""
+    models = ("ae/models.py", (
+        "from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n\n"
+        "class AeInitial(models.Model):\n    subject_identifier = models.CharField(max_length=50)\n"
+        "    date_of_birth = models.DateField()\n    history = HistoricalRecords()\n\n\n"
+        "class AeReview(models.Model):\n    ae_initial = models.ForeignKey(AeInitial, on_delete=models.PROTECT)\n"
+        "    narrative = models.TextField()\n"))
+    form = ("ae/forms.py", ("from django import forms\nfrom ae.models import AeReview\n\n\n"
+            "class AeReviewForm(forms.ModelForm):\n    class Meta:\n        model = AeReview\n"
+            "        fields = '__all__'\n"))
+    review_admin = ("ae/admin/review_admin.py", ("from django.contrib import admin\nfrom ae.forms import AeReviewForm\n"
+                    "from ae.models import AeReview\n\n\n@admin.register(AeReview)\n"
+                    "class AeReviewAdmin(admin.ModelAdmin):\n    form = AeReviewForm\n"))
+    initial_admin = ("ae/admin/initial_admin.py", ("from django.contrib import admin\nfrom ae.models import AeInitial\n\n"
+                     "admin.site.register(AeInitial)\n"))
+    dead = ("ae/admin/__init__.py", "# from .review_admin import AeReviewAdmin\nfrom .initial_admin import *\n")
+    live = ("ae/admin/__init__.py", "from .review_admin import AeReviewAdmin\nfrom .initial_admin import *\n")
+    files = (form, review_admin, initial_admin)
+    assert run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(*files, dead))) == []
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(*files, live)))
+    assert [f.start_line for f in found] == [11]
