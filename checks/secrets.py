@@ -37,6 +37,9 @@ STOCK_PASSWORDS = frozenset({"postgres", "mysql", "root", "admin", "guest", "red
 # The published logins of the public demo servers of DHIS2 (admin/district, play.dhis2.org) and OpenMRS
 # (admin/Admin123): seed data and sandboxes point at those servers; they guard nothing of the project's.
 DEMO_PASSWORDS = frozenset({"district", "admin123"})
+# Django's calls that make an account, and those that also set a password on one.
+ACCOUNT_CREATORS = frozenset({"create_user", "create_superuser"})
+ACCOUNT_CALLS = ACCOUNT_CREATORS | {"set_password"}
 # Keys a vendor publishes for everyone's tests: Google's reCAPTCHA test site key and secret, which pass every check
 # and protect nothing. (AWS's documented example keys stay findings: in settings they stand where a real key goes.)
 PUBLISHED_TEST_KEYS = frozenset({"6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe", "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI"})

@@ -7,6 +7,7 @@ from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..names import last_part
 from ..secrets import (
+    ACCOUNT_CREATORS,
     is_secret_name,
     literal_value,
     looks_dummy,
@@ -18,7 +19,6 @@ from ..secrets import (
 
 _AUTH_CLASSES = {"HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth"}
 _PASSWORD_WORDS = {"password", "passwd", "pwd", "pass", "passphrase"}
-_ACCOUNT_CALLS = frozenset({"create_user", "create_superuser"})
 
 
 class HardcodedAuthPassword(Check):
@@ -191,7 +191,7 @@ def _seed_login(call: ast.Call, literal: str) -> bool:
     """An account made with a password spelled as a test value (`testpass123`) or as its own user name
     (`create_user(username="prof", password="prof")`): a seed or fixture login anyone can guess, not a credential
     to another system (a seed command run in production is a weak-password problem, not a leaked secret)."""
-    if not (isinstance(call.func, ast.Attribute) and call.func.attr in _ACCOUNT_CALLS):
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr in ACCOUNT_CREATORS):
         return False
     names = {k.value.value for k in call.keywords
              if k.arg in ("username", "email") and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}

@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
 from ..secrets import (
+    ACCOUNT_CALLS,
     development_only,
     is_placeholder,
     is_secret_name,
@@ -29,7 +30,6 @@ _LOCAL_KEY_WORDS = frozenset({"hmac", "signing"})
 # Keys that encrypt the service's own data: in a test, the test's own rows and files, and nothing outside the run
 # (a token, password or shared signing secret in a test may still be a real account's).
 # Calls that make or reset a login's password.
-_ACCOUNT_CALLS = frozenset({"create_user", "create_superuser", "set_password"})
 _DATA_KEY_WORDS = frozenset({"encryption", "decryption", "cipher", "fernet", "aes"})
 
 # The server runs production.py (asgi.py's default); manage.py defaults to local.py, which turns DEBUG on.
@@ -300,7 +300,7 @@ class HardcodedSecretAssignment(Check):
             if not isinstance(n, ast.Call):
                 continue
             given = [k.value for k in n.keywords if k.arg == "password"]
-            if isinstance(n.func, ast.Attribute) and n.func.attr in _ACCOUNT_CALLS:
+            if isinstance(n.func, ast.Attribute) and n.func.attr in ACCOUNT_CALLS:
                 given += n.args
             if any(isinstance(v, ast.Name) and v.id == name for v in given):
                 return n.lineno

@@ -9,11 +9,12 @@ from ..facts.django_models import ModelIndex
 from ..facts.views import NONE, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
+from ..secrets import ACCOUNT_CALLS
 from ..source import SourceFile
 from ..walk import walk
 
 # Calls that create accounts or set credentials.
-_ACCOUNT_CALLS = frozenset({"create_user", "create_superuser", "set_password", "set_unusable_password"})
+_ACCOUNT_CALLS = ACCOUNT_CALLS | {"set_unusable_password"}
 # Public by design: self sign-up, and password resets that verify an emailed token.
 _PUBLIC_NAME = re.compile(r"sign_?up|regist|enrol|join|invit", re.IGNORECASE)
 _TOKEN_CHECKS = frozenset({"check_token", "PasswordResetConfirmView", "PasswordResetView", "verify_token"})

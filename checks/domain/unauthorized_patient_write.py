@@ -4,7 +4,7 @@ import ast
 from dataclasses import replace
 
 from ..base import Check, Invalid, Valid
-from ..facts.views import AUTHN, AUTHZ, WRITING_HANDLERS, patient_views
+from ..facts.views import AUTHN, AUTHZ, WRITE_HANDLERS, patient_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -473,13 +473,10 @@ class UnauthorizedPatientWrite(Check):
                             end_line=handler.lineno if handler is not None else None)
 
 
-_WRITES = WRITING_HANDLERS | {"perform_create", "perform_update", "perform_destroy", "form_valid"}
-
-
 def _writing_handler(node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """A class view's own handler that changes rows (`destroy`, `post`, `perform_update`): the finding runs from the
     class line down to it, so it points at the code that writes as well as at the class that grants access."""
     if not isinstance(node, ast.ClassDef):
         return None
-    return next((f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in _WRITES),
+    return next((f for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name in WRITE_HANDLERS),
                 None)

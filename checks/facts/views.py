@@ -60,7 +60,7 @@ _RENDER_HOOKS = frozenset({"get_context_data", "get_success_url", "get_initial",
 SINGLE_OBJECT_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "BaseDetailView", "BaseUpdateView",
                                  "BaseDeleteView", "SingleObjectMixin"})
 _WRITE_METHODS = {"post", "put", "patch", "delete"}
-_WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destroy", "perform_create",
+WRITE_HANDLERS = _WRITE_METHODS | {"create", "update", "partial_update", "destroy", "perform_create",
                                     "perform_update", "perform_destroy", "form_valid"}
 _WRITE_BASES = ("CreateView", "UpdateView", "DeleteView", "FormView", "ProcessFormView", "DeletionMixin",
                 "ModelFormMixin", "BaseCreateView", "BaseUpdateView", "BaseDeleteView", "ModelViewSet",
@@ -679,7 +679,7 @@ class Analyzer:
             per_object = replace(per_object, before=max(per_object.before, before_perms, best))
         # (DRF's perform_* hooks run only under the mixins `_class_writes` reads)
         through = [self._writes_through(f"{q}.{m.name}", evidence) for m in node.body  # each: rows reached too
-                   if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in _WRITE_HANDLERS - _DRF_HOOKS]
+                   if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in WRITE_HANDLERS - _DRF_HOOKS]
         writes = self._class_writes(node, ancestors, names) or any(through)
         serializer = self.code.attr(q, "serializer")
         model_refs = [self.code.attr(q, "model"),
@@ -788,7 +788,7 @@ class Analyzer:
             return True
         for a in ancestors:  # DRF's perform_* hooks run only under the Create/Update/Destroy mixins checked above
             info = self.code.lookup(a)
-            if info is not None and set(info.writing_methods) & (_WRITE_HANDLERS - _DRF_HOOKS):
+            if info is not None and set(info.writing_methods) & (WRITE_HANDLERS - _DRF_HOOKS):
                 return True
         for m in node.body:
             if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
