@@ -7,6 +7,9 @@ Reports, for PATH: wall time of `wardgate check --no-llm --no-cache` (stage 1; a
 content-addressed cache), of ruff, bandit, radon and
 semgrep alone on the same file list, files/second, and peak memory (the largest process in each
 command's tree, from the kernel's rusage). The target (issue 2): wardgate <= 1.3x the slowest tool.
+bandit alone reads every file; wardgate leaves out the schema-only migrations, on which bandit
+provably reports nothing (checks/tools/schema_migrations.py). Wall times on a shared 2-CPU machine
+vary by 15% from run to run: use --repeat 5 and compare within one invocation.
 Run it with wardgate's virtualenv activated, so that the same tools are on PATH.
 """
 from __future__ import annotations

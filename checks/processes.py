@@ -1,8 +1,10 @@
 """Child processes that never outlive their run.
 
-Every tool runs in a process group of its own (`start_new_session`), registered here while it
+Every tool runs in a process group of its own (`process_group=0`), registered here while it
 runs: a timeout kills the whole group (a grandchild holding the pipe open included), and an
 interrupted run (SIGTERM, SIGINT) kills every group still registered, so nothing is left behind.
+A process group, not a session: with Linux's autogroup scheduling each session weighs as much as the
+whole run, so tools in sessions of their own would ignore the priorities wardgate gives them.
 """
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ def run(cmd: Sequence[str], *, timeout: float, input: str | None = None,  # as s
     Raises subprocess.TimeoutExpired or OSError."""
     proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-                            start_new_session=True, **kwargs)
+                            process_group=0, **kwargs)
     track(proc.pid)
     try:
         try:

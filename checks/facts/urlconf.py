@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..names import ImportMap, dotted, last_part
+from ..walk import walk
 from .guards import AUTHN, AUTHZ
 
 if TYPE_CHECKING:
@@ -139,10 +140,10 @@ def collect_ninja(stmt: ast.stmt, imports: ImportMap, out: FileCode) -> None:
 def debug_only_nodes(tree: ast.AST) -> set[int]:
     """ids of nodes in the body of `if settings.DEBUG:` / `if DEBUG:` (not `if DEBUG or ...`: that may run)."""
     out: set[int] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.If) and (dotted(node.test) or "").rsplit(".", 1)[-1] == "DEBUG":
             for stmt in node.body:
-                out.update(id(n) for n in ast.walk(stmt))
+                out.update(id(n) for n in walk(stmt))
     return out
 
 

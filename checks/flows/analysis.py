@@ -124,7 +124,8 @@ class FlowCheck(ScopedPhiCheck):
     def flows_at(self, call: ast.Call) -> tuple[Sink, list[Flow]] | None:
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         self._stack()
-        if id(call) in ctx.shared("flows:debug-only", lambda: debug_only_nodes(ctx.src.tree)):
+        if id(call) in ctx.shared("flows:debug-only", lambda: debug_only_nodes(ctx.src.tree) if "DEBUG" in ctx.src.text
+                                                          else set()):
             return None  # under `if settings.DEBUG:`: a developer's machine, never production's logs
         scope = self.phi  # its assignments name the loggers; the flow analysis is built only for sinks
         found = sink_of(call, ctx.imports, lambda name: scope.env.get(name, []) + _module_env(ctx, name))

@@ -243,7 +243,7 @@ def execute(tool: str, cmd: Sequence[str], root: Path, timeout: float = DEFAULT_
     try:  # its own process group: a timeout or an interrupted run kills the tool and its children
         proc = subprocess.Popen(list(cmd), cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=_tool_env(), text=True, encoding="utf-8",
-                                errors="replace", start_new_session=True)
+                                errors="replace", process_group=0)
     except OSError as exc:
         raise ToolFailure(tool, f"could not be started: {exc}") from exc
     processes.track(proc.pid)
