@@ -296,7 +296,11 @@ def import_root_depth(root: Path, rel: str) -> int:
     depth = len(parents)
     while depth > 0 and _has_file(str(root), "/".join(parents[:depth]), "__init__.py"):
         depth -= 1
-    if depth == len(parents) or depth == 0:
+    if depth == len(parents):
+        # Not in a package: an app folder without `__init__.py` under the Django project's folder is still
+        # imported from there (a namespace package: `Source/Services/apps/plans/models.py` is `apps.plans.models`).
+        return next((d for d in range(depth, 0, -1) if _has_file(str(root), "/".join(parents[:d]), "manage.py")), 0)
+    if depth == 0:
         return 0
     # Only a source root strips: `src/`, `lib/`, a Django project's folder (`manage.py` runs there, so it is
     # first on sys.path: `backend/variants/views.py` is `variants.views`), or folders that cannot be module

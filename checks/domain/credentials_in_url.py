@@ -62,6 +62,10 @@ class CredentialsInUrl(Check):
             """),
         Valid('URL = "postgres://u:fakepass@localhost/test"\n', path="app/tests/test_db.py"),
         Valid("""\
+            def test_strip_password():
+                assert strip_password("http://a:b@c:d/e") == "http://a@c/e"
+            """, path="mrs/tests/test_context_processors.py"),
+        Valid("""\
             from django.test import override_settings
 
             @override_settings(CACHE_URL="redis://:placeholder-pass@localhost:6379/0")
@@ -97,7 +101,8 @@ class CredentialsInUrl(Check):
     def visit_Module(self, node: ast.Module) -> None:
         for stmt, _const, text in self.ctx.shared("string_literals", lambda: string_literals(node)):
             pw = url_password(text)
-            if pw is None or (self.ctx.src.looks_like_test and looks_dummy(text)):
+            # In a test, a placeholder or a one-to-three-character password (`http://a:b@c/e`) is an example.
+            if pw is None or (self.ctx.src.looks_like_test and (looks_dummy(text) or len(pw) <= 3)):
                 continue
             self.report(
                 stmt,

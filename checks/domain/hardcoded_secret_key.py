@@ -64,6 +64,14 @@ class HardcodedSecretKey(Check):
             SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
             """, path="proj/settings.py"),
         Valid('SECRET_KEY = "changeme"\n', path="proj/settings.py"),
+        # The settings refuse to load without the variable outside DEBUG: the fallback signs only on a laptop.
+        Valid("""\
+            import os
+            SECRET_KEY = os.getenv("SECRET_KEY", "notsecret")
+            DEBUG = os.getenv("DEBUG", False)
+            if not DEBUG and "SECRET_KEY" not in os.environ:
+                raise Exception("$SECRET_KEY is required if DEBUG is False")
+            """, path="proj/settings.py"),
         Valid('SECRET_KEY = "<your-secret-key>"\n', path="proj/settings.py"),
         Valid('SECRET_KEY = "tests-only-key"\n', path="proj/testsettings.py"),
         # The name of a key in a config file the project reads, not the key.
@@ -176,6 +184,8 @@ class HardcodedSecretKey(Check):
             return  # a test settings module's key signs nothing outside the test run
         if development_only(self.ctx):
             return  # `runserver` on a laptop or a test run signs with it; the served settings read their own
+        if not isinstance(value, ast.Constant) and _refused_when_missing(self.ctx.src.tree, value):
+            return  # `if not DEBUG and "SECRET_KEY" not in os.environ: raise ...`: the fallback never serves
         self.report(
             stmt,
             f"SECRET_KEY {how} ({mask(literal)}): anyone with the source can forge sessions and tokens.",
@@ -192,6 +202,21 @@ class HardcodedSecretKey(Check):
 
         lines = {f.start_line for f in findings if f.rule_id == cls.code}
         return replace_with_env_lookup(text, lines, _NAMES, 'os.environ["DJANGO_SECRET_KEY"]')
+
+
+def _refused_when_missing(tree: ast.AST | None, value: ast.expr) -> bool:
+    """The settings module raises at import when the variable is missing (outside DEBUG, or always): a top-level
+    `if` whose test names the variable (or SECRET_KEY itself) and whose body raises."""
+    variable = value.args[0].value if isinstance(value, ast.Call) and value.args and isinstance(
+        value.args[0], ast.Constant) else None
+    if not isinstance(tree, ast.Module) or not isinstance(variable, str):
+        return False
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and any(isinstance(s, ast.Raise) for s in stmt.body) and any(
+                isinstance(n, ast.Constant) and n.value == variable or isinstance(n, ast.Name) and n.id in _NAMES
+                for n in ast.walk(stmt.test)):
+            return True
+    return False
 
 
 def _is_secret_key_target(target: ast.expr) -> bool:

@@ -89,6 +89,21 @@ class UnauditedPatientModel(Check):
     summary = "Model holding patient data is not covered by any audit mechanism"
 
     VALID = (
+        # Catalogues: a diagnosis or symptom entry relates to no row and holds only names, codes and labels.
+        Valid("""\
+            import uuid
+            from django.db import models
+
+            class Diagnosis(models.Model):
+                id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+                name = models.CharField(max_length=140)
+                dx_code = models.CharField(max_length=100, null=True, blank=True)
+
+            class Symptom(models.Model):
+                name = models.CharField(max_length=140)
+                worst_label = models.CharField(max_length=40)
+                best_label = models.CharField(max_length=40)
+            """, path="core/models.py"),
         # A staff account's profile (one-to-one with the user model) is no patient record.
         Valid("""\
             from django.conf import settings

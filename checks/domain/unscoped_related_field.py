@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, model_ref
@@ -122,6 +123,22 @@ class UnscopedRelatedField(Check):
             class ReminderSerializer(serializers.Serializer):
                 consultation = serializers.PrimaryKeyRelatedField(queryset=Consultation.objects.all(), read_only=True)
             """, path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
+        # Verification: the payload names the consultation and the code its owner was sent.
+        Valid("""\
+            from rest_framework import serializers
+            from clinic.models import Consultation, Reminder
+
+            class ConfirmSerializer(serializers.Serializer):
+                consultation_id = serializers.IntegerField()
+                code = serializers.CharField(max_length=6)
+
+                def validate(self, data):
+                    consultation = Consultation.objects.get(id=data["consultation_id"])
+                    Reminder.objects.get(consultation=consultation, text=data["code"])
+                    if not Reminder.objects.filter(consultation=consultation, confirmation_code=data["code"]):
+                        raise serializers.ValidationError("wrong code")
+                    return data
+            """, path="clinic/serializers.py", files=(_MODELS, _VIEWS)),
         # No view keeps consultations to their owners: every user may name any of them.
         Valid("""\
             from rest_framework import serializers
@@ -192,6 +209,8 @@ class UnscopedRelatedField(Check):
         """Lookups a serializer's own methods make with an id from the payload (`Consultation.objects.get(
         id=self.validated_data["consultation_id"])` in a property, `validate()`, `create()`): the same open door as a
         field's `queryset=X.objects.all()`, written by hand."""
+        if _proves_a_secret(cls):
+            return  # the payload names a row and a code the server sent its owner: possession is the authorization
         for m in cls.body:
             if not isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) or _reads_user(m):
                 continue
@@ -229,6 +248,17 @@ class UnscopedRelatedField(Check):
             return None
         info = models.lookup(model_ref(qs, self.ctx.imports))
         return (stmt.targets[0].id, info.qualname) if info is not None else None
+
+
+_SECRET_KEY = re.compile(r"^(code|token|otp|pin|secret|key|nonce)$|_(code|token|otp|pin|secret|key)$")
+
+
+def _proves_a_secret(cls: ast.ClassDef) -> bool:
+    """A verification serializer: it looks a row up by a secret the client sent (`VerificationCode.objects.get(
+    patient=patient, code=code)`, `reset_key=...`), so only whoever received that code gets through."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("get", "filter")
+               and any(k.arg and _SECRET_KEY.search(k.arg) and not isinstance(k.value, ast.Constant)
+                       for k in n.keywords) for n in walk(cls))
 
 
 def _narrowed_fields(cls: ast.ClassDef) -> set[str]:

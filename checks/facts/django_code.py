@@ -337,9 +337,30 @@ SAVES = frozenset({"save", "save_base", "create", "update", "delete", "bulk_crea
                    "update_or_create"})
 
 
-def writes_in(fn: ast.AST) -> bool:
-    """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`."""
-    return any(isinstance(n, ast.Call) and is_write(n) for n in walk(fn))
+def writes_in(fn: ast.AST, imports: ImportMap | None = None) -> bool:
+    """The code calls a write: `obj.save()`, `X.objects.create(...)`, `qs.update(...)`, `form.save()`. With the
+    module's imports, `save()` of an object a document or image library made (`p = canvas.Canvas(buf)`) is not."""
+    nodes = walk(fn)
+    made = _made_by_file_libraries(nodes, imports) if imports is not None else set()
+    return any(isinstance(n, ast.Call) and is_write(n) and not (
+        n.func.attr == "save" and isinstance(n.func.value, ast.Name) and n.func.value.id in made)  # type: ignore[attr-defined]
+        for n in nodes)
+
+
+# Libraries whose objects have a `save()` that writes a file, not a row (PDF canvases, workbooks, images, archives).
+FILE_LIBRARIES = frozenset({"reportlab", "openpyxl", "xlsxwriter", "xlwt", "PIL", "docx", "pptx", "fpdf", "fitz",
+                            "matplotlib", "pandas", "zipfile", "tarfile", "qrcode", "barcode", "weasyprint", "PyPDF2",
+                            "pypdf", "imageio", "cairo", "svgwrite"})
+
+
+def _made_by_file_libraries(nodes: Iterable[ast.AST], imports: ImportMap) -> set[str]:
+    """Local names assigned the result of a call into a file library (`wb = openpyxl.Workbook()`)."""
+    out: set[str] = set()
+    for n in nodes:
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and (
+                (imports.qualname(n.value.func) or "").split(".")[0] in FILE_LIBRARIES):
+            out.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    return out
 
 
 def is_write(n: ast.Call) -> bool:

@@ -281,13 +281,18 @@ _NATURAL_KEYS = frozenset({"name", "code", "label", "title", "slug", "display_na
 _COUNT = re.compile(r"^(num|count|total|number)_|_(count|total)$")
 
 
+_LABEL = re.compile(r"^(name|code|label|title|description|slug|display_name|term|abbreviation|short_name|synonyms?|"
+                    r"category|units?|system|version|help_text|icon|colou?r)$|_(code|label|description|display)$")
+
+
 def _reference_or_aggregate(m: ModelInfo) -> bool:
     """A model named after a clinical thing that is really a lookup table or a statistic.
 
-    Reference data: a unique natural key (`name`/`code`/`label`... `unique=True`, `icd11_code`) or a
-    taxonomy (`parent = ForeignKey("self")`), and no relation to any other model but lookups of its
-    own kind (`ICD11Diagnosis`, `PatientInvestigation(name=..., unique=True)`). Aggregates: every
-    stored value is a count (`num_patients_visited`, `admissions_total`), as in daily statistics.
+    Reference data: no relation to any other model but lookups of its own kind, and a unique natural key
+    (`name`/`code`/`label`... `unique=True`, `icd11_code`), a taxonomy (`parent = ForeignKey("self")`), or only
+    names, codes and labels (`Diagnosis(name, dx_code)`, `Symptom(name, worst_label, best_label)`: a catalogue
+    entry relates to no row, so it cannot be anyone's record). Aggregates: every stored value is a count
+    (`num_patients_visited`, `admissions_total`), as in daily statistics.
     """
     fields = list(m.fields.values())
     relations = [f for f in fields if f.kind in RELATION_FIELDS]
@@ -296,6 +301,9 @@ def _reference_or_aggregate(m: ModelInfo) -> bool:
     own_tree = [f for f in one_to_x if f.target in ("self", m.name, m.qualname)]
     if len(one_to_x) == len(own_tree) and (
             own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
+        return True
+    if not relations and values and all(_LABEL.search(f.name) or _BOOKKEEPING_NAMES.match(f.name)
+                                        or f.kind in _BOOKKEEPING_KINDS for f in values):
         return True
     return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)
 

@@ -527,7 +527,7 @@ class Analyzer:
             elif last_part(name) == "require_http_methods" and isinstance(d, ast.Call) and d.args:
                 methods |= _methods_of(d.args[0]) or set()
         through = self._writes_through(q, evidence)  # also what rows the write path reaches
-        writes = bool(methods & _WRITE_METHODS) or writes_in(fn) or _compares_method(fn) or through
+        writes = bool(methods & _WRITE_METHODS) or writes_in(fn, self.imports) or _compares_method(fn) or through
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
                     models=self.patient(self._row_models_in(fn) + self._reached.get(q, [])),
                     restricted=self.restricted(fn) or self._checked_by_function(fn), evidence=evidence,

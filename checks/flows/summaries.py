@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..facts.clinical_functions import caps_against_max
-from ..facts.django_code import is_write
+from ..facts.django_code import writes_in
 from ..facts.signals import global_signals
 from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
@@ -118,7 +118,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileFlows
         q = f"{owner}.{fn.name}" if owner else fn.name
         params = tuple(parameters(fn))
         nodes = walk(fn)
-        out.functions.append(FnInfo(q, fn.lineno, params, any(isinstance(n, ast.Call) and is_write(n) for n in nodes),
+        out.functions.append(FnInfo(q, fn.lineno, params, writes_in(fn, imports),
                                     _queried_models(nodes, imports)))
         receiver = global_receiver(fn, imports) and "instance" in params
         if receiver:

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
+
 from checks.base import Valid
 from checks.domain.audit_bypassing_write import AuditBypassingWrite
 from checks.domain.missing_sibling_guard import MissingSiblingGuard
@@ -237,9 +239,12 @@ def test_src_layout_resolves_absolute_imports_between_packages(tmp_path: Path) -
     assert "StaffOnly checks permissions or roles" in chart["evidence"]
 
 
-def test_a_django_project_in_a_subfolder_is_imported_from_the_folder_manage_py_runs_in(tmp_path: Path) -> None:
+@pytest.mark.parametrize("app_init", [True, False])
+def test_a_django_project_in_a_subfolder_is_imported_from_the_folder_manage_py_runs_in(tmp_path: Path,
+                                                                                       app_init: bool) -> None:
     """`backend/manage.py`: Django puts `backend/` first on sys.path, so `backend/clinic/api.py` is `clinic.api`,
-    as the URLconf (`include("clinic.urls")`) and every import spell it."""
+    as the URLconf (`include("clinic.urls")`) and every import spell it; also when the app folder has no
+    `__init__.py` (a namespace package, imported from there all the same)."""
     _write(tmp_path, {
         "backend/manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings')\n",
         "backend/config/__init__.py": "",
@@ -257,6 +262,8 @@ def test_a_django_project_in_a_subfolder_is_imported_from_the_folder_manage_py_r
         "backend/clinic/urls.py": "from django.urls import path\nfrom clinic import api\n\n"
                                   "urlpatterns = [path('patients/<int:pk>/', api.PatientDetail.as_view())]\n",
     })
+    if not app_init:
+        (tmp_path / "backend/clinic/__init__.py").unlink()
     facts = _facts(tmp_path)
     detail = next(e for e in facts["endpoints"] if e["view"] == "clinic.api.PatientDetail")
     assert detail["route"] == "/clinic/patients/<int:pk>/" and detail["reads"] == "anyone"
