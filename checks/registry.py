@@ -42,6 +42,7 @@ from .domain import (
     phi_in_url_pattern,
     phi_sent_to_third_party,
     query_per_row_in_serializer,
+    role_fallthrough_rows,
     serializer_exposes_all_fields,
     skipped_authentication_check,
     unattached_log_mask,
@@ -123,6 +124,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unscoped_related_field.UnscopedRelatedField,
     permission_on_another_object.PermissionOnAnotherObject,
     anonymous_personal_data.AnonymousPersonalData,
+    role_fallthrough_rows.RoleFallthroughRows,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

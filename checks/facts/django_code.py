@@ -33,6 +33,7 @@ from .guards import (
     refuses_anonymous,
     refuses_caller,
     refuses_failed_test,
+    role_attributes,
 )
 from .libraries import library_class, neutral
 from .sign_up import SignUp, open_sign_up, signup_answer
@@ -91,6 +92,7 @@ class ClassInfo:
     # A DRF permission class: what its own `has_permission()` checks (None: not defined here) and what its own
     # `has_object_permission()` decides (drf_permissions.object_check_kind; None: not defined here).
     permission_test: int | None = None
+    permission_user_attrs: list[str] = field(default_factory=list)  # what its `has_permission()` reads off the user
     object_check: str | None = None
     object_checking_methods: list[str] = field(default_factory=list)  # methods calling get_object()/check_object_...
     filter_backends: list[str] | None = None  # DRF `filter_backends` ("": unreadable)
@@ -265,6 +267,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 info.signup = signup_answer(stmt)
             elif stmt.name == "has_permission":
                 info.permission_test = body_level(stmt, imports)
+                info.permission_user_attrs = sorted(role_attributes(stmt))
             elif stmt.name == "has_object_permission":
                 info.object_check = object_check_kind(stmt)
             info.get_permissions |= stmt.name == "get_permissions"
@@ -589,8 +592,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         collect_ninja(stmt, imports, out)
     debug = debug_only_nodes(src.tree) if "DEBUG" in src.text else set()
     for node in src.nodes:
-        if type(node) is not ast.Call and type(node) is not ast.Attribute:
-            continue  # only calls (`path()`, `register()`) and `.urls` say anything here
+        if type(node) is not ast.Call and type(node) is not ast.Attribute and type(node) is not ast.Assign:
+            continue  # only calls (`path()`, `register()`), `.urls` and nested routes' names say anything here
         registered = _site_registration(node, imports)
         if registered:
             out.admin.append(registered)

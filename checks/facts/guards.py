@@ -311,6 +311,23 @@ def _is_user(node: ast.expr, aliases: set[str]) -> bool:
     return d.startswith(("request.user", "self.request.user")) or d.split(".")[0] in aliases
 
 
+def user_aliases(body: ast.AST) -> set[str]:
+    """Local names for the requesting user or its profile (`user = self.request.user`)."""
+    return _user_aliases(body)
+
+
+def role_attributes(node: ast.AST, aliases: set[str] | None = None) -> set[str]:
+    """The roles of the requesting user that `node` reads: `user.is_employee`, `request.user.role`,
+    `hasattr(request.user, "patient_profile")`; not whether they are signed in."""
+    names = _user_aliases(node) if aliases is None else aliases
+    out = {n.attr for n in walk(node) if isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr)
+           and n.attr not in _REQUEST_OWN and _is_user(n.value, names)}
+    out |= {n.args[1].value for n in walk(node) if isinstance(n, ast.Call) and dotted(n.func) == "hasattr"
+            and len(n.args) == 2 and _is_user(n.args[0], names) and isinstance(n.args[1], ast.Constant)
+            and isinstance(n.args[1].value, str)}
+    return out
+
+
 def _tests_role(test: ast.expr, aliases: set[str]) -> bool:
     """`test` (of an if/while/assert) reads a role of the requesting user."""
     return any(isinstance(n, ast.Attribute) and _ROLE_ATTR.match(n.attr) and _is_user(n.value, aliases)

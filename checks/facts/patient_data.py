@@ -302,8 +302,8 @@ def _reference_or_aggregate(m: ModelInfo) -> bool:
     if len(one_to_x) == len(own_tree) and (
             own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
         return True
-    if not relations and values and all(_LABEL.search(f.name) or _BOOKKEEPING_NAMES.match(f.name)
-                                        or f.kind in _BOOKKEEPING_KINDS for f in values):
+    if not relations and values and not PERSON_NOUN.search(m.name) and all(
+            _LABEL.search(f.name) or _BOOKKEEPING_NAMES.match(f.name) or f.kind in _BOOKKEEPING_KINDS for f in values):
         return True
     return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)
 

@@ -144,12 +144,13 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
         todo = [m for m in todo if m not in fixed]
     elif fixed and set(todo) == fixed:
         # Every entry point defaults to a module fixed at DEBUG = True (`settings.py` beside `settings_prod.py`):
-        # the deployment names its own, a sibling that turns DEBUG off and builds on the same base.
-        bases = {i for m in fixed for i in by_module[m].imports if i in by_module}
-        siblings = sorted(m for m, fs in by_module.items() if fs.debug_off and m not in fixed
-                          and bases & set(fs.imports))
-        if siblings:
-            todo = siblings
+        # the deployment names its own, a sibling that turns DEBUG off and builds on the same base or on the module
+        # itself. Each project of the tree on its own (two Django projects, each with its entry points).
+        todo = []
+        for m in sorted(fixed):
+            bases = {i for i in by_module[m].imports if i in by_module} | {m}
+            todo += sorted(s for s, fs in by_module.items() if fs.debug_off and s not in fixed
+                           and bases & set(fs.imports)) or [m]
     while todo:  # the served modules and, transitively, the settings modules they import from
         m = todo.pop()
         if m in out.production:

@@ -1,6 +1,7 @@
-"""Whether anyone can create an account: django-allauth's sign-up (open unless `ACCOUNT_ADAPTER`'s
-`is_open_for_signup()` says otherwise, read through the setting it returns) and django-registration's (open unless
-`REGISTRATION_OPEN` is False). Where anyone can sign up, a login is no barrier (WG301, WG304)."""
+"""Whether anyone can create an account: django-allauth's sign-up, also through django-rest-auth's and
+dj-rest-auth's registration URLs (open unless `ACCOUNT_ADAPTER`'s `is_open_for_signup()` says otherwise, read
+through the setting it returns) and django-registration's (open unless `REGISTRATION_OPEN` is False). Where anyone
+can sign up, a login is no barrier (WG301, WG304)."""
 from __future__ import annotations
 
 import ast
@@ -10,6 +11,10 @@ from ..names import dotted, last_part
 
 if TYPE_CHECKING:
     from .django_code import ProjectCode
+
+
+# Sign-up URLconfs that create accounts through django-allauth's adapter.
+_ALLAUTH = ("allauth.", "rest_auth.registration.", "dj_rest_auth.registration.")
 
 
 class SignUp(NamedTuple):
@@ -44,7 +49,7 @@ def open_sign_up(code: ProjectCode) -> SignUp:
     """Can anyone create an account? django-allauth's sign-up is open unless ACCOUNT_ADAPTER's
     `is_open_for_signup()` says otherwise; django-registration's unless REGISTRATION_OPEN is False. Where
     it is decided: the setting that decides it, or the include of the sign-up URLconf."""
-    allauth = next(((p, t, line) for p, t, line in code.sign_up if t.startswith("allauth.")), None)
+    allauth = next(((p, t, line) for p, t, line in code.sign_up if t.startswith(_ALLAUTH)), None)
     if allauth is not None:
         path, target, line = allauth
         where = f"{target} included at {path}:{line}"

@@ -149,9 +149,15 @@ def debug_only_nodes(tree: ast.AST) -> set[int]:
 
 def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_only: bool = False) -> None:
     """Routes, includes, routers and wrappers from one node of a URLconf (any module may hold one)."""
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
-            and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or "")):
-        _router_registration(node.func.value, node.args[0], node.args[1], imports, out)
+    if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and _registration(node.value, imports)):
+        # drf-extensions' nested routes: `patients = router.register(...)` then `patients.register(...)` puts the
+        # nested viewset in `router`'s registry
+        nested = node.value.func.value  # type: ignore[attr-defined]
+        out.router_links.append((imports.qualname(node.targets[0]) or node.targets[0].id,
+                                 imports.qualname(nested) or dotted(nested) or ""))
+    if _registration(node, imports):
+        _router_registration(node.func.value, node.args[0], node.args[1], imports, out)  # type: ignore[attr-defined]
     elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
         out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
     elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "extend"
@@ -205,6 +211,12 @@ def _path_call(call: ast.Call, imports: ImportMap, out: FileCode, debug_only: bo
         _route(view_arg, pattern, imports, out, debug_only)
 
 
+def _registration(node: ast.AST, imports: ImportMap) -> bool:
+    """`router.register("patients", PatientViewSet)` (not the admin site's `register`)."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
+            and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or ""))
+
+
 def _router_registration(router_node: ast.expr, prefix: ast.expr, viewset_node: ast.expr, imports: ImportMap,
                          out: FileCode) -> None:
     """`router.register("patients", PatientViewSet)`: the viewset is routed under the router's prefix."""
@@ -248,6 +260,8 @@ SIGN_UP_URLCONFS = frozenset({
     "registration.backends.model_activation.urls", "django_registration.backends.one_step.urls",
     "django_registration.backends.activation.urls",
     "allauth.urls", "allauth.account.urls",
+    # django-rest-auth and dj-rest-auth register through allauth (its adapter decides)
+    "rest_auth.registration.urls", "dj_rest_auth.registration.urls",
 })
 
 

@@ -433,3 +433,16 @@ def archive(request, pk):
     assert all("only a permission to view" in f.message for f in found)
     change = code.replace('"clinic.view_patient"', '"clinic.change_patient"')
     assert run_example(UnauthorizedPatientWrite, Valid(change, path="clinic/views.py", files=(MODELS, AUTHZ))) == []
+
+
+def test_role_fallthrough_is_high_only_where_anyone_can_sign_up() -> None:
+    """WG324: the user of no known role is anyone at all when the API's registration is open; otherwise an account
+    an administrator made, a medium finding that does not fail the default gate."""
+    from checks.domain.role_fallthrough_rows import RoleFallthroughRows
+
+    closed, open_ = RoleFallthroughRows.INVALID
+    [medium] = run_example(RoleFallthroughRows, Valid(closed.code, path=closed.path, files=closed.files))
+    [high] = run_example(RoleFallthroughRows, Valid(open_.code, path=open_.path, files=open_.files))
+    assert (medium.severity.value, high.severity.value) == ("medium", "high")
+    assert "is_employee / is_patient (line 11)" in medium.message and "(line 15)" in medium.message
+    assert "anyone can create such an account (dj_rest_auth.registration.urls included" in high.message

@@ -106,6 +106,31 @@ def test_a_served_debug_module_beside_a_production_sibling_is_the_developers() -
     assert found(wsgi, base) == ["WG101", "WG106"]  # the served module is all there is: production runs it
 
 
+def test_each_django_project_of_a_tree_keeps_its_own_served_settings() -> None:
+    """Two projects in one repository (a lab back end and a public site), each wsgi.py defaulting to a settings.py
+    fixed at DEBUG = True. The lab's deployment is its settings_prod.py; the site's settings_prod.py builds on the
+    site's settings.py itself (`from site_app.settings import *`), keeps its key and turns DEBUG off: the site's key
+    is production's."""
+    site = 'SECRET_KEY = "django-insecure-29a21((%rrei8t%y$u)4phny_i-30o*cq#)7m"\nDEBUG = True\n'
+
+    def wsgi(project: str) -> tuple[str, str]:
+        return (f"{project}/{project}/wsgi.py", (
+            'import os\nfrom django.core.wsgi import get_wsgi_application\n'
+            f'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{project}.settings")\n'
+            'application = get_wsgi_application()\n'))
+
+    files = (
+        ("lab/manage.py", ""), wsgi("lab"), ("lab/lab/__init__.py", ""),
+        ("lab/lab/settings.py", 'from .settings_base import *\nDEBUG = True\n'),
+        ("lab/lab/settings_base.py", "INSTALLED_APPS = ['django.contrib.auth']\n"),
+        ("lab/lab/settings_prod.py", 'from lab.settings_base import *\nDEBUG = False\n'),
+        ("site_app/manage.py", ""), wsgi("site_app"), ("site_app/site_app/__init__.py", ""),
+        ("site_app/site_app/settings_prod.py", 'from site_app.settings import *\nDEBUG = False\n'),
+    )
+    assert [f.start_line for f in run_example(HardcodedSecretKey, Valid(
+        site, path="site_app/site_app/settings.py", files=files))] == [1]
+
+
 def test_when_wsgi_names_no_settings_module_manage_py_defaults_say_what_production_runs() -> None:
     """wsgi.py defaults to an empty settings package (the image sets the real module); manage.py picks
     production; dev.py turns DEBUG on through the environment's default."""

@@ -574,6 +574,21 @@ def test_finding_names_the_route_through_includes_and_routers_and_why_it_is_open
     assert "DRF's default is AllowAny" in finding.message
 
 
+def test_a_nested_route_of_drf_extensions_is_served_by_its_parent_router() -> None:
+    """`patients = router.register(...)` then `patients.register("contacts", ...)` (drf-extensions): the nested
+    viewset sits in `router`'s registry, which the URLconf includes; it is no dead registration."""
+    viewset = ("from rest_framework import viewsets\nfrom clinic.models import Patient\n\n"
+               "class Patients(viewsets.ReadOnlyModelViewSet):\n    queryset = Patient.objects.all()\n\n"
+               "class Contacts(viewsets.ReadOnlyModelViewSet):\n    queryset = Patient.objects.all()\n")
+    router = ("clinic/urls.py", ("from rest_framework_extensions.routers import ExtendedDefaultRouter\n"
+              "from django.urls import include, path\nfrom clinic.api import Contacts, Patients\n\n"
+              "router = ExtendedDefaultRouter()\npatients = router.register(r'patients', Patients)\n"
+              "patients.register(r'contacts', Contacts, parents_query_lookups=['patient'])\n"
+              "urlpatterns = [path('api/', include(router.urls))]\n"))
+    found = run_example(UnauthenticatedPatientView, Valid(viewset, path="clinic/api.py", files=(MODELS, router)))
+    assert [f.start_line for f in found] == [4, 7]
+
+
 def test_check_reports_what_it_could_not_resolve_once(tmp_path: Path) -> None:
     _write(tmp_path, {
         "clinic/__init__.py": "",
@@ -698,6 +713,8 @@ def test_open_allauth_sign_up_makes_a_login_only_patient_view_open_to_anyone() -
         assert lines(UnauthenticatedPatientView, view, urls, adapter, roles,
                      ("proj/settings.py", settings.format(value))) == found, value
     assert lines(UnauthenticatedPatientView, view, urls, roles, ("proj/settings.py", "DEBUG = False\n")) == [5]  # default adapter
+    rest_auth = (urls[0], urls[1].replace("allauth.urls", "rest_auth.registration.urls"))  # the API's sign-up
+    assert lines(UnauthenticatedPatientView, view, rest_auth, roles, ("proj/settings.py", "DEBUG = False\n")) == [5]
     assert lines(UnauthenticatedPatientView, view, urls, adapter, ("proj/settings.py", settings.format("True"))) == []
     assert lines(UnauthenticatedAccountChange, settings.format("True"), urls, adapter, path="proj/settings.py") == [2]
 
