@@ -35,7 +35,9 @@ CREDENTIAL_SUFFIXES = ("otp", "token", "onetimepassword", "verificationcode")
 BIRTH_DATES = ("fecha_nacimiento", "fecha_de_nacimiento", "data_nascimento", "data_de_nascimento", "date_naissance",
                "date_de_naissance", "geburtsdatum", "data_nascita", "data_di_nascita")
 NATIONAL_IDS = ("dni", "cpf", "cedula", "rut", "numero_documento", "nro_documento", "numero_de_documento",
-                "historia_clinica", "numero_historia_clinica", "prontuario", "numero_prontuario")
+                "historia_clinica", "numero_historia_clinica", "prontuario", "numero_prontuario",
+                # France's social-security number (NIR, "numéro de sécu"), Italy's codice fiscale, Belgium's NISS
+                "nir", "numero_securite_sociale", "num_secu", "codice_fiscale", "niss")
 
 DEFAULT_PHI_FIELDS = (
     "name", "full_name", "first_name", "last_name", "middle_name", "given_name", "family_name",

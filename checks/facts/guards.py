@@ -58,6 +58,12 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
             # `get_object_or_404(Invite, token=token)`, `Signup.objects.get(link_token=kwargs["token"])`,
             # `try_authenticate(self.kwargs["token"])`: the row a secret in the URL names, to its holder
             level = AUTHZ
+        elif isinstance(n, ast.If) and _asks_about_caller(n.test) and any(
+                isinstance(st, ast.Raise) or isinstance(st, ast.Return) and _error_response(st.value, imports)
+                for st in n.body):
+            # `if not MRSRequest(id=uuid).is_allowed(request): return HttpResponseBadRequest()`: the row is the
+            # caller's only if a predicate over their request (session, token, user) says so
+            level = AUTHZ
         elif isinstance(n, ast.If) and not _authn_only(n.test, aliases) and not any(
                 isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and not _only_params_and_settings(
                 n.test, params) and any(
@@ -67,6 +73,24 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
             # a test other than the login, failed with 403
             level = AUTHZ
     return level
+
+
+# Predicates that decide whether the caller may act: `is_allowed(request)`, `can_edit(request.user)`.
+_CALLER_PREDICATE = re.compile(r"^(is_)?(allowed|permitted|authori[sz]ed)$|^(has|can|may|user_can)_\w+$")
+
+
+def _asks_about_caller(test: ast.expr) -> bool:
+    """The test calls a permission predicate with the request (or its user or session)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))
+               and _CALLER_PREDICATE.match(n.func.id if isinstance(n.func, ast.Name) else n.func.attr) is not None
+               and any((dotted(a) or "").split(".")[0] == "request" or (dotted(a) or "").startswith("self.request")
+                       for a in n.args) for n in walk(test))
+
+
+def _error_response(value: ast.expr | None, imports: ImportMap) -> bool:
+    """`HttpResponseBadRequest(...)`, `HttpResponseNotFound()`, `HttpResponseForbidden()`: an answer without the data."""
+    return isinstance(value, ast.Call) and last_part(imports.qualname(value.func) or dotted(value.func) or "") in (
+        "HttpResponseBadRequest", "HttpResponseNotFound", "HttpResponseForbidden", "HttpResponseGone")
 
 
 def _url_value(node: ast.expr, params: set[str]) -> bool:
@@ -144,10 +168,19 @@ def _decisions(n: ast.AST) -> list[ast.AST]:
 
 
 def method_guard(cls: ast.ClassDef, imports: ImportMap) -> int:
-    """The level a class's request-time methods (`dispatch()`, `test_func()`...) enforce."""
-    return max((body_level(m, imports) for m in cls.body
-                if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name in GUARD_METHODS),
-               default=NONE)
+    """The level a class's request-time methods (`dispatch()`, `test_func()`...) enforce; a `get_object()` that
+    looks the row up by a secret the URL carries (`filter(pk=..., token=self.kwargs["token"])`) gives the row to
+    whoever holds the link only."""
+    methods = [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    level = max((body_level(m, imports) for m in methods if m.name in GUARD_METHODS), default=NONE)
+    if any(m.name == "get_object" and _capability_lookup(m) for m in methods):
+        level = AUTHZ
+    return level
+
+
+def _capability_lookup(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, ast.Call) and any(
+        k.arg and _SECRET_KEY.search(k.arg) and _url_value(k.value, set()) for k in n.keywords) for n in walk(fn))
 
 
 def is_login_gate(cls: ast.ClassDef, imports: ImportMap) -> bool:

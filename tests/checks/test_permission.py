@@ -446,3 +446,53 @@ def test_role_fallthrough_is_high_only_where_anyone_can_sign_up() -> None:
     assert (medium.severity.value, high.severity.value) == ("medium", "high")
     assert "is_employee / is_patient (line 11)" in medium.message and "(line 15)" in medium.message
     assert "anyone can create such an account (dj_rest_auth.registration.urls included" in high.message
+
+
+def test_a_link_with_a_secret_or_a_check_of_the_callers_session_is_the_authorization() -> None:
+    """Insured persons have no accounts: the cancel link carries a token `get_object()` matches, and the upload view
+    asks the claim whether the caller's session may touch it. Neither is open to anyone; the same views without
+    those checks are."""
+    models = ("claims/models.py", """\
+        from django.db import models
+
+        class Claim(models.Model):
+            nir = models.CharField(max_length=15)
+            token = models.CharField(max_length=64)
+
+            def is_allowed(self, request):
+                return str(self.id) in request.session.get("claims", {})
+        """)
+    cancel = """\
+        from django.views import generic
+        from claims.models import Claim
+
+        class CancelView(generic.TemplateView):
+            def get_object(self):
+                return Claim.objects.filter(pk=self.kwargs["pk"], token=self.kwargs["token"]).first()
+
+            def post(self, request, *args, **kwargs):
+                claim = self.get_object()
+                claim.nir = ""
+                claim.save()
+        """
+    upload = """\
+        from django import http
+        from django.views import generic
+        from claims.models import Claim
+
+        class UploadView(generic.View):
+            def post(self, request, *args, **kwargs):
+                claim = Claim.objects.get(id=kwargs["uuid"])
+                if not claim.is_allowed(request):
+                    return http.HttpResponseBadRequest("invalid form token")
+                claim.nir = request.POST["nir"]
+                claim.save()
+        """
+
+    def found(code: str) -> list[int]:
+        return [f.start_line for f in run_example(UnauthenticatedPatientView, Valid(
+            code, path="claims/views.py", files=(models,)))]
+
+    assert found(cancel) == [] and found(upload) == []
+    assert found(cancel.replace(', token=self.kwargs["token"]', "")) == [4]
+    assert found(upload.replace("if not claim.is_allowed(request):", "if not request.FILES:")) == [5]

@@ -131,3 +131,16 @@ def test_opal_demographics_name_reached_through_the_patient_accessor() -> None:
             "        for device in Device.objects.all():\n            print(device.name)\n")
     found = run_example(PhiInLog, Valid(code, path="app/management/commands/report.py", files=(models,)))
     assert [f.start_line for f in found] == [8]
+
+
+def test_a_french_social_security_number_printed_by_a_command_is_phi() -> None:
+    """`Person.nir` (France's NIR) identifies the insured person on its own, like an NHS number: a management command
+    printing it for every person sends it to whatever collects the job's output."""
+    person = ("person/models.py", ("from django.db import models\n\n\nclass Person(models.Model):\n"
+                                   "    first_name = models.CharField(max_length=70)\n"
+                                   "    nir = models.BigIntegerField()\n"))
+    code = ("from django.core.management.base import BaseCommand\nfrom person.models import Person\n\n\n"
+            "class Command(BaseCommand):\n    def handle(self, *args, **options):\n"
+            "        for p in Person.objects.all():\n            print(f'{p.nir} duplicate')\n")
+    [found] = run_example(PhiInLog, Valid(code, path="person/management/commands/dupes.py", files=(person,)))
+    assert found.start_line == 8 and "nir" in found.message
