@@ -63,6 +63,7 @@ class FieldInfo:
     has_max_validator: bool = False
     unique: bool = False
     choices: bool = False  # an enumeration (`choices=`): a status or mode, not a measured value
+    cascade: bool = False  # a relation with `on_delete=CASCADE`: deleting the target deletes this row
 
 
 @dataclass
@@ -300,6 +301,10 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
                 fi.target = ANY_APP + tail.value[1:]
         elif target is not None:
             fi.target = imports.qualname(target)
+    if fi.kind in RELATION_FIELDS[:2]:  # ForeignKey(to, on_delete) / OneToOneField
+        on_delete = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords
+                                                                  if k.arg == "on_delete"), None)
+        fi.cascade = on_delete is not None and last_part(dotted(on_delete) or "") == "CASCADE"
     for kw in call.keywords:
         if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
             fi.related_name = kw.value.value

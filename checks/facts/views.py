@@ -402,6 +402,16 @@ class Analyzer:
     def patient(self, models: list[str]) -> list[str]:
         return sorted({m for m in models if self.models.is_patient_model(m)})
 
+    def with_cascades(self, models: list[str], deletes: bool) -> list[str]:
+        """`models` and, where the code deletes, the patient-data rows Django deletes with them: those whose foreign
+        key to one of them says `on_delete=CASCADE` (deleting an uploaded report deletes the results parsed from it)."""
+        if not deletes:
+            return models
+        deleted = {info.qualname for info in map(self.models.lookup, models) if info is not None}
+        return models + sorted(q for q in self.models.patient if any(
+            f.cascade and (t := self.models.lookup(f.target)) is not None and t.qualname in deleted
+            for f in self.models.models[q].fields.values()))
+
     def restricted(self, body: ast.AST) -> bool:
         """A lookup filtered by the requesting user (directly or through a local variable), a project method
         that checks the user's access to a row, or a row created for that user, or for the account the view
@@ -529,7 +539,8 @@ class Analyzer:
         through = self._writes_through(q, evidence)  # also what rows the write path reaches
         writes = bool(methods & _WRITE_METHODS) or writes_in(fn, self.imports) or _compares_method(fn) or through
         return View(node=fn, drf=api is not None, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(self._row_models_in(fn) + self._reached.get(q, [])),
+                    models=self.patient(self.with_cascades(self._row_models_in(fn) + self._reached.get(q, []),
+                                                           _deletes(fn))),
                     restricted=self.restricted(fn) or self._checked_by_function(fn), evidence=evidence,
                     unknown=(unknown[0] if unknown else self.code.url_guard_unknown(q))
                     if level < AUTHZ else "",
@@ -710,7 +721,9 @@ class Analyzer:
                 and not exempt:
             unknown = f"{UNREAD_MIDDLEWARE}{self.unknown_middleware} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
+                    models=self.patient(self.with_cascades(touched, _deletes(node) or bool(
+                        {last_part(a) for a in ancestors} & _DELETING_BASES))),
+                    restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
                     handler_levels=handler_levels, object_only=per_object)
 
@@ -840,6 +853,15 @@ def _methods_of(node: ast.AST | None) -> set[str] | None:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return {e.value.lower() for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     return None
+
+
+_DELETING_BASES = frozenset({"DeleteView", "DestroyModelMixin", "ModelViewSet", "DestroyAPIView",
+                             "RetrieveDestroyAPIView", "RetrieveUpdateDestroyAPIView"})
+
+
+def _deletes(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "delete"
+               for n in walk(node))
 
 
 def _compares_method(fn: ast.AST) -> bool:

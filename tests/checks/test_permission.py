@@ -496,3 +496,31 @@ def test_a_link_with_a_secret_or_a_check_of_the_callers_session_is_the_authoriza
     assert found(cancel) == [] and found(upload) == []
     assert found(cancel.replace(', token=self.kwargs["token"]', "")) == [4]
     assert found(upload.replace("if not claim.is_allowed(request):", "if not request.FILES:")) == [5]
+
+
+def test_deleting_a_row_deletes_the_patient_rows_that_cascade_from_it() -> None:
+    """An uploaded lab report holds no patient field, but the results parsed from it point at it with
+    `on_delete=CASCADE`: a login-only view deleting any report by id deletes patients' results (WG302). With
+    `on_delete=PROTECT` the delete fails instead, and the view changes no patient data."""
+    lab = ("lab/models.py", """\
+        from django.db import models
+
+        class ReportFile(models.Model):
+            result = models.FileField(upload_to="reports")
+
+        class LabResult(models.Model):
+            report = models.ForeignKey(ReportFile, on_delete=models.CASCADE)
+            patient_id = models.CharField(max_length=20)
+            cd4_count = models.IntegerField()
+        """)
+    view = """\
+        from django.contrib.auth.decorators import login_required
+        from lab.models import ReportFile
+
+        @login_required
+        def delete_report(request, pk):
+            ReportFile.objects.get(id=pk).delete()
+        """
+    assert lines(UnauthorizedPatientWrite, view, lab, path="lab/views.py") == [5]
+    protected = (lab[0], lab[1].replace("models.CASCADE", "models.PROTECT"))
+    assert lines(UnauthorizedPatientWrite, view, protected, path="lab/views.py") == []
