@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
-from ..facts.django_code import ProjectCode
+from ..facts.django_code import ProjectCode, model_ref
+from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, mentions_user, role_attributes, user_aliases
 from ..facts.views import all_views
 from ..finding import Category, Confidence, Severity
@@ -117,6 +118,15 @@ class RoleFallthroughRows(Check):
         Valid(_VIEW.replace("if user.is_employee:", "if not user.is_superuser:").replace(
             "            elif user.is_patient:\n                queryset = queryset.filter(user=user)\n", ""),
               path="care/views.py", files=(_MODELS,)),
+        # The rows are not patient data: indicator definitions, whatever the view's serializer also touches.
+        Valid(_VIEW.replace("queryset = super().get_queryset()", "queryset = Indicator.objects.all()")
+              .replace("from care.models import PatientProfile", "from care.models import Indicator, PatientProfile"),
+              path="care/views.py", files=((_MODELS[0], _MODELS[1] + """\
+
+            class Indicator(models.Model):
+                name = models.CharField(max_length=100)
+                organization = models.ForeignKey("care.Facility", on_delete=models.CASCADE)
+            """),)),
         # Narrowed before the branches: the fall-through keeps the narrowing.
         Valid(_VIEW.replace("            user = self.request.user\n",
                             "            user = self.request.user\n"
@@ -153,7 +163,8 @@ class RoleFallthroughRows(Check):
 
     def visit_Module(self, node: ast.Module) -> None:
         code: ProjectCode | None = self.ctx.project.fact("django_code")
-        if code is None:
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        if code is None or models is None:
             return
         for view in all_views(self.ctx, node):
             cls = view.node
@@ -165,13 +176,17 @@ class RoleFallthroughRows(Check):
             if found is None:
                 continue
             roles, branch, ret = found
+            model = self._rows_of(gq, ret, code, f"{self.ctx.imports.module}.{cls.name}")  # type: ignore[arg-type]
+            if model is not None and model not in models.patient:
+                continue  # the rows are not patient data (indicator definitions, a catalogue)
             door = [q for q in view.perm_classes if (info := code.lookup(q)) is not None
                     and roles & set(info.permission_user_attrs)]
             if door:
                 continue  # a permission class turns away users of none of these roles before the query runs
             sign_up = code.open_sign_up()
             text = ast.unparse(gq)  # type: ignore[arg-type]
-            names = [n for n in (last_part(m) for m in view.models) if n in text] or [last_part(view.models[0])]
+            names = [last_part(model)] if model is not None else \
+                [n for n in (last_part(m) for m in view.models) if n in text] or [last_part(view.models[0])]
             who = (f"and anyone can create such an account ({sign_up.why})" if sign_up.open
                    else "such as an account an administrator created before giving it a role")
             self.report(
@@ -183,6 +198,27 @@ class RoleFallthroughRows(Check):
                 "role in a permission class's has_permission().",
                 severity=Severity.HIGH if sign_up.open else Severity.MEDIUM, end_line=ret.lineno,
             )
+
+
+    def _rows_of(self, fn: ast.FunctionDef, ret: ast.Return, code: ProjectCode, view: str) -> str | None:
+        """The model whose rows the returned queryset holds: `X.objects...` assigned to the returned name (or
+        returned), or the view's own `queryset`/`model` behind `super().get_queryset()`; None when unknown."""
+        models: ModelIndex | None = self.ctx.project.fact("django_models")
+        var = _root_name(ret.value) if ret.value is not None else None
+        sources: list[ast.expr] = [a.value for a in fn.body if isinstance(a, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == var for t in a.targets)] or ([ret.value] if ret.value else [])
+        for value in sources:
+            if models is None:
+                continue
+            if any(isinstance(n, ast.Name) and n.id == "super" for n in walk(value)) or "self.queryset" in ast.unparse(
+                    value):
+                own = code.attr(view, "model")
+                info = models.lookup(own) if isinstance(own, str) else None
+            else:
+                info = models.lookup(model_ref(value, self.ctx.imports))
+            if info is not None:
+                return info.qualname
+        return None
 
 
 def _fallthrough(fn: ast.FunctionDef) -> tuple[set[str], ast.If, ast.Return] | None:
