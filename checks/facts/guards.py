@@ -58,11 +58,11 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
             # `get_object_or_404(Invite, token=token)`, `Signup.objects.get(link_token=kwargs["token"])`,
             # `try_authenticate(self.kwargs["token"])`: the row a secret in the URL names, to its holder
             level = AUTHZ
-        elif isinstance(n, ast.If) and _asks_about_caller(n.test) and any(
-                isinstance(st, ast.Raise) or isinstance(st, ast.Return) and _error_response(st.value, imports)
-                for st in n.body):
-            # `if not MRSRequest(id=uuid).is_allowed(request): return HttpResponseBadRequest()`: the row is the
-            # caller's only if a predicate over their request (session, token, user) says so
+        elif isinstance(n, ast.If) and _denied_by_predicate(n.test) and any(
+                isinstance(st, (ast.Raise, ast.Return)) for st in n.body):
+            # `if not MRSRequest(id=uuid).is_allowed(request): return HttpResponseBadRequest()`, `if not
+            # is_wetlab_manager(request): return render(request, "error.html")`: the rest of the view runs only
+            # when a predicate over the caller's request (session, token, user, groups) holds
             level = AUTHZ
         elif isinstance(n, ast.If) and not _authn_only(n.test, aliases) and not any(
                 isinstance(a, ast.Attribute) and a.attr == "method" for a in walk(n.test)) and not _only_params_and_settings(
@@ -75,22 +75,24 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
     return level
 
 
-# Predicates that decide whether the caller may act: `is_allowed(request)`, `can_edit(request.user)`.
-_CALLER_PREDICATE = re.compile(r"^(is_)?(allowed|permitted|authori[sz]ed)$|^(has|can|may|user_can)_\w+$")
+# Predicates that decide whether the caller may act: `is_allowed(request)`, `can_edit(request.user)`,
+# `is_wetlab_manager(request)`; not what the request is (`is_ajax`) nor whether it is signed in.
+_CALLER_PREDICATE = re.compile(r"^(is_)?(allowed|permitted|authori[sz]ed)$|^(has|can|may|user_can)_\w+$|^is_\w+$")
 
 
-def _asks_about_caller(test: ast.expr) -> bool:
-    """The test calls a permission predicate with the request (or its user or session)."""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))
-               and _CALLER_PREDICATE.match(n.func.id if isinstance(n.func, ast.Name) else n.func.attr) is not None
-               and any((dotted(a) or "").split(".")[0] == "request" or (dotted(a) or "").startswith("self.request")
-                       for a in n.args) for n in walk(test))
+def _denied_by_predicate(test: ast.expr) -> bool:
+    """`not pred(request)` (alone or in an `or`): a permission predicate over the request, its user or session."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
+    return any(isinstance(p, ast.UnaryOp) and isinstance(p.op, ast.Not) and _asks_about_caller(p.operand)
+               for p in parts)
 
 
-def _error_response(value: ast.expr | None, imports: ImportMap) -> bool:
-    """`HttpResponseBadRequest(...)`, `HttpResponseNotFound()`, `HttpResponseForbidden()`: an answer without the data."""
-    return isinstance(value, ast.Call) and last_part(imports.qualname(value.func) or dotted(value.func) or "") in (
-        "HttpResponseBadRequest", "HttpResponseNotFound", "HttpResponseForbidden", "HttpResponseGone")
+def _asks_about_caller(call: ast.expr) -> bool:
+    if not (isinstance(call, ast.Call) and isinstance(call.func, (ast.Name, ast.Attribute))):
+        return False
+    name = call.func.id if isinstance(call.func, ast.Name) else call.func.attr
+    return _CALLER_PREDICATE.match(name) is not None and name not in _REQUEST_OWN | _AUTHN_ATTRS and any(
+        (dotted(a) or "").split(".")[0] == "request" or (dotted(a) or "").startswith("self.request") for a in call.args)
 
 
 def _url_value(node: ast.expr, params: set[str]) -> bool:

@@ -721,9 +721,7 @@ class Analyzer:
                 and not exempt:
             unknown = f"{UNREAD_MIDDLEWARE}{self.unknown_middleware} could not be read"
         return View(node=node, drf=drf, reads=reads, writes_level=writes_level, writes=writes,
-                    models=self.patient(self.with_cascades(touched, _deletes(node) or bool(
-                        {last_part(a) for a in ancestors} & _DELETING_BASES))),
-                    restricted=restricted, evidence=evidence, unknown=unknown,
+                    models=self.patient(touched), restricted=restricted, evidence=evidence, unknown=unknown,
                     unreachable=self._unreachable(q), perm_classes=perm_classes, shared=shared,
                     handler_levels=handler_levels, object_only=per_object)
 
@@ -853,10 +851,6 @@ def _methods_of(node: ast.AST | None) -> set[str] | None:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return {e.value.lower() for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     return None
-
-
-_DELETING_BASES = frozenset({"DeleteView", "DestroyModelMixin", "ModelViewSet", "DestroyAPIView",
-                             "RetrieveDestroyAPIView", "RetrieveUpdateDestroyAPIView"})
 
 
 def _deletes(node: ast.AST) -> bool:

@@ -524,3 +524,8 @@ def test_deleting_a_row_deletes_the_patient_rows_that_cascade_from_it() -> None:
     assert lines(UnauthorizedPatientWrite, view, lab, path="lab/views.py") == [5]
     protected = (lab[0], lab[1].replace("models.CASCADE", "models.PROTECT"))
     assert lines(UnauthorizedPatientWrite, view, protected, path="lab/views.py") == []
+    # The project's own role predicate over the request turns the others away before the delete.
+    managed = view.replace("def delete_report(request, pk):\n", "def delete_report(request, pk):\n"
+                           "            if not is_lab_manager(request):\n"
+                           "                return render(request, 'error.html')\n")
+    assert lines(UnauthorizedPatientWrite, managed, lab, path="lab/views.py") == []
