@@ -94,6 +94,21 @@ class UnauthenticatedAccountChange(Check):
                     t = ResetToken.objects.get(key=request.data['token'])
                     t.user.set_password(request.data['password'])
             """, path="accounts/api.py"),
+        # The reset link's key, captured by the URL and held in a local name, picks the account.
+        Valid("""\
+            from django.contrib.auth import get_user_model
+            from rest_framework.permissions import AllowAny
+            from rest_framework.views import APIView
+
+            class ResetPassword(APIView):
+                permission_classes = [AllowAny]
+
+                def post(self, *args, **kwargs):
+                    reset_key = kwargs.get("reset_key")
+                    user = get_user_model().objects.get(reset_key=reset_key)
+                    user.set_password(args[0].POST["password"])
+                    user.save()
+            """, path="accounts/api.py"),
         Valid("""\
             from rest_framework.views import APIView
             from django.contrib.auth.models import User

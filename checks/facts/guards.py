@@ -37,6 +37,9 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
     # not where it is logged or listed for a template.
     deciding = {id(x) for n in walk(body) for part in _decisions(n) for x in walk(part)}
     params = {a.arg for a in body.args.args} if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else set()
+    # names holding what the URL captured (`reset_key = kwargs.get("reset_key")`) count as the parameters do
+    params |= {t.id for n in walk(body) if isinstance(n, ast.Assign) and _url_key(n.value) is not None
+               for t in n.targets if isinstance(t, ast.Name)}
     for n in walk(body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
@@ -327,7 +330,7 @@ def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> 
 _ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
                         r"|is_(?!authenticated$|anonymous$|active$|verified$)\w+$")
 # Lookup keywords naming a secret the caller holds (a capability URL: an invitation or reset token).
-_SECRET_KEY = re.compile(r"(^|_)(token|secret|signature)$")
+_SECRET_KEY = re.compile(r"(^|_)(token|secret|signature|key)$")
 # HttpRequest's own predicates: what the request is, not who sent it.
 _REQUEST_OWN = frozenset({"is_ajax", "is_secure", "is_htmx"})
 # What a user is, not what they may do: signed in, second factor verified (django-otp), account active.
