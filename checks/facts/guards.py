@@ -330,7 +330,9 @@ def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> 
 _ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
                         r"|is_(?!authenticated$|anonymous$|active$|verified$)\w+$")
 # Lookup keywords naming a secret the caller holds (a capability URL: an invitation or reset token).
-_SECRET_KEY = re.compile(r"(^|_)(token|secret|signature|key)$")
+# (`project_key`, a slug, is no secret; `reset_key` and `activation_key` are)
+_SECRET_KEY = re.compile(r"(^|_)(token|secret|signature)$|^(reset|activation|api|access|invite|invitation|"
+                         r"confirmation|verification|auth|one_time)_key$")
 # HttpRequest's own predicates: what the request is, not who sent it.
 _REQUEST_OWN = frozenset({"is_ajax", "is_secure", "is_htmx"})
 # What a user is, not what they may do: signed in, second factor verified (django-otp), account active.

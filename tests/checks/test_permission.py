@@ -529,3 +529,18 @@ def test_deleting_a_row_deletes_the_patient_rows_that_cascade_from_it() -> None:
                            "            if not is_lab_manager(request):\n"
                            "                return render(request, 'error.html')\n")
     assert lines(UnauthorizedPatientWrite, managed, lab, path="lab/views.py") == []
+
+
+def test_a_reset_key_in_the_url_is_a_capability_a_project_key_is_not() -> None:
+    """`reset_key`/`activation_key` name a secret the link carries; `project_key` is a slug anyone can read off a page."""
+    import ast
+
+    from checks.facts.guards import AUTHZ, NONE, body_level
+    from checks.names import ImportMap
+
+    def level(key: str) -> int:
+        fn = ast.parse(f"def get(self, *args, **kwargs):\n    k = kwargs.get('{key}')\n"
+                       f"    return Thing.objects.get({key}=k)\n").body[0]
+        return body_level(fn, ImportMap.build(ast.parse(""), "app.views", False))
+
+    assert (level("reset_key"), level("activation_key"), level("project_key")) == (AUTHZ, AUTHZ, NONE)
