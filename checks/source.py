@@ -41,7 +41,7 @@ TOO_DEEP = "WG015"
 UNANALYSED = frozenset({UNREADABLE, BINARY, NOT_UTF8, TOO_LARGE, SYNTAX_ERROR, TOO_DEEP})
 
 _SETTINGS = re.compile(r"(^|/)(settings|conf)(/|\.py$|_[^/]*\.py$)|(^|/)settings_[^/]*\.py$")
-_MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
+MIGRATION_PATH = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/, migrations_v1/
 # `tests.py` is the test module Django's `startapp` creates in every app.
 # Test modules, and the settings modules only test runs load (`testsettings.py`, `settings/test.py`).
 # Test suites by the kind of test (`integration_tests/`), not any `*_tests/` package: a hospital's `lab_tests/` app is
@@ -101,7 +101,7 @@ class SourceFile:
 
     @cached_property
     def looks_like_migration(self) -> bool:
-        return _MIGRATION.search(self.path) is not None
+        return MIGRATION_PATH.search(self.path) is not None
 
     @cached_property
     def looks_like_test(self) -> bool:

@@ -6,6 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, model_ref
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, mentions_user, role_attributes, user_aliases
+from ..facts.model_params import root_name
 from ..facts.views import all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -176,7 +177,7 @@ class RoleFallthroughRows(Check):
             if found is None:
                 continue
             roles, branch, ret = found
-            model = self._rows_of(gq, ret, code, f"{self.ctx.imports.module}.{cls.name}")  # type: ignore[arg-type]
+            model = self._rows_of(gq, ret, code, models, f"{self.ctx.imports.module}.{cls.name}")  # type: ignore[arg-type]
             if model is not None and model not in models.patient:
                 continue  # the rows are not patient data (indicator definitions, a catalogue)
             door = [q for q in view.perm_classes if (info := code.lookup(q)) is not None
@@ -200,16 +201,14 @@ class RoleFallthroughRows(Check):
             )
 
 
-    def _rows_of(self, fn: ast.FunctionDef, ret: ast.Return, code: ProjectCode, view: str) -> str | None:
+    def _rows_of(self, fn: ast.FunctionDef, ret: ast.Return, code: ProjectCode, models: ModelIndex,
+                 view: str) -> str | None:
         """The model whose rows the returned queryset holds: `X.objects...` assigned to the returned name (or
         returned), or the view's own `queryset`/`model` behind `super().get_queryset()`; None when unknown."""
-        models: ModelIndex | None = self.ctx.project.fact("django_models")
-        var = _root_name(ret.value) if ret.value is not None else None
+        var = _root_of(ret.value) if ret.value is not None else None
         sources: list[ast.expr] = [a.value for a in fn.body if isinstance(a, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == var for t in a.targets)] or ([ret.value] if ret.value else [])
         for value in sources:
-            if models is None:
-                continue
             if any(isinstance(n, ast.Name) and n.id == "super" for n in walk(value)) or "self.queryset" in ast.unparse(
                     value):
                 own = code.attr(view, "model")
@@ -230,7 +229,7 @@ def _fallthrough(fn: ast.FunctionDef) -> tuple[set[str], ast.If, ast.Return] | N
     ret, aliases = body[-1], user_aliases(fn)
     if mentions_user(ret.value, aliases) or _no_rows(ret.value):  # type: ignore[arg-type]
         return None
-    var = _root_name(ret.value)  # type: ignore[arg-type]
+    var = _root_of(ret.value)  # type: ignore[arg-type]
     roles: set[str] = set()
     first: ast.If | None = None
     for stmt in body[:-1]:
@@ -262,7 +261,7 @@ def _narrows(body: list[ast.stmt], var: str | None) -> bool:
     """The branch reassigns the rows, returns narrowed ones, or refuses; not a `return` of the rows as they were."""
     nodes = [n for s in body for n in walk(s)]
     returns = [n for n in nodes if isinstance(n, ast.Return)]
-    if any(r.value is None or _root_name(r.value) == var and not isinstance(r.value, ast.Call) for r in returns):
+    if any(r.value is None or _root_of(r.value) == var and not isinstance(r.value, ast.Call) for r in returns):
         return False
     return bool(returns) or any(isinstance(n, ast.Raise) for n in nodes) or var is not None and any(
         isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == var for t in n.targets) for n in nodes)
@@ -274,15 +273,10 @@ def _negative(test: ast.expr) -> bool:
         isinstance(o, (ast.NotEq, ast.NotIn, ast.IsNot)) for o in n.ops) for n in walk(test))
 
 
-def _root_name(value: ast.expr) -> str | None:
+def _root_of(value: ast.expr) -> str | None:
     """`queryset.distinct().order_by("x")` -> "queryset"."""
-    while True:
-        if isinstance(value, ast.Call):
-            value = value.func
-        elif isinstance(value, ast.Attribute):
-            value = value.value
-        else:
-            return value.id if isinstance(value, ast.Name) else None
+    name = root_name(value)
+    return name.id if name is not None else None
 
 
 def _no_rows(value: ast.expr) -> bool:

@@ -26,7 +26,6 @@ Options (`[tool.wardgate.tools.radon]`): `cc_min_rank` (default "C"), `mi_min_ra
 """
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 
 from ..finding import Category, Finding, Severity
 from ..rulemeta import RuleMeta
+from ..source import MIGRATION_PATH
 from .base import (
     DEFAULT_TIMEOUT,
     ParseContext,
@@ -106,7 +106,6 @@ def _mi_at_most(options: dict[str, Any]) -> float | None:
 # Django migrations are generated: complexity metrics say nothing about them, and radon's
 # maintainability index is pathologically slow on big ones (232 s for one 280 kB squashed
 # migration in ohcnetwork/care, against 1 s for `radon cc` on all 947 files).
-_MIGRATION = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")  # also migrations_old/ and the like
 MI_MAX_BYTES = 150_000
 # Up to this many files (a pre-commit run) radon runs in-process: an interpreter start-up would
 # cost more than the analysis. Bigger runs use a subprocess, off wardgate's GIL.
@@ -115,7 +114,7 @@ IN_PROCESS_MAX_FILES = 50
 
 def run(exe: str, root: Path, files: Sequence[str], options: dict[str, Any],
         timeout: float = DEFAULT_TIMEOUT, niceness: int = 0) -> ToolResult:
-    files = [f for f in files if not _MIGRATION.search(f)]
+    files = [f for f in files if not MIGRATION_PATH.search(f)]
     if not files:
         return ToolResult()
     if len(files) <= IN_PROCESS_MAX_FILES:

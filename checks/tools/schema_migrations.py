@@ -23,7 +23,8 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-MIGRATION_PATH = re.compile(r"(^|/)migrations[^/]*/[^/]+\.py$")
+from ..source import MIGRATION_PATH
+
 _ALLOWED_NODES = (
     ast.Module, ast.Expr, ast.Import, ast.ImportFrom, ast.alias, ast.ClassDef, ast.Assign, ast.Name, ast.Load,
     ast.Store, ast.Attribute, ast.Call, ast.keyword, ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set,
