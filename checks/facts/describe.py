@@ -113,6 +113,9 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         out["unknown"].append({"what": f"middleware {unknown_gate}", "path": path, "line": line,
                                "why": "from a package wardgate cannot read; views without their own login check are "
                                "not judged (declare it in [tool.wardgate.domain] login_required_middleware)"})
+    for callee, path, line in code.unread_routes:
+        out["unknown"].append({"what": f"URL routes made by {callee}()", "path": path, "line": line,
+                               "why": "a library's URL factory wardgate cannot read; the views it serves are not judged"})
     for path, line, what in raw.unknowns() if raw is not None else []:
         out["unknown"].append({"what": "raw SQL", "path": path, "line": line,
                                "why": what.split(" (", 1)[1].rstrip(")")})

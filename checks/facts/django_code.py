@@ -46,6 +46,7 @@ from .urlconf import (
     collect_url_node,
     debug_only_nodes,
     pattern_wrappers,
+    unread_pattern_calls,
 )
 
 NAME = "django_code"
@@ -125,6 +126,7 @@ class FileCode:
     default_auth: list[list[str]] = field(default_factory=list)  # DEFAULT_AUTHENTICATION_CLASSES ("": unreadable)
     # (decorator, path, line, the functions its wrapper hands the request to)
     unread_decorators: list[tuple[str, str, int, list[str]]] = field(default_factory=list)
+    unread_routes: list[tuple[str, str, int]] = field(default_factory=list)  # (callee, path, line) in urlpatterns
     kwarg_keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (function, URL captures it reads)
     middleware: list[str] = field(default_factory=list)
     middleware_line: int = 0  # where MIDDLEWARE is assigned
@@ -611,6 +613,9 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
     loops = _callback_wrappers(src, imports, out) if "callback" in src.text else []
     if out.urlconf:
         out.pattern_wrappers += pattern_wrappers(src.nodes, imports) + loops
+        own = imports.module.split(".")[0]
+        out.unread_routes = [(callee, src.path, line) for callee, line in unread_pattern_calls(src.tree, imports)
+                             if callee.split(".")[0] != own]
     return out if _has_project_facts(out) else None
 
 
@@ -823,6 +828,8 @@ class ProjectCode:
     default_auth: list[list[str]] = field(default_factory=list)
     # Decorators that hand the request to project code wardgate does not follow before the view runs: where defined
     unread_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # URL patterns made by a library's factory (`crudlfap.site.get_urlpattern()`): (callee, path, line)
+    unread_routes: list[tuple[str, str, int]] = field(default_factory=list)
     kwarg_keys: dict[str, set[str]] = field(default_factory=dict)  # function -> the view's keyword arguments it reads
     decorator_alias_targets: list[tuple[str, str]] = field(default_factory=list)  # (decorator, what it guards as)
     middleware: list[str] = field(default_factory=list)
@@ -1212,6 +1219,8 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
             if q not in pc.decorators and any(pc.in_project(c) for c in callees):
                 pc.decorators[q] = UNREAD_CHECK
                 pc.unread_decorators[q] = (path, line)
+        # a project function's path() calls are read where it is defined; only a library's factory is unknown
+        pc.unread_routes += [r for r in fc.unread_routes if not pc.in_project(r[0])]
     pc.apps_known = bool(pc.installed_apps) and not any(fc.apps_dynamic for fc in per_file.values())
     return pc
 

@@ -51,6 +51,11 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
             if (paths is None or path in paths) and not _looks_like_test(path):
                 out.append((path, line, (f"whether decorator {last_part(q)} checks access (it hands the request to "
                             "project code before the view runs; views relying on it are not judged)")))
+        for callee, path, line in sorted(code.unread_routes, key=lambda r: (r[1], r[2])):
+            if paths is None or path in paths:
+                out.append((path, line, (f"the access control of the views that {callee}() adds to the URLconf: "
+                                         "wardgate cannot read the routes a library's URL factory makes, so none of "
+                                         "them is judged")))
         for view, sites in sorted(code.routes.items()):
             if not _graphql(view):
                 continue

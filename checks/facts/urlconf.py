@@ -74,6 +74,49 @@ def pattern_wrappers(nodes: list[ast.AST], imports: ImportMap) -> list[str]:
     return out
 
 
+# Calls in `urlpatterns` that add no views over project data: static files, debug tools, wrappers of readable
+# patterns, and allauth's provider sign-in callbacks.
+_NO_VIEWS = frozenset({"static", "staticfiles_urlpatterns", "debug_toolbar_urls", "i18n_patterns",
+                       "format_suffix_patterns", "patterns", "path", "re_path", "url", "include",
+                       "default_urlpatterns"})
+
+
+def unread_pattern_calls(tree: ast.Module, imports: ImportMap) -> list[tuple[str, int]]:
+    """(callee, line) of each entry of `urlpatterns` built by a call wardgate cannot see into:
+    `urlpatterns = [crudlfap.site.get_urlpattern(), ...]`. The views such a call serves are routed, but where and
+    behind what is unknown (a library's URL factory); the caller decides whether the callee is project code."""
+    out: list[tuple[str, int]] = []
+    for st in tree.body:
+        if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and st.value is not None and any(
+                isinstance(t, ast.Name) and t.id == "urlpatterns"
+                for t in (st.targets if isinstance(st, ast.Assign) else [st.target])):
+            entries = _list_entries(st.value)
+        elif (isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute)
+              and st.value.func.attr in ("append", "extend") and isinstance(st.value.func.value, ast.Name)
+              and st.value.func.value.id == "urlpatterns" and st.value.args):
+            arg = st.value.args[0]
+            entries = [arg] if st.value.func.attr == "append" else _list_entries(arg)
+        else:
+            continue
+        for e in entries:
+            call = e.value if isinstance(e, ast.Starred) else e
+            if not isinstance(call, ast.Call):
+                continue
+            callee = imports.qualname(call.func) or dotted(call.func) or ""
+            if callee and last_part(callee) not in _NO_VIEWS and not callee.startswith("django."):
+                out.append((callee, call.lineno))
+    return out
+
+
+def _list_entries(node: ast.expr) -> list[ast.expr]:
+    """The entries of `[...]`, `[...] + [...]` and `[...] + static(...)` (a call added whole is one entry)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return list(node.elts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _list_entries(node.left) + _list_entries(node.right)
+    return [node] if isinstance(node, ast.Call) else []
+
+
 def _is_include(node: ast.expr, imports: ImportMap) -> bool:
     return isinstance(node, ast.Call) and last_part(imports.qualname(node.func) or "") == "include"
 

@@ -1369,6 +1369,33 @@ def test_a_routed_graphql_api_is_reported_as_unjudged(tmp_path: Path) -> None:
     assert not [what for _p, _l, what in unresolved(engine.project) if "GraphQL" in what]
 
 
+
+def test_routes_made_by_a_library_url_factory_are_reported_as_unjudged(tmp_path: Path) -> None:
+    """`urlpatterns = [crudlfap.site.get_urlpattern(), ...]` serves views wardgate cannot see; a project function
+    that returns path() entries is read where it is defined, and static() adds no views."""
+    from checks.engine import run_checks
+    from checks.facts import COLLECTORS
+    from checks.facts.unknowns import unresolved
+    from checks.vocabulary import Vocabulary
+
+    urls = ('from crudlfap import shortcuts as crudlfap\nfrom django.conf import settings\n'
+            'from django.conf.urls.static import static\nfrom django.urls import path\n'
+            'from proj.routes import extra_routes\nfrom proj import views\n\n'
+            'urlpatterns = [\n    crudlfap.site.get_urlpattern(),\n    path("", views.index),\n'
+            '    *extra_routes(),\n] + static(settings.MEDIA_URL)\n'
+            'urlpatterns += [static(settings.STATIC_URL)]\n')
+    files = {"proj/__init__.py": "", "proj/urls.py": urls, "proj/settings.py": "ROOT_URLCONF = 'proj.urls'\n",
+             "proj/views.py": "def index(request):\n    pass\n",
+             "proj/routes.py": ("from django.urls import path\nfrom proj import views\n\n\ndef extra_routes():\n"
+                                "    return [path('x/', views.index)]\n")}
+    (tmp_path / "proj").mkdir()
+    for rel, code in files.items():
+        (tmp_path / rel).write_text(code)
+    engine = run_checks(tmp_path, sorted(files), vocab=Vocabulary(), checks=[], collectors=COLLECTORS, jobs=1)
+    found = [(p, line, what) for p, line, what in unresolved(engine.project) if "URL factory" in what]
+    assert [(p, line) for p, line, _ in found] == [("proj/urls.py", 9)]
+    assert "crudlfap.shortcuts.site.get_urlpattern()" in found[0][2]
+
 def test_patient_records_written_in_spanish_or_portuguese() -> None:
     """A Spanish `Paciente(Persona)` with `numero_documento` and `fecha_nacimiento` is a patient record; a `dni`
     logged is an identifier; a professional's record with the same demographics is staff, not a patient."""
