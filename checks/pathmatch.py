@@ -28,8 +28,15 @@ class PathPatterns:
         self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
         # Indices of the `!` patterns, which can take back what an earlier pattern matched.
         self._last_negation = max((i for i, p in enumerate(self._spec.patterns) if p.include is False), default=-1)
+        # `*.py` and `**/*.py` (the default include) match a path one of whose parts ends so: the same answer as
+        # pathspec's, without its cost on each of a large repository's files
+        suffixes = [p.removeprefix("**/").removeprefix("*") for p in self.patterns]
+        plain = all(p.startswith(("*.", "**/*.")) and not _GLOB.intersection(sfx) for p, sfx in zip(self.patterns, suffixes))
+        self._suffixes = tuple(suffixes) if plain and self.patterns else None
 
     def matches(self, rel: str) -> bool:
+        if self._suffixes is not None:
+            return any(part.endswith(self._suffixes) for part in rel.split("/"))
         return bool(self._spec.match_file(rel))  # pathspec 0.12 returns None for "no pattern matched"
 
     def covers_folder(self, rel_folder: str) -> bool:
@@ -39,6 +46,9 @@ class PathPatterns:
         one of them back, so the folder is covered when the pattern that decided comes after every `!`."""
         result = self._spec.check_file(rel_folder.rstrip("/") + "/")
         return bool(result.include) and result.index is not None and result.index > self._last_negation
+
+
+_GLOB = frozenset("*?[]!\\/")
 
 
 @lru_cache(maxsize=256)

@@ -12,6 +12,17 @@ from wardgate.config import DEFAULT_EXCLUDES, ConfigError, parse_config
 from wardgate.files import collect_files
 
 
+@pytest.mark.parametrize("patterns", [["*.py"], ["**/*.py"], ["*.py", "**/*.pyi"]])
+@pytest.mark.parametrize("path", ["a.py", "ward/api/views.py", "x.py/notes.txt", "ward/.py", "a.pyc", "py",
+                                  "ward/A.PY", "a.py.bak", "ward/views.pyi"])
+def test_suffix_patterns_answer_as_pathspec_does(patterns: list[str], path: str) -> None:
+    """The default include (`**/*.py`) is matched by suffix for speed; the answer is pathspec's own."""
+    import pathspec
+
+    assert path_patterns(tuple(patterns))._suffixes is not None
+    assert path_matches(path, patterns) is bool(pathspec.GitIgnoreSpec.from_lines(patterns).match_file(path))
+
+
 @pytest.mark.parametrize(("patterns", "path", "expected"), [
     # A pattern without a slash matches a file or folder name at any depth.
     (["migrations"], "migrations/0001_initial.py", True),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from checks.env_files import is_env_file
@@ -33,10 +33,13 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], exclude: Sequence[str],
+                  special: bool = True) -> list[str]:
     """POSIX paths relative to `root` of the Python files under `targets`, sorted.
 
-    Inside git, untracked-but-ignored files (per .gitignore) are skipped, as every tool does."""
+    Inside git, untracked-but-ignored files (per .gitignore) are skipped, as every tool does. `special=False`
+    skips looking for FIFOs, sockets and devices (a diff run analyses only changed files, which git never lists
+    as such)."""
     rels: set[str] = set()
     in_git = (root / ".git").exists()
     included, excluded = path_patterns(tuple(include)), path_patterns(tuple(exclude))
@@ -48,8 +51,8 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
             continue
         if not target.exists():
             continue
-        listed = _git_files(root, target) if in_git else None
-        if listed is not None:  # git lists no FIFOs, sockets or devices: they are reported, not skipped
+        listed = _git_files(root, target, keep=included.matches) if in_git else None
+        if listed is not None and special:  # git lists no FIFOs, sockets or devices: they are reported, not skipped
             listed += [rel for rel in _special_files(root, target, exclude) if included.matches(rel)]
         for rel in listed if listed is not None else _walk(root, target, exclude):
             if included.matches(rel) and not excluded.matches(rel):
@@ -71,7 +74,7 @@ def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str
             continue
         if not target.is_dir():
             continue
-        listed = _git_files(root, target, _ENV_PATHSPECS) if in_git else None
+        listed = _git_files(root, target, _ENV_PATHSPECS, keep=is_env_file) if in_git else None
         for rel in listed if listed is not None else _walk(root, target, exclude):
             if is_env_file(rel) and not path_matches(rel, exclude):
                 rels.add(rel)
@@ -106,7 +109,10 @@ def _special_files(root: Path, target: Path, exclude: Sequence[str]) -> list[str
     return out
 
 
-def _git_files(root: Path, target: Path, patterns: Sequence[str] = ()) -> list[str] | None:
+def _git_files(root: Path, target: Path, patterns: Sequence[str] = (),
+               keep: Callable[[str], bool] | None = None) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files under `target` that still exist (only those `keep` accepts
+    are checked: a real repository has ten times more files than Python files)."""
     specs = [f":(glob){(target.relative_to(root) / p).as_posix()}" if target != root else f":(glob){p}"
              for p in patterns] if patterns and _within(target, root) else [str(target)]
     listed = git.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs,
@@ -117,7 +123,7 @@ def _git_files(root: Path, target: Path, patterns: Sequence[str] = ()) -> list[s
     for raw in listed.split(b"\0"):
         if raw:
             rel = raw.decode("utf-8", "surrogateescape")
-            if os.path.lexists(os.path.join(root, rel)):  # not deleted while still in the index
+            if (keep is None or keep(rel)) and os.path.lexists(os.path.join(root, rel)):  # not deleted while still in the index
                 out.append(rel)
     return out
 

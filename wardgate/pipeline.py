@@ -163,10 +163,11 @@ def _run(config: Config, options: RunOptions, progress: Progress) -> RunResult:
 def _scope(config: Config, options: RunOptions, progress: Progress) -> _Scope:
     root = scan_root(options.targets)
     progress.update("collecting files")
-    files = collect_files(root, options.targets, config.include, config.excludes())
+    diff_run = options.staged or options.diff is not None
+    files = collect_files(root, options.targets, config.include, config.excludes(), special=not diff_run)
     diff: Diff | None = None
     check_paths: list[str] | None = None  # phase 2 and the tools; phase 1 always sees every file
-    if options.staged or options.diff is not None:
+    if diff_run:
         progress.update("reading the git diff")
         diff = changed_lines(root, options.diff or None, staged=options.staged)  # the run's one diff
         check_paths = [f for f in files if f in diff.changed]
