@@ -60,9 +60,15 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
     return sorted(rels)
 
 
-def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str]) -> list[str]:
+def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str],
+                      among: Iterable[str] | None = None) -> list[str]:
     """POSIX paths relative to `root` of the dotenv files under `targets` (checks/env_files.py), sorted. Inside
-    git only committed or untracked-but-not-ignored ones: a `.env` in .gitignore is where it belongs."""
+    git only committed or untracked-but-not-ignored ones: a `.env` in .gitignore is where it belongs. With
+    `among` (a diff run's changed paths, which git already listed) only those are considered."""
+    if among is not None:
+        folders = [t.resolve() for t in targets]
+        return sorted(rel for rel in among if is_env_file(rel) and not path_matches(rel, exclude)
+                      and (root / rel).is_file() and any(_within(root / rel, f) or root / rel == f for f in folders))
     rels: set[str] = set()
     in_git = (root / ".git").exists()
     for target in targets:

@@ -174,8 +174,8 @@ def _scope(config: Config, options: RunOptions, progress: Progress) -> _Scope:
     if options.shard is not None:
         shard_files = set(shard_select(files, *options.shard))
         check_paths = [f for f in (files if check_paths is None else check_paths) if f in shard_files]
-    env_files = [f for f in collect_env_files(root, options.targets, config.excludes())
-                 if diff is None or f in diff.changed]
+    env_files = collect_env_files(root, options.targets, config.excludes(),
+                                  among=diff.changed if diff is not None else None)
     return _Scope(root, files, diff, check_paths, options.shard, env_files)
 
 
