@@ -89,7 +89,8 @@ class UnauditedPatientModel(Check):
     summary = "Model holding patient data is not covered by any audit mechanism"
 
     VALID = (
-        # Catalogues: a diagnosis or symptom entry relates to no row and holds only names, codes and labels.
+        # Catalogues: a diagnosis, symptom or referral-source entry relates to no row and holds only names,
+        # codes, labels and flags.
         Valid("""\
             import uuid
             from django.db import models
@@ -103,6 +104,11 @@ class UnauditedPatientModel(Check):
                 name = models.CharField(max_length=140)
                 worst_label = models.CharField(max_length=40)
                 best_label = models.CharField(max_length=40)
+
+            class ReferralSource(models.Model):
+                name = models.CharField(max_length=140)
+                desc = models.TextField(blank=True)
+                default = models.BooleanField(default=False)
             """, path="core/models.py"),
         # A staff account's profile (one-to-one with the user model) is no patient record.
         Valid("""\

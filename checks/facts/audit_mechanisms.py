@@ -44,6 +44,7 @@ def _registrations_and_triggers(src: SourceFile, imports: ImportMap, out: FileMo
         if isinstance(stmt, ast.ClassDef):  # @admin.register(Patient, Visit)
             out.admin_registrations += [(model, f"{imports.module}.{stmt.name}", f"{src.path}:{stmt.lineno}")
                                         for model in _admin_decorator_models(stmt, imports)]
+            _inlines(stmt, imports, out)
     for node in src.nodes:
         if isinstance(node, ast.Call):  # admin.site.register([Patient, Visit], PatientAdmin)
             registered = _site_registration(node, imports)
@@ -53,6 +54,21 @@ def _registrations_and_triggers(src: SourceFile, imports: ImportMap, out: FileMo
         elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
             for match in _TRIGGER.finditer(node.value):
                 out.triggers.append((match.group(2).split(".")[-1].lower(), f"{src.path}:{node.lineno}"))
+
+
+def _inlines(cls: ast.ClassDef, imports: ImportMap, out: FileModels) -> None:
+    """`inlines = [VisitInline]` on an admin class, `model = Visit` on an inline class (its base names an inline)."""
+    q = f"{imports.module}.{cls.name}"
+    for st in cls.body:
+        if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)):
+            continue
+        name, value = st.targets[0].id, st.value
+        if name == "inlines" and isinstance(value, (ast.List, ast.Tuple)):
+            refs = [imports.qualname(e) for e in value.elts if isinstance(e, (ast.Name, ast.Attribute))]
+            out.admin_inlines.append((q, [r for r in refs if r]))
+        elif name == "model" and isinstance(value, (ast.Name, ast.Attribute)) and any(
+                "Inline" in (dotted(b) or "") for b in cls.bases):
+            out.inline_models.append((q, imports.qualname(value) or ""))
 
 
 def _admin_decorator_models(cls: ast.ClassDef, imports: ImportMap) -> list[str]:

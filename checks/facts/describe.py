@@ -26,7 +26,7 @@ from .raw_sql import NAME as RAW_SQL
 from .raw_sql import RawSqlIndex
 from .settings_modules import NAME as SETTINGS
 from .settings_modules import SettingsModules
-from .unknowns import middleware_site
+from .unknowns import middleware_site, unread_api_resources
 from .views import Analyzer, View
 from .write_paths import Write, inventory
 
@@ -113,6 +113,10 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         out["unknown"].append({"what": f"middleware {unknown_gate}", "path": path, "line": line,
                                "why": "from a package wardgate cannot read; views without their own login check are "
                                "not judged (declare it in [tool.wardgate.domain] login_required_middleware)"})
+    for framework, resources in unread_api_resources(code).items():
+        out["unknown"].extend({"what": f"access control of {framework} resource {name}", "path": path, "line": line,
+                               "why": f"wardgate does not read {framework}'s authentication and authorization"}
+                              for path, line, name in resources)
     for callee, path, line in code.unread_routes:
         out["unknown"].append({"what": f"URL routes made by {callee}()", "path": path, "line": line,
                                "why": "a library's URL factory wardgate cannot read; the views it serves are not judged"})

@@ -89,6 +89,9 @@ class FileModels:
     registered: list[tuple[str, str]] = field(default_factory=list)  # (model qualname, mechanism)
     audit_receivers: list[str] = field(default_factory=list)  # project-wide audit signal receivers
     admin_registrations: list[tuple[str, str, str]] = field(default_factory=list)  # (model, admin class, where)
+    # admin classes' `inlines = [...]` and inline classes' `model = ...`: a VersionAdmin registers its inlines' models
+    admin_inlines: list[tuple[str, list[str]]] = field(default_factory=list)  # (admin class, inline classes)
+    inline_models: list[tuple[str, str]] = field(default_factory=list)  # (inline class, model)
     audit_writers: list[tuple[str, str]] = field(default_factory=list)  # (function or class, model it creates)
     audit_calls: list[tuple[str, str]] = field(default_factory=list)  # (calling function, audit-named callee)
     changing_scopes: list[str] = field(default_factory=list)  # functions (in files naming audit) that change rows
@@ -158,7 +161,8 @@ def _super_call(call: ast.Call) -> bool:
 
 def _has_model_facts(out: FileModels) -> bool:
     """Whether the file adds anything to the model index (most files add nothing and are not kept)."""
-    return bool(out.models or out.registered or out.audit_receivers or out.admin_registrations
+    return bool(out.models or out.registered or out.audit_receivers or out.admin_registrations or out.admin_inlines
+                or out.inline_models
                 or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
                 or out.reexports or out.writes or out.audit_decorators or out.decorator_uses or out.plain)
 
@@ -503,11 +507,18 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         if "auditlog-all" in fm.settings:
             idx.global_audit = "django-auditlog (AUDITLOG_INCLUDE_ALL_MODELS: every model registered)"
         excluded += [e.removeprefix("auditlog-exclude:") for e in fm.settings if e.startswith("auditlog-exclude:")]
+    inlines = {admin: refs for fm in per_file.values() for admin, refs in fm.admin_inlines}
+    inline_model_refs = {inline: model for fm in per_file.values() for inline, model in fm.inline_models}
     for fm in per_file.values():  # `admin.site.register(Patient, VersionAdmin)`: reversion registers it
         for model, admin_cls, where in fm.admin_registrations:
             found = idx.lookup(model)
             if found and is_version_admin(idx, admin_cls, set()):
                 idx.registered.setdefault(found.qualname, f"reversion (VersionAdmin registration at {where})")
+                for inline in inlines.get(admin_cls, []):  # reversion's VersionAdmin registers its inlines' models
+                    inline_model = idx.lookup(inline_model_refs.get(inline, ""))
+                    if inline_model is not None:
+                        idx.registered.setdefault(inline_model.qualname, f"reversion (inline of the VersionAdmin "
+                                                  f"registration at {where})")
     _add_library_models(idx)
     for fm in per_file.values():
         for ref, role in fm.writes:

@@ -75,6 +75,12 @@ def library_class(ref: str | None) -> LibraryClass | None:
     return table.get(module + ".*")
 
 
+def version_admin_base(ref: str) -> bool:
+    """reversion's VersionAdmin, or a package's subclass of it declared in the table (reversion-compare's)."""
+    found = library_class(ref)
+    return last_part(ref) == "VersionAdmin" or (found is not None and found.version_admin)
+
+
 def library_ancestors(ref: str) -> list[str]:
     """The package bases of `ref` declared in the table, nearest first (`JWTCookieAuthentication` ->
     `JWTAuthentication`)."""

@@ -277,11 +277,12 @@ def _bookkeeping_only(m: ModelInfo, idx: ModelIndex, words: tuple[str, ...]) -> 
     return all(f.kind in _BOOKKEEPING_KINDS or f.choices or _BOOKKEEPING_NAMES.match(f.name) for f in own)
 
 
+_FLAG_KINDS = frozenset({"BooleanField", "NullBooleanField"})
 _NATURAL_KEYS = frozenset({"name", "code", "label", "title", "slug", "display_name", "term"})
 _COUNT = re.compile(r"^(num|count|total|number)_|_(count|total)$")
 
 
-_LABEL = re.compile(r"^(name|code|label|title|description|slug|display_name|term|abbreviation|short_name|synonyms?|"
+_LABEL = re.compile(r"^(name|code|label|title|desc|description|slug|display_name|term|abbreviation|short_name|synonyms?|group|"
                     r"category|units?|system|version|help_text|icon|colou?r)$|_(code|label|description|display)$")
 
 
@@ -303,7 +304,8 @@ def _reference_or_aggregate(m: ModelInfo) -> bool:
             own_tree or any(f.unique and (f.name in _NATURAL_KEYS or f.name.endswith("_code")) for f in fields)):
         return True
     if not relations and values and not PERSON_NOUN.search(m.name) and all(
-            _LABEL.search(f.name) or _BOOKKEEPING_NAMES.match(f.name) or f.kind in _BOOKKEEPING_KINDS for f in values):
+            _LABEL.search(f.name) or _BOOKKEEPING_NAMES.match(f.name) or f.kind in _BOOKKEEPING_KINDS
+            or f.kind in _FLAG_KINDS for f in values):  # (a catalogue entry's flags: `default`, `show_in_menu`)
         return True
     return bool(values) and all(_COUNT.search(f.name) and "Integer" in f.kind for f in values)
 

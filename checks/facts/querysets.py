@@ -17,6 +17,7 @@ from ..names import ImportMap, dotted, last_part, matches
 from ..walk import children, walk
 from .django_code import ProjectCode
 from .django_models import ModelIndex
+from .libraries import version_admin_base
 from .orm_relations import Relations, project_relations
 from .raw_sql import DYN, parse_sql
 
@@ -59,13 +60,20 @@ class Scope:
                         scope.env.setdefault(t.id, []).append(n.value)
             elif isinstance(n, (ast.AnnAssign, ast.NamedExpr)) and isinstance(n.target, ast.Name) and n.value:
                 scope.env.setdefault(n.target.id, []).append(n.value)
-        if klass and code.inherits(klass, lambda b: last_part(b) in _ADMIN_BASES):
-            model = scope.class_model()
+        if klass and code.inherits(klass, lambda b: last_part(b) in _ADMIN_BASES or version_admin_base(b)):
+            model = scope.class_model() or scope._subclass_admin_model()
             if model:
                 for a in fn.args.args:
                     if a.arg in ("queryset", "qs"):
                         scope.params[a.arg] = model
         return scope
+
+    def _subclass_admin_model(self) -> str | None:
+        """A shared admin base's rows (`AuditedModelAdmin.lock_records(self, request, queryset)`): those of the
+        models registered with its subclasses, a patient model first (the one a finding names)."""
+        found = sorted(m for m in (self._model(model) for admin, model in self.code.admin_models.items()
+                                   if self.cls in self.code.ancestors(admin)[1:]) if m)
+        return next((m for m in found if m in self.models.patient), found[0] if found else None)
 
     def class_model(self) -> str | None:
         if not self.cls:

@@ -51,6 +51,11 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
             if (paths is None or path in paths) and not _looks_like_test(path):
                 out.append((path, line, (f"whether decorator {last_part(q)} checks access (it hands the request to "
                             "project code before the view runs; views relying on it are not judged)")))
+        for framework, resources in sorted(unread_api_resources(code, paths).items()):
+            path, line, name = resources[0]
+            out.append((path, line, (f"the access control of the {framework} API ({len(resources)} resource "
+                                     f"class(es), such as {name}): wardgate does not read {framework}'s "
+                                     "authentication and authorization, so none of its endpoints is judged")))
         for callee, path, line in sorted(code.unread_routes, key=lambda r: (r[1], r[2])):
             if paths is None or path in paths:
                 out.append((path, line, (f"the access control of the views that {callee}() adds to the URLconf: "
@@ -74,6 +79,24 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
     if raw is not None:
         out += [(p, line, what) for p, line, what in raw.unknowns()
                 if not _looks_like_test(p) and "/migrations" not in f"/{p}"]
+    return out
+
+
+# API frameworks whose endpoints are classes wardgate does not model: the module their resources derive from.
+_UNREAD_API_BASES = {"tastypie.resources.": "Tastypie", "piston.handler.": "django-piston"}
+
+
+def unread_api_resources(code: ProjectCode, paths: set[str] | None = None) -> dict[str, list[tuple[str, int, str]]]:
+    """{framework: [(path, line, class name)]} of the project's resource classes of an API framework wardgate
+    does not read (Tastypie's `ModelResource`), outside tests; only in `paths` when given."""
+    out: dict[str, list[tuple[str, int, str]]] = {}
+    for q, info in sorted(code.classes.items(), key=lambda c: (c[1].path, c[1].line)):
+        if (paths is not None and info.path not in paths) or info.path.startswith("<") or _looks_like_test(info.path):
+            continue
+        framework = next((name for a in code.ancestors(q) for prefix, name in _UNREAD_API_BASES.items()
+                          if a.startswith(prefix)), None)
+        if framework is not None:
+            out.setdefault(framework, []).append((info.path, info.line, last_part(q)))
     return out
 
 

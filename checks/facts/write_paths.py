@@ -24,6 +24,7 @@ from ..vocabulary import Vocabulary
 from ..walk import walk
 from .audit_mechanisms import SELF_AUDIT, same_decorator
 from .django_models import ModelIndex
+from .libraries import version_admin_base
 from .model_params import ModelParams, root_name
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
         audit_call = calls_audit_service(fq, models)
         recorded_by = request_audit_decorator(fn, imports, models)
         revision = in_revision(fn, imports) or (models.revision_middleware and role == "request") or bool(
-            klass and code.inherits(klass, lambda b: last_part(b) == "VersionAdmin"))
+            klass and code.inherits(klass, version_admin_base))
         for call in walk(fn):
             if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
                 continue

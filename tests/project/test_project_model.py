@@ -153,6 +153,28 @@ def test_reversion_version_admin_registration_audits_the_model() -> None:
     assert lines(UnauditedPatientModel, MODELS[1], plain, path="clinic/models.py") == [3]
 
 
+def test_reversion_compare_admin_registers_its_model_and_its_inlines_models() -> None:
+    """reversion-compare's CompareVersionAdmin is a VersionAdmin, and a VersionAdmin registers the models of its
+    inlines too; a shared admin base's bulk action then bypasses reversion on its subclasses' models."""
+    models = ("clinic/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+              "    mrn = models.CharField(max_length=9)\n    locked = models.BooleanField(default=False)\n\n"
+              "class Visit(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+              "    notes = models.TextField()\n"))
+    admin = ("from django.contrib import admin\nfrom reversion_compare.admin import CompareVersionAdmin\n"
+             "from clinic.models import Patient, Visit\n\n"
+             "class VisitInline(admin.TabularInline):\n    model = Visit\n\n"
+             "class AuditedAdmin(CompareVersionAdmin):\n    actions = ['lock']\n\n"
+             "    def lock(self, request, queryset):\n        queryset.update(locked=True)\n\n"
+             "@admin.register(Patient)\nclass PatientAdmin(AuditedAdmin):\n    inlines = [VisitInline]\n")
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(("clinic/admin.py", admin),)))
+    assert [f.start_line for f in found] == []
+    no_inline = admin.replace("    inlines = [VisitInline]\n", "    pass\n")
+    found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(("clinic/admin.py", no_inline),)))
+    assert [f.start_line for f in found] == [7]  # Visit: no admin registers it
+    found = run_example(AuditBypassingWrite, Valid(admin, path="clinic/admin.py", files=(models,)))
+    assert [f.start_line for f in found] == [12]
+
+
 def test_history_on_an_abstract_base_is_inherited_only_with_inherit_true() -> None:
     code = ("from django.db import models\nfrom simple_history.models import HistoricalRecords\n\n"
             "class Base(models.Model):\n    history = HistoricalRecords(inherit=True)\n\n    class Meta:\n"
@@ -1368,6 +1390,26 @@ def test_a_routed_graphql_api_is_reported_as_unjudged(tmp_path: Path) -> None:
                         collectors=COLLECTORS, jobs=1)
     assert not [what for _p, _l, what in unresolved(engine.project) if "GraphQL" in what]
 
+
+
+def test_a_tastypie_api_is_reported_as_unjudged(tmp_path: Path) -> None:
+    """wardgate does not read Tastypie's authentication/authorization: its resources are named as unjudged once."""
+    from checks.engine import run_checks
+    from checks.facts import COLLECTORS
+    from checks.facts.unknowns import unresolved
+    from checks.vocabulary import Vocabulary
+
+    files = {"proj/__init__.py": "", "proj/settings.py": "ROOT_URLCONF = 'proj.urls'\n",
+             "proj/api.py": ("from tastypie.resources import ModelResource\nfrom tastypie.api import Api\n\n"
+                             "v1 = Api(api_name='v1')\n\n\nclass BaseResource(ModelResource):\n    pass\n\n\n"
+                             "class PersonResource(BaseResource):\n    pass\n\n\nv1.register(PersonResource())\n")}
+    (tmp_path / "proj").mkdir()
+    for rel, code in files.items():
+        (tmp_path / rel).write_text(code)
+    engine = run_checks(tmp_path, sorted(files), vocab=Vocabulary(), checks=[], collectors=COLLECTORS, jobs=1)
+    found = [(p, line, what) for p, line, what in unresolved(engine.project) if "Tastypie" in what]
+    assert [(p, line) for p, line, _ in found] == [("proj/api.py", 7)]
+    assert "2 resource class(es), such as BaseResource" in found[0][2]
 
 
 def test_routes_made_by_a_library_url_factory_are_reported_as_unjudged(tmp_path: Path) -> None:
