@@ -256,7 +256,8 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
         info.login_exempt = login_exemptions(node)
     info.writing_methods = writing_methods(node)
     info.object_checking_methods = runs_object_check(node)
-    if {last_part(b) for b in info.bases} & _QUERYSET_BASES:
+    # (a mixin a project's managers share, `ModelForUserManagerMixin.for_user()`, is named for them)
+    if {last_part(b) for b in info.bases} & _QUERYSET_BASES or node.name.endswith(("ManagerMixin", "QuerySetMixin")):
         info.queryset_methods = [m.name for m in node.body if isinstance(m, ast.FunctionDef) and _returns_own_rows(m)]
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -146,6 +146,15 @@ class _Handler:
         model = self._chain_model(call.func.value)
         return (model, call.func.value) if model else None
 
+    def _scoped_by_user(self, call: ast.Call) -> str | None:
+        """The model of `M.<manager>.<method>(user)`, a project Manager or QuerySet method (returning the model's
+        rows) handed the requesting user: the rows it returns are those the project lets that user see."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr not in _LOOKUPS and self.code.queryset_method(func.attr)
+                and any(mentions_user(v, self.users) for v in (*call.args, *(k.value for k in call.keywords)))):
+            return None
+        return self._chain_model(func.value)
+
     def _chain_model(self, node: ast.AST) -> str | None:
         while True:
             if isinstance(node, ast.Call):
@@ -300,6 +309,9 @@ class _Handler:
                 own = self._through_user(n)
                 if own is not None:  # `request.user.children.filter(...)`: the user's own rows
                     out.through_user.add(own)
+                scoped = self._scoped_by_user(n)
+                if scoped is not None:  # `Organ.objects.for_user(request.user)`: the project's own row scope
+                    out.restricted[scoped] = out.restricted.get(scoped, False)
                 continue
             model, receiver = found
             values: list[ast.AST] = [k.value for k in n.keywords]

@@ -1519,3 +1519,57 @@ def test_a_linked_table_only_a_never_imported_admin_module_edits_is_unused() -> 
     assert run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(*files, dead))) == []
     found = run_example(UnauditedPatientModel, Valid(models[1], path=models[0], files=(*files, live)))
     assert [f.start_line for f in found] == [11]
+
+
+def test_a_managers_user_scope_method_makes_the_module_norm() -> None:
+    """`Case.scoped.for_user(request.user)` (a project manager method handed the user, here from a manager mixin)
+    restricts rows like a filter on the user does: two handlers doing so make it the module's norm, and a third
+    that fetches a case by the id in its URL from all rows is an insecure direct object reference."""
+    from checks.domain.unscoped_object_lookup import UnscopedObjectLookup
+
+    models = ("clinic/models.py", """\
+    from django.db import models
+
+
+    class ForUserManagerMixin:
+        def for_user(self, user):
+            self.hospital = user.hospital
+            return self.get_queryset()
+
+
+    class CaseManager(models.Manager, ForUserManagerMixin):
+        def get_queryset(self):
+            return super().get_queryset().filter(hospital=self.hospital)
+
+
+    class Case(models.Model):
+        mrn = models.CharField(max_length=9)
+        hospital = models.CharField(max_length=9)
+        objects = models.Manager()
+        scoped = CaseManager()
+    """)
+    views = """\
+    from django.contrib.auth.decorators import login_required
+    from django.shortcuts import get_object_or_404, render
+    from clinic.models import Case
+
+
+    @login_required
+    def case_list(request):
+        return render(request, "l.html", {"cases": Case.scoped.for_user(request.user).order_by("-pk")})
+
+
+    @login_required
+    def open_cases(request):
+        return render(request, "o.html", {"cases": Case.scoped.for_user(request.user).filter(open=True)})
+
+
+    @login_required
+    def case_form(request, pk):
+        case = get_object_or_404(Case, pk=pk)
+        return render(request, "f.html", {"case": case})
+    """
+    found = run_example(UnscopedObjectLookup, Valid(views, path="clinic/views.py", files=(models,)))
+    assert [f.start_line for f in found] == [17]
+    scoped = views.replace("get_object_or_404(Case, pk=pk)", "get_object_or_404(Case.scoped.for_user(request.user), pk=pk)")
+    assert run_example(UnscopedObjectLookup, Valid(scoped, path="clinic/views.py", files=(models,))) == []
