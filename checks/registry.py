@@ -43,6 +43,7 @@ from .domain import (
     phi_sent_to_third_party,
     query_per_row_in_serializer,
     role_fallthrough_rows,
+    seeded_superuser,
     serializer_exposes_all_fields,
     skipped_authentication_check,
     unattached_log_mask,
@@ -76,6 +77,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     credentials_in_url.CredentialsInUrl,
     hardcoded_auth_password.HardcodedAuthPassword,
     hardcoded_secret_assignment.HardcodedSecretAssignment,
+    seeded_superuser.SeededSuperuser,
     # dosage (WG4xx)
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,
