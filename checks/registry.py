@@ -15,6 +15,7 @@ from .domain import (
     any_user_changes_accounts,
     audit_bypassing_write,
     audit_failure_swallowed,
+    audit_log_deleted_with_user,
     audit_trail_tampering,
     controlled_drug_without_witness,
     credentials_in_url,
@@ -102,6 +103,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     write_without_audit_call.WriteWithoutAuditCall,
     audit_failure_swallowed.AuditFailureSwallowed,
     untraced_patient_delete.UntracedPatientDelete,
+    audit_log_deleted_with_user.AuditLogDeletedWithUser,
     # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
