@@ -6,7 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex, write_role
 from ..facts.raw_sql import NAME as RAW_SQL
-from ..facts.write_paths import inventory
+from ..facts.write_paths import CASCADE_DELETE, inventory
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -25,7 +25,7 @@ _MODELS = ("clinic/models.py", """\
         submission = models.ForeignKey(Submission, on_delete=models.CASCADE)
         weight_kg = models.FloatField()
     """)
-_DELETES = frozenset({"delete", "queryset delete", "raw SQL DELETE", "raw SQL TRUNCATE"})
+_DELETES = frozenset({"delete", "queryset delete", "raw SQL DELETE", "raw SQL TRUNCATE", CASCADE_DELETE})
 
 
 class UntracedPatientDelete(Check):
@@ -35,7 +35,8 @@ class UntracedPatientDelete(Check):
     receiver or database trigger, and the project audits nothing by explicit service calls or a request-audit
     decorator (a view without those is WG204's). `instance.delete()`,
     `QuerySet.delete()` (also through related managers: `submission.visits.all().delete()`) and raw SQL
-    `DELETE`/`TRUNCATE` count. A model that overrides `delete()` (a soft delete) is not flagged for instance
+    `DELETE`/`TRUNCATE` count, and so does the delete of any row whose patient-data rows Django deletes with it
+    (their foreign key to it says `on_delete=CASCADE`). A model that overrides `delete()` (a soft delete) is not flagged for instance
     deletes. Models with an audit mechanism are WG202's; the model itself is WG201's.
 
     ## Why is this bad?
@@ -84,13 +85,15 @@ class UntracedPatientDelete(Check):
                 def handle(self, **opts):
                     Visit.objects.filter(weight_kg__isnull=True).delete()
             """, path="clinic/management/commands/purge.py", files=(_MODELS,)),
-        # Not patient data.
+        # Not patient data, and the visits that point at it are protected from the delete.
         Valid("""\
             from clinic.models import Submission
 
             def remove(request, pk):
                 Submission.objects.filter(pk=pk).delete()
-            """, path="clinic/views.py", files=(_MODELS,)),
+            """, path="clinic/views.py", files=(("clinic/models.py", _MODELS[1].replace(
+                "models.ForeignKey(Submission, on_delete=models.CASCADE)",
+                "models.ForeignKey(Submission, on_delete=models.PROTECT)")),)),
     )
     INVALID = (
         Invalid("""\
@@ -106,7 +109,8 @@ class UntracedPatientDelete(Check):
 
             def forget(request, pk):
                 Patient.objects.filter(pk=pk).delete()
-            """, line=4, path="clinic/views.py", files=(_MODELS,)),        # Through a related manager: the submission's visits go with no trace.
+            """, line=4, path="clinic/views.py", files=(_MODELS,)),
+        # Through a related manager: the submission's visits go with no trace.
         Invalid("""\
             from clinic.models import Submission
 
@@ -115,6 +119,13 @@ class UntracedPatientDelete(Check):
                 submission.visit_set.all().delete()
                 submission.delete()
             """, line=5, path="clinic/views.py", files=(_MODELS,)),
+        # Deleting the submission deletes its visits: their foreign key to it says on_delete=CASCADE.
+        Invalid("""\
+            from clinic.models import Submission
+
+            def remove(request, pk):
+                Submission.objects.get(pk=pk).delete()
+            """, line=4, path="clinic/views.py", files=(_MODELS,)),
     )
 
     @classmethod
@@ -128,15 +139,20 @@ class UntracedPatientDelete(Check):
             return  # a project that audits by explicit calls or a request decorator: WG204 names what lacks them
         writes = inventory(self.ctx.src, models, code, self.ctx.project.fact(RAW_SQL), self.ctx.vocab, self.ctx.project)
         calls = {n.lineno: n for n in self.ctx.src.nodes if isinstance(n, ast.Call)}
+        explicit = {(w.function, w.model) for w in writes if w.kind in _DELETES and w.kind != CASCADE_DELETE}
         for w in writes:
             if w.kind not in _DELETES or w.seen is not False or models.audited.get(w.model):
                 continue
+            if w.kind == CASCADE_DELETE and (w.function, w.model) in explicit:
+                continue  # the function deletes those rows itself: reported there
             if w.kind == "delete" and _overrides_delete(w.model, code):
                 continue  # `Model.delete()` of its own: a soft delete, or one that records itself
             call = calls.get(w.line)
             if call is None:
                 continue
-            self.report(call, f"{last_part(w.model)} rows deleted ({w.kind}) in {last_part(w.function or '?')}() "
+            how = "with the row deleted here (their foreign key says on_delete=CASCADE)" if w.kind == CASCADE_DELETE \
+                else f"({w.kind})"
+            self.report(call, f"{last_part(w.model)} rows deleted {how} in {last_part(w.function or '?')}() "
                         f"with no audit trail: {last_part(w.model)} has no history, audit log or trigger, and "
                         "nothing here records who deleted what.", end_node=call,
                         fix="Record the delete (a history on the model, or the project's audit service before it) or "

@@ -455,6 +455,21 @@ class ModelIndex:
         m = self.lookup(ref)
         return self.audited.get(m.qualname) if m else None
 
+    def cascaded_patient_models(self, deleted: list[str], depth: int = 2) -> list[str]:
+        """The patient models whose rows Django deletes with rows of `deleted` (qualnames or refs): their foreign key
+        to one of them says `on_delete=CASCADE`, directly or through one more such link (deleting an uploaded lab
+        report deletes the results parsed from it, and the profile those results hang off)."""
+        reached = {info.qualname for info in map(self.lookup, deleted) if info is not None}
+        frontier, out = set(reached), []
+        for _ in range(depth):
+            nxt = {q for q in self.django - reached if any(
+                f.cascade and (t := self.lookup(f.target)) is not None and t.qualname in frontier
+                for f in self.models[q].fields.values())}
+            reached |= nxt
+            out += sorted(q for q in nxt if q in self.patient)
+            frontier = nxt
+        return out
+
     def reverse_relation(self, ref: str | None, name: str) -> ModelInfo | None:
         """The model whose relation `name` follows backwards from `ref` in a lookup
         (`Call.objects.filter(ambulancecall__ambulance=...)`: `AmbulanceCall`, through `AmbulanceCall.call`, by its

@@ -407,10 +407,7 @@ class Analyzer:
         key to one of them says `on_delete=CASCADE` (deleting an uploaded report deletes the results parsed from it)."""
         if not deletes:
             return models
-        deleted = {info.qualname for info in map(self.models.lookup, models) if info is not None}
-        return models + sorted(q for q in self.models.patient if any(
-            f.cascade and (t := self.models.lookup(f.target)) is not None and t.qualname in deleted
-            for f in self.models.models[q].fields.values()))
+        return models + self.models.cascaded_patient_models(models, depth=1)
 
     def restricted(self, body: ast.AST) -> bool:
         """A lookup filtered by the requesting user (directly or through a local variable), a project method

@@ -1,7 +1,8 @@
 """Whether the project's audit mechanism sees a write, and why: shared by the audit-trail rules and `wardgate facts`.
 
 A write is one of: `save`, `delete` (an instance), `queryset update`, `queryset delete`, `bulk_create`,
-`bulk_update`, `raw SQL <KIND>`. What each mechanism records:
+`bulk_update`, `raw SQL <KIND>`, and `cascade delete` (patient rows Django deletes with a deleted row they point at
+through `on_delete=CASCADE`; it sends their delete signals). What each mechanism records:
 - simple-history, auditlog, django-easy-audit and a project's own signal receivers record from model signals:
   instance saves and deletes, and `QuerySet.delete()` (which deletes row by row and sends the signals); never a
   queryset `update()`, `bulk_create()`/`bulk_update()` or raw SQL.
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from .querysets import Scope
     from .raw_sql import RawSqlIndex
 
-SIGNALLED = frozenset({"save", "delete", "queryset delete"})
+CASCADE_DELETE = "cascade delete"  # rows Django deletes because a row they point at (on_delete=CASCADE) is deleted
+SIGNALLED = frozenset({"save", "delete", "queryset delete", CASCADE_DELETE})
 
 
 def sees_every_write(mechanism: str) -> bool:
@@ -187,6 +189,9 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                 model = scope.table_model(w.table)
                 if model:
                     found.append((model, f"raw SQL {w.kind}", False))
+            for model, kind, _derived in list(found):  # Django deletes the patient rows that cascade from these
+                if kind in ("delete", "queryset delete") and model not in models.patient:
+                    found += [(child, CASCADE_DELETE, False) for child in models.cascaded_patient_models([model])]
             for model, kind, derived in found:
                 patient = model in models.patient
                 trail = model in models.log_models or is_trail_model(model)
