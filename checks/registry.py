@@ -21,6 +21,7 @@ from .domain import (
     credentials_in_url,
     csrf_protection_off,
     dose_ignores_age_or_weight,
+    error_mail_with_request_data,
     fixed_one_time_code,
     hardcoded_api_token,
     hardcoded_auth_password,
@@ -96,6 +97,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     partial_phi_mask.PartialPhiMask,
     phi_copied_out_of_the_record.PhiCopiedOutOfTheRecord,
     unattached_log_mask.UnattachedLogMask,
+    error_mail_with_request_data.ErrorMailWithRequestData,
     # audit trail (WG2xx)
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
