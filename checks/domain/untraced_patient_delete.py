@@ -6,7 +6,7 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex, write_role
 from ..facts.raw_sql import NAME as RAW_SQL
-from ..facts.write_paths import CASCADE_DELETE, inventory
+from ..facts.write_paths import CASCADE_DELETE, inventory, overrides_delete
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -94,6 +94,25 @@ class UntracedPatientDelete(Check):
             """, path="clinic/views.py", files=(("clinic/models.py", _MODELS[1].replace(
                 "models.ForeignKey(Submission, on_delete=models.CASCADE)",
                 "models.ForeignKey(Submission, on_delete=models.PROTECT)")),)),
+        # A submission this request made, removed again when the rest fails; and one whose delete() only marks it.
+        Valid("""\
+            from clinic.models import Submission
+
+            def submit(request):
+                submission = Submission()
+                submission.save()
+                if not request.POST.get("ok"):
+                    submission.delete()
+            """, path="clinic/views.py", files=(_MODELS,)),
+        Valid("""\
+            from clinic.models import Submission
+
+            def remove(request, pk):
+                Submission.objects.get(pk=pk).delete()
+            """, path="clinic/views.py", files=(("clinic/models.py", _MODELS[1].replace(
+                "        created = models.DateTimeField(auto_now_add=True)\n",
+                "        created = models.DateTimeField(auto_now_add=True)\n        removed = models.BooleanField(default=False)\n\n"
+                "        def delete(self):\n            self.removed = True\n            self.save()\n")),)),
     )
     INVALID = (
         Invalid("""\
@@ -145,7 +164,7 @@ class UntracedPatientDelete(Check):
                 continue
             if w.kind == CASCADE_DELETE and (w.function, w.model) in explicit:
                 continue  # the function deletes those rows itself: reported there
-            if w.kind == "delete" and _overrides_delete(w.model, code):
+            if w.kind == "delete" and overrides_delete(w.model, code):
                 continue  # `Model.delete()` of its own: a soft delete, or one that records itself
             call = calls.get(w.line)
             if call is None:
@@ -157,11 +176,3 @@ class UntracedPatientDelete(Check):
                         "nothing here records who deleted what.", end_node=call,
                         fix="Record the delete (a history on the model, or the project's audit service before it) or "
                         "withdraw the rows instead of deleting them.")
-
-
-def _overrides_delete(model: str, code: ProjectCode) -> bool:
-    for q in code.ancestors(model):
-        info = code.lookup(q)
-        if info is not None and "delete" in info.methods:
-            return True
-    return False

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..names import ImportMap, last_part
+from ..names import ImportMap, dotted, last_part
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
@@ -190,7 +190,8 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                 if model:
                     found.append((model, f"raw SQL {w.kind}", False))
             for model, kind, _derived in list(found):  # Django deletes the patient rows that cascade from these
-                if kind in ("delete", "queryset delete") and model not in models.patient:
+                if kind in ("delete", "queryset delete") and model not in models.patient \
+                        and not overrides_delete(model, code) and not _made_here(call.func.value, scope):
                     found += [(child, CASCADE_DELETE, False) for child in models.cascaded_patient_models([model])]
             for model, kind, derived in found:
                 patient = model in models.patient
@@ -210,6 +211,25 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                                            explicit=models.explicit_audit)
                 out.append(Write(model, kind, src.path, call.lineno, fq, seen, why))
     return out
+
+
+def _made_here(recv: ast.expr, scope: Scope) -> bool:
+    """`response = Response(survey=s)` ... `response.delete()`: a row this function made, removed again when the rest
+    fails (what cascades from it was made here too)."""
+    if not isinstance(recv, ast.Name):
+        return False
+    for v in scope.env.get(recv.id, []):
+        if isinstance(v, ast.Call) and (
+                (isinstance(v.func, ast.Attribute) and v.func.attr in ("create", "get_or_create"))
+                or last_part(dotted(v.func) or "")[:1].isupper() and scope.model_of(v.func) is None
+                and scope._model(scope.imports.qualname(v.func) or "") is not None):
+            return True
+    return False
+
+
+def overrides_delete(model: str, code: ProjectCode) -> bool:
+    """The model, or a project base of it, defines its own `delete()`: a soft delete, or one that records itself."""
+    return any(info is not None and "delete" in info.methods for info in map(code.lookup, code.ancestors(model)))
 
 
 def _instance_model(recv: ast.expr, scope: Scope, code: ProjectCode) -> str | None:
