@@ -25,6 +25,9 @@ _MODELS = ("clinic/models.py", """\
         submission = models.ForeignKey(Submission, on_delete=models.CASCADE)
         weight_kg = models.FloatField()
     """)
+# The same visits with a diagnosis of their own: records whose cascade delete is reported.
+_WITH_DIAGNOSIS = ("clinic/models.py", _MODELS[1].replace(
+    "        weight_kg = models.FloatField()\n", "        weight_kg = models.FloatField()\n        diagnosis = models.TextField()\n"))
 _DELETES = frozenset({"delete", "queryset delete", "raw SQL DELETE", "raw SQL TRUNCATE", CASCADE_DELETE})
 
 
@@ -103,13 +106,13 @@ class UntracedPatientDelete(Check):
                 submission.save()
                 if not request.POST.get("ok"):
                     submission.delete()
-            """, path="clinic/views.py", files=(_MODELS,)),
+            """, path="clinic/views.py", files=(_WITH_DIAGNOSIS,)),
         Valid("""\
             from clinic.models import Submission
 
             def remove(request, pk):
                 Submission.objects.get(pk=pk).delete()
-            """, path="clinic/views.py", files=(("clinic/models.py", _MODELS[1].replace(
+            """, path="clinic/views.py", files=(("clinic/models.py", _WITH_DIAGNOSIS[1].replace(
                 "        created = models.DateTimeField(auto_now_add=True)\n",
                 "        created = models.DateTimeField(auto_now_add=True)\n        removed = models.BooleanField(default=False)\n\n"
                 "        def delete(self):\n            self.removed = True\n            self.save()\n")),)),
@@ -138,13 +141,15 @@ class UntracedPatientDelete(Check):
                 submission.visit_set.all().delete()
                 submission.delete()
             """, line=5, path="clinic/views.py", files=(_MODELS,)),
-        # Deleting the submission deletes its visits: their foreign key to it says on_delete=CASCADE.
+        # Deleting the submission deletes its visits and their diagnoses: their foreign key to it says
+        # on_delete=CASCADE. (Rows that are patient data only by their link, such as a participant's pending
+        # scheduled events, are not counted when they go with what they hang off.)
         Invalid("""\
             from clinic.models import Submission
 
             def remove(request, pk):
                 Submission.objects.get(pk=pk).delete()
-            """, line=4, path="clinic/views.py", files=(_MODELS,)),
+            """, line=4, path="clinic/views.py", files=(_WITH_DIAGNOSIS,)),
     )
 
     @classmethod

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .querysets import Scope
     from .raw_sql import RawSqlIndex
 
+# Why a model is patient data when its rows hold content of their own (not rows that are so only by a link).
+_OWN_CONTENT = ("identifying fields", "a person's demographics", "a clinical model name", "listed in")
 CASCADE_DELETE = "cascade delete"  # rows Django deletes because a row they point at (on_delete=CASCADE) is deleted
 SIGNALLED = frozenset({"save", "delete", "queryset delete", CASCADE_DELETE})
 
@@ -192,7 +194,9 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
             for model, kind, _derived in list(found):  # Django deletes the patient rows that cascade from these
                 if kind in ("delete", "queryset delete") and model not in models.patient \
                         and not overrides_delete(model, code) and not _made_here(call.func.value, scope):
-                    found += [(child, CASCADE_DELETE, False) for child in models.cascaded_patient_models([model])]
+                    # (records of their own: a participant's pending scheduled events go with the schedule)
+                    found += [(child, CASCADE_DELETE, False) for child in models.cascaded_patient_models([model])
+                              if models.patient_why.get(child, "").startswith(_OWN_CONTENT)]
             for model, kind, derived in found:
                 patient = model in models.patient
                 trail = model in models.log_models or is_trail_model(model)
