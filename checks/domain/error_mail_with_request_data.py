@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
+from ..facts.patient_data import OWN_RECORD_WHY
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..secrets import development_only
@@ -13,8 +14,6 @@ from ..source import SourceFile
 # Loggers Django's request errors reach: `django.request` and its parents.
 _REQUEST_LOGGERS = frozenset({"django.request", "django", "", "root"})
 _PATIENT_FORMS = ("ModelForm", "BaseModelForm")
-# Why a model is patient data when its form's fields identify a person (not a record that only links to one).
-_IDENTIFYING = ("identifying fields", "a person's demographics", "listed in")
 
 _FORMS = ("clinic/forms.py", """\
     from django import forms
@@ -175,7 +174,7 @@ def _patient_form(code: ProjectCode | None, models: ModelIndex | None) -> tuple[
             continue
         model = models.lookup(info.meta_model)
         why = models.patient_why.get(model.qualname, "") if model is not None else ""
-        if model is not None and why.startswith(_IDENTIFYING) and any(
+        if model is not None and why.startswith(OWN_RECORD_WHY) and any(
                 last_part(a) in _PATIENT_FORMS for a in code.ancestors(q)):
             return name, model.name
     return None

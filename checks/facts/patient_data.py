@@ -120,6 +120,12 @@ def with_inherited_fields(idx: ModelIndex, m: ModelInfo) -> ModelInfo:
     return replace(m, fields={**inherited, **m.fields}) if inherited.keys() - m.fields.keys() else m
 
 
+# How `patient_why` begins for a model that is a person's record by its own fields or by config (not by its name
+# alone, nor by a link to another record), and for one that is patient data by its clinical name.
+OWN_RECORD_WHY = ("identifying fields", "a person's demographics", "listed in")
+CLINICAL_NAME_WHY = "a clinical model name"
+
+
 def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
     explicit = {_norm(last_part(n)) for n in vocab.patient_models}
     excluded = {_norm(last_part(n)) for n in vocab.not_patient_models}
@@ -187,7 +193,7 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
         elif own_signal(m):
             phi, person = _strong_fields(m, users), _person_fields(m, phi_names, users)
             idx.patient_why[q] = f"identifying fields {', '.join(phi)}" if phi else \
-                f"a person's demographics ({', '.join(person)})" if person else "a clinical model name"
+                f"a person's demographics ({', '.join(person)})" if person else CLINICAL_NAME_WHY
         else:
             continue
         idx.patient.add(q)

@@ -27,6 +27,7 @@ from .audit_mechanisms import SELF_AUDIT, same_decorator
 from .django_models import ModelIndex
 from .libraries import version_admin_base
 from .model_params import ModelParams, root_name
+from .patient_data import CLINICAL_NAME_WHY, OWN_RECORD_WHY
 
 if TYPE_CHECKING:
     from ..index import ProjectIndex
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     from .querysets import Scope
     from .raw_sql import RawSqlIndex
 
-# Why a model is patient data when its rows hold content of their own (not rows that are so only by a link).
-_OWN_CONTENT = ("identifying fields", "a person's demographics", "a clinical model name", "listed in")
 CASCADE_DELETE = "cascade delete"  # rows Django deletes because a row they point at (on_delete=CASCADE) is deleted
 SIGNALLED = frozenset({"save", "delete", "queryset delete", CASCADE_DELETE})
 
@@ -196,7 +195,7 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                         and not overrides_delete(model, code) and not _made_here(call.func.value, scope):
                     # (records of their own: a participant's pending scheduled events go with the schedule)
                     found += [(child, CASCADE_DELETE, False) for child in models.cascaded_patient_models([model])
-                              if models.patient_why.get(child, "").startswith(_OWN_CONTENT)]
+                              if models.patient_why.get(child, "").startswith((*OWN_RECORD_WHY, CLINICAL_NAME_WHY))]
             for model, kind, derived in found:
                 patient = model in models.patient
                 trail = model in models.log_models or is_trail_model(model)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..facts.django_code import NAME as CODE
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
-from ..facts.patient_data import PERSON_NOUN, ROW_LABELS
+from ..facts.patient_data import OWN_RECORD_WHY, PERSON_NOUN, ROW_LABELS
 from ..facts.phi_access import PhiScope, ScopedPhiCheck
 from ..facts.urlconf import debug_only_nodes
 from ..finding import FlowStep
@@ -64,7 +64,7 @@ def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None)
     declared = models.declared_phi_properties(model) if models is not None else set()  # OPAL's Demographics.name
     if info is not None and PERSON_NAME_FIELDS & set(info.fields):  # `Image(name, patient_name)`: the file's name
         return tuple(f for f in fields if f not in ROW_LABELS or f in declared)
-    if why.startswith(("identifying fields", "a person's demographics", "listed in")) or PERSON_NOUN.search(last_part(model)):
+    if why.startswith(OWN_RECORD_WHY) or PERSON_NOUN.search(last_part(model)):
         return fields
     return tuple(f for f in fields if f not in ROW_LABELS or f in declared)
 
