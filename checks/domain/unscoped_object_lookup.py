@@ -163,6 +163,59 @@ _CHATS = """\
             """
 
 
+# A trial whose Donor manager keeps each user to their hospital's donors.
+_TRIAL = (("trial/models.py", """\
+    from django.db import models
+
+    class DonorQuerySet(models.QuerySet):
+        def for_user(self, user):
+            return self.filter(hospital=user.based_at)
+
+    class Donor(models.Model):
+        nhs_number = models.CharField(max_length=10, unique=True)
+        date_of_birth = models.DateField()
+        hospital = models.CharField(max_length=40)
+        closed = models.BooleanField(default=False)
+        objects = DonorQuerySet.as_manager()
+
+        def randomise(self, active_user=None):
+            self.arm = "A"
+    """), ("trial/forms.py", """\
+    from django import forms
+    from trial.models import Donor
+
+    class DonorForm(forms.ModelForm):
+        class Meta:
+            model = Donor
+            fields = ["hospital"]
+    """))
+# The list goes through the project's row scope; the edit page fetches the donor by its id alone. Neither the
+# closed-case test (the row's state, then the user's role), the form saved as the user nor the randomisation
+# done as the user checks access to the row.
+_TRIAL_VIEWS = """\
+            from django.contrib.auth.decorators import permission_required
+            from django.shortcuts import get_object_or_404, redirect, render
+            from trial.forms import DonorForm
+            from trial.models import Donor
+
+            @permission_required("trial.change_donor")
+            def donor_list(request):
+                return render(request, "list.html", {"donors": Donor.objects.for_user(request.user)})
+
+            @permission_required("trial.change_donor")
+            def donor_form(request, pk):
+                donor = get_object_or_404(Donor, pk=pk)
+                user = request.user
+                if donor.closed and not user.is_staff:
+                    return redirect("donor_list")
+                form = DonorForm(request.POST or None, instance=donor)
+                if form.is_valid():
+                    donor = form.save(user)
+                    donor.randomise(active_user=user)
+                return render(request, "form.html", {"form": form})
+"""
+
+
 class UnscopedObjectLookup(Check):
     """## What it does
     Flags a lookup in request code that fetches rows by an id the client sent (a URL capture, a query or
@@ -179,7 +232,9 @@ class UnscopedObjectLookup(Check):
     reads the model only through the requesting user elsewhere (`self.request.user.children.filter(...)` for the
     choices a page offers) and then fetches the row a form posts back from all rows; or restricting the model to the
     requesting user is the module's norm (two or more request
-    handlers, no more privileged, do it, twice as many as reach its rows unrestricted). Under that norm it also
+    handlers, no more privileged, do it, twice as many as reach its rows unrestricted; or, for patient rows, one
+    such handler reads them through the project's own row scope, a manager or queryset method handed the user such
+    as `Donor.objects.for_user(user)`). Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
     Django's own `get_object()` with no `get_queryset()` of its own.
 
@@ -373,6 +428,10 @@ class UnscopedObjectLookup(Check):
                 answer.text = ""
                 answer.save()
             """, path="survey/views.py", files=(_ANSWERS,)),
+        # The edit page fetches the donor through the same row scope.
+        Valid(_TRIAL_VIEWS.replace("get_object_or_404(Donor, pk=pk)",
+                                   "get_object_or_404(Donor.objects.for_user(request.user), pk=pk)"),
+              path="trial/views.py", files=_TRIAL),
     )
     INVALID = (
         # The page offers the user's own children; the posted id may name anyone's child.
@@ -436,6 +495,8 @@ class UnscopedObjectLookup(Check):
                         answer.text = row["text"]
                         answer.save()
             """, line=11, path="survey/views.py", files=(_ANSWERS,)),
+        # The project's own row scope, used by the list, passed by the edit page.
+        Invalid(_TRIAL_VIEWS, line=11, path="trial/views.py", files=_TRIAL),
         # Every list and form of the module shows the user's own answers; the edit page opens any answer.
         Invalid(_ANSWER_PAGES + """\
             """, line=13, path="survey/views.py", files=(_ANSWERS,)),
@@ -569,6 +630,11 @@ class UnscopedObjectLookup(Check):
         # Single rows fetched by id together with the user, three times or more and at least as often as without:
         # owner scoping of one row is the module's rule, whatever its lists do.
         by_id = [g for g, lv, s in scopes if g is not fn and lv >= level and model in s.owner_by_id]
+        # Patient rows the module reads through the project's own per-user scope (`Donor.objects.for_user(user)`):
+        # the project says which of them a user may see, whatever its other handlers do.
+        scoped = [g for g, lv, s in scopes if g is not fn and lv >= level and model in s.project_scoped]
+        if scoped and models.is_patient_model(model):
+            return True
         return len(restricting) >= 2 and (len(restricting) >= 2 * len(open_) or len(by_id) >= 3 and len(by_id) >= len(open_))
 
     def _handlers(self, tree: ast.Module, code: ProjectCode):

@@ -161,6 +161,7 @@ class FileCode:
     enforcers: list[str] = field(default_factory=list)  # user checks that raise PermissionDenied themselves
     # methods taking a user: (name, raises/denies itself, names of the methods it calls on objects)
     method_checks: list[tuple[str, bool, list[str]]] = field(default_factory=list)
+    plain_functions: list[str] = field(default_factory=list)  # top-level functions taking no user, never refusing
 
 
 def _string_list(node: ast.AST | None, imports: ImportMap) -> list[str] | None:
@@ -584,6 +585,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
                 out.user_checks.append(check)
                 if raises_permission_denied(stmt, imports):
                     out.enforcers.append(check[0])
+            elif not raises_permission_denied(stmt, imports):  # `DynamicDonorForm(is_admin, ...)`: builds, no check
+                out.plain_functions.append(f"{imports.module}.{stmt.name}")
         elif isinstance(stmt, (ast.Assign, ast.AugAssign)):
             _settings(stmt, imports, out)
             if src.looks_like_settings:
@@ -743,7 +746,8 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
-                or out.flag_settings or out.default_filters or out.default_auth or out.admin_module or out.form_uses)
+                or out.flag_settings or out.default_filters or out.default_auth or out.admin_module or out.form_uses
+                or out.plain_functions)
 
 
 def _string_setting(stmt: ast.Assign | ast.AugAssign) -> list[tuple[str, list[str]]]:
@@ -854,8 +858,10 @@ class ProjectCode:
     includes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # included -> [(urls module, prefix)]
     authorizers: set[str] = field(default_factory=set)  # project functions that check a user's access (raise/deny)
     authorizing_methods: set[str] = field(default_factory=set)  # ...and names of such methods (`check_can_write`)
+    user_methods: set[str] = field(default_factory=set)  # names of project methods taking a user
     enforcers: set[str] = field(default_factory=set)  # project functions that turn the user away (raise), not predicates
     user_functions: set[str] = field(default_factory=set)  # every top-level project function taking a user
+    plain_functions: set[str] = field(default_factory=set)  # ...and those taking none that never refuse
     string_settings: dict[str, list[str]] = field(default_factory=dict)
     # switch settings: name -> (literal value, or None when computed or when settings modules disagree, path, line)
     flag_settings: dict[str, tuple[bool | None, str, int]] = field(default_factory=dict)
@@ -1022,7 +1028,14 @@ class ProjectCode:
             return None
         if ref in self.authorizers:
             return True
-        return False if ref in self.user_functions else None
+        return False if ref in self.user_functions or ref in self.plain_functions else None
+
+    def method_authorizes(self, name: str) -> bool | None:
+        """Does a call of a method so named (`donor.randomise(active_user=user)`) check the user's access? None
+        when no project method of that name takes a user (a library's, or something wardgate did not read)."""
+        if name in self.authorizing_methods:
+            return True
+        return False if name in self.user_methods else None
 
     def checked_captures(self, ref: str | None) -> set[str]:
         """The URL captures an access decorator reads (what its check is about: `study_id`), itself or through the
@@ -1201,9 +1214,12 @@ def merge(per_file: dict[str, FileCode], vocab: Vocabulary) -> ProjectCode:
         pc.authorization = _default_authorization(pc.default_perms)
     checks = [c for fc in per_file.values() for c in fc.user_checks]
     pc.authorizers, pc.user_functions = _authorizers(checks), {q for q, _, _ in checks}
+    pc.plain_functions = {q for fc in per_file.values() for q in fc.plain_functions}
     raising = {q for fc in per_file.values() for q in fc.enforcers}  # and those calling them enforce too
     pc.enforcers = _authorizers([(q, q in raising, calls) for q, _, calls in checks])
-    pc.authorizing_methods = _authorizing_methods([c for fc in per_file.values() for c in fc.method_checks])
+    method_checks = [c for fc in per_file.values() for c in fc.method_checks]
+    pc.authorizing_methods = _authorizing_methods(method_checks)
+    pc.user_methods = {name for name, _, _ in method_checks}
     aliases = [a for fc in per_file.values() for a in fc.decorator_aliases]
     pc.decorator_alias_targets = aliases
     for _ in range(3):  # decorators made by a project factory guard like the factory's decorator, through chains

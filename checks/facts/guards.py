@@ -304,7 +304,36 @@ def _refuses(stmt: ast.stmt, imports: ImportMap, not_found: bool = False) -> boo
 
 def request_user_names(body: ast.AST) -> set[str]:
     """Local names bound to the requesting user or to something read from it."""
-    return _bound_names(body, mentions_user)
+    return _bound_names(body, _read_from_user)
+
+
+# QuerySet and Manager methods that read rows: handed the user, what they return is chosen by the user.
+_ROW_READS = frozenset({"get", "filter", "exclude", "all", "first", "last", "latest", "earliest", "get_or_create",
+                        "update_or_create", "values", "values_list", "select_related", "prefetch_related",
+                        "order_by", "distinct", "annotate", "only", "defer", "in_bulk", "none"})
+# A scoping method by its name: `for_user(user)`, `visible_to(user)`, `accessible_by(user)`.
+_SCOPING = re.compile(r"^(for|visible|accessible|allowed|owned|available)(_\w+)?$|user")
+
+
+def _read_from_user(value: ast.expr, names: set[str]) -> bool:
+    """`value` is read from the requesting user (`request.user.profile`, `Doctor.objects.get(user=user)`,
+    `user.is_staff`), not what a method the user was handed returns (`form.save(user)`, `mailer.send(user)`):
+    that is the form's row or the mailer's answer, not the user's."""
+    if not mentions_user(value, names):
+        return False
+    call: ast.expr = value
+    while isinstance(call, (ast.Attribute, ast.Subscript)):
+        call = call.value
+    if not isinstance(call, ast.Call):
+        return True
+    if isinstance(call.func, ast.Name):
+        # a class handed the user (`DonorForm(data, user=user)`) makes a form or a service, not a read of the
+        # user; a `Q(owner=user)` is a filter on it, and a function (`get_profile(user)`) may read it
+        return not call.func.id[:1].isupper() or call.func.id == "Q"
+    if not isinstance(call.func, ast.Attribute):
+        return True
+    return (mentions_user(call.func.value, names) or call.func.attr in _ROW_READS
+            or _SCOPING.search(call.func.attr) is not None)
 
 
 def _user_aliases(body: ast.AST) -> set[str]:

@@ -32,6 +32,8 @@ _SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
 # Django's and DRF's own object checks: a row handed to them is checked.
 _OBJECT_CHECKS = frozenset({"has_perm", "has_perms", "has_object_permission", "check_object_permissions"})
 _IGNORED = frozenset({"self", "cls", "request"})
+# Django's model and form methods that store rows: they check no access unless the project's own override does.
+_PERSISTENCE = frozenset({"save", "delete", "save_m2m", "full_clean", "is_valid"})
 
 
 @dataclass
@@ -52,6 +54,8 @@ class HandlerScope:
     # whether through a relation to the user model (rows owned by users: `Answer.objects.filter(user=request.user)`)
     owner_by_id: set[str] = field(default_factory=set)  # models it fetches by a client id *and* the user
     through_user: set[str] = field(default_factory=set)  # models it reads through the user (`user.children.all()`)
+    # models it reads through the project's own row scope, a manager method handed the user (`for_user(user)`)
+    project_scoped: set[str] = field(default_factory=set)
 
 
 def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -235,7 +239,10 @@ class _Handler:
             if isinstance(n, ast.Call) and self._is_check_call(n):
                 out.append((self._objects(n.args + [k.value for k in n.keywords]), n.lineno, True))
             elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and self._involves_user(n.test):
-                out.append((self._objects([n.test]), n.lineno, False))
+                # `if donor.closed and not user.is_admin`: only the parts that read the user relate rows to it
+                parts = n.test.values if isinstance(n.test, ast.BoolOp) else [n.test]
+                out.append((self._objects([p for p in parts if self._involves_user(p) and not self._acts_as(p)]),
+                            n.lineno, False))
         return [c for c in out if c[0]]
 
     def _is_check_call(self, call: ast.Call) -> bool:
@@ -244,6 +251,21 @@ class _Handler:
         args = call.args + [k.value for k in call.keywords]
         return self.code.authorizes(self.imports.qualname(call.func)) is True and any(
             mentions_user(a, self.users) for a in args)
+
+    def _acts_as(self, test: ast.AST) -> bool:
+        """`donor.randomise(active_user=user)`: a project method that takes the user only to act as them, no check."""
+        test = test.operand if isinstance(test, ast.UnaryOp) else test
+        if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute)) \
+                or mentions_user(test.func.value, self.users):
+            return False
+        verdict = self.code.method_authorizes(test.func.attr)
+        return verdict is False or verdict is None and test.func.attr in _PERSISTENCE
+
+    def _makes_form(self, call: ast.Call) -> bool:
+        """`DonorForm(user.is_admin, data, instance=donor)`: a Django form or DRF serializer is handed the row to
+        edit it; building one checks no access."""
+        return any(a.startswith(("django.forms.", "rest_framework.serializers."))
+                   for a in self.code.ancestors(self.imports.qualname(call.func)))
 
     def _involves_user(self, test: ast.AST) -> bool:
         return mentions_user(test, self.users) or any(
@@ -259,7 +281,8 @@ class _Handler:
         `search.delete_model(request.user)`, a library's check): it may check them, so they count as checked.
         A project function known not to check (it reads the user only to record who acted) does not."""
         for n in walk(self.fn):
-            if isinstance(n, ast.Call) and self.code.authorizes(self.imports.qualname(n.func)) is not False:
+            if isinstance(n, ast.Call) and self.code.authorizes(self.imports.qualname(n.func)) is not False \
+                    and not self._acts_as(n) and not self._makes_form(n):
                 args = [*n.args, *(k.value for k in n.keywords)]
                 on_row = isinstance(n.func, ast.Attribute) and _mentions(n.func.value, rows)
                 if (on_row or any(_mentions(a, rows) for a in args)) and any(mentions_user(a, self.users) for a in args):
@@ -312,6 +335,7 @@ class _Handler:
                 scoped = self._scoped_by_user(n)
                 if scoped is not None:  # `Organ.objects.for_user(request.user)`: the project's own row scope
                     out.restricted[scoped] = out.restricted.get(scoped, False)
+                    out.project_scoped.add(scoped)
                 continue
             model, receiver = found
             values: list[ast.AST] = [k.value for k in n.keywords]
