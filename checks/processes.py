@@ -84,16 +84,47 @@ T = TypeVar("T")
 _SIGNAL_SLICE = 0.2
 
 
+# How long an interrupted run may take to wind down before it is stopped outright.
+GRACE_SECONDS = 10.0
+_HARD_STOP_EXIT = 3  # cliutil.EXIT_INTERNAL, as a run stopped by KeyboardInterrupt
+_HARD_STOP: list[threading.Timer] = []
+
+
 def on_stop_signal(signum: int, frame: object) -> None:
     """The handler of SIGTERM and SIGINT: KeyboardInterrupt, remembered. Python ignores an exception raised
     in some places a signal can land (a fork handler, a finaliser: "Exception ignored in ..."), and the run
-    would go on; the next wait raises it again (`raise_if_interrupted`)."""
+    would go on; the next wait raises it again (`raise_if_interrupted`). Should the main thread not get
+    there (a long stretch of work between waits, a blocking call the signal did not wake), the run is
+    stopped outright after GRACE_SECONDS: a cancelled CI job must end."""
     _INTERRUPTED.set()
+    with _LOCK:
+        if not _HARD_STOP:
+            timer = threading.Timer(GRACE_SECONDS, _hard_stop)
+            timer.daemon = True
+            _HARD_STOP.append(timer)
+            timer.start()
     raise KeyboardInterrupt
+
+
+def _hard_stop() -> None:
+    """Kill the tools' process groups and the worker processes, say so, and exit without cleanup."""
+    import multiprocessing  # (loaded already wherever there are workers)
+
+    kill_all()
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(Exception):
+            child.kill()
+    with contextlib.suppress(Exception):
+        os.write(2, f"wardgate: interrupted, and still running {GRACE_SECONDS:g} s later: stopped\n".encode())
+    os._exit(_HARD_STOP_EXIT)
 
 
 def reset_interrupted() -> None:
     _INTERRUPTED.clear()
+    with _LOCK:
+        for timer in _HARD_STOP:
+            timer.cancel()
+        _HARD_STOP.clear()
 
 
 def raise_if_interrupted() -> None:

@@ -150,3 +150,32 @@ def test_a_swallowed_interruption_stops_the_next_wait() -> None:
     done: Future[int] = Future()
     done.set_result(7)
     assert processes.result_of(done) == 7
+
+
+STUBBORN = """
+import sys, time
+from checks import processes
+from wardgate import cli
+processes.GRACE_SECONDS = 1
+cli._stop_on_sigterm()
+print("ready", flush=True)
+while True:  # a main thread that never reaches a wait, and loses the KeyboardInterrupt it is sent
+    try:
+        time.sleep(0.01)
+    except KeyboardInterrupt:
+        pass
+"""
+
+
+def test_a_run_that_does_not_wind_down_is_stopped_after_the_grace_period(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3
+    assert "stopped" in (proc.stderr.read() if proc.stderr else "")
