@@ -35,6 +35,8 @@ _MIXIN = ("care/mixins.py", """\
     """)
 # The minimum number of patient-data views in a module before their common check is its norm.
 _MIN_PEERS = 3
+# ...and of all its views, for a role kept across the whole module.
+_MIN_MODULE_PEERS = 5
 
 
 # Three views of a module that each require a permission to write: the module's norm (after its imports).
@@ -88,6 +90,28 @@ _ORG_VIEWS = """\
                     if not _member(org_id, request.user):
                         return JsonResponse({}, status=401)
                     return JsonResponse({"products": []})
+"""
+
+
+# Report views of a biobank area, each kept to staff, and an upload that reloads the box records (after them).
+_BIOBANK_REPORTS = """\
+            from django.contrib.auth.decorators import login_required
+            from django.core.exceptions import PermissionDenied
+            from django.shortcuts import render
+            from biobank.loader import reload_boxes
+            from biobank.models import Box
+""" + "".join(f"""
+            @login_required
+            def {name}(request):
+                if not request.user.is_staff:
+                    raise PermissionDenied
+                return render(request, "r.html", {{"rows": Box.objects.all()}})
+""" for name in ("blood", "urine", "tissue", "unmatched", "boxes")) + """
+            @login_required
+            def upload(request):
+                if request.method == "POST":
+                    reload_boxes(request.FILES["file"])
+                return render(request, "u.html")
 """
 
 
@@ -296,6 +320,14 @@ class MissingSiblingGuard(Check):
                 def form_valid(self, form):
                     form.instance.patient_id = self.kwargs['patient_id']
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
+        # Four report views are too few to make a module-wide role.
+        Valid(_BIOBANK_REPORTS.replace("""
+            @login_required
+            def boxes(request):
+                if not request.user.is_staff:
+                    raise PermissionDenied
+                return render(request, "r.html", {"rows": Box.objects.all()})
+""", ""), path="biobank/views.py"),
     )
     INVALID = (
         # Every other upload view needs a login and a permission; the delete needs nothing.
@@ -323,6 +355,8 @@ class MissingSiblingGuard(Check):
                     send_top_up.delay(org_id, request.GET["msisdn"], product_id)
                     return JsonResponse({})
             """, line=29, path="orgs/views.py"),
+        # A biobank area whose five report views are kept to administrators; the upload that reloads it is not.
+        Invalid(_BIOBANK_REPORTS, line=38, path="biobank/views.py"),
         # A module whose other three writing views require a permission.
         Invalid(_UPLOAD_IMPORTS + _PERMITTED_UPLOADS + """\
 
@@ -370,27 +404,38 @@ class MissingSiblingGuard(Check):
 
     def _writers(self, views: list[View]) -> list[View]:
         """The module's views that change data, less the shared bases other views there build on (no endpoints)."""
-        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
-                 (self.qualname(x) or "" for x in v.node.bases)}
-        return [v for v in views if v.writes and v.node.name not in bases]
+        return [v for v in self._endpoints(views) if v.writes]
 
     def _login_only_writer(self, views: list[View]) -> None:
         """A view that changes data with login only, where two thirds of the module's views that change data
-        check a role or permission. (Patient-data writes at login only are WG302's.)"""
+        check a role or permission; or, with fewer than three such views, where four in five of all the module's
+        other views (five or more) do, reading or writing: a module kept to a role (an administration or
+        biobank area). (Patient-data writes at login only are WG302's.)"""
         writers = self._writers(views)
-        if len(writers) < _MIN_PEERS:
-            return
         # An owner test made per object (DRF's has_object_permission) is no role a list or create view could share.
         authorizing = [v for v in writers if v.writes_level >= AUTHZ and v.object_only is None]
-        if len(authorizing) * 3 < len(writers) * 2:
+        peers, kind = writers, "views that change data"
+        if len(writers) < _MIN_PEERS:
+            peers, kind = self._endpoints(views), "views"
+            authorizing = [v for v in peers if v.object_only is None and not v.restricted
+                           and min(v.reads, v.writes_level if v.writes else AUTHZ) >= AUTHZ]
+            if len(peers) < _MIN_MODULE_PEERS + 1 or len(authorizing) * 5 < (len(peers) - 1) * 4:
+                return
+        elif len(authorizing) * 3 < len(writers) * 2:
             return
         for view in writers:
             if view.writes_level == AUTHN and not view.restricted and not view.models and not owned_by_requester(view.node):
                 self.report(view.node, f"View {view.node.name} changes data with login only, while "
-                            f"{len(authorizing)} of the module's {len(writers) - 1} other views that change data "
+                            f"{len(authorizing)} of the module's {len(peers) - 1} other {kind} "
                             "check a role or permission: any signed-in user can do here what the others reserve.",
                             fix="Add the role or permission check its sibling views make (a decorator, a mixin, or "
                             "the test at the top of the view).")
+
+    def _endpoints(self, views: list[View]) -> list[View]:
+        """The module's views, less the shared bases other views there build on (no endpoints)."""
+        bases = {last_part(b) for v in views if isinstance(v.node, ast.ClassDef) for b in
+                 (self.qualname(x) or "" for x in v.node.bases)}
+        return [v for v in views if v.node.name not in bases]
 
     def _anonymous_writer(self, views: list[View]) -> None:
         """A view that changes data with no login at all, where two thirds of the module's views that change data
