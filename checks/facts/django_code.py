@@ -120,6 +120,7 @@ class FileCode:
     admin_init: bool = False
     admin_imports: list[str] = field(default_factory=list)
     form_uses: list[str] = field(default_factory=list)  # form and serializer class names the code uses
+    model_perms: list[str] = field(default_factory=list)  # Django model permissions required (`app.change_box`)
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
@@ -604,6 +605,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         if registered:
             out.admin.append(registered)
         collect_url_node(node, imports, out, debug_only=id(node) in debug)
+        if not src.looks_like_test:
+            out.model_perms += _model_permissions(node)
     if ".admin." in f"{imports.module}." and not src.looks_like_test:
         out.admin_module, out.admin_init = imports.module, src.is_package_init
         out.admin_imports = sorted({*imports.aliases.values(), *imports.stars, *(
@@ -710,6 +713,28 @@ def _authorizing_methods(checks: list[tuple[str, bool, list[str]]]) -> set[str]:
     return out
 
 
+_MODEL_PERM = re.compile(r"^\w+\.(add|change|delete|view)_\w+$")
+_PERM_CALLS = frozenset({"permission_required", "has_perm", "has_perms"})
+
+
+def _model_permissions(node: ast.AST) -> list[str]:
+    """Django model permissions a decorator, a view attribute or a check requires: `@permission_required(
+    "app.change_box")`, `permission_required = ("app.view_box",)`, `user.has_perm("app.delete_box")`."""
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            node.func.id if isinstance(node.func, ast.Name) else ""
+        values = node.args[:1] if name in _PERM_CALLS else []
+        values += [k.value for k in node.keywords if k.arg in ("perm", "perms") and name in _PERM_CALLS]
+    elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "permission_required"
+                                              for t in node.targets):
+        values = [node.value]
+    else:
+        return []
+    elts = [e for v in values for e in (v.elts if isinstance(v, (ast.List, ast.Tuple, ast.Set)) else [v])]
+    return [e.value for e in elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            and _MODEL_PERM.match(e.value)]
+
+
 def _site_registration(node: ast.AST, imports: ImportMap) -> tuple[str, str] | None:
     """(admin class, model) of `admin.site.register(Model, ModelAdmin)`."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
@@ -747,6 +772,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
                 or out.flag_settings or out.default_filters or out.default_auth or out.admin_module or out.form_uses
+                or out.model_perms
                 or out.plain_functions)
 
 
@@ -826,6 +852,8 @@ class ProjectCode:
     by_name: dict[str, list[str]] = field(default_factory=dict)
     admin_models: dict[str, str] = field(default_factory=dict)
     form_uses: set[str] = field(default_factory=set)  # form/serializer class names used by loaded code
+    # how often the code requires each Django model permission: `app.change_box` -> 3
+    model_perms: dict[str, int] = field(default_factory=dict)
     unloaded_admin_models: set[str] = field(default_factory=set)  # models registered in never-imported admin modules
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
@@ -1285,6 +1313,8 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode, *, loaded: bool = Tru
     if loaded:
         pc.admin_models.update({admin_cls: model for admin_cls, model in fc.admin if admin_cls and model})
         pc.form_uses.update(fc.form_uses)
+        for perm in fc.model_perms:
+            pc.model_perms[perm] = pc.model_perms.get(perm, 0) + 1
     else:
         pc.unloaded_admin_models.update(model for _admin_cls, model in fc.admin if model)
     pc.decorators.update(dict(fc.decorators))
