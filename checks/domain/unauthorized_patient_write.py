@@ -4,7 +4,7 @@ import ast
 from dataclasses import replace
 
 from ..base import Check, Invalid, Valid
-from ..facts.views import AUTHN, AUTHZ, WRITE_HANDLERS, patient_views
+from ..facts.views import AUTHN, AUTHZ, WRITE_HANDLERS, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -43,6 +43,22 @@ _PERMS = ("accounts/permissions.py", """\
     """)
 
 
+# A list of the user's own appointments that also books one, behind a check of the view's own.
+_BOOKING_LIST = """\
+            from django.contrib.auth.decorators import login_required
+            from django.core.exceptions import PermissionDenied
+            from clinic.models import Appointment
+
+            @login_required
+            def appointments(request):
+                if not request.user.has_perm('clinic.change_appointment') and not request.user.has_perm('clinic.view_appointment'):
+                    raise PermissionDenied
+                if request.method == "POST":
+                    Appointment.objects.create(reason=request.POST["reason"], clinician=request.user)
+                return Appointment.objects.filter(clinician=request.user)
+"""
+
+
 class UnauthorizedPatientWrite(Check):
     """## What it does
     Flags a view that CHANGES patient data and is guarded by authentication only —
@@ -56,7 +72,9 @@ class UnauthorizedPatientWrite(Check):
     means POST/PUT/PATCH/DELETE handlers, `@require_POST`, Create/Update/Delete/FormView, ModelViewSet
     and the DRF write mixins, `@action(methods=["post"])`, or handlers that really save. A permission to
     view is no authorization to change: `permission_required = "billing.view_invoice"` (the mixin or the
-    decorator) as a writing view's only check is flagged, like WG305's `permissions=["view"]` admin actions.
+    decorator), or a check in the view's own body that lets a holder of it through (`if not has_perm("x.change_y")
+    and not has_perm("x.view_y"): raise PermissionDenied`), as a writing view's only check is flagged, like WG305's
+    `permissions=["view"]` admin actions, even where the rows it lists are the user's own.
 
     Views no request reaches (an app missing from INSTALLED_APPS, a viewset registered only on a router
     no URLconf includes) and views whose guard wardgate cannot read (`unknown` in `wardgate facts`) are not
@@ -307,8 +325,14 @@ class UnauthorizedPatientWrite(Check):
                     form.instance.user = self.request.user
                     return super().form_valid(form)
             """, path="clinic/views.py", files=_FILES),
+        # The same check asks for the permission to change.
+        Valid(_BOOKING_LIST.replace(" and not request.user.has_perm('clinic.view_appointment')", ""),
+              path="clinic/views.py", files=_FILES),
     )
     INVALID = (
+        # The view's own check lets a holder of the permission to view through to the booking form; the list it
+        # shows is the user's own appointments.
+        Invalid(_BOOKING_LIST, line=6, path="clinic/views.py", files=_FILES),
         Invalid("""\
             from django.contrib.auth.decorators import login_required
             from django.shortcuts import get_object_or_404
@@ -443,7 +467,11 @@ class UnauthorizedPatientWrite(Check):
         code = self.ctx.project.fact("django_code")
         if code is not None and not code.authorization:
             return  # a role-less project: login is its whole access model (`wardgate facts` says so), not one view's gap
-        for view in patient_views(self.ctx, node):
+        for view in all_views(self.ctx, node):
+            # Rows kept to the user's own do not excuse a write a permission to view lets through: the role is wrong,
+            # whatever the rows.
+            if not view.models or view.restricted and not _viewers_write(view):
+                continue
             # A view whose only unknown is an unread login middleware still checks no role: signed-in users can
             # change any record whatever that middleware does.
             unread_login = view.unknown_login_only and view.writes_level < AUTHZ
@@ -464,13 +492,17 @@ class UnauthorizedPatientWrite(Check):
                 how = f" ({'; '.join(view.evidence)})" if view.evidence else ""
                 access = "authentication only" if login_only else "no role or permission check"
                 impact = "any signed-in user can change any patient's records"
-                if any(e.endswith("the permission to view") for e in view.evidence):
+                if _viewers_write(view):
                     access, impact = "only a permission to view", "whoever may see the records can change them"
                 handler = _writing_handler(view.node)
                 where = f" in {handler.name}()" if handler is not None else ""
                 self.report(view.node, f"View {view.node.name} changes patient data ({what}){where} with {access}{how}: "
                             f"{impact}.", fix=fix,
                             end_line=handler.lineno if handler is not None else None)
+
+
+def _viewers_write(view: View) -> bool:
+    return any(e.endswith("the permission to view") for e in view.evidence)
 
 
 def _writing_handler(node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

@@ -520,6 +520,11 @@ class Analyzer:
                 and self.code.url_guard(q)[0] < AUTHZ:
             writes_level = AUTHN  # whoever may see the rows may change them
             evidence.append(f"it requires only {view_only[0]}, the permission to view")
+        elif not any(lv == AUTHZ for lv, _, _ in levels) and self.code.url_guard(q)[0] < AUTHZ:
+            admits = _admits_viewers(fn, self.imports)
+            if admits:  # `if not has_perm("x.change_y") and not has_perm("x.view_y"): raise PermissionDenied`
+                writes_level = min(writes_level, AUTHN)
+                evidence.append(f"its own check admits holders of {admits}, the permission to view")
         methods: set[str] = set()
         if api is not None:
             perms = next((d for d, n in decs if last_part(n) == "permission_classes" and isinstance(d, ast.Call)), None)
@@ -869,6 +874,38 @@ def _compares_method(fn: ast.AST) -> bool:
 def _may_deny(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
     """Can a check in this method turn a request away? Not in a render hook, unless it raises PermissionDenied."""
     return fn.name not in _RENDER_HOOKS or raises_permission_denied(fn, imports)
+
+
+def _admits_viewers(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> str:
+    """The view permission that lets a caller past every check of the view's own body that turns callers away,
+    when each is `if not user.has_perm(...) [and not user.has_perm(...)]: raise PermissionDenied` and one of
+    the permissions it accepts is Django's permission to view (`"compare.view_donor"`); else ""."""
+    found = ""
+    for stmt in walk(fn):
+        if not (isinstance(stmt, ast.If) and any(isinstance(b, ast.Raise) for b in stmt.body)
+                and raises_permission_denied(ast.Module(body=stmt.body, type_ignores=[]), imports)):
+            continue
+        terms = stmt.test.values if isinstance(stmt.test, ast.BoolOp) and isinstance(stmt.test.op, ast.And) \
+            else [stmt.test]
+        perms = [_perm_of_negated_check(t) for t in terms]
+        if not all(perms):
+            return ""  # a role test, or a check of something else: not this shape
+        viewing = next((p for p in perms if p.rsplit(".", 1)[-1].startswith("view_")), "")
+        if not viewing:
+            return ""
+        found = found or viewing
+    return found
+
+
+def _perm_of_negated_check(test: ast.expr) -> str:
+    """`"app.view_x"` of `not user.has_perm("app.view_x")`, else ""."""
+    if not (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call)):
+        return ""
+    call = test.operand
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "has_perm" and call.args
+            and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+        return ""
+    return call.args[0].value
 
 
 def _view_permissions(value: ast.expr | None) -> str:
