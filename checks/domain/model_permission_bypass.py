@@ -45,6 +45,15 @@ _PAGES = ("lab/views.py", """\
     def retire_box(request, pk):
         get_object_or_404(Box, pk=pk).delete()
     """)
+_URLS = ("lab/urls.py", """\
+    from django.urls import include, path
+    from rest_framework.routers import DefaultRouter
+    from lab.api import BoxViewSet
+
+    router = DefaultRouter()
+    router.register("boxes", BoxViewSet)
+    urlpatterns = [path("api/", include(router.urls))]
+    """)
 _API = """\
             from rest_framework import permissions, serializers, viewsets
             from lab.models import Box
@@ -67,8 +76,8 @@ class ModelPermissionBypass(Check):
     of a model whose Django model permissions the project's own code requires elsewhere, three times or more
     (`@permission_required("lab.change_box")`, `permission_required = "lab.view_box"` on a view,
     `user.has_perm("lab.delete_box")`). Writes are compared with the `add`/`change`/`delete` permissions, reads
-    with `view`. A view whose rows are restricted to the requesting user, or whose permission classes decide per
-    object, is not flagged.
+    with `view`. Only views a URLconf is seen to route (a router whose `urls` are included) are judged; a view whose
+    rows are restricted to the requesting user, or whose permission classes decide per object, is not flagged.
 
     ## Why is this bad?
     The project's rule for that model is its permission: the web pages check it, so only a role holding it (a
@@ -103,9 +112,9 @@ class ModelPermissionBypass(Check):
     VALID = (
         # The viewset requires the model's permissions too.
         Valid(_API.replace("[permissions.IsAuthenticated]", "[permissions.DjangoModelPermissions]"),
-              path="lab/api.py", files=(_LAB, _PAGES)),
+              path="lab/api.py", files=(_LAB, _PAGES, _URLS)),
         # The pages require the permissions only twice: no rule of the project's yet.
-        Valid(_API, path="lab/api.py", files=(_LAB, ("lab/views.py", _PAGES[1].split(
+        Valid(_API, path="lab/api.py", files=(_LAB, _URLS, ("lab/views.py", _PAGES[1].split(
             '    @permission_required("lab.change_box"')[0]))),
         # Each user sees and changes only their own boxes.
         Valid(_API.replace("                queryset = Box.objects.all()\n", """\
@@ -114,13 +123,16 @@ class ModelPermissionBypass(Check):
 """),
               path="lab/api.py", files=((_LAB[0], _LAB[1] + """\
         owner = models.ForeignKey("auth.User", on_delete=models.CASCADE)
-    """), _PAGES)),
+    """), _PAGES, _URLS)),
+        # Not routed: the router's urls are never included.
+        Valid(_API, path="lab/api.py", files=(_LAB, _PAGES, (_URLS[0], _URLS[1].replace(
+            '[path("api/", include(router.urls))]', '[]')))),
     )
     INVALID = (
-        Invalid(_API, line=9, path="lab/api.py", files=(_LAB, _PAGES)),
+        Invalid(_API, line=9, path="lab/api.py", files=(_LAB, _PAGES, _URLS)),
         # Read-only, while the pages require the view permission (three times).
         Invalid(_API.replace("viewsets.ModelViewSet", "viewsets.ReadOnlyModelViewSet"), line=9, path="lab/api.py",
-                files=(_LAB, ("lab/views.py", _PAGES[1].replace('"lab.add_box"', '"lab.view_box"').replace(
+                files=(_LAB, _URLS, ("lab/views.py", _PAGES[1].replace('"lab.add_box"', '"lab.view_box"').replace(
                     '"lab.change_box"', '"lab.view_box"')))),
     )
 
@@ -137,6 +149,8 @@ class ModelPermissionBypass(Check):
             if not (view.drf and isinstance(view.node, ast.ClassDef)) or view.unknown or view.unreachable \
                     or view.restricted or view.object_only is not None:
                 continue
+            if code.routed(f"{self.ctx.imports.module}.{view.node.name}") is not True:
+                continue  # a norm of the project's is held against the endpoints a URLconf is seen to serve
             model = next((m.name for ref in served_model_refs(code, self.ctx.imports, view.node)
                           for m in [models.lookup(ref)] if m is not None and m.qualname in models.django), None)
             if model is None:

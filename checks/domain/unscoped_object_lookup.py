@@ -428,6 +428,33 @@ class UnscopedObjectLookup(Check):
                 answer.text = ""
                 answer.save()
             """, path="survey/views.py", files=(_ANSWERS,)),
+        # The patient is fetched by the very URL value the decorator checks; the clinic test is about another object.
+        Valid("""\
+            from django.core.exceptions import PermissionDenied
+            from django.shortcuts import get_object_or_404
+            from genomics.access import patient_access
+            from genomics.models import Patient, Project
+
+            @patient_access
+            def chart(request, patient_id):
+                project = Project.objects.get(pk=request.GET["project"])
+                if project.name != request.user.username:
+                    raise PermissionDenied
+                patient = get_object_or_404(Patient, pk=patient_id)
+                return patient.nhs_number
+            """, path="genomics/views.py", files=(_MODELS, ("genomics/access.py", """\
+                import functools
+                from django.core.exceptions import PermissionDenied
+                from genomics.models import Family
+
+                def patient_access(view):
+                    @functools.wraps(view)
+                    def wrapper(request, *args, **kwargs):
+                        if not Family.objects.filter(patient=kwargs["patient_id"], project__name=request.user.username).exists():
+                            raise PermissionDenied
+                        return view(request, *args, **kwargs)
+                    return wrapper
+                """))),
         # The edit page fetches the donor through the same row scope.
         Valid(_TRIAL_VIEWS.replace("get_object_or_404(Donor, pk=pk)",
                                    "get_object_or_404(Donor.objects.for_user(request.user), pk=pk)"),
@@ -534,6 +561,8 @@ class UnscopedObjectLookup(Check):
         for fn, level, scope in scopes:
             captures = self._decorator_captures(fn, code)
             for lookup in scope.unscoped:
+                if _by_checked_capture(lookup, captures):
+                    continue  # `get_object_or_404(User, pk=user_id)` under a decorator that checks `user_id` itself
                 # Patient rows, or rows that belong to the kind of object checked (a family's variants).
                 other = next((a for a in scope.authorized if models.is_patient_model(lookup.model)
                               or relates(models, lookup.model, a[2])), None)
@@ -801,6 +830,13 @@ def _by_client_alone(lookup: Lookup) -> bool:
     """Every condition of the lookup is a value the client sent: nothing else (`facility=facility`, fetched through
     the user) narrows the rows."""
     return all(k.arg in lookup.keys for k in lookup.node.keywords if k.arg is not None)
+
+
+def _by_checked_capture(lookup: Lookup, captures: dict[str, str]) -> bool:
+    """The lookup picks its row by a URL value the view's access decorator checks (`pk=epilepsy12_user_id` under a
+    decorator reading `kwargs["epilepsy12_user_id"]`): the check is about that very row."""
+    return any(k.arg in lookup.keys and any(isinstance(n, ast.Name) and n.id in captures for n in walk(k.value))
+               for k in lookup.node.keywords)
 
 
 def _untied_capture(fn: ast.FunctionDef | ast.AsyncFunctionDef, lookup: Lookup, captures: dict[str, str],

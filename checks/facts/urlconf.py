@@ -200,7 +200,9 @@ def collect_url_node(node: ast.AST, imports: ImportMap, out: FileCode, debug_onl
         out.router_links.append((imports.qualname(node.targets[0]) or node.targets[0].id,
                                  imports.qualname(nested) or dotted(nested) or ""))
     if _registration(node, imports):
-        _router_registration(node.func.value, node.args[0], node.args[1], imports, out)  # type: ignore[attr-defined]
+        prefix, viewset = _register_args(node)  # type: ignore[arg-type]
+        assert prefix is not None and viewset is not None
+        _router_registration(node.func.value, prefix, viewset, imports, out)  # type: ignore[attr-defined]
     elif isinstance(node, ast.Attribute) and node.attr == "urls" and isinstance(node.value, (ast.Name, ast.Attribute)):
         out.routers_used.append(imports.qualname(node.value) or dotted(node.value) or "")
     elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "extend"
@@ -255,9 +257,18 @@ def _path_call(call: ast.Call, imports: ImportMap, out: FileCode, debug_only: bo
 
 
 def _registration(node: ast.AST, imports: ImportMap) -> bool:
-    """`router.register("patients", PatientViewSet)` (not the admin site's `register`)."""
+    """`router.register("patients", PatientViewSet)`, also `register(r"patients", viewset=PatientViewSet)` (not the
+    admin site's `register`)."""
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
-            and len(node.args) >= 2 and "admin" not in (imports.qualname(node.func) or ""))
+            and None not in _register_args(node) and "admin" not in (imports.qualname(node.func) or ""))
+
+
+def _register_args(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
+    """(prefix, viewset) of DRF's `register(prefix, viewset, basename=None)`, by position or keyword."""
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    prefix = call.args[0] if call.args else kw.get("prefix")
+    viewset = call.args[1] if len(call.args) >= 2 else kw.get("viewset")
+    return prefix, viewset
 
 
 def _router_registration(router_node: ast.expr, prefix: ast.expr, viewset_node: ast.expr, imports: ImportMap,

@@ -100,6 +100,9 @@ def test_views_no_request_reaches_are_not_endpoints() -> None:
     not_included = ("proj/urls.py", "from django.urls import path\n\nurlpatterns = []\n")
     assert lines(UnauthenticatedPatientView, viewset, router, included, path="clinic/api.py") == [5]
     assert lines(UnauthenticatedPatientView, viewset, router, not_included, path="clinic/api.py") == []
+    # DRF's `register(prefix, viewset)` by keyword is the same registration
+    by_keyword = (router[0], router[1].replace("register('patients', Patients)", "register(r'patients', viewset=Patients)"))
+    assert lines(UnauthenticatedPatientView, viewset, by_keyword, not_included, path="clinic/api.py") == []
     installed = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'clinic']\n")
     legacy = ("proj/settings.py", "INSTALLED_APPS = ['django.contrib.auth', 'wards']\n")
     assert lines(UnauthenticatedPatientView, VIEW, installed) == [3]
