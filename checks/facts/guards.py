@@ -304,7 +304,17 @@ def _refuses(stmt: ast.stmt, imports: ImportMap, not_found: bool = False) -> boo
 
 def request_user_names(body: ast.AST) -> set[str]:
     """Local names bound to the requesting user or to something read from it."""
-    return _bound_names(body, _read_from_user)
+    local = _local_names(body)
+    return _bound_names(body, lambda value, names: _read_from_user(value, names, local))
+
+
+def _local_names(body: ast.AST) -> set[str]:
+    """Parameters and names assigned in `body`: the objects a call's receiver may be (`form.save(user)`), as
+    opposed to modules (`utils.samples.save_recorded(rows, user)`, a function call)."""
+    out = {n.id for n in walk(body) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    out |= {a.arg for n in walk(body) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)}
+    return out
 
 
 # QuerySet and Manager methods that read rows: handed the user, what they return is chosen by the user.
@@ -315,10 +325,11 @@ _ROW_READS = frozenset({"get", "filter", "exclude", "all", "first", "last", "lat
 _SCOPING = re.compile(r"^(for|visible|accessible|allowed|owned|available)(_\w+)?$|user")
 
 
-def _read_from_user(value: ast.expr, names: set[str]) -> bool:
+def _read_from_user(value: ast.expr, names: set[str], local: set[str]) -> bool:
     """`value` is read from the requesting user (`request.user.profile`, `Doctor.objects.get(user=user)`,
-    `user.is_staff`), not what a method the user was handed returns (`form.save(user)`, `mailer.send(user)`):
-    that is the form's row or the mailer's answer, not the user's."""
+    `user.is_staff`), not what a method of a local object the user was handed returns (`form.save(user)`,
+    `mailer.send(user)`): that is the form's row or the mailer's answer, not the user's. A function, a module's
+    (`utils.save_rows(rows, user)`) included, may read the user: what it returns counts as read from it."""
     if not mentions_user(value, names):
         return False
     call: ast.expr = value
@@ -332,6 +343,12 @@ def _read_from_user(value: ast.expr, names: set[str]) -> bool:
         return not call.func.id[:1].isupper() or call.func.id == "Q"
     if not isinstance(call.func, ast.Attribute):
         return True
+    root = call.func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(root, ast.Name) and root.id not in local and root.id not in ("self", "cls") \
+            and not root.id[:1].isupper():
+        return True  # `utils.samples.save_recorded(rows, user)`: a module's function
     return (mentions_user(call.func.value, names) or call.func.attr in _ROW_READS
             or _SCOPING.search(call.func.attr) is not None)
 
