@@ -320,6 +320,24 @@ class MissingSiblingGuard(Check):
                 def form_valid(self, form):
                     form.instance.patient_id = self.kwargs['patient_id']
             """, path="care/views.py", files=(_MODELS, _MIXIN)),
+        # The other views check the collection their URL names (django-guardian's lookup): no role a create view, which
+        # makes a collection of the user's own, could share.
+        Valid("""\
+            from django.contrib.auth.decorators import login_required
+            from guardian.decorators import permission_required
+            from biobank.models import Box
+            from biobank.services import create_box
+""" + "".join(f"""
+            @permission_required("biobank.{perm}_box", (Box, "pk", "pk"))
+            def {name}(request, pk):
+                return Box.objects.get(pk=pk)
+""" for name, perm in (("detail", "view"), ("edit", "change"), ("labels", "view"), ("csv", "view"), ("share", "change")))
+              + """
+            @login_required
+            def create(request):
+                if request.method == "POST":
+                    create_box(creator=request.user, name=request.POST["name"])
+""", path="biobank/views.py"),
         # Four report views are too few to make a module-wide role.
         Valid(_BIOBANK_REPORTS.replace("""
             @login_required
@@ -397,7 +415,7 @@ class MissingSiblingGuard(Check):
         if code is None:
             return
         live = [v for v in all_views(self.ctx, node) if not v.unknown and not v.unreachable]
-        self._login_only_writer(live)
+        self._login_only_writer(live, code)
         self._anonymous_writer(live)
         self._unchecked_capture(live)
         self._missing_mixin(code, [v for v in live if isinstance(v.node, ast.ClassDef) and v.models])
@@ -406,7 +424,7 @@ class MissingSiblingGuard(Check):
         """The module's views that change data, less the shared bases other views there build on (no endpoints)."""
         return [v for v in self._endpoints(views) if v.writes]
 
-    def _login_only_writer(self, views: list[View]) -> None:
+    def _login_only_writer(self, views: list[View], code: ProjectCode) -> None:
         """A view that changes data with login only, where two thirds of the module's views that change data
         check a role or permission; or, with fewer than three such views, where four in five of all the module's
         other views (five or more) do, reading or writing: a module kept to a role (an administration or
@@ -417,8 +435,10 @@ class MissingSiblingGuard(Check):
         peers, kind = writers, "views that change data"
         if len(writers) < _MIN_PEERS:
             peers, kind = self._endpoints(views), "views"
+            # (a check of the object the URL names, `@needs_object_permission(..., "pk")`, is no role either)
             authorizing = [v for v in peers if v.object_only is None and not v.restricted
-                           and min(v.reads, v.writes_level if v.writes else AUTHZ) >= AUTHZ]
+                           and min(v.reads, v.writes_level if v.writes else AUTHZ) >= AUTHZ
+                           and not self._checks_url_object(v, code)]
             if len(peers) < _MIN_MODULE_PEERS + 1 or len(authorizing) * 5 < (len(peers) - 1) * 4:
                 return
         elif len(authorizing) * 3 < len(writers) * 2:
@@ -430,6 +450,13 @@ class MissingSiblingGuard(Check):
                             "check a role or permission: any signed-in user can do here what the others reserve.",
                             fix="Add the role or permission check its sibling views make (a decorator, a mixin, or "
                             "the test at the top of the view).")
+
+    def _checks_url_object(self, view: View, code: ProjectCode) -> bool:
+        """A function view whose access decorator checks a value from its URL (the object it acts on): it reads
+        `kwargs["pk"]`, or is given django-guardian's lookup (`(Collection, "pk", "pk")`)."""
+        return isinstance(view.node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+            code.checked_captures(self.qualname(d.func if isinstance(d, ast.Call) else d)) or _object_lookup(d)
+            for d in view.node.decorator_list)
 
     def _endpoints(self, views: list[View]) -> list[View]:
         """The module's views, less the shared bases other views there build on (no endpoints)."""
@@ -528,6 +555,14 @@ _PUBLIC_BY_NAME = re.compile(r"sign_?up|regist|login|log_in|logout|reset|forgot|
                              r"health|ping|status", re.IGNORECASE)
 # URL captures too generic to say that two views name the same kind of thing.
 _GENERIC_CAPTURES = frozenset({"pk", "id", "slug", "uuid", "format", "args", "kwargs"})
+def _object_lookup(decorator: ast.expr) -> bool:
+    """`@permission_required("app.change_x", (X, "pk", "pk"))`: django-guardian's lookup of the object to check."""
+    return isinstance(decorator, ast.Call) and any(
+        isinstance(a, ast.Tuple) and len(a.elts) >= 3 and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                                                              for e in a.elts[1:])
+        for a in [*decorator.args, *(k.value for k in decorator.keywords)])
+
+
 Unit = tuple[str, "ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef", bool, set[str]]
 
 
