@@ -64,6 +64,7 @@ class FieldInfo:
     unique: bool = False
     choices: bool = False  # an enumeration (`choices=`): a status or mode, not a measured value
     cascade: bool = False  # a relation with `on_delete=CASCADE`: deleting the target deletes this row
+    detached: bool = False  # `on_delete=SET_NULL` (or SET_DEFAULT, SET(...)): the row outlives its target
 
 
 @dataclass
@@ -309,6 +310,8 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
         on_delete = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords
                                                                   if k.arg == "on_delete"), None)
         fi.cascade = on_delete is not None and last_part(dotted(on_delete) or "") == "CASCADE"
+        fi.detached = on_delete is not None and last_part(dotted(on_delete.func if isinstance(on_delete, ast.Call)
+                                                                 else on_delete) or "") in ("SET_NULL", "SET_DEFAULT", "SET")
     for kw in call.keywords:
         if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
             fi.related_name = kw.value.value

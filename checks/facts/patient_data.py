@@ -209,7 +209,10 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
                 continue
             for f in m.fields.values():
                 target = idx.lookup(f.target) if f.kind in RELATION_FIELDS[:2] else None
-                if target is not None and target.qualname in reached:
+                # A row that outlives a linked record (`on_delete=SET_NULL`) only points at it: a hospital's optional
+                # surrogate patient card makes neither the hospital nor its staff patient data.
+                if target is not None and target.qualname in reached and not (
+                        f.detached and target.qualname in idx.linked_patient):
                     idx.patient.add(q)
                     idx.patient_why[q] = f"{f.name} links it to {last_part(f.target or '')}"
                     idx.linked_patient[q] = target.qualname

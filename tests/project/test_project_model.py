@@ -1576,3 +1576,36 @@ def test_a_managers_user_scope_method_makes_the_module_norm() -> None:
     assert [f.start_line for f in found] == [17]
     scoped = views.replace("get_object_or_404(Case, pk=pk)", "get_object_or_404(Case.scoped.for_user(request.user), pk=pk)")
     assert run_example(UnscopedObjectLookup, Valid(scoped, path="clinic/views.py", files=(models,))) == []
+
+
+def test_a_row_that_outlives_a_linked_record_only_points_at_it(tmp_path: Path) -> None:
+    """A hospital's optional surrogate patient card (`on_delete=SET_NULL`) makes neither the hospital nor the staff who
+    work there patient data; a row that belongs to the card (a visit, deleted with it) still is."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": """\
+            from django.db import models
+
+            class Patient(models.Model):
+                mrn = models.CharField(max_length=9)
+
+            class Card(models.Model):
+                patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+            class Hospital(models.Model):
+                name = models.CharField(max_length=80)
+                surrogate = models.ForeignKey(Card, null=True, on_delete=models.SET_NULL)
+
+            class DoctorProfile(models.Model):
+                hospital = models.ForeignKey(Hospital, null=True, on_delete=models.SET_NULL)
+
+            class Visit(models.Model):
+                card = models.ForeignKey(Card, on_delete=models.CASCADE)
+
+            class Note(models.Model):
+                patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL)
+            """,
+    })
+    models = {m["model"] for m in _facts(tmp_path)["patient_models"]}
+    assert {"clinic.models.Card", "clinic.models.Visit", "clinic.models.Note"} <= models
+    assert not {"clinic.models.Hospital", "clinic.models.DoctorProfile"} & models
