@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
-from ..facts.guards import NONE, body_level, looks_up_by_user, mentions_user
+from ..facts.guards import NONE, body_level, key_read, looks_up_by_user, mentions_user
 from ..facts.object_scope import HandlerScope, Lookup, analyse, bindings, is_request_handler, relates
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
@@ -163,6 +163,9 @@ _CHATS = """\
             """
 
 
+# QuerySet calls that pick rows.
+_LOOKUPS = frozenset({"get", "filter", "exclude", "get_object_or_404", "get_list_or_404"})
+
 # A trial whose Donor manager keeps each user to their hospital's donors.
 _TRIAL = (("trial/models.py", """\
     from django.db import models
@@ -216,6 +219,46 @@ _TRIAL_VIEWS = """\
 """
 
 
+# Nested routes: patients/<patient_pk>/moles/<mole_pk>/images/, the permission checks the patient.
+_SKIN = (("skin/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=20, unique=True)
+        doctors = models.ManyToManyField("auth.User")
+
+    class Mole(models.Model):
+        patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+
+    class MoleImage(models.Model):
+        mole = models.ForeignKey(Mole, on_delete=models.CASCADE)
+        diagnosis = models.TextField()
+    """), ("skin/permissions.py", """\
+    from rest_framework.permissions import BasePermission
+
+    class IsDoctorOfPatient(BasePermission):
+        def has_permission(self, request, view):
+            return request.user.patient_set.filter(pk=view.kwargs["patient_pk"]).exists()
+    """))
+_IMAGES = """\
+            from rest_framework import mixins, viewsets
+            from skin.models import Mole, MoleImage
+            from skin.permissions import IsDoctorOfPatient
+
+            class MoleImageViewSet(viewsets.GenericViewSet, mixins.ListModelMixin, mixins.CreateModelMixin):
+                permission_classes = [IsDoctorOfPatient]
+                queryset = MoleImage.objects.all()
+
+                def get_queryset(self):
+                    return super().get_queryset().filter(mole=self.kwargs["mole_pk"])
+"""
+# The same, through the mole of the patient the permission checked.
+_TIED_IMAGES = _IMAGES.replace('filter(mole=self.kwargs["mole_pk"])', 'filter(mole=self.get_mole())') + """
+                def get_mole(self):
+                    return Mole.objects.get(pk=self.kwargs["mole_pk"], patient=self.kwargs["patient_pk"])
+"""
+
+
 class UnscopedObjectLookup(Check):
     """## What it does
     Flags a lookup in request code that fetches rows by an id the client sent (a URL capture, a query or
@@ -236,7 +279,10 @@ class UnscopedObjectLookup(Check):
     such handler reads them through the project's own row scope, a manager or queryset method handed the user such
     as `Donor.objects.for_user(user)`). Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
-    Django's own `get_object()` with no `get_queryset()` of its own.
+    Django's own `get_object()` with no `get_queryset()` of its own. On a nested DRF route
+    (`patients/<patient_pk>/moles/<mole_pk>/images/`) whose permission class checks the parent the URL names
+    (`view.kwargs["patient_pk"]`), it flags each method of the view that picks patient rows by the child's capture
+    alone (`filter(mole=self.kwargs["mole_pk"])`), neither filtering by the parent nor going through a method that does.
 
     ## Why is this bad?
     An insecure direct object reference: a user allowed on one project, clinic or record changes the id in
@@ -455,6 +501,8 @@ class UnscopedObjectLookup(Check):
                         return view(request, *args, **kwargs)
                     return wrapper
                 """))),
+        # The images are picked through a mole that must belong to the patient the permission checked.
+        Valid(_TIED_IMAGES, path="skin/views.py", files=_SKIN),
         # The edit page fetches the donor through the same row scope.
         Valid(_TRIAL_VIEWS.replace("get_object_or_404(Donor, pk=pk)",
                                    "get_object_or_404(Donor.objects.for_user(request.user), pk=pk)"),
@@ -522,6 +570,8 @@ class UnscopedObjectLookup(Check):
                         answer.text = row["text"]
                         answer.save()
             """, line=11, path="survey/views.py", files=(_ANSWERS,)),
+        # The permission checks the patient in the URL; the images and the mole are picked by the mole's id alone.
+        Invalid(_IMAGES, line=5, path="skin/views.py", files=_SKIN),
         # The project's own row scope, used by the list, passed by the edit page.
         Invalid(_TRIAL_VIEWS, line=11, path="trial/views.py", files=_TRIAL),
         # Every list and form of the module shows the user's own answers; the edit page opens any answer.
@@ -590,6 +640,9 @@ class UnscopedObjectLookup(Check):
                     by_id = [g for g, lv, s in scopes if g in peers and lookup.model in s.owner_by_id]
                     peer = (by_id or peers)[0]  # the best evidence: a peer fetching one row with its owner
                     self._report_against_peers(fn, lookup, peer)
+        for view in views.values():
+            if view.drf and isinstance(view.node, ast.ClassDef) and not (view.unknown or view.unreachable):
+                self._nested_route(view, code, models)
         for view, model in self._single_object_views(views.values(), code, models):
             if self._norm_restricts(model, view.node, view.reads, scopes, views.values(), models, {id(view.node)}):
                 peer = next(g for g, lv, s in scopes if lv >= view.reads and model in s.restricted)
@@ -599,6 +652,50 @@ class UnscopedObjectLookup(Check):
                             "another user's row by changing the id in the URL.",
                             fix=f"Override get_queryset() to restrict {last_part(model)} to the requesting user, "
                             f"as {peer.name} does.")
+
+    def _nested_route(self, view: View, code: ProjectCode, models: ModelIndex) -> None:
+        """A nested route (`patients/<patient_pk>/moles/<mole_pk>/images/`) whose permission class checks the parent
+        the URL names (`view.kwargs["patient_pk"]`) while the view picks its rows by the child's capture alone
+        (`MoleImage.objects.filter(mole=self.kwargs["mole_pk"])`): the check passes for the caller's own parent, and
+        the rows are another parent's."""
+        cls = view.node
+        assert isinstance(cls, ast.ClassDef)
+        checked = {c for p in view.perm_classes for a in code.ancestors(p) for c in code.checked_captures(a)}
+        if not checked:
+            return
+        # methods picking rows by captures, none of them the parent's (a method reading it, itself or through a
+        # helper, filters or checks by it)
+        reads = {name: keys for name, keys in _kwargs_reads(cls).items() if not keys & checked}
+        if not reads:
+            return
+        ref = next((m for r in served_model_refs(code, self.ctx.imports, cls) for m in [models.lookup(r)]
+                    if m is not None and m.qualname in models.django), None)
+        if ref is None or not models.is_patient_model(ref.qualname):
+            return
+        capture = next((c for c in sorted(checked) if _path_to(models, ref.qualname, _capture_field(c))), None)
+        if capture is None:
+            return
+        perm = next((last_part(p) for p in view.perm_classes for a in code.ancestors(p) if capture in
+                     code.checked_captures(a)), "its permission class")
+        for m in (m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and reads.get(m.name)):
+            child = ", ".join(f"`{k}`" for k in sorted(reads[m.name]))
+            node: ast.AST = cls if m.name == "get_queryset" else m
+            what = self._looked_up(m, models) or ref.name
+            self.report(node, f"{cls.name}.{m.name} picks {what} rows by {child} from the URL without tying them "
+                        f"to `{capture}`, the parent {perm} checks: a caller allowed on their own "
+                        f"{_capture_field(capture)} reaches another's {what} rows by naming that record's "
+                        f"{child} under it.",
+                        fix=f"Filter by `{capture}` too (`{_capture_field(capture)}=self.kwargs['{capture}']` along the "
+                        "relation), so that the rows must belong to the parent the permission allowed.")
+
+    def _looked_up(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, models: ModelIndex) -> str | None:
+        """The model of the first `M.objects.get(...)`-style lookup in `fn`."""
+        for n in walk(fn):
+            if isinstance(n, ast.Attribute) and n.attr == "objects":
+                info = models.lookup(self.qualname(n.value))
+                if info is not None:
+                    return info.name
+        return None
 
     def _restricted_queryset(self, view: View, code: ProjectCode, models: ModelIndex) -> str | None:
         """The model of a class view whose get_queryset() (its own or a project base's) keeps the caller's rows."""
@@ -830,6 +927,55 @@ def _by_client_alone(lookup: Lookup) -> bool:
     """Every condition of the lookup is a value the client sent: nothing else (`facility=facility`, fetched through
     the user) narrows the rows."""
     return all(k.arg in lookup.keys for k in lookup.node.keywords if k.arg is not None)
+
+
+def _kwargs_reads(cls: ast.ClassDef) -> dict[str, set[str]]:
+    """The URL captures each method of a class view reads through `self.kwargs`, itself or through a helper
+    method of the class (`self.get_mole_pk()` returning `self.kwargs["mole_pk"]`) - methods that look rows up."""
+    direct: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
+    for m in cls.body:
+        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            direct[m.name] = {r[1] for n in walk(m) for r in [key_read(n)] if r is not None
+                              and dotted(r[0]) == "self.kwargs"}
+            calls[m.name] = {n.func.attr for n in walk(m) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                             and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"}
+    reads = {name: set(keys) for name, keys in direct.items()}
+    for _ in range(2):
+        for name, called in calls.items():
+            for c in called & reads.keys():
+                reads[name] |= reads[c]
+    # a method that only hands a capture back (`get_mole_pk`) picks no rows itself
+    return {name: keys for name, keys in reads.items() if keys and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _LOOKUPS | {"all"}
+        for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == name
+        for n in walk(m))}
+
+
+def _capture_field(capture: str) -> str:
+    """`patient_pk` -> `patient`: the relation a parent capture names."""
+    for suffix in ("_external_id", "_pk", "_id", "_uuid", "_guid", "_slug"):
+        if capture.endswith(suffix):
+            return capture.removesuffix(suffix)
+    return capture
+
+
+def _path_to(models: ModelIndex, model: str, field_name: str, depth: int = 3) -> bool:
+    """`model` reaches a relation named `field_name` within `depth` links (`MoleImage.mole.patient`)."""
+    frontier, seen = [model], {model}
+    for _ in range(depth):
+        nxt = []
+        for q in frontier:
+            info = models.models.get(q)
+            for f in (info.fields.values() if info is not None else []):
+                if f.target and f.name == field_name:
+                    return True
+                t = models.lookup(f.target) if f.target else None
+                if t is not None and t.qualname not in seen:
+                    seen.add(t.qualname)
+                    nxt.append(t.qualname)
+        frontier = nxt
+    return False
 
 
 def _by_checked_capture(lookup: Lookup, captures: dict[str, str]) -> bool:

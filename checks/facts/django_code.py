@@ -659,6 +659,23 @@ def _collect_class(stmt: ast.ClassDef, src: SourceFile, imports: ImportMap,
     table = _meta_db_table(stmt)
     if table:
         out.db_tables.append((table.lower(), info.qualname))
+    keys = _permission_kwarg_keys(stmt)
+    if keys:
+        out.kwarg_keys.append((info.qualname, keys))
+
+
+def _permission_kwarg_keys(cls: ast.ClassDef) -> list[str]:
+    """The URL captures a DRF permission class checks: `view.kwargs["patient_pk"]` in its `has_permission()`."""
+    found: set[str] = set()
+    for m in cls.body:
+        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "has_permission" \
+                and len(m.args.args) >= 3:
+            view = m.args.args[2].arg
+            for n in walk(m):
+                read = key_read(n)
+                if read is not None and dotted(read[0]) == f"{view}.kwargs":
+                    found.add(read[1])
+    return sorted(found)
 
 
 def _meta_db_table(cls: ast.ClassDef) -> str | None:
