@@ -150,21 +150,13 @@ def _endpoints(src: SourceFile, models: ModelIndex, code: ProjectCode, vocab: Vo
     imports = ImportMap.build(src.tree, src.module, src.is_package_init, src.nodes)
     an = Analyzer(src.tree, imports, models, code, vocab, flows)  # as the checks see it: service-layer writes too
     found = []
-    for stmt in src.tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            view = an.function_view(stmt)
-        elif isinstance(stmt, ast.ClassDef):
-            view = an.class_view(stmt)
-        else:
-            continue
-        if view is None:
-            continue
-        q = f"{src.module}.{stmt.name}"
+    for q, view in an.module_views(src.tree):
+        name, line = q.removeprefix(f"{src.module}."), view.node.lineno
         if view.unknown:
-            unknown.append({"what": f"access control of {stmt.name}", "path": src.path, "line": stmt.lineno,
+            unknown.append({"what": f"access control of {name}", "path": src.path, "line": line,
                             "why": view.unknown})
         found.append({
-            "view": q, "path": src.path, "line": stmt.lineno, "route": code.route(q),
+            "view": q, "path": src.path, "line": line, "route": code.route(q),
             **({"unreachable": view.unreachable} if view.unreachable else {}),
             "reads": UNKNOWN if view.unknown else LEVEL_NAMES[view.reads],
             "writes": (UNKNOWN if view.unknown else LEVEL_NAMES[view.writes_level]) if view.writes else None,

@@ -139,6 +139,7 @@ class FileCode:
     ninja_owners: list[tuple[str, str | None]] = field(default_factory=list)  # (NinjaAPI/Router var, auth)
     ninja_routes: list[NinjaRoute] = field(default_factory=list)
     ninja_links: list[tuple[str, str]] = field(default_factory=list)  # (api var, router) from add_router
+    ninja_permissions: list[tuple[str, list[str] | None]] = field(default_factory=list)  # (controller, permissions)
     router_views: list[tuple[str, str]] = field(default_factory=list)  # (router var, viewset) from register()
     routers_used: list[str] = field(default_factory=list)  # routers whose `.urls` an active URLconf includes
     router_links: list[tuple[str, str]] = field(default_factory=list)  # (router, router whose registry takes its)
@@ -784,6 +785,7 @@ def _has_project_facts(out: FileCode) -> bool:
     """Whether the file adds anything to the project model (most files add nothing and are not kept)."""
     return bool(out.classes or out.admin or out.decorators or out.default_perms or out.middleware or out.url_views
                 or out.installed_apps or out.ninja_owners or out.ninja_routes or out.router_views or out.urlconf
+                or out.ninja_permissions
                 or out.unread_decorators or out.kwarg_keys
                 or out.apps_dynamic or out.authorizes or out.routes or out.includes or out.debug_views
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
@@ -894,6 +896,7 @@ class ProjectCode:
     ninja_owners: dict[str, str | None] = field(default_factory=dict)
     ninja_routes: dict[str, NinjaRoute] = field(default_factory=dict)
     ninja_links: dict[str, str] = field(default_factory=dict)  # router -> api
+    ninja_permissions: dict[str, list[str] | None] = field(default_factory=dict)  # ninja-extra controller -> perms
     packages: set[str] = field(default_factory=set)  # the project's own top-level packages
     router_views: dict[str, list[str]] = field(default_factory=dict)  # viewset -> routers it is registered on
     routers_used: set[str] = field(default_factory=set)
@@ -1147,16 +1150,42 @@ class ProjectCode:
                 break
             chain.append((self.ninja_owners[owner], last_part(owner)))
             owner = self.ninja_links.get(owner, "")
+        level, evidence = NONE, "no django-ninja auth on the operation, its router or its API"
         for auth, where in chain:
             if auth is None:
                 continue
             if auth == "none":
-                return NONE, f"`auth=None` on {where}"
-            strength = AUTHN if last_part(auth) in ("django_auth", "SessionAuth", "django_auth_superuser") else AUTHZ
-            if last_part(auth) == "django_auth_superuser":
-                strength = AUTHZ
-            return strength, f"django-ninja auth {last_part(auth)} on {where}"
-        return NONE, "no django-ninja auth on the operation, its router or its API"
+                level, evidence = NONE, f"`auth=None` on {where}"
+                break
+            level, evidence = self._ninja_auth_level(auth), f"django-ninja auth {last_part(auth)} on {where}"
+            break
+        perms = route.permissions if route.permissions is not None else self.ninja_permissions.get(route.owner)
+        if perms is not None:  # ninja-extra: every permission class must pass
+            level = max([level, *(self._ninja_permission_level(p) for p in perms)])
+            shown = ", ".join(last_part(p) for p in perms) or "none"
+            evidence = f"{evidence}; permissions {shown}"
+        return level, evidence
+
+    def _ninja_auth_level(self, auth: str) -> int:
+        """django-ninja's `django_auth` (and a class declared as a login in checks/library_models.toml, or a
+        project subclass of one) signs the caller in; its superuser auth, or any other class, may check more."""
+        if last_part(auth) in ("django_auth", "SessionAuth"):
+            return AUTHN
+        for a in self.ancestors(auth):
+            lib = library_class(a)
+            if lib is not None and lib.auth:
+                return AUTHN if lib.auth == "authn" else AUTHZ
+        return AUTHZ
+
+    def _ninja_permission_level(self, perm: str) -> int:
+        """ninja-extra's permission classes as DRF's: AllowAny lets anyone in, IsAuthenticated any signed-in user;
+        IsAdminUser, a project class or one wardgate cannot read may check more."""
+        name = last_part(perm)
+        if name == "AllowAny":
+            return NONE
+        if name in ("IsAuthenticated", "IsAuthenticatedOrReadOnly"):
+            return AUTHN
+        return AUTHZ
 
     def login_middleware(self, vocab: Vocabulary) -> str | None:
         """The installed MIDDLEWARE entry that requires login for every view, if any: Django's
@@ -1354,6 +1383,7 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode, *, loaded: bool = Tru
     pc.ninja_owners.update(dict(fc.ninja_owners))
     pc.ninja_routes.update({r.view: r for r in fc.ninja_routes})
     pc.ninja_links.update({router: api for api, router in fc.ninja_links})
+    pc.ninja_permissions.update(dict(fc.ninja_permissions))
     for router, viewset in fc.router_views:
         pc.router_views.setdefault(viewset, []).append(router)
     pc.routers_used.update(r for r in fc.routers_used if r)

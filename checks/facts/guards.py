@@ -140,7 +140,10 @@ def raises_permission_denied(node: ast.AST, imports: ImportMap) -> bool:
 
 
 def refuses_caller(value: ast.expr | None, imports: ImportMap) -> bool:
-    """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`: a refusal of the caller."""
+    """`return JsonResponse({...}, status=401)`, `return HttpResponseForbidden()`, django-ninja's `return 403, None`:
+    a refusal of the caller."""
+    if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[0], ast.Constant):
+        return value.elts[0].value in (401, 403)
     if not isinstance(value, ast.Call):
         return False
     name = last_part(imports.qualname(value.func) or "")
@@ -371,6 +374,10 @@ def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> 
 
 
 
+# The requesting user: a view's, a class view's, and a django-ninja-extra controller's (`self.context.request`).
+REQUEST_USER = ("request.user", "self.request.user", "self.context.request.user")
+
+
 # Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,
 # `request.user.is_patient()`, `self.request.user.profile.designation in CLINICIANS`.
 _ROLE_ATTR = re.compile(r"(user_|account_)?(role|roles|type|designation)$"
@@ -394,7 +401,7 @@ def _authn_only(test: ast.expr, aliases: set[str]) -> bool:
 
 def _is_user(node: ast.expr, aliases: set[str]) -> bool:
     d = dotted(node) or ""
-    return d.startswith(("request.user", "self.request.user")) or d.split(".")[0] in aliases
+    return d.startswith(REQUEST_USER) or d.split(".")[0] in aliases
 
 
 def user_aliases(body: ast.AST) -> set[str]:
@@ -489,7 +496,7 @@ _USER_LOOKUPS = frozenset({"filter", "get", "exclude", "get_object_or_404", "get
 def mentions_user(node: ast.AST, names: set[str]) -> bool:
     for n in walk(node):
         d = dotted(n) if isinstance(n, (ast.Attribute, ast.Name)) else None
-        if d and (d.startswith(("request.user", "self.request.user")) or d in names):
+        if d and (d.startswith(REQUEST_USER) or d in names):
             return True
     return False
 

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 class NinjaRoute:
     """A django-ninja operation: `@api.get("/x", auth=...)` on a function."""
 
-    view: str  # function qualname
-    owner: str  # qualname of the NinjaAPI/Router object it is registered on
+    view: str  # function qualname (`module.Controller.method` for a django-ninja-extra controller's route)
+    owner: str  # qualname of the NinjaAPI/Router object (or ninja-extra controller) it is registered on
     auth: str | None  # None: not given (inherited); "none": `auth=None`; else the auth's qualname
+    permissions: list[str] | None = None  # ninja-extra's `permissions=[...]`; None: not given (inherited)
 
 
 def callback_decorators(body: list[ast.stmt], imports: ImportMap) -> tuple[list[str], list[str]]:
@@ -157,11 +158,59 @@ def _auth_kw(call: ast.Call, imports: ImportMap) -> str | None:
     return imports.qualname(kw.func if isinstance(kw, ast.Call) else kw) or "auth"
 
 
+# django-ninja-extra's route decorators on controller methods: `@route.get(...)`, `@http_post(...)`.
+_EXTRA_ROUTES = frozenset({"get", "post", "put", "patch", "delete", "generic"})
+_EXTRA_HTTP = frozenset({"http_get", "http_post", "http_put", "http_patch", "http_delete", "http_generic"})
+
+
+def _perms_kw(call: ast.Call, imports: ImportMap) -> list[str] | None:
+    """ninja-extra's `permissions=[A, B()]` (qualnames); None when not given."""
+    kw = next((k.value for k in call.keywords if k.arg == "permissions"), None)
+    if kw is None:
+        return None
+    elts = kw.elts if isinstance(kw, (ast.List, ast.Tuple)) else [kw]
+    return [imports.qualname(e.func if isinstance(e, ast.Call) else e) or "permission" for e in elts]
+
+
+def _collect_controller(cls: ast.ClassDef, imports: ImportMap, out: FileCode) -> None:
+    """django-ninja-extra: `@api_controller("/x", auth=..., permissions=[...])` on a class whose methods carry
+    `@route.get(...)` / `@http_get(...)`: each such method is an operation, registered on the controller."""
+    ctrl = next((d for d in cls.decorator_list if (imports.qualname(d.func if isinstance(d, ast.Call) else d) or "")
+                 .startswith("ninja_extra") and last_part(imports.qualname(d.func if isinstance(d, ast.Call) else d)
+                                                          or "") == "api_controller"), None)
+    if ctrl is None:
+        return
+    owner = f"{imports.module}.{cls.name}"
+    out.ninja_owners.append((owner, _auth_kw(ctrl, imports) if isinstance(ctrl, ast.Call) else None))
+    out.ninja_permissions.append((owner, _perms_kw(ctrl, imports) if isinstance(ctrl, ast.Call) else None))
+    for m in cls.body:
+        if not isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for d in m.decorator_list:
+            if not isinstance(d, ast.Call):
+                continue
+            name = imports.qualname(d.func) or ""
+            if name.startswith("ninja_extra") and (last_part(name) in _EXTRA_HTTP or (
+                    isinstance(d.func, ast.Attribute) and d.func.attr in _EXTRA_ROUTES
+                    and last_part(imports.qualname(d.func.value) or "") == "route")):
+                out.ninja_routes.append(NinjaRoute(view=f"{owner}.{m.name}", owner=owner, auth=_auth_kw(d, imports),
+                                                   permissions=_perms_kw(d, imports)))
+                break
+
+
 def collect_ninja(stmt: ast.stmt, imports: ImportMap, out: FileCode) -> None:
-    """django-ninja: `api = NinjaAPI(auth=...)`, `router = Router(...)`, `@router.get(...)` functions."""
+    """django-ninja: `api = NinjaAPI(auth=...)`, `router = Router(...)`, `@router.get(...)` functions; and
+    django-ninja-extra's `NinjaExtraAPI`, controllers and `api.register_controllers(...)`."""
+    if isinstance(stmt, ast.ClassDef) and stmt.decorator_list:
+        _collect_controller(stmt, imports, out)
+    elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute) \
+            and stmt.value.func.attr == "register_controllers":
+        api = imports.qualname(stmt.value.func.value) or ""
+        out.ninja_links += [(api, c) for c in (imports.qualname(a) for a in stmt.value.args) if api and c]
     if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
         callee = imports.qualname(stmt.value.func) or ""
-        if callee.startswith("ninja.") and last_part(callee) in ("NinjaAPI", "Router"):
+        if (callee.startswith("ninja.") and last_part(callee) in ("NinjaAPI", "Router")) or (
+                callee.startswith("ninja_extra") and last_part(callee) in ("NinjaExtraAPI", "Router")):
             for t in stmt.targets:
                 if isinstance(t, ast.Name):
                     out.ninja_owners.append((f"{imports.module}.{t.id}", _auth_kw(stmt.value, imports)))

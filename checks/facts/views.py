@@ -181,9 +181,7 @@ def all_views(ctx: FileContext, tree: ast.Module) -> list[View]:
 
     def analyse() -> list[View]:
         an = Analyzer(tree, ctx.imports, models, code, ctx.vocab, ctx.project.fact(FLOWS))
-        views = [an.function_view(stmt) if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 else an.class_view(stmt) if isinstance(stmt, ast.ClassDef) else None for stmt in tree.body]
-        return [v for v in views if v is not None]
+        return [view for _, view in an.module_views(tree)]
 
     return ctx.shared("views.all_views", analyse)
 
@@ -353,6 +351,8 @@ class Analyzer:
             return False
         if f.attr == "count" and not call.args and not call.keywords:
             return True
+        if f.attr == "distinct" and not call.args:  # `values_list("clinical_center", flat=True).distinct()`
+            return self._grouped_by_safe_keys(f.value)
         if f.attr == "aggregate" and (call.args or call.keywords):
             return all(self._is_agg_func(a) for a in (*call.args, *(k.value for k in call.keywords)))
         if f.attr == "annotate" and (call.args or call.keywords) and all(
@@ -464,10 +464,27 @@ class Analyzer:
         return not found or bool(self.patient(found))
 
     # -- function views ------------------------------------------------------------------
-    def function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> View | None:
-        """The view a function defines (None if it is not a view); memoised per node."""
+    def module_views(self, tree: ast.Module) -> list[tuple[str, View]]:
+        """(qualname, view) of the module's top-level views, and of each route method of a django-ninja-extra
+        controller (an operation of its own)."""
+        out: list[tuple[str, View | None]] = []
+        module = self.imports.module
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out.append((f"{module}.{stmt.name}", self.function_view(stmt)))
+            elif isinstance(stmt, ast.ClassDef):
+                out.append((f"{module}.{stmt.name}", self.class_view(stmt)))
+                if f"{module}.{stmt.name}" in self.code.ninja_owners:
+                    out += [(f"{module}.{stmt.name}.{m.name}", self.function_view(m, owner=stmt.name))
+                            for m in stmt.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+                            and f"{module}.{stmt.name}.{m.name}" in self.code.ninja_routes]
+        return [(q, v) for q, v in out if v is not None]
+
+    def function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None = None) -> View | None:
+        """The view a function defines (None if it is not a view); memoised per node. `owner`: the class of a
+        django-ninja-extra controller method."""
         if id(fn) not in self._views:
-            self._views[id(fn)] = self._function_view(fn)
+            self._views[id(fn)] = self._function_view(fn, owner)
         return self._views[id(fn)]
 
     def class_view(self, node: ast.ClassDef) -> View | None:
@@ -476,8 +493,8 @@ class Analyzer:
             self._views[id(node)] = self._class_view(node)
         return self._views[id(node)]
 
-    def _function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> View | None:
-        q = f"{self.imports.module}.{fn.name}"
+    def _function_view(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: str | None = None) -> View | None:
+        q = f"{self.imports.module}.{owner}.{fn.name}" if owner else f"{self.imports.module}.{fn.name}"
         decs = [(d, self.imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") for d in fn.decorator_list]
         api = next((d for d, name in decs if last_part(name) == "api_view"), None)
         first = fn.args.args[0].arg if fn.args.args else ""
@@ -577,7 +594,8 @@ class Analyzer:
 
     def _unreachable(self, q: str) -> str:
         # (a view needs no app of its own: a module of views that a URLconf routes is served all the same)
-        if self.code.installed(self.imports.module) is False and self.code.routed(q) is not True:
+        if self.code.installed(self.imports.module) is False and self.code.routed(q) is not True \
+                and q not in self.code.ninja_routes:  # (a django-ninja operation is served by its API, app or not)
             return f"app {self.imports.module.split('.')[0]} is not in INSTALLED_APPS"
         if self.code.routed(q) is False:
             return "registered only on routers whose urls no URLconf includes"

@@ -35,3 +35,20 @@ def test_what_a_form_or_service_handed_the_user_returns_is_not() -> None:
             sent = mailer.send(current)
             organ = Organ.objects.create(created_by=current)
         """) == {"current"}
+
+
+def test_a_ninja_controllers_user_and_its_refusal_tuple_make_a_check() -> None:
+    """django-ninja-extra: the caller is `self.context.request.user`; `return 403, None` turns it away."""
+    from checks.facts.guards import AUTHZ, body_level
+    from checks.names import ImportMap
+    from checks.walk import walk
+
+    tree = ast.parse(dedent("""
+        def update_password(self, user_id):
+            caller = self.context.request.user
+            if not (caller.id == user_id or caller.can_manage_users):
+                return 403, None
+        """))
+    imports = ImportMap.build(tree, "accounts.controllers", False, list(walk(tree)))
+    assert names("def v(self):\n    caller = self.context.request.user\n") == {"caller"}
+    assert body_level(tree.body[0], imports) == AUTHZ

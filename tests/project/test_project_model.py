@@ -1609,3 +1609,18 @@ def test_a_row_that_outlives_a_linked_record_only_points_at_it(tmp_path: Path) -
     models = {m["model"] for m in _facts(tmp_path)["patient_models"]}
     assert {"clinic.models.Card", "clinic.models.Visit", "clinic.models.Note"} <= models
     assert not {"clinic.models.Hospital", "clinic.models.DoctorProfile"} & models
+
+
+def test_django_ninja_extra_controller_routes_are_endpoints_with_their_auth_and_permissions() -> None:
+    """`@api_controller(auth=..., permissions=[...])` and each `@route.get(...)` method: an operation, whose own
+    `auth=` / `permissions=` win over the controller's."""
+    ctrl = ("from ninja_extra import api_controller, permissions, route\nfrom ninja.security import django_auth\n"
+            "from clinic.models import Patient\n\n"
+            "@api_controller('/patients', auth=django_auth, permissions=[permissions.IsAuthenticated])\n"
+            "class PatientController:\n"
+            "    @route.get('/{pk}')\n    def chart(self, pk: int):\n        return Patient.objects.get(pk=pk)\n\n"
+            "    @route.get('/open/{pk}', auth=None, permissions=[permissions.AllowAny])\n"
+            "    def open_chart(self, pk: int):\n        return Patient.objects.get(pk=pk)\n")
+    api = ("proj/api.py", ("from ninja_extra import NinjaExtraAPI\nfrom clinic.api import PatientController\n\n"
+                           "api = NinjaExtraAPI()\napi.register_controllers(PatientController)\n"))
+    assert lines(UnauthenticatedPatientView, ctrl, api, path="clinic/api.py") == [12]
