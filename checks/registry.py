@@ -45,6 +45,7 @@ from .domain import (
     phi_in_url_pattern,
     phi_sent_to_third_party,
     query_per_row_in_serializer,
+    request_token_in_source,
     role_fallthrough_rows,
     seeded_superuser,
     serializer_exposes_all_fields,
@@ -81,6 +82,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     hardcoded_auth_password.HardcodedAuthPassword,
     hardcoded_secret_assignment.HardcodedSecretAssignment,
     seeded_superuser.SeededSuperuser,
+    request_token_in_source.RequestTokenInSource,
     # dosage (WG4xx)
     unbounded_dose_calculation.UnboundedDoseCalculation,
     dose_ignores_age_or_weight.DoseIgnoresAgeOrWeight,

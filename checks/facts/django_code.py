@@ -121,6 +121,7 @@ class FileCode:
     admin_imports: list[str] = field(default_factory=list)
     form_uses: list[str] = field(default_factory=list)  # form and serializer class names the code uses
     model_perms: list[str] = field(default_factory=list)  # Django model permissions required (`app.change_box`)
+    request_secrets: list[str] = field(default_factory=list)  # literals a request's token is compared with
     decorators: list[tuple[str, str]] = field(default_factory=list)  # (function qualname, "authz"|"authn")
     default_perms: list[list[str]] = field(default_factory=list)
     default_filters: list[list[str]] = field(default_factory=list)  # DEFAULT_FILTER_BACKENDS ("": unreadable)
@@ -608,6 +609,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         collect_url_node(node, imports, out, debug_only=id(node) in debug)
         if not src.looks_like_test:
             out.model_perms += _model_permissions(node)
+    if not src.looks_like_test and "request" in src.text:
+        out.request_secrets = sorted({lit for n in src.nodes if type(n) is ast.Compare for lit in _request_secret(n)})
     if ".admin." in f"{imports.module}." and not src.looks_like_test:
         out.admin_module, out.admin_init = imports.module, src.is_package_init
         out.admin_imports = sorted({*imports.aliases.values(), *imports.stars, *(
@@ -753,6 +756,36 @@ def _model_permissions(node: ast.AST) -> list[str]:
             and _MODEL_PERM.match(e.value)]
 
 
+# Request parameters and headers that carry a credential.
+_CREDENTIAL_KEY = re.compile(r"token|secret|passw|api[-_]?key|^key$|auth|signature", re.IGNORECASE)
+
+
+def _request_secret(cmp: ast.Compare) -> list[str]:
+    """The literal of `request.GET.get("token") == "8d63..."` (either side, `!=` and `in` too): a credential the
+    code accepts from whoever sends it."""
+    sides = [cmp.left, *cmp.comparators]
+    reads = [n for side in sides for n in walk(side) if _reads_request_credential(n)]
+    if not reads:
+        return []
+    out = []
+    for side in sides:
+        elts = side.elts if isinstance(side, (ast.List, ast.Tuple, ast.Set)) else [side]
+        out += [e.value for e in elts if isinstance(e, ast.Constant) and isinstance(e.value, str) and len(e.value) >= 8]
+    return out
+
+
+def _reads_request_credential(node: ast.AST) -> bool:
+    """`request.GET.get("token")`, `request.POST["api_key"]`, `request.headers.get("X-Api-Key")`,
+    `request.META["HTTP_AUTHORIZATION"]`."""
+    read = key_read(node)
+    if read is None:
+        return False
+    source = dotted(read[0]) or ""
+    parts = source.split(".")
+    return (parts[-2:-1] == ["request"] or parts[:1] == ["request"]) and parts[-1] in (
+        "GET", "POST", "headers", "META", "data", "query_params", "COOKIES") and _CREDENTIAL_KEY.search(read[1]) is not None
+
+
 def _site_registration(node: ast.AST, imports: ImportMap) -> tuple[str, str] | None:
     """(admin class, model) of `admin.site.register(Model, ModelAdmin)`."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register"
@@ -791,7 +824,7 @@ def _has_project_facts(out: FileCode) -> bool:
                 or out.registration_open or out.decorator_aliases or out.callback_wrappers or out.pattern_wrappers
                 or out.router_links or out.user_checks or out.method_checks or out.enforcers or out.string_settings
                 or out.flag_settings or out.default_filters or out.default_auth or out.admin_module or out.form_uses
-                or out.model_perms
+                or out.model_perms or out.request_secrets
                 or out.plain_functions)
 
 
@@ -873,6 +906,8 @@ class ProjectCode:
     form_uses: set[str] = field(default_factory=set)  # form/serializer class names used by loaded code
     # how often the code requires each Django model permission: `app.change_box` -> 3
     model_perms: dict[str, int] = field(default_factory=dict)
+    # literal credentials the code accepts from a request (`request.GET.get("token") == "8d63..."`) -> where
+    request_secrets: dict[str, str] = field(default_factory=dict)
     unloaded_admin_models: set[str] = field(default_factory=set)  # models registered in never-imported admin modules
     decorators: dict[str, str] = field(default_factory=dict)
     default_perms: list[list[str]] = field(default_factory=list)
@@ -1361,6 +1396,8 @@ def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode, *, loaded: bool = Tru
         pc.form_uses.update(fc.form_uses)
         for perm in fc.model_perms:
             pc.model_perms[perm] = pc.model_perms.get(perm, 0) + 1
+        for literal in fc.request_secrets:
+            pc.request_secrets.setdefault(literal, fc_path)
     else:
         pc.unloaded_admin_models.update(model for _admin_cls, model in fc.admin if model)
     pc.decorators.update(dict(fc.decorators))
