@@ -5,8 +5,9 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
-from ..facts.guards import NONE, body_level, key_read, looks_up_by_user, mentions_user
+from ..facts.guards import AUTHZ, NONE, body_level, key_read, looks_up_by_user, mentions_user
 from ..facts.object_scope import HandlerScope, Lookup, analyse, bindings, is_request_handler, relates
+from ..facts.user_scope import is_account, user_scoped_models
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
@@ -259,6 +260,52 @@ _TIED_IMAGES = _IMAGES.replace('filter(mole=self.kwargs["mole_pk"])', 'filter(mo
 """
 
 
+# Doctors see their own patients (PatientViewSet); a study action takes any patient's id.
+_CLINIC = (("clinic/models.py", """\
+    from django.db import models
+
+    class Patient(models.Model):
+        mrn = models.CharField(max_length=20, unique=True)
+        doctors = models.ManyToManyField("auth.User")
+
+    class Study(models.Model):
+        title = models.CharField(max_length=80)
+        patients = models.ManyToManyField(Patient)
+    """), ("clinic/permissions.py", """\
+    from rest_framework.permissions import BasePermission
+
+    class IsDoctor(BasePermission):
+        def has_permission(self, request, view):
+            return hasattr(request.user, "doctor")
+    """), ("clinic/patients.py", """\
+    from rest_framework import viewsets
+    from clinic.models import Patient
+    from clinic.permissions import IsDoctor
+
+    class PatientViewSet(viewsets.ReadOnlyModelViewSet):
+        permission_classes = (IsDoctor,)
+        queryset = Patient.objects.all()
+
+        def get_queryset(self):
+            return Patient.objects.filter(doctors=self.request.user)
+    """))
+_ENROL = """\
+            from rest_framework import viewsets
+            from rest_framework.decorators import action
+            from clinic.models import Patient, Study
+            from clinic.permissions import IsDoctor
+
+            class StudyViewSet(viewsets.GenericViewSet):
+                permission_classes = (IsDoctor,)
+                queryset = Study.objects.all()
+
+                @action(detail=True, methods=["post"])
+                def enrol(self, request, pk):
+                    patient = Patient.objects.get(pk=request.data["patient_pk"])
+                    self.get_object().patients.add(patient)
+"""
+
+
 class UnscopedObjectLookup(Check):
     """## What it does
     Flags a lookup in request code that fetches rows by an id the client sent (a URL capture, a query or
@@ -277,7 +324,9 @@ class UnscopedObjectLookup(Check):
     requesting user is the module's norm (two or more request
     handlers, no more privileged, do it, twice as many as reach its rows unrestricted; or, for patient rows, one
     such handler reads them through the project's own row scope, a manager or queryset method handed the user such
-    as `Donor.objects.for_user(user)`). Under that norm it also
+    as `Donor.objects.for_user(user)`); or the project's view of that patient model keeps each user to their own rows
+    (its `get_queryset()`) and the handler is guarded by a login only, or by the same permission classes as that
+    view. Under that norm it also
     flags a generic DetailView/UpdateView/DeleteView of the model that takes its object from the URL through
     Django's own `get_object()` with no `get_queryset()` of its own. On a nested DRF route
     (`patients/<patient_pk>/moles/<mole_pk>/images/`) whose permission class checks the parent the URL names
@@ -501,6 +550,10 @@ class UnscopedObjectLookup(Check):
                         return view(request, *args, **kwargs)
                     return wrapper
                 """))),
+        # Enrolling takes the patient from the caller's own patients.
+        Valid(_ENROL.replace('Patient.objects.get(pk=request.data["patient_pk"])',
+                             'Patient.objects.get(pk=request.data["patient_pk"], doctors=request.user)'),
+              path="clinic/studies.py", files=_CLINIC),
         # The images are picked through a mole that must belong to the patient the permission checked.
         Valid(_TIED_IMAGES, path="skin/views.py", files=_SKIN),
         # The edit page fetches the donor through the same row scope.
@@ -572,6 +625,8 @@ class UnscopedObjectLookup(Check):
             """, line=11, path="survey/views.py", files=(_ANSWERS,)),
         # The permission checks the patient in the URL; the images and the mole are picked by the mole's id alone.
         Invalid(_IMAGES, line=5, path="skin/views.py", files=_SKIN),
+        # The same role that sees only its own patients enrols any patient by id.
+        Invalid(_ENROL, line=11, path="clinic/studies.py", files=_CLINIC),
         # The project's own row scope, used by the list, passed by the edit page.
         Invalid(_TRIAL_VIEWS, line=11, path="trial/views.py", files=_TRIAL),
         # Every list and form of the module shows the user's own answers; the edit page opens any answer.
@@ -608,6 +663,7 @@ class UnscopedObjectLookup(Check):
             if model is not None and not _uses_own_queryset(fn) \
                     and not (view is not None and _reads_only(fn) and _open_to_anonymous(owner, view)):
                 restricting_views[id(fn)] = model
+        scoped: dict[str, str] | None = None  # the project's per-user views of each model, when first needed
         for fn, level, scope in scopes:
             captures = self._decorator_captures(fn, code)
             for lookup in scope.unscoped:
@@ -640,6 +696,16 @@ class UnscopedObjectLookup(Check):
                     by_id = [g for g, lv, s in scopes if g in peers and lookup.model in s.owner_by_id]
                     peer = (by_id or peers)[0]  # the best evidence: a peer fetching one row with its owner
                     self._report_against_peers(fn, lookup, peer)
+                    continue
+                # The project's own view of the model keeps each user to their rows (its get_queryset()), and this
+                # handler, guarded by a login only, fetches one by the client's id from all of them.
+                if models.is_patient_model(lookup.model) and not is_account(models, lookup.model):
+                    if scoped is None:
+                        scoped = user_scoped_models(code, models)
+                    by = scoped.get(lookup.model)
+                    owner = f"{self.ctx.imports.module}.{owner_of[id(fn)].name}"
+                    if by is not None and by != owner and (level < AUTHZ or _same_role(owner, by, code)):
+                        self._report_scoped_elsewhere(fn, lookup, by, code)
         for view in views.values():
             if view.drf and isinstance(view.node, ast.ClassDef) and not (view.unknown or view.unreachable):
                 self._nested_route(view, code, models)
@@ -819,6 +885,17 @@ class UnscopedObjectLookup(Check):
                     fix=f"Fetch it through the same restriction (the user's own {model} rows), or check the fetched "
                     "row's owner before using it.")
 
+    def _report_scoped_elsewhere(self, fn: ast.AST, lookup: Lookup, view: str, code: ProjectCode) -> None:
+        where = code.lookup(view)
+        site = f" ({where.path}:{where.line})" if where is not None else ""
+        model = last_part(lookup.model)
+        self.report(fn, end_node=lookup.node, message=f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} (line "
+                    f"{lookup.node.lineno}) with a login only and nothing tying them to the requesting user, while "
+                    f"{last_part(view)}.get_queryset(){site} shows each user only their own {model} rows: a caller "
+                    f"reaches another user's {model} by sending its id.",
+                    fix=f"Fetch it from the rows the requesting user may see, as {last_part(view)} does, or check the "
+                    "fetched row's owner before using it.")
+
     def _report_against_peers(self, fn: ast.AST, lookup: Lookup, peer: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.report(fn, end_node=lookup.node, message=f"{getattr(fn, 'name', '')} fetches {self._what(lookup)} (line "
                     f"{lookup.node.lineno}) with nothing tying them to "
@@ -927,6 +1004,16 @@ def _by_client_alone(lookup: Lookup) -> bool:
     """Every condition of the lookup is a value the client sent: nothing else (`facility=facility`, fetched through
     the user) narrows the rows."""
     return all(k.arg in lookup.keys for k in lookup.node.keywords if k.arg is not None)
+
+
+def _same_role(view: str, other: str, code: ProjectCode) -> bool:
+    """The permission classes `view` declares are all among those `other` declares: the same role admits the caller
+    to both (a doctor of any patient passes both)."""
+    def declared(q: str) -> list[str] | None:
+        return next((info.perm_classes for info in map(code.lookup, code.ancestors(q))
+                     if info is not None and info.perm_classes is not None), None)
+    mine, theirs = declared(view), declared(other)
+    return bool(mine) and theirs is not None and set(mine or ()) <= set(theirs)
 
 
 def _kwargs_reads(cls: ast.ClassDef) -> dict[str, set[str]]:
