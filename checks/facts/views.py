@@ -313,9 +313,12 @@ class Analyzer:
                 loads.setdefault(x.id, []).append(x)
         # `qs = Patient.objects.filter(...)` then only `qs.count()` / `len(qs)`, also down a chain of names
         # (`patients = Patient.objects; recent = patients.filter(...); recent.count()`)
+        # (`qs = qs.filter(...)` refines the same rows: its own read of `qs` is no use of them)
+        refining = {id(x) for name, value in assigns for x in walk(value) if isinstance(x, ast.Name) and x.id == name}
         for _ in range(3):
             for name, value in assigns:
-                if id(value) not in skip and loads.get(name) and all(id(x) in skip for x in loads[name]):
+                uses = [x for x in loads.get(name, []) if id(x) not in refining]
+                if id(value) not in skip and uses and all(id(x) in skip for x in uses):
                     skip |= {id(x) for x in walk(value)}
         out: list[str] = []
 
