@@ -1627,8 +1627,8 @@ def test_django_ninja_extra_controller_routes_are_endpoints_with_their_auth_and_
 
 
 def test_distinct_values_of_a_safe_column_read_no_patient_rows_even_after_refining_the_queryset() -> None:
-    models = ("clinic/models.py", "from django.db import models\n\nclass Patient(models.Model):\n"
-              "    mrn = models.CharField(max_length=9)\n    centre = models.CharField(max_length=40)\n")
+    models = ("clinic/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
+                                   "    mrn = models.CharField(max_length=9)\n    centre = models.CharField(max_length=40)\n"))
     view = ("from clinic.models import Patient\n\ndef centres(request):\n    qs = Patient.objects.all()\n"
             "    if request.GET.get('q'):\n        qs = qs.filter(centre__icontains=request.GET['q'])\n"
             "    return qs.values_list({col}, flat=True).distinct()\n")
