@@ -6,7 +6,15 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHZ, NONE, body_level, key_read, looks_up_by_user, mentions_user
-from ..facts.object_scope import HandlerScope, Lookup, analyse, bindings, is_request_handler, relates
+from ..facts.object_scope import (
+    HandlerScope,
+    Lookup,
+    analyse,
+    bindings,
+    is_request_handler,
+    relates,
+    user_attributes,
+)
 from ..facts.user_scope import is_account, user_scoped_models
 from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
@@ -550,6 +558,21 @@ class UnscopedObjectLookup(Check):
                         return view(request, *args, **kwargs)
                     return wrapper
                 """))),
+        # The page keeps the caller's own patients on the view (`self._mine`) and picks the one asked for among them.
+        Valid("""\
+            from django.views.generic import ListView
+            from clinic.models import Patient, Study
+
+            class StudyHistory(ListView):
+                def get_queryset(self):
+                    self._mine = Patient.objects.filter(doctors=self.request.user).values_list("id", flat=True)
+                    return Study.objects.filter(patients__in=self._mine)
+
+                def get_context_data(self, **kwargs):
+                    context = super().get_context_data(**kwargs)
+                    context["patient"] = Patient.objects.filter(id__in=self._mine, pk=self.request.GET["p"]).first()
+                    return context
+            """, path="clinic/history.py", files=_CLINIC),
         # Enrolling takes the patient from the caller's own patients.
         Valid(_ENROL.replace('Patient.objects.get(pk=request.data["patient_pk"])',
                              'Patient.objects.get(pk=request.data["patient_pk"], doctors=request.user)'),
@@ -655,7 +678,8 @@ class UnscopedObjectLookup(Check):
             if view is not None and (view.unreachable or view.unknown and not view.unknown_login_only):
                 continue  # (whether a login is needed changes nothing about which rows a signed-in user reaches)
             level = max(body_level(fn, self.ctx.imports), view.reads if view is not None else NONE)
-            scopes.append((fn, level, analyse(fn, self.ctx.imports, models, code)))
+            owner_attrs = user_attributes(owner) if isinstance(owner, ast.ClassDef) else frozenset()
+            scopes.append((fn, level, analyse(fn, self.ctx.imports, models, code, users=owner_attrs)))
             viewset = any(last_part(a) in ("ViewSetMixin", "ViewSet", "GenericViewSet", "ModelViewSet")
                           for a in code.ancestors(f"{self.ctx.imports.module}.{owner.name}"))
             model = self._restricted_queryset(view, code, models) \

@@ -70,9 +70,24 @@ def is_request_handler(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def analyse(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
-            code: ProjectCode, client: frozenset[str] = frozenset()) -> HandlerScope:
-    """`client`: parameters that carry what the client sent besides a request's (a serializer's `attrs`)."""
-    return _Handler(fn, imports, models, code, client).scope()
+            code: ProjectCode, client: frozenset[str] = frozenset(), users: frozenset[str] = frozenset()) -> HandlerScope:
+    """`client`: parameters that carry what the client sent besides a request's (a serializer's `attrs`); `users`:
+    attributes of the handler's own class read from the requesting user (`self._children_ids`)."""
+    return _Handler(fn, imports, models, code, client, users).scope()
+
+
+def user_attributes(cls: ast.ClassDef) -> frozenset[str]:
+    """`self.<name>` for the methods and properties of a class view that read the requesting user (a cached
+    `_children_ids` of the user's children): what they give is the user's."""
+    methods = [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    out = {f"self.{m.name}" for m in methods if m.name not in ("get", "post", "put", "patch", "delete", "dispatch")
+           and mentions_user(m, set())}
+    for m in methods:  # `self._children_ids = Child.objects.filter(user=self.request.user)` in get_queryset()
+        users = request_user_names(m)
+        out |= {dotted(t) or "" for n in walk(m) if isinstance(n, ast.Assign) and mentions_user(n.value, users)
+                for t in n.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                and t.value.id == "self"}
+    return frozenset(out - {""})
 
 
 def relates(models: ModelIndex, model: str, other: str | None, depth: int = 2) -> bool:
@@ -90,9 +105,9 @@ def relates(models: ModelIndex, model: str, other: str | None, depth: int = 2) -
 
 class _Handler:
     def __init__(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, models: ModelIndex,
-                 code: ProjectCode, client: frozenset[str] = frozenset()) -> None:
+                 code: ProjectCode, client: frozenset[str] = frozenset(), users: frozenset[str] = frozenset()) -> None:
         self.fn, self.imports, self.models, self.code = fn, imports, models, code
-        self.users = request_user_names(fn)
+        self.users = request_user_names(fn) | users
         self.bindings = bindings(fn)
         takes_request = any(a.arg == "request" for a in (*fn.args.posonlyargs, *fn.args.args))
         # A handler's other parameters are the URL's captures (or what its view passes on).
