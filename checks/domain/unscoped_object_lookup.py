@@ -5,7 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
-from ..facts.guards import AUTHZ, NONE, body_level, key_read, looks_up_by_user, mentions_user
+from ..facts.guards import AUTHN, AUTHZ, NONE, body_level, key_read, looks_up_by_user, mentions_user
 from ..facts.object_scope import (
     HandlerScope,
     Lookup,
@@ -728,7 +728,12 @@ class UnscopedObjectLookup(Check):
                         scoped = user_scoped_models(code, models)
                     by = scoped.get(lookup.model)
                     owner = f"{self.ctx.imports.module}.{owner_of[id(fn)].name}"
-                    if by is not None and by != owner and (level < AUTHZ or _same_role(owner, by, code)):
+                    owner_view = views.get(id(owner_of[id(fn)]))
+                    # (a view changing patient data at login only is WG302's: the same gap, said once)
+                    login_writer = owner_view is not None and owner_view.writes and owner_view.models \
+                        and owner_view.writes_level <= AUTHN
+                    if by is not None and by != owner and not login_writer and (
+                            level < AUTHZ or _same_role(owner, by, code)):
                         self._report_scoped_elsewhere(fn, lookup, by, code)
         for view in views.values():
             if view.drf and isinstance(view.node, ast.ClassDef) and not (view.unknown or view.unreachable):
