@@ -124,6 +124,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
               and _audit_named(imports.module, node.name)):
             out.audit_receivers.append(f"{imports.module}.{node.name}")
     admin_and_audit_calls(src, imports, out)
+    if "sender" in src.text:
+        _recording_receivers(src.tree, imports, out)
     role = write_role(src)
     if role:
         out.writes += [(ref, role) for ref in _created_or_updated(src, imports)]
@@ -182,6 +184,47 @@ def _audit_registration_or_receiver(call: ast.Call, imports: ImportMap, out: Fil
         fn = imports.qualname(call.args[0]) or ast.unparse(call.args[0])
         if _audit_named(imports.module, last_part(fn)):
             out.audit_receivers.append(fn)
+
+
+def _recording_receivers(tree: ast.Module, imports: ImportMap, out: FileModels) -> None:
+    """`pre_save.connect(log_changes, sender=Card)` (or `@receiver(post_save, sender=Card)`) where the receiver, a
+    function of the same module, writes rows of another model (`slog.Log.log(...)`, `ChangeLog.objects.create(...)`):
+    a trail of that model's saves kept by the project's own receiver."""
+    functions = {f.name: f for f in tree.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    pairs: list[tuple[str, ast.expr]] = []
+    for node in walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
+                and node.args and isinstance(node.args[0], ast.Name)
+                and matches(imports.qualname(node.func.value) or "", *_SAVE_SIGNALS)):
+            sender = next((k.value for k in node.keywords if k.arg == "sender"), None)
+            if sender is not None:
+                pairs.append((node.args[0].id, sender))
+    for f in functions.values():
+        for d in f.decorator_list:
+            if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "receiver" and d.args \
+                    and matches(imports.qualname(d.args[0]) or "", *_SAVE_SIGNALS):
+                sender = next((k.value for k in d.keywords if k.arg == "sender"), None)
+                if sender is not None:
+                    pairs.append((f.name, sender))
+    for name, sender in pairs:
+        fn, model = functions.get(name), imports.qualname(sender)
+        if fn is not None and model and _writes_other_rows(fn, last_part(model)):
+            out.registered.append((model, f"signal receiver {name}() ({imports.module})"))
+
+
+def _writes_other_rows(fn: ast.FunctionDef | ast.AsyncFunctionDef, sender: str) -> bool:
+    """The function creates rows of a model other than `sender`: `Log.objects.create(...)`, `slog.Log.log(...)`,
+    `ChangeLog(...).save()`."""
+    for n in walk(fn):
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
+            continue
+        owner = dotted(n.func.value) or ""
+        parts = owner.split(".")
+        cls = parts[-2] if parts[-1] == "objects" and len(parts) > 1 else parts[-1]
+        if cls[:1].isupper() and cls != sender and (n.func.attr in ("create", "bulk_create", "log", "record")
+                                                     or parts[-1] == "objects" and n.func.attr == "create"):
+            return True
+    return False
 
 
 def _reexports(tree: ast.Module, imports: ImportMap, out: FileModels) -> None:

@@ -1638,3 +1638,37 @@ def test_distinct_values_of_a_safe_column_read_no_patient_rows_even_after_refini
     found = run_example(UnauthenticatedPatientView, Valid(view.format(col="'mrn'"), path="clinic/views.py",
                                                           files=(models,)))
     assert [f.start_line for f in found] == [3]
+
+
+def test_a_save_receiver_of_one_model_that_writes_another_models_rows_is_its_audit(tmp_path: Path) -> None:
+    """`pre_save.connect(log_changes, sender=Card)` where log_changes writes ChangeLog rows audits Card; a receiver
+    that only fills in a field of the instance (`set_number`) audits nothing."""
+    _write(tmp_path, {
+        "clinic/__init__.py": "",
+        "clinic/models.py": """\
+            from django.db import models
+            from django.db.models.signals import pre_save
+
+            class Patient(models.Model):
+                mrn = models.CharField(max_length=9)
+
+            class Card(models.Model):
+                patient = models.ForeignKey(Patient, on_delete=models.CASCADE)
+                number = models.CharField(max_length=9)
+
+            class ChangeLog(models.Model):
+                body = models.JSONField()
+
+            def log_changes(sender, instance, **kwargs):
+                ChangeLog.objects.create(body={"card": instance.pk})
+
+            def set_number(sender, instance, **kwargs):
+                instance.number = instance.number or "0"
+
+            pre_save.connect(log_changes, sender=Card)
+            pre_save.connect(set_number, sender=Patient)
+            """,
+    })
+    audit = {m["model"]: m["audit"] for m in _facts(tmp_path)["patient_models"]}
+    assert audit["clinic.models.Card"].startswith("signal receiver log_changes()")
+    assert audit["clinic.models.Patient"] is None
