@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.django_models import ModelIndex, write_role
+from ..facts.django_models import SAVE_RECEIVER, ModelIndex, write_role
 from ..facts.raw_sql import NAME as RAW_SQL
 from ..facts.write_paths import CASCADE_DELETE, inventory, overrides_delete
 from ..finding import Category, Confidence, Severity
@@ -28,6 +28,17 @@ _MODELS = ("clinic/models.py", """\
 # The same visits with a diagnosis of their own: records whose cascade delete is reported.
 _WITH_DIAGNOSIS = ("clinic/models.py", _MODELS[1].replace(
     "        weight_kg = models.FloatField()\n", "        weight_kg = models.FloatField()\n        diagnosis = models.TextField()\n"))
+# ...whose saves a receiver of the project's records in a change log.
+_SAVES_LOGGED = ("clinic/models.py", _MODELS[1] + """\
+
+    class ChangeLog(models.Model):
+        body = models.JSONField()
+
+    def log_visit(sender, instance, **kwargs):
+        ChangeLog.objects.create(body={"visit": instance.pk})
+
+    models.signals.pre_save.connect(log_visit, sender=Visit)
+    """)
 _DELETES = frozenset({"delete", "queryset delete", "raw SQL DELETE", "raw SQL TRUNCATE", CASCADE_DELETE})
 
 
@@ -35,8 +46,8 @@ class UntracedPatientDelete(Check):
     """## What it does
     Flags a delete of patient-data rows in request-handling code (views, forms, serializers, admin) when the
     model has no audit mechanism at all: no simple-history, auditlog, reversion, pghistory, audit signal
-    receiver or database trigger, and the project audits nothing by explicit service calls or a request-audit
-    decorator (a view without those is WG204's). `instance.delete()`,
+    receiver or database trigger (or only a project receiver of its save signal, which sees no delete), and the
+    project audits nothing by explicit service calls or a request-audit decorator (a view without those is WG204's). `instance.delete()`,
     `QuerySet.delete()` (also through related managers: `submission.visits.all().delete()`) and raw SQL
     `DELETE`/`TRUNCATE` count, and so does the delete of any row whose patient-data rows Django deletes with it
     (their foreign key to it says `on_delete=CASCADE`). A model that overrides `delete()` (a soft delete) is not flagged for instance
@@ -126,6 +137,13 @@ class UntracedPatientDelete(Check):
                 visit = get_object_or_404(Visit, pk=pk)
                 visit.delete()
             """, line=6, path="clinic/views.py", files=(_MODELS,)),
+        # The project's receiver logs each save of a visit; the delete sends no save signal.
+        Invalid("""\
+            from clinic.models import Visit
+
+            def purge(request):
+                Visit.objects.filter(weight_kg__isnull=True).delete()
+            """, line=4, path="clinic/views.py", files=(_SAVES_LOGGED,)),
         Invalid("""\
             from clinic.models import Patient
 
@@ -165,7 +183,10 @@ class UntracedPatientDelete(Check):
         calls = {n.lineno: n for n in self.ctx.src.nodes if isinstance(n, ast.Call)}
         explicit = {(w.function, w.model) for w in writes if w.kind in _DELETES and w.kind != CASCADE_DELETE}
         for w in writes:
-            if w.kind not in _DELETES or w.seen is not False or models.audited.get(w.model):
+            mechanism = models.audited.get(w.model)
+            # (a receiver of the model's save signal records saves: its deletes are as untraced as with none)
+            saves_only = (mechanism or "").startswith(SAVE_RECEIVER)
+            if w.kind not in _DELETES or w.seen is not False or mechanism and not saves_only:
                 continue
             if w.kind == CASCADE_DELETE and (w.function, w.model) in explicit:
                 continue  # the function deletes those rows itself: reported there
@@ -176,8 +197,9 @@ class UntracedPatientDelete(Check):
                 continue
             how = "with the row deleted here (their foreign key says on_delete=CASCADE)" if w.kind == CASCADE_DELETE \
                 else f"({w.kind})"
+            trail = f"its {(mechanism or '').split(' (', 1)[0]} records saves only" if saves_only else \
+                f"{last_part(w.model)} has no history, audit log or trigger"
             self.report(call, f"{last_part(w.model)} rows deleted {how} in {last_part(w.function or '?')}() "
-                        f"with no audit trail: {last_part(w.model)} has no history, audit log or trigger, and "
-                        "nothing here records who deleted what.", end_node=call,
+                        f"with no audit trail: {trail}, and nothing here records who deleted what.", end_node=call,
                         fix="Record the delete (a history on the model, or the project's audit service before it) or "
                         "withdraw the rows instead of deleting them.")

@@ -41,6 +41,8 @@ _AUDIT_REGISTER_CALLS = (
     "pghistory.track",
 )
 _SAVE_SIGNALS = ("django.db.models.signals.pre_save", "django.db.models.signals.post_save")
+# The audit mechanism of a model whose save signal a project receiver records: it sees saves, not deletes.
+SAVE_RECEIVER = "save-signal receiver"
 SIGNAL_AUDIT = "signal-receiver"
 # A lazy reference whose app label is a setting's value (`f"{settings.SUBJECT_APP_LABEL}.subjectvisit"`).
 ANY_APP = "*."
@@ -209,7 +211,7 @@ def _recording_receivers(tree: ast.Module, imports: ImportMap, out: FileModels) 
     for name, sender in pairs:
         fn, model = functions.get(name), imports.qualname(sender)
         if fn is not None and model and _writes_other_rows(fn, last_part(model)):
-            out.registered.append((model, f"signal receiver {name}() ({imports.module})"))
+            out.registered.append((model, f"{SAVE_RECEIVER} {name}() ({imports.module})"))
 
 
 def _writes_other_rows(fn: ast.FunctionDef | ast.AsyncFunctionDef, sender: str) -> bool:

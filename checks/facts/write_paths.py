@@ -24,7 +24,7 @@ from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
 from .audit_mechanisms import SELF_AUDIT, same_decorator
-from .django_models import ModelIndex
+from .django_models import SAVE_RECEIVER, ModelIndex
 from .libraries import version_admin_base
 from .model_params import ModelParams, root_name
 from .patient_data import CLINICAL_NAME_WHY, OWN_RECORD_WHY
@@ -65,6 +65,8 @@ def audit_sees(mechanism: str | None, kind: str, *, audit_call: bool, revision: 
         return False, "the function never calls the project's audit service"
     if kind not in SIGNALLED:
         return False, f"{kind} sends no model signals; {_short(mechanism)} records only ORM saves and deletes"
+    if mechanism.startswith(SAVE_RECEIVER) and kind != "save":
+        return False, f"{_short(mechanism)} records saves only; a {kind} sends no save signal"
     if mechanism.startswith("reversion") and kind != "queryset delete":
         if revision:
             return True, "reversion, inside a revision (create_revision, RevisionMiddleware or VersionAdmin)"

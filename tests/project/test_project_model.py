@@ -1670,5 +1670,5 @@ def test_a_save_receiver_of_one_model_that_writes_another_models_rows_is_its_aud
             """,
     })
     audit = {m["model"]: m["audit"] for m in _facts(tmp_path)["patient_models"]}
-    assert audit["clinic.models.Card"].startswith("signal receiver log_changes()")
+    assert audit["clinic.models.Card"].startswith("save-signal receiver log_changes()")
     assert audit["clinic.models.Patient"] is None
