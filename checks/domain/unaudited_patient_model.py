@@ -425,9 +425,11 @@ class UnauditedPatientModel(Check):
             return  # nothing writes or edits it: there are no changes to trace
         if info.abstract or _is_proxy(node):
             return
-        # With no audit anywhere in the project, the gap is one per record, not per table hanging off it: a model
-        # that is patient data only by its link to another is reported with that one.
-        audits_nothing = not any(v and not v.startswith(VERSIONED_ROWS) for v in idx.audited.values())
+        # With no audit of patient data anywhere in the project, the gap is one per record, not per table hanging
+        # off it: a model that is patient data only by its link to another is reported with that one. (A log of a
+        # study's approvals audits no patient's record.)
+        audits_nothing = not any(v and not v.startswith(VERSIONED_ROWS) for q, v in idx.audited.items()
+                                 if q in idx.patient)
         if audits_nothing and qualname in idx.linked_patient:
             return
         linked = sorted(last_part(q) for q, target in idx.linked_patient.items() if target == qualname) \

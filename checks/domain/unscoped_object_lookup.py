@@ -16,7 +16,7 @@ from ..facts.object_scope import (
     user_attributes,
 )
 from ..facts.user_scope import is_account, user_scoped_models
-from ..facts.views import SINGLE_OBJECT_VIEWS, View, all_views, served_model_refs
+from ..facts.views import SINGLE_OBJECT_VIEWS, WRITE_HANDLERS, View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
 from ..source import SourceFile
@@ -729,9 +729,10 @@ class UnscopedObjectLookup(Check):
                     by = scoped.get(lookup.model)
                     owner = f"{self.ctx.imports.module}.{owner_of[id(fn)].name}"
                     owner_view = views.get(id(owner_of[id(fn)]))
-                    # (a view changing patient data at login only is WG302's: the same gap, said once)
-                    login_writer = owner_view is not None and owner_view.writes and owner_view.models \
-                        and owner_view.writes_level <= AUTHN
+                    # (a write handler of a view changing patient data at login only is WG302's: the same gap,
+                    # said once)
+                    login_writer = fn.name in WRITE_HANDLERS and owner_view is not None and owner_view.writes \
+                        and bool(owner_view.models) and owner_view.writes_level <= AUTHN
                     if by is not None and by != owner and not login_writer and (
                             level < AUTHZ or _same_role(owner, by, code)):
                         self._report_scoped_elsewhere(fn, lookup, by, code)

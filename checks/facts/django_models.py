@@ -12,6 +12,7 @@ audit log built on model signals: a receiver of `pre_save`/`post_save` connected
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ..names import ImportMap, dotted, last_part, matches
@@ -214,17 +215,22 @@ def _recording_receivers(tree: ast.Module, imports: ImportMap, out: FileModels) 
             out.registered.append((model, f"{SAVE_RECEIVER} {name}() ({imports.module})"))
 
 
+# A model that keeps a record of changes, by its name: `Log`, `ChangeLog`, `AuditTrail`, `FieldHistory`.
+_RECORD_MODEL = re.compile(r"log|history|audit|trail|journal", re.IGNORECASE)
+
+
 def _writes_other_rows(fn: ast.FunctionDef | ast.AsyncFunctionDef, sender: str) -> bool:
-    """The function creates rows of a model other than `sender`: `Log.objects.create(...)`, `slog.Log.log(...)`,
-    `ChangeLog(...).save()`."""
+    """The function writes rows of a log model other than `sender`: `Log.objects.create(...)`, `slog.Log.log(...)`,
+    `ChangeLog.objects.bulk_create(...)`. (A receiver creating the groups of a new study sets things up; it records
+    nothing.)"""
     for n in walk(fn):
         if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
             continue
         owner = dotted(n.func.value) or ""
         parts = owner.split(".")
         cls = parts[-2] if parts[-1] == "objects" and len(parts) > 1 else parts[-1]
-        if cls[:1].isupper() and cls != sender and (n.func.attr in ("create", "bulk_create", "log", "record")
-                                                     or parts[-1] == "objects" and n.func.attr == "create"):
+        if cls[:1].isupper() and cls != sender and _RECORD_MODEL.search(cls) and n.func.attr in (
+                "create", "bulk_create", "log", "record"):
             return True
     return False
 
