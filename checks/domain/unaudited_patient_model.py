@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
-from ..facts.django_models import VERSIONED_ROWS, ModelIndex, ModelInfo
+from ..facts.django_models import SAVE_RECEIVER, VERSIONED_ROWS, ModelIndex, ModelInfo
 from ..facts.write_paths import edited_by_a_class, imported_only, never_changed
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -428,7 +428,9 @@ class UnauditedPatientModel(Check):
         # With no audit of patient data anywhere in the project, the gap is one per record, not per table hanging
         # off it: a model that is patient data only by its link to another is reported with that one. (A log of a
         # study's approvals audits no patient's record.)
-        audits_nothing = not any(v and not v.startswith(VERSIONED_ROWS) for q, v in idx.audited.items()
+        # (Nor a project receiver logging some models' saves: the same log's other writers, explicit calls wardgate
+        # does not follow, may well cover the other tables.)
+        audits_nothing = not any(v and not v.startswith((VERSIONED_ROWS, SAVE_RECEIVER)) for q, v in idx.audited.items()
                                  if q in idx.patient)
         if audits_nothing and qualname in idx.linked_patient:
             return

@@ -99,6 +99,8 @@ class ClassInfo:
     filter_backends: list[str] | None = None  # DRF `filter_backends` ("": unreadable)
     auth_classes: list[str] | None = None  # DRF `authentication_classes` (None: not set, or unreadable)
     auth_classes_line: int = 0
+    # a DRF authentication class whose authenticate() never answers None: a request without its credentials is refused
+    requires_credentials: bool = False
 
 
 @dataclass
@@ -260,6 +262,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
         info.login_exempt = login_exemptions(node)
     info.writing_methods = writing_methods(node)
     info.object_checking_methods = runs_object_check(node)
+    info.requires_credentials = _requires_credentials(node, imports)
     # (a mixin a project's managers share, `ModelForUserManagerMixin.for_user()`, is named for them)
     if {last_part(b) for b in info.bases} & _QUERYSET_BASES or node.name.endswith(("ManagerMixin", "QuerySetMixin")):
         info.queryset_methods = [m.name for m in node.body if isinstance(m, ast.FunctionDef) and _returns_own_rows(m)]
@@ -666,6 +669,22 @@ def _collect_class(stmt: ast.ClassDef, src: SourceFile, imports: ImportMap,
     keys = _permission_kwarg_keys(stmt)
     if keys:
         out.kwarg_keys.append((info.qualname, keys))
+
+
+def _requires_credentials(cls: ast.ClassDef, imports: ImportMap) -> bool:
+    """A DRF authentication class whose `authenticate()` refuses a request without its credentials (`raise
+    AuthenticationFailed`) and never answers None ("not mine, ask the next one"): DRF stops at the exception, so no
+    anonymous request reaches a view it authenticates."""
+    fn = next((m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and m.name == "authenticate"), None)
+    if fn is None or not fn.body or not isinstance(fn.body[-1], (ast.Return, ast.Raise)):
+        return False
+    returns = [n for n in walk(fn) if isinstance(n, ast.Return)]
+    if any(r.value is None or isinstance(r.value, ast.Constant) and r.value.value is None for r in returns):
+        return False
+    return any(isinstance(n, ast.Raise) and n.exc is not None and last_part(
+        imports.qualname(n.exc.func if isinstance(n.exc, ast.Call) else n.exc) or "") in (
+        "AuthenticationFailed", "NotAuthenticated") for n in walk(fn))
 
 
 def _permission_kwarg_keys(cls: ast.ClassDef) -> list[str]:
@@ -1112,6 +1131,18 @@ class ProjectCode:
         if ref in self.authorizers:
             return True
         return False if ref in self.user_functions or ref in self.plain_functions else None
+
+    def credentials_required(self, auth_classes: list[str] | None) -> str | None:
+        """The authentication class among `auth_classes` (a view's, else DEFAULT_AUTHENTICATION_CLASSES) that refuses
+        every request without its credentials, if any: DRF stops at it, and the authenticators before it answer
+        None for an anonymous request."""
+        chosen = auth_classes if auth_classes is not None else (self.default_auth[-1] if self.default_auth else [])
+        for a in chosen:
+            info = self.lookup(a)
+            if info is not None and any(i is not None and i.requires_credentials
+                                        for i in map(self.lookup, self.ancestors(info.qualname))):
+                return info.qualname
+        return None
 
     def method_authorizes(self, name: str) -> bool | None:
         """Does a call of a method so named (`donor.randomise(active_user=user)`) check the user's access? None

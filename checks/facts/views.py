@@ -552,6 +552,10 @@ class Analyzer:
             r, w = self.perm_levels(names) if names is not None else self.default_perms()
             evidence.append(self._perm_evidence(names))
             reads, writes_level = max(reads, r), max(writes_level, w)
+            auth = next((d for d, n in decs if last_part(n) == "authentication_classes" and isinstance(d, ast.Call)), None)
+            reads, writes_level = self._credentials(
+                perm_list(auth.args[0], self.imports) if auth is not None and auth.args else None,
+                reads, writes_level, evidence)
             methods |= _methods_of(api.args[0] if isinstance(api, ast.Call) and api.args else None) or {"get"}
         for d, name in decs:
             if last_part(name) in ("require_POST",):
@@ -624,6 +628,16 @@ class Analyzer:
         if self.code.default_perms:
             return f"DEFAULT_PERMISSION_CLASSES [{', '.join(last_part(n) for n in self.code.default_perms[0])}]"
         return DEFAULT_ALLOW_ANY
+
+    def _credentials(self, auth_classes: list[str] | None, reads: int, writes: int,
+                     evidence: list[str]) -> tuple[int, int]:
+        """A DRF view whose authentication (its own `authentication_classes`, else the default ones) includes a class
+        that refuses every request without its credentials lets no anonymous caller in, whatever its permissions."""
+        required = self.code.credentials_required(auth_classes)
+        if required is None or min(reads, writes) >= AUTHN:
+            return reads, writes
+        evidence.append(f"{last_part(required)} refuses a request without its credentials")
+        return max(reads, AUTHN), max(writes, AUTHN)
 
     def default_perms(self) -> tuple[int, int]:
         if not self.code.default_perms:
@@ -702,6 +716,9 @@ class Analyzer:
                             if isinstance(m, ast.FunctionDef) and m.name == "get_permissions"), None)
                 r, w = (self._per_action_levels(own, (r, w)) if own is not None else None) or (AUTHZ, AUTHZ)
             reads, writes_level = max(reads, r), max(writes_level, w)
+            auth_classes = next((info.auth_classes for info in map(self.code.lookup, ancestors)
+                                 if info is not None and info.auth_classes is not None), None)
+            reads, writes_level = self._credentials(auth_classes, reads, writes_level, evidence)
         shared = (reads, writes_level)
         # As before: the best check in a handler's body speaks for the class (its handlers' decorators count through
         # _handler_level, the least guarded of them).

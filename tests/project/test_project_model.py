@@ -1672,3 +1672,24 @@ def test_a_save_receiver_of_one_model_that_writes_another_models_rows_is_its_aud
     audit = {m["model"]: m["audit"] for m in _facts(tmp_path)["patient_models"]}
     assert audit["clinic.models.Card"].startswith("save-signal receiver log_changes()")
     assert audit["clinic.models.Patient"] is None
+
+
+def test_a_drf_authentication_class_that_refuses_requests_without_its_token_lets_no_anonymous_caller_in() -> None:
+    """DRF stops at an authenticator that raises instead of answering None: a view it authenticates (the default
+    here) needs the app's token even with no permission classes; `@authentication_classes([])` opens a view again."""
+    auth = ("integration/authentication.py", (
+        "from rest_framework import authentication, exceptions\nfrom integration.models import App\n\n"
+        "class TokenAuthentication(authentication.BaseAuthentication):\n    def authenticate(self, request):\n"
+        "        token = request.META.get('HTTP_AUTHORIZATION')\n        if not token:\n"
+        "            raise exceptions.AuthenticationFailed('No token')\n"
+        "        app = App.objects.filter(key=token).first()\n        if not app:\n"
+        "            raise exceptions.AuthenticationFailed('No app')\n        return app, None\n"))
+    models = ("integration/models.py", ("from django.db import models\n\nclass App(models.Model):\n"
+              "    key = models.CharField(max_length=40)\n"))
+    settings = ("proj/settings.py", ("REST_FRAMEWORK = {'DEFAULT_AUTHENTICATION_CLASSES': "
+                "['integration.authentication.TokenAuthentication']}\n"))
+    view = ("from rest_framework.decorators import api_view, authentication_classes\nfrom clinic.models import Patient\n\n"
+            "@api_view(['GET'])\n{extra}def chart(request, pk):\n    return Patient.objects.get(pk=pk)\n")
+    assert lines(UnauthenticatedPatientView, view.format(extra=""), auth, models, settings, path="clinic/api.py") == []
+    opened = view.format(extra="@authentication_classes([])\n")
+    assert lines(UnauthenticatedPatientView, opened, auth, models, settings, path="clinic/api.py") == [6]
