@@ -37,9 +37,12 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
     # not where it is logged or listed for a template.
     deciding = {id(x) for n in walk(body) for part in _decisions(n) for x in walk(part)}
     params = {a.arg for a in body.args.args} if isinstance(body, (ast.FunctionDef, ast.AsyncFunctionDef)) else set()
-    # names holding what the URL captured (`reset_key = kwargs.get("reset_key")`) count as the parameters do
+    # names holding what the URL captured (`reset_key = kwargs.get("reset_key")`) count as the parameters do, and so
+    # do names holding what the client posted (`token = json.loads(request.body).get("patient_token")`): a secret the
+    # caller sends is the same capability in the body as in the URL
     params |= {t.id for n in walk(body) if isinstance(n, ast.Assign) and _url_key(n.value) is not None
                for t in n.targets if isinstance(t, ast.Name)}
+    params |= _client_names(body)
     for n in walk(body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
@@ -96,6 +99,25 @@ def _asks_about_caller(call: ast.expr) -> bool:
     name = call.func.id if isinstance(call.func, ast.Name) else call.func.attr
     return _CALLER_PREDICATE.match(name) is not None and name not in _REQUEST_OWN | _AUTHN_ATTRS and any(
         (dotted(a) or "").split(".")[0] == "request" or (dotted(a) or "").startswith("self.request") for a in call.args)
+
+
+_CLIENT_PARTS = frozenset({"body", "POST", "GET", "data", "query_params", "headers", "META"})
+
+
+def _client_names(body: ast.AST) -> set[str]:
+    """Local names bound to what the client sent (`data = json.loads(request.body)`, then `token = data.get(...)`),
+    not to the requesting user."""
+    names: set[str] = set()
+    for _ in range(2):
+        for n in walk(body):
+            if not isinstance(n, ast.Assign):
+                continue
+            reads_client = any(isinstance(x, ast.Attribute) and x.attr in _CLIENT_PARTS and dotted(x.value) in (
+                "request", "self.request") for x in walk(n.value)) or any(
+                isinstance(x, ast.Name) and x.id in names for x in walk(n.value))
+            if reads_client and not mentions_user(n.value, set()):
+                names.update(t.id for t in n.targets if isinstance(t, ast.Name))
+    return names
 
 
 def _url_value(node: ast.expr, params: set[str]) -> bool:

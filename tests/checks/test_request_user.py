@@ -52,3 +52,19 @@ def test_a_ninja_controllers_user_and_its_refusal_tuple_make_a_check() -> None:
     imports = ImportMap.build(tree, "accounts.controllers", False, list(walk(tree)))
     assert names("def v(self):\n    caller = self.context.request.user\n") == {"caller"}
     assert body_level(tree.body[0], imports) == AUTHZ
+
+
+def test_a_row_looked_up_by_a_secret_the_client_posts_is_the_holders() -> None:
+    """`SurveyAssignment.objects.get(patient_token=data.get("patient_token"))`: a capability, posted or in the URL."""
+    from checks.facts.guards import AUTHZ, body_level
+    from checks.names import ImportMap
+    from checks.walk import walk
+
+    tree = ast.parse(dedent("""
+        def post(self, request):
+            data = json.loads(request.body)
+            token = data.get("patient_token")
+            assignment = SurveyAssignment.objects.get(patient_token=token, state="requested")
+        """))
+    imports = ImportMap.build(tree, "proms.views", False, list(walk(tree)))
+    assert body_level(tree.body[0], imports) == AUTHZ
