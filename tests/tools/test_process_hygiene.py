@@ -153,15 +153,28 @@ def test_a_swallowed_interruption_stops_the_next_wait() -> None:
 
 
 STUBBORN = """
-import sys, time
+import time
 from checks import processes
 from wardgate import cli
 processes.GRACE_SECONDS = 1
 cli._stop_on_sigterm()
-print("ready", flush=True)
-while True:  # a main thread that never reaches a wait, and loses the KeyboardInterrupt it is sent
+started = []
+
+
+def work():
+    if not started:
+        started.append(True)
+        print("ready", flush=True)
+    while True:  # a main thread that never reaches a wait, and loses the KeyboardInterrupt it is sent
+        try:
+            time.sleep(0.01)
+        except KeyboardInterrupt:
+            pass
+
+
+while True:  # (and loses it too where it lands between two statements of the loop above)
     try:
-        time.sleep(0.01)
+        work()
     except KeyboardInterrupt:
         pass
 """
