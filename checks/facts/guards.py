@@ -42,7 +42,7 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
     # caller sends is the same capability in the body as in the URL
     params |= {t.id for n in walk(body) if isinstance(n, ast.Assign) and _url_key(n.value) is not None
                for t in n.targets if isinstance(t, ast.Name)}
-    params |= _client_names(body)
+    sent = params | _client_names(body)  # (for secret lookups only: a test of a posted value is a check)
     for n in walk(body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
@@ -59,7 +59,7 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
         elif isinstance(n, ast.If) and _tests_request_role(n.test) and any(
                 _refuses(st, imports, not_found=True) for b in n.body for st in walk(b) if isinstance(st, ast.stmt)):
             level = AUTHZ  # `if not request.is_opportunity_pm: raise Http404()`: refused unless the role is there
-        elif tokens and isinstance(n, ast.Call) and (any(k.arg and _SECRET_KEY.search(k.arg) and _url_value(k.value, params)
+        elif tokens and isinstance(n, ast.Call) and (any(k.arg and _SECRET_KEY.search(k.arg) and _url_value(k.value, sent)
                                               for k in n.keywords) or any(_url_secret(a) for a in n.args)):
             # `get_object_or_404(Invite, token=token)`, `Signup.objects.get(link_token=kwargs["token"])`,
             # `try_authenticate(self.kwargs["token"])`: the row a secret in the URL names, to its holder
