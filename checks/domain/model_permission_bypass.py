@@ -77,7 +77,8 @@ class ModelPermissionBypass(Check):
     (`@permission_required("lab.change_box")`, `permission_required = "lab.view_box"` on a view,
     `user.has_perm("lab.delete_box")`). Writes are compared with the `add`/`change`/`delete` permissions, reads
     with `view`. Only views a URLconf is seen to route (a router whose `urls` are included) are judged; a view whose
-    rows are restricted to the requesting user, or whose permission classes decide per object, is not flagged.
+    rows are restricted to the requesting user, whose permission classes decide per object, or that uses DRF's
+    `DjangoModelPermissions` (which checks the model's permissions; what it asks of GET is WG313's) is not flagged.
 
     ## Why is this bad?
     The project's rule for that model is its permission: the web pages check it, so only a role holding it (a
@@ -151,6 +152,9 @@ class ModelPermissionBypass(Check):
                 continue
             if code.routed(f"{self.ctx.imports.module}.{view.node.name}") is not True:
                 continue  # a norm of the project's is held against the endpoints a URLconf is seen to serve
+            if any(last_part(p).startswith(("DjangoModelPermissions", "DjangoObjectPermissions"))
+                   for p in view.perm_classes):
+                continue  # the model permissions are required here (what DRF's class asks of GET is WG313's)
             model = next((m.name for ref in served_model_refs(code, self.ctx.imports, view.node)
                           for m in [models.lookup(ref)] if m is not None and m.qualname in models.django), None)
             if model is None:
