@@ -776,7 +776,9 @@ def _model_permissions(node: ast.AST) -> list[str]:
 
 
 # Request parameters and headers that carry a credential.
-_CREDENTIAL_KEY = re.compile(r"token|secret|passw|api[-_]?key|^key$|auth|signature", re.IGNORECASE)
+# (by the word it ends with: `token`, `X-Api-Key`, `HTTP_AUTHORIZATION`; not `token_type`, whose values are names)
+_CREDENTIAL_KEY = re.compile(r"(^|[_-])(token|secret|password|passwd|pass|key|signature|auth|authorization)$|^(token|key)$",
+                             re.IGNORECASE)
 
 
 def _request_secret(cmp: ast.Compare) -> list[str]:
