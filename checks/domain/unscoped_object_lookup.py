@@ -7,6 +7,7 @@ from ..facts.django_code import ProjectCode, is_extra_action
 from ..facts.django_models import ModelIndex
 from ..facts.guards import AUTHN, AUTHZ, NONE, body_level, key_read, looks_up_by_user, mentions_user
 from ..facts.object_scope import (
+    LOOKUPS,
     HandlerScope,
     Lookup,
     analyse,
@@ -171,9 +172,6 @@ _CHATS = """\
                     return Response({"title": chat.title})
             """
 
-
-# QuerySet calls that pick rows.
-_LOOKUPS = frozenset({"get", "filter", "exclude", "get_object_or_404", "get_list_or_404"})
 
 # A trial whose Donor manager keeps each user to their hospital's donors.
 _TRIAL = (("trial/models.py", """\
@@ -1039,11 +1037,8 @@ def _by_client_alone(lookup: Lookup) -> bool:
 def _same_role(view: str, other: str, code: ProjectCode) -> bool:
     """The permission classes `view` declares are all among those `other` declares: the same role admits the caller
     to both (a doctor of any patient passes both)."""
-    def declared(q: str) -> list[str] | None:
-        return next((info.perm_classes for info in map(code.lookup, code.ancestors(q))
-                     if info is not None and info.perm_classes is not None), None)
-    mine, theirs = declared(view), declared(other)
-    return bool(mine) and theirs is not None and set(mine or ()) <= set(theirs)
+    mine, theirs = code.attr(view, "perm_classes"), code.attr(other, "perm_classes")
+    return isinstance(mine, list) and isinstance(theirs, list) and set(mine) <= set(theirs)
 
 
 def _kwargs_reads(cls: ast.ClassDef) -> dict[str, set[str]]:
@@ -1064,7 +1059,7 @@ def _kwargs_reads(cls: ast.ClassDef) -> dict[str, set[str]]:
                 reads[name] |= reads[c]
     # a method that only hands a capture back (`get_mole_pk`) picks no rows itself
     return {name: keys for name, keys in reads.items() if keys and any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _LOOKUPS | {"all"}
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in LOOKUPS | {"all"}
         for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == name
         for n in walk(m))}
 

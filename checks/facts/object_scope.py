@@ -27,7 +27,8 @@ _REQUEST_PARTS = frozenset({"GET", "POST", "data", "body", "query_params", "FILE
                             "resolver_match", "kwargs"})
 # What a form or serializer bound to the request hands back.
 _BOUND = frozenset({"cleaned_data", "validated_data", "initial_data"})
-_LOOKUPS = frozenset({"get", "filter", "exclude", "get_object_or_404", "get_list_or_404", "in_bulk"})
+# QuerySet calls and shortcuts that pick rows.
+LOOKUPS = frozenset({"get", "filter", "exclude", "get_object_or_404", "get_list_or_404", "in_bulk"})
 _SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404"})
 # Django's and DRF's own object checks: a row handed to them is checked.
 _OBJECT_CHECKS = frozenset({"has_perm", "has_perms", "has_object_permission", "check_object_permissions"})
@@ -153,7 +154,7 @@ class _Handler:
         """(model, receiver) of `M.objects....get(...)` or `get_object_or_404(M, ...)`."""
         name = call.func.attr if isinstance(call.func, ast.Attribute) else \
             call.func.id if isinstance(call.func, ast.Name) else ""
-        if name not in _LOOKUPS:
+        if name not in LOOKUPS:
             return None
         if name in _SHORTCUTS:
             if last_part(self.imports.qualname(call.func) or "") not in _SHORTCUTS or not call.args:
@@ -169,7 +170,7 @@ class _Handler:
         """The model of `M.<manager>.<method>(user)`, a project Manager or QuerySet method (returning the model's
         rows) handed the requesting user: the rows it returns are those the project lets that user see."""
         func = call.func
-        if not (isinstance(func, ast.Attribute) and func.attr not in _LOOKUPS and self.code.queryset_method(func.attr)
+        if not (isinstance(func, ast.Attribute) and func.attr not in LOOKUPS and self.code.queryset_method(func.attr)
                 and any(mentions_user(v, self.users) for v in (*call.args, *(k.value for k in call.keywords)))):
             return None
         return self._chain_model(func.value)
@@ -227,7 +228,7 @@ class _Handler:
     def _through_user(self, call: ast.Call) -> str | None:
         """The model of `request.user.children.filter(...)`: rows read through a relation from the user
         (`Child.user = ForeignKey(User, related_name="children")`), so only the user's own."""
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr in _LOOKUPS | {"all"}
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr in LOOKUPS | {"all"}
                 and isinstance(call.func.value, ast.Attribute) and mentions_user(call.func.value.value, self.users)):
             return None
         name = call.func.value.attr
