@@ -4,9 +4,10 @@ Settings read credentials from the environment, and the environment is often a f
 publishes the credential. A dotenv file is read line by line (`KEY=value`, `export KEY=value`, quotes, comments)
 and a value is reported when its key names a secret (`HCX_PASSWORD`, `STRIPE_API_KEY`) and the value is no
 placeholder or stock local-service default (`postgres`, `guest`, `changeme`), or when a URL in it carries such a
-password (`postgres://app:S3cret@db/emr`). Files meant as templates (`.env.example`, `.env.sample`,
-`.env.template`, `.env.dist`) and the environments of test runs and CI jobs (`.env.test`, `.test.env`,
-`.env.ci`) are skipped.
+password (`postgres://app:S3cret@db/emr`). The environments of test runs and CI jobs (`.env.test`, `.test.env`,
+`.env.ci`) are skipped. Files meant as templates (`.env.example`, `.env.sample`, `.env.template`, `.env.dist`) are
+copied by every deployment: in them only a random-looking key (a vendor token format, or 20+ random characters)
+counts, since placeholders and readable phrases are what a template should hold.
 """
 from __future__ import annotations
 
@@ -21,15 +22,19 @@ from .secrets import (
     is_placeholder,
     is_secret_name,
     looks_like_secret_value,
+    real_looking_in_test,
     url_password,
 )
 
 CODE = "WG107"
 # `.env`, `.env.production`, `prod.env`, `docker/.local.env`; not templates.
 ENV_FILE = re.compile(r"(^|/)(\.env(\.[\w-]+)?|[\w.-]+\.env)$")
-# Templates, and the environments of a test run or CI job (`.test.env`, `.env.ci`): their values reach no server.
-_TEMPLATE = re.compile(r"(^|[./_-])(example|sample|template|dist|tpl|defaults?|tests?|testing|ci)($|[./_-])",
-                       re.IGNORECASE)
+# The environments of a test run or CI job (`.test.env`, `.env.ci`): their values reach no server.
+_TEST_RUN = re.compile(r"(^|[./_-])(tests?|testing|ci)($|[./_-])", re.IGNORECASE)
+# Templates a deployment copies (`.env.sample`, `example.env`): only a real random key in one is a leak.
+_TEMPLATE = re.compile(r"(^|[./_-])(example|sample|template|dist|tpl|defaults?)($|[./_-])", re.IGNORECASE)
+# Django's startproject key announces itself as a development key.
+_DEVELOPMENT_KEY = "django-insecure-"
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 MAX_BYTES = 200_000
 
@@ -41,10 +46,12 @@ RULE = RuleMeta(
 Reads committed dotenv files (`.env`, `.env.production`, `docker/.local.env`) line by line and flags a value whose
 key names a secret (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_API_KEY`) when it is no placeholder (`changeme`,
 `<your-key>`, `${VAR}`) and no stock local-service default (`postgres`, `guest`), and a URL whose password is
-such a value (`DATABASE_URL=postgres://app:S3cret@db/emr`). Template files (`.env.example`, `.env.sample`,
-`.env.template`, `.env.dist`), the environments of test runs and CI jobs (`.env.test`, `.test.env`, `.env.ci`)
-and files that start Django with a developer's or a test run's settings module
-(`DJANGO_SETTINGS_MODULE=config.settings.local`) are skipped.
+such a value (`DATABASE_URL=postgres://app:S3cret@db/emr`). The environments of test runs and CI jobs
+(`.env.test`, `.test.env`, `.env.ci`) and files that start Django with a developer's or a test run's settings
+module (`DJANGO_SETTINGS_MODULE=config.settings.local`) are skipped. In a template (`.env.example`, `.env.sample`,
+`.env.template`, `.env.dist`) only a random-looking key is reported, at medium severity: a vendor token format or
+20+ random characters, not a placeholder, a readable phrase or Django's `django-insecure-` development
+key. Every deployment that copies the template without changing it shares that key.
 
 ## Why is this bad?
 A dotenv file is where the settings' `os.environ[...]` values come from; committed, it hands the credential to
@@ -63,7 +70,11 @@ Use instead: commit `docker/.env.example` with `HCX_PASSWORD=<staging password>`
 
 
 def is_env_file(path: str) -> bool:
-    return ENV_FILE.search(path) is not None and not _TEMPLATE.search(path.rsplit("/", 1)[-1].lstrip("."))
+    return ENV_FILE.search(path) is not None and not _TEST_RUN.search(path.rsplit("/", 1)[-1].lstrip("."))
+
+
+def _is_template(path: str) -> bool:
+    return _TEMPLATE.search(path.rsplit("/", 1)[-1].lstrip(".")) is not None
 
 
 def scan(path: str, text: str) -> list[Finding]:
@@ -72,6 +83,7 @@ def scan(path: str, text: str) -> list[Finding]:
     lines = text.splitlines()[:5000]
     if _developer_environment(lines):
         return out
+    template = _is_template(path)
     for number, line in enumerate(lines, 1):
         m = _LINE.match(line)
         if m is None or line.lstrip().startswith("#"):
@@ -85,15 +97,20 @@ def scan(path: str, text: str) -> list[Finding]:
             secret = value
         else:
             continue
-        if not _real(secret):
+        if not _real(secret) or (template and not _random_key(secret)):
             continue
+        if template:
+            message = (f"{key} in the committed template {path.rsplit('/', 1)[-1]} holds a random-looking key "
+                       f"({mask(secret)}), not a placeholder: every deployment that copies the template shares it.")
+            fix = "Put a placeholder in the template and have each deployment generate its own key."
+        else:
+            message = f"{key} in a committed dotenv file holds a credential ({mask(secret)})."
+            fix = "Commit a template with a placeholder instead, keep the real file out of git, and rotate the credential."
         out.append(Finding(
-            rule_id=CODE, category=RULE.category, severity=RULE.severity, tool="wardgate", path=path,
-            start_line=number, end_line=number, cwe=RULE.cwe, confidence=Confidence.HIGH,
-            message=f"{key} in a committed dotenv file holds a credential ({mask(secret)}).",
-            snippet=line.replace(secret, mask(secret)),
-            fix="Commit a template with a placeholder instead, keep the real file out of git, and rotate the "
-            "credential."))
+            rule_id=CODE, category=RULE.category, severity=Severity.MEDIUM if template else RULE.severity,
+            tool="wardgate", path=path, start_line=number, end_line=number, cwe=RULE.cwe,
+            confidence=Confidence.MEDIUM if template else Confidence.HIGH, message=message,
+            snippet=line.replace(secret, mask(secret)), fix=fix))
     return out
 
 
@@ -115,6 +132,12 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
     return value.split(" #", 1)[0].strip()  # an unquoted value ends at an inline comment
+
+
+def _random_key(value: str) -> bool:
+    """A template's value that is a generated key, not a placeholder: a vendor token format or 20+ random
+    characters, and not Django's self-declared development key."""
+    return real_looking_in_test(value) and not value.startswith(_DEVELOPMENT_KEY)
 
 
 def _real(value: str) -> bool:

@@ -146,7 +146,9 @@ _DUMMY = re.compile(r"fake|dummy|example|test|sample|placeholder|change[-_ ]?me|
 _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "secret", "token",
                            "apikey", "credential", "credentials", "secretkey", "authtoken"})
 _KEY_QUALIFIERS = frozenset({"api", "access", "secret", "private", "auth", "write", "signing", "encryption",
-                             "master", "client", "app", "license", "service", "webhook", "hmac", "jwt"})
+                             "master", "client", "app", "license", "service", "webhook", "hmac", "jwt",
+                             # the key of a keyed hash that de-identifies records: whoever has it re-identifies them
+                             "anonymization", "anonymisation", "pseudonymization", "pseudonymisation"})
 # A name ending in one of these describes a secret (its lifetime, its URL, its label), not the secret.
 _NOT_SECRET_TAIL = frozenset({
     "ttl", "timeout", "age", "seconds", "secs", "minutes", "hours", "days", "length", "len", "min", "max",

@@ -31,11 +31,27 @@ def test_the_environment_of_a_developers_settings_module_is_a_developers() -> No
     assert [f.start_line for f in scan(".env", local.split("\n", 1)[1])] == [1]  # no settings module named
 
 
-def test_templates_are_not_env_files() -> None:
+def test_test_run_environments_are_not_env_files() -> None:
     assert is_env_file(".env") and is_env_file("docker/.local.env") and is_env_file("deploy/.env.production")
-    assert not any(is_env_file(p) for p in (".env.example", "ops/.env.sample", ".env.template", "env.py", ".envrc"))
+    assert all(is_env_file(p) for p in (".env.example", "ops/.env.sample", ".env.template", "example.env"))
+    assert not any(is_env_file(p) for p in ("env.py", ".envrc"))
     assert not any(is_env_file(p) for p in (".test.env", ".env.test", "ci/.env.ci", ".env.testing"))  # no server reads them
     assert is_env_file(".env.staging") and is_env_file("contest.env")
+
+
+def test_a_template_reports_only_a_generated_key() -> None:
+    text = ("DJANGO_SECRET_KEY=your_django_secret_key_here\nPOSTGRES_PASSWORD=postgres\nSMTP_PASSWORD=Opensaber@123\n"
+            "SECRET_KEY='django-insecure-rqrslm6t05zphv(-j(k4*ri$ua8u1d8hg827w!m21+viul_hw&'\n"
+            "OIDC_PRIVATE_KEY=MYSUPERSECRETPRIVATEKEY\nAPP_ANONYMIZATION_KEY=\"yqjO5WxiPA2cHavbWyDi76E6Mk7CbqP9\"\n"
+            "JWT_SIGNING_KEY=kS9vTq2Lm8Xw4Rz7Np3Bh6Jd1Fg5Yc0E\n")
+    found = scan(".env.sample", text)
+    # Placeholders, stock and readable passwords and Django's development key are what a template holds.
+    assert [f.start_line for f in found] == [6, 7]
+    assert {f.severity.value for f in found} == {"medium"}
+    assert "every deployment that copies the template shares it" in found[0].message
+    assert "yqjO5WxiPA2cHavbWyDi76E6Mk7CbqP9" not in found[0].message + (found[0].snippet or "")
+    # The same lines in a deployed environment file are all credentials but the placeholder and the stock one.
+    assert [f.start_line for f in scan("deploy/prod.env", text)] == [3, 4, 5, 6, 7]
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -57,7 +73,7 @@ def test_committed_env_files_are_read_ignored_and_template_ones_are_not(tmp_path
     (tmp_path / "app" / "settings.py").write_text('import os\nHCX_PASSWORD = os.environ["HCX_PASSWORD"]\n')
     (tmp_path / "docker").mkdir()
     (tmp_path / "docker" / ".local.env").write_text(f"POSTGRES_PASSWORD=postgres\nHCX_PASSWORD={SECRET}\n")
-    (tmp_path / ".env.example").write_text("HCX_PASSWORD=<staging password>\n")
+    (tmp_path / ".env.example").write_text("HCX_PASSWORD=<staging password>\nDJANGO_SECRET_KEY=change-me\n")
     (tmp_path / ".env").write_text(f"HCX_PASSWORD={SECRET}\n")  # the developer's own, ignored
     (tmp_path / ".gitignore").write_text(".env\n")
     _git(tmp_path, "init", "-q")

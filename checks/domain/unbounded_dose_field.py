@@ -86,7 +86,8 @@ class UnboundedDoseField(Check):
     both a `MinValueValidator` and a `MaxValueValidator`; the same for the clinical inputs doses are
     computed from (`weight_in_kgs`, `height_cm`, `age_in_months`, `bsa`) on a model where doses are
     prescribed or computed (an Rx, an order, a regimen, or one with dose fields); and a dose kept as free
-    text (`dose = CharField()` with no validator). Lab values, counts, units, routes and rounding
+    text (`dose = CharField()` with no validator). A field declared with a project subclass of a Django field
+    (`class MeasurementField(FloatField)`) is judged as the field it extends. Lab values, counts, units, routes and rounding
     settings (`round_dose`, `roundup_divisible_by`, fields with `choices=`) are not doses.
 
     A field without validators is still capped when the limit lives where its value provably passes: the
@@ -279,6 +280,16 @@ class UnboundedDoseField(Check):
 
             admin.site.register(Order)
             """)))),
+        # The project's own field class stores a float: the dose is as unbounded as a FloatField.
+        Invalid(_MODELS.replace("Drug", "Medication").replace("models\n", "models\nfrom app.fields import "
+                                                               "MeasurementField\n", 1)
+                + "    dosage_mass = MeasurementField(null=True)\n", line=6, path="app/models.py",
+                files=(("app/fields.py", """\
+            from django.db.models import FloatField
+
+            class MeasurementField(FloatField):
+                pass
+            """),)),
         # Age is a dosing input too.
         Invalid(_MODELS.replace("Drug", "Rx") + "    age_in_months = models.PositiveIntegerField(null=True)\n", line=5,
                 path="app/models.py"),
@@ -293,7 +304,9 @@ class UnboundedDoseField(Check):
             if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
                     and isinstance(stmt.value, ast.Call)):
                 continue
-            name, kind = stmt.targets[0].id, last_part(self.qualname(stmt.value.func))
+            name, declared = stmt.targets[0].id, last_part(self.qualname(stmt.value.func))
+            known = models.models[q].fields.get(name)
+            kind = known.kind if known is not None else declared  # a project field class: its Django base's kind
             keywords = {k.arg for k in stmt.value.keywords}
             validators = next((k.value for k in stmt.value.keywords if k.arg == "validators"), None)
             if kind in _TEXT and _is_dose_field(name) and not set(tokens(name)) & _NOT_AMOUNT_TEXT:
@@ -311,7 +324,8 @@ class UnboundedDoseField(Check):
                 continue
             what = "Clinical input" if clinical and not dose else "Dose field"
             if kind == "FloatField":
-                problem = "is a FloatField (binary floating point)"
+                problem = "is a FloatField (binary floating point)" if declared == kind else \
+                    f"is a {declared}, stored as a FloatField (binary floating point)"
             elif validators is None:
                 problem = "has no MinValueValidator/MaxValueValidator"
             elif isinstance(validators, (ast.List, ast.Tuple)):

@@ -598,6 +598,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
         if _is_django(idx, q, set()):
             idx.django.add(q)
     idx._memo = {}  # lookups depend on models, names and `django` only: all final from here on
+    _resolve_field_classes(idx)
     explicit_audit(idx, per_file)
     triggers = {table: where for fm in per_file.values() for table, where in fm.triggers}
     for q in idx.django:
@@ -624,6 +625,31 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
     classify_patient(idx, vocab)
     audit_decorators(idx, per_file)  # needs the patient models: a log of requests is not patient data
     return idx
+
+
+def _resolve_field_classes(idx: ModelIndex) -> None:
+    """A field declared with a project or package subclass of a Django field (`class MeasurementField(FloatField)`)
+    stores what that Django field stores: it gets the Django field's kind (its `qualname` keeps the class used)."""
+    for q in idx.django:
+        for fi in idx.models[q].fields.values():
+            if not fi.qualname.startswith("django."):
+                fi.kind = _stored_kind(idx, fi.qualname, 0) or fi.kind
+
+
+def _stored_kind(idx: ModelIndex, ref: str, depth: int) -> str | None:
+    """The Django field class `ref` derives from, through project classes and declared package bases; None
+    when the chain cannot be followed to Django."""
+    if ref.startswith(("django.db.models.", "django.contrib.postgres.fields.")):
+        return last_part(ref)
+    if depth > 5:
+        return None
+    found = idx.lookup(ref)
+    if found is not None and found.qualname not in idx.django:
+        bases: list[str] = found.bases
+    else:
+        lib = library_class(ref)
+        bases = list(lib.bases) if lib is not None else []
+    return next((k for k in (_stored_kind(idx, b, depth + 1) for b in bases) if k), None)
 
 
 def _excluded_from_auditlog(q: str, excluded: list[str]) -> bool:

@@ -92,3 +92,23 @@ def test_limit_in_the_model_clean_of_a_subclass_does_not_cap_the_base() -> None:
                                "    class Meta:\n        abstract = True\n\n    def clean(self):\n"
                                "        if self.dose_mg > 1000:\n            raise ValueError('dose')\n")
     assert [f.start_line for f in run_example(UnboundedDoseField, Valid(base_clean, path=RX[0]))] == [14]
+
+
+def test_a_field_class_from_a_package_or_the_project_is_judged_as_the_django_field_it_extends() -> None:
+    from checks.domain.unbounded_dose_field import UnboundedDoseField
+
+    def messages(field_import: str, *files: tuple[str, str]) -> list[str]:
+        code = (f"from django.db import models\n{field_import}\n\nclass Medication(models.Model):\n"
+                "    dosage_mass = MeasurementField(measurement=Mass, null=True)\n")
+        return [f.message for f in run_example(UnboundedDoseField, Valid(code, path="onc/models.py", files=files))]
+
+    # django-measurement's field stores a float (declared in checks/library_models.toml).
+    assert messages("from django_measurement.models import MeasurementField") == [
+        "Dose field `Medication.dosage_mass` is a MeasurementField, stored as a FloatField (binary floating point)."]
+    # A project subclass of a bounded Decimal field class without validators: no Min/Max on the dose.
+    project = ("onc/fields.py", ("from django.db import models\n\nclass Grams(models.DecimalField):\n    pass\n\n"
+               "class MeasurementField(Grams):\n    pass\n"))
+    assert messages("from onc.fields import MeasurementField", project) == [
+        "Dose field `Medication.dosage_mass` has no MinValueValidator/MaxValueValidator."]
+    # A field class wardgate cannot follow to Django is not judged (its storage is unknown).
+    assert messages("from somewhere_else import MeasurementField") == []
