@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 from .base import Check
+from .config_files import RULE as CONFIG_FILE_RULE
 from .domain import (
     admin_action_too_weak,
     anonymous_personal_data,
@@ -160,7 +161,7 @@ def all_rules() -> dict[str, RuleMeta]:
     from .tools import tool_rules  # local: tool adapters import the registry's models
 
     rules: dict[str, RuleMeta] = {}
-    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), ENV_FILE_RULE,
+    for meta in (*INTERNAL_RULES, *(check_meta(c) for c in ALL_CHECKS), ENV_FILE_RULE, CONFIG_FILE_RULE,
                  *(change_meta(r) for r in ALL_CHANGE_RULES), *tool_rules()):
         rules[meta.id] = meta.model_copy(update={"help_uri": docs_url(meta.id)}) if is_own(meta.id) else meta
     return rules

@@ -135,7 +135,8 @@ TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*([A-Za-z0-9+/=\s:,\-]{40,})")
-_URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@[^\s/@]+")
+# (the host may be empty: `psql://app:pw@/emr?host=/cloudsql/project:region:instance` reaches a Unix socket)
+_URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@(?:[^\s/@]+|/\w)")
 _ALPHABET = re.compile(r"abcdefghij|ABCDEFGHIJ|0123456789")
 _PASSWORD_HASH = re.compile(r"^(pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt|md5|sha1)\$\S+\$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -215,14 +216,15 @@ def token_kind(value: str) -> tuple[str, str] | None:
     return None
 
 
-def url_password(value: str) -> str | None:
-    """The password of `scheme://user:password@host` in `value`, unless it is a placeholder."""
+def url_password(value: str, *, deployed: bool = False) -> str | None:
+    """The password of `scheme://user:password@host` in `value`, unless it is a placeholder. `deployed`: the URL is
+    what a deployment runs with (a Kubernetes manifest), so a password repeating the user name is a weak real one."""
     m = _URL_CREDS.search(value)
     if not m:
         return None
     pw = m.group(2)
     if pw.startswith(("$", "{", "%(", "<", "*")) or pw.lower() in {"password", "pass", "pw", "secret", "changeme"} \
-            or pw.lower() in STOCK_PASSWORDS or pw.lower() in DEMO_PASSWORDS or pw == m.group(1):
+            or pw.lower() in STOCK_PASSWORDS or pw.lower() in DEMO_PASSWORDS or (pw == m.group(1) and not deployed):
         return None  # (a password that repeats the user name, `postgres://app:app@db`, is a container's default)
     return pw
 

@@ -5,6 +5,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from checks.config_files import is_config_file
 from checks.env_files import is_env_file
 from checks.pathmatch import path_matches, path_patterns
 
@@ -60,14 +61,20 @@ def collect_files(root: Path, targets: Sequence[Path], include: Sequence[str], e
     return sorted(rels)
 
 
+def is_settings_file(rel: str) -> bool:
+    """A file read for committed credentials besides Python: dotenv (WG107) and YAML configuration (WG110)."""
+    return is_env_file(rel) or is_config_file(rel)
+
+
 def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str],
                       among: Iterable[str] | None = None) -> list[str]:
-    """POSIX paths relative to `root` of the dotenv files under `targets` (checks/env_files.py), sorted. Inside
+    """POSIX paths relative to `root` of the dotenv and YAML configuration files under `targets`
+    (checks/env_files.py, checks/config_files.py), sorted. Inside
     git only committed or untracked-but-not-ignored ones: a `.env` in .gitignore is where it belongs. With
     `among` (a diff run's changed paths, which git already listed) only those are considered."""
     if among is not None:
         folders = [t.resolve() for t in targets]
-        return sorted(rel for rel in among if is_env_file(rel) and not path_matches(rel, exclude)
+        return sorted(rel for rel in among if is_settings_file(rel) and not path_matches(rel, exclude)
                       and (root / rel).is_file() and any(_within(root / rel, f) or root / rel == f for f in folders))
     rels: set[str] = set()
     in_git = (root / ".git").exists()
@@ -75,14 +82,14 @@ def collect_env_files(root: Path, targets: Sequence[Path], exclude: Sequence[str
         target = target.resolve()
         if target.is_file() and _within(target, root):
             rel = target.relative_to(root).as_posix()
-            if is_env_file(rel):
+            if is_settings_file(rel):
                 rels.add(rel)
             continue
         if not target.is_dir():
             continue
-        listed = _git_files(root, target, _ENV_PATHSPECS, keep=is_env_file) if in_git else None
+        listed = _git_files(root, target, _ENV_PATHSPECS, keep=is_settings_file) if in_git else None
         for rel in listed if listed is not None else _walk(root, target, exclude):
-            if is_env_file(rel) and not path_matches(rel, exclude):
+            if is_settings_file(rel) and not path_matches(rel, exclude):
                 rels.add(rel)
     return sorted(rels)
 
@@ -134,7 +141,7 @@ def _git_files(root: Path, target: Path, patterns: Sequence[str] = (),
     return out
 
 
-_ENV_PATHSPECS = ("**/.env", "**/.env.*", "**/*.env")
+_ENV_PATHSPECS = ("**/.env", "**/.env.*", "**/*.env", "**/*.yml", "**/*.yaml")
 
 
 def _walk(root: Path, target: Path, exclude: Sequence[str]) -> Iterable[str]:

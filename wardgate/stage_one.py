@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checks import config_files as config_secrets
 from checks import env_files as env_secrets
 from checks.cache import Cache
 from checks.context import raise_in_context
@@ -85,15 +86,17 @@ def run_stage_one(config: Config, root: Path, files: list[str], check_paths: lis
 
 
 def env_file_findings(config: Config, root: Path, env_files: list[str]) -> list[Finding]:
-    """WG107 on the committed dotenv files (the engine reads Python; these are read here, size-capped)."""
-    if not config.rule_enabled(env_secrets.CODE):
-        return []
+    """WG107 on the committed dotenv files and WG110 on the YAML configuration files (the engine reads Python;
+    these are read here, size-capped)."""
     out: list[Finding] = []
     for rel in env_files:
-        data = read_regular(root, rel, env_secrets.MAX_BYTES)
+        rule = env_secrets if env_secrets.is_env_file(rel) else config_secrets
+        if not config.rule_enabled(rule.CODE):
+            continue
+        data = read_regular(root, rel, rule.MAX_BYTES)
         if isinstance(data, Finding) or b"\x00" in data[:1024]:
-            continue  # unreadable, huge or binary: a dotenv file is none of these
-        out += env_secrets.scan(rel, data.decode("utf-8", "replace"))
+            continue  # unreadable, huge or binary: a settings file is none of these
+        out += rule.scan(rel, data.decode("utf-8", "replace"))
     return out
 
 

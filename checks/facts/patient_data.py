@@ -57,6 +57,10 @@ _PERSON_PREFIX = re.compile(r"^(patient|participant|subject|proband|donor|mother
 _NAME_NORM = frozenset({"name", "fullname", "firstname", "lastname", "givenname", "familyname", "surname"})
 # The person's own identifier on a model named as a person (`Participant.patient_id`, unique): the row is the person.
 _OWN_ID = re.compile(r"^(patient|participant|subject|proband|donor)(id|identifier|number|no|code)$")
+# A model named for a clinical or study person only (`Participant`, `StudyPatient`; not a chat's `Member`): a unique
+# identifier of any spelling (`heartsteps_id`, primary key) with an age or birth year is one person's record.
+_RECORD_PERSON = re.compile(r"(patient|participant|proband|paciente|participante)s?$", re.IGNORECASE)
+_ANY_ID = re.compile(r"(id|identifier|number|no|code)$")
 
 
 def _identifying(field: str) -> bool:
@@ -76,6 +80,9 @@ def _strong_fields(m: ModelInfo, users: set[str]) -> list[str]:
     if PERSON_NOUN.search(m.name) and not STAFF_NOUN.search(m.name):
         strong += sorted(n for n, f in m.fields.items() if f.unique and f.kind not in RELATION_FIELDS
                          and _OWN_ID.match(_norm(n)) and n not in strong)
+    if _RECORD_PERSON.search(m.name) and not strong and any(_AGE.match(_norm(n)) for n in m.fields):
+        strong += sorted(n for n, f in m.fields.items() if f.unique and f.kind not in RELATION_FIELDS
+                         and _ANY_ID.search(_norm(n)))
     return [f for f in strong if _norm(f) not in _BIRTH_DATE] if _account_profile(m, users) else strong
 
 

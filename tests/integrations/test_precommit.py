@@ -47,9 +47,10 @@ def test_hook_definitions() -> None:
     assert set(by_id) >= {"wardgate", "wardgate-secrets", "wardgate-review"}
     for hook in HOOKS:
         assert hook["language"] == "python"
-        runs_on = re.compile(hook["files"])  # Python files and dotenv files (WG107), nothing else
-        assert all(runs_on.search(p) for p in ("clinic/views.py", "docker/.local.env", ".env", "deploy/prod.env"))
-        assert not any(runs_on.search(p) for p in ("README.md", "static/app.js", "envoy.yaml"))
+        runs_on = re.compile(hook["files"])  # Python, dotenv (WG107) and YAML (WG110) files, nothing else
+        assert all(runs_on.search(p) for p in ("clinic/views.py", "docker/.local.env", ".env", "deploy/prod.env",
+                                               "k8s/deployment.yaml", "config.yml"))
+        assert not any(runs_on.search(p) for p in ("README.md", "static/app.js", "envoy.json"))
         assert hook["pass_filenames"] is False and hook["require_serial"] is True
         assert "--staged" in hook["entry"]
         assert hook["minimum_pre_commit_version"]

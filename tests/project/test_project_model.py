@@ -1693,3 +1693,17 @@ def test_a_drf_authentication_class_that_refuses_requests_without_its_token_lets
     assert lines(UnauthenticatedPatientView, view.format(extra=""), auth, models, settings, path="clinic/api.py") == []
     opened = view.format(extra="@authentication_classes([])\n")
     assert lines(UnauthenticatedPatientView, opened, auth, models, settings, path="clinic/api.py") == [6]
+
+
+def test_a_study_participant_with_its_own_identifier_and_birth_year_is_a_person_record() -> None:
+    """`Participant(heartsteps_id unique, birth_year)`: one study participant per row, whatever the id is called."""
+    code = ("from django.db import models\n\nclass Participant(models.Model):\n"
+            "    heartsteps_id = models.CharField(primary_key=True, unique=True, max_length=25)\n"
+            "    enrollment_token = models.CharField(max_length=10, unique=True)\n"
+            "    birth_year = models.CharField(max_length=4, null=True)\n")
+    assert lines(UnauditedPatientModel, code, path="participants/models.py") == [3]
+    # Without an age there is nothing personal about an identifier and a token (a meeting's participant list).
+    assert lines(UnauditedPatientModel, code.replace("    birth_year = models.CharField(max_length=4, null=True)\n",
+                                                     ""), path="participants/models.py") == []
+    # A chat group's member with a birth year is no clinical or study person: the noun decides.
+    assert lines(UnauditedPatientModel, code.replace("Participant", "ChatMember"), path="chat/models.py") == []
