@@ -146,6 +146,11 @@ class Scope:
                 return self._model(self.imports.qualname(expr.value)) or self._registry_model(expr.value)
             if _is_self(expr.value) and expr.attr == "queryset":
                 return self.class_model()
+            if expr.attr == "queryset":  # another view's rows: `ClientList.queryset.filter(zone=z)`
+                other = self.code.lookup(self.imports.qualname(expr.value))
+                ref = self.code.attr(other.qualname, "model") if other is not None else None
+                if isinstance(ref, str):
+                    return self._model(ref)
             owner = self.instance_of(expr.value, depth + 1)  # `submission.visits`, `patient.visit_set`
             return project_relations(self.models).get(owner, _NO_RELATIONS).many.get(expr.attr) if owner else None
         if isinstance(expr, ast.Name):
