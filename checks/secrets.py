@@ -240,7 +240,8 @@ def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
         return False
     if _PASSWORD_HASH.match(v):  # Django's stored form of a password: what is checked against, not the secret
         return False
-    if v.startswith(("/", "http://", "https://", "./", "~")) or v.endswith((".pem", ".key", ".json", ".txt")):
+    # paths, addresses and URNs (`urn:oid:2.5.4.35`, the LDAP attribute a SAML map names `userPassword`) name things
+    if v.startswith(("/", "http://", "https://", "./", "~", "urn:")) or v.endswith((".pem", ".key", ".json", ".txt")):
         return False
     if password_like:
         return True

@@ -254,6 +254,41 @@ def refuses_anonymous(fn: ast.AST, imports: ImportMap, view: str | None = None) 
     return _refused_after_signed_in_branch(fn, refuses)
 
 
+# What Django's AnonymousUser has; any other attribute of the requesting user (`doctorprofile`, `email`,
+# `get_full_name`) raises AttributeError for an anonymous request.
+_ANONYMOUS_USER_ATTRS = frozenset({
+    "id", "pk", "username", "is_staff", "is_active", "is_superuser", "groups", "user_permissions", "is_anonymous",
+    "is_authenticated", "get_username", "get_user_permissions", "get_group_permissions", "get_all_permissions",
+    "has_perm", "has_perms", "has_module_perms", "check_password", "set_password", "save", "delete", "natural_key"})
+_WRITE_CALLS = frozenset({"save", "create", "update", "delete", "bulk_create", "bulk_update", "get_or_create",
+                          "update_or_create", "execute"})
+
+
+def anonymous_crash(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> tuple[str, int] | None:
+    """`request.user.doctorprofile` read by a statement of the view's own body (not under a test) before anything is
+    returned, and before anything is written unless the view runs in one transaction (`@transaction.atomic`): an
+    anonymous request raises there, so it gets an error, not the data, and its writes are rolled back. The attribute
+    and its line; None when the view may answer or write before it."""
+    atomic = any(last_part(imports.qualname(d.func if isinstance(d, ast.Call) else d) or "") == "atomic"
+                 for d in fn.decorator_list)
+    for i, st in enumerate(fn.body):
+        if isinstance(st, (ast.If, ast.Try, ast.For, ast.While, ast.With, ast.AsyncWith, ast.AsyncFor, ast.Match,
+                           ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue  # a conditional or deferred read may not run
+        attr = next((n for n in walk(st) if isinstance(n, ast.Attribute) and dotted(n.value) == "request.user"
+                     and n.attr not in _ANONYMOUS_USER_ATTRS and not n.attr.startswith("__")), None)
+        if attr is None:
+            continue
+        before = fn.body[:i]
+        if any(isinstance(n, ast.Return) for b in before for n in walk(b)):
+            return None
+        if not atomic and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                              and n.func.attr in _WRITE_CALLS for b in [*before, st] for n in walk(b)):
+            return None
+        return attr.attr, attr.lineno
+    return None
+
+
 def _refused_after_signed_in_branch(fn: ast.AST, refuses: Callable[[ast.stmt], bool]) -> bool:
     """`if request.user.is_authenticated: ... return` followed by `return redirect(login_url)`: an anonymous request
     skips the branch and meets the next statement that ends the function (two-factor middlewares' shape)."""

@@ -34,6 +34,7 @@ from .guards import (
     AUTHN,
     AUTHZ,
     NONE,
+    anonymous_crash,
     body_level,
     mentions_user,
     raises_permission_denied,
@@ -516,6 +517,10 @@ class Analyzer:
                      for lv, d, name in levels if lv == AUTHZ and last_part(name) == "permission_required"]
         authz_others = any(lv == AUTHZ and last_part(name) != "permission_required" for lv, _, name in levels)
         level = max(level, self.body_level(fn))
+        if level == NONE and (crash := anonymous_crash(fn, self.imports)) is not None:
+            level = AUTHN
+            evidence.append(f"request.user.{crash[0]} (line {crash[1]}) raises for an anonymous request before it is "
+                            "answered")
         wrapped, wrapper = self.code.url_guard(q)
         if wrapped > level:
             level = wrapped

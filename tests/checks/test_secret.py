@@ -230,3 +230,11 @@ def test_values_written_to_be_replaced_are_placeholders(value: str) -> None:
 ])
 def test_values_that_only_contain_those_letters_are_not(value: str) -> None:
     assert not is_placeholder(value)
+
+
+def test_a_urn_names_an_attribute_and_is_no_credential() -> None:
+    """pysaml2 attribute maps name LDAP attributes by OID: `'userPassword': 'urn:oid:2.5.4.35'` names the attribute."""
+    code = "MAP = {}\nMAP['to'] = {\n    'userPassword': 'urn:oid:2.5.4.35',\n}\nuserPassword = 'urn:oid:2.5.4.35'\n"
+    assert run_example(HardcodedSecretAssignment, Valid(code, path="common/saml2/attribute-maps/basic.py")) == []
+    assert len(run_example(HardcodedSecretAssignment, Invalid(code.replace("urn:oid:2.5.4.35", "Xq7vL2pR9sT4wK8mZ3"),
+                                                                line=5, path="common/saml2/maps.py"))) >= 1

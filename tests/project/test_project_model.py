@@ -1707,3 +1707,25 @@ def test_a_study_participant_with_its_own_identifier_and_birth_year_is_a_person_
                                                      ""), path="participants/models.py") == []
     # A chat group's member with a birth year is no clinical or study person: the noun decides.
     assert lines(UnauditedPatientModel, code.replace("Participant", "ChatMember"), path="chat/models.py") == []
+
+
+def test_a_view_reading_the_users_profile_before_answering_turns_anonymous_callers_away_by_raising() -> None:
+    """AnonymousUser has no `doctorprofile`: read unconditionally before anything is returned (or written outside one
+    transaction), it raises for an anonymous request, which gets an error and not the record."""
+    first = ("from clinic.models import Patient\n\ndef chart(request, pk):\n"
+             "    hospital = request.user.doctorprofile.hospital\n"
+             "    return Patient.objects.get(pk=pk, hospital=hospital)\n")
+    assert lines(UnauthenticatedPatientView, first) == []
+    # Attributes AnonymousUser has, a read under a test, and a read after the answer turn nobody away.
+    for body in ("    name = request.user.username\n    return Patient.objects.get(pk=pk)\n",
+                 "    if request.user.doctorprofile:\n        pass\n    return Patient.objects.get(pk=pk)\n",
+                 ("    row = Patient.objects.get(pk=pk)\n    if pk:\n        return row\n"
+                 "    log(request.user.doctorprofile)\n    return row\n")):
+        code = "from clinic.models import Patient\n\ndef chart(request, pk):\n" + body
+        assert lines(UnauthenticatedPatientView, code) == [3], body
+    # A write before the read is kept unless the view runs in one transaction (rolled back when it raises).
+    write = ("from django.db import transaction\nfrom clinic.models import Patient\n\ndef chart(request, pk):\n"
+             "    p = Patient.objects.create(mrn=request.POST['mrn'])\n"
+             "    log(p, request.user.doctorprofile)\n    return p\n")
+    assert lines(UnauthenticatedPatientView, write) == [4]
+    assert lines(UnauthenticatedPatientView, write.replace("def chart", "@transaction.atomic\ndef chart")) == []
