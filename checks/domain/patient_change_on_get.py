@@ -5,11 +5,12 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex, write_role
+from ..facts.guards import AUTHZ, body_level
 from ..facts.raw_sql import NAME as RAW_SQL
 from ..facts.views import all_views
 from ..facts.write_paths import inventory
 from ..finding import Category, Confidence, Severity
-from ..names import last_part
+from ..names import ImportMap, last_part
 from ..source import SourceFile
 
 # Handlers Django and DRF call for GET (and HEAD) requests only.
@@ -30,6 +31,8 @@ class PatientChangeOnGet(Check):
     changes patient rows itself: saves, deletes, queryset `update()` / `delete()`, bulk writes or raw SQL writes to a
     patient-data model (the project model's write inventory; the audit log itself, bookkeeping-only updates and
     reads are not changes). Rows reached through another view's queryset (`ClientList.queryset.filter(...)`) count.
+    A handler picking its row by a secret the URL carries (an e-mail verification or unsubscribe link, whose click
+    can only be a GET) is not flagged.
 
     ## Why is this bad?
     A GET is what link prefetchers, crawlers, browser history and an `<img src>` on any page send; Django's CSRF
@@ -71,6 +74,17 @@ class PatientChangeOnGet(Check):
                 def post(self, request, zone):
                     Client.objects.filter(zone=zone).update(zone=request.data["target"])
             """, path="clinic/views.py", files=(_MODELS,)),
+        # An e-mail verification link: the row is the one its secret names, and a click is a GET.
+        Valid("""\
+            from rest_framework import views
+            from clinic.models import Client
+
+            class VerifyView(views.APIView):
+                def get(self, request, *args, **kwargs):
+                    client = Client.objects.get(link_token=kwargs["token"])
+                    client.zone = 1
+                    client.save()
+            """, path="clinic/views.py", files=(_MODELS,)),
     )
     INVALID = (
         Invalid("""\
@@ -107,10 +121,16 @@ class PatientChangeOnGet(Check):
                     continue
                 q = f"{self.ctx.imports.module}.{view.node.name}.{fn.name}"
                 changed = [w for w in writes if w.function == q]
-                if not changed:
+                if not changed or _secret_link(fn, self.ctx.imports):
                     continue
                 what = ", ".join(sorted({f"{last_part(w.model)} ({w.kind}, line {w.line})" for w in changed}))
                 self.report(fn, f"{view.node.name}.{fn.name}() answers GET requests and changes patient rows: "
                             f"{what}. A GET carries no CSRF check and read permissions admit it: whoever may read, "
                             "or a page their browser loads, makes the change.", end_line=fn.lineno,
                             fix="Move the change to a POST/PUT/PATCH handler guarded by the permission a write needs.")
+
+
+def _secret_link(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap) -> bool:
+    """The handler's row is the one a secret in the URL names (`Signup.objects.get(link_token=kwargs["token"])`):
+    a link sent by e-mail, which a click can only follow with GET."""
+    return body_level(fn, imports) >= AUTHZ > body_level(fn, imports, tokens=False)
