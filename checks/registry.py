@@ -17,6 +17,7 @@ from .domain import (
     audit_bypassing_write,
     audit_failure_swallowed,
     audit_log_deleted_with_user,
+    audit_log_editable_in_admin,
     audit_trail_tampering,
     controlled_drug_without_witness,
     credentials_in_url,
@@ -112,6 +113,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     audit_failure_swallowed.AuditFailureSwallowed,
     untraced_patient_delete.UntracedPatientDelete,
     audit_log_deleted_with_user.AuditLogDeletedWithUser,
+    audit_log_editable_in_admin.AuditLogEditableInAdmin,
     # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,

@@ -1,18 +1,13 @@
 from __future__ import annotations
 
 import ast
-import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_models import ModelIndex
-from ..facts.patient_data import USER_BASES
+from ..facts.patient_data import USER_BASES, is_audit_log
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 
-# Models named as a record of who did what: an audit, access, activity, change or event log, a log entry (not an
-# `AuditTeam` of a data-quality audit).
-_LOG_NAME = re.compile(r"audit_?(log|trail|entry|record|event|history)|audit$|access_?(log|history)|activity_?log|"
-                       r"change_?log|event_?log|log_?entry|request_?log", re.IGNORECASE)
 _USER_NAMES = frozenset({"User", "AUTH_USER_MODEL", "get_user_model"})
 
 
@@ -118,7 +113,7 @@ class AuditLogDeletedWithUser(Check):
             return
         q = f"{self.ctx.imports.module}.{node.name}"
         info = models.models.get(q)
-        if info is None or q not in models.django or not _is_log(q, models):
+        if info is None or q not in models.django or not is_audit_log(q, models):
             return
         for f in info.fields.values():
             if f.cascade and f.kind in ("ForeignKey", "OneToOneField") and _is_user_model(f.target, models):
@@ -129,10 +124,6 @@ class AuditLogDeletedWithUser(Check):
                             "with it.",
                             fix="Use on_delete=models.PROTECT (deactivate accounts instead of deleting them), or "
                             "SET_NULL with the user's name or e-mail copied onto the entry.")
-
-
-def _is_log(q: str, models: ModelIndex) -> bool:
-    return q in models.trail_models or q in models.log_models or bool(_LOG_NAME.search(last_part(q)))
 
 
 def _is_user_model(target: str | None, models: ModelIndex) -> bool:

@@ -256,6 +256,18 @@ _CHANGE_FIELDS = frozenset({"changes", "value", "snapshot", "diff", "old_value",
                             "change_type", "event_type", "changed_fields", "data"})
 
 
+# Models named as a record of who did what: an audit, access, activity, change or event log, a log entry (not an
+# `AuditTeam` of a data-quality audit).
+_LOG_NAME = re.compile(r"audit_?(log|trail|entry|record|event|history)|audit$|access_?(log|history)|activity_?log|"
+                       r"change_?log|event_?log|log_?entry|request_?log", re.IGNORECASE)
+
+
+def is_audit_log(q: str, models: ModelIndex) -> bool:
+    """An audit-log model: one the project's audit services or change-recording methods write, a log that points at
+    any row, or a model named as one (`AuditLog`, `EventLog`, `DatasetAccessHistory`, `...LogEntry`)."""
+    return q in models.trail_models or q in models.log_models or bool(_LOG_NAME.search(last_part(q)))
+
+
 def is_log_model(m: ModelInfo) -> bool:
     """An event or audit log: rows point at any other row through a generic reference (`content_type` /
     `object_id`, `object_model`) and record what happened to it (a JSON value, an action, the changes)."""
