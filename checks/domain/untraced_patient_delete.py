@@ -5,9 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import SAVE_RECEIVER, ModelIndex, write_role
-from ..facts.patient_data import CLINICAL_NAME_WHY, OWN_RECORD_WHY
 from ..facts.raw_sql import NAME as RAW_SQL
-from ..facts.views import all_views
 from ..facts.write_paths import CASCADE_DELETE, inventory, overrides_delete
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
@@ -53,10 +51,7 @@ class UntracedPatientDelete(Check):
     `QuerySet.delete()` (also through related managers: `submission.visits.all().delete()`) and raw SQL
     `DELETE`/`TRUNCATE` count, and so does the delete of any row whose patient-data rows Django deletes with it
     (their foreign key to it says `on_delete=CASCADE`). A model that overrides `delete()` (a soft delete) is not flagged for instance
-    deletes. Models with an audit mechanism are WG202's; the model itself is WG201's. A DRF view that answers
-    DELETE with the destroy it inherits (`ModelViewSet`, `DestroyModelMixin`, `RetrieveUpdateDestroyAPIView`; no
-    `destroy()`/`perform_destroy()` of the project's own, DELETE not removed from `http_method_names`) deletes its
-    model's rows in DRF's code: it is flagged at the class.
+    deletes. Models with an audit mechanism are WG202's; the model itself is WG201's.
 
     ## Why is this bad?
     A delete leaves nothing behind: no row, no history row, no record of who removed a patient's visits or
@@ -84,22 +79,6 @@ class UntracedPatientDelete(Check):
     hipaa = "§164.312(b) audit controls; §164.316(b)(2) retention"
 
     VALID = (
-        # The viewset withdraws instead of deleting, or answers no DELETE.
-        Valid("""\
-            from rest_framework import viewsets
-            from clinic.models import Patient
-
-            class PatientViewSet(viewsets.ModelViewSet):
-                queryset = Patient.objects.all()
-
-                def perform_destroy(self, instance):
-                    instance.withdrawn = True
-                    instance.save()
-
-            class PatientReadViewSet(viewsets.ModelViewSet):
-                queryset = Patient.objects.all()
-                http_method_names = ["get", "post", "patch"]
-            """, path="clinic/api.py", files=(_MODELS,)),
         # The model keeps a history: the delete is recorded.
         Valid("""\
             from clinic.models import Visit
@@ -150,14 +129,6 @@ class UntracedPatientDelete(Check):
                 "        def delete(self):\n            self.removed = True\n            self.save()\n")),)),
     )
     INVALID = (
-        # DELETE /patients/<pk>/ runs DRF's own destroy(): Patient rows and their visits go, untraced.
-        Invalid("""\
-            from rest_framework import viewsets
-            from clinic.models import Patient
-
-            class PatientViewSet(viewsets.ModelViewSet):
-                queryset = Patient.objects.all()
-            """, line=4, path="clinic/api.py", files=(_MODELS,)),
         Invalid("""\
             from django.shortcuts import get_object_or_404
             from clinic.models import Visit
@@ -232,49 +203,3 @@ class UntracedPatientDelete(Check):
                         f"with no audit trail: {trail}, and nothing here records who deleted what.", end_node=call,
                         fix="Record the delete (a history on the model, or the project's audit service before it) or "
                         "withdraw the rows instead of deleting them.")
-        self._inherited_destroys(node, models, code)
-
-    def _inherited_destroys(self, node: ast.Module, models: ModelIndex, code: ProjectCode) -> None:
-        """DELETE answered by DRF's own destroy(): the view's model, and the patient rows that cascade from it."""
-        for view in all_views(self.ctx, node):
-            if not isinstance(view.node, ast.ClassDef) or not view.drf or view.unknown or view.unreachable:
-                continue
-            q = f"{self.ctx.imports.module}.{view.node.name}"
-            ref = code.attr(q, "model")
-            model = models.lookup(ref) if isinstance(ref, str) else None
-            if model is None or not _inherits_destroy(code, q):
-                continue
-            rows = [(model.qualname, "delete")] if model.qualname in models.patient and not overrides_delete(
-                model.qualname, code) else []
-            if not overrides_delete(model.qualname, code):
-                rows += [(child, CASCADE_DELETE) for child in models.cascaded_patient_models([model.qualname])
-                         if models.patient_why.get(child, "").startswith((*OWN_RECORD_WHY, CLINICAL_NAME_WHY))]
-            untraced = [(m, kind) for m, kind in rows if not models.audited.get(m)
-                        or (models.audited.get(m) or "").startswith(SAVE_RECEIVER)]
-            if not untraced:
-                continue
-            names = ", ".join(sorted({last_part(m) + (" (on_delete=CASCADE)" if kind == CASCADE_DELETE else "")
-                                      for m, kind in untraced}))
-            self.report(view.node, f"DELETE on {view.node.name} runs DRF's inherited destroy(): it deletes {names} "
-                        "rows with no audit trail (no history, audit log or trigger records a delete), and nothing "
-                        "records who deleted what.", end_line=view.node.lineno,
-                        fix="Record the delete (a history on the model, or perform_destroy() calling the project's "
-                        "audit service) or withdraw the rows (a soft delete) instead of deleting them.")
-
-
-# DRF classes that answer DELETE with their own destroy().
-_DESTROYING = frozenset({"DestroyModelMixin", "ModelViewSet", "DestroyAPIView", "RetrieveDestroyAPIView",
-                         "RetrieveUpdateDestroyAPIView"})
-
-
-def _inherits_destroy(code: ProjectCode, q: str) -> bool:
-    """The view answers DELETE with DRF's destroy(): a destroying base, no destroy()/perform_destroy() of the
-    project's own along its bases, and DELETE not left out of `http_method_names`."""
-    ancestors = code.ancestors(q)
-    if not any(last_part(a) in _DESTROYING for a in ancestors):
-        return False
-    if any((info := code.lookup(a)) is not None and {"destroy", "perform_destroy"} & set(info.methods)
-           for a in ancestors):
-        return False
-    methods = code.attr(q, "http_methods")
-    return not isinstance(methods, list) or "delete" in methods
