@@ -112,8 +112,12 @@ def _pairs(node: yaml.Node) -> list[tuple[str, yaml.ScalarNode]]:
     read as its variable's name and value."""
     out: list[tuple[str, yaml.ScalarNode]] = []
     stack = [node]
+    seen: set[int] = set()  # an alias names a node already composed: visit each once (alias bombs, cycles)
     while stack:
         n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
         if isinstance(n, yaml.MappingNode):
             entries = {k.value: v for k, v in n.value if isinstance(k, yaml.ScalarNode)}
             if "kmsKeyName" in entries:

@@ -104,3 +104,11 @@ def test_committed_yaml_is_read_in_full_and_staged_runs(tmp_path: Path) -> None:
     (tmp_path / "k8s" / "server.yaml").write_text(MANIFEST)
     _git(tmp_path, "add", "k8s/server.yaml")
     assert _wg110(tmp_path, "--staged") == [("k8s/server.yaml", 12), ("k8s/server.yaml", 16)]
+
+
+def test_aliases_are_read_once_so_an_alias_bomb_or_a_cycle_cannot_stall_the_gate() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+    bomb += f"django:\n  secret_key: {KEY}\n"
+    assert [f.start_line for f in scan("config/app.yml", bomb)] == [11]  # 10**9 leaves if expanded
+    assert scan("config/loop.yml", "a: &a\n  b: *a\n  secret_key: short\n") == []
