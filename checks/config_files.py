@@ -23,10 +23,8 @@ from .finding import Category, Confidence, Finding, Severity
 from .masking import mask
 from .rulemeta import RuleMeta
 from .secrets import (
-    DEMO_PASSWORDS,
-    STOCK_PASSWORDS,
-    is_placeholder,
     is_secret_name,
+    real_credential,
     real_looking_in_test,
     url_password,
 )
@@ -141,16 +139,12 @@ def _secret(key: str, value: object, manifest: bool) -> str | None:
         return None
     password = url_password(value, deployed=manifest)
     if password is not None:
-        return "a connection URL with its password" if manifest and _real(password) else None
+        return "a connection URL with its password" if manifest and real_credential(password) else None
     if not is_secret_name(key):
         return None
     if real_looking_in_test(value):
         return "a generated key"
-    if manifest and _real(value):
+    if manifest and real_credential(value):
         return "a credential"
     return None
 
-
-def _real(value: str) -> bool:
-    v = value.strip()
-    return bool(v) and not is_placeholder(v) and v.lower() not in STOCK_PASSWORDS | DEMO_PASSWORDS

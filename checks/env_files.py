@@ -17,11 +17,9 @@ from .finding import Category, Confidence, Finding, Severity
 from .masking import mask
 from .rulemeta import RuleMeta
 from .secrets import (
-    DEMO_PASSWORDS,
-    STOCK_PASSWORDS,
-    is_placeholder,
     is_secret_name,
     looks_like_secret_value,
+    real_credential,
     real_looking_in_test,
     url_password,
 )
@@ -97,7 +95,7 @@ def scan(path: str, text: str) -> list[Finding]:
             secret = value
         else:
             continue
-        if not _real(secret) or (template and not _random_key(secret)):
+        if not real_credential(secret) or (template and not _random_key(secret)):
             continue
         if template:
             message = (f"{key} in the committed template {path.rsplit('/', 1)[-1]} holds a random-looking key "
@@ -140,7 +138,3 @@ def _random_key(value: str) -> bool:
     return real_looking_in_test(value) and not value.startswith(_DEVELOPMENT_KEY)
 
 
-def _real(value: str) -> bool:
-    v = value.strip()
-    return bool(v) and not is_placeholder(v) and v.lower() not in STOCK_PASSWORDS | DEMO_PASSWORDS \
-        and not v.startswith(("$", "%", "{{"))

@@ -254,6 +254,14 @@ def looks_dummy(value: str) -> bool:
     return _DUMMY.search(value) is not None
 
 
+def real_credential(value: str) -> bool:
+    """A settings file's value that is a credential as written: not empty, no placeholder, no stock or demo password
+    of a local service, and no reference to another variable or template (`$DB_PASSWORD`, `{{ vault_pw }}`)."""
+    v = value.strip()
+    return bool(v) and not is_placeholder(v) and v.lower() not in STOCK_PASSWORDS | DEMO_PASSWORDS \
+        and not v.startswith(("$", "%", "{{"))
+
+
 def real_looking_in_test(value: str) -> bool:
     """In a tests module, a literal is a leak only when it is no obvious dummy and looks like a real
     credential: a vendor format (`sk_live_…`, `AKIA…`) or a long high-entropy string. Fixture passwords

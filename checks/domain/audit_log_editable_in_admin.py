@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
+from ..facts.audit_mechanisms import admin_decorator_models, site_registration
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
 from ..facts.patient_data import is_audit_log
@@ -130,20 +131,13 @@ class AuditLogEditableInAdmin(Check):
         imports = self.ctx.imports
         for stmt in node.body:
             if isinstance(stmt, ast.ClassDef):  # @admin.register(EventLog)
-                for d in stmt.decorator_list:
-                    if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "register" \
-                            and "admin" in (imports.qualname(d.func) or ""):
-                        out.append((stmt, [imports.qualname(a) or "" for a in d.args],
-                                    f"{imports.module}.{stmt.name}"))
+                models = admin_decorator_models(stmt, imports)
+                if models:
+                    out.append((stmt, models, f"{imports.module}.{stmt.name}"))
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):  # admin.site.register(EventLog, A)
-                call = stmt.value
-                name = imports.qualname(call.func) or ""
-                if not (name.endswith("site.register") and "admin" in name) or not call.args:
-                    continue
-                first = call.args[0]
-                refs = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
-                admin_cls = imports.qualname(call.args[1]) if len(call.args) > 1 else None
-                out.append((stmt, [imports.qualname(r) or "" for r in refs], admin_cls))
+                registered = site_registration(stmt.value, imports)
+                if registered is not None:
+                    out.append((stmt, *registered))
         return out
 
 

@@ -6,9 +6,8 @@ from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex, write_role
 from ..facts.guards import AUTHZ, body_level
-from ..facts.raw_sql import NAME as RAW_SQL
 from ..facts.views import all_views
-from ..facts.write_paths import inventory
+from ..facts.write_paths import file_writes
 from ..finding import Category, Confidence, Severity
 from ..names import ImportMap, last_part
 from ..source import SourceFile
@@ -109,8 +108,7 @@ class PatientChangeOnGet(Check):
         code: ProjectCode | None = self.ctx.project.fact("django_code")
         if models is None or code is None or not models.patient:
             return
-        writes = [w for w in inventory(self.ctx.src, models, code, self.ctx.project.fact(RAW_SQL), self.ctx.vocab,
-                                       self.ctx.project) if w.seen is not None]  # quiet ones are no changes
+        writes = [w for w in file_writes(self.ctx, models, code) if w.seen is not None]  # quiet ones are no changes
         if not writes:
             return
         for view in all_views(self.ctx, node):

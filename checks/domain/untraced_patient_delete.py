@@ -5,8 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import SAVE_RECEIVER, ModelIndex, write_role
-from ..facts.raw_sql import NAME as RAW_SQL
-from ..facts.write_paths import CASCADE_DELETE, inventory, overrides_delete
+from ..facts.write_paths import CASCADE_DELETE, file_writes, overrides_delete
 from ..finding import Category, Confidence, Severity
 from ..names import last_part
 from ..source import SourceFile
@@ -179,7 +178,7 @@ class UntracedPatientDelete(Check):
         code: ProjectCode | None = self.ctx.project.fact("django_code")
         if models is None or code is None or models.explicit_audit or models.audit_decorators:
             return  # a project that audits by explicit calls or a request decorator: WG204 names what lacks them
-        writes = inventory(self.ctx.src, models, code, self.ctx.project.fact(RAW_SQL), self.ctx.vocab, self.ctx.project)
+        writes = file_writes(self.ctx, models, code)
         calls = {n.lineno: n for n in self.ctx.src.nodes if isinstance(n, ast.Call)}
         explicit = {(w.function, w.model) for w in writes if w.kind in _DELETES and w.kind != CASCADE_DELETE}
         for w in writes:

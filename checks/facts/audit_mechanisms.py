@@ -43,13 +43,12 @@ def _registrations_and_triggers(src: SourceFile, imports: ImportMap, out: FileMo
     for stmt in src.tree.body if src.tree is not None else []:
         if isinstance(stmt, ast.ClassDef):  # @admin.register(Patient, Visit)
             out.admin_registrations += [(model, f"{imports.module}.{stmt.name}", f"{src.path}:{stmt.lineno}")
-                                        for model in _admin_decorator_models(stmt, imports)]
+                                        for model in admin_decorator_models(stmt, imports)]
             _inlines(stmt, imports, out)
     for node in src.nodes:
         if isinstance(node, ast.Call):  # admin.site.register([Patient, Visit], PatientAdmin)
-            registered = _site_registration(node, imports)
-            if registered is not None:
-                models, admin_cls = registered
+            models, admin_cls = site_registration(node, imports) or ([], None)
+            if admin_cls is not None:  # (Django's default admin registers nothing with an audit library)
                 out.admin_registrations += [(model, admin_cls, f"{src.path}:{node.lineno}") for model in models]
         elif src.looks_like_migration and isinstance(node, ast.Constant) and isinstance(node.value, str):
             for match in _TRIGGER.finditer(node.value):
@@ -71,20 +70,21 @@ def _inlines(cls: ast.ClassDef, imports: ImportMap, out: FileModels) -> None:
             out.inline_models.append((q, imports.qualname(value) or ""))
 
 
-def _admin_decorator_models(cls: ast.ClassDef, imports: ImportMap) -> list[str]:
+def admin_decorator_models(cls: ast.ClassDef, imports: ImportMap) -> list[str]:
     return [imports.qualname(a) or "" for d in cls.decorator_list
             if isinstance(d, ast.Call) and last_part(imports.qualname(d.func) or "") == "register"
             and "admin" in (imports.qualname(d.func) or "") for a in d.args]
 
 
-def _site_registration(call: ast.Call, imports: ImportMap) -> tuple[list[str], str] | None:
-    """(models, admin class) of an `admin.site.register(...)` call."""
-    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register" and len(call.args) >= 2
+def site_registration(call: ast.Call, imports: ImportMap) -> tuple[list[str], str | None] | None:
+    """(models, admin class; None for Django's default ModelAdmin) of an `admin.site.register(...)` call."""
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "register" and call.args
             and "admin" in (imports.qualname(call.func) or "") + _dotted(call.func)):
         return None
     first = call.args[0]
     models = first.elts if isinstance(first, (ast.List, ast.Tuple)) else [first]
-    return [imports.qualname(m) or "" for m in models], imports.qualname(call.args[1]) or ""
+    return [imports.qualname(m) or "" for m in models], (imports.qualname(call.args[1]) or "") if len(call.args) > 1 \
+        else None
 
 
 def _scopes(tree: ast.Module, imports: ImportMap) -> list[tuple[str, ast.AST]]:

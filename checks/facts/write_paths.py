@@ -28,8 +28,10 @@ from .django_models import SAVE_RECEIVER, ModelIndex
 from .libraries import version_admin_base
 from .model_params import ModelParams, root_name
 from .patient_data import CLINICAL_NAME_WHY, OWN_RECORD_WHY
+from .raw_sql import NAME as RAW_SQL
 
 if TYPE_CHECKING:
+    from ..base import FileContext
     from ..index import ProjectIndex
     from .django_code import ProjectCode
     from .querysets import Scope
@@ -216,6 +218,12 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                                            explicit=models.explicit_audit)
                 out.append(Write(model, kind, src.path, call.lineno, fq, seen, why))
     return out
+
+
+def file_writes(ctx: FileContext, models: ModelIndex, code: ProjectCode) -> list[Write]:
+    """`inventory()` of the file a check is reading, built once for every check that asks."""
+    return ctx.shared("write_inventory", lambda: inventory(ctx.src, models, code, ctx.project.fact(RAW_SQL), ctx.vocab,
+                                                           ctx.project))
 
 
 def _made_here(recv: ast.expr, scope: Scope) -> bool:
