@@ -39,9 +39,11 @@ def rewrite(text: str) -> tuple[str, list[str]] | None:
             if not _drop_brackets(tokens, k + 2, edits):
                 return None
             kinds.add("PEP 695 type parameters")
-        elif tok.type == tokenize.NAME and tok.string == "except" and starts \
-                and _parenthesise_except(tokens, k, edits):
-            kinds.add("PEP 758 except clauses")
+        elif tok.type == tokenize.NAME and tok.string == "except" and starts:
+            if _python2_binding(tokens, k):
+                return None  # `except IOError, e:` is Python 2 binding `e`, not 3.14 catching two classes
+            if _parenthesise_except(tokens, k, edits):
+                kinds.add("PEP 758 except clauses")
     if not edits:
         return None
     out = _apply(text, edits)
@@ -72,6 +74,20 @@ def _drop_brackets(tokens: list[tokenize.TokenInfo], open_at: int, edits: list) 
             edits.append((tokens[open_at].start, tokens[j].end, ""))
             return True
     return False
+
+
+def _python2_binding(tokens: list[tokenize.TokenInfo], at: int) -> bool:
+    """`except IOError, e:` / `except socket.error, exc:`: one class, then a lower-case bare name ending the
+    clause. PEP 758 lists exception classes (`except ValueError, TypeError:`); Python 2 named the caught one."""
+    clause: list[tokenize.TokenInfo] = []
+    for tok in tokens[at + 1:]:
+        if tok.string == ":" or tok.type == tokenize.NEWLINE:
+            break
+        clause.append(tok)
+    if len(clause) < 3 or clause[-2].string != "," or [t.string for t in clause].count(",") != 1:
+        return False
+    last = clause[-1]
+    return last.type == tokenize.NAME and last.string[:1].islower() and last.string != "as"
 
 
 def _parenthesise_except(tokens: list[tokenize.TokenInfo], at: int, edits: list) -> bool:

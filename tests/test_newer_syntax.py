@@ -54,6 +54,8 @@ def test_rewrite_keeps_every_line_where_it_was() -> None:
     "def f[\n    T,\n](x): pass\n",  # type parameters over several lines: not rewritten
     "def broken(:\n",  # a real syntax error
     "type = 3\ntype(x)\n",  # `type` as a plain name is valid 3.11 and left alone
+    "try:\n    f()\nexcept IOError, e:\n    log(e)\n",  # Python 2 binding `e`, not PEP 758: python2_syntax's
+    "try:\n    f()\nexcept socket.error, exc:\n    log(exc)\n",
 ])
 def test_what_cannot_or_need_not_be_rewritten_is_left_alone(source: str) -> None:
     assert rewrite(source) is None

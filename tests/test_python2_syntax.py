@@ -77,3 +77,15 @@ def test_a_python2_file_is_checked_and_reported_once(tmp_path: Path) -> None:
     assert [r for r, _ in in_legacy if r.startswith("WG0")] == ["WG016"]  # reported once, not as unparsable
     assert all(not r.startswith(("ruff:", "bandit:", "radon:", "semgrep:")) for r, _ in in_legacy)
     assert report["stats"]["files_not_analysed"] == 0
+
+
+def test_a_python2_except_clause_binds_its_name(tmp_path: Path) -> None:
+    """`except IOError, e:` alone (no print statement) is Python 2: the handler binds `e`; it does not catch a
+    class called `e`, as Python 3.14's unparenthesised `except A, B:` would (WG016, not WG006)."""
+    from checks.source import SourceFile, load_source
+
+    (tmp_path / "legacy.py").write_text("try:\n    f()\nexcept IOError, e:\n    log(e)\n")
+    src = load_source(tmp_path, "legacy.py")
+    assert isinstance(src, SourceFile) and src.python2 and not src.rewritten and src.tree is not None
+    handler = next(n for n in ast.walk(src.tree) if isinstance(n, ast.ExceptHandler))
+    assert handler.name == "e" and handler.type is not None and ast.unparse(handler.type) == "IOError"
