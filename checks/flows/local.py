@@ -49,6 +49,7 @@ ACCOUNT_FIELDS = frozenset({"email", "username", "user_name", "login", "phone", 
 _WHOLE = frozenset({BODY, REQUEST, URL})  # the whole request: one field of it, named at run time, is not
 _FRAME_BUILDERS = frozenset({"assign", "rename", "DataFrame", "from_records", "read_csv", "read_excel", "dict"})
 _FORM_DATA = frozenset({"cleaned_data", "validated_data", "initial_data"})
+_BOUND_DATA = _FORM_DATA | {"data"}  # what a bound form or serializer holds of what it was given
 # Calls whose result is built from their arguments. Other calls pass their arguments' origins on only when
 # written inside the sink call itself (`log.info("%s", fmt(patient.mrn))`), not through a variable
 # (`pid = create_patient(record)` returns an id).
@@ -236,6 +237,9 @@ class FunctionFlow:
             return [Origin(URL, label, line)]
         if attr in BODY_ATTRS and spelled_request(node.value):
             return [Origin(BODY, label, line)]
+        if attr in _BOUND_DATA and isinstance(node.value, ast.Name) and self._bound_to_body(node.value.id):
+            # `form = PlainForm(request.POST)`, then `form.cleaned_data`: the request body, validated or not
+            return [Origin(BODY, label, line, why=f"{node.value.id} is bound to the request body")]
         if attr.lower() in self.strong or attr in DICOM_IDENTIFIERS:
             return [Origin(PHI, label, line)]
         if attr in self.own_records and isinstance(node.value, ast.Name) and node.value.id == "self":
@@ -374,6 +378,17 @@ class FunctionFlow:
             elif o.kind not in OBJECTS:
                 out.append(o)
         return out
+
+    def _bound_to_body(self, name: str) -> bool:
+        """`name` holds a form or serializer built from the request body: `Form(request.POST)`,
+        `Serializer(data=request.data)`, `Form(self.flatten(request.POST))`."""
+        for v in self.env.get(name, ()):
+            if isinstance(v, ast.Call):
+                given = [*v.args, *(k.value for k in v.keywords if k.arg in (None, "data"))]
+                if any(isinstance(n, ast.Attribute) and n.attr in BODY_ATTRS and spelled_request(n.value)
+                       for g in given for n in walk(g)):
+                    return True
+        return False
 
     def signin(self) -> bool:
         if self._signin is None:

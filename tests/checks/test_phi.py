@@ -102,6 +102,23 @@ def test_one_request_field_named_at_run_time_is_not_the_whole_body() -> None:
     assert [f.start_line for f in run_example(PhiInLog, Invalid(whole, line=5, path="app/views.py", files=(MODELS,)))] == [5]
 
 
+def test_a_form_or_serializer_bound_to_the_request_body_holds_the_body() -> None:
+    """`form = SubmitForm(request.POST)` then `form.data` / `form.cleaned_data`, or a serializer given
+    `data=request.data`: logged whole, that is the request body; one non-identifying field of it is not."""
+    code = ("import logging\n\ndef create(request):\n    form = SubmitForm(flatten(request.POST))\n"
+            "    logging.debug('Data: %s' % form.data)\n")
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(code, line=5, path="app/views.py",
+                                                                files=(MODELS,)))] == [5]
+    serializer = code.replace("SubmitForm(flatten(request.POST))", "UploadSerializer(data=request.data)") \
+        .replace("form.data", "form.validated_data")
+    assert [f.start_line for f in run_example(PhiInLog, Invalid(serializer, line=5, path="app/views.py",
+                                                                files=(MODELS,)))] == [5]
+    one_field = code.replace("form.data", "form.cleaned_data['procedure']")
+    assert run_example(PhiInLog, Valid(one_field, path="app/views.py", files=(MODELS,))) == []
+    unbound = code.replace("SubmitForm(flatten(request.POST))", "SubmitForm(initial={'site': 1})")
+    assert run_example(PhiInLog, Valid(unbound, path="app/views.py", files=(MODELS,))) == []
+
+
 def test_the_login_forms_email_is_the_account_signing_in_not_a_patient() -> None:
     """A login throttle logs the e-mail typed into the login form: the account holder's, not a patient's. The same
     field read by a patient-registration view is a patient's; in a project with no patient model, nobody's PHI."""
