@@ -17,6 +17,9 @@ _DOSE = {"dose", "dosage", "strength", "bolus"}
 _DOSE_RECORD = {"dose", "dosage", "administration", "administered"}
 _AMOUNT = {"amount", "quantity", "qty"}
 _DOSE_UNITS = {"mg", "mcg", "ug", "g", "ml", "units", "iu", "mmol"}  # `amount_mg`
+# An amount per period (`quantity_per_day`) is a daily dose; a count per period (`times_per_day`) is a frequency.
+_PER_PERIOD_AMOUNT = _AMOUNT | {"tablets", "tabs", "pills", "capsules", "drops", "puffs", "units", "iu"}
+_PERIOD = {"day", "dose", "week", "month", "hour", "intake"}
 _MODELS = """from django.db import models
 from django.core.validators import MaxValueValidator as Max, MinValueValidator as Min
 
@@ -54,6 +57,8 @@ _DERIVED_MEASURE = {"percent", "pct", "change", "drop", "delta", "diff", "ratio"
 
 def _is_dose_field(name: str) -> bool:
     t = set(tokens(name))
+    if t & _PER_PERIOD_AMOUNT and ("daily" in t or ("per" in t and t & _PERIOD)):
+        return True  # `quantityPerDay`, `daily_qty`, `tablets_per_dose`: an amount taken per period is a dose
     if t & ({"count", "number", "frequency", "days", "unit", "units_label", "per_day", "interval"} | _SETTING):
         return False
     return bool(t & _DOSE) or "infusion_rate" in name or ("rate" in t and bool(t & {"ml", "mg", "mcg"}))
@@ -225,6 +230,14 @@ class UnboundedDoseField(Check):
             class AdministeredDose(models.Model):
                 amount = models.DecimalField(max_digits=9, decimal_places=2)
                 batch_number = models.CharField(max_length=20)
+            """, line=4, path="app/models.py"),
+        # An amount per day, per dose or per month on a medication line is a dose (`times_per_day` is a frequency).
+        Invalid("""\
+            from django.db import models
+
+            class PatientMedication(models.Model):
+                quantityPerDay = models.DecimalField(max_digits=5, decimal_places=1)
+                times_per_day = models.PositiveIntegerField()
             """, line=4, path="app/models.py"),
         Invalid("""\
             from django.db import models

@@ -112,3 +112,12 @@ def test_a_field_class_from_a_package_or_the_project_is_judged_as_the_django_fie
         "Dose field `Medication.dosage_mass` has no MinValueValidator/MaxValueValidator."]
     # A field class wardgate cannot follow to Django is not judged (its storage is unknown).
     assert messages("from somewhere_else import MeasurementField") == []
+
+
+def test_an_amount_per_period_is_a_dose_and_a_count_per_period_is_a_frequency() -> None:
+    from checks.domain.unbounded_dose_field import _is_dose_field
+
+    for name in ("quantityPerDay", "quantity_per_month", "daily_qty", "tablets_per_dose", "units_per_day"):
+        assert _is_dose_field(name), name
+    for name in ("times_per_day", "doses_per_day", "days_supply", "quantity", "refills_per_month"):
+        assert not _is_dose_field(name), name
