@@ -17,6 +17,7 @@ from checks.finding import Category, Finding
 _SECRET_TOOL_RULES = frozenset({"bandit:B105", "bandit:B106", "bandit:B107", "ruff:S105", "ruff:S106",
                                 "ruff:S107"})
 _BANDIT_LIKE = re.compile(r"^(?:bandit:B|ruff:S)(\d{3})$")
+_DEBUG_PAGES = frozenset({"WG601"})
 _TOOL_RANK = {"wardgate": 3, "semgrep": 2, "llm": 0}
 
 
@@ -26,6 +27,8 @@ def concept(f: Finding) -> str | None:
         return "secret"
     if f.category.is_medical:
         return str(f.category.value)
+    if f.rule_id in _DEBUG_PAGES:  # DEBUG = True: where WG512 says the debug pages show patient records, one finding
+        return Category.PHI.value
     m = _BANDIT_LIKE.match(f.rule_id)
     if m:
         return f"bandit-{m[1]}"

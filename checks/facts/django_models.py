@@ -474,6 +474,10 @@ class ModelIndex:
                 self._lowered.setdefault(model_name.lower(), []).extend(qualnames)
         return self._lowered
 
+    def named(self, name: str) -> list[str]:
+        """The models a variable's name spells, whatever their case and underscores (`lab_result` -> LabResult)."""
+        return list(self._by_lower_name().get(name.lower().replace("_", ""), []))
+
     def is_django_model(self, ref: str | None) -> bool:
         m = self.lookup(ref)
         return m is not None and m.qualname in self.django

@@ -26,6 +26,15 @@ def test_semgrep_outranks_ruff_and_bandit_codes_merge() -> None:
     assert (g.rule_id, g.severity, g.sources) == ("hardcoded-token", Severity.HIGH, ["bandit:B106"])
 
 
+def test_debug_true_is_one_finding_where_the_debug_pages_show_patient_data() -> None:
+    """WG601 (semgrep: DEBUG = True) and WG512 (the served settings of a project with patient records) on one line."""
+    (f,) = deduplicate([_f("WG601", "semgrep", Category.SECURITY, Severity.MEDIUM),
+                        _f("WG512", "wardgate", Category.PHI, Severity.HIGH)])
+    assert (f.rule_id, f.category, f.severity, f.sources) == ("WG512", Category.PHI, Severity.HIGH, ["WG601"])
+    (alone,) = deduplicate([_f("WG601", "semgrep", Category.SECURITY, Severity.MEDIUM)])
+    assert (alone.rule_id, alone.category) == ("WG601", Category.SECURITY)
+
+
 def test_different_lines_or_problems_stay_apart() -> None:
     out = deduplicate([_f("bandit:B105", "bandit", Category.SECURITY, Severity.LOW, line=2),
                        _f("WG106", "wardgate", Category.SECRET, Severity.HIGH, line=3),
