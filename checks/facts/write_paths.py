@@ -245,6 +245,13 @@ def overrides_delete(model: str, code: ProjectCode) -> bool:
     return any(info is not None and "delete" in info.methods for info in map(code.lookup, code.ancestors(model)))
 
 
+def _nearest_first(values: list[ast.expr], line: int) -> list[ast.expr]:
+    """A name's bindings, the last one above `line` first (`lab = LabResult...` then `lab = values.get()`: the
+    save() below the second writes a value), then the rest in order."""
+    before = sorted((v for v in values if getattr(v, "lineno", 0) <= line), key=lambda v: -v.lineno)
+    return before + [v for v in values if getattr(v, "lineno", 0) > line]
+
+
 def _instance_model(recv: ast.expr, scope: Scope, code: ProjectCode) -> str | None:
     """The model of an instance: a name bound to `Model(...)`, `Model.objects.get(...)`, `get_object_or_404(Model)`;
     a ModelForm or ModelSerializer (`PatientForm(request.POST).save()`, `form.save()` in a view's `form_valid`,
@@ -256,7 +263,7 @@ def _instance_model(recv: ast.expr, scope: Scope, code: ProjectCode) -> str | No
         return None
     if recv.id in ("form", "serializer") and recv.id not in scope.env:
         return scope.class_model()  # form_valid(self, form) / perform_create(self, serializer)
-    for v in scope.env.get(recv.id, []):
+    for v in _nearest_first(scope.env.get(recv.id, []), recv.lineno):
         if isinstance(v, ast.Call):
             bound = code.lookup(scope.imports.qualname(v.func))
             if bound is not None and bound.meta_model:

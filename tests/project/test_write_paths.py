@@ -79,3 +79,15 @@ def test_a_helper_writing_the_model_its_callers_pass(tmp_path: Path) -> None:
                       "clinic/views.py": views})
     writes = _writes(tmp_path)
     assert ("queryset delete", 2) in writes and ("queryset update", 3) in writes
+
+
+def test_a_name_rebound_to_another_model_writes_the_model_of_its_latest_binding(tmp_path: Path) -> None:
+    """`r = Referral...` then `r = Patient.objects.get(...)`: the save() below the second writes a Patient."""
+    views = ("from clinic.models import Patient, Referral\n\n"
+             "def both(request, pk):\n    r = Referral.objects.get(pk=pk)\n    r.save()\n"
+             "    r = Patient.objects.get(pk=pk)\n    r.save()\n")
+    _write(tmp_path, {"clinic/__init__.py": "", "clinic/models.py": MODELS, "clinic/views.py": views})
+    facts = describe(tmp_path, sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.py")), Vocabulary(),
+                     jobs=1)
+    models = {w["line"]: w["model"] for w in facts["write_paths"] if w["path"] == "clinic/views.py"}
+    assert models == {5: "clinic.models.Referral", 7: "clinic.models.Patient"}
