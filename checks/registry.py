@@ -11,6 +11,7 @@ from .base import Check
 from .config_files import RULE as CONFIG_FILE_RULE
 from .domain import (
     admin_action_too_weak,
+    admitted_missing_access_check,
     anonymous_personal_data,
     anonymous_record_change,
     any_user_changes_accounts,
@@ -133,6 +134,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     patient_change_on_get.PatientChangeOnGet,
     owner_check_on_client_id.OwnerCheckOnClientId,
     lookup_past_the_parent.LookupPastTheParent,
+    admitted_missing_access_check.AdmittedMissingAccessCheck,
     model_permissions_open_reads.ModelPermissionsOpenReads,
     list_only_row_scope.ListOnlyRowScope,
     fixed_one_time_code.FixedOneTimeCode,

@@ -17,6 +17,8 @@ from ..source import SourceFile
 _DEVELOPMENT = re.compile(r"(^|_)(local|dev|devel|develop|development|test|tests|testing|ci|debug|example|sample|"
                           r"template|demo)(_settings)?$")
 
+_SHOWCASE = re.compile(r"(^|[/_-])(demo|examples?|samples?|tutorial|sandbox)([/_-]|$)", re.IGNORECASE)
+
 _MODELS = ("clinic/models.py", """\
     from django.db import models
 
@@ -80,6 +82,9 @@ class DebugPagesShowPatientData(Check):
               path="proj/settings.py", files=(_MODELS, _WSGI)),
         # No patient records in the project.
         Valid(_SETTINGS, path="proj/settings.py", files=(_WSGI,)),
+        # The base a production module builds on and turns DEBUG off in.
+        Valid(_SETTINGS, path="proj/settings.py", files=(_MODELS, (_WSGI[0], _WSGI[1].replace(
+            "proj.settings", "proj.settings_prod")), ("proj/settings_prod.py", "from .settings import *\nDEBUG = False\n"))),
         # A developer's module: the server runs proj.settings.
         Valid(_SETTINGS, path="proj/settings_local.py", files=(_MODELS, _WSGI)),
     )
@@ -123,8 +128,10 @@ class DebugPagesShowPatientData(Check):
         settings module not named for development or tests."""
         facts: SettingsModules | None = self.ctx.project.fact(SETTINGS)
         module = self.ctx.imports.module
+        if _SHOWCASE.search(self.ctx.src.path):
+            return False  # a demo or example project beside the real one
         if facts is not None and facts.production:
-            return module in facts.production
+            return module in facts.production and module not in facts.debug_overridden
         return not _DEVELOPMENT.search(module.rsplit(".", 1)[-1])
 
 

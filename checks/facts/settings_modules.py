@@ -50,6 +50,7 @@ class FileSettings:
     debug_on: bool = False  # a settings module that turns DEBUG on (`DEBUG = True`, or an env default of True)
     debug_fixed: bool = False  # ...with the literal `DEBUG = True`, which no deployment can turn off
     debug_off: bool = False  # a settings module that sets the literal `DEBUG = False`
+    debug_set: bool = False  # ...that assigns DEBUG at all (literal or from the environment)
     imports: list[str] = field(default_factory=list)  # modules it imports from
     is_settings: bool = False
     mentions: list[str] = field(default_factory=list)  # settings module names its text mentions
@@ -60,6 +61,9 @@ class SettingsModules:
     production: set[str] = field(default_factory=set)  # served modules and all they import from
     debug_on: set[str] = field(default_factory=set)
     unused: set[str] = field(default_factory=set)  # settings-package modules nothing names or imports
+    # production modules whose DEBUG another production module, built on them, sets again (`settings.py` under
+    # `settings_prod.py`'s `from .settings import *` + `DEBUG = False`)
+    debug_overridden: set[str] = field(default_factory=set)
 
     def development_only(self, module: str) -> bool:
         """`module` turns DEBUG on, is named for test runs (`settings/testing.py`) or is loaded by nothing, and no
@@ -82,6 +86,11 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
                     and node.args[0].value == "DJANGO_SETTINGS_MODULE" and isinstance(node.args[1], ast.Constant)
                     and isinstance(node.args[1].value, str)):
                 (out.served if server else out.managed).append(node.args[1].value)
+            elif (server and isinstance(node, ast.Assign) and len(node.targets) == 1
+                  and isinstance(node.targets[0], ast.Subscript) and isinstance(node.targets[0].slice, ast.Constant)
+                  and node.targets[0].slice.value == "DJANGO_SETTINGS_MODULE" and isinstance(node.value, ast.Constant)
+                  and isinstance(node.value.value, str)):
+                out.served.append(node.value.value)  # `os.environ["DJANGO_SETTINGS_MODULE"] = "...live"`
     is_settings = src.looks_like_settings or _defines_settings(src.tree)
     out.is_settings = is_settings
     if "settings" in text:
@@ -95,6 +104,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileSetti
         out.debug_on = any(_on(v) for v in debug)
         out.debug_fixed = any(isinstance(v, ast.Constant) and v.value is True for v in debug)
         out.debug_off = any(isinstance(v, ast.Constant) and v.value is False for v in debug)
+        out.debug_set = bool(debug)
     return out if out.served or out.managed or out.debug_on or out.imports or is_settings or out.mentions else None
 
 
@@ -116,6 +126,18 @@ def _on(value: ast.expr) -> bool:
         defaults = [*value.args[1:2], *(k.value for k in value.keywords if k.arg == "default")]
         return any(isinstance(d, ast.Constant) and d.value in (True, "True", "true", "1", 1) for d in defaults)
     return False
+
+
+def _imported(module: str, by_module: dict[str, FileSettings]) -> set[str]:
+    """The settings modules `module` builds on, transitively."""
+    out: set[str] = set()
+    todo = [i for i in by_module[module].imports if i in by_module]
+    while todo:
+        m = todo.pop()
+        if m not in out:
+            out.add(m)
+            todo += [i for i in by_module[m].imports if i in by_module]
+    return out
 
 
 def _is_settings_package(module: str, by_module: dict[str, FileSettings]) -> bool:
@@ -158,6 +180,10 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
         out.production.add(m)
         if m in by_module:
             todo += [i for i in by_module[m].imports if i in by_module]
+    for m in out.production:
+        importers = {p for p in out.production if p != m and p in by_module and m in _imported(p, by_module)}
+        if any(by_module[p].debug_set for p in importers):
+            out.debug_overridden.add(m)
     named = {n for fs in per_file.values() for n in (*fs.mentions, *fs.imports, *fs.served, *fs.managed)}
     out.unused = {m for m, fs in by_module.items() if fs.is_settings and out.production and m not in out.production
                   and _is_settings_package(m, by_module) and not _DEPLOYED_MODULE.search(m.rsplit(".", 1)[-1])

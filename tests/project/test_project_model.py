@@ -1729,3 +1729,25 @@ def test_a_view_reading_the_users_profile_before_answering_turns_anonymous_calle
              "    log(p, request.user.doctorprofile)\n    return p\n")
     assert lines(UnauthenticatedPatientView, write) == [4]
     assert lines(UnauthenticatedPatientView, write.replace("def chart", "@transaction.atomic\ndef chart")) == []
+
+
+def test_an_entry_point_assigning_the_settings_module_names_what_a_server_runs() -> None:
+    """`os.environ["DJANGO_SETTINGS_MODULE"] = "proj.settings.live"` in wsgi_live.py (EDC style) serves that module;
+    beside it, the `debug` module the other entry points default to is a developer's fallback. A base that the served
+    module imports and sets DEBUG again in is not what decides DEBUG."""
+    from checks.domain.debug_pages_show_patient_data import DebugPagesShowPatientData
+    base = ("proj/settings/base.py", "INSTALLED_APPS = ['clinic']\nROOT_URLCONF = 'proj.urls'\n")
+    debug = "from .base import *\nDEBUG = True\n"
+    live = ("proj/settings/live.py", "from .base import *\nDEBUG = False\n")
+    asgi = ("proj/asgi.py", "import os\nfrom django.core.asgi import get_asgi_application\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.debug')\napplication = get_asgi_application()\n")
+    wsgi_live = ("proj/wsgi_live.py", "import os\nfrom django.core.wsgi import get_wsgi_application\n"
+                 "os.environ['DJANGO_SETTINGS_MODULE'] = 'proj.settings.live'\napplication = get_wsgi_application()\n")
+    path = "proj/settings/debug.py"
+    assert lines(DebugPagesShowPatientData, debug, MODELS, base, asgi, path=path) == [2]
+    assert lines(DebugPagesShowPatientData, debug, MODELS, base, asgi, live, wsgi_live, path=path) == []
+    prod = ("proj/settings/production.py", "from .debug import *\nDEBUG = False\n")
+    wsgi = ("proj/wsgi.py", "import os\nfrom django.core.wsgi import get_wsgi_application\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.production')\n"
+            "application = get_wsgi_application()\n")
+    assert lines(DebugPagesShowPatientData, debug, MODELS, base, prod, wsgi, path=path) == []
