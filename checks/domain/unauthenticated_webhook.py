@@ -156,8 +156,33 @@ class UnauthenticatedWebhook(Check):
                     message = ContactMessage(text=request.data.get("text"))
                     message.save()
             """, path="gateway/views.py"),
+        # A DestroyAPIView whose delete() only ends the caller's session: the inherited destroy never runs.
+        Valid("""\
+            from django.contrib.auth import logout
+            from rest_framework import generics
+            from rest_framework.permissions import AllowAny
+            from rest_framework.response import Response
+
+            class UserLogout(generics.DestroyAPIView):
+                permission_classes = (AllowAny,)
+
+                def delete(self, request, *args, **kwargs):
+                    logout(request)
+                    return Response({})
+            """, path="accounts/views.py"),
     )
     INVALID = (
+        # The override still reaches the generic destroy.
+        Invalid("""\
+            from rest_framework.generics import DestroyAPIView
+            from variants.models import VariantFlag
+
+            class DeleteFlag(DestroyAPIView):
+                queryset = VariantFlag.objects.all()
+
+                def delete(self, request, *args, **kwargs):
+                    return super().delete(request, *args, **kwargs)
+            """, line=4, path="variants/views.py"),
         # DRF's default permission is AllowAny, and its views are exempt from CSRF.
         Invalid("""\
             from rest_framework.generics import DestroyAPIView
@@ -261,7 +286,8 @@ class UnauthenticatedWebhook(Check):
             return
         q = f"{self.ctx.imports.module}.{cls.name}"
         changes = [verb for base, verb in _CHANGING.items()
-                   if any(a.startswith("rest_framework.") and base in last_part(a) for a in code.ancestors(q))]
+                   if any(a.startswith("rest_framework.") and base in last_part(a) for a in code.ancestors(q))
+                   and not _replaced(cls, _HANDLED_BY[base])]
         changes = changes or _changes_fetched_rows(cls)
         if not changes:
             return
@@ -273,6 +299,22 @@ class UnauthenticatedWebhook(Check):
 
 
 _FETCH = frozenset({"get_object_or_404", "get", "first", "last"})
+# The HTTP handlers through which a generic view's update or destroy runs, and the generic steps an override may call.
+_HANDLED_BY = {"Update": ("put", "patch"), "Destroy": ("delete",)}
+_GENERIC_STEPS = frozenset({"update", "partial_update", "perform_update", "destroy", "perform_destroy", "get_object",
+                            "put", "patch", "delete"})
+
+
+def _replaced(cls: ast.ClassDef, handlers: tuple[str, ...]) -> bool:
+    """The class overrides every one of `handlers` without reaching the generic update/destroy (`def delete(self,
+    request): logout(request)` on a DestroyAPIView): the inherited change never runs. Rows the override itself
+    changes are judged by `_changes_fetched_rows`."""
+    own = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if not all(h in own for h in handlers):
+        return False
+    return not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GENERIC_STEPS
+                   and ast.unparse(n.func.value).startswith(("self", "super("))
+                   for h in handlers for n in walk(own[h]))
 
 
 def _changes_fetched_rows(cls: ast.ClassDef) -> list[str]:
