@@ -1739,15 +1739,15 @@ def test_an_entry_point_assigning_the_settings_module_names_what_a_server_runs()
     base = ("proj/settings/base.py", "INSTALLED_APPS = ['clinic']\nROOT_URLCONF = 'proj.urls'\n")
     debug = "from .base import *\nDEBUG = True\n"
     live = ("proj/settings/live.py", "from .base import *\nDEBUG = False\n")
-    asgi = ("proj/asgi.py", "import os\nfrom django.core.asgi import get_asgi_application\n"
-            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.debug')\napplication = get_asgi_application()\n")
-    wsgi_live = ("proj/wsgi_live.py", "import os\nfrom django.core.wsgi import get_wsgi_application\n"
-                 "os.environ['DJANGO_SETTINGS_MODULE'] = 'proj.settings.live'\napplication = get_wsgi_application()\n")
+    asgi = ("proj/asgi.py", ("import os\nfrom django.core.asgi import get_asgi_application\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.debug')\napplication = get_asgi_application()\n"))
+    wsgi_live = ("proj/wsgi_live.py", ("import os\nfrom django.core.wsgi import get_wsgi_application\n"
+                 "os.environ['DJANGO_SETTINGS_MODULE'] = 'proj.settings.live'\napplication = get_wsgi_application()\n"))
     path = "proj/settings/debug.py"
     assert lines(DebugPagesShowPatientData, debug, MODELS, base, asgi, path=path) == [2]
     assert lines(DebugPagesShowPatientData, debug, MODELS, base, asgi, live, wsgi_live, path=path) == []
     prod = ("proj/settings/production.py", "from .debug import *\nDEBUG = False\n")
-    wsgi = ("proj/wsgi.py", "import os\nfrom django.core.wsgi import get_wsgi_application\n"
+    wsgi = ("proj/wsgi.py", ("import os\nfrom django.core.wsgi import get_wsgi_application\n"
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.production')\n"
-            "application = get_wsgi_application()\n")
+            "application = get_wsgi_application()\n"))
     assert lines(DebugPagesShowPatientData, debug, MODELS, base, prod, wsgi, path=path) == []
