@@ -113,10 +113,14 @@ class OwnerCheckOnClientId(Check):
         return not (src.looks_like_migration or src.looks_like_test)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        ifs = [n for n in walk(node) if isinstance(n, ast.If)]
+        if not ifs or not any(_is_request(n) for n in walk(node) if isinstance(n, (ast.Name, ast.Attribute))):
+            return
         client = _client_values(node)
         checked_by_user = _fields_compared_with_user(node)
-        for stmt in walk(node):
-            if not isinstance(stmt, ast.If) or _nested_function(node, stmt):
+        nested = _inside_nested_functions(node)
+        for stmt in ifs:
+            if id(stmt) in nested:
                 continue
             for cmp in _comparisons(stmt.test):
                 found = _owner_vs_client(cmp, client)
@@ -161,12 +165,10 @@ def _profile(models: ModelIndex, target: str) -> bool:
                                  for f in m.fields.values())
 
 
-def _nested_function(outer: ast.AST, node: ast.AST) -> bool:
-    for fn in walk(outer):
-        if fn is not outer and isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
-                and any(n is node for n in walk(fn)):
-            return True
-    return False
+def _inside_nested_functions(outer: ast.AST) -> set[int]:
+    """Ids of the nodes of functions defined inside `outer`: they are judged on their own visit."""
+    return {id(n) for fn in walk(outer) if fn is not outer
+            and isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for n in walk(fn)}
 
 
 def _comparisons(test: ast.expr) -> list[ast.Compare]:
