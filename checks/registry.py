@@ -74,6 +74,7 @@ from .domain import (
     unscoped_related_field,
     untraced_patient_delete,
     unverified_jwt,
+    uploads_served_without_login,
     write_handler_skips_check,
     write_without_audit_call,
 )
@@ -137,6 +138,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     lookup_past_the_parent.LookupPastTheParent,
     admitted_missing_access_check.AdmittedMissingAccessCheck,
     open_rest_default.OpenRestDefault,
+    uploads_served_without_login.UploadsServedWithoutLogin,
     model_permissions_open_reads.ModelPermissionsOpenReads,
     list_only_row_scope.ListOnlyRowScope,
     fixed_one_time_code.FixedOneTimeCode,

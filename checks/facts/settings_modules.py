@@ -60,10 +60,16 @@ class FileSettings:
 class SettingsModules:
     production: set[str] = field(default_factory=set)  # served modules and all they import from
     debug_on: set[str] = field(default_factory=set)
+    debug_fixed: set[str] = field(default_factory=set)  # modules with the literal `DEBUG = True`
     unused: set[str] = field(default_factory=set)  # settings-package modules nothing names or imports
     # production modules whose DEBUG another production module, built on them, sets again (`settings.py` under
     # `settings_prod.py`'s `from .settings import *` + `DEBUG = False`)
     debug_overridden: set[str] = field(default_factory=set)
+
+    def served_with_debug(self) -> bool:
+        """A module the server runs fixes `DEBUG = True` and no served module built on it sets DEBUG again (False
+        when which module a server runs is unknown)."""
+        return any(m in self.debug_fixed and m not in self.debug_overridden for m in self.production)
 
     def development_only(self, module: str) -> bool:
         """`module` turns DEBUG on, is named for test runs (`settings/testing.py`) or is loaded by nothing, and no
@@ -148,7 +154,8 @@ def _is_settings_package(module: str, by_module: dict[str, FileSettings]) -> boo
 
 def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModules:
     by_module = {fs.module: fs for fs in per_file.values()}
-    out = SettingsModules(debug_on={m for m, fs in by_module.items() if fs.debug_on})
+    out = SettingsModules(debug_on={m for m, fs in by_module.items() if fs.debug_on},
+                          debug_fixed={m for m, fs in by_module.items() if fs.debug_fixed})
     # The WSGI/ASGI defaults; when none of them names a settings module of the project (an empty package whose
     # module the deployment sets), the defaults manage.py picks between stand in for them.
     todo = [m for fs in per_file.values() for m in fs.served if m in by_module]
