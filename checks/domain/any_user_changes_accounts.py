@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
 from ..facts.django_models import ModelIndex
+from ..facts.drf_generic import changes_rows, replaced
 from ..facts.guards import AUTHZ, LEVEL_NAMES, mentions_user
 from ..facts.views import View, all_views, served_model_refs
 from ..finding import Category, Confidence, Severity
@@ -69,6 +70,22 @@ class AnyUserChangesAccounts(Check):
     hipaa = "§164.312(a)(1) access control; §164.308(a)(4) information access management"
 
     VALID = (
+        # A logout on a DestroyAPIView: its own delete() ends the session; the inherited destroy() never runs.
+        Valid("""\
+            from django.contrib.auth import logout
+            from django.contrib.auth.models import User
+            from rest_framework import generics
+            from rest_framework.permissions import AllowAny
+            from rest_framework.response import Response
+
+            class UserLogout(generics.DestroyAPIView):
+                queryset = User.objects.all()
+                permission_classes = (AllowAny,)
+
+                def delete(self, request, *args, **kwargs):
+                    logout(request)
+                    return Response({})
+            """, path="accounts/api.py", files=(_ACCOUNTS,)),
         # A password change acts on the requester's own account.
         Valid("""\
             from django.contrib.auth.models import User
@@ -196,8 +213,9 @@ class AnyUserChangesAccounts(Check):
     def _account_writes(self, cls: ast.ClassDef, code: ProjectCode) -> list[str]:
         own = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
         bases = {last_part(a) for a in code.ancestors(f"{self.ctx.imports.module}.{cls.name}")}
-        inherited = [h for h, givers in _DRF_WRITES.items() if bases & givers and h not in own]
-        return inherited + [h for h in _WRITE_HANDLERS if h in own and not mentions_user(own[h], set())]
+        inherited = [h for h, givers in _DRF_WRITES.items() if bases & givers and h not in own and not replaced(cls, h)]
+        return inherited + [h for h in _WRITE_HANDLERS if h in own and not mentions_user(own[h], set())
+                            and changes_rows(own[h])]
 
     def _account_model(self, view: View, cls: ast.ClassDef, code: ProjectCode, models: ModelIndex) -> str | None:
         return next((r for r in served_model_refs(code, self.ctx.imports, cls) if _is_user_model(r, models)), None)

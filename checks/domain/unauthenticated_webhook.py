@@ -5,6 +5,7 @@ import re
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_code import ProjectCode
+from ..facts.drf_generic import replaced
 from ..facts.views import NONE, View, all_views
 from ..finding import Category, Confidence, Severity
 from ..names import dotted, last_part
@@ -15,6 +16,7 @@ from ..walk import walk
 _CREDENTIAL = re.compile(r"auth|token|secret|signature|sig\b|hmac|api[-_]?key|key\b|password|passwd", re.IGNORECASE)
 # DRF's generic views and mixins that change rows already stored (`UpdateAPIView`, `DestroyModelMixin`, ...).
 _CHANGING = {"Update": "change", "Destroy": "delete"}
+_ACTION = {"Update": "update", "Destroy": "destroy"}
 _VERIFY = re.compile(r"verify|validate_sig|check_sig|signature|authenticat|compare_digest|hmac|check_token|"
                      r"validate_token|is_valid_token", re.IGNORECASE)
 
@@ -287,7 +289,7 @@ class UnauthenticatedWebhook(Check):
         q = f"{self.ctx.imports.module}.{cls.name}"
         changes = [verb for base, verb in _CHANGING.items()
                    if any(a.startswith("rest_framework.") and base in last_part(a) for a in code.ancestors(q))
-                   and not _replaced(cls, _HANDLED_BY[base])]
+                   and not replaced(cls, _ACTION[base])]
         changes = changes or _changes_fetched_rows(cls)
         if not changes:
             return
@@ -299,24 +301,6 @@ class UnauthenticatedWebhook(Check):
 
 
 _FETCH = frozenset({"get_object_or_404", "get", "first", "last"})
-# The HTTP handlers through which a generic view's update or destroy runs, and the generic steps an override may call.
-_HANDLED_BY = {"Update": ("put", "patch"), "Destroy": ("delete",)}
-_GENERIC_STEPS = frozenset({"update", "partial_update", "perform_update", "destroy", "perform_destroy", "get_object",
-                            "put", "patch", "delete"})
-
-
-def _replaced(cls: ast.ClassDef, handlers: tuple[str, ...]) -> bool:
-    """The class overrides every one of `handlers` without reaching the generic update/destroy (`def delete(self,
-    request): logout(request)` on a DestroyAPIView): the inherited change never runs. Rows the override itself
-    changes are judged by `_changes_fetched_rows`."""
-    own = {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    if not all(h in own for h in handlers):
-        return False
-    return not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _GENERIC_STEPS
-                   and ast.unparse(n.func.value).startswith(("self", "super("))
-                   for h in handlers for n in walk(own[h]))
-
-
 def _changes_fetched_rows(cls: ast.ClassDef) -> list[str]:
     """A handler of the class (`post()`, `put()`...) fetches an existing row (`get_object_or_404(...)`,
     `X.objects.get(...)`) and saves or deletes it, or updates/deletes a filtered queryset: a status callback

@@ -46,9 +46,10 @@ _URLS = """\
 class UploadsServedWithoutLogin(Check):
     """## What it does
     Flags `static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)` in a URLconf when the settings module a
-    server runs fixes `DEBUG = True` (and no served module built on it sets DEBUG again) and the project's models
-    store uploads (`FileField`, `ImageField`). Django's `static()` adds its pattern only under DEBUG, which is why the
-    line is harmless in most projects; here DEBUG is on in production.
+    server runs fixes `DEBUG = True` (and no served module built on it sets DEBUG again) and the models of a project
+    with patient data store uploads under MEDIA_ROOT (a `FileField` or `ImageField` without a `storage=` of its own).
+    Django's `static()` adds its pattern only under DEBUG, which is why the line is harmless in most projects; here
+    DEBUG is on in production.
 
     ## Why is this bad?
     `django.views.static.serve` checks no login and no permission: every uploaded file (lab imports, scanned
@@ -79,6 +80,9 @@ class UploadsServedWithoutLogin(Check):
         # No uploads in the project.
         Valid(_URLS, path="proj/urls.py", files=((_MODELS[0], _MODELS[1].replace(
             "models.FileField(upload_to=\"imports/\")", "models.CharField(max_length=9)")), _WSGI, _SETTINGS)),
+        # The only upload goes to a private storage, not MEDIA_ROOT.
+        Valid(_URLS, path="proj/urls.py", files=((_MODELS[0], _MODELS[1].replace(
+            'upload_to="imports/")', 'upload_to="imports/", storage=private_storage)')), _WSGI, _SETTINGS)),
     )
     INVALID = (
         Invalid(_URLS, line=5, path="proj/urls.py", files=(_MODELS, _WSGI, _SETTINGS)),
@@ -94,10 +98,10 @@ class UploadsServedWithoutLogin(Check):
             return
         facts: SettingsModules | None = self.ctx.project.fact(SETTINGS)
         models: ModelIndex | None = self.ctx.project.fact("django_models")
-        if facts is None or models is None or not facts.served_with_debug():
+        if facts is None or models is None or not models.patient or not facts.served_with_debug():
             return
         uploads = sorted(f"{m.name}.{f.name}" for m in models.models.values() for f in m.fields.values()
-                         if f.kind in _FILE_FIELDS)
+                         if f.kind in _FILE_FIELDS and not f.own_storage)
         if not uploads:
             return
         module = min(m for m in facts.production if m in facts.debug_fixed and m not in facts.debug_overridden)

@@ -68,6 +68,7 @@ class FieldInfo:
     choices: bool = False  # an enumeration (`choices=`): a status or mode, not a measured value
     cascade: bool = False  # a relation with `on_delete=CASCADE`: deleting the target deletes this row
     detached: bool = False  # `on_delete=SET_NULL` (or SET_DEFAULT, SET(...)): the row outlives its target
+    own_storage: bool = False  # a file field with its own `storage=` (a private bucket), not MEDIA_ROOT
 
 
 @dataclass
@@ -364,6 +365,7 @@ def _field_info(name: str, callee: str, call: ast.Call, stmt: ast.stmt, imports:
         fi.detached = on_delete is not None and last_part(dotted(on_delete.func if isinstance(on_delete, ast.Call)
                                                                  else on_delete) or "") in ("SET_NULL", "SET_DEFAULT", "SET")
     for kw in call.keywords:
+        fi.own_storage |= kw.arg == "storage"
         if kw.arg == "related_name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
             fi.related_name = kw.value.value
         if kw.arg in ("unique", "primary_key") and isinstance(kw.value, ast.Constant) and kw.value.value is True:

@@ -9,7 +9,8 @@ environment lookup defaulting to True; cookiecutter-django's `local.py`, a `dev.
 `manage.py runserver` loads it, no server does. When no entry point names a default, nothing is known to be
 development-only. An entry point defaulting to a module fixed at `DEBUG = True` beside another defaulting to one
 that is not names a developer's fallback, not production; so does one whose project has a sibling module, built on
-the same base, that turns DEBUG off (`settings.py` beside `settings_prod.py`): that sibling is what is deployed.
+the same base, that turns DEBUG off or is named for production (`settings.py` beside `settings_prod.py`, `local.py`
+beside `production.py`): that sibling is what is deployed.
 When no entry point names a default (the deployment sets DJANGO_SETTINGS_MODULE), a module of a settings package
 named for production (`settings/production.py`) that leaves DEBUG off stands for it. Test-run settings modules
 (`settings/testing.py`) outside production are development-only too, and so is a module of a settings package that
@@ -178,8 +179,8 @@ def merge(per_file: dict[str, FileSettings], vocab: Vocabulary) -> SettingsModul
         todo = []
         for m in sorted(fixed):
             bases = {i for i in by_module[m].imports if i in by_module} | {m}
-            todo += sorted(s for s, fs in by_module.items() if fs.debug_off and s not in fixed
-                           and bases & set(fs.imports)) or [m]
+            todo += sorted(s for s, fs in by_module.items() if s not in fixed and bases & set(fs.imports) and (
+                fs.debug_off or (_PRODUCTION_MODULE.search(s.rsplit(".", 1)[-1]) and not fs.debug_on))) or [m]
     while todo:  # the served modules and, transitively, the settings modules they import from
         m = todo.pop()
         if m in out.production:

@@ -81,7 +81,11 @@ def test_settings_only_developers_load_are_not_production_secrets() -> None:
                                'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")\n'
                                'application = get_asgi_application()\n'))
     assert found(wsgi, asgi, base, production) == []
-    assert found(asgi, base, production) == ["WG101", "WG102"]  # the only server entry point runs it
+    # The only server entry point falls back to local.py, but production.py, built on the same base, is named for
+    # production: the deployment names that one (ayushma's layout: local.py is a developer's, its key a trap).
+    assert found(asgi, base, production) == []
+    debug_only = ("config/settings/staging.py", production[1])  # a sibling not named for production: no evidence
+    assert found(asgi, base, debug_only) == ["WG101", "WG102"]
 
 
 def test_a_served_debug_module_beside_a_production_sibling_is_the_developers() -> None:
