@@ -144,18 +144,12 @@ def _model_named(models: ModelIndex, name: str) -> str | None:
 
 def _relation_to(models: ModelIndex, model: str, parent: str) -> str | None:
     """The field of `model` (or a project base of it) that is a foreign key or one-to-one to `parent`."""
-    todo, seen = [models.lookup(model)], set()
-    while todo:
-        m = todo.pop()
-        if m is None or m.qualname in seen:
-            continue
-        seen.add(m.qualname)
+    for m in models.with_bases(model):
         for f in m.fields.values():
             if f.kind in ("ForeignKey", "OneToOneField") and f.target:
                 target = models.lookup(f.target)
                 if target is not None and target.qualname == parent:
                     return f.name
-        todo += [models.lookup(b) for b in m.bases]
     return None
 
 

@@ -5,6 +5,7 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
+from ..flows.sources import spelled_request
 from ..names import last_part
 from ..source import SourceFile
 from ..walk import walk
@@ -114,7 +115,7 @@ class OwnerCheckOnClientId(Check):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ifs = [n for n in walk(node) if isinstance(n, ast.If)]
-        if not ifs or not any(_is_request(n) for n in walk(node) if isinstance(n, (ast.Name, ast.Attribute))):
+        if not ifs or not any(spelled_request(n) for n in walk(node) if isinstance(n, (ast.Name, ast.Attribute))):
             return
         client = _client_values(node)
         checked_by_user = _fields_compared_with_user(node)
@@ -196,14 +197,9 @@ def _request_key(node: ast.expr) -> str | None:
             node = node.func.value
         else:
             break
-    if isinstance(node, ast.Attribute) and node.attr in _CLIENT_ATTRS and _is_request(node.value):
+    if isinstance(node, ast.Attribute) and node.attr in _CLIENT_ATTRS and spelled_request(node.value):
         return key
     return None
-
-
-def _is_request(node: ast.expr) -> bool:
-    return (isinstance(node, ast.Name) and node.id in ("request", "req")) or (
-        isinstance(node, ast.Attribute) and node.attr == "request")
 
 
 def _client_values(fn: ast.AST) -> dict[str, str]:
@@ -230,7 +226,7 @@ def _owner_field(node: ast.expr) -> str | None:
 
 
 def _mentions_request(node: ast.expr) -> bool:
-    return any(_is_request(n) for n in walk(node) if isinstance(n, ast.expr))
+    return any(spelled_request(n) for n in walk(node) if isinstance(n, ast.expr))
 
 
 def _owner_vs_client(cmp: ast.Compare, client: dict[str, str]) -> tuple[str, str] | None:

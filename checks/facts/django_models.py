@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..names import ImportMap, dotted, last_part, matches
@@ -491,7 +492,7 @@ class ModelIndex:
     def spelled_patient_model(self, name: str) -> str | None:
         """The patient model a variable's name spells (`participant`, `lab_result` -> LabResult): the one Django
         model of that name, or the first of same-named variants that all hold patient data (swappable models)."""
-        hits = sorted(q for q in self._by_lower_name().get(name.lower().replace("_", ""), []) if q in self.django)
+        hits = sorted(q for q in self.named(name) if q in self.django)
         return hits[0] if hits and all(q in self.patient for q in hits) else None
 
     def declared_phi_properties(self, ref: str | None) -> set[str]:
@@ -547,16 +548,18 @@ class ModelIndex:
 
     def find_field(self, ref: str | None, name: str) -> FieldInfo | None:
         """The model's field `name`, declared on it or on a base model the project defines."""
+        return next((m.fields[name] for m in self.with_bases(ref) if name in m.fields), None)
+
+    def with_bases(self, ref: str | None) -> Iterator[ModelInfo]:
+        """The model, then the base models the project defines, each once (the order field lookups follow)."""
         todo, seen = [self.lookup(ref)], set()
         while todo:
             m = todo.pop()
             if m is None or m.qualname in seen:
                 continue
             seen.add(m.qualname)
-            if name in m.fields:
-                return m.fields[name]
+            yield m
             todo += [self.lookup(b) for b in m.bases]
-        return None
 
 
 def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
