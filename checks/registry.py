@@ -19,6 +19,7 @@ from .domain import (
     audit_failure_swallowed,
     audit_log_deleted_with_user,
     audit_log_editable_in_admin,
+    audit_row_on_shared_middleware,
     audit_trail_tampering,
     controlled_drug_without_witness,
     credentials_in_url,
@@ -54,6 +55,7 @@ from .domain import (
     phi_in_url_pattern,
     phi_sent_to_third_party,
     query_per_row_in_serializer,
+    request_state_on_shared_middleware,
     request_token_in_source,
     role_fallthrough_rows,
     seeded_superuser,
@@ -121,6 +123,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     untraced_patient_delete.UntracedPatientDelete,
     audit_log_deleted_with_user.AuditLogDeletedWithUser,
     audit_log_editable_in_admin.AuditLogEditableInAdmin,
+    audit_row_on_shared_middleware.AuditRowOnSharedMiddleware,
     # permission (WG3xx)
     unauthenticated_patient_view.UnauthenticatedPatientView,
     unauthorized_patient_write.UnauthorizedPatientWrite,
@@ -154,6 +157,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     permission_on_another_object.PermissionOnAnotherObject,
     anonymous_personal_data.AnonymousPersonalData,
     role_fallthrough_rows.RoleFallthroughRows,
+    request_state_on_shared_middleware.RequestStateOnSharedMiddleware,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,
