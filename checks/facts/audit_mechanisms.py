@@ -13,6 +13,7 @@ from ..source import SourceFile
 from ..walk import walk
 from .django_code import SAVES
 from .libraries import library_class, neutral
+from .middleware_state import is_middleware
 
 if TYPE_CHECKING:
     from .django_models import FileModels, ModelIndex
@@ -30,6 +31,7 @@ def admin_and_audit_calls(src: SourceFile, imports: ImportMap, out: FileModels) 
     database triggers created by migrations, and decorators that log each request."""
     _registrations_and_triggers(src, imports, out)
     _decorators(src, imports, out)
+    _middleware(src, imports, out)
     if src.tree is None or "audit" not in src.text.lower():
         return  # nothing audit-named to write or call here: skip the walk of every function
     writes, local_calls = _audit_writes_and_calls(_scopes(src.tree, imports), imports, out)
@@ -160,6 +162,31 @@ def _decorators(src: SourceFile, imports: ImportMap, out: FileModels) -> None:
             created = next((m for n in nodes if isinstance(n, ast.Call) for m in [_created_model(n, imports)] if m), None)
             if records_user and created:
                 out.audit_decorators.append((f"{imports.module}.{stmt.name}", created))
+
+
+def _middleware(src: SourceFile, imports: ImportMap, out: FileModels) -> None:
+    """Middleware classes whose request hooks create a row (`self.audit_obj = Audit(**data)` ... `.save()`,
+    `RequestLog.objects.create(...)`): which model, judged once the patient models are known."""
+    for cls in src.tree.body if src.tree is not None else []:
+        if not isinstance(cls, ast.ClassDef) or not is_middleware(cls):
+            continue
+        created = next((m for fn in cls.body if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and fn.name != "__init__" for n in walk(fn) if isinstance(n, ast.Call)
+                        for m in [_created_model(n, imports)] if m), None)
+        if created:
+            out.audit_middleware.append((f"{imports.module}.{cls.name}", created))
+
+
+def audit_middleware(idx: ModelIndex, per_file: dict[str, FileModels]) -> None:
+    """Middleware written to audit each request: it creates rows of a project model that is not patient data, and
+    the model, the class or its module says audit (`AuditWrapper` -> `Audit`). A `RequestLog` of paths and timings
+    kept for analysis records who called, not an audit of the records."""
+    for fm in per_file.values():
+        for cls, model in fm.audit_middleware:
+            found = idx.lookup(model)
+            if found is not None and found.qualname in idx.django and found.qualname not in idx.patient and (
+                    found.qualname in idx.trail_models or AUDIT_NAME.search(found.name) or AUDIT_NAME.search(cls)):
+                idx.audit_middleware[cls] = found.qualname
 
 
 def _created_model(call: ast.Call, imports: ImportMap) -> str | None:

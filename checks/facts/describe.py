@@ -28,7 +28,7 @@ from .settings_modules import NAME as SETTINGS
 from .settings_modules import SettingsModules
 from .unknowns import middleware_site, unread_api_resources
 from .views import Analyzer, View
-from .write_paths import Write, inventory
+from .write_paths import Write, inventory, request_audit_middleware
 
 UNKNOWN = "unknown"
 
@@ -59,6 +59,7 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
         "explicit_audit_service": models.explicit_audit,
         "request_audit_decorators": {last_part(d): f"records requests in {last_part(m)}, wraps {n} functions"
                                      for d, (m, n) in sorted(models.audit_decorators.items())} or None,
+        "request_audit_middleware": _audit_middleware(models, code),
         "global_audit": models.global_audit,
         "reversion_revision_middleware": models.revision_middleware,
         "open_sign_up": (f"{'yes' if sign_up.open else UNKNOWN}: {sign_up.why}" if sign_up.open is not False
@@ -234,3 +235,12 @@ def render_text(facts: dict[str, Any]) -> str:
     if facts["not_analysed"]:
         lines += ["", f"Not analysed ({len(facts['not_analysed'])}): " + ", ".join(facts["not_analysed"][:20])]
     return "\n".join(lines) + "\n"
+
+
+def _audit_middleware(models: ModelIndex, code: ProjectCode) -> str | None:
+    found = request_audit_middleware(models, code)
+    if found is None:
+        return None
+    cls, model, installed = found
+    state = "installed" if installed else f"{UNKNOWN} whether it runs (no MIDDLEWARE setting found)"
+    return f"{last_part(cls)} records each request in {last_part(model)}: {state}"

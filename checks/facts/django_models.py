@@ -23,6 +23,7 @@ from ..walk import walk
 from .audit_mechanisms import (
     admin_and_audit_calls,
     audit_decorators,
+    audit_middleware,
     default_table,
     explicit_audit,
     is_version_admin,
@@ -107,6 +108,7 @@ class FileModels:
     writes: list[tuple[str, str]] = field(default_factory=list)  # (model ref, "request"|"batch"|"other")
     stars: list[tuple[str, str]] = field(default_factory=list)  # (module, module it star-imports)
     audit_decorators: list[tuple[str, str]] = field(default_factory=list)  # (decorator, model its wrapper creates)
+    audit_middleware: list[tuple[str, str]] = field(default_factory=list)  # (middleware class, model its hooks create)
     decorator_uses: dict[str, int] = field(default_factory=dict)  # decorator qualname -> functions it wraps
     plain: list[str] = field(default_factory=list)  # classes with no base that cannot add an audit trail
 
@@ -172,7 +174,7 @@ def _has_model_facts(out: FileModels) -> bool:
     return bool(out.models or out.registered or out.audit_receivers or out.admin_registrations or out.admin_inlines
                 or out.inline_models
                 or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
-                or out.reexports or out.writes or out.audit_decorators or out.decorator_uses or out.plain)
+                or out.reexports or out.writes or out.audit_decorators or out.audit_middleware or out.decorator_uses or out.plain)
 
 
 def _audit_registration_or_receiver(call: ast.Call, imports: ImportMap, out: FileModels) -> None:
@@ -403,6 +405,9 @@ class ModelIndex:
     # Decorators whose wrapper records the request in a log model (`@log_request` -> RequestLog),
     # with the model and how many functions they wrap: the project's per-view audit convention.
     audit_decorators: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Middleware classes whose request hooks write a row of an audit-log model (`AuditWrapper` -> Audit): each request
+    # through them is recorded, once the class is installed in MIDDLEWARE.
+    audit_middleware: dict[str, str] = field(default_factory=dict)
     global_audit: str | None = None  # a mechanism that sees every model (easy-audit)
     revision_middleware: bool = False
     log_models: set[str] = field(default_factory=set)  # event/audit logs that point at any row (not patient data)
@@ -633,6 +638,7 @@ def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
                 idx.unknown_audit[q] = unread[0]
     classify_patient(idx, vocab)
     audit_decorators(idx, per_file)  # needs the patient models: a log of requests is not patient data
+    audit_middleware(idx, per_file)
     return idx
 
 

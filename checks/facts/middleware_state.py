@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..names import ImportMap
-from .django_models import ModelIndex
 from .patient_data import is_audit_log
+
+if TYPE_CHECKING:
+    from .django_models import ModelIndex
 
 # Django's middleware protocol: the hooks it calls on the one instance, each with the request first.
 _HOOKS = frozenset({"process_request", "process_view", "process_response", "process_exception",

@@ -12,6 +12,7 @@ from .raw_sql import RawSqlIndex
 from .settings_modules import NAME as SETTINGS
 from .settings_modules import SettingsModules
 from .views import is_view_base
+from .write_paths import request_audit_middleware
 
 EXAMPLES = 3
 
@@ -70,6 +71,13 @@ def unresolved(project: ProjectIndex, paths: set[str] | None = None,
                     out.append((path, 1, (f"the access control of the GraphQL API at {code.route(view) or '?'} "
                                           f"({last_part(view)}): its queries and mutations are endpoints wardgate "
                                           "does not read, so none of them is judged")))
+        recorder = request_audit_middleware(models, code) if models is not None else None
+        if recorder is not None and recorder[2] is None:
+            where = code.classes.get(recorder[0])
+            if where is not None and (paths is None or where.path in paths):
+                out.append((where.path, where.line, (f"whether middleware {last_part(recorder[0])} runs: it records each "
+                            f"request in {last_part(recorder[1])}, but no MIDDLEWARE setting was found (settings "
+                            "outside the repository), so writes in request code are not judged")))
         gate = code.unknown_login_middleware(vocab or Vocabulary())
         path, line = middleware_site(project)
         if gate and (paths is None or path in paths):

@@ -131,6 +131,18 @@ def request_audit_decorator(fn: ast.AST, imports: ImportMap, models: ModelIndex)
     return None
 
 
+def request_audit_middleware(models: ModelIndex, code: ProjectCode) -> tuple[str, str, bool | None] | None:
+    """(middleware, audit model, installed) for the project's request-audit middleware (`AuditWrapper` saving an
+    Audit row per request). Installed is None when wardgate read no MIDDLEWARE setting at all (settings kept out of
+    the repository): whether it runs is unknown."""
+    for cls, model in sorted(models.audit_middleware.items()):
+        if not code.middleware_at:
+            return cls, model, None
+        if any(cls in code.ancestors(entry) or entry == cls for entry in code.middleware):
+            return cls, model, True
+    return None
+
+
 def in_revision(fn: ast.AST, imports: ImportMap) -> bool:
     """`@reversion.create_revision()` on the function, or a `with reversion.create_revision():` in it."""
     decorators = getattr(fn, "decorator_list", [])
@@ -154,6 +166,7 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                   "data migration (historical models, run once)" if src.looks_like_migration else
                   "a command of an app not in INSTALLED_APPS" if command_not_installed(src.module, code) else None)
     sites = {(s.line, s.col): s for s in raw.sites(src.path)} if raw is not None else {}
+    middleware = request_audit_middleware(models, code) if role == "request" else None
     params: ModelParams | None = project.fact("model_params") if project is not None else None
     out: list[Write] = []
     for fn, cls in functions(src.tree):
@@ -213,6 +226,15 @@ def inventory(src: SourceFile, models: ModelIndex, code: ProjectCode, raw: RawSq
                 if recorded_by:
                     log = last_part(models.audit_decorators[recorded_by][0])
                     seen, why = True, f"the request is recorded by @{last_part(recorded_by)} ({log})"
+                elif middleware is not None and middleware[2]:
+                    seen, why = True, (f"the request is recorded by the {last_part(middleware[0])} middleware "
+                                       f"({last_part(middleware[1])} rows)")
+                elif middleware is not None:
+                    out.append(Write(model, kind, src.path, call.lineno, fq, None,
+                                     f"unknown: the {last_part(middleware[0])} middleware records requests in "
+                                     f"{last_part(middleware[1])}, and no MIDDLEWARE setting was found to say "
+                                     "whether it runs"))
+                    continue
                 else:
                     seen, why = audit_sees(models.audited.get(model), kind, audit_call=audit_call, revision=revision,
                                            explicit=models.explicit_audit)

@@ -23,6 +23,7 @@ from checks.domain.phi_in_log import PhiInLog
 from checks.domain.unaudited_patient_model import UnauditedPatientModel
 from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
+from checks.domain.untraced_patient_delete import UntracedPatientDelete
 from checks.testing import run_example
 
 MODELS = ("clinic/models.py", ("from django.db import models\n\nclass Patient(models.Model):\n"
@@ -1751,3 +1752,17 @@ def test_an_entry_point_assigning_the_settings_module_names_what_a_server_runs()
             "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings.production')\n"
             "application = get_wsgi_application()\n"))
     assert lines(DebugPagesShowPatientData, debug, MODELS, base, prod, wsgi, path=path) == []
+
+
+def test_a_middleware_recording_each_request_sees_the_deletes_of_request_code_once_installed() -> None:
+    log = ("audit/models.py", ("from django.db import models\n\nclass Audit(models.Model):\n"
+           "    view_func = models.CharField(max_length=64)\n    record_id = models.CharField(max_length=64)\n"))
+    wrapper = ("audit/middleware.py", ("from audit.models import Audit\n\nclass AuditWrapper(object):\n"
+               "    def process_view(self, request, view_func, view_args, view_kwargs):\n"
+               "        Audit.objects.create(view_func=view_func.__name__, record_id=view_kwargs.get('pk'))\n"))
+    delete = "from clinic.models import Patient\n\ndef drop(request, pk):\n    Patient.objects.get(pk=pk).delete()\n"
+    installed = ("proj/settings.py", "MIDDLEWARE_CLASSES = ['audit.middleware.AuditWrapper']\n")
+    other = ("proj/settings.py", "MIDDLEWARE_CLASSES = ['django.middleware.common.CommonMiddleware']\n")
+    assert lines(UntracedPatientDelete, delete, log, wrapper, installed) == []
+    assert lines(UntracedPatientDelete, delete, log, wrapper, other) == [4]  # defined, not installed
+    assert lines(UntracedPatientDelete, delete, log, wrapper) == []  # no settings at all: unknown, not judged
