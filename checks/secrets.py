@@ -229,10 +229,32 @@ def url_password(value: str, *, deployed: bool = False) -> str | None:
     return pw
 
 
+# An ODBC / ADO.NET / JDBC-style connection string: `key=value;` pairs naming the server or user next to a password.
+_CONN_PASSWORD = re.compile(r"(?:^|;)\s*(?:PWD|Password)\s*=\s*([^;]+)", re.IGNORECASE)
+_CONN_PEER = re.compile(r"(?:^|;)\s*(?:UID|User ID|User|Server|Data Source|DSN|Driver|Database|Host)\s*=",
+                        re.IGNORECASE)
+
+
+def connection_string_password(value: str) -> str | None:
+    """The password of a connection string (`DRIVER={FreeTDS};SERVER=10.0.0.4;UID=sa;PWD=s3cret;`), unless it is a
+    placeholder or a format field (`PWD=%s`, `PWD={password}`)."""
+    m = _CONN_PASSWORD.search(value)
+    if not m or not _CONN_PEER.search(value):
+        return None
+    pw = m.group(1).strip()
+    if not pw or pw.startswith(("$", "{", "%", "<", "*")) or is_placeholder(pw) \
+            or pw.lower() in STOCK_PASSWORDS | DEMO_PASSWORDS:
+        return None
+    return pw
+
+
 def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
     """A literal that could be a real credential for a secret-like name (not a label, path or id)."""
     v = value.strip()
-    if is_placeholder(v) or len(v) < 8 or any(c.isspace() for c in v) or _UUID.match(v) or _DOTTED.match(v):
+    # A short password is still one when it mixes letters and digits (`cc3721b`); a short word is a label.
+    short_password = password_like and len(v) >= 6 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+    if is_placeholder(v) or (len(v) < 8 and not short_password) or any(c.isspace() for c in v) or _UUID.match(v) \
+            or _DOTTED.match(v):
         return False
     if v.lower() in DEMO_PASSWORDS or v in PUBLISHED_TEST_KEYS:
         return False

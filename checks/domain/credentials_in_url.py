@@ -5,14 +5,15 @@ import ast
 from ..base import Check, Invalid, Valid
 from ..finding import Category, Confidence, Severity
 from ..masking import mask
-from ..secrets import looks_dummy, string_literals, url_password
+from ..secrets import connection_string_password, looks_dummy, string_literals, url_password
 
 
 class CredentialsInUrl(Check):
     """## What it does
     Flags string literals holding a connection URL with an embedded password,
-    `scheme://user:password@host` (Redis, PostgreSQL, AMQP, SMTP, HTTP basic auth…), including
-    literal fallbacks of environment lookups. Placeholders (`${DB_PASSWORD}`, `<password>`) pass.
+    `scheme://user:password@host` (Redis, PostgreSQL, AMQP, SMTP, HTTP basic auth…), or an ODBC / ADO.NET
+    connection string with one (`SERVER=10.0.0.4;UID=sa;PWD=...`), including literal fallbacks of environment
+    lookups. Placeholders (`${DB_PASSWORD}`, `<password>`, `PWD=%s`) pass.
 
     ## Why is this bad?
     Connection URLs are copied into logs, error reports and dashboards, and the repository
@@ -61,6 +62,8 @@ class CredentialsInUrl(Check):
             DATABASES = {"default": env.db(default="postgis://postgres:postgres@localhost:5432/healthcheck")}
             """),
         Valid('URL = "postgres://u:fakepass@localhost/test"\n', path="app/tests/test_db.py"),
+        # A connection string filled in from settings.
+        Valid("LAB_DSN = 'DSN=%s;UID=%s;PWD=%s;DATABASE=%s' % (dsn, user, password, database)\n"),
         Valid("""\
             def test_strip_password():
                 assert strip_password("http://a:b@c:d/e") == "http://a@c/e"
@@ -75,6 +78,10 @@ class CredentialsInUrl(Check):
     )
     INVALID = (
         Invalid('REDIS_URL = "redis://:Cl1nic-Redis-Pa55@cache.internal:6379/0"\n', line=1),
+        Invalid("""\
+            LAB_DSN = ('DRIVER={FreeTDS};SERVER=192.168.1.141;UID=sa;PWD=Lab-db-2015;'
+                       'DATABASE=BHPLAB')
+            """, line=1),
         Invalid("""\
             import os
             DB = os.environ.get("DATABASE_URL", "postgres://emr:S3cr3t-pw@db.internal/emr")
@@ -100,13 +107,13 @@ class CredentialsInUrl(Check):
 
     def visit_Module(self, node: ast.Module) -> None:
         for stmt, _const, text in self.ctx.shared("string_literals", lambda: string_literals(node)):
-            pw = url_password(text)
+            pw = url_password(text) or connection_string_password(text)
             # In a test, a placeholder or a one-to-three-character password (`http://a:b@c/e`) is an example.
             if pw is None or (self.ctx.src.looks_like_test and (looks_dummy(text) or len(pw) <= 3)):
                 continue
             self.report(
                 stmt,
-                f"Connection URL carries a hard-coded password ({mask(pw)}).",
+                f"Connection {'URL' if url_password(text) else 'string'} carries a hard-coded password ({mask(pw)}).",
                 fix="Read the whole URL (or just its password) from the environment or a secrets manager, "
                 "and rotate the exposed password.",
                 secret=pw,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, FileContext, Invalid, Valid
+from ..facts.predicates import NAME as PREDICATES
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
 
@@ -13,7 +14,9 @@ class IgnoredPermissionCheck(Check):
     """## What it does
     Flags a permission check whose result is thrown away: `request.user.has_perm("...")`,
     `has_perms(...)`, `has_module_perms(...)` or a DRF permission's `has_permission(...)` /
-    `has_object_permission(...)` written as a bare statement. (DRF's
+    `has_object_permission(...)` written as a bare statement, or a call of a project function that only answers an
+    access question (`check_patient_access(user, patient)`: every `return` gives a boolean, it raises and changes
+    nothing, and its name or its `user`/`request` parameter says access). (DRF's
     `self.check_object_permissions(...)` raises on failure and is fine as a statement.)
 
     ## Why is this bad?
@@ -44,6 +47,19 @@ class IgnoredPermissionCheck(Check):
     summary = "Permission check whose result is ignored"
 
     VALID = (
+        # The project's function refuses by raising: a statement call is how it is used.
+        Valid("""\
+            from clinic.access import require_patient_access
+
+            def chart(request, patient):
+                require_patient_access(request.user, patient)
+                return patient
+            """, path="clinic/views.py", files=(("clinic/access.py", """\
+                def require_patient_access(user, patient):
+                    if patient.institution != user.profile.institution:
+                        raise PermissionError
+                    return True
+                """),)),
         # A test calls the check to see what it decides (here that it raises): nothing is guarded there.
         Valid("""\
             import pytest
@@ -83,6 +99,22 @@ class IgnoredPermissionCheck(Check):
             """),
     )
     INVALID = (
+        # A project predicate imported from elsewhere: it answers, it does not refuse.
+        Invalid("""\
+            from clinic.access import check_patient_access
+
+            class DiagnosisUpdateView:
+                def get_object(self, queryset=None):
+                    obj = super().get_object(queryset)
+                    check_patient_access(self.request.user, obj.patient)
+                    return obj
+            """, line=6, path="clinic/views.py", files=(("clinic/access.py", """\
+                def check_patient_access(user, patient):
+                    institution = user.profile.institution
+                    if institution:
+                        return patient.institution == institution
+                    return False
+                """),)),
         Invalid("""\
             def sign(request, encounter):
                 request.user.has_perm('clinic.sign_encounter')
@@ -132,3 +164,11 @@ class IgnoredPermissionCheck(Check):
                         "guards nothing.",
                         fix=f"Use the result: `if not ...{call.func.attr}(...): raise PermissionDenied`, or use "
                         "@permission_required / PermissionRequiredMixin.")
+            return
+        predicates: dict[str, bool] = self.ctx.project.fact(PREDICATES) or {}
+        q = self.ctx.imports.qualname(call.func) if isinstance(call, ast.Call) else None
+        if q and predicates.get(q):
+            name = q.rsplit(".", 1)[-1]
+            self.report(node, f"{name}() only answers whether access is allowed (it returns True or False and "
+                        "raises nothing), and the answer is thrown away here: the check guards nothing.",
+                        fix=f"Use the result: `if not {name}(...): raise PermissionDenied`.")

@@ -11,6 +11,7 @@ from . import (
     django_models,
     field_limits,
     model_params,
+    predicates,
     query_properties,
     raw_sql,
     settings_modules,
@@ -22,4 +23,4 @@ COLLECTORS: tuple[Collector, ...] = (django_models.COLLECTOR, django_code.COLLEC
                                     query_properties.COLLECTOR, model_params.COLLECTOR,
                                     raw_sql.COLLECTOR, field_limits.COLLECTOR, flows.COLLECTOR,
                                     compared_names.COLLECTOR, settings_modules.COLLECTOR,
-                                    verifying_keys.COLLECTOR)
+                                    verifying_keys.COLLECTOR, predicates.COLLECTOR)

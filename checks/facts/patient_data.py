@@ -149,7 +149,10 @@ def classify_patient(idx: ModelIndex, vocab: Vocabulary) -> None:
             return False
         if STAFF_NOUN.search(m.name) and not any(w in n for w in words):
             return False  # a practitioner's demographics are no patient's
-        if _strong_fields(m, users) or _person_fields(m, phi_names, users):
+        strong = _strong_fields(m, users)
+        if strong and _terminology(m, strong):
+            return False
+        if strong or _person_fields(m, phi_names, users):
             return True
         return any(w in n for w in words) and not _reference_or_aggregate(m)
 
@@ -312,6 +315,23 @@ _COUNT = re.compile(r"^(num|count|total|number)_|_(count|total)$")
 
 _LABEL = re.compile(r"^(name|code|label|title|desc|description|slug|display_name|term|abbreviation|short_name|synonyms?|group|"
                     r"category|units?|system|version|help_text|icon|colou?r)$|_(code|label|description|display)$")
+
+
+# Clinical content rather than a person's identifiers: on a row that points at nobody they are a term's text.
+_CLINICAL_CONTENT = frozenset({"diagnosis", "diagnosiscode", "clinicalnotes"})
+_TERM_CODE = re.compile(r"(^|_)(code|icd\w*|snomed\w*|loinc\w*)$|_code(_\w+)?$")
+
+
+def _terminology(m: ModelInfo, strong: list[str]) -> bool:
+    """A terminology table: its only identifying-looking fields are clinical content, it relates to no model, and it
+    carries a term code (`DiagnosisList(diagnosis, icd_11_code)`): patients' records point at its rows; it is no one's
+    record itself."""
+    if not {_norm(f) for f in strong} <= _CLINICAL_CONTENT or any(f.kind in RELATION_FIELDS for f in m.fields.values()):
+        return False
+    others = {name: f for name, f in m.fields.items() if _norm(name) not in _CLINICAL_CONTENT}
+    return any(_TERM_CODE.search(name.lower()) for name in others) and all(
+        _LABEL.search(name) or _BOOKKEEPING_NAMES.match(name) or f.kind in _BOOKKEEPING_KINDS
+        or f.kind in _FLAG_KINDS for name, f in others.items())
 
 
 def _reference_or_aggregate(m: ModelInfo) -> bool:

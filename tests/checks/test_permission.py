@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from checks.base import Invalid, Valid
+from checks.domain.ignored_permission_check import IgnoredPermissionCheck
 from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
 from checks.domain.unauthorized_patient_write import UnauthorizedPatientWrite
 from checks.testing import run_example
@@ -544,3 +545,26 @@ def test_a_reset_key_in_the_url_is_a_capability_a_project_key_is_not() -> None:
         return body_level(fn, ImportMap.build(ast.parse(""), "app.views", False))
 
     assert (level("reset_key"), level("activation_key"), level("project_key")) == (AUTHZ, AUTHZ, NONE)
+
+
+def test_a_check_that_refuses_through_a_helper_is_used_as_a_statement() -> None:
+    """`security_check_user_patient()` returns True for allowed users and otherwise calls a helper that raises:
+    called bare, it still refuses. A pure predicate called bare guards nothing."""
+    access = ("clinic/access.py", """\
+        def _violation(user, patient):
+            raise PermissionError
+
+        def security_check_user_patient(user, patient):
+            if user.is_superuser:
+                return True
+            _violation(user, patient)
+
+        def can_see_patient(user, patient):
+            logger.info("checking %s", user.pk)
+            return patient.ward in user.wards.all()
+        """)
+    view = ("from clinic.access import security_check_user_patient, can_see_patient\n\n"
+            "def chart(request, patient):\n    security_check_user_patient(request.user, patient)\n"
+            "    can_see_patient(request.user, patient)\n    return patient\n")
+    found = run_example(IgnoredPermissionCheck, Valid(view, path="clinic/views.py", files=(access,)))
+    assert [f.start_line for f in found] == [5]

@@ -1766,3 +1766,19 @@ def test_a_middleware_recording_each_request_sees_the_deletes_of_request_code_on
     assert lines(UntracedPatientDelete, delete, log, wrapper, installed) == []
     assert lines(UntracedPatientDelete, delete, log, wrapper, other) == [4]  # defined, not installed
     assert lines(UntracedPatientDelete, delete, log, wrapper) == []  # no settings at all: unknown, not judged
+
+
+def test_a_terminology_table_patients_point_at_is_no_ones_record(tmp_path: Path) -> None:
+    models = ("from django.db import models\n\nclass DiagnosisList(models.Model):\n"
+              "    diagnosis = models.CharField(max_length=255)\n    icd_11_code = models.CharField(max_length=20)\n"
+              "    created_date = models.DateTimeField(auto_now_add=True)\n\n"
+              "class Patient(models.Model):\n    mrn = models.CharField(max_length=9)\n\n"
+              "class Diagnosis(models.Model):\n    patient = models.ForeignKey(Patient, on_delete=models.CASCADE)\n"
+              "    diagnosis = models.ForeignKey(DiagnosisList, on_delete=models.PROTECT)\n")
+    _write(tmp_path, {"clinic/models.py": models})
+    assert sorted(m["model"] for m in _facts(tmp_path)["patient_models"]) == [
+        "clinic.models.Diagnosis", "clinic.models.Patient"]
+    # A flat table holding a diagnosis with an age is a record, code or not.
+    _write(tmp_path, {"clinic/models.py": models.replace("    created_date", "    age = models.IntegerField()\n"
+                                                          "    created_date")})
+    assert "clinic.models.DiagnosisList" in {m["model"] for m in _facts(tmp_path)["patient_models"]}
