@@ -139,6 +139,7 @@ _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?----
 _URL_CREDS = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://([^:/@\s]*):([^@/\s]+)@(?:[^\s/@]+|/\w)")
 _ALPHABET = re.compile(r"abcdefghij|ABCDEFGHIJ|0123456789")
 _PASSWORD_HASH = re.compile(r"^(pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt|md5|sha1)\$\S+\$")
+_WORD_THEN_DIGITS = re.compile(r"^[A-Za-z]+[0-9]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 # Obvious dummies (Stripe's `sk_test_`/`pk_test_` keys included): fine in a tests module, never a production secret.
@@ -248,11 +249,14 @@ def connection_string_password(value: str) -> str | None:
     return pw
 
 
-def looks_like_secret_value(value: str, *, password_like: bool) -> bool:
-    """A literal that could be a real credential for a secret-like name (not a label, path or id)."""
+def looks_like_secret_value(value: str, *, password_like: bool, short_ok: bool = False) -> bool:
+    """A literal that could be a real credential for a secret-like name (not a label, path or id). `short_ok`: the
+    name says password outright (`EMAIL_HOST_PASSWORD`), so six or seven characters can be one."""
     v = value.strip()
-    # A short password is still one when it mixes letters and digits (`cc3721b`); a short word is a label.
-    short_password = password_like and len(v) >= 6 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+    # A short password is still one when it mixes letters and digits (`cc3721b`); a short word is a label, and a
+    # word with a number after it (`blue123`) a demo account's.
+    short_password = short_ok and len(v) >= 6 and any(c.isdigit() for c in v) and any(c.isalpha() for c in v) \
+        and not _WORD_THEN_DIGITS.match(v)
     if is_placeholder(v) or (len(v) < 8 and not short_password) or any(c.isspace() for c in v) or _UUID.match(v) \
             or _DOTTED.match(v):
         return False

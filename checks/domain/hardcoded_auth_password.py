@@ -162,11 +162,14 @@ class HardcodedAuthPassword(Check):
             elif kw.arg == "auth" and isinstance(kw.value, (ast.Tuple, ast.List)) and len(kw.value.elts) == 2:
                 self._check(node, kw.value.elts[1], password_like=True)
             elif kw.arg and is_secret_name(kw.arg):
-                self._check(node, kw.value, password_like=bool(_PASSWORD_WORDS & set(name_tokens(kw.arg))))
+                tokens = set(name_tokens(kw.arg))
+                self._check(node, kw.value, password_like=bool(_PASSWORD_WORDS & tokens),
+                            short_ok=bool(_PASSWORD_WORDS - {"pass"} & tokens))  # `PASSWORD="cc3721b"`
 
-    def _check(self, call: ast.Call, value: ast.expr, *, password_like: bool) -> None:
+    def _check(self, call: ast.Call, value: ast.expr, *, password_like: bool, short_ok: bool = False) -> None:
         literal = literal_value(value, self.ctx.imports)
-        if literal is None or token_kind(literal) or not looks_like_secret_value(literal, password_like=password_like):
+        if literal is None or token_kind(literal) or not looks_like_secret_value(literal, password_like=password_like,
+                                                                                 short_ok=short_ok):
             return  # known token formats are WG103's
         if self.ctx.src.looks_like_test and not real_looking_in_test(literal):
             return  # fixture credentials and `override_settings(API_KEY="dummy-key")` in tests

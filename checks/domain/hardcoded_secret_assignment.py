@@ -316,6 +316,7 @@ class HardcodedSecretAssignment(Check):
         if literal is None or token_kind(literal) or url_password(literal):
             return  # known formats and URLs have their own rules
         password_like = bool(_PASSWORD_WORDS & set(name_tokens(name)))
+        says_password = bool(_PASSWORD_WORDS - {"pass"} & set(name_tokens(name)))  # not `Pass = "1lqasOK"`
         if names_itself(name, literal):
             return  # a constant spelled as its own name: GET_STREAM_TOKEN = "get_stream_token"
         # Test modules, and settings modules only developers run: what they hold reaches no server.
@@ -334,7 +335,7 @@ class HardcodedSecretAssignment(Check):
                         "forge what it checks (webhook signatures, tokens).", end_node=end,
                         fix=_no_default(name, "key stops the service instead of opening it"))
             return
-        if not looks_like_secret_value(literal, password_like=password_like):
+        if not looks_like_secret_value(literal, password_like=password_like, short_ok=says_password):
             if password_like and not isinstance(value, ast.Constant) and not fixtures and literal.strip() \
                     and (site := self._account_password_site(name)):
                 # too short or too common to be a secret, which is the problem: the account opens with it (even

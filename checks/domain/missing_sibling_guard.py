@@ -125,8 +125,7 @@ class MissingSiblingGuard(Check):
     project's own check is what scopes a user to their patients. Second, a view that changes data with
     login only where at least two thirds of the module's views that change data (three or more) check
     a role or permission (patient-data writes at login only are WG302's). Third, a view or handler that
-    takes a named capture from its URL (`org_id`, `patient_id`, `registry_code`; not a bare `pk`), reads patient data
-    or changes data or starts a task, and checks
+    takes a named capture from its URL (`org_id`, `patient_id`, `registry_code`; not a bare `pk`) and checks
     nothing about the caller, where at least two thirds of the module's views taking the same capture
     (three or more in all; or half, of four or more) check the caller's access: the capture names a tenant
     or a record the module guards on purpose. A view that hands the user to any call that may decide
@@ -166,13 +165,6 @@ class MissingSiblingGuard(Check):
     summary = "Patient-data view skips the access check its sibling views use"
 
     VALID = (
-        # A view reading only configuration by the capture (a product list), among views that check membership.
-        Valid(_ORG_VIEWS + """\
-
-            class ProductNames(APIView):
-                def get(self, request, org_id):
-                    return JsonResponse({"names": list(Organization.objects.get(id=org_id).product_names)})
-            """, path="orgs/views.py"),
         # The fourth view only redirects: it acts on nothing the capture names.
         Valid(_ORG_VIEWS + """\
 
@@ -494,9 +486,6 @@ class MissingSiblingGuard(Check):
         """A view or handler taking a named URL capture and checking nothing, where two thirds of the module's
         views taking the same capture (three or more in all) check the caller's access."""
         units = [u for v in views for u in _units(v)]
-        # A handler that reads no patient data and changes nothing (a questionnaire's rule summary) discloses only
-        # configuration: it counts towards the norm, but is not reported.
-        quiet = {id(u[1]) for v in views for u in _units(v) if not (v.models or v.writes or _acts(u[1]))}
         for capture in sorted({c for _, _, _, caps in units for c in caps}):
             takers = [u for u in units if capture in u[3]]
             checking = [u for u in takers if u[2]]
@@ -506,8 +495,7 @@ class MissingSiblingGuard(Check):
                     or len(takers) > _MIN_PEERS and len(checking) * 2 >= len(takers)):
                 continue
             for name, fn, checks, _ in takers:
-                if checks or id(fn) in quiet or consults_user(fn) or decorated_for_access(fn, self.ctx.imports) \
-                        or not _touches_data(fn):
+                if checks or consults_user(fn) or decorated_for_access(fn, self.ctx.imports) or not _touches_data(fn):
                     continue
                 self.report(fn, f"{name} takes `{capture}` from its URL and checks nothing about the caller, while "
                             f"{len(checking)} of the module's {len(takers) - 1} other views taking `{capture}` check the "
@@ -621,14 +609,6 @@ def _captures(fn: ast.FunctionDef | ast.AsyncFunctionDef, method: bool, params: 
 # Calls that reach stored rows or hand work to a task queue.
 _DATA_CALLS = frozenset({"get_object_or_404", "get_list_or_404", "get_object", "get_queryset", "save", "delete",
                          "update", "create", "bulk_create", "bulk_update", "delay", "apply_async"})
-
-
-_ACTS = frozenset({"save", "delete", "update", "create", "bulk_create", "bulk_update", "delay", "apply_async"})
-
-
-def _acts(node: ast.AST) -> bool:
-    """The handler changes rows or starts a task (`send_top_up.delay(org_id, ...)`)."""
-    return any(isinstance(n, ast.Call) and last_part(dotted(n.func) or "") in _ACTS for n in walk(node))
 
 
 def _touches_data(node: ast.AST) -> bool:

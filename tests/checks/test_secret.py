@@ -242,3 +242,13 @@ def test_a_urn_names_an_attribute_and_is_no_credential() -> None:
     assert run_example(HardcodedSecretAssignment, Valid(code, path="common/saml2/attribute-maps/basic.py")) == []
     assert len(run_example(HardcodedSecretAssignment, Invalid(code.replace("urn:oid:2.5.4.35", "Xq7vL2pR9sT4wK8mZ3"),
                                                                 line=5, path="common/saml2/maps.py"))) >= 1
+
+
+def test_a_short_password_mixing_letters_and_digits_is_one_when_the_name_says_password() -> None:
+    def found(code: str) -> list[int]:
+        return [f.start_line for f in run_example(HardcodedSecretAssignment, Valid(code, path="proj/settings.py"))]
+
+    assert found("EMAIL_HOST_PASSWORD = 'cc3721b'\n") == [1]
+    assert found("EMAIL_HOST_PASSWORD = 'blue123'\n") == []  # a word and a number: a demo account's
+    assert found("EMAIL_HOST_PASSWORD = 'abc1'\n") == []  # too short to be anything but a placeholder
+    assert found("class LQASStatus(str, Enum):\n    Pass = '1lqasOK'\n") == []  # pass as in pass/fail
