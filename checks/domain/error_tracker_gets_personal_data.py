@@ -21,7 +21,8 @@ class ErrorTrackerGetsPersonalData(Check):
     """## What it does
     Flags `sentry_sdk.init(..., send_default_pii=True)` in a project with patient-data models when no
     `before_send` hook is given to strip what the event carries. Test code and settings only developers run are
-    left out. (Sentry's own default, `send_default_pii=False`, is not flagged.)
+    left out. (Sentry's own default, `send_default_pii=False`, is not flagged.) The finding spans the call down to
+    the keyword.
 
     ## Why is this bad?
     With `send_default_pii=True` the Django integration attaches the signed-in user, cookies, client IP and the
@@ -78,7 +79,7 @@ class ErrorTrackerGetsPersonalData(Check):
                     integrations=[DjangoIntegration()],
                     send_default_pii=True,
                 )
-            """, line=9, path="proj/settings/production.py", files=(_MODELS,)),
+            """, line=6, path="proj/settings/production.py", files=(_MODELS,)),
     )
 
     @classmethod
@@ -95,9 +96,9 @@ class ErrorTrackerGetsPersonalData(Check):
         models: ModelIndex | None = self.ctx.project.fact("django_models")
         if models is None or not models.patient or development_only(self.ctx):
             return
-        self.report(pii, "Sentry is told to send personal data (send_default_pii=True) with no before_send hook: "
+        self.report(node, "Sentry is told to send personal data (send_default_pii=True) with no before_send hook: "
                     "every error event carries the signed-in user, cookies, the client IP and the failing request's "
                     "body, with the stack frames' variables, to a third party. In this project those are patient "
-                    "forms and records.",
+                    "forms and records.", end_line=pii.lineno,
                     fix="Remove send_default_pii=True, and strip request data and frame variables in before_send "
                     "(or include_local_variables=False, max_request_body_size=\"never\").")
