@@ -27,7 +27,6 @@ from .domain import (
     debug_pages_show_patient_data,
     dose_ignores_age_or_weight,
     error_mail_with_request_data,
-    error_tracker_gets_personal_data,
     fixed_one_time_code,
     hardcoded_api_token,
     hardcoded_auth_password,
@@ -115,7 +114,6 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     unattached_log_mask.UnattachedLogMask,
     error_mail_with_request_data.ErrorMailWithRequestData,
     debug_pages_show_patient_data.DebugPagesShowPatientData,
-    error_tracker_gets_personal_data.ErrorTrackerGetsPersonalData,
     # audit trail (WG2xx)
     unaudited_patient_model.UnauditedPatientModel,
     audit_bypassing_write.AuditBypassingWrite,
