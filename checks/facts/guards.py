@@ -46,7 +46,8 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
     for n in walk(body):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in (
                 "has_perm", "has_perms", "has_object_permission", "check_object_permissions"):
-            level = AUTHZ if not _is_bare(n, body) or n.func.attr == "check_object_permissions" else level
+            level = AUTHZ if not (_is_bare(n, body) or _only_picks_redirect(n, body)) \
+                or n.func.attr == "check_object_permissions" else level
         elif isinstance(n, ast.Raise) and n.exc is not None and last_part(imports.qualname(n.exc)) in (
                 "PermissionDenied", "PermissionDeniedError"):
             level = max(level, AUTHN) if id(n) in authn_raises else AUTHZ
@@ -494,7 +495,8 @@ def _tests_request_role(test: ast.expr) -> bool:
 def decides_by_user(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
     """The function tests something about the requesting user, or looks rows up through the user."""
     users = request_user_names(fn)
-    return any(isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and mentions_user(n.test, users) or
+    return any(isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and mentions_user(n.test, users)
+               and not (isinstance(n, ast.If) and picks_redirect(n)) or
                isinstance(n, ast.comprehension) and any(mentions_user(c, users) for c in n.ifs)
                for n in walk(fn)) or looks_up_by_user(fn)
 
@@ -556,6 +558,25 @@ def mentions_user(node: ast.AST, names: set[str]) -> bool:
         if d and (d.startswith(REQUEST_USER) or d in names):
             return True
     return False
+
+
+_REDIRECTS = frozenset({"redirect", "HttpResponseRedirect", "reverse_lazy"})
+
+
+def _only_picks_redirect(call: ast.Call, body: ast.AST) -> bool:
+    """`if request.user.has_perm("app.view_scale"): return redirect("scale_list") else: return redirect("item_create")`:
+    the test only picks where to send the caller next (after the work is done); neither branch refuses."""
+    tests = [n for n in walk(body) if isinstance(n, ast.If) and any(x is call for x in walk(n.test))]
+    return bool(tests) and all(picks_redirect(n) for n in tests)
+
+
+def picks_redirect(n: ast.If) -> bool:
+    """Both branches only redirect, to pages that are no refusal (not a login or a denial page)."""
+    return bool(n.orelse) and all(
+        isinstance(st, ast.Return) and isinstance(st.value, ast.Call)
+        and last_part(dotted(st.value.func) or "") in _REDIRECTS
+        and not re.search(r"login|denied|forbidden|403", ast.unparse(st.value), re.IGNORECASE)
+        for st in (*n.body, *n.orelse))
 
 
 def _is_bare(call: ast.Call, body: ast.AST) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from textwrap import dedent
 
-from checks.facts.guards import request_user_names
+from checks.facts.guards import AUTHZ, NONE, body_level, decides_by_user, request_user_names
+from checks.names import ImportMap
 
 
 def names(code: str) -> set[str]:
@@ -68,3 +69,35 @@ def test_a_row_looked_up_by_a_secret_the_client_posts_is_the_holders() -> None:
         """))
     imports = ImportMap.build(tree, "proms.views", False, list(walk(tree)))
     assert body_level(tree.body[0], imports) == AUTHZ
+
+
+def test_a_permission_test_that_only_picks_the_next_page_guards_nothing() -> None:
+    def level(code: str) -> int:
+        fn = ast.parse(dedent(code)).body[0]
+        return body_level(fn, ImportMap(module="app.views"))
+
+    saves_then_picks = """
+        def create_scale(request):
+            form = ScaleForm(request.POST)
+            form.save()
+            if request.user.has_perm('app.view_scale'):
+                return redirect('scale_list')
+            else:
+                return redirect('item_create')
+        """
+    assert level(saves_then_picks) == NONE
+    assert level(saves_then_picks.replace("redirect('item_create')", "redirect('login')")) == AUTHZ
+    assert level(saves_then_picks.replace("return redirect('item_create')",
+                                          "return HttpResponseForbidden()")) == AUTHZ
+    # Rows picked by role are a decision about the caller.
+    assert level("""
+        def patients(request):
+            if request.user.has_perm('app.view_all'):
+                rows = Patient.objects.all()
+            else:
+                rows = Patient.objects.filter(ward=request.user.ward)
+            return render(request, 'p.html', {'rows': rows})
+        """) == AUTHZ
+    # Nor does it make the view one that decides by its user.
+    fn = ast.parse(dedent(saves_then_picks)).body[0]
+    assert isinstance(fn, ast.FunctionDef) and not decides_by_user(fn)
