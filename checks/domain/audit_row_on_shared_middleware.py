@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_models import ModelIndex
-from ..facts.middleware_state import audit_row, is_middleware, request_state
+from ..facts.middleware_state import state_by_attribute
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
 
@@ -97,14 +97,9 @@ class AuditRowOnSharedMiddleware(Check):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         models: ModelIndex | None = self.ctx.project.fact("django_models")
-        if not is_middleware(node):
-            return
-        seen: set[str] = set()
-        for w in request_state(node):
-            model = audit_row(w, self.ctx.imports, models)
-            if w.attr in seen or model is None:
-                continue
-            seen.add(w.attr)
+        for w, model in state_by_attribute(node, self.ctx.imports, models):
+            if model is None:
+                continue  # WG333's
             self.report(w.stmt, f"{node.name} keeps the {model} row of the request in progress on self.{w.attr} "
                         f"({w.method}). Django runs one {node.name} for every request, so concurrent requests "
                         "overwrite each other's row: accesses go unrecorded or are saved with another request's "

@@ -4,7 +4,7 @@ import ast
 
 from ..base import Check, Invalid, Valid
 from ..facts.django_models import ModelIndex
-from ..facts.middleware_state import audit_row, is_middleware, request_state
+from ..facts.middleware_state import state_by_attribute
 from ..finding import Category, Confidence, Severity
 from ..source import SourceFile
 
@@ -113,16 +113,10 @@ class RequestStateOnSharedMiddleware(Check):
         return "self." in src.text and not src.looks_like_test
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if not is_middleware(node):
-            return
         models: ModelIndex | None = self.ctx.project.fact("django_models")
-        writes = request_state(node)
-        audit_rows = {w.attr for w in writes if audit_row(w, self.ctx.imports, models)}  # WG209's
-        seen: set[str] = set()
-        for w in writes:
-            if w.attr in seen or w.attr in audit_rows:
-                continue
-            seen.add(w.attr)
+        for w, model in state_by_attribute(node, self.ctx.imports, models):
+            if model is not None:
+                continue  # an audit row: WG209's
             what = "who sends the request" if w.identity else "values computed from the request"
             self.report(w.stmt, f"{node.name} stores {what} on self.{w.attr} ({w.method}) and reads it back. "
                         f"Django runs one {node.name} for every request, so a concurrent request overwrites "

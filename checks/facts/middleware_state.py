@@ -165,6 +165,22 @@ def _builds_row(call: ast.Call) -> bool:
     return name[:1].isupper() and bool(call.args or call.keywords)
 
 
+def state_by_attribute(cls: ast.ClassDef, imports: ImportMap,
+                       models: ModelIndex | None) -> list[tuple[StateWrite, str | None]]:
+    """Each attribute a middleware keeps request state in, once: with the audit-log model whose row it holds and the
+    first write of such a row (WG209's), or None and its first write (WG333's). Empty for a class that is no
+    middleware."""
+    if not is_middleware(cls):
+        return []
+    first: dict[str, tuple[StateWrite, str | None]] = {}
+    for w in request_state(cls):
+        model = audit_row(w, imports, models)
+        kept = first.get(w.attr)
+        if kept is None or model is not None and kept[1] is None:
+            first[w.attr] = (w, model)
+    return list(first.values())
+
+
 def audit_row(write: StateWrite, imports: ImportMap, models: ModelIndex | None) -> str | None:
     """The audit-log model whose row the state holds (`Audit(**data)`, also `Audit(**data) if data else None`),
     spelled as in the code, or None."""
