@@ -78,6 +78,9 @@ def describe(root: Path, files: Sequence[str], vocab: Vocabulary, *, jobs: int |
             out["unknown"].append({"what": f"audit of {last_part(q)}", "path": m.path, "line": m.line,
                                    "why": entry["audit_unknown_because"]})
         out["patient_models"].append(entry)
+    out["models_not_loaded"] = [{"model": q, "path": m.path, "line": m.line,
+                                 "why": "nothing imports its module, and Django imports only the app's models package"}
+                                for q, m in sorted(models.unloaded.items())]
     from .controlled_drugs import controlled_models  # WG405's notion of a controlled drug
 
     out["controlled_drugs"] = [{"model": q, "path": models.models[q].path, "line": models.models[q].line, "why": why}

@@ -36,6 +36,7 @@ from .guards import (
     role_attributes,
 )
 from .libraries import library_class, neutral
+from .module_loading import imported_names, unloaded_modules
 from .sign_up import SignUp, open_sign_up, signup_answer
 from .urlconf import (
     WRAPPER_LEVELS,
@@ -616,8 +617,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileCode 
         out.request_secrets = sorted({lit for n in src.nodes if type(n) is ast.Compare for lit in _request_secret(n)})
     if ".admin." in f"{imports.module}." and not src.looks_like_test:
         out.admin_module, out.admin_init = imports.module, src.is_package_init
-        out.admin_imports = sorted({*imports.aliases.values(), *imports.stars, *(
-            a.name for n in src.nodes if isinstance(n, ast.Import) for a in n.names)})
+        out.admin_imports = imported_names(src, imports)
     out.form_uses = sorted({n.id if isinstance(n, ast.Name) else n.attr for n in src.nodes
                             if isinstance(n, (ast.Name, ast.Attribute))
                             and (n.id if isinstance(n, ast.Name) else n.attr).endswith(_FORM_SUFFIXES)})
@@ -1399,18 +1399,7 @@ def _unloaded_admin_modules(per_file: dict[str, FileCode]) -> set[str]:
     """Modules of an `admin` package that its `__init__` never imports, directly or through the package's other
     modules: Django's autodiscovery imports `<app>.admin` only, so their registrations never run (an EDC app's
     admin of a model marked "not used", its import commented out)."""
-    modules = {fc.admin_module: fc for fc in per_file.values() if fc.admin_module}
-    out: set[str] = set()
-    for root in (m for m, fc in modules.items() if fc.admin_init and m.endswith(".admin")):
-        reached, todo = {root}, [root]
-        while todo:
-            for name in modules[todo.pop()].admin_imports:
-                for m in modules:
-                    if m not in reached and (name == m or name.startswith(m + ".")):
-                        reached.add(m)
-                        todo.append(m)
-        out |= {m for m in modules if m.startswith(root + ".") and m not in reached}
-    return out
+    return unloaded_modules("admin", {fc.admin_module: fc.admin_imports for fc in per_file.values() if fc.admin_module})
 
 
 def _add_file(pc: ProjectCode, fc_path: str, fc: FileCode, *, loaded: bool = True) -> None:

@@ -31,6 +31,7 @@ from .audit_mechanisms import (
 )
 from .django_code import is_write
 from .libraries import concrete_models, library_class, neutral
+from .module_loading import imported_names, unloaded_modules
 from .patient_data import RELATION_FIELDS, USER_BASES, classify_patient
 from .signals import SAVE_SIGNALS, global_signals
 
@@ -82,7 +83,8 @@ class ModelInfo:
     bases: list[str]
     fields: dict[str, FieldInfo] = field(default_factory=dict)
     abstract: bool = False
-    history_field: bool = False  # HistoricalRecords() on the class
+    # the per-model history declared on the class (`history = HistoricalRecords()`: "simple-history"), "" if none
+    history_field: str = ""
     history_inherit: bool = False  # HistoricalRecords(inherit=True): subclasses get a history too
     decorators: list[str] = field(default_factory=list)
     db_table: str | None = None
@@ -111,6 +113,9 @@ class FileModels:
     audit_middleware: list[tuple[str, str]] = field(default_factory=list)  # (middleware class, model its hooks create)
     decorator_uses: dict[str, int] = field(default_factory=dict)  # decorator qualname -> functions it wraps
     plain: list[str] = field(default_factory=list)  # classes with no base that cannot add an audit trail
+    models_package: str = ""  # the module, when it is one of a `models` package (`clinic.models.visit`)
+    # what it imports (every name in a `models` package; elsewhere only names of such packages' modules)
+    imported: list[str] = field(default_factory=list)
 
 
 def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModels | None:
@@ -140,6 +145,10 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
         _reexports(src.tree, imports, out)
     out.settings += _audit_settings(src.tree)
     out.models = [m for m in out.models if m.bases]
+    if ".models." in imports.module + "." and not in_migration:
+        out.models_package, out.imported = imports.module, imported_names(src, imports)
+    elif not src.looks_like_test:
+        out.imported = [n for n in imported_names(src, imports) if ".models." in n]
     return out if _has_model_facts(out) else None
 
 
@@ -174,7 +183,8 @@ def _has_model_facts(out: FileModels) -> bool:
     return bool(out.models or out.registered or out.audit_receivers or out.admin_registrations or out.admin_inlines
                 or out.inline_models
                 or out.audit_writers or out.audit_calls or out.triggers or out.settings or out.stars
-                or out.reexports or out.writes or out.audit_decorators or out.audit_middleware or out.decorator_uses or out.plain)
+                or out.reexports or out.writes or out.audit_decorators or out.audit_middleware or out.decorator_uses or out.plain
+                or out.models_package or out.imported)
 
 
 def _audit_registration_or_receiver(call: ast.Call, imports: ImportMap, out: FileModels) -> None:
@@ -306,9 +316,12 @@ def _model_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Mode
         if call is None:
             continue
         callee = imports.qualname(call.func) or ""
+        lib = library_class(callee)
         for name in names:
-            if last_part(callee) == "HistoricalRecords":
-                info.history_field = True
+            if lib is not None and lib.history_field:
+                info.history_field = lib.history_field
+            elif last_part(callee) == "HistoricalRecords":
+                info.history_field = "simple-history"
                 info.history_inherit = any(k.arg == "inherit" and isinstance(k.value, ast.Constant)
                                            and k.value.value is True for k in call.keywords)
             elif last_part(callee).endswith("Field") or last_part(callee) in RELATION_FIELDS:
@@ -397,6 +410,8 @@ class ModelIndex:
     patient_why: dict[str, str] = field(default_factory=dict)  # qualname -> why it holds patient data
     linked_patient: dict[str, str] = field(default_factory=dict)  # patient data only by a link: qualname -> target
     unknown_audit: dict[str, str] = field(default_factory=dict)  # qualname -> the base wardgate could not read
+    # classes in a module of a `models` package that nothing imports: Django never loads them
+    unloaded: dict[str, ModelInfo] = field(default_factory=dict)
     explicit_audit: str | None = None  # the project's explicit audit service, with evidence
     audit_services: set[str] = field(default_factory=set)  # functions/classes that write audit-log rows
     audit_callers: set[str] = field(default_factory=set)  # functions that call an audit service
@@ -569,8 +584,14 @@ class ModelIndex:
 
 def merge(per_file: dict[str, FileModels], vocab: Vocabulary) -> ModelIndex:
     idx = ModelIndex()
+    unloaded = unloaded_modules("models", {fm.models_package: fm.imported for fm in per_file.values()
+                                           if fm.models_package},
+                                (n for fm in per_file.values() if not fm.models_package for n in fm.imported))
     for fm in per_file.values():
         for m in fm.models:
+            if m.qualname.rsplit(".", 1)[0] in unloaded:  # Django never defines it: nothing to judge
+                idx.unloaded[m.qualname] = m
+                continue
             idx.models[m.qualname] = m
             idx.by_name.setdefault(m.name, []).append(m.qualname)
         idx.reexports.update(dict(fm.reexports))
@@ -767,7 +788,7 @@ def _audit(idx: ModelIndex, q: str, vocab: Vocabulary, seen: set[str]) -> str | 
     seen.add(q)
     m = idx.models[q]
     if m.history_field and (own or m.history_inherit):
-        return "simple-history" if own else f"simple-history (HistoricalRecords(inherit=True) on {m.name})"
+        return m.history_field if own else f"{m.history_field} (HistoricalRecords(inherit=True) on {m.name})"
     if q in idx.registered:
         return idx.registered[q]
     for d in m.decorators:

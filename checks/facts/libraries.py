@@ -46,6 +46,8 @@ class LibraryClass:
     revision_middleware: bool = False
     version_admin: bool = False
     bases: tuple[str, ...] = ()  # the package's own bases of the class (what a project subclass extends)
+    # a class whose instance, declared on a model (`history = AuditTrail()`), records that model's changes: the mechanism
+    history_field: str | None = None
     injects: str | None = None  # a view decorator that fetches a row by the URL's pk and hands it to the view
 
 

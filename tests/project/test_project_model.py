@@ -211,6 +211,29 @@ def test_a_trial_apps_forms_on_clinicedc_bases_are_participant_records_with_the_
         ("trial_subject/models.py", code),)))] == [4]
 
 
+def test_legacy_edc_forms_are_participant_records_audited_only_by_their_own_audit_trail() -> None:
+    """botswana-harvard's older `edc` package: a form on BaseConsentedUuidModel is a participant's record, and its
+    trail is the `history = AuditTrail()` it declares itself (an abstract base's AuditTrail is not inherited)."""
+    code = ("from django.db import models\nfrom edc.audit.audit_trail import AuditTrail\n"
+            "from edc.subject.consent.models import BaseConsentedUuidModel\n"
+            "from edc.base.model.models import BaseListModel\n\n"
+            "class InfantBirth(BaseConsentedUuidModel):\n    weight = models.DecimalField(max_digits=4, decimal_places=2)\n"
+            "    history = AuditTrail()\n\n"
+            "class InfantAnomalyItem(BaseConsentedUuidModel):\n    anomaly = models.CharField(max_length=50)\n\n"
+            "class ArvList(BaseListModel):\n    pass\n")
+    assert lines(UnauditedPatientModel, code, path="mpepu_infant/models.py") == [10]
+    update = ("mpepu_infant/services.py", ("from mpepu_infant.models import InfantBirth\n\ndef fix(pk):\n"
+                                           "    InfantBirth.objects.filter(pk=pk).update(weight=0)\n"))
+    assert [f.start_line for f in run_example(AuditBypassingWrite, Valid(update[1], path=update[0], files=(
+        ("mpepu_infant/models.py", code),)))] == [4]
+    on_abstract_base = ("from django.db import models\nfrom edc.audit.audit_trail import AuditTrail\n"
+                        "from edc.subject.consent.models import BaseConsentedUuidModel\n\n"
+                        "class InfantBase(BaseConsentedUuidModel):\n    history = AuditTrail()\n\n"
+                        "    class Meta:\n        abstract = True\n\n"
+                        "class InfantFeeding(InfantBase):\n    formula = models.CharField(max_length=3)\n")
+    assert lines(UnauditedPatientModel, on_abstract_base, path="mpepu_infant/models.py") == [11]
+
+
 def test_a_class_declared_for_type_hints_only_is_no_model() -> None:
     code = ("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from django.db import models\n\n"
             "    class RelatedVisit(models.Model):\n        date_of_birth = models.DateField()\n")
@@ -1782,3 +1805,18 @@ def test_a_terminology_table_patients_point_at_is_no_ones_record(tmp_path: Path)
     _write(tmp_path, {"clinic/models.py": models.replace("    created_date", "    age = models.IntegerField()\n"
                                                           "    created_date")})
     assert "clinic.models.DiagnosisList" in {m["model"] for m in _facts(tmp_path)["patient_models"]}
+
+
+def test_a_model_in_a_module_of_the_models_package_that_nothing_imports_is_never_defined() -> None:
+    """Django imports `<app>.models` only: a module of a `models/` package whose import is commented out defines
+    nothing. A view (or a Python 2 implicit relative import) that imports it loads it again."""
+    init = ("ward/models/__init__.py", "from .visit import Visit\n# from .admission import Admission\n")
+    visit = ("ward/models/visit.py", ("from django.db import models\nfrom simple_history.models import HistoricalRecords\n"
+             "\nclass Visit(models.Model):\n    mrn = models.CharField(max_length=9)\n    history = HistoricalRecords()\n"))
+    dead = ("from django.db import models\n\nclass Admission(models.Model):\n"
+            "    mrn = models.CharField(max_length=9)\n    date_of_birth = models.DateField()\n")
+    assert lines(UnauditedPatientModel, dead, init, visit, path="ward/models/admission.py") == []
+    view = ("ward/views.py", "from ward.models.admission import Admission\n")
+    assert lines(UnauditedPatientModel, dead, init, visit, view, path="ward/models/admission.py") == [3]
+    python2 = ("ward/models/__init__.py", "from visit import Visit\nfrom admission import Admission\n")
+    assert lines(UnauditedPatientModel, dead, python2, visit, path="ward/models/admission.py") == [3]
