@@ -193,6 +193,11 @@ def render_text(facts: dict[str, Any]) -> str:
         if m["audit"] == UNKNOWN:
             audit = f"unknown ({m['audit_unknown_because']})"
         lines.append(f"  {m['model']}  {m['path']}:{m['line']}\n      why: {m['why']}\n      audit: {audit}")
+    dead = facts.get("models_not_loaded", [])
+    if dead:
+        lines += ["", (f"Classes Django never loads ({len(dead)}): nothing imports their module, and Django imports "
+                       "only the app's models package")]
+        lines += [f"  {m['model']}  {m['path']}:{m['line']}" for m in dead]
     drugs = facts.get("controlled_drugs", [])
     lines += ["", f"Controlled-drug models ({len(drugs)})"]
     lines += [f"  {d['model']}  {d['path']}:{d['line']}\n      why: {d['why']}" for d in drugs]

@@ -145,7 +145,7 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
         _reexports(src.tree, imports, out)
     out.settings += _audit_settings(src.tree)
     out.models = [m for m in out.models if m.bases]
-    if ".models." in imports.module + "." and not in_migration:
+    if ".models." in imports.module + "." and not in_migration and not src.looks_like_test:
         out.models_package, out.imported = imports.module, imported_names(src, imports)
     elif not src.looks_like_test:
         out.imported = [n for n in imported_names(src, imports) if ".models." in n]

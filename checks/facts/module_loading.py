@@ -36,22 +36,27 @@ def _imported(module: str, candidates: set[str]) -> bool:
 def unloaded_modules(package: str, modules: dict[str, list[str]], outside: Iterable[str] = ()) -> set[str]:
     """Modules under a `<app>.<package>` package (`models`, `admin`) that nothing imports.
 
-    `modules`: each module in such a package (its `__init__` under the package's own name) -> the names it imports;
-    `outside`: the names imported by project modules outside those packages (a view importing `clinic.models.visit`
-    loads it too). Reachability starts at each package's `__init__`."""
+    `modules`: each module in such packages (a package's `__init__` under the package's own name) -> the names it
+    imports; `outside`: the names imported by the project's other modules (a view importing `clinic.models.visit`
+    loads it too, and so does another app's models module). Reachability starts at each package's `__init__`."""
     elsewhere = _candidates(outside)
+    wanted = {m: _candidates(names) for m, names in modules.items()}
     out: set[str] = set()
     for root in (m for m in modules if m.endswith("." + package) or m == package):
         members = [m for m in modules if m.startswith(root + ".")]
-        reached, todo = {root}, [root]
+        others = [c for m, c in wanted.items() if m != root and not m.startswith(root + ".")]
+        # loaded: the package itself, and its modules that another module imports (a view, another app's models)
+        reached = {root} | {m for m in members if _imported(m, elsewhere) or any(_imported(m, c) for c in others)}
+        todo = list(reached)
         while todo:
             current = todo.pop()
-            names = _candidates(modules[current])
+            names = wanted[current]
             # Python 2's implicit relative import (`from visit import Visit` in `clinic/models/__init__.py`)
-            names |= {f"{where}.{n}" for n in names if "." not in n for where in (current, current.rsplit(".", 1)[0])}
+            names = names | {f"{where}.{n}" for n in names if "." not in n
+                             for where in (current, current.rsplit(".", 1)[0])}
             for m in members:
                 if m not in reached and _imported(m, names):
                     reached.add(m)
                     todo.append(m)
-        out |= {m for m in members if m not in reached and not _imported(m, elsewhere)}
+        out |= {m for m in members if m not in reached}
     return out

@@ -1820,3 +1820,20 @@ def test_a_model_in_a_module_of_the_models_package_that_nothing_imports_is_never
     assert lines(UnauditedPatientModel, dead, init, visit, view, path="ward/models/admission.py") == [3]
     python2 = ("ward/models/__init__.py", "from visit import Visit\nfrom admission import Admission\n")
     assert lines(UnauditedPatientModel, dead, python2, visit, path="ward/models/admission.py") == [3]
+
+
+def test_wardgate_facts_lists_the_classes_django_never_loads(tmp_path) -> None:
+    from checks.facts.describe import describe, render_text
+    from checks.vocabulary import Vocabulary
+
+    (tmp_path / "ward/models").mkdir(parents=True)
+    (tmp_path / "ward/models/__init__.py").write_text("from .visit import Visit\n# from .admission import Admission\n")
+    (tmp_path / "ward/models/visit.py").write_text("from django.db import models\n\nclass Visit(models.Model):\n"
+                                                   "    mrn = models.CharField(max_length=9)\n")
+    (tmp_path / "ward/models/admission.py").write_text("from django.db import models\n\nclass Admission(models.Model):\n"
+                                                       "    mrn = models.CharField(max_length=9)\n")
+    files = ["ward/models/__init__.py", "ward/models/visit.py", "ward/models/admission.py"]
+    facts = describe(tmp_path, files, Vocabulary(), jobs=1)
+    assert [m["model"] for m in facts["models_not_loaded"]] == ["ward.models.admission.Admission"]
+    assert [m["model"] for m in facts["patient_models"]] == ["ward.models.visit.Visit"]
+    assert "Classes Django never loads (1)" in render_text(facts)
