@@ -211,7 +211,8 @@ class IgnoredPermissionCheck(Check):
             return
         predicates: dict[str, bool] = self.ctx.project.fact(PREDICATES) or {}
         q = self.ctx.imports.qualname(call.func) if isinstance(call, ast.Call) else None
-        if q and predicates.get(q) and not (self._functions and _requesters_own(call, self._functions[-1])):
+        if q and predicates.get(q) and isinstance(call, ast.Call) and not (
+                self._functions and _requesters_own(call, self._functions[-1])):
             name = q.rsplit(".", 1)[-1]
             self.report(node, f"{name}() only answers whether access is allowed (it returns True or False and "
                         f"raises nothing), and the answer is thrown away {here}: the check guards nothing.",

@@ -567,4 +567,4 @@ def test_a_check_that_refuses_through_a_helper_is_used_as_a_statement() -> None:
             "def chart(request, patient):\n    security_check_user_patient(request.user, patient)\n"
             "    can_see_patient(request.user, patient)\n    return patient\n")
     found = run_example(IgnoredPermissionCheck, Valid(view, path="clinic/views.py", files=(access,)))
-    assert [f.start_line for f in found] == [5]
+    assert [(f.start_line, f.end_line) for f in found] == [(3, 5)]  # the view, down to the thrown-away call
