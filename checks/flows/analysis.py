@@ -69,6 +69,9 @@ def shown_fields(model: str, fields: tuple[str, ...], models: ModelIndex | None)
     return tuple(f for f in fields if f not in ROW_LABELS or f in declared)
 
 
+# QuerySet methods whose keyword arguments select rows rather than give a row its values.
+_LOOKUPS = frozenset({"get", "filter", "exclude", "get_queryset", "exists", "count", "first", "last", "values",
+                      "values_list", "only", "defer", "annotate", "order_by", "aggregate", "in_bulk"})
 # Fields that hold a person's name: beside one of them, a bare `name` labels the row itself.
 PERSON_NAME_FIELDS = frozenset({"patient_name", "first_name", "last_name", "full_name", "given_name", "family_name",
                                 "surname", "forename"})
@@ -198,7 +201,7 @@ class FlowCheck(ScopedPhiCheck):
         vocab = ctx.vocab
         receiver = isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and global_receiver(fn, ctx.imports)
         return FunctionFlow(
-            fn, ctx.imports, vocab.strong_identifiers(), vocab.phi_field_names(), hook=self._hook(),
+            fn, ctx.imports, vocab.strong_identifiers(), vocab.phi_field_names(), hook=self._hook(fn),
             sanitisers=tuple(vocab.phi_sanitisers),
             instance_params=frozenset({"instance"}) if receiver else frozenset(),
             why_instance=receiver_why(ctx.path, getattr(fn, "lineno", 0)) if receiver else "", klass=self._klass(),
@@ -212,7 +215,7 @@ class FlowCheck(ScopedPhiCheck):
         per_class = ctx.shared("record-attributes", lambda: record_attributes(ctx.src.tree, ctx.imports))
         return per_class.get(self._classes[-1])
 
-    def _hook(self):
+    def _hook(self, fn: ast.AST):
         scope: PhiScope = self.phi
         ctx: Any = self.ctx  # type: ignore[attr-defined]
         models: ModelIndex | None = ctx.project.fact(MODELS)
@@ -220,6 +223,7 @@ class FlowCheck(ScopedPhiCheck):
         klass = self._klass()
         own = models.lookup(klass) if models is not None and klass else None
         own_model = own.qualname if own is not None and own.qualname in models.patient else None  # type: ignore[union-attr]
+        bound = self._row_values(fn) if models is not None and models.patient else {}
 
         phi = ctx.vocab.phi_field_names()
 
@@ -242,6 +246,8 @@ class FlowCheck(ScopedPhiCheck):
             return None
 
         def hook(node: ast.expr) -> list[Origin] | None:
+            if isinstance(node, ast.Name) and node.id in bound:
+                return [Origin(RECORD, node.id, node.lineno, why=bound[node.id])]
             if own_model and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id == "self" and node.attr in phi:  # a patient model's own method
                 return [Origin(PHI, ast.unparse(node), node.lineno)] if shown_fields(own_model, (node.attr,), models) \
@@ -273,6 +279,42 @@ class FlowCheck(ScopedPhiCheck):
             return None
 
         return hook
+
+    def _row_values(self, fn: ast.AST) -> dict[str, str]:
+        """Names whose values the function makes a patient row of: `Patient(**data)`, `Patient.objects.create(**data)`,
+        `Patient.objects.update_or_create(defaults=data)`, `Patient.objects.import_row(data=data["patient"])`,
+        `PatientSerializer(data=data)`. The dict holds the patient's record before it is saved: logged or sent, it
+        is the record (-> why). A lookup (`Patient.objects.filter(**criteria)`) is not a row's values."""
+        out: dict[str, str] = {}
+        for call in (n for n in ast.walk(fn) if isinstance(n, ast.Call)):
+            lookup = isinstance(call.func, ast.Attribute) and call.func.attr in _LOOKUPS
+            values = [k.value for k in call.keywords if k.arg in ("data", "defaults", "create_defaults", "values", "row")
+                      or (k.arg is None and not lookup)]
+            # `data` or `data["patient"]`: the dict holds the row's values
+            names = {n.id for v in values for n in (v.value if isinstance(v, ast.Subscript) else v,)
+                     if isinstance(n, ast.Name)}
+            if not names:
+                continue
+            target = self._row_target(call)
+            for name in names:
+                if target and name not in out:
+                    out[name] = f"the values of a {target} row ({ast.unparse(call.func)}, line {call.lineno})"
+        return out
+
+    def _row_target(self, call: ast.Call) -> str | None:
+        """The patient model a call makes or changes a row of: the model itself, a queryset or manager of it
+        (`Patient.objects.filter(...).update`), or a form or serializer bound to it."""
+        ctx: Any = self.ctx  # type: ignore[attr-defined]
+        bound = self._patient_form(ctx.imports.qualname(call.func) or "")
+        if bound:
+            return bound
+        root: ast.expr = call.func
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        if not isinstance(root, ast.Name):
+            return None
+        found = self._patient_model(ctx.imports.qualname(root) or root.id)
+        return last_part(found[0]) if found is not None else None
 
     def mask_note(self, flows: list[Flow]) -> str:
         """A partial mask list: the project masks some PHI fields of a patient model, not all of them."""

@@ -161,3 +161,21 @@ def test_a_french_social_security_number_printed_by_a_command_is_phi() -> None:
             "        for p in Person.objects.all():\n            print(f'{p.nir} duplicate')\n")
     [found] = run_example(PhiInLog, Valid(code, path="person/management/commands/dupes.py", files=(person,)))
     assert found.start_line == 8 and "nir" in found.message
+
+
+def test_a_dict_the_function_makes_a_patient_row_of_is_the_patients_record() -> None:
+    """An importer logs the feed's dict, then saves it as a Person: the log holds the record. A dict used only to
+    look rows up, or saved as a ward, holds none."""
+    code = ("import logging\nfrom .models import Person, Ward\nlog = logging.getLogger(__name__)\n\n"
+            "def import_person(data):\n    log.debug(f'Updating person {data}')\n"
+            "    Person.objects.update_or_create(nhs_number=data['nhs'], defaults=data)\n")
+    found = run_example(PhiInLog, Invalid(code, line=6, path="ehr/feed.py", files=(MODELS,)))
+    assert [f.start_line for f in found] == [6] and "the values of a Person row" in found[0].message
+    nested = code.replace("defaults=data)", "defaults=data['person'])")
+    assert [f.start_line for f in run_example(PhiInLog, Valid(nested, path="ehr/feed.py", files=(MODELS,)))] == [6]
+    lookup = code.replace("Person.objects.update_or_create(nhs_number=data['nhs'], defaults=data)",
+                          "Person.objects.filter(**data).count()")
+    assert run_example(PhiInLog, Valid(lookup, path="ehr/feed.py", files=(MODELS,))) == []
+    ward = code.replace("Person.objects.update_or_create(nhs_number=data['nhs'], defaults=data)",
+                        "Ward.objects.create(**data)")
+    assert run_example(PhiInLog, Valid(ward, path="ehr/feed.py", files=(MODELS,))) == []
