@@ -224,6 +224,7 @@ class FlowCheck(ScopedPhiCheck):
         own = models.lookup(klass) if models is not None and klass else None
         own_model = own.qualname if own is not None and own.qualname in models.patient else None  # type: ignore[union-attr]
         bound = self._row_values(fn) if models is not None and models.patient else {}
+        keys = _iterated_keys(fn, set(bound)) if bound else set()  # `for k in data`: field names, not values
 
         phi = ctx.vocab.phi_field_names()
 
@@ -248,6 +249,8 @@ class FlowCheck(ScopedPhiCheck):
         def hook(node: ast.expr) -> list[Origin] | None:
             if isinstance(node, ast.Name) and node.id in bound:
                 return [Origin(RECORD, node.id, node.lineno, why=bound[node.id])]
+            if isinstance(node, ast.Name) and node.id in keys:
+                return []
             if own_model and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                     and node.value.id == "self" and node.attr in phi:  # a patient model's own method
                 return [Origin(PHI, ast.unparse(node), node.lineno)] if shown_fields(own_model, (node.attr,), models) \
@@ -425,6 +428,18 @@ class FlowCheck(ScopedPhiCheck):
             out.append(Flow((*steps, *here, *end), o.label, got.kind, sink.kind, _start(o, got.kind, sink),
                             why=got.why))
         return out
+
+
+def _iterated_keys(fn: ast.AST, dicts: set[str]) -> set[str]:
+    """Names bound by iterating one of `dicts` (`for k in data`, `[k for k in data.keys()]`): a dict's keys."""
+    out: set[str] = set()
+    for n in ast.walk(fn):
+        if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(n.target, ast.Name):
+            it = n.iter.func.value if (isinstance(n.iter, ast.Call) and isinstance(n.iter.func, ast.Attribute)
+                                        and n.iter.func.attr == "keys") else n.iter
+            if isinstance(it, ast.Name) and it.id in dicts:
+                out.add(n.target.id)
+    return out
 
 
 def _start(o: Origin, kind: str, sink: Sink) -> int:

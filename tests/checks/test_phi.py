@@ -179,3 +179,5 @@ def test_a_dict_the_function_makes_a_patient_row_of_is_the_patients_record() -> 
     ward = code.replace("Person.objects.update_or_create(nhs_number=data['nhs'], defaults=data)",
                         "Ward.objects.create(**data)")
     assert run_example(PhiInLog, Valid(ward, path="ehr/feed.py", files=(MODELS,))) == []
+    keys = code.replace("log.debug(f'Updating person {data}')", "log.debug(f'fields: {[k for k in data]}')")
+    assert run_example(PhiInLog, Valid(keys, path="ehr/feed.py", files=(MODELS,))) == []  # its keys: field names
