@@ -11,6 +11,7 @@ from .base import Check
 from .config_files import RULE as CONFIG_FILE_RULE
 from .domain import (
     admin_action_too_weak,
+    admin_url_without_admin_view,
     admitted_missing_access_check,
     anonymous_personal_data,
     anonymous_record_change,
@@ -158,6 +159,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     anonymous_personal_data.AnonymousPersonalData,
     role_fallthrough_rows.RoleFallthroughRows,
     request_state_on_shared_middleware.RequestStateOnSharedMiddleware,
+    admin_url_without_admin_view.AdminUrlWithoutAdminView,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,

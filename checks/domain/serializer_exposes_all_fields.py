@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, Invalid, Valid
+from ..facts.django_code import NAME as CODE
 from ..facts.django_models import NAME as MODELS
 from ..facts.django_models import ModelIndex
 from ..finding import Category, Confidence, Severity
@@ -23,11 +24,21 @@ _MODELS = ("app/models.py", """\
     """)
 
 
+_VIEW = ("app/views.py", """\
+    from rest_framework import generics
+    from .serializers import LabSerializer
+
+    class LabList(generics.ListAPIView):
+        serializer_class = LabSerializer
+    """)
+
+
 class SerializerExposesAllFields(Check):
     """## What it does
     Flags a DRF `ModelSerializer` (or `HyperlinkedModelSerializer`, or a project subclass) of a
     patient-data model whose `Meta.fields = "__all__"`. Serializers of catalogue models (drugs,
-    wards) and explicit field lists pass.
+    wards) and explicit field lists pass, and so does a serializer no project code uses (defined in a generated
+    module that no view, serializer or task names): nothing is serialized with it.
 
     ## Why is this bad?
     `"__all__"` exposes every column today and every column added tomorrow — the SSN someone
@@ -79,6 +90,16 @@ class SerializerExposesAllFields(Check):
                     model = Patient
                     fields = ['id', 'mrn']
             """, path="app/serializers.py", files=(_MODELS,)),
+        # Defined and used by nothing (a generated module no view imports): nothing is serialized with it.
+        Valid("""\
+            from rest_framework.serializers import ModelSerializer as MS
+            from . import models as m
+
+            class LabSerializer(MS):
+                class Meta:
+                    model = m.LabResult
+                    fields = '__all__'
+            """, path="app/serializers.py", files=(_MODELS,)),
     )
     INVALID = (
         Invalid("""\
@@ -89,7 +110,7 @@ class SerializerExposesAllFields(Check):
                 class Meta:
                     model = m.LabResult
                     fields = '__all__'
-            """, line=4, path="app/serializers.py", files=(_MODELS,)),
+            """, line=4, path="app/serializers.py", files=(_MODELS, _VIEW)),
     )
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -104,6 +125,9 @@ class SerializerExposesAllFields(Check):
         fields, model = values.get("fields"), values.get("model")
         if not (isinstance(fields, ast.Constant) and fields.value == "__all__") or model is None:
             return
+        code = self.ctx.project.fact(CODE)
+        if code is not None and node.name not in code.form_uses:
+            return  # defined and never used (a generated module): it exposes nothing
         if models.is_patient_model(self.qualname(model)):
             self.report(node, f"`{node.name}` serializes every field of patient-data model "
                         f"{last_part(self.qualname(model))} (fields = '__all__').",

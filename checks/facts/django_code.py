@@ -17,7 +17,7 @@ from ..names import ImportMap, dotted, last_part, matches
 from ..source import SourceFile
 from ..vocabulary import Vocabulary
 from ..walk import walk
-from .drf_permissions import object_check_kind, runs_object_check
+from .drf_permissions import login_only_test, object_check_kind, runs_object_check
 from .guards import (
     ACCESS_WORDS,
     AUTHN,
@@ -94,6 +94,7 @@ class ClassInfo:
     # A DRF permission class: what its own `has_permission()` checks (None: not defined here) and what its own
     # `has_object_permission()` decides (drf_permissions.object_check_kind; None: not defined here).
     permission_test: int | None = None
+    login_only: int | None = None  # its `has_permission()` checks at most the login (drf_permissions.login_only_test)
     permission_user_attrs: list[str] = field(default_factory=list)  # what its `has_permission()` reads off the user
     object_check: str | None = None
     object_checking_methods: list[str] = field(default_factory=list)  # methods calling get_object()/check_object_...
@@ -278,6 +279,7 @@ def _class_info(node: ast.ClassDef, src: SourceFile, imports: ImportMap) -> Clas
                 info.signup = signup_answer(stmt)
             elif stmt.name == "has_permission":
                 info.permission_test = body_level(stmt, imports)
+                info.login_only = login_only_test(stmt)
                 info.permission_user_attrs = sorted(role_attributes(stmt))
             elif stmt.name == "has_object_permission":
                 info.object_check = object_check_kind(stmt)

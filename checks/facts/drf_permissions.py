@@ -209,6 +209,62 @@ class ObjectOnly:
     before: int = NONE  # who passes before the row: anyone, or any signed-in user (IsAuthenticated)
 
 
+_SIGNED_IN = frozenset({"is_authenticated", "is_active"})
+
+
+def login_only_test(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    """What a `has_permission()` checks when it provably checks no more than who is signed in: every statement is a
+    `return` or an `if` on the request method, and every value returned is made of `True`/`False`,
+    `request.user`, `request.user.is_authenticated`/`is_active` (with `and`, `or`, `not`, `bool()`). AUTHN when
+    one of them reads the user, NONE when it only returns True; None for anything else (a role test, a helper
+    call wardgate would have to follow)."""
+    def signed_in(e: ast.expr) -> bool:
+        if isinstance(e, ast.Constant):
+            return isinstance(e.value, bool)
+        if isinstance(e, ast.BoolOp):
+            return all(signed_in(v) for v in e.values)
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+            return signed_in(e.operand)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "bool" and len(e.args) == 1:
+            return signed_in(e.args[0])
+        d = dotted(e) or ""
+        return d in ("request.user", "request.auth") or (
+            d.startswith("request.user.") and d.rsplit(".", 1)[1] in _SIGNED_IN | {"is_anonymous"})
+
+    def method_test(e: ast.expr) -> bool:
+        return any(dotted(n) == "request.method" for n in walk(e))
+
+    reads_user = False
+    todo = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    while todo:
+        st = todo.pop()
+        if isinstance(st, ast.Return) and st.value is not None and signed_in(st.value):
+            reads_user |= not isinstance(st.value, ast.Constant)
+        elif isinstance(st, ast.If) and (method_test(st.test) or signed_in(st.test)):
+            todo += st.body + st.orelse
+        else:
+            return None
+    return AUTHN if reads_user else NONE
+
+
+def login_only_permission(code: ProjectCode, name: str) -> int | None:
+    """A project permission class that checks no more than who is signed in: the `has_permission()` it runs (its own
+    or its nearest project base's) is login-only (`login_only_test`), and no class along its bases restricts per
+    object. None when it may authorize, or when what it checks cannot be read (a package base, no
+    `has_permission()` of its own)."""
+    for a in code.ancestors(name):
+        info = code.lookup(a)
+        if info is None:
+            if a.startswith("rest_framework.") or neutral(a):
+                continue
+            return None  # a package's permission class: what it checks is unknown
+        if info.object_check not in (None, "allows"):
+            return None  # it restricts per object: the object-check rules judge it
+        if info.permission_test is not None:  # the nearest has_permission() is the one DRF runs
+            return info.login_only
+    return None
+
+
 def object_only(code: ProjectCode, names: list[str]) -> ObjectOnly | None:
     """The classes of a view's `permission_classes` that restrict per object, when no class restricts before the row
     (a role test in `has_permission()`, `IsAdminUser`, model permissions) and every class could be read; else None."""

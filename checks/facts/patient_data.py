@@ -25,6 +25,7 @@ STRONG_PHI = frozenset({
     "date_of_birth", "dob", "birth_date", "birthdate", "ssn", "social_security_number", "mrn",
     "medical_record_number", "national_id", "nhs_number", "insurance_number", "health_id",
     "abha_number", "aadhar", "aadhaar", "diagnosis", "diagnosis_code", "clinical_notes",
+    "health_record", "medical_record", "medical_history",
     *BIRTH_DATES, *NATIONAL_IDS,
 })
 

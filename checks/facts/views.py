@@ -28,7 +28,7 @@ from .django_code import (
     writes_in,
 )
 from .django_models import ModelIndex
-from .drf_permissions import ObjectOnly, object_only, per_action_levels
+from .drf_permissions import ObjectOnly, login_only_permission, object_only, per_action_levels
 from .guards import (
     ACCESS_WORDS,
     AUTHN,
@@ -228,8 +228,10 @@ class Analyzer:
             return _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
         info = self.code.lookup(name)
         if info is not None:  # a project class: authorizes if it is a BasePermission subclass
-            return (AUTHZ, AUTHZ) if self.code.inherits(name, lambda b: last_part(b) == "BasePermission") \
-                else _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
+            if not self.code.inherits(name, lambda b: last_part(b) == "BasePermission"):
+                return _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
+            level = login_only_permission(self.code, name)
+            return (level, level) if level is not None else (AUTHZ, AUTHZ)
         return _DRF_PERMS.get(last_part(name), (AUTHZ, AUTHZ))
 
     def decorator_level(self, dec: ast.expr) -> int:

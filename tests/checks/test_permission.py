@@ -73,7 +73,7 @@ def test_custom_permission_through_an_intermediate_base_in_another_module() -> N
 
         class IsTreatingClinician(ClinicPermission):
             def has_permission(self, request, view):
-                return True
+                return request.user.groups.filter(name="clinicians").exists()
         """)
     code = (API + "from rest_framework.permissions import IsAuthenticated\nfrom core.permissions import "
             "IsTreatingClinician as Treating\n\nclass Patients(generics.ListCreateAPIView):\n"
@@ -81,6 +81,29 @@ def test_custom_permission_through_an_intermediate_base_in_another_module() -> N
     assert lines(UnauthorizedPatientWrite, code, perms) == []
     weak = code.replace("IsAuthenticated & Treating", "IsAuthenticated")
     assert lines(UnauthorizedPatientWrite, weak, perms) == [7]
+
+
+def test_a_project_permission_class_that_only_checks_the_login_authorizes_nothing() -> None:
+    """Each module's `IsPostOrIsAuthenticated` returns `request.user and request.user.is_authenticated`: the view is
+    login-only (WG302). One that calls a helper of the project's (a group test) is read as authorizing."""
+    perms = ("core/permissions.py", """\
+        from rest_framework import permissions
+
+        class IsPostOrIsAuthenticated(permissions.BasePermission):
+            def has_permission(self, request, view):
+                if request.method in permissions.SAFE_METHODS:
+                    return bool(request.user and request.user.is_authenticated)
+                return request.user and request.user.is_authenticated
+
+        class IsNurse(permissions.BasePermission):
+            def has_permission(self, request, view):
+                return request.user.is_authenticated and in_groups(request.user, ["nurses"])
+        """)
+    code = (API + "from core.permissions import IsPostOrIsAuthenticated, IsNurse\n\n"
+            "class Patients(generics.ListCreateAPIView):\n    serializer_class = PatientSerializer\n"
+            "    permission_classes = [IsPostOrIsAuthenticated]\n")
+    assert lines(UnauthorizedPatientWrite, code, perms, AUTHZ) == [6]
+    assert lines(UnauthorizedPatientWrite, code.replace("[IsPostOrIsAuthenticated]", "[IsNurse]"), perms, AUTHZ) == []
 
 
 def test_permission_classes_inherited_from_a_project_base_viewset() -> None:
