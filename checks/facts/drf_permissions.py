@@ -215,12 +215,15 @@ _SIGNED_IN = frozenset({"is_authenticated", "is_active"})
 def login_only_test(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
     """What a `has_permission()` checks when it provably checks no more than who is signed in: every statement is a
     `return` or an `if` on the request method, and every value returned is made of `True`/`False`,
-    `request.user`, `request.user.is_authenticated`/`is_active` (with `and`, `or`, `not`, `bool()`). AUTHN when
-    one of them reads the user, NONE when it only returns True; None for anything else (a role test, a helper
-    call wardgate would have to follow)."""
+    `request.user`, `request.user.is_authenticated`/`is_active` and tests of the request method (with `and`, `or`,
+    `not`, `bool()`). AUTHN when one of them reads the user, NONE when none does (`return request.method in
+    SAFE_METHODS`: anyone may read); None for anything else (a role test, a helper call wardgate would have to
+    follow)."""
     def signed_in(e: ast.expr) -> bool:
         if isinstance(e, ast.Constant):
             return isinstance(e.value, bool)
+        if isinstance(e, ast.Compare) and method_test(e):
+            return True  # `request.method in SAFE_METHODS`: who is asking is not read
         if isinstance(e, ast.BoolOp):
             return all(signed_in(v) for v in e.values)
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
@@ -239,7 +242,7 @@ def login_only_test(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
     while todo:
         st = todo.pop()
         if isinstance(st, ast.Return) and st.value is not None and signed_in(st.value):
-            reads_user |= not isinstance(st.value, ast.Constant)
+            reads_user |= any((dotted(n) or "").startswith("request.user") for n in walk(st.value))
         elif isinstance(st, ast.If) and (method_test(st.test) or signed_in(st.test)):
             todo += st.body + st.orelse
         else:

@@ -104,6 +104,15 @@ def test_a_project_permission_class_that_only_checks_the_login_authorizes_nothin
             "    permission_classes = [IsPostOrIsAuthenticated]\n")
     assert lines(UnauthorizedPatientWrite, code, perms, AUTHZ) == [6]
     assert lines(UnauthorizedPatientWrite, code.replace("[IsPostOrIsAuthenticated]", "[IsNurse]"), perms, AUTHZ) == []
+    # One that only tests the request method lets anyone read: the public read-only viewset is unauthenticated.
+    read_only = ("core/public.py", ("from rest_framework.permissions import BasePermission\n\n"
+                 "class IsReadOnly(BasePermission):\n    def has_permission(self, request, view):\n"
+                 "        return request.method in ('GET', 'HEAD', 'OPTIONS')\n"))
+    public = (API + "from core.public import IsReadOnly\n\nclass PublicPatients(viewsets.ReadOnlyModelViewSet):\n"
+              "    serializer_class = PatientSerializer\n    queryset = Patient.objects.all()\n"
+              "    permission_classes = [IsReadOnly]\n").replace("import PatientSerializer\n",
+                                                            "import PatientSerializer\nfrom clinic.models import Patient\n")
+    assert lines(UnauthenticatedPatientView, public, read_only) == [7]
 
 
 def test_permission_classes_inherited_from_a_project_base_viewset() -> None:
