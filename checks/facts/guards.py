@@ -55,6 +55,8 @@ def body_level(body: ast.AST, imports: ImportMap, tokens: bool = True) -> int:
             level = AUTHZ
         elif isinstance(n, ast.Attribute) and n.attr in ("is_authenticated", "is_anonymous"):
             level = max(level, AUTHN)
+        elif isinstance(n, ast.If) and any(isinstance(a, ast.Call) and _requester_row_exists(a) for a in walk(n.test)):
+            level = max(level, AUTHN)  # `if User.objects.filter(id=request.user.id).exists():` a signed-in user
         elif isinstance(n, (ast.If, ast.IfExp, ast.While, ast.Assert)) and _tests_role(n.test, aliases):
             level = AUTHZ
         elif isinstance(n, ast.If) and _tests_request_role(n.test) and any(
@@ -243,8 +245,7 @@ def refuses_anonymous(fn: ast.AST, imports: ImportMap, view: str | None = None) 
                                          and not any(isinstance(c, ast.Call) and dotted(c.func) == view
                                                      for c in walk(st.value)))
     for n in walk(fn):
-        if not (isinstance(n, ast.If) and any(isinstance(a, ast.Attribute) and a.attr in (
-                "is_authenticated", "is_anonymous") for a in walk(n.test))):
+        if not (isinstance(n, ast.If) and _anonymous_test(n.test)):
             continue
         # The branch an anonymous request takes: a refusal in the other one (a signed-in user's idle session
         # logged out and sent to the login page) turns nobody anonymous away. Unknown: the `if` body.
@@ -322,11 +323,33 @@ def refuses_failed_test(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: Imp
     return False
 
 
+def _requester_row_exists(test: ast.expr) -> bool:
+    """`User.objects.filter(id=request.user.id).exists()`: a row whose primary key is the requester's. An anonymous
+    user's id is None, and no primary key is NULL, so the test is False for them."""
+    if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "exists"
+            and isinstance(test.func.value, ast.Call) and isinstance(test.func.value.func, ast.Attribute)
+            and test.func.value.func.attr == "filter"):
+        return False
+    keys = test.func.value.keywords
+    return any(k.arg in ("id", "pk") and dotted(k.value) in ("request.user.id", "request.user.pk",
+                                                              "self.request.user.id", "self.request.user.pk")
+               for k in keys)
+
+
+def _anonymous_test(test: ast.expr) -> bool:
+    """The test tells signed-in users from anonymous ones (`is_authenticated`, `is_anonymous`, a lookup of the
+    requester's own row by primary key)."""
+    return any((isinstance(a, ast.Attribute) and a.attr in ("is_authenticated", "is_anonymous"))
+               or (isinstance(a, ast.Call) and _requester_row_exists(a)) for a in walk(test))
+
+
 def _for_anonymous(test: ast.expr) -> bool | None:
-    """The test's value for an anonymous user (`is_authenticated` False, `is_anonymous` True), None when other
-    conditions decide it."""
+    """The test's value for an anonymous user (`is_authenticated` False, `is_anonymous` True, the requester's row
+    by primary key absent), None when other conditions decide it."""
     if isinstance(test, ast.Attribute) and test.attr in ("is_authenticated", "is_anonymous"):
         return test.attr == "is_anonymous"
+    if _requester_row_exists(test):
+        return False
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in (
             "is_authenticated", "is_anonymous") and not test.args:  # Django < 1.10 spelled them as methods
         return test.func.attr == "is_anonymous"

@@ -115,6 +115,19 @@ def test_a_project_permission_class_that_only_checks_the_login_authorizes_nothin
     assert lines(UnauthenticatedPatientView, public, read_only) == [7]
 
 
+def test_a_view_that_serves_only_when_the_requesters_own_row_exists_refuses_anonymous_callers() -> None:
+    """`User.objects.filter(id=request.user.id).exists()`: an anonymous user's id is None and no primary key is
+    NULL, so only signed-in users get past it."""
+    code = ("from django.contrib.auth.models import User\nfrom rest_framework.response import Response\n"
+            "from rest_framework.views import APIView\nfrom clinic.models import Patient\n\n"
+            "class PatientCount(APIView):\n    def get(self, request):\n"
+            "        if User.objects.filter(id=request.user.id).exists():\n"
+            "            return Response([p.mrn for p in Patient.objects.all()])\n"
+            "        return Response(status=400)\n")
+    assert lines(UnauthenticatedPatientView, code) == []
+    assert lines(UnauthenticatedPatientView, code.replace("filter(id=request.user.id)", "filter(is_active=True)")) == [6]
+
+
 def test_permission_classes_inherited_from_a_project_base_viewset() -> None:
     base = ("core/views.py", """\
         from rest_framework import viewsets
