@@ -324,12 +324,15 @@ def refuses_failed_test(fn: ast.FunctionDef | ast.AsyncFunctionDef, imports: Imp
 
 
 def _requester_row_exists(test: ast.expr) -> bool:
-    """`User.objects.filter(id=request.user.id).exists()`: a row whose primary key is the requester's. An anonymous
-    user's id is None, and no primary key is NULL, so the test is False for them."""
+    """`User.objects.filter(id=request.user.id).exists()`: a row of a model's own manager whose primary key is the
+    requester's. An anonymous user's id is None, and no primary key is NULL, so the test is False for them."""
     if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr == "exists"
             and isinstance(test.func.value, ast.Call) and isinstance(test.func.value.func, ast.Attribute)
             and test.func.value.func.attr == "filter"):
         return False
+    manager = test.func.value.func.value
+    if not (isinstance(manager, ast.Attribute) and manager.attr == "objects" and isinstance(manager.value, ast.Name)):
+        return False  # `org.users.filter(id=request.user.id)`: membership of a related set authorizes
     keys = test.func.value.keywords
     return any(k.arg in ("id", "pk") and dotted(k.value) in ("request.user.id", "request.user.pk",
                                                               "self.request.user.id", "self.request.user.pk")

@@ -1,6 +1,8 @@
 """Tricky permission cases: project-wide facts (settings, custom permissions, decorators), aliases."""
 from __future__ import annotations
 
+import ast
+
 from checks.base import Invalid, Valid
 from checks.domain.ignored_permission_check import IgnoredPermissionCheck
 from checks.domain.unauthenticated_patient_view import UnauthenticatedPatientView
@@ -126,6 +128,10 @@ def test_a_view_that_serves_only_when_the_requesters_own_row_exists_refuses_anon
             "        return Response(status=400)\n")
     assert lines(UnauthenticatedPatientView, code) == []
     assert lines(UnauthenticatedPatientView, code.replace("filter(id=request.user.id)", "filter(is_active=True)")) == [6]
+    # The requester among a related set's members is a membership test (authorization), not a login test.
+    from checks.facts.guards import _requester_row_exists
+    assert _requester_row_exists(ast.parse("User.objects.filter(id=request.user.id).exists()", mode="eval").body)
+    assert not _requester_row_exists(ast.parse("org.users.filter(id=request.user.id).exists()", mode="eval").body)
 
 
 def test_permission_classes_inherited_from_a_project_base_viewset() -> None:
