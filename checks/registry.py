@@ -23,6 +23,7 @@ from .domain import (
     audit_row_on_shared_middleware,
     audit_trail_tampering,
     controlled_drug_without_witness,
+    cookie_auth_without_csrf,
     credentials_in_url,
     csrf_protection_off,
     debug_pages_show_patient_data,
@@ -160,6 +161,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     role_fallthrough_rows.RoleFallthroughRows,
     request_state_on_shared_middleware.RequestStateOnSharedMiddleware,
     admin_url_without_admin_view.AdminUrlWithoutAdminView,
+    cookie_auth_without_csrf.CookieAuthWithoutCsrf,
     # quality (WG7xx)
     orm_query_in_loop.OrmQueryInLoop,
     query_per_row_in_serializer.QueryPerRowInSerializer,
