@@ -148,7 +148,8 @@ def collect(src: SourceFile, imports: ImportMap, vocab: Vocabulary) -> FileModel
     if ".models." in imports.module + "." and not in_migration and not src.looks_like_test:
         out.models_package, out.imported = imports.module, imported_names(src, imports)
     elif not src.looks_like_test:
-        out.imported = [n for n in imported_names(src, imports) if ".models." in n]
+        # `from clinic.models.visit import Visit`, or Python 2's implicit relative `from models.visit import Visit`
+        out.imported = [n for n in imported_names(src, imports) if "models" in n.split(".")[:-1]]
     return out if _has_model_facts(out) else None
 
 

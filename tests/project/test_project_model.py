@@ -1837,3 +1837,13 @@ def test_wardgate_facts_lists_the_classes_django_never_loads(tmp_path) -> None:
     assert [m["model"] for m in facts["models_not_loaded"]] == ["ward.models.admission.Admission"]
     assert [m["model"] for m in facts["patient_models"]] == ["ward.models.visit.Visit"]
     assert "Classes Django never loads (1)" in render_text(facts)
+
+
+def test_a_python_2_view_importing_a_models_module_implicitly_relative_loads_it() -> None:
+    init = ("ward/models/__init__.py", "from .visit import Visit\n")
+    visit = ("ward/models/visit.py", ("from django.db import models\nfrom simple_history.models import HistoricalRecords\n"
+             "\nclass Visit(models.Model):\n    mrn = models.CharField(max_length=9)\n    history = HistoricalRecords()\n"))
+    dead = ("from django.db import models\n\nclass Admission(models.Model):\n"
+            "    mrn = models.CharField(max_length=9)\n    date_of_birth = models.DateField()\n")
+    view = ("ward/views.py", "from models.admission import Admission\n")
+    assert lines(UnauditedPatientModel, dead, init, visit, view, path="ward/models/admission.py") == [3]
