@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from ..base import Check, FileContext, Invalid, Valid
+from ..facts.guards import REQUEST_USER
 from ..facts.predicates import NAME as PREDICATES
 from ..facts.views import all_views
 from ..finding import Category, Confidence, Severity
@@ -13,9 +14,6 @@ from ..walk import walk
 _CHECKS = ("has_perm", "has_perms", "has_module_perms", "has_permission", "has_object_permission")
 
 
-_REQUESTER = ("request.user", "self.request.user")
-
-
 def _requesters_own(call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Every argument of the check is the requesting user or a row reached from them (`request.user.patient`, or a
     name the function set to one): a patient portal checking the patient's own record has nothing to guard."""
@@ -24,7 +22,7 @@ def _requesters_own(call: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef) 
 
     def own(e: ast.expr) -> bool:
         d = dotted(assigned[e.id] if isinstance(e, ast.Name) and e.id in assigned else e) or ""
-        return d in _REQUESTER or d.startswith(tuple(r + "." for r in _REQUESTER))
+        return d in REQUEST_USER or d.startswith(tuple(r + "." for r in REQUEST_USER))
     args = [*call.args, *(k.value for k in call.keywords)]
     return bool(args) and all(own(a) for a in args)
 

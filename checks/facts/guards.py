@@ -333,10 +333,7 @@ def _requester_row_exists(test: ast.expr) -> bool:
     manager = test.func.value.func.value
     if not (isinstance(manager, ast.Attribute) and manager.attr == "objects" and isinstance(manager.value, ast.Name)):
         return False  # `org.users.filter(id=request.user.id)`: membership of a related set authorizes
-    keys = test.func.value.keywords
-    return any(k.arg in ("id", "pk") and dotted(k.value) in ("request.user.id", "request.user.pk",
-                                                              "self.request.user.id", "self.request.user.pk")
-               for k in keys)
+    return any(k.arg in ("id", "pk") and dotted(k.value) in _REQUESTER_PKS for k in test.func.value.keywords)
 
 
 def _anonymous_test(test: ast.expr) -> bool:
@@ -460,6 +457,7 @@ def _bound_names(body: ast.AST, binds: Callable[[ast.expr, set[str]], bool]) -> 
 
 # The requesting user: a view's, a class view's, and a django-ninja-extra controller's (`self.context.request`).
 REQUEST_USER = ("request.user", "self.request.user", "self.context.request.user")
+_REQUESTER_PKS = frozenset(f"{u}.{key}" for u in REQUEST_USER for key in ("id", "pk"))
 
 
 # Role tests on the requesting user: `request.user.role != "doctor"`, `user.user_type == 2`,

@@ -296,12 +296,9 @@ class FlowCheck(ScopedPhiCheck):
             # `data` or `data["patient"]`: the dict holds the row's values
             names = {n.id for v in values for n in (v.value if isinstance(v, ast.Subscript) else v,)
                      if isinstance(n, ast.Name)}
-            if not names:
-                continue
-            target = self._row_target(call)
-            for name in names:
-                if target and name not in out:
-                    out[name] = f"the values of a {target} row ({ast.unparse(call.func)}, line {call.lineno})"
+            target = self._row_target(call) if names else None
+            for name in names if target else ():
+                out.setdefault(name, f"the values of a {target} row ({ast.unparse(call.func)}, line {call.lineno})")
         return out
 
     def _row_target(self, call: ast.Call) -> str | None:
